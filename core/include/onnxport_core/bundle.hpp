@@ -1,0 +1,27 @@
+// Program bundles on disk: program.json v1 + safetensors files.
+#pragma once
+
+#include <onnxport/program.hpp>
+
+#include <filesystem>
+
+namespace onnxport {
+
+// Loads `dir`/program.json, weights.safetensors (memory-mapped, zero-copy),
+// and the optional inputs.safetensors / expected.safetensors. Checks that
+// every parameter/buffer the module tree declares has a weight of a matching
+// shape when the program declares one. Throws InputError naming the file and
+// the JSON pointer (or byte offset) of the problem.
+Program load_program(const std::filesystem::path& dir);
+
+// Parses a program.json document already in memory (`file` only names it in errors).
+Program parse_program(const nlohmann::json& doc, const std::filesystem::path& file);
+
+// safetensors: 8-byte little-endian header size, JSON header, raw data.
+// Reading memory-maps the file; tensors borrow from the mapping.
+TensorMap read_safetensors(const std::filesystem::path& file);
+// Writes atomically (temp file + rename).
+void write_safetensors(const std::filesystem::path& file, const TensorMap& tensors,
+                       const nlohmann::json& metadata = nlohmann::json::object());
+
+}  // namespace onnxport

@@ -1,0 +1,41 @@
+// Passes over the ONNX model: optimize(), checker + shape inference, text, I/O.
+#pragma once
+
+#include <onnxport/diagnostics.hpp>
+
+#include <onnx/onnx_pb.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace onnxport {
+
+struct OptimizeStats {
+  int folded = 0;               // nodes replaced by constants
+  int removed_dead = 0;         // nodes whose outputs nobody uses
+  int removed_noop = 0;         // Identity, same-type Cast, identity Transpose/Reshape, x*1, x+0, Dropout
+  int removed_initializers = 0; // unused initializers
+  int nodes_before = 0, nodes_after = 0;
+};
+
+// Constant folding, dead-node removal, no-op removal, unused-initializer
+// removal, to a fixpoint; recurses into subgraphs. Never changes the model's
+// inputs, outputs or results.
+OptimizeStats optimize_model(onnx::ModelProto& model);
+
+// onnx checker (full) + strict shape inference; returns problems as diagnostics
+// (empty = passed). Infers value_info into the model when it passes.
+std::vector<Diagnostic> check_model(onnx::ModelProto& model);
+
+// ONNX's own text syntax (onnx/defs/printer.h).
+std::string model_to_text(const onnx::ModelProto& model);
+
+// Writes to a temp file beside `file`, then renames: no partial file on failure.
+void write_model_atomic(const onnx::ModelProto& model, const std::filesystem::path& file);
+onnx::ModelProto read_model(const std::filesystem::path& file);
+
+// Op-type histogram, e.g. {"MatMul": 2, "Add": 2, "If": 1}, subgraphs included.
+std::vector<std::pair<std::string, int>> count_op_types(const onnx::ModelProto& model);
+
+}  // namespace onnxport

@@ -1,0 +1,63 @@
+// Loads plugins with Boost.DLL and collects what they register.
+// Plugins are never unloaded during a run: objects whose code lives in a
+// plugin (vtables, deleters, exception types) must not outlive it.
+#pragma once
+
+#include <onnxport/diagnostics.hpp>
+#include <onnxport/registrar.hpp>
+#include <onnxport_core/config.hpp>
+#include <onnxport_core/registry.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace onnxport {
+
+struct LoadedPlugin {
+  std::string name;                 // descriptor name (or the file stem when refused)
+  std::string version;
+  std::string description;
+  std::filesystem::path file;
+  bool loaded = false;
+  std::string error;                // why it was refused
+  std::vector<std::string> strategies;
+  int translators = 0;
+  int decompositions = 0;
+};
+
+// Search order: explicit paths (--plugin-path), ONNXPORT_PLUGIN_PATH (':'-separated),
+// then ../lib/onnxport/plugins beside the running executable.
+std::vector<std::filesystem::path> plugin_search_path(const std::vector<std::filesystem::path>& extra);
+// "strategy-strict" -> first existing "libonnxport-strategy-strict.so" (or "strategy-strict.so") on the path.
+std::optional<std::filesystem::path> find_plugin(const std::string& name,
+                                                 const std::vector<std::filesystem::path>& search_path);
+
+class PluginHost {
+ public:
+  PluginHost();
+  ~PluginHost();
+  PluginHost(const PluginHost&) = delete;
+  PluginHost& operator=(const PluginHost&) = delete;
+
+  // Loads every plugin of the config. A plugin that fails to load is recorded
+  // (LoadedPlugin::error + a diagnostic) and the others still load.
+  void load_all(const Config& config, const std::vector<std::filesystem::path>& search_path);
+  // Loads one library; returns its record (also kept in plugins()).
+  const LoadedPlugin& load(const std::filesystem::path& file, std::optional<int> priority = {});
+
+  const std::vector<LoadedPlugin>& plugins() const;
+  const std::vector<Diagnostic>& diagnostics() const;
+  // Strategy by name, nullptr if none registered it.
+  Strategy* strategy(std::string_view name) const;
+  std::vector<std::pair<std::string, std::string>> strategies() const;  // (strategy, plugin)
+  const TranslatorRegistry& registry() const;
+  TranslatorRegistry& registry();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace onnxport

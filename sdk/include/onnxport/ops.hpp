@@ -1,0 +1,86 @@
+// The op library: for each tensor op the tracing engine knows, a meta function
+// (dtype + symbolic shape inference, for fake tensors) and a reference CPU
+// kernel (for the reference interpreter and draft captures).
+//
+// Ops are keyed by TorchScript kind ("aten::linear"). In-place variants
+// ("aten::relu_") are functionalized by the engine and looked up without the
+// trailing underscore. Python-scalar arithmetic (int + int, ...) is the
+// engine's business, not the op library's.
+#pragma once
+
+#include <onnxport/diagnostics.hpp>
+#include <onnxport/shape.hpp>
+#include <onnxport/tensor.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace onnxport {
+
+struct TensorMeta {
+  DType dtype = DType::Float32;
+  Shape shape;
+};
+
+// One argument of an op call, as the engine resolved it.
+struct OpArg {
+  enum class Kind : uint8_t { Tensor, Constant, SymInt, List, None };
+  Kind kind = Kind::None;
+  TensorMeta meta;               // Kind::Tensor
+  const Tensor* data = nullptr;  // Kind::Tensor with concrete data (kernels always get it)
+  nlohmann::json constant;       // Kind::Constant: int, float, bool, str, {"dtype":..}, {"device":..}
+  Dim sym;                       // Kind::SymInt (symbolic or static size)
+  std::vector<OpArg> items;      // Kind::List
+
+  bool is_tensor() const { return kind == Kind::Tensor; }
+  bool is_none() const { return kind == Kind::None; }
+  // Helpers that throw OpError with a clear message on a kind mismatch.
+  int64_t as_int() const;
+  double as_double() const;
+  bool as_bool() const;
+  std::vector<int64_t> as_int_list() const;  // static ints only
+  std::vector<Dim> as_dim_list() const;      // ints or SymInts
+  std::optional<DType> as_dtype() const;     // {"dtype": "float32"} or a torch code; None -> nullopt
+};
+
+class OpError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Meta: output metas from argument metas. May throw OpError (bad shapes).
+using MetaFn = std::function<std::vector<TensorMeta>(const std::vector<OpArg>& args)>;
+// Kernel: output tensors from arguments with concrete data.
+using KernelFn = std::function<std::vector<Tensor>(const std::vector<OpArg>& args)>;
+
+struct OpDef {
+  std::string name;   // "aten::linear"
+  MetaFn meta;
+  KernelFn kernel;    // may be empty: the op traces but cannot be evaluated
+  std::string family; // "elementwise", "reduction", "linear", ... (docs and grouping)
+};
+
+class OpLibrary {
+ public:
+  // The process-wide library with every built-in op registered.
+  static OpLibrary& instance();
+  void add(OpDef def);  // replaces an existing definition of the same name
+  const OpDef* find(std::string_view name) const;
+  std::vector<std::string> names() const;
+
+ private:
+  struct Impl;
+  OpLibrary();
+  ~OpLibrary();
+  Impl* impl_;
+};
+
+// Helpers for meta functions shared by op families.
+Shape broadcast_shapes(const Shape& a, const Shape& b);  // throws OpError
+int64_t normalize_dim(int64_t dim, int64_t rank);       // throws OpError
+
+}  // namespace onnxport

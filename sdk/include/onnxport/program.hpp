@@ -1,0 +1,95 @@
+// The Program IR: a PyTorch module's inlined TorchScript graph as loaded from
+// a program bundle (program.json v1 + safetensors). See docs/program-format.md.
+//
+// Op kinds are TorchScript's own ("aten::linear", "prim::If"), values are
+// named by strings exactly as in the JSON, and every node remembers the JSON
+// pointer it came from so errors can name the place.
+#pragma once
+
+#include <onnxport/diagnostics.hpp>
+#include <onnxport/shape.hpp>
+#include <onnxport/tensor.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace onnxport {
+
+// A graph input or a typed value. `type` is the TorchScript type string:
+// "Tensor", "int", "float", "bool", "str", "NoneType", "Device",
+// "List[Tensor]", "Tuple[Tensor, int]", "Optional[Tensor]", or "Module".
+struct ProgramValue {
+  std::string name;
+  std::string type = "Tensor";
+  DType dtype = DType::Undefined;  // tensors only
+  Shape shape;                      // tensors only; symbolic dims are strings in JSON
+  bool has_shape = false;
+};
+
+struct ProgramNode;
+
+struct ProgramBlock {
+  std::vector<std::string> inputs;
+  std::vector<ProgramNode> nodes;
+  std::vector<std::string> outputs;
+};
+
+struct ProgramNode {
+  std::string kind;                  // "aten::linear", "prim::If", "higher_order::cond"
+  std::vector<std::string> inputs;   // value names
+  std::vector<std::string> outputs;  // value names
+  nlohmann::json attrs = nlohmann::json::object();  // prim::Constant: {"value": ...}
+  std::vector<ProgramBlock> blocks;  // prim::If: [then, else]; prim::Loop: [body]
+  std::vector<std::string> output_types;  // optional TorchScript types of outputs
+  SourceLoc source;
+  std::string scope;                 // module path: "mlp.2"
+  std::string json_path;             // "/graph/nodes/7" (for error messages)
+};
+
+// The module tree: what prim::GetAttr chains resolve against.
+struct ModuleInfo {
+  std::string type;                            // "Linear"
+  nlohmann::json attributes = nlohmann::json::object();  // non-tensor attributes (training, eps, ...)
+  std::vector<std::string> parameters;         // "weight", "bias"
+  std::vector<std::string> buffers;            // "running_mean", ...
+  std::vector<std::pair<std::string, ModuleInfo>> children;  // in registration order
+
+  const ModuleInfo* child(std::string_view name) const;
+};
+
+struct Program {
+  std::string name;                            // "ModelWithControlFlowTest"
+  nlohmann::json producer = nlohmann::json::object();
+  ModuleInfo module;
+  std::vector<ProgramValue> inputs;            // forward's parameters, "self" first
+  ProgramBlock graph;                          // graph.inputs unused (see `inputs`)
+  std::vector<ProgramValue> outputs;           // optional output declarations (names match graph.outputs)
+
+  TensorMap weights;          // parameters and buffers by dotted name ("mlp.0.weight")
+  TensorMap example_inputs;   // by input name ("x")
+  TensorMap expected_outputs; // by output name, or "output.0", "output.1", ...
+
+  std::filesystem::path dir;          // bundle directory
+  std::filesystem::path program_file; // .../program.json (for error messages)
+
+  // Inputs without "self" (the ones a user feeds).
+  std::vector<const ProgramValue*> user_inputs() const;
+  // Visits every node, nested blocks included, in program order.
+  template <class F>
+  void for_each_node(F&& f) const { visit_block(graph, f); }
+
+ private:
+  template <class F>
+  static void visit_block(const ProgramBlock& b, F& f) {
+    for (const auto& n : b.nodes) {
+      f(n);
+      for (const auto& sub : n.blocks) visit_block(sub, f);
+    }
+  }
+};
+
+}  // namespace onnxport

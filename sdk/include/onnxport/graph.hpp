@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace onnxport {
@@ -153,7 +154,13 @@ struct Graph {
   static Graph from_json(const nlohmann::json& j);
 
  private:
-  std::unordered_map<std::string, int> name_counts_;  // next suffix per base name
+  // Brings used_names_ up to date with values appended since the last call
+  // (values may be pushed directly into `values`, bypassing add_value).
+  void sync_used_names();
+
+  std::unordered_map<std::string, int> name_counts_;  // next suffix to try per base name
+  std::unordered_set<std::string> used_names_;        // every name taken in this graph
+  size_t names_synced_ = 0;                           // values[0, names_synced_) are in used_names_
 };
 
 }  // namespace onnxport

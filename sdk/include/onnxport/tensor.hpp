@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace onnxport {
@@ -128,7 +129,13 @@ class TensorMap {
   bool empty() const { return items_.empty(); }
 
  private:
+  // Transparent hashing so find(string_view) needs no temporary string.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   std::vector<std::pair<std::string, Tensor>> items_;
+  std::unordered_map<std::string, size_t, NameHash, std::equal_to<>> index_;  // name -> position in items_
 };
 
 }  // namespace onnxport

@@ -1,0 +1,92 @@
+#include "base/json_cursor.hpp"
+
+namespace onnxport {
+
+std::string json_pointer_token(std::string_view key) {
+  std::string out;
+  out.reserve(key.size());
+  for (char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+std::string json_type_name(const nlohmann::json& j) {
+  if (j.is_number_integer()) return "integer";
+  if (j.is_number_float()) return "number";
+  return j.type_name();  // "null", "object", "array", "string", "boolean"
+}
+
+void JsonCursor::fail(const std::string& message) const { throw InputError(file_, pointer_, message); }
+
+JsonCursor JsonCursor::at(std::string_view key) const {
+  expect_object();
+  auto it = value_->find(key);
+  if (it == value_->end()) fail("missing required key '" + std::string(key) + "'");
+  return JsonCursor(*it, file_, pointer_ + "/" + json_pointer_token(key));
+}
+
+std::optional<JsonCursor> JsonCursor::find(std::string_view key, bool null_is_absent) const {
+  expect_object();
+  auto it = value_->find(key);
+  if (it == value_->end() || (null_is_absent && it->is_null())) return std::nullopt;
+  return JsonCursor(*it, file_, pointer_ + "/" + json_pointer_token(key));
+}
+
+JsonCursor JsonCursor::at(size_t index) const {
+  expect_array();
+  if (index >= value_->size()) fail("index " + std::to_string(index) + " out of range");
+  return JsonCursor((*value_)[index], file_, pointer_ + "/" + std::to_string(index));
+}
+
+const JsonCursor& JsonCursor::expect_object() const {
+  if (!value_->is_object()) fail("expected an object, got " + json_type_name(*value_));
+  return *this;
+}
+
+const JsonCursor& JsonCursor::expect_array() const {
+  if (!value_->is_array()) fail("expected an array, got " + json_type_name(*value_));
+  return *this;
+}
+
+std::string JsonCursor::as_string() const {
+  if (!value_->is_string()) fail("expected a string, got " + json_type_name(*value_));
+  return value_->get<std::string>();
+}
+
+int64_t JsonCursor::as_int() const {
+  if (value_->is_number_unsigned()) {
+    const auto u = value_->get<uint64_t>();
+    if (u > static_cast<uint64_t>(INT64_MAX)) fail("integer out of range");
+    return static_cast<int64_t>(u);
+  }
+  if (!value_->is_number_integer()) fail("expected an integer, got " + json_type_name(*value_));
+  return value_->get<int64_t>();
+}
+
+double JsonCursor::as_number() const {
+  if (!value_->is_number()) fail("expected a number, got " + json_type_name(*value_));
+  return value_->get<double>();
+}
+
+bool JsonCursor::as_bool() const {
+  if (!value_->is_boolean()) fail("expected a boolean, got " + json_type_name(*value_));
+  return value_->get<bool>();
+}
+
+void JsonCursor::reject_unknown_keys(std::initializer_list<std::string_view> known) const {
+  expect_object();
+  for (const auto& [key, value] : value_->items()) {
+    bool ok = false;
+    for (auto k : known) ok = ok || k == key;
+    if (ok) continue;
+    std::string list;
+    for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+    JsonCursor(value, file_, pointer_ + "/" + json_pointer_token(key))
+        .fail("unknown key (known: " + list + ")");
+  }
+}
+
+}  // namespace onnxport

@@ -1,0 +1,63 @@
+// Typed, position-aware access to a JSON document being validated.
+//
+// Every input-file reader (program.json, configs, dumped graphs) walks its
+// document through a JsonCursor so that each error names the file and the
+// JSON pointer of the offending value, e.g.
+//   program.json: /graph/nodes/3/kind: expected a string, got number
+#pragma once
+
+#include <onnxport/diagnostics.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace onnxport {
+
+// Escapes one reference token for a JSON pointer (RFC 6901: '~' -> "~0", '/' -> "~1").
+std::string json_pointer_token(std::string_view key);
+// "string", "an integer", ... as used in "expected X, got Y" messages.
+std::string json_type_name(const nlohmann::json& j);
+
+class JsonCursor {
+ public:
+  JsonCursor(const nlohmann::json& value, std::string file, std::string pointer = "")
+      : value_(&value), file_(std::move(file)), pointer_(std::move(pointer)) {}
+
+  const nlohmann::json& json() const { return *value_; }
+  const std::string& pointer() const { return pointer_; }
+  const std::string& file() const { return file_; }
+
+  [[noreturn]] void fail(const std::string& message) const;
+
+  // Object access. `at` requires the key; `find` returns nullopt when absent
+  // (an explicit null counts as absent only when `null_is_absent`).
+  JsonCursor at(std::string_view key) const;
+  std::optional<JsonCursor> find(std::string_view key, bool null_is_absent = false) const;
+  // Array access.
+  JsonCursor at(size_t index) const;
+  size_t size() const { return value_->size(); }
+
+  // Each checks the type and fails with "expected ..., got ..." otherwise.
+  const JsonCursor& expect_object() const;
+  const JsonCursor& expect_array() const;
+  std::string as_string() const;
+  int64_t as_int() const;
+  double as_number() const;
+  bool as_bool() const;
+
+  // Fails on the first key not in `known`, pointing at it:
+  //   /verify/atool: unknown key (known: enabled, atol, rtol)
+  void reject_unknown_keys(std::initializer_list<std::string_view> known) const;
+
+ private:
+  const nlohmann::json* value_;
+  std::string file_;
+  std::string pointer_;
+};
+
+}  // namespace onnxport

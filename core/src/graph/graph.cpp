@@ -1,0 +1,672 @@
+// Graph IR: value table, naming, validation, text and JSON forms
+// (sdk/include/onnxport/graph.hpp).
+#include <onnxport/graph.hpp>
+
+#include "base/base64.hpp"
+#include "base/json_cursor.hpp"
+#include "base/json_helpers.hpp"
+
+#include <stdexcept>
+
+namespace onnxport {
+
+std::string_view value_role_name(ValueRole r) {
+  switch (r) {
+    case ValueRole::Intermediate: return "intermediate";
+    case ValueRole::Input: return "input";
+    case ValueRole::Parameter: return "parameter";
+    case ValueRole::Buffer: return "buffer";
+    case ValueRole::Constant: return "constant";
+  }
+  return "intermediate";
+}
+
+namespace {
+
+std::string_view value_kind_name(ValueKind k) {
+  switch (k) {
+    case ValueKind::Tensor: return "tensor";
+    case ValueKind::SymInt: return "symint";
+    case ValueKind::SymFloat: return "symfloat";
+    case ValueKind::SymBool: return "symbool";
+  }
+  return "tensor";
+}
+
+}  // namespace
+
+std::string Value::type_str() const {
+  switch (kind) {
+    case ValueKind::SymInt: return "SymInt";
+    case ValueKind::SymFloat: return "SymFloat";
+    case ValueKind::SymBool: return "SymBool";
+    case ValueKind::Tensor: break;
+  }
+  return std::string(dtype_short_name(dtype)) + shape_str(shape);
+}
+
+// ---------------------------------------------------------------------------
+// Naming
+
+ValueId Graph::add_value(Value v) {
+  sync_used_names();
+  used_names_.insert(v.name);
+  values.push_back(std::move(v));
+  names_synced_ = values.size();
+  return static_cast<ValueId>(values.size() - 1);
+}
+
+void Graph::sync_used_names() {
+  for (; names_synced_ < values.size(); ++names_synced_) used_names_.insert(values[names_synced_].name);
+}
+
+std::string Graph::unique_name(const std::string& base) {
+  sync_used_names();
+  if (used_names_.insert(base).second) return base;
+  // Resume from the last suffix handed out for this base, so a run of N
+  // requests for "linear" costs O(N) in total, not O(N^2).
+  int& next = name_counts_[base];
+  if (next < 1) next = 1;
+  std::string candidate;
+  do {
+    candidate = base + "_" + std::to_string(next++);
+  } while (!used_names_.insert(candidate).second);
+  return candidate;
+}
+
+// ---------------------------------------------------------------------------
+// Validation
+
+namespace {
+
+// One linear walk over the graph. Each value is in one of three states; a
+// block's definitions go out of scope when the block ends, so a use after the
+// block (or from a sibling block) is reported.
+class GraphValidator {
+ public:
+  explicit GraphValidator(const Graph& g) : g_(g), state_(g.values.size(), State::Undefined) {}
+
+  std::vector<std::string> run() {
+    check_unique_names();
+    scopes_.emplace_back();
+    for (ValueId id : g_.inputs) define(id, "graph input");
+    for (ValueId id : g_.params) define(id, "graph parameter");
+    check_block_body(g_.body, "body");
+    for (const auto& [name, id] : g_.mutated_buffers) use(id, "mutated buffer '" + name + "'");
+    return std::move(errors_);
+  }
+
+ private:
+  enum class State : uint8_t { Undefined, Live, OutOfScope };
+
+  void error(std::string msg) { errors_.push_back(std::move(msg)); }
+
+  std::string describe(ValueId id) const {
+    return "%" + std::to_string(id) + " '" + g_.values[static_cast<size_t>(id)].name + "'";
+  }
+
+  bool in_range(ValueId id, const std::string& where) {
+    if (id >= 0 && static_cast<size_t>(id) < g_.values.size()) return true;
+    error(where + ": dangling value id " + std::to_string(id) + " (graph has " +
+          std::to_string(g_.values.size()) + " values)");
+    return false;
+  }
+
+  void define(ValueId id, const std::string& where) {
+    if (!in_range(id, where)) return;
+    auto& st = state_[static_cast<size_t>(id)];
+    if (st != State::Undefined) {
+      error(where + ": value " + describe(id) + " is defined more than once");
+      return;
+    }
+    st = State::Live;
+    scopes_.back().push_back(id);
+  }
+
+  void use(ValueId id, const std::string& where) {
+    if (!in_range(id, where)) return;
+    switch (state_[static_cast<size_t>(id)]) {
+      case State::Live: return;
+      case State::Undefined:
+        error(where + ": value " + describe(id) + " is used before its definition");
+        return;
+      case State::OutOfScope:
+        error(where + ": value " + describe(id) + " is used outside the block that defines it");
+        return;
+    }
+  }
+
+  void use_arg(const Arg& a, const std::string& where) {
+    if (a.is_value()) use(a.value, where);
+    if (a.is_list())
+      for (size_t k = 0; k < a.items.size(); ++k) use_arg(a.items[k], where + "[" + std::to_string(k) + "]");
+  }
+
+  void check_block_body(const Block& b, const std::string& path) {
+    for (size_t i = 0; i < b.inputs.size(); ++i) define(b.inputs[i], path + " input " + std::to_string(i));
+    for (size_t i = 0; i < b.nodes.size(); ++i) check_node(b.nodes[i], path + "/nodes/" + std::to_string(i));
+    for (size_t i = 0; i < b.outputs.size(); ++i) use(b.outputs[i], path + " output " + std::to_string(i));
+  }
+
+  void check_nested_block(const Block& b, const std::string& path) {
+    scopes_.emplace_back();
+    check_block_body(b, path);
+    for (ValueId id : scopes_.back()) state_[static_cast<size_t>(id)] = State::OutOfScope;
+    scopes_.pop_back();
+  }
+
+  void check_node(const Node& n, const std::string& path) {
+    const std::string where = path + " (" + n.op + ")";
+    for (size_t i = 0; i < n.inputs.size(); ++i) use_arg(n.inputs[i], where + " input " + std::to_string(i));
+    check_higher_order_arity(n, where);
+    // Blocks see the outer values defined so far, but not the node's own outputs.
+    for (size_t k = 0; k < n.blocks.size(); ++k) check_nested_block(n.blocks[k], path + "/blocks/" + std::to_string(k));
+    for (size_t i = 0; i < n.outputs.size(); ++i) define(n.outputs[i], where + " output " + std::to_string(i));
+  }
+
+  void check_higher_order_arity(const Node& n, const std::string& where) {
+    if (n.op == "higher_order::cond") check_cond_arity(n, where);
+    if (n.op == "higher_order::loop") check_loop_arity(n, where);
+  }
+
+  void check_cond_arity(const Node& n, const std::string& where) {
+    if (n.inputs.empty()) error(where + ": cond needs a predicate input");
+    if (n.blocks.size() != 2) {
+      error(where + ": cond needs 2 blocks (then, else), has " + std::to_string(n.blocks.size()));
+      return;
+    }
+    for (size_t k = 0; k < 2; ++k) {
+      const Block& b = n.blocks[k];
+      if (!b.inputs.empty()) error(where + " block " + std::to_string(k) + ": cond branches take no inputs (they capture outer values)");
+      if (b.outputs.size() != n.outputs.size())
+        error(where + " block " + std::to_string(k) + ": returns " + std::to_string(b.outputs.size()) +
+              " values, the cond node has " + std::to_string(n.outputs.size()) + " outputs");
+    }
+  }
+
+  void check_loop_arity(const Node& n, const std::string& where) {
+    if (n.inputs.size() < 2) {
+      error(where + ": loop needs (max_trip, cond, carried...) inputs, has " + std::to_string(n.inputs.size()));
+      return;
+    }
+    if (n.blocks.size() != 1) {
+      error(where + ": loop needs 1 body block, has " + std::to_string(n.blocks.size()));
+      return;
+    }
+    const size_t carried = n.inputs.size() - 2;
+    const Block& body = n.blocks[0];
+    if (body.inputs.size() != carried + 1)
+      error(where + ": loop body takes " + std::to_string(body.inputs.size()) + " inputs, expected 1 + " +
+            std::to_string(carried) + " carried");
+    if (body.outputs.size() < carried + 1) {
+      error(where + ": loop body returns " + std::to_string(body.outputs.size()) + " values, expected at least 1 + " +
+            std::to_string(carried) + " carried");
+      return;
+    }
+    if (n.outputs.size() != body.outputs.size() - 1)
+      error(where + ": loop has " + std::to_string(n.outputs.size()) + " outputs, its body yields " +
+            std::to_string(body.outputs.size() - 1) + " (carried + scan)");
+  }
+
+  void check_unique_names() {
+    std::unordered_map<std::string_view, size_t> seen;
+    for (size_t i = 0; i < g_.values.size(); ++i) {
+      const std::string& name = g_.values[i].name;
+      if (name.empty()) continue;
+      auto [it, inserted] = seen.emplace(name, i);
+      if (!inserted)
+        error("values %" + std::to_string(it->second) + " and %" + std::to_string(i) + " share the name '" + name + "'");
+    }
+  }
+
+  const Graph& g_;
+  std::vector<State> state_;
+  std::vector<std::vector<ValueId>> scopes_;
+  std::vector<std::string> errors_;
+};
+
+size_t count_nodes(const Block& b) {
+  size_t n = b.nodes.size();
+  for (const auto& node : b.nodes)
+    for (const auto& sub : node.blocks) n += count_nodes(sub);
+  return n;
+}
+
+}  // namespace
+
+std::vector<std::string> Graph::validate() const { return GraphValidator(*this).run(); }
+
+size_t Graph::node_count() const { return count_nodes(body); }
+
+// ---------------------------------------------------------------------------
+// Text form (FX-like)
+
+namespace {
+
+std::string python_literal(const nlohmann::json& c) {
+  if (c.is_null()) return "None";
+  if (c.is_boolean()) return c.get<bool>() ? "True" : "False";
+  if (c.is_string()) return "'" + c.get<std::string>() + "'";
+  if (c.is_array()) {
+    std::string s = "[";
+    for (size_t i = 0; i < c.size(); ++i) s += (i ? ", " : "") + python_literal(c[i]);
+    return s + "]";
+  }
+  if (c.is_object()) {
+    if (c.contains("dtype") && c.size() == 1 && c["dtype"].is_string()) return "torch." + c["dtype"].get<std::string>();
+    if (c.contains("device") && c.size() == 1 && c["device"].is_string())
+      return "device('" + c["device"].get<std::string>() + "')";
+    if (c.contains("tensor") && c["tensor"].is_object()) {
+      const auto& t = c["tensor"];
+      std::string dtype = t.value("dtype", "?");
+      auto parsed = dtype_from_name(dtype);
+      std::string shape = t.contains("shape") ? t["shape"].dump() : "[]";
+      return "tensor(" + std::string(parsed ? dtype_short_name(*parsed) : dtype) + shape + ")";
+    }
+  }
+  return c.dump();
+}
+
+class GraphPrinter {
+ public:
+  explicit GraphPrinter(const Graph& g) : g_(g) {}
+
+  std::string run() {
+    print_signature();
+    print_params();
+    print_nodes(g_.body, 1);
+    line(1, "return " + tuple(g_.body.outputs));
+    print_footer();
+    return out_;
+  }
+
+ private:
+  void line(int indent, const std::string& text) {
+    out_.append(static_cast<size_t>(indent) * 4, ' ');
+    out_ += text;
+    out_ += '\n';
+  }
+
+  const Value& v(ValueId id) const { return g_.value(id); }
+  bool valid(ValueId id) const { return id >= 0 && static_cast<size_t>(id) < g_.values.size(); }
+  std::string name(ValueId id) const { return valid(id) ? v(id).name : "<bad %" + std::to_string(id) + ">"; }
+  std::string typed(ValueId id) const {
+    return valid(id) ? name(id) + ": \"" + v(id).type_str() + "\"" : name(id);
+  }
+
+  std::string tuple(const std::vector<ValueId>& ids) const {
+    std::string s = "(";
+    for (size_t i = 0; i < ids.size(); ++i) s += (i ? ", " : "") + name(ids[i]);
+    return s + (ids.size() == 1 ? ",)" : ")");
+  }
+
+  std::string arg(const Arg& a) const {
+    if (a.is_value()) return name(a.value);
+    if (a.is_constant()) return python_literal(a.constant);
+    std::string s = "[";
+    for (size_t i = 0; i < a.items.size(); ++i) s += (i ? ", " : "") + arg(a.items[i]);
+    return s + "]";
+  }
+
+  void print_signature() {
+    std::string sig = "def forward(self";
+    for (ValueId id : g_.inputs) sig += ", " + typed(id);
+    line(0, sig + "):");
+  }
+
+  void print_params() {
+    for (ValueId id : g_.params) {
+      if (!valid(id)) continue;
+      line(1, "# " + std::string(value_role_name(v(id).role)) + " " + typed(id));
+    }
+  }
+
+  void print_location(const Node& n, int indent) {
+    const SourceLoc& loc = n.prov.loc;
+    if (!loc.known()) return;
+    if (loc.file == last_file_ && loc.line == last_line_) return;
+    last_file_ = loc.file;
+    last_line_ = loc.line;
+    std::string comment = "# File: " + (loc.file.empty() ? "<unknown>" : loc.file) + ":" + std::to_string(loc.line);
+    if (!loc.text.empty()) comment += ", code: " + loc.text;
+    line(indent, comment);
+  }
+
+  static std::string block_label(const Node& n, size_t k) {
+    if (n.op == "higher_order::cond") return k == 0 ? "true_branch" : "false_branch";
+    if (n.op == "higher_order::loop") return "body";
+    return "block" + std::to_string(k);
+  }
+
+  void print_node(const Node& n, int indent) {
+    print_location(n, indent);
+    std::string call = n.op + "(";
+    for (size_t i = 0; i < n.inputs.size(); ++i) call += (i ? ", " : "") + arg(n.inputs[i]);
+    bool first = n.inputs.empty();
+    if (n.attrs.is_object())
+      for (const auto& [key, value] : n.attrs.items()) {
+        call += (first ? "" : ", ") + key + "=" + python_literal(value);
+        first = false;
+      }
+    call += ")";
+    std::string lhs;
+    for (size_t i = 0; i < n.outputs.size(); ++i) lhs += (i ? ", " : "") + typed(n.outputs[i]);
+    line(indent, lhs.empty() ? call : lhs + " = " + call);
+    for (size_t k = 0; k < n.blocks.size(); ++k) print_block(n.blocks[k], block_label(n, k), indent + 1);
+  }
+
+  void print_block(const Block& b, const std::string& label, int indent) {
+    std::string header = "# " + label + "(";
+    for (size_t i = 0; i < b.inputs.size(); ++i) header += (i ? ", " : "") + typed(b.inputs[i]);
+    line(indent, header + "):");
+    print_nodes(b, indent + 1);
+    line(indent + 1, "return " + tuple(b.outputs));
+  }
+
+  void print_nodes(const Block& b, int indent) {
+    for (const auto& n : b.nodes) print_node(n, indent);
+  }
+
+  void print_footer() {
+    if (!g_.guards.empty()) {
+      out_ += "\n# guards (assumed true for this export):\n";
+      for (const auto& gd : g_.guards) out_ += "#   " + annotated(gd.expr, gd.loc, gd.note) + "\n";
+    }
+    if (!g_.assertions.empty()) {
+      out_ += "\n# runtime assertions (specialized on the example inputs; must hold at run time):\n";
+      for (const auto& a : g_.assertions) out_ += "#   " + annotated(a.expr, a.loc, a.note) + "\n";
+    }
+    if (!g_.mutated_buffers.empty()) {
+      out_ += "\n# mutated buffers:\n";
+      for (const auto& [buffer, id] : g_.mutated_buffers) out_ += "#   " + buffer + " <- " + name(id) + "\n";
+    }
+    if (!g_.sound) out_ += "\n# NOT SOUND: this graph specializes data-dependent behaviour of the example inputs\n";
+  }
+
+  static std::string annotated(const std::string& expr, const SourceLoc& loc, const std::string& note) {
+    std::string s = expr;
+    if (loc.known()) s += "  at " + loc.str() + (loc.text.empty() ? "" : " (" + loc.text + ")");
+    if (!note.empty()) s += "  -- " + note;
+    return s;
+  }
+
+  const Graph& g_;
+  std::string out_;
+  std::string last_file_;
+  int last_line_ = -1;
+};
+
+}  // namespace
+
+std::string Graph::to_text() const { return GraphPrinter(*this).run(); }
+
+// ---------------------------------------------------------------------------
+// JSON form
+
+namespace {
+
+nlohmann::json shape_to_json(const Shape& s) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& d : s) {
+    if (d.is_static()) j.push_back(d.value());
+    else j.push_back(d.expr());
+  }
+  return j;
+}
+
+nlohmann::json tensor_to_json(const Tensor& t, bool with_data) {
+  nlohmann::json j;
+  j["dtype"] = dtype_name(t.dtype());
+  j["shape"] = t.shape();
+  if (with_data && t.bytes() != nullptr)
+    j["base64"] = base64_encode(std::span<const std::byte>(t.bytes(), t.nbytes()));
+  return j;
+}
+
+nlohmann::json arg_to_json(const Arg& a) {
+  switch (a.kind) {
+    case Arg::Kind::Value: return {{"value", a.value}};
+    case Arg::Kind::Constant: return {{"constant", a.constant}};
+    case Arg::Kind::List: {
+      nlohmann::json items = nlohmann::json::array();
+      for (const auto& item : a.items) items.push_back(arg_to_json(item));
+      return {{"list", items}};
+    }
+  }
+  return nullptr;
+}
+
+nlohmann::json block_to_json(const Block& b);
+
+nlohmann::json node_to_json(const Node& n) {
+  nlohmann::json j;
+  j["op"] = n.op;
+  j["inputs"] = nlohmann::json::array();
+  for (const auto& a : n.inputs) j["inputs"].push_back(arg_to_json(a));
+  j["outputs"] = n.outputs;
+  j["attrs"] = n.attrs;
+  if (!n.blocks.empty()) {
+    j["blocks"] = nlohmann::json::array();
+    for (const auto& b : n.blocks) j["blocks"].push_back(block_to_json(b));
+  }
+  nlohmann::json prov = nlohmann::json::object();
+  if (n.prov.loc.known() || !n.prov.loc.text.empty()) prov["loc"] = source_loc_to_json(n.prov.loc);
+  if (!n.prov.scope.empty()) prov["scope"] = n.prov.scope;
+  if (!n.prov.original_kind.empty()) prov["original_kind"] = n.prov.original_kind;
+  if (!prov.empty()) j["prov"] = prov;
+  return j;
+}
+
+nlohmann::json block_to_json(const Block& b) {
+  nlohmann::json j;
+  j["inputs"] = b.inputs;
+  j["nodes"] = nlohmann::json::array();
+  for (const auto& n : b.nodes) j["nodes"].push_back(node_to_json(n));
+  j["outputs"] = b.outputs;
+  return j;
+}
+
+nlohmann::json value_to_json(const Value& v, bool with_data) {
+  nlohmann::json j;
+  j["name"] = v.name;
+  j["dtype"] = dtype_name(v.dtype);
+  j["shape"] = shape_to_json(v.shape);
+  j["kind"] = value_kind_name(v.kind);
+  j["role"] = value_role_name(v.role);
+  if (v.data.defined()) j["data"] = tensor_to_json(v.data, with_data);
+  return j;
+}
+
+// --- reading back: every field is type-checked, errors carry the pointer.
+
+const char* const kGraphFile = "graph JSON";
+
+DType read_dtype(const JsonCursor& c) {
+  auto name = c.as_string();
+  if (name == "undefined") return DType::Undefined;
+  auto d = dtype_from_name(name);
+  if (!d) c.fail("unknown dtype '" + name + "'");
+  return *d;
+}
+
+Shape read_shape(const JsonCursor& c) {
+  c.expect_array();
+  Shape s;
+  for (size_t i = 0; i < c.size(); ++i) {
+    auto d = c.at(i);
+    if (d.json().is_string()) s.push_back(Dim::symbol(d.as_string()));
+    else s.push_back(Dim(d.as_int()));
+  }
+  return s;
+}
+
+std::vector<int64_t> read_int_list(const JsonCursor& c) {
+  c.expect_array();
+  std::vector<int64_t> out;
+  out.reserve(c.size());
+  for (size_t i = 0; i < c.size(); ++i) out.push_back(c.at(i).as_int());
+  return out;
+}
+
+std::vector<ValueId> read_ids(const JsonCursor& c) {
+  std::vector<ValueId> out;
+  for (int64_t v : read_int_list(c)) out.push_back(static_cast<ValueId>(v));
+  return out;
+}
+
+Tensor read_tensor(const JsonCursor& c) {
+  DType dtype = read_dtype(c.at("dtype"));
+  auto shape = read_int_list(c.at("shape"));
+  auto b64 = c.find("base64");
+  if (!b64) return Tensor();  // metadata only: the dump was written without data
+  auto bytes = base64_decode(b64->as_string());
+  if (!bytes) b64->fail("invalid base64");
+  try {
+    return Tensor::from_bytes(dtype, std::move(shape), *bytes);
+  } catch (const std::invalid_argument& e) {
+    b64->fail(e.what());
+  }
+}
+
+ValueKind read_kind(const JsonCursor& c) {
+  auto s = c.as_string();
+  for (auto k : {ValueKind::Tensor, ValueKind::SymInt, ValueKind::SymFloat, ValueKind::SymBool})
+    if (value_kind_name(k) == s) return k;
+  c.fail("unknown value kind '" + s + "'");
+}
+
+ValueRole read_role(const JsonCursor& c) {
+  auto s = c.as_string();
+  for (auto r : {ValueRole::Intermediate, ValueRole::Input, ValueRole::Parameter, ValueRole::Buffer, ValueRole::Constant})
+    if (value_role_name(r) == s) return r;
+  c.fail("unknown value role '" + s + "'");
+}
+
+Value read_value(const JsonCursor& c) {
+  Value v;
+  v.name = c.at("name").as_string();
+  v.dtype = read_dtype(c.at("dtype"));
+  v.shape = read_shape(c.at("shape"));
+  if (auto k = c.find("kind")) v.kind = read_kind(*k);
+  if (auto r = c.find("role")) v.role = read_role(*r);
+  if (auto d = c.find("data", true)) v.data = read_tensor(*d);
+  return v;
+}
+
+Arg read_arg(const JsonCursor& c) {
+  c.expect_object();
+  if (auto v = c.find("value")) return Arg::of(static_cast<ValueId>(v->as_int()));
+  if (auto k = c.find("constant")) return Arg::of_constant(k->json());
+  if (auto l = c.find("list")) {
+    l->expect_array();
+    std::vector<Arg> items;
+    for (size_t i = 0; i < l->size(); ++i) items.push_back(read_arg(l->at(i)));
+    return Arg::list(std::move(items));
+  }
+  c.fail("expected an argument object with 'value', 'constant' or 'list'");
+}
+
+Block read_block(const JsonCursor& c);
+
+Node read_node(const JsonCursor& c) {
+  Node n;
+  n.op = c.at("op").as_string();
+  auto inputs = c.at("inputs");
+  inputs.expect_array();
+  for (size_t i = 0; i < inputs.size(); ++i) n.inputs.push_back(read_arg(inputs.at(i)));
+  n.outputs = read_ids(c.at("outputs"));
+  if (auto a = c.find("attrs", true)) n.attrs = a->expect_object().json();
+  if (auto blocks = c.find("blocks")) {
+    blocks->expect_array();
+    for (size_t k = 0; k < blocks->size(); ++k) n.blocks.push_back(read_block(blocks->at(k)));
+  }
+  if (auto prov = c.find("prov")) {
+    prov->expect_object();
+    if (auto loc = prov->find("loc")) n.prov.loc = source_loc_from_json(loc->json());
+    if (auto scope = prov->find("scope")) n.prov.scope = scope->as_string();
+    if (auto kind = prov->find("original_kind")) n.prov.original_kind = kind->as_string();
+  }
+  return n;
+}
+
+Block read_block(const JsonCursor& c) {
+  Block b;
+  if (auto in = c.find("inputs")) b.inputs = read_ids(*in);
+  auto nodes = c.at("nodes");
+  nodes.expect_array();
+  b.nodes.reserve(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) b.nodes.push_back(read_node(nodes.at(i)));
+  b.outputs = read_ids(c.at("outputs"));
+  return b;
+}
+
+template <class T>
+std::vector<T> read_conditions(const JsonCursor& c) {
+  c.expect_array();
+  std::vector<T> out;
+  for (size_t i = 0; i < c.size(); ++i) {
+    auto item = c.at(i);
+    T t;
+    t.expr = item.at("expr").as_string();
+    if (auto loc = item.find("loc")) t.loc = source_loc_from_json(loc->json());
+    if (auto note = item.find("note")) t.note = note->as_string();
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+template <class T>
+nlohmann::json conditions_to_json(const std::vector<T>& items) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& t : items) j.push_back({{"expr", t.expr}, {"loc", source_loc_to_json(t.loc)}, {"note", t.note}});
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json Graph::to_json(bool with_data) const {
+  nlohmann::json j;
+  j["format"] = "onnxport.graph";
+  j["version"] = 1;
+  j["name"] = name;
+  j["values"] = nlohmann::json::array();
+  for (const auto& v : values) j["values"].push_back(value_to_json(v, with_data));
+  j["inputs"] = inputs;
+  j["params"] = params;
+  j["body"] = block_to_json(body);
+  j["guards"] = conditions_to_json(guards);
+  j["assertions"] = conditions_to_json(assertions);
+  j["mutated_buffers"] = nlohmann::json::array();
+  for (const auto& [buffer, id] : mutated_buffers) j["mutated_buffers"].push_back({buffer, id});
+  j["sound"] = sound;
+  return j;
+}
+
+Graph Graph::from_json(const nlohmann::json& j) {
+  JsonCursor root(j, kGraphFile);
+  root.expect_object();
+  Graph g;
+  if (auto n = root.find("name")) g.name = n->as_string();
+  auto values = root.at("values");
+  values.expect_array();
+  g.values.reserve(values.size());
+  for (size_t i = 0; i < values.size(); ++i) g.add_value(read_value(values.at(i)));
+  g.inputs = read_ids(root.at("inputs"));
+  if (auto p = root.find("params")) g.params = read_ids(*p);
+  g.body = read_block(root.at("body"));
+  if (auto gd = root.find("guards")) g.guards = read_conditions<Guard>(*gd);
+  if (auto as = root.find("assertions")) g.assertions = read_conditions<RuntimeAssertion>(*as);
+  if (auto mb = root.find("mutated_buffers")) {
+    mb->expect_array();
+    for (size_t i = 0; i < mb->size(); ++i) {
+      auto pair = mb->at(i);
+      pair.expect_array();
+      if (pair.size() != 2) pair.fail("expected [buffer name, value id]");
+      g.mutated_buffers.emplace_back(pair.at(0).as_string(), static_cast<ValueId>(pair.at(1).as_int()));
+    }
+  }
+  if (auto s = root.find("sound")) g.sound = s->as_bool();
+  return g;
+}
+
+}  // namespace onnxport

@@ -10,7 +10,10 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace onnxport {
@@ -44,7 +47,9 @@ class PluginHost {
   // Loads every plugin of the config. A plugin that fails to load is recorded
   // (LoadedPlugin::error + a diagnostic) and the others still load.
   void load_all(const Config& config, const std::vector<std::filesystem::path>& search_path);
-  // Loads one library; returns its record (also kept in plugins()).
+  // Loads one library; returns its record (also kept in plugins(); the
+  // reference is valid until the next load on this host). docs/plugin-abi.md
+  // lists every refusal message.
   const LoadedPlugin& load(const std::filesystem::path& file, std::optional<int> priority = {});
 
   const std::vector<LoadedPlugin>& plugins() const;
@@ -59,5 +64,12 @@ class PluginHost {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Runs strategy.capture and turns an exception escaping it into an error
+// diagnostic "strategy 'X' (plugin Y) threw: ..." (code "strategy-threw"), so
+// one faulty strategy cannot end the run. A result with neither a graph nor an
+// error diagnostic gets one too ("strategy-no-result").
+CaptureResult safe_capture(Strategy& strategy, const Program& program, const CaptureOptions& options,
+                           HostServices& host, const std::string& plugin);
 
 }  // namespace onnxport

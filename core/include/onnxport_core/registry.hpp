@@ -26,12 +26,15 @@ class TranslatorRegistry {
  public:
   void add(TranslatorSpec spec, const std::string& plugin);
   void add_decomposition(DecompositionSpec spec, const std::string& plugin);
-  // Every translator of `plugin` gets this priority (config "priority").
+  // Every translator and decomposition of `plugin` gets this priority (config
+  // "priority"), including those it registers later.
   void set_plugin_priority(const std::string& plugin, int priority);
   void pin(const std::string& op, const std::string& plugin);
 
-  // Highest priority, then the most recent since_opset; pins win.
+  // Highest priority, then the most recent since_opset; pins win. Two plugins
+  // tied on both: conflict, the first registered is chosen.
   TranslatorChoice choose(const std::string& op, int opset) const;
+  // Highest priority; ties keep the first registered.
   const DecompositionSpec* decomposition(const std::string& op) const;
   std::vector<std::string> ops() const;  // every op with a translator, sorted
   const std::vector<RegisteredTranslator>& translators() const { return translators_; }
@@ -40,7 +43,9 @@ class TranslatorRegistry {
   std::vector<RegisteredTranslator> translators_;
   std::multimap<std::string, size_t> by_op_;
   std::vector<std::pair<DecompositionSpec, std::string>> decompositions_;
+  std::multimap<std::string, size_t> decompositions_by_op_;
   std::map<std::string, std::string> pins_;
+  std::map<std::string, int> plugin_priority_;  // config "priority", also applied to later adds
 };
 
 }  // namespace onnxport

@@ -1,0 +1,29 @@
+// The Registrar a plugin's register_components receives. It only stages what
+// the plugin adds; the host commits it after the callback reports success, so
+// a failed registration adds nothing.
+#pragma once
+
+#include <onnxport/registrar.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace onnxport {
+
+class StagingRegistrar final : public Registrar {
+ public:
+  // Each throws std::invalid_argument for a malformed component (null
+  // strategy, empty name or op, null function, empty opset range); the SDK's
+  // registration thunk turns that into the plugin's registration error.
+  void add_strategy(std::unique_ptr<Strategy> strategy) override;
+  void add_translator(TranslatorSpec spec) override;
+  void add_decomposition(DecompositionSpec spec) override;
+  uint32_t host_abi_version() const override;
+
+  std::vector<std::unique_ptr<Strategy>> strategies;
+  std::vector<TranslatorSpec> translators;
+  std::vector<DecompositionSpec> decompositions;
+};
+
+}  // namespace onnxport

@@ -54,6 +54,9 @@ def module_tree():
     l0, l1 = linear(), linear()
     l0["attributes"]["in_features"], l0["attributes"]["out_features"] = 3, 2
     l1["attributes"]["in_features"], l1["attributes"]["out_features"] = 2, 1
+    # Declared shapes let the loader reject a weights file that does not fit.
+    l0["parameter_shapes"] = {"weight": WEIGHTS["mlp.0.weight"][0], "bias": WEIGHTS["mlp.0.bias"][0]}
+    l1["parameter_shapes"] = {"weight": WEIGHTS["mlp.1.weight"][0], "bias": WEIGHTS["mlp.1.bias"][0]}
     return {
         "type": "ModelWithControlFlowTest",
         "attributes": {"training": False},

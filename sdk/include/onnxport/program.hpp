@@ -56,6 +56,9 @@ struct ModuleInfo {
   nlohmann::json attributes = nlohmann::json::object();  // non-tensor attributes (training, eps, ...)
   std::vector<std::string> parameters;         // "weight", "bias"
   std::vector<std::string> buffers;            // "running_mean", ...
+  // Optional declared shapes of parameters/buffers ("weight" -> [2, 3]);
+  // load_program checks the weights against them.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> parameter_shapes;
   std::vector<std::pair<std::string, ModuleInfo>> children;  // in registration order
 
   const ModuleInfo* child(std::string_view name) const;

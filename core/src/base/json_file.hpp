@@ -1,0 +1,25 @@
+// Reading JSON input files with errors that name the file and the line/column.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace onnxport {
+
+// Whole file as bytes; InputError(file, "", "cannot open ...") when unreadable.
+std::string read_text_file(const std::filesystem::path& file);
+
+// Parses `text` (the contents of `file`). Malformed or truncated JSON throws
+// InputError(file, "line L, column C", "malformed JSON: ...").
+nlohmann::json parse_json_text(std::string_view text, const std::filesystem::path& file);
+
+// read_text_file + parse_json_text.
+nlohmann::json read_json_file(const std::filesystem::path& file);
+
+// 1-based line and column of byte `offset` in `text`.
+std::pair<size_t, size_t> line_column(std::string_view text, size_t offset);
+
+}  // namespace onnxport

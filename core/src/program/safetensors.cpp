@@ -1,0 +1,227 @@
+// safetensors files: 8-byte little-endian header length, a JSON header
+// {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}},
+// then the raw little-endian tensor bytes. Reading maps the file once and
+// every tensor borrows from that mapping (zero copy).
+#include <onnxport_core/bundle.hpp>
+
+#include "base/json_cursor.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+namespace onnxport {
+
+namespace {
+
+// Header sizes beyond this are corrupt files, not real headers (the
+// reference implementation uses the same 100 MB cap).
+constexpr uint64_t kMaxHeaderBytes = 100ull * 1024 * 1024;
+
+// A read-only memory mapping, unmapped when the last tensor borrowing from
+// it goes away.
+struct Mapping {
+  const std::byte* data = nullptr;
+  size_t size = 0;
+  ~Mapping() {
+    if (data) ::munmap(const_cast<std::byte*>(data), size);
+  }
+};
+
+std::shared_ptr<Mapping> map_file(const std::filesystem::path& file) {
+  const std::string name = file.string();
+  const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError(name, "", std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    throw InputError(name, "", std::string("cannot stat: ") + std::strerror(err));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw InputError(name, "", "not a regular file");
+  }
+  auto mapping = std::make_shared<Mapping>();
+  mapping->size = static_cast<size_t>(st.st_size);
+  if (mapping->size > 0) {
+    void* p = ::mmap(nullptr, mapping->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      const int err = errno;
+      ::close(fd);
+      throw InputError(name, "", std::string("cannot memory-map: ") + std::strerror(err));
+    }
+    mapping->data = static_cast<const std::byte*>(p);
+  }
+  ::close(fd);  // the mapping stays valid without the descriptor
+  return mapping;
+}
+
+uint64_t read_le64(const std::byte* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | std::to_integer<uint64_t>(p[i]);
+  return v;
+}
+
+struct TensorEntry {
+  std::string name;
+  DType dtype;
+  std::vector<int64_t> shape;
+  uint64_t begin, end;
+  std::string pointer;  // "/mlp.0.weight" in the header
+};
+
+TensorEntry read_entry(const std::string& name, const JsonCursor& c, uint64_t data_size) {
+  c.expect_object();
+  c.reject_unknown_keys({"dtype", "shape", "data_offsets"});
+  TensorEntry e;
+  e.name = name;
+  e.pointer = c.pointer();
+  const auto dtype_cursor = c.at("dtype");
+  const auto dtype_text = dtype_cursor.as_string();
+  auto dtype = dtype_from_name(dtype_text);
+  if (!dtype || dtype_safetensors_name(*dtype) != dtype_text)
+    dtype_cursor.fail("tensor '" + name + "': unsupported dtype '" + dtype_text + "'");
+  e.dtype = *dtype;
+  const auto shape = c.at("shape");
+  shape.expect_array();
+  int64_t numel = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    const int64_t d = shape.at(i).as_int();
+    if (d < 0) shape.at(i).fail("tensor '" + name + "': negative dimension " + std::to_string(d));
+    if (d > 0 && numel > INT64_MAX / d) shape.fail("tensor '" + name + "': too many elements");
+    numel *= d;
+    e.shape.push_back(d);
+  }
+  const auto offsets = c.at("data_offsets");
+  offsets.expect_array();
+  if (offsets.size() != 2) offsets.fail("tensor '" + name + "': expected [begin, end]");
+  const int64_t begin = offsets.at(0).as_int(), end = offsets.at(1).as_int();
+  if (begin < 0 || end < begin)
+    offsets.fail("tensor '" + name + "': invalid range [" + std::to_string(begin) + ", " + std::to_string(end) + "]");
+  e.begin = static_cast<uint64_t>(begin);
+  e.end = static_cast<uint64_t>(end);
+  if (e.end > data_size)
+    offsets.fail("tensor '" + name + "': data range [" + std::to_string(begin) + ", " + std::to_string(end) +
+                 "] goes past the end of the data (" + std::to_string(data_size) +
+                 " bytes; is the file truncated?)");
+  const uint64_t expected = static_cast<uint64_t>(numel) * dtype_size(e.dtype);
+  if (e.end - e.begin != expected)
+    offsets.fail("tensor '" + name + "': " + std::to_string(e.end - e.begin) + " bytes for " +
+                 std::string(dtype_short_name(e.dtype)) + shape.json().dump() + ", which needs " +
+                 std::to_string(expected));
+  return e;
+}
+
+void check_no_overlap(std::vector<TensorEntry>& entries, const std::string& file) {
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  const TensorEntry* prev = nullptr;
+  for (const auto& e : entries) {
+    if (e.begin == e.end) continue;  // empty tensors occupy no bytes
+    if (prev && e.begin < prev->end)
+      throw InputError(file, e.pointer + "/data_offsets",
+                       "tensor '" + e.name + "' overlaps tensor '" + prev->name + "'");
+    prev = &e;
+  }
+}
+
+}  // namespace
+
+TensorMap read_safetensors(const std::filesystem::path& file) {
+  const std::string name = file.string();
+  auto mapping = map_file(file);
+  if (mapping->size < 8)
+    throw InputError(name, "byte 0", "file is " + std::to_string(mapping->size) +
+                                         " bytes, too short for the 8-byte header length (truncated?)");
+  const uint64_t header_len = read_le64(mapping->data);
+  if (header_len > kMaxHeaderBytes || header_len > mapping->size - 8)
+    throw InputError(name, "byte 0", "header length " + std::to_string(header_len) + " exceeds the file size (" +
+                                         std::to_string(mapping->size) + " bytes; truncated or not safetensors?)");
+  const char* header_text = reinterpret_cast<const char*>(mapping->data + 8);
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(header_text, header_text + header_len);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(name, "header", std::string("malformed JSON header: ") + e.what());
+  }
+  JsonCursor root(header, name);
+  root.expect_object();
+
+  const uint64_t data_start = 8 + header_len;
+  const uint64_t data_size = mapping->size - data_start;
+  std::vector<TensorEntry> entries;
+  for (const auto& [key, value] : header.items()) {
+    if (key == "__metadata__") continue;
+    entries.push_back(read_entry(key, root.at(key), data_size));
+  }
+  check_no_overlap(entries, name);  // also puts the tensors in file order
+
+  std::shared_ptr<const void> owner(mapping, mapping->data);
+  TensorMap out;
+  for (auto& e : entries)
+    out.set(e.name, Tensor::borrow(e.dtype, std::move(e.shape), mapping->data + data_start + e.begin, owner));
+  return out;
+}
+
+namespace {
+
+std::string header_text(const TensorMap& tensors, const nlohmann::json& metadata) {
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) {
+    nlohmann::ordered_json meta = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : metadata.items()) meta[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    header["__metadata__"] = meta;
+  }
+  uint64_t offset = 0;
+  for (const auto& [name, t] : tensors.items()) {
+    if (!t.defined()) throw std::invalid_argument("write_safetensors: tensor '" + name + "' is undefined");
+    header[name] = {{"dtype", dtype_safetensors_name(t.dtype())},
+                    {"shape", t.shape()},
+                    {"data_offsets", {offset, offset + t.nbytes()}}};
+    offset += t.nbytes();
+  }
+  std::string text = header.dump();
+  // Pad with spaces so the data starts 8-byte aligned (8 + header length).
+  text.append((8 - text.size() % 8) % 8, ' ');
+  return text;
+}
+
+}  // namespace
+
+void write_safetensors(const std::filesystem::path& file, const TensorMap& tensors, const nlohmann::json& metadata) {
+  const std::string header = header_text(tensors, metadata);
+  const auto tmp = std::filesystem::path(file.string() + ".tmp." + std::to_string(::getpid()));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
+    char len[8];
+    uint64_t n = header.size();
+    for (int i = 0; i < 8; ++i, n >>= 8) len[i] = static_cast<char>(n & 0xff);
+    out.write(len, 8);
+    out.write(header.data(), static_cast<std::streamsize>(header.size()));
+    for (const auto& [name, t] : tensors.items())
+      out.write(reinterpret_cast<const char*>(t.bytes()), static_cast<std::streamsize>(t.nbytes()));
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw std::runtime_error("cannot write " + tmp.string() + " (disk full?)");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error("cannot rename " + tmp.string() + " to " + file.string() + ": " + ec.message());
+  }
+}
+
+}  // namespace onnxport

@@ -1,0 +1,156 @@
+"""write_bundle: an nn.Module and example inputs in, a program bundle directory out.
+
+Everything is computed first (capture, graph, module tree, eager outputs) and
+written last, so a failure never leaves a half-written bundle behind.
+"""
+import copy
+import json
+import os
+import sys
+
+import torch
+
+from .capture import capture
+from .errors import ConversionError
+from .graph_walk import GraphWriter
+from .module_tree import ModuleTree
+from .signature import InputWriter, flatten_outputs
+from .tensors import write_safetensors
+from .values import TensorConstantStore
+
+FORMAT = "onnxport.program"
+VERSION = 1
+
+
+def write_bundle(module, args, out_dir, input_names=None, dynamic_shapes=None, *,
+                 force_trace=False, name=None, producer=None):
+    """Writes `module` called on `args` as a program bundle in `out_dir`.
+
+    args: the tuple forward takes (tensors, Python ints/floats/bools, lists or
+    tuples of tensors, None); a single tensor is accepted as (tensor,).
+    input_names: names for forward's parameters, default the Python names.
+    dynamic_shapes: {"x": {0: "batch"}}; list elements are named "lx.0", ...
+    Returns a summary dict (capture kind, method, node and weight counts).
+    Raises ConversionError for what a bundle cannot hold.
+    """
+    args = _as_tuple(args)
+    module.eval()
+    buffers = _snapshot_buffers(module)
+    captured = capture(module, args, force_trace=force_trace)
+    _restore_buffers(module, buffers)  # tracing ran forward once
+
+    names = _input_names(captured, args, input_names)
+    full_args = list(args) + [captured.param_defaults[n] for n in names[len(args):]]
+    constants = TensorConstantStore()
+    writer = GraphWriter(captured.graph, ["self"] + names, captured.module_type_names(), constants)
+    graph = writer.write()
+    graph_inputs = _graph_inputs(captured.graph, names, full_args, dynamic_shapes)
+
+    tree = ModuleTree(module)
+    for use in writer.getattr_uses:
+        tree.require(use, captured.script_module)
+    weights = {k: (buffers[k] if k in buffers else v) for k, v in tree.weights.items()}
+
+    expected = flatten_outputs(_run_eager(module, args))
+    _restore_buffers(module, buffers)
+
+    program = {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": name or type(module).__name__,
+        "producer": _producer(captured, producer),
+        "module": tree.tree,
+        "graph": {"inputs": [{"name": "self", "type": "Module"}] + graph_inputs.json,
+                  "nodes": graph["nodes"], "outputs": graph["outputs"]},
+    }
+    _write(out_dir, program, {**weights, **constants.tensors}, graph_inputs.examples, expected)
+    return {"dir": out_dir, "capture": captured.kind, "method": captured.method_name,
+            "nodes": writer.node_count, "weights": len(weights), "constants": len(constants.tensors),
+            "outputs": len(expected), "script_error": captured.script_error}
+
+
+def _as_tuple(args):
+    if isinstance(args, tuple):
+        return args
+    if isinstance(args, list):
+        return tuple(args)
+    return (args,)
+
+
+def _input_names(captured, args, input_names):
+    """forward's parameter names (all of them for a scripted graph, the given ones for a trace)."""
+    names = list(captured.param_names)
+    if input_names is not None:
+        input_names = list(input_names)
+        if len(input_names) > len(names):
+            raise ConversionError(f"{len(input_names)} input names given for {len(names)} inputs of "
+                                  f"{captured.method_name}")
+        names[:len(input_names)] = input_names
+    missing = [n for n in names[len(args):] if n not in captured.param_defaults]
+    if missing:
+        raise ConversionError(f"no example value for input(s) {', '.join(missing)} of {captured.method_name}")
+    return names
+
+
+class _GraphInputs:
+    def __init__(self, json_inputs, examples):
+        self.json = json_inputs
+        self.examples = examples
+
+
+def _graph_inputs(graph, names, values, dynamic_shapes):
+    declared = [v.type() for v in list(graph.inputs())[1:]]
+    if len(declared) != len(values):
+        raise ConversionError(f"the captured graph has {len(declared)} inputs besides self, "
+                              f"but {len(values)} values were given")
+    writer = InputWriter(dynamic_shapes)
+    described = [writer.describe(n, v, t) for n, v, t in zip(names, values, declared)]
+    writer.check_dynamic_names()
+    return _GraphInputs(described, writer.examples)
+
+
+def _snapshot_buffers(module):
+    return {name: buf.detach().clone() for name, buf in module.named_buffers()}
+
+
+def _restore_buffers(module, snapshot):
+    with torch.no_grad():
+        for name, buf in module.named_buffers():
+            if name in snapshot:
+                buf.copy_(snapshot[name])
+
+
+def _run_eager(module, args):
+    """Eager outputs on copies of the inputs (forward may update its inputs in place)."""
+    with torch.no_grad():
+        try:
+            return module(*copy.deepcopy(args))
+        except Exception as error:
+            raise ConversionError(f"eager PyTorch failed on the example inputs: {error}") from None
+
+
+def _producer(captured, extra):
+    info = {"name": "torch2program", "torch": torch.__version__, "capture": captured.kind,
+            "method": captured.method_name}
+    torchvision = sys.modules.get("torchvision")  # only when the model used it
+    if torchvision is not None:
+        info["torchvision"] = torchvision.__version__
+    if captured.script_error:
+        info["script_error"] = captured.script_error
+    if captured.trace_warnings:
+        info["trace_warnings"] = captured.trace_warnings
+    info.update(extra or {})
+    return info
+
+
+def _write(out_dir, program, weights, inputs, expected):
+    os.makedirs(out_dir, exist_ok=True)
+    write_safetensors(os.path.join(out_dir, "weights.safetensors"), weights)
+    write_safetensors(os.path.join(out_dir, "inputs.safetensors"), inputs)
+    write_safetensors(os.path.join(out_dir, "expected.safetensors"), expected)
+    path = os.path.join(out_dir, "program.json")
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(program, f, indent=1, allow_nan=False)
+        f.write("\n")
+    os.replace(tmp, path)

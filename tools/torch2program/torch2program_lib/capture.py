@@ -1,0 +1,152 @@
+"""Captures a module as TorchScript: torch.jit.script, falling back to torch.jit.trace.
+
+Scripting keeps control flow (prim::If, prim::Loop); tracing records the path
+the example inputs took, so a traced bundle says so in its producer info.
+"""
+import inspect
+import re
+import warnings
+
+import torch
+
+from .errors import ConversionError
+
+_OVERLOAD = re.compile(r"^forward__\d+$")
+_MAX_ERROR_CHARS = 4000
+
+
+class Capture:
+    """What was captured: the graph, its parameter names and how it was obtained."""
+
+    def __init__(self, kind, script_module, method_name, graph, param_names, param_defaults,
+                 script_error="", trace_warnings=()):
+        self.kind = kind                    # "script" or "trace"
+        self.script_module = script_module  # RecursiveScriptModule / TopLevelTracedModule
+        self.method_name = method_name      # "forward", or "forward__0" for overloads
+        self.graph = graph                  # inlined torch._C.Graph
+        self.param_names = param_names      # forward's parameters without self
+        self.param_defaults = param_defaults  # name -> default value (script only)
+        self.script_error = script_error
+        self.trace_warnings = list(trace_warnings)
+
+    def module_type_names(self):
+        """Qualified names of the TorchScript class types that are modules of this capture."""
+        return {m._c._type().qualified_name() for m in self.script_module.modules()}
+
+
+def capture(module, args, force_trace=False):
+    """Scripts `module` (or traces it when forced or when scripting fails)."""
+    script_error = ""
+    if not force_trace:
+        try:
+            scripted = torch.jit.script(module)
+        except Exception as error:  # TorchScript raises many types; all mean "not scriptable"
+            script_error = _short(str(error))
+        else:
+            return _from_script(scripted, args)
+    return _from_trace(module, args, script_error)
+
+
+def _from_script(scripted, args):
+    method_name = _pick_method(scripted, args)
+    method = getattr(scripted, method_name)
+    params = method.schema.arguments[1:]
+    if len(args) > len(params):
+        raise ConversionError(f"{method_name} takes {len(params)} inputs but {len(args)} were given")
+    defaults = {p.name: p.default_value for p in params if p.has_default_value()}
+    return Capture("script", scripted, method_name, method.inlined_graph,
+                   [p.name for p in params], defaults)
+
+
+def _pick_method(scripted, args):
+    """"forward", or for overloaded forwards (nn.LSTM, nn.GRU) the overload the inputs fit."""
+    names = scripted._c._method_names()
+    if "forward" in names:
+        mismatch = _signature_mismatch(getattr(scripted, "forward").schema, args)
+        if mismatch:
+            raise ConversionError(f"forward does not accept the example inputs: {mismatch}")
+        return "forward"
+    overloads = sorted((n for n in names if _OVERLOAD.match(n)), key=lambda n: int(n.split("__")[1]))
+    if not overloads:
+        raise ConversionError("the scripted module has no forward method")
+    reasons = []
+    for name in overloads:
+        schema = getattr(scripted, name).schema
+        mismatch = _signature_mismatch(schema, args)
+        if not mismatch:
+            return name
+        reasons.append(f"{schema}: {mismatch}")
+    raise ConversionError("no forward overload accepts the example inputs:\n  " + "\n  ".join(reasons))
+
+
+def _signature_mismatch(schema, args):
+    """Why `args` cannot be passed to the method with `schema` ("" when they can)."""
+    params = schema.arguments[1:]
+    if len(args) > len(params):
+        return f"{len(args)} inputs given, it takes {len(params)}"
+    for index, param in enumerate(params):
+        if index >= len(args):
+            if not param.has_default_value():
+                return f"input '{param.name}' is missing"
+            continue
+        inferred = torch._C._jit_try_infer_type(args[index])
+        if not inferred.success():
+            return f"input '{param.name}': {inferred.reason()}"
+        if not inferred.type().isSubtypeOf(param.type):
+            return f"input '{param.name}' is {inferred.type().annotation_str}, expected {param.type.annotation_str}"
+    return ""
+
+
+def _from_trace(module, args, script_error):
+    non_tensor = [type(a).__name__ for a in args if not _traceable(a)]
+    if non_tensor:
+        raise ConversionError(_capture_failure(
+            script_error, f"tracing only takes tensors and lists/tuples of tensors, got {', '.join(non_tensor)}"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", torch.jit.TracerWarning)
+        try:
+            traced = torch.jit.trace(module, tuple(args), strict=False, check_trace=False)
+        except Exception as error:  # whatever the traced code raised
+            raise ConversionError(_capture_failure(script_error, _short(str(error)))) from None
+    trace_warnings = [f"{w.filename}:{w.lineno}: {w.message}" for w in caught
+                      if issubclass(w.category, torch.jit.TracerWarning)]
+    return Capture("trace", traced, "forward", traced.inlined_graph, _eager_param_names(module, len(args)),
+                   {}, script_error, _dedupe(trace_warnings))
+
+
+def _traceable(value):
+    if isinstance(value, torch.Tensor):
+        return True
+    return isinstance(value, (list, tuple)) and all(isinstance(v, torch.Tensor) for v in value)
+
+
+def _eager_param_names(module, count):
+    """Parameter names of the eager forward for a traced graph (which keeps only the inputs given)."""
+    try:
+        params = list(inspect.signature(module.forward).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(names) < count:  # *args: name the rest after their position
+        names += [f"args.{i}" for i in range(len(names), count)]
+    return names[:count]
+
+
+def _capture_failure(script_error, trace_error):
+    parts = []
+    if script_error:
+        parts.append(f"torch.jit.script failed:\n{_indent(script_error)}")
+    parts.append(f"torch.jit.trace failed:\n{_indent(trace_error)}")
+    return "cannot capture the module\n" + "\n".join(parts)
+
+
+def _indent(text):
+    return "\n".join("    " + line for line in text.strip().split("\n"))
+
+
+def _short(text):
+    return text if len(text) <= _MAX_ERROR_CHARS else text[:_MAX_ERROR_CHARS] + "\n    [...]"
+
+
+def _dedupe(items):
+    return list(dict.fromkeys(items))

@@ -1,0 +1,156 @@
+"""Writes an inlined TorchScript graph as the "nodes"/"outputs" of program.json.
+
+One pass over every node, nested blocks (prim::If, prim::Loop) included.
+Values keep TorchScript's debug names ("input.5", "15"), except graph inputs,
+which take their Python names ("x", not "x.1"); a value whose debug name
+collides with such a name is renamed ("x" -> "x.2").
+"""
+from .errors import ConversionError
+from .source import SourceLocator, location_text, node_scope
+from .values import constant_json, node_attribute_json
+
+# Node kinds that survive inlining but refer to Python or to unresolved calls.
+_REFUSED_KINDS = {
+    "prim::PythonOp": "a call into Python (custom autograd Function or @torch.jit.ignore'd code)",
+    "prim::CallMethod": "a method call that TorchScript could not inline (module interface)",
+    "prim::CallFunction": "a function call that TorchScript could not inline",
+}
+
+
+class GetAttrUse:
+    """A prim::GetAttr whose object is a module reached from `self` (path "" is self)."""
+
+    def __init__(self, module_path, name, type_kind, location):
+        self.module_path = module_path
+        self.name = name
+        self.type_kind = type_kind
+        self.location = location
+
+
+class GraphWriter:
+    """Converts one TorchScript graph. Use `write()`, then read `getattr_uses`."""
+
+    def __init__(self, graph, input_names, module_type_names, constant_store, locator=None):
+        """input_names: names for graph.inputs() in order, "self" first.
+        module_type_names: qualified names of the scripted module types (written as "Module")."""
+        self._graph = graph
+        self._input_names = list(input_names)
+        self._module_types = set(module_type_names)
+        self._constants = constant_store
+        self._locator = locator or SourceLocator()
+        self._names = {}        # Value.unique() -> name in the program
+        self._taken = set()
+        self._module_paths = {}  # Value.unique() -> dotted module path from self
+        self.getattr_uses = []
+        self.node_count = 0
+
+    def write(self):
+        """{"nodes": [...], "outputs": [...]} for the graph's top-level block."""
+        debug_names = set()
+        _collect_debug_names(self._graph.inputs(), self._graph.nodes(), debug_names)
+        self._reserved = debug_names
+        self._name_graph_inputs()
+        nodes = [self._node_json(n) for n in self._graph.nodes()]
+        return {"nodes": nodes, "outputs": [self._ref(v) for v in self._graph.outputs()]}
+
+    def value_type(self, value):
+        return self.type_str(value.type())
+
+    def type_str(self, jit_type):
+        """TorchScript type as written in program.json: "Tensor", "int", "List[Tensor]", "Module"."""
+        if jit_type.kind() == "ClassType" and jit_type.qualified_name() in self._module_types:
+            return "Module"
+        return jit_type.annotation_str
+
+    # -- naming ---------------------------------------------------------------
+
+    def _name_graph_inputs(self):
+        inputs = list(self._graph.inputs())
+        if len(inputs) != len(self._input_names):
+            raise ConversionError(f"internal: {len(self._input_names)} input names for "
+                                  f"{len(inputs)} graph inputs")
+        for value, name in zip(inputs, self._input_names):
+            if name in self._taken:
+                raise ConversionError(f"two inputs are both named '{name}'")
+            self._names[value.unique()] = name
+            self._taken.add(name)
+        self._module_paths[inputs[0].unique()] = ""
+
+    def _define(self, value):
+        """Name a value at its definition: its debug name, unless an input took it."""
+        name = value.debugName()
+        if name in self._taken:
+            suffix = 1
+            while f"{name}.{suffix}" in self._taken or f"{name}.{suffix}" in self._reserved:
+                suffix += 1
+            name = f"{name}.{suffix}"
+        self._names[value.unique()] = name
+        self._taken.add(name)
+        return name
+
+    def _ref(self, value):
+        return self._names[value.unique()]
+
+    # -- nodes ----------------------------------------------------------------
+
+    def _node_json(self, node):
+        self.node_count += 1
+        kind = node.kind()
+        location = self._locator.locate(node)
+        if kind in _REFUSED_KINDS:
+            raise ConversionError(f"{kind} is {_REFUSED_KINDS[kind]}; programs cannot hold it",
+                                  location_text(location))
+        out = {"kind": kind, "inputs": [self._ref(v) for v in node.inputs()]}
+        try:
+            attrs = self._attributes(node)
+        except ConversionError as error:
+            raise ConversionError(error.message, error.where or location_text(location)) from None
+        blocks = [self._block_json(b) for b in node.blocks()]  # before outputs: blocks come first
+        out["outputs"] = [self._define(v) for v in node.outputs()]
+        if attrs:
+            out["attrs"] = attrs
+        if blocks:
+            out["blocks"] = blocks
+        out["output_types"] = [self.value_type(v) for v in node.outputs()]
+        if location:
+            out["source"] = location
+        scope = node_scope(node)
+        if scope:
+            out["scope"] = scope
+        if kind == "prim::GetAttr":
+            self._track_getattr(node, out, location)
+        return out
+
+    def _block_json(self, block):
+        inputs = [self._define(v) for v in block.inputs()]
+        nodes = [self._node_json(n) for n in block.nodes()]
+        return {"inputs": inputs, "nodes": nodes, "outputs": [self._ref(v) for v in block.outputs()]}
+
+    def _attributes(self, node):
+        if node.kind() == "prim::Constant":
+            if not node.hasAttribute("value"):
+                return {"value": None}
+            value = node.output().toIValue()
+            return {"value": constant_json(value, node.output().type(), self._constants)}
+        return {name: node_attribute_json(node, name, self._constants)
+                for name in node.attributeNames()}
+
+    def _track_getattr(self, node, out, location):
+        """Record the dotted path of attributes reached from self ("mlp.0.weight")."""
+        parent = self._module_paths.get(node.input().unique())
+        if parent is None:
+            return
+        name = out["attrs"]["name"]
+        path = f"{parent}.{name}" if parent else name
+        out["attrs"]["path"] = path
+        if out["output_types"][0] == "Module":
+            self._module_paths[node.output().unique()] = path
+        self.getattr_uses.append(GetAttrUse(parent, name, node.output().type().kind(), location))
+
+
+def _collect_debug_names(inputs, nodes, names):
+    names.update(v.debugName() for v in inputs)
+    for node in nodes:
+        names.update(v.debugName() for v in node.outputs())
+        for block in node.blocks():
+            _collect_debug_names(block.inputs(), block.nodes(), names)

@@ -1,0 +1,467 @@
+// Elementwise ops: arithmetic, comparisons, logic, activations.
+//
+// Binary ops compute in torch's result type (torch.result_type of the two
+// operands), so `x * 2` on a float32 tensor multiplies by a float32 constant
+// and `int_tensor / 2` divides in float32.
+#include "families.hpp"
+
+#include <cmath>
+#include <numbers>
+
+namespace onnxport::aten {
+namespace {
+
+// The node's output 0 is `name`, computed in `computed`; a Cast reconciles it
+// with the graph's dtype when the two disagree (e.g. an op ONNX evaluates in
+// another type than torch reports).
+void finish(TranslateContext& ctx, const std::string& name, DType computed) {
+  set_result(ctx, cast(ctx, name, computed, output_dtype(ctx)));
+}
+
+// Both operands of a binary op as ONNX names in the common dtype.
+struct Operands {
+  std::string a, b;
+  DType dtype;
+};
+
+Operands binary_operands(TranslateContext& ctx, size_t i = 0, size_t j = 1) {
+  DType d = result_type(ctx, {i, j});
+  return {input_as(ctx, i, d), input_as(ctx, j, d), d};
+}
+
+// other * alpha, with the multiplication left out for alpha == 1.
+std::string scaled_by_alpha(TranslateContext& ctx, const std::string& other, size_t alpha_index, DType dtype) {
+  if (!ctx.has_input(alpha_index)) return other;
+  if (is_constant(ctx, alpha_index) && float_arg(ctx, alpha_index, "alpha") == 1.0) return other;
+  return ctx.op("Mul", {other, input_as(ctx, alpha_index, dtype)});
+}
+
+// add(Tensor self, Tensor|Scalar other, *, Scalar alpha=1)
+void translate_add(TranslateContext& ctx) {
+  Operands o = binary_operands(ctx);
+  if (o.dtype == DType::Bool) {  // bool + bool is logical or in torch
+    finish(ctx, ctx.op("Or", {o.a, o.b}), o.dtype);
+    return;
+  }
+  finish(ctx, ctx.op("Add", {o.a, scaled_by_alpha(ctx, o.b, 2, o.dtype)}), o.dtype);
+}
+
+// sub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1)
+void translate_sub(TranslateContext& ctx) {
+  Operands o = binary_operands(ctx);
+  finish(ctx, ctx.op("Sub", {o.a, scaled_by_alpha(ctx, o.b, 2, o.dtype)}), o.dtype);
+}
+
+// rsub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) = other - alpha * self
+void translate_rsub(TranslateContext& ctx) {
+  Operands o = binary_operands(ctx);
+  finish(ctx, ctx.op("Sub", {o.b, scaled_by_alpha(ctx, o.a, 2, o.dtype)}), o.dtype);
+}
+
+// mul(Tensor self, Tensor|Scalar other)
+void translate_mul(TranslateContext& ctx) {
+  Operands o = binary_operands(ctx);
+  if (o.dtype == DType::Bool) {  // ONNX Mul has no bool kernel; bool * bool is "and"
+    finish(ctx, ctx.op("And", {o.a, o.b}), o.dtype);
+    return;
+  }
+  finish(ctx, ctx.op("Mul", {o.a, o.b}), o.dtype);
+}
+
+// trunc(x) for floats without the (opset-less) Trunc op: sign(x) * floor(|x|).
+std::string trunc_float(TranslateContext& ctx, const std::string& x) {
+  return ctx.op("Mul", {ctx.op("Sign", {x}), ctx.op("Floor", {ctx.op("Abs", {x})})});
+}
+
+// Floor division of integers: ONNX Div truncates toward zero, so step one
+// down where the remainder is non-zero and the signs differ.
+std::string floor_div_int(TranslateContext& ctx, const std::string& a, const std::string& b, DType dtype) {
+  std::string q = ctx.op("Div", {a, b});
+  std::string r = ctx.op("Sub", {a, ctx.op("Mul", {q, b})});
+  std::string zero = ctx.const_scalar(0, dtype);
+  std::string inexact = ctx.op("Not", {ctx.op("Equal", {r, zero})});
+  std::string signs_differ = ctx.op("Xor", {ctx.op("Less", {a, zero}), ctx.op("Less", {b, zero})});
+  std::string adjust = cast_to(ctx, ctx.op("And", {inexact, signs_differ}), dtype);
+  return ctx.op("Sub", {q, adjust});
+}
+
+std::string floor_div(TranslateContext& ctx, const Operands& o) {
+  if (is_floating(o.dtype)) return ctx.op("Floor", {ctx.op("Div", {o.a, o.b})});
+  return floor_div_int(ctx, o.a, o.b, o.dtype);
+}
+
+// div(Tensor self, Tensor|Scalar other, *, str? rounding_mode=None)
+void translate_div(TranslateContext& ctx) {
+  std::optional<std::string> mode = ctx.has_input(2) ? str_arg(ctx, 2) : std::nullopt;
+  if (!mode) {
+    // True division: integers divide as float32 (torch's default dtype).
+    DType d = result_type(ctx, {0, 1});
+    if (!is_floating(d)) d = DType::Float32;
+    finish(ctx, ctx.op("Div", {input_as(ctx, 0, d), input_as(ctx, 1, d)}), d);
+    return;
+  }
+  Operands o = binary_operands(ctx);
+  if (*mode == "trunc") {
+    std::string q = ctx.op("Div", {o.a, o.b});  // integer Div already truncates
+    finish(ctx, is_floating(o.dtype) ? trunc_float(ctx, q) : q, o.dtype);
+  } else if (*mode == "floor") {
+    finish(ctx, floor_div(ctx, o), o.dtype);
+  } else {
+    fail(ctx, "unknown rounding_mode '" + *mode + "' (expected 'trunc', 'floor' or None)");
+  }
+}
+
+// floor_divide(Tensor self, Tensor|Scalar other); floordiv(int a, int b) on SymInts.
+void translate_floor_divide(TranslateContext& ctx) {
+  Operands o = binary_operands(ctx);
+  finish(ctx, floor_div(ctx, o), o.dtype);
+}
+
+// remainder(Tensor self, Tensor|Scalar other): Python's modulo (sign of the divisor).
+void translate_remainder(TranslateContext& ctx) {
+  Operands o = binary_operands(ctx);
+  if (is_floating(o.dtype)) {
+    std::string q = ctx.op("Floor", {ctx.op("Div", {o.a, o.b})});
+    finish(ctx, ctx.op("Sub", {o.a, ctx.op("Mul", {q, o.b})}), o.dtype);
+  } else {
+    finish(ctx, ctx.op("Mod", {o.a, o.b}, {{"fmod", int64_t{0}}}), o.dtype);
+  }
+}
+
+// fmod(Tensor self, Tensor|Scalar other): C's fmod (sign of the dividend).
+void translate_fmod(TranslateContext& ctx) {
+  Operands o = binary_operands(ctx);
+  finish(ctx, ctx.op("Mod", {o.a, o.b}, {{"fmod", int64_t{1}}}), o.dtype);
+}
+
+// pow(Tensor self, Tensor|Scalar exponent) and pow(Scalar self, Tensor exponent)
+void translate_pow(TranslateContext& ctx) {
+  Operands o = binary_operands(ctx);
+  finish(ctx, ctx.op("Pow", {o.a, o.b}), o.dtype);
+}
+
+// maximum/minimum(Tensor self, Tensor other); max/min(self, other) share it.
+template <const char* OnnxOp>
+void translate_binary_extreme(TranslateContext& ctx) {
+  Operands o = binary_operands(ctx);
+  finish(ctx, ctx.op(OnnxOp, {o.a, o.b}), o.dtype);
+}
+constexpr char kMax[] = "Max";
+constexpr char kMin[] = "Min";
+
+// ---- comparisons and logic ------------------------------------------------
+
+template <const char* OnnxOp, bool Negate = false>
+void translate_compare(TranslateContext& ctx) {
+  Operands o = binary_operands(ctx);
+  std::string r = ctx.op(OnnxOp, {o.a, o.b});
+  finish(ctx, Negate ? ctx.op("Not", {r}) : r, DType::Bool);
+}
+constexpr char kGreater[] = "Greater";
+constexpr char kLess[] = "Less";
+constexpr char kGreaterOrEqual[] = "GreaterOrEqual";
+constexpr char kLessOrEqual[] = "LessOrEqual";
+constexpr char kEqual[] = "Equal";
+
+// logical_and/or/xor: both operands as bool, result bool.
+template <const char* OnnxOp>
+void translate_logical(TranslateContext& ctx) {
+  finish(ctx, ctx.op(OnnxOp, {input_as(ctx, 0, DType::Bool), input_as(ctx, 1, DType::Bool)}), DType::Bool);
+}
+constexpr char kAnd[] = "And";
+constexpr char kOr[] = "Or";
+constexpr char kXor[] = "Xor";
+
+void translate_logical_not(TranslateContext& ctx) {
+  finish(ctx, ctx.op("Not", {input_as(ctx, 0, DType::Bool)}), DType::Bool);
+}
+
+// __and__ / __or__ / __xor__ / bitwise_*: logical on bools; on integers
+// ONNX has Bitwise* only from opset 18.
+template <const char* LogicalOp, const char* BitwiseOp>
+void translate_bitwise(TranslateContext& ctx) {
+  Operands o = binary_operands(ctx);
+  if (o.dtype == DType::Bool) {
+    finish(ctx, ctx.op(LogicalOp, {o.a, o.b}), o.dtype);
+    return;
+  }
+  if (is_floating(o.dtype)) fail(ctx, "bitwise ops need integer or bool operands");
+  if (ctx.opset() < 18)
+    fail(ctx, "bitwise ops on integers need ONNX opset 18 (" + std::string(BitwiseOp) + ")",
+         "export with --opset 18, or use bool operands");
+  finish(ctx, ctx.op(BitwiseOp, {o.a, o.b}), o.dtype);
+}
+constexpr char kBitwiseAnd[] = "BitwiseAnd";
+constexpr char kBitwiseOr[] = "BitwiseOr";
+constexpr char kBitwiseXor[] = "BitwiseXor";
+
+void translate_bitwise_not(TranslateContext& ctx) {
+  DType d = arg_dtype(ctx, 0);
+  if (d == DType::Bool) {
+    finish(ctx, ctx.op("Not", {ctx.input(0)}), d);
+    return;
+  }
+  if (ctx.opset() < 18) fail(ctx, "bitwise_not on integers needs ONNX opset 18", "export with --opset 18");
+  finish(ctx, ctx.op("BitwiseNot", {ctx.input(0)}), d);
+}
+
+// where(Tensor condition, Tensor|Scalar self, Tensor|Scalar other)
+void translate_where(TranslateContext& ctx) {
+  if (ctx.num_inputs() == 1) fail(ctx, "where(condition) (nonzero indices) is not supported");
+  Operands o = binary_operands(ctx, 1, 2);
+  finish(ctx, ctx.op("Where", {input_as(ctx, 0, DType::Bool), o.a, o.b}), o.dtype);
+}
+
+// masked_fill(Tensor self, Tensor mask, Scalar|Tensor value)
+void translate_masked_fill(TranslateContext& ctx) {
+  DType d = arg_dtype(ctx, 0);
+  std::string value = input_as(ctx, 2, d);
+  if (rank_of(ctx, 2) > 0) value = to_scalar(ctx, value);  // a 1-element tensor value
+  finish(ctx, ctx.op("Where", {input_as(ctx, 1, DType::Bool), value, ctx.input(0)}), d);
+}
+
+// ---- unary ops --------------------------------------------------------------
+
+// The input cast to the output's dtype: float-only ops (exp, sigmoid, ...)
+// take integer tensors in torch and return float32.
+std::string unary_input(TranslateContext& ctx) {
+  return input_as(ctx, 0, output_dtype(ctx));
+}
+
+template <const char* OnnxOp>
+void translate_unary(TranslateContext& ctx) {
+  set_result(ctx, ctx.op(OnnxOp, {unary_input(ctx)}));
+}
+constexpr char kNeg[] = "Neg";
+constexpr char kAbs[] = "Abs";
+constexpr char kExp[] = "Exp";
+constexpr char kLog[] = "Log";
+constexpr char kSqrt[] = "Sqrt";
+constexpr char kSin[] = "Sin";
+constexpr char kCos[] = "Cos";
+constexpr char kTan[] = "Tan";
+constexpr char kTanh[] = "Tanh";
+constexpr char kSigmoid[] = "Sigmoid";
+constexpr char kRelu[] = "Relu";
+constexpr char kErf[] = "Erf";
+constexpr char kReciprocal[] = "Reciprocal";
+constexpr char kFloor[] = "Floor";
+constexpr char kCeil[] = "Ceil";
+constexpr char kRound[] = "Round";
+constexpr char kSign[] = "Sign";
+constexpr char kIdentity[] = "Identity";
+
+void translate_neg(TranslateContext& ctx) {
+  if (arg_dtype(ctx, 0) == DType::Bool) fail(ctx, "negation of a bool tensor is not defined (use logical_not)");
+  set_result(ctx, ctx.op("Neg", {ctx.input(0)}));
+}
+
+void translate_rsqrt(TranslateContext& ctx) {
+  set_result(ctx, ctx.op("Reciprocal", {ctx.op("Sqrt", {unary_input(ctx)})}));
+}
+
+void translate_log1p(TranslateContext& ctx) {
+  DType d = output_dtype(ctx);
+  set_result(ctx, ctx.op("Log", {ctx.op("Add", {unary_input(ctx), ctx.const_scalar(1, d)})}));
+}
+
+void translate_trunc(TranslateContext& ctx) {
+  DType d = output_dtype(ctx);
+  set_result(ctx, is_floating(d) ? trunc_float(ctx, unary_input(ctx)) : ctx.op("Identity", {ctx.input(0)}));
+}
+
+// gelu(Tensor self, *, str approximate='none')
+void translate_gelu(TranslateContext& ctx) {
+  DType d = output_dtype(ctx);
+  std::string x = unary_input(ctx);
+  std::string approximate = ctx.has_input(1) ? str_arg(ctx, 1).value_or("none") : "none";
+  std::string inner;
+  if (approximate == "none") {
+    // 0.5 * x * (1 + erf(x / sqrt(2)))
+    inner = ctx.op("Erf", {ctx.op("Mul", {x, ctx.const_scalar(1.0 / std::numbers::sqrt2, d)})});
+  } else if (approximate == "tanh") {
+    // 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))
+    std::string x3 = ctx.op("Mul", {ctx.op("Mul", {x, x}), x});
+    std::string poly = ctx.op("Add", {x, ctx.op("Mul", {x3, ctx.const_scalar(0.044715, d)})});
+    double k = std::sqrt(2.0 / std::numbers::pi);
+    inner = ctx.op("Tanh", {ctx.op("Mul", {poly, ctx.const_scalar(k, d)})});
+  } else {
+    fail(ctx, "unknown approximate='" + approximate + "' (expected 'none' or 'tanh')");
+  }
+  std::string one_plus = ctx.op("Add", {inner, ctx.const_scalar(1, d)});
+  set_result(ctx, ctx.op("Mul", {ctx.op("Mul", {x, ctx.const_scalar(0.5, d)}), one_plus}));
+}
+
+// silu(x) = x * sigmoid(x)
+void translate_silu(TranslateContext& ctx) {
+  std::string x = unary_input(ctx);
+  set_result(ctx, ctx.op("Mul", {x, ctx.op("Sigmoid", {x})}));
+}
+
+// torch's hardsigmoid is relu6(x + 3) / 6: ONNX HardSigmoid with alpha 1/6, beta 1/2.
+std::string hard_sigmoid(TranslateContext& ctx, const std::string& x) {
+  return ctx.op("HardSigmoid", {x}, {{"alpha", 1.0 / 6.0}, {"beta", 0.5}});
+}
+
+void translate_hardsigmoid(TranslateContext& ctx) {
+  set_result(ctx, hard_sigmoid(ctx, unary_input(ctx)));
+}
+
+// HardSwish exists from opset 14; before, x * hardsigmoid(x).
+void translate_hardswish_13(TranslateContext& ctx) {
+  std::string x = unary_input(ctx);
+  set_result(ctx, ctx.op("Mul", {x, hard_sigmoid(ctx, x)}));
+}
+
+void translate_hardswish_14(TranslateContext& ctx) {
+  set_result(ctx, ctx.op("HardSwish", {unary_input(ctx)}));
+}
+
+// Clip with optional bounds of the input's dtype ("" leaves a bound out).
+std::string clip(TranslateContext& ctx, const std::string& x, DType d, std::optional<double> lo,
+                 std::optional<double> hi) {
+  std::string lo_name = lo ? ctx.const_scalar(*lo, d) : "";
+  std::string hi_name = hi ? ctx.const_scalar(*hi, d) : "";
+  if (hi) return ctx.op("Clip", {x, lo_name, hi_name});
+  if (lo) return ctx.op("Clip", {x, lo_name});
+  return ctx.op("Identity", {x});
+}
+
+// hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1)
+void translate_hardtanh(TranslateContext& ctx) {
+  DType d = arg_dtype(ctx, 0);
+  set_result(ctx, clip(ctx, ctx.input(0), d, float_arg(ctx, 1, "min_val", -1.0), float_arg(ctx, 2, "max_val", 1.0)));
+}
+
+void translate_relu6(TranslateContext& ctx) {
+  set_result(ctx, clip(ctx, ctx.input(0), arg_dtype(ctx, 0), 0.0, 6.0));
+}
+
+// leaky_relu(Tensor self, Scalar negative_slope=0.01)
+void translate_leaky_relu(TranslateContext& ctx) {
+  set_result(ctx, ctx.op("LeakyRelu", {ctx.input(0)}, {{"alpha", float_arg(ctx, 1, "negative_slope", 0.01)}}));
+}
+
+// elu(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1)
+void translate_elu(TranslateContext& ctx) {
+  if (float_arg(ctx, 2, "scale", 1.0) != 1.0 || float_arg(ctx, 3, "input_scale", 1.0) != 1.0)
+    fail(ctx, "only scale=1 and input_scale=1 are supported");
+  set_result(ctx, ctx.op("Elu", {ctx.input(0)}, {{"alpha", float_arg(ctx, 1, "alpha", 1.0)}}));
+}
+
+// softplus(Tensor self, Scalar beta=1, Scalar threshold=20)
+void translate_softplus(TranslateContext& ctx) {
+  DType d = arg_dtype(ctx, 0);
+  double beta = float_arg(ctx, 1, "beta", 1.0);
+  double threshold = float_arg(ctx, 2, "threshold", 20.0);
+  std::string x = ctx.input(0);
+  std::string bx = beta == 1.0 ? x : ctx.op("Mul", {x, ctx.const_scalar(beta, d)});
+  std::string soft = ctx.op("Softplus", {bx});
+  if (beta != 1.0) soft = ctx.op("Div", {soft, ctx.const_scalar(beta, d)});
+  // torch reverts to the identity where beta * x > threshold.
+  std::string linear_region = ctx.op("Greater", {bx, ctx.const_scalar(threshold, d)});
+  set_result(ctx, ctx.op("Where", {linear_region, x, soft}));
+}
+
+// clamp(Tensor self, Scalar|Tensor? min=None, Scalar|Tensor? max=None)
+void translate_clamp(TranslateContext& ctx) {
+  DType d = output_dtype(ctx);
+  std::string x = input_as(ctx, 0, d);
+  bool tensor_bounds = is_value(ctx, 1) || is_value(ctx, 2);
+  if (!tensor_bounds) {
+    std::optional<double> lo, hi;
+    if (ctx.has_input(1)) lo = float_arg(ctx, 1, "min");
+    if (ctx.has_input(2)) hi = float_arg(ctx, 2, "max");
+    set_result(ctx, clip(ctx, x, d, lo, hi));
+    return;
+  }
+  // Tensor bounds broadcast; Clip wants scalars, so use Max/Min.
+  if (ctx.has_input(1)) x = ctx.op("Max", {x, input_as(ctx, 1, d)});
+  if (ctx.has_input(2)) x = ctx.op("Min", {x, input_as(ctx, 2, d)});
+  set_result(ctx, x);
+}
+
+// clamp_min(self, min) / clamp_max(self, max)
+template <bool IsMin>
+void translate_clamp_one(TranslateContext& ctx) {
+  DType d = output_dtype(ctx);
+  std::string x = input_as(ctx, 0, d);
+  std::string bound = input_as(ctx, 1, d);
+  set_result(ctx, ctx.op(IsMin ? "Max" : "Min", {x, bound}));
+}
+
+}  // namespace
+
+void register_elementwise(Registrar& r) {
+  add(r, "aten::add", translate_add);
+  add(r, "aten::sub", translate_sub);
+  add(r, "aten::rsub", translate_rsub);
+  add(r, "aten::mul", translate_mul);
+  add(r, "aten::div", translate_div);
+  add(r, "aten::true_divide", translate_div);
+  add(r, "aten::floor_divide", translate_floor_divide);
+  add(r, "aten::floordiv", translate_floor_divide);
+  add(r, "aten::remainder", translate_remainder);
+  add(r, "aten::fmod", translate_fmod);
+  add(r, "aten::pow", translate_pow);
+  add(r, "aten::maximum", translate_binary_extreme<kMax>);
+  add(r, "aten::minimum", translate_binary_extreme<kMin>);
+
+  add(r, "aten::gt", translate_compare<kGreater>);
+  add(r, "aten::lt", translate_compare<kLess>);
+  add(r, "aten::ge", translate_compare<kGreaterOrEqual>);
+  add(r, "aten::le", translate_compare<kLessOrEqual>);
+  add(r, "aten::eq", translate_compare<kEqual>);
+  add(r, "aten::ne", translate_compare<kEqual, true>);
+  add(r, "aten::logical_and", translate_logical<kAnd>);
+  add(r, "aten::logical_or", translate_logical<kOr>);
+  add(r, "aten::logical_xor", translate_logical<kXor>);
+  add(r, "aten::logical_not", translate_logical_not);
+  add(r, "aten::__and__", translate_bitwise<kAnd, kBitwiseAnd>);
+  add(r, "aten::__or__", translate_bitwise<kOr, kBitwiseOr>);
+  add(r, "aten::__xor__", translate_bitwise<kXor, kBitwiseXor>);
+  add(r, "aten::bitwise_and", translate_bitwise<kAnd, kBitwiseAnd>);
+  add(r, "aten::bitwise_or", translate_bitwise<kOr, kBitwiseOr>);
+  add(r, "aten::bitwise_xor", translate_bitwise<kXor, kBitwiseXor>);
+  add(r, "aten::bitwise_not", translate_bitwise_not);
+  add(r, "aten::where", translate_where);
+  add(r, "aten::masked_fill", translate_masked_fill);
+
+  add(r, "aten::neg", translate_neg);
+  add(r, "aten::abs", translate_unary<kAbs>);
+  add(r, "aten::exp", translate_unary<kExp>);
+  add(r, "aten::log", translate_unary<kLog>);
+  add(r, "aten::log1p", translate_log1p);
+  add(r, "aten::sqrt", translate_unary<kSqrt>);
+  add(r, "aten::rsqrt", translate_rsqrt);
+  add(r, "aten::sin", translate_unary<kSin>);
+  add(r, "aten::cos", translate_unary<kCos>);
+  add(r, "aten::tan", translate_unary<kTan>);
+  add(r, "aten::tanh", translate_unary<kTanh>);
+  add(r, "aten::sigmoid", translate_unary<kSigmoid>);
+  add(r, "aten::relu", translate_unary<kRelu>);
+  add(r, "aten::erf", translate_unary<kErf>);
+  add(r, "aten::reciprocal", translate_unary<kReciprocal>);
+  add(r, "aten::floor", translate_unary<kFloor>);
+  add(r, "aten::ceil", translate_unary<kCeil>);
+  add(r, "aten::round", translate_unary<kRound>);
+  add(r, "aten::sign", translate_unary<kSign>);
+  add(r, "aten::trunc", translate_trunc);
+  add(r, "aten::positive", translate_unary<kIdentity>);
+  add(r, "aten::gelu", translate_gelu);
+  add(r, "aten::silu", translate_silu);
+  add(r, "aten::hardsigmoid", translate_hardsigmoid);
+  add(r, "aten::hardswish", translate_hardswish_13, 13, 13, "x * HardSigmoid(x) (no HardSwish before opset 14)");
+  add(r, "aten::hardswish", translate_hardswish_14, 14);
+  add(r, "aten::hardtanh", translate_hardtanh);
+  add(r, "aten::relu6", translate_relu6);
+  add(r, "aten::leaky_relu", translate_leaky_relu);
+  add(r, "aten::elu", translate_elu);
+  add(r, "aten::softplus", translate_softplus);
+  add(r, "aten::clamp", translate_clamp);
+  add(r, "aten::clip", translate_clamp);
+  add(r, "aten::clamp_min", translate_clamp_one<true>);
+  add(r, "aten::clamp_max", translate_clamp_one<false>);
+}
+
+}  // namespace onnxport::aten

@@ -1,0 +1,16 @@
+// One registration function per op family; plugin.cpp calls them all.
+#pragma once
+
+#include "common.hpp"
+
+namespace onnxport::aten {
+
+void register_elementwise(Registrar& r);   // elementwise.cpp
+void register_reduction(Registrar& r);     // reduction.cpp
+void register_linear(Registrar& r);        // linear.cpp
+void register_shape_ops(Registrar& r);     // shape_ops.cpp
+void register_nn(Registrar& r);            // nn.cpp
+void register_control_flow(Registrar& r);  // control_flow.cpp
+void register_conversion(Registrar& r);    // conversion.cpp
+
+}  // namespace onnxport::aten

@@ -1,0 +1,131 @@
+// Matrix products and convolutions.
+#include "families.hpp"
+
+namespace onnxport::aten {
+namespace {
+
+// linear(Tensor input, Tensor weight, Tensor? bias=None) = input @ weight^T + bias.
+// The weight's Transpose is emitted as is: for an initializer the optimizer
+// folds it into a transposed initializer. The last op's output is the node's
+// output, so the ONNX value is named after it ("linear").
+void translate_linear(TranslateContext& ctx) {
+  std::string weight = ctx.input(1);
+  if (rank_of(ctx, 1) == 2) weight = ctx.op("Transpose", {weight}, {{"perm", std::vector<int64_t>{1, 0}}});
+  else if (rank_of(ctx, 1) != 1) fail(ctx, "weight must be 1-D or 2-D, got rank " + std::to_string(rank_of(ctx, 1)));
+  std::string y = ctx.op("MatMul", {ctx.input(0), weight});
+  if (ctx.has_input(2)) y = ctx.op("Add", {y, ctx.input(2)});
+  set_result(ctx, y);
+}
+
+// matmul / mm / bmm(Tensor self, Tensor other): ONNX MatMul has numpy's
+// semantics, like torch.matmul (1-D operands included).
+void translate_matmul(TranslateContext& ctx) {
+  set_result(ctx, ctx.op("MatMul", {ctx.input(0), ctx.input(1)}));
+}
+
+// dot / vdot-free inner product of two 1-D tensors: MatMul gives the scalar.
+void translate_dot(TranslateContext& ctx) {
+  set_result(ctx, ctx.op("MatMul", {ctx.input(0), ctx.input(1)}));
+}
+
+// x * factor, skipping factor == 1.
+std::string scaled(TranslateContext& ctx, const std::string& x, size_t factor_index, DType dtype) {
+  if (!ctx.has_input(factor_index)) return x;
+  if (is_constant(ctx, factor_index) && float_arg(ctx, factor_index, "") == 1.0) return x;
+  return ctx.op("Mul", {x, input_as(ctx, factor_index, dtype)});
+}
+
+// addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1)
+// baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1)
+// = beta * self + alpha * (mat1 @ mat2)
+void translate_addmm(TranslateContext& ctx) {
+  DType d = output_dtype(ctx);
+  std::string product = scaled(ctx, ctx.op("MatMul", {ctx.input(1), ctx.input(2)}), 4, d);
+  if (is_constant(ctx, 3) && float_arg(ctx, 3, "beta") == 0.0) {
+    set_result(ctx, product);  // torch ignores self (even NaNs in it) when beta == 0
+    return;
+  }
+  set_result(ctx, ctx.op("Add", {scaled(ctx, ctx.input(0), 3, d), product}));
+}
+
+// One spatial attribute (strides, dilations, kernel) for `spatial` dims: torch
+// allows a single int for all of them.
+std::vector<int64_t> spatial_ints(TranslateContext& ctx, size_t i, std::string_view what, size_t spatial,
+                                  int64_t fallback) {
+  std::vector<int64_t> v = ints_arg(ctx, i, what).value_or(std::vector<int64_t>{});
+  if (v.empty()) return std::vector<int64_t>(spatial, fallback);
+  if (v.size() == 1) return std::vector<int64_t>(spatial, v[0]);
+  if (v.size() != spatial)
+    fail(ctx, std::string(what) + " has " + std::to_string(v.size()) + " values for " + std::to_string(spatial) +
+                  " spatial dims");
+  return v;
+}
+
+// torch's symmetric padding [p0, p1, ...] as ONNX pads [begins..., ends...].
+std::vector<int64_t> onnx_pads(const std::vector<int64_t>& padding) {
+  std::vector<int64_t> pads(padding);
+  pads.insert(pads.end(), padding.begin(), padding.end());
+  return pads;
+}
+
+// conv1d/conv2d/conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[] stride=1,
+//                      int[]|str padding=0, int[] dilation=1, int groups=1)
+void translate_conv(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 1);
+  if (rank < 3) fail(ctx, "weight must have at least 3 dims, got " + std::to_string(rank));
+  const size_t spatial = static_cast<size_t>(rank - 2);
+  if (rank_of(ctx, 0) != rank)
+    fail(ctx, "input must be batched (rank " + std::to_string(rank) + "), got rank " +
+                  std::to_string(rank_of(ctx, 0)),
+         "unbatched convolution inputs are not supported; unsqueeze the batch dim first");
+  OnnxAttrs attrs{{"strides", spatial_ints(ctx, 3, "stride", spatial, 1)},
+                  {"dilations", spatial_ints(ctx, 5, "dilation", spatial, 1)},
+                  {"group", int_arg(ctx, 6, "groups", 1)}};
+  if (is_constant(ctx, 4) && ctx.arg(4).constant.is_string()) {
+    std::string mode = ctx.arg(4).constant.get<std::string>();
+    // torch's "same" puts the odd padding element at the end: SAME_UPPER.
+    if (mode == "same") attrs.push_back({"auto_pad", std::string("SAME_UPPER")});
+    else if (mode == "valid") attrs.push_back({"pads", std::vector<int64_t>(2 * spatial, 0)});
+    else fail(ctx, "unknown padding mode '" + mode + "'");
+  } else {
+    attrs.push_back({"pads", onnx_pads(spatial_ints(ctx, 4, "padding", spatial, 0))});
+  }
+  std::vector<std::string> inputs{ctx.input(0), ctx.input(1)};
+  if (ctx.has_input(2)) inputs.push_back(ctx.input(2));
+  set_result(ctx, ctx.op("Conv", inputs, attrs));
+}
+
+// conv_transpose1d/2d(Tensor input, Tensor weight, Tensor? bias=None, int[] stride=1,
+//                     int[] padding=0, int[] output_padding=0, int groups=1, int[] dilation=1)
+void translate_conv_transpose(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 1);
+  if (rank < 3 || rank_of(ctx, 0) != rank) fail(ctx, "input must be batched and weight at least 3-D");
+  const size_t spatial = static_cast<size_t>(rank - 2);
+  OnnxAttrs attrs{{"strides", spatial_ints(ctx, 3, "stride", spatial, 1)},
+                  {"pads", onnx_pads(spatial_ints(ctx, 4, "padding", spatial, 0))},
+                  {"output_padding", spatial_ints(ctx, 5, "output_padding", spatial, 0)},
+                  {"group", int_arg(ctx, 6, "groups", 1)},
+                  {"dilations", spatial_ints(ctx, 7, "dilation", spatial, 1)}};
+  std::vector<std::string> inputs{ctx.input(0), ctx.input(1)};
+  if (ctx.has_input(2)) inputs.push_back(ctx.input(2));
+  set_result(ctx, ctx.op("ConvTranspose", inputs, attrs));
+}
+
+}  // namespace
+
+void register_linear(Registrar& r) {
+  add(r, "aten::linear", translate_linear, kMinOpset, kOpenEnded, "Transpose(weight), MatMul, Add");
+  add(r, "aten::matmul", translate_matmul);
+  add(r, "aten::mm", translate_matmul);
+  add(r, "aten::bmm", translate_matmul);
+  add(r, "aten::dot", translate_dot);
+  add(r, "aten::addmm", translate_addmm);
+  add(r, "aten::baddbmm", translate_addmm);
+  add(r, "aten::conv1d", translate_conv);
+  add(r, "aten::conv2d", translate_conv);
+  add(r, "aten::conv3d", translate_conv);
+  add(r, "aten::conv_transpose1d", translate_conv_transpose);
+  add(r, "aten::conv_transpose2d", translate_conv_transpose);
+}
+
+}  // namespace onnxport::aten

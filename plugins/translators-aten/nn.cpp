@@ -1,0 +1,382 @@
+// Neural-network layers: pooling, normalization, embedding, padding, resizing.
+#include "families.hpp"
+
+namespace onnxport::aten {
+namespace {
+
+// Kernel/stride/padding/dilation lists: torch allows one int for every
+// spatial dim; an empty stride means "the kernel size".
+std::vector<int64_t> per_spatial(TranslateContext& ctx, size_t i, std::string_view what, size_t spatial,
+                                 std::vector<int64_t> fallback) {
+  std::vector<int64_t> v = ints_arg(ctx, i, what).value_or(std::vector<int64_t>{});
+  if (v.empty()) return fallback;
+  if (v.size() == 1) return std::vector<int64_t>(spatial, v[0]);
+  if (v.size() != spatial)
+    fail(ctx, std::string(what) + " has " + std::to_string(v.size()) + " values for " + std::to_string(spatial) +
+                  " spatial dims");
+  return v;
+}
+
+std::vector<int64_t> symmetric_pads(const std::vector<int64_t>& padding) {
+  std::vector<int64_t> pads(padding);
+  pads.insert(pads.end(), padding.begin(), padding.end());
+  return pads;
+}
+
+// Spatial dims of a pooling input: rank - 2 (batched; unbatched inputs are
+// rejected, ONNX pools need N and C).
+size_t pooled_dims(TranslateContext& ctx, size_t expected) {
+  const int64_t rank = rank_of(ctx, 0);
+  if (rank != static_cast<int64_t>(expected) + 2)
+    fail(ctx, "expected a batched input of rank " + std::to_string(expected + 2) + ", got rank " +
+                  std::to_string(rank),
+         "unsqueeze the batch dim before pooling");
+  return expected;
+}
+
+// max_pool{1,2,3}d(Tensor self, int[] kernel_size, int[] stride=[], int[] padding=0,
+//                  int[] dilation=1, bool ceil_mode=False)
+template <size_t Spatial>
+void translate_max_pool(TranslateContext& ctx) {
+  const size_t n = pooled_dims(ctx, Spatial);
+  std::vector<int64_t> kernel = per_spatial(ctx, 1, "kernel_size", n, {});
+  if (kernel.empty()) fail(ctx, "kernel_size is required");
+  OnnxAttrs attrs{{"kernel_shape", kernel},
+                  {"strides", per_spatial(ctx, 2, "stride", n, kernel)},
+                  {"pads", symmetric_pads(per_spatial(ctx, 3, "padding", n, std::vector<int64_t>(n, 0)))},
+                  {"dilations", per_spatial(ctx, 4, "dilation", n, std::vector<int64_t>(n, 1))},
+                  {"ceil_mode", int64_t{bool_arg(ctx, 5, "ceil_mode", false) ? 1 : 0}}};
+  set_result(ctx, ctx.op("MaxPool", {ctx.input(0)}, attrs));
+}
+
+// avg_pool{1,2,3}d(Tensor self, int[] kernel_size, int[] stride=[], int[] padding=0,
+//                  bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None)
+// (avg_pool1d has no divisor_override.)
+template <size_t Spatial>
+void translate_avg_pool(TranslateContext& ctx) {
+  const size_t n = pooled_dims(ctx, Spatial);
+  std::vector<int64_t> kernel = per_spatial(ctx, 1, "kernel_size", n, {});
+  if (kernel.empty()) fail(ctx, "kernel_size is required");
+  if (ctx.has_input(6)) fail(ctx, "divisor_override is not supported");
+  OnnxAttrs attrs{{"kernel_shape", kernel},
+                  {"strides", per_spatial(ctx, 2, "stride", n, kernel)},
+                  {"pads", symmetric_pads(per_spatial(ctx, 3, "padding", n, std::vector<int64_t>(n, 0)))},
+                  {"ceil_mode", int64_t{bool_arg(ctx, 4, "ceil_mode", false) ? 1 : 0}},
+                  {"count_include_pad", int64_t{bool_arg(ctx, 5, "count_include_pad", true) ? 1 : 0}}};
+  set_result(ctx, ctx.op("AveragePool", {ctx.input(0)}, attrs));
+}
+
+// adaptive_avg_pool{1,2}d(Tensor self, int[] output_size): GlobalAveragePool
+// for an all-ones output, else AveragePool when every input size divides by
+// its output size (then the adaptive windows are uniform).
+template <size_t Spatial>
+void translate_adaptive_avg_pool(TranslateContext& ctx) {
+  const size_t n = pooled_dims(ctx, Spatial);
+  std::vector<int64_t> out = per_spatial(ctx, 1, "output_size", n, {});
+  if (out.size() != n) fail(ctx, "output_size is required");
+  if (std::all_of(out.begin(), out.end(), [](int64_t s) { return s == 1; })) {
+    set_result(ctx, ctx.op("GlobalAveragePool", {ctx.input(0)}));
+    return;
+  }
+  std::vector<int64_t> kernel;
+  for (size_t k = 0; k < n; ++k) {
+    auto in = static_dim(ctx, 0, static_cast<int64_t>(k + 2));
+    if (!in || out[k] <= 0 || *in % out[k] != 0)
+      fail(ctx, "spatial dim " + std::to_string(k) + " (size " + (in ? std::to_string(*in) : std::string("symbolic")) +
+                    ") is not a multiple of output size " + std::to_string(out[k]),
+           "only uniform adaptive pooling (input size divisible by output size) can be exported");
+    kernel.push_back(*in / out[k]);
+  }
+  set_result(ctx, ctx.op("AveragePool", {ctx.input(0)}, {{"kernel_shape", kernel}, {"strides", kernel}}));
+}
+
+// Channel count (dim 1) of the input, needed when a norm's weight or bias is None.
+int64_t channels(TranslateContext& ctx) {
+  if (rank_of(ctx, 0) < 2) fail(ctx, "input must have a channel dim (rank >= 2)");
+  auto c = static_dim(ctx, 0, 1);
+  if (!c) fail(ctx, "the channel dim must be static when weight or bias is None");
+  return *c;
+}
+
+// Argument i, or `fill` of `shape` when it is None.
+std::string param_or(TranslateContext& ctx, size_t i, const std::vector<int64_t>& shape, double fill) {
+  const DType d = arg_dtype(ctx, 0);
+  if (ctx.has_input(i)) return input_as(ctx, i, d);
+  return filled(ctx, shape, fill, d);
+}
+
+// batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean,
+//            Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled)
+void translate_batch_norm(TranslateContext& ctx) {
+  if (bool_arg(ctx, 5, "training", false))
+    fail(ctx, "batch_norm in training mode cannot be exported for inference", "call model.eval() before capturing");
+  if (!ctx.has_input(3) || !ctx.has_input(4))
+    fail(ctx, "batch_norm without running statistics is not supported");
+  std::vector<std::string> inputs;
+  if (!ctx.has_input(1) || !ctx.has_input(2)) {
+    const int64_t c = channels(ctx);
+    inputs = {ctx.input(0), param_or(ctx, 1, {c}, 1.0), param_or(ctx, 2, {c}, 0.0)};
+  } else {
+    inputs = {ctx.input(0), ctx.input(1), ctx.input(2)};
+  }
+  inputs.push_back(ctx.input(3));
+  inputs.push_back(ctx.input(4));
+  set_result(ctx, ctx.op("BatchNormalization", inputs, {{"epsilon", float_arg(ctx, 7, "eps", 1e-5)}}));
+}
+
+// instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean,
+//               Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled)
+void translate_instance_norm(TranslateContext& ctx) {
+  if (!bool_arg(ctx, 5, "use_input_stats", true))
+    fail(ctx, "instance_norm with use_input_stats=False (running statistics) is not supported");
+  std::string scale, bias;
+  if (ctx.has_input(1) && ctx.has_input(2)) {
+    scale = ctx.input(1);
+    bias = ctx.input(2);
+  } else {
+    const int64_t c = channels(ctx);
+    scale = param_or(ctx, 1, {c}, 1.0);
+    bias = param_or(ctx, 2, {c}, 0.0);
+  }
+  set_result(ctx, ctx.op("InstanceNormalization", {ctx.input(0), scale, bias},
+                         {{"epsilon", float_arg(ctx, 7, "eps", 1e-5)}}));
+}
+
+// layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None,
+//            Tensor? bias=None, float eps=1e-05, bool cudnn_enable=True)
+struct LayerNormArgs {
+  std::vector<int64_t> normalized_shape;
+  int64_t first_axis;  // the first normalized axis, negative (counted from the end)
+  double eps;
+};
+
+LayerNormArgs layer_norm_args(TranslateContext& ctx) {
+  LayerNormArgs a;
+  a.normalized_shape = *ints_arg(ctx, 1, "normalized_shape");
+  if (a.normalized_shape.empty()) fail(ctx, "normalized_shape must not be empty");
+  if (static_cast<int64_t>(a.normalized_shape.size()) > rank_of(ctx, 0))
+    fail(ctx, "normalized_shape has more dims than the input");
+  a.first_axis = -static_cast<int64_t>(a.normalized_shape.size());
+  a.eps = float_arg(ctx, 4, "eps", 1e-5);
+  return a;
+}
+
+// Opset 17+: LayerNormalization (scale is required there: ones when None).
+void translate_layer_norm_17(TranslateContext& ctx) {
+  LayerNormArgs a = layer_norm_args(ctx);
+  std::vector<std::string> inputs{ctx.input(0), param_or(ctx, 2, a.normalized_shape, 1.0)};
+  if (ctx.has_input(3)) inputs.push_back(ctx.input(3));
+  set_result(ctx, ctx.op("LayerNormalization", inputs, {{"axis", a.first_axis}, {"epsilon", a.eps}}));
+}
+
+// Opsets 13-16: (x - mean) / sqrt(var + eps) * weight + bias, with the
+// moments over the normalized (trailing) axes.
+void translate_layer_norm_13(TranslateContext& ctx) {
+  LayerNormArgs a = layer_norm_args(ctx);
+  const DType d = arg_dtype(ctx, 0);
+  std::vector<int64_t> axes;
+  for (int64_t k = a.first_axis; k < 0; ++k) axes.push_back(k);
+  std::string x = ctx.input(0);
+  // ReduceMean takes axes as an attribute before opset 18.
+  std::string centered = ctx.op("Sub", {x, reduce(ctx, "ReduceMean", x, axes, true, false)});
+  std::string var = reduce(ctx, "ReduceMean", ctx.op("Mul", {centered, centered}), axes, true, false);
+  std::string stddev = ctx.op("Sqrt", {ctx.op("Add", {var, ctx.const_scalar(a.eps, d)})});
+  std::string y = ctx.op("Div", {centered, stddev});
+  if (ctx.has_input(2)) y = ctx.op("Mul", {y, ctx.input(2)});
+  if (ctx.has_input(3)) y = ctx.op("Add", {y, ctx.input(3)});
+  set_result(ctx, y);
+}
+
+// group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None,
+//            float eps=1e-05, bool cudnn_enabled=True)
+// No ONNX op before 18 (and opset 18's GroupNormalization scales per group,
+// not per channel), so: InstanceNormalization over [N, G, -1], reshape back,
+// then the per-channel affine.
+void translate_group_norm(TranslateContext& ctx) {
+  const int64_t groups = int_arg(ctx, 1, "num_groups");
+  const int64_t rank = rank_of(ctx, 0);
+  if (rank < 2) fail(ctx, "input must have a channel dim (rank >= 2)");
+  if (groups <= 0) fail(ctx, "num_groups must be positive");
+  const DType d = arg_dtype(ctx, 0);
+  std::string x = ctx.input(0);
+  std::string grouped = reshape(ctx, x, {0, groups, -1});
+  std::string normalized =
+      ctx.op("InstanceNormalization", {grouped, filled(ctx, {groups}, 1.0, d), filled(ctx, {groups}, 0.0, d)},
+             {{"epsilon", float_arg(ctx, 4, "eps", 1e-5)}});
+  std::string y = ctx.op("Reshape", {normalized, shape_of(ctx, x)});
+  // weight/bias are [C]: make them [C, 1, ...] to broadcast over the spatial dims.
+  std::vector<int64_t> trailing;
+  for (int64_t k = 1; k <= rank - 2; ++k) trailing.push_back(k);
+  auto per_channel = [&](size_t i) {
+    std::string p = ctx.input(i);
+    return trailing.empty() ? p : unsqueeze(ctx, p, trailing);
+  };
+  if (ctx.has_input(2)) y = ctx.op("Mul", {y, per_channel(2)});
+  if (ctx.has_input(3)) y = ctx.op("Add", {y, per_channel(3)});
+  set_result(ctx, y);
+}
+
+// embedding(Tensor weight, Tensor indices, int padding_idx=-1,
+//           bool scale_grad_by_freq=False, bool sparse=False)
+void translate_embedding(TranslateContext& ctx) {
+  set_result(ctx, ctx.op("Gather", {ctx.input(0), input_as(ctx, 1, DType::Int64)}, {{"axis", int64_t{0}}}));
+}
+
+// torch's pad list runs from the last dim backwards in (begin, end) pairs;
+// ONNX wants every dim's begin, then every dim's end.
+std::vector<int64_t> onnx_pads_from_torch(TranslateContext& ctx, const std::vector<int64_t>& pad, int64_t rank) {
+  if (pad.size() % 2 != 0 || static_cast<int64_t>(pad.size() / 2) > rank)
+    fail(ctx, "pad must have an even number of values, at most 2 per dim");
+  std::vector<int64_t> pads(static_cast<size_t>(2 * rank), 0);
+  for (size_t k = 0; k < pad.size() / 2; ++k) {
+    const size_t dim = static_cast<size_t>(rank) - 1 - k;
+    pads[dim] = pad[2 * k];
+    pads[dim + static_cast<size_t>(rank)] = pad[2 * k + 1];
+  }
+  return pads;
+}
+
+std::string pad_tensor(TranslateContext& ctx, const std::string& mode, std::optional<double> value) {
+  const int64_t rank = rank_of(ctx, 0);
+  std::vector<int64_t> pads = onnx_pads_from_torch(ctx, *ints_arg(ctx, 1, "pad"), rank);
+  std::string onnx_mode;
+  if (mode == "constant") onnx_mode = "constant";
+  else if (mode == "reflect") onnx_mode = "reflect";
+  else if (mode == "replicate") onnx_mode = "edge";
+  else fail(ctx, "pad mode '" + mode + "' is not supported (constant, reflect, replicate are)");
+  std::vector<std::string> inputs{ctx.input(0), ctx.const_i64(pads)};
+  if (onnx_mode == "constant" && value && *value != 0.0) inputs.push_back(ctx.const_scalar(*value, arg_dtype(ctx, 0)));
+  return ctx.op("Pad", inputs, {{"mode", onnx_mode}});
+}
+
+// pad(Tensor self, SymInt[] pad, str mode="constant", float? value=None)
+void translate_pad(TranslateContext& ctx) {
+  std::string mode = ctx.has_input(2) ? str_arg(ctx, 2).value_or("constant") : "constant";
+  std::optional<double> value;
+  if (ctx.has_input(3)) value = float_arg(ctx, 3, "value");
+  set_result(ctx, pad_tensor(ctx, mode, value));
+}
+
+// constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0)
+void translate_constant_pad_nd(TranslateContext& ctx) {
+  set_result(ctx, pad_tensor(ctx, "constant", float_arg(ctx, 2, "value", 0.0)));
+}
+
+// reflection_pad / replication_pad{1,2,3}d(Tensor self, SymInt[] padding)
+template <bool Reflect>
+void translate_named_pad(TranslateContext& ctx) {
+  set_result(ctx, pad_tensor(ctx, Reflect ? "reflect" : "replicate", std::nullopt));
+}
+
+// ---- Resize -------------------------------------------------------------------
+
+struct ResizeArgs {
+  std::optional<std::vector<int64_t>> output_size;
+  std::optional<std::vector<double>> scales;
+  bool align_corners = false;
+};
+
+// upsample_nearest{1,2,3}d(Tensor self, SymInt[] output_size, float? scales...)       (per-dim scales)
+// upsample_nearest{1,2,3}d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors)
+// upsample_{linear1d,bilinear2d}(Tensor self, SymInt[] output_size, bool align_corners, float? scales...)
+// upsample_{linear1d,bilinear2d}.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors)
+ResizeArgs resize_args(TranslateContext& ctx, bool has_align_corners, size_t spatial) {
+  ResizeArgs a;
+  a.output_size = ints_arg(ctx, 1, "output_size");
+  if (a.output_size && a.output_size->empty()) a.output_size.reset();
+  size_t next = 2;
+  if (has_align_corners) a.align_corners = bool_arg(ctx, next++, "align_corners", false);
+  // The .vec overload has one float[] argument; the other one float? per dim.
+  if (ctx.num_inputs() == next + 1) {
+    a.scales = floats_arg(ctx, next, "scale_factors");
+  } else {
+    std::vector<double> per_dim;
+    for (size_t k = 0; k < spatial; ++k)
+      if (ctx.has_input(next + k)) per_dim.push_back(float_arg(ctx, next + k, "scales"));
+    if (per_dim.size() == spatial) a.scales = per_dim;
+  }
+  if (a.scales && a.scales->size() == 1 && spatial > 1) a.scales = std::vector<double>(spatial, a.scales->front());
+  if (!a.output_size && !a.scales) fail(ctx, "either output_size or scale factors are required");
+  return a;
+}
+
+void translate_resize(TranslateContext& ctx, const std::string& mode, bool has_align_corners, size_t spatial) {
+  if (rank_of(ctx, 0) != static_cast<int64_t>(spatial) + 2)
+    fail(ctx, "expected a batched input of rank " + std::to_string(spatial + 2));
+  ResizeArgs a = resize_args(ctx, has_align_corners, spatial);
+  OnnxAttrs attrs{{"mode", mode}};
+  if (mode == "nearest") {
+    // torch's nearest: src = floor(dst * in / out).
+    attrs.push_back({"coordinate_transformation_mode", std::string("asymmetric")});
+    attrs.push_back({"nearest_mode", std::string("floor")});
+  } else {
+    attrs.push_back({"coordinate_transformation_mode",
+                     std::string(a.align_corners ? "align_corners" : "pytorch_half_pixel")});
+  }
+  std::vector<std::string> inputs{ctx.input(0), "" /* roi */};
+  if (a.output_size) {
+    // sizes = [N, C] of the input, then the requested spatial sizes.
+    std::string nc = ctx.op("Slice", {shape_of(ctx, ctx.input(0)), ctx.const_i64({0}), ctx.const_i64({2})});
+    std::string sizes = ctx.op("Concat", {nc, ctx.const_i64(*a.output_size)}, {{"axis", int64_t{0}}});
+    inputs.push_back("" /* scales */);
+    inputs.push_back(sizes);
+  } else {
+    std::vector<double> scales{1.0, 1.0};
+    scales.insert(scales.end(), a.scales->begin(), a.scales->end());
+    Tensor t = Tensor::zeros(DType::Float32, {static_cast<int64_t>(scales.size())});
+    for (size_t k = 0; k < scales.size(); ++k) t.set_double(static_cast<int64_t>(k), scales[k]);
+    inputs.push_back(ctx.constant(t));
+  }
+  set_result(ctx, ctx.op("Resize", inputs, attrs));
+}
+
+template <size_t Spatial>
+void translate_upsample_nearest(TranslateContext& ctx) {
+  translate_resize(ctx, "nearest", false, Spatial);
+}
+
+template <size_t Spatial>
+void translate_upsample_linear(TranslateContext& ctx) {
+  translate_resize(ctx, "linear", true, Spatial);
+}
+
+// pixel_shuffle(Tensor self, int upscale_factor): DepthToSpace in CRD order.
+void translate_pixel_shuffle(TranslateContext& ctx) {
+  if (rank_of(ctx, 0) != 4) fail(ctx, "only 4-D inputs are supported");
+  set_result(ctx, ctx.op("DepthToSpace", {ctx.input(0)},
+                         {{"blocksize", int_arg(ctx, 1, "upscale_factor")}, {"mode", std::string("CRD")}}));
+}
+
+}  // namespace
+
+void register_nn(Registrar& r) {
+  add(r, "aten::max_pool1d", translate_max_pool<1>);
+  add(r, "aten::max_pool2d", translate_max_pool<2>);
+  add(r, "aten::max_pool3d", translate_max_pool<3>);
+  add(r, "aten::avg_pool1d", translate_avg_pool<1>);
+  add(r, "aten::avg_pool2d", translate_avg_pool<2>);
+  add(r, "aten::avg_pool3d", translate_avg_pool<3>);
+  add(r, "aten::adaptive_avg_pool1d", translate_adaptive_avg_pool<1>);
+  add(r, "aten::adaptive_avg_pool2d", translate_adaptive_avg_pool<2>);
+  add(r, "aten::batch_norm", translate_batch_norm, kMinOpset, kOpenEnded, "BatchNormalization (inference)");
+  add(r, "aten::instance_norm", translate_instance_norm);
+  add(r, "aten::layer_norm", translate_layer_norm_13, kMinOpset, 16, "decomposed: ReduceMean, Sub, Sqrt, Div");
+  add(r, "aten::layer_norm", translate_layer_norm_17, 17, kOpenEnded, "LayerNormalization");
+  add(r, "aten::group_norm", translate_group_norm, kMinOpset, kOpenEnded,
+      "InstanceNormalization over groups + per-channel affine");
+  add(r, "aten::embedding", translate_embedding);
+  add(r, "aten::pad", translate_pad);
+  add(r, "aten::constant_pad_nd", translate_constant_pad_nd);
+  add(r, "aten::reflection_pad1d", translate_named_pad<true>);
+  add(r, "aten::reflection_pad2d", translate_named_pad<true>);
+  add(r, "aten::replication_pad1d", translate_named_pad<false>);
+  add(r, "aten::replication_pad2d", translate_named_pad<false>);
+  add(r, "aten::upsample_nearest1d", translate_upsample_nearest<1>);
+  add(r, "aten::upsample_nearest2d", translate_upsample_nearest<2>);
+  add(r, "aten::upsample_nearest3d", translate_upsample_nearest<3>);
+  add(r, "aten::upsample_linear1d", translate_upsample_linear<1>);
+  add(r, "aten::upsample_bilinear2d", translate_upsample_linear<2>);
+  add(r, "aten::pixel_shuffle", translate_pixel_shuffle);
+}
+
+}  // namespace onnxport::aten

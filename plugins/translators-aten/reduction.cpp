@@ -1,0 +1,202 @@
+// Reductions, arg-reductions and softmax.
+//
+// ONNX moved `axes` from an attribute to an input at different opsets:
+// ReduceSum at 13, every other Reduce* at 18. Translators of the other
+// Reduce* ops are therefore registered twice, for [13, 17] (attribute) and
+// [18, ...) (input), as the `AxesAsInput` template parameter selects.
+#include "families.hpp"
+
+namespace onnxport::aten {
+namespace {
+
+constexpr bool kAxesAttribute = false;
+constexpr bool kAxesInput = true;
+
+// Reduction dims: an int[1]? argument; None and [] mean every dim.
+std::vector<int64_t> reduction_axes(TranslateContext& ctx, size_t i) {
+  std::vector<int64_t> axes;
+  if (auto dims = ints_arg(ctx, i, "dim")) {
+    const int64_t rank = rank_of(ctx, 0);
+    for (int64_t d : *dims) axes.push_back(normalize_dim(ctx, d, rank));
+  }
+  return axes;
+}
+
+// The reduced input: cast to the dtype argument if one is given, else to the
+// output dtype (torch sums bools and small ints as int64).
+std::string reduction_input(TranslateContext& ctx, std::optional<size_t> dtype_index) {
+  std::optional<DType> d = dtype_index ? dtype_arg(ctx, *dtype_index) : std::nullopt;
+  return input_as(ctx, 0, d.value_or(output_dtype(ctx)));
+}
+
+// ONNX Reduce{Max,Min,Prod} have no bool kernels in ONNX Runtime: reduce as
+// int32 and cast back.
+std::string reduce_any_dtype(TranslateContext& ctx, std::string_view op, const std::string& x, DType dtype,
+                             const std::vector<int64_t>& axes, bool keepdims, bool axes_as_input) {
+  if (dtype != DType::Bool) return reduce(ctx, op, x, axes, keepdims, axes_as_input);
+  std::string r = reduce(ctx, op, cast_to(ctx, x, DType::Int32), axes, keepdims, axes_as_input);
+  return cast_to(ctx, r, DType::Bool);
+}
+
+// sum(Tensor self, *, ScalarType? dtype=None)
+// sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None)
+// ReduceSum takes axes as an input from opset 13 on, so one translator serves 13+.
+void translate_sum(TranslateContext& ctx) {
+  const bool has_dim = ctx.num_inputs() >= 3;
+  std::string x = reduction_input(ctx, has_dim ? 3 : 1);
+  std::vector<int64_t> axes = has_dim ? reduction_axes(ctx, 1) : std::vector<int64_t>{};
+  bool keepdim = has_dim && bool_arg(ctx, 2, "keepdim", false);
+  set_result(ctx, reduce(ctx, "ReduceSum", x, axes, keepdim, kAxesInput));
+}
+
+// mean(Tensor self, *, ScalarType? dtype=None)
+// mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None)
+template <bool AxesAsInput>
+void translate_mean(TranslateContext& ctx) {
+  const bool has_dim = ctx.num_inputs() >= 3;
+  std::string x = reduction_input(ctx, has_dim ? 3 : 1);
+  std::vector<int64_t> axes = has_dim ? reduction_axes(ctx, 1) : std::vector<int64_t>{};
+  bool keepdim = has_dim && bool_arg(ctx, 2, "keepdim", false);
+  set_result(ctx, reduce(ctx, "ReduceMean", x, axes, keepdim, AxesAsInput));
+}
+
+// prod(Tensor self, *, ScalarType? dtype=None)
+// prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None)
+template <bool AxesAsInput>
+void translate_prod(TranslateContext& ctx) {
+  const bool has_dim = ctx.num_inputs() >= 3;
+  std::string x = reduction_input(ctx, has_dim ? 3 : 1);
+  std::vector<int64_t> axes = has_dim ? reduction_axes(ctx, 1) : std::vector<int64_t>{};
+  bool keepdim = has_dim && bool_arg(ctx, 2, "keepdim", false);
+  set_result(ctx, reduce_any_dtype(ctx, "ReduceProd", x, output_dtype(ctx), axes, keepdim, AxesAsInput));
+}
+
+// amax/amin(Tensor self, int[1] dim=[], bool keepdim=False)
+template <bool AxesAsInput, bool IsMax>
+void translate_amax(TranslateContext& ctx) {
+  std::vector<int64_t> axes = reduction_axes(ctx, 1);
+  bool keepdim = bool_arg(ctx, 2, "keepdim", false);
+  set_result(ctx, reduce_any_dtype(ctx, IsMax ? "ReduceMax" : "ReduceMin", ctx.input(0), arg_dtype(ctx, 0), axes,
+                                   keepdim, AxesAsInput));
+}
+
+// max(Tensor self)                                   -> the maximum over everything
+// max.other(Tensor self, Tensor other)               -> elementwise
+// max.dim(Tensor self, int dim, bool keepdim=False)  -> (values, indices)
+template <bool AxesAsInput, bool IsMax>
+void translate_max(TranslateContext& ctx) {
+  const char* reduce_op = IsMax ? "ReduceMax" : "ReduceMin";
+  DType d = arg_dtype(ctx, 0);
+  if (ctx.num_inputs() == 1) {
+    set_result(ctx, reduce_any_dtype(ctx, reduce_op, ctx.input(0), d, {}, false, AxesAsInput));
+    return;
+  }
+  if (ctx.num_inputs() == 2) {
+    DType common = result_type(ctx, {0, 1});
+    std::string r = ctx.op(IsMax ? "Max" : "Min", {input_as(ctx, 0, common), input_as(ctx, 1, common)});
+    set_result(ctx, cast(ctx, r, common, output_dtype(ctx)));
+    return;
+  }
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim"), rank_of(ctx, 0));
+  const bool keepdim = bool_arg(ctx, 2, "keepdim", false);
+  std::string x = ctx.input(0);
+  ctx.set_output(0, reduce_any_dtype(ctx, reduce_op, x, d, {axis}, keepdim, AxesAsInput));
+  if (ctx.node().outputs.size() > 1) {
+    std::string arg_input = d == DType::Bool ? cast_to(ctx, x, DType::Int32) : x;
+    ctx.set_output(1, ctx.op(IsMax ? "ArgMax" : "ArgMin", {arg_input},
+                             {{"axis", axis}, {"keepdims", int64_t{keepdim ? 1 : 0}}}));
+  }
+}
+
+// argmax/argmin(Tensor self, int? dim=None, bool keepdim=False)
+template <bool IsMax>
+void translate_argmax(TranslateContext& ctx) {
+  const char* op = IsMax ? "ArgMax" : "ArgMin";
+  const int64_t rank = rank_of(ctx, 0);
+  const bool keepdim = bool_arg(ctx, 2, "keepdim", false);
+  std::string x = ctx.input(0);
+  if (arg_dtype(ctx, 0) == DType::Bool) x = cast_to(ctx, x, DType::Int32);
+  if (!ctx.has_input(1)) {
+    // Over the flattened tensor; keepdim keeps a 1 for every dim.
+    std::string r = ctx.op(op, {reshape(ctx, x, {-1})}, {{"axis", int64_t{0}}, {"keepdims", int64_t{0}}});
+    set_result(ctx, keepdim ? reshape(ctx, r, std::vector<int64_t>(static_cast<size_t>(rank), 1)) : r);
+    return;
+  }
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim"), rank);
+  set_result(ctx, ctx.op(op, {x}, {{"axis", axis}, {"keepdims", int64_t{keepdim ? 1 : 0}}}));
+}
+
+// all/any(Tensor self) and all.dim/any.dim(Tensor self, int dim, bool keepdim=False):
+// ONNX has no boolean reductions, so reduce "is non-zero" as int32 with Min / Max.
+template <bool AxesAsInput, bool IsAll>
+void translate_all(TranslateContext& ctx) {
+  std::vector<int64_t> axes;
+  bool keepdim = false;
+  if (ctx.num_inputs() >= 2) {
+    axes = reduction_axes(ctx, 1);
+    keepdim = bool_arg(ctx, 2, "keepdim", false);
+  }
+  std::string truth = cast_to(ctx, input_as(ctx, 0, DType::Bool), DType::Int32);
+  std::string r = reduce(ctx, IsAll ? "ReduceMin" : "ReduceMax", truth, axes, keepdim, AxesAsInput);
+  set_result(ctx, cast_to(ctx, r, output_dtype(ctx)));
+}
+
+// norm.Scalar(Tensor self, Scalar p=2)
+// norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, bool keepdim=False)
+// linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)
+template <bool AxesAsInput>
+void translate_norm(TranslateContext& ctx) {
+  double p = float_arg(ctx, 1, "p", 2.0);
+  const char* op = p == 2.0 ? "ReduceL2" : p == 1.0 ? "ReduceL1" : nullptr;
+  if (!op) fail(ctx, "only p=1 and p=2 norms are supported, got p=" + std::to_string(p));
+  std::vector<int64_t> axes = ctx.num_inputs() >= 3 ? reduction_axes(ctx, 2) : std::vector<int64_t>{};
+  bool keepdim = bool_arg(ctx, 3, "keepdim", false);
+  std::optional<size_t> dtype_index;
+  if (ctx.node().op == "aten::linalg_vector_norm") dtype_index = 4;
+  set_result(ctx, reduce(ctx, op, reduction_input(ctx, dtype_index), axes, keepdim, AxesAsInput));
+}
+
+// softmax/log_softmax(Tensor self, int dim, ScalarType? dtype=None); opset 13
+// Softmax normalizes along one axis, as torch does.
+template <bool IsLog>
+void translate_softmax(TranslateContext& ctx) {
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim"), rank_of(ctx, 0));
+  std::string x = reduction_input(ctx, 2);
+  set_result(ctx, ctx.op(IsLog ? "LogSoftmax" : "Softmax", {x}, {{"axis", axis}}));
+}
+
+// Registers `fn<false>` for opsets 13-17 and `fn<true>` from 18.
+template <void (*Before18)(TranslateContext&), void (*From18)(TranslateContext&)>
+void add_by_axes_form(Registrar& r, const std::string& op, const std::string& onnx_op) {
+  add(r, op, Before18, kMinOpset, 17, onnx_op + " with axes as an attribute");
+  add(r, op, From18, 18, kOpenEnded, onnx_op + " with axes as an input");
+}
+
+}  // namespace
+
+void register_reduction(Registrar& r) {
+  add(r, "aten::sum", translate_sum, kMinOpset, kOpenEnded, "ReduceSum with axes as an input");
+  add_by_axes_form<translate_mean<kAxesAttribute>, translate_mean<kAxesInput>>(r, "aten::mean", "ReduceMean");
+  add_by_axes_form<translate_prod<kAxesAttribute>, translate_prod<kAxesInput>>(r, "aten::prod", "ReduceProd");
+  add_by_axes_form<translate_amax<kAxesAttribute, true>, translate_amax<kAxesInput, true>>(r, "aten::amax",
+                                                                                           "ReduceMax");
+  add_by_axes_form<translate_amax<kAxesAttribute, false>, translate_amax<kAxesInput, false>>(r, "aten::amin",
+                                                                                             "ReduceMin");
+  add_by_axes_form<translate_max<kAxesAttribute, true>, translate_max<kAxesInput, true>>(r, "aten::max",
+                                                                                         "ReduceMax");
+  add_by_axes_form<translate_max<kAxesAttribute, false>, translate_max<kAxesInput, false>>(r, "aten::min",
+                                                                                           "ReduceMin");
+  add_by_axes_form<translate_all<kAxesAttribute, true>, translate_all<kAxesInput, true>>(r, "aten::all",
+                                                                                         "ReduceMin");
+  add_by_axes_form<translate_all<kAxesAttribute, false>, translate_all<kAxesInput, false>>(r, "aten::any",
+                                                                                           "ReduceMax");
+  add_by_axes_form<translate_norm<kAxesAttribute>, translate_norm<kAxesInput>>(r, "aten::norm", "ReduceL2/L1");
+  add_by_axes_form<translate_norm<kAxesAttribute>, translate_norm<kAxesInput>>(r, "aten::linalg_vector_norm",
+                                                                               "ReduceL2/L1");
+  add(r, "aten::argmax", translate_argmax<true>);
+  add(r, "aten::argmin", translate_argmax<false>);
+  add(r, "aten::softmax", translate_softmax<false>);
+  add(r, "aten::log_softmax", translate_softmax<true>);
+}
+
+}  // namespace onnxport::aten

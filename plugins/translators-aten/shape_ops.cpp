@@ -1,0 +1,563 @@
+// Shape and indexing ops: views, reshapes, concatenation, splitting,
+// slicing, gathering, and tensor factories.
+//
+// Sizes may mix constants and SymInt values (view(x, [batch, -1])): they
+// become a Concat of 1-D pieces, so dynamic dims stay dynamic in ONNX.
+#include "families.hpp"
+
+#include <numeric>
+
+namespace onnxport::aten {
+namespace {
+
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+
+// ---- identities ---------------------------------------------------------------
+
+// contiguous/clone/detach/alias/lift_fresh(self, ...): values, not memory.
+void translate_identity(TranslateContext& ctx) {
+  set_result(ctx, ctx.op("Identity", {ctx.input(0)}));
+}
+
+// dropout/feature_dropout/alpha_dropout(Tensor input, float p, bool train):
+// the identity in an inference export.
+void translate_dropout(TranslateContext& ctx) {
+  if (bool_arg(ctx, 2, "train", false))
+    fail(ctx, "dropout with train=True cannot be exported for inference", "call model.eval() before capturing");
+  set_result(ctx, ctx.op("Identity", {ctx.input(0)}));
+}
+
+// ---- reshapes ---------------------------------------------------------------
+
+// view/reshape(Tensor self, SymInt[] size)
+void translate_reshape(TranslateContext& ctx) {
+  set_result(ctx, ctx.op("Reshape", {ctx.input(0), int_list_tensor(ctx, 1)}));
+}
+
+// view_as/reshape_as(Tensor self, Tensor other)
+void translate_reshape_as(TranslateContext& ctx) {
+  set_result(ctx, ctx.op("Reshape", {ctx.input(0), shape_of(ctx, ctx.input(1))}));
+}
+
+// flatten(Tensor self, int start_dim=0, int end_dim=-1)
+void translate_flatten(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 0);
+  if (rank == 0) {
+    set_result(ctx, reshape(ctx, ctx.input(0), {1}));
+    return;
+  }
+  const int64_t start = normalize_dim(ctx, int_arg(ctx, 1, "start_dim", 0), rank);
+  const int64_t end = normalize_dim(ctx, int_arg(ctx, 2, "end_dim", -1), rank);
+  if (start > end) fail(ctx, "start_dim must not come after end_dim");
+  if (start == end) {
+    set_result(ctx, ctx.op("Identity", {ctx.input(0)}));
+    return;
+  }
+  if (start == 1 && end == rank - 1) {  // the common x.flatten(1): ONNX Flatten
+    set_result(ctx, ctx.op("Flatten", {ctx.input(0)}, {{"axis", int64_t{1}}}));
+    return;
+  }
+  // Leading dims are copied with Reshape's 0; the flattened run is -1; the
+  // trailing dims are static sizes or read from the input's shape.
+  std::vector<int64_t> head(static_cast<size_t>(start), 0);
+  head.push_back(-1);
+  bool tail_static = true;
+  std::vector<int64_t> tail;
+  for (int64_t d = end + 1; d < rank; ++d) {
+    auto size = static_dim(ctx, 0, d);
+    if (!size) tail_static = false;
+    tail.push_back(size.value_or(0));
+  }
+  std::string shape;
+  if (tail_static) {
+    head.insert(head.end(), tail.begin(), tail.end());
+    shape = ctx.const_i64(head);
+  } else {
+    std::string tail_dims = ctx.op("Slice", {shape_of(ctx, ctx.input(0)), ctx.const_i64({end + 1}),
+                                             ctx.const_i64({rank})});
+    shape = ctx.op("Concat", {ctx.const_i64(head), tail_dims}, {{"axis", int64_t{0}}});
+  }
+  set_result(ctx, ctx.op("Reshape", {ctx.input(0), shape}));
+}
+
+// squeeze(Tensor self) / squeeze.dim(Tensor self, int dim) / squeeze.dims(Tensor self, int[] dim).
+// torch leaves a dim alone when its size is not 1, where ONNX would fail.
+void translate_squeeze(TranslateContext& ctx) {
+  if (!ctx.has_input(1)) {  // every size-1 dim: ONNX Squeeze without axes does the same at run time
+    set_result(ctx, squeeze(ctx, ctx.input(0), {}));
+    return;
+  }
+  const int64_t rank = rank_of(ctx, 0);
+  const int64_t out_rank = static_cast<int64_t>(ctx.output_value(0).shape.size());
+  std::vector<int64_t> ones, symbolic;
+  for (int64_t d : *ints_arg(ctx, 1, "dim")) {
+    if (rank == 0) continue;  // squeezing a 0-d tensor is the identity
+    const int64_t axis = normalize_dim(ctx, d, rank);
+    auto size = static_dim(ctx, 0, axis);
+    if (!size) symbolic.push_back(axis);
+    else if (*size == 1) ones.push_back(axis);
+  }
+  // Symbolic dims are squeezed only when the captured output rank says the
+  // capture saw them as 1.
+  std::vector<int64_t> axes = ones;
+  if (rank - out_rank > static_cast<int64_t>(ones.size())) axes.insert(axes.end(), symbolic.begin(), symbolic.end());
+  set_result(ctx, axes.empty() ? ctx.op("Identity", {ctx.input(0)}) : squeeze(ctx, ctx.input(0), axes));
+}
+
+// unsqueeze(Tensor self, int dim)
+void translate_unsqueeze(TranslateContext& ctx) {
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim"), rank_of(ctx, 0) + 1);
+  set_result(ctx, unsqueeze(ctx, ctx.input(0), {axis}));
+}
+
+std::string transpose_perm(TranslateContext& ctx, const std::string& x, const std::vector<int64_t>& perm) {
+  return ctx.op("Transpose", {x}, {{"perm", perm}});
+}
+
+// transpose(Tensor self, int dim0, int dim1)
+void translate_transpose(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 0);
+  if (rank < 2) {
+    set_result(ctx, ctx.op("Identity", {ctx.input(0)}));
+    return;
+  }
+  std::vector<int64_t> perm(static_cast<size_t>(rank));
+  std::iota(perm.begin(), perm.end(), 0);
+  std::swap(perm[static_cast<size_t>(normalize_dim(ctx, int_arg(ctx, 1, "dim0"), rank))],
+            perm[static_cast<size_t>(normalize_dim(ctx, int_arg(ctx, 2, "dim1"), rank))]);
+  set_result(ctx, transpose_perm(ctx, ctx.input(0), perm));
+}
+
+// t(Tensor self): 2-D transpose; 0-D and 1-D are returned as is.
+void translate_t(TranslateContext& ctx) {
+  if (rank_of(ctx, 0) < 2) set_result(ctx, ctx.op("Identity", {ctx.input(0)}));
+  else set_result(ctx, transpose_perm(ctx, ctx.input(0), {1, 0}));
+}
+
+// permute(Tensor self, int[] dims)
+void translate_permute(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 0);
+  std::vector<int64_t> perm = *ints_arg(ctx, 1, "dims");
+  if (static_cast<int64_t>(perm.size()) != rank)
+    fail(ctx, "dims has " + std::to_string(perm.size()) + " entries for a tensor of rank " + std::to_string(rank));
+  for (int64_t& p : perm) p = normalize_dim(ctx, p, rank);
+  set_result(ctx, transpose_perm(ctx, ctx.input(0), perm));
+}
+
+// expand(Tensor self, SymInt[] size, *, bool implicit=False). torch's -1
+// keeps a dim; ONNX Expand broadcasts, so a 1 there keeps the input's size.
+void translate_expand(TranslateContext& ctx) {
+  Arg size = ctx.arg(1);
+  auto keep_minus_one = [](Arg& item) {
+    if (item.is_constant() && item.constant.is_number_integer() && item.constant.get<int64_t>() == -1)
+      item.constant = 1;
+  };
+  if (size.is_list()) {
+    for (Arg& item : size.items) keep_minus_one(item);
+  } else if (size.is_constant() && size.constant.is_array()) {
+    for (auto& v : size.constant)
+      if (v.is_number_integer() && v.get<int64_t>() == -1) v = 1;
+  }
+  set_result(ctx, ctx.op("Expand", {ctx.input(0), int_list_tensor(ctx, size)}));
+}
+
+// expand_as(Tensor self, Tensor other)
+void translate_expand_as(TranslateContext& ctx) {
+  set_result(ctx, ctx.op("Expand", {ctx.input(0), shape_of(ctx, ctx.input(1))}));
+}
+
+// repeat(Tensor self, SymInt[] repeats): Tile, after adding the leading dims
+// torch adds when there are more repeats than dims.
+void translate_repeat(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 0);
+  std::vector<int64_t> repeats = *ints_arg(ctx, 1, "repeats");
+  const int64_t extra = static_cast<int64_t>(repeats.size()) - rank;
+  if (extra < 0) fail(ctx, "repeats must have at least as many entries as the tensor has dims");
+  std::string x = ctx.input(0);
+  if (extra > 0) {
+    std::vector<int64_t> axes(static_cast<size_t>(extra));
+    std::iota(axes.begin(), axes.end(), 0);
+    x = unsqueeze(ctx, x, axes);
+  }
+  set_result(ctx, ctx.op("Tile", {x, ctx.const_i64(repeats)}));
+}
+
+// ---- concatenation and splitting -----------------------------------------
+
+// The tensors of a Tensor[] argument, cast to `dtype`.
+std::vector<std::string> tensor_list(TranslateContext& ctx, size_t i, DType dtype) {
+  const Arg& list = ctx.arg(i);
+  if (!list.is_list()) fail(ctx, "argument " + std::to_string(i) + " must be a list of tensors");
+  std::vector<std::string> names;
+  names.reserve(list.items.size());
+  for (const Arg& item : list.items) names.push_back(arg_as(ctx, item, dtype));
+  if (names.empty()) fail(ctx, "expected a non-empty list of tensors");
+  return names;
+}
+
+int64_t list_rank(TranslateContext& ctx, size_t i) {
+  const Arg& first = ctx.arg(i).items.at(0);
+  return first.is_value() ? static_cast<int64_t>(ctx.graph().value(first.value).shape.size()) : 0;
+}
+
+// cat/concat(Tensor[] tensors, int dim=0)
+void translate_cat(TranslateContext& ctx) {
+  std::vector<std::string> parts = tensor_list(ctx, 0, output_dtype(ctx));
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim", 0), list_rank(ctx, 0));
+  set_result(ctx, parts.size() == 1 ? ctx.op("Identity", {parts[0]})
+                                    : ctx.op("Concat", parts, {{"axis", axis}}));
+}
+
+// stack(Tensor[] tensors, int dim=0)
+void translate_stack(TranslateContext& ctx) {
+  std::vector<std::string> parts = tensor_list(ctx, 0, output_dtype(ctx));
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim", 0), list_rank(ctx, 0) + 1);
+  for (std::string& p : parts) p = unsqueeze(ctx, p, {axis});
+  set_result(ctx, parts.size() == 1 ? parts[0] : ctx.op("Concat", parts, {{"axis", axis}}));
+}
+
+// Split `x` along `axis` into the node's outputs with explicit sizes.
+void split_with(TranslateContext& ctx, const std::string& x, int64_t axis, const std::string& sizes) {
+  const size_t n = ctx.node().outputs.size();
+  std::vector<std::string> outs = ctx.op_n("Split", {x, sizes}, n, {{"axis", axis}});
+  for (size_t k = 0; k < n; ++k) bind_output(ctx, k, outs[k]);
+}
+
+// Sizes [c, c, ..., n - (k-1)*c] for k outputs of chunk size c along a
+// symbolic dim: computed at run time from the input's shape.
+std::string runtime_sizes(TranslateContext& ctx, const std::string& x, int64_t axis, const std::string& chunk,
+                          size_t k) {
+  std::string n = ctx.op("Gather", {shape_of(ctx, x), ctx.const_i64({axis})}, {{"axis", int64_t{0}}});
+  std::vector<std::string> parts(k - 1, chunk);
+  std::string used = ctx.op("Mul", {chunk, ctx.const_i64({static_cast<int64_t>(k - 1)})});
+  parts.push_back(ctx.op("Sub", {n, used}));
+  return parts.size() == 1 ? parts[0] : ctx.op("Concat", parts, {{"axis", int64_t{0}}});
+}
+
+// Sizes of k chunks of `chunk` elements along a static dim of size n.
+std::vector<int64_t> static_sizes(TranslateContext& ctx, int64_t n, int64_t chunk, size_t k) {
+  std::vector<int64_t> sizes;
+  for (int64_t start = 0; start < n || (n == 0 && sizes.empty()); start += chunk)
+    sizes.push_back(std::min(chunk, n - start));
+  if (sizes.size() != k)
+    fail(ctx, "splitting a dim of size " + std::to_string(n) + " in chunks of " + std::to_string(chunk) +
+                  " gives " + std::to_string(sizes.size()) + " parts, but the node has " + std::to_string(k) +
+                  " outputs");
+  return sizes;
+}
+
+// split(Tensor self, int split_size, int dim=0) and
+// split_with_sizes / split.sizes(Tensor self, int[] split_sizes, int dim=0)
+void translate_split(TranslateContext& ctx) {
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 2, "dim", 0), rank_of(ctx, 0));
+  const size_t k = ctx.node().outputs.size();
+  const Arg& size_arg = ctx.arg(1);
+  const bool is_sizes = size_arg.is_list() || (size_arg.is_constant() && size_arg.constant.is_array()) ||
+                        ctx.node().op == "aten::split_with_sizes";
+  std::string x = ctx.input(0);
+  if (is_sizes) {
+    split_with(ctx, x, axis, int_list_tensor(ctx, 1));
+    return;
+  }
+  const int64_t chunk = int_arg(ctx, 1, "split_size");
+  if (chunk <= 0) fail(ctx, "split_size must be positive");
+  if (auto n = static_dim(ctx, 0, axis)) {
+    split_with(ctx, x, axis, ctx.const_i64(static_sizes(ctx, *n, chunk, k)));
+  } else {
+    split_with(ctx, x, axis, runtime_sizes(ctx, x, axis, ctx.const_i64({chunk}), k));
+  }
+}
+
+// chunk(Tensor self, int chunks, int dim=0): chunks of ceil(n / chunks); the
+// node's output count is how many chunks torch produced.
+template <bool NumOutputsAttr>
+void translate_chunk(TranslateContext& ctx) {
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 2, "dim", 0), rank_of(ctx, 0));
+  const int64_t chunks = int_arg(ctx, 1, "chunks");
+  if (chunks <= 0) fail(ctx, "chunks must be positive");
+  const size_t k = ctx.node().outputs.size();
+  std::string x = ctx.input(0);
+  if (auto n = static_dim(ctx, 0, axis)) {
+    const int64_t chunk = std::max<int64_t>(1, (*n + chunks - 1) / chunks);
+    split_with(ctx, x, axis, ctx.const_i64(static_sizes(ctx, *n, chunk, k)));
+    return;
+  }
+  if constexpr (NumOutputsAttr) {
+    // Opset 18: num_outputs splits in ceil(n / k) parts, the last smaller,
+    // which is torch.chunk's rule for the k chunks it produced.
+    std::vector<std::string> outs = ctx.op_n("Split", {x}, k, {{"axis", axis}, {"num_outputs", int64_t(k)}});
+    for (size_t i = 0; i < k; ++i) bind_output(ctx, i, outs[i]);
+  } else {
+    // Before 18: sizes computed at run time, chunk = ceil(n / chunks).
+    std::string n = ctx.op("Gather", {shape_of(ctx, x), ctx.const_i64({axis})}, {{"axis", int64_t{0}}});
+    std::string chunk = ctx.op("Div", {ctx.op("Add", {n, ctx.const_i64({chunks - 1})}), ctx.const_i64({chunks})});
+    split_with(ctx, x, axis, runtime_sizes(ctx, x, axis, chunk, k));
+  }
+}
+
+// unbind(Tensor self, int dim=0): one output per index, the dim removed.
+template <bool NumOutputsAttr>
+void translate_unbind(TranslateContext& ctx) {
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim", 0), rank_of(ctx, 0));
+  const size_t k = ctx.node().outputs.size();
+  // Equal parts of 1: without a split input before opset 18, with num_outputs from 18.
+  OnnxAttrs attrs{{"axis", axis}};
+  if (NumOutputsAttr) attrs.push_back({"num_outputs", static_cast<int64_t>(k)});
+  std::vector<std::string> parts = ctx.op_n("Split", {ctx.input(0)}, k, attrs);
+  for (size_t i = 0; i < k; ++i) bind_output(ctx, i, squeeze(ctx, parts[i], {axis}));
+}
+
+// ---- slicing and gathering --------------------------------------------------
+
+// slice(Tensor self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1)
+void translate_slice(TranslateContext& ctx) {
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim", 0), rank_of(ctx, 0));
+  const int64_t step = int_arg(ctx, 4, "step", 1);
+  if (step <= 0) fail(ctx, "step must be positive");
+  std::string starts = int_as_1d(ctx, 2, 0);
+  std::string ends = int_as_1d(ctx, 3, kInt64Max);
+  set_result(ctx, ctx.op("Slice", {ctx.input(0), starts, ends, ctx.const_i64({axis}), ctx.const_i64({step})}));
+}
+
+// narrow(Tensor self, int dim, SymInt start, SymInt length)
+void translate_narrow(TranslateContext& ctx) {
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim"), rank_of(ctx, 0));
+  std::string start = int_as_1d(ctx, 2, 0);
+  std::string end;
+  if (is_constant(ctx, 2) && is_constant(ctx, 3)) {
+    end = ctx.const_i64({int_arg(ctx, 2, "start") + int_arg(ctx, 3, "length")});
+  } else {
+    end = ctx.op("Add", {start, int_as_1d(ctx, 3, 0)});
+  }
+  if (is_constant(ctx, 2) && int_arg(ctx, 2, "start") < 0) {
+    // A negative start counts from the end; so must the end (start + length),
+    // which may reach 0 == "the end": use the dim size instead.
+    std::string n = ctx.op("Gather", {shape_of(ctx, ctx.input(0)), ctx.const_i64({axis})}, {{"axis", int64_t{0}}});
+    start = ctx.op("Add", {start, n});
+    end = ctx.op("Add", {end, n});
+  }
+  set_result(ctx, ctx.op("Slice", {ctx.input(0), start, end, ctx.const_i64({axis})}));
+}
+
+// select(Tensor self, int dim, SymInt index): Gather with a 0-d index drops the dim.
+void translate_select(TranslateContext& ctx) {
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim"), rank_of(ctx, 0));
+  set_result(ctx, ctx.op("Gather", {ctx.input(0), int_as_scalar(ctx, 2)}, {{"axis", axis}}));
+}
+
+// index_select(Tensor self, int dim, Tensor index)
+void translate_index_select(TranslateContext& ctx) {
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim"), rank_of(ctx, 0));
+  set_result(ctx, ctx.op("Gather", {ctx.input(0), input_as(ctx, 2, DType::Int64)}, {{"axis", axis}}));
+}
+
+// gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False)
+void translate_gather(TranslateContext& ctx) {
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim"), rank_of(ctx, 0));
+  set_result(ctx, ctx.op("GatherElements", {ctx.input(0), input_as(ctx, 2, DType::Int64)}, {{"axis", axis}}));
+}
+
+// index.Tensor(Tensor self, Tensor?[] indices) with one integer index tensor
+// (x[idx] or x[:, idx]): Gather along that dim.
+void translate_index(TranslateContext& ctx) {
+  const Arg& indices = ctx.arg(1);
+  if (!indices.is_list()) fail(ctx, "indices must be a list");
+  std::optional<int64_t> axis;
+  for (size_t k = 0; k < indices.items.size(); ++k) {
+    if (indices.items[k].is_none()) continue;
+    if (axis) fail(ctx, "indexing with more than one index tensor is not supported");
+    axis = static_cast<int64_t>(k);
+  }
+  if (!axis) fail(ctx, "no index tensor");
+  const Arg& index = indices.items[static_cast<size_t>(*axis)];
+  if (!index.is_value()) fail(ctx, "the index must be a tensor");
+  const Value& iv = ctx.graph().value(index.value);
+  if (iv.dtype == DType::Bool || iv.dtype == DType::UInt8)
+    fail(ctx, "boolean mask indexing has a data-dependent output shape and is not supported");
+  set_result(ctx, ctx.op("Gather", {ctx.input(0), arg_as(ctx, index, DType::Int64)}, {{"axis", *axis}}));
+}
+
+// size(Tensor self, int dim) -> SymInt, as a 0-d int64.
+void translate_size(TranslateContext& ctx) {
+  std::string shape = shape_of(ctx, ctx.input(0));
+  if (!ctx.has_input(1)) {  // size(self) -> int[]
+    set_result(ctx, shape);
+    return;
+  }
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim"), rank_of(ctx, 0));
+  set_result(ctx, ctx.op("Gather", {shape, ctx.const_scalar(static_cast<double>(axis), DType::Int64)},
+                         {{"axis", int64_t{0}}}));
+}
+
+// numel(Tensor self) -> int
+void translate_numel(TranslateContext& ctx) {
+  set_result(ctx, ctx.op("Size", {ctx.input(0)}));
+}
+
+// cumsum(Tensor self, int dim, *, ScalarType? dtype=None)
+void translate_cumsum(TranslateContext& ctx) {
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim"), rank_of(ctx, 0));
+  std::string x = input_as(ctx, 0, dtype_arg(ctx, 2).value_or(output_dtype(ctx)));
+  set_result(ctx, ctx.op("CumSum", {x, ctx.const_scalar(static_cast<double>(axis), DType::Int64)}));
+}
+
+// tril/triu(Tensor self, int diagonal=0): Trilu exists from opset 14.
+template <bool Upper>
+void translate_trilu(TranslateContext& ctx) {
+  std::string k = ctx.const_scalar(static_cast<double>(int_arg(ctx, 1, "diagonal", 0)), DType::Int64);
+  set_result(ctx, ctx.op("Trilu", {ctx.input(0), k}, {{"upper", int64_t{Upper ? 1 : 0}}}));
+}
+
+// flip(Tensor self, int[] dims): a reversed Slice per dim.
+void translate_flip(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 0);
+  std::vector<int64_t> axes = *ints_arg(ctx, 1, "dims");
+  for (int64_t& a : axes) a = normalize_dim(ctx, a, rank);
+  const size_t n = axes.size();
+  std::vector<int64_t> starts(n, -1), ends(n, std::numeric_limits<int64_t>::min()), steps(n, -1);
+  set_result(ctx, ctx.op("Slice", {ctx.input(0), ctx.const_i64(starts), ctx.const_i64(ends), ctx.const_i64(axes),
+                                   ctx.const_i64(steps)}));
+}
+
+// ---- factories --------------------------------------------------------------
+
+// A tensor of `shape` (a 1-D int64 ONNX value) filled with argument
+// `fill_index` (or `fill` when there is no argument), of the output's dtype.
+std::string full_of(TranslateContext& ctx, const std::string& shape, std::optional<size_t> fill_index, double fill) {
+  const DType d = output_dtype(ctx);
+  if (fill_index && is_value(ctx, *fill_index)) {
+    // A fill value computed at run time: broadcast the scalar.
+    return ctx.op("Expand", {input_as(ctx, *fill_index, d), shape});
+  }
+  if (fill_index) fill = float_arg(ctx, *fill_index, "fill_value");
+  Tensor value = Tensor::zeros(d, {1});
+  value.set_double(0, fill);
+  return ctx.op("ConstantOfShape", {shape}, {{"value", value}});
+}
+
+// zeros/ones/empty(SymInt[] size, *, dtype, layout, device, pin_memory)
+template <int Fill>
+void translate_constant_fill(TranslateContext& ctx) {
+  set_result(ctx, full_of(ctx, int_list_tensor(ctx, 0), std::nullopt, Fill));
+}
+
+// full(SymInt[] size, Scalar fill_value, *, dtype, layout, device, pin_memory)
+void translate_full(TranslateContext& ctx) {
+  set_result(ctx, full_of(ctx, int_list_tensor(ctx, 0), 1, 0));
+}
+
+// zeros_like/ones_like/empty_like(Tensor self, *, dtype, layout, device, pin_memory, memory_format)
+template <int Fill>
+void translate_constant_fill_like(TranslateContext& ctx) {
+  set_result(ctx, full_of(ctx, shape_of(ctx, ctx.input(0)), std::nullopt, Fill));
+}
+
+// full_like(Tensor self, Scalar fill_value, *, dtype, ...)
+void translate_full_like(TranslateContext& ctx) {
+  set_result(ctx, full_of(ctx, shape_of(ctx, ctx.input(0)), 1, 0));
+}
+
+// new_zeros/new_ones/new_empty(Tensor self, SymInt[] size, *, dtype, ...)
+template <int Fill>
+void translate_new_fill(TranslateContext& ctx) {
+  set_result(ctx, full_of(ctx, int_list_tensor(ctx, 1), std::nullopt, Fill));
+}
+
+// new_full(Tensor self, SymInt[] size, Scalar fill_value, *, dtype, ...)
+void translate_new_full(TranslateContext& ctx) {
+  set_result(ctx, full_of(ctx, int_list_tensor(ctx, 1), 2, 0));
+}
+
+// arange(Scalar end, *, dtype, layout, device, pin_memory)                        5 args
+// arange.start(Scalar start, Scalar end, *, dtype, layout, device, pin_memory)    6 args
+// arange.start_step(Scalar start, Scalar end, Scalar step, *, dtype, ...)         7 args
+void translate_arange(TranslateContext& ctx) {
+  const DType d = output_dtype(ctx);
+  const size_t n = ctx.num_inputs();
+  auto scalar = [&](size_t i) {
+    std::string s = input_as(ctx, i, d);
+    return rank_of(ctx, i) == 0 ? s : to_scalar(ctx, s);
+  };
+  std::string start, end, step;
+  if (n <= 5) {
+    start = ctx.const_scalar(0, d);
+    end = scalar(0);
+    step = ctx.const_scalar(1, d);
+  } else if (n == 6) {
+    start = scalar(0);
+    end = scalar(1);
+    step = ctx.const_scalar(1, d);
+  } else {
+    start = scalar(0);
+    end = scalar(1);
+    step = scalar(2);
+  }
+  set_result(ctx, ctx.op("Range", {start, end, step}));
+}
+
+template <bool Upper>
+void add_trilu(Registrar& r, const char* op) {
+  add(r, op, translate_trilu<Upper>, 14, kOpenEnded, "Trilu (opset 14+)");
+}
+
+}  // namespace
+
+void register_shape_ops(Registrar& r) {
+  for (const char* op : {"aten::contiguous", "aten::clone", "aten::detach", "aten::alias", "aten::lift_fresh"})
+    add(r, op, translate_identity);
+  for (const char* op : {"aten::dropout", "aten::feature_dropout", "aten::alpha_dropout"})
+    add(r, op, translate_dropout, kMinOpset, kOpenEnded, "Identity (inference)");
+
+  add(r, "aten::view", translate_reshape);
+  add(r, "aten::reshape", translate_reshape);
+  add(r, "aten::view_as", translate_reshape_as);
+  add(r, "aten::reshape_as", translate_reshape_as);
+  add(r, "aten::flatten", translate_flatten);
+  add(r, "aten::squeeze", translate_squeeze);
+  add(r, "aten::unsqueeze", translate_unsqueeze);
+  add(r, "aten::transpose", translate_transpose);
+  add(r, "aten::t", translate_t);
+  add(r, "aten::permute", translate_permute);
+  add(r, "aten::expand", translate_expand);
+  add(r, "aten::expand_as", translate_expand_as);
+  add(r, "aten::repeat", translate_repeat);
+
+  add(r, "aten::cat", translate_cat);
+  add(r, "aten::concat", translate_cat);
+  add(r, "aten::stack", translate_stack);
+  add(r, "aten::split", translate_split);
+  add(r, "aten::split_with_sizes", translate_split);
+  add(r, "aten::chunk", translate_chunk<false>, kMinOpset, 17, "Split with a sizes input");
+  add(r, "aten::chunk", translate_chunk<true>, 18, kOpenEnded, "Split with num_outputs for symbolic dims");
+  add(r, "aten::unbind", translate_unbind<false>, kMinOpset, 17, "Split in equal parts, Squeeze");
+  add(r, "aten::unbind", translate_unbind<true>, 18, kOpenEnded, "Split with num_outputs, Squeeze");
+
+  add(r, "aten::slice", translate_slice);
+  add(r, "aten::narrow", translate_narrow);
+  add(r, "aten::select", translate_select);
+  add(r, "aten::index_select", translate_index_select);
+  add(r, "aten::gather", translate_gather);
+  add(r, "aten::index", translate_index);
+  add(r, "aten::size", translate_size);
+  add(r, "aten::numel", translate_numel);
+  add(r, "aten::cumsum", translate_cumsum);
+  add_trilu<false>(r, "aten::tril");
+  add_trilu<true>(r, "aten::triu");
+  add(r, "aten::flip", translate_flip);
+
+  add(r, "aten::zeros", translate_constant_fill<0>);
+  add(r, "aten::ones", translate_constant_fill<1>);
+  add(r, "aten::empty", translate_constant_fill<0>, kMinOpset, kOpenEnded, "zeros (uninitialized in torch)");
+  add(r, "aten::full", translate_full);
+  add(r, "aten::zeros_like", translate_constant_fill_like<0>);
+  add(r, "aten::ones_like", translate_constant_fill_like<1>);
+  add(r, "aten::empty_like", translate_constant_fill_like<0>);
+  add(r, "aten::full_like", translate_full_like);
+  add(r, "aten::new_zeros", translate_new_fill<0>);
+  add(r, "aten::new_ones", translate_new_fill<1>);
+  add(r, "aten::new_empty", translate_new_fill<0>);
+  add(r, "aten::new_full", translate_new_full);
+  add(r, "aten::arange", translate_arange);
+}
+
+}  // namespace onnxport::aten

@@ -1,0 +1,74 @@
+// The export pipeline (DESIGN.md section 1): config -> plugins -> program ->
+// capture (strategies with fallback) -> decompose -> translate -> optimize ->
+// check -> [verify] -> write. Each stage is a plain function; run_export only
+// sequences them, prints one status line per stage and fills the report.
+#pragma once
+
+#include <onnxport_core/report.hpp>
+
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace onnxport {
+
+enum class Verbosity { Quiet, Normal, Verbose };
+
+// Exit codes of `onnxport` commands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;      // the export (or a check) failed
+inline constexpr int kExitInputError = 2;  // usage, config, program or plugin error
+
+struct ExportRequest {
+  std::filesystem::path program_dir;
+  std::filesystem::path config_file;
+  std::filesystem::path output;          // OUT.onnx
+  std::filesystem::path report_dir;      // empty: no report
+  std::filesystem::path dump_graph;      // empty: no dump; else the captured graph as JSON
+  std::vector<std::filesystem::path> plugin_paths;  // --plugin-path, searched first
+  // Overrides of the config (unset: the config decides).
+  std::optional<std::vector<std::string>> strategies;
+  std::optional<int> opset;
+  std::optional<bool> optimize;
+  std::optional<bool> verify;
+  Verbosity verbosity = Verbosity::Normal;
+  std::ostream* log = nullptr;           // status lines; nullptr = std::cerr
+};
+
+struct ExportResult {
+  int exit_code = kExitOk;
+  ExportReport report;
+};
+
+// Never throws for bad input: errors are printed ("error: <file>: <place>:
+// <message>"), recorded in the report and turned into the exit code. The
+// output file is written only when every stage passed, atomically; an
+// existing file is never touched otherwise.
+ExportResult run_export(const ExportRequest& request);
+
+// Prints "[onnxport] <what>..." and then "[onnxport] <what>... ✅/❌", like
+// the seed's torch.onnx status lines. Silent in quiet mode.
+class StatusPrinter {
+ public:
+  StatusPrinter(std::ostream& out, Verbosity verbosity) : out_(out), verbosity_(verbosity) {}
+  void begin(const std::string& what);
+  void end(const std::string& what, bool ok, double seconds = -1);
+  void line(const std::string& text);     // "[onnxport] <text>", unless quiet
+  void detail(const std::string& text);   // verbatim block, unless quiet
+  void debug(const std::string& text);    // verbatim block, verbose only
+  bool verbose() const { return verbosity_ == Verbosity::Verbose; }
+  bool quiet() const { return verbosity_ == Verbosity::Quiet; }
+  std::ostream& stream() { return out_; }
+
+ private:
+  std::ostream& out_;
+  Verbosity verbosity_;
+};
+
+// The config file used when none is given: <exe>/../share/onnxport/config/default.json
+// when installed, else the source tree's config/default.json; nullopt when neither exists.
+std::optional<std::filesystem::path> default_config_file();
+
+}  // namespace onnxport

@@ -1,0 +1,274 @@
+// run_export: sequences the stages of DESIGN.md section 1 and turns what
+// happens into status lines, a report and an exit code. Stages are plain
+// functions (capture_stage, model_stages, verify_stage); this file only
+// decides what runs next.
+#include <onnxport_core/pipeline.hpp>
+
+#include "pipeline/capture_stage.hpp"
+#include "pipeline/model_stages.hpp"
+#include "pipeline/stopwatch.hpp"
+#include "pipeline/verify_stage.hpp"
+
+#include <onnxport_core/bundle.hpp>
+#include <onnxport_core/config.hpp>
+#include <onnxport_core/onnx_passes.hpp>
+#include <onnxport_core/plugin_host.hpp>
+
+#include <iostream>
+#include <system_error>
+
+#include <unistd.h>
+
+namespace onnxport {
+
+namespace {
+
+namespace fs = std::filesystem;
+using pipeline::Stopwatch;
+
+// The outcome of the sequence; the report carries the rest.
+struct Outcome {
+  int exit_code = kExitOk;
+  std::string error;  // one line when failed
+};
+
+Outcome failed(std::string why) { return {kExitFailed, std::move(why)}; }
+
+// Runs `f` and records its wall time under `name`.
+template <class F>
+auto timed(ExportReport& report, const char* name, F&& f) {
+  Stopwatch clock;
+  if constexpr (std::is_void_v<decltype(f())>) {
+    f();
+    report.timings.emplace_back(name, clock.seconds());
+  } else {
+    auto result = f();
+    report.timings.emplace_back(name, clock.seconds());
+    return result;
+  }
+}
+
+void apply_overrides(const ExportRequest& request, Config& config) {
+  if (request.strategies) config.strategies = *request.strategies;
+  if (request.opset) config.opset = *request.opset;
+  if (request.optimize) config.optimize = *request.optimize;
+  if (request.verify) config.verify.enabled = *request.verify;
+}
+
+void record_request(const ExportRequest& request, const Config& config, ExportReport& report) {
+  report.config_file = config.file.empty() ? request.config_file.string() : config.file.string();
+  report.opset = config.opset;
+  report.optimize = config.optimize;
+  report.verify = config.verify.enabled;
+  report.strategies = config.strategies;
+}
+
+// Every plugin the config names must load: a refused one is an input error
+// (it names the config entry and the file), reported all at once.
+Outcome check_plugins(const PluginHost& host, StatusPrinter& status, ExportReport& report) {
+  report.plugins = host.plugins();
+  int refused = 0;
+  for (const Diagnostic& d : host.diagnostics()) {
+    report.diagnostics.push_back(d);
+    if (d.severity != Severity::Error) {
+      status.line(std::string(severity_name(d.severity)) + ": " + d.message);
+      continue;
+    }
+    ++refused;
+    std::string where;
+    if (auto it = d.details.find("config"); it != d.details.end() && it->is_string()) where += it->get<std::string>();
+    if (auto it = d.details.find("json_pointer"); it != d.details.end() && it->is_string())
+      where += (where.empty() ? "" : ": ") + it->get<std::string>();
+    status.stream() << "error: " << (where.empty() ? "" : where + ": ") << d.message << "\n";
+    if (!d.hint.empty()) status.stream() << "  hint: " << d.hint << "\n";
+  }
+  for (const LoadedPlugin& p : host.plugins())
+    if (!p.loaded && refused == 0) ++refused;  // a refusal without a diagnostic still counts
+  if (refused == 0) return {};
+  return {kExitInputError, std::to_string(refused) + " plugin(s) of the config could not be loaded"};
+}
+
+void dump_graph(const Graph& graph, const fs::path& file, StatusPrinter& status) {
+  write_text_atomic(file, graph.to_json(false).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  status.line("Captured graph written to `" + file.string() + "`");
+}
+
+void record_graph(const Graph& graph, ExportReport& report) {
+  report.has_graph = true;
+  report.sound = graph.sound;
+  report.guards = graph.guards;
+  report.assertions = graph.assertions;
+  report.graph_text = graph.to_text();
+  report.parameters = parameter_stats(graph);
+}
+
+void record_model(onnx::ModelProto& model, ExportReport& report) {
+  report.op_counts = count_op_types(model);
+  report.model_text = pipeline::model_text_for_report(model);
+}
+
+// A temp name beside `output`, so the final rename stays on one file system.
+fs::path staging_path(const fs::path& output) {
+  fs::path tmp = output;
+  tmp += ".staging." + std::to_string(::getpid()) + ".onnx";
+  return tmp;
+}
+
+void remove_quietly(const fs::path& file) {
+  std::error_code ignored;
+  fs::remove(file, ignored);
+}
+
+// Writes the model (to a staging file first when it must be verified) and
+// moves it into place only when verification passed.
+Outcome write_stage(onnx::ModelProto& model, const Program& program, const Config& config, const fs::path& output,
+                    StatusPrinter& status, ExportReport& report) {
+  if (output.has_parent_path()) fs::create_directories(output.parent_path());
+  StageReport& write = report.stage("write");
+  const std::string subject = "Save the model to `" + output.string() + "`";
+  if (!config.verify.enabled) {
+    status.begin(subject);
+    Stopwatch clock;
+    write_model_atomic(model, output);
+    write.seconds = clock.seconds();
+    write.status = Status::Ok;
+    write.summary = output.string();
+    report.output_written = true;
+    status.end(subject, true, write.seconds);
+    return {};
+  }
+  const fs::path staged = staging_path(output);
+  try {
+    write_model_atomic(model, staged);
+    if (!pipeline::verify_stage(staged, model, program, config.verify, status, report)) {
+      remove_quietly(staged);
+      return failed(report.verification && !report.verification->problem.empty()
+                        ? "verification failed: " + report.verification->problem
+                        : "verification failed: the outputs differ from the " +
+                              (report.verification ? report.verification->reference : std::string("reference")));
+    }
+    status.begin(subject);
+    Stopwatch clock;
+    fs::rename(staged, output);
+    write.seconds = clock.seconds();
+  } catch (...) {
+    remove_quietly(staged);
+    throw;
+  }
+  write.status = Status::Ok;
+  write.summary = output.string();
+  report.output_written = true;
+  status.end(subject, true, write.seconds);
+  return {};
+}
+
+// The stages after loading; returns at the first failure.
+Outcome export_program(const Program& program, const PluginHost& host, const Config& config,
+                       const ExportRequest& request, StatusPrinter& status, ExportReport& report) {
+  CaptureOptions options;
+  options.dynamic_shapes = config.dynamic_shapes;
+  options.opset = config.opset;
+  std::optional<Graph> graph = pipeline::capture_with_fallback(program, host, config.strategies, options, status, report);
+  if (!graph) return failed("no strategy could capture `" + program.name + "`: " + report.stage("capture").summary);
+  record_graph(*graph, report);
+  status.debug(report.graph_text);
+  if (!request.dump_graph.empty()) dump_graph(*graph, request.dump_graph, status);
+
+  if (!pipeline::decompose_stage(*graph, host.registry(), config.opset, status, report))
+    return failed("decomposition failed");
+  std::optional<onnx::ModelProto> model = pipeline::translate_stage(*graph, host.registry(), config.opset, status, report);
+  if (!model) return failed("translation failed: " + report.stage("translate").summary);
+  if (config.optimize) {
+    pipeline::optimize_stage(*model, status, report);
+    if (report.stage("optimize").status == Status::Failed) return failed(report.stage("optimize").summary);
+  }
+  const bool checked = pipeline::check_stage(*model, status, report);
+  record_model(*model, report);
+  status.debug(report.model_text);
+  if (!checked) return failed("the ONNX checker or shape inference rejected the model");
+  return write_stage(*model, program, config, request.output, status, report);
+}
+
+Outcome run_sequence(const ExportRequest& request, StatusPrinter& status, ExportReport& report, Config& config) {
+  config = timed(report, "load config", [&] { return load_config(request.config_file); });
+  apply_overrides(request, config);
+  record_request(request, config, report);
+
+  PluginHost host;
+  timed(report, "load plugins", [&] { host.load_all(config, plugin_search_path(request.plugin_paths)); });
+  if (Outcome o = check_plugins(host, status, report); o.exit_code != kExitOk) return o;
+
+  Program program = timed(report, "load program", [&] { return load_program(request.program_dir); });
+  report.program_name = program.name;
+  return export_program(program, host, config, request, status, report);
+}
+
+void print_timings(StatusPrinter& status, const ExportReport& report) {
+  if (!status.verbose()) return;
+  std::string text = "Timings:\n";
+  char buf[96];
+  for (const auto& s : report.attempts) {
+    std::snprintf(buf, sizeof buf, "  %-24s %9.3f s\n", ("strategy " + s.strategy).c_str(), s.seconds);
+    text += buf;
+  }
+  for (const auto& s : report.stages) {
+    if (s.status == Status::NotRun) continue;
+    std::snprintf(buf, sizeof buf, "  %-24s %9.3f s\n", s.name.c_str(), s.seconds);
+    text += buf;
+  }
+  for (const auto& [name, seconds] : report.timings) {
+    std::snprintf(buf, sizeof buf, "  %-24s %9.3f s\n", name.c_str(), seconds);
+    text += buf;
+  }
+  status.debug(text);
+}
+
+void save_report(const ExportRequest& request, const Config& config, StatusPrinter& status, ExportResult& result) {
+  if (request.report_dir.empty()) return;
+  try {
+    write_report(result.report, request.report_dir, config.report_json, config.report_markdown);
+    status.line("Report written to `" + request.report_dir.string() + "`");
+  } catch (const std::exception& e) {
+    status.stream() << "error: cannot write the report: " << e.what() << "\n";
+    if (result.exit_code == kExitOk) result.exit_code = kExitFailed;
+  }
+}
+
+}  // namespace
+
+ExportResult run_export(const ExportRequest& request) {
+  std::ostream& out = request.log != nullptr ? *request.log : std::cerr;
+  StatusPrinter status(out, request.verbosity);
+  ExportResult result;
+  ExportReport& report = result.report;
+  report.program_dir = request.program_dir.string();
+  report.config_file = request.config_file.string();
+  report.output = request.output.string();
+
+  Config config;  // defaults until the config file is read
+  Stopwatch total;
+  Outcome outcome;
+  try {
+    outcome = run_sequence(request, status, report, config);
+  } catch (const InputError& e) {
+    outcome = {kExitInputError, e.what()};
+  } catch (const DiagnosticError& e) {
+    report.diagnostics.push_back(e.diagnostic());
+    outcome = failed(e.diagnostic().to_text());
+  } catch (const std::exception& e) {
+    outcome = failed(e.what());
+  }
+  report.timings.emplace_back("total", total.seconds());
+  report.exit_code = result.exit_code = outcome.exit_code;
+  report.ok = outcome.exit_code == kExitOk;
+  report.error = outcome.error;
+  if (!report.ok) {
+    // Errors are printed even in quiet mode: they are the one thing a script needs.
+    out << "error: " << outcome.error << std::endl;
+  }
+  print_timings(status, report);
+  save_report(request, config, status, result);
+  return result;
+}
+
+}  // namespace onnxport

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Set-up for onnxport on Debian 12, idempotent: run it as often as you like.
+#
+#   1. installs the Debian packages that are missing (apt-get update only then);
+#   2. installs the npm packages (ONNX Runtime for Node.js) with --ignore-scripts
+#      when node_modules is missing or older than package-lock.json;
+#   3. configures and builds build/ (RelWithDebInfo).
+#
+# Installing packages needs root; when nothing is missing, any user can run it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${ONNXPORT_BUILD_DIR:-$ROOT/build}"
+
+DEBIAN_PACKAGES=(
+  build-essential cmake g++ git
+  libboost-dev libboost-filesystem-dev nlohmann-json3-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  libspdlog-dev libgtest-dev libgmock-dev libcli11-dev
+  python3-torch python3-torchvision python3-numpy
+  nodejs npm
+)
+
+log() { echo "[setup] $*" >&2; }
+
+is_installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
+install_missing_debian_packages() {
+  local missing=() pkg
+  for pkg in "${DEBIAN_PACKAGES[@]}"; do
+    is_installed "$pkg" || missing+=("$pkg")
+  done
+  if ((${#missing[@]} == 0)); then
+    log "Debian packages: all present"
+    return
+  fi
+  if [[ "$(id -u)" -ne 0 ]]; then
+    log "error: missing Debian packages: ${missing[*]} (run this script as root to install them)"
+    exit 1
+  fi
+  log "Debian packages: installing ${missing[*]}"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+}
+
+# node_modules is stale when npm's own record of it (.package-lock.json) is
+# older than the lock file or package.json.
+npm_packages_up_to_date() {
+  local record="$ROOT/node_modules/.package-lock.json"
+  [[ -f "$record" ]] || return 1
+  [[ "$ROOT/package-lock.json" -nt "$record" ]] && return 1
+  [[ "$ROOT/package.json" -nt "$record" ]] && return 1
+  return 0
+}
+
+install_npm_packages() {
+  if [[ ! -f "$ROOT/package.json" ]]; then
+    log "npm packages: no package.json, skipped"
+    return
+  fi
+  if npm_packages_up_to_date; then
+    log "npm packages: up to date"
+    return
+  fi
+  log "npm packages: npm ci --ignore-scripts"
+  if [[ -f "$ROOT/package-lock.json" ]]; then
+    (cd "$ROOT" && npm ci --ignore-scripts --no-audit --no-fund)
+  else
+    (cd "$ROOT" && npm install --ignore-scripts --no-audit --no-fund)
+  fi
+}
+
+build() {
+  log "build: $BUILD_DIR"
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  cmake --build "$BUILD_DIR" -j"$(nproc)"
+}
+
+install_missing_debian_packages
+install_npm_packages
+build

@@ -1,0 +1,32 @@
+// Shared pieces of the onnxport subcommands.
+#pragma once
+
+#include <onnxport_core/pipeline.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace onnxport::cli {
+
+// What a parsed subcommand runs; returns the process exit code.
+using Action = std::function<int()>;
+
+void add_export_command(CLI::App& app, Action& action);
+void add_plugins_command(CLI::App& app, Action& action);
+void add_inspect_command(CLI::App& app, Action& action);
+void add_run_command(CLI::App& app, Action& action);
+
+// -c CONFIG, or the default config (pipeline.hpp); throws InputError when
+// neither is available.
+std::filesystem::path resolve_config(const std::string& given);
+
+// Prints "error: <message>" to stderr.
+void print_error(const std::string& message);
+
+// Reads a JSON file; malformed JSON becomes InputError(file, "line L, column C", ...).
+nlohmann::json read_json_file(const std::filesystem::path& file);
+
+}  // namespace onnxport::cli

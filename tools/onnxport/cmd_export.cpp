@@ -1,0 +1,73 @@
+// onnxport export PROGRAM_DIR -c CONFIG -o OUT.onnx [--report DIR] [options]
+#include "cli_common.hpp"
+
+#include <iostream>
+#include <memory>
+
+namespace onnxport::cli {
+
+namespace {
+
+struct ExportArgs {
+  std::string program_dir;
+  std::string config;
+  std::string output;
+  std::string report_dir;
+  std::string dump_graph;
+  std::vector<std::string> strategies;
+  std::vector<std::string> plugin_paths;
+  int opset = 0;
+  bool optimize = false;
+  bool no_optimize = false;
+  bool verify = false;
+  bool verbose = false;
+  bool quiet = false;
+};
+
+ExportRequest to_request(const ExportArgs& a, const CLI::App& cmd) {
+  ExportRequest r;
+  r.program_dir = a.program_dir;
+  r.config_file = resolve_config(a.config);
+  r.output = a.output;
+  r.report_dir = a.report_dir;
+  r.dump_graph = a.dump_graph;
+  for (const auto& p : a.plugin_paths) r.plugin_paths.emplace_back(p);
+  if (cmd.count("--strategies") > 0) r.strategies = a.strategies;
+  if (cmd.count("--opset") > 0) r.opset = a.opset;
+  if (a.optimize) r.optimize = true;
+  if (a.no_optimize) r.optimize = false;
+  if (a.verify) r.verify = true;
+  r.verbosity = a.quiet ? Verbosity::Quiet : a.verbose ? Verbosity::Verbose : Verbosity::Normal;
+  return r;
+}
+
+}  // namespace
+
+void add_export_command(CLI::App& app, Action& action) {
+  auto args = std::make_shared<ExportArgs>();
+  CLI::App* cmd = app.add_subcommand("export", "Export a program bundle to an ONNX model");
+  cmd->add_option("PROGRAM_DIR", args->program_dir, "Program bundle folder (program.json + weights.safetensors)")
+      ->required();
+  cmd->add_option("-c,--config", args->config,
+                  "Config file (default: the installed or source tree's config/default.json)");
+  cmd->add_option("-o,--output", args->output, "Where to write the .onnx model (only when the export succeeds)")
+      ->required();
+  cmd->add_option("--report", args->report_dir, "Folder for report.json and report.md (written even on failure)");
+  cmd->add_option("--strategies", args->strategies, "Strategies to try, in order (overrides the config): a,b,c")
+      ->delimiter(',');
+  cmd->add_option("--opset", args->opset, "Target ONNX opset (overrides the config)")->check(CLI::Range(1, 99));
+  auto* opt = cmd->add_flag("--optimize", args->optimize, "Optimize the model (overrides the config)");
+  auto* no_opt = cmd->add_flag("--no-optimize", args->no_optimize, "Keep the raw translation (overrides the config)");
+  opt->excludes(no_opt);
+  cmd->add_option("--dump-graph", args->dump_graph, "Write the captured graph as JSON (see `onnxport inspect`)");
+  cmd->add_option("--plugin-path", args->plugin_paths, "Folder searched first for plugins (repeatable)");
+  cmd->add_flag("--verify", args->verify, "Run the model in ONNX Runtime and compare with the reference outputs");
+  auto* verbose = cmd->add_flag("-v,--verbose", args->verbose, "Also print the graphs and per-stage timings");
+  auto* quiet = cmd->add_flag("-q,--quiet", args->quiet, "Print errors only");
+  verbose->excludes(quiet);
+  cmd->callback([&action, args, cmd] {
+    action = [args, cmd] { return run_export(to_request(*args, *cmd)).exit_code; };
+  });
+}
+
+}  // namespace onnxport::cli

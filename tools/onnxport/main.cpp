@@ -1,0 +1,46 @@
+// onnxport: export PyTorch programs (program bundles) to ONNX through plugins.
+//
+//   onnxport export PROGRAM_DIR -c CONFIG -o OUT.onnx [--report DIR] ...
+//   onnxport plugins -c CONFIG [--opset N]
+//   onnxport inspect FILE
+//   onnxport run BUNDLE_DIR [--inputs FILE] [--onnx MODEL]
+//
+// Exit codes: 0 ok, 1 the export (or a check) failed, 2 usage/config/input error.
+#include "cli_common.hpp"
+
+#include <onnxport/version.hpp>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  using namespace onnxport;
+  CLI::App app{"onnxport " ONNXPORT_SDK_VERSION ": export PyTorch programs to ONNX through plugins"};
+  app.name("onnxport");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", ONNXPORT_SDK_VERSION);
+
+  cli::Action action;
+  cli::add_export_command(app, action);
+  cli::add_plugins_command(app, action);
+  cli::add_inspect_command(app, action);
+  cli::add_run_command(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" with exit code 0.
+    return app.exit(e) == 0 ? kExitOk : kExitInputError;
+  }
+  try {
+    return action();
+  } catch (const InputError& e) {
+    cli::print_error(e.what());
+    return kExitInputError;
+  } catch (const DiagnosticError& e) {
+    std::cerr << e.diagnostic().to_text();
+    return kExitFailed;
+  } catch (const std::exception& e) {
+    cli::print_error(e.what());
+    return kExitFailed;
+  }
+}

@@ -1,0 +1,237 @@
+// ONNX Runtime through the Node.js runner (tools/ort-runner/run.js), and the
+// numeric comparison of outputs used by verification and tests.
+//
+// The runner runs as a child process: no ONNX Runtime C API in our process,
+// no second copy of its protobuf code, and a crash in the runtime cannot take
+// the exporter down. Arguments go straight to posix_spawnp (no shell).
+#include <onnxport_core/bundle.hpp>
+#include <onnxport_core/ort.hpp>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <stdexcept>
+#include <system_error>
+#include <vector>
+
+extern char** environ;
+
+namespace onnxport {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kRunnerRelative = "tools/ort-runner/run.js";
+
+// run.js requires onnxruntime-node from the checkout's node_modules.
+bool runtime_installed(const fs::path& repo_root) {
+  std::error_code ec;
+  return fs::exists(repo_root / "node_modules" / "onnxruntime-node" / "package.json", ec);
+}
+
+std::optional<fs::path> runner_in_tree(const fs::path& repo_root) {
+  std::error_code ec;
+  fs::path runner = repo_root / kRunnerRelative;
+  if (fs::exists(runner, ec) && runtime_installed(repo_root)) return runner;
+  return std::nullopt;
+}
+
+std::optional<fs::path> executable_dir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return std::nullopt;
+  return exe.parent_path();
+}
+
+// A temporary folder removed (with its contents) when the object dies.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "onnxport-ort-XXXXXX").string();
+    std::vector<char> buf(pattern.begin(), pattern.end());
+    buf.push_back('\0');
+    if (::mkdtemp(buf.data()) == nullptr)
+      throw std::system_error(errno, std::generic_category(), "cannot create a temporary folder in " +
+                                                                  fs::temp_directory_path().string());
+    path_ = buf.data();
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);  // best effort: never throw from a destructor
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+struct ProcessResult {
+  int exit_code = -1;       // -1 when killed by a signal
+  int signal = 0;
+  std::string output;       // stdout and stderr, interleaved
+};
+
+// Runs argv[0] (looked up on PATH) with `argv`, collecting its stdout and
+// stderr through one pipe.
+ProcessResult run_process(const std::vector<std::string>& argv) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
+  if (rc != 0) {
+    ::close(fds[0]);
+    throw std::runtime_error("cannot start '" + argv[0] + "': " + std::strerror(rc) +
+                             " (is Node.js installed and on PATH?)");
+  }
+  ProcessResult result;
+  std::array<char, 4096> buf;
+  for (;;) {
+    ssize_t n = ::read(fds[0], buf.data(), buf.size());
+    if (n > 0) result.output.append(buf.data(), static_cast<size_t>(n));
+    else if (n == 0 || errno != EINTR) break;
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+  return result;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+std::optional<fs::path> find_ort_runner() {
+  // 1. Explicit: ONNXPORT_ORT_RUNNER names run.js (or the folder holding it).
+  if (const char* env = std::getenv("ONNXPORT_ORT_RUNNER"); env != nullptr && *env != '\0') {
+    fs::path p(env);
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) p /= "run.js";
+    if (fs::exists(p, ec)) return p;
+    return std::nullopt;  // an explicit setting that is wrong must not silently fall back
+  }
+  // 2. The source tree this library was built from, when npm installed the runtime there.
+#ifdef ONNXPORT_SOURCE_DIR
+  if (auto r = runner_in_tree(fs::path(ONNXPORT_SOURCE_DIR))) return r;
+#endif
+  // 3. Beside the executable: <prefix>/bin/exe -> <prefix>/share/onnxport/<runner>.
+  if (auto dir = executable_dir()) {
+    if (auto r = runner_in_tree(dir->parent_path() / "share" / "onnxport")) return r;
+  }
+  return std::nullopt;
+}
+
+TensorMap run_onnxruntime(const fs::path& model, const TensorMap& inputs) {
+  std::optional<fs::path> runner = find_ort_runner();
+  if (!runner) {
+    throw std::runtime_error(
+        "ONNX Runtime runner not found: set ONNXPORT_ORT_RUNNER to tools/ort-runner/run.js, or run "
+        "'npm install --ignore-scripts' in the onnxport source tree (needs node_modules/onnxruntime-node)");
+  }
+  TempDir tmp;
+  const fs::path in_file = tmp.path() / "inputs.safetensors";
+  const fs::path out_file = tmp.path() / "outputs.safetensors";
+  write_safetensors(in_file, inputs);
+
+  const char* node_env = std::getenv("ONNXPORT_NODE");
+  std::string node = node_env != nullptr && *node_env != '\0' ? node_env : "node";
+  ProcessResult r = run_process({node, runner->string(), fs::absolute(model).string(), in_file.string(),
+                                 out_file.string()});
+  if (r.exit_code != 0) {
+    std::string how = r.signal != 0 ? "was killed by signal " + std::to_string(r.signal)
+                                    : "exited with status " + std::to_string(r.exit_code);
+    throw std::runtime_error("ONNX Runtime failed on " + model.string() + " (runner " + how +
+                             "): " + trim(r.output));
+  }
+  // The outputs borrow from a mapping of a file in `tmp`, which is about to
+  // be deleted: copy them out.
+  TensorMap mapped = read_safetensors(out_file);
+  TensorMap outputs;
+  for (const auto& [name, tensor] : mapped.items()) outputs.set(name, tensor.clone());
+  return outputs;
+}
+
+namespace {
+
+// Upper bounds of the |actual - expected| histogram buckets.
+std::vector<double> histogram_bounds() {
+  return {0.0, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, std::numeric_limits<double>::infinity()};
+}
+
+// |a - e| where NaN matches NaN and an infinity matches itself; a NaN on one
+// side only is an infinite difference.
+double abs_diff(double a, double e) {
+  if (std::isnan(a) || std::isnan(e)) return std::isnan(a) && std::isnan(e) ? 0.0 : std::numeric_limits<double>::infinity();
+  if (a == e) return 0.0;  // also equal infinities
+  return std::fabs(a - e);
+}
+
+}  // namespace
+
+Comparison compare_tensors(const std::string& name, const Tensor& actual, const Tensor& expected, double atol,
+                           double rtol) {
+  Comparison c;
+  c.name = name;
+  std::vector<double> bounds = histogram_bounds();
+  for (double b : bounds) c.histogram.emplace_back(b, 0);
+  if (!actual.defined() || !expected.defined()) {
+    c.problem = !actual.defined() ? "missing actual output" : "missing expected output";
+    return c;
+  }
+  if (actual.shape() != expected.shape()) {
+    c.problem = "shape mismatch: got " + actual.type_str() + ", expected " + expected.type_str();
+    return c;
+  }
+  if (actual.dtype() != expected.dtype())
+    c.problem = "dtype mismatch: got " + actual.type_str() + ", expected " + expected.type_str();
+  bool within = true;
+  const int64_t n = expected.numel();
+  for (int64_t i = 0; i < n; ++i) {
+    const double a = actual.get_double(i);
+    const double e = expected.get_double(i);
+    const double diff = abs_diff(a, e);
+    // Relative to |expected|; an exact zero expected gives 0 or infinity.
+    const double rel = diff == 0.0 ? 0.0 : (e != 0.0 && std::isfinite(e)) ? diff / std::fabs(e)
+                                                                         : std::numeric_limits<double>::infinity();
+    c.max_abs = std::max(c.max_abs, diff);
+    c.max_rel = std::max(c.max_rel, rel);
+    if (!(diff <= atol + rtol * (std::isfinite(e) ? std::fabs(e) : 0.0))) within = false;
+    for (auto& [bound, count] : c.histogram) {
+      if (diff <= bound) {
+        ++count;
+        break;
+      }
+    }
+  }
+  c.ok = within && c.problem.empty();
+  return c;
+}
+
+}  // namespace onnxport

@@ -2,6 +2,11 @@
 // host and its plugins (same SDK major.minor, compiler family, libstdc++ ABI).
 #pragma once
 
+// Defines the standard library's configuration macros (_GLIBCXX_USE_CXX11_ABI,
+// _LIBCPP_VERSION) tested below; without it, a file including this header
+// before any C++ standard header would get "stdlib-unknown".
+#include <version>
+
 #define ONNXPORT_SDK_VERSION "0.1.0"
 
 #define ONNXPORT_STR_DETAIL(x) #x

@@ -1,0 +1,246 @@
+// Linear algebra: linear, matmul (every rank case, broadcast batch dims),
+// mm, bmm, mv, dot, addmm, baddbmm. All kernels go through gemm_accumulate.
+#include "gemm.hpp"
+#include "op_support.hpp"
+
+namespace onnxport::ops {
+namespace {
+
+// ---------------------------------------------------------------- metas
+
+std::string describe_pair(const TensorMeta& a, const TensorMeta& b) {
+  return shape_str(a.shape) + " and " + shape_str(b.shape);
+}
+
+DType same_dtype(const TensorMeta& a, const TensorMeta& b) {
+  if (a.dtype != b.dtype)
+    fail("expected both operands to have the same dtype, got " + std::string(dtype_name(a.dtype)) + " and " +
+         std::string(dtype_name(b.dtype)));
+  if (a.dtype == DType::Bool) fail("matrix products are not defined for bool tensors");
+  return a.dtype;
+}
+
+// The contracted sizes must agree: equal statics, or a symbol against anything
+// that may equal it. Two different symbols cannot be proven equal.
+void check_contraction(const Dim& ka, const Dim& kb, const TensorMeta& a, const TensorMeta& b) {
+  const bool mismatch = (ka.is_static() && kb.is_static() && ka.value() != kb.value()) ||
+                        (ka.is_symbolic() && kb.is_symbolic() && !(ka == kb));
+  if (mismatch)
+    fail("shapes " + describe_pair(a, b) + " cannot be multiplied (" + ka.str() + " vs " + kb.str() + ")");
+}
+
+void require_rank(const TensorMeta& t, size_t rank, std::string_view what) {
+  if (t.shape.size() != rank)
+    fail(std::string(what) + " must be a " + std::to_string(rank) + "-D tensor, got shape " + shape_str(t.shape));
+}
+
+// matmul's output shape for every rank combination (torch.matmul semantics).
+Shape matmul_shape(const TensorMeta& a, const TensorMeta& b) {
+  const size_t ra = a.shape.size(), rb = b.shape.size();
+  if (ra == 0 || rb == 0)
+    fail("both arguments need at least 1 dimension, got shapes " + describe_pair(a, b));
+  const Dim ka = a.shape[ra - 1];
+  const Dim kb = rb == 1 ? b.shape[0] : b.shape[rb - 2];
+  check_contraction(ka, kb, a, b);
+  const Shape batch_a(a.shape.begin(), a.shape.end() - static_cast<long>(std::min<size_t>(ra, 2)));
+  const Shape batch_b(b.shape.begin(), b.shape.end() - static_cast<long>(std::min<size_t>(rb, 2)));
+  Shape out = broadcast_shapes(batch_a, batch_b);
+  if (ra >= 2) out.push_back(a.shape[ra - 2]);
+  if (rb >= 2) out.push_back(b.shape[rb - 1]);
+  return out;
+}
+
+// ---------------------------------------------------------------- kernels
+
+// Batched product of a [batch_a..., M, K] and b [batch_b..., K, N] (b's matrix
+// given as a strided view so a transposed weight needs no copy), batch dims
+// broadcast. Output [batch..., M, N] contiguous, in T.
+template <class T>
+Tensor batched_product(const Tensor& a, const std::vector<int64_t>& batch_a, int64_t M, int64_t K, const Tensor& b,
+                       const std::vector<int64_t>& batch_b, int64_t N, int64_t b_row_stride, int64_t b_col_stride) {
+  std::vector<int64_t> batch = concrete(broadcast_shapes(shape_of(batch_a), shape_of(batch_b)));
+  std::vector<int64_t> out_sizes = batch;
+  out_sizes.push_back(M);
+  out_sizes.push_back(N);
+  Tensor out = Tensor::zeros(dtype_of<T>(), out_sizes);
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  T* po = out.mutable_data<T>();
+  // b without batch dims: fold a's batch into M for one large product.
+  if (numel_of(batch_b) == 1 && batch_a == batch) {
+    gemm_accumulate<T>(numel_of(batch) * M, N, K, {pa, K, 1}, {pb, b_row_stride, b_col_stride}, po);
+    return out;
+  }
+  std::vector<int64_t> sa = broadcast_strides(batch_a, batch), sb = broadcast_strides(batch_b, batch);
+  for (int64_t& s : sa) s *= M * K;
+  for (int64_t& s : sb) s *= K * N;
+  int64_t item = 0;
+  for_each_offset<2>(batch, {sa, sb}, [&](const std::array<int64_t, 2>& o) {
+    gemm_accumulate<T>(M, N, K, {pa + o[0], K, 1}, {pb + o[1], b_row_stride, b_col_stride}, po + item * M * N);
+    ++item;
+  });
+  return out;
+}
+
+// torch.matmul on concrete tensors; the result has matmul_shape's sizes.
+Tensor matmul_tensors(const Tensor& a_raw, const Tensor& b_raw, const Shape& out_shape) {
+  const DType calc = compute_dtype(a_raw.dtype());
+  Tensor a = converted(a_raw, calc), b = converted(b_raw, calc);
+  const std::vector<int64_t>& as = a.shape();
+  const std::vector<int64_t>& bs = b.shape();
+  const int64_t K = as.back();
+  const int64_t M = as.size() >= 2 ? as[as.size() - 2] : 1;
+  const int64_t N = bs.size() >= 2 ? bs.back() : 1;
+  const std::vector<int64_t> batch_a(as.begin(), as.end() - static_cast<long>(std::min<size_t>(as.size(), 2)));
+  const std::vector<int64_t> batch_b(bs.begin(), bs.end() - static_cast<long>(std::min<size_t>(bs.size(), 2)));
+  Tensor out = visit_numeric(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    return batched_product<T>(a, batch_a, M, K, b, batch_b, N, N, 1);
+  });
+  return finish(out.reshaped(concrete(out_shape)), a_raw.dtype());
+}
+
+// out = beta * self + alpha * product, self broadcast to the product's shape.
+Tensor scale_and_add(const Tensor& product, const Tensor& self_raw, double beta, double alpha) {
+  const DType calc = product.dtype();
+  Tensor self = converted(self_raw, calc);
+  Tensor out = Tensor::zeros(calc, product.shape());
+  visit_numeric(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* p = product.data<T>();
+    const T* s = self.data<T>();
+    T* o = out.mutable_data<T>();
+    const T ta = static_cast<T>(alpha), tb = static_cast<T>(beta);
+    for_each_offset<2>(product.shape(), {contiguous_strides(product.shape()), broadcast_strides(self.shape(), product.shape())},
+                       [&](const std::array<int64_t, 2>& off) {
+                         // beta == 0 ignores self entirely (even NaN), as torch does.
+                         const T base = beta == 0.0 ? T(0) : static_cast<T>(tb * s[off[1]]);
+                         o[off[0]] = static_cast<T>(base + ta * p[off[0]]);
+                       });
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------- ops
+
+// linear(input [..., K], weight [N, K] or [K], bias?) = input @ weight.T + bias
+Shape linear_shape(const Args& args) {
+  const TensorMeta& in = meta_at(args, 0);
+  const TensorMeta& w = meta_at(args, 1);
+  same_dtype(in, w);
+  if (in.shape.empty()) fail("input must have at least 1 dimension, got a 0-d tensor");
+  if (w.shape.empty() || w.shape.size() > 2) fail("weight must be 1-D or 2-D, got shape " + shape_str(w.shape));
+  check_contraction(in.shape.back(), w.shape.back(), in, w);
+  Shape out(in.shape.begin(), in.shape.end() - 1);
+  if (w.shape.size() == 2) out.push_back(w.shape[0]);
+  if (present(args, 2)) {
+    const TensorMeta& bias = meta_at(args, 2);
+    if (bias.dtype != in.dtype) fail("bias dtype " + std::string(dtype_name(bias.dtype)) + " differs from input dtype " + std::string(dtype_name(in.dtype)));
+    Shape with_bias = broadcast_shapes(out, bias.shape);
+    if (with_bias != out) fail("bias of shape " + shape_str(bias.shape) + " does not broadcast to the output " + shape_str(out));
+  }
+  return out;
+}
+
+std::vector<Tensor> linear_kernel(const Args& args) {
+  const Shape out_shape = linear_shape(args);
+  const Tensor& in_raw = data_at(args, 0);
+  const Tensor& w_raw = data_at(args, 1);
+  const DType calc = compute_dtype(in_raw.dtype());
+  Tensor in = converted(in_raw, calc), w = converted(w_raw, calc);
+  const int64_t K = in.shape().back();
+  const int64_t M = in.numel() / std::max<int64_t>(K, 1);
+  const int64_t N = w.dim() == 2 ? w.shape()[0] : 1;
+  Tensor bias;
+  if (present(args, 2)) bias = converted(data_at(args, 2), calc);
+  const bool row_bias = bias.defined() && bias.numel() == N && bias.dim() <= 1;
+  Tensor out = visit_numeric(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    Tensor o = Tensor::zeros(calc, {M, N});
+    T* po = o.mutable_data<T>();
+    if (row_bias) {  // start from the bias so the product accumulates onto it
+      const T* pb = bias.data<T>();
+      for (int64_t m = 0; m < M; ++m) std::copy(pb, pb + N, po + m * N);
+    }
+    // weight.T as a strided view: element (k, n) is w[n * K + k].
+    gemm_accumulate<T>(M, N, K, {in.data<T>(), K, 1}, {w.data<T>(), 1, K}, po);
+    return o;
+  });
+  out = out.reshaped(concrete(out_shape));
+  if (bias.defined() && !row_bias) out = scale_and_add(out, bias, 1.0, 1.0);
+  return {finish(std::move(out), in_raw.dtype())};
+}
+
+void register_matmul_family(OpLibrary& lib) {
+  define(
+      lib, "aten::matmul", "linear",
+      [](const Args& args) {
+        same_dtype(meta_at(args, 0), meta_at(args, 1));
+        return std::vector<TensorMeta>{TensorMeta{args[0].meta.dtype, matmul_shape(args[0].meta, args[1].meta)}};
+      },
+      [](const Args& args) {
+        const Shape shape = matmul_shape(meta_at(args, 0), meta_at(args, 1));
+        same_dtype(args[0].meta, args[1].meta);
+        return std::vector<Tensor>{matmul_tensors(data_at(args, 0), data_at(args, 1), shape)};
+      });
+
+  // mm / bmm / mv / dot: matmul restricted to fixed ranks.
+  struct Fixed {
+    const char* name;
+    size_t rank_a, rank_b;
+  };
+  for (Fixed f : {Fixed{"aten::mm", 2, 2}, Fixed{"aten::bmm", 3, 3}, Fixed{"aten::mv", 2, 1}, Fixed{"aten::dot", 1, 1}}) {
+    auto meta = [f](const Args& args) {
+      const TensorMeta& a = meta_at(args, 0);
+      const TensorMeta& b = meta_at(args, 1);
+      require_rank(a, f.rank_a, "self");
+      require_rank(b, f.rank_b, "the second operand");
+      if (f.rank_a == 3 && !(a.shape[0] == b.shape[0]) && a.shape[0].is_static() && b.shape[0].is_static())
+        fail("batch sizes differ: shapes " + describe_pair(a, b));
+      return TensorMeta{same_dtype(a, b), matmul_shape(a, b)};
+    };
+    define(
+        lib, f.name, "linear", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+        [meta](const Args& args) {
+          const TensorMeta m = meta(args);
+          return std::vector<Tensor>{matmul_tensors(data_at(args, 0), data_at(args, 1), m.shape)};
+        });
+  }
+
+  // addmm(self, mat1, mat2, *, beta=1, alpha=1); baddbmm(self, batch1, batch2, *, beta=1, alpha=1)
+  for (auto [name, rank] : {std::pair{"aten::addmm", size_t{2}}, std::pair{"aten::baddbmm", size_t{3}}}) {
+    auto meta = [rank](const Args& args) {
+      const TensorMeta& self = meta_at(args, 0);
+      const TensorMeta& a = meta_at(args, 1);
+      const TensorMeta& b = meta_at(args, 2);
+      require_rank(a, rank, "the first matrix operand");
+      require_rank(b, rank, "the second matrix operand");
+      const Shape product = matmul_shape(a, b);
+      same_dtype(a, b);
+      if (self.dtype != a.dtype) fail("self dtype " + std::string(dtype_name(self.dtype)) + " differs from the operands' " + std::string(dtype_name(a.dtype)));
+      if (broadcast_shapes(self.shape, product) != product)
+        fail("self of shape " + shape_str(self.shape) + " does not broadcast to the product's shape " + shape_str(product));
+      return TensorMeta{a.dtype, product};
+    };
+    define(
+        lib, name, "linear", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+        [meta](const Args& args) {
+          const TensorMeta m = meta(args);
+          const double beta = double_or(args, 3, 1.0), alpha = double_or(args, 4, 1.0);
+          Tensor product = converted(matmul_tensors(data_at(args, 1), data_at(args, 2), m.shape), compute_dtype(m.dtype));
+          return std::vector<Tensor>{finish(scale_and_add(product, data_at(args, 0), beta, alpha), m.dtype)};
+        });
+  }
+}
+
+}  // namespace
+
+void register_linear_algebra_ops(OpLibrary& lib) {
+  define(
+      lib, "aten::linear", "linear",
+      [](const Args& args) { return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, linear_shape(args)}}; },
+      linear_kernel);
+  register_matmul_family(lib);
+}
+
+}  // namespace onnxport::ops

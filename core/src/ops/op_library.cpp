@@ -1,0 +1,101 @@
+// OpLibrary: the process-wide registry of op definitions.
+//
+// Built-ins are registered on first use of instance() (a function-local
+// static), so no other static initializer can observe a half-filled library.
+#include "op_support.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <unordered_map>
+
+namespace onnxport {
+
+struct OpLibrary::Impl {
+  // Names are looked up with string_view keys; std::less<> on a map would do
+  // too, but lookups are per traced node, so hash them.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, OpDef, Hash, std::equal_to<>> defs;
+  mutable std::mutex mutex;
+};
+
+OpLibrary::OpLibrary() : impl_(new Impl) {}
+OpLibrary::~OpLibrary() { delete impl_; }
+
+OpLibrary& OpLibrary::instance() {
+  static OpLibrary* library = [] {
+    auto* lib = new OpLibrary;  // never destroyed: plugins may still hold OpDef pointers at exit
+    ops::register_scalar_conversion_ops(*lib);
+    ops::register_elementwise_ops(*lib);
+    ops::register_reduction_ops(*lib);
+    ops::register_linear_algebra_ops(*lib);
+    ops::register_shape_ops(*lib);
+    ops::register_indexing_ops(*lib);
+    ops::register_creation_ops(*lib);
+    ops::register_nn_ops(*lib);
+    return lib;
+  }();
+  return *library;
+}
+
+void OpLibrary::add(OpDef def) {
+  std::lock_guard lock(impl_->mutex);
+  std::string name = def.name;
+  impl_->defs.insert_or_assign(std::move(name), std::move(def));
+}
+
+const OpDef* OpLibrary::find(std::string_view name) const {
+  std::lock_guard lock(impl_->mutex);
+  auto it = impl_->defs.find(name);
+  return it == impl_->defs.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> OpLibrary::names() const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<std::string> out;
+  out.reserve(impl_->defs.size());
+  for (const auto& [name, def] : impl_->defs) out.push_back(name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+namespace ops {
+
+void define(OpLibrary& lib, const std::string& name, const std::string& family, MetaFn meta, KernelFn kernel) {
+  // Prefix escaping errors with the op name; errors from a nested op call
+  // already carry a name and are passed through unchanged.
+  auto prefixed = [name](const std::exception& e) {
+    std::string what = e.what();
+    if (what.rfind(name + ": ", 0) == 0) return OpError(what);
+    return OpError(name + ": " + what);
+  };
+  OpDef def;
+  def.name = name;
+  def.family = family;
+  def.meta = [meta = std::move(meta), prefixed](const std::vector<OpArg>& args) {
+    try {
+      return meta(args);
+    } catch (const OpError& e) {
+      throw prefixed(e);
+    } catch (const nlohmann::json::exception& e) {
+      throw prefixed(e);
+    }
+  };
+  if (kernel) {
+    def.kernel = [kernel = std::move(kernel), prefixed](const std::vector<OpArg>& args) {
+      try {
+        return kernel(args);
+      } catch (const OpError& e) {
+        throw prefixed(e);
+      } catch (const nlohmann::json::exception& e) {
+        throw prefixed(e);
+      }
+    };
+  }
+  lib.add(std::move(def));
+}
+
+}  // namespace ops
+}  // namespace onnxport

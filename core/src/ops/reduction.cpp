@@ -1,0 +1,510 @@
+// Reductions: sum, mean, prod, amax/amin, max/min (all overloads),
+// argmax/argmin, all/any, softmax/log_softmax, logsumexp, var/std, cumsum.
+//
+// Overloads are told apart by argument count and kinds, since the engine
+// passes TorchScript's positional arguments:
+//   sum(self, dtype?)                      sum(self, dim?, keepdim, dtype?)
+//   max(self)   max(self, other)           max(self, int dim, keepdim) -> (values, indices)
+#include "op_support.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace onnxport::ops {
+namespace {
+
+// ---------------------------------------------------------------- generic reduce
+
+// Sizes of the input with the reduced dims set to 1 (the keepdim shape).
+std::vector<int64_t> kept_sizes(const std::vector<int64_t>& sizes, const std::vector<int64_t>& dims) {
+  std::vector<int64_t> out = sizes;
+  for (int64_t d : dims) out[static_cast<size_t>(d)] = 1;
+  return out;
+}
+
+// Folds every input element into its output slot: acc[slot] = combine(acc[slot], x).
+// Returns the accumulators in row-major order of the keepdim shape.
+template <class T, class Acc, class Combine>
+std::vector<Acc> fold(const Tensor& in, const std::vector<int64_t>& dims, Acc init, Combine combine) {
+  const std::vector<int64_t>& sizes = in.shape();
+  const std::vector<int64_t> kept = kept_sizes(sizes, dims);
+  std::vector<Acc> acc(static_cast<size_t>(numel_of(kept)), init);
+  const T* p = in.data<T>();
+  Acc* a = acc.data();
+  if (kept.size() == 0 || numel_of(kept) == 1) {
+    // Full reduction: one accumulator, a flat loop.
+    Acc r = init;
+    const int64_t n = in.numel();
+    for (int64_t i = 0; i < n; ++i) r = combine(r, p[i]);
+    acc[0] = r;
+    return acc;
+  }
+  for_each_offset<2>(sizes, {contiguous_strides(sizes), broadcast_strides(kept, sizes)},
+                     [&](const std::array<int64_t, 2>& o) { a[o[1]] = combine(a[o[1]], p[o[0]]); });
+  return acc;
+}
+
+template <class T, class Acc>
+Tensor tensor_from(const std::vector<Acc>& values, DType dtype, const std::vector<int64_t>& sizes) {
+  Tensor out = Tensor::zeros(dtype, sizes);
+  T* po = out.mutable_data<T>();
+  for (size_t i = 0; i < values.size(); ++i) po[i] = static_cast<T>(values[i]);
+  return out;
+}
+
+// The accumulator type: double for floating point, int64 for integers.
+template <class T>
+using AccumOf = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+
+// ---------------------------------------------------------------- sum / mean / prod
+
+enum class Fold { Sum, Mean, Prod };
+
+struct ReduceCall {
+  std::vector<int64_t> dims;  // normalized, sorted; all dims when none given
+  bool keepdim = false;
+  std::optional<DType> dtype;
+};
+
+// sum/mean/prod overloads: (self, dtype?) or (self, dim?, keepdim, dtype?).
+// prod's dim overload takes a single int; sum/mean take int[1]?.
+ReduceCall parse_reduce_call(const Args& args) {
+  const TensorMeta& in = meta_at(args, 0);
+  const int64_t rank = static_cast<int64_t>(in.shape.size());
+  ReduceCall call;
+  if (args.size() <= 2) {
+    call.dims = reduction_dims({}, 0, rank);
+    call.dtype = dtype_or_none(args, 1);
+  } else {
+    call.dims = reduction_dims(args, 1, rank);
+    call.keepdim = bool_at(args, 2);
+    call.dtype = dtype_or_none(args, 3);
+  }
+  return call;
+}
+
+DType fold_dtype(Fold f, DType in, std::optional<DType> requested) {
+  if (requested) return *requested;
+  if (f == Fold::Mean) {
+    if (!is_floating(in))
+      fail("mean needs a floating-point input or an explicit dtype, got " + std::string(dtype_name(in)));
+    return in;
+  }
+  return is_floating(in) ? in : DType::Int64;  // ints and bool sum/prod as int64
+}
+
+std::vector<TensorMeta> fold_meta(const Args& args, Fold f) {
+  const TensorMeta& in = meta_at(args, 0);
+  ReduceCall call = parse_reduce_call(args);
+  return {TensorMeta{fold_dtype(f, in.dtype, call.dtype), reduced_shape(in.shape, call.dims, call.keepdim)}};
+}
+
+std::vector<Tensor> fold_kernel(const Args& args, Fold f) {
+  const TensorMeta m = fold_meta(args, f)[0];
+  ReduceCall call = parse_reduce_call(args);
+  const Tensor& raw = data_at(args, 0);
+  const DType calc = compute_dtype(m.dtype);
+  Tensor in = converted(raw, calc);
+  int64_t count = 1;  // elements per output slot, for the mean
+  for (int64_t d : call.dims) count *= in.shape()[static_cast<size_t>(d)];
+  Tensor out = visit_dtype(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using Acc = AccumOf<T>;
+    std::vector<Acc> acc = f == Fold::Prod ? fold<T>(in, call.dims, Acc(1), [](Acc a, T x) { return a * static_cast<Acc>(x); })
+                                           : fold<T>(in, call.dims, Acc(0), [](Acc a, T x) { return a + static_cast<Acc>(x); });
+    if (f == Fold::Mean)
+      for (Acc& a : acc) a = count == 0 ? std::numeric_limits<Acc>::quiet_NaN() : a / static_cast<Acc>(count);
+    return tensor_from<T>(acc, calc, concrete(m.shape));
+  });
+  return {finish(std::move(out), m.dtype)};
+}
+
+// ---------------------------------------------------------------- amax / amin / all / any
+
+template <class T>
+bool is_nan(T x) {
+  if constexpr (std::is_floating_point_v<T>) return std::isnan(x);
+  else return false;
+}
+
+// NaN-propagating max/min step.
+template <class T>
+T pick(bool want_max, T best, T x) {
+  if (is_nan(best)) return best;
+  if (is_nan(x)) return x;
+  return want_max ? (x > best ? x : best) : (x < best ? x : best);
+}
+
+// amax(self, int[1] dim=[], keepdim=False); max(self) / min(self) are the all-dims case.
+std::vector<Tensor> extreme_kernel(const Tensor& raw, const std::vector<int64_t>& dims, const Shape& out_shape,
+                                   bool want_max) {
+  const DType calc = compute_dtype(raw.dtype());
+  Tensor in = converted(raw, calc);
+  for (int64_t d : dims)
+    if (in.shape()[static_cast<size_t>(d)] == 0) fail("cannot take the max/min over an empty dim " + std::to_string(d));
+  Tensor out = visit_dtype(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    // Seed each slot with the identity, then fold (bool folds as uint8:
+    // std::vector<bool> has no contiguous storage).
+    using Acc = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;
+    const Acc init = want_max ? std::numeric_limits<Acc>::lowest() : std::numeric_limits<Acc>::max();
+    std::vector<Acc> acc = fold<T>(in, dims, init, [want_max](Acc a, T x) { return pick<Acc>(want_max, a, static_cast<Acc>(x)); });
+    return tensor_from<T>(acc, calc, concrete(out_shape));
+  });
+  return {finish(std::move(out), raw.dtype())};
+}
+
+void def_extreme(OpLibrary& lib, const std::string& name, bool want_max) {
+  auto call = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    const int64_t rank = static_cast<int64_t>(in.shape.size());
+    std::vector<int64_t> dims = reduction_dims(args, 1, rank);
+    return std::make_pair(dims, bool_or(args, 2, false));
+  };
+  define(
+      lib, name, "reduction",
+      [call](const Args& args) {
+        auto [dims, keepdim] = call(args);
+        return std::vector<TensorMeta>{TensorMeta{args[0].meta.dtype, reduced_shape(args[0].meta.shape, dims, keepdim)}};
+      },
+      [call, want_max](const Args& args) {
+        auto [dims, keepdim] = call(args);
+        return extreme_kernel(data_at(args, 0), dims, reduced_shape(args[0].meta.shape, dims, keepdim), want_max);
+      });
+}
+
+// all(self) / all(self, int dim, keepdim); any likewise. uint8 stays uint8, as in torch.
+void def_logical_reduce(OpLibrary& lib, const std::string& name, bool is_all) {
+  auto call = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    const int64_t rank = static_cast<int64_t>(in.shape.size());
+    std::vector<int64_t> dims = args.size() >= 2 ? std::vector<int64_t>{normalize_dim(int_at(args, 1), rank)}
+                                                 : reduction_dims({}, 0, rank);
+    if (rank == 0) dims.clear();
+    const DType dtype = in.dtype == DType::UInt8 ? DType::UInt8 : DType::Bool;
+    return std::make_tuple(dims, bool_or(args, 2, false), dtype);
+  };
+  define(
+      lib, name, "reduction",
+      [call](const Args& args) {
+        auto [dims, keepdim, dtype] = call(args);
+        return std::vector<TensorMeta>{TensorMeta{dtype, reduced_shape(args[0].meta.shape, dims, keepdim)}};
+      },
+      [call, is_all](const Args& args) {
+        auto [dims, keepdim, dtype] = call(args);
+        Tensor in = converted(data_at(args, 0), DType::Bool);
+        std::vector<uint8_t> acc = fold<bool>(in, dims, uint8_t(is_all ? 1 : 0), [is_all](uint8_t a, bool x) {
+          return static_cast<uint8_t>(is_all ? (a && x) : (a || x));
+        });
+        Tensor out = tensor_from<bool>(acc, DType::Bool, concrete(reduced_shape(args[0].meta.shape, dims, keepdim)));
+        return std::vector<Tensor>{finish(std::move(out), dtype)};
+      });
+}
+
+// ---------------------------------------------------------------- along one dim
+
+// Splits sizes around `dim` into outer x len x inner, for loops along one dim.
+struct DimSplit {
+  int64_t outer = 1, len = 1, inner = 1;
+};
+
+DimSplit split_at(const std::vector<int64_t>& sizes, int64_t dim) {
+  DimSplit s;
+  if (sizes.empty()) return s;
+  for (int64_t d = 0; d < dim; ++d) s.outer *= sizes[static_cast<size_t>(d)];
+  s.len = sizes[static_cast<size_t>(dim)];
+  for (size_t d = static_cast<size_t>(dim) + 1; d < sizes.size(); ++d) s.inner *= sizes[d];
+  return s;
+}
+
+// Best value and its index along `dim` for every (outer, inner) position.
+template <class T>
+void arg_extreme(const Tensor& in, int64_t dim, bool want_max, T* values, int64_t* indices) {
+  const DimSplit s = split_at(in.shape(), dim);
+  if (s.len == 0) fail("cannot take the max/min over an empty dim " + std::to_string(dim));
+  const T* p = in.data<T>();
+  for (int64_t o = 0; o < s.outer; ++o) {
+    for (int64_t i = 0; i < s.inner; ++i) {
+      const T* row = p + o * s.len * s.inner + i;
+      T best = row[0];
+      int64_t best_at = 0;
+      for (int64_t k = 1; k < s.len && !is_nan(best); ++k) {
+        const T x = row[k * s.inner];
+        if (is_nan(x) || (want_max ? x > best : x < best)) {
+          best = x;
+          best_at = k;
+        }
+      }
+      const int64_t slot = o * s.inner + i;
+      if (values) values[slot] = best;
+      indices[slot] = best_at;
+    }
+  }
+}
+
+// max.dim / min.dim: (values, indices).
+std::vector<Tensor> extreme_with_indices(const Tensor& raw, int64_t dim, const Shape& out_shape, bool want_max) {
+  const DType calc = compute_dtype(raw.dtype());
+  Tensor in = converted(raw, calc);
+  const std::vector<int64_t> sizes = concrete(out_shape);
+  Tensor indices = Tensor::zeros(DType::Int64, sizes);
+  Tensor values = visit_dtype(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    Tensor v = Tensor::zeros(calc, sizes);
+    arg_extreme<T>(in, dim, want_max, v.mutable_data<T>(), indices.mutable_data<int64_t>());
+    return v;
+  });
+  return {finish(std::move(values), raw.dtype()), indices};
+}
+
+// max(self) | max(self, other) | max(self, int dim, bool keepdim).
+void def_max_min(OpLibrary& lib, const std::string& name, bool want_max) {
+  const char* elementwise = want_max ? "aten::maximum" : "aten::minimum";
+  define(
+      lib, name, "reduction",
+      [elementwise](const Args& args) -> std::vector<TensorMeta> {
+        const TensorMeta& in = meta_at(args, 0);
+        if (args.size() == 1) return {TensorMeta{in.dtype, Shape{}}};
+        if (args.size() == 2 && args[1].is_tensor()) return OpLibrary::instance().find(elementwise)->meta(args);
+        const int64_t dim = normalize_dim(int_at(args, 1), static_cast<int64_t>(in.shape.size()));
+        const std::vector<int64_t> dims = in.shape.empty() ? std::vector<int64_t>{} : std::vector<int64_t>{dim};
+        Shape out = reduced_shape(in.shape, dims, bool_or(args, 2, false));
+        return {TensorMeta{in.dtype, out}, TensorMeta{DType::Int64, out}};
+      },
+      [elementwise, want_max](const Args& args) -> std::vector<Tensor> {
+        const Tensor& in = data_at(args, 0);
+        const int64_t rank = in.dim();
+        if (args.size() == 1) return extreme_kernel(in, reduction_dims({}, 0, rank), Shape{}, want_max);
+        if (args.size() == 2 && args[1].is_tensor()) return OpLibrary::instance().find(elementwise)->kernel(args);
+        const int64_t dim = normalize_dim(int_at(args, 1), rank);
+        const std::vector<int64_t> dims = rank == 0 ? std::vector<int64_t>{} : std::vector<int64_t>{dim};
+        return extreme_with_indices(in, rank == 0 ? 0 : dim, reduced_shape(args[0].meta.shape, dims, bool_or(args, 2, false)),
+                                    want_max);
+      });
+}
+
+// argmax(self, int? dim=None, bool keepdim=False): None flattens first.
+void def_arg_extreme(OpLibrary& lib, const std::string& name, bool want_max) {
+  auto out_shape = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    const int64_t rank = static_cast<int64_t>(in.shape.size());
+    const bool keepdim = bool_or(args, 2, false);
+    if (!present(args, 1)) return keepdim ? Shape(in.shape.size(), Dim(1)) : Shape{};
+    const int64_t dim = normalize_dim(int_at(args, 1), rank);
+    return reduced_shape(in.shape, rank == 0 ? std::vector<int64_t>{} : std::vector<int64_t>{dim}, keepdim);
+  };
+  define(
+      lib, name, "reduction",
+      [out_shape](const Args& args) { return std::vector<TensorMeta>{TensorMeta{DType::Int64, out_shape(args)}}; },
+      [out_shape, want_max](const Args& args) {
+        const Tensor& raw = data_at(args, 0);
+        Tensor in = converted(raw, compute_dtype(raw.dtype()));
+        int64_t dim = 0;
+        if (!present(args, 1)) in = in.reshaped({in.numel()});
+        else if (in.dim() > 0) dim = normalize_dim(int_at(args, 1), in.dim());
+        if (in.dim() == 0) in = in.reshaped({1});
+        Tensor indices = Tensor::zeros(DType::Int64, concrete(out_shape(args)));
+        visit_dtype(in.dtype(), [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          arg_extreme<T>(in, dim, want_max, nullptr, indices.mutable_data<int64_t>());
+        });
+        return std::vector<Tensor>{indices};
+      });
+}
+
+// ---------------------------------------------------------------- softmax family
+
+// softmax(self, int dim, ScalarType? dtype) and log_softmax: numerically
+// stable (subtract the max along the dim first).
+void def_softmax(OpLibrary& lib, const std::string& name, bool log) {
+  auto meta = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    normalize_dim(int_at(args, 1), static_cast<int64_t>(in.shape.size()));
+    const std::optional<DType> dtype = dtype_or_none(args, 2);
+    return TensorMeta{dtype ? *dtype : to_floating(in.dtype), in.shape};
+  };
+  define(
+      lib, name, "reduction", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta, log](const Args& args) {
+        const TensorMeta m = meta(args);
+        Tensor in = converted(data_at(args, 0), compute_dtype(m.dtype));
+        const int64_t dim = in.dim() == 0 ? 0 : normalize_dim(int_at(args, 1), in.dim());
+        const DimSplit s = in.dim() == 0 ? DimSplit{} : split_at(in.shape(), dim);
+        Tensor out = visit_floating(in.dtype(), [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          Tensor o = Tensor::zeros(in.dtype(), in.shape());
+          const T* p = in.data<T>();
+          T* q = o.mutable_data<T>();
+          for (int64_t outer = 0; outer < s.outer; ++outer) {
+            for (int64_t i = 0; i < s.inner; ++i) {
+              const int64_t base = outer * s.len * s.inner + i;
+              T mx = -std::numeric_limits<T>::infinity();
+              for (int64_t k = 0; k < s.len; ++k) mx = std::max(mx, p[base + k * s.inner]);
+              if (std::isinf(mx)) mx = 0;  // all -inf: avoid inf - inf
+              double total = 0;
+              for (int64_t k = 0; k < s.len; ++k) total += std::exp(static_cast<double>(p[base + k * s.inner] - mx));
+              const double log_total = std::log(total);
+              for (int64_t k = 0; k < s.len; ++k) {
+                const double shifted = static_cast<double>(p[base + k * s.inner] - mx);
+                q[base + k * s.inner] = static_cast<T>(log ? shifted - log_total : std::exp(shifted) / total);
+              }
+            }
+          }
+          return o;
+        });
+        return std::vector<Tensor>{finish(std::move(out), m.dtype)};
+      });
+}
+
+// logsumexp(self, int[1] dim, bool keepdim=False)
+void register_logsumexp(OpLibrary& lib) {
+  auto meta = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    std::vector<int64_t> dims = reduction_dims(args, 1, static_cast<int64_t>(in.shape.size()));
+    return TensorMeta{to_floating(in.dtype), reduced_shape(in.shape, dims, bool_or(args, 2, false))};
+  };
+  define(
+      lib, "aten::logsumexp", "reduction", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const Args& args) {
+        const TensorMeta m = meta(args);
+        Tensor in = converted(data_at(args, 0), compute_dtype(m.dtype));
+        std::vector<int64_t> dims = reduction_dims(args, 1, in.dim());
+        Tensor out = visit_floating(in.dtype(), [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          const T lowest = -std::numeric_limits<T>::infinity();
+          std::vector<T> mx = fold<T>(in, dims, lowest, [](T a, T x) { return std::max(a, x); });
+          // Second pass: sum exp(x - max) into the same slots.
+          const std::vector<int64_t> kept = kept_sizes(in.shape(), dims);
+          std::vector<double> total(mx.size(), 0.0);
+          const T* p = in.data<T>();
+          for_each_offset<2>(in.shape(), {contiguous_strides(in.shape()), broadcast_strides(kept, in.shape())},
+                             [&](const std::array<int64_t, 2>& o) {
+                               const T shift = std::isinf(mx[o[1]]) ? T(0) : mx[o[1]];
+                               total[o[1]] += std::exp(static_cast<double>(p[o[0]] - shift));
+                             });
+          std::vector<double> result(mx.size());
+          for (size_t i = 0; i < mx.size(); ++i)
+            result[i] = std::log(total[i]) + (std::isinf(mx[i]) ? 0.0 : static_cast<double>(mx[i]));
+          return tensor_from<T>(result, in.dtype(), concrete(m.shape));
+        });
+        return std::vector<Tensor>{finish(std::move(out), m.dtype)};
+      });
+}
+
+// var/std: (self, bool unbiased) | (self, int[1]? dim, bool unbiased, bool keepdim)
+// | correction overload (self, int[1]? dim, *, int? correction, bool keepdim).
+// The engine cannot tell the last two apart by kinds; both read
+// argument 2 as "unbiased"/"correction" (true/1 = Bessel's correction).
+void def_variance(OpLibrary& lib, const std::string& name, bool take_sqrt) {
+  auto parse = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    const int64_t rank = static_cast<int64_t>(in.shape.size());
+    ReduceCall call;
+    int64_t correction = 1;
+    if (args.size() <= 2) {
+      call.dims = reduction_dims({}, 0, rank);
+      if (present(args, 1)) correction = bool_at(args, 1) ? 1 : 0;
+    } else {
+      call.dims = reduction_dims(args, 1, rank);
+      if (present(args, 2)) correction = args[2].constant.is_boolean() ? (bool_at(args, 2) ? 1 : 0) : int_at(args, 2);
+      call.keepdim = bool_or(args, 3, false);
+    }
+    return std::make_pair(call, correction);
+  };
+  define(
+      lib, name, "reduction",
+      [parse](const Args& args) {
+        auto [call, correction] = parse(args);
+        const TensorMeta& in = args[0].meta;
+        return std::vector<TensorMeta>{TensorMeta{to_floating(in.dtype), reduced_shape(in.shape, call.dims, call.keepdim)}};
+      },
+      [parse, take_sqrt](const Args& args) {
+        auto [call, correction] = parse(args);
+        const TensorMeta& in_meta = args[0].meta;
+        const DType out_dtype = to_floating(in_meta.dtype);
+        Tensor in = converted(data_at(args, 0), compute_dtype(out_dtype));
+        int64_t count = 1;
+        for (int64_t d : call.dims) count *= in.shape()[static_cast<size_t>(d)];
+        Tensor out = visit_floating(in.dtype(), [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          std::vector<double> sum = fold<T>(in, call.dims, 0.0, [](double a, T x) { return a + x; });
+          for (double& s : sum) s /= static_cast<double>(count);
+          std::vector<double> sq(sum.size(), 0.0);
+          const T* p = in.data<T>();
+          const std::vector<int64_t> kept = kept_sizes(in.shape(), call.dims);
+          for_each_offset<2>(in.shape(), {contiguous_strides(in.shape()), broadcast_strides(kept, in.shape())},
+                             [&](const std::array<int64_t, 2>& o) {
+                               const double d = static_cast<double>(p[o[0]]) - sum[o[1]];
+                               sq[o[1]] += d * d;
+                             });
+          const double denom = static_cast<double>(std::max<int64_t>(count - correction, 0));
+          for (double& v : sq) v = take_sqrt ? std::sqrt(v / denom) : v / denom;
+          return tensor_from<T>(sq, in.dtype(), concrete(reduced_shape(in_meta.shape, call.dims, call.keepdim)));
+        });
+        return std::vector<Tensor>{finish(std::move(out), out_dtype)};
+      });
+}
+
+// cumsum(self, int dim, *, ScalarType? dtype)
+void register_cumsum(OpLibrary& lib) {
+  auto meta = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    normalize_dim(int_at(args, 1), static_cast<int64_t>(in.shape.size()));
+    const std::optional<DType> dtype = dtype_or_none(args, 2);
+    return TensorMeta{dtype ? *dtype : (is_floating(in.dtype) ? in.dtype : DType::Int64), in.shape};
+  };
+  define(
+      lib, "aten::cumsum", "reduction", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const Args& args) {
+        const TensorMeta m = meta(args);
+        Tensor in = converted(data_at(args, 0), compute_dtype(m.dtype));
+        const DimSplit s = in.dim() == 0 ? DimSplit{} : split_at(in.shape(), normalize_dim(int_at(args, 1), in.dim()));
+        Tensor out = visit_dtype(in.dtype(), [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          Tensor o = Tensor::zeros(in.dtype(), in.shape());
+          const T* p = in.data<T>();
+          T* q = o.mutable_data<T>();
+          for (int64_t outer = 0; outer < s.outer; ++outer)
+            for (int64_t i = 0; i < s.inner; ++i) {
+              AccumOf<T> acc = 0;
+              for (int64_t k = 0; k < s.len; ++k) {
+                const int64_t at = (outer * s.len + k) * s.inner + i;
+                acc += static_cast<AccumOf<T>>(p[at]);
+                q[at] = static_cast<T>(acc);
+              }
+            }
+          return o;
+        });
+        return std::vector<Tensor>{finish(std::move(out), m.dtype)};
+      });
+}
+
+void def_fold(OpLibrary& lib, const std::string& name, Fold f) {
+  define(
+      lib, name, "reduction", [f](const Args& args) { return fold_meta(args, f); },
+      [f](const Args& args) { return fold_kernel(args, f); });
+}
+
+}  // namespace
+
+void register_reduction_ops(OpLibrary& lib) {
+  def_fold(lib, "aten::sum", Fold::Sum);
+  def_fold(lib, "aten::mean", Fold::Mean);
+  def_fold(lib, "aten::prod", Fold::Prod);
+  def_extreme(lib, "aten::amax", true);
+  def_extreme(lib, "aten::amin", false);
+  def_max_min(lib, "aten::max", true);
+  def_max_min(lib, "aten::min", false);
+  def_arg_extreme(lib, "aten::argmax", true);
+  def_arg_extreme(lib, "aten::argmin", false);
+  def_logical_reduce(lib, "aten::all", true);
+  def_logical_reduce(lib, "aten::any", false);
+  def_softmax(lib, "aten::softmax", false);
+  def_softmax(lib, "aten::log_softmax", true);
+  register_logsumexp(lib);
+  def_variance(lib, "aten::var", false);
+  def_variance(lib, "aten::std", true);
+  register_cumsum(lib);
+}
+
+}  // namespace onnxport::ops

@@ -73,3 +73,25 @@ endif()
 # Load it with a host linked against the installed libonnxport.
 run_step("load the plugin with the installed host" ${oot_build}/load_plugin ${oot_build})
 message(STATUS "${step_output}")
+
+# The installed CLI: built-ins found by name beside bin/ (no ONNXPORT_PLUGIN_PATH),
+# the out-of-tree plugin by path.
+set(plugin_entries "")
+set(builtin_names "")
+foreach(file ${builtin_plugins})
+  get_filename_component(stem ${file} NAME_WE)
+  string(REGEX REPLACE "^libonnxport-" "" name ${stem})
+  list(APPEND builtin_names ${name})
+  string(APPEND plugin_entries "{\"name\": \"${name}\"}, ")
+endforeach()
+string(APPEND plugin_entries "{\"path\": \"${oot_build}/libonnxport-oot-hello.so\"}")
+file(WRITE ${WORK_DIR}/config.json "{\"plugins\": [${plugin_entries}], \"strategies\": [\"oot-hello\"]}\n")
+run_step("onnxport plugins with the installed CLI"
+         ${CMAKE_COMMAND} -E env --unset=ONNXPORT_PLUGIN_PATH
+         ${prefix}/bin/onnxport plugins -c ${WORK_DIR}/config.json)
+foreach(name ${builtin_names} oot-hello)
+  if(NOT step_output MATCHES "✅ ${name} ")
+    message(FATAL_ERROR "the installed CLI did not load '${name}':\n${step_output}")
+  endif()
+endforeach()
+message(STATUS "installed CLI loaded: ${builtin_names};oot-hello")

@@ -105,12 +105,12 @@ def _parse_scalar(kind, literal, spec):
         if kind == "float":
             return float(literal)
     except ValueError:
-        raise ConversionError(f"--input '{spec}': '{literal}' is not a {kind}") from None
+        raise ConversionError(f"--input '{spec}': '{literal}' is not a valid {kind}") from None
     if literal.lower() in ("true", "1"):
         return True
     if literal.lower() in ("false", "0"):
         return False
-    raise ConversionError(f"--input '{spec}': '{literal}' is not a bool (true/false)")
+    raise ConversionError(f"--input '{spec}': '{literal}' is not a valid bool (true/false)")
 
 
 def _parse_tensor(text, spec):

@@ -50,8 +50,8 @@ class GraphWriter:
         _collect_debug_names(self._graph.inputs(), self._graph.nodes(), debug_names)
         self._reserved = debug_names
         self._name_graph_inputs()
-        nodes = [self._node_json(n) for n in self._graph.nodes()]
-        return {"nodes": nodes, "outputs": [self._ref(v) for v in self._graph.outputs()]}
+        return {"nodes": self._nodes_json(self._graph.nodes()),
+                "outputs": [self._ref(v) for v in self._graph.outputs()]}
 
     def value_type(self, value):
         return self.type_str(value.type())
@@ -93,6 +93,9 @@ class GraphWriter:
 
     # -- nodes ----------------------------------------------------------------
 
+    def _nodes_json(self, nodes):
+        return [self._node_json(n) for n in nodes if not _dead_function_constant(n)]
+
     def _node_json(self, node):
         self.node_count += 1
         kind = node.kind()
@@ -123,15 +126,18 @@ class GraphWriter:
 
     def _block_json(self, block):
         inputs = [self._define(v) for v in block.inputs()]
-        nodes = [self._node_json(n) for n in block.nodes()]
+        nodes = self._nodes_json(block.nodes())
         return {"inputs": inputs, "nodes": nodes, "outputs": [self._ref(v) for v in block.outputs()]}
 
     def _attributes(self, node):
         if node.kind() == "prim::Constant":
-            if not node.hasAttribute("value"):
-                return {"value": None}
-            value = node.output().toIValue()
-            return {"value": constant_json(value, node.output().type(), self._constants)}
+            jit_type = node.output().type()
+            if not node.hasAttribute("value") and jit_type.kind() != "NoneType":
+                # e.g. a Function constant (prim::Constant[name="g"]) feeding a call
+                raise ConversionError(f"constant of TorchScript type {jit_type.annotation_str} "
+                                      f"({jit_type.kind()}) cannot be represented in a program")
+            value = _constant_value(node) if node.hasAttribute("value") else None
+            return {"value": constant_json(value, jit_type, self._constants)}
         return {name: node_attribute_json(node, name, self._constants)
                 for name in node.attributeNames()}
 
@@ -145,7 +151,21 @@ class GraphWriter:
         out["attrs"]["path"] = path
         if out["output_types"][0] == "Module":
             self._module_paths[node.output().unique()] = path
+        if location is None:  # GetAttr has no source range: point at the first use instead
+            users = node.output().uses()
+            location = self._locator.locate(users[0].user) if users else None
         self.getattr_uses.append(GetAttrUse(parent, name, node.output().type().kind(), location))
+
+
+def _constant_value(node):
+    # toIValue turns a 0-d tensor constant into a Python number: read tensors as tensors.
+    return node.t("value") if node.kindOf("value") == "t" else node.output().toIValue()
+
+
+def _dead_function_constant(node):
+    """Inlining leaves the Function constants of inlined calls behind, unused: not part of the program."""
+    return (node.kind() == "prim::Constant" and node.output().type().kind() == "FunctionType"
+            and not node.output().uses())
 
 
 def _collect_debug_names(inputs, nodes, names):

@@ -1,7 +1,8 @@
 """The "module" tree of program.json and the tensors of weights.safetensors.
 
-Each module: {"type", "attributes", "parameters", "parameter_shapes", "buffers",
-"buffer_shapes", "children"} (empty parts left out). Attributes are the
+Each module: {"type", "attributes", "parameters", "buffers", "parameter_shapes",
+"children"} (empty parts left out; parameter_shapes holds the shapes of the
+parameters and of the buffers, so the loader can check weights.safetensors). Attributes are the
 module's non-tensor state that JSON can hold (training, eps, momentum, strings,
 None, numbers, lists and tuples of those); a parameter, buffer or child that is
 None is an attribute with value null, as TorchScript sees it. A plain tensor
@@ -50,7 +51,7 @@ class ModuleTree:
             node["attributes"][name] = None
             return
         node.setdefault(kind, []).append(name)
-        node.setdefault(kind[:-1] + "_shapes", {})[name] = list(tensor.shape)
+        node.setdefault("parameter_shapes", {})[name] = list(tensor.shape)  # buffers' too
         self.weights[_join(path, name)] = tensor.detach()
         self._weight_names.setdefault(id(tensor), _join(path, name))
 

@@ -14,13 +14,17 @@ of `~` marks the range under the first source line, so its first `~` is the
 column (0-based, in the file's own indentation) and the line above it is the
 source text. Module scopes come from the inlined call stack that
 `Node.getModuleHierarchy()` prints as "mlp(Sequential).2(ForwardWithControlFlowTest)".
+Traced nodes instead carry the Python stack ("/path/linear.py(114): forward\n...");
+their column is unknown (0) and the text is read from the file.
 """
+import linecache
 import os
 import re
 import sys
 
 _HEADER = re.compile(r'^\s*File "(?P<file>.*)", line (?P<line>\d+)')
 _MARKER = re.compile(r"^(?P<indent> *)~+( <--- HERE)?\s*$")
+_TRACE_FRAME = re.compile(r"^(?P<file>.+)\((?P<line>\d+)\): \S+$")
 
 
 class SourceLocator:
@@ -40,6 +44,9 @@ class SourceLocator:
 
     def _parse(self, text):
         lines = text.split("\n")
+        frame = _TRACE_FRAME.match(lines[0])
+        if frame:
+            return self._from_trace_frame(frame)
         for index, line in enumerate(lines):
             header = _HEADER.match(line)
             if header:
@@ -56,6 +63,12 @@ class SourceLocator:
                 loc["text"] = body[i - 1].strip()
                 break
         return loc
+
+    def _from_trace_frame(self, frame):
+        """Traced nodes carry the Python stack; its first frame is where the op was called."""
+        file, line = frame.group("file"), int(frame.group("line"))
+        return {"file": self.short_path(file), "line": line, "col": 0,
+                "text": linecache.getline(file, line).strip()}
 
     def short_path(self, path):
         """A path relative to the import root it lives under ("torch/nn/modules/linear.py"),
@@ -82,8 +95,15 @@ def location_text(loc):
     return f"{loc['file']}:{loc['line']}: {loc['text']}".rstrip(": ")
 
 
+# Call-stack entries that are not a step down the module tree: "SELF" is a method
+# of the same module (the root's forward, or self._conv_forward), "UNKNOWN_INSTANCE"
+# a plain function (F.relu).
+_NOT_A_CHILD = {"", "SELF", "UNKNOWN_INSTANCE"}
+
+
 def scope_from_hierarchy(hierarchy):
-    """"mlp(Sequential).2(ForwardWithControlFlowTest)" -> "mlp.2".
+    """"mlp(Sequential).2(ForwardWithControlFlowTest)" -> "mlp.2";
+    "SELF(ResNet).bn1(BatchNorm2d).UNKNOWN_INSTANCE(UNKNOWN_TYPE)" -> "bn1".
 
     Type names are in parentheses and may contain dots; attribute names cannot.
     """
@@ -98,7 +118,7 @@ def scope_from_hierarchy(hierarchy):
             depth -= 1
         elif depth == 0:
             current.append(ch)
-    return ".".join(n for n in names if n)
+    return ".".join(n for n in names if n not in _NOT_A_CHILD)
 
 
 def scope_from_trace_scope_name(scope_name):

@@ -73,7 +73,8 @@ def _ordered_for_alignment(tensors):
 
 def write_safetensors(path, tensors):
     """Writes {name: torch.Tensor} to `path` atomically (temporary file, then rename)."""
-    header, blobs, offset = {}, [], 0
+    header = {name: None for name in tensors}  # the header lists tensors in the caller's order
+    blobs, offset = [], 0
     for name, tensor in _ordered_for_alignment(tensors):
         blob = tensor_bytes(tensor, f"tensor '{name}'")
         header[name] = {"dtype": _DTYPES[tensor.dtype][1], "shape": list(tensor.shape),

@@ -93,8 +93,8 @@ def constant_json(value, jit_type, store):
         return [constant_json(v, element, store) for v in value]
     if kind == "TupleType":
         return [constant_json(v, t, store) for v, t in zip(value, jit_type.elements())]
-    raise ConversionError(f"constant of TorchScript type {jit_type.annotation_str} cannot be "
-                          f"represented in a program")
+    raise ConversionError(f"constant of TorchScript type {jit_type.annotation_str} ({kind}) cannot "
+                          f"be represented in a program")
 
 
 NOT_REPRESENTABLE = object()

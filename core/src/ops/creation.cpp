@@ -1,8 +1,310 @@
-// Placeholder: the creation family is being written (see op_support.hpp).
+// Creation ops: zeros/ones/empty/full (and their _like and new_ forms),
+// arange, linspace, eye, scalar_tensor, tensor, fill/zero.
+//
+// Trailing layout/device/pin_memory/memory_format arguments are accepted and
+// ignored: every reference tensor lives on the CPU in one dense layout.
 #include "op_support.hpp"
 
-namespace onnxport::ops {
+#include <cmath>
 
-void register_creation_ops(OpLibrary& lib) { (void)lib; }
+namespace onnxport::ops {
+namespace {
+
+// Default dtype of a tensor made from a Python scalar: bool, int64 or float32.
+DType inferred_dtype(const OpArg& value) {
+  const DType d = scalar_arg_dtype(value);
+  return d == DType::Float64 ? DType::Float32 : d;
+}
+
+Tensor filled(DType dtype, const std::vector<int64_t>& sizes, const OpArg& value) {
+  const DType calc = compute_dtype(dtype);
+  Tensor out = Tensor::zeros(calc, sizes);
+  Tensor v = scalar_tensor(value, calc);
+  visit_bytes(calc, [&](auto tag) {
+    using U = typename decltype(tag)::type;
+    const U x = *reinterpret_cast<const U*>(v.bytes());
+    U* p = reinterpret_cast<U*>(out.mutable_bytes());
+    std::fill(p, p + out.numel(), x);
+  });
+  return finish(std::move(out), dtype);
+}
+
+// A creation op: where its size, fill value and dtype come from.
+struct Creation {
+  enum class SizeFrom { Arg, LikeSelf } size_from;
+  size_t size_at;               // the size list (SizeFrom::Arg)
+  std::optional<double> fill;   // fixed fill (zeros/ones/empty); nullopt = from fill_at
+  size_t fill_at = 0;
+  size_t dtype_at;
+  enum class DefaultDtype { Float32, Self, FromFill } default_dtype;
+};
+
+TensorMeta creation_meta(const Args& args, const Creation& c) {
+  Shape shape = c.size_from == Creation::SizeFrom::LikeSelf ? meta_at(args, 0).shape : Shape{};
+  if (c.size_from == Creation::SizeFrom::Arg) {
+    for (const Dim& d : dims_at(args, c.size_at)) {
+      if (d.is_static() && d.value() < 0) fail("negative size " + d.str() + " in " + shape_str(dims_at(args, c.size_at)));
+      shape.push_back(d);
+    }
+  }
+  std::optional<DType> dtype = dtype_or_none(args, c.dtype_at);
+  if (!dtype) {
+    switch (c.default_dtype) {
+      case Creation::DefaultDtype::Float32: dtype = DType::Float32; break;
+      case Creation::DefaultDtype::Self: dtype = meta_at(args, 0).dtype; break;
+      case Creation::DefaultDtype::FromFill: dtype = inferred_dtype(arg_at(args, c.fill_at)); break;
+    }
+  }
+  return TensorMeta{*dtype, shape};
+}
+
+void def_creation(OpLibrary& lib, const std::string& name, Creation c) {
+  define(
+      lib, name, "creation", [c](const Args& args) { return std::vector<TensorMeta>{creation_meta(args, c)}; },
+      [c](const Args& args) {
+        const TensorMeta m = creation_meta(args, c);
+        OpArg fixed;
+        fixed.kind = OpArg::Kind::Constant;
+        if (c.fill) fixed.constant = *c.fill;
+        if (!c.fill) {
+          const OpArg& given = arg_at(args, c.fill_at);
+          if (!given.is_tensor()) return std::vector<Tensor>{filled(m.dtype, concrete(m.shape), given)};
+          // fill.Tensor: a 0-d tensor value
+          const Tensor& t = data_at(args, c.fill_at);
+          if (t.numel() != 1) fail("fill value must be a 0-d tensor, got shape " + sizes_str(t.shape()));
+          if (is_floating(t.dtype())) fixed.constant = t.get_double(0);
+          else if (t.dtype() == DType::Bool) fixed.constant = t.get_int(0) != 0;
+          else fixed.constant = t.get_int(0);
+        }
+        const OpArg& value = fixed;
+        return std::vector<Tensor>{filled(m.dtype, concrete(m.shape), value)};
+      });
+}
+
+// ---------------------------------------------------------------- ranges
+
+// arange(end, dtype?, layout?, device?, pin_memory?)            5 args
+// arange(start, end, dtype?, layout?, device?, pin_memory?)     6 args
+// arange(start, end, step, dtype?, layout?, device?, pin_memory?) 7 args
+struct ArangeCall {
+  const OpArg* start = nullptr;
+  const OpArg* end = nullptr;
+  const OpArg* step = nullptr;
+  size_t dtype_at = 1;
+};
+
+ArangeCall arange_call(const Args& args) {
+  ArangeCall c;
+  if (args.size() >= 7) c = {&args[0], &args[1], &args[2], 3};
+  else if (args.size() == 6) c = {&args[0], &args[1], nullptr, 2};
+  else c = {nullptr, &arg_at(args, 0), nullptr, 1};
+  return c;
+}
+
+Dim bound_dim(const OpArg* a, int64_t fallback) {
+  if (!a) return Dim(fallback);
+  if (a->kind == OpArg::Kind::SymInt) return a->sym;
+  return Dim(a->as_int());
+}
+
+TensorMeta arange_meta(const Args& args) {
+  const ArangeCall c = arange_call(args);
+  bool any_float = false;
+  for (const OpArg* a : {c.start, c.end, c.step}) {
+    if (a && !is_scalar_arg(*a)) fail("arange bounds must be numbers, got a " + std::string(a->is_tensor() ? "Tensor" : "non-number"));
+    if (a && scalar_arg_dtype(*a) == DType::Float64) any_float = true;
+  }
+  const std::optional<DType> requested = dtype_or_none(args, c.dtype_at);
+  const DType dtype = requested ? *requested : (any_float ? DType::Float32 : DType::Int64);
+  Dim length;
+  if (any_float) {
+    const double start = c.start ? c.start->as_double() : 0.0, end = c.end->as_double(), step = c.step ? c.step->as_double() : 1.0;
+    if (step == 0) fail("arange step must be nonzero");
+    length = Dim(std::max<int64_t>(0, static_cast<int64_t>(std::ceil((end - start) / step))));
+  } else {
+    const int64_t step = c.step ? c.step->as_int() : 1;
+    if (step == 0) fail("arange step must be nonzero");
+    const Dim start = bound_dim(c.start, 0), end = bound_dim(c.end, 0);
+    const Dim span = dim_sub(end, start);
+    if (span.is_static()) {
+      length = Dim(std::max<int64_t>(0, (span.value() + step - (step > 0 ? 1 : -1)) / step));
+    } else {
+      if (step < 0) fail("a negative step over symbolic bounds is not supported");
+      length = step == 1 ? span : dim_floordiv(dim_add(span, Dim(step - 1)), Dim(step));
+    }
+  }
+  return TensorMeta{dtype, Shape{length}};
+}
+
+std::vector<Tensor> arange_kernel(const Args& args) {
+  const TensorMeta m = arange_meta(args);
+  const ArangeCall c = arange_call(args);
+  const int64_t n = concrete(m.shape)[0];
+  const DType calc = compute_dtype(m.dtype);
+  Tensor out = Tensor::zeros(calc, {n});
+  visit_numeric(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* p = out.mutable_data<T>();
+    const bool float_bounds = (c.start && scalar_arg_dtype(*c.start) == DType::Float64) ||
+                              scalar_arg_dtype(*c.end) == DType::Float64 ||
+                              (c.step && scalar_arg_dtype(*c.step) == DType::Float64);
+    if (float_bounds || is_floating(calc)) {
+      // torch computes start + i * step in double, then casts.
+      const double start = c.start ? c.start->as_double() : 0.0, step = c.step ? c.step->as_double() : 1.0;
+      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * step);
+    } else {
+      const int64_t start = c.start ? c.start->as_int() : 0, step = c.step ? c.step->as_int() : 1;
+      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + i * step);
+    }
+  });
+  return {finish(std::move(out), m.dtype)};
+}
+
+// linspace(start, end, int steps, dtype?, layout?, device?, pin_memory?)
+void register_linspace(OpLibrary& lib) {
+  auto meta = [](const Args& args) {
+    const int64_t steps = int_at(args, 2);
+    if (steps < 0) fail("number of steps must be non-negative, got " + std::to_string(steps));
+    const std::optional<DType> dtype = dtype_or_none(args, 3);
+    return TensorMeta{dtype ? *dtype : DType::Float32, Shape{Dim(steps)}};
+  };
+  define(
+      lib, "aten::linspace", "creation", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const Args& args) {
+        const TensorMeta m = meta(args);
+        const double start = double_at(args, 0), end = double_at(args, 1);
+        const int64_t steps = int_at(args, 2);
+        Tensor out = Tensor::zeros(DType::Float64, {steps});
+        double* p = out.mutable_data<double>();
+        const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+        // Fill from both ends, as torch does, so the last value is exactly `end`.
+        for (int64_t i = 0; i < steps; ++i)
+          p[i] = i < steps / 2 ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - 1 - i);
+        return std::vector<Tensor>{converted(out, m.dtype)};
+      });
+}
+
+// eye(n, dtype?, ...) (5 args) | eye(n, m, dtype?, ...) (6 args)
+void register_eye(OpLibrary& lib) {
+  auto meta = [](const Args& args) {
+    const bool has_m = args.size() >= 6;
+    const Dim n = dim_at(args, 0);
+    const Dim m = has_m ? dim_at(args, 1) : n;
+    const std::optional<DType> dtype = dtype_or_none(args, has_m ? 2 : 1);
+    return TensorMeta{dtype ? *dtype : DType::Float32, Shape{n, m}};
+  };
+  define(
+      lib, "aten::eye", "creation", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const Args& args) {
+        const TensorMeta m = meta(args);
+        const std::vector<int64_t> sizes = concrete(m.shape);
+        Tensor out = Tensor::zeros(DType::Float64, sizes);
+        for (int64_t i = 0; i < std::min(sizes[0], sizes[1]); ++i) out.mutable_data<double>()[i * sizes[1] + i] = 1.0;
+        return std::vector<Tensor>{converted(out, m.dtype)};
+      });
+}
+
+// tensor(t[] data, *, dtype?, device?, requires_grad): nested lists of numbers.
+void collect_values(const nlohmann::json& v, size_t depth, std::vector<int64_t>& shape, std::vector<nlohmann::json>& flat) {
+  if (!v.is_array()) {
+    if (depth != shape.size()) fail("tensor() data is ragged (inconsistent nesting)");
+    flat.push_back(v);
+    return;
+  }
+  if (depth == shape.size()) shape.push_back(static_cast<int64_t>(v.size()));
+  else if (depth > shape.size() || shape[depth] != static_cast<int64_t>(v.size())) fail("tensor() data is ragged (inconsistent lengths)");
+  for (const auto& item : v) collect_values(item, depth + 1, shape, flat);
+}
+
+nlohmann::json tensor_data_json(const OpArg& a) {
+  if (a.kind == OpArg::Kind::Constant) return a.constant;
+  if (a.kind == OpArg::Kind::SymInt) return a.as_int();
+  if (a.kind == OpArg::Kind::List) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const OpArg& item : a.items) out.push_back(tensor_data_json(item));
+    return out;
+  }
+  fail("tensor() data must be numbers or nested lists of numbers");
+}
+
+void register_tensor_literal(OpLibrary& lib) {
+  auto parse = [](const Args& args) {
+    const nlohmann::json data = tensor_data_json(arg_at(args, 0));
+    std::vector<int64_t> shape;
+    std::vector<nlohmann::json> flat;
+    collect_values(data, 0, shape, flat);
+    DType inferred = DType::Bool;
+    for (const auto& v : flat) {
+      if (v.is_number_float()) inferred = DType::Float32;
+      else if (v.is_number_integer() && inferred == DType::Bool) inferred = DType::Int64;
+      else if (!v.is_number() && !v.is_boolean()) fail("tensor() data must be numbers, got " + v.dump());
+    }
+    if (flat.empty()) inferred = DType::Float32;
+    const std::optional<DType> dtype = dtype_or_none(args, 1);
+    return std::make_tuple(dtype ? *dtype : inferred, shape, flat);
+  };
+  define(
+      lib, "aten::tensor", "creation",
+      [parse](const Args& args) {
+        auto [dtype, shape, flat] = parse(args);
+        return std::vector<TensorMeta>{TensorMeta{dtype, shape_of(shape)}};
+      },
+      [parse](const Args& args) {
+        auto [dtype, shape, flat] = parse(args);
+        Tensor out = Tensor::zeros(dtype, shape);
+        for (size_t i = 0; i < flat.size(); ++i) {
+          OpArg v;
+          v.kind = OpArg::Kind::Constant;
+          v.constant = flat[i];
+          Tensor one = scalar_tensor(v, dtype);
+          std::copy_n(one.bytes(), dtype_size(dtype), out.mutable_bytes() + i * dtype_size(dtype));
+        }
+        return std::vector<Tensor>{out};
+      });
+}
+
+}  // namespace
+
+void register_creation_ops(OpLibrary& lib) {
+  using S = Creation::SizeFrom;
+  using D = Creation::DefaultDtype;
+  // zeros(size, dtype?, layout?, device?, pin_memory?)
+  def_creation(lib, "aten::zeros", {S::Arg, 0, 0.0, 0, 1, D::Float32});
+  def_creation(lib, "aten::ones", {S::Arg, 0, 1.0, 0, 1, D::Float32});
+  def_creation(lib, "aten::empty", {S::Arg, 0, 0.0, 0, 1, D::Float32});  // deterministic: zeros
+  // full(size, fill_value, dtype?, ...): dtype follows the fill value
+  def_creation(lib, "aten::full", {S::Arg, 0, std::nullopt, 1, 2, D::FromFill});
+  // zeros_like(self, dtype?, layout?, device?, pin_memory?, memory_format?)
+  def_creation(lib, "aten::zeros_like", {S::LikeSelf, 0, 0.0, 0, 1, D::Self});
+  def_creation(lib, "aten::ones_like", {S::LikeSelf, 0, 1.0, 0, 1, D::Self});
+  def_creation(lib, "aten::empty_like", {S::LikeSelf, 0, 0.0, 0, 1, D::Self});
+  def_creation(lib, "aten::full_like", {S::LikeSelf, 0, std::nullopt, 1, 2, D::Self});
+  // new_zeros(self, size, dtype?, ...)
+  def_creation(lib, "aten::new_zeros", {S::Arg, 1, 0.0, 0, 2, D::Self});
+  def_creation(lib, "aten::new_ones", {S::Arg, 1, 1.0, 0, 2, D::Self});
+  def_creation(lib, "aten::new_empty", {S::Arg, 1, 0.0, 0, 2, D::Self});
+  def_creation(lib, "aten::new_full", {S::Arg, 1, std::nullopt, 2, 3, D::Self});
+  // fill(self, value) / zero(self): functional forms of fill_ / zero_
+  def_creation(lib, "aten::fill", {S::LikeSelf, 0, std::nullopt, 1, 99, D::Self});
+  def_creation(lib, "aten::zero", {S::LikeSelf, 0, 0.0, 0, 99, D::Self});
+  // scalar_tensor(s, dtype?, ...)
+  define(
+      lib, "aten::scalar_tensor", "creation",
+      [](const Args& args) {
+        const std::optional<DType> d = dtype_or_none(args, 1);
+        if (!is_scalar_arg(arg_at(args, 0))) fail("scalar_tensor expects a number");
+        return std::vector<TensorMeta>{TensorMeta{d ? *d : DType::Float32, Shape{}}};
+      },
+      [](const Args& args) {
+        const std::optional<DType> d = dtype_or_none(args, 1);
+        return std::vector<Tensor>{filled(d ? *d : DType::Float32, {}, arg_at(args, 0))};
+      });
+  define(
+      lib, "aten::arange", "creation", [](const Args& args) { return std::vector<TensorMeta>{arange_meta(args)}; },
+      arange_kernel);
+  register_linspace(lib);
+  register_eye(lib);
+  register_tensor_literal(lib);
+}
 
 }  // namespace onnxport::ops

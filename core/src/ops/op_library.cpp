@@ -79,7 +79,9 @@ void define(OpLibrary& lib, const std::string& name, const std::string& family, 
       return meta(args);
     } catch (const OpError& e) {
       throw prefixed(e);
-    } catch (const nlohmann::json::exception& e) {
+    } catch (const std::bad_alloc&) {
+      throw;
+    } catch (const std::exception& e) {  // json type errors, dim arithmetic domain errors, ...
       throw prefixed(e);
     }
   };
@@ -89,7 +91,9 @@ void define(OpLibrary& lib, const std::string& name, const std::string& family, 
         return kernel(args);
       } catch (const OpError& e) {
         throw prefixed(e);
-      } catch (const nlohmann::json::exception& e) {
+      } catch (const std::bad_alloc&) {
+        throw;
+      } catch (const std::exception& e) {
         throw prefixed(e);
       }
     };

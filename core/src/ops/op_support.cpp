@@ -235,7 +235,27 @@ Tensor gather_strided(const Tensor& src, const std::vector<int64_t>& sizes, cons
   return out;
 }
 
+Tensor slice_tensor(const Tensor& t, int64_t dim, int64_t start, int64_t length, int64_t step) {
+  std::vector<int64_t> sizes = t.shape();
+  std::vector<int64_t> strides = contiguous_strides(sizes);
+  const size_t d = static_cast<size_t>(dim);
+  const int64_t offset = length > 0 ? start * strides[d] : 0;
+  sizes[d] = length;
+  strides[d] *= step;
+  return gather_strided(t, sizes, strides, offset);
+}
+
 // ---------------------------------------------------------------- shapes
+
+Dim dim_at(const Args& args, size_t i) {
+  const OpArg& a = arg_at(args, i);
+  if (a.kind == OpArg::Kind::SymInt) return a.sym;
+  return Dim(int_at(args, i));
+}
+
+std::vector<Dim> dims_at(const Args& args, size_t i) {
+  return with_position(i, [&] { return arg_at(args, i).as_dim_list(); });
+}
 
 std::vector<int64_t> reduction_dims(const Args& args, size_t i, int64_t rank) {
   std::vector<int64_t> dims;
@@ -247,7 +267,7 @@ std::vector<int64_t> reduction_dims(const Args& args, size_t i, int64_t rank) {
   for (int64_t& d : dims) d = normalize_dim(d, rank);
   std::sort(dims.begin(), dims.end());
   if (std::adjacent_find(dims.begin(), dims.end()) != dims.end())
-    fail("dim list " + arg_at(args, i).constant.dump() + " names a dim more than once");
+    fail("dim list " + sizes_str(ints_at(args, i)) + " names a dim more than once");
   if (rank == 0) dims.clear();  // reducing a 0-d tensor over dim 0 keeps it 0-d
   return dims;
 }

@@ -232,7 +232,15 @@ void for_each_offset(const std::vector<int64_t>& sizes, const std::array<std::ve
 Tensor gather_strided(const Tensor& src, const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides,
                       int64_t offset);
 
+// Elements start, start+step, ... (`length` of them) along `dim`, copied into
+// a contiguous tensor: slice, narrow, select, split, chunk.
+Tensor slice_tensor(const Tensor& t, int64_t dim, int64_t start, int64_t length, int64_t step = 1);
+
 // ---------------------------------------------------------------- shapes
+
+// A size argument: an int constant or a SymInt.
+Dim dim_at(const Args& args, size_t i);
+std::vector<Dim> dims_at(const Args& args, size_t i);
 
 // Dims to reduce over: an int, a list of ints or None (None/empty = all).
 std::vector<int64_t> reduction_dims(const Args& args, size_t i, int64_t rank);

@@ -1,8 +1,736 @@
-// Placeholder: the shape family is being written (see op_support.hpp).
+// Shape ops: view/reshape (with -1 and symbolic sizes), flatten/unflatten,
+// squeeze/unsqueeze, transpose/t/permute, expand, repeat, cat/stack,
+// split/chunk/unbind, identity-like ops (contiguous, clone, detach, dropout
+// in eval mode), dtype conversions (to, type_as) and padding.
+//
+// Metas do the symbolic shape arithmetic; kernels either share storage
+// (views of contiguous data) or gather through strides.
 #include "op_support.hpp"
 
-namespace onnxport::ops {
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <set>
 
-void register_shape_ops(OpLibrary& lib) { (void)lib; }
+namespace onnxport::ops {
+namespace {
+
+// ---------------------------------------------------------------- symbolic products
+
+// A product of dims split into a static factor and symbolic factors, so
+// that view([batch, 3, 4] -> [batch, -1]) cancels `batch` and infers 12.
+struct Factors {
+  int64_t fixed = 1;
+  std::multiset<std::string> symbols;
+};
+
+// Splits "(A*B)" at its top-level operator; nullopt when it is not a product.
+std::optional<std::pair<std::string, std::string>> split_product(const std::string& e) {
+  if (e.size() < 5 || e.front() != '(' || e.back() != ')') return std::nullopt;
+  int depth = 0;
+  for (size_t i = 1; i + 1 < e.size(); ++i) {
+    const char c = e[i];
+    if (c == '(') ++depth;
+    else if (c == ')') --depth;
+    else if (depth == 0 && std::string_view("+-*/%").find(c) != std::string_view::npos) {
+      if (c != '*' || (i + 1 < e.size() && e[i + 1] == '*')) return std::nullopt;  // not a plain product
+      return std::make_pair(e.substr(1, i - 1), e.substr(i + 1, e.size() - i - 2));
+    }
+  }
+  return std::nullopt;
+}
+
+void add_factor(Factors& f, const std::string& expr) {
+  if (auto parts = split_product(expr)) {
+    add_factor(f, parts->first);
+    add_factor(f, parts->second);
+    return;
+  }
+  const bool is_int = !expr.empty() && expr.find_first_not_of("0123456789", expr[0] == '-' ? 1 : 0) == std::string::npos &&
+                      expr != "-";
+  if (is_int) f.fixed *= std::stoll(expr);
+  else f.symbols.insert(expr);
+}
+
+Factors factors_of(const Shape& shape) {
+  Factors f;
+  for (const Dim& d : shape) {
+    if (d.is_static()) f.fixed *= d.value();
+    else add_factor(f, d.expr());
+  }
+  return f;
+}
+
+Dim product_dim(int64_t fixed, const std::multiset<std::string>& symbols) {
+  Dim out(1);
+  for (const std::string& s : symbols) out = dim_mul(out, Dim::symbol(s));
+  return dim_mul(out, Dim(fixed));
+}
+
+// Removes the symbols both products share.
+void cancel_common(Factors& a, Factors& b) {
+  for (auto it = b.symbols.begin(); it != b.symbols.end();) {
+    auto match = a.symbols.find(*it);
+    if (match == a.symbols.end()) {
+      ++it;
+      continue;
+    }
+    a.symbols.erase(match);
+    it = b.symbols.erase(it);
+  }
+}
+
+// ---------------------------------------------------------------- view / reshape
+
+// Target shape of view/reshape: one -1 is inferred from the element count.
+Shape infer_view_shape(const Shape& input, const std::vector<Dim>& requested) {
+  std::optional<size_t> infer_at;
+  Shape known;
+  for (size_t i = 0; i < requested.size(); ++i) {
+    const Dim& d = requested[i];
+    if (d.is_static() && d.value() == -1) {
+      if (infer_at) fail("only one dimension can be inferred (-1) in shape " + shape_str(requested));
+      infer_at = i;
+    } else if (d.is_static() && d.value() < 0) {
+      fail("invalid size " + d.str() + " in shape " + shape_str(requested));
+    } else {
+      known.push_back(d);
+    }
+  }
+  Factors in = factors_of(input), target = factors_of(known);
+  cancel_common(in, target);
+  const std::string mismatch =
+      "shape " + shape_str(requested) + " is invalid for input of shape " + shape_str(input) + " (" +
+      shape_numel(input).str() + " elements)";
+  Shape out(requested.begin(), requested.end());
+  if (!infer_at) {
+    const bool fully_known = in.symbols.empty() && target.symbols.empty();
+    if (fully_known && in.fixed != target.fixed) fail(mismatch);
+    return out;
+  }
+  if (target.symbols.empty()) {
+    if (target.fixed == 0) fail(mismatch + ": cannot infer -1 when other sizes are 0");
+    if (in.fixed % target.fixed != 0) {
+      if (in.symbols.empty()) fail(mismatch);
+      out[*infer_at] = dim_floordiv(product_dim(in.fixed, in.symbols), Dim(target.fixed));
+    } else {
+      out[*infer_at] = product_dim(in.fixed / target.fixed, in.symbols);
+    }
+  } else {
+    out[*infer_at] = dim_floordiv(product_dim(in.fixed, in.symbols), product_dim(target.fixed, target.symbols));
+  }
+  return out;
+}
+
+TensorMeta view_meta(const Args& args) {
+  const TensorMeta& in = meta_at(args, 0);
+  return TensorMeta{in.dtype, infer_view_shape(in.shape, dims_at(args, 1))};
+}
+
+// A contiguous tensor's data seen with a new shape (shares storage).
+std::vector<Tensor> reshape_to(const Tensor& t, const Shape& shape) { return {t.reshaped(concrete(shape))}; }
+
+void def_view_like(OpLibrary& lib, const std::string& name, std::function<TensorMeta(const Args&)> meta) {
+  define(
+      lib, name, "shape", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const Args& args) { return reshape_to(data_at(args, 0), meta(args).shape); });
+}
+
+// flatten(self, start_dim=0, end_dim=-1); a 0-d tensor becomes [1].
+TensorMeta flatten_meta(const Args& args) {
+  const TensorMeta& in = meta_at(args, 0);
+  const int64_t rank = static_cast<int64_t>(in.shape.size());
+  if (rank == 0) return TensorMeta{in.dtype, Shape{Dim(1)}};
+  const int64_t start = normalize_dim(int_or(args, 1, 0), rank);
+  const int64_t end = normalize_dim(int_or(args, 2, -1), rank);
+  if (start > end) fail("flatten() has invalid args: start_dim " + std::to_string(start) + " > end_dim " + std::to_string(end));
+  Shape out(in.shape.begin(), in.shape.begin() + start);
+  out.push_back(shape_numel(Shape(in.shape.begin() + start, in.shape.begin() + end + 1)));
+  out.insert(out.end(), in.shape.begin() + end + 1, in.shape.end());
+  return TensorMeta{in.dtype, out};
+}
+
+// unflatten(self, int dim, int[] sizes)
+TensorMeta unflatten_meta(const Args& args) {
+  const TensorMeta& in = meta_at(args, 0);
+  const int64_t rank = static_cast<int64_t>(in.shape.size());
+  const int64_t dim = normalize_dim(int_at(args, 1), rank);
+  const Shape piece = infer_view_shape(Shape{in.shape[static_cast<size_t>(dim)]}, dims_at(args, 2));
+  Shape out(in.shape.begin(), in.shape.begin() + dim);
+  out.insert(out.end(), piece.begin(), piece.end());
+  out.insert(out.end(), in.shape.begin() + dim + 1, in.shape.end());
+  return TensorMeta{in.dtype, out};
+}
+
+// squeeze(self) / squeeze(self, int dim). A symbolic dim is assumed not to
+// be 1 (torch.export assumes the same for dynamic dims) and is kept.
+TensorMeta squeeze_meta(const Args& args) {
+  const TensorMeta& in = meta_at(args, 0);
+  const auto is_one = [](const Dim& d) { return d.is_static() && d.value() == 1; };
+  Shape out;
+  if (args.size() >= 2 && present(args, 1)) {
+    const int64_t rank = static_cast<int64_t>(in.shape.size());
+    std::vector<int64_t> dims = ints_at(args, 1);
+    for (int64_t& d : dims) d = normalize_dim(d, rank);
+    for (int64_t i = 0; i < rank; ++i) {
+      const bool listed = std::find(dims.begin(), dims.end(), i) != dims.end();
+      if (!(listed && is_one(in.shape[static_cast<size_t>(i)]))) out.push_back(in.shape[static_cast<size_t>(i)]);
+    }
+  } else {
+    for (const Dim& d : in.shape)
+      if (!is_one(d)) out.push_back(d);
+  }
+  return TensorMeta{in.dtype, out};
+}
+
+TensorMeta unsqueeze_meta(const Args& args) {
+  const TensorMeta& in = meta_at(args, 0);
+  const int64_t rank = static_cast<int64_t>(in.shape.size());
+  const int64_t dim = normalize_dim(int_at(args, 1), rank + 1);
+  Shape out = in.shape;
+  out.insert(out.begin() + dim, Dim(1));
+  return TensorMeta{in.dtype, out};
+}
+
+// ---------------------------------------------------------------- permutations
+
+// The permutation of transpose(self, dim0, dim1), t(self) and permute(self, dims).
+std::vector<int64_t> transpose_perm(int64_t rank, int64_t a, int64_t b) {
+  std::vector<int64_t> perm(static_cast<size_t>(rank));
+  for (int64_t i = 0; i < rank; ++i) perm[static_cast<size_t>(i)] = i;
+  if (rank > 0) std::swap(perm[static_cast<size_t>(normalize_dim(a, rank))], perm[static_cast<size_t>(normalize_dim(b, rank))]);
+  else { normalize_dim(a, rank); normalize_dim(b, rank); }
+  return perm;
+}
+
+std::vector<int64_t> permutation_of(const std::string& op, const Args& args) {
+  const int64_t rank = static_cast<int64_t>(meta_at(args, 0).shape.size());
+  if (op == "aten::t") {
+    if (rank > 2) fail("t() expects a tensor with <= 2 dimensions, got " + std::to_string(rank));
+    return rank == 2 ? std::vector<int64_t>{1, 0} : transpose_perm(rank, 0, 0);
+  }
+  if (op == "aten::transpose" || op == "aten::swapaxes") return transpose_perm(rank, int_at(args, 1), int_at(args, 2));
+  std::vector<int64_t> perm = ints_at(args, 1);
+  if (static_cast<int64_t>(perm.size()) != rank)
+    fail("permute dims " + sizes_str(perm) + " do not match the tensor's rank " + std::to_string(rank));
+  std::vector<bool> seen(static_cast<size_t>(rank), false);
+  for (int64_t& p : perm) {
+    p = normalize_dim(p, rank);
+    if (seen[static_cast<size_t>(p)]) fail("permute dims " + sizes_str(perm) + " repeat dim " + std::to_string(p));
+    seen[static_cast<size_t>(p)] = true;
+  }
+  return perm;
+}
+
+void def_permutation(OpLibrary& lib, const std::string& name) {
+  define(
+      lib, name, "shape",
+      [name](const Args& args) {
+        const TensorMeta& in = meta_at(args, 0);
+        Shape out;
+        for (int64_t p : permutation_of(name, args)) out.push_back(in.shape[static_cast<size_t>(p)]);
+        return std::vector<TensorMeta>{TensorMeta{in.dtype, out}};
+      },
+      [name](const Args& args) {
+        const Tensor& in = data_at(args, 0);
+        const std::vector<int64_t> perm = permutation_of(name, args);
+        const std::vector<int64_t> strides = contiguous_strides(in.shape());
+        std::vector<int64_t> sizes, out_strides;
+        for (int64_t p : perm) {
+          sizes.push_back(in.shape()[static_cast<size_t>(p)]);
+          out_strides.push_back(strides[static_cast<size_t>(p)]);
+        }
+        return std::vector<Tensor>{gather_strided(in, sizes, out_strides, 0)};
+      });
+}
+
+// ---------------------------------------------------------------- expand / repeat
+
+// expand(self, size, implicit=False): -1 keeps a dim; new dims go in front.
+Shape expand_shape(const Shape& in, const std::vector<Dim>& size) {
+  if (size.size() < in.size())
+    fail("the number of sizes " + shape_str(size) + " must be at least the tensor's rank " + std::to_string(in.size()) +
+         " (shape " + shape_str(in) + ")");
+  const size_t lead = size.size() - in.size();
+  Shape out(size.size());
+  for (size_t i = 0; i < size.size(); ++i) {
+    const Dim& want = size[i];
+    const bool keep = want.is_static() && want.value() == -1;
+    if (i < lead) {
+      if (keep) fail("expanded size -1 is not allowed in a new leading dim (shape " + shape_str(size) + ")");
+      out[i] = want;
+      continue;
+    }
+    const Dim& have = in[i - lead];
+    if (keep || want == have) out[i] = have;
+    else if (have.is_static() && have.value() == 1) out[i] = want;
+    else if (have.is_symbolic() || want.is_symbolic()) out[i] = have.is_static() ? have : want;
+    else
+      fail("cannot expand shape " + shape_str(in) + " to " + shape_str(size) + ": dim " + std::to_string(i) + " is " +
+           have.str() + ", not 1");
+  }
+  return out;
+}
+
+Tensor expand_tensor(const Tensor& in, const std::vector<int64_t>& sizes) {
+  return gather_strided(in, sizes, broadcast_strides(in.shape(), sizes), 0);
+}
+
+// repeat(self, repeats): tiles the tensor; extra repeats add leading dims.
+Shape repeat_shape(const Shape& in, const std::vector<Dim>& repeats) {
+  if (repeats.size() < in.size())
+    fail("repeats " + shape_str(repeats) + " must have at least as many entries as the tensor's rank " +
+         std::to_string(in.size()));
+  Shape out(repeats.size());
+  const size_t lead = repeats.size() - in.size();
+  for (size_t i = 0; i < repeats.size(); ++i) out[i] = i < lead ? repeats[i] : dim_mul(in[i - lead], repeats[i]);
+  return out;
+}
+
+Tensor repeat_tensor(const Tensor& in, const std::vector<int64_t>& repeats) {
+  // View the input as [1, s0, 1, s1, ...], expand to [r0, s0, r1, s1, ...], then merge pairs.
+  const size_t lead = repeats.size() - static_cast<size_t>(in.dim());
+  std::vector<int64_t> interleaved, expanded, out;
+  for (size_t i = 0; i < repeats.size(); ++i) {
+    const int64_t s = i < lead ? 1 : in.shape()[i - lead];
+    interleaved.insert(interleaved.end(), {1, s});
+    expanded.insert(expanded.end(), {repeats[i], s});
+    out.push_back(repeats[i] * s);
+  }
+  return expand_tensor(in.reshaped(interleaved), expanded).reshaped(out);
+}
+
+// ---------------------------------------------------------------- cat / stack
+
+std::vector<const OpArg*> tensor_list(const Args& args, size_t i) {
+  const OpArg& list = arg_at(args, i);
+  if (list.kind != OpArg::Kind::List) fail("argument " + std::to_string(i) + " must be a list of tensors");
+  std::vector<const OpArg*> out;
+  for (const OpArg& item : list.items) {
+    if (!item.is_tensor()) fail("argument " + std::to_string(i) + " must contain only tensors");
+    out.push_back(&item);
+  }
+  if (out.empty()) fail("expected a non-empty list of tensors");
+  return out;
+}
+
+// Legacy torch behaviour: 1-D empty tensors are skipped by cat.
+bool skipped_by_cat(const Shape& s) { return s.size() == 1 && s[0].is_static() && s[0].value() == 0; }
+
+TensorMeta cat_meta(const std::vector<const OpArg*>& items, int64_t dim_arg) {
+  std::vector<const OpArg*> used;
+  for (const OpArg* t : items)
+    if (!skipped_by_cat(t->meta.shape)) used.push_back(t);
+  const DType dtype = result_type(std::vector<const OpArg*>(items.begin(), items.end()));
+  if (used.empty()) return TensorMeta{dtype, items[0]->meta.shape};
+  const Shape& first = used[0]->meta.shape;
+  const int64_t rank = static_cast<int64_t>(first.size());
+  if (rank == 0) fail("zero-dimensional tensors cannot be concatenated");
+  const size_t dim = static_cast<size_t>(normalize_dim(dim_arg, rank));
+  Shape out = first;
+  out[dim] = Dim(0);
+  for (const OpArg* t : used) {
+    const Shape& s = t->meta.shape;
+    bool compatible = static_cast<int64_t>(s.size()) == rank;
+    for (size_t d = 0; compatible && d < s.size(); ++d) {
+      if (d == dim) continue;
+      const bool known_mismatch = s[d].is_static() && first[d].is_static() && s[d].value() != first[d].value();
+      compatible = !known_mismatch && (s[d].is_static() || first[d].is_static() || s[d] == first[d]);
+    }
+    if (!compatible)
+      fail("tensors of shapes " + shape_str(first) + " and " + shape_str(s) + " cannot be concatenated along dim " +
+           std::to_string(dim));
+    out[dim] = dim_add(out[dim], s[dim]);
+  }
+  return TensorMeta{dtype, out};
+}
+
+Tensor cat_tensors(const std::vector<Tensor>& parts, int64_t dim, const TensorMeta& m) {
+  const std::vector<int64_t> sizes = concrete(m.shape);
+  Tensor out = Tensor::zeros(m.dtype, sizes);
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d) outer *= sizes[static_cast<size_t>(d)];
+  for (size_t d = static_cast<size_t>(dim) + 1; d < sizes.size(); ++d) inner *= sizes[d];
+  const size_t elem = dtype_size(m.dtype);
+  const int64_t out_row = sizes[static_cast<size_t>(dim)] * inner;
+  std::byte* dst = out.mutable_bytes();
+  int64_t at = 0;  // position along dim
+  for (const Tensor& raw : parts) {
+    if (skipped_by_cat(shape_of(raw.shape()))) continue;
+    Tensor part = converted(raw, m.dtype);
+    const int64_t row = part.shape()[static_cast<size_t>(dim)] * inner;
+    const std::byte* src = part.bytes();
+    for (int64_t o = 0; o < outer; ++o)
+      std::memcpy(dst + (o * out_row + at * inner) * elem, src + o * row * elem, static_cast<size_t>(row) * elem);
+    at += part.shape()[static_cast<size_t>(dim)];
+  }
+  return out;
+}
+
+std::vector<Tensor> list_data(const std::vector<const OpArg*>& items) {
+  std::vector<Tensor> out;
+  for (const OpArg* t : items) {
+    if (!t->data || !t->data->defined()) fail("a tensor in the list has no concrete data");
+    out.push_back(*t->data);
+  }
+  return out;
+}
+
+void register_cat_stack(OpLibrary& lib) {
+  define(
+      lib, "aten::cat", "shape",
+      [](const Args& args) { return std::vector<TensorMeta>{cat_meta(tensor_list(args, 0), int_or(args, 1, 0))}; },
+      [](const Args& args) {
+        auto items = tensor_list(args, 0);
+        const TensorMeta m = cat_meta(items, int_or(args, 1, 0));
+        std::vector<Tensor> parts = list_data(items);
+        int64_t dim = 0;
+        for (const Tensor& p : parts)
+          if (!skipped_by_cat(shape_of(p.shape()))) dim = normalize_dim(int_or(args, 1, 0), p.dim());
+        return std::vector<Tensor>{cat_tensors(parts, dim, m)};
+      });
+  // stack(tensors, dim): every tensor gets a new dim of size 1, then cat.
+  auto stack_meta = [](const Args& args) {
+    auto items = tensor_list(args, 0);
+    const Shape& first = items[0]->meta.shape;
+    for (const OpArg* t : items)
+      if (t->meta.shape.size() != first.size() || broadcast_shapes(t->meta.shape, first) != first ||
+          broadcast_shapes(first, t->meta.shape) != t->meta.shape)
+        fail("stack expects tensors of equal shapes, got " + shape_str(first) + " and " + shape_str(t->meta.shape));
+    const int64_t dim = normalize_dim(int_or(args, 1, 0), static_cast<int64_t>(first.size()) + 1);
+    Shape out = first;
+    out.insert(out.begin() + dim, Dim(static_cast<int64_t>(items.size())));
+    return std::make_pair(TensorMeta{result_type(items), out}, dim);
+  };
+  define(
+      lib, "aten::stack", "shape", [stack_meta](const Args& args) { return std::vector<TensorMeta>{stack_meta(args).first}; },
+      [stack_meta](const Args& args) {
+        auto [m, dim] = stack_meta(args);
+        std::vector<Tensor> parts;
+        for (const Tensor& t : list_data(tensor_list(args, 0))) {
+          std::vector<int64_t> s = t.shape();
+          s.insert(s.begin() + dim, 1);
+          parts.push_back(t.reshaped(s));
+        }
+        return std::vector<Tensor>{cat_tensors(parts, dim, m)};
+      });
+}
+
+// ---------------------------------------------------------------- split / chunk / unbind
+
+// Sizes of the pieces a dim of `len` splits into, pieces of `size` (last one smaller).
+std::vector<int64_t> even_pieces(int64_t len, int64_t size) {
+  if (size <= 0 && len > 0) fail("split size must be positive, got " + std::to_string(size));
+  std::vector<int64_t> out;
+  if (len == 0) return {0};
+  for (int64_t at = 0; at < len; at += size) out.push_back(std::min(size, len - at));
+  return out;
+}
+
+int64_t static_len(const Dim& d, const char* what) {
+  if (d.is_symbolic()) fail(std::string(what) + " of a symbolic dim (" + d.expr() + ") has a data-dependent number of outputs");
+  return d.value();
+}
+
+// split.Tensor(self, int split_size, dim) | split.sizes / split_with_sizes(self, int[] sizes, dim)
+// -> piece sizes (static) along the normalized dim.
+std::pair<std::vector<Dim>, int64_t> split_plan(const Args& args, bool force_sizes) {
+  const TensorMeta& in = meta_at(args, 0);
+  const int64_t rank = static_cast<int64_t>(in.shape.size());
+  const int64_t dim = normalize_dim(int_or(args, 2, 0), rank);
+  const Dim len = in.shape[static_cast<size_t>(dim)];
+  const OpArg& spec = arg_at(args, 1);
+  const bool is_list = force_sizes || spec.kind == OpArg::Kind::List || (spec.kind == OpArg::Kind::Constant && spec.constant.is_array());
+  std::vector<Dim> pieces;
+  if (is_list) {
+    pieces = dims_at(args, 1);
+    Dim total(0);
+    for (const Dim& p : pieces) total = dim_add(total, p);
+    if (total.is_static() && len.is_static() && total.value() != len.value())
+      fail("split sizes " + shape_str(pieces) + " do not sum to the dim's size " + len.str() + " (shape " + shape_str(in.shape) + ")");
+  } else {
+    for (int64_t p : even_pieces(static_len(len, "split"), int_at(args, 1))) pieces.emplace_back(p);
+  }
+  return {pieces, dim};
+}
+
+std::vector<TensorMeta> pieces_meta(const TensorMeta& in, const std::vector<Dim>& pieces, int64_t dim, bool drop_dim) {
+  std::vector<TensorMeta> out;
+  for (const Dim& p : pieces) {
+    Shape s = in.shape;
+    if (drop_dim) s.erase(s.begin() + dim);
+    else s[static_cast<size_t>(dim)] = p;
+    out.push_back(TensorMeta{in.dtype, s});
+  }
+  return out;
+}
+
+std::vector<Tensor> cut_pieces(const Tensor& in, const std::vector<Dim>& pieces, int64_t dim, bool drop_dim) {
+  std::vector<Tensor> out;
+  int64_t at = 0;
+  for (const Dim& p : pieces) {
+    const int64_t len = p.value();
+    Tensor piece = slice_tensor(in, dim, at, len);
+    if (drop_dim) {
+      std::vector<int64_t> s = piece.shape();
+      s.erase(s.begin() + dim);
+      piece = piece.reshaped(s);
+    }
+    out.push_back(piece);
+    at += len;
+  }
+  return out;
+}
+
+// chunk(self, int chunks, int dim=0): ceil(len / chunks)-sized pieces.
+std::pair<std::vector<Dim>, int64_t> chunk_plan(const Args& args) {
+  const TensorMeta& in = meta_at(args, 0);
+  const int64_t chunks = int_at(args, 1);
+  if (chunks <= 0) fail("chunk expects a positive number of chunks, got " + std::to_string(chunks));
+  const int64_t dim = normalize_dim(int_or(args, 2, 0), static_cast<int64_t>(in.shape.size()));
+  const int64_t len = static_len(in.shape[static_cast<size_t>(dim)], "chunk");
+  std::vector<Dim> pieces;
+  for (int64_t p : even_pieces(len, (len + chunks - 1) / chunks)) pieces.emplace_back(p);
+  return {pieces, dim};
+}
+
+// unbind(self, int dim=0): one piece per index, the dim removed.
+std::pair<std::vector<Dim>, int64_t> unbind_plan(const Args& args) {
+  const TensorMeta& in = meta_at(args, 0);
+  const int64_t dim = normalize_dim(int_or(args, 1, 0), static_cast<int64_t>(in.shape.size()));
+  if (in.shape.empty()) fail("unbind needs at least one dimension");
+  return {std::vector<Dim>(static_cast<size_t>(static_len(in.shape[static_cast<size_t>(dim)], "unbind")), Dim(1)), dim};
+}
+
+void def_pieces(OpLibrary& lib, const std::string& name,
+                std::function<std::pair<std::vector<Dim>, int64_t>(const Args&)> plan, bool drop_dim) {
+  define(
+      lib, name, "shape",
+      [plan, drop_dim](const Args& args) {
+        auto [pieces, dim] = plan(args);
+        return pieces_meta(args[0].meta, pieces, dim, drop_dim);
+      },
+      [plan, drop_dim](const Args& args) {
+        auto [pieces, dim] = plan(args);
+        return cut_pieces(data_at(args, 0), pieces, dim, drop_dim);
+      });
+}
+
+// ---------------------------------------------------------------- identity-like and casts
+
+void def_identity(OpLibrary& lib, const std::string& name) {
+  define(
+      lib, name, "shape", [](const Args& args) { return std::vector<TensorMeta>{meta_at(args, 0)}; },
+      [](const Args& args) { return std::vector<Tensor>{data_at(args, 0)}; });
+}
+
+// dropout(input, float p, bool train) and friends: identity in eval mode.
+void def_dropout(OpLibrary& lib, const std::string& name) {
+  define(
+      lib, name, "shape", [](const Args& args) { return std::vector<TensorMeta>{meta_at(args, 0)}; },
+      [](const Args& args) {
+        if (bool_or(args, 2, false) && double_or(args, 1, 0.0) > 0.0)
+          fail("training-mode dropout is random and has no reference result; export the module in eval mode");
+        return std::vector<Tensor>{data_at(args, 0)};
+      });
+}
+
+bool is_device_arg(const OpArg& a) {
+  if (a.kind != OpArg::Kind::Constant) return false;
+  return a.constant.is_string() || (a.constant.is_object() && a.constant.contains("device"));
+}
+
+// The dtype aten::to converts to, for each overload (told apart by kinds):
+//   to.other(self, Tensor other, ...)              -> other's dtype
+//   to.dtype_layout(self, dtype?, layout?, device?, pin_memory?, non_blocking, copy, memory_format)
+//   to.device(self, Device, ScalarType, ...)  to.prim_Device(self, Device?, int? dtype, ...)
+//   to.dtype(self, ScalarType, ...)  to.prim_dtype(self, int? dtype, ...)  to.prim_other(self, bool, bool)
+DType to_target(const Args& args) {
+  const TensorMeta& in = meta_at(args, 0);
+  if (args.size() < 2) return in.dtype;
+  const OpArg& first = args[1];
+  if (first.is_tensor()) return first.meta.dtype;
+  std::optional<DType> d;
+  if (args.size() == 8) d = dtype_or_none(args, 1);
+  else if (is_device_arg(first) || (first.is_none() && args.size() == 5)) d = dtype_or_none(args, 2);
+  else if (first.kind == OpArg::Kind::Constant && first.constant.is_boolean()) d = std::nullopt;
+  else d = dtype_or_none(args, 1);
+  return d ? *d : in.dtype;
+}
+
+void register_casts(OpLibrary& lib) {
+  define(
+      lib, "aten::to", "shape",
+      [](const Args& args) { return std::vector<TensorMeta>{TensorMeta{to_target(args), meta_at(args, 0).shape}}; },
+      [](const Args& args) { return std::vector<Tensor>{converted(data_at(args, 0), to_target(args))}; });
+  define(
+      lib, "aten::type_as", "shape",
+      [](const Args& args) { return std::vector<TensorMeta>{TensorMeta{meta_at(args, 1).dtype, meta_at(args, 0).shape}}; },
+      [](const Args& args) { return std::vector<Tensor>{converted(data_at(args, 0), meta_at(args, 1).dtype)}; });
+  define(
+      lib, "aten::clone", "shape", [](const Args& args) { return std::vector<TensorMeta>{meta_at(args, 0)}; },
+      [](const Args& args) { return std::vector<Tensor>{data_at(args, 0).clone()}; });
+}
+
+// ---------------------------------------------------------------- padding
+
+// pad(self, int[] pad, str mode="constant", float? value) and
+// constant_pad_nd(self, int[] pad, Scalar value=0). `pad` lists (before, after)
+// pairs starting from the last dim; negative amounts crop.
+Shape padded_shape(const Shape& in, const std::vector<int64_t>& pad) {
+  if (pad.size() % 2 != 0) fail("padding length must be even, got " + sizes_str(pad));
+  if (pad.size() / 2 > in.size())
+    fail("padding " + sizes_str(pad) + " covers more dims than the input has (shape " + shape_str(in) + ")");
+  Shape out = in;
+  for (size_t i = 0; i < pad.size() / 2; ++i) {
+    Dim& d = out[in.size() - 1 - i];
+    d = dim_add(d, Dim(pad[2 * i] + pad[2 * i + 1]));
+    if (d.is_static() && d.value() < 0)
+      fail("padding " + sizes_str(pad) + " makes a dim negative for input shape " + shape_str(in));
+  }
+  return out;
+}
+
+enum class PadMode { Constant, Reflect, Replicate, Circular };
+
+PadMode pad_mode(const Args& args, bool constant_only) {
+  if (constant_only || !present(args, 2)) return PadMode::Constant;
+  const std::string mode = string_at(args, 2);
+  if (mode == "constant") return PadMode::Constant;
+  if (mode == "reflect") return PadMode::Reflect;
+  if (mode == "replicate") return PadMode::Replicate;
+  if (mode == "circular") return PadMode::Circular;
+  fail("unknown padding mode '" + mode + "' (expected constant, reflect, replicate or circular)");
+}
+
+// Source index along one dim for an output index, or -1 for the fill value.
+int64_t pad_source(PadMode mode, int64_t out_index, int64_t before, int64_t len) {
+  int64_t i = out_index - before;
+  if (i >= 0 && i < len) return i;
+  switch (mode) {
+    case PadMode::Constant: return -1;
+    case PadMode::Replicate: return i < 0 ? 0 : len - 1;
+    case PadMode::Reflect: {
+      if (len == 1) return 0;
+      const int64_t period = 2 * (len - 1);
+      i = ((i % period) + period) % period;
+      return i < len ? i : period - i;
+    }
+    case PadMode::Circular: return ((i % len) + len) % len;
+  }
+  return -1;
+}
+
+Tensor pad_tensor(const Tensor& in, const std::vector<int64_t>& pad, PadMode mode, const OpArg* value, const TensorMeta& m) {
+  const std::vector<int64_t> out_sizes = concrete(m.shape);
+  const size_t rank = out_sizes.size();
+  // Per dim and output index: the source index (or -1).
+  std::vector<std::vector<int64_t>> source(rank);
+  for (size_t d = 0; d < rank; ++d) {
+    const size_t pair = rank - 1 - d;
+    const int64_t before = pair < pad.size() / 2 ? pad[2 * pair] : 0;
+    if (mode != PadMode::Constant && before > in.shape()[d]) fail("padding is larger than the input dim for mode reflect/circular");
+    for (int64_t o = 0; o < out_sizes[d]; ++o) source[d].push_back(pad_source(mode, o, before, in.shape()[d]));
+  }
+  const DType calc = compute_dtype(in.dtype());
+  Tensor src = converted(in, calc);
+  OpArg zero = int_arg(0);
+  Tensor fill = scalar_tensor(value ? *value : zero, calc);
+  Tensor out = Tensor::zeros(calc, out_sizes);
+  const std::vector<int64_t> in_strides = contiguous_strides(in.shape());
+  visit_bytes(calc, [&](auto tag) {
+    using U = typename decltype(tag)::type;
+    const U* ps = reinterpret_cast<const U*>(src.bytes());
+    const U fv = *reinterpret_cast<const U*>(fill.bytes());
+    U* po = reinterpret_cast<U*>(out.mutable_bytes());
+    std::vector<int64_t> index(rank, 0);
+    const int64_t n = numel_of(out_sizes);
+    for (int64_t flat = 0; flat < n; ++flat) {
+      int64_t offset = 0;
+      bool inside = true;
+      for (size_t d = 0; d < rank && inside; ++d) {
+        const int64_t s = source[d][static_cast<size_t>(index[d])];
+        inside = s >= 0;
+        offset += s * in_strides[d];
+      }
+      po[flat] = inside ? ps[offset] : fv;
+      for (size_t d = rank; d-- > 0;) {  // advance the multi-index
+        if (++index[d] < out_sizes[d]) break;
+        index[d] = 0;
+      }
+    }
+  });
+  return finish(std::move(out), in.dtype());
+}
+
+void def_pad(OpLibrary& lib, const std::string& name, bool constant_only) {
+  auto meta = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    return TensorMeta{in.dtype, padded_shape(in.shape, ints_at(args, 1))};
+  };
+  define(
+      lib, name, "shape", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta, constant_only](const Args& args) {
+        const TensorMeta m = meta(args);
+        const PadMode mode = pad_mode(args, constant_only);
+        const size_t value_at = constant_only ? 2 : 3;
+        const OpArg* value = present(args, value_at) ? &args[value_at] : nullptr;
+        return std::vector<Tensor>{pad_tensor(data_at(args, 0), ints_at(args, 1), mode, value, m)};
+      });
+}
+
+}  // namespace
+
+void register_shape_ops(OpLibrary& lib) {
+  def_view_like(lib, "aten::view", view_meta);
+  def_view_like(lib, "aten::reshape", view_meta);
+  def_view_like(lib, "aten::_reshape_alias", view_meta);
+  auto as_other = [](const Args& args) {
+    return TensorMeta{meta_at(args, 0).dtype, infer_view_shape(meta_at(args, 0).shape, meta_at(args, 1).shape)};
+  };
+  def_view_like(lib, "aten::view_as", as_other);
+  def_view_like(lib, "aten::reshape_as", as_other);
+  def_view_like(lib, "aten::flatten", flatten_meta);
+  def_view_like(lib, "aten::unflatten", unflatten_meta);
+  def_view_like(lib, "aten::squeeze", squeeze_meta);
+  def_view_like(lib, "aten::unsqueeze", unsqueeze_meta);
+  for (const char* name : {"aten::transpose", "aten::swapaxes", "aten::t", "aten::permute"}) def_permutation(lib, name);
+
+  auto expand_meta = [](const Args& args) {
+    return TensorMeta{meta_at(args, 0).dtype, expand_shape(meta_at(args, 0).shape, dims_at(args, 1))};
+  };
+  auto expand_as_meta = [](const Args& args) {
+    return TensorMeta{meta_at(args, 0).dtype, expand_shape(meta_at(args, 0).shape, meta_at(args, 1).shape)};
+  };
+  for (auto [name, meta] : {std::pair{"aten::expand", std::function<TensorMeta(const Args&)>(expand_meta)},
+                            std::pair{"aten::expand_as", std::function<TensorMeta(const Args&)>(expand_as_meta)}}) {
+    define(
+        lib, name, "shape", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+        [meta](const Args& args) { return std::vector<Tensor>{expand_tensor(data_at(args, 0), concrete(meta(args).shape))}; });
+  }
+  define(
+      lib, "aten::repeat", "shape",
+      [](const Args& args) {
+        return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, repeat_shape(meta_at(args, 0).shape, dims_at(args, 1))}};
+      },
+      [](const Args& args) {
+        repeat_shape(meta_at(args, 0).shape, dims_at(args, 1));
+        return std::vector<Tensor>{repeat_tensor(data_at(args, 0), ints_at(args, 1))};
+      });
+
+  register_cat_stack(lib);
+  def_pieces(lib, "aten::split", [](const Args& args) { return split_plan(args, false); }, false);
+  def_pieces(lib, "aten::split_with_sizes", [](const Args& args) { return split_plan(args, true); }, false);
+  def_pieces(lib, "aten::chunk", chunk_plan, false);
+  def_pieces(lib, "aten::unbind", unbind_plan, true);
+
+  for (const char* name : {"aten::contiguous", "aten::detach", "aten::alias", "aten::lift_fresh"})
+    def_identity(lib, name);
+  for (const char* name : {"aten::dropout", "aten::feature_dropout", "aten::alpha_dropout", "aten::feature_alpha_dropout"})
+    def_dropout(lib, name);
+  register_casts(lib);
+  def_pad(lib, "aten::pad", false);
+  def_pad(lib, "aten::constant_pad_nd", true);
+}
 
 }  // namespace onnxport::ops

@@ -154,6 +154,8 @@ class MutationTest(BundleTestCase):
         self.assertTrue(torch.equal(inputs["x"], torch.ones(3)))
         self.assertTrue(torch.equal(weights["calls"], torch.zeros(1)))
         self.assertTrue(torch.equal(expected["output.0"], torch.full((3,), 4.0)))
+        self.assertEqual(list(expected), ["output.0", "calls"])  # the mutated buffer, after forward
+        self.assertTrue(torch.equal(expected["calls"], torch.ones(1)))
         self.assertTrue(torch.equal(x, torch.ones(3)), "the caller's input was modified")
         self.assertTrue(torch.equal(module.calls, torch.zeros(1)), "the module's buffer was left modified")
 

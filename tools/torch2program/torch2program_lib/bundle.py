@@ -52,6 +52,7 @@ def write_bundle(module, args, out_dir, input_names=None, dynamic_shapes=None, *
     weights = {k: (buffers[k] if k in buffers else v) for k, v in tree.weights.items()}
 
     expected = flatten_outputs(_run_eager(module, args))
+    expected.update(_mutated_buffers(module, buffers))
     _restore_buffers(module, buffers)
 
     program = {
@@ -118,6 +119,20 @@ def _restore_buffers(module, snapshot):
         for name, buf in module.named_buffers():
             if name in snapshot:
                 buf.copy_(snapshot[name])
+
+
+def _mutated_buffers(module, before):
+    """Buffers forward changed, by dotted name: the extra outputs of a functionalized program."""
+    return {name: buf.detach().clone() for name, buf in module.named_buffers()
+            if name in before and not _same_values(buf, before[name])}
+
+
+def _same_values(a, b):
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.is_floating_point():
+        return torch.allclose(a, b, rtol=0, atol=0, equal_nan=True)
+    return torch.equal(a, b)
 
 
 def _run_eager(module, args):

@@ -7,7 +7,8 @@ Inputs (docs/torch2program.md, "Signature"):
   None                  {"name": "o", "type": "NoneType"}
 Outputs of eager PyTorch are flattened in order (tuples and lists in place, dict
 values in insertion order, None dropped) to "output.0", "output.1", ...; Python
-ints, floats and bools become 0-d int64 / float64 / bool tensors.
+ints, floats and bools become 0-d int64 / float64 / bool tensors. Buffers that
+forward updates in place follow, keyed by their dotted names (bundle.py).
 """
 import torch
 

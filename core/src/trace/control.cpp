@@ -1,0 +1,492 @@
+// Tracer: control flow. prim::If and prim::Loop are resolved while tracing
+// when their conditions are known (constants, or shapes with a guard); a
+// condition on tensor data goes to the policy: error, rewrite into
+// higher_order::cond, or specialize on the example inputs.
+#include "tracer.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <limits>
+#include <map>
+
+namespace onnxport::trace {
+
+namespace {
+
+// A loop that runs longer than this while unrolling is almost certainly
+// unbounded for the traced inputs; stop with a clear error instead of hanging.
+constexpr int64_t kMaxUnrolledIterations = 100000;
+
+std::string line_of(const ProgramNode& n) {
+  if (n.source.line > 0) return "line " + std::to_string(n.source.line);
+  return n.json_path;
+}
+
+std::string quoted_source(const ProgramNode& n) {
+  return n.source.text.empty() ? "" : " (`" + n.source.text + "`)";
+}
+
+// Identifiers in an expression ("Gt((batch*2), 1)" -> batch), to find the
+// dynamic dims a guard constrains.
+std::vector<std::string> identifiers(const std::string& expr) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < expr.size();) {
+    const unsigned char c = static_cast<unsigned char>(expr[i]);
+    if (std::isalpha(c) || c == '_') {
+      size_t j = i;
+      while (j < expr.size() && (std::isalnum(static_cast<unsigned char>(expr[j])) || expr[j] == '_' || expr[j] == '.')) ++j;
+      out.push_back(expr.substr(i, j - i));
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string bool_text(bool b) { return b ? "True" : "False"; }
+
+}  // namespace
+
+// Restores the emission point and the rewrite depth when a branch is done,
+// whatever way it ends.
+struct FrameScope {
+  Tracer& t;
+  Block* saved_block;
+  FrameScope(Tracer& tracer, Block* into) : t(tracer), saved_block(tracer.block_) {
+    t.block_ = into;
+    t.frames_.emplace_back();
+    ++t.rewrite_depth_;
+  }
+  bool closed = false;
+  // Undoes the branch's bindings; returns the outer names it mutated.
+  std::vector<std::string> close() {
+    closed = true;
+    Tracer::Frame f = std::move(t.frames_.back());
+    t.frames_.pop_back();
+    for (auto it = f.undo.rbegin(); it != f.undo.rend(); ++it) {
+      if (it->second) {
+        if (it->second->is_tensor()) t.aliases_[it->second->tensor->id].push_back(it->first);
+        t.env_[it->first] = *it->second;
+      } else {
+        t.env_.erase(it->first);
+      }
+    }
+    std::vector<std::string> mutated;
+    for (const auto& name : f.mutated)
+      if (std::find(mutated.begin(), mutated.end(), name) == mutated.end()) mutated.push_back(name);
+    return mutated;
+  }
+  ~FrameScope() {
+    if (!closed) t.frames_.pop_back();
+    t.block_ = saved_block;
+    --t.rewrite_depth_;
+  }
+};
+
+std::vector<EValue> Tracer::run_inline(const ProgramBlock& b, const std::vector<EValue>& args) {
+  if (args.size() != b.inputs.size())
+    fail("bad-arity", "a block of " + node_->kind + " takes " + std::to_string(b.inputs.size()) + " inputs, got " +
+                          std::to_string(args.size()));
+  for (size_t i = 0; i < args.size(); ++i) bind(b.inputs[i], args[i]);
+  const ProgramNode* owner = node_;
+  run_block(b);
+  node_ = owner;
+  std::vector<EValue> outs;
+  outs.reserve(b.outputs.size());
+  for (const auto& name : b.outputs) outs.push_back(lookup(name, owner));
+  return outs;
+}
+
+// ------------------------------------------------------------------ deciding conditions
+
+bool Tracer::decide_shape(const SymScalar& cond, const ProgramNode& n, std::string_view what) {
+  if (!cond.hint)
+    fail("undecidable-condition", std::string(what) + " depends on `" + cond.expr + "`, which has no example value to decide it");
+  const bool value = *cond.hint != 0.0;
+  if (config_.eager) return value;
+  const std::string holds = value ? cond.expr : cond.negated;
+  graph_.guards.push_back(Guard{holds, n.source, std::string(what) + " specialized on the example shapes"});
+  std::vector<std::string> dims;
+  for (const auto& id : identifiers(cond.expr))
+    if (dynamic_symbols_.count(id) && std::find(dims.begin(), dims.end(), id) == dims.end()) dims.push_back(id);
+  if (dims.empty()) return value;
+  std::string sizes;
+  for (const auto& d : dims) {
+    auto h = std::find_if(hints_.begin(), hints_.end(), [&](const auto& p) { return p.first == d; });
+    sizes += (sizes.empty() ? "" : ", ") + d + "=" + (h != hints_.end() ? std::to_string(h->second) : "?");
+  }
+  std::string dim_list;
+  for (const auto& d : dims) dim_list += (dim_list.empty() ? "`" : ", `") + d + "`";
+  if (config_.policy.refuse_dynamic_dim_guards) {
+    report_error(make_diag(
+        "dynamic-dim-guard", Severity::Error,
+        std::string(what) + " at " + line_of(n) + quoted_source(n) + " depends on the dynamic dim " + dim_list + ": `" +
+            cond.expr + "` is " + bool_text(value) + " for the example sizes (" + sizes +
+            "), and taking that path would specialize the dim",
+        "Make the model independent of this size, drop the dim from dynamic_shapes, or use `non-strict`, which "
+        "specializes it with a guard.",
+        "guard-added"));
+  } else {
+    warn("guard-added", "guard-added",
+         std::string(what) + " at " + line_of(n) + " depends on the dynamic dim " + dim_list + "; it was specialized to `" +
+             holds + "` (example sizes " + sizes + "), and the graph is only valid while that holds");
+  }
+  return value;
+}
+
+void Tracer::record_specialization(const SymScalar& cond, bool value, const ProgramNode& n, std::string_view what) {
+  if (config_.eager) return;
+  const std::string holds = value ? cond.expr : cond.negated;
+  graph_.assertions.push_back(RuntimeAssertion{holds, n.source, std::string(what) + " on " + cond.origin});
+  graph_.sound = false;
+  const std::string key = n.json_path + "|" + bool_text(value);
+  if (auto it = specialization_groups_.find(key); it != specialization_groups_.end()) {
+    ++diags_[it->second].occurrences;
+    return;
+  }
+  Diagnostic d = make_diag(
+      what == "a loop condition" ? "data-dependent-loop" : "data-dependent-branch", Severity::Warning,
+      "When exporting, the value of `" + cond.expr + "` could not be evaluated symbolically; it was specialized to `" +
+          bool_text(value) + "` (the example inputs' value)",
+      "Add torch._check(...) to assert this assumption in the model, or rewrite the branch with torch.cond "
+      "(the `cond-rewrite` strategy does it for a plain `if`).",
+      "data-dependent");
+  d.details["expression"] = cond.expr;
+  d.details["specialized_to"] = value;
+  d.details["origin"] = cond.origin;
+  d.details["what"] = std::string(what);
+  specialization_groups_[key] = diags_.size();
+  diags_.push_back(std::move(d));
+}
+
+bool Tracer::decide(const SymScalar& cond, const ProgramNode& n, std::string_view what) {
+  if (!cond.data_dependent) return decide_shape(cond, n, what);
+  if (config_.eager) {
+    if (!cond.hint) fail("internal", "no value for `" + cond.expr + "` in concrete evaluation");
+    return *cond.hint != 0.0;
+  }
+  switch (config_.policy.data_dependent) {
+    case DataDependentPolicy::Specialize: {
+      if (!cond.hint) fail("internal", "no example value for `" + cond.expr + "`");
+      const bool value = *cond.hint != 0.0;
+      record_specialization(cond, value, n, what);
+      return value;
+    }
+    case DataDependentPolicy::Rewrite:
+      fail("data-dependent-loop",
+           "data-dependent loop not supported yet: " + std::string(what) + " at " + line_of(n) + quoted_source(n) +
+               " depends on tensor data (`" + cond.expr + "` from " + cond.origin + ")",
+           "Make the trip count independent of tensor data, or use `draft`, which unrolls the observed iterations.");
+    case DataDependentPolicy::Error:
+      break;
+  }
+  Diagnostic d = make_diag("data-dependent-loop", Severity::Error,
+                           "Could not guard on data-dependent expression " + cond.expr + ": " + std::string(what) +
+                               " at " + line_of(n) + " depends on tensor data (" + cond.origin + ")",
+                           "Make the loop independent of tensor data, or use `draft`, which unrolls the observed iterations.",
+                           "data-dependent");
+  d.details["partial_graph"] = graph_.to_text();
+  if (!config_.policy.report_all_errors) throw TraceError(std::move(d));
+  diags_.push_back(std::move(d));
+  throw StopScan{};  // no value to continue the unrolling with
+}
+
+// ------------------------------------------------------------------ prim::If
+
+void Tracer::on_if(const ProgramNode& n) {
+  EValue c = in(n, 0);
+  if (c.is_tensor()) c = data_dependent_scalar("aten::Bool", *c.tensor);
+  if (c.is_sym() && c.sym->type != ScalarType::Bool) c = sym_compare("aten::ne", c, EValue::of_constant(0));
+  bool taken = false;
+  if (c.is_constant()) {
+    taken = c.constant.is_null() ? false : (c.constant.is_boolean() ? c.constant.get<bool>() : c.constant != 0);
+  } else if (!c.is_sym()) {
+    fail("bad-argument", "prim::If needs a bool condition, got a " + describe(c));
+  } else if (!c.sym->data_dependent || config_.eager) {
+    taken = decide(*c.sym, n, "the branch");
+  } else {
+    const SymScalar& s = *c.sym;
+    switch (config_.policy.data_dependent) {
+      case DataDependentPolicy::Specialize:
+        taken = decide(s, n, "the branch");
+        break;
+      case DataDependentPolicy::Rewrite:
+        rewrite_as_cond(n, s.value, s.hint ? std::optional<bool>(*s.hint != 0.0) : std::nullopt, {});
+        return;
+      case DataDependentPolicy::Error: {
+        Diagnostic d = make_diag(
+            "data-dependent-branch", Severity::Error,
+            "Could not guard on data-dependent expression " + s.expr + ": prim::If on " + s.origin +
+                " depends on tensor data",
+            "Rewrite the branch with torch.cond (higher_order::cond), or use the `cond-rewrite` strategy, which "
+            "does it for a plain `if`; `draft` specializes it on example inputs instead.",
+            "data-dependent");
+        d.details["expression"] = s.expr;
+        d.details["partial_graph"] = graph_.to_text();
+        if (!config_.policy.report_all_errors) throw TraceError(std::move(d));
+        // Keep scanning both branches for further problems; the graph is discarded.
+        diags_.push_back(std::move(d));
+        rewrite_as_cond(n, s.value, std::nullopt, {});
+        return;
+      }
+    }
+  }
+  bind_outputs(n, run_inline(n.blocks.at(taken ? 0 : 1), {}));
+}
+
+// ------------------------------------------------------------------ higher_order::cond
+
+void Tracer::on_cond(const ProgramNode& n) {
+  const EValue& pred = in(n, 0);
+  std::vector<EValue> operands;
+  for (size_t i = 1; i < n.inputs.size(); ++i) operands.push_back(in(n, i));
+  if (pred.is_constant()) {  // torch.cond on a Python bool is just an if
+    bind_outputs(n, run_inline(n.blocks.at(python_truth_of(pred) ? 0 : 1), operands));
+    return;
+  }
+  ValueId pred_id = kNoValue;
+  std::optional<bool> pred_value;
+  if (pred.is_tensor()) {
+    const Dim numel = shape_numel(pred.tensor->shape);
+    if (numel.is_static() && numel.value() != 1)
+      fail("op-error", "higher_order::cond needs a one-element predicate, got a tensor of shape " +
+                           shape_str(pred.tensor->shape));
+    pred_id = pred.tensor->id;
+    if (pred.tensor->data) pred_value = pred.tensor->data->get_double(0) != 0.0;
+  } else if (pred.is_sym()) {
+    pred_id = pred.sym->value;
+    if (pred.sym->hint) pred_value = *pred.sym->hint != 0.0;
+  } else {
+    fail("bad-argument", "higher_order::cond needs a bool predicate, got a " + describe(pred));
+  }
+  if (config_.eager) {
+    if (!pred_value) fail("internal", "no value for the predicate in concrete evaluation");
+    bind_outputs(n, run_inline(n.blocks.at(*pred_value ? 0 : 1), operands));
+    return;
+  }
+  rewrite_as_cond(n, pred_id, pred_value, operands);
+}
+
+bool Tracer::python_truth_of(const EValue& v) const {
+  if (v.is_none()) return false;
+  if (v.constant.is_boolean()) return v.constant.get<bool>();
+  if (v.constant.is_number()) return v.constant.get<double>() != 0.0;
+  return true;
+}
+
+// ------------------------------------------------------------------ rewriting into higher_order::cond
+
+namespace {
+
+struct Branch {
+  Block block;
+  std::vector<EValue> outputs;
+  std::vector<std::pair<std::string, EValue>> mutated;  // outer name -> its value at the end of the branch
+};
+
+}  // namespace
+
+// Merges what the two branches produce into the cond's outputs: tensors must
+// agree on dtype and rank (differing sizes become fresh symbols); scalars
+// become data-dependent symbols; equal constants stay constants.
+class CondMerger {
+ public:
+  CondMerger(Tracer& t, const ProgramNode& n, std::optional<bool> pred) : t_(t), n_(n), pred_(pred) {}
+
+  EValue merge(const EValue& a, const EValue& b, const std::string& what);
+  std::vector<ValueId> then_ids, else_ids, out_ids;
+
+ private:
+  EValue merge_tensors(const FakeTensor& a, const FakeTensor& b, const std::string& what);
+  EValue merge_scalars(const EValue& a, const EValue& b, const std::string& what);
+  [[noreturn]] void mismatch(const std::string& what, const std::string& why) const;
+
+  Tracer& t_;
+  const ProgramNode& n_;
+  std::optional<bool> pred_;
+};
+
+void CondMerger::mismatch(const std::string& what, const std::string& why) const {
+  t_.fail("branch-mismatch", "the branches of the `if` at " + line_of(n_) + quoted_source(n_) +
+                                 " cannot become one higher_order::cond: " + what + " " + why,
+          "Make both branches return tensors of the same dtype and rank.");
+}
+
+EValue CondMerger::merge(const EValue& a, const EValue& b, const std::string& what) {
+  if (a.is_constant() && b.is_constant() && a.constant == b.constant) return a;
+  if (a.is_tensor() && b.is_tensor()) return merge_tensors(*a.tensor, *b.tensor, what);
+  if (a.is_sequence() && b.is_sequence() && a.kind == b.kind) {
+    if (a.items->size() != b.items->size())
+      mismatch(what, "has " + std::to_string(a.items->size()) + " items in one branch and " +
+                         std::to_string(b.items->size()) + " in the other");
+    EList items;
+    for (size_t i = 0; i < a.items->size(); ++i)
+      items.push_back(merge((*a.items)[i], (*b.items)[i], what + "[" + std::to_string(i) + "]"));
+    return a.kind == EValue::Kind::List ? EValue::list(std::move(items), t_.rewrite_depth_) : EValue::tuple(std::move(items));
+  }
+  auto is_scalar = [](const EValue& v) {
+    return v.is_sym() || (v.is_constant() && (v.constant.is_number() || v.constant.is_boolean()));
+  };
+  if (is_scalar(a) && is_scalar(b)) return merge_scalars(a, b, what);
+  mismatch(what, "is a " + describe(a) + " in one branch and a " + describe(b) + " in the other");
+}
+
+EValue CondMerger::merge_tensors(const FakeTensor& a, const FakeTensor& b, const std::string& what) {
+  if (a.dtype != b.dtype)
+    mismatch(what, "is " + std::string(dtype_name(a.dtype)) + " in one branch and " + std::string(dtype_name(b.dtype)) +
+                       " in the other");
+  if (a.shape.size() != b.shape.size())
+    mismatch(what, "has shape " + shape_str(a.shape) + " in one branch and " + shape_str(b.shape) + " in the other");
+  Shape shape = a.shape;
+  for (size_t i = 0; i < shape.size(); ++i)
+    if (!(a.shape[i] == b.shape[i])) shape[i] = Dim::symbol("u" + std::to_string(t_.unbacked_++));
+  const ValueId id = t_.new_value("cond", a.dtype, shape);
+  then_ids.push_back(a.id);
+  else_ids.push_back(b.id);
+  out_ids.push_back(id);
+  FakeTensor out{id, a.dtype, shape, std::nullopt, {}};
+  if (pred_) out.data = *pred_ ? a.data : b.data;
+  return EValue::of_tensor(std::move(out));
+}
+
+EValue CondMerger::merge_scalars(const EValue& a, const EValue& b, const std::string& what) {
+  auto type_of = [](const EValue& v) {
+    if (v.is_sym()) return v.sym->type;
+    if (v.constant.is_boolean()) return ScalarType::Bool;
+    return v.constant.is_number_integer() ? ScalarType::Int : ScalarType::Float;
+  };
+  if (type_of(a) != type_of(b))
+    mismatch(what, "is a " + describe(a) + " in one branch and a " + describe(b) + " in the other");
+  const ValueId ia = t_.scalar_value_id(a);
+  const ValueId ib = t_.scalar_value_id(b);
+  SymScalar s;
+  s.type = type_of(a);
+  const std::string u = "u" + std::to_string(t_.unbacked_++);
+  s.expr = s.type == ScalarType::Bool ? "Eq(" + u + ", 1)" : u;
+  s.negated = s.type == ScalarType::Bool ? "Ne(" + u + ", 1)" : "";
+  if (s.type == ScalarType::Int) s.dim = Dim::symbol(u);
+  s.data_dependent = true;
+  if (pred_) s.hint = t_.hint_of(*pred_ ? a : b);
+  s.origin = "higher_order::cond at " + line_of(n_);
+  const DType dtype = s.type == ScalarType::Bool ? DType::Bool : s.type == ScalarType::Int ? DType::Int64 : DType::Float64;
+  const ValueKind kind = s.type == ScalarType::Bool ? ValueKind::SymBool
+                         : s.type == ScalarType::Int ? ValueKind::SymInt
+                                                     : ValueKind::SymFloat;
+  s.value = t_.new_value("cond", dtype, {}, kind);
+  then_ids.push_back(ia);
+  else_ids.push_back(ib);
+  out_ids.push_back(s.value);
+  return EValue::of_sym(std::move(s));
+}
+
+void Tracer::rewrite_as_cond(const ProgramNode& n, ValueId pred, std::optional<bool> pred_value,
+                             const std::vector<EValue>& operands) {
+  if (pred == kNoValue) fail("internal", "higher_order::cond without a predicate value");
+  // Values of mutated outer names are read before the frame is undone, so
+  // trace each branch with a journal that records them.
+  Branch then_branch, else_branch;
+  for (int k = 0; k < 2; ++k) {
+    Branch& br = k == 0 ? then_branch : else_branch;
+    FrameScope scope(*this, &br.block);
+    br.outputs = run_inline(n.blocks.at(static_cast<size_t>(k)), operands);
+    std::vector<std::pair<std::string, EValue>> finals;
+    for (const auto& name : frames_.back().mutated)
+      if (std::none_of(finals.begin(), finals.end(), [&](const auto& p) { return p.first == name; }))
+        finals.emplace_back(name, env_.at(name));
+    scope.close();
+    br.mutated = std::move(finals);
+  }
+  CondMerger merger(*this, n, pred_value);
+  std::vector<EValue> outs;
+  for (size_t i = 0; i < n.outputs.size(); ++i)
+    outs.push_back(merger.merge(then_branch.outputs.at(i), else_branch.outputs.at(i), "output " + std::to_string(i)));
+
+  // Outer tensors mutated by in-place ops in either branch become extra
+  // outputs: the branch that did not mutate one passes the old value through.
+  std::vector<std::pair<std::string, EValue>> mutated_outs;
+  std::map<std::pair<ValueId, ValueId>, EValue> merged_pairs;
+  auto final_value = [&](const Branch& br, const std::string& name) {
+    for (const auto& [m, v] : br.mutated)
+      if (m == name) return v;
+    return env_.at(name);
+  };
+  std::vector<std::string> names;
+  for (const auto* br : {&then_branch, &else_branch})
+    for (const auto& [name, v] : br->mutated)
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  for (const auto& name : names) {
+    const EValue a = final_value(then_branch, name), b = final_value(else_branch, name);
+    if (!a.is_tensor() || !b.is_tensor()) {
+      mutated_outs.emplace_back(name, merger.merge(a, b, "mutated `" + name + "`"));
+      continue;
+    }
+    const auto key = std::make_pair(a.tensor->id, b.tensor->id);
+    auto it = merged_pairs.find(key);
+    if (it == merged_pairs.end()) it = merged_pairs.emplace(key, merger.merge(a, b, "mutated `" + name + "`")).first;
+    mutated_outs.emplace_back(name, it->second);
+  }
+
+  then_branch.block.outputs = merger.then_ids;
+  else_branch.block.outputs = merger.else_ids;
+  Node node;
+  node.op = "higher_order::cond";
+  node.inputs.push_back(Arg::of(pred));
+  for (const EValue& op : operands) node.inputs.push_back(to_graph_arg(op));
+  node.outputs = merger.out_ids;
+  node.blocks.push_back(std::move(then_branch.block));
+  node.blocks.push_back(std::move(else_branch.block));
+  node.prov = provenance();
+  emit(std::move(node));
+  bind_outputs(n, outs);
+  for (const auto& [name, v] : mutated_outs) bind_raw(name, v, true);
+}
+
+// ------------------------------------------------------------------ prim::Loop
+
+int64_t Tracer::loop_trip_count(const ProgramNode& n, const EValue& max_trip) {
+  if (max_trip.is_constant() && max_trip.constant.is_number_integer()) return max_trip.constant.get<int64_t>();
+  if (!max_trip.is_sym() || max_trip.sym->type != ScalarType::Int)
+    fail("bad-argument", "prim::Loop needs an int trip count, got a " + describe(max_trip));
+  const SymScalar& trip = *max_trip.sym;
+  if (!trip.hint) fail("undecidable-condition", "the trip count `" + trip.expr + "` of the loop has no example value");
+  const int64_t count = static_cast<int64_t>(*trip.hint);
+  // Unrolling pins the count: the same decision as a branch on Eq(trip, count).
+  SymScalar pinned;
+  pinned.type = ScalarType::Bool;
+  pinned.expr = "Eq(" + trip.expr + ", " + std::to_string(count) + ")";
+  pinned.negated = "Ne(" + trip.expr + ", " + std::to_string(count) + ")";
+  pinned.data_dependent = trip.data_dependent;
+  pinned.hint = 1.0;
+  pinned.origin = trip.origin;
+  decide(pinned, n, "the trip count of a loop");
+  return count;
+}
+
+void Tracer::on_loop(const ProgramNode& n) {
+  const ProgramBlock& body = n.blocks.at(0);
+  const int64_t trip = loop_trip_count(n, in(n, 0));
+  std::vector<EValue> carried;
+  for (size_t i = 2; i < n.inputs.size(); ++i) carried.push_back(in(n, i));
+  auto keep_going = [&](EValue c) {
+    if (c.is_tensor()) c = data_dependent_scalar("aten::Bool", *c.tensor);
+    if (c.is_sym() && c.sym->type != ScalarType::Bool) c = sym_compare("aten::ne", c, EValue::of_constant(0));
+    if (c.is_constant()) return python_truth_of(c);
+    if (!c.is_sym()) fail("bad-argument", "prim::Loop needs a bool condition, got a " + describe(c));
+    return decide(*c.sym, n, "a loop condition");
+  };
+  bool go = keep_going(in(n, 1));
+  for (int64_t i = 0; go && i < trip; ++i) {
+    if (i >= kMaxUnrolledIterations)
+      fail("loop-too-long", "the loop at " + line_of(n) + " ran " + std::to_string(i) +
+                                " iterations while being unrolled; it is probably unbounded for these inputs");
+    std::vector<EValue> args{EValue::of_constant(i)};
+    args.insert(args.end(), carried.begin(), carried.end());
+    std::vector<EValue> outs = run_inline(body, args);
+    carried.assign(outs.begin() + 1, outs.end());
+    go = keep_going(outs[0]);
+  }
+  bind_outputs(n, carried);
+}
+
+}  // namespace onnxport::trace

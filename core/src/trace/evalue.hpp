@@ -1,0 +1,99 @@
+// Values of the tracing engine: what a TorchScript value name is bound to
+// while the engine interprets a Program.
+//
+// Python-level values (ints, strings, module attributes, lists) are resolved
+// during the trace and never reach the Graph; tensors and symbolic scalars are
+// Graph values. Copying an EValue is cheap: payloads are shared.
+#pragma once
+
+#include <onnxport/graph.hpp>
+#include <onnxport/program.hpp>
+#include <onnxport/tensor.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace onnxport::trace {
+
+// A tensor as the engine sees it: the Graph value that computes it, its
+// (symbolic) metadata and, when evaluating concretely, its data.
+struct FakeTensor {
+  ValueId id = kNoValue;
+  DType dtype = DType::Float32;
+  Shape shape;
+  std::optional<Tensor> data;  // concrete mode only
+  std::string buffer;          // dotted path when this is (still) a module buffer
+};
+
+enum class ScalarType : uint8_t { Int, Float, Bool };
+
+// A Python scalar whose value is not a compile-time constant: a size from a
+// symbolic shape ("batch"), or a value read from tensor data ("u0").
+struct SymScalar {
+  ScalarType type = ScalarType::Int;
+  Dim dim;               // Int: the expression as a Dim ("batch", "(batch*2)", "u0")
+  std::string expr;      // printable expression ("Ne(u0, 0)", "Gt(batch, 1)", "batch")
+  std::string negated;   // Bool: the expression of its negation ("Eq(u0, 0)")
+  bool data_dependent = false;
+  std::optional<double> hint;  // its value on the example inputs, when known
+  ValueId value = kNoValue;    // the 0-d Graph value computing it
+  std::string origin;          // what produced it, for messages: "aten::Bool(sum_1)"
+};
+
+struct EValue;
+using EList = std::vector<EValue>;
+
+struct EValue {
+  enum class Kind : uint8_t {
+    Constant,       // json: int, float, bool, str, null, {"device": ..}, lists of those
+    Module,         // a module of the module tree
+    Tensor,         // a fake tensor
+    Sym,            // a SymInt / SymFloat / SymBool
+    List,           // a mutable Python list, shared by reference (aten::append)
+    Tuple,          // an immutable tuple
+    Uninitialized,  // prim::Uninitialized: must never be read
+    Poison,         // result of a node that failed while the engine keeps scanning
+  };
+
+  Kind kind = Kind::Constant;
+  nlohmann::json constant;                  // Constant
+  std::string module_path;                  // Module: "" for the root, "mlp.0"
+  const ModuleInfo* module = nullptr;       // Module
+  std::shared_ptr<FakeTensor> tensor;       // Tensor
+  std::shared_ptr<SymScalar> sym;           // Sym
+  std::shared_ptr<EList> items;             // List / Tuple
+  int list_depth = 0;                       // List: branch depth it was created at
+
+  static EValue of_constant(nlohmann::json c);
+  static EValue none() { return of_constant(nullptr); }
+  static EValue of_module(std::string path, const ModuleInfo* m);
+  static EValue of_tensor(FakeTensor t);
+  static EValue of_sym(SymScalar s);
+  static EValue list(EList items, int depth);
+  static EValue tuple(EList items);
+  static EValue uninitialized();
+  static EValue poison();
+
+  bool is_constant() const { return kind == Kind::Constant; }
+  bool is_none() const { return kind == Kind::Constant && constant.is_null(); }
+  bool is_tensor() const { return kind == Kind::Tensor; }
+  bool is_sym() const { return kind == Kind::Sym; }
+  bool is_sequence() const { return kind == Kind::List || kind == Kind::Tuple; }
+  bool is_poison() const { return kind == Kind::Poison; }
+};
+
+// "Tensor f32[2, 3]", "int 3", "SymInt batch", "List[3]", "module mlp.0 (Linear)".
+std::string describe(const EValue& v);
+// True when the value (or anything inside a list/tuple) is a tensor.
+bool contains_tensor(const EValue& v);
+// A list/tuple made only of constants, as one json array (nullopt otherwise).
+std::optional<nlohmann::json> as_constant_json(const EValue& v);
+// A constant device value ({"device": "cpu"}).
+nlohmann::json device_constant(const std::string& device);
+bool is_device_constant(const nlohmann::json& c);
+
+}  // namespace onnxport::trace

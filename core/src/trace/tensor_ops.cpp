@@ -1,0 +1,262 @@
+// Tracer: tensor ops through the op library (meta, and kernels in concrete
+// mode), Graph emission, parameters and lifted constants.
+#include "tracer.hpp"
+
+#include <algorithm>
+
+namespace onnxport::trace {
+
+namespace {
+
+// "aten::linear" -> "linear", "aten::__and__" -> "and": readable value names.
+std::string name_base(std::string_view op) {
+  const size_t colon = op.rfind("::");
+  std::string_view base = colon == std::string_view::npos ? op : op.substr(colon + 2);
+  while (!base.empty() && base.front() == '_') base.remove_prefix(1);
+  while (!base.empty() && base.back() == '_') base.remove_suffix(1);
+  return base.empty() ? "v" : std::string(base);
+}
+
+bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
+
+// Kernels may return tensors that borrow their inputs' storage; the engine
+// keeps them as they are (Tensor copies share storage).
+std::string op_error_message(const std::string& kind, const std::string& what) {
+  return starts_with(what, kind) ? what : kind + ": " + what;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ Graph emission
+
+Provenance Tracer::provenance(std::string original_kind) const {
+  Provenance p;
+  if (node_ != nullptr) {
+    p.loc = node_->source;
+    p.scope = node_->scope;
+    p.original_kind = original_kind.empty() ? node_->kind : std::move(original_kind);
+  }
+  return p;
+}
+
+ValueId Tracer::new_value(const std::string& base, DType dtype, Shape shape, ValueKind kind) {
+  Value v;
+  v.name = graph_.unique_name(base);
+  v.dtype = dtype;
+  v.shape = std::move(shape);
+  v.kind = kind;
+  return graph_.add_value(std::move(v));
+}
+
+void Tracer::emit(Node node) { block_->nodes.push_back(std::move(node)); }
+
+std::vector<std::pair<std::string, int64_t>> Tracer::bindings_for_dims() const { return hints_; }
+
+// ------------------------------------------------------------------ arguments
+
+OpArg Tracer::to_op_arg(const EValue& v, bool for_kernel) const {
+  OpArg a;
+  switch (v.kind) {
+    case EValue::Kind::Tensor:
+      a.kind = OpArg::Kind::Tensor;
+      a.meta = TensorMeta{v.tensor->dtype, v.tensor->shape};
+      if (for_kernel) {
+        if (!v.tensor->data) fail("internal", "tensor without data in concrete evaluation");
+        a.data = &*v.tensor->data;
+        a.meta.shape = shape_of(v.tensor->data->shape());
+      }
+      return a;
+    case EValue::Kind::Constant:
+      if (v.constant.is_null()) {
+        a.kind = OpArg::Kind::None;
+      } else {
+        a.kind = OpArg::Kind::Constant;
+        a.constant = v.constant;
+      }
+      return a;
+    case EValue::Kind::Sym: {
+      const SymScalar& s = *v.sym;
+      if (s.type == ScalarType::Int && !for_kernel) {
+        a.kind = OpArg::Kind::SymInt;
+        a.sym = s.dim;
+        return a;
+      }
+      // Kernels need the value; metas of float/bool scalars only need the type.
+      a.kind = OpArg::Kind::Constant;
+      if (for_kernel && !s.hint) fail("internal", "symbolic scalar `" + s.expr + "` has no value in concrete evaluation");
+      const double h = s.hint.value_or(1.0);
+      if (s.type == ScalarType::Int) a.constant = static_cast<int64_t>(h);
+      else if (s.type == ScalarType::Bool) a.constant = h != 0.0;
+      else a.constant = h;
+      return a;
+    }
+    case EValue::Kind::List:
+    case EValue::Kind::Tuple:
+      a.kind = OpArg::Kind::List;
+      for (const EValue& item : *v.items) a.items.push_back(to_op_arg(item, for_kernel));
+      return a;
+    default:
+      fail("bad-argument", "a " + describe(v) + " cannot be passed to a tensor op");
+  }
+}
+
+Arg Tracer::to_graph_arg(const EValue& v) {
+  switch (v.kind) {
+    case EValue::Kind::Tensor: return Arg::of(v.tensor->id);
+    case EValue::Kind::Constant: return Arg::of_constant(v.constant);
+    case EValue::Kind::Sym:
+      if (v.sym->value == kNoValue) fail("internal", "symbolic scalar `" + v.sym->expr + "` has no graph value");
+      return Arg::of(v.sym->value);
+    case EValue::Kind::List:
+    case EValue::Kind::Tuple: {
+      if (auto c = as_constant_json(v)) return Arg::of_constant(*c);
+      std::vector<Arg> items;
+      items.reserve(v.items->size());
+      for (const EValue& item : *v.items) items.push_back(to_graph_arg(item));
+      return Arg::list(std::move(items));
+    }
+    default:
+      fail("bad-argument", "a " + describe(v) + " cannot be an argument of a graph node");
+  }
+}
+
+// ------------------------------------------------------------------ op calls
+
+std::vector<EValue> Tracer::call_tensor_op(const ProgramNode& n, const std::string& kind,
+                                           const std::vector<EValue>& args) {
+  const OpDef* def = OpLibrary::instance().find(kind);
+  if (def == nullptr) {
+    const std::string what = kind == n.kind ? kind : kind + " (for " + n.kind + ")";
+    fail("unsupported-op", what + " is not in the op library, so it cannot be traced",
+         "Add a meta function (and a reference kernel) for it in core/src/ops, or avoid the op in the model.");
+  }
+  std::vector<OpArg> meta_args;
+  meta_args.reserve(args.size());
+  for (const EValue& a : args) meta_args.push_back(to_op_arg(a, false));
+  std::vector<TensorMeta> metas;
+  try {
+    metas = def->meta(meta_args);
+  } catch (const OpError& e) {
+    fail("op-error", op_error_message(kind, e.what()));
+  }
+  std::vector<Tensor> results;
+  if (concrete()) {
+    if (!def->kernel)
+      throw TraceError(make_diag("missing-kernel", Severity::Error,
+                                 kind + " has a meta function but no reference kernel, so it cannot be evaluated",
+                                 "Add a reference kernel for it in core/src/ops.", "missing-kernel"));
+    std::vector<OpArg> kernel_args;
+    kernel_args.reserve(args.size());
+    for (const EValue& a : args) kernel_args.push_back(to_op_arg(a, true));
+    try {
+      results = def->kernel(kernel_args);
+    } catch (const OpError& e) {
+      fail("op-error", op_error_message(kind, e.what()));
+    }
+    if (results.size() != metas.size())
+      fail("internal", kind + ": the kernel returned " + std::to_string(results.size()) + " tensors, the meta " +
+                           std::to_string(metas.size()));
+  }
+  Node node;
+  node.op = kind;
+  node.prov = provenance();
+  node.inputs.reserve(args.size());
+  for (const EValue& a : args) node.inputs.push_back(to_graph_arg(a));
+  std::vector<EValue> outs;
+  const std::string base = name_base(kind);
+  for (size_t i = 0; i < metas.size(); ++i) {
+    const ValueId id = new_value(base, metas[i].dtype, metas[i].shape);
+    node.outputs.push_back(id);
+    FakeTensor t{id, metas[i].dtype, metas[i].shape, std::nullopt, {}};
+    if (concrete()) t.data = std::move(results[i]);
+    outs.push_back(EValue::of_tensor(std::move(t)));
+  }
+  emit(std::move(node));
+  return outs;
+}
+
+void Tracer::on_tensor_op(const ProgramNode& n) {
+  std::vector<EValue> outs = call_tensor_op(n, n.kind, inputs_of(n));
+  const std::string out_type = n.output_types.empty() ? "" : n.output_types[0];
+  if (n.outputs.size() == 1 && (starts_with(out_type, "List[") || (out_type.empty() && outs.size() != 1))) {
+    bind(n.outputs[0], EValue::list(std::move(outs), rewrite_depth_));
+    return;
+  }
+  if (n.outputs.size() == 1 && starts_with(out_type, "Tuple[") && outs.size() != 1) {
+    bind(n.outputs[0], EValue::tuple(std::move(outs)));
+    return;
+  }
+  bind_outputs(n, outs);
+}
+
+// In-place ops are functionalized: compute the out-of-place op, then make
+// every name of the mutated tensor (and a buffer it is) mean the result.
+void Tracer::on_inplace_op(const ProgramNode& n) {
+  const std::string base_kind = n.kind.substr(0, n.kind.size() - 1);
+  std::vector<EValue> args = inputs_of(n);
+  if (args.empty() || !args[0].is_tensor())
+    fail("bad-argument", n.kind + " mutates its first argument, which must be a tensor (got " +
+                             (args.empty() ? std::string("nothing") : describe(args[0])) + ")");
+  const FakeTensor self = *args[0].tensor;
+  if (rewrite_depth_ > 0 && !self.buffer.empty())
+    fail("unsupported-mutation",
+         n.kind + " mutates buffer `" + self.buffer + "` inside a data-dependent branch; a rewritten branch cannot update a buffer",
+         "Move the buffer update out of the branch.");
+  std::vector<EValue> outs = call_tensor_op(n, base_kind, args);
+  if (outs.size() != 1) fail("internal", base_kind + " returned " + std::to_string(outs.size()) + " tensors");
+  EValue result = outs[0];
+  if (result.tensor->shape.size() != self.shape.size())
+    fail("op-error", n.kind + " would change the shape of its argument from " + shape_str(self.shape) + " to " +
+                         shape_str(result.tensor->shape));
+  if (result.tensor->dtype != self.dtype) {
+    // In-place ops keep the mutated tensor's dtype (x.add_(0.5) on an int tensor stays int).
+    result = call_tensor_op(n, "aten::to", {result, EValue::of_constant(dtype_to_torch_code(self.dtype))})[0];
+  }
+  if (!self.buffer.empty()) {
+    result.tensor->buffer = self.buffer;
+    if (std::find(mutated_buffers_.begin(), mutated_buffers_.end(), self.buffer) == mutated_buffers_.end())
+      mutated_buffers_.push_back(self.buffer);
+    buffers_[self.buffer] = result;
+  }
+  rebind_mutated(self.id, result);
+  bind_all_outputs(n, result);
+}
+
+// ------------------------------------------------------------------ parameters and constants
+
+EValue Tracer::parameter(const std::string& path, ValueRole role) {
+  auto& cache = role == ValueRole::Buffer ? buffers_ : params_;
+  if (auto it = cache.find(path); it != cache.end()) return it->second;
+  const Tensor* w = program_.weights.find(path);
+  if (w == nullptr)
+    fail("missing-weight", std::string(role == ValueRole::Buffer ? "buffer" : "parameter") + " `" + path +
+                               "` is declared by the module tree but the weights file has no tensor of that name");
+  Value v;
+  v.name = path;  // reserved up front, so it is free
+  v.dtype = w->dtype();
+  v.shape = shape_of(w->shape());
+  v.role = role;
+  v.data = *w;
+  const ValueId id = graph_.add_value(std::move(v));
+  graph_.params.push_back(id);
+  FakeTensor t{id, w->dtype(), shape_of(w->shape()), std::nullopt, {}};
+  if (concrete()) t.data = *w;
+  if (role == ValueRole::Buffer) t.buffer = path;
+  EValue ev = EValue::of_tensor(std::move(t));
+  cache[path] = ev;
+  return ev;
+}
+
+EValue Tracer::lift_constant_tensor(Tensor t, const std::string& base) {
+  Value v;
+  v.name = graph_.unique_name(base);
+  v.dtype = t.dtype();
+  v.shape = shape_of(t.shape());
+  v.role = ValueRole::Constant;
+  v.data = t;
+  const ValueId id = graph_.add_value(std::move(v));
+  graph_.params.push_back(id);
+  return EValue::of_tensor(FakeTensor{id, t.dtype(), shape_of(t.shape()), t, {}});
+}
+
+}  // namespace onnxport::trace

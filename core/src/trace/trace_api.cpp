@@ -1,0 +1,188 @@
+// Public entry points of the tracing engine (onnxport/trace.hpp):
+// trace_program for the strategies, run_program (the reference interpreter)
+// and random_inputs.
+#include "dead_code.hpp"
+#include "tracer.hpp"
+
+#include <onnxport/trace.hpp>
+
+#include <functional>
+#include <random>
+
+namespace onnxport {
+
+namespace {
+
+using trace::EValue;
+using trace::StopScan;
+using trace::TraceError;
+using trace::Tracer;
+using trace::TracerConfig;
+
+Diagnostic internal_error(const TracePolicy& policy, const std::string& what) {
+  Diagnostic d;
+  d.code = "internal-error";
+  d.severity = Severity::Error;
+  d.stage = "capture";
+  d.plugin = policy.strategy;
+  d.message = "the tracing engine failed: " + what;
+  return d;
+}
+
+std::string text_or_empty(const Graph& g) {
+  try {
+    return g.to_text();
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+// The graph as far as it got, shown with a failure (like torch's printout).
+void record_failure(CaptureResult& result, Tracer& tracer) {
+  result.partial_graph = text_or_empty(tracer.graph());
+  result.graph.reset();
+}
+
+void finish_success(CaptureResult& result, Tracer& tracer, const TracePolicy& policy) {
+  Graph& g = tracer.graph();
+  trace::remove_dead_nodes(g);
+  std::vector<std::string> problems = g.validate();
+  if (!problems.empty()) {
+    std::string all;
+    for (const auto& p : problems) all += "\n  " + p;
+    result.diagnostics.push_back(internal_error(policy, "the captured graph is malformed:" + all));
+    record_failure(result, tracer);
+    return;
+  }
+  result.graph = std::move(g);
+}
+
+}  // namespace
+
+CaptureResult trace_program(const Program& program, const CaptureOptions& options, const TracePolicy& policy,
+                            HostServices& host) {
+  CaptureResult result;
+  TensorMap random;
+  TracerConfig config;
+  config.policy = policy;
+  std::string inputs_used;
+  if (!program.example_inputs.empty()) {
+    config.inputs = &program.example_inputs;
+    inputs_used = "inputs.safetensors";
+  } else if (policy.evaluate_concretely) {
+    try {
+      random = random_inputs(program, options.seed, config.default_dim);
+    } catch (const DiagnosticError& e) {
+      result.diagnostics.push_back(e.diagnostic());
+      return result;
+    }
+    config.inputs = &random;
+    inputs_used = "random (seed " + std::to_string(options.seed) + ")";
+  }
+  Tracer tracer(program, options, config);
+  try {
+    tracer.run();
+    if (tracer.has_errors()) record_failure(result, tracer);
+    else finish_success(result, tracer, policy);
+  } catch (const TraceError& e) {
+    tracer.diagnostics().push_back(e.diagnostic());
+    record_failure(result, tracer);
+  } catch (const StopScan&) {
+    record_failure(result, tracer);
+  } catch (const DiagnosticError& e) {
+    tracer.diagnostics().push_back(e.diagnostic());
+    record_failure(result, tracer);
+  } catch (const std::exception& e) {
+    tracer.diagnostics().push_back(internal_error(policy, e.what()));
+    record_failure(result, tracer);
+  }
+  auto& diags = tracer.diagnostics();
+  result.diagnostics.insert(result.diagnostics.end(), diags.begin(), diags.end());
+  if (policy.evaluate_concretely) {
+    result.details["inputs"] = inputs_used;
+    result.details["sound"] = result.graph ? result.graph->sound : false;
+  }
+  if (result.graph) {
+    host.log(Severity::Note, "[" + policy.strategy + "] captured " + std::to_string(result.graph->node_count()) +
+                                 " nodes from `" + program.name + "`");
+  }
+  return result;
+}
+
+RunOutputs run_program(const Program& program, const TensorMap& inputs) {
+  TracerConfig config;
+  config.policy.strategy = "reference";
+  config.policy.data_dependent = DataDependentPolicy::Specialize;
+  config.policy.evaluate_concretely = true;
+  config.eager = true;
+  config.inputs = &inputs;
+  Tracer tracer(program, CaptureOptions{}, config);
+  std::vector<EValue> outputs;
+  try {
+    outputs = tracer.run();
+  } catch (const TraceError& e) {
+    Diagnostic d = e.diagnostic();
+    d.stage = "run";
+    throw DiagnosticError(std::move(d));
+  }
+  RunOutputs run;
+  std::function<void(const EValue&)> flatten = [&](const EValue& v) {
+    switch (v.kind) {
+      case EValue::Kind::Tensor: run.tensors.push_back(*v.tensor->data); break;
+      case EValue::Kind::Sym: {
+        const DType dt = v.sym->type == trace::ScalarType::Bool    ? DType::Bool
+                         : v.sym->type == trace::ScalarType::Int ? DType::Int64
+                                                                 : DType::Float64;
+        run.tensors.push_back(Tensor::scalar(dt, v.sym->hint.value_or(0.0)));
+        break;
+      }
+      case EValue::Kind::Constant:
+        if (v.constant.is_boolean()) run.tensors.push_back(Tensor::scalar(DType::Bool, v.constant.get<bool>()));
+        else if (v.constant.is_number_integer()) run.tensors.push_back(Tensor::scalar(DType::Int64, v.constant.get<double>()));
+        else if (v.constant.is_number()) run.tensors.push_back(Tensor::scalar(DType::Float64, v.constant.get<double>()));
+        break;
+      case EValue::Kind::List:
+      case EValue::Kind::Tuple:
+        for (const EValue& item : *v.items) flatten(item);
+        break;
+      default: break;
+    }
+  };
+  for (const EValue& v : outputs) flatten(v);
+  const bool named = program.outputs.size() == run.tensors.size();
+  for (size_t i = 0; i < run.tensors.size(); ++i)
+    run.names.push_back(named && !program.outputs[i].name.empty() ? program.outputs[i].name
+                                                                  : "output." + std::to_string(i));
+  return run;
+}
+
+TensorMap random_inputs(const Program& program, uint64_t seed, int64_t default_dim) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_int_distribution<int64_t> small_int(0, 9);
+  TensorMap out;
+  for (const ProgramValue* in : program.user_inputs()) {
+    if (in->type != "Tensor" && in->type != "Optional[Tensor]") continue;
+    if (!in->has_shape) {
+      Diagnostic d;
+      d.code = "missing-input-shape";
+      d.stage = "capture";
+      d.message = "input `" + in->name + "` declares no shape, so no random example can be drawn for it";
+      d.hint = "Declare its shape in program.json or provide inputs.safetensors.";
+      throw DiagnosticError(std::move(d));
+    }
+    std::vector<int64_t> sizes;
+    for (const Dim& d : in->shape) sizes.push_back(d.is_static() ? d.value() : default_dim);
+    const DType dtype = in->dtype == DType::Undefined ? DType::Float32 : in->dtype;
+    Tensor t = Tensor::zeros(dtype, sizes);
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      if (is_floating(dtype)) t.set_double(i, normal(rng));
+      else if (dtype == DType::Bool) t.set_double(i, static_cast<double>(rng() & 1));
+      else t.set_double(i, static_cast<double>(small_int(rng)));
+    }
+    out.set(in->name, std::move(t));
+  }
+  return out;
+}
+
+}  // namespace onnxport

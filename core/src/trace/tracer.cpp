@@ -1,0 +1,408 @@
+// Tracer: setup (inputs, names), the environment, node dispatch, diagnostics.
+#include "tracer.hpp"
+
+#include "scalar_ops.hpp"
+
+#include <algorithm>
+#include <functional>
+
+namespace onnxport::trace {
+
+namespace {
+
+// Python builtins that FX never uses as value names; reserving them makes the
+// first aten::sum output "sum_1", as in torch's printouts.
+constexpr std::string_view kReservedNames[] = {"sum",   "min",  "max",   "abs",   "all",  "any", "pow",
+                                               "round", "len",  "slice", "input", "list", "str", "int",
+                                               "float", "bool", "range", "type",  "id",   "map", "zip"};
+
+void collect_weight_names(const ModuleInfo& m, const std::string& prefix, std::vector<std::string>& out) {
+  for (const auto& p : m.parameters) out.push_back(prefix + p);
+  for (const auto& b : m.buffers) out.push_back(prefix + b);
+  for (const auto& [name, child] : m.children) collect_weight_names(child, prefix + name + ".", out);
+}
+
+}  // namespace
+
+Tracer::Tracer(const Program& program, const CaptureOptions& options, TracerConfig config)
+    : program_(program), options_(options), config_(std::move(config)) {
+  graph_.name = program.name;
+  block_ = &graph_.body;
+}
+
+bool Tracer::has_errors() const {
+  return std::any_of(diags_.begin(), diags_.end(), [](const Diagnostic& d) { return d.severity == Severity::Error; });
+}
+
+std::vector<EValue> Tracer::run() {
+  bind_inputs();
+  reserve_names();
+  run_block(program_.graph);
+  std::vector<EValue> outputs;
+  outputs.reserve(program_.graph.outputs.size());
+  for (const auto& name : program_.graph.outputs) outputs.push_back(lookup(name, nullptr));
+  set_graph_outputs(outputs);
+  return outputs;
+}
+
+// ------------------------------------------------------------------ setup
+
+void Tracer::reserve_names() {
+  // Parameter and buffer names must stay exactly their dotted paths.
+  std::vector<std::string> weights;
+  collect_weight_names(program_.module, "", weights);
+  for (const auto& w : weights) graph_.unique_name(w);
+  for (std::string_view r : kReservedNames) graph_.unique_name(std::string(r));
+}
+
+const Tensor* Tracer::example_input(const ProgramValue& in, size_t position) const {
+  if (config_.inputs == nullptr) return nullptr;
+  if (const Tensor* t = config_.inputs->find(in.name)) return t;
+  return config_.inputs->find("args." + std::to_string(position));
+}
+
+void Tracer::bind_inputs() {
+  size_t position = 0;
+  for (const ProgramValue& in : program_.inputs) {
+    if (in.type == "Module") {
+      env_[in.name] = EValue::of_module("", &program_.module);
+      continue;
+    }
+    const size_t pos = position++;
+    if (in.type == "Tensor" || in.type == "Optional[Tensor]") {
+      if (in.type == "Optional[Tensor]" && !in.has_shape && example_input(in, pos) == nullptr) {
+        env_[in.name] = EValue::none();
+        continue;
+      }
+      env_[in.name] = bind_tensor_input(in, pos);
+      continue;
+    }
+    // A Python scalar input: specialize it to the example value when there is one.
+    const Tensor* example = example_input(in, pos);
+    if (example == nullptr || example->numel() != 1)
+      fail("unsupported-input",
+           "input `" + in.name + "` has type " + in.type +
+               "; only Tensor inputs can be exported (scalars need an example value in inputs.safetensors)");
+    nlohmann::json value;
+    if (in.type == "int") value = example->get_int(0);
+    else if (in.type == "bool") value = example->get_int(0) != 0;
+    else value = example->get_double(0);
+    warn("input-specialized", "guard-added",
+         "input `" + in.name + "` (" + in.type + ") was specialized to its example value " + python_str(value));
+    env_[in.name] = EValue::of_constant(value);
+  }
+}
+
+EValue Tracer::bind_tensor_input(const ProgramValue& in, size_t position) {
+  const Tensor* example = example_input(in, position);
+  if (concrete() && example == nullptr)
+    fail("missing-input", "no value for input `" + in.name + "` (concrete evaluation needs every input)");
+  Shape shape = in.shape;
+  if (!in.has_shape) {
+    if (example == nullptr)
+      fail("missing-input-shape", "input `" + in.name + "` declares no shape and there is no example input to take it from");
+    shape = shape_of(example->shape());
+  }
+  auto dyn = options_.dynamic_shapes.find(in.name);
+  if (dyn != options_.dynamic_shapes.end()) {
+    for (const auto& [index, symbol] : dyn->second) {
+      const int rank = static_cast<int>(shape.size());
+      const int i = index < 0 ? index + rank : index;
+      if (i < 0 || i >= rank)
+        fail("bad-dynamic-shape", "dynamic_shapes: input `" + in.name + "` has rank " + std::to_string(rank) +
+                                      ", it has no dim " + std::to_string(index));
+      shape[static_cast<size_t>(i)] = Dim::symbol(symbol);
+    }
+  }
+  if (example != nullptr) {
+    if (example->dim() != static_cast<int64_t>(shape.size()))
+      fail("input-mismatch", "example input `" + in.name + "` has shape " + shape_str(shape_of(example->shape())) +
+                                 " but the program declares rank " + std::to_string(shape.size()));
+    for (size_t i = 0; i < shape.size(); ++i) {
+      const int64_t actual = example->shape()[i];
+      if (shape[i].is_static() && shape[i].value() != actual)
+        fail("input-mismatch", "example input `" + in.name + "` has size " + std::to_string(actual) + " at dim " +
+                                   std::to_string(i) + " where the program declares " + shape[i].str());
+    }
+  }
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (!shape[i].is_symbolic()) continue;
+    const std::string& symbol = shape[i].expr();
+    const int64_t hint = example ? example->shape()[i] : config_.default_dim;
+    auto known = std::find_if(hints_.begin(), hints_.end(), [&](const auto& h) { return h.first == symbol; });
+    if (known == hints_.end()) {
+      hints_.emplace_back(symbol, hint);
+      dynamic_symbols_.insert(symbol);
+    } else if (known->second != hint) {
+      fail("input-mismatch", "dim `" + symbol + "` is " + std::to_string(known->second) +
+                                 " in one example input and " + std::to_string(hint) + " in `" + in.name + "`");
+    }
+  }
+  DType dtype = in.dtype;
+  if (dtype == DType::Undefined) dtype = example ? example->dtype() : DType::Float32;
+  if (example != nullptr && example->dtype() != dtype)
+    fail("input-mismatch", "example input `" + in.name + "` is " + std::string(dtype_name(example->dtype())) +
+                               " but the program declares " + std::string(dtype_name(dtype)));
+  Value v;
+  v.name = graph_.unique_name(in.name);
+  v.dtype = dtype;
+  v.shape = shape;
+  v.role = ValueRole::Input;
+  const ValueId id = graph_.add_value(std::move(v));
+  graph_.inputs.push_back(id);
+  FakeTensor t{id, dtype, shape, std::nullopt, {}};
+  if (concrete()) t.data = *example;
+  return EValue::of_tensor(std::move(t));
+}
+
+void Tracer::set_graph_outputs(const std::vector<EValue>& outputs) {
+  std::vector<ValueId> ids;
+  std::function<void(const EValue&)> flatten = [&](const EValue& v) {
+    switch (v.kind) {
+      case EValue::Kind::Tensor: ids.push_back(v.tensor->id); break;
+      case EValue::Kind::Sym: ids.push_back(v.sym->value); break;
+      case EValue::Kind::List:
+      case EValue::Kind::Tuple:
+        for (const EValue& item : *v.items) flatten(item);
+        break;
+      case EValue::Kind::Constant:
+        if (v.constant.is_null()) break;
+        ids.push_back(scalar_value_id(v));
+        break;
+      default:
+        fail("bad-output", "the program returns a " + describe(v) + ", which cannot be a graph output");
+    }
+  };
+  for (const EValue& v : outputs) flatten(v);
+  // Functionalized buffer updates become extra outputs.
+  for (const auto& path : mutated_buffers_) {
+    const ValueId id = buffers_.at(path).tensor->id;
+    graph_.mutated_buffers.emplace_back(path, id);
+    ids.push_back(id);
+  }
+  graph_.body.outputs = std::move(ids);
+}
+
+// ------------------------------------------------------------------ environment
+
+const EValue& Tracer::lookup(const std::string& name, const ProgramNode* where) const {
+  auto it = env_.find(name);
+  if (it == env_.end()) {
+    const std::string place = where ? " at " + where->json_path : "";
+    fail("undefined-value", "value `" + name + "` is used" + place + " but never defined");
+  }
+  return it->second;
+}
+
+const EValue& Tracer::in(const ProgramNode& n, size_t i) const {
+  if (i >= n.inputs.size())
+    fail("bad-arity", n.kind + " at " + n.json_path + " expects at least " + std::to_string(i + 1) +
+                          " inputs, got " + std::to_string(n.inputs.size()));
+  return lookup(n.inputs[i], &n);
+}
+
+std::vector<EValue> Tracer::inputs_of(const ProgramNode& n) const {
+  std::vector<EValue> out;
+  out.reserve(n.inputs.size());
+  for (const auto& name : n.inputs) out.push_back(lookup(name, &n));
+  return out;
+}
+
+void Tracer::bind_raw(const std::string& name, EValue v, bool mutation) {
+  if (!frames_.empty()) {
+    Frame& f = frames_.back();
+    auto it = env_.find(name);
+    const bool existed = it != env_.end();
+    f.undo.emplace_back(name, existed ? std::optional<EValue>(it->second) : std::nullopt);
+    if (!mutation) f.defined.insert(name);
+    else if (!f.defined.count(name)) f.mutated.push_back(name);
+  }
+  if (v.is_tensor()) aliases_[v.tensor->id].push_back(name);
+  env_[name] = std::move(v);
+}
+
+void Tracer::bind(const std::string& name, EValue v) { bind_raw(name, std::move(v), false); }
+
+void Tracer::bind_outputs(const ProgramNode& n, const std::vector<EValue>& values) {
+  if (values.size() != n.outputs.size())
+    fail("bad-arity", n.kind + " at " + n.json_path + " produces " + std::to_string(values.size()) +
+                          " values but the node names " + std::to_string(n.outputs.size()) + " outputs");
+  for (size_t i = 0; i < values.size(); ++i) bind(n.outputs[i], values[i]);
+}
+
+void Tracer::bind_all_outputs(const ProgramNode& n, const EValue& v) {
+  for (const auto& name : n.outputs) bind(name, v);
+}
+
+void Tracer::rebind_mutated(ValueId old_id, const EValue& v) {
+  auto it = aliases_.find(old_id);
+  if (it == aliases_.end()) return;
+  const std::vector<std::string> names = std::move(it->second);
+  aliases_.erase(it);
+  for (const auto& name : names) {
+    auto cur = env_.find(name);
+    // A name may have been rebound since; only names still meaning the old tensor change.
+    if (cur != env_.end() && cur->second.is_tensor() && cur->second.tensor->id == old_id)
+      bind_raw(name, v, true);
+  }
+}
+
+// ------------------------------------------------------------------ dispatch
+
+void Tracer::run_block(const ProgramBlock& b) {
+  for (const ProgramNode& n : b.nodes) run_node(n);
+}
+
+void Tracer::run_node(const ProgramNode& n) {
+  const ProgramNode* saved = node_;
+  node_ = &n;
+  try {
+    dispatch(n);
+  } catch (const TraceError& e) {
+    if (!config_.policy.report_all_errors) {
+      node_ = saved;
+      throw;
+    }
+    // Keep scanning: the node's results are poison, nodes using them are skipped.
+    diags_.push_back(e.diagnostic());
+    bind_all_outputs(n, EValue::poison());
+  }
+  node_ = saved;
+}
+
+void Tracer::dispatch(const ProgramNode& n) {
+  for (const auto& name : n.inputs) {
+    if (lookup(name, &n).is_poison()) {
+      if (!n.blocks.empty()) throw StopScan{};  // cannot choose a path through a failed value
+      bind_all_outputs(n, EValue::poison());
+      return;
+    }
+  }
+  auto it = handlers().find(n.kind);
+  if (it != handlers().end()) {
+    (this->*(it->second))(n);
+    return;
+  }
+  run_generic(n);
+}
+
+void Tracer::run_generic(const ProgramNode& n) {
+  const std::vector<EValue> args = inputs_of(n);
+  const bool inplace = n.kind.size() > 1 && n.kind.back() == '_' && n.kind.substr(n.kind.size() - 2) != "__";
+  if (inplace) {
+    on_inplace_op(n);
+    return;
+  }
+  if (std::any_of(args.begin(), args.end(), contains_tensor)) {
+    on_tensor_op(n);
+    return;
+  }
+  // Python-level op, or a tensor factory (aten::zeros([2, 3])).
+  const bool any_sym = std::any_of(args.begin(), args.end(), [](const EValue& v) { return v.is_sym(); });
+  const bool foldable = is_scalar_op(n.kind);
+  if (foldable || (any_sym && OpLibrary::instance().find(n.kind) == nullptr)) {
+    bind_outputs(n, {scalar_op(n, n.kind, args)});
+    return;
+  }
+  if (OpLibrary::instance().find(n.kind) != nullptr) {
+    on_tensor_op(n);
+    return;
+  }
+  fail("unsupported-op", n.kind + " is not supported: the tracing engine has no rule and the op library no definition for it",
+       "Add a meta function (and a reference kernel) for it in the op library, or rewrite the model to avoid it.");
+}
+
+const std::unordered_map<std::string, Tracer::Handler>& Tracer::handlers() {
+  static const std::unordered_map<std::string, Handler> table = {
+      {"prim::Constant", &Tracer::on_constant},
+      {"prim::GetAttr", &Tracer::on_get_attr},
+      {"prim::ListConstruct", &Tracer::on_list_construct},
+      {"prim::ListUnpack", &Tracer::on_list_unpack},
+      {"prim::TupleConstruct", &Tracer::on_tuple_construct},
+      {"prim::TupleUnpack", &Tracer::on_list_unpack},
+      {"prim::TupleIndex", &Tracer::on_tuple_index},
+      {"aten::__getitem__", &Tracer::on_getitem},
+      {"aten::len", &Tracer::on_len},
+      {"aten::append", &Tracer::on_append},
+      {"aten::list", &Tracer::on_list_copy},
+      {"aten::slice", &Tracer::on_slice},
+      {"prim::If", &Tracer::on_if},
+      {"prim::Loop", &Tracer::on_loop},
+      {"higher_order::cond", &Tracer::on_cond},
+      {"prim::RaiseException", &Tracer::on_raise},
+      {"prim::Uninitialized", &Tracer::on_uninitialized},
+      {"prim::unchecked_cast", &Tracer::on_identity},
+      {"prim::data", &Tracer::on_identity},
+      {"aten::warn", &Tracer::on_side_effect},
+      {"prim::Print", &Tracer::on_side_effect},
+      {"aten::__is__", &Tracer::on_is},
+      {"aten::__isnot__", &Tracer::on_is},
+      {"aten::format", &Tracer::on_format},
+      {"aten::str", &Tracer::on_format},
+      {"aten::is_grad_enabled", &Tracer::on_false_query},
+      {"aten::is_autocast_enabled", &Tracer::on_false_query},
+      {"aten::is_autocast_cpu_enabled", &Tracer::on_false_query},
+      {"prim::is_cuda", &Tracer::on_false_query},
+      {"prim::is_nested", &Tracer::on_false_query},
+      {"prim::is_sparse", &Tracer::on_false_query},
+      {"prim::is_mkldnn", &Tracer::on_false_query},
+      {"prim::is_quantized", &Tracer::on_false_query},
+      {"prim::is_meta", &Tracer::on_false_query},
+      {"prim::is_xpu", &Tracer::on_false_query},
+      {"prim::is_mps", &Tracer::on_false_query},
+      {"prim::requires_grad", &Tracer::on_false_query},
+      {"aten::is_complex", &Tracer::on_false_query},
+      {"prim::device", &Tracer::on_device},
+      {"prim::dtype", &Tracer::on_dtype},
+      {"prim::layout", &Tracer::on_layout},
+      {"aten::is_floating_point", &Tracer::on_is_floating_point},
+      {"aten::size", &Tracer::on_size},
+      {"aten::dim", &Tracer::on_dim},
+      {"aten::numel", &Tracer::on_numel},
+      {"aten::Bool", &Tracer::on_scalar_conversion},
+      {"aten::Int", &Tracer::on_scalar_conversion},
+      {"aten::Float", &Tracer::on_scalar_conversion},
+      {"aten::item", &Tracer::on_scalar_conversion},
+      {"aten::is_nonzero", &Tracer::on_scalar_conversion},
+      {"aten::ScalarImplicit", &Tracer::on_scalar_conversion},
+      {"prim::NumToTensor", &Tracer::on_num_to_tensor},
+  };
+  return table;
+}
+
+// ------------------------------------------------------------------ diagnostics
+
+Diagnostic Tracer::make_diag(std::string code, Severity sev, std::string message, std::string hint,
+                             std::string category) const {
+  Diagnostic d;
+  d.code = std::move(code);
+  d.severity = sev;
+  d.stage = "capture";
+  d.plugin = config_.policy.strategy;
+  d.message = std::move(message);
+  d.hint = std::move(hint);
+  d.category = std::move(category);
+  if (node_ != nullptr) {
+    d.loc = node_->source;
+    if (!node_->json_path.empty()) d.details["node"] = node_->json_path;
+    d.details["kind"] = node_->kind;
+    if (!node_->scope.empty()) d.details["scope"] = node_->scope;
+  }
+  return d;
+}
+
+void Tracer::fail(std::string code, std::string message, std::string hint) const {
+  throw TraceError(make_diag(std::move(code), Severity::Error, std::move(message), std::move(hint)));
+}
+
+void Tracer::report_error(Diagnostic d) {
+  if (!config_.policy.report_all_errors) throw TraceError(std::move(d));
+  diags_.push_back(std::move(d));
+}
+
+void Tracer::warn(std::string code, std::string category, std::string message, std::string hint) {
+  if (config_.eager) return;
+  diags_.push_back(make_diag(std::move(code), Severity::Warning, std::move(message), std::move(hint), std::move(category)));
+}
+
+}  // namespace onnxport::trace

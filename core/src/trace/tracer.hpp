@@ -1,0 +1,211 @@
+// The tracing engine: an abstract interpreter over a Program that records the
+// tensor ops it meets into a Graph. See docs/strategies.md.
+//
+// One Tracer traces one program once. Python-level values (ints, strings,
+// module attributes, lists) are evaluated on the spot; tensor ops go through
+// the op library's meta functions (and reference kernels in concrete mode)
+// and become Graph nodes. What to do with data-dependent control flow is the
+// policy's business (TracePolicy).
+#pragma once
+
+#include "evalue.hpp"
+
+#include <onnxport/ops.hpp>
+#include <onnxport/trace.hpp>
+
+#include <exception>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace onnxport::trace {
+
+class CondMerger;
+struct FrameScope;
+
+// An error that stops the node at hand (the engine may keep scanning after it
+// when the policy asks to report every problem).
+class TraceError : public std::exception {
+ public:
+  explicit TraceError(Diagnostic d) : diag_(std::move(d)) {}
+  const Diagnostic& diagnostic() const { return diag_; }
+  const char* what() const noexcept override { return diag_.message.c_str(); }
+
+ private:
+  Diagnostic diag_;
+};
+
+// Thrown when the engine cannot go on after errors it already recorded.
+struct StopScan {};
+
+struct TracerConfig {
+  TracePolicy policy;
+  // Reference interpreter: tensors carry data and every data-dependent
+  // decision is taken by value, silently (no guards, no assertions).
+  bool eager = false;
+  // Concrete example inputs: required in concrete mode, size hints otherwise.
+  const TensorMap* inputs = nullptr;
+  int64_t default_dim = 2;  // hint for a symbolic dim without an example size
+};
+
+class Tracer {
+ public:
+  Tracer(const Program& program, const CaptureOptions& options, TracerConfig config);
+
+  // Traces the program; returns the flattened output values (the graph's
+  // outputs are set too). Throws TraceError on the first error the policy
+  // does not continue past, StopScan when it stopped after recorded errors.
+  std::vector<EValue> run();
+
+  Graph& graph() { return graph_; }
+  std::vector<Diagnostic>& diagnostics() { return diags_; }
+  bool has_errors() const;
+  bool concrete() const { return config_.policy.evaluate_concretely || config_.eager; }
+
+ private:
+  using Handler = void (Tracer::*)(const ProgramNode&);
+  static const std::unordered_map<std::string, Handler>& handlers();
+
+  // ---- setup (tracer.cpp)
+  void reserve_names();
+  void bind_inputs();
+  EValue bind_tensor_input(const ProgramValue& in, size_t position);
+  const Tensor* example_input(const ProgramValue& in, size_t position) const;
+  void set_graph_outputs(const std::vector<EValue>& outputs);
+
+  // ---- environment (tracer.cpp)
+  const EValue& in(const ProgramNode& n, size_t i) const;
+  const EValue& lookup(const std::string& name, const ProgramNode* where) const;
+  std::vector<EValue> inputs_of(const ProgramNode& n) const;
+  void bind(const std::string& name, EValue v);
+  void bind_outputs(const ProgramNode& n, const std::vector<EValue>& values);
+  void bind_all_outputs(const ProgramNode& n, const EValue& v);
+  // Functionalization: every name bound to the tensor `old_id` now means `v`.
+  void rebind_mutated(ValueId old_id, const EValue& v);
+
+  // ---- dispatch (tracer.cpp)
+  void run_block(const ProgramBlock& b);
+  void run_node(const ProgramNode& n);
+  void dispatch(const ProgramNode& n);
+  void run_generic(const ProgramNode& n);
+
+  // ---- diagnostics (tracer.cpp)
+  Diagnostic make_diag(std::string code, Severity sev, std::string message, std::string hint = {},
+                       std::string category = {}) const;
+  [[noreturn]] void fail(std::string code, std::string message, std::string hint = {}) const;
+  // Records an error and continues when the policy reports all errors;
+  // throws it otherwise.
+  void report_error(Diagnostic d);
+  void warn(std::string code, std::string category, std::string message, std::string hint = {});
+
+  // ---- control flow (control.cpp)
+  void on_if(const ProgramNode& n);
+  void on_loop(const ProgramNode& n);
+  void on_cond(const ProgramNode& n);
+  // Runs a block's nodes with `args` bound to its inputs; returns its outputs.
+  std::vector<EValue> run_inline(const ProgramBlock& b, const std::vector<EValue>& args);
+  // Decides a SymBool the engine must know (a branch, a loop condition).
+  bool decide(const SymScalar& cond, const ProgramNode& n, std::string_view what);
+  bool decide_shape(const SymScalar& cond, const ProgramNode& n, std::string_view what);
+  void record_specialization(const SymScalar& cond, bool value, const ProgramNode& n, std::string_view what);
+  // Traces both blocks into a higher_order::cond node and binds its outputs.
+  void rewrite_as_cond(const ProgramNode& n, ValueId pred, std::optional<bool> pred_value,
+                       const std::vector<EValue>& operands);
+  // Trip count of a prim::Loop as a plain int, specializing a symbolic one.
+  int64_t loop_trip_count(const ProgramNode& n, const EValue& max_trip);
+
+  // ---- Python-level values (scalars.cpp)
+  void on_constant(const ProgramNode& n);
+  void on_get_attr(const ProgramNode& n);
+  void on_list_construct(const ProgramNode& n);
+  void on_list_unpack(const ProgramNode& n);
+  void on_tuple_construct(const ProgramNode& n);
+  void on_tuple_index(const ProgramNode& n);
+  void on_getitem(const ProgramNode& n);
+  void on_len(const ProgramNode& n);
+  void on_append(const ProgramNode& n);
+  void on_list_copy(const ProgramNode& n);
+  void on_slice(const ProgramNode& n);
+  void on_identity(const ProgramNode& n);
+  void on_uninitialized(const ProgramNode& n);
+  void on_raise(const ProgramNode& n);
+  void on_side_effect(const ProgramNode& n);
+  void on_is(const ProgramNode& n);
+  void on_format(const ProgramNode& n);
+  void on_false_query(const ProgramNode& n);
+  void on_device(const ProgramNode& n);
+  void on_dtype(const ProgramNode& n);
+  void on_layout(const ProgramNode& n);
+  void on_is_floating_point(const ProgramNode& n);
+  void on_size(const ProgramNode& n);
+  void on_dim(const ProgramNode& n);
+  void on_numel(const ProgramNode& n);
+  void on_scalar_conversion(const ProgramNode& n);  // aten::Bool/Int/Float/item/is_nonzero
+  void on_num_to_tensor(const ProgramNode& n);
+  EValue scalar_op(const ProgramNode& n, const std::string& kind, const std::vector<EValue>& args);
+  EValue sym_op(const std::string& kind, const std::vector<EValue>& args);
+  EValue sym_compare(const std::string& kind, const EValue& a, const EValue& b);
+  EValue sym_logic(const std::string& kind, const std::vector<EValue>& args);
+  EValue sym_arith(const std::string& kind, const EValue& a, const EValue& b);
+  EValue sym_size(const FakeTensor& t, int64_t dim);
+  EValue data_dependent_scalar(const std::string& kind, const FakeTensor& t);
+  std::optional<bool> fold_by_range(const std::string& kind, const SymScalar& a, const nlohmann::json& b) const;
+  std::string python_text(const EValue& v) const;
+  ValueId scalar_value_id(const EValue& v);  // a Graph value for a constant or Sym scalar
+  std::optional<double> hint_of(const EValue& v) const;
+  std::string expr_of(const EValue& v) const;
+
+  // ---- tensor ops (tensor_ops.cpp)
+  std::vector<EValue> call_tensor_op(const ProgramNode& n, const std::string& kind,
+                                     const std::vector<EValue>& args);
+  void on_tensor_op(const ProgramNode& n);
+  void on_inplace_op(const ProgramNode& n);
+  OpArg to_op_arg(const EValue& v, bool for_kernel) const;
+  Arg to_graph_arg(const EValue& v);
+  EValue lift_constant_tensor(Tensor t, const std::string& base);
+  EValue parameter(const std::string& path, ValueRole role);
+  ValueId new_value(const std::string& base, DType dtype, Shape shape, ValueKind kind = ValueKind::Tensor);
+  void emit(Node node);
+  Provenance provenance(std::string original_kind = {}) const;
+  std::vector<std::pair<std::string, int64_t>> bindings_for_dims() const;
+
+  const Program& program_;
+  CaptureOptions options_;
+  TracerConfig config_;
+  Graph graph_;
+  std::vector<Diagnostic> diags_;
+
+  std::unordered_map<std::string, EValue> env_;
+  std::unordered_map<ValueId, std::vector<std::string>> aliases_;  // tensor id -> names bound to it
+  std::unordered_map<std::string, EValue> params_;                 // dotted path -> parameter value
+  std::unordered_map<std::string, EValue> buffers_;                // dotted path -> current buffer value
+  std::vector<std::string> mutated_buffers_;                       // in first-mutation order
+
+  Block* block_ = nullptr;                  // where nodes are emitted
+  const ProgramNode* node_ = nullptr;       // the node being traced (provenance, errors)
+  int rewrite_depth_ = 0;                   // > 0 while tracing a branch of a rewritten cond
+  int unbacked_ = 0;                        // next unbacked symbol: u0, u1, ...
+  std::vector<std::pair<std::string, int64_t>> hints_;  // symbol -> example size / value
+  std::set<std::string> dynamic_symbols_;   // symbols of the inputs' dynamic dims
+
+  // Branch journal (rewrite): bindings to undo after tracing a branch, and
+  // outer names mutated inside it.
+  struct Frame {
+    std::vector<std::pair<std::string, std::optional<EValue>>> undo;
+    std::set<std::string> defined;                 // names first bound inside the frame
+    std::vector<std::string> mutated;              // outer names rebound by in-place ops
+  };
+  std::vector<Frame> frames_;
+  void bind_raw(const std::string& name, EValue v, bool mutation);
+  friend struct FrameScope;
+  friend class CondMerger;
+  bool python_truth_of(const EValue& constant) const;
+
+  // Draft: specialization diagnostics grouped by location and expression.
+  std::map<std::string, size_t> specialization_groups_;
+};
+
+}  // namespace onnxport::trace

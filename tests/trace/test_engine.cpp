@@ -1,0 +1,481 @@
+// The tracing engine on small hand-written programs: one behaviour per test.
+#include "trace_test_util.hpp"
+
+namespace onnxport::test {
+namespace {
+
+constexpr int64_t kNoMaxTrip = 9223372036854775807;  // TorchScript's while-loop trip count
+
+std::vector<double> values(const Tensor& t) {
+  std::vector<double> out;
+  for (int64_t i = 0; i < t.numel(); ++i) out.push_back(t.get_double(i));
+  return out;
+}
+
+std::vector<double> run(const Program& p, std::vector<float> x) {
+  const RunOutputs out = run_program(p, inputs_x(vec(std::move(x))));
+  EXPECT_EQ(out.tensors.size(), 1u);
+  return out.tensors.empty() ? std::vector<double>{} : values(out.tensors[0]);
+}
+
+// ------------------------------------------------------------------ loops and lists
+
+// y = x; s = 0
+// for i in range(3): y = y + 1; s = s + i
+// return y * s
+Program loop_program() {
+  return parse(program_json(
+      {constant("three", 3), constant("true", true), constant("one", 1), constant("zero", 0),
+       with_blocks(node("prim::Loop", {"three", "true", "x", "zero"}, {"y", "s"}),
+                   {block({"i", "yc", "sc"},
+                          {node("aten::add", {"yc", "one", "one"}, {"yn"}, {}, 3, "y = y + 1"),
+                           node("aten::add", {"sc", "i"}, {"sn"}, {}, 3, "s = s + i")},
+                          {"true", "yn", "sn"})}),
+       node("aten::mul", {"y", "s"}, {"out"}, {}, 4, "return y * s")},
+      {"out"}));
+}
+
+TEST(Loops, KnownTripCountIsUnrolled) {
+  const Program p = loop_program();
+  const CaptureResult r = capture(p, strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(body_ops(*r.graph), (std::vector<std::string>{"aten::add", "aten::add", "aten::add", "aten::mul"}));
+  // s = 0 + 1 + 2 was folded into the constant argument of mul.
+  const Node& mul = r.graph->body.nodes.back();
+  ASSERT_TRUE(mul.inputs.at(1).is_constant());
+  EXPECT_EQ(mul.inputs[1].constant, 3);
+  EXPECT_EQ(r.graph->value(r.graph->body.nodes[0].outputs[0]).name, "add");
+  EXPECT_EQ(r.graph->value(r.graph->body.nodes[2].outputs[0]).name, "add_2");
+  EXPECT_EQ(run(p, {1, 2, 3}), (std::vector<double>{12, 15, 18}));
+}
+
+TEST(Loops, WhileLoopStopsOnItsCondition) {
+  // n = 0; while n < 4: x = x * 2; n = n + 1
+  const Program p = parse(program_json(
+      {constant("max", kNoMaxTrip), constant("zero", 0), constant("four", 4), constant("one", 1),
+       constant("two", 2), constant("true", true),
+       with_blocks(node("prim::Loop", {"max", "true", "x", "zero"}, {"y", "n"}),
+                   {block({"i", "xc", "nc"},
+                          {node("aten::mul", {"xc", "two"}, {"xn"}), node("aten::add", {"nc", "one"}, {"nn"}),
+                           node("aten::lt", {"nn", "four"}, {"go"})},
+                          {"go", "xn", "nn"})})},
+      {"y"}));
+  const CaptureResult r = capture(p, non_strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(body_ops(*r.graph).size(), 4u);
+  EXPECT_EQ(run(p, {1, 2, 3}), (std::vector<double>{16, 32, 48}));
+}
+
+TEST(Lists, AppendInALoopThenCat) {
+  // l = []; for _ in range(2): l.append(x); return torch.cat(l, 0) * len(l)
+  const Program p = parse(program_json(
+      {constant("two", 2), constant("true", true), constant("zero", 0),
+       with_types(node("prim::ListConstruct", {}, {"l"}), {"List[Tensor]"}),
+       with_blocks(node("prim::Loop", {"two", "true"}, {}),
+                   {block({"i"}, {node("aten::append", {"l", "x"}, {"l2"})}, {"true"})}),
+       node("aten::len", {"l"}, {"n"}), node("aten::cat", {"l", "zero"}, {"c"}),
+       node("aten::mul", {"c", "n"}, {"out"})},
+      {"out"}));
+  const CaptureResult r = capture(p, strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(body_ops(*r.graph), (std::vector<std::string>{"aten::cat", "aten::mul"}));
+  const Node& cat = r.graph->body.nodes[0];
+  ASSERT_TRUE(cat.inputs.at(0).is_list());
+  EXPECT_EQ(cat.inputs[0].items.size(), 2u);
+  EXPECT_EQ(shape_str(r.graph->value(cat.outputs[0]).shape), "[6]");
+  EXPECT_EQ(run(p, {1, 2, 3}), (std::vector<double>{2, 4, 6, 2, 4, 6}));
+}
+
+TEST(Lists, TuplesIndexingAndUnpacking) {
+  // t = (x, 2); a, k = t; l = [a, a]; return l[-1] * t[1] + k
+  const Program p = parse(program_json(
+      {constant("two", 2), constant("one", 1), constant("minus1", -1),
+       node("prim::TupleConstruct", {"x", "two"}, {"t"}), node("prim::TupleUnpack", {"t"}, {"a", "k"}),
+       node("prim::ListConstruct", {"a", "a"}, {"l"}), node("aten::__getitem__", {"l", "minus1"}, {"last"}),
+       node("prim::TupleIndex", {"t", "one"}, {"k2"}), node("aten::mul", {"last", "k2"}, {"m"}),
+       node("aten::add", {"m", "k", "one"}, {"out"})},
+      {"out"}));
+  const CaptureResult r = capture(p, strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(body_ops(*r.graph), (std::vector<std::string>{"aten::mul", "aten::add"}));
+  EXPECT_EQ(run(p, {1, 2, 3}), (std::vector<double>{4, 6, 8}));
+}
+
+// ------------------------------------------------------------------ functionalization
+
+TEST(InPlace, MutationIsFunctionalizedAndLaterReadsSeeIt) {
+  // x.add_(1); return x * x
+  const Program p = parse(program_json(
+      {constant("one", 1), node("aten::add_", {"x", "one", "one"}, {"x2"}, {}, 2, "x.add_(1)"),
+       node("aten::mul", {"x", "x"}, {"out"})},
+      {"out"}));
+  const CaptureResult r = capture(p, strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  const Graph& g = *r.graph;
+  EXPECT_EQ(body_ops(g), (std::vector<std::string>{"aten::add", "aten::mul"}));
+  const Node& add = g.body.nodes[0];
+  EXPECT_EQ(add.prov.original_kind, "aten::add_");
+  EXPECT_EQ(add.prov.loc.text, "x.add_(1)");
+  const Node& mul = g.body.nodes[1];
+  EXPECT_EQ(mul.inputs.at(0).value, add.outputs.at(0));
+  EXPECT_EQ(mul.inputs.at(1).value, add.outputs.at(0));
+  EXPECT_EQ(run(p, {1, 2, 3}), (std::vector<double>{4, 9, 16}));
+}
+
+TEST(InPlace, MutatedBufferBecomesAnExtraOutput) {
+  json module = {{"type", "M"},
+                 {"attributes", {{"training", false}}},
+                 {"buffers", {"count"}}};
+  json doc = program_json({node("prim::GetAttr", {"self"}, {"count"}, {{"name", "count"}}),
+                           constant("one", 1), node("aten::add_", {"count", "one", "one"}, {"c2"}),
+                           node("aten::add", {"x", "count", "one"}, {"out"})},
+                          {"out"}, json::array({3}), module);
+  Program p = parse(doc);
+  p.weights.set("count", vec({0, 0, 0}));
+  const CaptureResult r = capture(p, non_strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  const Graph& g = *r.graph;
+  ASSERT_EQ(g.mutated_buffers.size(), 1u);
+  EXPECT_EQ(g.mutated_buffers[0].first, "count");
+  ASSERT_EQ(g.body.outputs.size(), 2u);
+  EXPECT_EQ(g.body.outputs[1], g.mutated_buffers[0].second);
+  EXPECT_TRUE(g.validate().empty());
+}
+
+// ------------------------------------------------------------------ branches resolved while tracing
+
+// if x.dim() != 1: raise ValueError("Expected 1D input"); return relu(x)
+json raise_program(json x_shape) {
+  return program_json(
+      {constant("one", 1), constant("msg", "Expected 1D input"), constant("cls", "builtins.ValueError"),
+       node("aten::dim", {"x"}, {"d"}), node("aten::ne", {"d", "one"}, {"bad"}),
+       with_blocks(node("prim::If", {"bad"}, {}, {}, 5, "if x.dim() != 1:"),
+                   {block({}, {node("prim::RaiseException", {"msg", "cls"}, {}, {}, 6, "raise ValueError(...)")}, {}),
+                    block({}, json::array(), {})}),
+       node("aten::relu", {"x"}, {"out"})},
+      {"out"}, x_shape);
+}
+
+TEST(Branches, RaiseInAnUntakenBranchLeavesNoTrace) {
+  const CaptureResult r = capture(parse(raise_program(json::array({3}))), strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(body_ops(*r.graph), std::vector<std::string>{"aten::relu"});
+  EXPECT_TRUE(r.diagnostics.empty()) << all_messages(r);
+}
+
+TEST(Branches, RaiseOnTheTakenPathIsAnErrorWithItsMessage) {
+  const CaptureResult r = capture(parse(raise_program(json::array({2, 3}))), non_strict_policy());
+  EXPECT_FALSE(r.graph);
+  const Diagnostic* d = find_diag(r, "exception-raised");
+  ASSERT_NE(d, nullptr) << all_messages(r);
+  EXPECT_NE(d->message.find("builtins.ValueError: Expected 1D input"), std::string::npos) << d->message;
+  EXPECT_EQ(d->loc.line, 6);
+}
+
+TEST(Branches, ModuleAttributesAreConstants) {
+  // if self.training: return x; return x * self.scale
+  json module = {{"type", "M"}, {"attributes", {{"training", false}, {"scale", 3}}}};
+  const Program p = parse(program_json(
+      {node("prim::GetAttr", {"self"}, {"training"}, {{"name", "training"}}),
+       node("prim::GetAttr", {"self"}, {"scale"}, {{"name", "scale"}}),
+       with_blocks(node("prim::If", {"training"}, {"out"}),
+                   {block({}, json::array(), {"x"}), block({}, {node("aten::mul", {"x", "scale"}, {"m"})}, {"m"})})},
+      {"out"}, json::array({3}), module));
+  const CaptureResult r = capture(p, strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(body_ops(*r.graph), std::vector<std::string>{"aten::mul"});
+  EXPECT_EQ(r.graph->body.nodes[0].inputs.at(1).constant, 3);
+  EXPECT_EQ(run(p, {1, 2, 3}), (std::vector<double>{3, 6, 9}));
+}
+
+TEST(Branches, MissingAttributeNamesTheModule) {
+  const Program p = parse(program_json({node("prim::GetAttr", {"self"}, {"eps"}, {{"name", "eps"}}),
+                                        node("aten::mul", {"x", "eps"}, {"out"})},
+                                       {"out"}));
+  const CaptureResult r = capture(p, non_strict_policy());
+  const Diagnostic* d = find_diag(r, "missing-attribute");
+  ASSERT_NE(d, nullptr) << all_messages(r);
+  EXPECT_NE(d->message.find("`eps`"), std::string::npos);
+  EXPECT_NE(d->message.find("(M)"), std::string::npos);
+}
+
+TEST(Branches, EnvironmentQueriesPickTheInferencePath) {
+  // if torch.is_grad_enabled() or x.is_cuda: fused path (unknown op) else relu(x)
+  const Program p = parse(program_json(
+      {node("aten::is_grad_enabled", {}, {"grad"}), node("prim::is_cuda", {"x"}, {"cuda"}),
+       node("aten::__or__", {"grad", "cuda"}, {"fast"}), node("prim::device", {"x"}, {"dev"}),
+       node("prim::dtype", {"x"}, {"dt"}),
+       with_blocks(node("prim::If", {"fast"}, {"out"}),
+                   {block({}, {node("aten::_fused_fast_path", {"x", "dev", "dt"}, {"f"})}, {"f"}),
+                    block({}, {node("aten::relu", {"x"}, {"r"})}, {"r"})})},
+      {"out"}));
+  const CaptureResult r = capture(p, strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(body_ops(*r.graph), std::vector<std::string>{"aten::relu"});
+}
+
+// if x.size(0) > LIMIT: return x * 2 else return -x   (x: [batch, 3])
+json shape_branch_program(int64_t limit, json x_shape) {
+  return program_json(
+      {constant("zero", 0), constant("limit", limit), constant("two", 2), node("aten::size", {"x", "zero"}, {"n"}),
+       node("aten::gt", {"n", "limit"}, {"big"}),
+       with_blocks(node("prim::If", {"big"}, {"out"}, {}, 7, "if x.size(0) > 4:"),
+                   {block({}, {node("aten::mul", {"x", "two"}, {"m"})}, {"m"}),
+                    block({}, {node("aten::neg", {"x"}, {"g"})}, {"g"})})},
+      {"out"}, x_shape);
+}
+
+TEST(ShapeBranches, StaticShapeJustTakesTheBranch) {
+  const CaptureResult r = capture(parse(shape_branch_program(4, json::array({5, 3}))), strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(body_ops(*r.graph), std::vector<std::string>{"aten::mul"});
+  EXPECT_TRUE(r.graph->guards.empty());
+  EXPECT_TRUE(r.diagnostics.empty());
+}
+
+TEST(ShapeBranches, NonStrictSpecializesADynamicDimWithAGuard) {
+  const CaptureResult r = capture(parse(shape_branch_program(4, json::array({"batch", 3}))), non_strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  // No example inputs: the dim's hint is 2, so `batch > 4` is false.
+  EXPECT_EQ(body_ops(*r.graph), std::vector<std::string>{"aten::neg"});
+  ASSERT_EQ(r.graph->guards.size(), 1u);
+  EXPECT_EQ(r.graph->guards[0].expr, "Le(batch, 4)");
+  EXPECT_EQ(r.graph->guards[0].loc.line, 7);
+  const Diagnostic* d = find_diag(r, "guard-added");
+  ASSERT_NE(d, nullptr) << all_messages(r);
+  EXPECT_EQ(d->severity, Severity::Warning);
+  EXPECT_NE(d->message.find("`batch`"), std::string::npos) << d->message;
+  EXPECT_EQ(shape_str(r.graph->value(r.graph->body.outputs.at(0)).shape), "[batch, 3]");
+}
+
+TEST(ShapeBranches, ExampleInputsGiveTheHint) {
+  Program p = parse(shape_branch_program(4, json::array({"batch", 3})));
+  p.example_inputs.set("x", Tensor::zeros(DType::Float32, {6, 3}));
+  const CaptureResult r = capture(p, cond_rewrite_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(body_ops(*r.graph), std::vector<std::string>{"aten::mul"});
+  ASSERT_EQ(r.graph->guards.size(), 1u);
+  EXPECT_EQ(r.graph->guards[0].expr, "Gt(batch, 4)");
+}
+
+TEST(ShapeBranches, StrictRefusesToSpecializeADynamicDim) {
+  const CaptureResult r = capture(parse(shape_branch_program(4, json::array({"batch", 3}))), strict_policy());
+  EXPECT_FALSE(r.graph);
+  const Diagnostic* d = find_diag(r, "dynamic-dim-guard");
+  ASSERT_NE(d, nullptr) << all_messages(r);
+  EXPECT_NE(d->message.find("`batch`"), std::string::npos) << d->message;
+  EXPECT_NE(d->message.find("line 7"), std::string::npos) << d->message;
+  EXPECT_NE(d->message.find("batch=2"), std::string::npos) << d->message;
+  EXPECT_EQ(d->loc.text, "if x.size(0) > 4:");
+}
+
+TEST(ShapeBranches, DynamicDimsAreAssumedAtLeastTwo) {
+  // x.size(0) > 1 holds for every dynamic dim (0 and 1 are specialized, as in torch.export).
+  const CaptureResult r = capture(parse(shape_branch_program(1, json::array({"batch", 3}))), strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(body_ops(*r.graph), std::vector<std::string>{"aten::mul"});
+  EXPECT_TRUE(r.graph->guards.empty());
+}
+
+TEST(ShapeBranches, DynamicShapesOptionMakesADimSymbolic) {
+  CaptureOptions options;
+  options.dynamic_shapes["x"][0] = "n";
+  const CaptureResult r = capture(parse(shape_branch_program(4, json::array({5, 3}))), non_strict_policy(), options);
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(shape_str(r.graph->value(r.graph->inputs.at(0)).shape), "[n, 3]");
+  ASSERT_EQ(r.graph->guards.size(), 1u);
+  EXPECT_EQ(r.graph->guards[0].expr, "Le(n, 4)");  // no example: hint 2
+}
+
+// ------------------------------------------------------------------ side effects and unsupported ops
+
+json print_program() {
+  return program_json({constant("msg", "hello"), node("prim::Print", {"msg", "x"}, {}, {}, 9, "print('hello', x)"),
+                       node("aten::relu", {"x"}, {"out"})},
+                      {"out"});
+}
+
+TEST(SideEffects, StrictRefusesPrint) {
+  const CaptureResult r = capture(parse(print_program()), strict_policy());
+  EXPECT_FALSE(r.graph);
+  const Diagnostic* d = find_diag(r, "side-effect");
+  ASSERT_NE(d, nullptr) << all_messages(r);
+  EXPECT_EQ(d->loc.line, 9);
+}
+
+TEST(SideEffects, NonStrictDropsPrintWithAWarning) {
+  const CaptureResult r = capture(parse(print_program()), non_strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(body_ops(*r.graph), std::vector<std::string>{"aten::relu"});
+  const Diagnostic* d = find_diag(r, "side-effect-dropped");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->severity, Severity::Warning);
+  EXPECT_EQ(d->category, "side-effect");
+}
+
+TEST(Unsupported, UnknownOpNamesTheOpAndLine) {
+  const Program p = parse(program_json({node("aten::frobnicate", {"x"}, {"y"}, {}, 11, "y = x.frobnicate()"),
+                                        node("aten::relu", {"y"}, {"z"}),
+                                        node("aten::unfrobnicate", {"x"}, {"out"}, {}, 13, "x.unfrobnicate()")},
+                                       {"out"}));
+  const CaptureResult nonstrict = capture(p, non_strict_policy());
+  EXPECT_FALSE(nonstrict.graph);
+  EXPECT_EQ(count_errors(nonstrict), 1u);
+  const Diagnostic* d = find_diag(nonstrict, "unsupported-op");
+  ASSERT_NE(d, nullptr);
+  EXPECT_NE(d->message.find("aten::frobnicate"), std::string::npos);
+  EXPECT_EQ(d->loc.line, 11);
+  // strict keeps scanning past the failed node (and skips the relu that needs its result).
+  const CaptureResult strict = capture(p, strict_policy());
+  EXPECT_FALSE(strict.graph);
+  EXPECT_EQ(count_errors(strict), 2u) << all_messages(strict);
+}
+
+// ------------------------------------------------------------------ data-dependent control flow
+
+// if x.sum(): THEN else: ELSE, with the given blocks; returns `out` (or `after`).
+json data_branch_program(json then_block, json else_block, std::vector<std::string> if_outputs, json after,
+                         std::vector<std::string> outputs) {
+  json nodes = {constant("none", nullptr), constant("one", 1), constant("two", 2),
+                node("aten::sum", {"x", "none"}, {"s"}, {}, 20, "if x.sum():"),
+                node("aten::Bool", {"s"}, {"b"}, {}, 20, "if x.sum():"),
+                with_blocks(node("prim::If", {"b"}, if_outputs, {}, 20, "if x.sum():"), {then_block, else_block})};
+  for (const auto& n : after) nodes.push_back(n);
+  return program_json(nodes, outputs);
+}
+
+TEST(DataDependent, RewriteTurnsAnInPlaceMutationIntoACondOutput) {
+  // if x.sum(): x.add_(1)
+  // return x * 2
+  const Program p = parse(data_branch_program(block({}, {node("aten::add_", {"x", "one", "one"}, {"x2"})}, {}),
+                                              block({}, json::array(), {}), {},
+                                              {node("aten::mul", {"x", "two"}, {"out"})}, {"out"}));
+  const CaptureResult r = capture(p, cond_rewrite_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  const Graph& g = *r.graph;
+  EXPECT_TRUE(g.validate().empty()) << g.to_text();
+  const Node* cond = find_node(g, "higher_order::cond");
+  ASSERT_NE(cond, nullptr);
+  ASSERT_EQ(cond->outputs.size(), 1u);
+  EXPECT_EQ(block_ops(cond->blocks[0]), std::vector<std::string>{"aten::add"});
+  EXPECT_TRUE(cond->blocks[1].nodes.empty());
+  EXPECT_EQ(cond->blocks[1].outputs.at(0), g.inputs.at(0));  // untouched x passes through
+  const Node& mul = g.body.nodes.back();
+  EXPECT_EQ(mul.inputs.at(0).value, cond->outputs[0]);
+  EXPECT_EQ(run(p, {1, 2, 3}), (std::vector<double>{4, 6, 8}));
+  EXPECT_EQ(run(p, {1, -1, 0}), (std::vector<double>{2, -2, 0}));
+}
+
+TEST(DataDependent, RewriteRefusesARaiseInsideTheBranch) {
+  json raise = {constant("msg", "negative"), node("prim::RaiseException", {"msg"}, {}, {}, 21, "raise ValueError")};
+  const Program p = parse(data_branch_program(block({}, raise, {}), block({}, json::array(), {}), {},
+                                              {node("aten::relu", {"x"}, {"out"})}, {"out"}));
+  const CaptureResult r = capture(p, cond_rewrite_policy());
+  EXPECT_FALSE(r.graph);
+  const Diagnostic* d = find_diag(r, "raise-in-data-dependent-branch");
+  ASSERT_NE(d, nullptr) << all_messages(r);
+  EXPECT_EQ(d->loc.line, 21);
+  EXPECT_NE(d->message.find("negative"), std::string::npos);
+}
+
+TEST(DataDependent, RewriteRefusesBranchesOfDifferentDtypes) {
+  json to_int = {constant("long", json{{"dtype", "int64"}}), node("aten::to", {"x", "long"}, {"xi"})};
+  const Program p = parse(data_branch_program(block({}, to_int, {"xi"}), block({}, json::array(), {"x"}), {"out"},
+                                              json::array(), {"out"}));
+  const CaptureResult r = capture(p, cond_rewrite_policy());
+  EXPECT_FALSE(r.graph);
+  const Diagnostic* d = find_diag(r, "branch-mismatch");
+  ASSERT_NE(d, nullptr) << all_messages(r);
+  EXPECT_NE(d->message.find("int64"), std::string::npos) << d->message;
+  EXPECT_NE(d->message.find("line 20"), std::string::npos) << d->message;
+}
+
+TEST(DataDependent, StrictReportsEveryDataDependentBranch) {
+  // Two branches on tensor data, one after the other.
+  json second = {node("aten::sum", {"y", "none"}, {"s2"}, {}, 30, "if y.sum():"),
+                 node("aten::Bool", {"s2"}, {"b2"}),
+                 with_blocks(node("prim::If", {"b2"}, {"out"}, {}, 30, "if y.sum():"),
+                             {block({}, json::array(), {"y"}), block({}, {node("aten::neg", {"y"}, {"ny"})}, {"ny"})})}};
+  const Program p = parse(data_branch_program(block({}, {node("aten::mul", {"x", "two"}, {"m"})}, {"m"}),
+                                              block({}, {node("aten::neg", {"x"}, {"n"})}, {"n"}), {"y"}, second,
+                                              {"out"}));
+  const CaptureResult strict = capture(p, strict_policy());
+  EXPECT_FALSE(strict.graph);
+  ASSERT_EQ(count_errors(strict), 2u) << all_messages(strict);
+  EXPECT_EQ(strict.diagnostics[0].loc.line, 20);
+  EXPECT_EQ(strict.diagnostics[1].loc.line, 30);
+  EXPECT_NE(strict.diagnostics[1].message.find("Ne(u1, 0)"), std::string::npos) << strict.diagnostics[1].message;
+  const CaptureResult nonstrict = capture(p, non_strict_policy());
+  EXPECT_EQ(count_errors(nonstrict), 1u) << all_messages(nonstrict);
+  const CaptureResult rewrite = capture(p, cond_rewrite_policy());
+  ASSERT_TRUE(rewrite.graph) << all_messages(rewrite);
+  size_t conds = 0;
+  for (const Node& n : rewrite.graph->body.nodes) conds += n.op == "higher_order::cond";
+  EXPECT_EQ(conds, 2u);
+}
+
+// for _ in range(int(x.sum())): x = x + 1
+json data_loop_program() {
+  return program_json(
+      {constant("none", nullptr), constant("true", true), constant("one", 1),
+       node("aten::sum", {"x", "none"}, {"s"}), node("aten::Int", {"s"}, {"n"}, {}, 40, "for _ in range(int(x.sum())):"),
+       with_blocks(node("prim::Loop", {"n", "true", "x"}, {"y"}, {}, 40, "for _ in range(int(x.sum())):"),
+                   {block({"i", "xc"}, {node("aten::add", {"xc", "one", "one"}, {"xn"})}, {"true", "xn"})})},
+      {"y"});
+}
+
+TEST(DataDependent, LoopOnTensorDataIsNotRewrittenYet) {
+  const CaptureResult r = capture(parse(data_loop_program()), cond_rewrite_policy());
+  EXPECT_FALSE(r.graph);
+  const Diagnostic* d = find_diag(r, "data-dependent-loop");
+  ASSERT_NE(d, nullptr) << all_messages(r);
+  EXPECT_NE(d->message.find("data-dependent loop not supported yet"), std::string::npos);
+  EXPECT_NE(d->message.find("line 40"), std::string::npos);
+}
+
+TEST(DataDependent, NonStrictFailsOnALoopOnTensorData) {
+  const CaptureResult r = capture(parse(data_loop_program()), non_strict_policy());
+  EXPECT_FALSE(r.graph);
+  const Diagnostic* d = find_diag(r, "data-dependent-loop");
+  ASSERT_NE(d, nullptr) << all_messages(r);
+  EXPECT_NE(d->message.find("Eq(u0, 3)") == std::string::npos ? d->message.find("u0") : 0, std::string::npos);
+}
+
+TEST(DataDependent, DraftUnrollsTheObservedTripCount) {
+  Program p = parse(data_loop_program());
+  p.example_inputs.set("x", vec({1, 1, 1}));  // sum = 3
+  const CaptureResult r = capture(p, draft_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(body_ops(*r.graph), (std::vector<std::string>{"aten::add", "aten::add", "aten::add"}));
+  ASSERT_EQ(r.graph->assertions.size(), 1u);
+  EXPECT_EQ(r.graph->assertions[0].expr, "Eq(u0, 3)");
+  EXPECT_FALSE(r.graph->sound);
+  EXPECT_EQ(run(p, {1, 1, 1}), (std::vector<double>{4, 4, 4}));
+  EXPECT_EQ(run(p, {1, 0, 0}), (std::vector<double>{2, 1, 1}));
+}
+
+TEST(DataDependent, DraftCountsRepeatedSpecializationsOfOneBranch) {
+  // for i in range(3): if x.sum(): x = x * 2   -- the same branch, specialized 3 times
+  const Program p = parse(program_json(
+      {constant("three", 3), constant("true", true), constant("none", nullptr), constant("two", 2),
+       with_blocks(node("prim::Loop", {"three", "true", "x"}, {"y"}),
+                   {block({"i", "xc"},
+                          {node("aten::sum", {"xc", "none"}, {"s"}), node("aten::Bool", {"s"}, {"b"}),
+                           with_blocks(node("prim::If", {"b"}, {"xn"}, {}, 50, "if x.sum():"),
+                                       {block({}, {node("aten::mul", {"xc", "two"}, {"m"})}, {"m"}),
+                                        block({}, json::array(), {"xc"})})},
+                          {"true", "xn"})})},
+      {"y"}));
+  const CaptureResult r = capture(p, draft_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(r.graph->assertions.size(), 3u);
+  const Diagnostic* d = find_diag(r, "data-dependent-branch");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->occurrences, 3);
+  size_t warnings = 0;
+  for (const auto& diag : r.diagnostics) warnings += diag.code == "data-dependent-branch";
+  EXPECT_EQ(warnings, 1u);
+}
+
+}  // namespace
+}  // namespace onnxport::test

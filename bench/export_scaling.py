@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Export time against model size: is the pipeline linear in the node count?
+
+    python3 bench/export_scaling.py [--sizes 64,256,1024,4096] [--onnxport build/bin/onnxport]
+                                    [--config config/default.json] [--repeat 2] [--work DIR]
+
+Generates an N-layer bundle per size (bench/gen_program.py), exports each
+with `onnxport export` (best of --repeat runs), prints the times, and checks
+the ratio time(largest)/time(second largest). For 4096/1024 (4x the nodes)
+the ratio must stay under 4.5; other size pairs scale that bound linearly.
+Prints PASS or FAIL and exits 1 on FAIL.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+RATIO_BOUND_PER_4X = 4.5
+
+
+def generate(n, work):
+    out = os.path.join(work, "bench-%d" % n)
+    if not os.path.exists(os.path.join(out, "inputs.safetensors")):
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_program.py"), str(n), out], check=True)
+    return out
+
+
+def export_seconds(onnxport, config, bundle, work, repeat):
+    best = None
+    for _ in range(repeat):
+        out = os.path.join(work, os.path.basename(bundle) + ".onnx")
+        start = time.perf_counter()
+        proc = subprocess.run([onnxport, "export", bundle, "-c", config, "-o", out, "-q"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        elapsed = time.perf_counter() - start
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stderr)
+            raise SystemExit("export of %s failed with exit code %d" % (bundle, proc.returncode))
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="64,256,1024,4096")
+    parser.add_argument("--onnxport", default=os.path.join(ROOT, "build", "bin", "onnxport"))
+    parser.add_argument("--config", default=os.path.join(ROOT, "config", "default.json"))
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--work", default="", help="folder for bundles and models (default: a temp folder)")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if len(sizes) < 2 or sorted(sizes) != sizes:
+        parser.error("--sizes needs at least two increasing sizes")
+
+    work = args.work or tempfile.mkdtemp(prefix="onnxport-bench-")
+    os.makedirs(work, exist_ok=True)
+    times = {}
+    print("%8s %12s %14s" % ("layers", "seconds", "ms per layer"))
+    for n in sizes:
+        bundle = generate(n, work)
+        times[n] = export_seconds(args.onnxport, args.config, bundle, work, args.repeat)
+        print("%8d %12.3f %14.4f" % (n, times[n], 1000.0 * times[n] / n), flush=True)
+
+    big, prev = sizes[-1], sizes[-2]
+    ratio = times[big] / times[prev]
+    bound = RATIO_BOUND_PER_4X * (big / prev) / 4.0
+    verdict = "PASS" if ratio < bound else "FAIL"
+    print("ratio time(%d)/time(%d) = %.2f (must be < %.2f): %s" % (big, prev, ratio, bound, verdict))
+    return 0 if verdict == "PASS" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,186 @@
+"""The onnxport commands and options: plugins, inspect, run, -q/-v,
+--dump-graph, --optimize/--no-optimize, --opset, --strategies, reports."""
+import json
+import os
+import unittest
+
+from onnxport_testlib import (DEFAULT_CONFIG, TORCH_CONFIG, OnnxportTestCase, example, fresh_dir, read_json,
+                              read_onnx_graph, run)
+
+STATUS_PREFIX = "[onnxport] "
+
+
+class PluginsCommand(OnnxportTestCase):
+    def test_lists_plugins_strategies_and_translators(self):
+        proc = run("plugins", "-c", DEFAULT_CONFIG)
+        self.assertExitCode(proc, 0, "plugins")
+        out = proc.stdout
+        for plugin in ("strategy-strict", "strategy-non-strict", "strategy-cond-rewrite", "strategy-draft",
+                       "translators-aten"):
+            self.assertIn("✅ " + plugin, out)
+        self.assertInOrder(out, ["Strategies", "strict", "non-strict", "cond-rewrite", "draft"])
+        self.assertIn("Translators at opset 17:", out)
+        # Every op of the seed has a translator, with its plugin, opset range and priority.
+        for op in ("aten::linear", "aten::mul", "aten::neg", "higher_order::cond"):
+            line = [l for l in out.splitlines() if l.strip().startswith(op + " ")]
+            self.assertTrue(line, "no translator line for %s" % op)
+            self.assertIn("translators-aten", line[0])
+            self.assertRegex(line[0], r"opset \d+\.\.\d*, priority -?\d+")
+
+    def test_opset_option(self):
+        proc = run("plugins", "-c", DEFAULT_CONFIG, "--opset", "13")
+        self.assertExitCode(proc, 0, "plugins --opset 13")
+        self.assertIn("Translators at opset 13:", proc.stdout)
+
+
+class InspectCommand(OnnxportTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.out = fresh_dir("inspect")
+        cls.model = os.path.join(cls.out, "seed.onnx")
+        cls.graph = os.path.join(cls.out, "graph.json")
+        cls.proc = run("export", example("seed"), "-c", DEFAULT_CONFIG, "-o", cls.model, "--dump-graph", cls.graph)
+
+    def test_export_worked(self):
+        self.assertExitCode(self.proc, 0, "export")
+        self.assertIn("Captured graph written to", self.proc.stderr)
+
+    def test_bundle_folder(self):
+        proc = run("inspect", example("seed"))
+        self.assertExitCode(proc, 0, "inspect bundle")
+        self.assertIn("program `ModelWithControlFlowTest`", proc.stdout)
+        self.assertIn("aten::linear", proc.stdout)
+        self.assertIn("prim::If", proc.stdout)
+        self.assertIn("if x.sum():", proc.stdout)
+        self.assertIn("mlp.0.weight: f32[2, 3]", proc.stdout)
+
+    def test_program_json(self):
+        proc = run("inspect", os.path.join(example("seed-cond"), "program.json"))
+        self.assertExitCode(proc, 0, "inspect program.json")
+        self.assertIn("higher_order::cond", proc.stdout)
+
+    def test_dumped_graph(self):
+        with open(self.graph) as f:
+            self.assertEqual(json.load(f)["format"], "onnxport.graph")
+        proc = run("inspect", self.graph)
+        self.assertExitCode(proc, 0, "inspect graph")
+        self.assertIn("higher_order::cond", proc.stdout)
+        self.assertIn("aten::linear", proc.stdout)
+
+    def test_onnx_model_in_onnx_text_syntax(self):
+        proc = run("inspect", self.model)
+        self.assertExitCode(proc, 0, "inspect model")
+        self.assertIn("ir_version", proc.stdout)
+        self.assertIn("opset_import", proc.stdout)
+        self.assertIn("If (", proc.stdout)
+        self.assertIn("then_branch", proc.stdout)
+
+    def test_not_a_known_file(self):
+        bad = os.path.join(self.out, "other.json")
+        with open(bad, "w") as f:
+            f.write('{"format": "something-else"}')
+        proc = run("inspect", bad)
+        self.assertExitCode(proc, 2, "inspect other json")
+        self.assertIn(bad, proc.stderr)
+        self.assertIn("/format", proc.stderr)
+        proc = run("inspect", os.path.join(self.out, "missing.onnx"))
+        self.assertExitCode(proc, 2, "inspect missing file")
+
+
+class RunCommand(OnnxportTestCase):
+    def test_reference_interpreter_on_the_bundle_inputs(self):
+        proc = run("run", example("seed-gt"))
+        self.assertExitCode(proc, 0, "run")
+        self.assertIn("Inputs (the bundle's inputs.safetensors)", proc.stdout)
+        self.assertIn("Reference interpreter outputs:", proc.stdout)
+
+    def test_random_inputs_when_the_bundle_has_none(self):
+        proc = run("run", example("seed"))
+        self.assertExitCode(proc, 0, "run")
+        self.assertIn("random inputs (seed 0)", proc.stdout)
+
+
+class Verbosity(OnnxportTestCase):
+    def test_quiet_prints_nothing_on_success(self):
+        out = fresh_dir("quiet")
+        proc = run("export", example("seed-cond"), "-c", DEFAULT_CONFIG, "-o", os.path.join(out, "m.onnx"), "-q")
+        self.assertExitCode(proc, 0, "export -q")
+        self.assertEqual(proc.stderr, "")
+        self.assertEqual(proc.stdout, "")
+
+    def test_quiet_still_prints_the_error(self):
+        out = fresh_dir("quiet-error")
+        proc = run("export", example("seed"), "-c", DEFAULT_CONFIG, "--strategies", "strict", "-o",
+                   os.path.join(out, "m.onnx"), "-q")
+        self.assertExitCode(proc, 1, "export -q, failing")
+        self.assertNotIn(STATUS_PREFIX, proc.stderr)
+        self.assertIn("error: ", proc.stderr)
+
+    def test_verbose_prints_graphs_and_timings(self):
+        out = fresh_dir("verbose")
+        proc = run("export", example("seed-cond"), "-c", DEFAULT_CONFIG, "-o", os.path.join(out, "m.onnx"), "-v")
+        self.assertExitCode(proc, 0, "export -v")
+        self.assertIn("aten::linear", proc.stderr)      # the captured graph
+        self.assertIn("ir_version", proc.stderr)        # the ONNX model
+        self.assertIn("Timings:", proc.stderr)
+        self.assertRegex(proc.stderr, r"translate\s+\d+\.\d+ s")
+
+
+class Options(OnnxportTestCase):
+    def export_ops(self, out, *options):
+        model = os.path.join(out, "m.onnx")
+        proc = run("export", example("seed"), "-c", TORCH_CONFIG, "-o", model, "--report", out + "/r", *options)
+        self.assertExitCode(proc, 0, "export %s" % " ".join(options))
+        return read_onnx_graph(model).op_types(), read_json(os.path.join(out, "r", "report.json")), proc
+
+    def test_optimize_vs_no_optimize(self):
+        optimized, report_opt, proc_opt = self.export_ops(fresh_dir("optimize"), "--optimize")
+        raw, report_raw, proc_raw = self.export_ops(fresh_dir("no-optimize"), "--no-optimize")
+        self.assertEqual(optimized, ["MatMul", "Add", "MatMul", "Add", "Mul"])
+        # The raw translation keeps what optimize() removes or folds.
+        self.assertGreater(len(raw), len(optimized), raw)
+        self.assertTrue(set(raw) - set(optimized), raw)
+        self.assertIn("[onnxport] Optimize the model... ✅", proc_opt.stderr)
+        self.assertNotIn("Optimize the model", proc_raw.stderr)
+        stats = report_opt["optimize"]
+        self.assertGreater(stats["nodes_before"], stats["nodes_after"])
+        self.assertEqual(stats["nodes_after"], 5)
+        self.assertIsNone(report_raw["optimize"])
+        self.assertEqual(report_raw["status"]["stages"]["optimize"], "not run")
+
+    def test_opset_option(self):
+        out = fresh_dir("opset")
+        _, report, _ = self.export_ops(out, "--opset", "13")
+        self.assertEqual(report["request"]["opset"], 13)
+        self.assertIn('"" : 13', report["model"]["text"].replace("\n", " "))
+
+    def test_strategies_override(self):
+        out = fresh_dir("strategies")
+        _, report, proc = self.export_ops(out, "--strategies", "draft")
+        self.assertEqual(report["request"]["strategies"], ["draft"])
+        self.assertEqual([a["strategy"] for a in report["capture"]["attempts"]], ["draft"])
+        self.assertNotIn("with `non-strict`", proc.stderr)
+
+
+class ReportOnFailure(OnnxportTestCase):
+    def test_failed_export_still_writes_both_reports(self):
+        out = fresh_dir("report-on-failure")
+        model = os.path.join(out, "m.onnx")
+        proc = run("export", example("seed"), "-c", DEFAULT_CONFIG, "--strategies", "strict,non-strict", "-o", model,
+                   "--report", out + "/r")
+        self.assertExitCode(proc, 1, "export with strategies that cannot capture the seed")
+        self.assertFalse(os.path.exists(model))
+        report = read_json(os.path.join(out, "r", "report.json"))
+        self.assertEqual(report["status"]["stages"]["capture"], "failed")
+        self.assertEqual(report["status"]["stages"]["translate"], "not run")
+        self.assertEqual([a["status"] for a in report["capture"]["attempts"]], ["failed", "failed"])
+        self.assertTrue(all(a["diagnostics"] for a in report["capture"]["attempts"]))
+        with open(os.path.join(out, "r", "report.md")) as f:
+            md = f.read()
+        self.assertIn("**Result: ❌ failed**", md)
+        self.assertIn("if x.sum():", md)
+        self.assertIn("Graph captured up to the failure", md)
+
+
+if __name__ == "__main__":
+    unittest.main()

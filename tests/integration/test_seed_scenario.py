@@ -1,0 +1,174 @@
+"""The seed scenario of issue 2, end to end through `onnxport export`:
+status lines, diagnostics, draft report, report contents and model structure."""
+import os
+import unittest
+
+from onnxport_testlib import (DEFAULT_CONFIG, TORCH_CONFIG, OnnxportTestCase, example, fresh_dir, read_json,
+                              read_onnx_graph, run)
+
+MODEL = "ModelWithControlFlowTest"
+
+
+def status(strategy, mark=""):
+    line = "[onnxport] Obtain model graph for `%s` with `%s`..." % (MODEL, strategy)
+    return line + (" " + mark if mark else "")
+
+
+def between(text, start, end):
+    """The text between the first `start` and the next `end` after it."""
+    i = text.index(start) + len(start)
+    return text[i:text.index(end, i)]
+
+
+def non_constant_ops(graph):
+    return [op for op in graph.op_types() if op != "Constant"]
+
+
+class TorchCompatibleOnSeed(OnnxportTestCase):
+    """config/torch-compatible.json (non-strict, strict, draft) on examples/seed."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.out = fresh_dir("torch-compatible-seed")
+        cls.model = os.path.join(cls.out, "seed.onnx")
+        cls.proc = run("export", example("seed"), "-c", TORCH_CONFIG, "-o", cls.model, "--report",
+                       os.path.join(cls.out, "report"))
+        cls.report = read_json(os.path.join(cls.out, "report", "report.json"))
+
+    def test_succeeds_with_draft(self):
+        self.assertExitCode(self.proc, 0, "export")
+        self.assertTrue(os.path.isfile(self.model))
+        self.assertEqual(self.report["capture"]["chosen_strategy"], "draft")
+
+    def test_status_lines_in_the_seed_order(self):
+        self.assertInOrder(self.proc.stderr, [
+            status("non-strict"), status("non-strict", "❌"),
+            status("strict"), status("strict", "❌"),
+            status("draft"), "[onnxport] Draft Export report:", status("draft", "✅"),
+            "[onnxport] Run decomposition...", "[onnxport] Run decomposition... ✅",
+            "[onnxport] Translate the graph into ONNX...", "[onnxport] Translate the graph into ONNX... ✅",
+            "[onnxport] Check the model (onnx checker + shape inference)...",
+            "[onnxport] Check the model (onnx checker + shape inference)... ✅",
+        ])
+        self.assertNotIn(status("non-strict", "✅"), self.proc.stderr)
+        self.assertNotIn(status("strict", "✅"), self.proc.stderr)
+
+    def test_non_strict_failure_explains_the_data_dependent_branch(self):
+        block = between(self.proc.stderr, status("non-strict") + "\n", status("non-strict", "❌"))
+        attempt = self.report["capture"]["attempts"][0]
+        self.assertEqual(attempt["strategy"], "non-strict")
+        errors = [d for d in attempt["diagnostics"] if d["severity"] == "error"]
+        self.assertTrue(errors, attempt)
+        # The data-dependent expression the diagnostic names is printed.
+        expression = errors[0]["details"].get("expression") or errors[0]["message"]
+        self.assertIn("data-dependent", block.lower())
+        self.assertIn(expression if len(expression) < 60 else errors[0]["message"], block)
+        # The source line, with its file and line number.
+        self.assertIn("if x.sum():", block)
+        self.assertIn("plot_exporter_recipes_oe_cond.py:24", block)
+        # The graph captured up to the failure: both linears and the sum.
+        partial = attempt["partial_graph"]
+        self.assertTrue(partial, "no partial graph in the report")
+        self.assertIn(partial.strip().splitlines()[0], block)
+        self.assertEqual(partial.count("aten::linear"), 2, partial)
+        self.assertIn("aten::sum", partial)
+
+    def test_strict_fails_too(self):
+        attempt = self.report["capture"]["attempts"][1]
+        self.assertEqual((attempt["strategy"], attempt["status"]), ("strict", "failed"))
+        block = between(self.proc.stderr, status("strict") + "\n", status("strict", "❌"))
+        self.assertIn("if x.sum():", block)
+
+    def test_draft_report_says_not_sound_and_lists_the_specialized_branch(self):
+        draft = between(self.proc.stderr, "[onnxport] Draft Export report:", status("draft", "✅"))
+        self.assertIn("1 issue(s)", draft)
+        self.assertIn("not sound", draft)
+        self.assertIn("Data dependent", draft)
+        self.assertIn("plot_exporter_recipes_oe_cond.py:24", draft)
+        self.assertIn("if x.sum():", draft)
+        self.assertIn("specialized to a constant", draft)
+        self.assertIn("runtime assertion", draft)
+
+    def test_report_soundness_and_issue_location(self):
+        self.assertIs(self.report["soundness"]["sound"], False)
+        self.assertIn("not sound", self.report["soundness"]["note"])
+        assertions = self.report["soundness"]["runtime_assertions"]
+        self.assertEqual(len(assertions), 1, assertions)
+        self.assertEqual(assertions[0]["loc"].get("line"), 24)
+        draft = self.report["capture"]["attempts"][2]
+        issues = [d for d in draft["diagnostics"] if d["category"] == "data-dependent"]
+        self.assertEqual(len(issues), 1, draft["diagnostics"])
+        self.assertEqual(issues[0]["loc"]["line"], 24)
+        self.assertEqual(issues[0]["loc"]["text"], "if x.sum():")
+        with open(os.path.join(self.out, "report", "report.md")) as f:
+            md = f.read()
+        self.assertIn("**The graph is not sound**", md)
+        self.assertIn("plot_exporter_recipes_oe_cond.py:24", md)
+
+    def test_report_status_block(self):
+        status_block = self.report["status"]
+        self.assertEqual(status_block["strategies"], {"non-strict": "failed", "strict": "failed", "draft": "ok"})
+        for stage in ("capture", "decompose", "translate", "check", "write"):
+            self.assertEqual(status_block["stages"][stage], "ok", stage)
+        self.assertEqual(status_block["stages"]["runtime"], "not run")
+
+    def test_model_is_the_seed_draft_result(self):
+        graph = read_onnx_graph(self.model)
+        self.assertEqual(graph.op_types(), ["MatMul", "Add", "MatMul", "Add", "Mul"])
+        self.assertEqual(self.report["analysis"]["op_counts"],
+                         [{"op": "Add", "count": 2}, {"op": "MatMul", "count": 2}, {"op": "Mul", "count": 1}])
+
+    def test_report_analysis(self):
+        params = self.report["analysis"]["parameters"]
+        self.assertEqual(params, [{"dtype": "float32", "count": 4, "elements": 11, "bytes": 44}])
+        self.assertIn("MatMul", self.report["model"]["text"])
+        self.assertIn("aten::linear", self.report["graph"]["text"])
+
+
+class DefaultConfigOnSeed(OnnxportTestCase):
+    """config/default.json (strict, non-strict, cond-rewrite, draft) on examples/seed."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.out = fresh_dir("default-seed")
+        cls.model = os.path.join(cls.out, "seed.onnx")
+        cls.proc = run("export", example("seed"), "-c", DEFAULT_CONFIG, "-o", cls.model, "--report",
+                       os.path.join(cls.out, "report"))
+        cls.report = read_json(os.path.join(cls.out, "report", "report.json"))
+
+    def test_cond_rewrite_succeeds_after_strict_and_non_strict(self):
+        self.assertExitCode(self.proc, 0, "export")
+        self.assertInOrder(self.proc.stderr, [
+            status("strict", "❌"), status("non-strict", "❌"), status("cond-rewrite"), status("cond-rewrite", "✅")])
+        self.assertNotIn(status("draft"), self.proc.stderr)
+        self.assertEqual(self.report["capture"]["chosen_strategy"], "cond-rewrite")
+        self.assertEqual(self.report["status"]["strategies"].get("draft"), None)
+        self.assertIs(self.report["soundness"]["sound"], True)
+
+    def test_model_has_an_if_with_mul_and_neg_branches(self):
+        graph = read_onnx_graph(self.model)
+        ifs = [n for n in graph.nodes if n.op_type == "If"]
+        self.assertEqual(len(ifs), 1, graph.op_types())
+        self.assertEqual(non_constant_ops(ifs[0].subgraphs["then_branch"]), ["Mul"])
+        self.assertEqual(non_constant_ops(ifs[0].subgraphs["else_branch"]), ["Neg"])
+
+
+class DefaultConfigOnSeedCond(OnnxportTestCase):
+    """examples/seed-cond (the branch written as torch.cond): strict succeeds first."""
+
+    def test_strict_succeeds_first_with_the_same_if(self):
+        out = fresh_dir("default-seed-cond")
+        model = os.path.join(out, "seed-cond.onnx")
+        proc = run("export", example("seed-cond"), "-c", DEFAULT_CONFIG, "-o", model)
+        self.assertExitCode(proc, 0, "export")
+        first_status = [l for l in proc.stderr.splitlines() if "Obtain model graph" in l]
+        self.assertEqual(first_status, [status("strict"), status("strict", "✅")])
+        graph = read_onnx_graph(model)
+        ifs = [n for n in graph.nodes if n.op_type == "If"]
+        self.assertEqual(len(ifs), 1, graph.op_types())
+        self.assertEqual(non_constant_ops(ifs[0].subgraphs["then_branch"]), ["Mul"])
+        self.assertEqual(non_constant_ops(ifs[0].subgraphs["else_branch"]), ["Neg"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -388,15 +388,8 @@ std::string reduce(TranslateContext& ctx, std::string_view op, const std::string
 }
 
 void bind_output(TranslateContext& ctx, size_t i, const std::string& name) {
-  // A translator that needs no op (a Cast to the same dtype, a 0-d input
-  // already a scalar) would alias the node's output to its input; an
-  // Identity keeps every graph value its own ONNX value.
-  for (const Arg& a : ctx.node().inputs) {
-    if (a.is_value() && ctx.name_of(a.value) == name) {
-      ctx.set_output(i, ctx.op("Identity", {name}));
-      return;
-    }
-  }
+  // The host renames `name` to the graph value's name, or adds an Identity
+  // when `name` is not this translation's own (e.g. an input passed through).
   ctx.set_output(i, name);
 }
 

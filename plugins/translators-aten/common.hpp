@@ -101,8 +101,7 @@ std::string filled(TranslateContext& ctx, const std::vector<int64_t>& shape, dou
 std::string reduce(TranslateContext& ctx, std::string_view op, const std::string& x,
                    const std::vector<int64_t>& axes, bool keepdims, bool axes_as_input);
 
-// Binds output i of the node to `name`; inserts an Identity when `name` is
-// one of the node's inputs (so outputs never alias inputs).
+// Binds output i of the node to `name`.
 void bind_output(TranslateContext& ctx, size_t i, const std::string& name);
 // Output 0 (the common single-output case).
 void set_result(TranslateContext& ctx, const std::string& name);

@@ -390,6 +390,63 @@ void translate_clamp_one(TranslateContext& ctx) {
   set_result(ctx, ctx.op(IsMin ? "Max" : "Min", {x, bound}));
 }
 
+constexpr char kAsin[] = "Asin";
+constexpr char kAcos[] = "Acos";
+constexpr char kAtan[] = "Atan";
+constexpr char kSinh[] = "Sinh";
+constexpr char kCosh[] = "Cosh";
+
+void translate_square(TranslateContext& ctx) {
+  std::string x = unary_input(ctx);
+  set_result(ctx, ctx.op("Mul", {x, x}));
+}
+
+void translate_expm1(TranslateContext& ctx) {
+  DType d = output_dtype(ctx);
+  set_result(ctx, ctx.op("Sub", {ctx.op("Exp", {unary_input(ctx)}), ctx.const_scalar(1, d)}));
+}
+
+// log2/log10: Log(x) / log(base).
+template <int Base>
+void translate_log_base(TranslateContext& ctx) {
+  DType d = output_dtype(ctx);
+  std::string ln = ctx.op("Log", {unary_input(ctx)});
+  set_result(ctx, ctx.op("Div", {ln, ctx.const_scalar(std::log(static_cast<double>(Base)), d)}));
+}
+
+// mish(x) = x * tanh(softplus(x)); ONNX Mish exists from opset 18.
+void translate_mish_13(TranslateContext& ctx) {
+  std::string x = unary_input(ctx);
+  set_result(ctx, ctx.op("Mul", {x, ctx.op("Tanh", {ctx.op("Softplus", {x})})}));
+}
+
+void translate_mish_18(TranslateContext& ctx) {
+  set_result(ctx, ctx.op("Mish", {unary_input(ctx)}));
+}
+
+// atan2(Tensor self, Tensor other) = the angle of (other, self): ONNX has no
+// Atan2, so atan(y / x) corrected by +-pi in the left half-plane and set
+// explicitly on the y axis (x == 0).
+void translate_atan2(TranslateContext& ctx) {
+  DType d = result_type(ctx, {0, 1});
+  if (!is_floating(d)) d = DType::Float32;
+  std::string y = input_as(ctx, 0, d);
+  std::string x = input_as(ctx, 1, d);
+  std::string zero = ctx.const_scalar(0, d);
+  std::string pi = ctx.const_scalar(std::numbers::pi, d);
+  std::string half_pi = ctx.const_scalar(std::numbers::pi / 2, d);
+  std::string base = ctx.op("Atan", {ctx.op("Div", {y, x})});
+  // x < 0: add pi when y >= 0, subtract it when y < 0.
+  std::string y_negative = ctx.op("Less", {y, zero});
+  std::string shift = ctx.op("Where", {y_negative, ctx.op("Neg", {pi}), pi});
+  std::string left = ctx.op("Add", {base, shift});
+  std::string r = ctx.op("Where", {ctx.op("Less", {x, zero}), left, base});
+  // x == 0: +-pi/2 by the sign of y, 0 at the origin.
+  std::string on_axis = ctx.op("Mul", {ctx.op("Sign", {y}), half_pi});
+  r = ctx.op("Where", {ctx.op("Equal", {x, zero}), on_axis, r});
+  set_result(ctx, cast(ctx, r, d, output_dtype(ctx)));
+}
+
 }  // namespace
 
 void register_elementwise(Registrar& r) {
@@ -448,6 +505,18 @@ void register_elementwise(Registrar& r) {
   add(r, "aten::sign", translate_unary<kSign>);
   add(r, "aten::trunc", translate_trunc);
   add(r, "aten::positive", translate_unary<kIdentity>);
+  add(r, "aten::asin", translate_unary<kAsin>);
+  add(r, "aten::acos", translate_unary<kAcos>);
+  add(r, "aten::atan", translate_unary<kAtan>);
+  add(r, "aten::sinh", translate_unary<kSinh>);
+  add(r, "aten::cosh", translate_unary<kCosh>);
+  add(r, "aten::atan2", translate_atan2);
+  add(r, "aten::square", translate_square);
+  add(r, "aten::expm1", translate_expm1);
+  add(r, "aten::log2", translate_log_base<2>);
+  add(r, "aten::log10", translate_log_base<10>);
+  add(r, "aten::mish", translate_mish_13, kMinOpset, 17, "x * Tanh(Softplus(x)) (no Mish before opset 18)");
+  add(r, "aten::mish", translate_mish_18, 18);
   add(r, "aten::gelu", translate_gelu);
   add(r, "aten::silu", translate_silu);
   add(r, "aten::hardsigmoid", translate_hardsigmoid);

@@ -111,6 +111,24 @@ void translate_conv_transpose(TranslateContext& ctx) {
   set_result(ctx, ctx.op("ConvTranspose", inputs, attrs));
 }
 
+// convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding,
+//             int[] dilation, bool transposed, int[] output_padding, int groups)
+// _convolution(... the same ..., bool benchmark, bool deterministic, bool cudnn_enabled, bool allow_tf32)
+void translate_convolution(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 1);
+  if (rank < 3 || rank_of(ctx, 0) != rank) fail(ctx, "input must be batched and weight at least 3-D");
+  const size_t spatial = static_cast<size_t>(rank - 2);
+  const bool transposed = bool_arg(ctx, 6, "transposed", false);
+  OnnxAttrs attrs{{"strides", spatial_ints(ctx, 3, "stride", spatial, 1)},
+                  {"pads", onnx_pads(spatial_ints(ctx, 4, "padding", spatial, 0))},
+                  {"dilations", spatial_ints(ctx, 5, "dilation", spatial, 1)},
+                  {"group", int_arg(ctx, 8, "groups", 1)}};
+  if (transposed) attrs.push_back({"output_padding", spatial_ints(ctx, 7, "output_padding", spatial, 0)});
+  std::vector<std::string> inputs{ctx.input(0), ctx.input(1)};
+  if (ctx.has_input(2)) inputs.push_back(ctx.input(2));
+  set_result(ctx, ctx.op(transposed ? "ConvTranspose" : "Conv", inputs, attrs));
+}
+
 }  // namespace
 
 void register_linear(Registrar& r) {
@@ -118,12 +136,15 @@ void register_linear(Registrar& r) {
   add(r, "aten::matmul", translate_matmul);
   add(r, "aten::mm", translate_matmul);
   add(r, "aten::bmm", translate_matmul);
+  add(r, "aten::mv", translate_matmul);
   add(r, "aten::dot", translate_dot);
   add(r, "aten::addmm", translate_addmm);
   add(r, "aten::baddbmm", translate_addmm);
   add(r, "aten::conv1d", translate_conv);
   add(r, "aten::conv2d", translate_conv);
   add(r, "aten::conv3d", translate_conv);
+  add(r, "aten::convolution", translate_convolution);
+  add(r, "aten::_convolution", translate_convolution);
   add(r, "aten::conv_transpose1d", translate_conv_transpose);
   add(r, "aten::conv_transpose2d", translate_conv_transpose);
 }

@@ -90,6 +90,33 @@ void translate_adaptive_avg_pool(TranslateContext& ctx) {
   set_result(ctx, ctx.op("AveragePool", {ctx.input(0)}, {{"kernel_shape", kernel}, {"strides", kernel}}));
 }
 
+// adaptive_max_pool{1,2}d(Tensor self, int[] output_size) -> (values, indices):
+// MaxPool with uniform windows (input divisible by output). torch's indices
+// are flat within each (n, c) plane, ONNX's within the whole tensor: take
+// them modulo the plane size.
+template <size_t Spatial>
+void translate_adaptive_max_pool(TranslateContext& ctx) {
+  const size_t n = pooled_dims(ctx, Spatial);
+  std::vector<int64_t> out = per_spatial(ctx, 1, "output_size", n, {});
+  if (out.size() != n) fail(ctx, "output_size is required");
+  std::vector<int64_t> kernel;
+  int64_t plane = 1;
+  for (size_t k = 0; k < n; ++k) {
+    auto in = static_dim(ctx, 0, static_cast<int64_t>(k + 2));
+    if (!in || out[k] <= 0 || *in % out[k] != 0)
+      fail(ctx, "spatial dim " + std::to_string(k) + " is not a static multiple of output size " +
+                    std::to_string(out[k]),
+           "only uniform adaptive pooling (input size divisible by output size) can be exported");
+    kernel.push_back(*in / out[k]);
+    plane *= *in;
+  }
+  const size_t outputs = ctx.node().outputs.size();
+  std::vector<std::string> r = ctx.op_n("MaxPool", {ctx.input(0)}, outputs >= 2 ? 2 : 1,
+                                        {{"kernel_shape", kernel}, {"strides", kernel}});
+  ctx.set_output(0, r[0]);
+  if (outputs >= 2) ctx.set_output(1, ctx.op("Mod", {r[1], ctx.const_scalar(static_cast<double>(plane), DType::Int64)}));
+}
+
 // Channel count (dim 1) of the input, needed when a norm's weight or bias is None.
 int64_t channels(TranslateContext& ctx) {
   if (rank_of(ctx, 0) < 2) fail(ctx, "input must have a channel dim (rank >= 2)");
@@ -358,6 +385,8 @@ void register_nn(Registrar& r) {
   add(r, "aten::avg_pool3d", translate_avg_pool<3>);
   add(r, "aten::adaptive_avg_pool1d", translate_adaptive_avg_pool<1>);
   add(r, "aten::adaptive_avg_pool2d", translate_adaptive_avg_pool<2>);
+  add(r, "aten::adaptive_max_pool1d", translate_adaptive_max_pool<1>);
+  add(r, "aten::adaptive_max_pool2d", translate_adaptive_max_pool<2>);
   add(r, "aten::batch_norm", translate_batch_norm, kMinOpset, kOpenEnded, "BatchNormalization (inference)");
   add(r, "aten::instance_norm", translate_instance_norm);
   add(r, "aten::layer_norm", translate_layer_norm_13, kMinOpset, 16, "decomposed: ReduceMean, Sub, Sqrt, Div");

@@ -165,6 +165,61 @@ void translate_softmax(TranslateContext& ctx) {
   set_result(ctx, ctx.op(IsLog ? "LogSoftmax" : "Softmax", {x}, {{"axis", axis}}));
 }
 
+// logsumexp(Tensor self, int[1] dim, bool keepdim=False)
+template <bool AxesAsInput>
+void translate_logsumexp(TranslateContext& ctx) {
+  std::string x = input_as(ctx, 0, output_dtype(ctx));
+  std::vector<int64_t> axes = reduction_axes(ctx, 1);
+  set_result(ctx, reduce(ctx, "ReduceLogSumExp", x, axes, bool_arg(ctx, 2, "keepdim", false), AxesAsInput));
+}
+
+// var/std(Tensor self, bool unbiased=True)
+// var/std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False)
+// var/std.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False)
+// = sum((x - mean)^2) / max(count - correction, 0), count = elements per slot.
+template <bool AxesAsInput, bool Sqrt>
+void translate_variance(TranslateContext& ctx) {
+  const DType d = output_dtype(ctx);
+  const int64_t rank = rank_of(ctx, 0);
+  std::vector<int64_t> axes;
+  int64_t correction = 1;
+  bool keepdim = false;
+  if (ctx.num_inputs() <= 2) {
+    correction = bool_arg(ctx, 1, "unbiased", true) ? 1 : 0;
+  } else {
+    axes = reduction_axes(ctx, 1);
+    if (ctx.has_input(2)) {
+      const Arg& c = ctx.arg(2);
+      correction = c.is_constant() && c.constant.is_boolean() ? (c.constant.get<bool>() ? 1 : 0)
+                                                              : int_arg(ctx, 2, "correction");
+    }
+    keepdim = bool_arg(ctx, 3, "keepdim", false);
+  }
+  std::vector<int64_t> all_axes = axes;
+  if (all_axes.empty())
+    for (int64_t k = 0; k < rank; ++k) all_axes.push_back(k);
+  std::string x = input_as(ctx, 0, d);
+  std::string centered = ctx.op("Sub", {x, reduce(ctx, "ReduceMean", x, axes, true, AxesAsInput)});
+  std::string squares = reduce(ctx, "ReduceSum", ctx.op("Mul", {centered, centered}), axes, keepdim, true);
+  // Elements per output slot: static when every reduced dim is.
+  std::optional<int64_t> count = 1;
+  for (int64_t a : all_axes) {
+    auto size = static_dim(ctx, 0, a);
+    count = size && count ? std::optional<int64_t>(*count * *size) : std::nullopt;
+  }
+  std::string denom;
+  if (count) {
+    denom = ctx.const_scalar(static_cast<double>(std::max<int64_t>(*count - correction, 0)), d);
+  } else {
+    std::string sizes = ctx.op("Gather", {shape_of(ctx, x), ctx.const_i64(all_axes)}, {{"axis", int64_t{0}}});
+    std::string n = reduce(ctx, "ReduceProd", sizes, {}, false, AxesAsInput);
+    std::string n_minus = ctx.op("Sub", {n, ctx.const_scalar(static_cast<double>(correction), DType::Int64)});
+    denom = cast_to(ctx, ctx.op("Max", {n_minus, ctx.const_scalar(0, DType::Int64)}), d);
+  }
+  std::string var = ctx.op("Div", {squares, denom});
+  set_result(ctx, Sqrt ? ctx.op("Sqrt", {var}) : var);
+}
+
 // Registers `fn<false>` for opsets 13-17 and `fn<true>` from 18.
 template <void (*Before18)(TranslateContext&), void (*From18)(TranslateContext&)>
 void add_by_axes_form(Registrar& r, const std::string& op, const std::string& onnx_op) {
@@ -193,6 +248,12 @@ void register_reduction(Registrar& r) {
   add_by_axes_form<translate_norm<kAxesAttribute>, translate_norm<kAxesInput>>(r, "aten::norm", "ReduceL2/L1");
   add_by_axes_form<translate_norm<kAxesAttribute>, translate_norm<kAxesInput>>(r, "aten::linalg_vector_norm",
                                                                                "ReduceL2/L1");
+  add_by_axes_form<translate_logsumexp<kAxesAttribute>, translate_logsumexp<kAxesInput>>(r, "aten::logsumexp",
+                                                                                        "ReduceLogSumExp");
+  add_by_axes_form<translate_variance<kAxesAttribute, false>, translate_variance<kAxesInput, false>>(
+      r, "aten::var", "ReduceMean/ReduceSum");
+  add_by_axes_form<translate_variance<kAxesAttribute, true>, translate_variance<kAxesInput, true>>(
+      r, "aten::std", "ReduceMean/ReduceSum, Sqrt");
   add(r, "aten::argmax", translate_argmax<true>);
   add(r, "aten::argmin", translate_argmax<false>);
   add(r, "aten::softmax", translate_softmax<false>);

@@ -5,6 +5,7 @@
 // become a Concat of 1-D pieces, so dynamic dims stay dynamic in ONNX.
 #include "families.hpp"
 
+#include <functional>
 #include <numeric>
 
 namespace onnxport::aten {
@@ -419,6 +420,58 @@ void translate_flip(TranslateContext& ctx) {
                                    ctx.const_i64(steps)}));
 }
 
+// unflatten(Tensor self, int dim, SymInt[] sizes): Reshape with the leading
+// dims copied (0), the new sizes, then the trailing dims.
+void translate_unflatten(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 0);
+  const int64_t dim = normalize_dim(ctx, int_arg(ctx, 1, "dim"), rank);
+  std::vector<std::string> parts;
+  if (dim > 0) parts.push_back(ctx.const_i64(std::vector<int64_t>(static_cast<size_t>(dim), 0)));
+  parts.push_back(int_list_tensor(ctx, 2));
+  if (dim + 1 < rank)
+    parts.push_back(ctx.op("Slice", {shape_of(ctx, ctx.input(0)), ctx.const_i64({dim + 1}), ctx.const_i64({rank})}));
+  std::string shape = parts.size() == 1 ? parts[0] : ctx.op("Concat", parts, {{"axis", int64_t{0}}});
+  set_result(ctx, ctx.op("Reshape", {ctx.input(0), shape}));
+}
+
+// _reshape_alias(Tensor self, SymInt[] size, SymInt[] stride): a view.
+void translate_reshape_alias(TranslateContext& ctx) {
+  set_result(ctx, ctx.op("Reshape", {ctx.input(0), int_list_tensor(ctx, 1)}));
+}
+
+// topk(Tensor self, SymInt k, int dim=-1, bool largest=True, bool sorted=True) -> (values, indices)
+void translate_topk(TranslateContext& ctx) {
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 2, "dim", -1), rank_of(ctx, 0));
+  OnnxAttrs attrs{{"axis", axis},
+                  {"largest", int64_t{bool_arg(ctx, 3, "largest", true) ? 1 : 0}},
+                  {"sorted", int64_t{bool_arg(ctx, 4, "sorted", true) ? 1 : 0}}};
+  std::vector<std::string> outs = ctx.op_n("TopK", {ctx.input(0), int_as_1d(ctx, 1, 1)}, 2, attrs);
+  for (size_t i = 0; i < ctx.node().outputs.size() && i < 2; ++i) bind_output(ctx, i, outs[i]);
+}
+
+// Sorting along `axis`: TopK over the whole dim.
+std::vector<std::string> sort_along(TranslateContext& ctx, int64_t axis, bool descending) {
+  std::string k;
+  if (auto n = static_dim(ctx, 0, axis)) k = ctx.const_i64({*n});
+  else k = ctx.op("Gather", {shape_of(ctx, ctx.input(0)), ctx.const_i64({axis})}, {{"axis", int64_t{0}}});
+  return ctx.op_n("TopK", {ctx.input(0), k}, 2,
+                  {{"axis", axis}, {"largest", int64_t{descending ? 1 : 0}}, {"sorted", int64_t{1}}});
+}
+
+// sort(Tensor self, int dim=-1, bool descending=False) -> (values, indices).
+// ONNX TopK does not promise torch's order among equal values.
+void translate_sort(TranslateContext& ctx) {
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim", -1), rank_of(ctx, 0));
+  std::vector<std::string> outs = sort_along(ctx, axis, bool_arg(ctx, 2, "descending", false));
+  for (size_t i = 0; i < ctx.node().outputs.size() && i < 2; ++i) bind_output(ctx, i, outs[i]);
+}
+
+// argsort(Tensor self, int dim=-1, bool descending=False)
+void translate_argsort(TranslateContext& ctx) {
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim", -1), rank_of(ctx, 0));
+  set_result(ctx, sort_along(ctx, axis, bool_arg(ctx, 2, "descending", false))[1]);
+}
+
 // ---- factories --------------------------------------------------------------
 
 // A tensor of `shape` (a 1-D int64 ONNX value) filled with argument
@@ -495,6 +548,67 @@ void translate_arange(TranslateContext& ctx) {
   set_result(ctx, ctx.op("Range", {start, end, step}));
 }
 
+// eye(SymInt n, *, dtype, layout, device, pin_memory) / eye.m(SymInt n, SymInt m, *, dtype, ...)
+void translate_eye(TranslateContext& ctx) {
+  const bool has_m = ctx.num_inputs() >= 6;
+  std::string n = int_as_1d(ctx, 0, 0);
+  std::string m = has_m ? int_as_1d(ctx, 1, 0) : n;
+  std::string shape = ctx.op("Concat", {n, m}, {{"axis", int64_t{0}}});
+  std::string zeros = ctx.op("ConstantOfShape", {shape});  // float32 zeros
+  set_result(ctx, ctx.op("EyeLike", {zeros}, {{"dtype", int64_t{dtype_to_onnx(output_dtype(ctx))}}}));
+}
+
+// linspace(Scalar start, Scalar end, int steps, *, dtype, layout, device, pin_memory):
+// constant arguments, so the values are computed here the way torch does
+// (from both ends toward the middle, for symmetric rounding).
+void translate_linspace(TranslateContext& ctx) {
+  const double start = float_arg(ctx, 0, "start");
+  const double end = float_arg(ctx, 1, "end");
+  const int64_t steps = int_arg(ctx, 2, "steps");
+  if (steps < 0) fail(ctx, "steps must be non-negative");
+  Tensor t = Tensor::zeros(output_dtype(ctx), {steps});
+  const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+  const int64_t half = steps / 2;
+  for (int64_t i = 0; i < steps; ++i)
+    t.set_double(i, i < half ? start + step * static_cast<double>(i)
+                             : end - step * static_cast<double>(steps - 1 - i));
+  set_result(ctx, ctx.constant(t, ctx.output_value(0).name));
+}
+
+// fill(Tensor self, Scalar|Tensor value) / zero(Tensor self)
+void translate_fill(TranslateContext& ctx) {
+  std::string shape = shape_of(ctx, ctx.input(0));
+  if (ctx.num_inputs() < 2) set_result(ctx, full_of(ctx, shape, std::nullopt, 0));
+  else set_result(ctx, full_of(ctx, shape, 1, 0));
+}
+
+// tensor(t data, *, ScalarType? dtype, Device? device, bool requires_grad):
+// a constant from the (nested) list.
+void translate_tensor(TranslateContext& ctx) {
+  if (!is_constant(ctx, 0)) fail(ctx, "the data must be a constant (nested) list of numbers");
+  std::vector<int64_t> shape;
+  std::vector<double> flat;
+  const nlohmann::json* level = &ctx.arg(0).constant;
+  while (level->is_array()) {
+    shape.push_back(static_cast<int64_t>(level->size()));
+    if (level->empty()) break;
+    level = &level->front();
+  }
+  std::function<void(const nlohmann::json&, size_t)> walk = [&](const nlohmann::json& j, size_t depth) {
+    if (depth == shape.size()) {
+      if (!j.is_number() && !j.is_boolean()) fail(ctx, "non-numeric element " + j.dump());
+      flat.push_back(j.is_boolean() ? (j.get<bool>() ? 1.0 : 0.0) : j.get<double>());
+      return;
+    }
+    if (!j.is_array() || static_cast<int64_t>(j.size()) != shape[depth]) fail(ctx, "ragged nested list");
+    for (const auto& item : j) walk(item, depth + 1);
+  };
+  walk(ctx.arg(0).constant, 0);
+  Tensor t = Tensor::zeros(output_dtype(ctx), shape);
+  for (size_t i = 0; i < flat.size(); ++i) t.set_double(static_cast<int64_t>(i), flat[i]);
+  set_result(ctx, ctx.constant(t, ctx.output_value(0).name));
+}
+
 template <bool Upper>
 void add_trilu(Registrar& r, const char* op) {
   add(r, op, translate_trilu<Upper>, 14, kOpenEnded, "Trilu (opset 14+)");
@@ -505,7 +619,7 @@ void add_trilu(Registrar& r, const char* op) {
 void register_shape_ops(Registrar& r) {
   for (const char* op : {"aten::contiguous", "aten::clone", "aten::detach", "aten::alias", "aten::lift_fresh"})
     add(r, op, translate_identity);
-  for (const char* op : {"aten::dropout", "aten::feature_dropout", "aten::alpha_dropout"})
+  for (const char* op : {"aten::dropout", "aten::feature_dropout", "aten::alpha_dropout", "aten::feature_alpha_dropout"})
     add(r, op, translate_dropout, kMinOpset, kOpenEnded, "Identity (inference)");
 
   add(r, "aten::view", translate_reshape);
@@ -544,6 +658,13 @@ void register_shape_ops(Registrar& r) {
   add_trilu<false>(r, "aten::tril");
   add_trilu<true>(r, "aten::triu");
   add(r, "aten::flip", translate_flip);
+  add(r, "aten::unflatten", translate_unflatten);
+  add(r, "aten::swapaxes", translate_transpose);
+  add(r, "aten::swapdims", translate_transpose);
+  add(r, "aten::_reshape_alias", translate_reshape_alias);
+  add(r, "aten::topk", translate_topk);
+  add(r, "aten::sort", translate_sort);
+  add(r, "aten::argsort", translate_argsort);
 
   add(r, "aten::zeros", translate_constant_fill<0>);
   add(r, "aten::ones", translate_constant_fill<1>);
@@ -558,6 +679,11 @@ void register_shape_ops(Registrar& r) {
   add(r, "aten::new_empty", translate_new_fill<0>);
   add(r, "aten::new_full", translate_new_full);
   add(r, "aten::arange", translate_arange);
+  add(r, "aten::eye", translate_eye);
+  add(r, "aten::linspace", translate_linspace);
+  add(r, "aten::fill", translate_fill);
+  add(r, "aten::zero", translate_fill);
+  add(r, "aten::tensor", translate_tensor);
 }
 
 }  // namespace onnxport::aten

@@ -66,6 +66,18 @@ class TraceFallbackTest(BundleTestCase):
         self.assertTrue(any("Converting a tensor to a Python boolean" in w
                             for w in program["producer"]["trace_warnings"]))
 
+    def test_an_already_scripted_module(self):
+        from test_seed import ModelWithControlFlowTest
+        model, x = ModelWithControlFlowTest(), torch.randn(3)
+        write_bundle(model, (x,), self.bundle_dir("eager"))
+        write_bundle(torch.jit.script(model), (x,), self.bundle_dir("scripted"))
+        eager, _, _, _ = load_bundle(self.bundle_dir("eager"))
+        scripted, weights, _, expected = load_bundle(self.bundle_dir("scripted"))
+        self.assertEqual(scripted["graph"], eager["graph"])
+        self.assertEqual(scripted["module"]["children"]["mlp"]["children"]["0"]["type"], "Linear")
+        self.assertEqual(set(weights), set(model.state_dict()))
+        self.assertTrue(torch.equal(expected["output.0"], model(x)))
+
     def test_non_tensor_inputs_cannot_be_traced(self):
         with self.assertRaises(ConversionError) as caught:
             write_bundle(LambdaAndCount(), (torch.randn(2), 3), self.bundle_dir())

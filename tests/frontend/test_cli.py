@@ -122,7 +122,8 @@ class InputSpecTest(unittest.TestCase):
                 parse_input(spec)
 
     def test_dynamic_specs(self):
-        self.assertEqual(parse_dynamic(["x:0=batch", "x:2=w", "lx.1:0=n"]), {"x": {0: "batch", 2: "w"}, "lx.1": {0: "n"}})
+        self.assertEqual(parse_dynamic(["x:0=batch", "x:2=w", "lx.1:0=n"]),
+                         {"x": {0: "batch", 2: "w"}, "lx.1": {0: "n"}})
         with self.assertRaisesRegex(ConversionError, "dim 'a' is not an integer"):
             parse_dynamic(["x:a=batch"])
 

@@ -58,7 +58,8 @@ class ErrorTest(BundleTestCase):
 
     def test_python_op_names_the_call_site(self):
         error = self.assert_refused(CallsPython(), (torch.randn(3),), "prim::PythonOp", "custom autograd Function")
-        self.assertEqual(error.where, f"test_errors.py:{line_of('return Double.apply(x) + 1')}: return Double.apply(x) + 1")
+        text = "return Double.apply(x) + 1"
+        self.assertEqual(error.where, f"test_errors.py:{line_of(text)}: {text}")
 
     def test_unrepresentable_attribute_names_where_it_is_read(self):
         error = self.assert_refused(DictAttribute(), (torch.randn(3),), "module attribute 'table' holds a dict")

@@ -37,7 +37,8 @@ class RecurrentTest(BundleTestCase):
         state = (torch.randn(4, 2, 3), torch.randn(4, 2, 3))
         program, _, inputs, _ = self.convert(lstm, (torch.randn(7, 2, 4), state))
         self.assertEqual(program["producer"]["method"], "forward__0")
-        self.assertEqual(program["graph"]["inputs"][2]["type"], "Tuple[Tensor, Tensor]")  # the given value, not Optional
+        # The type of the value given, not the parameter's Optional[...]
+        self.assertEqual(program["graph"]["inputs"][2]["type"], "Tuple[Tensor, Tensor]")
         self.assertEqual([e["name"] for e in program["graph"]["inputs"][2]["elements"]], ["hx.0", "hx.1"])
         self.assertTrue(torch.equal(inputs["hx.1"], state[1]))
 

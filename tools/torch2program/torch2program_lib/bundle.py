@@ -64,7 +64,7 @@ def write_bundle(module, args, out_dir, input_names=None, dynamic_shapes=None, *
         "graph": {"inputs": [{"name": "self", "type": "Module"}] + graph_inputs.json,
                   "nodes": graph["nodes"], "outputs": graph["outputs"]},
     }
-    _write(out_dir, program, {**weights, **constants.tensors}, graph_inputs.examples, expected)
+    _write(out_dir, program, writer.node_count, {**weights, **constants.tensors}, graph_inputs.examples, expected)
     return {"dir": out_dir, "capture": captured.kind, "method": captured.method_name,
             "nodes": writer.node_count, "weights": len(weights), "constants": len(constants.tensors),
             "outputs": len(expected), "script_error": captured.script_error}
@@ -158,14 +158,22 @@ def _producer(captured, extra):
     return info
 
 
-def _write(out_dir, program, weights, inputs, expected):
+# Above this many nodes program.json is written compact: Python's indenting JSON
+# encoder is pure Python and takes seconds on a vit_b_16 (8000 nodes); nobody
+# reads those by eye (`onnxport inspect` prints them readably).
+INDENTED_MAX_NODES = 2000
+
+
+def _write(out_dir, program, node_count, weights, inputs, expected):
     os.makedirs(out_dir, exist_ok=True)
     write_safetensors(os.path.join(out_dir, "weights.safetensors"), weights)
     write_safetensors(os.path.join(out_dir, "inputs.safetensors"), inputs)
     write_safetensors(os.path.join(out_dir, "expected.safetensors"), expected)
     path = os.path.join(out_dir, "program.json")
     tmp = f"{path}.tmp{os.getpid()}"
+    indented = node_count <= INDENTED_MAX_NODES
+    text = json.dumps(program, indent=1 if indented else None, separators=None if indented else (",", ":"),
+                      allow_nan=False)
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(program, f, indent=1, allow_nan=False)
-        f.write("\n")
+        f.write(text + "\n")
     os.replace(tmp, path)

@@ -27,14 +27,14 @@ class ModuleTree:
         self.tree = self._module_json(module, "")
 
     def _module_json(self, module, path):
-        node = {"type": type(module).__name__, "attributes": {"training": bool(module.training)}}
+        node = {"type": _type_name(module), "attributes": {"training": bool(module.training)}}
         self._modules[path] = (module, node)
         for name, param in module._parameters.items():
             self._add_tensor(node, path, name, param, "parameters")
         for name, buf in module._buffers.items():
             self._add_tensor(node, path, name, buf, "buffers")
-        for name, value in vars(module).items():
-            if not name.startswith("_") and name != "training":
+        for name, value in _instance_attributes(module):
+            if not name.startswith("_") and not _declares(node, name) and name not in module._modules:
                 self._add_plain_attribute(node, path, name, value)
         children = {}
         for name, child in module._modules.items():
@@ -102,6 +102,20 @@ class ModuleTree:
 
 
 _MISSING = object()
+
+
+def _type_name(module):
+    """"Linear", also for a module the caller scripted already (its class is RecursiveScriptModule)."""
+    if isinstance(module, torch.jit.ScriptModule):
+        return getattr(module, "original_name", type(module).__name__)
+    return type(module).__name__
+
+
+def _instance_attributes(module):
+    """(name, value) of the module's own attributes. A ScriptModule keeps them in its C++ object."""
+    if isinstance(module, torch.jit.ScriptModule):
+        return torch._C._jit_debug_module_iterators(module._c)["named_attributes"]
+    return vars(module).items()
 
 
 def _declares(node, name):

@@ -17,6 +17,7 @@ source text. Module scopes come from the inlined call stack that
 Traced nodes instead carry the Python stack ("/path/linear.py(114): forward\n...");
 their column is unknown (0) and the text is read from the file.
 """
+import functools
 import linecache
 import os
 import re
@@ -101,6 +102,7 @@ def location_text(loc):
 _NOT_A_CHILD = {"", "SELF", "UNKNOWN_INSTANCE"}
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred distinct call stacks per model
 def scope_from_hierarchy(hierarchy):
     """"mlp(Sequential).2(ForwardWithControlFlowTest)" -> "mlp.2";
     "SELF(ResNet).bn1(BatchNorm2d).UNKNOWN_INSTANCE(UNKNOWN_TYPE)" -> "bn1".

@@ -1,8 +1,948 @@
-// Placeholder: the nn family is being written (see op_support.hpp).
+// NN ops: convolution (1-D/2-D, groups, dilation, "same"/"valid" padding),
+// pooling (max, avg, adaptive), normalization (batch, layer, group,
+// instance), embedding, upsampling (nearest, bilinear), pixel_shuffle,
+// prelu, glu, threshold.
+//
+// 1-D ops run through the 2-D kernels with a height of 1. Convolution is
+// im2col + gemm_accumulate per (batch, group).
+#include "gemm.hpp"
 #include "op_support.hpp"
 
-namespace onnxport::ops {
+#include <cmath>
+#include <limits>
 
-void register_nn_ops(OpLibrary& lib) { (void)lib; }
+namespace onnxport::ops {
+namespace {
+
+// ---------------------------------------------------------------- window geometry
+
+// Per spatial dim: kernel size, stride, dilation and padding on each side.
+struct Window {
+  std::vector<int64_t> kernel, stride, dilation, pad_before, pad_after;
+  bool ceil_mode = false;
+};
+
+// An int[N] argument: one value repeated, or exactly N values.
+std::vector<int64_t> expand_param(const Args& args, size_t i, size_t n, int64_t fallback, const char* what) {
+  std::vector<int64_t> v = present(args, i) ? ints_at(args, i) : std::vector<int64_t>{};
+  if (v.empty()) v.assign(n, fallback);
+  if (v.size() == 1) v.assign(n, v[0]);
+  if (v.size() != n) fail(std::string(what) + " must have 1 or " + std::to_string(n) + " values, got " + sizes_str(v));
+  return v;
+}
+
+// Output size of a sliding window along one dim, symbolic when the input is.
+Dim window_output(const Dim& in, int64_t k, int64_t s, int64_t d, int64_t before, int64_t after, bool ceil_mode) {
+  const int64_t reach = d * (k - 1) + 1;
+  if (in.is_static()) {
+    const int64_t span = in.value() + before + after - reach;
+    if (span < 0)
+      fail("the window (" + std::to_string(reach) + " after dilation) is larger than the padded input (" +
+           std::to_string(in.value() + before + after) + ")");
+    int64_t out = (span + (ceil_mode ? s - 1 : 0)) / s + 1;
+    // The last window must start inside the input or the left padding.
+    if (ceil_mode && (out - 1) * s >= in.value() + before) --out;
+    return Dim(out);
+  }
+  // (in + c) // s + 1 written as (in + c + s) // s, so stride 1 folds to in + c + 1.
+  return dim_floordiv(dim_add(in, Dim(before + after - reach + (ceil_mode ? s - 1 : 0) + s)), Dim(s));
+}
+
+// Layout of an input with `spatial` trailing dims after an optional batch dim and channels.
+struct Layout {
+  bool batched = true;
+  Shape shape;  // always [N, C, spatial...] (N = 1 when unbatched)
+};
+
+Layout input_layout(const TensorMeta& in, size_t spatial, const char* op) {
+  Layout l;
+  if (in.shape.size() == spatial + 2) {
+    l.shape = in.shape;
+  } else if (in.shape.size() == spatial + 1) {
+    l.batched = false;
+    l.shape = in.shape;
+    l.shape.insert(l.shape.begin(), Dim(1));
+  } else {
+    fail(std::string(op) + " expects a " + std::to_string(spatial + 1) + "-D (unbatched) or " + std::to_string(spatial + 2) +
+         "-D (batched) input, got shape " + shape_str(in.shape));
+  }
+  return l;
+}
+
+Shape output_shape(const Layout& l, const Dim& channels, const std::vector<Dim>& spatial) {
+  Shape out;
+  if (l.batched) out.push_back(l.shape[0]);
+  out.push_back(channels);
+  out.insert(out.end(), spatial.begin(), spatial.end());
+  return out;
+}
+
+std::vector<Dim> window_outputs(const Layout& l, const Window& w) {
+  std::vector<Dim> out;
+  for (size_t i = 0; i < w.kernel.size(); ++i)
+    out.push_back(window_output(l.shape[2 + i], w.kernel[i], w.stride[i], w.dilation[i], w.pad_before[i], w.pad_after[i], w.ceil_mode));
+  return out;
+}
+
+// Concrete [N, C, H, W] view of a 1-D or 2-D spatial input (1-D gets H = 1).
+std::vector<int64_t> as_nchw(const std::vector<int64_t>& sizes, size_t spatial) {
+  std::vector<int64_t> s = sizes;
+  if (s.size() == spatial + 1) s.insert(s.begin(), 1);
+  if (spatial == 1) s.insert(s.begin() + 2, 1);
+  return s;
+}
+
+// The window lifted to 2-D (height 1 for 1-D ops).
+Window as_2d(const Window& w) {
+  if (w.kernel.size() == 2) return w;
+  Window v = w;
+  v.kernel.insert(v.kernel.begin(), 1);
+  v.stride.insert(v.stride.begin(), 1);
+  v.dilation.insert(v.dilation.begin(), 1);
+  v.pad_before.insert(v.pad_before.begin(), 0);
+  v.pad_after.insert(v.pad_after.begin(), 0);
+  return v;
+}
+
+// ---------------------------------------------------------------- convolution
+
+// conv{1,2}d(input, weight, bias?, stride, padding, dilation, groups);
+// padding is int[N] or "same"/"valid" (the conv{1,2}d.padding overload).
+struct ConvCall {
+  Layout layout;
+  Window window;
+  int64_t groups = 1;
+  Shape out_shape;
+  DType dtype;
+};
+
+ConvCall conv_call(const Args& args, size_t spatial) {
+  const TensorMeta& in = meta_at(args, 0);
+  const TensorMeta& weight = meta_at(args, 1);
+  ConvCall c;
+  c.layout = input_layout(in, spatial, "convolution");
+  if (weight.shape.size() != spatial + 2)
+    fail("weight must be " + std::to_string(spatial + 2) + "-D, got shape " + shape_str(weight.shape));
+  if (in.dtype != weight.dtype)
+    fail("input dtype " + std::string(dtype_name(in.dtype)) + " differs from weight dtype " + std::string(dtype_name(weight.dtype)));
+  c.dtype = in.dtype;
+  c.groups = int_or(args, 6, 1);
+  if (c.groups <= 0) fail("groups must be positive, got " + std::to_string(c.groups));
+  Window& w = c.window;
+  for (size_t i = 0; i < spatial; ++i) {
+    const Dim& k = weight.shape[2 + i];
+    if (k.is_symbolic()) fail("the kernel size must be static, got weight shape " + shape_str(weight.shape));
+    w.kernel.push_back(k.value());
+  }
+  w.stride = expand_param(args, 3, spatial, 1, "stride");
+  w.dilation = expand_param(args, 5, spatial, 1, "dilation");
+  const OpArg& padding = arg_at(args, 4);
+  if (padding.kind == OpArg::Kind::Constant && padding.constant.is_string()) {
+    const std::string mode = padding.constant.get<std::string>();
+    if (mode == "valid") {
+      w.pad_before.assign(spatial, 0);
+    } else if (mode == "same") {
+      for (int64_t s : w.stride)
+        if (s != 1) fail("padding='same' is not supported for strided convolutions (stride " + sizes_str(w.stride) + ")");
+      for (size_t i = 0; i < spatial; ++i) {
+        const int64_t total = w.dilation[i] * (w.kernel[i] - 1);
+        w.pad_before.push_back(total / 2);
+        w.pad_after.push_back(total - total / 2);  // the extra one goes after, as torch does
+      }
+    } else {
+      fail("padding must be 'same', 'valid' or a list of ints, got '" + mode + "'");
+    }
+  } else {
+    w.pad_before = expand_param(args, 4, spatial, 0, "padding");
+  }
+  if (w.pad_after.empty()) w.pad_after = w.pad_before;
+  const Dim& channels = c.layout.shape[1];
+  const Dim expected = dim_mul(weight.shape[1], Dim(c.groups));
+  if (channels.is_static() && expected.is_static() && channels.value() != expected.value())
+    fail("input of shape " + shape_str(in.shape) + " has " + channels.str() + " channels, but weight of shape " +
+         shape_str(weight.shape) + " with groups=" + std::to_string(c.groups) + " expects " + expected.str());
+  const Dim& out_channels = weight.shape[0];
+  if (out_channels.is_static() && out_channels.value() % c.groups != 0)
+    fail("out channels " + out_channels.str() + " are not divisible by groups=" + std::to_string(c.groups));
+  if (present(args, 2)) {
+    const TensorMeta& bias = meta_at(args, 2);
+    if (bias.shape.size() != 1 || !(bias.shape[0] == out_channels))
+      fail("bias must have shape [" + out_channels.str() + "], got " + shape_str(bias.shape));
+  }
+  c.out_shape = output_shape(c.layout, out_channels, window_outputs(c.layout, w));
+  return c;
+}
+
+// Unfolds one group of one image into columns: rows (c, ki, kj), columns (oh, ow).
+template <class T>
+void im2col(const T* image, int64_t channels, int64_t H, int64_t W, const Window& w, int64_t OH, int64_t OW, T* cols) {
+  const int64_t kh = w.kernel[0], kw = w.kernel[1];
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t ki = 0; ki < kh; ++ki)
+      for (int64_t kj = 0; kj < kw; ++kj) {
+        T* row = cols + ((c * kh + ki) * kw + kj) * OH * OW;
+        for (int64_t oh = 0; oh < OH; ++oh) {
+          const int64_t ih = oh * w.stride[0] - w.pad_before[0] + ki * w.dilation[0];
+          T* dst = row + oh * OW;
+          if (ih < 0 || ih >= H) {
+            std::fill(dst, dst + OW, T(0));
+            continue;
+          }
+          const T* src = image + (c * H + ih) * W;
+          for (int64_t ow = 0; ow < OW; ++ow) {
+            const int64_t iw = ow * w.stride[1] - w.pad_before[1] + kj * w.dilation[1];
+            dst[ow] = (iw >= 0 && iw < W) ? src[iw] : T(0);
+          }
+        }
+      }
+}
+
+template <class T>
+void conv2d_loop(const Tensor& input, const Tensor& weight, const Tensor* bias, const Window& w, int64_t groups,
+                 Tensor& out) {
+  const auto& is = input.shape();
+  const auto& os = out.shape();
+  const int64_t N = is[0], C = is[1], H = is[2], W = is[3];
+  const int64_t O = os[1], OH = os[2], OW = os[3];
+  const int64_t Cg = C / groups, Og = O / groups;
+  const int64_t K = Cg * w.kernel[0] * w.kernel[1], P = OH * OW;
+  const bool pointwise = w.kernel[0] == 1 && w.kernel[1] == 1 && w.stride[0] == 1 && w.stride[1] == 1 &&
+                         w.pad_before[0] == 0 && w.pad_before[1] == 0;
+  std::vector<T> cols(pointwise ? 0 : static_cast<size_t>(K * P));
+  const T* in = input.data<T>();
+  const T* wt = weight.data<T>();
+  T* po = out.mutable_data<T>();
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t g = 0; g < groups; ++g) {
+      const T* image = in + (n * C + g * Cg) * H * W;
+      T* dst = po + (n * O + g * Og) * P;
+      if (bias)
+        for (int64_t o = 0; o < Og; ++o) std::fill(dst + o * P, dst + (o + 1) * P, bias->data<T>()[g * Og + o]);
+      const T* B = image;  // a 1x1 unit-stride conv reads the image as its columns
+      if (!pointwise) {
+        im2col(image, Cg, H, W, w, OH, OW, cols.data());
+        B = cols.data();
+      }
+      gemm_accumulate<T>(Og, P, K, {wt + g * Og * K, K, 1}, {B, P, 1}, dst);
+    }
+}
+
+std::vector<Tensor> conv_kernel(const Args& args, size_t spatial) {
+  const ConvCall c = conv_call(args, spatial);
+  const DType calc = compute_dtype(c.dtype);
+  Tensor input = converted(data_at(args, 0), calc);
+  Tensor weight = converted(data_at(args, 1), calc);
+  input = input.reshaped(as_nchw(input.shape(), spatial));
+  weight = weight.reshaped(as_nchw(weight.shape(), spatial));
+  Tensor bias;
+  if (present(args, 2)) bias = converted(data_at(args, 2), calc);
+  const std::vector<int64_t> out_sizes = concrete(c.out_shape);
+  Tensor out = Tensor::zeros(calc, as_nchw(out_sizes, spatial));
+  visit_floating(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    conv2d_loop<T>(input, weight, bias.defined() ? &bias : nullptr, as_2d(c.window), c.groups, out);
+  });
+  return {finish(out.reshaped(out_sizes), c.dtype)};
+}
+
+// convolution(input, weight, bias?, stride, padding, dilation, bool transposed, output_padding, groups)
+Args convolution_as_conv(const Args& args) {
+  if (bool_at(args, 6)) fail("transposed convolution is not supported by the reference kernels");
+  return Args{args[0], args[1], args[2], args[3], args[4], args[5], arg_at(args, 8)};
+}
+
+void register_convolution(OpLibrary& lib) {
+  for (auto [name, spatial] : {std::pair{"aten::conv1d", size_t{1}}, std::pair{"aten::conv2d", size_t{2}}}) {
+    define(
+        lib, name, "nn", [spatial](const Args& args) { return std::vector<TensorMeta>{TensorMeta{conv_call(args, spatial).dtype, conv_call(args, spatial).out_shape}}; },
+        [spatial](const Args& args) { return conv_kernel(args, spatial); });
+  }
+  auto spatial_of = [](const Args& args) {
+    const size_t rank = meta_at(args, 1).shape.size();
+    if (rank != 3 && rank != 4) fail("only 1-D and 2-D convolutions are supported, got weight shape " + shape_str(args[1].meta.shape));
+    return rank - 2;
+  };
+  for (const char* name : {"aten::convolution", "aten::_convolution"}) {
+    define(
+        lib, name, "nn",
+        [spatial_of](const Args& args) {
+          const ConvCall c = conv_call(convolution_as_conv(args), spatial_of(args));
+          return std::vector<TensorMeta>{TensorMeta{c.dtype, c.out_shape}};
+        },
+        [spatial_of](const Args& args) { return conv_kernel(convolution_as_conv(args), spatial_of(args)); });
+  }
+}
+
+// ---------------------------------------------------------------- pooling
+
+// max_pool{1,2}d(self, kernel_size, stride=[], padding=0, dilation=1, ceil_mode=False)
+// avg_pool{1,2}d(self, kernel_size, stride=[], padding=0, ceil_mode=False, count_include_pad=True[, divisor_override])
+struct PoolCall {
+  Layout layout;
+  Window window;
+  Shape out_shape;
+  bool count_include_pad = true;
+  std::optional<int64_t> divisor;
+};
+
+PoolCall pool_call(const Args& args, size_t spatial, bool is_max) {
+  const TensorMeta& in = meta_at(args, 0);
+  PoolCall p;
+  p.layout = input_layout(in, spatial, "pooling");
+  Window& w = p.window;
+  w.kernel = expand_param(args, 1, spatial, 1, "kernel_size");
+  const std::vector<int64_t> stride = present(args, 2) ? ints_at(args, 2) : std::vector<int64_t>{};
+  w.stride = stride.empty() ? w.kernel : expand_param(args, 2, spatial, 1, "stride");
+  w.pad_before = expand_param(args, 3, spatial, 0, "padding");
+  w.pad_after = w.pad_before;
+  for (size_t i = 0; i < spatial; ++i)
+    if (w.pad_before[i] * 2 > w.kernel[i])
+      fail("padding " + sizes_str(w.pad_before) + " must be at most half the kernel size " + sizes_str(w.kernel));
+  if (is_max) {
+    w.dilation = expand_param(args, 4, spatial, 1, "dilation");
+    w.ceil_mode = bool_or(args, 5, false);
+  } else {
+    w.dilation.assign(spatial, 1);
+    w.ceil_mode = bool_or(args, 4, false);
+    p.count_include_pad = bool_or(args, 5, true);
+    if (present(args, 6)) p.divisor = int_at(args, 6);
+    if (p.divisor && *p.divisor == 0) fail("divisor_override must be non-zero");
+  }
+  p.out_shape = output_shape(p.layout, p.layout.shape[1], window_outputs(p.layout, w));
+  return p;
+}
+
+template <class T>
+void max_pool_loop(const Tensor& in, const Window& w, Tensor& out) {
+  const auto& is = in.shape();
+  const auto& os = out.shape();
+  const int64_t planes = is[0] * is[1], H = is[2], W = is[3], OH = os[2], OW = os[3];
+  const T* p = in.data<T>();
+  T* q = out.mutable_data<T>();
+  for (int64_t plane = 0; plane < planes; ++plane)
+    for (int64_t oh = 0; oh < OH; ++oh)
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        T best = -std::numeric_limits<T>::infinity();
+        for (int64_t ki = 0; ki < w.kernel[0]; ++ki) {
+          const int64_t ih = oh * w.stride[0] - w.pad_before[0] + ki * w.dilation[0];
+          if (ih < 0 || ih >= H) continue;
+          for (int64_t kj = 0; kj < w.kernel[1]; ++kj) {
+            const int64_t iw = ow * w.stride[1] - w.pad_before[1] + kj * w.dilation[1];
+            if (iw < 0 || iw >= W) continue;
+            const T v = p[(plane * H + ih) * W + iw];
+            if (v > best || std::isnan(v)) best = v;
+          }
+        }
+        q[(plane * OH + oh) * OW + ow] = best;
+      }
+}
+
+template <class T>
+void avg_pool_loop(const Tensor& in, const PoolCall& call, const Window& w, Tensor& out) {
+  const auto& is = in.shape();
+  const auto& os = out.shape();
+  const int64_t planes = is[0] * is[1], H = is[2], W = is[3], OH = os[2], OW = os[3];
+  const T* p = in.data<T>();
+  T* q = out.mutable_data<T>();
+  for (int64_t plane = 0; plane < planes; ++plane)
+    for (int64_t oh = 0; oh < OH; ++oh)
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        int64_t h0 = oh * w.stride[0] - w.pad_before[0], w0 = ow * w.stride[1] - w.pad_before[1];
+        int64_t h1 = std::min(h0 + w.kernel[0], H + w.pad_after[0]), w1 = std::min(w0 + w.kernel[1], W + w.pad_after[1]);
+        const int64_t padded_count = (h1 - h0) * (w1 - w0);
+        h0 = std::max<int64_t>(h0, 0);
+        w0 = std::max<int64_t>(w0, 0);
+        h1 = std::min(h1, H);
+        w1 = std::min(w1, W);
+        double sum = 0;
+        for (int64_t ih = h0; ih < h1; ++ih)
+          for (int64_t iw = w0; iw < w1; ++iw) sum += p[(plane * H + ih) * W + iw];
+        const int64_t divisor = call.divisor ? *call.divisor : (call.count_include_pad ? padded_count : (h1 - h0) * (w1 - w0));
+        q[(plane * OH + oh) * OW + ow] = static_cast<T>(sum / static_cast<double>(divisor));
+      }
+}
+
+std::vector<Tensor> pool_kernel(const Args& args, size_t spatial, bool is_max) {
+  const PoolCall call = pool_call(args, spatial, is_max);
+  const Tensor& raw = data_at(args, 0);
+  const DType calc = compute_dtype(raw.dtype());
+  Tensor in = converted(raw, calc);
+  in = in.reshaped(as_nchw(in.shape(), spatial));
+  const std::vector<int64_t> out_sizes = concrete(call.out_shape);
+  Tensor out = Tensor::zeros(calc, as_nchw(out_sizes, spatial));
+  const Window w = as_2d(call.window);
+  visit_floating(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (is_max) max_pool_loop<T>(in, w, out);
+    else avg_pool_loop<T>(in, call, w, out);
+  });
+  return {finish(out.reshaped(out_sizes), raw.dtype())};
+}
+
+// adaptive_{avg,max}_pool{1,2}d(self, output_size): window o covers
+// [floor(o * in / out), ceil((o + 1) * in / out)).
+Shape adaptive_shape(const Args& args, size_t spatial) {
+  const Layout l = input_layout(meta_at(args, 0), spatial, "adaptive pooling");
+  std::vector<Dim> sizes = dims_at(args, 1);
+  if (sizes.size() == 1 && spatial == 2) sizes.push_back(sizes[0]);
+  if (sizes.size() != spatial) fail("output_size must have " + std::to_string(spatial) + " values, got " + shape_str(sizes));
+  for (size_t i = 0; i < spatial; ++i) {
+    if (sizes[i].is_static() && sizes[i].value() == -1) sizes[i] = l.shape[2 + i];  // None in the Python API
+    if (sizes[i].is_static() && sizes[i].value() <= 0) fail("output_size must be positive, got " + shape_str(sizes));
+  }
+  return output_shape(l, l.shape[1], sizes);
+}
+
+template <class T>
+void adaptive_loop(const Tensor& in, bool is_max, Tensor& out, int64_t* indices) {
+  const auto& is = in.shape();
+  const auto& os = out.shape();
+  const int64_t planes = is[0] * is[1], H = is[2], W = is[3], OH = os[2], OW = os[3];
+  const T* p = in.data<T>();
+  T* q = out.mutable_data<T>();
+  for (int64_t plane = 0; plane < planes; ++plane)
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      const int64_t h0 = oh * H / OH, h1 = ((oh + 1) * H + OH - 1) / OH;
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const int64_t w0 = ow * W / OW, w1 = ((ow + 1) * W + OW - 1) / OW;
+        double sum = 0;
+        T best = -std::numeric_limits<T>::infinity();
+        int64_t best_at = h0 * W + w0;
+        for (int64_t ih = h0; ih < h1; ++ih)
+          for (int64_t iw = w0; iw < w1; ++iw) {
+            const T v = p[(plane * H + ih) * W + iw];
+            sum += v;
+            if (v > best || std::isnan(v)) {
+              best = v;
+              best_at = ih * W + iw;
+            }
+          }
+        const int64_t at = (plane * OH + oh) * OW + ow;
+        q[at] = is_max ? best : static_cast<T>(sum / static_cast<double>((h1 - h0) * (w1 - w0)));
+        if (indices) indices[at] = best_at;
+      }
+    }
+}
+
+std::vector<Tensor> adaptive_kernel(const Args& args, size_t spatial, bool is_max) {
+  const Shape shape = adaptive_shape(args, spatial);
+  const Tensor& raw = data_at(args, 0);
+  const DType calc = compute_dtype(raw.dtype());
+  Tensor in = converted(raw, calc);
+  in = in.reshaped(as_nchw(in.shape(), spatial));
+  const std::vector<int64_t> out_sizes = concrete(shape);
+  Tensor out = Tensor::zeros(calc, as_nchw(out_sizes, spatial));
+  Tensor indices = Tensor::zeros(DType::Int64, out.shape());
+  visit_floating(calc, [&](auto tag) {
+    adaptive_loop<typename decltype(tag)::type>(in, is_max, out, is_max ? indices.mutable_data<int64_t>() : nullptr);
+  });
+  std::vector<Tensor> result{finish(out.reshaped(out_sizes), raw.dtype())};
+  if (is_max) result.push_back(indices.reshaped(out_sizes));
+  return result;
+}
+
+void register_pooling(OpLibrary& lib) {
+  struct Pool {
+    const char* name;
+    size_t spatial;
+    bool is_max;
+  };
+  for (Pool p : {Pool{"aten::max_pool1d", 1, true}, Pool{"aten::max_pool2d", 2, true}, Pool{"aten::avg_pool1d", 1, false},
+                 Pool{"aten::avg_pool2d", 2, false}}) {
+    define(
+        lib, p.name, "nn",
+        [p](const Args& args) {
+          return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, pool_call(args, p.spatial, p.is_max).out_shape}};
+        },
+        [p](const Args& args) { return pool_kernel(args, p.spatial, p.is_max); });
+  }
+  for (Pool p : {Pool{"aten::adaptive_avg_pool1d", 1, false}, Pool{"aten::adaptive_avg_pool2d", 2, false},
+                 Pool{"aten::adaptive_max_pool1d", 1, true}, Pool{"aten::adaptive_max_pool2d", 2, true}}) {
+    define(
+        lib, p.name, "nn",
+        [p](const Args& args) {
+          const Shape shape = adaptive_shape(args, p.spatial);
+          std::vector<TensorMeta> out{TensorMeta{args[0].meta.dtype, shape}};
+          if (p.is_max) out.push_back(TensorMeta{DType::Int64, shape});
+          return out;
+        },
+        [p](const Args& args) { return adaptive_kernel(args, p.spatial, p.is_max); });
+  }
+}
+
+// ---------------------------------------------------------------- normalization
+
+// Normalizes `groups` contiguous blocks of `block` elements each:
+// y = (x - mean) / sqrt(var + eps) * weight[c] + bias[c]. `mean`/`var` give
+// the statistics per block, or are null to compute them (biased variance).
+// `channel_of(block_index, offset)` names the affine parameter's entry.
+template <class T, class ChannelOf>
+void normalize_blocks(const T* x, T* y, int64_t groups, int64_t block, double eps, const std::vector<double>* mean,
+                      const std::vector<double>* var, const T* weight, const T* bias, ChannelOf channel_of) {
+  for (int64_t g = 0; g < groups; ++g) {
+    const T* xs = x + g * block;
+    double m, v;
+    if (mean) {
+      m = (*mean)[static_cast<size_t>(g)];
+      v = (*var)[static_cast<size_t>(g)];
+    } else {
+      double s = 0;
+      for (int64_t i = 0; i < block; ++i) s += xs[i];
+      m = s / static_cast<double>(block);
+      double sq = 0;
+      for (int64_t i = 0; i < block; ++i) sq += (xs[i] - m) * (xs[i] - m);
+      v = sq / static_cast<double>(block);
+    }
+    const double inv = 1.0 / std::sqrt(v + eps);
+    for (int64_t i = 0; i < block; ++i) {
+      double r = (xs[i] - m) * inv;
+      if (weight || bias) {
+        const int64_t c = channel_of(g, i);
+        if (weight) r *= weight[c];
+        if (bias) r += bias[c];
+      }
+      y[g * block + i] = static_cast<T>(r);
+    }
+  }
+}
+
+// Optional per-channel tensor argument converted to the compute dtype.
+Tensor optional_param(const Args& args, size_t i, DType calc, const Dim& channels, const char* what) {
+  if (!present(args, i)) return Tensor{};
+  const TensorMeta& m = meta_at(args, i);
+  if (m.shape.size() != 1 || !(m.shape[0] == channels))
+    fail(std::string(what) + " must have shape [" + channels.str() + "], got " + shape_str(m.shape));
+  return converted(data_at(args, i), calc);
+}
+
+template <class T>
+const T* ptr_or_null(const Tensor& t) {
+  return t.defined() ? t.data<T>() : nullptr;
+}
+
+// batch_norm(input, weight?, bias?, running_mean?, running_var?, training, momentum, eps, cudnn_enabled)
+// instance_norm(input, weight?, bias?, running_mean?, running_var?, use_input_stats, momentum, eps, cudnn_enabled)
+// Channels are dim 1. batch_norm normalizes over (N, spatial) per channel;
+// instance_norm over spatial per (n, c). Running stats are used when given
+// and not in training / use_input_stats mode.
+std::vector<TensorMeta> channel_norm_meta(const Args& args) {
+  const TensorMeta& in = meta_at(args, 0);
+  if (in.shape.size() < 2) fail("input must have a channel dim (at least 2-D), got shape " + shape_str(in.shape));
+  for (size_t i : {1, 2, 3, 4})
+    if (present(args, i)) {
+      const TensorMeta& p = meta_at(args, i);
+      if (p.shape.size() != 1 || !(p.shape[0] == in.shape[1]))
+        fail("per-channel parameter " + std::to_string(i) + " must have shape [" + in.shape[1].str() + "], got " + shape_str(p.shape));
+    }
+  return {in};
+}
+
+std::vector<Tensor> channel_norm_kernel(const Args& args, bool per_instance) {
+  channel_norm_meta(args);
+  const Tensor& raw = data_at(args, 0);
+  const DType calc = compute_dtype(raw.dtype());
+  Tensor in = converted(raw, calc);
+  const auto& s = in.shape();
+  const int64_t N = s[0], C = s[1];
+  const int64_t spatial = in.numel() / std::max<int64_t>(N * C, 1);
+  const bool use_batch_stats = bool_at(args, 5) || !present(args, 3) || !present(args, 4);
+  const double eps = double_at(args, 7);
+  const Dim channels(C);
+  Tensor weight = optional_param(args, 1, calc, channels, "weight");
+  Tensor bias = optional_param(args, 2, calc, channels, "bias");
+  Tensor out = Tensor::zeros(calc, s);
+  visit_floating(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* x = in.data<T>();
+    T* y = out.mutable_data<T>();
+    // Statistics per (n, c) plane: computed, pooled over the batch, or running.
+    std::vector<double> mean(static_cast<size_t>(N * C)), var(static_cast<size_t>(N * C));
+    if (!use_batch_stats) {
+      Tensor rm = converted(data_at(args, 3), DType::Float64), rv = converted(data_at(args, 4), DType::Float64);
+      for (int64_t p = 0; p < N * C; ++p) {
+        mean[static_cast<size_t>(p)] = rm.data<double>()[p % C];
+        var[static_cast<size_t>(p)] = rv.data<double>()[p % C];
+      }
+    } else {
+      std::vector<double> sum(static_cast<size_t>(N * C), 0.0);
+      for (int64_t p = 0; p < N * C; ++p)
+        for (int64_t i = 0; i < spatial; ++i) sum[static_cast<size_t>(p)] += x[p * spatial + i];
+      const int64_t pool = per_instance ? 1 : N;  // planes pooled into one statistic
+      for (int64_t p = 0; p < N * C; ++p) {
+        double total = 0;
+        for (int64_t n = 0; n < pool; ++n) total += sum[static_cast<size_t>(per_instance ? p : n * C + p % C)];
+        mean[static_cast<size_t>(p)] = total / static_cast<double>(pool * spatial);
+      }
+      std::vector<double> sq(static_cast<size_t>(N * C), 0.0);
+      for (int64_t p = 0; p < N * C; ++p)
+        for (int64_t i = 0; i < spatial; ++i) {
+          const double d = x[p * spatial + i] - mean[static_cast<size_t>(p)];
+          sq[static_cast<size_t>(p)] += d * d;
+        }
+      for (int64_t p = 0; p < N * C; ++p) {
+        double total = 0;
+        for (int64_t n = 0; n < pool; ++n) total += sq[static_cast<size_t>(per_instance ? p : n * C + p % C)];
+        var[static_cast<size_t>(p)] = total / static_cast<double>(pool * spatial);
+      }
+    }
+    normalize_blocks<T>(x, y, N * C, spatial, eps, &mean, &var, ptr_or_null<T>(weight), ptr_or_null<T>(bias),
+                        [C](int64_t plane, int64_t) { return plane % C; });
+  });
+  return {finish(std::move(out), raw.dtype())};
+}
+
+// layer_norm(input, int[] normalized_shape, weight?, bias?, float eps, bool cudnn_enable)
+void register_layer_norm(OpLibrary& lib) {
+  auto check = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    const std::vector<Dim> norm = dims_at(args, 1);
+    if (norm.empty() || norm.size() > in.shape.size())
+      fail("normalized_shape " + shape_str(norm) + " does not fit input shape " + shape_str(in.shape));
+    const Shape tail(in.shape.end() - static_cast<long>(norm.size()), in.shape.end());
+    for (size_t i = 0; i < norm.size(); ++i)
+      if (tail[i].is_static() && norm[i].is_static() && tail[i].value() != norm[i].value())
+        fail("normalized_shape " + shape_str(norm) + " does not match the trailing dims of input shape " + shape_str(in.shape));
+    for (size_t i : {2, 3})
+      if (present(args, i) && shape_str(meta_at(args, i).shape) != shape_str(norm))
+        fail("weight/bias must have shape " + shape_str(norm) + ", got " + shape_str(args[i].meta.shape));
+    return norm.size();
+  };
+  define(
+      lib, "aten::layer_norm", "nn",
+      [check](const Args& args) {
+        check(args);
+        return std::vector<TensorMeta>{args[0].meta};
+      },
+      [check](const Args& args) {
+        const size_t norm_rank = check(args);
+        const Tensor& raw = data_at(args, 0);
+        const DType calc = compute_dtype(raw.dtype());
+        Tensor in = converted(raw, calc);
+        int64_t block = 1;
+        for (size_t i = in.shape().size() - norm_rank; i < in.shape().size(); ++i) block *= in.shape()[i];
+        Tensor weight = present(args, 2) ? converted(data_at(args, 2), calc) : Tensor{};
+        Tensor bias = present(args, 3) ? converted(data_at(args, 3), calc) : Tensor{};
+        Tensor out = Tensor::zeros(calc, in.shape());
+        visit_floating(calc, [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          normalize_blocks<T>(in.data<T>(), out.mutable_data<T>(), in.numel() / std::max<int64_t>(block, 1), block,
+                              double_or(args, 4, 1e-5), nullptr, nullptr, ptr_or_null<T>(weight), ptr_or_null<T>(bias),
+                              [](int64_t, int64_t i) { return i; });
+        });
+        return std::vector<Tensor>{finish(std::move(out), raw.dtype())};
+      });
+}
+
+// group_norm(input, int num_groups, weight?, bias?, float eps, bool cudnn_enabled)
+void register_group_norm(OpLibrary& lib) {
+  auto check = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    if (in.shape.size() < 2) fail("input must be at least 2-D, got shape " + shape_str(in.shape));
+    const int64_t groups = int_at(args, 1);
+    const Dim& c = in.shape[1];
+    if (groups <= 0 || (c.is_static() && c.value() % groups != 0))
+      fail("channels " + c.str() + " must be divisible by num_groups " + std::to_string(groups));
+    return groups;
+  };
+  define(
+      lib, "aten::group_norm", "nn",
+      [check](const Args& args) {
+        check(args);
+        return std::vector<TensorMeta>{args[0].meta};
+      },
+      [check](const Args& args) {
+        const int64_t groups = check(args);
+        const Tensor& raw = data_at(args, 0);
+        const DType calc = compute_dtype(raw.dtype());
+        Tensor in = converted(raw, calc);
+        const int64_t N = in.shape()[0], C = in.shape()[1];
+        const int64_t spatial = in.numel() / std::max<int64_t>(N * C, 1);
+        const int64_t block = (C / groups) * spatial;
+        Tensor weight = optional_param(args, 2, calc, Dim(C), "weight");
+        Tensor bias = optional_param(args, 3, calc, Dim(C), "bias");
+        Tensor out = Tensor::zeros(calc, in.shape());
+        visit_floating(calc, [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          normalize_blocks<T>(in.data<T>(), out.mutable_data<T>(), N * groups, block, double_or(args, 4, 1e-5), nullptr,
+                              nullptr, ptr_or_null<T>(weight), ptr_or_null<T>(bias), [=](int64_t g, int64_t i) {
+                                return (g % groups) * (C / groups) + i / spatial;
+                              });
+        });
+        return std::vector<Tensor>{finish(std::move(out), raw.dtype())};
+      });
+}
+
+// ---------------------------------------------------------------- embedding, upsampling, misc
+
+// embedding(weight, indices, padding_idx, scale_grad_by_freq, sparse): weight[indices].
+void register_embedding(OpLibrary& lib) {
+  define(
+      lib, "aten::embedding", "nn",
+      [](const Args& args) {
+        const TensorMeta& weight = meta_at(args, 0);
+        const TensorMeta& indices = meta_at(args, 1);
+        if (weight.shape.size() != 2) fail("weight must be 2-D, got shape " + shape_str(weight.shape));
+        if (is_floating(indices.dtype) || indices.dtype == DType::Bool)
+          fail("indices must be an integer tensor, got " + std::string(dtype_name(indices.dtype)));
+        Shape out = indices.shape;
+        out.push_back(weight.shape[1]);
+        return std::vector<TensorMeta>{TensorMeta{weight.dtype, out}};
+      },
+      [](const Args& args) {
+        const Tensor& weight = data_at(args, 0);
+        const Tensor& indices = data_at(args, 1);
+        const int64_t rows = weight.shape()[0], dim = weight.shape()[1];
+        std::vector<int64_t> out_sizes = indices.shape();
+        out_sizes.push_back(dim);
+        Tensor out = Tensor::zeros(weight.dtype(), out_sizes);
+        const size_t row_bytes = static_cast<size_t>(dim) * dtype_size(weight.dtype());
+        for (int64_t i = 0; i < indices.numel(); ++i) {
+          const int64_t r = indices.get_int(i);
+          if (r < 0 || r >= rows) fail("index " + std::to_string(r) + " is out of range for an embedding of " + std::to_string(rows) + " rows");
+          std::copy_n(weight.bytes() + static_cast<size_t>(r) * row_bytes, row_bytes, out.mutable_bytes() + static_cast<size_t>(i) * row_bytes);
+        }
+        return std::vector<Tensor>{out};
+      });
+}
+
+// upsample_{nearest,bilinear}2d: the .vec overload (input, output_size?, [align_corners,] scale_factors?)
+// and the plain one (self, output_size, [align_corners,] scales_h?, scales_w?).
+struct UpsampleCall {
+  Shape out_shape;
+  bool align_corners = false;
+  std::vector<std::optional<double>> scales;  // per spatial dim, as given (for source coordinates)
+};
+
+UpsampleCall upsample_call(const Args& args, bool bilinear) {
+  const TensorMeta& in = meta_at(args, 0);
+  if (in.shape.size() != 4) fail("expected a 4-D input [N, C, H, W], got shape " + shape_str(in.shape));
+  UpsampleCall u;
+  size_t next = 2;
+  if (bilinear) u.align_corners = bool_at(args, next++);
+  u.scales.assign(2, std::nullopt);
+  // The .vec overload has one scale_factors list where the other has scales_h, scales_w.
+  const bool vec_overload = args.size() == next + 1;
+  std::vector<Dim> sizes;
+  if (present(args, 1)) sizes = dims_at(args, 1);
+  if (vec_overload && present(args, next)) {
+    const OpArg& list = args[next];
+    std::vector<double> factors;
+    if (list.kind == OpArg::Kind::List)
+      for (const OpArg& f : list.items) factors.push_back(f.as_double());
+    else if (list.kind == OpArg::Kind::Constant && list.constant.is_array())
+      for (const auto& f : list.constant) factors.push_back(f.get<double>());
+    if (factors.size() != 2) fail("scale_factors must be a list of 2 numbers");
+    if (!sizes.empty()) fail("give either output_size or scale_factors, not both");
+    for (size_t i = 0; i < 2; ++i) {
+      const Dim& d = in.shape[2 + i];
+      u.scales[i] = factors[i];
+      if (d.is_static()) sizes.emplace_back(static_cast<int64_t>(std::floor(static_cast<double>(d.value()) * factors[i])));
+      else if (factors[i] == std::floor(factors[i])) sizes.push_back(dim_mul(d, Dim(static_cast<int64_t>(factors[i]))));
+      else fail("a fractional scale factor on the symbolic dim " + d.expr() + " is not supported");
+    }
+  } else if (!vec_overload) {
+    for (size_t i = 0; i < 2; ++i)
+      if (present(args, next + i)) u.scales[i] = double_at(args, next + i);
+  }
+  if (sizes.empty()) fail("either output_size or scale_factors must be given");
+  if (sizes.size() != 2) fail("output_size must have 2 values, got " + shape_str(sizes));
+  u.out_shape = Shape{in.shape[0], in.shape[1], sizes[0], sizes[1]};
+  return u;
+}
+
+// Source coordinate scale: in/out, or 1/scale when the caller gave a scale.
+double source_scale(int64_t in, int64_t out, const std::optional<double>& given, bool align_corners) {
+  if (align_corners) return out > 1 ? static_cast<double>(in - 1) / static_cast<double>(out - 1) : 0.0;
+  if (given && *given > 0) return 1.0 / *given;
+  return static_cast<double>(in) / static_cast<double>(out);
+}
+
+std::vector<Tensor> upsample_kernel(const Args& args, bool bilinear) {
+  const UpsampleCall u = upsample_call(args, bilinear);
+  const Tensor& raw = data_at(args, 0);
+  const DType calc = compute_dtype(raw.dtype());
+  Tensor in = converted(raw, calc);
+  const std::vector<int64_t> os = concrete(u.out_shape);
+  const int64_t planes = os[0] * os[1], H = in.shape()[2], W = in.shape()[3], OH = os[2], OW = os[3];
+  const double sh = source_scale(H, OH, u.scales[0], u.align_corners), sw = source_scale(W, OW, u.scales[1], u.align_corners);
+  Tensor out = Tensor::zeros(calc, os);
+  visit_floating(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* p = in.data<T>();
+    T* q = out.mutable_data<T>();
+    // Per output row/column: the two source indices and the weight of the second.
+    auto taps = [&](int64_t out_len, int64_t in_len, double scale) {
+      std::vector<std::tuple<int64_t, int64_t, double>> t(static_cast<size_t>(out_len));
+      for (int64_t o = 0; o < out_len; ++o) {
+        if (!bilinear) {
+          const int64_t src = std::min(static_cast<int64_t>(std::floor(static_cast<double>(o) * scale)), in_len - 1);
+          t[static_cast<size_t>(o)] = {src, src, 0.0};
+          continue;
+        }
+        double src = u.align_corners ? static_cast<double>(o) * scale : (static_cast<double>(o) + 0.5) * scale - 0.5;
+        if (src < 0) src = 0;
+        const int64_t i0 = std::min(static_cast<int64_t>(src), in_len - 1);
+        const int64_t i1 = std::min(i0 + 1, in_len - 1);
+        t[static_cast<size_t>(o)] = {i0, i1, src - static_cast<double>(i0)};
+      }
+      return t;
+    };
+    const auto rows = taps(OH, H, sh), cols = taps(OW, W, sw);
+    for (int64_t plane = 0; plane < planes; ++plane) {
+      const T* src = p + plane * H * W;
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const auto [h0, h1, lh] = rows[static_cast<size_t>(oh)];
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const auto [w0, w1, lw] = cols[static_cast<size_t>(ow)];
+          const double top = (1 - lw) * src[h0 * W + w0] + lw * src[h0 * W + w1];
+          const double bottom = (1 - lw) * src[h1 * W + w0] + lw * src[h1 * W + w1];
+          q[(plane * OH + oh) * OW + ow] = static_cast<T>((1 - lh) * top + lh * bottom);
+        }
+      }
+    }
+  });
+  return {finish(std::move(out), raw.dtype())};
+}
+
+void register_upsampling(OpLibrary& lib) {
+  for (auto [name, bilinear] : {std::pair{"aten::upsample_nearest2d", false}, std::pair{"aten::upsample_bilinear2d", true}}) {
+    define(
+        lib, name, "nn",
+        [bilinear](const Args& args) {
+          return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, upsample_call(args, bilinear).out_shape}};
+        },
+        [bilinear](const Args& args) { return upsample_kernel(args, bilinear); });
+  }
+}
+
+// pixel_shuffle(self, int upscale_factor): [.., C*r*r, H, W] -> [.., C, H*r, W*r]
+void register_pixel_shuffle(OpLibrary& lib) {
+  auto meta = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    const int64_t r = int_at(args, 1);
+    if (in.shape.size() < 3) fail("pixel_shuffle expects at least 3 dims, got shape " + shape_str(in.shape));
+    if (r <= 0) fail("upscale_factor must be positive");
+    const size_t c = in.shape.size() - 3;
+    const Dim& channels = in.shape[c];
+    if (channels.is_static() && channels.value() % (r * r) != 0)
+      fail("channels " + channels.str() + " are not divisible by upscale_factor^2 = " + std::to_string(r * r));
+    Shape out = in.shape;
+    out[c] = dim_floordiv(channels, Dim(r * r));
+    out[c + 1] = dim_mul(in.shape[c + 1], Dim(r));
+    out[c + 2] = dim_mul(in.shape[c + 2], Dim(r));
+    return TensorMeta{in.dtype, out};
+  };
+  define(
+      lib, "aten::pixel_shuffle", "nn", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const Args& args) {
+        const TensorMeta m = meta(args);
+        const Tensor& in = data_at(args, 0);
+        const int64_t r = int_at(args, 1);
+        const auto& s = in.shape();
+        const size_t c = s.size() - 3;
+        const int64_t lead = numel_of(std::vector<int64_t>(s.begin(), s.begin() + static_cast<long>(c)));
+        const int64_t C = s[c] / (r * r), H = s[c + 1], W = s[c + 2];
+        // [lead, C, r, r, H, W] read as [lead, C, H, r, W, r]
+        const std::vector<int64_t> src_sizes{lead, C, r, r, H, W};
+        const std::vector<int64_t> st = contiguous_strides(src_sizes);
+        Tensor out = gather_strided(in, {lead, C, H, r, W, r}, {st[0], st[1], st[4], st[2], st[5], st[3]}, 0);
+        return std::vector<Tensor>{out.reshaped(concrete(m.shape))};
+      });
+}
+
+// prelu(self, weight): weight has 1 or C (dim 1) entries.
+// glu(self, int dim=-1): first half * sigmoid(second half).
+// threshold(self, threshold, value): x > threshold ? x : value.
+void register_activations(OpLibrary& lib) {
+  define(
+      lib, "aten::prelu", "nn",
+      [](const Args& args) {
+        const TensorMeta& in = meta_at(args, 0);
+        const TensorMeta& w = meta_at(args, 1);
+        const Dim channels = in.shape.size() >= 2 ? in.shape[1] : Dim(1);
+        const bool ok = w.shape.size() <= 1 && (shape_numel(w.shape) == Dim(1) || shape_numel(w.shape) == channels);
+        if (!ok) fail("weight of shape " + shape_str(w.shape) + " must have 1 or " + channels.str() + " elements");
+        return std::vector<TensorMeta>{in};
+      },
+      [](const Args& args) {
+        const Tensor& raw = data_at(args, 0);
+        const DType calc = compute_dtype(raw.dtype());
+        Tensor in = converted(raw, calc), w = converted(data_at(args, 1), calc);
+        const int64_t C = in.dim() >= 2 ? in.shape()[1] : 1;
+        const int64_t inner = in.dim() >= 2 ? in.numel() / std::max<int64_t>(in.shape()[0] * C, 1) : 1;
+        Tensor out = Tensor::zeros(calc, in.shape());
+        visit_floating(calc, [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          const T* x = in.data<T>();
+          const T* a = w.data<T>();
+          T* y = out.mutable_data<T>();
+          for (int64_t i = 0; i < in.numel(); ++i) {
+            const T slope = w.numel() == 1 ? a[0] : a[(i / inner) % C];
+            y[i] = x[i] > 0 ? x[i] : slope * x[i];
+          }
+        });
+        return std::vector<Tensor>{finish(std::move(out), raw.dtype())};
+      });
+  auto glu_meta = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    const int64_t dim = normalize_dim(int_or(args, 1, -1), static_cast<int64_t>(in.shape.size()));
+    Shape out = in.shape;
+    Dim& d = out[static_cast<size_t>(dim)];
+    if (d.is_static() && d.value() % 2 != 0) fail("glu halves dim " + std::to_string(dim) + ", but its size " + d.str() + " is odd");
+    d = dim_floordiv(d, Dim(2));
+    return std::make_pair(dim, TensorMeta{in.dtype, out});
+  };
+  define(
+      lib, "aten::glu", "nn", [glu_meta](const Args& args) { return std::vector<TensorMeta>{glu_meta(args).second}; },
+      [glu_meta](const Args& args) {
+        auto [dim, m] = glu_meta(args);
+        const Tensor& raw = data_at(args, 0);
+        const DType calc = compute_dtype(raw.dtype());
+        Tensor in = converted(raw, calc);
+        const int64_t half = in.shape()[static_cast<size_t>(dim)] / 2;
+        Tensor a = slice_tensor(in, dim, 0, half), b = slice_tensor(in, dim, half, half);
+        Tensor out = Tensor::zeros(calc, a.shape());
+        visit_floating(calc, [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          for (int64_t i = 0; i < a.numel(); ++i)
+            out.mutable_data<T>()[i] = a.data<T>()[i] / (T(1) + std::exp(-b.data<T>()[i]));
+        });
+        return std::vector<Tensor>{finish(std::move(out), raw.dtype())};
+      });
+  define(
+      lib, "aten::threshold", "nn", [](const Args& args) { return std::vector<TensorMeta>{meta_at(args, 0)}; },
+      [](const Args& args) {
+        const Tensor& raw = data_at(args, 0);
+        const DType calc = compute_dtype(raw.dtype());
+        Tensor in = converted(raw, calc);
+        const double th = double_at(args, 1), value = double_at(args, 2);
+        Tensor out = Tensor::zeros(calc, in.shape());
+        visit_numeric(calc, [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          for (int64_t i = 0; i < in.numel(); ++i) {
+            const T x = in.data<T>()[i];
+            out.mutable_data<T>()[i] = static_cast<double>(x) > th ? x : static_cast<T>(value);
+          }
+        });
+        return std::vector<Tensor>{finish(std::move(out), raw.dtype())};
+      });
+}
+
+}  // namespace
+
+void register_nn_ops(OpLibrary& lib) {
+  register_convolution(lib);
+  register_pooling(lib);
+  define(
+      lib, "aten::batch_norm", "nn", channel_norm_meta, [](const Args& args) { return channel_norm_kernel(args, false); });
+  define(
+      lib, "aten::instance_norm", "nn", channel_norm_meta, [](const Args& args) { return channel_norm_kernel(args, true); });
+  register_layer_norm(lib);
+  register_group_norm(lib);
+  register_embedding(lib);
+  register_upsampling(lib);
+  register_pixel_shuffle(lib);
+  register_activations(lib);
+}
 
 }  // namespace onnxport::ops

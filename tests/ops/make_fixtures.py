@@ -1,0 +1,593 @@
+#!/usr/bin/python3
+"""Writes the PyTorch reference results the op-library tests compare against.
+
+Usage: /usr/bin/python3 tests/ops/make_fixtures.py OUT.json
+
+Each case calls one aten overload through torch.ops with fixed-seed inputs.
+The case records the arguments exactly as the tracing engine passes them to
+the op library (positional, in TorchScript schema order, keyword-only
+arguments included), and the overload name only to make the torch call
+(keyword-only arguments must be passed by name there).
+
+JSON encoding of an argument:
+  tensor   {"tensor": {"dtype": "float32", "shape": [2, 3], "data": [...]}}
+  list     {"list": [arg, ...]}             (int lists and tensor lists)
+  dtype    {"dtype": "float32"}              (a ScalarType constant)
+  device   {"device": "cpu"}
+  number   1, 2.5, true; non-finite floats as {"float": "inf" | "-inf" | "nan"}
+  str      "tanh";  None: null
+Outputs are tensors in the same encoding (a Python bool/int/float result is
+a 0-d bool/int64/float64 tensor). Non-finite values in data are strings.
+"""
+import json
+import math
+import sys
+
+import torch
+
+DTYPE_NAMES = {
+    torch.float32: "float32", torch.float64: "float64", torch.float16: "float16",
+    torch.bfloat16: "bfloat16", torch.int8: "int8", torch.int16: "int16",
+    torch.int32: "int32", torch.int64: "int64", torch.uint8: "uint8", torch.bool: "bool",
+}
+
+CASES = []
+
+
+def case(op, overload, *args, atol=1e-5, rtol=1e-4, note="", via=None):
+    """`via`: a Python function computing the result from the decoded
+    arguments, for the few ops torch.ops cannot call (generic list types)."""
+    CASES.append({"op": "aten::" + op, "overload": overload, "args": list(args),
+                  "atol": atol, "rtol": rtol, "note": note, "via": via})
+
+
+# ---------------------------------------------------------------- inputs
+
+GEN = torch.Generator().manual_seed(20240601)
+
+
+def randn(*shape, dtype=torch.float32):
+    return torch.randn(*shape, generator=GEN, dtype=torch.float64).to(dtype)
+
+
+def positive(*shape, dtype=torch.float32):
+    return (torch.rand(*shape, generator=GEN, dtype=torch.float64) * 3 + 0.1).to(dtype)
+
+
+def unit(*shape):
+    """Values in (-0.9, 0.9), for asin/acos."""
+    return (torch.rand(*shape, generator=GEN, dtype=torch.float64) * 1.8 - 0.9).float()
+
+
+def ints(*shape, low=-5, high=6, dtype=torch.int64):
+    return torch.randint(low, high, shape, generator=GEN).to(dtype)
+
+
+def nonzero_ints(*shape, dtype=torch.int64):
+    v = ints(*shape, dtype=torch.int64)
+    v[v == 0] = 3
+    return v.to(dtype)
+
+
+def bools(*shape):
+    return torch.rand(*shape, generator=GEN) > 0.5
+
+
+def f(dtype):
+    return {"__dtype__": dtype}
+
+
+def dev():
+    return {"__device__": "cpu"}
+
+
+# ---------------------------------------------------------------- cases
+
+def seed_cases():
+    x = randn(3)
+    w, b = randn(2, 3), randn(2)
+    case("linear", "default", x, w, b, note="seed: mlp.0")
+    case("linear", "default", randn(4, 5, 3), w, None)
+    case("linear", "default", randn(6, 3), randn(3), None, note="1-D weight")
+    case("linear", "default", randn(7, 64), randn(33, 64), randn(33), atol=1e-4)
+    case("sum", "default", randn(3), None, note="seed: x.sum() is sum(x, None)")
+    case("sum", "default", ints(4, 2), None)
+    case("sum", "default", bools(5), None)
+    case("sum", "default", randn(2, 3), f(torch.float64))
+    case("sum", "dim_IntList", randn(2, 3, 4), [1], False, None)
+    case("sum", "dim_IntList", randn(2, 3, 4), [0, -1], True, None)
+    case("sum", "dim_IntList", randn(2, 3, 4), [], False, None, note="empty dim list reduces everything")
+    case("sum", "dim_IntList", randn(2, 3, 4), None, True, None)
+    case("sum", "dim_IntList", ints(2, 3), [1], False, f(torch.float32))
+    case("mul", "Scalar", randn(3), 2, note="seed: x * 2")
+    case("mul", "Tensor", randn(2, 3), randn(3))
+    case("mul", "Scalar", ints(2, 2), 2.5, note="int tensor * float scalar -> float32")
+    case("mul", "Tensor", bools(4), bools(4))
+    case("mul", "Tensor", ints(3, dtype=torch.int32), torch.tensor(1.5, dtype=torch.float64),
+         note="0-d float64 beats dimensioned int32 by category")
+    case("mul", "Tensor", randn(3), torch.tensor(2.0, dtype=torch.float64), note="0-d float64 loses to float32")
+    case("neg", "default", randn(3))
+    case("neg", "default", ints(3))
+    case("gt", "Scalar", randn(1), 0)
+    case("gt", "Tensor", randn(2, 3), randn(2, 1))
+    case("gt", "Scalar", ints(5), 0.5)
+    case("ne", "Scalar", ints(5), 1)
+    case("ne", "Tensor", randn(3), randn(3))
+    case("Bool", "Tensor", torch.tensor(-0.5))
+    case("Bool", "Tensor", torch.tensor([0.0]))
+    case("is_nonzero", "default", torch.tensor([[3]]))
+    case("Int", "Tensor", torch.tensor(-2.7))
+    case("Int", "Tensor", torch.tensor([7]))
+    case("Float", "Tensor", torch.tensor(3))
+    case("item", "default", torch.tensor([[2.5]]))
+    case("item", "default", torch.tensor(4))
+    case("item", "default", torch.tensor(True))
+    case("ScalarImplicit", "default", torch.tensor(1.25))
+
+
+def elementwise_cases():
+    for op in ["exp", "tanh", "sigmoid", "sin", "cos", "erf", "relu", "silu", "hardsigmoid", "hardswish",
+               "abs", "neg", "sign", "floor", "ceil", "round", "trunc", "expm1", "atan", "sinh", "cosh",
+               "tan", "mish", "relu6", "square"]:
+        case(op, "default", randn(3, 4) * 2)
+    for op in ["log", "sqrt", "rsqrt", "log2", "log10", "log1p", "reciprocal"]:
+        case(op, "default", positive(2, 5))
+    for op in ["asin", "acos"]:
+        case(op, "default", unit(6))
+    case("exp", "default", ints(4), note="int -> float32")
+    case("sqrt", "default", ints(4, low=0), note="int -> float32")
+    case("abs", "default", ints(6))
+    case("relu", "default", ints(6))
+    case("sigmoid", "default", randn(5, dtype=torch.float64))
+    case("gelu", "default", randn(8), "none")
+    case("gelu", "default", randn(8), "tanh")
+    case("hardtanh", "default", randn(8) * 2, -1, 1)
+    case("hardtanh", "default", randn(8) * 4, 0.0, 6.0)
+    case("leaky_relu", "default", randn(8), 0.2)
+    case("elu", "default", randn(8), 1.0, 1.0, 1.0)
+    case("softplus", "default", randn(8) * 10, 1, 20)
+    case("logical_not", "default", bools(5))
+    case("logical_not", "default", ints(5, low=-1, high=2))
+    case("bitwise_not", "default", ints(5))
+    case("bitwise_not", "default", bools(5))
+
+    case("add", "Tensor", randn(2, 3), randn(2, 3), 1)
+    case("add", "Tensor", randn(2, 1, 4), randn(3, 1), 2, note="broadcast + alpha")
+    case("add", "Scalar", randn(3), 1.5, 1)
+    case("add", "Tensor", ints(3), randn(3), 1, note="int + float tensors")
+    case("add", "Scalar", bools(3), 2, 1, note="bool + int scalar -> int64")
+    case("add", "Tensor", ints(3, dtype=torch.int32), ints(3, dtype=torch.int8), 1)
+    case("add", "Tensor", randn(3, dtype=torch.float16), randn(3, dtype=torch.float16), 1, atol=1e-3, rtol=1e-3)
+    case("sub", "Tensor", randn(4), randn(4), 1)
+    case("sub", "Tensor", randn(4), randn(4), 0.5)
+    case("sub", "Scalar", ints(4), 3, 2)
+    case("rsub", "Scalar", randn(4), 1.0, 1)
+    case("rsub", "Tensor", randn(2, 4), randn(4), 3)
+    case("div", "Tensor", randn(3, 4), positive(4))
+    case("div", "Tensor", ints(6), nonzero_ints(6), note="int / int -> float32")
+    case("div", "Scalar", randn(3), 4)
+    case("div", "Tensor_mode", ints(6), nonzero_ints(6), "floor")
+    case("div", "Tensor_mode", ints(6), nonzero_ints(6), "trunc")
+    case("div", "Tensor_mode", randn(6) * 5, randn(6), "floor")
+    case("div", "Scalar_mode", randn(6) * 5, 2, "trunc")
+    case("div", "Tensor_mode", randn(6), randn(6), None)
+    case("true_divide", "Tensor", ints(4), nonzero_ints(4))
+    case("floor_divide", "default", ints(6), nonzero_ints(6))
+    case("floor_divide", "Scalar", randn(6) * 4, 1.5)
+    case("remainder", "Tensor", ints(8), nonzero_ints(8))
+    case("remainder", "Scalar", randn(8) * 4, 1.5)
+    case("remainder", "Scalar", ints(8), -3)
+    case("fmod", "Tensor", ints(8), nonzero_ints(8))
+    case("fmod", "Scalar", randn(8) * 4, 1.5)
+    case("pow", "Tensor_Scalar", randn(5), 2)
+    case("pow", "Tensor_Scalar", positive(5), 0.5)
+    case("pow", "Tensor_Tensor", positive(2, 3), randn(3))
+    case("pow", "Tensor_Scalar", ints(5), 3)
+    case("pow", "Scalar", 2, randn(4))
+    case("atan2", "default", randn(5), randn(5))
+    case("maximum", "default", randn(2, 3), randn(3))
+    case("minimum", "default", ints(4), randn(4))
+    for op in ["eq", "ne", "lt", "le", "gt", "ge"]:
+        case(op, "Tensor", ints(2, 4, low=0, high=3), ints(4, low=0, high=3))
+        case(op, "Scalar", randn(5), 0.25)
+    case("eq", "Scalar", ints(5, low=0, high=3), 1)
+    case("lt", "Tensor", randn(3), torch.tensor(0.0, dtype=torch.float64))
+    case("logical_and", "default", bools(6), bools(6))
+    case("logical_or", "default", bools(2, 3), ints(3, low=0, high=2))
+    case("logical_xor", "default", randn(4), bools(4))
+    case("__and__", "Tensor", bools(6), bools(6))
+    case("__and__", "Scalar", ints(6), 3)
+    case("__or__", "Tensor", ints(6), ints(6))
+    case("__xor__", "Tensor", bools(6), bools(6))
+    case("bitwise_and", "Tensor", ints(4, dtype=torch.int32), ints(4, dtype=torch.int32))
+    case("bitwise_or", "Scalar", ints(4), 8)
+    case("bitwise_xor", "Tensor", ints(4, dtype=torch.uint8, low=0), ints(4, dtype=torch.uint8, low=0))
+
+    case("where", "self", bools(2, 3), randn(2, 3), randn(3))
+    case("where", "ScalarOther", bools(4), randn(4), 0.0)
+    case("where", "ScalarSelf", bools(4), 1, ints(4))
+    case("where", "Scalar", bools(4), 1.0, 0.0)
+    case("where", "self", bools(3, 1), ints(1, 4), randn(4))
+    case("masked_fill", "Scalar", randn(2, 4), bools(2, 4), -1.5)
+    case("masked_fill", "Scalar", randn(2, 4), bools(4), {"float": "-inf"})
+    case("masked_fill", "Tensor", ints(3, 2), bools(3, 1), torch.tensor(7))
+    case("masked_fill", "Scalar", ints(5), bools(5), 2)
+    case("clamp", "default", randn(8) * 3, -1, 1)
+    case("clamp", "default", randn(8) * 3, None, 0.5)
+    case("clamp", "default", ints(8), 0, None)
+    case("clamp", "default", ints(8), 0.5, None, note="float bound on int tensor -> float32")
+    case("clamp", "Tensor", randn(2, 4), randn(4), randn(2, 1) + 1)
+    case("clip", "default", randn(5), -0.5, 0.5)
+    case("clamp_min", "default", randn(6), 0.1)
+    case("clamp_max", "default", randn(6), 0.1)
+    case("clamp_min", "Tensor", randn(2, 3), randn(3))
+
+
+def reduction_cases():
+    x = randn(2, 3, 4)
+    case("mean", "default", x, None)
+    case("mean", "dim", x, [-1], False, None)
+    case("mean", "dim", x, [0, 2], True, None)
+    case("mean", "dim", ints(3, 4), [1], False, f(torch.float64))
+    case("prod", "default", positive(2, 3), None)
+    case("prod", "dim_int", ints(3, 4, low=-2, high=3), 1, False, None)
+    case("prod", "dim_int", randn(3, 4), -1, True, f(torch.float64))
+    case("amax", "default", x, [1], False)
+    case("amax", "default", x, [0, 2], True)
+    case("amax", "default", ints(3, 4), [], False)
+    case("amin", "default", x, [-1], False)
+    case("amin", "default", bools(3, 4), [1], False)
+    case("max", "default", x)
+    case("max", "dim", x, 1, False)
+    case("max", "dim", x, -1, True)
+    case("max", "other", randn(2, 3), randn(3))
+    case("max", "dim", ints(3, 5), 1, False)
+    case("min", "default", ints(4, 2))
+    case("min", "dim", x, 0, False)
+    case("min", "other", randn(3), randn(3))
+    case("argmax", "default", x, None, False)
+    case("argmax", "default", x, 1, False)
+    case("argmax", "default", x, -1, True)
+    case("argmax", "default", x, None, True)
+    case("argmin", "default", ints(3, 4), 0, False)
+    case("all", "default", bools(4))
+    case("all", "default", torch.ones(2, 3, dtype=torch.bool))
+    case("all", "dim", bools(3, 4), 1, False)
+    case("all", "dim", ints(3, 4, low=0, high=3), 0, True)
+    case("any", "default", randn(4))
+    case("any", "dim", bools(3, 4), -1, False)
+    case("any", "default", torch.zeros(3, dtype=torch.bool))
+    case("softmax", "int", randn(2, 5), -1, None)
+    case("softmax", "int", randn(2, 3, 4), 1, None)
+    case("softmax", "int", randn(3, 4) * 30, 0, f(torch.float64))
+    case("log_softmax", "int", randn(2, 5), 1, None)
+    case("log_softmax", "int", randn(4, 3), 0, None)
+    case("logsumexp", "default", randn(3, 4) * 10, [1], False)
+    case("logsumexp", "default", randn(2, 3, 4), [0, 2], True)
+    case("var", "dim", randn(3, 5), [1], True, False)
+    case("var", "default", randn(4, 2), False)
+    case("std", "dim", randn(3, 5), [0], False, True)
+    case("std", "default", randn(6), True)
+    case("cumsum", "default", randn(3, 4), 1, None)
+    case("cumsum", "default", ints(5), 0, None)
+    case("cumsum", "default", bools(2, 3), -1, None)
+
+
+def linear_algebra_cases():
+    case("matmul", "default", randn(4), randn(4))
+    case("matmul", "default", randn(3, 4), randn(4, 5))
+    case("matmul", "default", randn(4), randn(4, 5))
+    case("matmul", "default", randn(3, 4), randn(4))
+    case("matmul", "default", randn(2, 3, 4), randn(4, 5))
+    case("matmul", "default", randn(3, 4), randn(2, 4, 5))
+    case("matmul", "default", randn(2, 1, 3, 4), randn(5, 4, 2))
+    case("matmul", "default", randn(4), randn(2, 4, 3))
+    case("matmul", "default", randn(2, 3, 4), randn(4))
+    case("matmul", "default", ints(2, 3), ints(3, 2))
+    case("matmul", "default", randn(2, 3, dtype=torch.float64), randn(3, 2, dtype=torch.float64))
+    case("matmul", "default", randn(37, 70), randn(70, 29), atol=1e-4, note="exercises the edges of the blocked kernel")
+    case("mm", "default", randn(5, 3), randn(3, 6))
+    case("bmm", "default", randn(2, 5, 3), randn(2, 3, 6))
+    case("mv", "default", randn(5, 3), randn(3))
+    case("dot", "default", randn(7), randn(7))
+    case("addmm", "default", randn(6), randn(4, 5), randn(5, 6), 1, 1)
+    case("addmm", "default", randn(4, 6), randn(4, 5), randn(5, 6), 0.5, 2)
+    case("baddbmm", "default", randn(2, 3, 4), randn(2, 3, 5), randn(2, 5, 4), 1, 1)
+    case("baddbmm", "default", randn(4), randn(2, 3, 5), randn(2, 5, 4), 0.5, 0.125)
+
+
+def shape_cases():
+    x = randn(2, 3, 4)
+    case("view", "default", x, [6, 4])
+    case("view", "default", x, [-1, 12])
+    case("view", "default", x, [2, -1])
+    case("reshape", "default", x, [4, -1, 2])
+    case("reshape", "default", randn(5), [5, 1])
+    case("_reshape_alias", "default", randn(2, 6), [3, 4], [4, 1])
+    case("view_as", "default", x, randn(6, 4))
+    case("reshape_as", "default", x, randn(24))
+    case("flatten", "using_ints", x, 0, -1)
+    case("flatten", "using_ints", x, 1, -1)
+    case("flatten", "using_ints", randn(2, 3, 4, 5), 1, 2)
+    case("flatten", "using_ints", torch.tensor(3.0), 0, -1)
+    case("unflatten", "int", randn(2, 12), 1, [3, -1])
+    case("squeeze", "default", randn(1, 3, 1, 2))
+    case("squeeze", "dim", randn(1, 3, 1, 2), 2)
+    case("squeeze", "dim", randn(1, 3, 1, 2), 1)
+    case("unsqueeze", "default", x, 0)
+    case("unsqueeze", "default", x, -1)
+    case("transpose", "int", x, 0, 2)
+    case("transpose", "int", x, -1, -2)
+    case("swapaxes", "default", x, 0, 1)
+    case("t", "default", randn(3, 5))
+    case("t", "default", randn(4))
+    case("permute", "default", x, [2, 0, 1])
+    case("permute", "default", ints(2, 3, 4, 5), [3, 1, 0, 2])
+    case("contiguous", "default", x, 0)
+    case("clone", "default", x, None)
+    case("detach", "default", x)
+    case("expand", "default", randn(3, 1), [3, 4], False)
+    case("expand", "default", randn(3, 1), [2, -1, 5], False)
+    case("expand_as", "default", randn(1, 4), randn(3, 4))
+    case("repeat", "default", randn(2, 3), [2, 2])
+    case("repeat", "default", randn(3), [2, 1, 2])
+    case("cat", "default", [randn(2, 3), randn(1, 3)], 0)
+    case("cat", "default", [randn(2, 3), randn(2, 1), randn(2, 2)], -1)
+    case("cat", "default", [ints(2), randn(3)], 0, note="dtypes promote")
+    case("cat", "default", [randn(2, 3), torch.zeros(0)], 0, note="legacy: empty 1-D tensors are skipped")
+    case("stack", "default", [randn(2, 3), randn(2, 3)], 0)
+    case("stack", "default", [randn(2, 3), randn(2, 3), randn(2, 3)], -1)
+    case("split", "Tensor", randn(5, 2), 2, 0)
+    case("split", "sizes", randn(2, 6), [1, 2, 3], 1)
+    case("split_with_sizes", "default", randn(7), [3, 4], 0)
+    case("chunk", "default", randn(5, 4), 3, 0)
+    case("chunk", "default", randn(2, 6), 3, -1)
+    case("unbind", "int", randn(3, 2), 0)
+    case("unbind", "int", randn(3, 2), 1)
+    case("to", "dtype", x, f(torch.float64), False, False, None)
+    case("to", "dtype", randn(5) * 3, f(torch.int32), False, False, None)
+    case("to", "dtype", ints(5), f(torch.bool), False, False, None)
+    case("to", "device", x, dev(), f(torch.float16), False, False, None, atol=1e-3, rtol=1e-3)
+    case("to", "other", ints(4), randn(2), False, False, None)
+    case("to", "dtype_layout", x, f(torch.float64), None, None, None, False, False, None)
+    case("to", "prim_Device", x, dev(), None, False, False)
+    case("to", "prim_dtype", x, f(torch.int64), False, False)
+    case("type_as", "default", ints(4), randn(2))
+    case("dropout", "default", x, 0.5, False)
+    case("alpha_dropout", "default", x, 0.5, False)
+    case("feature_alpha_dropout", "default", x, 0.5, False)
+    case("alias", "default", x)
+    case("lift_fresh", "default", x)
+    case("feature_dropout", "default", x, 0.5, False)
+    case("pad", "default", x, [1, 2], "constant", None)
+    case("pad", "default", x, [1, 1, 0, 2], "constant", 0.5)
+    case("pad", "default", randn(1, 2, 5), [2, 1], "reflect", None)
+    case("pad", "default", randn(1, 2, 3, 4), [1, 1, 2, 0], "replicate", None)
+    case("pad", "default", randn(1, 2, 5), [2, 2], "circular", None)
+    case("constant_pad_nd", "default", ints(2, 3), [1, -1, 1, 1], 7)
+
+
+def indexing_cases():
+    x = randn(4, 5, 3)
+    case("slice", "Tensor", x, 0, 1, 3, 1)
+    case("slice", "Tensor", x, 1, None, None, 2)
+    case("slice", "Tensor", x, 1, -3, None, 1)
+    case("slice", "Tensor", x, -1, 1, 9223372036854775807, 1, note="x[..., 1:] in TorchScript")
+    case("slice", "Tensor", x, 0, -100, -1, 1)
+    case("slice", "Tensor", x, 0, 3, 1, 1, note="empty slice")
+    case("select", "int", x, 0, 2)
+    case("select", "int", x, 1, -1)
+    case("narrow", "default", x, 1, 1, 3)
+    case("narrow", "Tensor", x, 2, torch.tensor(1), 2)
+    case("index_select", "default", x, 1, torch.tensor([4, 0, 0, 2]))
+    case("index_select", "default", x, -1, torch.tensor([1], dtype=torch.int32))
+    case("gather", "default", randn(3, 4), 1, ints(3, 2, low=0, high=4), False)
+    case("gather", "default", randn(3, 4), 0, ints(2, 4, low=0, high=3), False)
+    case("index", "Tensor", x, [torch.tensor([0, 2, 3])])
+    case("index", "Tensor", x, [None, torch.tensor([[1, 4], [0, -1]])])
+    case("index", "Tensor", x, [torch.tensor([0, 1]), None, torch.tensor([2, 0])], note="non-adjacent: result dims first")
+    case("index", "Tensor", x, [torch.tensor([1, 3]), torch.tensor([[0], [2]])])
+    case("sort", "default", randn(3, 5), -1, False)
+    case("sort", "default", randn(4, 3), 0, True)
+    case("sort", "stable", ints(6, low=0, high=3), True, 0, False)
+    case("argsort", "default", randn(2, 6), 1, True)
+    case("topk", "default", randn(3, 6), 2, -1, True, True)
+    case("topk", "default", randn(5, 2), 3, 0, False, True)
+
+
+def creation_cases():
+    case("zeros", "default", [2, 3], None, None, None, None)
+    case("zeros", "default", [4], f(torch.int64), None, dev(), False)
+    case("ones", "default", [2, 2], f(torch.float64), None, None, None)
+    case("full", "default", [2, 3], 1.5, None, None, None, None)
+    case("full", "default", [3], 7, None, None, None, None, note="int fill -> int64")
+    case("full", "default", [3], True, None, None, None, None, note="bool fill -> bool, as eager torch.full",
+         via=lambda size, value, *rest: torch.full(size, value))
+    case("full", "default", [2], 2, f(torch.float32), None, None, None)
+    case("zeros_like", "default", ints(2, 3), None, None, None, None, None)
+    case("ones_like", "default", randn(3), f(torch.int32), None, None, None, None)
+    case("full_like", "default", randn(2, 2), 3.25, None, None, None, None, None)
+    case("new_zeros", "default", ints(2), [3, 1], None, None, None, None)
+    case("new_ones", "default", randn(2), [2], None, None, None, None)
+    case("new_full", "default", randn(2), [2, 2], 4, None, None, None, None)
+    case("arange", "default", 5, None, None, None, None)
+    case("arange", "default", 2.5, None, None, None, None)
+    case("arange", "start", 2, 9, None, None, None, None)
+    case("arange", "start_step", 1, 10, 3, None, None, None, None)
+    case("arange", "start_step", 0.0, 1.0, 0.25, None, None, None, None)
+    case("arange", "start_step", 10, 1, -3, f(torch.float32), None, None, None)
+    case("linspace", "default", 0.0, 1.0, 5, None, None, None, None)
+    case("linspace", "default", -2, 3, 7, f(torch.float64), None, None, None)
+    case("eye", "default", 3, None, None, None, None)
+    case("eye", "m", 2, 4, f(torch.int64), None, None, None)
+    case("scalar_tensor", "default", 2.5, None, None, None, None)
+    case("scalar_tensor", "default", 3, f(torch.int64), None, None, None)
+    literal = lambda data, dtype, device, requires_grad: torch.tensor(data, dtype=dtype)
+    case("tensor", "default", [[1, 2], [3, 4]], None, None, False, via=literal)
+    case("tensor", "default", [1.5, 2, 3], None, None, False, via=literal)
+    case("tensor", "default", [True, False], None, None, False, via=literal)
+    case("tensor", "float", 2.5, f(torch.float64), None, False)
+    case("fill", "Scalar", randn(2, 3), 0.5)
+    case("fill", "Tensor", ints(3), torch.tensor(4))
+    case("zero", "default", randn(3))
+    # empty/empty_like/new_empty: our kernels fill zeros (deterministic); torch's memory is
+    # uninitialized, so the reference is zeros of torch's dtype and shape.
+    case("empty", "memory_format", [2, 3], None, None, None, None, None,
+         via=lambda size, *rest: torch.zeros_like(torch.empty(size)))
+    case("empty_like", "default", ints(2, 2), None, None, None, None, None,
+         via=lambda t, *rest: torch.zeros_like(torch.empty_like(t)))
+    case("new_empty", "default", randn(2), [3], f(torch.int32), None, None, None,
+         via=lambda t, size, dtype, *rest: torch.zeros_like(t.new_empty(size, dtype=dtype)))
+
+
+def nn_cases():
+    img = randn(2, 3, 9, 8)
+    case("conv2d", "default", img, randn(4, 3, 3, 3), randn(4), [1, 1], [0, 0], [1, 1], 1)
+    case("conv2d", "default", img, randn(6, 3, 3, 2), None, [2, 1], [1, 2], [1, 1], 1)
+    case("conv2d", "default", img, randn(4, 3, 3, 3), randn(4), [1, 1], [2, 2], [2, 2], 1)
+    case("conv2d", "default", randn(1, 4, 7, 7), randn(6, 2, 3, 3), randn(6), [2, 2], [1, 1], [1, 1], 2)
+    case("conv2d", "default", randn(1, 4, 6, 6), randn(4, 1, 3, 3), randn(4), [1, 1], [1, 1], [1, 1], 4,
+         note="depthwise")
+    case("conv2d", "padding", img, randn(4, 3, 3, 3), randn(4), [1, 1], "same", [1, 1], 1)
+    case("conv2d", "padding", img, randn(4, 3, 4, 2), None, [1, 1], "same", [2, 1], 1, note="even kernel 'same'")
+    case("conv2d", "padding", img, randn(4, 3, 3, 3), None, [1, 1], "valid", [1, 1], 1)
+    case("conv2d", "default", randn(1, 64, 14, 14), randn(32, 64, 3, 3), randn(32), [1, 1], [1, 1], [1, 1], 1,
+         atol=1e-4, note="large K")
+    case("conv1d", "default", randn(2, 3, 10), randn(5, 3, 3), randn(5), [1], [1], [1], 1)
+    case("conv1d", "default", randn(2, 4, 11), randn(4, 2, 4), None, [2], [0], [2], 2)
+    case("conv1d", "padding", randn(1, 2, 9), randn(3, 2, 4), randn(3), [1], "same", [1], 1)
+    case("max_pool2d", "default", img, [2, 2], [2, 2], [0, 0], [1, 1], False)
+    case("max_pool2d", "default", img, [3, 3], [2, 2], [1, 1], [1, 1], False)
+    case("max_pool2d", "default", img, [3, 2], [2, 2], [0, 1], [1, 1], True)
+    case("max_pool2d", "default", img, [2, 2], [], [0, 0], [2, 2], False, note="empty stride = kernel size")
+    case("max_pool1d", "default", randn(2, 3, 10), [3], [2], [1], [1], False)
+    case("avg_pool2d", "default", img, [2, 2], [2, 2], [0, 0], False, True, None)
+    case("avg_pool2d", "default", img, [3, 3], [2, 2], [1, 1], False, True, None)
+    case("avg_pool2d", "default", img, [3, 3], [2, 2], [1, 1], True, False, None)
+    case("avg_pool2d", "default", img, [2, 3], [1, 2], [1, 0], False, True, 4)
+    case("avg_pool1d", "default", randn(2, 3, 10), [3], [2], [1], False, True)
+    case("adaptive_avg_pool2d", "default", img, [1, 1])
+    case("adaptive_avg_pool2d", "default", img, [3, 5])
+    case("adaptive_avg_pool2d", "default", randn(1, 2, 7, 7), [7, 7])
+    case("adaptive_avg_pool1d", "default", randn(2, 3, 10), [4])
+    case("adaptive_max_pool2d", "default", img, [2, 3])
+    case("batch_norm", "default", img, randn(3), randn(3), randn(3), positive(3), False, 0.1, 1e-5, True)
+    case("batch_norm", "default", randn(4, 3), None, None, randn(3), positive(3), False, 0.1, 1e-3, True)
+    case("batch_norm", "default", randn(2, 3, 5), randn(3), None, randn(3), positive(3), False, 0.1, 1e-5, True)
+    case("layer_norm", "default", randn(2, 5, 8), [8], randn(8), randn(8), 1e-5, True)
+    case("layer_norm", "default", randn(2, 5, 8), [5, 8], None, None, 1e-5, True)
+    case("group_norm", "default", randn(2, 6, 4, 3), 3, randn(6), randn(6), 1e-5, True)
+    case("group_norm", "default", randn(2, 4, 5), 1, None, None, 1e-5, True)
+    case("instance_norm", "default", randn(2, 3, 4, 5), randn(3), randn(3), None, None, True, 0.1, 1e-5, True)
+    case("instance_norm", "default", randn(2, 3, 6), None, None, None, None, True, 0.1, 1e-5, True)
+    case("embedding", "default", randn(10, 4), torch.tensor([[1, 2, 4], [9, 0, 1]]), -1, False, False)
+    case("embedding", "default", randn(6, 3), torch.tensor([5, 5, 0]), 0, False, False)
+    case("upsample_nearest2d", "vec", randn(1, 2, 3, 4), [6, 8], None)
+    case("upsample_nearest2d", "vec", randn(1, 2, 3, 4), None, [2.0, 3.0])
+    case("upsample_nearest2d", "vec", randn(1, 2, 5, 4), [3, 7], None)
+    case("upsample_nearest2d", "default", randn(1, 2, 3, 4), [5, 5], None, None)
+    case("upsample_bilinear2d", "vec", randn(1, 2, 3, 4), [6, 8], False, None)
+    case("upsample_bilinear2d", "vec", randn(1, 2, 3, 4), [5, 7], True, None)
+    case("upsample_bilinear2d", "vec", randn(2, 1, 4, 4), None, False, [2.0, 2.0])
+    case("upsample_bilinear2d", "vec", randn(1, 1, 6, 5), [3, 2], False, None, note="downsampling")
+    case("upsample_bilinear2d", "default", randn(1, 2, 3, 4), [6, 6], False, None, None)
+    case("convolution", "default", img, randn(4, 3, 3, 3), randn(4), [1, 2], [1, 0], [1, 1], False, [0, 0], 1)
+    case("_convolution", "default", img, randn(6, 1, 3, 3), None, [1, 1], [1, 1], [1, 1], False, [0, 0], 3,
+         False, False, True, True)
+    case("adaptive_max_pool1d", "default", randn(2, 3, 10), [4])
+    case("pixel_shuffle", "default", randn(1, 8, 2, 3), 2)
+    case("prelu", "default", randn(2, 3, 4), randn(3))
+    case("glu", "default", randn(2, 6), -1)
+    case("threshold", "default", randn(8), 0.1, 20)
+
+
+# ---------------------------------------------------------------- encoding
+
+def number(v):
+    if isinstance(v, float) and not math.isfinite(v):
+        return {"float": "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")}
+    return v
+
+
+def encode_tensor(t):
+    t = t.detach().contiguous()
+    data = t.reshape(-1).tolist()
+    data = [(("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
+             if isinstance(v, float) and not math.isfinite(v) else v) for v in data]
+    return {"dtype": DTYPE_NAMES[t.dtype], "shape": list(t.shape), "data": data}
+
+
+def encode_arg(a):
+    if isinstance(a, torch.Tensor):
+        return {"tensor": encode_tensor(a)}
+    if isinstance(a, (list, tuple)):
+        return {"list": [encode_arg(x) for x in a]}
+    if isinstance(a, dict) and "__dtype__" in a:
+        return {"dtype": DTYPE_NAMES[a["__dtype__"]]}
+    if isinstance(a, dict) and "__device__" in a:
+        return {"device": a["__device__"]}
+    if isinstance(a, dict):
+        return a  # already encoded ({"float": "-inf"})
+    return number(a)
+
+
+def decode_for_torch(a):
+    if isinstance(a, dict) and "__dtype__" in a:
+        return a["__dtype__"]
+    if isinstance(a, dict) and "__device__" in a:
+        return torch.device(a["__device__"])
+    if isinstance(a, dict) and "float" in a:
+        return float(a["float"])
+    if isinstance(a, list):
+        return [decode_for_torch(x) for x in a]
+    return a
+
+
+def call_torch(c):
+    if c["via"]:
+        return c["via"](*[decode_for_torch(a) for a in c["args"]])
+    op = getattr(getattr(torch.ops.aten, c["op"].split("::")[1]), c["overload"])
+    pos, kw = [], {}
+    for spec, value in zip(op._schema.arguments, c["args"]):
+        value = decode_for_torch(value)
+        if spec.kwarg_only:
+            kw[spec.name] = value
+        else:
+            pos.append(value)
+    return op(*pos, **kw)
+
+
+def encode_outputs(result):
+    if isinstance(result, (list, tuple)):
+        return [encode_tensor(r) for r in result]
+    if isinstance(result, bool):
+        return [encode_tensor(torch.tensor(result))]
+    if isinstance(result, int):
+        return [encode_tensor(torch.tensor(result, dtype=torch.int64))]
+    if isinstance(result, float):
+        return [encode_tensor(torch.tensor(result, dtype=torch.float64))]
+    return [encode_tensor(result)]
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: make_fixtures.py OUT.json")
+    for group in (seed_cases, elementwise_cases, reduction_cases, linear_algebra_cases, shape_cases,
+                  indexing_cases, creation_cases, nn_cases):
+        group()
+    out = []
+    for i, c in enumerate(CASES):
+        try:
+            result = call_torch(c)
+        except Exception as e:  # a broken case is a bug in this file: say which
+            sys.exit("case %d (%s.%s): torch call failed: %s" % (i, c["op"], c["overload"], e))
+        out.append({"name": "%s.%s#%d" % (c["op"], c["overload"], i), "op": c["op"],
+                    "args": [encode_arg(a) for a in c["args"]], "outputs": encode_outputs(result),
+                    "atol": c["atol"], "rtol": c["rtol"], "note": c["note"]})
+    with open(sys.argv[1], "w") as fh:
+        json.dump({"torch": torch.__version__, "cases": out}, fh, allow_nan=False)
+    print("wrote %d cases to %s" % (len(out), sys.argv[1]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+// Bad calls give an OpError that names the op and what was wrong (shapes,
+// positions, values), never a crash.
+#include "op_test_support.hpp"
+
+#include <gtest/gtest.h>
+
+namespace onnxport::test {
+namespace {
+
+// Runs the kernel (or only the meta) and returns the OpError message.
+std::string error_of(const std::string& op, const std::vector<OpArg>& args, bool meta_only = false) {
+  try {
+    if (meta_only) run_meta(op, args);
+    else run_kernel(op, args);
+  } catch (const OpError& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    return std::string("not an OpError: ") + e.what();
+  }
+  return "no error";
+}
+
+Tensor zeros(std::vector<int64_t> shape, DType d = DType::Float32) { return Tensor::zeros(d, std::move(shape)); }
+
+OpArg ints(std::vector<int64_t> v) {
+  std::vector<OpArg> items;
+  for (int64_t x : v) items.push_back(const_arg(x));
+  return list_arg(std::move(items));
+}
+
+#define EXPECT_MENTIONS(message, ...)                                        \
+  do {                                                                       \
+    const std::string msg_ = (message);                                      \
+    for (const char* part : {__VA_ARGS__})                                   \
+      EXPECT_NE(msg_.find(part), std::string::npos) << "missing '" << part << "' in: " << msg_; \
+  } while (0)
+
+TEST(OpErrors, IncompatibleBroadcastNamesOpAndShapes) {
+  ArgStore s;
+  EXPECT_MENTIONS(error_of("aten::mul", {tensor_arg(s, zeros({2, 3})), tensor_arg(s, zeros({4}))}), "aten::mul", "[2, 3]", "[4]");
+  EXPECT_MENTIONS(error_of("aten::add", {meta_arg(DType::Float32, {Dim::symbol("n")}), meta_arg(DType::Float32, {Dim::symbol("m")}),
+                                         const_arg(1)}, true),
+                  "aten::add", "[n]", "[m]");
+  EXPECT_MENTIONS(error_of("aten::where", {tensor_arg(s, zeros({2}, DType::Bool)), tensor_arg(s, zeros({3})), const_arg(0.0)}),
+                  "aten::where", "[2]", "[3]");
+}
+
+TEST(OpErrors, MatrixProductsNameBothShapes) {
+  ArgStore s;
+  EXPECT_MENTIONS(error_of("aten::matmul", {tensor_arg(s, zeros({2, 3})), tensor_arg(s, zeros({4, 5}))}), "aten::matmul", "[2, 3]",
+                  "[4, 5]");
+  EXPECT_MENTIONS(error_of("aten::linear", {tensor_arg(s, zeros({3})), tensor_arg(s, zeros({2, 4})), none_arg()}), "aten::linear",
+                  "[3]", "[2, 4]");
+  EXPECT_MENTIONS(error_of("aten::mm", {tensor_arg(s, zeros({2, 3, 4})), tensor_arg(s, zeros({4, 5}))}), "aten::mm", "2-D",
+                  "[2, 3, 4]");
+  EXPECT_MENTIONS(error_of("aten::linear", {tensor_arg(s, zeros({3})), tensor_arg(s, zeros({2, 3}, DType::Float64)), none_arg()}),
+                  "aten::linear", "float32", "float64");
+}
+
+TEST(OpErrors, ViewOfTheWrongSize) {
+  ArgStore s;
+  EXPECT_MENTIONS(error_of("aten::view", {tensor_arg(s, zeros({2, 3})), ints({4, 2})}), "aten::view", "[4, 2]", "[2, 3]");
+  EXPECT_MENTIONS(error_of("aten::reshape", {tensor_arg(s, zeros({7})), ints({2, -1})}), "aten::reshape", "[2, -1]", "7");
+  EXPECT_MENTIONS(error_of("aten::view", {tensor_arg(s, zeros({6})), ints({-1, -1})}), "aten::view", "only one");
+}
+
+TEST(OpErrors, ScalarConversionNeedsOneElement) {
+  ArgStore s;
+  EXPECT_MENTIONS(error_of("aten::Bool", {tensor_arg(s, zeros({2}))}), "aten::Bool", "[2]", "exactly one element");
+  EXPECT_MENTIONS(error_of("aten::Int", {tensor_arg(s, zeros({0}))}, true), "aten::Int", "[0]");
+  EXPECT_MENTIONS(error_of("aten::item", {tensor_arg(s, zeros({1, 3}))}), "aten::item", "[1, 3]");
+  Tensor nan = Tensor::scalar(DType::Float32, std::nan(""));
+  EXPECT_MENTIONS(error_of("aten::Int", {tensor_arg(s, nan)}), "aten::Int", "cannot convert");
+}
+
+TEST(OpErrors, ArgumentsOfTheWrongKindOrMissing) {
+  ArgStore s;
+  EXPECT_MENTIONS(error_of("aten::linear", {tensor_arg(s, zeros({3}))}), "aten::linear", "expected at least 2 arguments");
+  EXPECT_MENTIONS(error_of("aten::sum", {tensor_arg(s, zeros({3})), const_arg("x"), const_arg(false), none_arg()}), "aten::sum",
+                  "argument 1");
+  EXPECT_MENTIONS(error_of("aten::neg", {const_arg(3)}), "aten::neg", "must be a Tensor");
+  EXPECT_MENTIONS(error_of("aten::gelu", {tensor_arg(s, zeros({3})), const_arg("fast")}), "aten::gelu", "'fast'");
+  EXPECT_MENTIONS(error_of("aten::transpose", {tensor_arg(s, zeros({2, 3})), const_arg(0), const_arg(2)}), "aten::transpose",
+                  "dim 2 out of range");
+  EXPECT_MENTIONS(error_of("aten::to", {tensor_arg(s, zeros({2})), const_arg(nlohmann::json{{"dtype", "complex128"}}), const_arg(false),
+                                        const_arg(false), none_arg()}),
+                  "aten::to", "complex128");
+  // A symbolic size where the kernel needs a concrete one.
+  EXPECT_MENTIONS(error_of("aten::zeros", {list_arg({sym_arg(Dim::symbol("b"))}), none_arg(), none_arg(), none_arg(), none_arg()}),
+                  "aten::zeros", "symbolic");
+}
+
+TEST(OpErrors, DataErrorsInKernels) {
+  ArgStore s;
+  Tensor ints5 = Tensor::from_vector<int64_t>(DType::Int64, {2}, {4, 0});
+  EXPECT_MENTIONS(error_of("aten::floor_divide", {tensor_arg(s, ints5), tensor_arg(s, ints5)}), "aten::floor_divide", "division by zero");
+  Tensor idx = Tensor::from_vector<int64_t>(DType::Int64, {2}, {0, 9});
+  EXPECT_MENTIONS(error_of("aten::embedding", {tensor_arg(s, zeros({4, 2})), tensor_arg(s, idx), const_arg(-1), const_arg(false),
+                                               const_arg(false)}),
+                  "aten::embedding", "9", "4 rows");
+  EXPECT_MENTIONS(error_of("aten::index_select", {tensor_arg(s, zeros({4, 2})), const_arg(0), tensor_arg(s, idx)}),
+                  "aten::index_select", "9");
+  EXPECT_MENTIONS(error_of("aten::dropout", {tensor_arg(s, zeros({3})), const_arg(0.5), const_arg(true)}), "aten::dropout",
+                  "eval mode");
+  EXPECT_MENTIONS(error_of("aten::mean", {tensor_arg(s, zeros({3}, DType::Int64)), none_arg()}), "aten::mean", "int64");
+}
+
+TEST(OpErrors, NnShapeChecks) {
+  ArgStore s;
+  EXPECT_MENTIONS(error_of("aten::conv2d", {tensor_arg(s, zeros({1, 4, 8, 8})), tensor_arg(s, zeros({2, 3, 3, 3})), none_arg(),
+                                            ints({1, 1}), ints({0, 0}), ints({1, 1}), const_arg(1)}),
+                  "aten::conv2d", "[1, 4, 8, 8]", "[2, 3, 3, 3]", "channels");
+  EXPECT_MENTIONS(error_of("aten::conv2d", {tensor_arg(s, zeros({1, 3, 2, 2})), tensor_arg(s, zeros({2, 3, 3, 3})), none_arg(),
+                                            ints({1, 1}), ints({0, 0}), ints({1, 1}), const_arg(1)}),
+                  "aten::conv2d", "larger than the padded input");
+  EXPECT_MENTIONS(error_of("aten::conv2d", {tensor_arg(s, zeros({1, 3, 8, 8})), tensor_arg(s, zeros({2, 3, 3, 3})), none_arg(),
+                                            ints({2, 2}), const_arg("same"), ints({1, 1}), const_arg(1)}),
+                  "aten::conv2d", "'same'", "strided");
+  EXPECT_MENTIONS(error_of("aten::cat", {list_arg({tensor_arg(s, zeros({2, 3})), tensor_arg(s, zeros({2, 4}))}), const_arg(0)}),
+                  "aten::cat", "[2, 3]", "[2, 4]");
+  EXPECT_MENTIONS(error_of("aten::layer_norm", {tensor_arg(s, zeros({2, 5})), ints({4}), none_arg(), none_arg(), const_arg(1e-5),
+                                                const_arg(true)}),
+                  "aten::layer_norm", "[4]", "[2, 5]");
+  EXPECT_MENTIONS(error_of("aten::split", {tensor_arg(s, zeros({5})), ints({2, 2}), const_arg(0)}), "aten::split", "[2, 2]", "5");
+}
+
+}  // namespace
+}  // namespace onnxport::test

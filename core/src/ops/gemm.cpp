@@ -41,25 +41,52 @@ inline v4f load4(const float* p) {
   return v;
 }
 
-// C[rows x width] += A[rows, 0:K] * panel[0:K, 0:8] with the block in registers.
-template <int R>
-void micro_kernel(int64_t K, MatView<float> A, const float* panel, float* C, int64_t ldc, int64_t width) {
-  v4f acc[R][2] = {};
+inline v4f splat(float a) { return v4f{a, a, a, a}; }
+
+// Adds a register block to C, keeping only the `width` valid columns.
+inline void store_row(float* c, v4f lo, v4f hi, int64_t width) {
+  float row[kPanel];
+  std::memcpy(row, &lo, sizeof lo);
+  std::memcpy(row + 4, &hi, sizeof hi);
+  for (int64_t j = 0; j < width; ++j) c[j] += row[j];
+}
+
+// C[4 x width] += A[4 rows, 0:K] * panel[0:K, 0:8]. The 4x8 block lives in
+// eight named registers for the whole k loop (an array would be spilled at -O2).
+void micro_kernel_4(int64_t K, MatView<float> A, const float* panel, float* C, int64_t ldc, int64_t width) {
+  v4f c00{}, c01{}, c10{}, c11{}, c20{}, c21{}, c30{}, c31{};
+  const float* a0 = A.data;
+  const float* a1 = A.data + A.row_stride;
+  const float* a2 = A.data + 2 * A.row_stride;
+  const float* a3 = A.data + 3 * A.row_stride;
   for (int64_t k = 0; k < K; ++k) {
     const v4f b0 = load4(panel + k * kPanel), b1 = load4(panel + k * kPanel + 4);
-    for (int r = 0; r < R; ++r) {
-      const float a = A.data[r * A.row_stride + k * A.col_stride];
-      const v4f va = {a, a, a, a};
-      acc[r][0] += va * b0;
-      acc[r][1] += va * b1;
-    }
+    const int64_t at = k * A.col_stride;
+    const v4f x0 = splat(a0[at]), x1 = splat(a1[at]), x2 = splat(a2[at]), x3 = splat(a3[at]);
+    c00 += x0 * b0;
+    c01 += x0 * b1;
+    c10 += x1 * b0;
+    c11 += x1 * b1;
+    c20 += x2 * b0;
+    c21 += x2 * b1;
+    c30 += x3 * b0;
+    c31 += x3 * b1;
   }
-  for (int r = 0; r < R; ++r) {
-    float out[kPanel];
-    std::memcpy(out, &acc[r][0], sizeof(v4f));
-    std::memcpy(out + 4, &acc[r][1], sizeof(v4f));
-    for (int64_t j = 0; j < width; ++j) C[r * ldc + j] += out[j];
+  store_row(C, c00, c01, width);
+  store_row(C + ldc, c10, c11, width);
+  store_row(C + 2 * ldc, c20, c21, width);
+  store_row(C + 3 * ldc, c30, c31, width);
+}
+
+// One row of C: the leftover rows when M is not a multiple of 4.
+void micro_kernel_1(int64_t K, MatView<float> A, const float* panel, float* C, int64_t width) {
+  v4f c0{}, c1{};
+  for (int64_t k = 0; k < K; ++k) {
+    const v4f x = splat(A.data[k * A.col_stride]);
+    c0 += x * load4(panel + k * kPanel);
+    c1 += x * load4(panel + k * kPanel + 4);
   }
+  store_row(C, c0, c1, width);
 }
 
 void gemm_float_blocked(int64_t M, int64_t N, int64_t K, MatView<float> A, MatView<float> B, float* C) {
@@ -70,9 +97,9 @@ void gemm_float_blocked(int64_t M, int64_t N, int64_t K, MatView<float> A, MatVi
     const int64_t j0 = p * kPanel, width = std::min(kPanel, N - j0);
     int64_t i = 0;
     for (; i + kRows <= M; i += kRows)
-      micro_kernel<kRows>(K, {A.data + i * A.row_stride, A.row_stride, A.col_stride}, panel, C + i * N + j0, N, width);
+      micro_kernel_4(K, {A.data + i * A.row_stride, A.row_stride, A.col_stride}, panel, C + i * N + j0, N, width);
     for (; i < M; ++i)
-      micro_kernel<1>(K, {A.data + i * A.row_stride, A.row_stride, A.col_stride}, panel, C + i * N + j0, N, width);
+      micro_kernel_1(K, {A.data + i * A.row_stride, A.row_stride, A.col_stride}, panel, C + i * N + j0, width);
   }
 }
 

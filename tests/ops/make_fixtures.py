@@ -501,6 +501,29 @@ def nn_cases():
     case("threshold", "default", randn(8), 0.1, 20)
 
 
+def rnn_params(layers, directions, input_size, hidden, gates, biases=True):
+    params = []
+    for layer in range(layers):
+        size = input_size if layer == 0 else hidden * directions
+        for _ in range(directions):
+            params += [randn(gates * hidden, size) * 0.5, randn(gates * hidden, hidden) * 0.5]
+            if biases:
+                params += [randn(gates * hidden) * 0.5, randn(gates * hidden) * 0.5]
+    return params
+
+
+def recurrent_cases():
+    # lstm(input, [h0, c0], params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+    case("lstm", "input", randn(5, 2, 4), [randn(4, 2, 3), randn(4, 2, 3)], rnn_params(2, 2, 4, 3, 4),
+         True, 2, 0.0, False, True, False)
+    case("lstm", "input", randn(2, 6, 3), [randn(1, 2, 5), randn(1, 2, 5)], rnn_params(1, 1, 3, 5, 4, biases=False),
+         False, 1, 0.0, False, False, True, note="batch_first, no biases")
+    case("gru", "input", randn(5, 2, 4), randn(2, 2, 3), rnn_params(1, 2, 4, 3, 3), True, 1, 0.0, False, True, False)
+    case("gru", "input", randn(2, 4, 3), randn(2, 2, 4), rnn_params(2, 1, 3, 4, 3), True, 2, 0.0, False, False, True)
+    case("rnn_tanh", "input", randn(3, 2, 4), randn(1, 2, 3), rnn_params(1, 1, 4, 3, 1), True, 1, 0.0, False, False, False)
+    case("rnn_relu", "input", randn(3, 2, 4), randn(2, 2, 3), rnn_params(1, 2, 4, 3, 1), True, 1, 0.0, False, True, False)
+
+
 # ---------------------------------------------------------------- encoding
 
 def number(v):
@@ -573,7 +596,7 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: make_fixtures.py OUT.json")
     for group in (seed_cases, elementwise_cases, reduction_cases, linear_algebra_cases, shape_cases,
-                  indexing_cases, creation_cases, nn_cases):
+                  indexing_cases, creation_cases, nn_cases, recurrent_cases):
         group()
     out = []
     for i, c in enumerate(CASES):

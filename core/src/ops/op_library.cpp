@@ -35,6 +35,7 @@ OpLibrary& OpLibrary::instance() {
     ops::register_indexing_ops(*lib);
     ops::register_creation_ops(*lib);
     ops::register_nn_ops(*lib);
+    ops::register_recurrent_ops(*lib);
     return lib;
   }();
   return *library;

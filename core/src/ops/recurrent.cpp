@@ -1,0 +1,204 @@
+// Recurrent layers as TorchScript calls them: aten::lstm, aten::gru and
+// aten::rnn_tanh / aten::rnn_relu (the .input overloads; packed sequences
+// are not supported). Inference only: dropout between layers is ignored
+// unless `train` is set, which is refused.
+//
+//   lstm(input, Tensor[] hx = (h0, c0), Tensor[] params, has_biases, num_layers,
+//        dropout, train, bidirectional, batch_first) -> (output, h_n, c_n)
+//   gru / rnn_*(input, Tensor hx, Tensor[] params, ...same...) -> (output, h_n)
+//
+// params: per layer, per direction: w_ih [G*H, in], w_hh [G*H, H], then
+// b_ih, b_hh when has_biases. G = 4 (lstm), 3 (gru), 1 (rnn).
+#include "gemm.hpp"
+#include "op_support.hpp"
+
+#include <cmath>
+
+namespace onnxport::ops {
+namespace {
+
+enum class Cell { Lstm, Gru, RnnTanh, RnnRelu };
+
+int64_t gate_count(Cell c) { return c == Cell::Lstm ? 4 : c == Cell::Gru ? 3 : 1; }
+
+struct RnnCall {
+  Cell cell;
+  bool has_biases = true, bidirectional = false, batch_first = false;
+  int64_t layers = 1, directions = 1, hidden = 0;
+  std::vector<const OpArg*> params;
+};
+
+RnnCall rnn_call(const Args& args, Cell cell) {
+  RnnCall c;
+  c.cell = cell;
+  const TensorMeta& in = meta_at(args, 0);
+  // nn.LSTM & co. add the batch dim of an unbatched input before calling the op.
+  if (in.shape.size() != 3) fail("input must be 3-D, got shape " + shape_str(in.shape));
+  const OpArg& list = arg_at(args, 2);
+  if (list.kind != OpArg::Kind::List) fail("params must be a list of tensors");
+  for (const OpArg& p : list.items) {
+    if (!p.is_tensor()) fail("params must contain only tensors");
+    c.params.push_back(&p);
+  }
+  c.has_biases = bool_at(args, 3);
+  c.layers = int_at(args, 4);
+  if (bool_at(args, 6) && double_at(args, 5) > 0) fail("training-mode dropout between layers is not supported");
+  c.bidirectional = bool_at(args, 7);
+  c.batch_first = bool_at(args, 8);
+  c.directions = c.bidirectional ? 2 : 1;
+  const size_t per_cell = c.has_biases ? 4 : 2;
+  if (c.layers <= 0 || c.params.size() != per_cell * static_cast<size_t>(c.layers * c.directions))
+    fail("expected " + std::to_string(per_cell * static_cast<size_t>(std::max<int64_t>(c.layers, 0) * c.directions)) +
+         " parameter tensors for " + std::to_string(c.layers) + " layer(s), got " + std::to_string(c.params.size()) +
+         " (projections are not supported)");
+  const Shape& w_hh = c.params[1]->meta.shape;
+  if (w_hh.size() != 2 || w_hh[1].is_symbolic()) fail("w_hh must be a static 2-D tensor, got shape " + shape_str(w_hh));
+  c.hidden = w_hh[1].value();
+  const Dim gates = w_hh[0];
+  if (gates.is_static() && gates.value() != gate_count(cell) * c.hidden)
+    fail("w_hh of shape " + shape_str(w_hh) + " does not have " + std::to_string(gate_count(cell)) + " gates of size " +
+         std::to_string(c.hidden));
+  return c;
+}
+
+std::vector<TensorMeta> rnn_meta(const Args& args, Cell cell) {
+  const RnnCall c = rnn_call(args, cell);
+  const TensorMeta& in = args[0].meta;
+  Shape out = in.shape;
+  out.back() = Dim(c.directions * c.hidden);
+  const Dim batch = c.batch_first ? in.shape[0] : in.shape[1];
+  const Shape state{Dim(c.layers * c.directions), batch, Dim(c.hidden)};
+  std::vector<TensorMeta> metas{TensorMeta{in.dtype, out}, TensorMeta{in.dtype, state}};
+  if (cell == Cell::Lstm) metas.push_back(TensorMeta{in.dtype, state});
+  return metas;
+}
+
+template <class T>
+T sigmoid(T x) {
+  return T(1) / (T(1) + std::exp(-x));
+}
+
+// One direction of one layer over the whole sequence.
+// x: [steps, batch, in] contiguous; writes hidden states into out (stride
+// out_row between steps/batch rows, at column offset), updates h (and c).
+template <class T>
+void run_direction(Cell cell, const T* x, int64_t steps, int64_t batch, int64_t in_size, int64_t hidden, const T* w_ih,
+                   const T* w_hh, const T* b_ih, const T* b_hh, bool reverse, T* h, T* c, T* out, int64_t out_row) {
+  const int64_t G = gate_count(cell) * hidden;
+  // Input projections for every step at once: [steps*batch, G].
+  std::vector<T> xg(static_cast<size_t>(steps * batch * G), T(0));
+  gemm_accumulate<T>(steps * batch, G, in_size, {x, in_size, 1}, {w_ih, 1, in_size}, xg.data());
+  std::vector<T> hg(static_cast<size_t>(batch * G));
+  std::vector<T> h_next(static_cast<size_t>(batch * hidden));
+  for (int64_t s = 0; s < steps; ++s) {
+    const int64_t t = reverse ? steps - 1 - s : s;
+    std::fill(hg.begin(), hg.end(), T(0));
+    gemm_accumulate<T>(batch, G, hidden, {h, hidden, 1}, {w_hh, 1, hidden}, hg.data());
+    for (int64_t b = 0; b < batch; ++b) {
+      const T* gx = xg.data() + (t * batch + b) * G;
+      const T* gh = hg.data() + b * G;
+      auto gate = [&](int64_t k, int64_t j, bool with_hidden) {
+        T v = gx[k * hidden + j] + (b_ih ? b_ih[k * hidden + j] : T(0));
+        if (with_hidden) v += gh[k * hidden + j] + (b_hh ? b_hh[k * hidden + j] : T(0));
+        return v;
+      };
+      for (int64_t j = 0; j < hidden; ++j) {
+        T next = T(0);
+        switch (cell) {
+          case Cell::Lstm: {
+            const T i = sigmoid(gate(0, j, true)), f = sigmoid(gate(1, j, true));
+            const T g = std::tanh(gate(2, j, true)), o = sigmoid(gate(3, j, true));
+            T& cell_state = c[b * hidden + j];
+            cell_state = f * cell_state + i * g;
+            next = o * std::tanh(cell_state);
+            break;
+          }
+          case Cell::Gru: {
+            const T r = sigmoid(gate(0, j, true)), z = sigmoid(gate(1, j, true));
+            const T hn = gh[2 * hidden + j] + (b_hh ? b_hh[2 * hidden + j] : T(0));
+            const T n = std::tanh(gate(2, j, false) + r * hn);
+            next = (T(1) - z) * n + z * h[b * hidden + j];
+            break;
+          }
+          case Cell::RnnTanh: next = std::tanh(gate(0, j, true)); break;
+          case Cell::RnnRelu: next = std::max(gate(0, j, true), T(0)); break;
+        }
+        h_next[static_cast<size_t>(b * hidden + j)] = next;
+        out[(t * batch + b) * out_row + j] = next;
+      }
+    }
+    std::copy(h_next.begin(), h_next.end(), h);
+  }
+}
+
+std::vector<Tensor> rnn_kernel(const Args& args, Cell cell) {
+  const RnnCall c = rnn_call(args, cell);
+  const std::vector<TensorMeta> metas = rnn_meta(args, cell);
+  const Tensor& raw = data_at(args, 0);
+  const DType calc = compute_dtype(raw.dtype());
+  // Work in [steps, batch, features].
+  Tensor x = converted(raw, calc);
+  if (c.batch_first) x = gather_strided(x, {x.shape()[1], x.shape()[0], x.shape()[2]},
+                                             {x.shape()[2], x.shape()[1] * x.shape()[2], 1}, 0);
+  const int64_t steps = x.shape()[0], batch = x.shape()[1];
+  const int64_t states = c.layers * c.directions;
+  // Initial states: hx is a list (h0, c0) for lstm, a tensor otherwise.
+  const OpArg& hx = arg_at(args, 1);
+  std::vector<const OpArg*> initial;
+  if (hx.kind == OpArg::Kind::List)
+    for (const OpArg& t : hx.items) initial.push_back(&t);
+  else
+    initial.push_back(&hx);
+  if (initial.size() != (cell == Cell::Lstm ? 2u : 1u)) fail("unexpected number of initial state tensors");
+  std::vector<Tensor> state;
+  for (const OpArg* s : initial) {
+    if (!s->is_tensor() || !s->data) fail("initial states must be tensors with data");
+    if (s->data->numel() != states * batch * c.hidden)
+      fail("initial state of shape " + sizes_str(s->data->shape()) + " does not match [" + std::to_string(states) + ", " +
+           std::to_string(batch) + ", " + std::to_string(c.hidden) + "]");
+    state.push_back(converted(*s->data, calc).clone());
+  }
+  std::vector<Tensor> weights;
+  for (const OpArg* p : c.params) weights.push_back(converted(*p->data, calc));
+  Tensor layer_in = x;
+  Tensor layer_out;
+  visit_floating(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    for (int64_t layer = 0; layer < c.layers; ++layer) {
+      const int64_t in_size = layer_in.shape()[2];
+      layer_out = Tensor::zeros(calc, {steps, batch, c.directions * c.hidden});
+      for (int64_t d = 0; d < c.directions; ++d) {
+        const size_t base = static_cast<size_t>((layer * c.directions + d) * (c.has_biases ? 4 : 2));
+        const Tensor& w_ih = weights[base];
+        if (w_ih.shape().size() != 2 || w_ih.shape()[1] != in_size)
+          fail("w_ih of shape " + sizes_str(w_ih.shape()) + " does not take inputs of size " + std::to_string(in_size));
+        const int64_t slot = layer * c.directions + d;
+        T* h = state[0].mutable_data<T>() + slot * batch * c.hidden;
+        T* cs = cell == Cell::Lstm ? state[1].mutable_data<T>() + slot * batch * c.hidden : nullptr;
+        run_direction<T>(cell, layer_in.data<T>(), steps, batch, in_size, c.hidden, w_ih.data<T>(), weights[base + 1].data<T>(),
+                         c.has_biases ? weights[base + 2].data<T>() : nullptr, c.has_biases ? weights[base + 3].data<T>() : nullptr,
+                         d == 1, h, cs, layer_out.mutable_data<T>() + d * c.hidden, c.directions * c.hidden);
+      }
+      layer_in = layer_out;
+    }
+  });
+  Tensor out = layer_out;
+  if (c.batch_first)
+    out = gather_strided(out, {batch, steps, out.shape()[2]}, {out.shape()[2], batch * out.shape()[2], 1}, 0);
+  std::vector<Tensor> result{finish(out.reshaped(concrete(metas[0].shape)), raw.dtype())};
+  for (size_t i = 0; i < state.size(); ++i) result.push_back(finish(state[i].reshaped(concrete(metas[i + 1].shape)), raw.dtype()));
+  return result;
+}
+
+}  // namespace
+
+void register_recurrent_ops(OpLibrary& lib) {
+  for (auto [name, cell] : {std::pair{"aten::lstm", Cell::Lstm}, std::pair{"aten::gru", Cell::Gru},
+                            std::pair{"aten::rnn_tanh", Cell::RnnTanh}, std::pair{"aten::rnn_relu", Cell::RnnRelu}}) {
+    define(
+        lib, name, "recurrent", [cell](const Args& args) { return rnn_meta(args, cell); },
+        [cell](const Args& args) { return rnn_kernel(args, cell); });
+  }
+}
+
+}  // namespace onnxport::ops

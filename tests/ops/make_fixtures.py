@@ -494,6 +494,11 @@ def nn_cases():
     case("convolution", "default", img, randn(4, 3, 3, 3), randn(4), [1, 2], [1, 0], [1, 1], False, [0, 0], 1)
     case("_convolution", "default", img, randn(6, 1, 3, 3), None, [1, 1], [1, 1], [1, 1], False, [0, 0], 3,
          False, False, True, True)
+    case("convolution", "default", randn(1, 4, 5, 5), randn(4, 3, 3, 3), randn(3), [2, 2], [1, 1], [1, 1], True, [1, 1], 1,
+         note="transposed")
+    case("conv_transpose2d", "input", randn(2, 4, 5, 4), randn(4, 3, 3, 3), randn(3), [2, 2], [1, 1], [1, 0], 1, [1, 1])
+    case("conv_transpose2d", "input", randn(1, 4, 3, 3), randn(4, 2, 2, 3), None, [1, 2], [0, 1], [0, 1], 2, [2, 1])
+    case("conv_transpose1d", "default", randn(2, 3, 6), randn(3, 5, 4), randn(5), [3], [1], [2], 1, [1])
     case("adaptive_max_pool1d", "default", randn(2, 3, 10), [4])
     case("pixel_shuffle", "default", randn(1, 8, 2, 3), 2)
     case("prelu", "default", randn(2, 3, 4), randn(3))

@@ -1,4 +1,5 @@
-// NN ops: convolution (1-D/2-D, groups, dilation, "same"/"valid" padding),
+// NN ops: convolution (1-D/2-D, groups, dilation, "same"/"valid" padding,
+// transposed),
 // pooling (max, avg, adaptive), normalization (batch, layer, group,
 // instance), embedding, upsampling (nearest, bilinear), pixel_shuffle,
 // prelu, glu, threshold.
@@ -245,17 +246,153 @@ std::vector<Tensor> conv_kernel(const Args& args, size_t spatial) {
   return {finish(out.reshaped(out_sizes), c.dtype)};
 }
 
-// convolution(input, weight, bias?, stride, padding, dilation, bool transposed, output_padding, groups)
-Args convolution_as_conv(const Args& args) {
-  if (bool_at(args, 6)) fail("transposed convolution is not supported by the reference kernels");
-  return Args{args[0], args[1], args[2], args[3], args[4], args[5], arg_at(args, 8)};
+// conv_transpose{1,2}d(input, weight [C_in, C_out/groups, k...], bias?, stride, padding,
+// output_padding, groups, dilation): the gradient of a convolution.
+struct TransposedCall {
+  ConvCall conv;
+  std::vector<int64_t> output_padding;
+};
+
+TransposedCall conv_transpose_call(const Args& args, size_t spatial) {
+  const TensorMeta& in = meta_at(args, 0);
+  const TensorMeta& weight = meta_at(args, 1);
+  TransposedCall t;
+  ConvCall& c = t.conv;
+  c.layout = input_layout(in, spatial, "transposed convolution");
+  if (weight.shape.size() != spatial + 2)
+    fail("weight must be " + std::to_string(spatial + 2) + "-D, got shape " + shape_str(weight.shape));
+  if (in.dtype != weight.dtype)
+    fail("input dtype " + std::string(dtype_name(in.dtype)) + " differs from weight dtype " + std::string(dtype_name(weight.dtype)));
+  c.dtype = in.dtype;
+  c.groups = int_or(args, 6, 1);
+  if (c.groups <= 0) fail("groups must be positive, got " + std::to_string(c.groups));
+  Window& w = c.window;
+  for (size_t i = 0; i < spatial; ++i) {
+    if (weight.shape[2 + i].is_symbolic()) fail("the kernel size must be static, got weight shape " + shape_str(weight.shape));
+    w.kernel.push_back(weight.shape[2 + i].value());
+  }
+  w.stride = expand_param(args, 3, spatial, 1, "stride");
+  w.pad_before = expand_param(args, 4, spatial, 0, "padding");
+  w.pad_after = w.pad_before;
+  t.output_padding = expand_param(args, 5, spatial, 0, "output_padding");
+  w.dilation = expand_param(args, 7, spatial, 1, "dilation");
+  for (size_t i = 0; i < spatial; ++i)
+    if (t.output_padding[i] >= std::max(w.stride[i], w.dilation[i]))
+      fail("output_padding " + sizes_str(t.output_padding) + " must be smaller than stride or dilation");
+  const Dim& channels = c.layout.shape[1];
+  if (channels.is_static() && weight.shape[0].is_static() && channels.value() != weight.shape[0].value())
+    fail("input of shape " + shape_str(in.shape) + " has " + channels.str() + " channels, but weight of shape " +
+         shape_str(weight.shape) + " expects " + weight.shape[0].str());
+  const Dim out_channels = dim_mul(weight.shape[1], Dim(c.groups));
+  if (present(args, 2)) {
+    const TensorMeta& bias = meta_at(args, 2);
+    if (bias.shape.size() != 1 || !(bias.shape[0] == out_channels))
+      fail("bias must have shape [" + out_channels.str() + "], got " + shape_str(bias.shape));
+  }
+  std::vector<Dim> sizes;
+  for (size_t i = 0; i < spatial; ++i) {
+    // (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    const int64_t extra = -2 * w.pad_before[i] + w.dilation[i] * (w.kernel[i] - 1) + t.output_padding[i] + 1;
+    Dim size = dim_add(dim_mul(dim_sub(c.layout.shape[2 + i], Dim(1)), Dim(w.stride[i])), Dim(extra));
+    if (size.is_static() && size.value() <= 0) fail("the output size " + size.str() + " is not positive");
+    sizes.push_back(size);
+  }
+  c.out_shape = output_shape(c.layout, out_channels, sizes);
+  return t;
+}
+
+// Scatters columns (rows (c, ki, kj), columns (ih, iw)) back into an image: the adjoint of im2col.
+template <class T>
+void col2im(const T* cols, int64_t channels, int64_t H, int64_t W, const Window& w, int64_t OH, int64_t OW, T* image) {
+  const int64_t kh = w.kernel[0], kw = w.kernel[1];
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t ki = 0; ki < kh; ++ki)
+      for (int64_t kj = 0; kj < kw; ++kj) {
+        const T* row = cols + ((c * kh + ki) * kw + kj) * H * W;
+        for (int64_t ih = 0; ih < H; ++ih) {
+          const int64_t oh = ih * w.stride[0] - w.pad_before[0] + ki * w.dilation[0];
+          if (oh < 0 || oh >= OH) continue;
+          T* dst = image + (c * OH + oh) * OW;
+          for (int64_t iw = 0; iw < W; ++iw) {
+            const int64_t ow = iw * w.stride[1] - w.pad_before[1] + kj * w.dilation[1];
+            if (ow >= 0 && ow < OW) dst[ow] += row[ih * W + iw];
+          }
+        }
+      }
+}
+
+template <class T>
+void conv_transpose2d_loop(const Tensor& input, const Tensor& weight, const Tensor* bias, const Window& w, int64_t groups,
+                           Tensor& out) {
+  const auto& is = input.shape();
+  const auto& os = out.shape();
+  const int64_t N = is[0], C = is[1], H = is[2], W = is[3];
+  const int64_t O = os[1], OH = os[2], OW = os[3];
+  const int64_t Cg = C / groups, Og = O / groups;
+  const int64_t rows = Og * w.kernel[0] * w.kernel[1], P = H * W;
+  std::vector<T> cols(static_cast<size_t>(rows * P));
+  const T* in = input.data<T>();
+  const T* wt = weight.data<T>();
+  T* po = out.mutable_data<T>();
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t g = 0; g < groups; ++g) {
+      std::fill(cols.begin(), cols.end(), T(0));
+      // cols = W_g^T @ x_g, W_g = weight[g*Cg:(g+1)*Cg] viewed as [Cg, rows].
+      gemm_accumulate<T>(rows, P, Cg, {wt + g * Cg * rows, 1, rows}, {in + (n * C + g * Cg) * P, P, 1}, cols.data());
+      T* dst = po + (n * O + g * Og) * OH * OW;
+      col2im(cols.data(), Og, H, W, w, OH, OW, dst);
+      if (bias)
+        for (int64_t o = 0; o < Og; ++o)
+          for (int64_t i = 0; i < OH * OW; ++i) dst[o * OH * OW + i] += bias->data<T>()[g * Og + o];
+    }
+}
+
+std::vector<Tensor> conv_transpose_kernel(const Args& args, size_t spatial) {
+  const TransposedCall t = conv_transpose_call(args, spatial);
+  const DType calc = compute_dtype(t.conv.dtype);
+  Tensor input = converted(data_at(args, 0), calc);
+  Tensor weight = converted(data_at(args, 1), calc);
+  input = input.reshaped(as_nchw(input.shape(), spatial));
+  weight = weight.reshaped(as_nchw(weight.shape(), spatial));
+  Tensor bias;
+  if (present(args, 2)) bias = converted(data_at(args, 2), calc);
+  const std::vector<int64_t> out_sizes = concrete(t.conv.out_shape);
+  Tensor out = Tensor::zeros(calc, as_nchw(out_sizes, spatial));
+  visit_floating(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    conv_transpose2d_loop<T>(input, weight, bias.defined() ? &bias : nullptr, as_2d(t.conv.window), t.conv.groups, out);
+  });
+  return {finish(out.reshaped(out_sizes), t.conv.dtype)};
+}
+
+// convolution / _convolution(input, weight, bias?, stride, padding, dilation, bool transposed,
+// output_padding, groups, ...): rearranged into the conv{N}d / conv_transpose{N}d argument order.
+bool is_transposed(const Args& args) { return bool_at(args, 6); }
+
+Args as_conv_args(const Args& args) { return Args{args[0], args[1], args[2], args[3], args[4], args[5], arg_at(args, 8)}; }
+
+Args as_conv_transpose_args(const Args& args) {
+  return Args{args[0], args[1], args[2], args[3], args[4], arg_at(args, 7), arg_at(args, 8), args[5]};
 }
 
 void register_convolution(OpLibrary& lib) {
   for (auto [name, spatial] : {std::pair{"aten::conv1d", size_t{1}}, std::pair{"aten::conv2d", size_t{2}}}) {
     define(
-        lib, name, "nn", [spatial](const Args& args) { return std::vector<TensorMeta>{TensorMeta{conv_call(args, spatial).dtype, conv_call(args, spatial).out_shape}}; },
+        lib, name, "nn",
+        [spatial](const Args& args) {
+          const ConvCall c = conv_call(args, spatial);
+          return std::vector<TensorMeta>{TensorMeta{c.dtype, c.out_shape}};
+        },
         [spatial](const Args& args) { return conv_kernel(args, spatial); });
+  }
+  for (auto [name, spatial] : {std::pair{"aten::conv_transpose1d", size_t{1}}, std::pair{"aten::conv_transpose2d", size_t{2}}}) {
+    define(
+        lib, name, "nn",
+        [spatial](const Args& args) {
+          const ConvCall c = conv_transpose_call(args, spatial).conv;
+          return std::vector<TensorMeta>{TensorMeta{c.dtype, c.out_shape}};
+        },
+        [spatial](const Args& args) { return conv_transpose_kernel(args, spatial); });
   }
   auto spatial_of = [](const Args& args) {
     const size_t rank = meta_at(args, 1).shape.size();
@@ -266,10 +403,14 @@ void register_convolution(OpLibrary& lib) {
     define(
         lib, name, "nn",
         [spatial_of](const Args& args) {
-          const ConvCall c = conv_call(convolution_as_conv(args), spatial_of(args));
+          const ConvCall c = is_transposed(args) ? conv_transpose_call(as_conv_transpose_args(args), spatial_of(args)).conv
+                                                 : conv_call(as_conv_args(args), spatial_of(args));
           return std::vector<TensorMeta>{TensorMeta{c.dtype, c.out_shape}};
         },
-        [spatial_of](const Args& args) { return conv_kernel(convolution_as_conv(args), spatial_of(args)); });
+        [spatial_of](const Args& args) {
+          return is_transposed(args) ? conv_transpose_kernel(as_conv_transpose_args(args), spatial_of(args))
+                                     : conv_kernel(as_conv_args(args), spatial_of(args));
+        });
   }
 }
 

@@ -365,6 +365,11 @@ def shape_cases():
     case("pad", "default", randn(1, 2, 3, 4), [1, 1, 2, 0], "replicate", None)
     case("pad", "default", randn(1, 2, 5), [2, 2], "circular", None)
     case("constant_pad_nd", "default", ints(2, 3), [1, -1, 1, 1], 7)
+    case("flip", "default", x, [0, 2])
+    case("flip", "default", ints(5), [-1])
+    case("roll", "default", x, [1, -2], [0, 2])
+    case("roll", "default", x, [5], [])
+    case("roll", "default", randn(7), [10], [0])
 
 
 def indexing_cases():
@@ -393,6 +398,10 @@ def indexing_cases():
     case("argsort", "default", randn(2, 6), 1, True)
     case("topk", "default", randn(3, 6), 2, -1, True, True)
     case("topk", "default", randn(5, 2), 3, 0, False, True)
+    case("tril", "default", randn(4, 5), 0)
+    case("tril", "default", randn(2, 3, 4), -1)
+    case("triu", "default", ints(4, 3), 1)
+    case("triu", "default", bools(3, 3), 0)
 
 
 def creation_cases():

@@ -1,5 +1,5 @@
 // Indexing: slice, select, narrow, index_select, gather, index (advanced
-// indexing with int64/bool index tensors), topk, sort, argsort.
+// indexing with int64/bool index tensors), topk, sort, argsort, tril/triu.
 #include "op_support.hpp"
 
 #include <algorithm>
@@ -447,6 +447,36 @@ void register_sorting(OpLibrary& lib) {
       });
 }
 
+// ---------------------------------------------------------------- triangular masks
+
+// tril(self, int diagonal=0) / triu: zero the elements above / below the
+// diagonal of the last two dims (column - row > diagonal for tril).
+void def_triangle(OpLibrary& lib, const std::string& name, bool lower) {
+  define(
+      lib, name, "indexing",
+      [](const Args& args) {
+        const TensorMeta& in = meta_at(args, 0);
+        if (in.shape.size() < 2) fail("expects a tensor with at least 2 dims, got shape " + shape_str(in.shape));
+        return std::vector<TensorMeta>{in};
+      },
+      [lower](const Args& args) {
+        const Tensor& in = data_at(args, 0);
+        if (in.dim() < 2) fail("expects a tensor with at least 2 dims, got shape " + sizes_str(in.shape()));
+        const int64_t diagonal = int_or(args, 1, 0);
+        const int64_t rows = in.shape()[static_cast<size_t>(in.dim() - 2)], cols = in.shape().back();
+        Tensor out = in.clone();
+        const size_t elem = dtype_size(in.dtype());
+        std::byte* p = out.mutable_bytes();
+        for (int64_t m = 0; m < in.numel() / std::max<int64_t>(rows * cols, 1); ++m)
+          for (int64_t r = 0; r < rows; ++r)
+            for (int64_t c = 0; c < cols; ++c) {
+              const bool keep = lower ? c - r <= diagonal : c - r >= diagonal;
+              if (!keep) std::fill_n(p + static_cast<size_t>((m * rows + r) * cols + c) * elem, elem, std::byte{0});
+            }
+        return std::vector<Tensor>{out};
+      });
+}
+
 }  // namespace
 
 void register_indexing_ops(OpLibrary& lib) {
@@ -454,6 +484,8 @@ void register_indexing_ops(OpLibrary& lib) {
   register_gathers(lib);
   register_index(lib);
   register_sorting(lib);
+  def_triangle(lib, "aten::tril", true);
+  def_triangle(lib, "aten::triu", false);
 }
 
 }  // namespace onnxport::ops

@@ -1,6 +1,6 @@
 // Shape ops: view/reshape (with -1 and symbolic sizes), flatten/unflatten,
 // squeeze/unsqueeze, transpose/t/permute, expand, repeat, cat/stack,
-// split/chunk/unbind, identity-like ops (contiguous, clone, detach, dropout
+// split/chunk/unbind, flip/roll, identity-like ops (contiguous, clone, detach, dropout
 // in eval mode), dtype conversions (to, type_as) and padding.
 //
 // Metas do the symbolic shape arithmetic; kernels either share storage
@@ -679,6 +679,68 @@ void def_pad(OpLibrary& lib, const std::string& name, bool constant_only) {
       });
 }
 
+// ---------------------------------------------------------------- flip / roll
+
+// flip(self, int[] dims): reads the flipped dims with negative strides.
+Tensor flip_tensor(const Tensor& in, std::vector<int64_t> dims) {
+  std::vector<int64_t> strides = contiguous_strides(in.shape());
+  int64_t offset = 0;
+  for (int64_t& d : dims) {
+    d = normalize_dim(d, in.dim());
+    if (in.dim() == 0) continue;
+    const size_t i = static_cast<size_t>(d);
+    if (in.shape()[i] > 0) offset += (in.shape()[i] - 1) * strides[i];
+    strides[i] = -strides[i];
+  }
+  return gather_strided(in, in.shape(), strides, offset);
+}
+
+// roll(self, int[1] shifts, int[1] dims=[]): no dims rolls the flattened tensor.
+Tensor roll_tensor(const Tensor& in, const std::vector<int64_t>& shifts, const std::vector<int64_t>& dims) {
+  if (dims.empty()) {
+    if (shifts.size() != 1) fail("roll without dims takes exactly one shift, got " + sizes_str(shifts));
+    return roll_tensor(in.reshaped({in.numel()}), shifts, {0}).reshaped(in.shape());
+  }
+  if (shifts.size() != dims.size()) fail("shifts " + sizes_str(shifts) + " and dims " + sizes_str(dims) + " differ in length");
+  Tensor out = in;
+  for (size_t k = 0; k < dims.size(); ++k) {
+    const int64_t d = normalize_dim(dims[k], in.dim());
+    const int64_t len = in.dim() == 0 ? 1 : in.shape()[static_cast<size_t>(d)];
+    if (len == 0 || in.dim() == 0) continue;
+    const int64_t s = ((shifts[k] % len) + len) % len;
+    if (s == 0) continue;
+    // The last s entries move to the front.
+    std::vector<Tensor> parts{slice_tensor(out, d, len - s, s), slice_tensor(out, d, 0, len - s)};
+    out = cat_tensors(parts, d, TensorMeta{out.dtype(), shape_of(out.shape())});
+  }
+  return out;
+}
+
+void register_flip_roll(OpLibrary& lib) {
+  define(
+      lib, "aten::flip", "shape",
+      [](const Args& args) {
+        const TensorMeta& in = meta_at(args, 0);
+        for (int64_t d : ints_at(args, 1)) normalize_dim(d, static_cast<int64_t>(in.shape.size()));
+        return std::vector<TensorMeta>{in};
+      },
+      [](const Args& args) { return std::vector<Tensor>{flip_tensor(data_at(args, 0), ints_at(args, 1))}; });
+  define(
+      lib, "aten::roll", "shape",
+      [](const Args& args) {
+        const TensorMeta& in = meta_at(args, 0);
+        const std::vector<int64_t> shifts = ints_at(args, 1), dims = present(args, 2) ? ints_at(args, 2) : std::vector<int64_t>{};
+        if (dims.empty() ? shifts.size() != 1 : shifts.size() != dims.size())
+          fail("shifts " + sizes_str(shifts) + " do not match dims " + sizes_str(dims));
+        for (int64_t d : dims) normalize_dim(d, static_cast<int64_t>(in.shape.size()));
+        return std::vector<TensorMeta>{in};
+      },
+      [](const Args& args) {
+        return std::vector<Tensor>{
+            roll_tensor(data_at(args, 0), ints_at(args, 1), present(args, 2) ? ints_at(args, 2) : std::vector<int64_t>{})};
+      });
+}
+
 }  // namespace
 
 void register_shape_ops(OpLibrary& lib) {
@@ -731,6 +793,7 @@ void register_shape_ops(OpLibrary& lib) {
   register_casts(lib);
   def_pad(lib, "aten::pad", false);
   def_pad(lib, "aten::constant_pad_nd", true);
+  register_flip_roll(lib);
 }
 
 }  // namespace onnxport::ops

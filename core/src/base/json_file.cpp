@@ -52,8 +52,8 @@ nlohmann::json parse_json_text(std::string_view text, const std::filesystem::pat
     const size_t offset = e.byte > 0 ? e.byte - 1 : 0;
     const auto [line, col] = line_column(text, offset);
     std::string reason = parse_error_reason(e.what());
-    if (offset + 1 >= text.size() && reason.find("end of input") != std::string::npos)
-      reason += " (the file looks truncated)";
+    // The parser gave up on the last byte: the text simply stops.
+    if (e.byte >= text.size()) reason += " (the file looks truncated)";
     throw InputError(file.string(), "line " + std::to_string(line) + ", column " + std::to_string(col),
                      "malformed JSON: " + reason);
   }

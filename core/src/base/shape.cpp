@@ -42,6 +42,32 @@ Dim commutative_expr(const Dim& a, std::string_view op, const Dim& b) {
 
 bool is_value(const Dim& d, int64_t v) { return d.is_static() && d.value() == v; }
 
+// Splits a canonical "(A*c)" into A and the integer c, so that scaling twice
+// folds the constants: ((batch*2)*3) becomes (batch*6).
+std::optional<std::pair<Dim, int64_t>> split_scaled(const Dim& d) {
+  if (!d.is_symbolic()) return std::nullopt;
+  const std::string& e = d.expr();
+  if (e.size() < 5 || e.front() != '(' || e.back() != ')') return std::nullopt;
+  const size_t star = e.rfind('*');
+  if (star == std::string::npos || star < 2) return std::nullopt;
+  const std::string factor = e.substr(star + 1, e.size() - star - 2);
+  const std::string inner = e.substr(1, star - 1);
+  const size_t digits = factor.starts_with('-') ? 1 : 0;
+  if (factor.size() <= digits || factor.size() > 18 ||
+      factor.find_first_not_of("0123456789", digits) != std::string::npos)
+    return std::nullopt;
+  // The inner part must be one balanced operand, not "a*b" of a wider product.
+  int depth = 0;
+  for (size_t i = 0; i < inner.size(); ++i) {
+    depth += inner[i] == '(' ? 1 : inner[i] == ')' ? -1 : 0;
+    if (depth < 0) return std::nullopt;
+    if (depth == 0 && i + 1 < inner.size() && std::string_view("+-*/%").find(inner[i]) != std::string_view::npos)
+      return std::nullopt;
+  }
+  if (depth != 0) return std::nullopt;
+  return std::make_pair(Dim::symbol(inner), std::stoll(factor));
+}
+
 }  // namespace
 
 Dim dim_add(const Dim& a, const Dim& b) {
@@ -63,6 +89,11 @@ Dim dim_mul(const Dim& a, const Dim& b) {
   if (is_value(a, 0) || is_value(b, 0)) return Dim(0);
   if (is_value(a, 1)) return b;
   if (is_value(b, 1)) return a;
+  if (a.is_static() || b.is_static()) {
+    const Dim& sym = a.is_static() ? b : a;
+    const int64_t factor = a.is_static() ? a.value() : b.value();
+    if (auto scaled = split_scaled(sym)) return dim_mul(scaled->first, scaled->second * factor);
+  }
   return commutative_expr(a, "*", b);
 }
 
@@ -100,9 +131,15 @@ std::optional<std::vector<int64_t>> static_sizes(const Shape& s) {
 Shape shape_of(const std::vector<int64_t>& sizes) { return Shape(sizes.begin(), sizes.end()); }
 
 Dim shape_numel(const Shape& s) {
-  Dim n(1);
-  for (const auto& d : s) n = dim_mul(n, d);
-  return n;
+  // Symbolic factors first, the static product last: "(batch*6)" rather
+  // than "((2*batch)*3)".
+  Dim symbolic(1);
+  int64_t fixed = 1;
+  for (const auto& d : s) {
+    if (d.is_static()) fixed *= d.value();
+    else symbolic = dim_mul(symbolic, d);
+  }
+  return dim_mul(symbolic, fixed);
 }
 
 std::string shape_str(const Shape& s) {

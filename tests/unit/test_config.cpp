@@ -1,0 +1,114 @@
+#include <onnxport_core/config.hpp>
+
+#include "test_util.hpp"
+
+using namespace onnxport;
+using namespace onnxport::test;
+
+namespace {
+
+std::string config_error(const ScratchDir& dir, const std::string& text) {
+  const auto file = dir.path() / "cfg.json";
+  write_file(file, text);
+  return expect_input_error([&] { load_config(file); }).what();
+}
+
+void expect_contains(const std::string& text, const std::string& needle) {
+  EXPECT_NE(text.find(needle), std::string::npos) << "message: " << text << "\nexpected to contain: " << needle;
+}
+
+}  // namespace
+
+TEST(Config, DefaultJson) {
+  const Config c = load_config(repo_root() / "config" / "default.json");
+  ASSERT_EQ(c.plugins.size(), 5u);
+  EXPECT_EQ(c.plugins[0].name, "strategy-strict");
+  EXPECT_EQ(c.plugins[0].json_path, "/plugins/0");
+  EXPECT_EQ(c.plugins[4].name, "translators-aten");
+  EXPECT_EQ(c.strategies, (std::vector<std::string>{"strict", "non-strict", "cond-rewrite", "draft"}));
+  EXPECT_EQ(c.opset, 17);
+  EXPECT_TRUE(c.optimize);
+  EXPECT_FALSE(c.verify.enabled);
+}
+
+TEST(Config, TorchCompatibleJson) {
+  const Config c = load_config(repo_root() / "config" / "torch-compatible.json");
+  EXPECT_EQ(c.strategies, (std::vector<std::string>{"non-strict", "strict", "draft"}));
+  EXPECT_EQ(c.plugins.size(), 5u);
+}
+
+TEST(Config, EveryKey) {
+  ScratchDir dir;
+  const auto file = dir.path() / "sub" / "cfg.json";
+  std::filesystem::create_directories(file.parent_path());
+  write_file(file, R"({
+    "plugins": [{"name": "translators-aten", "priority": 5}, {"path": "../plugins/libx.so"}],
+    "strategies": ["draft"], "opset": 18, "optimize": false,
+    "dynamic_shapes": {"x": {"0": "batch", "2": "seq"}},
+    "pin": {"aten::linear": "translators-aten"},
+    "verify": {"enabled": true, "atol": 0.01, "rtol": 0},
+    "report": {"markdown": false, "json": true},
+    "isolate": true, "timeout_s": 2.5})");
+  const Config c = load_config(file);
+  EXPECT_EQ(c.plugins[0].priority, 5);
+  EXPECT_EQ(c.plugins[1].path, (dir.path() / "plugins" / "libx.so").lexically_normal());
+  EXPECT_TRUE(c.plugins[1].name.empty());
+  EXPECT_EQ(c.strategies, std::vector<std::string>{"draft"});
+  EXPECT_EQ(c.opset, 18);
+  EXPECT_FALSE(c.optimize);
+  EXPECT_EQ(c.dynamic_shapes.at("x").at(2), "seq");
+  EXPECT_EQ(c.pin.at("aten::linear"), "translators-aten");
+  EXPECT_TRUE(c.verify.enabled);
+  EXPECT_EQ(c.verify.atol, 0.01);
+  EXPECT_FALSE(c.report_markdown);
+  EXPECT_TRUE(c.isolate);
+  EXPECT_EQ(c.timeout_s, 2.5);
+}
+
+TEST(Config, OmittedKeysKeepDefaults) {
+  const Config c = parse_config(nlohmann::json::object(), "x.json");
+  EXPECT_EQ(c.plugins.size(), 5u);
+  EXPECT_EQ(c.strategies.size(), 4u);
+  EXPECT_EQ(c.opset, 17);
+}
+
+TEST(Config, UnknownKey) {
+  ScratchDir dir;
+  expect_contains(config_error(dir, R"({"verify": {"atool": 1}})"),
+                  "cfg.json: /verify/atool: unknown key (known: enabled, atol, rtol)");
+  expect_contains(config_error(dir, R"({"strategy": ["strict"]})"), "cfg.json: /strategy: unknown key (known: ");
+}
+
+TEST(Config, WrongType) {
+  ScratchDir dir;
+  expect_contains(config_error(dir, R"({"opset": "17"})"), "cfg.json: /opset: expected an integer, got string");
+  expect_contains(config_error(dir, R"({"optimize": 1})"), "cfg.json: /optimize: expected a boolean, got integer");
+  expect_contains(config_error(dir, R"({"plugins": {"name": "x"}})"), "cfg.json: /plugins: expected an array, got object");
+  expect_contains(config_error(dir, R"({"plugins": [{"name": 3}]})"), "/plugins/0/name: expected a string, got integer");
+}
+
+TEST(Config, PluginNeedsExactlyOneOfNameAndPath) {
+  ScratchDir dir;
+  expect_contains(config_error(dir, R"({"plugins": [{"name": "a"}, {"priority": 2}]})"),
+                  "cfg.json: /plugins/1: a plugin needs 'name'");
+  expect_contains(config_error(dir, R"({"plugins": [{"name": "a", "path": "b.so"}]})"),
+                  "cfg.json: /plugins/0: give either 'name' or 'path', not both");
+}
+
+TEST(Config, OutOfRangeValues) {
+  ScratchDir dir;
+  expect_contains(config_error(dir, R"({"opset": 12})"), "/opset: opset 12 is not supported (supported: 13..18)");
+  expect_contains(config_error(dir, R"({"strategies": []})"), "/strategies: needs at least one strategy");
+  expect_contains(config_error(dir, R"({"strategies": ["strict", "strict"]})"), "/strategies/1: strategy 'strict' is listed twice");
+  expect_contains(config_error(dir, R"({"timeout_s": -1})"), "/timeout_s: must be >= 0");
+  expect_contains(config_error(dir, R"({"dynamic_shapes": {"x": {"first": "batch"}}})"),
+                  "/dynamic_shapes/x/first: dimension keys are axis numbers");
+  expect_contains(config_error(dir, R"({"dynamic_shapes": {"x": {"0": "2 b"}}})"),
+                  "/dynamic_shapes/x/0: invalid symbolic dim name");
+}
+
+TEST(Config, MalformedJson) {
+  ScratchDir dir;
+  expect_contains(config_error(dir, "{\"opset\": 17,\n  \"optimize\": tru }"), "cfg.json: line 2, column ");
+  expect_contains(config_error(dir, "{\"opset\": 17,\n"), "truncated");
+}

@@ -4,6 +4,8 @@
 // higher_order::cond, or specialize on the example inputs.
 #include "tracer.hpp"
 
+#include "scalar_ops.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <limits>
@@ -146,7 +148,7 @@ void Tracer::record_specialization(const SymScalar& cond, bool value, const Prog
     return;
   }
   Diagnostic d = make_diag(
-      what == "a loop condition" ? "data-dependent-loop" : "data-dependent-branch", Severity::Warning,
+      what.find("loop") != std::string_view::npos ? "data-dependent-loop" : "data-dependent-branch", Severity::Warning,
       "When exporting, the value of `" + cond.expr + "` could not be evaluated symbolically; it was specialized to `" +
           bool_text(value) + "` (the example inputs' value)",
       "Add torch._check(...) to assert this assumption in the model, or rewrite the branch with torch.cond "
@@ -160,6 +162,8 @@ void Tracer::record_specialization(const SymScalar& cond, bool value, const Prog
   diags_.push_back(std::move(d));
 }
 
+// Branches call this for shapes and when specializing; a loop condition on
+// tensor data under any other policy is an error.
 bool Tracer::decide(const SymScalar& cond, const ProgramNode& n, std::string_view what) {
   if (!cond.data_dependent) return decide_shape(cond, n, what);
   if (config_.eager) {
@@ -174,18 +178,26 @@ bool Tracer::decide(const SymScalar& cond, const ProgramNode& n, std::string_vie
       return value;
     }
     case DataDependentPolicy::Rewrite:
-      fail("data-dependent-loop",
-           "data-dependent loop not supported yet: " + std::string(what) + " at " + line_of(n) + quoted_source(n) +
-               " depends on tensor data (`" + cond.expr + "` from " + cond.origin + ")",
-           "Make the trip count independent of tensor data, or use `draft`, which unrolls the observed iterations.");
     case DataDependentPolicy::Error:
       break;
   }
+  data_dependent_loop_error(cond, n, what);
+}
+
+void Tracer::data_dependent_loop_error(const SymScalar& cond, const ProgramNode& n, std::string_view what) {
+  const std::string where = std::string(what) + " at " + line_of(n) + quoted_source(n);
+  if (config_.policy.data_dependent == DataDependentPolicy::Rewrite)
+    fail("data-dependent-loop",
+         "data-dependent loop not supported yet: " + where + " depends on tensor data (`" + cond.expr + "` from " +
+             cond.origin + ")",
+         "Make the loop independent of tensor data, or use `draft`, which unrolls the observed iterations.");
   Diagnostic d = make_diag("data-dependent-loop", Severity::Error,
-                           "Could not guard on data-dependent expression " + cond.expr + ": " + std::string(what) +
-                               " at " + line_of(n) + " depends on tensor data (" + cond.origin + ")",
-                           "Make the loop independent of tensor data, or use `draft`, which unrolls the observed iterations.",
+                           "Could not guard on data-dependent expression " + cond.expr + ": " + where +
+                               " depends on tensor data (" + cond.origin + ")",
+                           "Make the loop independent of tensor data, or use `draft`, which unrolls the observed "
+                           "iterations.",
                            "data-dependent");
+  d.details["expression"] = cond.expr;
   d.details["partial_graph"] = graph_.to_text();
   if (!config_.policy.report_all_errors) throw TraceError(std::move(d));
   diags_.push_back(std::move(d));
@@ -200,7 +212,7 @@ void Tracer::on_if(const ProgramNode& n) {
   if (c.is_sym() && c.sym->type != ScalarType::Bool) c = sym_compare("aten::ne", c, EValue::of_constant(0));
   bool taken = false;
   if (c.is_constant()) {
-    taken = c.constant.is_null() ? false : (c.constant.is_boolean() ? c.constant.get<bool>() : c.constant != 0);
+    taken = python_truth_of(c);
   } else if (!c.is_sym()) {
     fail("bad-argument", "prim::If needs a bool condition, got a " + describe(c));
   } else if (!c.sym->data_dependent || config_.eager) {
@@ -269,10 +281,8 @@ void Tracer::on_cond(const ProgramNode& n) {
 }
 
 bool Tracer::python_truth_of(const EValue& v) const {
-  if (v.is_none()) return false;
-  if (v.constant.is_boolean()) return v.constant.get<bool>();
-  if (v.constant.is_number()) return v.constant.get<double>() != 0.0;
-  return true;
+  if (v.is_constant()) return python_truth(v.constant);
+  return v.is_sequence() ? !v.items->empty() : true;  // a module, a tensor object
 }
 
 // ------------------------------------------------------------------ rewriting into higher_order::cond
@@ -449,6 +459,8 @@ int64_t Tracer::loop_trip_count(const ProgramNode& n, const EValue& max_trip) {
   if (!max_trip.is_sym() || max_trip.sym->type != ScalarType::Int)
     fail("bad-argument", "prim::Loop needs an int trip count, got a " + describe(max_trip));
   const SymScalar& trip = *max_trip.sym;
+  if (trip.data_dependent && !config_.eager && config_.policy.data_dependent != DataDependentPolicy::Specialize)
+    data_dependent_loop_error(trip, n, "the trip count of the loop");
   if (!trip.hint) fail("undecidable-condition", "the trip count `" + trip.expr + "` of the loop has no example value");
   const int64_t count = static_cast<int64_t>(*trip.hint);
   // Unrolling pins the count: the same decision as a branch on Eq(trip, count).
@@ -459,7 +471,7 @@ int64_t Tracer::loop_trip_count(const ProgramNode& n, const EValue& max_trip) {
   pinned.data_dependent = trip.data_dependent;
   pinned.hint = 1.0;
   pinned.origin = trip.origin;
-  decide(pinned, n, "the trip count of a loop");
+  decide(pinned, n, "the trip count of the loop");
   return count;
 }
 

@@ -38,9 +38,18 @@ std::string text_or_empty(const Graph& g) {
 }
 
 // The graph as far as it got, shown with a failure (like torch's printout).
+// When the engine kept scanning after the first error, the graph at that
+// error is the one to show (what came after includes the scan's guesses).
 void record_failure(CaptureResult& result, Tracer& tracer) {
-  result.partial_graph = text_or_empty(tracer.graph());
   result.graph.reset();
+  for (const Diagnostic& d : tracer.diagnostics()) {
+    if (d.severity == Severity::Error && d.details.contains("partial_graph")) {
+      result.partial_graph = d.details["partial_graph"].get<std::string>();
+      return;
+    }
+    if (d.severity == Severity::Error) break;
+  }
+  result.partial_graph = text_or_empty(tracer.graph());
 }
 
 void finish_success(CaptureResult& result, Tracer& tracer, const TracePolicy& policy) {

@@ -41,7 +41,7 @@ std::vector<EValue> Tracer::run() {
   std::vector<EValue> outputs;
   outputs.reserve(program_.graph.outputs.size());
   for (const auto& name : program_.graph.outputs) outputs.push_back(lookup(name, nullptr));
-  set_graph_outputs(outputs);
+  if (!has_errors()) set_graph_outputs(outputs);  // after errors the graph is discarded (outputs may be poison)
   return outputs;
 }
 
@@ -65,16 +65,16 @@ void Tracer::bind_inputs() {
   size_t position = 0;
   for (const ProgramValue& in : program_.inputs) {
     if (in.type == "Module") {
-      env_[in.name] = EValue::of_module("", &program_.module);
+      bind(in.name, EValue::of_module("", &program_.module));
       continue;
     }
     const size_t pos = position++;
     if (in.type == "Tensor" || in.type == "Optional[Tensor]") {
       if (in.type == "Optional[Tensor]" && !in.has_shape && example_input(in, pos) == nullptr) {
-        env_[in.name] = EValue::none();
+        bind(in.name, EValue::none());
         continue;
       }
-      env_[in.name] = bind_tensor_input(in, pos);
+      bind(in.name, bind_tensor_input(in, pos));
       continue;
     }
     // A Python scalar input: specialize it to the example value when there is one.
@@ -89,7 +89,7 @@ void Tracer::bind_inputs() {
     else value = example->get_double(0);
     warn("input-specialized", "guard-added",
          "input `" + in.name + "` (" + in.type + ") was specialized to its example value " + python_str(value));
-    env_[in.name] = EValue::of_constant(value);
+    bind(in.name, EValue::of_constant(value));
   }
 }
 

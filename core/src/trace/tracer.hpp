@@ -110,6 +110,9 @@ class Tracer {
   // Decides a SymBool the engine must know (a branch, a loop condition).
   bool decide(const SymScalar& cond, const ProgramNode& n, std::string_view what);
   bool decide_shape(const SymScalar& cond, const ProgramNode& n, std::string_view what);
+  // The error for a loop on tensor data (strict/non-strict: torch's message;
+  // cond-rewrite: not supported yet). Never returns.
+  [[noreturn]] void data_dependent_loop_error(const SymScalar& cond, const ProgramNode& n, std::string_view what);
   void record_specialization(const SymScalar& cond, bool value, const ProgramNode& n, std::string_view what);
   // Traces both blocks into a higher_order::cond node and binds its outputs.
   void rewrite_as_cond(const ProgramNode& n, ValueId pred, std::optional<bool> pred_value,

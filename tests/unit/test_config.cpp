@@ -2,6 +2,8 @@
 
 #include "test_util.hpp"
 
+#include <algorithm>
+
 using namespace onnxport;
 using namespace onnxport::test;
 
@@ -111,4 +113,26 @@ TEST(Config, MalformedJson) {
   ScratchDir dir;
   expect_contains(config_error(dir, "{\"opset\": 17,\n  \"optimize\": tru }"), "cfg.json: line 2, column ");
   expect_contains(config_error(dir, "{\"opset\": 17,\n"), "truncated");
+}
+
+// config/schema.json documents exactly the keys the parser accepts.
+TEST(Config, SchemaListsTheKnownKeys) {
+  const auto schema = nlohmann::json::parse(read_file(repo_root() / "config" / "schema.json"));
+  std::vector<std::string> schema_keys;
+  for (const auto& [key, value] : schema["properties"].items()) schema_keys.push_back(key);
+  const std::string msg = expect_input_error([] { parse_config({{"no-such-key", 1}}, "x.json"); }).what();
+  const size_t open = msg.find("(known: ");
+  ASSERT_NE(open, std::string::npos) << msg;
+  std::string list = msg.substr(open + 8, msg.size() - open - 9);
+  std::vector<std::string> parser_keys;
+  for (size_t pos = 0; pos <= list.size();) {
+    const size_t comma = list.find(", ", pos);
+    parser_keys.push_back(list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+    if (comma == std::string::npos) break;
+    pos = comma + 2;
+  }
+  std::sort(schema_keys.begin(), schema_keys.end());
+  std::sort(parser_keys.begin(), parser_keys.end());
+  EXPECT_EQ(schema_keys, parser_keys);
+  EXPECT_EQ(schema["properties"]["verify"]["properties"].size(), 3u);
 }

@@ -645,6 +645,10 @@ nlohmann::json Graph::to_json(bool with_data) const {
 Graph Graph::from_json(const nlohmann::json& j) {
   JsonCursor root(j, kGraphFile);
   root.expect_object();
+  if (auto f = root.find("format"); f && f->as_string() != "onnxport.graph")
+    f->fail("expected \"onnxport.graph\", got \"" + f->as_string() + "\"");
+  if (auto v = root.find("version"); v && v->as_int() != 1)
+    v->fail("unsupported graph version " + std::to_string(v->as_int()));
   Graph g;
   if (auto n = root.find("name")) g.name = n->as_string();
   auto values = root.at("values");

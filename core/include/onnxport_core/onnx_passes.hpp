@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace onnxport {
@@ -34,6 +35,12 @@ std::string model_to_text(const onnx::ModelProto& model);
 // Writes to a temp file beside `file`, then renames: no partial file on failure.
 void write_model_atomic(const onnx::ModelProto& model, const std::filesystem::path& file);
 onnx::ModelProto read_model(const std::filesystem::path& file);
+
+// A node's metadata_props (provenance: "source", "source_text", "scope",
+// "original_op", "onnxport_node"). ONNX 1.12's NodeProto has no such field
+// yet: the entries are stored as its wire field 9 (NodeProto.metadata_props
+// since IR 10), which newer ONNX releases and ONNX Runtime read natively.
+std::vector<std::pair<std::string, std::string>> node_metadata(const onnx::NodeProto& node);
 
 // Op-type histogram, e.g. {"MatMul": 2, "Add": 2, "If": 1}, subgraphs included.
 std::vector<std::pair<std::string, int>> count_op_types(const onnx::ModelProto& model);

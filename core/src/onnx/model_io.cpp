@@ -1,0 +1,212 @@
+// check_model, model_to_text, write/read, op histogram.
+#include <onnxport_core/onnx_passes.hpp>
+
+#include "model_io.hpp"
+#include "proto_util.hpp"
+
+#include <onnx/checker.h>
+#include <onnx/defs/printer.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace onnxport {
+namespace onnx_build {
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// Closes a descriptor and removes the temp file unless released.
+class TempFile {
+ public:
+  TempFile(std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~TempFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) {
+      std::error_code ignored;
+      std::filesystem::remove(path_, ignored);
+    }
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+
+  int fd() const { return fd_; }
+  const std::filesystem::path& path() const { return path_; }
+  // Closes the descriptor; false (errno set) when close reports a write error.
+  bool close() {
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    return rc == 0;
+  }
+  void commit() { committed_ = true; }
+
+ private:
+  std::filesystem::path path_;
+  int fd_;
+  bool committed_ = false;
+};
+
+// Makes the rename durable too (best effort: some file systems refuse).
+void sync_folder(const std::filesystem::path& folder) {
+  const int fd = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
+void write_file_atomic(const std::filesystem::path& file,
+                       const std::function<bool(int fd, std::string& error)>& write) {
+  namespace fs = std::filesystem;
+  const fs::path folder = file.parent_path();
+  if (!folder.empty()) {
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (ec) throw std::runtime_error(file.string() + ": cannot create folder '" + folder.string() + "': " + ec.message());
+  }
+  fs::path tmp_path = file;
+  tmp_path += ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(file.string() + ": cannot create '" + tmp_path.string() + "': " + errno_text(errno));
+  TempFile tmp(tmp_path, fd);
+  std::string error;
+  if (!write(tmp.fd(), error)) throw std::runtime_error(file.string() + ": write failed: " + error);
+  if (::fsync(tmp.fd()) != 0) throw std::runtime_error(file.string() + ": fsync failed: " + errno_text(errno));
+  if (!tmp.close()) throw std::runtime_error(file.string() + ": close failed: " + errno_text(errno));
+  std::error_code ec;
+  fs::rename(tmp.path(), file, ec);
+  if (ec) throw std::runtime_error(file.string() + ": cannot move the temp file into place: " + ec.message());
+  tmp.commit();
+  sync_folder(folder);
+}
+
+}  // namespace onnx_build
+
+namespace {
+
+Diagnostic check_diagnostic(std::string code, std::string message, std::string hint = "") {
+  Diagnostic d;
+  d.code = std::move(code);
+  d.stage = "check";
+  d.message = std::move(message);
+  d.hint = std::move(hint);
+  return d;
+}
+
+void count_ops(const onnx::GraphProto& g, std::vector<std::pair<std::string, int>>& out,
+               std::unordered_map<std::string, size_t>& index) {
+  for (const auto& node : g.node()) {
+    const std::string key = node.domain().empty() || node.domain() == "ai.onnx"
+                                ? node.op_type()
+                                : node.domain() + "::" + node.op_type();
+    auto [it, inserted] = index.emplace(key, out.size());
+    if (inserted) out.emplace_back(key, 0);
+    out[it->second].second++;
+    for (const auto& attr : node.attribute()) {
+      if (attr.has_g()) count_ops(attr.g(), out, index);
+      for (const auto& sub : attr.graphs()) count_ops(sub, out, index);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<Diagnostic> check_model(onnx::ModelProto& model) {
+  std::vector<Diagnostic> out;
+  try {
+    onnx::checker::check_model(model);
+  } catch (const onnx::checker::ValidationError& e) {
+    out.push_back(check_diagnostic("onnx-checker", std::string("ONNX checker: ") + e.what()));
+  } catch (const std::exception& e) {
+    out.push_back(check_diagnostic("onnx-checker", std::string("ONNX checker failed: ") + e.what()));
+  }
+  if (!out.empty()) return out;  // shape inference on an invalid model only adds noise
+  try {
+    // check_type: inputs must match the schemas' type constraints;
+    // error_mode 1: a node whose inference fails is an error, not skipped.
+    onnx::ShapeInferenceOptions options(/*check_type_val=*/true, /*strict_mode_val=*/1);
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (const onnx::InferenceError& e) {
+    out.push_back(check_diagnostic("shape-inference", std::string("shape inference: ") + e.what()));
+  } catch (const std::exception& e) {
+    out.push_back(check_diagnostic("shape-inference", std::string("shape inference failed: ") + e.what()));
+  }
+  return out;
+}
+
+std::string model_to_text(const onnx::ModelProto& model) {
+  // ONNX 1.12's printer has no ModelProto overload: the header block uses the
+  // same syntax as later releases' model printer (and onnx/defs/parser.h).
+  std::ostringstream os;
+  os << "<\n   ir_version: " << model.ir_version() << ",\n   opset_import: [";
+  for (int i = 0; i < model.opset_import_size(); ++i) {
+    const auto& imp = model.opset_import(i);
+    os << (i ? ", " : "") << '"' << imp.domain() << "\" : " << imp.version();
+  }
+  os << "]";
+  if (!model.producer_name().empty()) os << ",\n   producer_name: \"" << model.producer_name() << '"';
+  if (!model.producer_version().empty()) os << ",\n   producer_version: \"" << model.producer_version() << '"';
+  os << "\n>\n" << model.graph() << "\n";
+  for (const auto& fn : model.functions()) os << fn << "\n";
+  return os.str();
+}
+
+void write_model_atomic(const onnx::ModelProto& model, const std::filesystem::path& file) {
+  onnx_build::write_file_atomic(file, [&](int fd, std::string& error) {
+    if (model.ByteSizeLong() > static_cast<size_t>(INT_MAX)) {
+      error = "the model is larger than 2 GB, the protobuf limit (external data is not supported yet)";
+      return false;
+    }
+    google::protobuf::io::FileOutputStream stream(fd);
+    const bool ok = model.SerializeToZeroCopyStream(&stream) && stream.Flush();
+    if (!ok) error = stream.GetErrno() != 0 ? std::strerror(stream.GetErrno()) : "protobuf serialization failed";
+    return ok;
+  });
+}
+
+onnx::ModelProto read_model(const std::filesystem::path& file) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(file, ec)) throw InputError(file.string(), "", "no such file");
+  if (fs::is_directory(file, ec)) throw InputError(file.string(), "", "is a folder, not an ONNX model file");
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError(file.string(), "", std::string("cannot open: ") + std::strerror(errno));
+  onnx::ModelProto model;
+  bool parsed = false;
+  {
+    google::protobuf::io::FileInputStream stream(fd);
+    stream.SetCloseOnDelete(true);
+    parsed = model.ParseFromZeroCopyStream(&stream);
+    if (!parsed && stream.GetErrno() != 0)
+      throw InputError(file.string(), "", std::string("read failed: ") + std::strerror(stream.GetErrno()));
+  }
+  if (!parsed) throw InputError(file.string(), "", "not an ONNX model (the protobuf ModelProto does not parse)");
+  if (!model.has_graph())
+    throw InputError(file.string(), "", "not an ONNX model (parsed, but it has no graph)");
+  return model;
+}
+
+std::vector<std::pair<std::string, std::string>> node_metadata(const onnx::NodeProto& node) {
+  return onnx_build::read_node_metadata(node);
+}
+
+std::vector<std::pair<std::string, int>> count_op_types(const onnx::ModelProto& model) {
+  std::vector<std::pair<std::string, int>> out;
+  std::unordered_map<std::string, size_t> index;
+  count_ops(model.graph(), out, index);
+  return out;
+}
+
+}  // namespace onnxport

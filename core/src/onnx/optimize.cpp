@@ -1,0 +1,584 @@
+// optimize(): constant folding, no-op removal, dead-node and unused
+// initializer removal, repeated until the model stops changing.
+//
+// Every pass walks the main graph and, at each node's position, the node's
+// subgraphs (If branches, Loop bodies), so outer-scope captures are seen in
+// order. ONNX names are unique across the whole model (SSA over nested
+// scopes), which lets each pass keep one model-wide table keyed by name and
+// apply all of its rewrites in a single final walk: every pass is linear in
+// the number of nodes.
+#include <onnxport_core/onnx_passes.hpp>
+
+#include "const_eval.hpp"
+
+#include <onnx/defs/schema.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace onnxport {
+namespace {
+
+using onnx_build::ConstTensor;
+
+constexpr int kMaxIterations = 16;
+// Initializers larger than this are left out of the copy used for type
+// inference (shape inference needs their type and dims, never their bytes).
+constexpr size_t kStripForInferenceBytes = 1024;
+
+struct TypeInfo {
+  int32_t elem_type = 0;
+  bool has_shape = false;
+  std::vector<std::optional<int64_t>> dims;  // nullopt: symbolic or unknown
+
+  std::optional<std::vector<int64_t>> static_dims() const {
+    if (!has_shape) return std::nullopt;
+    std::vector<int64_t> out;
+    for (const auto& d : dims) {
+      if (!d) return std::nullopt;
+      out.push_back(*d);
+    }
+    return out;
+  }
+};
+
+bool is_default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
+
+const onnx::AttributeProto* find_attr(const onnx::NodeProto& node, const std::string& name) {
+  for (const auto& a : node.attribute())
+    if (a.name() == name) return &a;
+  return nullptr;
+}
+
+// Calls fn(subgraph) for every graph attribute of a node.
+template <class Fn>
+void for_each_subgraph(onnx::NodeProto& node, Fn&& fn) {
+  for (auto& attr : *node.mutable_attribute()) {
+    if (attr.has_g()) fn(*attr.mutable_g());
+    for (auto& g : *attr.mutable_graphs()) fn(g);
+  }
+}
+
+template <class Fn>
+void for_each_subgraph(const onnx::NodeProto& node, Fn&& fn) {
+  for (const auto& attr : node.attribute()) {
+    if (attr.has_g()) fn(attr.g());
+    for (const auto& g : attr.graphs()) fn(g);
+  }
+}
+
+// Removes the flagged elements, keeping the order (O(n) pointer swaps).
+template <class T>
+int compact(google::protobuf::RepeatedPtrField<T>& items, const std::vector<char>& remove) {
+  int kept = 0;
+  for (int i = 0; i < items.size(); ++i) {
+    if (remove[static_cast<size_t>(i)]) continue;
+    if (kept != i) items.SwapElements(kept, i);
+    ++kept;
+  }
+  const int removed = items.size() - kept;
+  if (removed > 0) items.DeleteSubrange(kept, removed);
+  return removed;
+}
+
+int count_nodes(const onnx::GraphProto& g) {
+  int n = g.node_size();
+  for (const auto& node : g.node()) for_each_subgraph(node, [&](const onnx::GraphProto& sub) { n += count_nodes(sub); });
+  return n;
+}
+
+// Moves the bytes of large initializers out for a scope and puts them back.
+class StripLargeInitializers {
+ public:
+  explicit StripLargeInitializers(onnx::GraphProto& g) {
+    for (auto& init : *g.mutable_initializer()) {
+      if (init.raw_data().size() <= kStripForInferenceBytes) continue;
+      stash_.emplace_back(&init, std::string());
+      stash_.back().second.swap(*init.mutable_raw_data());
+    }
+  }
+  ~StripLargeInitializers() {
+    for (auto& [init, bytes] : stash_) init->mutable_raw_data()->swap(bytes);
+  }
+  StripLargeInitializers(const StripLargeInitializers&) = delete;
+  StripLargeInitializers& operator=(const StripLargeInitializers&) = delete;
+
+ private:
+  std::vector<std::pair<onnx::TensorProto*, std::string>> stash_;
+};
+
+class Optimizer {
+ public:
+  explicit Optimizer(onnx::ModelProto& model) : model_(model), opset_(default_opset(model)) {}
+
+  OptimizeStats run() {
+    stats_.nodes_before = count_nodes(model_.graph());
+    for (int iteration = 0; iteration < kMaxIterations; ++iteration) {
+      infer_types();
+      collect_protected();
+      consts_.clear();
+      bool changed = fold_graph(*model_.mutable_graph(), /*is_main=*/true);
+      changed |= remove_noops();
+      consts_.clear();  // its pointers may reach into removed nodes
+      changed |= remove_dead();
+      if (!changed) break;
+    }
+    prune_value_info();
+    stats_.nodes_after = count_nodes(model_.graph());
+    return stats_;
+  }
+
+ private:
+  static int default_opset(const onnx::ModelProto& model) {
+    for (const auto& imp : model.opset_import())
+      if (is_default_domain(imp.domain())) return static_cast<int>(imp.version());
+    return 17;
+  }
+
+  // --- types -----------------------------------------------------------------
+
+  // Runs ONNX shape inference (lenient) on a copy without the large weight
+  // bytes, to learn element types and shapes of intermediate values.
+  void infer_types() {
+    types_.clear();
+    onnx::ModelProto light;
+    {
+      StripLargeInitializers strip(*model_.mutable_graph());
+      light = model_;
+    }
+    try {
+      onnx::ShapeInferenceOptions options(/*check_type_val=*/false, /*strict_mode_val=*/0);
+      onnx::shape_inference::InferShapes(light, onnx::OpSchemaRegistry::Instance(), options);
+    } catch (const std::exception&) {
+      // A model shape inference rejects still optimizes; fewer no-ops are provable.
+    }
+    collect_types(light.graph());
+  }
+
+  void collect_types(const onnx::GraphProto& g) {
+    auto add = [&](const onnx::ValueInfoProto& vi) {
+      if (!vi.type().has_tensor_type()) return;
+      const auto& tt = vi.type().tensor_type();
+      TypeInfo info;
+      info.elem_type = tt.elem_type();
+      info.has_shape = tt.has_shape();
+      for (const auto& d : tt.shape().dim())
+        info.dims.push_back(d.has_dim_value() ? std::optional<int64_t>(d.dim_value()) : std::nullopt);
+      types_[vi.name()] = std::move(info);
+    };
+    for (const auto& vi : g.input()) add(vi);
+    for (const auto& vi : g.output()) add(vi);
+    for (const auto& vi : g.value_info()) add(vi);
+    for (const auto& init : g.initializer()) {
+      TypeInfo info;
+      info.elem_type = init.data_type();
+      info.has_shape = true;
+      for (int64_t d : init.dims()) info.dims.emplace_back(d);
+      types_[init.name()] = std::move(info);
+    }
+    for (const auto& node : g.node()) for_each_subgraph(node, [&](const onnx::GraphProto& sub) { collect_types(sub); });
+  }
+
+  std::optional<TypeInfo> type_of(const std::string& name) {
+    if (auto it = types_.find(name); it != types_.end() && it->second.elem_type != 0) return it->second;
+    if (const ConstTensor* c = const_value(name)) {
+      TypeInfo info;
+      info.elem_type = c->elem_type;
+      info.has_shape = true;
+      for (int64_t d : c->dims) info.dims.emplace_back(d);
+      return info;
+    }
+    return std::nullopt;
+  }
+
+  // --- names that must not change ------------------------------------------
+
+  // Main graph outputs and every subgraph's outputs: renaming them would
+  // change the model's interface or a branch's signature.
+  void collect_protected() {
+    protected_.clear();
+    for (const auto& o : model_.graph().output()) protected_.insert(o.name());
+    collect_subgraph_outputs(model_.graph());
+  }
+  void collect_subgraph_outputs(const onnx::GraphProto& g) {
+    for (const auto& node : g.node())
+      for_each_subgraph(node, [&](const onnx::GraphProto& sub) {
+        for (const auto& o : sub.output()) protected_.insert(o.name());
+        collect_subgraph_outputs(sub);
+      });
+  }
+  bool is_protected(const std::string& name) const { return protected_.count(name) != 0; }
+
+  // --- constants -------------------------------------------------------------
+
+  struct ConstEntry {
+    const onnx::TensorProto* proto = nullptr;  // decoded on first use
+    std::shared_ptr<const ConstTensor> value;
+    bool tried = false;
+  };
+
+  const ConstTensor* const_value(const std::string& name) {
+    auto it = consts_.find(name);
+    if (it == consts_.end()) return nullptr;
+    ConstEntry& e = it->second;
+    if (!e.value && !e.tried && e.proto != nullptr) {
+      e.tried = true;
+      if (auto v = onnx_build::const_from_proto(*e.proto)) e.value = std::make_shared<const ConstTensor>(std::move(*v));
+    }
+    return e.value.get();
+  }
+
+  void set_const(const std::string& name, const onnx::TensorProto* proto) {
+    consts_[name] = ConstEntry{proto, nullptr, false};
+  }
+  void set_const(const std::string& name, ConstTensor value) {
+    consts_[name] = ConstEntry{nullptr, std::make_shared<const ConstTensor>(std::move(value)), true};
+  }
+
+  void register_initializers(const onnx::GraphProto& g) {
+    // An initializer that is also a graph input is only a default value.
+    std::unordered_set<std::string> inputs;
+    for (const auto& in : g.input()) inputs.insert(in.name());
+    for (const auto& init : g.initializer())
+      if (inputs.count(init.name()) == 0) set_const(init.name(), &init);
+  }
+
+  // --- constant folding --------------------------------------------------------
+
+  bool fold_graph(onnx::GraphProto& g, bool is_main) {
+    bool changed = false;
+    register_initializers(g);
+    std::vector<char> remove(static_cast<size_t>(g.node_size()), 0);
+    for (int i = 0; i < g.node_size(); ++i) {
+      onnx::NodeProto& node = *g.mutable_node(i);
+      for_each_subgraph(node, [&](onnx::GraphProto& sub) { changed |= fold_graph(sub, false); });
+      if (!is_default_domain(node.domain()) || node.output_size() != 1 || node.output(0).empty()) continue;
+      const std::string out = node.output(0);
+      // In the main graph constants become initializers (unless they are a
+      // graph output); in subgraphs they stay Constant nodes, which every
+      // runtime accepts there.
+      const bool to_initializer = is_main && !is_protected(out);
+      if (node.op_type() == "Constant") {
+        if (fold_constant_node(g, node, out, to_initializer)) {
+          remove[static_cast<size_t>(i)] = 1;
+          ++stats_.folded;
+          changed = true;
+        }
+        continue;
+      }
+      // Identity is left to no-op removal, which renames instead of copying bytes.
+      if (!onnx_build::is_foldable_op(node.op_type()) || node.op_type() == "Identity") continue;
+      std::optional<ConstTensor> result = evaluate(node);
+      if (!result) continue;
+      if (to_initializer) {
+        onnx_build::const_to_proto(*result, out, *g.add_initializer());
+        set_const(out, &g.initializer(g.initializer_size() - 1));
+        remove[static_cast<size_t>(i)] = 1;
+      } else {
+        make_constant_node(node, *result);
+        set_const(out, std::move(*result));
+      }
+      ++stats_.folded;
+      changed = true;
+    }
+    compact(*g.mutable_node(), remove);
+    return changed;
+  }
+
+  // Registers a Constant node's value; moves it into an initializer when asked.
+  bool fold_constant_node(onnx::GraphProto& g, onnx::NodeProto& node, const std::string& out, bool to_initializer) {
+    const onnx::AttributeProto* value = find_attr(node, "value");
+    if (value != nullptr && value->has_t() && node.attribute_size() == 1) {
+      if (!to_initializer) {
+        set_const(out, &value->t());
+        return false;
+      }
+      onnx::TensorProto* init = g.add_initializer();
+      init->Swap(node.mutable_attribute(0)->mutable_t());  // no byte copy
+      init->set_name(out);
+      set_const(out, init);
+      return true;
+    }
+    std::optional<ConstTensor> v = onnx_build::constant_node_value(node);
+    if (!v) return false;  // sparse or string constants stay as they are
+    if (to_initializer) onnx_build::const_to_proto(*v, out, *g.add_initializer());
+    set_const(out, std::move(*v));
+    return to_initializer;
+  }
+
+  std::optional<ConstTensor> evaluate(const onnx::NodeProto& node) {
+    std::vector<const ConstTensor*> inputs;
+    ConstTensor shape_only;  // Shape of a value whose static shape is known
+    for (int k = 0; k < node.input_size(); ++k) {
+      const std::string& name = node.input(k);
+      if (name.empty()) {
+        inputs.push_back(nullptr);
+        continue;
+      }
+      const ConstTensor* c = const_value(name);
+      if (c == nullptr && k == 0 && node.op_type() == "Shape") {
+        auto t = type_of(name);
+        auto dims = t ? t->static_dims() : std::nullopt;
+        if (!dims) return std::nullopt;
+        shape_only.elem_type = t->elem_type;
+        shape_only.dims = *dims;
+        c = &shape_only;
+      }
+      if (c == nullptr) return std::nullopt;
+      inputs.push_back(c);
+    }
+    return onnx_build::evaluate_node(node, inputs, opset_);
+  }
+
+  static void make_constant_node(onnx::NodeProto& node, const ConstTensor& value) {
+    node.clear_input();
+    node.clear_attribute();
+    node.clear_domain();
+    node.set_op_type("Constant");
+    auto* attr = node.add_attribute();
+    attr->set_name("value");
+    attr->set_type(onnx::AttributeProto::TENSOR);
+    onnx_build::const_to_proto(value, node.output(0), *attr->mutable_t());
+  }
+
+  // --- no-op removal -----------------------------------------------------------
+
+  // Index of the input a no-op node passes through unchanged, if it is one.
+  std::optional<int> noop_input(const onnx::NodeProto& node) {
+    if (!is_default_domain(node.domain()) || node.output_size() < 1 || node.input_size() < 1) return std::nullopt;
+    const std::string& op = node.op_type();
+    if (op == "Identity") return 0;
+    if (op == "Dropout") return dropout_is_noop(node) ? std::optional<int>(0) : std::nullopt;
+    if (node.output_size() != 1) return std::nullopt;
+    if (op == "Cast") {
+      const auto* to = find_attr(node, "to");
+      auto t = type_of(node.input(0));
+      return to && t && t->elem_type == to->i() ? std::optional<int>(0) : std::nullopt;
+    }
+    if (op == "Transpose") return transpose_is_noop(node) ? std::optional<int>(0) : std::nullopt;
+    if (op == "Reshape") return reshape_is_noop(node) ? std::optional<int>(0) : std::nullopt;
+    if (op == "Mul" || op == "Add") {
+      const double identity = op == "Mul" ? 1.0 : 0.0;
+      if (arithmetic_identity(node, 1, 0, identity)) return 0;
+      if (arithmetic_identity(node, 0, 1, identity)) return 1;
+      return std::nullopt;
+    }
+    if (op == "Div" || op == "Sub")
+      return arithmetic_identity(node, 1, 0, op == "Div" ? 1.0 : 0.0) ? std::optional<int>(0) : std::nullopt;
+    return std::nullopt;
+  }
+
+  bool dropout_is_noop(const onnx::NodeProto& node) {
+    // The mask output must be unused; training_mode absent or a constant false.
+    if (node.output_size() > 1 && !node.output(1).empty() &&
+        (uses_.count(node.output(1)) != 0 || is_protected(node.output(1))))
+      return false;
+    if (node.input_size() >= 3 && !node.input(2).empty()) {
+      const ConstTensor* training = const_value(node.input(2));
+      if (training == nullptr || !onnx_build::all_elements_equal(*training, 0.0)) return false;
+    }
+    return true;
+  }
+
+  bool transpose_is_noop(const onnx::NodeProto& node) {
+    if (const auto* perm = find_attr(node, "perm")) {
+      for (int k = 0; k < perm->ints_size(); ++k)
+        if (perm->ints(k) != k) return false;
+      return true;
+    }
+    auto t = type_of(node.input(0));  // default perm reverses: a no-op up to rank 1
+    return t && t->has_shape && t->dims.size() <= 1;
+  }
+
+  bool reshape_is_noop(const onnx::NodeProto& node) {
+    if (node.input_size() < 2) return false;
+    auto t = type_of(node.input(0));
+    auto dims = t ? t->static_dims() : std::nullopt;
+    const ConstTensor* shape = const_value(node.input(1));
+    if (!dims || shape == nullptr || shape->elem_type != onnx::TensorProto::INT64 ||
+        shape->numel() != static_cast<int64_t>(dims->size()))
+      return false;
+    for (size_t k = 0; k < dims->size(); ++k) {
+      int64_t v;
+      std::memcpy(&v, shape->bytes.data() + k * sizeof(int64_t), sizeof(int64_t));
+      if (v != (*dims)[k]) return false;
+    }
+    return true;
+  }
+
+  // x op c == x when c is all `identity` and broadcasting c changes neither
+  // the shape nor the type of x.
+  bool arithmetic_identity(const onnx::NodeProto& node, int const_index, int x_index, double identity) {
+    if (node.input_size() != 2) return false;
+    const ConstTensor* c = const_value(node.input(const_index));
+    if (c == nullptr || !onnx_build::all_elements_equal(*c, identity)) return false;
+    auto x = type_of(node.input(x_index));
+    if (!x || x->elem_type != c->elem_type || !x->has_shape || c->dims.size() > x->dims.size()) return false;
+    // Each dim of c (right-aligned) is 1 or equals x's known static dim.
+    const size_t offset = x->dims.size() - c->dims.size();
+    for (size_t k = 0; k < c->dims.size(); ++k) {
+      const auto& xd = x->dims[offset + k];
+      if (c->dims[k] != 1 && !(xd && *xd == c->dims[k])) return false;
+    }
+    return true;
+  }
+
+  std::string resolve(const std::string& name) {
+    auto it = alias_.find(name);
+    if (it == alias_.end()) return name;
+    std::string target = resolve(it->second);
+    it->second = target;
+    return target;
+  }
+
+  void collect_producers(const onnx::GraphProto& g) {
+    for (const auto& node : g.node()) {
+      for (const auto& out : node.output()) producer_graph_[out] = &g;
+      for (const auto& in : node.input()) uses_.insert(in);
+      for_each_subgraph(node, [&](const onnx::GraphProto& sub) { collect_producers(sub); });
+    }
+  }
+
+  void find_noops(onnx::GraphProto& g) {
+    std::vector<char>& remove = noop_removals_[&g];
+    remove.assign(static_cast<size_t>(g.node_size()), 0);
+    for (int i = 0; i < g.node_size(); ++i) {
+      onnx::NodeProto& node = *g.mutable_node(i);
+      for_each_subgraph(node, [&](onnx::GraphProto& sub) { find_noops(sub); });
+      const auto index = noop_input(node);
+      if (!index) continue;
+      const std::string x = resolve(node.input(*index));
+      const std::string& y = node.output(0);
+      if (x.empty() || y.empty()) continue;
+      if (!is_protected(y)) {
+        alias_[y] = x;  // consumers of y read x
+      } else if (auto p = producer_graph_.find(x); p != producer_graph_.end() && p->second == &g &&
+                                                     !is_protected(x) && renamed_.count(x) == 0) {
+        // y must keep its name (graph output): x's producer takes it instead.
+        alias_[x] = y;
+        renamed_.insert(x);
+      } else {
+        continue;  // x is a graph input, an initializer or an outer value
+      }
+      remove[static_cast<size_t>(i)] = 1;
+      ++stats_.removed_noop;
+    }
+  }
+
+  void apply_noop_rewrites(onnx::GraphProto& g) {
+    if (auto it = noop_removals_.find(&g); it != noop_removals_.end()) compact(*g.mutable_node(), it->second);
+    for (auto& node : *g.mutable_node()) {
+      for (auto& in : *node.mutable_input())
+        if (!in.empty()) in = resolve(in);
+      for (auto& out : *node.mutable_output())
+        if (renamed_.count(out) != 0) out = resolve(out);
+      for_each_subgraph(node, [&](onnx::GraphProto& sub) { apply_noop_rewrites(sub); });
+    }
+  }
+
+  bool remove_noops() {
+    alias_.clear();
+    renamed_.clear();
+    producer_graph_.clear();
+    uses_.clear();
+    noop_removals_.clear();
+    collect_producers(model_.graph());
+    const int before = stats_.removed_noop;
+    find_noops(*model_.mutable_graph());
+    if (stats_.removed_noop == before) return false;
+    apply_noop_rewrites(*model_.mutable_graph());
+    return true;
+  }
+
+  // --- dead nodes and unused initializers -------------------------------------
+
+  // Walks nodes backwards from the needed names; a live node's subgraphs are
+  // walked at its position, so what they capture from outer scopes becomes
+  // needed before the outer producers are reached.
+  void mark_and_sweep(onnx::GraphProto& g, std::unordered_set<std::string>& needed) {
+    std::vector<char> remove(static_cast<size_t>(g.node_size()), 0);
+    for (int i = g.node_size() - 1; i >= 0; --i) {
+      onnx::NodeProto& node = *g.mutable_node(i);
+      bool live = node.output_size() == 0;
+      for (const auto& out : node.output()) live |= !out.empty() && needed.count(out) != 0;
+      if (!live) {
+        remove[static_cast<size_t>(i)] = 1;
+        continue;
+      }
+      for (const auto& in : node.input()) needed.insert(in);
+      for_each_subgraph(node, [&](onnx::GraphProto& sub) {
+        for (const auto& o : sub.output()) needed.insert(o.name());
+        mark_and_sweep(sub, needed);
+      });
+    }
+    const int removed_nodes = compact(*g.mutable_node(), remove);
+    // Initializers nobody reads (graph inputs' defaults stay: inputs never change).
+    std::unordered_set<std::string> inputs;
+    for (const auto& in : g.input()) inputs.insert(in.name());
+    std::vector<char> drop(static_cast<size_t>(g.initializer_size()), 0);
+    for (int k = 0; k < g.initializer_size(); ++k) {
+      const std::string& name = g.initializer(k).name();
+      drop[static_cast<size_t>(k)] = needed.count(name) == 0 && inputs.count(name) == 0;
+    }
+    const int removed_inits = compact(*g.mutable_initializer(), drop);
+    stats_.removed_dead += removed_nodes;
+    stats_.removed_initializers += removed_inits;
+    removed_in_pass_ += removed_nodes + removed_inits;
+  }
+
+  bool remove_dead() {
+    std::unordered_set<std::string> needed;
+    for (const auto& o : model_.graph().output()) needed.insert(o.name());
+    removed_in_pass_ = 0;
+    mark_and_sweep(*model_.mutable_graph(), needed);
+    return removed_in_pass_ > 0;
+  }
+
+  // --- value_info of values that no longer exist --------------------------------
+
+  void collect_defined(const onnx::GraphProto& g, std::unordered_set<std::string>& defined) {
+    for (const auto& in : g.input()) defined.insert(in.name());
+    for (const auto& init : g.initializer()) defined.insert(init.name());
+    for (const auto& node : g.node()) {
+      for (const auto& out : node.output()) defined.insert(out);
+      for_each_subgraph(node, [&](const onnx::GraphProto& sub) { collect_defined(sub, defined); });
+    }
+  }
+
+  void prune_value_info(onnx::GraphProto& g, const std::unordered_set<std::string>& defined) {
+    std::vector<char> drop(static_cast<size_t>(g.value_info_size()), 0);
+    for (int k = 0; k < g.value_info_size(); ++k) drop[static_cast<size_t>(k)] = defined.count(g.value_info(k).name()) == 0;
+    compact(*g.mutable_value_info(), drop);
+    for (auto& node : *g.mutable_node()) for_each_subgraph(node, [&](onnx::GraphProto& sub) { prune_value_info(sub, defined); });
+  }
+
+  void prune_value_info() {
+    std::unordered_set<std::string> defined;
+    collect_defined(model_.graph(), defined);
+    prune_value_info(*model_.mutable_graph(), defined);
+  }
+
+  onnx::ModelProto& model_;
+  int opset_;
+  OptimizeStats stats_;
+  std::unordered_map<std::string, TypeInfo> types_;
+  std::unordered_set<std::string> protected_;
+  std::unordered_map<std::string, ConstEntry> consts_;
+  // no-op pass state
+  std::unordered_map<std::string, std::string> alias_;  // removed name -> name that replaces it
+  std::unordered_set<std::string> renamed_;             // producer outputs renamed to a protected name
+  std::unordered_map<std::string, const onnx::GraphProto*> producer_graph_;
+  std::unordered_set<std::string> uses_;
+  std::unordered_map<const onnx::GraphProto*, std::vector<char>> noop_removals_;
+  int removed_in_pass_ = 0;  // nodes + initializers removed by the current dead-code pass
+};
+
+}  // namespace
+
+OptimizeStats optimize_model(onnx::ModelProto& model) { return Optimizer(model).run(); }
+
+}  // namespace onnxport

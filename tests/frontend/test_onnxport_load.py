@@ -17,6 +17,14 @@ from torch2program import write_bundle
 ONNXPORT = os.environ.get("ONNXPORT", "")
 
 
+def small_conv_net():
+    """The layers of the torchvision corpus, small."""
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(inplace=True),
+        torch.nn.MaxPool2d(2), torch.nn.Conv2d(8, 8, 3, stride=2), torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Dropout(0.2), torch.nn.Linear(8, 5)).eval()
+
+
 class OnnxportLoadTest(BundleTestCase):
     @classmethod
     def setUpClass(cls):
@@ -43,8 +51,18 @@ class OnnxportLoadTest(BundleTestCase):
     def test_seed_model_loads_and_runs(self):
         path = self.convert("seed", ModelWithControlFlowTest(), (torch.randn(3),))
         self.assert_loads(path, "aten::linear", "prim::If", "mlp.0.weight")
+        self.assert_runs(path)
+
+    def assert_runs(self, path):
         result = self.onnxport("run", path)
-        self.assertEqual(result.returncode, 0, f"onnxport run:\n{result.stdout}\n{result.stderr}")
+        self.assertEqual(result.returncode, 0, f"onnxport run {path}:\n{result.stdout}\n{result.stderr}")
+        self.assertIn("Reference interpreter vs expected.safetensors", result.stdout)
+        self.assertNotIn("❌", result.stdout)
+
+    def test_small_conv_net_loads_and_runs(self):
+        path = self.convert("conv", small_conv_net(), (torch.randn(2, 3, 16, 16),), dynamic_shapes={"input": {0: "n"}})
+        self.assert_loads(path, "aten::conv2d", "aten::batch_norm", "1.running_mean")
+        self.assert_runs(path)
 
     def test_loop_with_appends(self):
         path = self.convert("loop", AppendInLoop(), (torch.randn(4, 3),), dynamic_shapes={"x": {0: "n"}})

@@ -74,6 +74,7 @@ class TraceFallbackTest(BundleTestCase):
         eager, _, _, _ = load_bundle(self.bundle_dir("eager"))
         scripted, weights, _, expected = load_bundle(self.bundle_dir("scripted"))
         self.assertEqual(scripted["graph"], eager["graph"])
+        self.assertEqual(scripted["name"], "ModelWithControlFlowTest")
         self.assertEqual(scripted["module"]["children"]["mlp"]["children"]["0"]["type"], "Linear")
         self.assertEqual(set(weights), set(model.state_dict()))
         self.assertTrue(torch.equal(expected["output.0"], model(x)))

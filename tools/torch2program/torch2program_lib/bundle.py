@@ -58,7 +58,7 @@ def write_bundle(module, args, out_dir, input_names=None, dynamic_shapes=None, *
     program = {
         "format": FORMAT,
         "version": VERSION,
-        "name": name or type(module).__name__,
+        "name": name or tree.tree["type"],
         "producer": _producer(captured, producer),
         "module": tree.tree,
         "graph": {"inputs": [{"name": "self", "type": "Module"}] + graph_inputs.json,

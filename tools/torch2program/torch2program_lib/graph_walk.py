@@ -40,15 +40,14 @@ class GraphWriter:
         self._locator = locator or SourceLocator()
         self._names = {}        # Value.unique() -> name in the program
         self._taken = set()
+        self._reserved = set()   # every debug name of the graph, filled by write()
         self._module_paths = {}  # Value.unique() -> dotted module path from self
         self.getattr_uses = []
         self.node_count = 0
 
     def write(self):
         """{"nodes": [...], "outputs": [...]} for the graph's top-level block."""
-        debug_names = set()
-        _collect_debug_names(self._graph.inputs(), self._graph.nodes(), debug_names)
-        self._reserved = debug_names
+        _collect_debug_names(self._graph.inputs(), self._graph.nodes(), self._reserved)
         self._name_graph_inputs()
         return {"nodes": self._nodes_json(self._graph.nodes()),
                 "outputs": [self._ref(v) for v in self._graph.outputs()]}

@@ -58,6 +58,9 @@ TensorMeta creation_meta(const Args& args, const Creation& c) {
   return TensorMeta{*dtype, shape};
 }
 
+// dtype_at for ops without a dtype argument (fill, zero): past any argument, so always None.
+constexpr size_t kNoDtypeArg = 1000;
+
 void def_creation(OpLibrary& lib, const std::string& name, Creation c) {
   define(
       lib, name, "creation", [c](const Args& args) { return std::vector<TensorMeta>{creation_meta(args, c)}; },
@@ -285,8 +288,8 @@ void register_creation_ops(OpLibrary& lib) {
   def_creation(lib, "aten::new_empty", {S::Arg, 1, 0.0, 0, 2, D::Self});
   def_creation(lib, "aten::new_full", {S::Arg, 1, std::nullopt, 2, 3, D::Self});
   // fill(self, value) / zero(self): functional forms of fill_ / zero_
-  def_creation(lib, "aten::fill", {S::LikeSelf, 0, std::nullopt, 1, 99, D::Self});
-  def_creation(lib, "aten::zero", {S::LikeSelf, 0, 0.0, 0, 99, D::Self});
+  def_creation(lib, "aten::fill", {S::LikeSelf, 0, std::nullopt, 1, kNoDtypeArg, D::Self});
+  def_creation(lib, "aten::zero", {S::LikeSelf, 0, 0.0, 0, kNoDtypeArg, D::Self});
   // scalar_tensor(s, dtype?, ...)
   define(
       lib, "aten::scalar_tensor", "creation",

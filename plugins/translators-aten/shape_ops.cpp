@@ -91,7 +91,8 @@ void translate_squeeze(TranslateContext& ctx) {
   const int64_t rank = rank_of(ctx, 0);
   const int64_t out_rank = static_cast<int64_t>(ctx.output_value(0).shape.size());
   std::vector<int64_t> ones, symbolic;
-  for (int64_t d : *ints_arg(ctx, 1, "dim")) {
+  const std::vector<int64_t> dims = *ints_arg(ctx, 1, "dim");  // a copy: the optional is a temporary
+  for (int64_t d : dims) {
     if (rank == 0) continue;  // squeezing a 0-d tensor is the identity
     const int64_t axis = normalize_dim(ctx, d, rank);
     auto size = static_dim(ctx, 0, axis);

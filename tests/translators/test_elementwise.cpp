@@ -1,0 +1,308 @@
+// Elementwise translators vs reference kernels in ONNX Runtime.
+#include "harness.hpp"
+
+namespace onnxport::translator_tests {
+namespace {
+
+using T = TranslatorTest;
+
+TEST_F(T, AddTensorsWithBroadcast) {
+  GraphBuilder b;
+  check_op(b, "aten::add", {V(b.input(randn({2, 3}))), V(b.input(randn({3}))), C(1)});
+}
+
+TEST_F(T, AddWithAlphaScalesOther) {
+  GraphBuilder b;
+  check_op(b, "aten::add", {V(b.input(randn({2, 3}))), V(b.input(randn({2, 3}))), C(2.5)},
+           {.expect_ops = {{13, {"Mul", "Add"}}}});
+}
+
+TEST_F(T, AddIntScalarToFloatTensorStaysFloat32) {
+  GraphBuilder b;
+  check_op(b, "aten::add", {V(b.input(randn({4}))), C(3), C(1)});
+}
+
+TEST_F(T, AddFloatScalarToIntTensorPromotesToFloat32) {
+  GraphBuilder b;
+  check_op(b, "aten::add", {V(b.input(randint({4}, -5, 5))), C(0.5), C(1)});
+}
+
+TEST_F(T, AddIntTensors) {
+  GraphBuilder b;
+  check_op(b, "aten::add", {V(b.input(randint({2, 2}, -9, 9))), V(b.input(randint({2, 2}, -9, 9))), C(1)});
+}
+
+TEST_F(T, SubWithAlpha) {
+  GraphBuilder b;
+  check_op(b, "aten::sub", {V(b.input(randn({3, 2}))), V(b.input(randn({3, 2}))), C(2)});
+}
+
+TEST_F(T, RsubScalar) {
+  GraphBuilder b;
+  check_op(b, "aten::rsub", {V(b.input(randn({5}))), C(1.0), C(1)});
+}
+
+TEST_F(T, MulByIntScalarIsFloat32) {
+  GraphBuilder b;
+  onnx::ModelProto m = check_op(b, "aten::mul", {V(b.input(randn({3}))), C(2)});
+  // The scalar 2 became a float32 constant, not an int64 one.
+  for (const auto& n : m.graph().node())
+    if (n.op_type() == "Constant") EXPECT_EQ(n.attribute(0).t().data_type(), onnx::TensorProto::FLOAT);
+}
+
+TEST_F(T, MulTensors) {
+  GraphBuilder b;
+  check_op(b, "aten::mul", {V(b.input(randn({2, 1, 3}))), V(b.input(randn({4, 1})))});
+}
+
+TEST_F(T, MulFloat64) {
+  GraphBuilder b;
+  check_op(b, "aten::mul", {V(b.input(randn({3}, DType::Float64))), C(0.1)}, {.atol = 1e-12, .rtol = 1e-12});
+}
+
+TEST_F(T, DivTrue) {
+  GraphBuilder b;
+  check_op(b, "aten::div", {V(b.input(randn({3, 3}))), V(b.input(uniform({3, 3}, 0.5, 2.0)))});
+}
+
+TEST_F(T, DivIntegersIsFloat) {
+  GraphBuilder b;
+  check_op(b, "aten::div", {V(b.input(randint({6}, -20, 20))), V(b.input(randint({6}, 1, 7)))});
+}
+
+TEST_F(T, DivTruncFloat) {
+  GraphBuilder b;
+  check_op(b, "aten::div", {V(b.input(uniform({8}, -10, 10))), C(3.0), C("trunc")});
+}
+
+TEST_F(T, DivFloorFloat) {
+  GraphBuilder b;
+  check_op(b, "aten::div", {V(b.input(uniform({8}, -10, 10))), C(3.0), C("floor")});
+}
+
+TEST_F(T, DivFloorIntegersRoundsTowardMinusInfinity) {
+  GraphBuilder b;
+  Tensor a = values(DType::Int64, {6}, {7, -7, 7, -7, 6, -6});
+  Tensor d = values(DType::Int64, {6}, {2, 2, -2, -2, 3, 3});
+  check_op(b, "aten::div", {V(b.input(a)), V(b.input(d)), C("floor")});
+}
+
+TEST_F(T, DivTruncIntegers) {
+  GraphBuilder b;
+  Tensor a = values(DType::Int64, {4}, {7, -7, 7, -7});
+  Tensor d = values(DType::Int64, {4}, {2, 2, -2, -2});
+  check_op(b, "aten::div", {V(b.input(a)), V(b.input(d)), C("trunc")});
+}
+
+TEST_F(T, FloorDivide) {
+  GraphBuilder b;
+  check_op(b, "aten::floor_divide", {V(b.input(randint({8}, -20, 20))), C(3)});
+}
+
+TEST_F(T, RemainderFloatHasDivisorSign) {
+  GraphBuilder b;
+  check_op(b, "aten::remainder", {V(b.input(uniform({8}, -10, 10))), C(-3.0)});
+}
+
+TEST_F(T, RemainderInt) {
+  GraphBuilder b;
+  check_op(b, "aten::remainder", {V(b.input(randint({8}, -20, 20))), C(3)});
+}
+
+TEST_F(T, Fmod) {
+  GraphBuilder b;
+  check_op(b, "aten::fmod", {V(b.input(uniform({8}, -10, 10))), C(3.0)});
+}
+
+TEST_F(T, PowScalarExponent) {
+  GraphBuilder b;
+  check_op(b, "aten::pow", {V(b.input(uniform({6}, 0.1, 3))), C(2)});
+}
+
+TEST_F(T, PowTensorExponent) {
+  GraphBuilder b;
+  check_op(b, "aten::pow", {V(b.input(uniform({6}, 0.1, 3))), V(b.input(uniform({6}, -2, 2)))});
+}
+
+TEST_F(T, MaximumMinimum) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({4}));
+  ValueId y = b.input(randn({4}));
+  b.output(b.node1("aten::maximum", {V(x), V(y)}));
+  b.output(b.node1("aten::minimum", {V(x), V(y)}));
+  check_graph(b);
+}
+
+class Comparison : public TranslatorTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(Comparison, TensorTensor) {
+  GraphBuilder b;
+  Tensor x = randint({10}, -3, 3, DType::Float32);
+  Tensor y = randint({10}, -3, 3, DType::Float32);
+  check_op(b, GetParam(), {V(b.input(x)), V(b.input(y))});
+}
+
+TEST_P(Comparison, IntTensorFloatScalar) {
+  GraphBuilder b;
+  check_op(b, GetParam(), {V(b.input(randint({10}, -3, 3))), C(0.5)});
+}
+
+TEST_P(Comparison, FloatTensorIntScalar) {
+  GraphBuilder b;
+  check_op(b, GetParam(), {V(b.input(randint({10}, -3, 3, DType::Float32))), C(0)});
+}
+
+INSTANTIATE_TEST_SUITE_P(Ops, Comparison,
+                         ::testing::Values("aten::gt", "aten::lt", "aten::ge", "aten::le", "aten::eq", "aten::ne"),
+                         [](const auto& info) { return std::string(info.param).substr(6); });
+
+class Logical : public TranslatorTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(Logical, BoolAndFloat) {
+  GraphBuilder b;
+  check_op(b, GetParam(), {V(b.input(randbool({8}))), V(b.input(randint({8}, 0, 2, DType::Float32)))});
+}
+
+INSTANTIATE_TEST_SUITE_P(Ops, Logical, ::testing::Values("aten::logical_and", "aten::logical_or", "aten::logical_xor"),
+                         [](const auto& info) { return std::string(info.param).substr(6); });
+
+TEST_F(T, LogicalNot) {
+  GraphBuilder b;
+  check_op(b, "aten::logical_not", {V(b.input(randint({8}, 0, 2, DType::Float32)))});
+}
+
+TEST_F(T, AndOrXorOnBools) {
+  GraphBuilder b;
+  ValueId x = b.input(randbool({6}));
+  ValueId y = b.input(randbool({6}));
+  b.output(b.node1("aten::__and__", {V(x), V(y)}));
+  b.output(b.node1("aten::__or__", {V(x), V(y)}));
+  b.output(b.node1("aten::__xor__", {V(x), V(y)}));
+  check_graph(b);
+}
+
+TEST_F(T, BitwiseAndOnIntegersNeedsOpset18) {
+  GraphBuilder b;
+  ValueId x = b.input(randint({6}, 0, 16));
+  b.output(b.node1("aten::bitwise_and", {V(x), C(5)}));
+  expect_translate_error(b, 17, "opset 18");
+}
+
+TEST_F(T, WhereTensorScalar) {
+  GraphBuilder b;
+  check_op(b, "aten::where", {V(b.input(randbool({2, 3}))), V(b.input(randn({2, 3}))), C(0.0)});
+}
+
+TEST_F(T, WhereBroadcast) {
+  GraphBuilder b;
+  check_op(b, "aten::where", {V(b.input(randbool({3, 1}))), V(b.input(randn({1, 4}))), V(b.input(randn({3, 4})))});
+}
+
+TEST_F(T, MaskedFillScalar) {
+  GraphBuilder b;
+  check_op(b, "aten::masked_fill", {V(b.input(randn({2, 4}))), V(b.input(randbool({2, 4}))), C(-1e9)},
+           {.atol = 1e-3});
+}
+
+TEST_F(T, MaskedFillBroadcastMaskIntValue) {
+  GraphBuilder b;
+  check_op(b, "aten::masked_fill", {V(b.input(randn({2, 4}))), V(b.input(randbool({4}))), C(7)});
+}
+
+class Unary : public TranslatorTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(Unary, Float32) {
+  GraphBuilder b;
+  std::string op = GetParam();
+  // Keep inputs in every op's domain: log/sqrt/rsqrt need positives.
+  bool positive = op == "aten::log" || op == "aten::sqrt" || op == "aten::rsqrt" || op == "aten::log1p" ||
+                  op == "aten::reciprocal";
+  Tensor x = positive ? uniform({3, 4}, 0.1, 4.0) : uniform({3, 4}, -4.0, 4.0);
+  check_op(b, op, {V(b.input(x))});
+}
+
+INSTANTIATE_TEST_SUITE_P(Ops, Unary,
+                         ::testing::Values("aten::neg", "aten::abs", "aten::exp", "aten::log", "aten::log1p",
+                                           "aten::sqrt", "aten::rsqrt", "aten::sin", "aten::cos", "aten::tan",
+                                           "aten::tanh", "aten::sigmoid", "aten::relu", "aten::erf",
+                                           "aten::reciprocal", "aten::floor", "aten::ceil", "aten::round",
+                                           "aten::sign", "aten::trunc", "aten::silu", "aten::hardsigmoid",
+                                           "aten::hardswish", "aten::relu6"),
+                         [](const auto& info) { return std::string(info.param).substr(6); });
+
+TEST_F(T, NegInt) {
+  GraphBuilder b;
+  check_op(b, "aten::neg", {V(b.input(randint({5}, -9, 9)))});
+}
+
+TEST_F(T, ExpOfIntIsFloat) {
+  GraphBuilder b;
+  check_op(b, "aten::exp", {V(b.input(randint({5}, -3, 3)))});
+}
+
+TEST_F(T, GeluErf) {
+  GraphBuilder b;
+  check_op(b, "aten::gelu", {V(b.input(uniform({10}, -4, 4))), C("none")});
+}
+
+TEST_F(T, GeluTanh) {
+  GraphBuilder b;
+  check_op(b, "aten::gelu", {V(b.input(uniform({10}, -4, 4))), C("tanh")});
+}
+
+TEST_F(T, HardswishUsesHardSwishFrom14) {
+  GraphBuilder b;
+  check_op(b, "aten::hardswish", {V(b.input(uniform({10}, -5, 5)))},
+           {.opsets = {13, 14, 17}, .expect_ops = {{14, {"HardSwish"}}}, .forbid_ops = {{13, {"HardSwish"}}}});
+}
+
+TEST_F(T, Hardtanh) {
+  GraphBuilder b;
+  check_op(b, "aten::hardtanh", {V(b.input(uniform({10}, -3, 3))), C(-0.5), C(2.0)});
+}
+
+TEST_F(T, LeakyRelu) {
+  GraphBuilder b;
+  check_op(b, "aten::leaky_relu", {V(b.input(randn({10}))), C(0.2)});
+}
+
+TEST_F(T, Elu) {
+  GraphBuilder b;
+  check_op(b, "aten::elu", {V(b.input(randn({10}))), C(1.0), C(1), C(1)});
+}
+
+TEST_F(T, SoftplusWithBetaAndThreshold) {
+  GraphBuilder b;
+  check_op(b, "aten::softplus", {V(b.input(uniform({12}, -10, 10))), C(2.0), C(5.0)});
+}
+
+TEST_F(T, ClampScalars) {
+  GraphBuilder b;
+  check_op(b, "aten::clamp", {V(b.input(randn({10}))), C(-0.5), C(0.5)});
+}
+
+TEST_F(T, ClampMinOnly) {
+  GraphBuilder b;
+  check_op(b, "aten::clamp", {V(b.input(randn({10}))), C(0), None()});
+}
+
+TEST_F(T, ClampMaxOnlyInt) {
+  GraphBuilder b;
+  check_op(b, "aten::clamp", {V(b.input(randint({10}, -9, 9))), None(), C(3)});
+}
+
+TEST_F(T, ClampTensorBounds) {
+  GraphBuilder b;
+  check_op(b, "aten::clamp", {V(b.input(randn({2, 5}))), V(b.input(uniform({5}, -1, 0))), V(b.input(uniform({5}, 0, 1)))});
+}
+
+TEST_F(T, ClampMinMax) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({8}));
+  b.output(b.node1("aten::clamp_min", {V(x), C(0.1)}));
+  b.output(b.node1("aten::clamp_max", {V(x), C(0.1)}));
+  check_graph(b);
+}
+
+}  // namespace
+}  // namespace onnxport::translator_tests

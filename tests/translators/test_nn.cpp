@@ -1,0 +1,161 @@
+// Pooling, normalization, embedding, padding and resizing translators.
+#include "harness.hpp"
+
+namespace onnxport::translator_tests {
+namespace {
+
+using T = TranslatorTest;
+
+TEST_F(T, MaxPool2d) {
+  GraphBuilder b;
+  check_op(b, "aten::max_pool2d", {V(b.input(randn({1, 2, 7, 7}))), C({3, 3}), C({2, 2}), C({1, 1}), C({1, 1}),
+                                   C(false)});
+}
+
+TEST_F(T, MaxPool2dDefaultStrideCeilMode) {
+  GraphBuilder b;
+  check_op(b, "aten::max_pool2d", {V(b.input(randn({1, 1, 7, 7}))), C({2, 2}), C(std::vector<int64_t>{}), C({0, 0}),
+                                   C({1, 1}), C(true)});
+}
+
+TEST_F(T, AvgPool2dExcludingPad) {
+  GraphBuilder b;
+  check_op(b, "aten::avg_pool2d", {V(b.input(randn({1, 2, 6, 6}))), C({3, 3}), C({2, 2}), C({1, 1}), C(false),
+                                   C(false), None()});
+}
+
+TEST_F(T, AvgPool2dIncludingPad) {
+  GraphBuilder b;
+  check_op(b, "aten::avg_pool2d", {V(b.input(randn({1, 2, 6, 6}))), C({3, 3}), C({2, 2}), C({1, 1}), C(false),
+                                   C(true), None()});
+}
+
+TEST_F(T, AdaptiveAvgPoolToOneIsGlobal) {
+  GraphBuilder b;
+  check_op(b, "aten::adaptive_avg_pool2d", {V(b.input(randn({2, 3, 5, 7}))), C({1, 1})},
+           {.expect_ops = {{13, {"GlobalAveragePool"}}}});
+}
+
+TEST_F(T, AdaptiveAvgPoolDivisible) {
+  GraphBuilder b;
+  check_op(b, "aten::adaptive_avg_pool2d", {V(b.input(randn({1, 2, 6, 4}))), C({3, 2})});
+}
+
+TEST_F(T, AdaptiveAvgPoolNotDivisibleIsAClearError) {
+  GraphBuilder b;
+  b.output(b.node1("aten::adaptive_avg_pool2d", {V(b.input(randn({1, 2, 7, 7}))), C({3, 3})}));
+  expect_translate_error(b, 17, "not a multiple");
+}
+
+TEST_F(T, BatchNormInference) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 3, 4, 4}));
+  check_op(b, "aten::batch_norm",
+           {V(x), V(b.param(randn({3}), "bn.weight")), V(b.param(randn({3}), "bn.bias")),
+            V(b.param(randn({3}), "bn.running_mean")), V(b.param(uniform({3}, 0.5, 2), "bn.running_var")), C(false),
+            C(0.1), C(1e-5), C(true)},
+           {.atol = 1e-4});
+}
+
+TEST_F(T, BatchNormWithoutAffine) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 3, 5}));
+  check_op(b, "aten::batch_norm",
+           {V(x), None(), None(), V(b.param(randn({3}), "rm")), V(b.param(uniform({3}, 0.5, 2), "rv")), C(false),
+            C(0.1), C(1e-5), C(true)},
+           {.atol = 1e-4});
+}
+
+TEST_F(T, LayerNormDecomposedBefore17) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 3, 4}));
+  check_op(b, "aten::layer_norm",
+           {V(x), C({3, 4}), V(b.param(randn({3, 4}))), V(b.param(randn({3, 4}))), C(1e-5), C(true)},
+           {.opsets = {13, 16, 17, 18},
+            .atol = 1e-4,
+            .expect_ops = {{17, {"LayerNormalization"}}},
+            .forbid_ops = {{13, {"LayerNormalization"}}, {16, {"LayerNormalization"}}}});
+}
+
+TEST_F(T, LayerNormWithoutAffine) {
+  GraphBuilder b;
+  check_op(b, "aten::layer_norm", {V(b.input(randn({2, 5}))), C({5}), None(), None(), C(1e-5), C(true)},
+           {.atol = 1e-4});
+}
+
+TEST_F(T, GroupNorm) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 6, 3, 3}));
+  check_op(b, "aten::group_norm", {V(x), C(3), V(b.param(randn({6}))), V(b.param(randn({6}))), C(1e-5), C(true)},
+           {.opsets = {13, 17, 18}, .atol = 1e-4});
+}
+
+TEST_F(T, GroupNormWithoutAffine) {
+  GraphBuilder b;
+  check_op(b, "aten::group_norm", {V(b.input(randn({2, 4, 5}))), C(2), None(), None(), C(1e-5), C(true)},
+           {.atol = 1e-4});
+}
+
+TEST_F(T, InstanceNorm) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 3, 4, 4}));
+  check_op(b, "aten::instance_norm",
+           {V(x), V(b.param(randn({3}))), V(b.param(randn({3}))), None(), None(), C(true), C(0.1), C(1e-5), C(true)},
+           {.atol = 1e-4});
+}
+
+TEST_F(T, Embedding) {
+  GraphBuilder b;
+  check_op(b, "aten::embedding",
+           {V(b.param(randn({10, 4}))), V(b.input(randint({2, 3}, 0, 10))), C(-1), C(false), C(false)});
+}
+
+TEST_F(T, PadConstant) {
+  GraphBuilder b;
+  check_op(b, "aten::pad", {V(b.input(randn({1, 2, 3}))), C({1, 2, 0, 1}), C("constant"), C(0.5)});
+}
+
+TEST_F(T, PadReflect) {
+  GraphBuilder b;
+  check_op(b, "aten::pad", {V(b.input(randn({1, 2, 4, 4}))), C({1, 1, 2, 0}), C("reflect"), None()});
+}
+
+TEST_F(T, PadReplicate) {
+  GraphBuilder b;
+  check_op(b, "aten::pad", {V(b.input(randn({1, 2, 4}))), C({2, 1}), C("replicate"), None()});
+}
+
+TEST_F(T, ConstantPadNd) {
+  GraphBuilder b;
+  check_op(b, "aten::constant_pad_nd", {V(b.input(randn({2, 3}))), C({1, 1}), C(0)});
+}
+
+TEST_F(T, UpsampleNearestScale) {
+  GraphBuilder b;
+  check_op(b, "aten::upsample_nearest2d", {V(b.input(randn({1, 2, 3, 4}))), None(), C({2.0, 2.0})});
+}
+
+TEST_F(T, UpsampleNearestSize) {
+  GraphBuilder b;
+  check_op(b, "aten::upsample_nearest2d", {V(b.input(randn({1, 2, 3, 4}))), C({5, 7}), None()});
+}
+
+TEST_F(T, UpsampleBilinear) {
+  GraphBuilder b;
+  check_op(b, "aten::upsample_bilinear2d", {V(b.input(randn({1, 2, 3, 4}))), C({6, 8}), C(false), None()},
+           {.atol = 1e-4});
+}
+
+TEST_F(T, UpsampleBilinearAlignCorners) {
+  GraphBuilder b;
+  check_op(b, "aten::upsample_bilinear2d", {V(b.input(randn({1, 1, 3, 3}))), None(), C(true), C({2.0, 2.0})},
+           {.atol = 1e-4});
+}
+
+TEST_F(T, PixelShuffle) {
+  GraphBuilder b;
+  check_op(b, "aten::pixel_shuffle", {V(b.input(randn({1, 8, 2, 3}))), C(2)});
+}
+
+}  // namespace
+}  // namespace onnxport::translator_tests

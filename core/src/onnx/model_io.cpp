@@ -10,6 +10,7 @@
 
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -96,6 +97,25 @@ void write_file_atomic(const std::filesystem::path& file,
 
 namespace {
 
+// The 1.12 printer writes subgraphs without indentation: indent each line
+// by its brace depth (tensor values "{1,2}" open and close on one line).
+std::string indent_node_text(const onnx::NodeProto& node) {
+  std::ostringstream raw;
+  raw << node;
+  std::istringstream lines(raw.str());
+  std::string line, out;
+  int depth = 0;
+  while (std::getline(lines, line)) {
+    const int here = depth - (!line.empty() && line[0] == '}' ? 1 : 0);
+    out += std::string(3 + 3 * static_cast<size_t>(std::max(here, 0)), ' ') + line + "\n";
+    for (char ch : line) depth += ch == '{' ? 1 : ch == '}' ? -1 : 0;
+  }
+  return out;
+}
+
+// Initializers with more elements are summarized in model_to_text.
+constexpr int64_t kMaxPrintedValues = 16;
+
 Diagnostic check_diagnostic(std::string code, std::string message, std::string hint = "") {
   Diagnostic d;
   d.code = std::move(code);
@@ -147,8 +167,10 @@ std::vector<Diagnostic> check_model(onnx::ModelProto& model) {
 }
 
 std::string model_to_text(const onnx::ModelProto& model) {
-  // ONNX 1.12's printer has no ModelProto overload: the header block uses the
-  // same syntax as later releases' model printer (and onnx/defs/parser.h).
+  // ONNX 1.12's printer has no ModelProto overload and leaves initializers
+  // out of a graph's text: the header, the signature and the initializer list
+  // are written here in the syntax of later releases' model printer; values,
+  // types and nodes come from onnx/defs/printer.h.
   std::ostringstream os;
   os << "<\n   ir_version: " << model.ir_version() << ",\n   opset_import: [";
   for (int i = 0; i < model.opset_import_size(); ++i) {
@@ -158,7 +180,30 @@ std::string model_to_text(const onnx::ModelProto& model) {
   os << "]";
   if (!model.producer_name().empty()) os << ",\n   producer_name: \"" << model.producer_name() << '"';
   if (!model.producer_version().empty()) os << ",\n   producer_version: \"" << model.producer_version() << '"';
-  os << "\n>\n" << model.graph() << "\n";
+  os << "\n>\n";
+  const onnx::GraphProto& g = model.graph();
+  os << g.name() << " " << g.input() << " => " << g.output() << "\n";
+  if (g.initializer_size() > 0) {
+    os << "   <";
+    for (int i = 0; i < g.initializer_size(); ++i) {
+      const onnx::TensorProto& t = g.initializer(i);
+      os << (i ? ",\n    " : "");
+      int64_t numel = 1;
+      for (int64_t d : t.dims()) numel *= d;
+      if (numel <= kMaxPrintedValues) {
+        os << t;
+        continue;
+      }
+      onnx::TypeProto_Tensor type;  // "float[256,256]" without the values
+      type.set_elem_type(t.data_type());
+      for (int64_t d : t.dims()) type.mutable_shape()->add_dim()->set_dim_value(d);
+      os << type << " " << t.name() << " {" << numel << " values}";
+    }
+    os << ">\n";
+  }
+  os << "{\n";
+  for (const auto& node : g.node()) os << indent_node_text(node);
+  os << "}\n";
   for (const auto& fn : model.functions()) os << fn << "\n";
   return os.str();
 }

@@ -368,9 +368,9 @@ EValue Tracer::sym_size(const FakeTensor& t, int64_t dim) {
   if (t.data) s.hint = static_cast<double>(t.data->shape()[static_cast<size_t>(d)]);
   else if (shape_hint) s.hint = static_cast<double>(*shape_hint);
   s.origin = "aten::size(" + graph_.value(t.id).name + ", " + std::to_string(d) + ")";
-  s.value = new_value("sym_size", DType::Int64, {}, ValueKind::SymInt);
+  s.value = new_value("size", DType::Int64, {}, ValueKind::SymInt);
   Node node;
-  node.op = "aten::sym_size";
+  node.op = "aten::size";  // TorchScript's size(Tensor, int) -> int
   node.inputs = {Arg::of(t.id), Arg::of_constant(d)};
   node.outputs = {s.value};
   node.prov = provenance();

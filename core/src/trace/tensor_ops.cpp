@@ -50,8 +50,6 @@ ValueId Tracer::new_value(const std::string& base, DType dtype, Shape shape, Val
 
 void Tracer::emit(Node node) { block_->nodes.push_back(std::move(node)); }
 
-std::vector<std::pair<std::string, int64_t>> Tracer::bindings_for_dims() const { return hints_; }
-
 // ------------------------------------------------------------------ arguments
 
 OpArg Tracer::to_op_arg(const EValue& v, bool for_kernel) const {

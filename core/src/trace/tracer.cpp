@@ -77,6 +77,14 @@ void Tracer::bind_inputs() {
       bind(in.name, bind_tensor_input(in, pos));
       continue;
     }
+    if (in.type == "NoneType") {
+      bind(in.name, EValue::none());
+      continue;
+    }
+    if (in.type.rfind("List[", 0) == 0 || in.type.rfind("Tuple[", 0) == 0) {
+      bind(in.name, bind_sequence_input(in));
+      continue;
+    }
     // A Python scalar input: specialize it to the example value when there is one.
     const Tensor* example = example_input(in, pos);
     if (example == nullptr || example->numel() != 1)
@@ -91,6 +99,29 @@ void Tracer::bind_inputs() {
          "input `" + in.name + "` (" + in.type + ") was specialized to its example value " + python_str(value));
     bind(in.name, EValue::of_constant(value));
   }
+}
+
+// A list or tuple of tensors: one graph input per element ("lx.0", "lx.1",
+// ...), as torch2program names them; the elements' specs come from the
+// example inputs (program.json's per-element declarations are not loaded).
+EValue Tracer::bind_sequence_input(const ProgramValue& in) {
+  EList items;
+  for (size_t i = 0;; ++i) {
+    const std::string element = in.name + "." + std::to_string(i);
+    const Tensor* example = config_.inputs ? config_.inputs->find(element) : nullptr;
+    if (example == nullptr) break;
+    ProgramValue spec;
+    spec.name = element;
+    spec.dtype = example->dtype();
+    spec.shape = shape_of(example->shape());
+    spec.has_shape = true;
+    items.push_back(bind_tensor_input(spec, static_cast<size_t>(-1)));
+  }
+  if (items.empty())
+    fail("unsupported-input", "input `" + in.name + "` (" + in.type + ") needs its elements `" + in.name + ".0`, `" +
+                                  in.name + ".1`, ... in the example inputs");
+  if (in.type.rfind("Tuple[", 0) == 0) return EValue::tuple(std::move(items));
+  return EValue::list(std::move(items), 0);
 }
 
 EValue Tracer::bind_tensor_input(const ProgramValue& in, size_t position) {

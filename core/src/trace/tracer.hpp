@@ -73,6 +73,7 @@ class Tracer {
   void reserve_names();
   void bind_inputs();
   EValue bind_tensor_input(const ProgramValue& in, size_t position);
+  EValue bind_sequence_input(const ProgramValue& in);
   const Tensor* example_input(const ProgramValue& in, size_t position) const;
   void set_graph_outputs(const std::vector<EValue>& outputs);
 
@@ -173,7 +174,6 @@ class Tracer {
   ValueId new_value(const std::string& base, DType dtype, Shape shape, ValueKind kind = ValueKind::Tensor);
   void emit(Node node);
   Provenance provenance(std::string original_kind = {}) const;
-  std::vector<std::pair<std::string, int64_t>> bindings_for_dims() const;
 
   const Program& program_;
   CaptureOptions options_;

@@ -186,6 +186,21 @@ TEST(WriteModel, LeavesNothingWhenTheFolderIsNotWritable) {
   EXPECT_TRUE(fs::is_empty(locked));
 }
 
+TEST(WriteModel, LeavesNothingInAFolderThatRefusesNewFiles) {
+  // /proc refuses new files even for root, unlike permission bits.
+  const fs::path file = "/proc/onnxport-test-model.onnx";
+  try {
+    write_model_atomic(seed_model(), file);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(file));
+  fs::path tmp = file;
+  tmp += ".tmp." + std::to_string(::getpid());
+  EXPECT_FALSE(fs::exists(tmp));
+}
+
 TEST(WriteModel, LeavesNoTempFileWhenTheRenameFails) {
   TempDir dir;
   const fs::path target = dir.path() / "model.onnx";

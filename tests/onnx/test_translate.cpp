@@ -404,6 +404,90 @@ TEST(TranslateGraph, MissingTranslatorInsideABranchIsReported) {
   EXPECT_EQ(r.missing[0].example_loc.text, "return -x");
 }
 
+// higher_order::loop(max_trip, cond, carried...) -> Loop; the body takes
+// (iteration, carried...) in the Graph IR, the host adds ONNX's cond input.
+void t_loop(TranslateContext& ctx) {
+  const Node& n = ctx.node();
+  std::vector<std::string> inputs{ctx.const_scalar(ctx.arg(0).constant.get<double>(), DType::Int64),
+                                  ctx.const_scalar(ctx.arg(1).constant.get<bool>() ? 1 : 0, DType::Bool)};
+  for (size_t k = 2; k < ctx.num_inputs(); ++k) inputs.push_back(ctx.input(k));
+  const SubgraphRef body = ctx.subgraph(n.blocks.at(0), "loop_body");
+  auto outs = ctx.op_n("Loop", inputs, n.outputs.size(), {{"body", body}});
+  for (size_t i = 0; i < outs.size(); ++i) ctx.set_output(i, outs[i]);
+}
+
+TEST(TranslateGraph, LoopBodyGetsTheConditionInputAndPassThroughIdentities) {
+  GraphBuilder b;
+  const ValueId x = b.input("x", DType::Float32, {2});
+  const ValueId k = b.input("k", DType::Float32, {2});
+  Node loop;
+  loop.op = "higher_order::loop";
+  loop.inputs = {c(3), c(true), v(x), v(k)};
+  Block body;
+  const ValueId iter = b.value("i", DType::Int64, {});
+  b.g.value(iter).kind = ValueKind::SymInt;
+  const ValueId acc = b.value("acc", DType::Float32, {2});
+  const ValueId same = b.value("same", DType::Float32, {2});
+  body.inputs = {iter, acc, same};
+  const ValueId more = b.node("aten::gt", {v(iter), c(-1)}, "more", DType::Bool, {}, &body);
+  const ValueId next = b.node("aten::add", {v(acc), v(same)}, "next", DType::Float32, {2}, &body);
+  body.outputs = {more, next, same};
+  loop.blocks = {std::move(body)};
+  const ValueId out_acc = b.value("acc_out", DType::Float32, {2});
+  const ValueId out_same = b.value("same_out", DType::Float32, {2});
+  loop.outputs = {out_acc, out_same};
+  b.g.body.nodes.push_back(std::move(loop));
+  b.output(out_acc);
+  TranslatorRegistry reg = standard_registry();
+  add(reg, "higher_order::loop", t_loop);
+  TranslationResult r = translate_graph(b.g, reg, opts());
+  ASSERT_TRUE(r.ok) << (r.diagnostics.empty() ? "" : r.diagnostics[0].to_text());
+  const onnx::NodeProto* node_loop = find_node_by_op(r.model.graph(), "Loop");
+  ASSERT_NE(node_loop, nullptr);
+  const onnx::GraphProto& g = node_loop->attribute(0).g();
+  ASSERT_EQ(g.input_size(), 4);  // iteration, cond, acc, same
+  EXPECT_EQ(g.input(0).name(), "i");
+  EXPECT_EQ(g.input(0).type().tensor_type().elem_type(), onnx::TensorProto::INT64);
+  EXPECT_EQ(g.input(1).type().tensor_type().elem_type(), onnx::TensorProto::BOOL);
+  ASSERT_EQ(g.output_size(), 3);
+  // `same` is a body input returned unchanged: an Identity produces the output.
+  EXPECT_NE(g.output(2).name(), "same");
+  EXPECT_EQ(find_node_by_output(g, g.output(2).name())->op_type(), "Identity");
+  // The int scalar next to a symbolic int stays int64.
+  const onnx::NodeProto* greater = find_node_by_op(g, "Greater");
+  EXPECT_EQ(find_node_by_output(g, greater->input(1))->attribute(0).t().data_type(), onnx::TensorProto::INT64);
+  const auto problems = check_model(r.model);
+  EXPECT_TRUE(problems.empty()) << (problems.empty() ? "" : problems[0].message);
+}
+
+// view(x, [n, -1]) with n a symbolic int: the size list becomes a Concat.
+void t_view(TranslateContext& ctx) { ctx.set_output(0, ctx.op("Reshape", {ctx.input(0), ctx.input(1)})); }
+
+TEST(TranslateGraph, SizeListsMixingSymbolsAndIntsBecomeAnInt64Tensor) {
+  GraphBuilder b;
+  const ValueId x = b.input("x", DType::Float32, {Dim::symbol("n"), 4});
+  const ValueId n = b.input("n", DType::Int64, {}, ValueKind::SymInt);
+  const ValueId y = b.node("aten::view", {v(x), Arg::list({v(n), c(2), c(-1)})}, "view", DType::Float32,
+                           {Dim::symbol("n"), 2, 2});
+  const ValueId z = b.node("aten::view", {v(y), c(nlohmann::json::array({-1, 4}))}, "view_1", DType::Float32,
+                           {Dim::symbol("n"), 4});
+  b.output(z);
+  TranslatorRegistry reg;
+  add(reg, "aten::view", t_view);
+  TranslationResult r = translate_graph(b.g, reg, opts());
+  ASSERT_TRUE(r.ok) << (r.diagnostics.empty() ? "" : r.diagnostics[0].to_text());
+  const auto& g = r.model.graph();
+  const onnx::NodeProto* reshape = find_node_by_output(g, "view");
+  const onnx::NodeProto* concat = find_node_by_output(g, reshape->input(1));
+  ASSERT_NE(concat, nullptr);
+  EXPECT_EQ(concat->op_type(), "Concat");
+  EXPECT_EQ(concat->input_size(), 3);
+  EXPECT_EQ(find_node_by_output(g, concat->input(0))->op_type(), "Unsqueeze");
+  const onnx::NodeProto* shape2 = find_node_by_output(g, find_node_by_output(g, "view_1")->input(1));
+  EXPECT_EQ(int64s_of(shape2->attribute(0).t()), (std::vector<int64_t>{-1, 4}));
+  EXPECT_TRUE(check_model(r.model).empty());
+}
+
 TEST(TranslateGraph, ParameterWithoutDataBecomesAnInputWithAWarning) {
   GraphBuilder b;
   const ValueId x = b.input("x", DType::Float32, {2});

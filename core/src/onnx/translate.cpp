@@ -19,7 +19,7 @@
 // Python scalar arguments (input(i) on a constant): they take the dtype torch
 // computes in for tensor-scalar ops, so `x * 2` on float32 x becomes
 // Mul(x, 2.0f): an int or float scalar takes the dtype of the node's first
-// value argument when that is floating; an int scalar takes it when it is an
+// tensor argument when that is floating; an int scalar takes it when it is an
 // integer type; otherwise int -> int64, float -> float32, bool -> bool.
 // Translators that need an index or an axis as int64 whatever the tensor's
 // dtype use const_i64() / const_scalar() instead of input().
@@ -162,7 +162,13 @@ class ModelBuilder {
   void translate_nodes(const std::vector<Node>& nodes, Scope& scope);
   void translate_node(const Node& node, Scope& scope);
   void poison_outputs(const Node& node, Scope& scope);
-  void record_missing(const Node& node, const TranslatorChoice& choice);
+  // registry.choose() once per op, not once per node.
+  const TranslatorChoice& choice_for(const std::string& op) {
+    auto it = choices_.find(op);
+    if (it == choices_.end()) it = choices_.emplace(op, registry_.choose(op, opset())).first;
+    return it->second;
+  }
+  void record_missing(const Node& node);
   void report_missing();
   void bind_block_inputs(const Node& owner, const Block& block, Scope& scope);
   // Subgraph outputs must be produced inside the subgraph (and be distinct):
@@ -182,6 +188,7 @@ class ModelBuilder {
   std::unordered_set<std::string> custom_domains_;
   std::unordered_set<std::string> used_ops_;
   std::unordered_set<std::string> conflict_reported_;
+  std::unordered_map<std::string, TranslatorChoice> choices_;
   std::map<std::string, size_t> missing_index_;   // op -> index in result_.missing
   std::vector<std::vector<SourceLoc>> missing_more_locs_;
   int node_counter_ = 0;
@@ -357,10 +364,12 @@ class NodeContext final : public TranslateContext {
     throw TranslateError(where + ": unknown argument kind");
   }
 
-  // dtype of the node's first value argument (what a tensor-scalar op computes in).
+  // dtype of the node's first tensor argument (what a tensor-scalar op
+  // computes in); symbolic scalars do not count.
   std::optional<DType> reference_dtype() const {
     for (const Arg& a : node_.inputs)
-      if (a.is_value() && b_.valid_id(a.value)) return onnx_dtype_of(graph().value(a.value));
+      if (a.is_value() && b_.valid_id(a.value) && graph().value(a.value).kind == ValueKind::Tensor)
+        return graph().value(a.value).dtype;
     return std::nullopt;
   }
 
@@ -544,9 +553,9 @@ void ModelBuilder::poison_outputs(const Node& node, Scope& scope) {
 }
 
 void ModelBuilder::translate_node(const Node& node, Scope& scope) {
-  const TranslatorChoice choice = registry_.choose(node.op, opset());
+  const TranslatorChoice& choice = choice_for(node.op);
   if (choice.chosen == nullptr || choice.chosen->spec.fn == nullptr) {
-    record_missing(node, choice);
+    record_missing(node);
     poison_outputs(node, scope);
     return;
   }
@@ -612,7 +621,7 @@ void ModelBuilder::translate_node(const Node& node, Scope& scope) {
     result_.used.emplace_back(node.op, tr.plugin + " (" + translator_range(tr.spec) + ")");
 }
 
-void ModelBuilder::record_missing(const Node& node, const TranslatorChoice& choice) {
+void ModelBuilder::record_missing(const Node& node) {
   auto [it, inserted] = missing_index_.emplace(node.op, result_.missing.size());
   if (inserted) {
     MissingTranslator m;
@@ -621,7 +630,6 @@ void ModelBuilder::record_missing(const Node& node, const TranslatorChoice& choi
     m.example_node = node_text(graph_, node);
     result_.missing.push_back(std::move(m));
     missing_more_locs_.emplace_back();
-    (void)choice;
   } else if (node.prov.loc.known() && missing_more_locs_[it->second].size() < kMaxExtraLocations) {
     missing_more_locs_[it->second].push_back(node.prov.loc);
   }
@@ -640,8 +648,7 @@ void ModelBuilder::report_missing() {
     d.loc = m.example_loc;
     d.occurrences = m.count;
     d.more_locs = missing_more_locs_[i];
-    const TranslatorChoice choice = registry_.choose(m.op, opset());
-    d.hint = choice.reason + ". Load a translator plugin that handles '" + m.op +
+    d.hint = choice_for(m.op).reason + ". Load a translator plugin that handles '" + m.op +
              "' (`onnxport plugins -c CONFIG` lists the chosen translator per op) or register a decomposition for it";
     d.details = {{"op", m.op}, {"count", m.count}, {"example", m.example_node}};
     result_.diagnostics.push_back(std::move(d));

@@ -1,6 +1,8 @@
 // The tracing engine on small hand-written programs: one behaviour per test.
 #include "trace_test_util.hpp"
 
+#include <cmath>
+
 namespace onnxport::test {
 namespace {
 
@@ -99,6 +101,44 @@ TEST(Lists, TuplesIndexingAndUnpacking) {
   ASSERT_TRUE(r.graph) << all_messages(r);
   EXPECT_EQ(body_ops(*r.graph), (std::vector<std::string>{"aten::mul", "aten::add"}));
   EXPECT_EQ(run(p, {1, 2, 3}), (std::vector<double>{4, 6, 8}));
+}
+
+TEST(Constants, TaggedFloatsAndTensorReferences) {
+  // torch2program writes inf as {"float": "-inf"} and large tensor constants
+  // as {"tensor_ref": ...} into the weights; set them after parsing.
+  Program p = parse(program_json({constant("c", 0.0), constant("big", 0), constant("one", 1),
+                                  node("aten::add", {"x", "big", "one"}, {"y"}),
+                                  node("aten::maximum", {"y", "y"}, {"m"}), node("aten::add", {"m", "c", "one"}, {"out"})},
+                                 {"out"}));
+  p.graph.nodes[0].attrs["value"] = json{{"float", "-inf"}};
+  p.graph.nodes[1].attrs["value"] = json{{"tensor_ref", "__constants__.0"}};
+  p.weights.set("__constants__.0", vec({10, 20, 30}));
+  const CaptureResult r = capture(p, strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  const Node& add = r.graph->body.nodes.front();
+  ASSERT_TRUE(add.inputs.at(1).is_value());
+  EXPECT_EQ(r.graph->value(add.inputs[1].value).role, ValueRole::Constant);
+  EXPECT_EQ(run(p, {1, 2, 3}), (std::vector<double>{-INFINITY, -INFINITY, -INFINITY}));
+}
+
+TEST(Constants, SymbolicSizesFeedShapeArguments) {
+  // return x.view(x.size(0), -1)   with x: [batch, 2, 3]
+  const Program p = parse(program_json({constant("zero", 0), constant("minus1", -1),
+                                        node("aten::size", {"x", "zero"}, {"n"}),
+                                        node("prim::ListConstruct", {"n", "minus1"}, {"shape"}),
+                                        node("aten::view", {"x", "shape"}, {"out"})},
+                                       {"out"}, json::array({"batch", 2, 3})));
+  const CaptureResult r = capture(p, strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  const Graph& g = *r.graph;
+  EXPECT_EQ(body_ops(g), (std::vector<std::string>{"aten::size", "aten::view"}));
+  const Node& view = g.body.nodes[1];
+  ASSERT_TRUE(view.inputs.at(1).is_list());
+  EXPECT_EQ(view.inputs[1].items.at(0).value, g.body.nodes[0].outputs.at(0));
+  EXPECT_EQ(g.value(view.inputs[1].items[0].value).kind, ValueKind::SymInt);
+  EXPECT_EQ(view.inputs[1].items.at(1).constant, -1);
+  EXPECT_EQ(shape_str(g.value(view.outputs.at(0)).shape), "[batch, 6]");
+  EXPECT_TRUE(g.guards.empty());
 }
 
 // ------------------------------------------------------------------ functionalization

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace onnxport::trace {
 
@@ -21,9 +22,20 @@ std::string join_path(const std::string& path, const std::string& name) {
   return path.empty() ? name : path + "." + name;
 }
 
+// {"float": "inf"} / "-inf" / "nan": the floats JSON cannot write.
+std::optional<double> tagged_float(const json& c) {
+  if (!c.is_object() || c.size() != 1 || !c.contains("float") || !c["float"].is_string()) return std::nullopt;
+  const std::string s = c["float"].get<std::string>();
+  if (s == "inf") return std::numeric_limits<double>::infinity();
+  if (s == "-inf") return -std::numeric_limits<double>::infinity();
+  if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
+  return std::nullopt;
+}
+
 // program.json encodes dtypes as {"dtype": "float32"}; TorchScript itself
 // passes ScalarType codes, which is what ops and prim::dtype use.
 json normalize_constant(const json& c) {
+  if (auto f = tagged_float(c)) return *f;
   if (c.is_object() && c.size() == 1 && c.contains("dtype")) {
     const json& d = c["dtype"];
     if (d.is_number_integer()) return d;
@@ -45,7 +57,8 @@ Tensor tensor_from_json(const json& spec) {
   const json& data = spec.at("data");
   for (size_t i = 0; i < data.size(); ++i) {
     const json& v = data[i];
-    t.set_double(static_cast<int64_t>(i), v.is_boolean() ? (v.get<bool>() ? 1.0 : 0.0) : v.get<double>());
+    const auto tagged = tagged_float(v);
+    t.set_double(static_cast<int64_t>(i), tagged ? *tagged : v.is_boolean() ? (v.get<bool>() ? 1.0 : 0.0) : v.get<double>());
   }
   return t;
 }
@@ -112,6 +125,17 @@ void Tracer::on_constant(const ProgramNode& n) {
     bind_all_outputs(n, lift_constant_tensor(tensor_from_json(value["tensor"]), "_tensor_constant"));
     return;
   }
+  if (value.is_object() && value.contains("tensor_ref") && value["tensor_ref"].is_string()) {
+    // A large tensor constant, stored with the weights.
+    const std::string ref = value["tensor_ref"].get<std::string>();
+    const Tensor* t = program_.weights.find(ref);
+    if (t == nullptr)
+      fail("missing-weight", "tensor constant `" + ref + "` is not in the weights file");
+    bind_all_outputs(n, lift_constant_tensor(*t, "_tensor_constant"));
+    return;
+  }
+  if (value.is_object() && value.contains("complex"))
+    fail("unsupported-constant", "complex constants are not supported (ONNX has no complex tensors in opset 17)");
   if (type == "Device" && value.is_string()) {
     bind_all_outputs(n, EValue::of_constant(device_constant(value.get<std::string>())));
     return;

@@ -353,6 +353,8 @@ def shape_cases():
     case("to", "prim_Device", x, dev(), None, False, False)
     case("to", "prim_dtype", x, f(torch.int64), False, False)
     case("type_as", "default", ints(4), randn(2))
+    case("copy", "default", randn(2, 3), ints(3), False)
+    case("copy", "default", ints(2, 2), randn(2, 2) * 4, False)
     case("dropout", "default", x, 0.5, False)
     case("alpha_dropout", "default", x, 0.5, False)
     case("feature_alpha_dropout", "default", x, 0.5, False)

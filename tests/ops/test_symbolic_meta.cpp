@@ -167,5 +167,17 @@ TEST(SymbolicMeta, ReductionsAndNormsOverSymbols) {
             "[batch, seq, 16]");
 }
 
+TEST(SymbolicMeta, RandomOpsTraceButCannotBeEvaluated) {
+  OpArg x = meta_arg(DType::Float32, {batch, 4});
+  EXPECT_EQ(shape_of_meta("aten::bernoulli", {x, none_arg()}), "[batch, 4]");
+  EXPECT_FALSE(OpLibrary::instance().find("aten::bernoulli")->kernel);
+}
+
+TEST(SymbolicMeta, CopyBroadcastsTheSourceIntoTheDestination) {
+  EXPECT_EQ(shape_of_meta("aten::copy", {meta_arg(DType::Float32, {batch, 4}), meta_arg(DType::Int64, {4}), const_arg(false)}),
+            "[batch, 4]");
+  EXPECT_THROW(run_meta("aten::copy", {meta_arg(DType::Float32, {4}), meta_arg(DType::Float32, {2, 4}), const_arg(false)}), OpError);
+}
+
 }  // namespace
 }  // namespace onnxport::test

@@ -86,12 +86,12 @@ TEST(TorchFixtures, KernelsMatchPyTorch) {
   for (const auto& c : cases) check_case(c);
 }
 
-// Every op the library registers is exercised against torch at least once.
+// Every op the library can evaluate is exercised against torch at least once.
 TEST(TorchFixtures, EveryRegisteredOpHasACase) {
   std::set<std::string> covered;
   for (const auto& c : fixtures().at("cases")) covered.insert(c.at("op").get<std::string>());
   for (const std::string& name : OpLibrary::instance().names())
-    if (name.rfind("aten::", 0) == 0)  // other tests register their own ops
+    if (name.rfind("aten::", 0) == 0 && OpLibrary::instance().find(name)->kernel)  // other tests add their own ops
       EXPECT_TRUE(covered.count(name)) << name << " has no case in tests/ops/make_fixtures.py";
 }
 

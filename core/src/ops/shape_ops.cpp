@@ -558,7 +558,30 @@ DType to_target(const Args& args) {
   return d ? *d : in.dtype;
 }
 
+// copy(self, src, non_blocking=False): the functional form of self.copy_(src):
+// src broadcast to self's shape and converted to self's dtype.
+TensorMeta copy_meta(const Args& args) {
+  const TensorMeta& self = meta_at(args, 0);
+  const TensorMeta& src = meta_at(args, 1);
+  if (broadcast_shapes(src.shape, self.shape) != self.shape)
+    fail("source of shape " + shape_str(src.shape) + " does not broadcast to the destination shape " + shape_str(self.shape));
+  return self;
+}
+
+// bernoulli(self, *, generator) / bernoulli.p(self, float p, *, generator): random, so
+// it traces (same shape and dtype) but has no reference kernel.
+void register_random(OpLibrary& lib) {
+  define(
+      lib, "aten::bernoulli", "random", [](const Args& args) { return std::vector<TensorMeta>{meta_at(args, 0)}; }, nullptr);
+}
+
 void register_casts(OpLibrary& lib) {
+  define(
+      lib, "aten::copy", "shape", [](const Args& args) { return std::vector<TensorMeta>{copy_meta(args)}; },
+      [](const Args& args) {
+        const TensorMeta m = copy_meta(args);
+        return std::vector<Tensor>{expand_tensor(converted(data_at(args, 1), m.dtype), concrete(m.shape))};
+      });
   define(
       lib, "aten::to", "shape",
       [](const Args& args) { return std::vector<TensorMeta>{TensorMeta{to_target(args), meta_at(args, 0).shape}}; },
@@ -794,6 +817,7 @@ void register_shape_ops(OpLibrary& lib) {
   def_pad(lib, "aten::pad", false);
   def_pad(lib, "aten::constant_pad_nd", true);
   register_flip_roll(lib);
+  register_random(lib);
 }
 
 }  // namespace onnxport::ops

@@ -554,6 +554,14 @@ void const_to_proto(const ConstTensor& tensor, const std::string& name, onnx::Te
   out.set_raw_data(tensor.bytes);
 }
 
+void const_to_proto(ConstTensor&& tensor, const std::string& name, onnx::TensorProto& out) {
+  out.Clear();
+  out.set_name(name);
+  out.set_data_type(tensor.elem_type);
+  for (int64_t d : tensor.dims) out.add_dims(d);
+  out.set_raw_data(std::move(tensor.bytes));
+}
+
 std::optional<ConstTensor> constant_node_value(const onnx::NodeProto& node) {
   if (node.attribute_size() != 1) return std::nullopt;
   const auto& a = node.attribute(0);

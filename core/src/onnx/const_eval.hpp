@@ -31,6 +31,8 @@ size_t onnx_elem_size(int32_t elem_type);
 // data field whose length does not match the dims).
 std::optional<ConstTensor> const_from_proto(const onnx::TensorProto& proto);
 void const_to_proto(const ConstTensor& tensor, const std::string& name, onnx::TensorProto& out);
+// Same, moving the bytes (folded weights are not copied again).
+void const_to_proto(ConstTensor&& tensor, const std::string& name, onnx::TensorProto& out);
 
 // The value of a Constant node (value, value_float(s), value_int(s)).
 std::optional<ConstTensor> constant_node_value(const onnx::NodeProto& node);

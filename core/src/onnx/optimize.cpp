@@ -275,7 +275,7 @@ class Optimizer {
       std::optional<ConstTensor> result = evaluate(node);
       if (!result) continue;
       if (to_initializer) {
-        onnx_build::const_to_proto(*result, out, *g.add_initializer());
+        onnx_build::const_to_proto(std::move(*result), out, *g.add_initializer());
         set_const(out, &g.initializer(g.initializer_size() - 1));
         remove[static_cast<size_t>(i)] = 1;
       } else {

@@ -45,7 +45,12 @@ class TranslateContext {
   // ONNX name of a graph value (defined earlier, or an input/initializer).
   virtual std::string name_of(ValueId value) = 0;
   // ONNX name of tensor argument i. A constant argument is materialized as a
-  // constant tensor (dtype from the constant: int -> int64, float -> float32).
+  // constant tensor. A Python scalar takes the dtype torch computes a
+  // tensor-scalar op in: the node's first tensor argument's dtype when that is
+  // floating (x * 2 -> Mul(x, 2.0f)) or, for an int, an integer type;
+  // otherwise int -> int64, float -> float32, bool -> bool. A list of ints
+  // (possibly mixed with SymInts) -> 1-D int64. Use const_i64() for indices
+  // and axes that must be int64 whatever the tensor's dtype.
   virtual std::string input(size_t i) = 0;
   size_t num_inputs() const { return node().inputs.size(); }
   const Arg& arg(size_t i) const { return node().inputs.at(i); }

@@ -4,6 +4,8 @@
 // higher_order::cond, or specialize on the example inputs.
 #include "tracer.hpp"
 
+#include "control_util.hpp"
+
 #include "scalar_ops.hpp"
 
 #include <algorithm>
@@ -18,15 +20,6 @@ namespace {
 // A loop that runs longer than this while unrolling is almost certainly
 // unbounded for the traced inputs; stop with a clear error instead of hanging.
 constexpr int64_t kMaxUnrolledIterations = 100000;
-
-std::string line_of(const ProgramNode& n) {
-  if (n.source.line > 0) return "line " + std::to_string(n.source.line);
-  return n.json_path;
-}
-
-std::string quoted_source(const ProgramNode& n) {
-  return n.source.text.empty() ? "" : " (`" + n.source.text + "`)";
-}
 
 // Identifiers in an expression ("Gt((batch*2), 1)" -> batch), to find the
 // dynamic dims a guard constrains.
@@ -49,42 +42,6 @@ std::vector<std::string> identifiers(const std::string& expr) {
 std::string bool_text(bool b) { return b ? "True" : "False"; }
 
 }  // namespace
-
-// Restores the emission point and the rewrite depth when a branch is done,
-// whatever way it ends.
-struct FrameScope {
-  Tracer& t;
-  Block* saved_block;
-  FrameScope(Tracer& tracer, Block* into) : t(tracer), saved_block(tracer.block_) {
-    t.block_ = into;
-    t.frames_.emplace_back();
-    ++t.rewrite_depth_;
-  }
-  bool closed = false;
-  // Undoes the branch's bindings; returns the outer names it mutated.
-  std::vector<std::string> close() {
-    closed = true;
-    Tracer::Frame f = std::move(t.frames_.back());
-    t.frames_.pop_back();
-    for (auto it = f.undo.rbegin(); it != f.undo.rend(); ++it) {
-      if (it->second) {
-        if (it->second->is_tensor()) t.aliases_[it->second->tensor->id].push_back(it->first);
-        t.env_[it->first] = *it->second;
-      } else {
-        t.env_.erase(it->first);
-      }
-    }
-    std::vector<std::string> mutated;
-    for (const auto& name : f.mutated)
-      if (std::find(mutated.begin(), mutated.end(), name) == mutated.end()) mutated.push_back(name);
-    return mutated;
-  }
-  ~FrameScope() {
-    if (!closed) t.frames_.pop_back();
-    t.block_ = saved_block;
-    --t.rewrite_depth_;
-  }
-};
 
 std::vector<EValue> Tracer::run_inline(const ProgramBlock& b, const std::vector<EValue>& args) {
   if (args.size() != b.inputs.size())
@@ -475,20 +432,42 @@ int64_t Tracer::loop_trip_count(const ProgramNode& n, const EValue& max_trip) {
   return count;
 }
 
+// A Python bool for a loop condition: a constant, or a SymBool.
+EValue Tracer::as_condition(EValue c) {
+  if (c.is_tensor()) c = data_dependent_scalar("aten::Bool", *c.tensor);
+  if (c.is_sym() && c.sym->type != ScalarType::Bool) c = sym_compare("aten::ne", c, EValue::of_constant(0));
+  if (!c.is_constant() && !c.is_sym()) fail("bad-argument", "prim::Loop needs a bool condition, got a " + describe(c));
+  return c;
+}
+
+bool Tracer::rewrites_loop_on(const EValue& v) const {
+  return v.is_sym() && v.sym->data_dependent && !config_.eager &&
+         config_.policy.data_dependent == DataDependentPolicy::Rewrite;
+}
+
+// Unrolls while the trip count and the condition are known; under
+// cond-rewrite, the iterations from the first one that depends on tensor data
+// become a higher_order::loop.
 void Tracer::on_loop(const ProgramNode& n) {
   const ProgramBlock& body = n.blocks.at(0);
-  const int64_t trip = loop_trip_count(n, in(n, 0));
+  const EValue max_trip = in(n, 0);
   std::vector<EValue> carried;
   for (size_t i = 2; i < n.inputs.size(); ++i) carried.push_back(in(n, i));
-  auto keep_going = [&](EValue c) {
-    if (c.is_tensor()) c = data_dependent_scalar("aten::Bool", *c.tensor);
-    if (c.is_sym() && c.sym->type != ScalarType::Bool) c = sym_compare("aten::ne", c, EValue::of_constant(0));
-    if (c.is_constant()) return python_truth_of(c);
-    if (!c.is_sym()) fail("bad-argument", "prim::Loop needs a bool condition, got a " + describe(c));
-    return decide(*c.sym, n, "a loop condition");
-  };
-  bool go = keep_going(in(n, 1));
-  for (int64_t i = 0; go && i < trip; ++i) {
+  if (rewrites_loop_on(max_trip)) {
+    rewrite_as_loop(n, max_trip, as_condition(in(n, 1)), carried, 0);
+    return;
+  }
+  const int64_t trip = loop_trip_count(n, max_trip);
+  EValue cond = as_condition(in(n, 1));
+  for (int64_t i = 0; i < trip; ++i) {
+    if (rewrites_loop_on(cond)) {
+      // TorchScript's while loops have no trip count (INT64_MAX).
+      const EValue remaining =
+          trip == std::numeric_limits<int64_t>::max() ? EValue::none() : EValue::of_constant(trip - i);
+      rewrite_as_loop(n, remaining, cond, carried, i);
+      return;
+    }
+    if (cond.is_constant() ? !python_truth_of(cond) : !decide(*cond.sym, n, "a loop condition")) break;
     if (i >= kMaxUnrolledIterations)
       fail("loop-too-long", "the loop at " + line_of(n) + " ran " + std::to_string(i) +
                                 " iterations while being unrolled; it is probably unbounded for these inputs");
@@ -496,7 +475,7 @@ void Tracer::on_loop(const ProgramNode& n) {
     args.insert(args.end(), carried.begin(), carried.end());
     std::vector<EValue> outs = run_inline(body, args);
     carried.assign(outs.begin() + 1, outs.end());
-    go = keep_going(outs[0]);
+    cond = as_condition(outs[0]);
   }
   bind_outputs(n, carried);
 }

@@ -240,8 +240,8 @@ void Tracer::on_append(const ProgramNode& n) {
   if (list.kind != EValue::Kind::List) fail("bad-argument", "aten::append needs a list, got a " + describe(list));
   if (list.list_depth < rewrite_depth_)
     fail("unsupported-mutation",
-         "a list created outside a data-dependent branch is appended to inside it; a rewritten branch cannot "
-         "mutate Python lists",
+         "a list created outside a branch or loop on tensor data is appended to inside it; a rewritten "
+         "branch or loop cannot mutate Python lists",
          "Build the list in both branches and return it, or move the append out of the branch.");
   list.items->push_back(in(n, 1));
   bind_all_outputs(n, list);
@@ -308,8 +308,8 @@ void Tracer::on_raise(const ProgramNode& n) {
   }
   if (rewrite_depth_ > 0)
     fail("raise-in-data-dependent-branch",
-         "`raise " + message + "` is inside a branch on tensor data: higher_order::cond (ONNX If) cannot raise, "
-         "so this branch cannot be rewritten",
+         "`raise " + message + "` is inside a branch or loop on tensor data: higher_order::cond/loop (ONNX "
+         "If/Loop) cannot raise, so it cannot be rewritten",
          "Check the condition with torch._check outside the branch, or remove the raise from the branch.");
   fail("exception-raised", "the program raises `" + message + "` on the traced path (for the inputs' shapes and types)",
        "The inputs do not satisfy a check of the model; fix the input shapes or dtypes.");

@@ -120,6 +120,21 @@ class Tracer {
                        const std::vector<EValue>& operands);
   // Trip count of a prim::Loop as a plain int, specializing a symbolic one.
   int64_t loop_trip_count(const ProgramNode& n, const EValue& max_trip);
+  EValue as_condition(EValue c);
+  // True when a loop depending on `v` must become a higher_order::loop.
+  bool rewrites_loop_on(const EValue& v) const;
+
+  // ---- loops on tensor data (loop_rewrite.cpp)
+  // Emits a higher_order::loop for the iterations from `offset` on; `trip`
+  // is None (unbounded), an int, or a SymInt; `cond` the first condition.
+  void rewrite_as_loop(const ProgramNode& n, const EValue& trip, const EValue& cond,
+                       const std::vector<EValue>& carried, int64_t offset);
+  struct LoopSlots;
+  std::vector<EValue> trace_loop_body(const ProgramNode& n, const std::vector<EValue>& carried,
+                                      const LoopSlots& slots, int64_t offset, Block& body);
+  bool update_loop_slots(const ProgramNode& n, const std::vector<EValue>& carried,
+                         const std::vector<EValue>& outs, LoopSlots& slots);
+  EValue loop_carried_input(const EValue& initial, const Shape& shape, const std::string& name);
 
   // ---- Python-level values (scalars.cpp)
   void on_constant(const ProgramNode& n);

@@ -1,0 +1,201 @@
+// Tracer: a prim::Loop whose trip count or condition depends on tensor data,
+// rewritten (cond-rewrite) into higher_order::loop, which becomes ONNX Loop.
+//
+// The body is traced once with symbolic carried values. What the first trace
+// assumed may not hold: a Python constant carried through the loop may change
+// (n = n + 1), a tensor may change size (x = cat([x, y])). Those slots are
+// widened — the constant becomes a loop-carried scalar, the size a fresh
+// symbol — and the body is traced again, until the assumptions hold.
+#include "tracer.hpp"
+
+#include "control_util.hpp"
+
+#include <cctype>
+
+namespace onnxport::trace {
+
+namespace {
+
+// Widening converges fast: a slot goes constant -> variant once, and each dim
+// static -> symbolic once; a few passes cover real loops.
+constexpr int kMaxLoopPasses = 4;
+
+// "x.5" -> "x": TorchScript's debug name, as a readable base for graph names.
+std::string readable_base(const std::string& name, const std::string& fallback) {
+  const std::string base = name.substr(0, name.find('.'));
+  if (base.empty() || !(std::isalpha(static_cast<unsigned char>(base[0])) || base[0] == '_')) return fallback;
+  return base;
+}
+
+bool is_numeric_constant(const EValue& v) {
+  return v.is_constant() && (v.constant.is_number() || v.constant.is_boolean());
+}
+
+ScalarType scalar_type(const EValue& v) {
+  if (v.is_sym()) return v.sym->type;
+  if (v.constant.is_boolean()) return ScalarType::Bool;
+  return v.constant.is_number_integer() ? ScalarType::Int : ScalarType::Float;
+}
+
+DType scalar_dtype(ScalarType t) {
+  return t == ScalarType::Bool ? DType::Bool : t == ScalarType::Int ? DType::Int64 : DType::Float64;
+}
+
+ValueKind scalar_kind(ScalarType t) {
+  return t == ScalarType::Bool ? ValueKind::SymBool : t == ScalarType::Int ? ValueKind::SymInt : ValueKind::SymFloat;
+}
+
+}  // namespace
+
+// Per carried value: whether it changes across iterations (and so is a
+// loop-carried graph value), and for tensors the widened shape.
+struct Tracer::LoopSlots {
+  std::vector<bool> variant;
+  std::vector<Shape> shapes;
+  std::vector<std::vector<bool>> widened;  // per tensor dim: replaced by a fresh symbol
+};
+
+// A symbolic stand-in for a carried value inside the body (a block input).
+EValue Tracer::loop_carried_input(const EValue& initial, const Shape& shape, const std::string& name) {
+  if (initial.is_tensor()) {
+    const ValueId id = new_value(readable_base(name, "carried"), initial.tensor->dtype, shape);
+    return EValue::of_tensor(FakeTensor{id, initial.tensor->dtype, shape, std::nullopt, {}});
+  }
+  SymScalar s;
+  s.type = scalar_type(initial);
+  const std::string u = "u" + std::to_string(unbacked_++);
+  s.expr = s.type == ScalarType::Bool ? "Eq(" + u + ", 1)" : u;
+  s.negated = s.type == ScalarType::Bool ? "Ne(" + u + ", 1)" : "";
+  if (s.type == ScalarType::Int) s.dim = Dim::symbol(u);
+  s.data_dependent = true;
+  s.origin = "the loop-carried `" + name + "`";
+  s.value = new_value(readable_base(name, "carried"), scalar_dtype(s.type), {}, scalar_kind(s.type));
+  return EValue::of_sym(std::move(s));
+}
+
+// Traces the body once into `body`; returns (condition, carried...) as the
+// body leaves them, the condition already a constant or SymBool.
+std::vector<EValue> Tracer::trace_loop_body(const ProgramNode& n, const std::vector<EValue>& carried,
+                                            const LoopSlots& slots, int64_t offset, Block& body) {
+  const ProgramBlock& pb = n.blocks.at(0);
+  FrameScope scope(*this, &body);
+  SymScalar iter;
+  iter.type = ScalarType::Int;
+  const std::string u = "u" + std::to_string(unbacked_++);
+  iter.expr = u;
+  iter.dim = Dim::symbol(u);
+  iter.data_dependent = true;
+  iter.origin = "the iteration number of the loop at " + line_of(n);
+  iter.value = new_value("iter", DType::Int64, {}, ValueKind::SymInt);
+  body.inputs.push_back(iter.value);
+  EValue i = EValue::of_sym(std::move(iter));
+  // Iterations unrolled before the loop shift its counter.
+  if (offset > 0) i = sym_arith("aten::add", i, EValue::of_constant(offset));
+  std::vector<EValue> args{i};
+  for (size_t k = 0; k < carried.size(); ++k) {
+    if (!slots.variant[k]) {
+      args.push_back(carried[k]);
+      continue;
+    }
+    EValue input = loop_carried_input(carried[k], slots.shapes[k], pb.inputs.at(k + 1));
+    body.inputs.push_back(input.is_tensor() ? input.tensor->id : input.sym->value);
+    args.push_back(std::move(input));
+  }
+  std::vector<EValue> outs = run_inline(pb, args);
+  outs[0] = as_condition(outs[0]);  // emitted inside the body, where it is computed
+  if (!frames_.back().mutated.empty())
+    fail("unsupported-mutation",
+         "the loop at " + line_of(n) + quoted_source(n) + " depends on tensor data and mutates `" +
+             frames_.back().mutated.front() + "` (defined outside it) in place; higher_order::loop cannot express that",
+         "Carry the tensor through the loop (x = x + 1 instead of x.add_(1)).");
+  scope.close();
+  return outs;
+}
+
+// Widens the slots the last trace got wrong; true when another pass is needed.
+bool Tracer::update_loop_slots(const ProgramNode& n, const std::vector<EValue>& carried,
+                               const std::vector<EValue>& outs, LoopSlots& slots) {
+  bool again = false;
+  for (size_t k = 0; k < carried.size(); ++k) {
+    const EValue& before = carried[k];
+    const EValue& after = outs.at(k + 1);
+    const std::string what = "carried value " + std::to_string(k) + " of the loop at " + line_of(n);
+    if (before.is_tensor()) {
+      if (!after.is_tensor() || after.tensor->dtype != before.tensor->dtype ||
+          after.tensor->shape.size() != before.tensor->shape.size())
+        fail("loop-carried-mismatch", what + " enters as a " + describe(before) + " and leaves as a " + describe(after),
+             "A loop on tensor data must keep each carried tensor's dtype and rank.");
+      Shape& shape = slots.shapes[k];
+      std::vector<bool>& widened = slots.widened[k];
+      for (size_t d = 0; d < shape.size(); ++d) {
+        // A widened dim is a fresh symbol: any size the body leaves is consistent with it.
+        if (widened[d] || after.tensor->shape[d] == shape[d]) continue;
+        shape[d] = Dim::symbol("u" + std::to_string(unbacked_++));
+        widened[d] = true;
+        again = true;
+      }
+      continue;
+    }
+    const bool before_scalar = before.is_sym() || is_numeric_constant(before);
+    const bool after_scalar = after.is_sym() || is_numeric_constant(after);
+    if (before_scalar && after_scalar && scalar_type(before) == scalar_type(after)) {
+      if (!slots.variant[k] && !(after.is_constant() && after.constant == before.constant)) {
+        slots.variant[k] = true;  // a Python scalar that changes becomes loop-carried
+        again = true;
+      }
+      continue;
+    }
+    if (!slots.variant[k] && before.is_constant() && after.is_constant() && before.constant == after.constant) continue;
+    fail("loop-carried-mismatch", what + " enters as a " + describe(before) + " and leaves as a " + describe(after),
+         "A loop on tensor data can carry tensors and Python scalars of a fixed type.");
+  }
+  return again;
+}
+
+void Tracer::rewrite_as_loop(const ProgramNode& n, const EValue& trip, const EValue& cond,
+                             const std::vector<EValue>& carried, int64_t offset) {
+  LoopSlots slots;
+  for (const EValue& c : carried) {
+    if (!c.is_tensor() && !c.is_sym() && !c.is_constant())
+      fail("unsupported-loop", "the loop at " + line_of(n) + quoted_source(n) +
+                                   " depends on tensor data and carries a " + describe(c) +
+                                   "; higher_order::loop carries only tensors and Python scalars",
+           "Carry tensors (torch.stack a list) or use `draft`, which unrolls the observed iterations.");
+    slots.variant.push_back(!c.is_constant());
+    slots.shapes.push_back(c.is_tensor() ? c.tensor->shape : Shape{});
+    slots.widened.emplace_back(slots.shapes.back().size(), false);
+  }
+  for (int pass = 0; pass < kMaxLoopPasses; ++pass) {
+    Block body;
+    std::vector<EValue> outs = trace_loop_body(n, carried, slots, offset, body);
+    if (update_loop_slots(n, carried, outs, slots)) continue;  // the values it emitted are dropped unused
+
+    body.outputs.push_back(scalar_value_id(outs[0]));
+    Node node;
+    node.op = "higher_order::loop";
+    node.inputs.push_back(trip.is_sym() ? Arg::of(trip.sym->value) : Arg::of_constant(trip.constant));
+    node.inputs.push_back(cond.is_sym() ? Arg::of(cond.sym->value) : Arg::of_constant(cond.constant));
+    std::vector<EValue> results = carried;
+    const ProgramBlock& pb = n.blocks.at(0);
+    for (size_t k = 0; k < carried.size(); ++k) {
+      if (!slots.variant[k]) continue;
+      node.inputs.push_back(Arg::of(scalar_value_id(carried[k])));
+      body.outputs.push_back(scalar_value_id(outs[k + 1]));
+      EValue out = loop_carried_input(carried[k], slots.shapes[k], pb.outputs.at(k + 1));
+      if (out.is_sym()) out.sym->origin = "higher_order::loop at " + line_of(n);
+      node.outputs.push_back(out.is_tensor() ? out.tensor->id : out.sym->value);
+      results[k] = std::move(out);
+    }
+    node.blocks.push_back(std::move(body));
+    node.prov = provenance();
+    emit(std::move(node));
+    bind_outputs(n, results);
+    return;
+  }
+  fail("loop-not-converged",
+       "the loop at " + line_of(n) + quoted_source(n) + " depends on tensor data and its carried values keep changing "
+       "type or shape across iterations",
+       "Use `draft`, which unrolls the observed iterations.");
+}
+
+}  // namespace onnxport::trace

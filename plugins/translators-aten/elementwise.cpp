@@ -414,14 +414,12 @@ void translate_log_base(TranslateContext& ctx) {
   set_result(ctx, ctx.op("Div", {ln, ctx.const_scalar(std::log(static_cast<double>(Base)), d)}));
 }
 
-// mish(x) = x * tanh(softplus(x)); ONNX Mish exists from opset 18.
-void translate_mish_13(TranslateContext& ctx) {
+// mish(x) = x * tanh(softplus(x)). Decomposed at every opset: ONNX's Mish
+// op (opset 18) is unknown to the ONNX 1.12 the host validates nodes with,
+// and the decomposition is exact.
+void translate_mish(TranslateContext& ctx) {
   std::string x = unary_input(ctx);
   set_result(ctx, ctx.op("Mul", {x, ctx.op("Tanh", {ctx.op("Softplus", {x})})}));
-}
-
-void translate_mish_18(TranslateContext& ctx) {
-  set_result(ctx, ctx.op("Mish", {unary_input(ctx)}));
 }
 
 // atan2(Tensor self, Tensor other) = the angle of (other, self): ONNX has no
@@ -515,8 +513,7 @@ void register_elementwise(Registrar& r) {
   add(r, "aten::expm1", translate_expm1);
   add(r, "aten::log2", translate_log_base<2>);
   add(r, "aten::log10", translate_log_base<10>);
-  add(r, "aten::mish", translate_mish_13, kMinOpset, 17, "x * Tanh(Softplus(x)) (no Mish before opset 18)");
-  add(r, "aten::mish", translate_mish_18, 18);
+  add(r, "aten::mish", translate_mish, kMinOpset, kOpenEnded, "x * Tanh(Softplus(x))");
   add(r, "aten::gelu", translate_gelu);
   add(r, "aten::silu", translate_silu);
   add(r, "aten::hardsigmoid", translate_hardsigmoid);

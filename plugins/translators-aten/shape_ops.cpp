@@ -459,11 +459,15 @@ std::vector<std::string> sort_along(TranslateContext& ctx, int64_t axis, bool de
                   {{"axis", axis}, {"largest", int64_t{descending ? 1 : 0}}, {"sorted", int64_t{1}}});
 }
 
-// sort(Tensor self, int dim=-1, bool descending=False) -> (values, indices).
-// ONNX TopK does not promise torch's order among equal values.
+// sort(Tensor self, int dim=-1, bool descending=False) -> (values, indices)
+// sort.stable(Tensor self, *, bool? stable, int dim=-1, bool descending=False)
+// ONNX TopK does not promise torch's order among equal values (stable or not).
 void translate_sort(TranslateContext& ctx) {
-  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim", -1), rank_of(ctx, 0));
-  std::vector<std::string> outs = sort_along(ctx, axis, bool_arg(ctx, 2, "descending", false));
+  const bool has_stable = ctx.num_inputs() == 4 && (!ctx.has_input(1) || (is_constant(ctx, 1) &&
+                                                                          ctx.arg(1).constant.is_boolean()));
+  const size_t first = has_stable ? 2 : 1;
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, first, "dim", -1), rank_of(ctx, 0));
+  std::vector<std::string> outs = sort_along(ctx, axis, bool_arg(ctx, first + 1, "descending", false));
   for (size_t i = 0; i < ctx.node().outputs.size() && i < 2; ++i) bind_output(ctx, i, outs[i]);
 }
 

@@ -152,5 +152,16 @@ TEST_F(T, LoopDoublesCarriedValue) {
   check_graph(b, {.expect_ops = {{13, {"Loop", "Mul"}}}});
 }
 
+
+TEST_F(T, FloatScalarImplicitScalarTensor) {
+  GraphBuilder b;
+  ValueId x = b.input(values(DType::Float32, {1}, {2.5}));
+  ValueId y = b.input(values(DType::Int64, {}, {7}));
+  b.output(b.node1("aten::Float", {V(x)}));
+  b.output(b.node1("aten::ScalarImplicit", {V(y)}));
+  b.output(b.node1("aten::scalar_tensor", {C(1.5), Dt(DType::Float32), None(), None(), None()}));
+  check_graph(b);
+}
+
 }  // namespace
 }  // namespace onnxport::translator_tests

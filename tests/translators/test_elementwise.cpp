@@ -304,5 +304,38 @@ TEST_F(T, ClampMinMax) {
   check_graph(b);
 }
 
+
+class MoreUnary : public TranslatorTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(MoreUnary, Float32) {
+  GraphBuilder b;
+  std::string op = GetParam();
+  bool unit = op == "aten::asin" || op == "aten::acos";
+  bool positive = op == "aten::log2" || op == "aten::log10";
+  Tensor x = unit ? uniform({3, 4}, -0.95, 0.95) : positive ? uniform({3, 4}, 0.1, 9) : uniform({3, 4}, -3, 3);
+  check_op(b, op, {V(b.input(x))});
+}
+
+INSTANTIATE_TEST_SUITE_P(Ops, MoreUnary,
+                         ::testing::Values("aten::asin", "aten::acos", "aten::atan", "aten::sinh", "aten::cosh",
+                                           "aten::square", "aten::expm1", "aten::log2", "aten::log10"),
+                         [](const auto& info) { return std::string(info.param).substr(6); });
+
+TEST_F(T, MishDecomposed) {
+  GraphBuilder b;
+  check_op(b, "aten::mish", {V(b.input(uniform({10}, -5, 5)))}, {.opsets = {13, 17, 18}});
+}
+
+TEST_F(T, Atan2AllQuadrantsAndAxes) {
+  GraphBuilder b;
+  Tensor y = values(DType::Float32, {9}, {1, 1, -1, -1, 0, 1, -1, 0, 0.5});
+  Tensor x = values(DType::Float32, {9}, {1, -1, -1, 1, -1, 0, 0, 0, 2});
+  check_op(b, "aten::atan2", {V(b.input(y)), V(b.input(x))});
+}
+
+// Integer bitwise ops translate to Bitwise* at opset 18 only; the host's
+// ONNX 1.12 does not know those ops yet, so only the refusal below 18 is
+// tested (BitwiseAndOnIntegersNeedsOpset18).
+
 }  // namespace
 }  // namespace onnxport::translator_tests

@@ -106,5 +106,32 @@ TEST_F(T, Conv1d) {
            {.atol = 1e-4});
 }
 
+
+TEST_F(T, Mv) {
+  GraphBuilder b;
+  check_op(b, "aten::mv", {V(b.input(randn({3, 4}))), V(b.input(randn({4})))});
+}
+
+TEST_F(T, ConvolutionOverload) {
+  GraphBuilder b;
+  check_op(b, "aten::convolution",
+           {V(b.input(randn({1, 2, 5, 5}))), V(b.param(randn({3, 2, 3, 3}))), V(b.param(randn({3}))), C({1, 1}),
+            C({1, 1}), C({1, 1}), C(false), C({0, 0}), C(1)},
+           {.atol = 1e-4});
+}
+
+TEST_F(T, ConvTranspose2dByHand) {
+  // 1x1x2x2 input, 1x1x2x2 kernel of ones, stride 2: every input element
+  // becomes a 2x2 block of itself.
+  GraphBuilder b;
+  ValueId x = b.input(values(DType::Float32, {1, 1, 2, 2}, {1, 2, 3, 4}));
+  ValueId w = b.param(values(DType::Float32, {1, 1, 2, 2}, {1, 1, 1, 1}));
+  ValueId y = b.node_typed("aten::conv_transpose2d", {V(x), V(w), None(), C({2, 2}), C({0, 0}), C({0, 0}), C(1), C({1, 1})},
+                           {{DType::Float32, Shape{1, 1, 4, 4}}})[0];
+  b.output(y);
+  check_graph(b, {.expected = {values(DType::Float32, {1, 1, 4, 4},
+                                      {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4})}});
+}
+
 }  // namespace
 }  // namespace onnxport::translator_tests

@@ -157,5 +157,34 @@ TEST_F(T, PixelShuffle) {
   check_op(b, "aten::pixel_shuffle", {V(b.input(randn({1, 8, 2, 3}))), C(2)});
 }
 
+
+TEST_F(T, Pool1d) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 3, 9}));
+  b.output(b.node1("aten::max_pool1d", {V(x), C({3}), C({2}), C({1}), C({1}), C(false)}));
+  b.output(b.node1("aten::avg_pool1d", {V(x), C({3}), C({2}), C({1}), C(false), C(true)}));
+  b.output(b.node1("aten::adaptive_avg_pool1d", {V(x), C({3})}));
+  check_graph(b);
+}
+
+TEST_F(T, AdaptiveMaxPool2dValuesAndIndices) {
+  GraphBuilder b;
+  check_op(b, "aten::adaptive_max_pool2d", {V(b.input(randn({2, 3, 4, 6}))), C({2, 3})});
+}
+
+TEST_F(T, ReflectionPad2dByHand) {
+  GraphBuilder b;
+  ValueId x = b.input(values(DType::Float32, {1, 1, 2, 3}, {1, 2, 3, 4, 5, 6}));
+  b.output(b.node_typed("aten::reflection_pad2d", {V(x), C({1, 1, 0, 0})}, {{DType::Float32, Shape{1, 1, 2, 5}}})[0]);
+  check_graph(b, {.expected = {values(DType::Float32, {1, 1, 2, 5}, {2, 1, 2, 3, 2, 5, 4, 5, 6, 5})}});
+}
+
+TEST_F(T, UpsampleNearest1dByHand) {
+  GraphBuilder b;
+  ValueId x = b.input(values(DType::Float32, {1, 1, 3}, {1, 2, 3}));
+  b.output(b.node_typed("aten::upsample_nearest1d", {V(x), None(), C({2.0})}, {{DType::Float32, Shape{1, 1, 6}}})[0]);
+  check_graph(b, {.expected = {values(DType::Float32, {1, 1, 6}, {1, 1, 2, 2, 3, 3})}});
+}
+
 }  // namespace
 }  // namespace onnxport::translator_tests

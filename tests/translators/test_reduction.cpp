@@ -109,5 +109,27 @@ TEST_F(T, LogSoftmaxLastDim) {
   check_op(b, "aten::log_softmax", {V(b.input(randn({2, 5}))), C(-1), None()});
 }
 
+
+TEST_F(T, Logsumexp) {
+  GraphBuilder b;
+  check_op(b, "aten::logsumexp", {V(b.input(randn({3, 4}))), C({1}), C(false)}, {.opsets = kAllForms});
+}
+
+TEST_F(T, VarUnbiasedAll) {
+  GraphBuilder b;
+  check_op(b, "aten::var", {V(b.input(randn({3, 4}))), C(true)}, {.opsets = kAllForms});
+}
+
+TEST_F(T, StdDimKeepdimBiased) {
+  GraphBuilder b;
+  check_op(b, "aten::std", {V(b.input(randn({3, 4, 2}))), C({1, 2}), C(false), C(true)}, {.opsets = kAllForms});
+}
+
+TEST_F(T, VarDynamicDimCountsAtRunTime) {
+  GraphBuilder b;
+  check_op(b, "aten::var", {V(b.input_symbolic(randn({5, 3}), {"n"})), C({0}), C(true), C(false)},
+           {.opsets = kAllForms});
+}
+
 }  // namespace
 }  // namespace onnxport::translator_tests

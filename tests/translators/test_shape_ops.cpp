@@ -282,5 +282,94 @@ TEST_F(T, ArangeOfDynamicSize) {
   check_graph(b);
 }
 
+
+TEST_F(T, Unflatten) {
+  GraphBuilder b;
+  check_op(b, "aten::unflatten", {V(b.input(randn({2, 12, 3}))), C(1), C({3, -1})});
+}
+
+TEST_F(T, Swapaxes) {
+  GraphBuilder b;
+  check_op(b, "aten::swapaxes", {V(b.input(randn({2, 3, 4}))), C(0), C(2)});
+}
+
+TEST_F(T, TopkSmallest) {
+  GraphBuilder b;
+  check_op(b, "aten::topk", {V(b.input(randn({3, 6}))), C(2), C(-1), C(false), C(true)});
+}
+
+TEST_F(T, SortDescendingAndArgsort) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 5}));
+  for (ValueId v : b.node("aten::sort", {V(x), C(1), C(true)})) b.output(v);
+  b.output(b.node1("aten::argsort", {V(x), C(0), C(false)}));
+  check_graph(b);
+}
+
+TEST_F(T, EyeAndLinspace) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2}));
+  b.output(b.node1("aten::neg", {V(x)}));
+  b.output(b.node1("aten::eye", {C(3), C(4), Dt(DType::Float32), None(), None(), None()}));
+  b.output(b.node1("aten::linspace", {C(-1.0), C(2.0), C(7), None(), None(), None(), None()}));
+  check_graph(b);
+}
+
+TEST_F(T, TensorFromNestedList) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2}));
+  b.output(b.node1("aten::neg", {V(x)}));
+  b.output(b.node1("aten::tensor", {C({{1, 2}, {3, 4}}), Dt(DType::Float32), None(), C(false)}));
+  check_graph(b);
+}
+
+TEST_F(T, FillAndZero) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 3}));
+  b.output(b.node1("aten::fill", {V(x), C(2.5)}));
+  b.output(b.node1("aten::zero", {V(x)}));
+  check_graph(b);
+}
+
+TEST_F(T, TrilTriuFromOpset14ByHand) {
+  GraphBuilder b;
+  ValueId x = b.input(values(DType::Float32, {3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  b.output(b.node_typed("aten::tril", {V(x), C(0)}, {{DType::Float32, Shape{3, 3}}})[0]);
+  b.output(b.node_typed("aten::triu", {V(x), C(1)}, {{DType::Float32, Shape{3, 3}}})[0]);
+  check_graph(b, {.opsets = {14, 17},
+                  .expected = {values(DType::Float32, {3, 3}, {1, 0, 0, 4, 5, 0, 7, 8, 9}),
+                               values(DType::Float32, {3, 3}, {0, 2, 3, 0, 0, 6, 0, 0, 0})}});
+}
+
+TEST_F(T, TrilHasNoTranslatorAtOpset13) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({3, 3}));
+  b.output(b.node_typed("aten::tril", {V(x), C(0)}, {{DType::Float32, Shape{3, 3}}})[0]);
+  expect_translate_error(b, 13, "aten::tril");
+}
+
+TEST_F(T, FlipByHand) {
+  GraphBuilder b;
+  ValueId x = b.input(values(DType::Float32, {2, 3}, {1, 2, 3, 4, 5, 6}));
+  b.output(b.node_typed("aten::flip", {V(x), C({0, 1})}, {{DType::Float32, Shape{2, 3}}})[0]);
+  check_graph(b, {.expected = {values(DType::Float32, {2, 3}, {6, 5, 4, 3, 2, 1})}});
+}
+
+TEST_F(T, SizeAndNumelOfDynamicInput) {
+  GraphBuilder b;
+  ValueId x = b.input_symbolic(randn({4, 3}), {"n"});
+  b.output(b.node1("aten::size", {V(x), C(0)}));
+  b.output(b.node_typed("aten::numel", {V(x)}, {{DType::Int64, Shape{}}})[0]);
+  check_graph(b, {.expected = {values(DType::Int64, {}, {4}), values(DType::Int64, {}, {12})}});
+}
+
+TEST_F(T, BooleanMaskIndexIsAClearError) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({4}));
+  ValueId mask = b.input(randbool({4}));
+  b.output(b.node_typed("aten::index", {V(x), L({V(mask)})}, {{DType::Float32, Shape{Dim::symbol("u0")}}})[0]);
+  expect_translate_error(b, 17, "data-dependent output shape");
+}
+
 }  // namespace
 }  // namespace onnxport::translator_tests

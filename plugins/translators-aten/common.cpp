@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace onnxport::aten {
 
@@ -55,6 +56,19 @@ DType default_of_category(int cat) {
   return cat == 2 ? DType::Float32 : cat == 1 ? DType::Int64 : DType::Bool;
 }
 
+// A float constant: a JSON number, or the tagged form program.json uses for
+// the values JSON cannot write ({"float": "inf"}, "-inf", "nan").
+std::optional<double> float_constant(const nlohmann::json& c) {
+  if (c.is_number()) return c.get<double>();
+  if (c.is_object() && c.size() == 1 && c.contains("float") && c["float"].is_string()) {
+    const std::string s = c["float"].get<std::string>();
+    if (s == "inf") return std::numeric_limits<double>::infinity();
+    if (s == "-inf") return -std::numeric_limits<double>::infinity();
+    if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
+  }
+  return std::nullopt;
+}
+
 DType constant_dtype(const nlohmann::json& c) {
   if (c.is_boolean()) return DType::Bool;
   if (c.is_number_integer()) return DType::Int64;
@@ -97,7 +111,7 @@ int64_t int_arg(TranslateContext& ctx, size_t i, std::string_view what, int64_t 
 double float_arg(TranslateContext& ctx, size_t i, std::string_view what) {
   const Arg* a = present(ctx, i);
   if (a && a->is_constant()) {
-    if (a->constant.is_number()) return a->constant.get<double>();
+    if (auto f = float_constant(a->constant)) return *f;
     if (a->constant.is_boolean()) return a->constant.get<bool>() ? 1.0 : 0.0;
   }
   if (a && a->is_value()) {
@@ -155,18 +169,22 @@ std::optional<std::vector<double>> floats_arg(TranslateContext& ctx, size_t i, s
   const Arg* a = present(ctx, i);
   if (!a) return std::nullopt;
   std::vector<double> out;
-  if (a->is_constant() && a->constant.is_number()) return std::vector<double>{a->constant.get<double>()};
+  if (a->is_constant() && !a->constant.is_array()) {
+    if (auto f = float_constant(a->constant)) return std::vector<double>{*f};
+  }
   if (a->is_constant() && a->constant.is_array()) {
     for (const auto& item : a->constant) {
-      if (!item.is_number()) wrong(ctx, i, what, "a list of constant numbers");
-      out.push_back(item.get<double>());
+      auto f = float_constant(item);
+      if (!f) wrong(ctx, i, what, "a list of constant numbers");
+      out.push_back(*f);
     }
     return out;
   }
   if (a->is_list()) {
     for (const Arg& item : a->items) {
-      if (!item.is_constant() || !item.constant.is_number()) wrong(ctx, i, what, "a list of constant numbers");
-      out.push_back(item.constant.get<double>());
+      auto f = item.is_constant() ? float_constant(item.constant) : std::nullopt;
+      if (!f) wrong(ctx, i, what, "a list of constant numbers");
+      out.push_back(*f);
     }
     return out;
   }
@@ -274,7 +292,7 @@ std::string arg_as(TranslateContext& ctx, const Arg& arg, DType dtype) {
       *t.mutable_data<int64_t>() = c.get<int64_t>();
       return ctx.constant(t);
     }
-    if (c.is_number()) return ctx.const_scalar(c.get<double>(), dtype);
+    if (auto f = float_constant(c)) return ctx.const_scalar(*f, dtype);
   }
   fail(ctx, "expected a tensor or a number, got " + describe_arg(ctx, arg));
 }

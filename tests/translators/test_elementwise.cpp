@@ -1,6 +1,8 @@
 // Elementwise translators vs reference kernels in ONNX Runtime.
 #include "harness.hpp"
 
+#include <cmath>
+
 namespace onnxport::translator_tests {
 namespace {
 
@@ -336,6 +338,18 @@ TEST_F(T, Atan2AllQuadrantsAndAxes) {
 // Integer bitwise ops translate to Bitwise* at opset 18 only; the host's
 // ONNX 1.12 does not know those ops yet, so only the refusal below 18 is
 // tested (BitwiseAndOnIntegersNeedsOpset18).
+
+TEST_F(T, MaskedFillMinusInfinityInBothEncodings) {
+  // Attention masks fill with float("-inf"): a JSON double from the tracing
+  // engine, or the tagged {"float": "-inf"} of program.json.
+  GraphBuilder b;
+  ValueId x = b.input(values(DType::Float32, {3}, {1, 2, 3}));
+  ValueId mask = b.input(values(DType::Bool, {3}, {1, 0, 1}));
+  b.output(b.node_typed("aten::masked_fill", {V(x), V(mask), C(-INFINITY)}, {{DType::Float32, Shape{3}}})[0]);
+  b.output(b.node_typed("aten::masked_fill", {V(x), V(mask), C({{"float", "-inf"}})}, {{DType::Float32, Shape{3}}})[0]);
+  Tensor expected = values(DType::Float32, {3}, {-INFINITY, 2, -INFINITY});
+  check_graph(b, {.expected = {expected, expected}});
+}
 
 }  // namespace
 }  // namespace onnxport::translator_tests

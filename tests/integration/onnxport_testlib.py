@@ -107,9 +107,10 @@ class OnnxGraph:
         return out
 
 
-def _name_of(value_info):
-    for field, _, value in _fields(value_info):
-        if field == 1:
+def _name_of(message, name_field=1):
+    """The name of a ValueInfoProto (field 1) or a TensorProto (field 8)."""
+    for field, wire, value in _fields(message):
+        if field == name_field and wire == 2:
             return value.decode()
     return ""
 
@@ -145,7 +146,7 @@ def _parse_graph(buf):
         elif field == 2:
             g.name = value.decode()
         elif field == 5:
-            g.initializers.append(_name_of(value))
+            g.initializers.append(_name_of(value, name_field=8))
         elif field == 11:
             g.inputs.append(_name_of(value))
         elif field == 12:

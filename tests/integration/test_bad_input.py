@@ -107,7 +107,9 @@ class BadInput(OnnxportTestCase):
         proc = self.export(os.path.join(self.dir, "no-such-bundle"))
         self.assertRejected(proc, (2,), "no-such-bundle")
 
-    def test_unknown_ops_are_all_named_at_once(self):
+    def test_unknown_ops_are_all_named(self):
+        # Two uses of aten::frobnicate and, on an independent path, aten::wibble:
+        # `strict` (tried first) keeps scanning after an error and names both.
         bundle = copy_bundle("seed-cond", os.path.join(self.dir, "bundle"))
         doc = load_program_json(bundle)
         nodes = doc["graph"]["nodes"]
@@ -115,11 +117,28 @@ class BadInput(OnnxportTestCase):
         self.assertEqual(len(linears), 2)
         for n in linears:
             n["kind"] = "aten::frobnicate"
-        cond = [n for n in nodes if n["kind"] == "higher_order::cond"][0]
-        cond["blocks"][1]["nodes"][0]["kind"] = "aten::wibble"
+        nodes.insert(0, {"kind": "aten::wibble", "inputs": ["x"], "outputs": ["wibbled"],
+                         "source": {"file": "model.py", "line": 7, "col": 5, "text": "y = torch.wibble(x)"}})
         save_program_json(bundle, doc)
         proc = self.export(bundle)
-        self.assertRejected(proc, (1, 2), "aten::frobnicate", "aten::wibble")
+        self.assertRejected(proc, (1, 2), "aten::frobnicate", "aten::wibble", "model.py:7", "linear.py:114")
+
+    def test_missing_translators_are_reported_all_at_once_grouped_by_op(self):
+        # The strategies without translators-aten: every op lacks a translator.
+        config = write_config(os.path.join(self.dir, "config.json"),
+                              {"plugins": BUILTIN_PLUGINS[:4], "strategies": ["strict"]})
+        proc = self.export(example("seed-cond"), config)
+        report = self.assertRejected(proc, (1,), "[onnxport] Translate the graph into ONNX... ❌")
+        block = proc.stderr[proc.stderr.index("[onnxport] Translate the graph into ONNX...\n"):]
+        self.assertIn("aten::linear: 2 nodes", block)
+        for op in ("aten::sum", "aten::gt", "higher_order::cond"):
+            self.assertIn(op + ": 1 node", block)
+        missing = {m["op"]: m for m in report["analysis"]["missing_translators"]}
+        self.assertEqual(missing["aten::linear"]["count"], 2)
+        self.assertEqual(missing["aten::linear"]["loc"]["line"], 114)
+        self.assertIn("aten::linear", missing["aten::linear"]["example"])
+        self.assertEqual(report["status"]["stages"]["translate"], "failed")
+        self.assertEqual(report["status"]["stages"]["check"], "not run")
 
     def test_missing_weight(self):
         bundle = copy_bundle("seed", os.path.join(self.dir, "bundle"))
@@ -142,6 +161,10 @@ class BadInput(OnnxportTestCase):
     def test_weight_of_the_wrong_shape_for_its_use(self):
         # No shape declared: the shapes meet at aten::linear, whose source line is named.
         bundle = copy_bundle("seed", os.path.join(self.dir, "bundle"))
+        doc = load_program_json(bundle)
+        for child in doc["module"]["children"]["mlp"]["children"].values():
+            child.pop("parameter_shapes", None)
+        save_program_json(bundle, doc)
         write_safetensors(os.path.join(bundle, "weights.safetensors"),
                           seed_weights(override={"mlp.0.weight": ([2, 4], [0.1] * 8)}))
         proc = self.export(bundle)

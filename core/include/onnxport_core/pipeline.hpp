@@ -39,6 +39,8 @@ struct ExportRequest {
 
 struct ExportResult {
   int exit_code = kExitOk;
+  // Everything the run learned. graph_text and model_text are filled only
+  // when a report directory or verbose output asked for them.
   ExportReport report;
 };
 

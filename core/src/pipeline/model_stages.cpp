@@ -38,10 +38,13 @@ std::string missing_translators_text(const std::vector<MissingTranslator>& missi
   return text;
 }
 
-int64_t element_count(const onnx::TensorProto& t) {
-  int64_t n = 1;
-  for (int64_t d : t.dims()) n *= d;
-  return n;
+// "float32[2, 3]"
+std::string initializer_type(const onnx::TensorProto& t) {
+  auto dtype = dtype_from_onnx(t.data_type());
+  std::string s = dtype ? std::string(dtype_name(*dtype)) : "type" + std::to_string(t.data_type());
+  s += "[";
+  for (int i = 0; i < t.dims_size(); ++i) s += (i ? ", " : "") + std::to_string(t.dims(i));
+  return s + "]";
 }
 
 }  // namespace
@@ -146,24 +149,23 @@ bool check_stage(onnx::ModelProto& model, StatusPrinter& status, ExportReport& r
   return ok;
 }
 
-std::string model_text_for_report(onnx::ModelProto& model, int64_t max_printed_elements) {
-  // Move the bytes of large initializers aside (no copy), print, move them back.
-  auto* initializers = model.mutable_graph()->mutable_initializer();
-  std::vector<std::pair<int, std::string>> held;
-  for (int i = 0; i < initializers->size(); ++i) {
-    onnx::TensorProto& t = *initializers->Mutable(i);
-    if (element_count(t) <= max_printed_elements || !t.has_raw_data()) continue;
-    held.emplace_back(i, std::move(*t.mutable_raw_data()));
-    t.clear_raw_data();
+std::string model_text_for_report(const onnx::ModelProto& model, size_t max_listed_initializers) {
+  std::string text = model_to_text(model);
+  // ONNX 1.12's printer leaves initializers out; list them (type and shape,
+  // never the values, which can be megabytes) so the text names every input
+  // of every node.
+  const auto& initializers = model.graph().initializer();
+  if (initializers.empty()) return text;
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  text += "# initializers (" + std::to_string(initializers.size()) + "):\n";
+  size_t listed = 0;
+  for (const auto& t : initializers) {
+    if (listed++ == max_listed_initializers) {
+      text += "#   ... and " + std::to_string(initializers.size() - max_listed_initializers) + " more\n";
+      break;
+    }
+    text += "#   " + t.name() + ": " + initializer_type(t) + "\n";
   }
-  std::string text;
-  try {
-    text = model_to_text(model);
-  } catch (...) {
-    for (auto& [i, bytes] : held) initializers->Mutable(i)->set_raw_data(std::move(bytes));
-    throw;
-  }
-  for (auto& [i, bytes] : held) initializers->Mutable(i)->set_raw_data(std::move(bytes));
   return text;
 }
 

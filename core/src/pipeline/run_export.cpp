@@ -29,7 +29,8 @@ using pipeline::Stopwatch;
 // The outcome of the sequence; the report carries the rest.
 struct Outcome {
   int exit_code = kExitOk;
-  std::string error;  // one line when failed
+  std::string error;               // one line when failed
+  std::vector<std::string> notes;  // printed under the error line (not in the one-line report error)
 };
 
 Outcome failed(std::string why) { return {kExitFailed, std::move(why)}; }
@@ -93,18 +94,37 @@ void dump_graph(const Graph& graph, const fs::path& file, StatusPrinter& status)
   status.line("Captured graph written to `" + file.string() + "`");
 }
 
-void record_graph(const Graph& graph, ExportReport& report) {
+// The graph and model texts cost a full print each (a tenth of an export):
+// only made when a report or verbose output will show them.
+bool wants_texts(const ExportRequest& request) {
+  return !request.report_dir.empty() || request.verbosity == Verbosity::Verbose;
+}
+
+void record_graph(const Graph& graph, bool with_text, ExportReport& report) {
   report.has_graph = true;
   report.sound = graph.sound;
   report.guards = graph.guards;
   report.assertions = graph.assertions;
-  report.graph_text = graph.to_text();
+  if (with_text) report.graph_text = graph.to_text();
   report.parameters = parameter_stats(graph);
 }
 
-void record_model(onnx::ModelProto& model, ExportReport& report) {
+void record_model(const onnx::ModelProto& model, bool with_text, ExportReport& report) {
   report.op_counts = count_op_types(model);
-  report.model_text = pipeline::model_text_for_report(model);
+  if (with_text) report.model_text = pipeline::model_text_for_report(model);
+}
+
+// One line per failed attempt: what failed and where, so the last lines of
+// the output say why without scrolling back.
+Outcome capture_failure(const Program& program, const ExportReport& report) {
+  Outcome o = failed("no strategy could capture `" + program.name + "`: " + report.find_stage("capture")->summary);
+  for (const StrategyAttempt& a : report.attempts) {
+    std::string note = a.strategy + ": " + a.failure;
+    for (const Diagnostic& d : a.diagnostics)
+      if (d.severity == Severity::Error && d.message == a.failure && d.loc.known()) note += " (at " + d.loc.str() + ")";
+    o.notes.push_back(std::move(note));
+  }
+  return o;
 }
 
 // A temp name beside `output`, so the final rename stays on one file system.
@@ -169,8 +189,8 @@ Outcome export_program(const Program& program, const PluginHost& host, const Con
   options.dynamic_shapes = config.dynamic_shapes;
   options.opset = config.opset;
   std::optional<Graph> graph = pipeline::capture_with_fallback(program, host, config.strategies, options, status, report);
-  if (!graph) return failed("no strategy could capture `" + program.name + "`: " + report.stage("capture").summary);
-  record_graph(*graph, report);
+  if (!graph) return capture_failure(program, report);
+  record_graph(*graph, wants_texts(request), report);
   status.debug(report.graph_text);
   if (!request.dump_graph.empty()) dump_graph(*graph, request.dump_graph, status);
 
@@ -183,7 +203,7 @@ Outcome export_program(const Program& program, const PluginHost& host, const Con
     if (report.stage("optimize").status == Status::Failed) return failed(report.stage("optimize").summary);
   }
   const bool checked = pipeline::check_stage(*model, status, report);
-  record_model(*model, report);
+  record_model(*model, wants_texts(request), report);
   status.debug(report.model_text);
   if (!checked) return failed("the ONNX checker or shape inference rejected the model");
   return write_stage(*model, program, config, request.output, status, report);
@@ -264,7 +284,9 @@ ExportResult run_export(const ExportRequest& request) {
   report.error = outcome.error;
   if (!report.ok) {
     // Errors are printed even in quiet mode: they are the one thing a script needs.
-    out << "error: " << outcome.error << std::endl;
+    out << "error: " << outcome.error << "\n";
+    for (const auto& note : outcome.notes) out << "  " << note << "\n";
+    out.flush();
   }
   print_timings(status, report);
   save_report(request, config, status, result);

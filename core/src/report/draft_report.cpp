@@ -50,7 +50,9 @@ const RuntimeAssertion* assertion_for(const Graph& graph, const Diagnostic& d) {
 std::string specialized_value(const Diagnostic& d) {
   for (const char* key : {"specialized_to", "value"}) {
     auto it = d.details.find(key);
-    if (it != d.details.end() && !it->is_null()) return it->is_string() ? it->get<std::string>() : it->dump();
+    if (it == d.details.end() || it->is_null()) continue;
+    if (it->is_boolean()) return it->get<bool>() ? "True" : "False";  // Python's spelling, as in the source
+    return it->is_string() ? it->get<std::string>() : it->dump();
   }
   return {};
 }

@@ -104,6 +104,11 @@ void write_attempts(std::ostringstream& out, const ExportReport& r) {
     if (!a.plugin.empty()) out << " (plugin `" << a.plugin << "`)";
     out << ", " << seconds(a.seconds) << " s\n\n";
     if (!a.failure.empty()) out << a.failure << "\n\n";
+    if (a.details.is_object() && !a.details.empty()) {
+      for (const auto& [key, value] : a.details.items())
+        out << "- " << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
+      out << "\n";
+    }
     write_diagnostics(out, a.diagnostics);
     if (!a.partial_graph.empty()) {
       out << "Graph captured up to the failure:\n\n";

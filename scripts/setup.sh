@@ -23,7 +23,14 @@ DEBIAN_PACKAGES=(
 
 log() { echo "[setup] $*" >&2; }
 
+# A package counts as present when dpkg has it, or, for Node.js and npm, when
+# the command exists: a NodeSource "nodejs" bundles npm and conflicts with
+# Debian's "npm" package, so asking apt for it there would fail.
 is_installed() {
+  case "$1" in
+    nodejs) command -v node >/dev/null 2>&1 && return 0 ;;
+    npm) command -v npm >/dev/null 2>&1 && return 0 ;;
+  esac
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
 }
 

@@ -143,6 +143,17 @@ void Tracer::on_constant(const ProgramNode& n) {
   bind_all_outputs(n, EValue::of_constant(normalize_constant(value)));
 }
 
+// ModuleInfo::child searches linearly; a module with thousands of children
+// (nn.Sequential of N layers) would make the trace quadratic. Index each
+// module's children on first use instead.
+const ModuleInfo* Tracer::child_module(const ModuleInfo& m, const std::string& name) {
+  auto [it, fresh] = child_index_.try_emplace(&m);
+  if (fresh)
+    for (const auto& [child_name, child] : m.children) it->second.emplace(child_name, &child);
+  auto found = it->second.find(name);
+  return found == it->second.end() ? nullptr : found->second;
+}
+
 void Tracer::on_get_attr(const ProgramNode& n) {
   const EValue& owner = in(n, 0);
   if (owner.kind != EValue::Kind::Module || owner.module == nullptr)
@@ -152,7 +163,7 @@ void Tracer::on_get_attr(const ProgramNode& n) {
   const std::string name = n.attrs["name"].get<std::string>();
   const ModuleInfo& m = *owner.module;
   const std::string path = join_path(owner.module_path, name);
-  if (const ModuleInfo* child = m.child(name)) {
+  if (const ModuleInfo* child = child_module(m, name)) {
     bind_all_outputs(n, EValue::of_module(path, child));
   } else if (std::find(m.parameters.begin(), m.parameters.end(), name) != m.parameters.end()) {
     bind_all_outputs(n, parameter(path, ValueRole::Parameter));

@@ -139,6 +139,7 @@ class Tracer {
   // ---- Python-level values (scalars.cpp)
   void on_constant(const ProgramNode& n);
   void on_get_attr(const ProgramNode& n);
+  const ModuleInfo* child_module(const ModuleInfo& m, const std::string& name);
   void on_list_construct(const ProgramNode& n);
   void on_list_unpack(const ProgramNode& n);
   void on_tuple_construct(const ProgramNode& n);
@@ -201,6 +202,7 @@ class Tracer {
   std::unordered_map<std::string, EValue> params_;                 // dotted path -> parameter value
   std::unordered_map<std::string, EValue> buffers_;                // dotted path -> current buffer value
   std::vector<std::string> mutated_buffers_;                       // in first-mutation order
+  std::unordered_map<const ModuleInfo*, std::unordered_map<std::string, const ModuleInfo*>> child_index_;
 
   Block* block_ = nullptr;                  // where nodes are emitted
   const ProgramNode* node_ = nullptr;       // the node being traced (provenance, errors)

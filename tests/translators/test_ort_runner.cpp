@@ -56,6 +56,26 @@ TEST(OrtRunner, MissingInputIsNamed) {
   fs::remove(file);
 }
 
+TEST(OrtRunner, ExplicitRunnerSettingIsHonouredAndNeverSilentlyReplaced) {
+  const char* old = std::getenv("ONNXPORT_ORT_RUNNER");
+  std::string saved = old ? old : "";
+  ::setenv("ONNXPORT_ORT_RUNNER", "/nonexistent/run.js", 1);
+  EXPECT_FALSE(find_ort_runner().has_value());
+  TensorMap inputs;
+  try {
+    run_onnxruntime("/nonexistent/model.onnx", inputs);
+    ADD_FAILURE() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("ONNXPORT_ORT_RUNNER"), std::string::npos) << e.what();
+  }
+  ::setenv("ONNXPORT_ORT_RUNNER", (fs::path(ONNXPORT_TEST_SOURCE_DIR) / "tools" / "ort-runner").c_str(), 1);
+  auto runner = find_ort_runner();
+  ASSERT_TRUE(runner.has_value());
+  EXPECT_EQ(runner->filename(), "run.js");
+  if (old) ::setenv("ONNXPORT_ORT_RUNNER", saved.c_str(), 1);
+  else ::unsetenv("ONNXPORT_ORT_RUNNER");
+}
+
 TEST(CompareTensors, ToleranceNaNAndHistogram) {
   Tensor e = values(DType::Float32, {4}, {1.0, 2.0, NAN, 0.0});
   Tensor a = values(DType::Float32, {4}, {1.0, 2.0 + 1e-5, NAN, 1e-3});

@@ -121,6 +121,30 @@ TEST(Constants, TaggedFloatsAndTensorReferences) {
   EXPECT_EQ(run(p, {1, 2, 3}), (std::vector<double>{-INFINITY, -INFINITY, -INFINITY}));
 }
 
+TEST(Constants, AttributeListsOfTensorReferencesResolveToParameters) {
+  // nn.LSTM's _flat_weights: an attribute listing the module's own parameters.
+  json module = {{"type", "M"},
+                 {"attributes", {{"training", false}, {"flat", json::array({{{"tensor_ref", "w"}}, {{"tensor_ref", "b"}}})}}},
+                 {"parameters", {"w", "b"}}};
+  Program p = parse(program_json({node("prim::GetAttr", {"self"}, {"flat"}, {{"name", "flat"}}),
+                                  node("prim::GetAttr", {"self"}, {"w"}, {{"name", "w"}}),
+                                  constant("zero", 0), constant("one", 1),
+                                  node("aten::__getitem__", {"flat", "one"}, {"b"}),
+                                  node("aten::add", {"x", "w", "one"}, {"y"}), node("aten::add", {"y", "b", "one"}, {"out"})},
+                                 {"out"}, json::array({3}), module));
+  p.weights.set("w", vec({1, 1, 1}));
+  p.weights.set("b", vec({10, 20, 30}));
+  const CaptureResult r = capture(p, strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  const Graph& g = *r.graph;
+  // The reference and the GetAttr are one parameter value each, named by path.
+  ASSERT_EQ(g.params.size(), 2u);
+  EXPECT_EQ(g.value(g.params[0]).name, "w");
+  EXPECT_EQ(g.value(g.params[1]).name, "b");
+  EXPECT_EQ(g.value(g.params[1]).role, ValueRole::Parameter);
+  EXPECT_EQ(run(p, {1, 2, 3}), (std::vector<double>{12, 23, 34}));
+}
+
 TEST(Constants, SymbolicSizesFeedShapeArguments) {
   // return x.view(x.size(0), -1)   with x: [batch, 2, 3]
   const Program p = parse(program_json({constant("zero", 0), constant("minus1", -1),

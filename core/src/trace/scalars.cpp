@@ -127,11 +127,7 @@ void Tracer::on_constant(const ProgramNode& n) {
   }
   if (value.is_object() && value.contains("tensor_ref") && value["tensor_ref"].is_string()) {
     // A large tensor constant, stored with the weights.
-    const std::string ref = value["tensor_ref"].get<std::string>();
-    const Tensor* t = program_.weights.find(ref);
-    if (t == nullptr)
-      fail("missing-weight", "tensor constant `" + ref + "` is not in the weights file");
-    bind_all_outputs(n, lift_constant_tensor(*t, "_tensor_constant"));
+    bind_all_outputs(n, tensor_ref(value["tensor_ref"].get<std::string>()));
     return;
   }
   if (value.is_object() && value.contains("complex"))
@@ -141,6 +137,37 @@ void Tracer::on_constant(const ProgramNode& n) {
     return;
   }
   bind_all_outputs(n, EValue::of_constant(normalize_constant(value)));
+}
+
+// A tensor named in program.json ({"tensor_ref": name}): the parameter or
+// buffer of that dotted name (the same graph value prim::GetAttr gives), else
+// a tensor constant stored with the weights.
+EValue Tracer::tensor_ref(const std::string& name) {
+  if (auto role = weight_roles_.find(name); role != weight_roles_.end()) return parameter(name, role->second);
+  const Tensor* t = program_.weights.find(name);
+  if (t == nullptr) fail("missing-weight", "tensor `" + name + "` is not in the weights file");
+  if (auto it = tensor_constants_.find(name); it != tensor_constants_.end()) return it->second;
+  EValue v = lift_constant_tensor(*t, "_tensor_constant");
+  tensor_constants_.emplace(name, v);
+  return v;
+}
+
+// A module attribute: a Python constant, or a list holding tensor references
+// (nn.LSTM's _flat_weights: [{"tensor_ref": "weight_ih_l0"}, ...]).
+EValue Tracer::attribute_value(const json& value) {
+  if (value.is_object() && value.contains("tensor_ref") && value["tensor_ref"].is_string())
+    return tensor_ref(value["tensor_ref"].get<std::string>());
+  if (value.is_array()) {
+    const bool has_tensors = std::any_of(value.begin(), value.end(), [](const json& v) {
+      return v.is_object() && v.contains("tensor_ref");
+    });
+    if (has_tensors) {
+      EList items;
+      for (const json& v : value) items.push_back(attribute_value(v));
+      return EValue::list(std::move(items), rewrite_depth_);
+    }
+  }
+  return EValue::of_constant(normalize_constant(value));
 }
 
 // ModuleInfo::child searches linearly; a module with thousands of children
@@ -170,7 +197,7 @@ void Tracer::on_get_attr(const ProgramNode& n) {
   } else if (std::find(m.buffers.begin(), m.buffers.end(), name) != m.buffers.end()) {
     bind_all_outputs(n, parameter(path, ValueRole::Buffer));
   } else if (m.attributes.contains(name)) {
-    bind_all_outputs(n, EValue::of_constant(normalize_constant(m.attributes[name])));
+    bind_all_outputs(n, attribute_value(m.attributes[name]));
   } else {
     fail("missing-attribute", "module `" + (owner.module_path.empty() ? std::string("self") : owner.module_path) +
                                   "` (" + m.type + ") has no child, parameter, buffer or attribute `" + name + "`",

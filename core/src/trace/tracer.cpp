@@ -16,10 +16,11 @@ constexpr std::string_view kReservedNames[] = {"sum",   "min",  "max",   "abs", 
                                                "round", "len",  "slice", "input", "list", "str", "int",
                                                "float", "bool", "range", "type",  "id",   "map", "zip"};
 
-void collect_weight_names(const ModuleInfo& m, const std::string& prefix, std::vector<std::string>& out) {
-  for (const auto& p : m.parameters) out.push_back(prefix + p);
-  for (const auto& b : m.buffers) out.push_back(prefix + b);
-  for (const auto& [name, child] : m.children) collect_weight_names(child, prefix + name + ".", out);
+void collect_weights(const ModuleInfo& m, const std::string& prefix,
+                     std::unordered_map<std::string, ValueRole>& out) {
+  for (const auto& p : m.parameters) out.emplace(prefix + p, ValueRole::Parameter);
+  for (const auto& b : m.buffers) out.emplace(prefix + b, ValueRole::Buffer);
+  for (const auto& [name, child] : m.children) collect_weights(child, prefix + name + ".", out);
 }
 
 }  // namespace
@@ -49,9 +50,8 @@ std::vector<EValue> Tracer::run() {
 
 void Tracer::reserve_names() {
   // Parameter and buffer names must stay exactly their dotted paths.
-  std::vector<std::string> weights;
-  collect_weight_names(program_.module, "", weights);
-  for (const auto& w : weights) graph_.unique_name(w);
+  collect_weights(program_.module, "", weight_roles_);
+  for (const auto& [path, role] : weight_roles_) graph_.unique_name(path);
   for (std::string_view r : kReservedNames) graph_.unique_name(std::string(r));
 }
 

@@ -140,6 +140,8 @@ class Tracer {
   void on_constant(const ProgramNode& n);
   void on_get_attr(const ProgramNode& n);
   const ModuleInfo* child_module(const ModuleInfo& m, const std::string& name);
+  EValue tensor_ref(const std::string& name);
+  EValue attribute_value(const nlohmann::json& value);
   void on_list_construct(const ProgramNode& n);
   void on_list_unpack(const ProgramNode& n);
   void on_tuple_construct(const ProgramNode& n);
@@ -203,6 +205,8 @@ class Tracer {
   std::unordered_map<std::string, EValue> buffers_;                // dotted path -> current buffer value
   std::vector<std::string> mutated_buffers_;                       // in first-mutation order
   std::unordered_map<const ModuleInfo*, std::unordered_map<std::string, const ModuleInfo*>> child_index_;
+  std::unordered_map<std::string, ValueRole> weight_roles_;   // dotted path -> Parameter / Buffer
+  std::unordered_map<std::string, EValue> tensor_constants_;  // tensor_ref name -> lifted constant
 
   Block* block_ = nullptr;                  // where nodes are emitted
   const ProgramNode* node_ = nullptr;       // the node being traced (provenance, errors)

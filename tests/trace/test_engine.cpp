@@ -1,6 +1,8 @@
 // The tracing engine on small hand-written programs: one behaviour per test.
 #include "trace_test_util.hpp"
 
+#include <onnxport/ops.hpp>
+
 #include <cmath>
 
 namespace onnxport::test {
@@ -585,6 +587,61 @@ TEST(DataDependent, DraftUnrollsTheObservedTripCount) {
   EXPECT_FALSE(r.graph->sound);
   EXPECT_EQ(run(p, {1, 1, 1}), (std::vector<double>{4, 4, 4}));
   EXPECT_EQ(run(p, {1, 0, 0}), (std::vector<double>{2, 1, 1}));
+}
+
+// An op with a meta function and no reference kernel, registered for these tests.
+void register_kernel_less_op() {
+  OpDef def;
+  def.name = "test::no_kernel";
+  def.family = "test";
+  def.meta = [](const std::vector<OpArg>& args) { return std::vector<TensorMeta>{args.at(0).meta}; };
+  OpLibrary::instance().add(def);
+}
+
+TEST(MissingKernel, DraftTracesOnWithoutExampleValues) {
+  register_kernel_less_op();
+  const Program p = parse(program_json({node("test::no_kernel", {"x"}, {"a"}), node("test::no_kernel", {"a"}, {"b"}),
+                                        node("aten::relu", {"b"}, {"out"})},
+                                       {"out"}));
+  const CaptureResult r = capture(p, draft_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(body_ops(*r.graph), (std::vector<std::string>{"test::no_kernel", "test::no_kernel", "aten::relu"}));
+  const Diagnostic* d = find_diag(r, "missing-kernel");
+  ASSERT_NE(d, nullptr) << all_messages(r);
+  EXPECT_EQ(d->severity, Severity::Warning);
+  EXPECT_EQ(d->category, "missing-kernel");
+  EXPECT_EQ(d->occurrences, 2);
+  EXPECT_TRUE(r.graph->sound);  // nothing was specialized
+}
+
+TEST(MissingKernel, DraftCannotSpecializeABranchOnDataItCouldNotCompute) {
+  register_kernel_less_op();
+  // if f(x).sum(): return x * 2 else: return -x    (f has no kernel)
+  const Program p = parse(program_json(
+      {constant("none", nullptr), constant("two", 2), node("test::no_kernel", {"x"}, {"fx"}),
+       node("aten::sum", {"fx", "none"}, {"s"}), node("aten::Bool", {"s"}, {"b"}),
+       with_blocks(node("prim::If", {"b"}, {"out"}, {}, 20, "if f(x).sum():"),
+                   {block({}, {node("aten::mul", {"x", "two"}, {"m"})}, {"m"}),
+                    block({}, {node("aten::neg", {"x"}, {"g"})}, {"g"})})},
+      {"out"}));
+  const CaptureResult r = capture(p, draft_policy());
+  EXPECT_FALSE(r.graph);
+  const Diagnostic* d = find_diag(r, "unevaluable-condition");
+  ASSERT_NE(d, nullptr) << all_messages(r);
+  EXPECT_NE(d->message.find("line 20"), std::string::npos) << d->message;
+  EXPECT_NE(find_diag(r, "missing-kernel"), nullptr);
+}
+
+TEST(MissingKernel, TheReferenceInterpreterNeedsEveryKernel) {
+  register_kernel_less_op();
+  const Program p = parse(program_json({node("test::no_kernel", {"x"}, {"out"}, {}, 3, "y = f(x)")}, {"out"}));
+  try {
+    run_program(p, inputs_x(vec({1, 2, 3})));
+    FAIL() << "expected a DiagnosticError";
+  } catch (const DiagnosticError& e) {
+    EXPECT_EQ(e.diagnostic().code, "missing-kernel");
+    EXPECT_EQ(e.diagnostic().loc.line, 3);
+  }
 }
 
 TEST(DataDependent, DraftCountsRepeatedSpecializationsOfOneBranch) {

@@ -129,7 +129,11 @@ bool Tracer::decide(const SymScalar& cond, const ProgramNode& n, std::string_vie
   }
   switch (config_.policy.data_dependent) {
     case DataDependentPolicy::Specialize: {
-      if (!cond.hint) fail("internal", "no example value for `" + cond.expr + "`");
+      if (!cond.hint)
+        fail("unevaluable-condition",
+             std::string(what) + " at " + line_of(n) + quoted_source(n) + " depends on `" + cond.expr + "` (" +
+                 cond.origin + "), which has no example value: it is computed by an op without a reference kernel",
+             "Add the missing reference kernel (see the missing-kernel warning), or rewrite the branch with torch.cond.");
       const bool value = *cond.hint != 0.0;
       record_specialization(cond, value, n, what);
       return value;

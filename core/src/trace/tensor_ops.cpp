@@ -138,11 +138,8 @@ std::vector<EValue> Tracer::call_tensor_op(const ProgramNode& n, const std::stri
     fail("op-error", op_error_message(kind, e.what()));
   }
   std::vector<Tensor> results;
-  if (concrete()) {
-    if (!def->kernel)
-      throw TraceError(make_diag("missing-kernel", Severity::Error,
-                                 kind + " has a meta function but no reference kernel, so it cannot be evaluated",
-                                 "Add a reference kernel for it in core/src/ops.", "missing-kernel"));
+  const bool evaluate = concrete() && kernel_available(*def, kind) && has_data(args);
+  if (evaluate) {
     std::vector<OpArg> kernel_args;
     kernel_args.reserve(args.size());
     for (const EValue& a : args) kernel_args.push_back(to_op_arg(a, true));
@@ -166,11 +163,43 @@ std::vector<EValue> Tracer::call_tensor_op(const ProgramNode& n, const std::stri
     const ValueId id = new_value(base, metas[i].dtype, metas[i].shape);
     node.outputs.push_back(id);
     FakeTensor t{id, metas[i].dtype, metas[i].shape, std::nullopt, {}};
-    if (concrete()) t.data = std::move(results[i]);
+    if (evaluate) t.data = std::move(results[i]);
     outs.push_back(EValue::of_tensor(std::move(t)));
   }
   emit(std::move(node));
   return outs;
+}
+
+// True when every tensor among the arguments carries data (after an op
+// without a kernel, its results and what depends on them have none).
+bool Tracer::has_data(const std::vector<EValue>& args) const {
+  for (const EValue& a : args) {
+    if (a.is_tensor() && !a.tensor->data) return false;
+    if (a.is_sym() && !a.sym->hint) return false;
+    if (a.is_sequence() && !has_data(*a.items)) return false;
+  }
+  return true;
+}
+
+// The reference interpreter needs every kernel. A draft capture goes on
+// without one: the op's results have no data, which only matters if a
+// data-dependent decision later needs them (that is then the error).
+bool Tracer::kernel_available(const OpDef& def, const std::string& kind) {
+  if (def.kernel) return true;
+  if (config_.eager)
+    throw TraceError(make_diag("missing-kernel", Severity::Error,
+                               kind + " has a meta function but no reference kernel, so it cannot be evaluated",
+                               "Add a reference kernel for it in core/src/ops.", "missing-kernel"));
+  const std::string key = "missing-kernel|" + kind;
+  if (auto it = specialization_groups_.find(key); it != specialization_groups_.end()) {
+    ++diags_[it->second].occurrences;
+    return false;
+  }
+  specialization_groups_[key] = diags_.size();
+  warn("missing-kernel", "missing-kernel",
+       kind + " has no reference kernel: its results were traced without example values",
+       "Add a reference kernel for it in core/src/ops; a branch on data computed from it cannot be specialized.");
+  return false;
 }
 
 void Tracer::on_tensor_op(const ProgramNode& n) {

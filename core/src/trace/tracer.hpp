@@ -184,6 +184,8 @@ class Tracer {
   std::vector<EValue> call_tensor_op(const ProgramNode& n, const std::string& kind,
                                      const std::vector<EValue>& args);
   void on_tensor_op(const ProgramNode& n);
+  bool has_data(const std::vector<EValue>& args) const;
+  bool kernel_available(const OpDef& def, const std::string& kind);
   void on_inplace_op(const ProgramNode& n);
   OpArg to_op_arg(const EValue& v, bool for_kernel) const;
   Arg to_graph_arg(const EValue& v);
@@ -228,7 +230,8 @@ class Tracer {
   friend class CondMerger;
   bool python_truth_of(const EValue& constant) const;
 
-  // Draft: specialization diagnostics grouped by location and expression.
+  // Draft: specialization (and missing-kernel) diagnostics, grouped by
+  // location and value, or by op; the index of each group's diagnostic.
   std::map<std::string, size_t> specialization_groups_;
 };
 

@@ -656,6 +656,10 @@ TEST(DataDependent, DraftCountsRepeatedSpecializationsOfOneBranch) {
                                         block({}, json::array(), {"xc"})})},
                           {"true", "xn"})})},
       {"y"}));
+  const CaptureResult strict = capture(p, strict_policy());
+  EXPECT_FALSE(strict.graph);
+  ASSERT_EQ(count_errors(strict), 1u) << all_messages(strict);  // one error, met in each unrolled iteration
+  EXPECT_EQ(strict.diagnostics[0].occurrences, 3);
   const CaptureResult r = capture(p, draft_policy());
   ASSERT_TRUE(r.graph) << all_messages(r);
   EXPECT_EQ(r.graph->assertions.size(), 3u);

@@ -152,6 +152,7 @@ void Tracer::data_dependent_loop_error(const SymScalar& cond, const ProgramNode&
          "data-dependent loop not supported yet: " + where + " depends on tensor data (`" + cond.expr + "` from " +
              cond.origin + ")",
          "Make the loop independent of tensor data, or use `draft`, which unrolls the observed iterations.");
+  if (config_.policy.report_all_errors && already_reported("data-dependent-loop", n)) throw StopScan{};
   Diagnostic d = make_diag("data-dependent-loop", Severity::Error,
                            "Could not guard on data-dependent expression " + cond.expr + ": " + where +
                                " depends on tensor data (" + cond.origin + ")",
@@ -161,7 +162,7 @@ void Tracer::data_dependent_loop_error(const SymScalar& cond, const ProgramNode&
   d.details["expression"] = cond.expr;
   d.details["partial_graph"] = graph_.to_text();
   if (!config_.policy.report_all_errors) throw TraceError(std::move(d));
-  diags_.push_back(std::move(d));
+  record_error(std::move(d));
   throw StopScan{};  // no value to continue the unrolling with
 }
 
@@ -188,6 +189,10 @@ void Tracer::on_if(const ProgramNode& n) {
         rewrite_as_cond(n, s.value, s.hint ? std::optional<bool>(*s.hint != 0.0) : std::nullopt, {});
         return;
       case DataDependentPolicy::Error: {
+        if (config_.policy.report_all_errors && already_reported("data-dependent-branch", n)) {
+          rewrite_as_cond(n, s.value, std::nullopt, {});  // keep scanning, as the first time
+          return;
+        }
         Diagnostic d = make_diag(
             "data-dependent-branch", Severity::Error,
             "Could not guard on data-dependent expression " + s.expr + ": prim::If on " + s.origin +
@@ -199,7 +204,7 @@ void Tracer::on_if(const ProgramNode& n) {
         d.details["partial_graph"] = graph_.to_text();
         if (!config_.policy.report_all_errors) throw TraceError(std::move(d));
         // Keep scanning both branches for further problems; the graph is discarded.
-        diags_.push_back(std::move(d));
+        record_error(std::move(d));
         rewrite_as_cond(n, s.value, std::nullopt, {});
         return;
       }

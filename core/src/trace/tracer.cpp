@@ -295,7 +295,7 @@ void Tracer::run_node(const ProgramNode& n) {
       throw;
     }
     // Keep scanning: the node's results are poison, nodes using them are skipped.
-    diags_.push_back(e.diagnostic());
+    record_error(e.diagnostic());
     bind_all_outputs(n, EValue::poison());
   }
   node_ = saved;
@@ -428,7 +428,30 @@ void Tracer::fail(std::string code, std::string message, std::string hint) const
 
 void Tracer::report_error(Diagnostic d) {
   if (!config_.policy.report_all_errors) throw TraceError(std::move(d));
+  record_error(std::move(d));
+}
+
+// The same error at the same node (a loop body unrolled N times) is one
+// diagnostic with N occurrences.
+std::string Tracer::error_key(const std::string& code, const ProgramNode* n) {
+  return code + "|" + (n ? n->json_path : std::string());
+}
+
+void Tracer::record_error(Diagnostic d) {
+  const std::string key = error_key(d.code, node_);
+  auto [it, fresh] = error_groups_.try_emplace(key, diags_.size());
+  if (!fresh) {
+    ++diags_[it->second].occurrences;
+    return;
+  }
   diags_.push_back(std::move(d));
+}
+
+bool Tracer::already_reported(const std::string& code, const ProgramNode& n) {
+  auto it = error_groups_.find(error_key(code, &n));
+  if (it == error_groups_.end()) return false;
+  ++diags_[it->second].occurrences;
+  return true;
 }
 
 void Tracer::warn(std::string code, std::string category, std::string message, std::string hint) {

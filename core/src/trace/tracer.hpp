@@ -100,6 +100,10 @@ class Tracer {
   // Records an error and continues when the policy reports all errors;
   // throws it otherwise.
   void report_error(Diagnostic d);
+  // Records an error once per (code, node), counting repeats.
+  void record_error(Diagnostic d);
+  bool already_reported(const std::string& code, const ProgramNode& n);
+  static std::string error_key(const std::string& code, const ProgramNode* n);
   void warn(std::string code, std::string category, std::string message, std::string hint = {});
 
   // ---- control flow (control.cpp)
@@ -233,6 +237,7 @@ class Tracer {
   // Draft: specialization (and missing-kernel) diagnostics, grouped by
   // location and value, or by op; the index of each group's diagnostic.
   std::map<std::string, size_t> specialization_groups_;
+  std::unordered_map<std::string, size_t> error_groups_;  // error_key -> index in diags_
 };
 
 }  // namespace onnxport::trace

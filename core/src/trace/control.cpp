@@ -44,6 +44,9 @@ std::string bool_text(bool b) { return b ? "True" : "False"; }
 }  // namespace
 
 std::vector<EValue> Tracer::run_inline(const ProgramBlock& b, const std::vector<EValue>& args) {
+  if (node_->kind == "prim::Loop" && b.outputs.size() != args.size())
+    fail("bad-node", "the body of prim::Loop at " + node_->json_path + " returns " + std::to_string(b.outputs.size()) +
+                         " values for " + std::to_string(args.size()) + " inputs; it must return (condition, carried...)");
   if (args.size() != b.inputs.size())
     fail("bad-arity", "a block of " + node_->kind + " takes " + std::to_string(b.inputs.size()) + " inputs, got " +
                           std::to_string(args.size()));

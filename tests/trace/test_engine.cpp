@@ -167,6 +167,44 @@ TEST(Constants, SymbolicSizesFeedShapeArguments) {
   EXPECT_TRUE(g.guards.empty());
 }
 
+TEST(Dicts, BuildReadUpdateAndReturn) {
+  // d = {"a": x}; d["b"] = x * 2; l = [1, 2]; l[0] = 3
+  // return {"sum": d["a"] + d.get("b"), "n": len(d) * l[0]}   (outputs: dict values in order)
+  const Program p = parse(program_json(
+      {constant("ka", "a"), constant("kb", "b"), constant("ks", "sum"), constant("kn", "n"), constant("two", 2),
+       constant("one", 1), constant("zero", 0), constant("three", 3),
+       node("prim::DictConstruct", {"ka", "x"}, {"d"}), node("aten::mul", {"x", "two"}, {"x2"}),
+       node("aten::_set_item", {"d", "kb", "x2"}, {}), node("aten::__getitem__", {"d", "ka"}, {"a"}),
+       node("aten::get", {"d", "kb"}, {"b"}), node("aten::add", {"a", "b", "one"}, {"s"}),
+       node("aten::__contains__", {"d", "kb"}, {"has_b"}), node("aten::len", {"d"}, {"n"}),
+       node("prim::ListConstruct", {"one", "two"}, {"l"}), node("aten::_set_item", {"l", "zero", "three"}, {}),
+       node("aten::__getitem__", {"l", "zero"}, {"l0"}), node("aten::mul", {"n", "l0"}, {"nl"}),
+       node("aten::keys", {"d"}, {"keys"}), node("aten::len", {"keys"}, {"nk"}),
+       node("prim::DictConstruct", {"ks", "s", "kn", "nl"}, {"out"})},
+      {"out"}));
+  const CaptureResult r = capture(p, strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(body_ops(*r.graph), (std::vector<std::string>{"aten::mul", "aten::add"}));
+  ASSERT_EQ(r.graph->body.outputs.size(), 2u);  // the tensor and the constant 6, lifted
+  EXPECT_EQ(r.graph->value(r.graph->body.outputs[1]).role, ValueRole::Constant);
+  const RunOutputs out = run_program(p, inputs_x(vec({1, 2, 3})));
+  ASSERT_EQ(out.tensors.size(), 2u);
+  EXPECT_EQ(values(out.tensors[0]), (std::vector<double>{3, 6, 9}));
+  EXPECT_EQ(values(out.tensors[1]), std::vector<double>{6});  // len(d) = 2, l[0] = 3
+}
+
+TEST(Dicts, MissingKeyIsAKeyError) {
+  const Program p = parse(program_json({constant("ka", "a"), constant("kz", "z"),
+                                        node("prim::DictConstruct", {"ka", "x"}, {"d"}),
+                                        node("aten::__getitem__", {"d", "kz"}, {"out"}, {}, 4, "d['z']")},
+                                       {"out"}));
+  const CaptureResult r = capture(p, non_strict_policy());
+  const Diagnostic* d = find_diag(r, "python-error");
+  ASSERT_NE(d, nullptr) << all_messages(r);
+  EXPECT_EQ(d->message, "KeyError: 'z'");
+  EXPECT_EQ(d->loc.line, 4);
+}
+
 // ------------------------------------------------------------------ functionalization
 
 TEST(InPlace, MutationIsFunctionalizedAndLaterReadsSeeIt) {

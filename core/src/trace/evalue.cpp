@@ -46,6 +46,25 @@ EValue EValue::tuple(EList items) {
   return v;
 }
 
+EValue EValue::empty_dict(int depth) {
+  EValue v;
+  v.kind = Kind::Dict;
+  v.dict = std::make_shared<EDict>();
+  v.list_depth = depth;
+  return v;
+}
+
+EValue* EDict::find(const nlohmann::json& key) {
+  auto it = index.find(key.dump());
+  return it == index.end() ? nullptr : &entries[it->second].second;
+}
+
+void EDict::set(const nlohmann::json& key, EValue value) {
+  auto [it, fresh] = index.try_emplace(key.dump(), entries.size());
+  if (fresh) entries.emplace_back(key, std::move(value));
+  else entries[it->second].second = std::move(value);
+}
+
 EValue EValue::uninitialized() {
   EValue v;
   v.kind = Kind::Uninitialized;
@@ -93,6 +112,7 @@ std::string describe(const EValue& v) {
     case EValue::Kind::Sym: return std::string(scalar_type_name(v.sym->type)) + " " + v.sym->expr;
     case EValue::Kind::List: return "list of " + std::to_string(v.items->size());
     case EValue::Kind::Tuple: return "tuple of " + std::to_string(v.items->size());
+    case EValue::Kind::Dict: return "dict of " + std::to_string(v.dict->entries.size());
     case EValue::Kind::Uninitialized: return "uninitialized value";
     case EValue::Kind::Poison: return "value of a failed node";
   }
@@ -103,6 +123,9 @@ bool contains_tensor(const EValue& v) {
   if (v.is_tensor()) return true;
   if (v.is_sequence())
     for (const EValue& item : *v.items)
+      if (contains_tensor(item)) return true;
+  if (v.is_dict())
+    for (const auto& [key, item] : v.dict->entries)
       if (contains_tensor(item)) return true;
   return false;
 }

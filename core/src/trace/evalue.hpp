@@ -15,6 +15,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace onnxport::trace {
@@ -46,6 +48,7 @@ struct SymScalar {
 
 struct EValue;
 using EList = std::vector<EValue>;
+struct EDict;
 
 struct EValue {
   enum class Kind : uint8_t {
@@ -55,6 +58,7 @@ struct EValue {
     Sym,            // a SymInt / SymFloat / SymBool
     List,           // a mutable Python list, shared by reference (aten::append)
     Tuple,          // an immutable tuple
+    Dict,           // a mutable dict with constant keys, in insertion order
     Uninitialized,  // prim::Uninitialized: must never be read
     Poison,         // result of a node that failed while the engine keeps scanning
   };
@@ -66,7 +70,8 @@ struct EValue {
   std::shared_ptr<FakeTensor> tensor;       // Tensor
   std::shared_ptr<SymScalar> sym;           // Sym
   std::shared_ptr<EList> items;             // List / Tuple
-  int list_depth = 0;                       // List: branch depth it was created at
+  std::shared_ptr<EDict> dict;              // Dict
+  int list_depth = 0;                       // List / Dict: branch depth it was created at
 
   static EValue of_constant(nlohmann::json c);
   static EValue none() { return of_constant(nullptr); }
@@ -75,6 +80,7 @@ struct EValue {
   static EValue of_sym(SymScalar s);
   static EValue list(EList items, int depth);
   static EValue tuple(EList items);
+  static EValue empty_dict(int depth);
   static EValue uninitialized();
   static EValue poison();
 
@@ -83,7 +89,18 @@ struct EValue {
   bool is_tensor() const { return kind == Kind::Tensor; }
   bool is_sym() const { return kind == Kind::Sym; }
   bool is_sequence() const { return kind == Kind::List || kind == Kind::Tuple; }
+  bool is_dict() const { return kind == Kind::Dict; }
   bool is_poison() const { return kind == Kind::Poison; }
+};
+
+// A Python dict: constant keys (str, int, ...) in insertion order, with an
+// index so lookups stay O(1).
+struct EDict {
+  std::vector<std::pair<nlohmann::json, EValue>> entries;
+  std::unordered_map<std::string, size_t> index;  // key.dump() -> position
+
+  EValue* find(const nlohmann::json& key);
+  void set(const nlohmann::json& key, EValue value);
 };
 
 // "Tensor f32[2, 3]", "int 3", "SymInt batch", "List[3]", "module mlp.0 (Linear)".

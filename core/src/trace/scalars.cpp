@@ -246,6 +246,10 @@ void Tracer::on_tuple_index(const ProgramNode& n) { on_getitem(n); }
 void Tracer::on_getitem(const ProgramNode& n) {
   const EValue& seq = in(n, 0);
   const EValue& key = in(n, 1);
+  if (seq.is_dict()) {
+    bind_all_outputs(n, dict_getitem(seq, key, n));
+    return;
+  }
   if (seq.is_sequence()) {
     if (!key.is_constant() || !key.constant.is_number_integer())
       fail("unsupported-index", n.kind + ": indexing a list with " + describe(key) +
@@ -268,6 +272,8 @@ void Tracer::on_len(const ProgramNode& n) {
     bind_all_outputs(n, sym_size(*v.tensor, 0));
   } else if (v.is_sequence()) {
     bind_all_outputs(n, EValue::of_constant(static_cast<int64_t>(v.items->size())));
+  } else if (v.is_dict()) {
+    bind_all_outputs(n, EValue::of_constant(static_cast<int64_t>(v.dict->entries.size())));
   } else {
     bind_all_outputs(n, scalar_op(n, "aten::len", {v}));
   }

@@ -154,6 +154,9 @@ RunOutputs run_program(const Program& program, const TensorMap& inputs) {
       case EValue::Kind::Tuple:
         for (const EValue& item : *v.items) flatten(item);
         break;
+      case EValue::Kind::Dict:
+        for (const auto& entry : v.dict->entries) flatten(entry.second);
+        break;
       default: break;
     }
   };

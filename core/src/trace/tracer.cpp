@@ -196,6 +196,9 @@ void Tracer::set_graph_outputs(const std::vector<EValue>& outputs) {
       case EValue::Kind::Tuple:
         for (const EValue& item : *v.items) flatten(item);
         break;
+      case EValue::Kind::Dict:  // values in insertion order, as torch2program writes them
+        for (const auto& entry : v.dict->entries) flatten(entry.second);
+        break;
       case EValue::Kind::Constant:
         if (v.constant.is_null()) break;
         ids.push_back(scalar_value_id(v));
@@ -357,6 +360,14 @@ const std::unordered_map<std::string, Tracer::Handler>& Tracer::handlers() {
       {"aten::append", &Tracer::on_append},
       {"aten::list", &Tracer::on_list_copy},
       {"aten::slice", &Tracer::on_slice},
+      {"prim::DictConstruct", &Tracer::on_dict_construct},
+      {"aten::dict", &Tracer::on_dict_construct},
+      {"aten::_set_item", &Tracer::on_set_item},
+      {"aten::keys", &Tracer::on_dict_view},
+      {"aten::values", &Tracer::on_dict_view},
+      {"aten::items", &Tracer::on_dict_view},
+      {"aten::get", &Tracer::on_dict_get},
+      {"aten::__contains__", &Tracer::on_contains},
       {"prim::If", &Tracer::on_if},
       {"prim::Loop", &Tracer::on_loop},
       {"higher_order::cond", &Tracer::on_cond},

@@ -155,6 +155,15 @@ class Tracer {
   void on_append(const ProgramNode& n);
   void on_list_copy(const ProgramNode& n);
   void on_slice(const ProgramNode& n);
+  // ---- dicts (dicts.cpp)
+  void on_dict_construct(const ProgramNode& n);
+  void on_set_item(const ProgramNode& n);
+  void on_dict_view(const ProgramNode& n);  // aten::keys / values / items
+  void on_dict_get(const ProgramNode& n);
+  void on_contains(const ProgramNode& n);
+  EValue dict_getitem(const EValue& d, const EValue& key, const ProgramNode& n);
+  const nlohmann::json& dict_key(const EValue& key, const ProgramNode& n) const;
+  void check_mutable_here(const EValue& container, const ProgramNode& n) const;
   void on_identity(const ProgramNode& n);
   void on_uninitialized(const ProgramNode& n);
   void on_raise(const ProgramNode& n);

@@ -2,6 +2,9 @@
 
 #include "test_util.hpp"
 
+#include <cmath>
+#include <functional>
+
 using namespace onnxport;
 using namespace onnxport::test;
 
@@ -291,4 +294,458 @@ TEST(ParseProgram, SymbolicInputsAndOptionalParts) {
   EXPECT_EQ(p.inputs[0].shape[0], Dim::symbol("batch"));
   EXPECT_EQ(p.user_inputs().size(), 1u);
   EXPECT_EQ(p.graph.nodes[0].json_path, "/graph/nodes/0");
+}
+
+// ------------------------------------------------------------------ encodings torch2program writes
+
+namespace {
+
+using json = nlohmann::json;
+
+// A program whose module is `module` and whose graph runs `nodes` on `inputs`
+// (after "self") and returns `outputs`.
+json tiny_program(const json& inputs, const json& nodes, const json& outputs,
+                  const json& module = {{"type", "M"}, {"attributes", {{"training", false}}}}) {
+  json all_inputs = json::array({{{"name", "self"}, {"type", "Module"}}});
+  for (const auto& in : inputs) all_inputs.push_back(in);
+  return {{"format", "onnxport.program"},
+          {"version", 1},
+          {"module", module},
+          {"graph", {{"inputs", all_inputs}, {"nodes", nodes}, {"outputs", outputs}}}};
+}
+
+json constant_node(const std::string& out, const json& value, const std::string& type = "float") {
+  return {{"kind", "prim::Constant"}, {"inputs", json::array()}, {"outputs", {out}},
+          {"attrs", {{"value", value}}}, {"output_types", {type}}};
+}
+
+json tensor_input(const std::string& name, const json& shape) {
+  return {{"name", name}, {"type", "Tensor"}, {"dtype", "float32"}, {"shape", shape}};
+}
+
+// The normalized value of the only constant of a one-constant program.
+json loaded_constant(const json& value, const std::string& type = "float") {
+  const Program p = parse_program(tiny_program(json::array(), json::array({constant_node("c", value, type)}), {"c"}), "mem.json");
+  return p.graph.nodes.at(0).attrs.at("value");
+}
+
+std::string parse_error(const json& doc) {
+  return expect_input_error([&] { parse_program(doc, "mem.json"); }).what();
+}
+
+std::string constant_error(const json& value) {
+  return parse_error(tiny_program(json::array(), json::array({constant_node("c", value)}), {"c"}));
+}
+
+// A bundle folder written from parts; empty maps leave their file out.
+std::filesystem::path write_bundle(const ScratchDir& dir, const json& doc, const TensorMap& weights = {},
+                                   const TensorMap& inputs = {}, const TensorMap& expected = {}) {
+  const auto b = dir.path() / "bundle";
+  std::filesystem::create_directories(b);
+  write_file(b / "program.json", doc.dump(1));
+  if (!weights.empty()) write_safetensors(b / "weights.safetensors", weights);
+  if (!inputs.empty()) write_safetensors(b / "inputs.safetensors", inputs);
+  if (!expected.empty()) write_safetensors(b / "expected.safetensors", expected);
+  return b;
+}
+
+Tensor floats(std::vector<int64_t> shape, float fill = 0.5f) {
+  Tensor t = Tensor::zeros(DType::Float32, std::move(shape));
+  for (int64_t i = 0; i < t.numel(); ++i) t.set_double(i, fill + static_cast<double>(i));
+  return t;
+}
+
+}  // namespace
+
+TEST(ProgramConstants, NonFiniteFloatsBecomeIeeeDoubles) {
+  const json neg = loaded_constant({{"float", "-inf"}});
+  ASSERT_TRUE(neg.is_number_float());
+  EXPECT_TRUE(std::isinf(neg.get<double>()) && neg.get<double>() < 0);
+  const json pos = loaded_constant({{"float", "inf"}});
+  EXPECT_TRUE(std::isinf(pos.get<double>()) && pos.get<double>() > 0);
+  EXPECT_TRUE(std::isnan(loaded_constant({{"float", "nan"}}).get<double>()));
+  // Inside lists too, and finite floats stay floats.
+  const json list = loaded_constant({0.5, {{"float", "inf"}}}, "List[float]");
+  ASSERT_TRUE(list.is_array());
+  EXPECT_EQ(list[0].get<double>(), 0.5);
+  EXPECT_TRUE(list[1].is_number_float() && std::isinf(list[1].get<double>()));
+}
+
+TEST(ProgramConstants, ComplexKeepsItsTagWithFloatParts) {
+  const json c = loaded_constant({{"complex", {1, {{"float", "-inf"}}}}}, "complex");
+  ASSERT_TRUE(c.is_object() && c.contains("complex"));
+  ASSERT_EQ(c["complex"].size(), 2u);
+  EXPECT_TRUE(c["complex"][0].is_number_float());  // 1 became 1.0
+  EXPECT_EQ(c["complex"][0].get<double>(), 1.0);
+  EXPECT_TRUE(std::isinf(c["complex"][1].get<double>()) && c["complex"][1].get<double>() < 0);
+}
+
+TEST(ProgramConstants, DtypeFormsBecomeScalarTypeCodes) {
+  EXPECT_EQ(loaded_constant({{"dtype", "float64"}}, "int"), json(7));
+  EXPECT_EQ(loaded_constant({{"dtype", "torch.float32"}}, "int"), json(6));
+  EXPECT_EQ(loaded_constant({{"dtype", 4}}, "int"), json(4));  // int64
+  EXPECT_EQ(loaded_constant(7, "int"), json(7));               // TorchScript's own form, unchanged
+}
+
+TEST(ProgramConstants, TensorDataIsCheckedAndNormalized) {
+  const json t = loaded_constant(
+      {{"tensor", {{"dtype", "float"}, {"shape", {3}}, {"data", {1, {{"float", "nan"}}, -2.5}}}}}, "Tensor");
+  EXPECT_EQ(t["tensor"]["dtype"], "float32");  // canonical name
+  EXPECT_TRUE(std::isnan(t["tensor"]["data"][1].get<double>()));
+  const json b = loaded_constant({{"tensor", {{"dtype", "bool"}, {"shape", {2}}, {"data", {1, false}}}}}, "Tensor");
+  EXPECT_EQ(b["tensor"]["data"], json({true, false}));
+  expect_contains(constant_error({{"tensor", {{"dtype", "int64"}, {"shape", {1}}, {"data", {1.5}}}}}),
+                  "/graph/nodes/0/attrs/value/tensor/data/0: expected an integer (a int64 tensor), got 1.5");
+}
+
+TEST(ProgramConstants, DeviceAndTensorRefAreKeptAsWritten) {
+  EXPECT_EQ(loaded_constant({{"device", "cpu"}}, "Device"), json({{"device", "cpu"}}));
+  EXPECT_EQ(loaded_constant({{"tensor_ref", "__constants__.0"}}, "Tensor"), json({{"tensor_ref", "__constants__.0"}}));
+}
+
+TEST(ProgramConstants, BadTaggedValuesNameTheirPointer) {
+  expect_contains(constant_error({{"float", "infinity"}}),
+                  "mem.json: /graph/nodes/0/attrs/value/float: expected \"inf\", \"-inf\" or \"nan\", got \"infinity\"");
+  expect_contains(constant_error({{"float", 2.0}}), "/attrs/value/float: expected \"inf\"");
+  expect_contains(constant_error({{"complex", {1.0}}}), "/attrs/value/complex: expected [re, im], got 1 values");
+  expect_contains(constant_error({{"complex", {1.0, "x"}}}), "/attrs/value/complex/1: expected a number");
+  expect_contains(constant_error({{"dtype", 99}}), "/attrs/value/dtype: unknown ScalarType code 99");
+  expect_contains(constant_error({{"dtype", "float128"}}), "/attrs/value/dtype: unknown dtype 'float128'");
+  expect_contains(constant_error({{"tensor_ref", ""}}), "/attrs/value/tensor_ref: empty tensor_ref");
+  expect_contains(constant_error({{"tensor_ref", 3}}), "/attrs/value/tensor_ref: expected a string");
+  expect_contains(constant_error({{"float", "inf"}, {"extra", 1}}), "/attrs/value: unsupported constant encoding");
+  expect_contains(constant_error({1, {{"what", 1}}}), "/graph/nodes/0/attrs/value/1: unsupported constant encoding");
+}
+
+TEST(ProgramConstants, WrittenBackAsStrictJson) {
+  const json loaded = loaded_constant({1.5, {{"float", "-inf"}}, {{"complex", {{{"float", "nan"}}, 0.0}}}}, "List[float]");
+  const json encoded = constant_to_program_json(loaded);
+  EXPECT_EQ(encoded, json({1.5, {{"float", "-inf"}}, {{"complex", {{{"float", "nan"}}, 0.0}}}}));
+  EXPECT_EQ(encoded.dump().find("null"), std::string::npos);
+  // Decoding the encoding gives the loaded value back.
+  const json again = loaded_constant(json::parse(encoded.dump()), "List[float]");
+  EXPECT_TRUE(std::isinf(again[1].get<double>()));
+  EXPECT_TRUE(std::isnan(again[2]["complex"][0].get<double>()));
+}
+
+TEST(ProgramConstants, ModuleAttributesUseTheSameTags) {
+  const json module = {{"type", "M"},
+                       {"attributes",
+                        {{"neg", {{"float", "-inf"}}},
+                         {"dt", {{"dtype", "float16"}}},
+                         {"free", {{"a", 1}, {"b", 2}}},
+                         {"dims", {1, {{"float", "nan"}}}}}}};
+  const Program p = parse_program(tiny_program(json::array(), json::array(), json::array(), module), "mem.json");
+  EXPECT_TRUE(std::isinf(p.module.attributes["neg"].get<double>()));
+  EXPECT_EQ(p.module.attributes["dt"], json(5));
+  EXPECT_EQ(p.module.attributes["free"], json({{"a", 1}, {"b", 2}}));  // not a tag: kept
+  EXPECT_TRUE(std::isnan(p.module.attributes["dims"][1].get<double>()));
+  json bad = module;
+  bad["attributes"]["neg"] = {{"float", "minus infinity"}};
+  expect_contains(parse_error(tiny_program(json::array(), json::array(), json::array(), bad)),
+                  "/module/attributes/neg/float: expected \"inf\"");
+}
+
+TEST(ProgramConstants, TensorRefMustBeInTheWeights) {
+  const json doc = tiny_program(json::array(), json::array({constant_node("t", {{"tensor_ref", "__constants__.0"}}, "Tensor")}), {"t"});
+  {
+    ScratchDir dir;
+    TensorMap weights;
+    weights.set("__constants__.0", floats({5, 4}));
+    const Program p = load_program(write_bundle(dir, doc, weights));
+    EXPECT_EQ(p.graph.nodes[0].attrs["value"]["tensor_ref"], "__constants__.0");
+    EXPECT_NE(p.weights.find("__constants__.0"), nullptr);
+  }
+  {
+    ScratchDir dir;
+    TensorMap weights;
+    weights.set("__constants__.1", floats({5, 4}));
+    expect_contains(load_error(write_bundle(dir, doc, weights)),
+                    "program.json: /graph/nodes/0/attrs/value/tensor_ref: tensor '__constants__.0' is not in ");
+  }
+  {
+    ScratchDir dir;  // no weights file at all
+    const std::string msg = load_error(write_bundle(dir, doc));
+    expect_contains(msg, "/graph/nodes/0/attrs/value/tensor_ref: tensor '__constants__.0' is not in ");
+    expect_contains(msg, "weights.safetensors (the file does not exist)");
+  }
+}
+
+TEST(ProgramConstants, TensorRefsInModuleAttributesAreChecked) {
+  const json module = {{"type", "LSTM"},
+                       {"parameters", {"w"}},
+                       {"attributes", {{"_flat_weights", {{{"tensor_ref", "w"}}, {{"tensor_ref", "w2"}}}}}}};
+  ScratchDir dir;
+  TensorMap weights;
+  weights.set("w", floats({2}));
+  expect_contains(load_error(write_bundle(dir, tiny_program(json::array(), json::array(), json::array(), module), weights)),
+                  "program.json: /module/attributes/_flat_weights/1/tensor_ref: tensor 'w2' is not in ");
+}
+
+// ------------------------------------------------------------------ the signature: sequences and None
+
+namespace {
+
+json every_input_kind() {
+  json lx = {{"name", "lx"},
+             {"type", "List[Tensor]"},
+             {"elements", {tensor_input("lx.0", {2, 3}), tensor_input("lx.1", {"rows", 3})}}};
+  json tx = {{"name", "tx"},
+             {"type", "Tuple[Tensor, Tensor]"},
+             {"elements", {tensor_input("tx.0", {2, 3}), tensor_input("tx.1", {3})}}};
+  json inputs = {tensor_input("x", {"batch", 3}), {{"name", "n"}, {"type", "int"}}, {{"name", "f"}, {"type", "float"}},
+                 lx, tx, {{"name", "o"}, {"type", "NoneType"}}};
+  return tiny_program(inputs, {{{"kind", "aten::add"}, {"inputs", {"x", "x"}}, {"outputs", {"y"}}}}, {"y"});
+}
+
+TensorMap every_input_kind_examples() {
+  TensorMap in;
+  in.set("x", floats({4, 3}));
+  in.set("n", Tensor::scalar(DType::Int64, 4));
+  in.set("f", Tensor::scalar(DType::Float64, 0.5));
+  in.set("lx.0", floats({2, 3}));
+  in.set("lx.1", floats({1, 3}));
+  in.set("tx.0", floats({2, 3}));
+  in.set("tx.1", floats({3}));
+  return in;
+}
+
+TensorMap without(const TensorMap& m, const std::string& name) {
+  TensorMap out;
+  for (const auto& [k, t] : m.items())
+    if (k != name) out.set(k, t);
+  return out;
+}
+
+TensorMap with(TensorMap m, const std::string& name, const Tensor& t) {
+  m.set(name, t);
+  return m;
+}
+
+std::string signature_error(const TensorMap& inputs) {
+  ScratchDir dir;
+  return load_error(write_bundle(dir, every_input_kind(), {}, inputs));
+}
+
+}  // namespace
+
+TEST(ProgramSignature, SequenceElementsAndNoneInputsLoad) {
+  ScratchDir dir;
+  const Program p = load_program(write_bundle(dir, every_input_kind(), {}, every_input_kind_examples()));
+  const auto users = p.user_inputs();
+  ASSERT_EQ(users.size(), 6u);
+  const ProgramValue& lx = *users[3];
+  EXPECT_EQ(lx.type, "List[Tensor]");
+  ASSERT_EQ(lx.elements.size(), 2u);
+  EXPECT_EQ(lx.elements[1].name, "lx.1");
+  EXPECT_EQ(lx.elements[1].dtype, DType::Float32);
+  EXPECT_EQ(lx.elements[1].shape[0], Dim::symbol("rows"));
+  EXPECT_EQ(users[4]->elements.size(), 2u);
+  EXPECT_EQ(users[5]->type, "NoneType");
+  EXPECT_TRUE(users[5]->elements.empty());
+  EXPECT_EQ(p.example_inputs.find("o"), nullptr);
+  ASSERT_NE(p.example_inputs.find("lx.1"), nullptr);
+}
+
+TEST(ProgramSignature, ElementDeclarationsAreChecked) {
+  auto error_with = [](const std::function<void(json&)>& edit) {
+    json doc = every_input_kind();
+    edit(doc["graph"]["inputs"]);
+    return parse_error(doc);
+  };
+  expect_contains(error_with([](json& in) { in[4]["elements"][1]["name"] = "lx.2"; }),
+                  "/graph/inputs/4/elements/1/name: element 1 of 'lx' must be named 'lx.1' (sequences are flattened in place)");
+  expect_contains(error_with([](json& in) { in[5]["elements"].erase(1); }),
+                  "/graph/inputs/5/elements: 'tx' is Tuple[Tensor, Tensor] (2 items) but declares 1 elements");
+  expect_contains(error_with([](json& in) { in[4]["elements"][0]["type"] = "int"; }),
+                  "/graph/inputs/4/elements/0: element 'lx.0' is int but List[Tensor] holds Tensor");
+  expect_contains(error_with([](json& in) { in[1]["elements"] = json::array(); }),
+                  "/graph/inputs/1/elements: only List[...] and Tuple[...] values have elements; 'x' is Tensor");
+  expect_contains(error_with([](json& in) { in[4]["elements"][1]["shape"] = {-1, 3}; }),
+                  "/graph/inputs/4/elements/1/shape/0: negative dimension -1");
+}
+
+TEST(ProgramSignature, ExampleInputsAreCheckedAgainstElements) {
+  const TensorMap good = every_input_kind_examples();
+  expect_contains(signature_error(with(good, "lx.1", floats({1, 4}))),
+                  "inputs.safetensors: /lx.1: tensor 'lx.1' is f32[1, 4] but the program declares lx.1: f32[rows, 3] at "
+                  "/graph/inputs/4/elements/1");
+  expect_contains(signature_error(without(good, "tx.1")),
+                  "inputs.safetensors: /tx.0: has 'tx.0' but not 'tx.1' (element 1 of tx, declared at /graph/inputs/5/elements/1)");
+  expect_contains(signature_error(with(good, "lx.2", floats({2, 3}))), "/lx.2: tensor 'lx.2' matches no input of forward");
+  expect_contains(signature_error(with(good, "lx", floats({2, 3}))),
+                  "/lx: tensor 'lx' is f32[2, 3] but the program declares lx: List[Tensor] (its elements are stored as "
+                  "'lx.0', 'lx.1', ...) at /graph/inputs/4");
+  expect_contains(signature_error(with(good, "o", floats({2}))),
+                  "/o: tensor 'o' is f32[2] but the program declares o: NoneType (None has no tensor) at /graph/inputs/6");
+  expect_contains(signature_error(with(good, "n", Tensor::scalar(DType::Float64, 4))),
+                  "/n: tensor 'n' is f64[] but the program declares n: int (a one-element tensor) at /graph/inputs/2");
+  expect_contains(signature_error(with(good, "f", floats({2}))), "/f: tensor 'f' is f32[2] but the program declares f: float");
+}
+
+TEST(ProgramSignature, SequencesWithoutElementDeclarationsTakeAnyIndex) {
+  json doc = every_input_kind();
+  doc["graph"]["inputs"][4].erase("elements");
+  ScratchDir dir;
+  const Program p = load_program(write_bundle(dir, doc, {}, with(every_input_kind_examples(), "lx.2", floats({7}))));
+  EXPECT_TRUE(p.user_inputs()[3]->elements.empty());
+  EXPECT_NE(p.example_inputs.find("lx.2"), nullptr);
+}
+
+// ------------------------------------------------------------------ module tree order and GetAttr paths
+
+namespace {
+
+// Children written "zlin" before "alin" (registration order), each a Linear.
+json two_linears() {
+  json linear = {{"type", "Linear"}, {"parameters", {"weight"}}, {"parameter_shapes", {{"weight", {2, 2}}}}};
+  json module = {{"type", "Net"}, {"attributes", {{"training", false}}}};
+  module["children"] = {{"zlin", linear}, {"alin", linear}};
+  json nodes = {{{"kind", "prim::GetAttr"}, {"inputs", {"self"}}, {"outputs", {"z"}}, {"attrs", {{"name", "zlin"}, {"path", "zlin"}}}},
+                {{"kind", "prim::GetAttr"}, {"inputs", {"z"}}, {"outputs", {"w"}}, {"attrs", {{"name", "weight"}, {"path", "zlin.weight"}}}}};
+  return tiny_program(json::array(), nodes, {"w"}, module);
+}
+
+// two_linears() as text with the children written zlin first (json sorts
+// keys, so the object cannot say it).
+std::string with_children_in_file_order(json doc) {
+  const json linear = doc["module"]["children"]["zlin"];
+  doc["module"]["children"] = "CHILDREN";
+  std::string text = doc.dump(1);
+  const std::string children = "{\"zlin\": " + linear.dump() + ", \"alin\": " + linear.dump() + "}";
+  text.replace(text.find("\"CHILDREN\""), 10, children);
+  return text;
+}
+
+}  // namespace
+
+TEST(ModuleTree, ChildrenKeepFileOrder) {
+  const std::string text = with_children_in_file_order(two_linears());
+  ASSERT_LT(text.find("\"zlin\""), text.find("\"alin\"")) << text;
+  const Program p = parse_program_text(text, "mem.json");
+  ASSERT_EQ(p.module.children.size(), 2u);
+  EXPECT_EQ(p.module.children[0].first, "zlin");
+  EXPECT_EQ(p.module.children[1].first, "alin");
+  // An already-parsed document has no order left: key order.
+  const Program sorted = parse_program(two_linears(), "mem.json");
+  EXPECT_EQ(sorted.module.children[0].first, "alin");
+  // load_program reads the text.
+  ScratchDir dir;
+  const auto b = dir.path() / "b";
+  std::filesystem::create_directories(b);
+  write_file(b / "program.json", text);
+  TensorMap weights;
+  weights.set("zlin.weight", floats({2, 2}));
+  weights.set("alin.weight", floats({2, 2}));
+  write_safetensors(b / "weights.safetensors", weights);
+  EXPECT_EQ(load_program(b).module.children[0].first, "zlin");
+}
+
+TEST(ModuleTree, NestedChildrenKeepFileOrderAndDuplicatesFail) {
+  const std::string text = R"({"format": "onnxport.program", "version": 1,
+    "module": {"type": "Root", "children": {
+      "b": {"type": "Seq", "children": {"2": {"type": "A"}, "10": {"type": "A"}, "1": {"type": "A"}}},
+      "a": {"type": "A"}}},
+    "graph": {"inputs": [{"name": "self", "type": "Module"}], "nodes": [], "outputs": []}})";
+  const Program p = parse_program_text(text, "mem.json");
+  ASSERT_EQ(p.module.children.size(), 2u);
+  EXPECT_EQ(p.module.children[0].first, "b");
+  const auto& seq = p.module.children[0].second.children;
+  ASSERT_EQ(seq.size(), 3u);
+  EXPECT_EQ(seq[0].first, "2");
+  EXPECT_EQ(seq[1].first, "10");
+  EXPECT_EQ(seq[2].first, "1");
+  std::string dup = text;
+  dup.replace(dup.find("\"1\": {\"type\": \"A\"}"), 5, "\"2\": ");
+  expect_contains(expect_input_error([&] { parse_program_text(dup, "mem.json"); }).what(),
+                  "mem.json: /module/children/b/children/2: duplicate child '2'");
+}
+
+TEST(ModuleTree, GetAttrPathsResolveInTheTree) {
+  EXPECT_NO_THROW(parse_program(two_linears(), "mem.json"));
+  json doc = two_linears();
+  doc["graph"]["nodes"][1]["attrs"]["path"] = "alin.bias";
+  expect_contains(parse_error(doc), "/graph/nodes/1/attrs/path: path 'alin.bias' does not end with the attribute name 'weight'");
+  doc["graph"]["nodes"][1]["attrs"]["path"] = "blin.weight";
+  expect_contains(parse_error(doc),
+                  "/graph/nodes/1/attrs/path: 'blin.weight' is not a child, parameter, buffer or attribute in the module tree");
+  doc["graph"]["nodes"][1]["attrs"].erase("path");  // path is optional
+  EXPECT_NO_THROW(parse_program(doc, "mem.json"));
+  doc["graph"]["nodes"][1]["attrs"].erase("name");
+  expect_contains(parse_error(doc), "/graph/nodes/1/attrs: missing required key 'name'");
+  doc["graph"]["nodes"][1].erase("attrs");
+  expect_contains(parse_error(doc), "/graph/nodes/1: missing required key 'attrs'");
+  doc = two_linears();
+  doc["graph"]["nodes"][0]["attrs"]["path"] = "training";  // attributes resolve too (name mismatch aside)
+  expect_contains(parse_error(doc), "path 'training' does not end with the attribute name 'zlin'");
+}
+
+// ------------------------------------------------------------------ expected.safetensors
+
+namespace {
+
+json counter_program() {
+  json module = {{"type", "Counter"},
+                 {"buffers", {"calls"}},
+                 {"parameter_shapes", {{"calls", {1}}}},
+                 {"children", {{"lin", {{"type", "Linear"}, {"parameters", {"weight"}}}}}}};
+  return tiny_program(json::array({tensor_input("x", {2, 3})}), {{{"kind", "aten::relu"}, {"inputs", {"x"}}, {"outputs", {"y"}}}},
+                      {"y"}, module);
+}
+
+TensorMap counter_weights() {
+  TensorMap w;
+  w.set("calls", floats({1}, 0));
+  w.set("lin.weight", floats({3, 3}));
+  return w;
+}
+
+std::string expected_error(const TensorMap& expected) {
+  ScratchDir dir;
+  return load_error(write_bundle(dir, counter_program(), counter_weights(), {}, expected));
+}
+
+}  // namespace
+
+TEST(ExpectedOutputs, OutputsInIndexOrderAndMutatedBuffersApart) {
+  TensorMap expected;  // stored out of order, as a writer laying out by element size would
+  expected.set("output.1", Tensor::zeros(DType::Int64, {2, 3}));
+  expected.set("calls", floats({1}, 1));
+  expected.set("output.0", floats({2, 3}));
+  ScratchDir dir;
+  const Program p = load_program(write_bundle(dir, counter_program(), counter_weights(), {}, expected));
+  ASSERT_EQ(p.expected_outputs.size(), 2u);
+  EXPECT_EQ(p.expected_outputs.items()[0].first, "output.0");
+  EXPECT_EQ(p.expected_outputs.items()[1].first, "output.1");
+  ASSERT_EQ(p.expected_buffers.size(), 1u);
+  EXPECT_EQ(p.expected_buffers.items()[0].first, "calls");
+  EXPECT_EQ(p.expected_buffers.find("calls")->get_double(0), 1.0);
+  EXPECT_EQ(p.weights.find("calls")->get_double(0), 0.0);  // before forward
+}
+
+TEST(ExpectedOutputs, NamesAreChecked) {
+  TensorMap gap;
+  gap.set("output.0", floats({2, 3}));
+  gap.set("output.2", floats({2, 3}));
+  expect_contains(expected_error(gap),
+                  "expected.safetensors: /output.2: there is no 'output.1' (outputs are numbered from 0 without gaps)");
+  TensorMap stray;
+  stray.set("output.0", floats({2, 3}));
+  stray.set("callz", floats({1}));
+  expect_contains(expected_error(stray),
+                  "expected.safetensors: /callz: tensor 'callz' is neither an output ('output.N' or a name in "
+                  "/graph/outputs) nor a parameter or buffer of the module tree");
+  TensorMap reshaped;
+  reshaped.set("output.0", floats({2, 3}));
+  reshaped.set("calls", floats({2}));
+  expect_contains(expected_error(reshaped),
+                  "/calls: buffer 'calls' is f32[2] after forward but f32[1] in weights.safetensors");
+  TensorMap mixed;
+  mixed.set("output.0", floats({2, 3}));
+  mixed.set("y", floats({2, 3}));
+  expect_contains(expected_error(mixed), "/y: outputs are named both by position ('output.0') and by name");
+  TensorMap by_name;
+  by_name.set("y", floats({2, 3}));
+  ScratchDir dir;
+  EXPECT_EQ(load_program(write_bundle(dir, counter_program(), counter_weights(), {}, by_name)).expected_outputs.size(), 1u);
 }

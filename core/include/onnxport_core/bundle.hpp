@@ -4,6 +4,7 @@
 #include <onnxport/program.hpp>
 
 #include <filesystem>
+#include <string_view>
 
 namespace onnxport {
 
@@ -14,8 +15,19 @@ namespace onnxport {
 // the JSON pointer (or byte offset) of the problem.
 Program load_program(const std::filesystem::path& dir);
 
-// Parses a program.json document already in memory (`file` only names it in errors).
+// Parses program.json text (`file` only names it in errors). Module children
+// keep the order they have in the text (registration order).
+Program parse_program_text(std::string_view text, const std::filesystem::path& file);
+
+// Parses a program.json document already in memory (`file` only names it in
+// errors). nlohmann::json keeps object keys sorted, so module children come
+// in key order here; parse_program_text keeps the file's order.
 Program parse_program(const nlohmann::json& doc, const std::filesystem::path& file);
+
+// The inverse of the loader's constant normalization, for writing or printing
+// a constant as strict JSON: every non-finite float (which nlohmann::json
+// would dump as null) becomes {"float": "inf" | "-inf" | "nan"} again.
+nlohmann::json constant_to_program_json(const nlohmann::json& value);
 
 // safetensors: 8-byte little-endian header size, JSON header, raw data.
 // Reading memory-maps the file; tensors borrow from the mapping.

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace onnxport {
 
@@ -42,20 +44,112 @@ std::string parse_error_reason(const std::string& what) {
   return colon == std::string::npos ? what : what.substr(colon + 2);
 }
 
+// `byte` is nlohmann's 1-based position of the character that broke the parse.
+[[noreturn]] void throw_malformed(std::string_view text, const std::filesystem::path& file, size_t byte,
+                                  const std::string& what) {
+  const size_t offset = byte > 0 ? byte - 1 : 0;
+  const auto [line, col] = line_column(text, offset);
+  std::string reason = parse_error_reason(what);
+  // The parser gave up on the last byte: the text simply stops.
+  if (byte >= text.size()) reason += " (the file looks truncated)";
+  throw InputError(file.string(), "line " + std::to_string(line) + ", column " + std::to_string(col),
+                   "malformed JSON: " + reason);
+}
+
+// nlohmann's SAX interface: builds the same document json::parse would,
+// telling the observer about the structure on the way. (nlohmann's own
+// parser callback is not usable here: after each element it rescans the
+// whole parent container, which is quadratic in a graph's node count.)
+class ObservedDomBuilder {
+ public:
+  using json = nlohmann::json;
+
+  ObservedDomBuilder(json& root, JsonParseObserver& observer) : root_(root), observer_(observer) {}
+
+  bool null() { return add(nullptr) != nullptr; }
+  bool boolean(bool v) { return add(v) != nullptr; }
+  bool number_integer(json::number_integer_t v) { return add(v) != nullptr; }
+  bool number_unsigned(json::number_unsigned_t v) { return add(v) != nullptr; }
+  bool number_float(json::number_float_t v, const json::string_t& /*text*/) { return add(v) != nullptr; }
+  bool string(json::string_t& v) { return add(std::move(v)) != nullptr; }
+  bool binary(json::binary_t& v) { return add(json::binary(std::move(v))) != nullptr; }
+
+  bool start_object(std::size_t /*size*/) {
+    open_.push_back(add(json::object()));
+    observer_.object_start();
+    return true;
+  }
+  bool key(json::string_t& key) {
+    observer_.key(key);
+    slot_ = &(*open_.back())[key];  // std::map: the address stays valid
+    return true;
+  }
+  bool end_object() {
+    open_.pop_back();
+    observer_.object_end();
+    return true;
+  }
+  bool start_array(std::size_t /*size*/) {
+    open_.push_back(add(json::array()));
+    observer_.array_start();
+    return true;
+  }
+  bool end_array() {
+    open_.pop_back();
+    observer_.array_end();
+    return true;
+  }
+
+  bool parse_error(std::size_t position, const std::string& /*last_token*/, const nlohmann::json::exception& ex) {
+    error_byte_ = position;
+    error_what_ = ex.what();
+    return false;
+  }
+
+  bool failed() const { return !error_what_.empty(); }
+  size_t error_byte() const { return error_byte_; }
+  const std::string& error_what() const { return error_what_; }
+
+ private:
+  // Puts `value` where the parser is: the root, the end of the open array or
+  // the slot of the last key. Only the innermost open container grows, so
+  // the pointers kept for the enclosing ones stay valid.
+  json* add(json value) {
+    if (open_.empty()) {
+      root_ = std::move(value);
+      return &root_;
+    }
+    json& top = *open_.back();
+    if (top.is_array()) {
+      top.push_back(std::move(value));
+      return &top.back();
+    }
+    *slot_ = std::move(value);
+    return slot_;
+  }
+
+  json& root_;
+  JsonParseObserver& observer_;
+  std::vector<json*> open_;  // containers being filled, innermost last
+  json* slot_ = nullptr;     // the value of the last key read
+  size_t error_byte_ = 0;
+  std::string error_what_;
+};
+
 }  // namespace
 
-nlohmann::json parse_json_text(std::string_view text, const std::filesystem::path& file) {
+nlohmann::json parse_json_text(std::string_view text, const std::filesystem::path& file, JsonParseObserver* observer) {
+  if (observer) {
+    nlohmann::json doc;
+    ObservedDomBuilder builder(doc, *observer);
+    nlohmann::json::sax_parse(text.begin(), text.end(), &builder);
+    if (builder.failed()) throw_malformed(text, file, builder.error_byte(), builder.error_what());
+    return doc;
+  }
   try {
     return nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
-    // e.byte is 1-based: the position of the character that broke the parse.
-    const size_t offset = e.byte > 0 ? e.byte - 1 : 0;
-    const auto [line, col] = line_column(text, offset);
-    std::string reason = parse_error_reason(e.what());
-    // The parser gave up on the last byte: the text simply stops.
-    if (e.byte >= text.size()) reason += " (the file looks truncated)";
-    throw InputError(file.string(), "line " + std::to_string(line) + ", column " + std::to_string(col),
-                     "malformed JSON: " + reason);
+    throw_malformed(text, file, e.byte, e.what());
   }
 }
 

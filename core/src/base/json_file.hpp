@@ -12,9 +12,25 @@ namespace onnxport {
 // Whole file as bytes; InputError(file, "", "cannot open ...") when unreadable.
 std::string read_text_file(const std::filesystem::path& file);
 
+// Sees the structure of a document while it is parsed: readers use it to
+// learn what the parsed nlohmann::json cannot keep, such as the file order of
+// an object's keys (nlohmann::json sorts them).
+class JsonParseObserver {
+ public:
+  virtual ~JsonParseObserver() = default;
+  virtual void object_start() {}
+  virtual void key(const std::string& /*key*/) {}
+  virtual void object_end() {}
+  virtual void array_start() {}
+  virtual void array_end() {}
+};
+
 // Parses `text` (the contents of `file`). Malformed or truncated JSON throws
-// InputError(file, "line L, column C", "malformed JSON: ...").
-nlohmann::json parse_json_text(std::string_view text, const std::filesystem::path& file);
+// InputError(file, "line L, column C", "malformed JSON: ..."). `observer`,
+// when given, is told about every object, key and array as they are read, in
+// the same single pass.
+nlohmann::json parse_json_text(std::string_view text, const std::filesystem::path& file,
+                               JsonParseObserver* observer = nullptr);
 
 // read_text_file + parse_json_text.
 nlohmann::json read_json_file(const std::filesystem::path& file);

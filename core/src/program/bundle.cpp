@@ -4,6 +4,11 @@
 
 #include "base/json_cursor.hpp"
 #include "base/json_file.hpp"
+#include "program_constants.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <unordered_map>
 
 namespace onnxport {
 
@@ -52,41 +57,200 @@ void check_weights(const Program& p, const std::vector<DeclaredTensor>& declared
   }
 }
 
-// Example inputs must name a user input ("x") or a position ("args.0") and
-// agree with its declared dtype and static dims.
-void check_example_inputs(const Program& p, const std::filesystem::path& file) {
-  const auto users = p.user_inputs();
-  auto declaration = [&](const std::string& name) -> std::pair<const ProgramValue*, size_t> {
-    for (size_t i = 0; i < users.size(); ++i) {
-      if (users[i]->name == name || name == "args." + std::to_string(i)) return {users[i], i};
+// ------------------------------------------------------------------ tensor constants
+
+// {"tensor_ref": name} in constants and module attributes must name a tensor
+// of weights.safetensors.
+void check_tensor_ref(const std::string& name, const std::string& pointer, const Program& p,
+                      const std::filesystem::path& weights_file) {
+  if (p.weights.contains(name)) return;
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(weights_file, ec);
+  throw InputError(p.program_file.string(), pointer,
+                   "tensor '" + name + "' is not in " + weights_file.string() +
+                       (exists ? "" : " (the file does not exist)"));
+}
+
+void check_tensor_refs_in_module(const ModuleInfo& m, const std::string& pointer, const Program& p,
+                                 const std::filesystem::path& weights_file) {
+  for (const auto& [name, value] : m.attributes.items())
+    for_each_tensor_ref(value, pointer + "/attributes/" + json_pointer_token(name),
+                        [&](const std::string& ref, const std::string& at) { check_tensor_ref(ref, at, p, weights_file); });
+  for (const auto& [name, child] : m.children)
+    check_tensor_refs_in_module(child, pointer + "/children/" + json_pointer_token(name), p, weights_file);
+}
+
+void check_tensor_refs(const Program& p, const std::filesystem::path& weights_file) {
+  p.for_each_node([&](const ProgramNode& n) {
+    if (n.kind != "prim::Constant" || !n.attrs.contains("value")) return;
+    for_each_tensor_ref(n.attrs["value"], n.json_path + "/attrs/value",
+                        [&](const std::string& ref, const std::string& at) { check_tensor_ref(ref, at, p, weights_file); });
+  });
+  check_tensor_refs_in_module(p.module, "/module", p, weights_file);
+}
+
+// ------------------------------------------------------------------ example inputs
+
+bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
+bool is_sequence_type(const std::string& type) { return starts_with(type, "List[") || starts_with(type, "Tuple["); }
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// "output.12" -> 12; nullopt for other names (and absurdly long numbers).
+std::optional<size_t> output_index(const std::string& name) {
+  constexpr std::string_view prefix = "output.";
+  if (!starts_with(name, prefix)) return std::nullopt;
+  const std::string digits = name.substr(prefix.size());
+  if (!all_digits(digits) || digits.size() > 9) return std::nullopt;
+  return static_cast<size_t>(std::stoul(digits));
+}
+
+// What a name in inputs.safetensors stands for: a user input ("x", "args.0")
+// or an element of a List/Tuple input ("lx.1").
+struct InputSlot {
+  const ProgramValue* decl = nullptr;  // what the tensor must fit
+  std::string pointer;                 // "/graph/inputs/5/elements/1"
+};
+
+class ExampleInputChecker {
+ public:
+  ExampleInputChecker(const Program& p, const std::filesystem::path& file) : p_(p), file_(file.string()) {
+    size_t position = 0;
+    for (size_t i = 0; i < p.inputs.size(); ++i) {
+      const ProgramValue& in = p.inputs[i];
+      if (in.type == "Module") continue;
+      const std::string pointer = "/graph/inputs/" + std::to_string(i);
+      add_slot(in.name, in, pointer);
+      slots_.emplace("args." + std::to_string(position++), InputSlot{&in, pointer});
     }
-    return {nullptr, 0};
-  };
-  auto input_pointer = [&](const ProgramValue* v) {
-    for (size_t i = 0; i < p.inputs.size(); ++i)
-      if (&p.inputs[i] == v) return "/graph/inputs/" + std::to_string(i);
-    return std::string("/graph/inputs");
-  };
-  for (const auto& [name, t] : p.example_inputs.items()) {
+  }
+
+  void check_all() const {
+    for (const auto& [name, t] : p_.example_inputs.items()) check(name, t);
+    for (const auto& [decl, pointer] : sequences_) check_complete(*decl, pointer);
+  }
+
+ private:
+  void add_slot(const std::string& name, const ProgramValue& decl, const std::string& pointer) {
+    slots_.emplace(name, InputSlot{&decl, pointer});
+    if (!decl.elements.empty()) sequences_.emplace_back(&decl, pointer);
+    for (size_t k = 0; k < decl.elements.size(); ++k)
+      add_slot(decl.elements[k].name, decl.elements[k], pointer + "/elements/" + std::to_string(k));
+  }
+
+  void check(const std::string& name, const Tensor& t) const {
     const std::string place = "/" + json_pointer_token(name);
-    auto [decl, index] = declaration(name);
-    if (!decl) {
+    auto it = slots_.find(name);
+    if (it == slots_.end()) {
+      if (is_undeclared_element(name)) return;  // "lx.3" of a List input whose elements are not declared
       std::string known;
-      for (const auto* u : users) known += (known.empty() ? "" : ", ") + u->name;
-      throw InputError(file.string(), place, "tensor '" + name + "' matches no input of forward (inputs: " + known + ")");
+      for (const auto* u : p_.user_inputs()) known += (known.empty() ? "" : ", ") + u->name;
+      throw InputError(file_, place, "tensor '" + name + "' matches no input of forward (inputs: " + known + ")");
     }
-    if (decl->type != "Tensor") continue;
-    bool ok = decl->dtype == DType::Undefined || decl->dtype == t.dtype();
-    if (decl->has_shape) {
-      ok = ok && decl->shape.size() == t.shape().size();
-      for (size_t k = 0; ok && k < decl->shape.size(); ++k)
-        ok = decl->shape[k].is_symbolic() || decl->shape[k].value() == t.shape()[k];
+    const ProgramValue& d = *it->second.decl;
+    auto fail = [&](const std::string& why) {
+      throw InputError(file_, place, "tensor '" + name + "' is " + t.type_str() + " but " + why + " at " + it->second.pointer);
+    };
+    if (d.type == "NoneType") fail("the program declares " + d.name + ": NoneType (None has no tensor)");
+    if (is_sequence_type(d.type))
+      fail("the program declares " + d.name + ": " + d.type + " (its elements are stored as '" + d.name + ".0', '" +
+           d.name + ".1', ...)");
+    if (d.type == "int" || d.type == "float" || d.type == "bool") {
+      const bool family = d.type == "bool"    ? t.dtype() == DType::Bool
+                          : d.type == "float" ? is_floating(t.dtype())
+                                              : is_integral(t.dtype()) && t.dtype() != DType::Bool;
+      if (!family || t.numel() != 1) fail("the program declares " + d.name + ": " + d.type + " (a one-element tensor)");
+      return;
+    }
+    if (d.type != "Tensor") return;  // Optional[Tensor], ...: nothing declared to compare with
+    bool ok = d.dtype == DType::Undefined || d.dtype == t.dtype();
+    if (d.has_shape) {
+      ok = ok && d.shape.size() == t.shape().size();
+      for (size_t k = 0; ok && k < d.shape.size(); ++k) ok = d.shape[k].is_symbolic() || d.shape[k].value() == t.shape()[k];
     }
     if (!ok)
+      fail("the program declares " + d.name + ": " + std::string(dtype_short_name(d.dtype)) + shape_str(d.shape));
+  }
+
+  // "lx.3" where lx is a List/Tuple input that declares no elements.
+  bool is_undeclared_element(const std::string& name) const {
+    const size_t dot = name.rfind('.');
+    if (dot == std::string::npos || !all_digits(std::string_view(name).substr(dot + 1))) return false;
+    auto it = slots_.find(name.substr(0, dot));
+    return it != slots_.end() && is_sequence_type(it->second.decl->type) && it->second.decl->elements.empty();
+  }
+
+  // A sequence given in part is an error: its elements go together.
+  void check_complete(const ProgramValue& seq, const std::string& pointer) const {
+    const ProgramValue* present = nullptr;
+    const ProgramValue* missing = nullptr;
+    size_t missing_index = 0;
+    for (size_t k = 0; k < seq.elements.size(); ++k) {
+      if (p_.example_inputs.contains(seq.elements[k].name)) present = present ? present : &seq.elements[k];
+      else if (!missing) missing = &seq.elements[k], missing_index = k;
+    }
+    if (present && missing)
+      throw InputError(file_, "/" + json_pointer_token(present->name),
+                       "has '" + present->name + "' but not '" + missing->name + "' (element " +
+                           std::to_string(missing_index) + " of " + seq.name + ", declared at " + pointer +
+                           "/elements/" + std::to_string(missing_index) + ")");
+  }
+
+  const Program& p_;
+  std::string file_;
+  std::unordered_map<std::string, InputSlot> slots_;
+  std::vector<std::pair<const ProgramValue*, std::string>> sequences_;  // inputs with declared elements
+};
+
+// ------------------------------------------------------------------ expected outputs
+
+// expected.safetensors holds forward's outputs ("output.0", "output.1", ...,
+// or by graph output name) and then the buffers forward updated in place
+// (dotted names). Splits them, outputs in output order (the file lays tensors
+// out by element size, not by index).
+void split_expected(Program& p, const TensorMap& all, const std::vector<DeclaredTensor>& declared,
+                    const std::filesystem::path& file) {
+  std::unordered_map<std::string, const DeclaredTensor*> state;
+  for (const auto& d : declared) state.emplace(d.dotted_name, &d);
+  std::unordered_map<std::string, size_t> output_position;
+  for (size_t i = 0; i < p.graph.outputs.size(); ++i) output_position.emplace(p.graph.outputs[i], i);
+
+  std::vector<std::pair<size_t, const std::pair<std::string, Tensor>*>> positional, named;
+  for (const auto& item : all.items()) {
+    const auto& [name, t] = item;
+    const std::string place = "/" + json_pointer_token(name);
+    if (const auto index = output_index(name)) {
+      positional.emplace_back(*index, &item);
+    } else if (auto o = output_position.find(name); o != output_position.end()) {
+      named.emplace_back(o->second, &item);
+    } else if (auto s = state.find(name); s != state.end()) {
+      const Tensor* before = p.weights.find(name);
+      if (before && (before->dtype() != t.dtype() || before->shape() != t.shape()))
+        throw InputError(file.string(), place,
+                         "buffer '" + name + "' is " + t.type_str() + " after forward but " + before->type_str() +
+                             " in weights.safetensors (an in-place update keeps dtype and shape)");
+      p.expected_buffers.set(name, t);
+    } else {
       throw InputError(file.string(), place,
-                       "tensor '" + name + "' is " + t.type_str() + " but the program declares " + decl->name + ": " +
-                           std::string(dtype_short_name(decl->dtype)) + shape_str(decl->shape) + " at " +
-                           input_pointer(decl));
+                       "tensor '" + name + "' is neither an output ('output.N' or a name in /graph/outputs) nor a "
+                       "parameter or buffer of the module tree");
+    }
+  }
+  if (!positional.empty() && !named.empty())
+    throw InputError(file.string(), "/" + json_pointer_token(named.front().second->first),
+                     "outputs are named both by position ('" + positional.front().second->first +
+                         "') and by name; use one scheme");
+  auto& outputs = positional.empty() ? named : positional;
+  std::sort(outputs.begin(), outputs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (&outputs == &positional && outputs[i].first != i)
+      throw InputError(file.string(), "/" + json_pointer_token(outputs[i].second->first),
+                       (i > 0 && outputs[i].first == outputs[i - 1].first ? "duplicate output index"
+                                                                          : "there is no 'output." + std::to_string(i) + "'") +
+                           std::string(" (outputs are numbered from 0 without gaps)"));
+    p.expected_outputs.set(outputs[i].second->first, outputs[i].second->second);
   }
 }
 
@@ -97,7 +261,7 @@ Program load_program(const std::filesystem::path& dir) {
   if (!std::filesystem::is_directory(dir, ec))
     throw InputError(dir.string(), "", "not a directory (expected a program bundle: a folder with program.json)");
   const auto program_file = dir / "program.json";
-  Program p = parse_program(read_json_file(program_file), program_file);
+  Program p = parse_program_text(read_text_file(program_file), program_file);
   p.dir = dir;
 
   std::vector<DeclaredTensor> declared;
@@ -112,14 +276,15 @@ Program load_program(const std::filesystem::path& dir) {
                          declared.front().pointer + ")");
   }
   check_weights(p, declared, weights_file);
+  check_tensor_refs(p, weights_file);
 
   const auto inputs_file = dir / "inputs.safetensors";
   if (std::filesystem::exists(inputs_file, ec)) {
     p.example_inputs = read_safetensors(inputs_file);
-    check_example_inputs(p, inputs_file);
+    ExampleInputChecker(p, inputs_file).check_all();
   }
   const auto expected_file = dir / "expected.safetensors";
-  if (std::filesystem::exists(expected_file, ec)) p.expected_outputs = read_safetensors(expected_file);
+  if (std::filesystem::exists(expected_file, ec)) split_expected(p, read_safetensors(expected_file), declared, expected_file);
   return p;
 }
 

@@ -6,10 +6,14 @@
 #include <onnxport_core/bundle.hpp>
 
 #include "base/json_cursor.hpp"
+#include "base/json_file.hpp"
+#include "program_constants.hpp"
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace onnxport {
 
@@ -82,48 +86,93 @@ SourceLoc read_source(const JsonCursor& c) {
   return loc;
 }
 
-// Python constants as program.json encodes them (docs/program-format.md).
-void check_constant(const JsonCursor& c) {
-  const auto& j = c.json();
-  if (j.is_null() || j.is_boolean() || j.is_number() || j.is_string()) return;
-  if (j.is_array()) {
-    for (size_t i = 0; i < c.size(); ++i) check_constant(c.at(i));
-    return;
-  }
-  if (j.is_object() && j.size() == 1) {
-    if (auto d = c.find("dtype")) {
-      read_dtype(*d);
-      return;
-    }
-    if (auto d = c.find("device")) {
-      d->as_string();
-      return;
-    }
-    if (auto t = c.find("tensor")) {
-      t->reject_unknown_keys({"dtype", "shape", "data"});
-      read_dtype(t->at("dtype"));
-      int64_t numel = 1;
-      for (int64_t d : read_sizes(t->at("shape"))) numel *= d;
-      const auto data = t->at("data");
-      data.expect_array();
-      if (static_cast<int64_t>(data.size()) != numel)
-        data.fail("tensor constant has " + std::to_string(data.size()) + " values, its shape needs " +
-                  std::to_string(numel));
-      for (size_t i = 0; i < data.size(); ++i) {
-        const auto& v = data.at(i).json();
-        if (!v.is_number() && !v.is_boolean()) data.at(i).fail("expected a number, got " + json_type_name(v));
-      }
-      return;
-    }
-  }
-  c.fail("unsupported constant encoding (expected int, float, bool, str, null, a list, "
-         "{\"dtype\": ...}, {\"device\": ...} or {\"tensor\": {...}})");
+bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
+
+// "Tuple[Tensor, List[int]]" -> {"Tensor", "List[int]"}; "List[Tensor]" -> {"Tensor"}.
+std::vector<std::string> type_arguments(const std::string& type) {
+  std::vector<std::string> out;
+  const size_t open = type.find('[');
+  if (open == std::string::npos || type.back() != ']') return out;
+  int depth = 0;
+  std::string current;
+  auto flush = [&] {
+    const size_t b = current.find_first_not_of(' '), e = current.find_last_not_of(' ');
+    if (b != std::string::npos) out.push_back(current.substr(b, e - b + 1));
+    current.clear();
+  };
+  for (size_t i = open + 1; i + 1 < type.size(); ++i) {
+    const char ch = type[i];
+    if (ch == '[') ++depth;
+    if (ch == ']') --depth;
+    if (ch == ',' && depth == 0) flush();
+    else current += ch;
+  }
+  flush();
+  return out;
+}
+
+// Whether a value of type `element` may stand where a sequence holds `item`.
+bool element_fits(const std::string& element, const std::string& item) {
+  if (element == item || item == "Any") return true;
+  if (starts_with(item, "Optional[")) return element == "NoneType" || "Optional[" + element + "]" == item;
+  return false;
+}
+
+// Records, while program.json is parsed, the file order of the keys of every
+// module's `children` object (/module/children, /module/children/a/children,
+// ...): nlohmann::json sorts object keys, and children are registration-ordered.
+class ChildrenOrderRecorder : public JsonParseObserver {
+ public:
+  void object_start() override { stack_.push_back(child_frame()); }
+  void array_start() override { stack_.push_back({Role::Other, "", ""}); }
+  void object_end() override { stack_.pop_back(); }
+  void array_end() override { stack_.pop_back(); }
+  void key(const std::string& key) override {
+    Frame& f = stack_.back();
+    if (f.role == Role::Other) return;  // graph nodes and the like: nothing to record below them
+    f.key = key;
+    if (f.role == Role::Children) order_[f.pointer].push_back(key);
+  }
+
+  // Keys of the children object at `pointer` in file order, or null if it was not seen.
+  const std::vector<std::string>* order_of(const std::string& pointer) const {
+    auto it = order_.find(pointer);
+    return it == order_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  enum class Role { Other, Root, Module, Children };
+  struct Frame {
+    Role role;
+    std::string pointer;  // kept for Module and Children frames only
+    std::string key;      // the key being read (objects)
+  };
+
+  // The frame of an object opening under the current top of the stack.
+  Frame child_frame() const {
+    if (stack_.empty()) return {Role::Root, "", ""};
+    const Frame& parent = stack_.back();
+    Role role = Role::Other;
+    if (parent.role == Role::Root && parent.key == "module") role = Role::Module;
+    else if (parent.role == Role::Module && parent.key == "children") role = Role::Children;
+    else if (parent.role == Role::Children) role = Role::Module;
+    if (role == Role::Other) return {role, "", ""};
+    return {role, parent.pointer + "/" + json_pointer_token(parent.key), ""};
+  }
+
+  std::vector<Frame> stack_;
+  std::unordered_map<std::string, std::vector<std::string>> order_;
+};
 
 class ProgramParser {
  public:
-  ProgramParser(const nlohmann::json& doc, const std::filesystem::path& file)
-      : file_(file), root_(doc, file.string()) {}
+  ProgramParser(const nlohmann::json& doc, const std::filesystem::path& file,
+                const ChildrenOrderRecorder* children_order = nullptr)
+      : file_(file), root_(doc, file.string()), children_order_(children_order) {}
 
   Program run() {
     Program p;
@@ -135,6 +184,7 @@ class ProgramParser {
     if (auto n = root_.find("name")) p.name = n->as_string();
     if (auto pr = root_.find("producer")) p.producer = pr->expect_object().json();
     if (auto m = root_.find("module")) p.module = parse_module(*m);
+    index_members(p.module, "");
     parse_graph(root_.at("graph"), p);
     if (auto outs = root_.find("outputs")) p.outputs = parse_output_decls(*outs, p.graph.outputs);
     if (p.name.empty()) p.name = p.module.type.empty() ? "program" : p.module.type;
@@ -157,15 +207,49 @@ class ProgramParser {
     c.reject_unknown_keys({"type", "attributes", "parameters", "buffers", "children", "parameter_shapes"});
     ModuleInfo m;
     m.type = c.at("type").as_string();
-    if (auto a = c.find("attributes")) m.attributes = a->expect_object().json();
+    if (auto a = c.find("attributes")) m.attributes = parse_attributes(*a);
     if (auto p = c.find("parameters")) m.parameters = read_strings(*p);
     if (auto b = c.find("buffers")) m.buffers = read_strings(*b);
     if (auto s = c.find("parameter_shapes")) m.parameter_shapes = parse_parameter_shapes(*s, m);
-    if (auto ch = c.find("children")) {
-      ch->expect_object();
-      for (const auto& [name, value] : ch->json().items()) m.children.emplace_back(name, parse_module(ch->at(name)));
-    }
+    if (auto ch = c.find("children")) parse_children(*ch, m);
     return m;
+  }
+
+  // Children in the file's order when the text was parsed with a recorder,
+  // else in key order.
+  void parse_children(const JsonCursor& c, ModuleInfo& m) {
+    c.expect_object();
+    std::vector<std::string> names;
+    if (const auto* order = children_order_ ? children_order_->order_of(c.pointer()) : nullptr) {
+      names = *order;
+    } else {
+      for (const auto& [name, value] : c.json().items()) names.push_back(name);
+    }
+    m.children.reserve(names.size());
+    std::unordered_set<std::string> seen;  // a key written twice in the text
+    for (const auto& name : names) {
+      if (!seen.insert(name).second) c.at(name).fail("duplicate child '" + name + "'");
+      m.children.emplace_back(name, parse_module(c.at(name)));
+    }
+  }
+
+  static nlohmann::json parse_attributes(const JsonCursor& c) {
+    c.expect_object();
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [name, value] : c.json().items()) out[name] = decode_attribute(c.at(name));
+    return out;
+  }
+
+  // Every dotted path a prim::GetAttr may read ("mlp", "mlp.0", "mlp.0.weight",
+  // "training"), so "path" attributes resolve in O(1) each.
+  void index_members(const ModuleInfo& m, const std::string& prefix) {
+    for (const auto& name : m.parameters) members_.insert(prefix + name);
+    for (const auto& name : m.buffers) members_.insert(prefix + name);
+    for (const auto& [name, value] : m.attributes.items()) members_.insert(prefix + name);
+    for (const auto& [name, child] : m.children) {
+      members_.insert(prefix + name);
+      index_members(child, prefix + name + ".");
+    }
   }
 
   static std::vector<std::pair<std::string, std::vector<int64_t>>> parse_parameter_shapes(const JsonCursor& c,
@@ -184,7 +268,7 @@ class ProgramParser {
 
   ProgramValue parse_value_decl(const JsonCursor& c) {
     c.expect_object();
-    c.reject_unknown_keys({"name", "type", "dtype", "shape"});
+    c.reject_unknown_keys({"name", "type", "dtype", "shape", "elements"});
     ProgramValue v;
     v.name = c.at("name").as_string();
     if (v.name.empty()) c.at("name").fail("empty value name");
@@ -194,7 +278,37 @@ class ProgramParser {
       v.shape = read_shape(*s);
       v.has_shape = true;
     }
+    if (auto e = c.find("elements", true)) v.elements = parse_elements(*e, v);
     return v;
+  }
+
+  // The element declarations of a List[...] / Tuple[...] value: named
+  // "<name>.<i>" (sequences are flattened in place), typed as the sequence's
+  // item (List) or its i-th item (Tuple).
+  std::vector<ProgramValue> parse_elements(const JsonCursor& c, const ProgramValue& seq) {
+    c.expect_array();
+    const bool is_list = starts_with(seq.type, "List[");
+    const bool is_tuple = starts_with(seq.type, "Tuple[");
+    if (!is_list && !is_tuple)
+      c.fail("only List[...] and Tuple[...] values have elements; '" + seq.name + "' is " + seq.type);
+    const auto items = type_arguments(seq.type);
+    if (is_tuple && items.size() != c.size())
+      c.fail("'" + seq.name + "' is " + seq.type + " (" + std::to_string(items.size()) + " items) but declares " +
+             std::to_string(c.size()) + " elements");
+    std::vector<ProgramValue> out;
+    out.reserve(c.size());
+    for (size_t i = 0; i < c.size(); ++i) {
+      const auto decl = c.at(i);
+      out.push_back(parse_value_decl(decl));
+      const std::string expected = seq.name + "." + std::to_string(i);
+      if (out.back().name != expected)
+        decl.at("name").fail("element " + std::to_string(i) + " of '" + seq.name + "' must be named '" + expected +
+                             "' (sequences are flattened in place)");
+      const std::string& item = is_list ? items.front() : items[i];
+      if (!items.empty() && !element_fits(out.back().type, item))
+        decl.fail("element '" + expected + "' is " + out.back().type + " but " + seq.type + " holds " + item);
+    }
+    return out;
   }
 
   void parse_graph(const JsonCursor& c, Program& p) {
@@ -264,7 +378,8 @@ class ProgramParser {
     for (size_t i = 0; i < n.inputs.size(); ++i) use(n.inputs[i], inputs.at(i), "this node");
     if (auto a = c.find("attrs", true)) n.attrs = a->expect_object().json();
     if (n.kind == "prim::Constant")
-      if (auto a = c.find("attrs", true); a && a->find("value")) check_constant(a->at("value"));
+      if (auto a = c.find("attrs", true); a && a->find("value")) n.attrs["value"] = decode_constant(a->at("value"));
+    if (n.kind == "prim::GetAttr") check_get_attr(c);
     if (auto s = c.find("source", true)) n.source = read_source(*s);
     if (auto s = c.find("scope", true)) n.scope = s->as_string();
     if (auto b = c.find("blocks")) {
@@ -282,6 +397,22 @@ class ProgramParser {
     check_control_flow_arity(n, c);
     for (size_t i = 0; i < n.outputs.size(); ++i) define(n.outputs[i], outputs.at(i));
     return n;
+  }
+
+  // prim::GetAttr names the attribute it reads; "path", when given, is its
+  // dotted path from self and must resolve in the module tree.
+  void check_get_attr(const JsonCursor& node) const {
+    const auto attrs = node.at("attrs");
+    const auto name_cursor = attrs.at("name");
+    const std::string name = name_cursor.as_string();
+    if (name.empty()) name_cursor.fail("empty attribute name");
+    const auto path_cursor = attrs.find("path", true);
+    if (!path_cursor) return;
+    const std::string path = path_cursor->as_string();
+    if (path != name && !ends_with(path, "." + name))
+      path_cursor->fail("path '" + path + "' does not end with the attribute name '" + name + "'");
+    if (!members_.count(path))
+      path_cursor->fail("'" + path + "' is not a child, parameter, buffer or attribute in the module tree (/module)");
   }
 
   // prim::If, prim::Loop and higher_order::cond must be well-formed before
@@ -336,6 +467,8 @@ class ProgramParser {
 
   std::filesystem::path file_;
   JsonCursor root_;
+  const ChildrenOrderRecorder* children_order_;
+  std::unordered_set<std::string> members_;  // dotted paths in the module tree
   std::unordered_map<std::string, std::string> defined_at_;  // visible value name -> pointer of its definition
   std::vector<std::vector<std::string>> scopes_;             // names defined per open block
 };
@@ -344,6 +477,12 @@ class ProgramParser {
 
 Program parse_program(const nlohmann::json& doc, const std::filesystem::path& file) {
   return ProgramParser(doc, file).run();
+}
+
+Program parse_program_text(std::string_view text, const std::filesystem::path& file) {
+  ChildrenOrderRecorder children_order;
+  const nlohmann::json doc = parse_json_text(text, file, &children_order);
+  return ProgramParser(doc, file, &children_order).run();
 }
 
 }  // namespace onnxport

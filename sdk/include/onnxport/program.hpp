@@ -28,6 +28,10 @@ struct ProgramValue {
   DType dtype = DType::Undefined;  // tensors only
   Shape shape;                      // tensors only; symbolic dims are strings in JSON
   bool has_shape = false;
+  // List[...] / Tuple[...] inputs: one declaration per element, named
+  // "<name>.0", "<name>.1", ... (lists are flattened in place; the example
+  // tensors carry the same names). Empty when the producer did not declare them.
+  std::vector<ProgramValue> elements;
 };
 
 struct ProgramNode;
@@ -42,7 +46,10 @@ struct ProgramNode {
   std::string kind;                  // "aten::linear", "prim::If", "higher_order::cond"
   std::vector<std::string> inputs;   // value names
   std::vector<std::string> outputs;  // value names
-  nlohmann::json attrs = nlohmann::json::object();  // prim::Constant: {"value": ...}
+  // prim::Constant: {"value": ...}, normalized by the loader (non-finite
+  // floats as IEEE doubles, dtypes as ScalarType ints; docs/program-format.md,
+  // "Constants"). prim::GetAttr: {"name": ..., "path"?: ...}.
+  nlohmann::json attrs = nlohmann::json::object();
   std::vector<ProgramBlock> blocks;  // prim::If: [then, else]; prim::Loop: [body]
   std::vector<std::string> output_types;  // optional TorchScript types of outputs
   SourceLoc source;
@@ -53,7 +60,8 @@ struct ProgramNode {
 // The module tree: what prim::GetAttr chains resolve against.
 struct ModuleInfo {
   std::string type;                            // "Linear"
-  nlohmann::json attributes = nlohmann::json::object();  // non-tensor attributes (training, eps, ...)
+  // Non-tensor attributes (training, eps, ...); tagged values normalized as constants are.
+  nlohmann::json attributes = nlohmann::json::object();
   std::vector<std::string> parameters;         // "weight", "bias"
   std::vector<std::string> buffers;            // "running_mean", ...
   // Optional declared shapes of parameters/buffers ("weight" -> [2, 3]);
@@ -74,7 +82,10 @@ struct Program {
 
   TensorMap weights;          // parameters and buffers by dotted name ("mlp.0.weight")
   TensorMap example_inputs;   // by input name ("x")
-  TensorMap expected_outputs; // by output name, or "output.0", "output.1", ...
+  TensorMap expected_outputs; // "output.0", "output.1", ... in output order (or by output name)
+  // Buffers forward updates in place, by dotted name ("calls"), holding their
+  // values after forward (expected.safetensors; weights hold them before).
+  TensorMap expected_buffers;
 
   std::filesystem::path dir;          // bundle directory
   std::filesystem::path program_file; // .../program.json (for error messages)

@@ -304,9 +304,7 @@ EValue CondMerger::merge(const EValue& a, const EValue& b, const std::string& wh
       items.push_back(merge((*a.items)[i], (*b.items)[i], what + "[" + std::to_string(i) + "]"));
     return a.kind == EValue::Kind::List ? EValue::list(std::move(items), t_.rewrite_depth_) : EValue::tuple(std::move(items));
   }
-  auto is_scalar = [](const EValue& v) {
-    return v.is_sym() || (v.is_constant() && (v.constant.is_number() || v.constant.is_boolean()));
-  };
+  auto is_scalar = [](const EValue& v) { return v.is_sym() || is_numeric_constant(v); };
   if (is_scalar(a) && is_scalar(b)) return merge_scalars(a, b, what);
   mismatch(what, "is a " + describe(a) + " in one branch and a " + describe(b) + " in the other");
 }
@@ -330,17 +328,12 @@ EValue CondMerger::merge_tensors(const FakeTensor& a, const FakeTensor& b, const
 }
 
 EValue CondMerger::merge_scalars(const EValue& a, const EValue& b, const std::string& what) {
-  auto type_of = [](const EValue& v) {
-    if (v.is_sym()) return v.sym->type;
-    if (v.constant.is_boolean()) return ScalarType::Bool;
-    return v.constant.is_number_integer() ? ScalarType::Int : ScalarType::Float;
-  };
-  if (type_of(a) != type_of(b))
+  if (scalar_type_of(a) != scalar_type_of(b))
     mismatch(what, "is a " + describe(a) + " in one branch and a " + describe(b) + " in the other");
   const ValueId ia = t_.scalar_value_id(a);
   const ValueId ib = t_.scalar_value_id(b);
   SymScalar s;
-  s.type = type_of(a);
+  s.type = scalar_type_of(a);
   const std::string u = "u" + std::to_string(t_.unbacked_++);
   s.expr = s.type == ScalarType::Bool ? "Eq(" + u + ", 1)" : u;
   s.negated = s.type == ScalarType::Bool ? "Ne(" + u + ", 1)" : "";
@@ -348,11 +341,7 @@ EValue CondMerger::merge_scalars(const EValue& a, const EValue& b, const std::st
   s.data_dependent = true;
   if (pred_) s.hint = t_.hint_of(*pred_ ? a : b);
   s.origin = "higher_order::cond at " + line_of(n_);
-  const DType dtype = s.type == ScalarType::Bool ? DType::Bool : s.type == ScalarType::Int ? DType::Int64 : DType::Float64;
-  const ValueKind kind = s.type == ScalarType::Bool ? ValueKind::SymBool
-                         : s.type == ScalarType::Int ? ValueKind::SymInt
-                                                     : ValueKind::SymFloat;
-  s.value = t_.new_value("cond", dtype, {}, kind);
+  s.value = t_.new_value("cond", scalar_dtype(s.type), {}, scalar_value_kind(s.type));
   then_ids.push_back(ia);
   else_ids.push_back(ib);
   out_ids.push_back(s.value);

@@ -77,6 +77,34 @@ EValue EValue::poison() {
   return v;
 }
 
+bool is_numeric_constant(const EValue& v) {
+  return v.is_constant() && (v.constant.is_number() || v.constant.is_boolean());
+}
+
+ScalarType scalar_type_of(const EValue& v) {
+  if (v.is_sym()) return v.sym->type;
+  if (v.constant.is_boolean()) return ScalarType::Bool;
+  return v.constant.is_number_integer() ? ScalarType::Int : ScalarType::Float;
+}
+
+DType scalar_dtype(ScalarType t) {
+  switch (t) {
+    case ScalarType::Int: return DType::Int64;
+    case ScalarType::Float: return DType::Float64;
+    case ScalarType::Bool: return DType::Bool;
+  }
+  return DType::Int64;
+}
+
+ValueKind scalar_value_kind(ScalarType t) {
+  switch (t) {
+    case ScalarType::Int: return ValueKind::SymInt;
+    case ScalarType::Float: return ValueKind::SymFloat;
+    case ScalarType::Bool: return ValueKind::SymBool;
+  }
+  return ValueKind::SymInt;
+}
+
 namespace {
 
 std::string_view scalar_type_name(ScalarType t) {

@@ -103,6 +103,12 @@ struct EDict {
   void set(const nlohmann::json& key, EValue value);
 };
 
+// Python scalars (SymX or numeric constants) and their 0-d Graph form.
+bool is_numeric_constant(const EValue& v);  // int, float or bool constant
+ScalarType scalar_type_of(const EValue& v);   // of a Sym or a numeric constant
+DType scalar_dtype(ScalarType t);             // bool, int64, float64 (Python's own widths)
+ValueKind scalar_value_kind(ScalarType t);    // SymBool, SymInt, SymFloat
+
 // "Tensor f32[2, 3]", "int 3", "SymInt batch", "List[3]", "module mlp.0 (Linear)".
 std::string describe(const EValue& v);
 // True when the value (or anything inside a list/tuple) is a tensor.

@@ -27,24 +27,6 @@ std::string readable_base(const std::string& name, const std::string& fallback) 
   return base;
 }
 
-bool is_numeric_constant(const EValue& v) {
-  return v.is_constant() && (v.constant.is_number() || v.constant.is_boolean());
-}
-
-ScalarType scalar_type(const EValue& v) {
-  if (v.is_sym()) return v.sym->type;
-  if (v.constant.is_boolean()) return ScalarType::Bool;
-  return v.constant.is_number_integer() ? ScalarType::Int : ScalarType::Float;
-}
-
-DType scalar_dtype(ScalarType t) {
-  return t == ScalarType::Bool ? DType::Bool : t == ScalarType::Int ? DType::Int64 : DType::Float64;
-}
-
-ValueKind scalar_kind(ScalarType t) {
-  return t == ScalarType::Bool ? ValueKind::SymBool : t == ScalarType::Int ? ValueKind::SymInt : ValueKind::SymFloat;
-}
-
 }  // namespace
 
 // Per carried value: whether it changes across iterations (and so is a
@@ -62,14 +44,14 @@ EValue Tracer::loop_carried_input(const EValue& initial, const Shape& shape, con
     return EValue::of_tensor(FakeTensor{id, initial.tensor->dtype, shape, std::nullopt, {}});
   }
   SymScalar s;
-  s.type = scalar_type(initial);
+  s.type = scalar_type_of(initial);
   const std::string u = "u" + std::to_string(unbacked_++);
   s.expr = s.type == ScalarType::Bool ? "Eq(" + u + ", 1)" : u;
   s.negated = s.type == ScalarType::Bool ? "Ne(" + u + ", 1)" : "";
   if (s.type == ScalarType::Int) s.dim = Dim::symbol(u);
   s.data_dependent = true;
   s.origin = "the loop-carried `" + name + "`";
-  s.value = new_value(readable_base(name, "carried"), scalar_dtype(s.type), {}, scalar_kind(s.type));
+  s.value = new_value(readable_base(name, "carried"), scalar_dtype(s.type), {}, scalar_value_kind(s.type));
   return EValue::of_sym(std::move(s));
 }
 
@@ -138,7 +120,7 @@ bool Tracer::update_loop_slots(const ProgramNode& n, const std::vector<EValue>& 
     }
     const bool before_scalar = before.is_sym() || is_numeric_constant(before);
     const bool after_scalar = after.is_sym() || is_numeric_constant(after);
-    if (before_scalar && after_scalar && scalar_type(before) == scalar_type(after)) {
+    if (before_scalar && after_scalar && scalar_type_of(before) == scalar_type_of(after)) {
       if (!slots.variant[k] && !(after.is_constant() && after.constant == before.constant)) {
         slots.variant[k] = true;  // a Python scalar that changes becomes loop-carried
         again = true;

@@ -138,13 +138,9 @@ RunOutputs run_program(const Program& program, const TensorMap& inputs) {
   std::function<void(const EValue&)> flatten = [&](const EValue& v) {
     switch (v.kind) {
       case EValue::Kind::Tensor: run.tensors.push_back(*v.tensor->data); break;
-      case EValue::Kind::Sym: {
-        const DType dt = v.sym->type == trace::ScalarType::Bool    ? DType::Bool
-                         : v.sym->type == trace::ScalarType::Int ? DType::Int64
-                                                                 : DType::Float64;
-        run.tensors.push_back(Tensor::scalar(dt, v.sym->hint.value_or(0.0)));
+      case EValue::Kind::Sym:
+        run.tensors.push_back(Tensor::scalar(trace::scalar_dtype(v.sym->type), v.sym->hint.value_or(0.0)));
         break;
-      }
       case EValue::Kind::Constant:
         if (v.constant.is_boolean()) run.tensors.push_back(Tensor::scalar(DType::Bool, v.constant.get<bool>()));
         else if (v.constant.is_number_integer()) run.tensors.push_back(Tensor::scalar(DType::Int64, v.constant.get<double>()));

@@ -1,0 +1,365 @@
+// Tracer: Python-level values — constants, module attributes, lists and
+// tuples, environment queries and other nodes that never reach the Graph.
+#include "tracer.hpp"
+
+#include "scalar_ops.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace onnxport::trace {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string join_path(const std::string& path, const std::string& name) {
+  return path.empty() ? name : path + "." + name;
+}
+
+// {"float": "inf"} / "-inf" / "nan": the floats JSON cannot write.
+std::optional<double> tagged_float(const json& c) {
+  if (!c.is_object() || c.size() != 1 || !c.contains("float") || !c["float"].is_string()) return std::nullopt;
+  const std::string s = c["float"].get<std::string>();
+  if (s == "inf") return std::numeric_limits<double>::infinity();
+  if (s == "-inf") return -std::numeric_limits<double>::infinity();
+  if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
+  return std::nullopt;
+}
+
+// program.json encodes dtypes as {"dtype": "float32"}; TorchScript itself
+// passes ScalarType codes, which is what ops and prim::dtype use.
+json normalize_constant(const json& c) {
+  if (auto f = tagged_float(c)) return *f;
+  if (c.is_object() && c.size() == 1 && c.contains("dtype")) {
+    const json& d = c["dtype"];
+    if (d.is_number_integer()) return d;
+    if (d.is_string())
+      if (auto dt = dtype_from_name(d.get<std::string>())) return dtype_to_torch_code(*dt);
+  }
+  if (c.is_array()) {
+    json out = json::array();
+    for (const auto& e : c) out.push_back(normalize_constant(e));
+    return out;
+  }
+  return c;
+}
+
+Tensor tensor_from_json(const json& spec) {
+  const auto dtype = dtype_from_name(spec.at("dtype").get<std::string>());
+  std::vector<int64_t> shape = spec.at("shape").get<std::vector<int64_t>>();
+  Tensor t = Tensor::zeros(dtype.value_or(DType::Float32), shape);
+  const json& data = spec.at("data");
+  for (size_t i = 0; i < data.size(); ++i) {
+    const json& v = data[i];
+    const auto tagged = tagged_float(v);
+    t.set_double(static_cast<int64_t>(i), tagged ? *tagged : v.is_boolean() ? (v.get<bool>() ? 1.0 : 0.0) : v.get<double>());
+  }
+  return t;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ constants and attributes
+
+void Tracer::on_constant(const ProgramNode& n) {
+  const json value = n.attrs.contains("value") ? n.attrs["value"] : json(nullptr);
+  const std::string type = n.output_types.empty() ? "" : n.output_types[0];
+  if (value.is_object() && value.contains("tensor")) {
+    bind_all_outputs(n, lift_constant_tensor(tensor_from_json(value["tensor"]), "_tensor_constant"));
+    return;
+  }
+  if (value.is_object() && value.contains("tensor_ref") && value["tensor_ref"].is_string()) {
+    // A large tensor constant, stored with the weights.
+    bind_all_outputs(n, tensor_ref(value["tensor_ref"].get<std::string>()));
+    return;
+  }
+  if (value.is_object() && value.contains("complex"))
+    fail("unsupported-constant", "complex constants are not supported (ONNX has no complex tensors in opset 17)");
+  if (type == "Device" && value.is_string()) {
+    bind_all_outputs(n, EValue::of_constant(device_constant(value.get<std::string>())));
+    return;
+  }
+  bind_all_outputs(n, EValue::of_constant(normalize_constant(value)));
+}
+
+// A tensor named in program.json ({"tensor_ref": name}): the parameter or
+// buffer of that dotted name (the same graph value prim::GetAttr gives), else
+// a tensor constant stored with the weights.
+EValue Tracer::tensor_ref(const std::string& name) {
+  if (auto role = weight_roles_.find(name); role != weight_roles_.end()) return parameter(name, role->second);
+  const Tensor* t = program_.weights.find(name);
+  if (t == nullptr) fail("missing-weight", "tensor `" + name + "` is not in the weights file");
+  if (auto it = tensor_constants_.find(name); it != tensor_constants_.end()) return it->second;
+  EValue v = lift_constant_tensor(*t, "_tensor_constant");
+  tensor_constants_.emplace(name, v);
+  return v;
+}
+
+// A module attribute: a Python constant, or a list holding tensor references
+// (nn.LSTM's _flat_weights: [{"tensor_ref": "weight_ih_l0"}, ...]).
+EValue Tracer::attribute_value(const json& value) {
+  if (value.is_object() && value.contains("tensor_ref") && value["tensor_ref"].is_string())
+    return tensor_ref(value["tensor_ref"].get<std::string>());
+  if (value.is_array()) {
+    const bool has_tensors = std::any_of(value.begin(), value.end(), [](const json& v) {
+      return v.is_object() && v.contains("tensor_ref");
+    });
+    if (has_tensors) {
+      EList items;
+      for (const json& v : value) items.push_back(attribute_value(v));
+      return EValue::list(std::move(items), rewrite_depth_);
+    }
+  }
+  return EValue::of_constant(normalize_constant(value));
+}
+
+// ModuleInfo::child searches linearly; a module with thousands of children
+// (nn.Sequential of N layers) would make the trace quadratic. Index each
+// module's children on first use instead.
+const ModuleInfo* Tracer::child_module(const ModuleInfo& m, const std::string& name) {
+  auto [it, fresh] = child_index_.try_emplace(&m);
+  if (fresh)
+    for (const auto& [child_name, child] : m.children) it->second.emplace(child_name, &child);
+  auto found = it->second.find(name);
+  return found == it->second.end() ? nullptr : found->second;
+}
+
+void Tracer::on_get_attr(const ProgramNode& n) {
+  const EValue& owner = in(n, 0);
+  if (owner.kind != EValue::Kind::Module || owner.module == nullptr)
+    fail("bad-argument", "prim::GetAttr reads an attribute of a module, got a " + describe(owner));
+  if (!n.attrs.contains("name") || !n.attrs["name"].is_string())
+    fail("bad-node", "prim::GetAttr at " + n.json_path + " has no attrs.name");
+  const std::string name = n.attrs["name"].get<std::string>();
+  const ModuleInfo& m = *owner.module;
+  const std::string path = join_path(owner.module_path, name);
+  if (const ModuleInfo* child = child_module(m, name)) {
+    bind_all_outputs(n, EValue::of_module(path, child));
+  } else if (std::find(m.parameters.begin(), m.parameters.end(), name) != m.parameters.end()) {
+    bind_all_outputs(n, parameter(path, ValueRole::Parameter));
+  } else if (std::find(m.buffers.begin(), m.buffers.end(), name) != m.buffers.end()) {
+    bind_all_outputs(n, parameter(path, ValueRole::Buffer));
+  } else if (m.attributes.contains(name)) {
+    bind_all_outputs(n, attribute_value(m.attributes[name]));
+  } else {
+    fail("missing-attribute", "module `" + (owner.module_path.empty() ? std::string("self") : owner.module_path) +
+                                  "` (" + m.type + ") has no child, parameter, buffer or attribute `" + name + "`",
+         "Declare it in the module tree of program.json (module.attributes holds non-tensor attributes).");
+  }
+}
+
+// ------------------------------------------------------------------ lists and tuples
+
+void Tracer::on_list_construct(const ProgramNode& n) {
+  bind_all_outputs(n, EValue::list(inputs_of(n), rewrite_depth_));
+}
+
+void Tracer::on_tuple_construct(const ProgramNode& n) { bind_all_outputs(n, EValue::tuple(inputs_of(n))); }
+
+void Tracer::on_list_unpack(const ProgramNode& n) {
+  const EValue& seq = in(n, 0);
+  std::vector<EValue> items;
+  if (seq.is_sequence()) {
+    items = *seq.items;
+  } else if (seq.is_constant() && seq.constant.is_array()) {
+    for (const auto& c : seq.constant) items.push_back(EValue::of_constant(c));
+  } else {
+    fail("bad-argument", n.kind + " unpacks a list or tuple, got a " + describe(seq));
+  }
+  if (items.size() != n.outputs.size())
+    fail("bad-arity", n.kind + " unpacks " + std::to_string(items.size()) + " values into " +
+                          std::to_string(n.outputs.size()) + " names");
+  bind_outputs(n, items);
+}
+
+namespace {
+
+int64_t normalize_index(int64_t i, size_t size, const std::string& what) {
+  const int64_t n = static_cast<int64_t>(size);
+  const int64_t j = i < 0 ? i + n : i;
+  if (j < 0 || j >= n)
+    throw std::out_of_range(what + " index " + std::to_string(i) + " out of range for length " + std::to_string(n));
+  return j;
+}
+
+}  // namespace
+
+void Tracer::on_tuple_index(const ProgramNode& n) { on_getitem(n); }
+
+void Tracer::on_getitem(const ProgramNode& n) {
+  const EValue& seq = in(n, 0);
+  const EValue& key = in(n, 1);
+  if (seq.is_dict()) {
+    bind_all_outputs(n, dict_getitem(seq, key, n));
+    return;
+  }
+  if (seq.is_sequence()) {
+    if (!key.is_constant() || !key.constant.is_number_integer())
+      fail("unsupported-index", n.kind + ": indexing a list with " + describe(key) +
+                                    " is not supported (the index must be known while tracing)");
+    try {
+      const int64_t i = normalize_index(key.constant.get<int64_t>(), seq.items->size(), "list");
+      bind_all_outputs(n, (*seq.items)[static_cast<size_t>(i)]);
+    } catch (const std::out_of_range& e) {
+      fail("python-error", std::string("IndexError: ") + e.what());
+    }
+    return;
+  }
+  bind_all_outputs(n, scalar_op(n, "aten::__getitem__", {seq, key}));
+}
+
+void Tracer::on_len(const ProgramNode& n) {
+  const EValue& v = in(n, 0);
+  if (v.is_tensor()) {
+    if (v.tensor->shape.empty()) fail("python-error", "TypeError: len() of a 0-d tensor");
+    bind_all_outputs(n, sym_size(*v.tensor, 0));
+  } else if (v.is_sequence()) {
+    bind_all_outputs(n, EValue::of_constant(static_cast<int64_t>(v.items->size())));
+  } else if (v.is_dict()) {
+    bind_all_outputs(n, EValue::of_constant(static_cast<int64_t>(v.dict->entries.size())));
+  } else {
+    bind_all_outputs(n, scalar_op(n, "aten::len", {v}));
+  }
+}
+
+void Tracer::on_append(const ProgramNode& n) {
+  const EValue& list = in(n, 0);
+  if (list.kind != EValue::Kind::List) fail("bad-argument", "aten::append needs a list, got a " + describe(list));
+  if (list.list_depth < rewrite_depth_)
+    fail("unsupported-mutation",
+         "a list created outside a branch or loop on tensor data is appended to inside it; a rewritten "
+         "branch or loop cannot mutate Python lists",
+         "Build the list in both branches and return it, or move the append out of the branch.");
+  list.items->push_back(in(n, 1));
+  bind_all_outputs(n, list);
+}
+
+void Tracer::on_list_copy(const ProgramNode& n) {
+  const EValue& v = in(n, 0);
+  if (v.is_sequence()) {
+    bind_all_outputs(n, EValue::list(*v.items, rewrite_depth_));
+  } else if (v.is_constant() && (v.constant.is_array() || v.constant.is_string())) {
+    EList items;
+    if (v.constant.is_string())
+      for (char c : v.constant.get<std::string>()) items.push_back(EValue::of_constant(std::string(1, c)));
+    else
+      for (const auto& c : v.constant) items.push_back(EValue::of_constant(c));
+    bind_all_outputs(n, EValue::list(std::move(items), rewrite_depth_));
+  } else {
+    on_tensor_op(n);
+  }
+}
+
+// aten::slice on a list is Python slicing; on a tensor it is a tensor op.
+void Tracer::on_slice(const ProgramNode& n) {
+  const EValue& seq = in(n, 0);
+  if (seq.is_tensor()) {
+    on_tensor_op(n);
+    return;
+  }
+  EList items;
+  if (seq.is_sequence()) items = *seq.items;
+  else if (seq.is_constant() && seq.constant.is_array())
+    for (const auto& c : seq.constant) items.push_back(EValue::of_constant(c));
+  else fail("bad-argument", "aten::slice needs a tensor or a list, got a " + describe(seq));
+  auto int_or = [&](size_t i, std::optional<int64_t> fallback) -> std::optional<int64_t> {
+    if (i >= n.inputs.size()) return fallback;
+    const EValue& v = in(n, i);
+    if (v.is_none()) return fallback;
+    if (!v.is_constant() || !v.constant.is_number_integer())
+      fail("unsupported-index", "aten::slice on a list needs constant bounds, got a " + describe(v));
+    return v.constant.get<int64_t>();
+  };
+  const int64_t size = static_cast<int64_t>(items.size());
+  const int64_t step = *int_or(3, 1);
+  if (step <= 0) fail("python-error", "aten::slice on a list: only positive steps are supported");
+  auto clamp = [&](int64_t i) { return std::clamp(i < 0 ? i + size : i, int64_t{0}, size); };
+  const int64_t start = clamp(*int_or(1, 0));
+  const int64_t end = clamp(int_or(2, size).value_or(size));
+  EList out;
+  for (int64_t i = start; i < end; i += step) out.push_back(items[static_cast<size_t>(i)]);
+  bind_all_outputs(n, EValue::list(std::move(out), rewrite_depth_));
+}
+
+// ------------------------------------------------------------------ special nodes
+
+void Tracer::on_identity(const ProgramNode& n) { bind_all_outputs(n, in(n, 0)); }
+
+void Tracer::on_uninitialized(const ProgramNode& n) { bind_all_outputs(n, EValue::uninitialized()); }
+
+void Tracer::on_raise(const ProgramNode& n) {
+  std::string message = n.inputs.empty() ? std::string("Exception") : python_text(in(n, 0));
+  if (n.inputs.size() > 1) {
+    const EValue& cls = in(n, 1);
+    if (cls.is_constant() && cls.constant.is_string()) message = cls.constant.get<std::string>() + ": " + message;
+  }
+  if (rewrite_depth_ > 0)
+    fail("raise-in-data-dependent-branch",
+         "`raise " + message + "` is inside a branch or loop on tensor data: higher_order::cond/loop (ONNX "
+         "If/Loop) cannot raise, so it cannot be rewritten",
+         "Check the condition with torch._check outside the branch, or remove the raise from the branch.");
+  fail("exception-raised", "the program raises `" + message + "` on the traced path (for the inputs' shapes and types)",
+       "The inputs do not satisfy a check of the model; fix the input shapes or dtypes.");
+}
+
+void Tracer::on_side_effect(const ProgramNode& n) {
+  const std::string what = n.kind == "aten::warn" ? "warnings.warn" : "print";
+  if (config_.policy.side_effects_are_errors && !config_.eager) {
+    report_error(make_diag("side-effect", Severity::Error,
+                           n.kind + " (`" + what + "`) is a side effect, which an exported graph cannot express",
+                           "Remove the call from forward(), or use `non-strict`, which drops it with a warning.",
+                           "side-effect"));
+  } else {
+    warn("side-effect-dropped", "side-effect", n.kind + " (`" + what + "`) was dropped: an exported graph has no side effects");
+  }
+  bind_all_outputs(n, EValue::none());
+}
+
+void Tracer::on_is(const ProgramNode& n) {
+  const EValue& a = in(n, 0);
+  const EValue& b = in(n, 1);
+  bool same = false;
+  if (a.is_constant() && b.is_constant()) same = a.constant == b.constant;
+  else if (a.is_tensor() && b.is_tensor()) same = a.tensor->id == b.tensor->id;
+  else if (a.is_sequence() && b.is_sequence()) same = a.items == b.items;
+  // Anything else (a tensor vs None, ...) is not the same object.
+  bind_all_outputs(n, EValue::of_constant(n.kind == "aten::__is__" ? same : !same));
+}
+
+void Tracer::on_format(const ProgramNode& n) {
+  std::vector<std::string> texts;
+  for (const auto& name : n.inputs) texts.push_back(python_text(lookup(name, &n)));
+  if (n.kind == "aten::str") {
+    if (texts.empty()) fail("bad-arity", "aten::str needs an argument");
+    bind_all_outputs(n, EValue::of_constant(texts[0]));
+    return;
+  }
+  if (texts.empty()) fail("bad-arity", "aten::format needs a format string");
+  try {
+    bind_all_outputs(n, EValue::of_constant(python_format(texts[0], {texts.begin() + 1, texts.end()})));
+  } catch (const ScalarOpError& e) {
+    fail("python-error", e.what());
+  }
+}
+
+// Inference export: no autograd, no autocast, CPU dense tensors.
+void Tracer::on_false_query(const ProgramNode& n) { bind_all_outputs(n, EValue::of_constant(false)); }
+
+void Tracer::on_device(const ProgramNode& n) { bind_all_outputs(n, EValue::of_constant(device_constant("cpu"))); }
+
+void Tracer::on_dtype(const ProgramNode& n) {
+  const EValue& t = in(n, 0);
+  if (!t.is_tensor()) fail("bad-argument", "prim::dtype needs a tensor, got a " + describe(t));
+  bind_all_outputs(n, EValue::of_constant(dtype_to_torch_code(t.tensor->dtype)));
+}
+
+void Tracer::on_layout(const ProgramNode& n) { bind_all_outputs(n, EValue::of_constant(0)); }  // torch.strided
+
+void Tracer::on_is_floating_point(const ProgramNode& n) {
+  const EValue& t = in(n, 0);
+  if (!t.is_tensor()) fail("bad-argument", "aten::is_floating_point needs a tensor, got a " + describe(t));
+  bind_all_outputs(n, EValue::of_constant(is_floating(t.tensor->dtype)));
+}
+
+}  // namespace onnxport::trace

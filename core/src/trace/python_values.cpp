@@ -362,4 +362,20 @@ void Tracer::on_is_floating_point(const ProgramNode& n) {
   bind_all_outputs(n, EValue::of_constant(is_floating(t.tensor->dtype)));
 }
 
+// What str() / format() print for a value (messages of `raise`, mostly).
+std::string Tracer::python_text(const EValue& v) const {
+  switch (v.kind) {
+    case EValue::Kind::Constant: return python_str(v.constant);
+    case EValue::Kind::Sym: return v.sym->expr;
+    case EValue::Kind::Tensor: return "tensor(" + graph_.value(v.tensor->id).type_str() + ")";
+    case EValue::Kind::List:
+    case EValue::Kind::Tuple: {
+      std::string out = v.kind == EValue::Kind::List ? "[" : "(";
+      for (size_t i = 0; i < v.items->size(); ++i) out += (i ? ", " : "") + python_text((*v.items)[i]);
+      return out + (v.kind == EValue::Kind::List ? "]" : ")");
+    }
+    default: return describe(v);
+  }
+}
+
 }  // namespace onnxport::trace

@@ -190,21 +190,6 @@ void Tracer::on_num_to_tensor(const ProgramNode& n) {
 
 // ------------------------------------------------------------------ scalar arithmetic
 
-std::string Tracer::python_text(const EValue& v) const {
-  switch (v.kind) {
-    case EValue::Kind::Constant: return python_str(v.constant);
-    case EValue::Kind::Sym: return v.sym->expr;
-    case EValue::Kind::Tensor: return "tensor(" + graph_.value(v.tensor->id).type_str() + ")";
-    case EValue::Kind::List:
-    case EValue::Kind::Tuple: {
-      std::string out = v.kind == EValue::Kind::List ? "[" : "(";
-      for (size_t i = 0; i < v.items->size(); ++i) out += (i ? ", " : "") + python_text((*v.items)[i]);
-      return out + (v.kind == EValue::Kind::List ? "]" : ")");
-    }
-    default: return describe(v);
-  }
-}
-
 std::optional<double> Tracer::hint_of(const EValue& v) const {
   if (v.is_sym()) return v.sym->hint;
   if (v.is_constant()) {

@@ -140,7 +140,7 @@ class Tracer {
                          const std::vector<EValue>& outs, LoopSlots& slots);
   EValue loop_carried_input(const EValue& initial, const Shape& shape, const std::string& name);
 
-  // ---- Python-level values (scalars.cpp)
+  // ---- Python-level values (python_values.cpp)
   void on_constant(const ProgramNode& n);
   void on_get_attr(const ProgramNode& n);
   const ModuleInfo* child_module(const ModuleInfo& m, const std::string& name);
@@ -155,15 +155,6 @@ class Tracer {
   void on_append(const ProgramNode& n);
   void on_list_copy(const ProgramNode& n);
   void on_slice(const ProgramNode& n);
-  // ---- dicts (dicts.cpp)
-  void on_dict_construct(const ProgramNode& n);
-  void on_set_item(const ProgramNode& n);
-  void on_dict_view(const ProgramNode& n);  // aten::keys / values / items
-  void on_dict_get(const ProgramNode& n);
-  void on_contains(const ProgramNode& n);
-  EValue dict_getitem(const EValue& d, const EValue& key, const ProgramNode& n);
-  const nlohmann::json& dict_key(const EValue& key, const ProgramNode& n) const;
-  void check_mutable_here(const EValue& container, const ProgramNode& n) const;
   void on_identity(const ProgramNode& n);
   void on_uninitialized(const ProgramNode& n);
   void on_raise(const ProgramNode& n);
@@ -175,6 +166,19 @@ class Tracer {
   void on_dtype(const ProgramNode& n);
   void on_layout(const ProgramNode& n);
   void on_is_floating_point(const ProgramNode& n);
+  std::string python_text(const EValue& v) const;
+
+  // ---- dicts (dicts.cpp)
+  void on_dict_construct(const ProgramNode& n);
+  void on_set_item(const ProgramNode& n);
+  void on_dict_view(const ProgramNode& n);  // aten::keys / values / items
+  void on_dict_get(const ProgramNode& n);
+  void on_contains(const ProgramNode& n);
+  EValue dict_getitem(const EValue& d, const EValue& key, const ProgramNode& n);
+  const nlohmann::json& dict_key(const EValue& key, const ProgramNode& n) const;
+  void check_mutable_here(const EValue& container, const ProgramNode& n) const;
+
+  // ---- tensor metadata and symbolic scalars (symbolic.cpp)
   void on_size(const ProgramNode& n);
   void on_dim(const ProgramNode& n);
   void on_numel(const ProgramNode& n);
@@ -188,7 +192,6 @@ class Tracer {
   EValue sym_size(const FakeTensor& t, int64_t dim);
   EValue data_dependent_scalar(const std::string& kind, const FakeTensor& t);
   std::optional<bool> fold_by_range(const std::string& kind, const SymScalar& a, const nlohmann::json& b) const;
-  std::string python_text(const EValue& v) const;
   ValueId scalar_value_id(const EValue& v);  // a Graph value for a constant or Sym scalar
   std::optional<double> hint_of(const EValue& v) const;
   std::string expr_of(const EValue& v) const;

@@ -20,6 +20,7 @@ class CondRewriteStrategy final : public onnxport::Strategy {
     onnxport::TracePolicy policy;
     policy.strategy = "cond-rewrite";
     policy.data_dependent = onnxport::DataDependentPolicy::Rewrite;
+    policy.report_all_errors = true;  // DESIGN.md section 4: it reports every problem it meets
     try {
       return onnxport::trace_program(program, options, policy, host);
     } catch (const std::exception& e) {  // never let an exception out of capture()

@@ -21,6 +21,7 @@ class DraftStrategy final : public onnxport::Strategy {
     policy.strategy = "draft";
     policy.data_dependent = onnxport::DataDependentPolicy::Specialize;
     policy.evaluate_concretely = true;
+    policy.report_all_errors = true;  // DESIGN.md section 4: it reports every problem it meets
     try {
       return onnxport::trace_program(program, options, policy, host);
     } catch (const std::exception& e) {  // never let an exception out of capture()

@@ -482,6 +482,19 @@ TEST(DataDependent, RewriteRefusesARaiseInsideTheBranch) {
   EXPECT_NE(d->message.find("negative"), std::string::npos);
 }
 
+TEST(DataDependent, RewriteReportsEverythingItCouldNotRewrite) {
+  json raise = {constant("msg", "negative"), node("prim::RaiseException", {"msg"}, {}, {}, 21, "raise ValueError")};
+  const Program p = parse(data_branch_program(block({}, raise, {}), block({}, json::array(), {}), {},
+                                              {node("aten::frobnicate", {"x"}, {"out"}, {}, 22, "x.frobnicate()")},
+                                              {"out"}));
+  const CaptureResult r = capture(p, cond_rewrite_policy());
+  EXPECT_FALSE(r.graph);
+  ASSERT_EQ(count_errors(r), 2u) << all_messages(r);
+  EXPECT_NE(find_diag(r, "raise-in-data-dependent-branch"), nullptr);
+  EXPECT_NE(find_diag(r, "unsupported-op"), nullptr);
+  EXPECT_EQ(count_errors(capture(p, non_strict_policy())), 1u);  // non-strict stops at the branch
+}
+
 TEST(DataDependent, RewriteRefusesBranchesOfDifferentDtypes) {
   json to_int = {constant("long", json{{"dtype", "int64"}}), node("aten::to", {"x", "long"}, {"xi"})};
   const Program p = parse(data_branch_program(block({}, to_int, {"xi"}), block({}, json::array(), {"x"}), {"out"},

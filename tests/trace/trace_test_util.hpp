@@ -41,6 +41,7 @@ inline TracePolicy cond_rewrite_policy() {
   TracePolicy p;
   p.strategy = "cond-rewrite";
   p.data_dependent = DataDependentPolicy::Rewrite;
+  p.report_all_errors = true;
   return p;
 }
 inline TracePolicy draft_policy() {
@@ -48,6 +49,7 @@ inline TracePolicy draft_policy() {
   p.strategy = "draft";
   p.data_dependent = DataDependentPolicy::Specialize;
   p.evaluate_concretely = true;
+  p.report_all_errors = true;
   return p;
 }
 

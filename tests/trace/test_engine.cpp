@@ -205,6 +205,29 @@ TEST(Dicts, MissingKeyIsAKeyError) {
   EXPECT_EQ(d->loc.line, 4);
 }
 
+TEST(Inputs, ListInputsBecomeOneGraphInputPerElement) {
+  // forward(self, lx: List[Tensor], o: None): return torch.cat(lx, 0)
+  json doc = program_json({constant("zero", 0), node("aten::cat", {"lx", "zero"}, {"out"})}, {"out"});
+  doc["graph"]["inputs"] = json::array(
+      {{{"name", "self"}, {"type", "Module"}},
+       {{"name", "lx"},
+        {"type", "List[Tensor]"},
+        {"elements", json::array({{{"name", "lx.0"}, {"type", "Tensor"}, {"dtype", "float32"}, {"shape", {"n", 2}}},
+                                  {{"name", "lx.1"}, {"type", "Tensor"}, {"dtype", "float32"}, {"shape", {3, 2}}}})}},
+       {{"name", "o"}, {"type", "NoneType"}}});
+  const Program p = parse(doc);
+  const CaptureResult r = capture(p, draft_policy());  // draws random elements
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  const Graph& g = *r.graph;
+  ASSERT_EQ(g.inputs.size(), 2u);
+  EXPECT_EQ(g.value(g.inputs[0]).name, "lx.0");
+  EXPECT_EQ(g.value(g.inputs[1]).name, "lx.1");
+  EXPECT_EQ(shape_str(g.value(g.body.outputs.at(0)).shape), "[(n+3), 2]");
+  const TensorMap random = random_inputs(p, 1);
+  ASSERT_TRUE(random.contains("lx.0"));
+  EXPECT_EQ(random.find("lx.0")->shape(), (std::vector<int64_t>{2, 2}));  // the symbolic dim takes 2
+}
+
 // ------------------------------------------------------------------ functionalization
 
 TEST(InPlace, MutationIsFunctionalizedAndLaterReadsSeeIt) {

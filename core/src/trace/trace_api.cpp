@@ -164,32 +164,48 @@ RunOutputs run_program(const Program& program, const TensorMap& inputs) {
   return run;
 }
 
-TensorMap random_inputs(const Program& program, uint64_t seed, int64_t default_dim) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> normal(0.0, 1.0);
-  std::uniform_int_distribution<int64_t> small_int(0, 9);
-  TensorMap out;
-  for (const ProgramValue* in : program.user_inputs()) {
-    if (in->type != "Tensor" && in->type != "Optional[Tensor]") continue;
-    if (!in->has_shape) {
-      Diagnostic d;
-      d.code = "missing-input-shape";
-      d.stage = "capture";
-      d.message = "input `" + in->name + "` declares no shape, so no random example can be drawn for it";
-      d.hint = "Declare its shape in program.json or provide inputs.safetensors.";
-      throw DiagnosticError(std::move(d));
-    }
-    std::vector<int64_t> sizes;
-    for (const Dim& d : in->shape) sizes.push_back(d.is_static() ? d.value() : default_dim);
-    const DType dtype = in->dtype == DType::Undefined ? DType::Float32 : in->dtype;
-    Tensor t = Tensor::zeros(dtype, sizes);
-    for (int64_t i = 0; i < t.numel(); ++i) {
-      if (is_floating(dtype)) t.set_double(i, normal(rng));
-      else if (dtype == DType::Bool) t.set_double(i, static_cast<double>(rng() & 1));
-      else t.set_double(i, static_cast<double>(small_int(rng)));
-    }
-    out.set(in->name, std::move(t));
+namespace {
+
+struct RandomSource {
+  std::mt19937_64 rng;
+  std::normal_distribution<double> normal{0.0, 1.0};
+  std::uniform_int_distribution<int64_t> small_int{0, 9};
+};
+
+// Draws one tensor input (floats ~ N(0, 1), ints in [0, 10), bools 0/1), or
+// each element of a list/tuple input ("lx.0", "lx.1", ...).
+void draw_input(const ProgramValue& in, RandomSource& source, int64_t default_dim, TensorMap& out) {
+  if (!in.elements.empty()) {
+    for (const ProgramValue& element : in.elements) draw_input(element, source, default_dim, out);
+    return;
   }
+  if (in.type != "Tensor" && in.type != "Optional[Tensor]") return;
+  if (!in.has_shape) {
+    Diagnostic d;
+    d.code = "missing-input-shape";
+    d.stage = "capture";
+    d.message = "input `" + in.name + "` declares no shape, so no random example can be drawn for it";
+    d.hint = "Declare its shape in program.json or provide inputs.safetensors.";
+    throw DiagnosticError(std::move(d));
+  }
+  std::vector<int64_t> sizes;
+  for (const Dim& d : in.shape) sizes.push_back(d.is_static() ? d.value() : default_dim);
+  const DType dtype = in.dtype == DType::Undefined ? DType::Float32 : in.dtype;
+  Tensor t = Tensor::zeros(dtype, sizes);
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    if (is_floating(dtype)) t.set_double(i, source.normal(source.rng));
+    else if (dtype == DType::Bool) t.set_double(i, static_cast<double>(source.rng() & 1));
+    else t.set_double(i, static_cast<double>(source.small_int(source.rng)));
+  }
+  out.set(in.name, std::move(t));
+}
+
+}  // namespace
+
+TensorMap random_inputs(const Program& program, uint64_t seed, int64_t default_dim) {
+  RandomSource source{std::mt19937_64(seed)};
+  TensorMap out;
+  for (const ProgramValue* in : program.user_inputs()) draw_input(*in, source, default_dim, out);
   return out;
 }
 

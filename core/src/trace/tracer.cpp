@@ -23,6 +23,10 @@ void collect_weights(const ModuleInfo& m, const std::string& prefix,
   for (const auto& [name, child] : m.children) collect_weights(child, prefix + name + ".", out);
 }
 
+constexpr size_t kNoPosition = static_cast<size_t>(-1);  // list elements have no "args.N" name
+
+bool is_sequence_type(const std::string& type) { return type.rfind("List[", 0) == 0 || type.rfind("Tuple[", 0) == 0; }
+
 }  // namespace
 
 Tracer::Tracer(const Program& program, const CaptureOptions& options, TracerConfig config)
@@ -58,6 +62,7 @@ void Tracer::reserve_names() {
 const Tensor* Tracer::example_input(const ProgramValue& in, size_t position) const {
   if (config_.inputs == nullptr) return nullptr;
   if (const Tensor* t = config_.inputs->find(in.name)) return t;
+  if (position == kNoPosition) return nullptr;
   return config_.inputs->find("args." + std::to_string(position));
 }
 
@@ -81,7 +86,7 @@ void Tracer::bind_inputs() {
       bind(in.name, EValue::none());
       continue;
     }
-    if (in.type.rfind("List[", 0) == 0 || in.type.rfind("Tuple[", 0) == 0) {
+    if (is_sequence_type(in.type)) {
       bind(in.name, bind_sequence_input(in));
       continue;
     }
@@ -101,25 +106,33 @@ void Tracer::bind_inputs() {
   }
 }
 
-// A list or tuple of tensors: one graph input per element ("lx.0", "lx.1",
-// ...), as torch2program names them; the elements' specs come from the
-// example inputs (program.json's per-element declarations are not loaded).
+// A list or tuple input: one graph input per element ("lx.0", "lx.1", ...,
+// flattened in place as torch2program names them), from the program's
+// element declarations, or from the example tensors when it has none.
 EValue Tracer::bind_sequence_input(const ProgramValue& in) {
   EList items;
-  for (size_t i = 0;; ++i) {
-    const std::string element = in.name + "." + std::to_string(i);
-    const Tensor* example = config_.inputs ? config_.inputs->find(element) : nullptr;
-    if (example == nullptr) break;
-    ProgramValue spec;
-    spec.name = element;
-    spec.dtype = example->dtype();
-    spec.shape = shape_of(example->shape());
-    spec.has_shape = true;
-    items.push_back(bind_tensor_input(spec, static_cast<size_t>(-1)));
+  if (!in.elements.empty()) {
+    for (const ProgramValue& element : in.elements) {
+      if (is_sequence_type(element.type)) items.push_back(bind_sequence_input(element));
+      else if (element.type == "NoneType") items.push_back(EValue::none());
+      else items.push_back(bind_tensor_input(element, kNoPosition));
+    }
+  } else {
+    for (size_t i = 0;; ++i) {
+      const std::string element = in.name + "." + std::to_string(i);
+      const Tensor* example = config_.inputs ? config_.inputs->find(element) : nullptr;
+      if (example == nullptr) break;
+      ProgramValue spec;
+      spec.name = element;
+      spec.dtype = example->dtype();
+      spec.shape = shape_of(example->shape());
+      spec.has_shape = true;
+      items.push_back(bind_tensor_input(spec, kNoPosition));
+    }
+    if (items.empty())
+      fail("unsupported-input", "input `" + in.name + "` (" + in.type + ") declares no elements and the example inputs have no `" +
+                                    in.name + ".0`, `" + in.name + ".1`, ...");
   }
-  if (items.empty())
-    fail("unsupported-input", "input `" + in.name + "` (" + in.type + ") needs its elements `" + in.name + ".0`, `" +
-                                  in.name + ".1`, ... in the example inputs");
   if (in.type.rfind("Tuple[", 0) == 0) return EValue::tuple(std::move(items));
   return EValue::list(std::move(items), 0);
 }

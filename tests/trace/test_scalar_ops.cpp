@@ -37,6 +37,10 @@ TEST(ScalarOps, ComparisonsAndLogic) {
   EXPECT_EQ(fold("aten::__isnot__", {1, nullptr}), true);
   EXPECT_EQ(fold("aten::__contains__", {json::array({1, 2, 3}), 2}), true);
   EXPECT_EQ(fold("aten::__contains__", {"abc", "bc"}), true);
+  EXPECT_EQ(fold("aten::all", {json::array({true, 1, "x"})}), true);
+  EXPECT_EQ(fold("aten::all", {json::array({true, false})}), false);
+  EXPECT_EQ(fold("aten::any", {json::array({false, 0})}), false);
+  EXPECT_EQ(fold("aten::any", {json::array()}), false);
 }
 
 TEST(ScalarOps, SequencesAndStrings) {

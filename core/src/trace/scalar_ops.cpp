@@ -1,5 +1,6 @@
 #include "scalar_ops.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <functional>
@@ -312,6 +313,16 @@ const std::unordered_map<std::string_view, Folder>& folders() {
          return json(to_int(arg(a, 1, "__derive_index")) + to_int(arg(a, 0, "__derive_index")) * to_int(arg(a, 2, "__derive_index")));
        }},
       {"aten::find", find},
+      {"aten::all", [](const Args& a) {  // all(list) / any(list) on Python values
+         const json& v = arg(a, 0, "all");
+         if (!v.is_array()) throw ScalarOpError("all() needs a list, got " + v.dump());
+         return json(std::all_of(v.begin(), v.end(), [](const json& e) { return python_truth(e); }));
+       }},
+      {"aten::any", [](const Args& a) {
+         const json& v = arg(a, 0, "any");
+         if (!v.is_array()) throw ScalarOpError("any() needs a list, got " + v.dump());
+         return json(std::any_of(v.begin(), v.end(), [](const json& e) { return python_truth(e); }));
+       }},
       {"aten::format", [](const Args& a) {
          const std::string fmt = arg(a, 0, "format").get<std::string>();
          std::vector<std::string> rest;

@@ -244,6 +244,13 @@ EValue Tracer::scalar_op(const ProgramNode& n, const std::string& kind, const st
     if (std::all_of(args[0].items->begin(), args[0].items->end(), [](const EValue& e) { return e.is_constant(); }))
       return EValue::of_constant(false);
   }
+  // all(list) / any(list) of Python bools, some symbolic: a chain of and/or.
+  if ((kind == "aten::all" || kind == "aten::any") && args.size() == 1 && args[0].is_sequence()) {
+    EValue acc = EValue::of_constant(kind == "aten::all");
+    for (const EValue& item : *args[0].items)
+      acc = sym_logic(kind == "aten::all" ? "aten::__and__" : "aten::__or__", {acc, item});
+    return acc;
+  }
   const bool scalars_only = std::all_of(args.begin(), args.end(), [](const EValue& a) {
     return a.is_sym() || (a.is_constant() && (a.constant.is_number() || a.constant.is_boolean()));
   });

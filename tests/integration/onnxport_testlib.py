@@ -8,6 +8,7 @@ Configuration comes from the environment (set by tests/integration/CMakeLists.tx
   ONNXPORT_SOURCE    the source tree (examples/, config/)
   ONNXPORT_WORK      a scratch folder for this test file
   ONNXPORT_BAD_PLUGIN_NO_ENTRY, ONNXPORT_BAD_PLUGIN_WRONG_ABI: tiny bad plugins
+  ONNXPORT_EXPLODING_PLUGIN: a good plugin whose strategy throws from capture()
 """
 import json
 import os

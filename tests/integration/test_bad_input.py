@@ -215,6 +215,23 @@ class BadInput(OnnxportTestCase):
 
     # -- plugins -------------------------------------------------------------
 
+    def test_a_strategy_that_throws_fails_alone(self):
+        lib = os.environ["ONNXPORT_EXPLODING_PLUGIN"]
+        config = write_config(os.path.join(self.dir, "config.json"),
+                              {"plugins": BUILTIN_PLUGINS + [{"path": lib}],
+                               "strategies": ["explodes", "cond-rewrite"]})
+        proc = self.export(example("seed"), config)
+        self.assertExitCode(proc, 0, "export after a throwing strategy")
+        self.assertInOrder(proc.stderr, [
+            "with `explodes`...", "the exploding strategy blew up on purpose", "with `explodes`... ❌",
+            "with `cond-rewrite`... ✅"])
+        report = read_json(os.path.join(self.report, "report.json"))
+        attempt = report["capture"]["attempts"][0]
+        self.assertEqual((attempt["strategy"], attempt["plugin"], attempt["status"]),
+                         ("explodes", "integration-explodes", "failed"))
+        self.assertEqual(attempt["diagnostics"][0]["code"], "strategy-threw")
+        self.assertTrue(os.path.isfile(self.model))
+
     def plugin_config(self, plugin_path):
         return write_config(os.path.join(self.dir, "config.json"),
                             {"plugins": BUILTIN_PLUGINS + [{"path": plugin_path}], "strategies": ["strict"]})

@@ -162,6 +162,16 @@ class Options(OnnxportTestCase):
         self.assertNotIn("with `non-strict`", proc.stderr)
 
 
+class DefaultConfig(OnnxportTestCase):
+    def test_export_without_a_config_uses_config_default_json(self):
+        out = fresh_dir("default-config")
+        proc = run("export", example("seed"), "-o", os.path.join(out, "m.onnx"), "--report", out + "/r")
+        self.assertExitCode(proc, 0, "export without -c")
+        report = read_json(os.path.join(out, "r", "report.json"))
+        self.assertTrue(report["request"]["config"].endswith(os.path.join("config", "default.json")))
+        self.assertEqual(report["capture"]["chosen_strategy"], "cond-rewrite")
+
+
 class ReportOnFailure(OnnxportTestCase):
     def test_failed_export_still_writes_both_reports(self):
         out = fresh_dir("report-on-failure")

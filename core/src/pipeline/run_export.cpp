@@ -141,7 +141,8 @@ void remove_quietly(const fs::path& file) {
 
 // Writes the model (to a staging file first when it must be verified) and
 // moves it into place only when verification passed.
-Outcome write_stage(onnx::ModelProto& model, const Program& program, const Config& config, const fs::path& output,
+// `program` is needed (and non-null) only when the config asks for verification.
+Outcome write_stage(onnx::ModelProto& model, const Program* program, const Config& config, const fs::path& output,
                     StatusPrinter& status, ExportReport& report) {
   if (output.has_parent_path()) fs::create_directories(output.parent_path());
   StageReport& write = report.stage("write");
@@ -160,7 +161,7 @@ Outcome write_stage(onnx::ModelProto& model, const Program& program, const Confi
   const fs::path staged = staging_path(output);
   try {
     write_model_atomic(model, staged);
-    if (!pipeline::verify_stage(staged, model, program, config.verify, status, report)) {
+    if (!pipeline::verify_stage(staged, model, *program, config.verify, status, report)) {
       remove_quietly(staged);
       return failed(report.verification && !report.verification->problem.empty()
                         ? "verification failed: " + report.verification->problem
@@ -183,13 +184,17 @@ Outcome write_stage(onnx::ModelProto& model, const Program& program, const Confi
 }
 
 // The stages after loading; returns at the first failure.
-Outcome export_program(const Program& program, const PluginHost& host, const Config& config,
+Outcome export_program(std::optional<Program>& program, const PluginHost& host, const Config& config,
                        const ExportRequest& request, StatusPrinter& status, ExportReport& report) {
   CaptureOptions options;
   options.dynamic_shapes = config.dynamic_shapes;
   options.opset = config.opset;
-  std::optional<Graph> graph = pipeline::capture_with_fallback(program, host, config.strategies, options, status, report);
-  if (!graph) return capture_failure(program, report);
+  std::optional<Graph> graph = pipeline::capture_with_fallback(*program, host, config.strategies, options, status, report);
+  if (!graph) return capture_failure(*program, report);
+  // Only verification reads the program again. The graph's weights borrow
+  // the mapped file through their own owner, so they outlive the program;
+  // freeing it keeps the later stages in a smaller heap.
+  if (!config.verify.enabled) program.reset();
   record_graph(*graph, wants_texts(request), report);
   status.debug(report.graph_text);
   if (!request.dump_graph.empty()) dump_graph(*graph, request.dump_graph, status);
@@ -198,6 +203,9 @@ Outcome export_program(const Program& program, const PluginHost& host, const Con
     return failed("decomposition failed");
   std::optional<onnx::ModelProto> model = pipeline::translate_stage(*graph, host.registry(), config.opset, status, report);
   if (!model) return failed("translation failed: " + report.stage("translate").summary);
+  // Nothing after translation reads the graph (the report already has what
+  // it needs): free it so optimize and check work in a smaller heap.
+  graph.reset();
   if (config.optimize) {
     pipeline::optimize_stage(*model, status, report);
     if (report.stage("optimize").status == Status::Failed) return failed(report.stage("optimize").summary);
@@ -206,7 +214,7 @@ Outcome export_program(const Program& program, const PluginHost& host, const Con
   record_model(*model, wants_texts(request), report);
   status.debug(report.model_text);
   if (!checked) return failed("the ONNX checker or shape inference rejected the model");
-  return write_stage(*model, program, config, request.output, status, report);
+  return write_stage(*model, program ? &*program : nullptr, config, request.output, status, report);
 }
 
 Outcome run_sequence(const ExportRequest& request, StatusPrinter& status, ExportReport& report, Config& config) {
@@ -218,8 +226,8 @@ Outcome run_sequence(const ExportRequest& request, StatusPrinter& status, Export
   timed(report, "load plugins", [&] { host.load_all(config, plugin_search_path(request.plugin_paths)); });
   if (Outcome o = check_plugins(host, status, report); o.exit_code != kExitOk) return o;
 
-  Program program = timed(report, "load program", [&] { return load_program(request.program_dir); });
-  report.program_name = program.name;
+  std::optional<Program> program = timed(report, "load program", [&] { return load_program(request.program_dir); });
+  report.program_name = program->name;
   return export_program(program, host, config, request, status, report);
 }
 

@@ -38,15 +38,6 @@ std::string missing_translators_text(const std::vector<MissingTranslator>& missi
   return text;
 }
 
-// "float32[2, 3]"
-std::string initializer_type(const onnx::TensorProto& t) {
-  auto dtype = dtype_from_onnx(t.data_type());
-  std::string s = dtype ? std::string(dtype_name(*dtype)) : "type" + std::to_string(t.data_type());
-  s += "[";
-  for (int i = 0; i < t.dims_size(); ++i) s += (i ? ", " : "") + std::to_string(t.dims(i));
-  return s + "]";
-}
-
 }  // namespace
 
 bool decompose_stage(Graph& graph, const TranslatorRegistry& registry, int opset, StatusPrinter& status,
@@ -147,26 +138,6 @@ bool check_stage(onnx::ModelProto& model, StatusPrinter& status, ExportReport& r
   stage.diagnostics = std::move(problems);
   status.end(subject, ok, stage.seconds);
   return ok;
-}
-
-std::string model_text_for_report(const onnx::ModelProto& model, size_t max_listed_initializers) {
-  std::string text = model_to_text(model);
-  // ONNX 1.12's printer leaves initializers out; list them (type and shape,
-  // never the values, which can be megabytes) so the text names every input
-  // of every node.
-  const auto& initializers = model.graph().initializer();
-  if (initializers.empty()) return text;
-  if (!text.empty() && text.back() != '\n') text += '\n';
-  text += "# initializers (" + std::to_string(initializers.size()) + "):\n";
-  size_t listed = 0;
-  for (const auto& t : initializers) {
-    if (listed++ == max_listed_initializers) {
-      text += "#   ... and " + std::to_string(initializers.size() - max_listed_initializers) + " more\n";
-      break;
-    }
-    text += "#   " + t.name() + ": " + initializer_type(t) + "\n";
-  }
-  return text;
 }
 
 }  // namespace onnxport::pipeline

@@ -28,9 +28,4 @@ void optimize_stage(onnx::ModelProto& model, StatusPrinter& status, ExportReport
 // onnx checker + shape inference; false when either complains.
 bool check_stage(onnx::ModelProto& model, StatusPrinter& status, ExportReport& report);
 
-// ONNX's text syntax of `model`, followed by the initializers' names, types
-// and shapes (never their values: a report must stay readable for a model
-// with megabytes of weights).
-std::string model_text_for_report(const onnx::ModelProto& model, size_t max_listed_initializers = 200);
-
 }  // namespace onnxport::pipeline

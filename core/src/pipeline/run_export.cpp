@@ -111,7 +111,7 @@ void record_graph(const Graph& graph, bool with_text, ExportReport& report) {
 
 void record_model(const onnx::ModelProto& model, bool with_text, ExportReport& report) {
   report.op_counts = count_op_types(model);
-  if (with_text) report.model_text = pipeline::model_text_for_report(model);
+  if (with_text) report.model_text = model_to_text(model);
 }
 
 // One line per failed attempt: what failed and where, so the last lines of

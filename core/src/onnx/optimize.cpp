@@ -117,8 +117,12 @@ class Optimizer {
 
   OptimizeStats run() {
     stats_.nodes_before = count_nodes(model_.graph());
+    // Types are inferred once: every later rewrite preserves the type of each
+    // value that survives, and folded constants carry their own type
+    // (type_of falls back to them). Re-running ONNX shape inference per
+    // iteration made optimize() the slowest stage on large models.
+    infer_types();
     for (int iteration = 0; iteration < kMaxIterations; ++iteration) {
-      infer_types();
       collect_protected();
       consts_.clear();
       bool changed = fold_graph(*model_.mutable_graph(), /*is_main=*/true);

@@ -12,5 +12,7 @@ void register_shape_ops(Registrar& r);     // shape_ops.cpp
 void register_nn(Registrar& r);            // nn.cpp
 void register_control_flow(Registrar& r);  // control_flow.cpp
 void register_conversion(Registrar& r);    // conversion.cpp
+void register_recurrent(Registrar& r);     // recurrent.cpp
+void register_attention(Registrar& r);     // attention.cpp
 
 }  // namespace onnxport::aten

@@ -15,6 +15,8 @@ void register_all(onnxport::Registrar& r) {
   register_nn(r);
   register_control_flow(r);
   register_conversion(r);
+  register_recurrent(r);
+  register_attention(r);
 }
 
 }  // namespace

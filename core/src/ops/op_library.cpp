@@ -36,6 +36,7 @@ OpLibrary& OpLibrary::instance() {
     ops::register_creation_ops(*lib);
     ops::register_nn_ops(*lib);
     ops::register_recurrent_ops(*lib);
+    ops::register_attention_ops(*lib);
     return lib;
   }();
   return *library;

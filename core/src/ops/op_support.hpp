@@ -28,6 +28,7 @@ void register_linear_algebra_ops(OpLibrary& lib);
 void register_shape_ops(OpLibrary& lib);
 void register_nn_ops(OpLibrary& lib);
 void register_recurrent_ops(OpLibrary& lib);
+void register_attention_ops(OpLibrary& lib);  // attention.cpp
 void register_indexing_ops(OpLibrary& lib);
 void register_creation_ops(OpLibrary& lib);
 void register_scalar_conversion_ops(OpLibrary& lib);

@@ -1,0 +1,200 @@
+// Recurrent layers: aten::lstm, aten::gru, aten::rnn_tanh, aten::rnn_relu (the
+// `.input` overloads nn.LSTM / nn.GRU / nn.RNN call) -> one ONNX LSTM / GRU /
+// RNN node per layer, each over both directions at once.
+//
+//   lstm(input, Tensor[] hx=(h0, c0), Tensor[] params, has_biases, num_layers,
+//        dropout, train, bidirectional, batch_first) -> (output, h_n, c_n)
+//   gru / rnn_*(input, Tensor hx, Tensor[] params, ...same...) -> (output, h_n)
+//
+// params: per layer, per direction: w_ih [G*H, in], w_hh [G*H, H], then
+// b_ih, b_hh when has_biases.
+//
+// The ONNX ops compute the same cells; what differs is layout:
+// - gate order: torch stacks LSTM gates i,f,g,o and GRU gates r,z,n; ONNX
+//   wants i,o,f,c and z,r,h. The weight rows are sliced and re-concatenated
+//   (on parameters, so the optimizer folds this into the initializers).
+// - bias: ONNX takes one [num_dir, 2*G*H] tensor, Wb then Rb.
+// - GRU: torch applies the reset gate after the recurrent matmul, which is
+//   ONNX's linear_before_reset=1.
+// - Y is [seq, num_dir, batch, H]; torch's output is [seq, batch, num_dir*H]:
+//   Transpose to [seq, batch, num_dir, H], then merge the last two dims.
+// The ONNX `layout` attribute (opset 14) is not used, so one translation
+// serves opsets 13-18: batch_first inputs are transposed around the stack.
+#include "families.hpp"
+
+namespace onnxport::aten {
+namespace {
+
+enum class Cell { Lstm, Gru, RnnTanh, RnnRelu };
+
+// Index of each ONNX gate in torch's stacking, in ONNX order.
+std::vector<int64_t> torch_gates_in_onnx_order(Cell cell) {
+  switch (cell) {
+    case Cell::Lstm: return {0, 3, 1, 2};  // i,o,f,c from i,f,g,o
+    case Cell::Gru: return {1, 0, 2};      // z,r,h from r,z,n
+    default: return {0};
+  }
+}
+
+const char* onnx_op(Cell cell) {
+  return cell == Cell::Lstm ? "LSTM" : cell == Cell::Gru ? "GRU" : "RNN";
+}
+
+struct RecurrentCall {
+  Cell cell;
+  DType dtype;
+  bool has_biases = true, bidirectional = false, batch_first = false;
+  int64_t layers = 1, directions = 1, hidden = 0;
+  std::vector<const Arg*> params;
+};
+
+RecurrentCall read_call(TranslateContext& ctx, Cell cell) {
+  RecurrentCall c;
+  c.cell = cell;
+  if (rank_of(ctx, 0) != 3) fail(ctx, "input must be 3-D (batched)");
+  c.dtype = arg_dtype(ctx, 0);
+  const Arg& list = ctx.arg(2);
+  if (!list.is_list()) fail(ctx, "argument 2 (params) must be a list of tensors");
+  for (const Arg& p : list.items) {
+    if (!p.is_value()) fail(ctx, "argument 2 (params) must contain only tensors");
+    c.params.push_back(&p);
+  }
+  c.has_biases = bool_arg(ctx, 3, "has_biases", true);
+  c.layers = int_arg(ctx, 4, "num_layers");
+  if (bool_arg(ctx, 6, "train", false) && float_arg(ctx, 5, "dropout", 0.0) > 0)
+    fail(ctx, "training-mode dropout between layers cannot be exported", "call model.eval() before capturing");
+  c.bidirectional = bool_arg(ctx, 7, "bidirectional", false);
+  c.batch_first = bool_arg(ctx, 8, "batch_first", false);
+  c.directions = c.bidirectional ? 2 : 1;
+  const size_t per_direction = c.has_biases ? 4 : 2;
+  if (c.layers <= 0 || c.params.size() != per_direction * static_cast<size_t>(c.layers * c.directions))
+    fail(ctx, "expected " + std::to_string(per_direction) + " parameter tensors per layer and direction for " +
+                  std::to_string(c.layers) + " layer(s), got " + std::to_string(c.params.size()),
+         "LSTM projections (proj_size) are not supported");
+  const Value& w_hh = ctx.graph().value(c.params[1]->value);
+  if (w_hh.shape.size() != 2 || !w_hh.shape[1].is_static())
+    fail(ctx, "w_hh must be a 2-D tensor with a static hidden size, got " + w_hh.type_str());
+  c.hidden = w_hh.shape[1].value();
+  return c;
+}
+
+// Rows of a [G*H, ...] weight or [G*H] bias re-stacked in ONNX gate order.
+std::string reorder_gates(TranslateContext& ctx, const RecurrentCall& c, const std::string& w) {
+  const std::vector<int64_t> order = torch_gates_in_onnx_order(c.cell);
+  if (order.size() == 1) return w;
+  std::vector<std::string> gates;
+  for (int64_t g : order)
+    gates.push_back(ctx.op("Slice", {w, ctx.const_i64({g * c.hidden}), ctx.const_i64({(g + 1) * c.hidden}),
+                                     ctx.const_i64({0})}));
+  return ctx.op("Concat", gates, {{"axis", int64_t{0}}});
+}
+
+// Parameter k (0 w_ih, 1 w_hh, 2 b_ih, 3 b_hh) of one layer and direction.
+std::string param(TranslateContext& ctx, const RecurrentCall& c, int64_t layer, int64_t direction, size_t k) {
+  const size_t per_direction = c.has_biases ? 4 : 2;
+  const size_t index = static_cast<size_t>(layer * c.directions + direction) * per_direction + k;
+  return arg_as(ctx, *c.params[index], c.dtype);
+}
+
+// ONNX W, R and B of one layer: [num_dir, G*H, in], [num_dir, G*H, H],
+// [num_dir, 2*G*H] ("" when the layer has no biases).
+struct LayerWeights {
+  std::string w, r, b;
+};
+
+LayerWeights layer_weights(TranslateContext& ctx, const RecurrentCall& c, int64_t layer) {
+  std::vector<std::string> ws, rs, bs;
+  for (int64_t d = 0; d < c.directions; ++d) {
+    ws.push_back(unsqueeze(ctx, reorder_gates(ctx, c, param(ctx, c, layer, d, 0)), {0}));
+    rs.push_back(unsqueeze(ctx, reorder_gates(ctx, c, param(ctx, c, layer, d, 1)), {0}));
+    if (c.has_biases) {
+      std::string b = ctx.op("Concat", {reorder_gates(ctx, c, param(ctx, c, layer, d, 2)),
+                                        reorder_gates(ctx, c, param(ctx, c, layer, d, 3))},
+                             {{"axis", int64_t{0}}});
+      bs.push_back(unsqueeze(ctx, b, {0}));
+    }
+  }
+  auto stack = [&](const std::vector<std::string>& parts) {
+    return parts.size() == 1 ? parts[0] : ctx.op("Concat", parts, {{"axis", int64_t{0}}});
+  };
+  return {stack(ws), stack(rs), c.has_biases ? stack(bs) : std::string()};
+}
+
+// The initial states of one layer: rows [layer*D, (layer+1)*D) of a
+// [num_layers*D, batch, H] state; "" when the op got none.
+std::string layer_state(TranslateContext& ctx, const RecurrentCall& c, const std::string& state, int64_t layer) {
+  if (state.empty()) return state;
+  return ctx.op("Slice", {state, ctx.const_i64({layer * c.directions}), ctx.const_i64({(layer + 1) * c.directions}),
+                          ctx.const_i64({0})});
+}
+
+// h0 (and c0 for LSTM) from argument 1: a list (h0, c0) for LSTM, a tensor otherwise.
+std::vector<std::string> initial_states(TranslateContext& ctx, const RecurrentCall& c) {
+  const size_t count = c.cell == Cell::Lstm ? 2 : 1;
+  if (!ctx.has_input(1)) return std::vector<std::string>(count);
+  const Arg& hx = ctx.arg(1);
+  std::vector<std::string> states;
+  if (hx.is_list()) {
+    for (const Arg& s : hx.items) states.push_back(arg_as(ctx, s, c.dtype));
+  } else {
+    states.push_back(input_as(ctx, 1, c.dtype));
+  }
+  if (states.size() != count)
+    fail(ctx, "argument 1 (hx) must hold " + std::to_string(count) + " initial state tensor(s), got " +
+                  std::to_string(states.size()));
+  return states;
+}
+
+OnnxAttrs cell_attrs(const RecurrentCall& c) {
+  OnnxAttrs attrs{{"hidden_size", c.hidden},
+                  {"direction", std::string(c.bidirectional ? "bidirectional" : "forward")}};
+  if (c.cell == Cell::Gru) attrs.push_back({"linear_before_reset", int64_t{1}});
+  if (c.cell == Cell::RnnTanh || c.cell == Cell::RnnRelu) {
+    const std::string f = c.cell == Cell::RnnTanh ? "Tanh" : "Relu";
+    attrs.push_back({"activations", std::vector<std::string>(static_cast<size_t>(c.directions), f)});
+  }
+  return attrs;
+}
+
+void translate_recurrent(TranslateContext& ctx, Cell cell) {
+  const RecurrentCall c = read_call(ctx, cell);
+  const std::vector<std::string> initial = initial_states(ctx, c);
+  const size_t state_count = initial.size();
+  std::string x = cast(ctx, ctx.input(0), arg_dtype(ctx, 0), c.dtype);
+  if (c.batch_first) x = ctx.op("Transpose", {x}, {{"perm", std::vector<int64_t>{1, 0, 2}}});
+  std::vector<std::vector<std::string>> final_states(state_count);  // per state, per layer
+  for (int64_t layer = 0; layer < c.layers; ++layer) {
+    const LayerWeights lw = layer_weights(ctx, c, layer);
+    std::vector<std::string> inputs{x, lw.w, lw.r, lw.b, /*sequence_lens*/ ""};
+    for (const std::string& s : initial) inputs.push_back(layer_state(ctx, c, s, layer));
+    while (!inputs.empty() && inputs.back().empty()) inputs.pop_back();
+    const std::vector<std::string> out = ctx.op_n(onnx_op(cell), inputs, 1 + state_count, cell_attrs(c));
+    // Y [seq, D, batch, H] -> [seq, batch, D*H], the next layer's input.
+    std::string y = ctx.op("Transpose", {out[0]}, {{"perm", std::vector<int64_t>{0, 2, 1, 3}}});
+    x = reshape(ctx, y, {0, 0, -1});
+    for (size_t s = 0; s < state_count; ++s) final_states[s].push_back(out[1 + s]);
+  }
+  if (c.batch_first) x = ctx.op("Transpose", {x}, {{"perm", std::vector<int64_t>{1, 0, 2}}});
+  bind_output(ctx, 0, x);
+  for (size_t s = 0; s < state_count && s + 1 < ctx.node().outputs.size(); ++s) {
+    const std::vector<std::string>& per_layer = final_states[s];
+    bind_output(ctx, s + 1,
+                per_layer.size() == 1 ? per_layer[0] : ctx.op("Concat", per_layer, {{"axis", int64_t{0}}}));
+  }
+}
+
+void translate_lstm(TranslateContext& ctx) { translate_recurrent(ctx, Cell::Lstm); }
+void translate_gru(TranslateContext& ctx) { translate_recurrent(ctx, Cell::Gru); }
+void translate_rnn_tanh(TranslateContext& ctx) { translate_recurrent(ctx, Cell::RnnTanh); }
+void translate_rnn_relu(TranslateContext& ctx) { translate_recurrent(ctx, Cell::RnnRelu); }
+
+}  // namespace
+
+void register_recurrent(Registrar& r) {
+  add(r, "aten::lstm", translate_lstm, kMinOpset, kOpenEnded, "ONNX LSTM per layer (gates i,f,g,o -> i,o,f,c)");
+  add(r, "aten::gru", translate_gru, kMinOpset, kOpenEnded, "ONNX GRU per layer, linear_before_reset=1");
+  add(r, "aten::rnn_tanh", translate_rnn_tanh, kMinOpset, kOpenEnded, "ONNX RNN per layer, Tanh");
+  add(r, "aten::rnn_relu", translate_rnn_relu, kMinOpset, kOpenEnded, "ONNX RNN per layer, Relu");
+}
+
+}  // namespace onnxport::aten

@@ -38,7 +38,12 @@ void print_plugins(const PluginHost& host, const Config& config) {
       std::cout << "  ✅ " << p.name << " " << p.version << "  " << p.file.string() << "\n";
       if (!p.description.empty()) std::cout << "       " << p.description << "\n";
       std::cout << "       " << p.strategies.size() << " strateg" << (p.strategies.size() == 1 ? "y" : "ies") << ", "
-                << p.translators << " translator(s), " << p.decompositions << " decomposition(s)\n";
+                << p.translators << " translator(s), " << p.decompositions << " decomposition(s)";
+      if (!p.ops.empty()) {
+        std::cout << ", op(s) added to the op library:";
+        for (const std::string& op : p.ops) std::cout << " " << op;
+      }
+      std::cout << "\n";
     } else {
       std::cout << "  ❌ " << p.name << "  " << (p.file.empty() ? "" : p.file.string()) << "\n";
       std::cout << "       refused: " << p.error << "\n";

@@ -28,6 +28,7 @@ struct LoadedPlugin {
   std::vector<std::string> strategies;
   int translators = 0;
   int decompositions = 0;
+  std::vector<std::string> ops;     // ops added to the op library (Registrar::add_op)
 };
 
 // Search order: explicit paths (--plugin-path), ONNXPORT_PLUGIN_PATH (':'-separated),

@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <sstream>
 
 namespace onnxport {
@@ -281,6 +282,7 @@ struct PluginHost::Impl {
 
   const LoadedPlugin& load(const fs::path& requested, std::optional<int> priority);
   void commit(StagingRegistrar& staging, LoadedPlugin& record);
+  void commit_ops(StagingRegistrar& staging, LoadedPlugin& record);
   Strategy* find_strategy(std::string_view name) const;
 };
 
@@ -356,6 +358,36 @@ void PluginHost::Impl::commit(StagingRegistrar& staging, LoadedPlugin& record) {
   for (auto& spec : staging.decompositions) {
     registry.add_decomposition(std::move(spec), record.name);
     ++record.decompositions;
+  }
+  commit_ops(staging, record);
+}
+
+// A plugin adds ops the library lacks; replacing one (a built-in's meta and
+// kernel, or another plugin's) would change every program's capture, so the
+// first definition stays and the plugin is told.
+// The op library is process-wide while hosts are not (tests create several):
+// a plugin loaded again by another host finds its own ops already there.
+void PluginHost::Impl::commit_ops(StagingRegistrar& staging, LoadedPlugin& record) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string> added_by;  // op -> plugin that added it
+  std::lock_guard<std::mutex> lock(mutex);
+  OpLibrary& library = OpLibrary::instance();
+  for (auto& def : staging.ops) {
+    if (auto it = added_by.find(def.name); it != added_by.end() && it->second == record.name) {
+      record.ops.push_back(def.name);
+      continue;
+    }
+    if (library.find(def.name) != nullptr) {
+      diagnostics.push_back(load_diagnostic(
+          {"op-duplicate",
+           "Plugin '" + record.name + "' adds op '" + def.name + "', which the op library already defines; keeping the existing definition",
+           "give the plugin's op its own domain (mylib::op)"},
+          record.name, record.file, Severity::Warning));
+      continue;
+    }
+    record.ops.push_back(def.name);
+    added_by.emplace(def.name, record.name);
+    library.add(std::move(def));
   }
 }
 

@@ -29,6 +29,18 @@ void StagingRegistrar::add_decomposition(DecompositionSpec spec) {
   decompositions.push_back(std::move(spec));
 }
 
+void StagingRegistrar::add_op(OpDef def) {
+  if (def.name.find("::") == std::string::npos || def.name.rfind("::") + 2 == def.name.size())
+    throw std::invalid_argument("add_op: op name '" + def.name + "' is not of the form 'domain::name'");
+  if (!def.meta) throw std::invalid_argument("add_op: op '" + def.name + "' has no meta function");
+  ops.push_back(std::move(def));
+}
+
+// Only a registrar of a host that predates add_op gets here.
+void Registrar::add_op(OpDef def) {
+  throw std::runtime_error("add_op: this host cannot add op '" + def.name + "' to its op library");
+}
+
 uint32_t StagingRegistrar::host_abi_version() const { return ONNXPORT_ABI_VERSION; }
 
 }  // namespace onnxport

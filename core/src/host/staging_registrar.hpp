@@ -20,10 +20,12 @@ class StagingRegistrar final : public Registrar {
   void add_translator(TranslatorSpec spec) override;
   void add_decomposition(DecompositionSpec spec) override;
   uint32_t host_abi_version() const override;
+  void add_op(OpDef def) override;
 
   std::vector<std::unique_ptr<Strategy>> strategies;
   std::vector<TranslatorSpec> translators;
   std::vector<DecompositionSpec> decompositions;
+  std::vector<OpDef> ops;
 };
 
 }  // namespace onnxport

@@ -14,6 +14,11 @@ std::string TranslateContext::const_i64(const std::vector<int64_t>& values) {
   return constant(t);
 }
 
+// Only a context built by a host that predates model-local functions gets here.
+void TranslateContext::add_function(std::string_view) {
+  throw TranslateError("add_function: this host cannot add ONNX functions to the model");
+}
+
 std::string TranslateContext::const_scalar(double value, DType dtype) {
   return constant(Tensor::scalar(dtype, value));
 }

@@ -28,6 +28,7 @@
 #include "names.hpp"
 #include "proto_util.hpp"
 
+#include <onnx/defs/parser.h>
 #include <onnx/defs/schema.h>
 
 #include <algorithm>
@@ -150,6 +151,8 @@ class ModelBuilder {
   SubgraphRef build_subgraph(const Node& owner, const Block& block, std::string_view name, const Scope& parent);
   onnx::GraphProto take_subgraph(SubgraphRef ref);
   void use_domain(const std::string& domain) { custom_domains_.insert(domain); }
+  // TranslateContext::add_function: one FunctionProto per (domain, name).
+  void add_function(std::string_view onnx_text);
   void add_diagnostic(Diagnostic d) { result_.diagnostics.push_back(std::move(d)); }
   Diagnostic node_diagnostic(std::string code, Severity severity, const Node& node, const std::string& plugin,
                              std::string message, std::string hint = "") const;
@@ -161,6 +164,9 @@ class ModelBuilder {
   void add_graph_outputs(Scope& top);
   void translate_nodes(const std::vector<Node>& nodes, Scope& scope);
   void translate_node(const Node& node, Scope& scope);
+  bool try_translator(const RegisteredTranslator& tr, const Node& node, Scope& scope, std::vector<Diagnostic>& failures);
+  void check_emitted_nodes(const NodeContext& ctx, const RegisteredTranslator& tr, const Node& node,
+                           const Scope& scope, std::vector<Diagnostic>& failures);
   void poison_outputs(const Node& node, Scope& scope);
   // registry.choose() once per op, not once per node.
   const TranslatorChoice& choice_for(const std::string& op) {
@@ -186,6 +192,7 @@ class ModelBuilder {
   std::vector<char> bound_;               // ValueId -> has an ONNX definition (or is poisoned)
   std::vector<std::optional<onnx::GraphProto>> subgraphs_;
   std::unordered_set<std::string> custom_domains_;
+  std::map<std::string, onnx::FunctionProto> functions_;  // "domain.name" -> declared function (sorted output)
   std::unordered_set<std::string> used_ops_;
   std::unordered_set<std::string> conflict_reported_;
   std::unordered_map<std::string, TranslatorChoice> choices_;
@@ -276,6 +283,8 @@ class NodeContext final : public TranslateContext {
   }
 
   void warn(std::string_view message) override { warnings_.emplace_back(message); }
+
+  void add_function(std::string_view onnx_text) override { b_.add_function(onnx_text); }
 
   // --- checks run by the builder after the translator returned -------------
   std::vector<size_t> unbound_outputs() const {
@@ -467,6 +476,30 @@ class NodeContext final : public TranslateContext {
 // ModelBuilder
 // ---------------------------------------------------------------------------
 
+// Parsed once per translator call that declares it (cheap next to the node
+// count: a function is a handful of nodes), deduplicated by (domain, name).
+void ModelBuilder::add_function(std::string_view onnx_text) {
+  onnx::FunctionProto fn;
+  const std::string text(onnx_text);
+  const auto status = onnx::OnnxParser::Parse(fn, text.c_str());
+  if (!status.IsOK()) throw TranslateError("add_function: not an ONNX function in text syntax: " + status.ErrorMessage());
+  if (fn.name().empty()) throw TranslateError("add_function: the function has no name");
+  if (is_default_domain(fn.domain()))
+    throw TranslateError("add_function: function '" + fn.name() + "' must be in a custom domain",
+                         "start the text with <domain: \"mylib\"> (the default ONNX domain is reserved)");
+  if (fn.opset_import_size() == 0) {
+    auto* imp = fn.add_opset_import();
+    imp->set_domain("");
+    imp->set_version(opset());
+  }
+  const std::string key = fn.domain() + "." + fn.name();
+  auto [it, inserted] = functions_.emplace(key, fn);
+  if (!inserted && it->second.SerializeAsString() != fn.SerializeAsString())
+    throw TranslateError("add_function: function '" + key + "' is already declared with a different body",
+                         "declare each custom-domain function with one text");
+  use_domain(fn.domain());
+}
+
 onnx::NodeProto& ModelBuilder::append_node(onnx::GraphProto& g, std::string_view op_type, std::string_view domain,
                                            const Node& origin) {
   onnx::NodeProto& n = *g.add_node();
@@ -552,6 +585,21 @@ void ModelBuilder::poison_outputs(const Node& node, Scope& scope) {
   }
 }
 
+// The chosen translator first, then the other candidates at this opset by
+// rank (priority, then the most recent since_opset): the order in which a
+// failing translator falls back.
+std::vector<const RegisteredTranslator*> fallback_order(const TranslatorChoice& choice) {
+  std::vector<const RegisteredTranslator*> rest;
+  for (const RegisteredTranslator* c : choice.candidates)
+    if (c != choice.chosen && c->spec.fn != nullptr) rest.push_back(c);
+  std::stable_sort(rest.begin(), rest.end(), [](const RegisteredTranslator* a, const RegisteredTranslator* b) {
+    if (a->spec.priority != b->spec.priority) return a->spec.priority > b->spec.priority;
+    return a->spec.since_opset > b->spec.since_opset;
+  });
+  rest.insert(rest.begin(), choice.chosen);
+  return rest;
+}
+
 void ModelBuilder::translate_node(const Node& node, Scope& scope) {
   const TranslatorChoice& choice = choice_for(node.op);
   if (choice.chosen == nullptr || choice.chosen->spec.fn == nullptr) {
@@ -559,10 +607,32 @@ void ModelBuilder::translate_node(const Node& node, Scope& scope) {
     poison_outputs(node, scope);
     return;
   }
-  const RegisteredTranslator& tr = *choice.chosen;
   if (choice.conflict && conflict_reported_.insert(node.op).second)
-    add_diagnostic(node_diagnostic("translator-conflict", Severity::Warning, node, tr.plugin, choice.reason));
+    add_diagnostic(node_diagnostic("translator-conflict", Severity::Warning, node, choice.chosen->plugin, choice.reason));
 
+  // A failing translator is reported and the next candidate tries the node
+  // (plugins must not be able to break an op the built-ins handle). The
+  // failures are warnings when a later candidate succeeds, errors otherwise.
+  std::vector<Diagnostic> failures;
+  for (const RegisteredTranslator* tr : fallback_order(choice)) {
+    if (try_translator(*tr, node, scope, failures)) {
+      for (Diagnostic& d : failures) {
+        d.severity = Severity::Warning;
+        d.hint = "fell back to the translator of plugin '" + tr->plugin + "' (" + translator_range(tr->spec) + ")";
+        add_diagnostic(std::move(d));
+      }
+      return;
+    }
+  }
+  for (Diagnostic& d : failures) add_diagnostic(std::move(d));
+  poison_outputs(node, scope);
+}
+
+// Runs one translator on `node`. On failure, removes what it emitted,
+// unbinds the node's outputs, appends its diagnostics to `failures` and
+// returns false.
+bool ModelBuilder::try_translator(const RegisteredTranslator& tr, const Node& node, Scope& scope,
+                                  std::vector<Diagnostic>& failures) {
   NodeContext ctx(*this, scope, node);
   std::string failure, hint;
   try {
@@ -578,32 +648,53 @@ void ModelBuilder::translate_node(const Node& node, Scope& scope) {
   for (const std::string& w : ctx.warnings())
     add_diagnostic(node_diagnostic("translator-warning", Severity::Warning, node, tr.plugin,
                                    node.op + ": " + w));
+  const size_t failures_before = failures.size();
+  const std::string who = "translator for '" + node.op + "' (plugin '" + tr.plugin + "')";
   if (!failure.empty()) {
-    auto* nodes = scope.graph->mutable_node();
-    nodes->DeleteSubrange(ctx.first_node(), nodes->size() - ctx.first_node());
-    add_diagnostic(node_diagnostic("translator-failed", Severity::Error, node, tr.plugin,
-                                   "translator for '" + node.op + "' (plugin '" + tr.plugin + "') failed on `" +
-                                       node_text(graph_, node) + "`: " + failure,
-                                   hint));
-    poison_outputs(node, scope);
-    return;
+    failures.push_back(node_diagnostic("translator-failed", Severity::Error, node, tr.plugin,
+                                       who + " failed on `" + node_text(graph_, node) + "`: " + failure, hint));
+  } else {
+    // A misbehaving translator must not yield a broken model silently.
+    for (size_t i : ctx.unbound_outputs())
+      failures.push_back(node_diagnostic(
+          "translator-unbound-output", Severity::Error, node, tr.plugin,
+          who + " did not bind output " + std::to_string(i) + " ('" + graph_.value(node.outputs[i]).name + "') of `" +
+              node_text(graph_, node) + "`",
+          "every translator calls ctx.set_output(i, name) for each output of the node"));
+    check_emitted_nodes(ctx, tr, node, scope, failures);
   }
+  auto* nodes = scope.graph->mutable_node();
+  if (failures.size() != failures_before) {
+    nodes->DeleteSubrange(ctx.first_node(), nodes->size() - ctx.first_node());
+    for (ValueId id : node.outputs)
+      if (valid_id(id)) bound_.at(static_cast<size_t>(id)) = 0;
+    return false;
+  }
+  for (int k = ctx.first_node(); k < nodes->size(); ++k)
+    for (const std::string& out : (*nodes)[k].output()) {
+      scope.defined.insert(out);
+      scope.produced.insert(out);
+    }
+  poison_outputs(node, scope);  // binds what the translator left unbound; no-op for the rest
+  for (const std::string& d : ctx.domains()) use_domain(d);
+  if (used_ops_.insert(node.op).second)
+    result_.used.emplace_back(node.op, tr.plugin + " (" + translator_range(tr.spec) + ")");
+  return true;
+}
 
-  // A misbehaving translator must not yield a broken model silently.
-  for (size_t i : ctx.unbound_outputs())
-    add_diagnostic(node_diagnostic(
-        "translator-unbound-output", Severity::Error, node, tr.plugin,
-        "translator for '" + node.op + "' (plugin '" + tr.plugin + "') did not bind output " + std::to_string(i) +
-            " ('" + graph_.value(node.outputs[i]).name + "') of `" + node_text(graph_, node) + "`",
-        "every translator calls ctx.set_output(i, name) for each output of the node"));
+// Every emitted node must be an ONNX operator (default domain) and read only
+// names defined before it: the checker would reject the model later, without
+// naming the plugin.
+void ModelBuilder::check_emitted_nodes(const NodeContext& ctx, const RegisteredTranslator& tr, const Node& node,
+                                       const Scope& scope, std::vector<Diagnostic>& failures) {
   std::unordered_set<std::string> emitted;
   const auto& nodes = scope.graph->node();
   for (int k = ctx.first_node(); k < nodes.size(); ++k) {
     const onnx::NodeProto& n = nodes[k];
     const auto bad = [&](const std::string& what) {
-      add_diagnostic(node_diagnostic("translator-invalid-node", Severity::Error, node, tr.plugin,
-                                     "translator for '" + node.op + "' (plugin '" + tr.plugin + "') emitted " +
-                                         n.name() + " (" + n.op_type() + "): " + what));
+      failures.push_back(node_diagnostic("translator-invalid-node", Severity::Error, node, tr.plugin,
+                                         "translator for '" + node.op + "' (plugin '" + tr.plugin + "') emitted " +
+                                             n.name() + " (" + n.op_type() + "): " + what));
     };
     if (is_default_domain(n.domain()) && onnx::OpSchemaRegistry::Schema(n.op_type(), opset(), "") == nullptr)
       bad("'" + n.op_type() + "' is not an ONNX operator at opset " + std::to_string(opset()));
@@ -611,14 +702,6 @@ void ModelBuilder::translate_node(const Node& node, Scope& scope) {
       if (!in.empty() && emitted.count(in) == 0 && !scope.visible(in)) bad("input '" + in + "' is not defined");
     for (const std::string& out : n.output()) emitted.insert(out);
   }
-  for (const std::string& name : emitted) {
-    scope.defined.insert(name);
-    scope.produced.insert(name);
-  }
-  poison_outputs(node, scope);  // binds what the translator left unbound; no-op for the rest
-  for (const std::string& d : ctx.domains()) use_domain(d);
-  if (used_ops_.insert(node.op).second)
-    result_.used.emplace_back(node.op, tr.plugin + " (" + translator_range(tr.spec) + ")");
 }
 
 void ModelBuilder::record_missing(const Node& node) {
@@ -754,6 +837,7 @@ void ModelBuilder::add_graph_outputs(Scope& top) {
 
 void ModelBuilder::finish_model() {
   onnx::ModelProto& model = result_.model;
+  for (auto& [key, fn] : functions_) *model.add_functions() = std::move(fn);
   for (const std::string& domain : custom_domains_) {
     auto* imp = model.add_opset_import();
     imp->set_domain(domain);

@@ -81,6 +81,23 @@ class TranslateContext {
   virtual SubgraphRef subgraph(const Block& block, std::string_view name) = 0;
 
   virtual void warn(std::string_view message) = 0;
+
+  // Declares a model-local ONNX function (ModelProto.functions) that defines
+  // a custom-domain op from standard ops, in ONNX text syntax:
+  //
+  //   ctx.add_function(R"(<domain: "mylib"> SwishClamp (x, lo, hi) => (y) {
+  //                         s = Sigmoid(x)  sx = Mul(x, s)  y = Clip(sx, lo, hi) })");
+  //   ctx.set_output(0, ctx.op("SwishClamp", {x, lo, hi}, {}, "mylib"));
+  //
+  // The host keeps one copy per (domain, name): declaring the same text again
+  // (every node of the op does) is a no-op, a different body is an error. It
+  // imports the function's domain (version 1) in the model and, when the text
+  // has no opset_import, gives the function the model's default-domain opset.
+  // The ONNX checker and ONNX Runtime (which inlines functions itself) take
+  // the model as is. Throws TranslateError on a syntax error or a function in
+  // the default domain. Appended after warn(); a host that predates it throws
+  // TranslateError from this default.
+  virtual void add_function(std::string_view onnx_text);
 };
 
 // Thrown by a translator that cannot handle a node (unsupported arguments).

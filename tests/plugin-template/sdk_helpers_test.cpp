@@ -1,0 +1,176 @@
+// The SDK helpers the plugin template relies on, in-process:
+// TranslateContext::add_function (model-local ONNX functions) and
+// Registrar::add_op (custom ops in the op library), plus the template plugin
+// itself built in-tree and loaded by a PluginHost.
+#include "onnx_test_util.hpp"
+
+#include <onnxport/ops.hpp>
+#include <onnxport_core/plugin_host.hpp>
+
+#include <gtest/gtest.h>
+
+using namespace onnxport;
+using namespace onnxport::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kSwishText = R"(<domain: "mylib"> Swish (x) => (y) { s = Sigmoid(x)  y = Mul(x, s) })";
+
+void t_swish(TranslateContext& ctx) {
+  ctx.add_function(kSwishText);
+  ctx.set_output(0, ctx.op("Swish", {ctx.input(0)}, {}, "mylib"));
+}
+void t_swish_other_body(TranslateContext& ctx) {
+  ctx.add_function(R"(<domain: "mylib"> Swish (x) => (y) { y = Relu(x) })");
+  ctx.set_output(0, ctx.op("Swish", {ctx.input(0)}, {}, "mylib"));
+}
+void t_default_domain_function(TranslateContext& ctx) {
+  ctx.add_function(R"(<domain: ""> Swish (x) => (y) { y = Relu(x) })");
+  ctx.set_output(0, ctx.op("Relu", {ctx.input(0)}));
+}
+void t_bad_syntax(TranslateContext& ctx) {
+  ctx.add_function(R"(<domain: "mylib"> Swish (x) => (y) { y = Relu(x) )");
+  ctx.set_output(0, ctx.op("Relu", {ctx.input(0)}));
+}
+void t_own_opset(TranslateContext& ctx) {
+  ctx.add_function(R"(<domain: "mylib", opset_import: ["" : 13]> Twice (x) => (y) { y = Add(x, x) })");
+  ctx.set_output(0, ctx.op("Twice", {ctx.input(0)}, {}, "mylib"));
+}
+
+// x -> op_a -> op_b -> output, each translated by the given function.
+TranslationResult translate_chain(TranslateFn a, TranslateFn b) {
+  GraphBuilder g;
+  const ValueId x = g.input("x", DType::Float32, {2, 3});
+  const ValueId h = g.node("mylib::a", {v(x)}, "h", DType::Float32, {2, 3}, nullptr, loc(3, 4, "h = a(x)"));
+  g.output(g.node("mylib::b", {v(h)}, "y", DType::Float32, {2, 3}, nullptr, loc(4, 4, "y = b(h)")));
+  TranslatorRegistry r;
+  add(r, "mylib::a", a);
+  add(r, "mylib::b", b);
+  return translate_graph(g.g, r, TranslateOptions{});
+}
+
+const Diagnostic* diagnostic(const std::vector<Diagnostic>& ds, const std::string& code) {
+  for (const auto& d : ds)
+    if (d.code == code) return &d;
+  return nullptr;
+}
+
+int opset_of(const onnx::ModelProto& m, const std::string& domain) {
+  for (const auto& imp : m.opset_import())
+    if (imp.domain() == domain) return static_cast<int>(imp.version());
+  return -1;
+}
+
+}  // namespace
+
+TEST(AddFunction, OneFunctionForEveryNodeThatDeclaresIt) {
+  TranslationResult r = translate_chain(t_swish, t_swish);
+  ASSERT_TRUE(r.ok) << (r.diagnostics.empty() ? "" : r.diagnostics[0].message);
+  ASSERT_EQ(r.model.functions_size(), 1);
+  const onnx::FunctionProto& fn = r.model.functions(0);
+  EXPECT_EQ(fn.domain(), "mylib");
+  EXPECT_EQ(fn.name(), "Swish");
+  ASSERT_EQ(fn.node_size(), 2);
+  EXPECT_EQ(fn.node(0).op_type(), "Sigmoid");
+  // No opset_import in the text: the function gets the model's.
+  ASSERT_EQ(fn.opset_import_size(), 1);
+  EXPECT_EQ(fn.opset_import(0).domain(), "");
+  EXPECT_EQ(fn.opset_import(0).version(), 17);
+  EXPECT_EQ(opset_of(r.model, "mylib"), 1);
+  EXPECT_EQ(r.model.graph().node_size(), 2);
+  EXPECT_EQ(r.model.graph().node(0).domain(), "mylib");
+  // The checker and strict shape inference accept the model-local function.
+  std::vector<Diagnostic> problems = check_model(r.model);
+  EXPECT_TRUE(problems.empty()) << problems[0].message;
+}
+
+TEST(AddFunction, FunctionsOwnOpsetImportIsKept) {
+  TranslationResult r = translate_chain(t_own_opset, t_own_opset);
+  ASSERT_TRUE(r.ok);
+  ASSERT_EQ(r.model.functions_size(), 1);
+  EXPECT_EQ(r.model.functions(0).opset_import(0).version(), 13);
+}
+
+TEST(AddFunction, SameNameWithAnotherBodyFailsTheSecondNode) {
+  TranslationResult r = translate_chain(t_swish, t_swish_other_body);
+  EXPECT_FALSE(r.ok);
+  const Diagnostic* d = diagnostic(r.diagnostics, "translator-failed");
+  ASSERT_NE(d, nullptr);
+  EXPECT_NE(d->message.find("y = mylib::b(h)"), std::string::npos) << d->message;
+  EXPECT_NE(d->message.find("function 'mylib.Swish' is already declared with a different body"), std::string::npos)
+      << d->message;
+  EXPECT_EQ(d->loc.line, 4);
+  EXPECT_EQ(r.model.functions_size(), 1);  // the first declaration stays
+}
+
+TEST(AddFunction, DefaultDomainIsRefusedWithAHint) {
+  TranslationResult r = translate_chain(t_default_domain_function, t_swish);
+  EXPECT_FALSE(r.ok);
+  const Diagnostic* d = diagnostic(r.diagnostics, "translator-failed");
+  ASSERT_NE(d, nullptr);
+  EXPECT_NE(d->message.find("function 'Swish' must be in a custom domain"), std::string::npos) << d->message;
+  EXPECT_NE(d->hint.find("<domain: \"mylib\">"), std::string::npos) << d->hint;
+}
+
+TEST(AddFunction, SyntaxErrorNamesTheParserPosition) {
+  TranslationResult r = translate_chain(t_bad_syntax, t_swish);
+  EXPECT_FALSE(r.ok);
+  const Diagnostic* d = diagnostic(r.diagnostics, "translator-failed");
+  ASSERT_NE(d, nullptr);
+  EXPECT_NE(d->message.find("not an ONNX function in text syntax"), std::string::npos) << d->message;
+  EXPECT_NE(d->message.find("line: 1"), std::string::npos) << d->message;
+}
+
+// --- Registrar::add_op, through real plugins ---------------------------------
+
+TEST(AddOp, TemplatePluginAddsItsOpOnceAcrossHosts) {
+  const fs::path plugin = fs::path(SDK_TEST_PLUGIN_DIR) / "libonnxport-sdktest-template.so";
+  for (int round = 0; round < 2; ++round) {  // a second host finds the op already added by the same plugin
+    PluginHost host;
+    const LoadedPlugin& p = host.load(plugin);
+    ASSERT_TRUE(p.loaded) << p.error;
+    EXPECT_EQ(p.ops, std::vector<std::string>{"mylib::swish_clamp"});
+    EXPECT_EQ(p.strategies, std::vector<std::string>{"node-budget"});
+    EXPECT_EQ(p.translators, 2);
+    EXPECT_TRUE(host.diagnostics().empty()) << host.diagnostics()[0].message;
+  }
+  const OpDef* def = OpLibrary::instance().find("mylib::swish_clamp");
+  ASSERT_NE(def, nullptr);
+  // The plugin's kernel, called through the library: clamp(x * sigmoid(x), lo, hi).
+  Tensor x = f32({3}, {-4.0f, 0.5f, 3.0f});
+  OpArg tensor_arg;
+  tensor_arg.kind = OpArg::Kind::Tensor;
+  tensor_arg.meta = {DType::Float32, shape_of(x.shape())};
+  tensor_arg.data = &x;
+  OpArg lo, hi;
+  lo.kind = hi.kind = OpArg::Kind::Constant;
+  lo.constant = -0.05;
+  hi.constant = 1.0;
+  std::vector<Tensor> y = def->kernel({tensor_arg, lo, hi});
+  ASSERT_EQ(y.size(), 1u);
+  EXPECT_NEAR(y[0].get_double(0), -0.05, 1e-6);  // -4 * sigmoid(-4) = -0.072, clamped
+  EXPECT_NEAR(y[0].get_double(1), 0.5 / (1 + std::exp(-0.5)), 1e-6);
+  EXPECT_NEAR(y[0].get_double(2), 1.0, 1e-6);    // 2.86, clamped
+}
+
+TEST(AddOp, ExistingOpIsKeptWithAWarning) {
+  PluginHost host;
+  const LoadedPlugin& p = host.load(fs::path(SDK_TEST_PLUGIN_DIR) / "libonnxport-sdktest-dup-op.so");
+  ASSERT_TRUE(p.loaded) << p.error;
+  EXPECT_EQ(p.ops, std::vector<std::string>{"optest::fresh"});
+  ASSERT_EQ(host.diagnostics().size(), 1u);
+  const Diagnostic& d = host.diagnostics()[0];
+  EXPECT_EQ(d.code, "op-duplicate");
+  EXPECT_EQ(d.severity, Severity::Warning);
+  EXPECT_EQ(d.message, "Plugin 'sdktest-dup-op' adds op 'aten::relu', which the op library already defines; "
+                       "keeping the existing definition");
+}
+
+TEST(AddOp, OpWithoutDomainRefusesThePlugin) {
+  PluginHost host;
+  const LoadedPlugin& p = host.load(fs::path(SDK_TEST_PLUGIN_DIR) / "libonnxport-sdktest-bad-op.so");
+  EXPECT_FALSE(p.loaded);
+  EXPECT_NE(p.error.find("add_op: op name 'swish' is not of the form 'domain::name'"), std::string::npos) << p.error;
+  EXPECT_EQ(OpLibrary::instance().find("swish"), nullptr);
+}

@@ -20,6 +20,8 @@ struct ExportArgs {
   bool optimize = false;
   bool no_optimize = false;
   bool verify = false;
+  bool isolate = false;
+  double timeout_s = 0;
   bool verbose = false;
   bool quiet = false;
 };
@@ -37,6 +39,8 @@ ExportRequest to_request(const ExportArgs& a, const CLI::App& cmd) {
   if (a.optimize) r.optimize = true;
   if (a.no_optimize) r.optimize = false;
   if (a.verify) r.verify = true;
+  if (a.isolate) r.isolate = true;
+  if (cmd.count("--timeout") > 0) r.timeout_s = a.timeout_s;
   r.verbosity = a.quiet ? Verbosity::Quiet : a.verbose ? Verbosity::Verbose : Verbosity::Normal;
   return r;
 }
@@ -61,6 +65,14 @@ void add_export_command(CLI::App& app, Action& action) {
   opt->excludes(no_opt);
   cmd->add_option("--dump-graph", args->dump_graph, "Write the captured graph as JSON (see `onnxport inspect`)");
   cmd->add_option("--plugin-path", args->plugin_paths, "Folder searched first for plugins (repeatable)");
+  cmd->add_flag("--isolate", args->isolate,
+                "Run each strategy attempt in a child process: a crash or a hang fails only that attempt "
+                "(overrides the config's \"isolate\")");
+  cmd->add_option("--timeout", args->timeout_s,
+                  "With --isolate, kill a strategy attempt after S seconds and go on with the next strategy "
+                  "(overrides the config's \"timeout_s\"; 0 = no limit)")
+      ->option_text("S")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--verify", args->verify, "Run the model in ONNX Runtime and compare with the reference outputs");
   auto* verbose = cmd->add_flag("-v,--verbose", args->verbose, "Also print the graphs and per-stage timings");
   auto* quiet = cmd->add_flag("-q,--quiet", args->quiet, "Print errors only");

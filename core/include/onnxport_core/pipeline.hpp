@@ -33,6 +33,8 @@ struct ExportRequest {
   std::optional<int> opset;
   std::optional<bool> optimize;
   std::optional<bool> verify;
+  std::optional<bool> isolate;           // --isolate: each strategy attempt in a child process
+  std::optional<double> timeout_s;       // --timeout S: per isolated attempt; 0 = none
   Verbosity verbosity = Verbosity::Normal;
   std::ostream* log = nullptr;           // status lines; nullptr = std::cerr
 };

@@ -1,10 +1,14 @@
-// Capture with fallback. Each attempt is isolated: a strategy that is not
-// registered, fails, or throws is reported and the next one runs.
+// Capture with fallback. Each attempt stands alone: a strategy that is not
+// registered, fails, throws or returns a malformed graph is reported and the
+// next one runs. Crashes and hangs are survived only with isolation (each
+// attempt in a child process, isolated_capture.cpp).
 #include "pipeline/capture_stage.hpp"
 
+#include "pipeline/graph_check.hpp"
 #include "pipeline/stopwatch.hpp"
 
 #include <algorithm>
+#include <sstream>
 
 namespace onnxport::pipeline {
 
@@ -85,8 +89,34 @@ void print_uncategorized_warnings(StatusPrinter& status, const std::vector<Diagn
   status.detail(text);
 }
 
+// The strategy's graph is checked before anyone translates it; a malformed
+// one fails the attempt with every problem listed.
+void reject_if_malformed(CaptureResult& result, const std::string& strategy, const std::string& plugin) {
+  if (!result.graph) return;
+  const std::vector<std::string> problems = check_captured_graph(*result.graph);
+  if (problems.empty()) return;
+  Diagnostic d;
+  d.code = "strategy-malformed-graph";
+  d.stage = "capture";
+  d.plugin = plugin;
+  d.message = "strategy '" + strategy + "' (plugin " + plugin + ") returned a malformed graph (" +
+              std::to_string(problems.size()) + (problems.size() == 1 ? " problem" : " problems") + "):";
+  for (const std::string& p : problems) d.message += "\n  - " + p;
+  d.hint = "the plugin's strategy has a bug; the graph was not translated";
+  d.details["problems"] = problems;
+  result.diagnostics.push_back(std::move(d));
+  result.graph.reset();
+}
+
+CaptureResult capture_once(Strategy& strategy, const Program& program, const CaptureOptions& options,
+                           HostServices& services, const std::string& plugin, const IsolationOptions& isolation) {
+  if (isolation.enabled) return isolated_capture(strategy, program, options, services, plugin, isolation.timeout_s);
+  return safe_capture(strategy, program, options, services, plugin);
+}
+
 StrategyAttempt run_attempt(const Program& program, const PluginHost& host, const std::string& name,
-                            const CaptureOptions& options, StatusPrinter& status, std::optional<Graph>& graph) {
+                            const CaptureOptions& options, const IsolationOptions& isolation, StatusPrinter& status,
+                            std::optional<Graph>& graph) {
   StrategyAttempt attempt;
   attempt.strategy = name;
   Stopwatch clock;
@@ -96,7 +126,8 @@ StrategyAttempt run_attempt(const Program& program, const PluginHost& host, cons
   } else {
     attempt.plugin = plugin_of(host, name);
     PrintingHostServices services(status);
-    CaptureResult result = safe_capture(*strategy, program, options, services, attempt.plugin);
+    CaptureResult result = capture_once(*strategy, program, options, services, attempt.plugin, isolation);
+    reject_if_malformed(result, name, attempt.plugin);
     attempt.partial_graph = partial_graph_of(result);
     attempt.diagnostics = std::move(result.diagnostics);
     attempt.details = std::move(result.details);
@@ -122,14 +153,19 @@ std::string join(const std::vector<std::string>& items) {
 
 std::optional<Graph> capture_with_fallback(const Program& program, const PluginHost& host,
                                            const std::vector<std::string>& order, const CaptureOptions& options,
-                                           StatusPrinter& status, ExportReport& report) {
+                                           StatusPrinter& status, ExportReport& report,
+                                           const IsolationOptions& isolation) {
   StageReport& stage = report.stage("capture");
   Stopwatch clock;
   std::optional<Graph> graph;
+  if (!isolation.enabled && isolation.timeout_s > 0)
+    status.line("warning: timeout_s (" + (std::ostringstream() << isolation.timeout_s).str() +
+                " s) has no effect without isolation (a running strategy can only be stopped in its own process); "
+                "use --isolate or \"isolate\": true");
   for (const std::string& name : order) {
     const std::string subject = status_subject(program, name);
     status.begin(subject);
-    StrategyAttempt attempt = run_attempt(program, host, name, options, status, graph);
+    StrategyAttempt attempt = run_attempt(program, host, name, options, isolation, status, graph);
     if (graph) {
       report.draft_report = format_draft_report(*graph, attempt.diagnostics);
       if (!report.draft_report.empty()) {

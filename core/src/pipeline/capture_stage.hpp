@@ -8,6 +8,8 @@
 #include <onnxport_core/plugin_host.hpp>
 #include <onnxport_core/report.hpp>
 
+#include "pipeline/isolated_capture.hpp"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,8 +20,12 @@ namespace onnxport::pipeline {
 // (with the failure's diagnostics and partial graph in between, or the draft
 // report before a success). Records every attempt, the chosen strategy and
 // the "capture" stage in `report`. Returns the first captured graph.
+// A graph that fails check_captured_graph fails its attempt. With
+// `isolation.enabled` every attempt runs in a child process
+// (isolated_capture); without it, a crash or a hang in a plugin is fatal.
 std::optional<Graph> capture_with_fallback(const Program& program, const PluginHost& host,
                                            const std::vector<std::string>& order, const CaptureOptions& options,
-                                           StatusPrinter& status, ExportReport& report);
+                                           StatusPrinter& status, ExportReport& report,
+                                           const IsolationOptions& isolation = {});
 
 }  // namespace onnxport::pipeline

@@ -54,6 +54,8 @@ void apply_overrides(const ExportRequest& request, Config& config) {
   if (request.opset) config.opset = *request.opset;
   if (request.optimize) config.optimize = *request.optimize;
   if (request.verify) config.verify.enabled = *request.verify;
+  if (request.isolate) config.isolate = *request.isolate;
+  if (request.timeout_s) config.timeout_s = *request.timeout_s;
 }
 
 void record_request(const ExportRequest& request, const Config& config, ExportReport& report) {
@@ -189,7 +191,9 @@ Outcome export_program(std::optional<Program>& program, const PluginHost& host, 
   CaptureOptions options;
   options.dynamic_shapes = config.dynamic_shapes;
   options.opset = config.opset;
-  std::optional<Graph> graph = pipeline::capture_with_fallback(*program, host, config.strategies, options, status, report);
+  const pipeline::IsolationOptions isolation{config.isolate, config.timeout_s};
+  std::optional<Graph> graph =
+      pipeline::capture_with_fallback(*program, host, config.strategies, options, status, report, isolation);
   if (!graph) return capture_failure(*program, report);
   // Only verification reads the program again. The graph's weights borrow
   // the mapped file through their own owner, so they outlive the program;

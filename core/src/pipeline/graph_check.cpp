@@ -1,0 +1,119 @@
+// check_captured_graph: structure first (ids must be valid before anything
+// dereferences them), then the arity of every call of an op the op library
+// knows. Custom ops (not in the library) are left to their translators.
+#include "pipeline/graph_check.hpp"
+
+#include <onnxport/ops.hpp>
+
+#include <optional>
+
+namespace onnxport::pipeline {
+
+namespace {
+
+// The op library keys in-place variants without the trailing underscore.
+const OpDef* library_op(const std::string& op) {
+  const OpLibrary& lib = OpLibrary::instance();
+  if (const OpDef* def = lib.find(op)) return def;
+  if (!op.empty() && op.back() == '_') return lib.find(std::string_view(op).substr(0, op.size() - 1));
+  return nullptr;
+}
+
+// The meta function's view of a node argument; nullopt when it cannot be
+// rebuilt from the graph alone (SymFloat / SymBool values).
+std::optional<OpArg> to_op_arg(const Graph& g, const Arg& a) {
+  OpArg out;
+  switch (a.kind) {
+    case Arg::Kind::Constant:
+      out.kind = a.constant.is_null() ? OpArg::Kind::None : OpArg::Kind::Constant;
+      out.constant = a.constant;
+      return out;
+    case Arg::Kind::List:
+      out.kind = OpArg::Kind::List;
+      for (const Arg& item : a.items) {
+        std::optional<OpArg> converted = to_op_arg(g, item);
+        if (!converted) return std::nullopt;
+        out.items.push_back(std::move(*converted));
+      }
+      return out;
+    case Arg::Kind::Value: {
+      const Value& v = g.value(a.value);
+      if (v.kind == ValueKind::SymInt) {
+        out.kind = OpArg::Kind::SymInt;
+        out.sym = Dim::symbol(v.name);
+        return out;
+      }
+      if (v.kind != ValueKind::Tensor) return std::nullopt;
+      out.kind = OpArg::Kind::Tensor;
+      out.meta = {v.dtype, v.shape};
+      if (v.data.defined()) out.data = &v.data;
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
+// arg_at() in core/src/ops words a missing argument as "expected at least N
+// arguments, got M": the one meta failure that is certainly the graph's
+// fault. Other meta errors (a SymInt where the meta wants a concrete int,
+// data the graph no longer carries) are not evidence of a malformed graph.
+bool is_arity_error(const std::string& what) {
+  return what.find("expected at least ") != std::string::npos && what.find(" arguments, got ") != std::string::npos;
+}
+
+class ArityChecker {
+ public:
+  explicit ArityChecker(const Graph& g) : g_(g) {}
+
+  std::vector<std::string> run() {
+    check_block(g_.body, "body");
+    return std::move(problems_);
+  }
+
+ private:
+  void check_block(const Block& b, const std::string& path) {
+    for (size_t i = 0; i < b.nodes.size(); ++i) {
+      const Node& n = b.nodes[i];
+      const std::string where = path + "/nodes/" + std::to_string(i);
+      check_node(n, where);
+      for (size_t k = 0; k < n.blocks.size(); ++k) check_block(n.blocks[k], where + "/blocks/" + std::to_string(k));
+    }
+  }
+
+  void check_node(const Node& n, const std::string& where) {
+    const OpDef* def = library_op(n.op);
+    if (def == nullptr || !def->meta) return;
+    std::vector<OpArg> args;
+    args.reserve(n.inputs.size());
+    for (const Arg& a : n.inputs) {
+      std::optional<OpArg> converted = to_op_arg(g_, a);
+      if (!converted) return;
+      args.push_back(std::move(*converted));
+    }
+    std::vector<TensorMeta> outputs;
+    try {
+      outputs = def->meta(args);
+    } catch (const std::exception& e) {
+      if (is_arity_error(e.what()))
+        problems_.push_back(where + " (" + n.op + "): wrong arity: " + std::to_string(n.inputs.size()) +
+                            " argument(s) given; " + e.what());
+      return;
+    }
+    if (outputs.size() != n.outputs.size())
+      problems_.push_back(where + " (" + n.op + "): wrong arity: the node has " + std::to_string(n.outputs.size()) +
+                          " output(s), " + n.op + " produces " + std::to_string(outputs.size()));
+  }
+
+  const Graph& g_;
+  std::vector<std::string> problems_;
+};
+
+}  // namespace
+
+std::vector<std::string> check_captured_graph(const Graph& graph) {
+  std::vector<std::string> problems = graph.validate();
+  if (!problems.empty()) return problems;
+  return ArityChecker(graph).run();
+}
+
+}  // namespace onnxport::pipeline

@@ -540,6 +540,32 @@ def recurrent_cases():
     case("rnn_relu", "input", randn(3, 2, 4), randn(2, 2, 3), rnn_params(1, 2, 4, 3, 1), True, 1, 0.0, False, True, False)
 
 
+def attention_params(e):
+    """qkv_weight, qkv_bias, proj_weight, proj_bias of an embed_dim e attention."""
+    return [randn(3 * e, e) * 0.4, randn(3 * e) * 0.2, randn(e, e) * 0.4, randn(e) * 0.2]
+
+
+def attention_cases():
+    # _native_multi_head_attention(q, k, v, embed_dim, num_head, qkv_w, qkv_b, proj_w, proj_b,
+    #                              mask, need_weights, average_attn_weights, mask_type)
+    x = randn(2, 5, 8)
+    case("_native_multi_head_attention", "default", x, x, x, 8, 2, *attention_params(8), None, True, True, None,
+         note="self-attention, averaged weights")
+    padding = torch.tensor([[False, False, False, False, True, True], [False, True, False, False, False, False]])
+    case("_native_multi_head_attention", "default", randn(2, 6, 8), randn(2, 6, 8), randn(2, 6, 8), 8, 4,
+         *attention_params(8), padding, True, False, 1, note="key padding mask, per-head weights")
+    # _transformer_encoder_layer_fwd(src, embed_dim, num_heads, qkv_w, qkv_b, proj_w, proj_b, use_gelu,
+    #     norm_first, eps, norm_w1, norm_b1, norm_w2, norm_b2, ffn_w1, ffn_b1, ffn_w2, ffn_b2, mask, mask_type)
+    def layer(src, e, heads, ffn, use_gelu, norm_first, mask, mask_type, note):
+        norms = [1 + 0.2 * randn(e), 0.2 * randn(e), 1 + 0.2 * randn(e), 0.2 * randn(e)]
+        mlp = [randn(ffn, e) * 0.4, randn(ffn) * 0.2, randn(e, ffn) * 0.4, randn(e) * 0.2]
+        case("_transformer_encoder_layer_fwd", "default", src, e, heads, *attention_params(e), use_gelu, norm_first,
+             1e-5, *norms, *mlp, mask, mask_type, atol=1e-4, note=note)
+    layer(randn(2, 5, 8), 8, 2, 16, False, False, None, None, "post-norm, relu")
+    layer(randn(2, 4, 8), 8, 4, 12, True, True, torch.tensor([[False, False, True, True], [False] * 3 + [True]]), 1,
+          "pre-norm, gelu, key padding mask")
+
+
 # ---------------------------------------------------------------- encoding
 
 def number(v):
@@ -612,7 +638,7 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: make_fixtures.py OUT.json")
     for group in (seed_cases, elementwise_cases, reduction_cases, linear_algebra_cases, shape_cases,
-                  indexing_cases, creation_cases, nn_cases, recurrent_cases):
+                  indexing_cases, creation_cases, nn_cases, recurrent_cases, attention_cases):
         group()
     out = []
     for i, c in enumerate(CASES):

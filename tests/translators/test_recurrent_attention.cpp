@@ -129,9 +129,9 @@ TEST_F(T, NativeMultiHeadSelfAttentionAveragedWeights) {
            kAttention);
 }
 
-TEST_F(T, NativeMultiHeadCrossAttentionKeyPaddingPerHeadWeights) {
+TEST_F(T, NativeMultiHeadDistinctInputsKeyPaddingPerHeadWeights) {
   GraphBuilder b;
-  ValueId q = b.input(randn({2, 3, 8}));
+  ValueId q = b.input(randn({2, 6, 8}));
   ValueId k = b.input(randn({2, 6, 8}));
   ValueId v = b.input(randn({2, 6, 8}));
   ValueId mask = b.input(values(DType::Bool, {2, 6}, {0, 0, 0, 0, 1, 1, 0, 1, 0, 0, 0, 0}));

@@ -48,6 +48,10 @@ AttentionShape attention_shape(const TensorMeta& q, const TensorMeta& k, const T
   for (const TensorMeta* m : {&q, &k, &v})
     if (m->shape[2].is_static() && m->shape[2].value() != embed)
       fail("feature size of " + shape_str(m->shape) + " is not embed_dim " + std::to_string(embed));
+  // torch's kernel requires it too (only self-attention reaches the fast path).
+  if (q.shape != k.shape || k.shape != v.shape)
+    fail("query, key and value must have the same shape, got " + shape_str(q.shape) + ", " + shape_str(k.shape) +
+         " and " + shape_str(v.shape));
   if (!is_floating(q.dtype)) fail_dtype(q.dtype, "attention");
   return AttentionShape{q.shape[0], q.shape[1], k.shape[1], embed, heads};
 }

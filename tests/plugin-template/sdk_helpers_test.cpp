@@ -1,7 +1,9 @@
 // The SDK helpers the plugin template relies on, in-process:
 // TranslateContext::add_function (model-local ONNX functions) and
 // Registrar::add_op (custom ops in the op library), plus the template plugin
-// itself built in-tree and loaded by a PluginHost.
+// itself built in-tree and loaded by a PluginHost; descriptor versioning
+// cases the plugin zoo does not cover (a newer SDK's larger descriptor, a
+// descriptor without a name or without its callback).
 #include "onnx_test_util.hpp"
 
 #include <onnxport/ops.hpp>
@@ -173,4 +175,42 @@ TEST(AddOp, OpWithoutDomainRefusesThePlugin) {
   EXPECT_FALSE(p.loaded);
   EXPECT_NE(p.error.find("add_op: op name 'swish' is not of the form 'domain::name'"), std::string::npos) << p.error;
   EXPECT_EQ(OpLibrary::instance().find("swish"), nullptr);
+}
+
+// --- descriptor versioning -----------------------------------------------------
+
+namespace {
+
+fs::path test_plugin(const std::string& name) {
+  return fs::path(SDK_TEST_PLUGIN_DIR) / ("libonnxport-sdktest-" + name + ".so");
+}
+
+}  // namespace
+
+TEST(DescriptorVersions, NewerSdksLargerDescriptorIsAccepted) {
+  PluginHost host;
+  const LoadedPlugin& p = host.load(test_plugin("newer-struct"));
+  EXPECT_TRUE(p.loaded) << p.error;
+  EXPECT_EQ(p.name, "sdktest-newer-struct");
+  EXPECT_EQ(p.version, "9.9.9");
+  EXPECT_TRUE(host.diagnostics().empty());
+}
+
+TEST(DescriptorVersions, MissingNameIsRefused) {
+  PluginHost host;
+  const LoadedPlugin& p = host.load(test_plugin("no-name"));
+  EXPECT_FALSE(p.loaded);
+  EXPECT_EQ(p.error, "Plugin descriptor in '" + test_plugin("no-name").string() + "' has no name");
+  ASSERT_EQ(host.diagnostics().size(), 1u);
+  EXPECT_EQ(host.diagnostics()[0].code, "plugin-no-name");
+}
+
+TEST(DescriptorVersions, MissingRegisterCallbackIsRefused) {
+  PluginHost host;
+  const LoadedPlugin& p = host.load(test_plugin("no-register"));
+  EXPECT_FALSE(p.loaded);
+  EXPECT_EQ(p.error, "Plugin 'sdktest-no-register' (" + test_plugin("no-register").string() +
+                         ") has no register_components callback");
+  ASSERT_EQ(host.diagnostics().size(), 1u);
+  EXPECT_EQ(host.diagnostics()[0].code, "plugin-no-register");
 }

@@ -71,16 +71,16 @@ def region(ref, where):
     return text + "\n"
 
 
-def render(doc_text):
+def render(doc_text, doc_name=DOC):
     """The doc with every snippet block refilled; raises DocError on a bad reference."""
     def fill(match):
         line = doc_text.count("\n", 0, match.start()) + 1
-        body = region(match.group("ref"), "%s:%d" % (DOC, line))
+        body = region(match.group("ref"), "%s:%d" % (doc_name, line))
         return "<!-- snippet: %s -->\n```%s\n%s```" % (match.group("ref"), match.group("lang"), body)
 
     out, count = SNIPPET.subn(fill, doc_text)
     if count == 0:
-        raise DocError("%s: no '<!-- snippet: ... -->' blocks found" % DOC)
+        raise DocError("%s: no '<!-- snippet: ... -->' blocks found" % doc_name)
     return out
 
 
@@ -101,31 +101,33 @@ def main():
     parser.add_argument("--check", action="store_true", help="fail if the doc is not up to date")
     parser.add_argument("--doc", default=os.path.join(ROOT, DOC), help="the doc to fill (default: %(default)s)")
     args = parser.parse_args()
+    doc_name = os.path.relpath(args.doc, ROOT) if args.doc.startswith(ROOT + os.sep) else args.doc
     try:
         current = read(args.doc)
-        fresh = render(current)
+        fresh = render(current, doc_name)
     except (DocError, OSError) as e:
         print("gen_plugin_docs: %s" % e, file=sys.stderr)
         return 2
-    unfed = unfed_blocks(fresh)
+    unfed = unfed_blocks(current)
     if unfed:
         print("gen_plugin_docs: %s: code blocks at lines %s do not come from a source file; add a "
-              "'<!-- snippet: path#name -->' line above each" % (DOC, ", ".join(map(str, unfed))), file=sys.stderr)
+              "'<!-- snippet: path#name -->' line above each" % (doc_name, ", ".join(map(str, unfed))), file=sys.stderr)
         return 2
     if args.check:
         if fresh != current:
-            diff = difflib.unified_diff(current.splitlines(True), fresh.splitlines(True), DOC, DOC + " (regenerated)")
+            diff = difflib.unified_diff(current.splitlines(True), fresh.splitlines(True), doc_name,
+                                        doc_name + " (regenerated)")
             sys.stderr.write("".join(diff))
-            print("gen_plugin_docs: %s is stale; run scripts/gen_plugin_docs.py" % DOC, file=sys.stderr)
+            print("gen_plugin_docs: %s is stale; run scripts/gen_plugin_docs.py" % doc_name, file=sys.stderr)
             return 1
-        print("%s is up to date" % DOC)
+        print("%s is up to date" % doc_name)
         return 0
     if fresh != current:
         with open(args.doc, "w", encoding="utf-8") as f:
             f.write(fresh)
-        print("updated %s" % DOC)
+        print("updated %s" % doc_name)
     else:
-        print("%s was up to date" % DOC)
+        print("%s was up to date" % doc_name)
     return 0
 
 

@@ -1,17 +1,24 @@
 // Strategy attempts in a child process. The protocol is one JSON document per
 // line on a pipe, child -> parent:
 //   {"log": {"severity": 0|1|2, "message": "..."}}   any number, as they happen
-//   {"result": {"graph": <Graph::to_json(true)> | null, "diagnostics": [...],
-//               "partial_graph": "...", "details": {...}}}   once, last
+//   {"result": {"graph": {"graph": <Graph::to_json>, "borrowed": [...]} | null,
+//               "diagnostics": [...], "partial_graph": "...", "details": {...}}}   once, last
 //   {"error": "..."}                                  instead of a result when the
 //                                                     child cannot serialize it
-// JSON text never contains a raw newline, so a line is a message. The graph
-// goes with its tensor data: the parent must not depend on memory the child
-// allocated.
+// JSON text never contains a raw newline, so a line is a message.
+//
+// Tensor data: the parent must not depend on memory the child allocated, so
+// data the strategy made (folded constants, ...) goes as base64. Data that
+// lies inside one of the program's weights (parameters borrow the mapped
+// weights file) is not copied: "borrowed" says which weight and at which byte
+// offset, and the parent borrows the same bytes from its own program (the
+// child is a fork of it). Copying ResNet-50's weights through JSON would cost
+// far more than the capture itself.
 #include "pipeline/isolated_capture.hpp"
 
 #include <onnxport_core/plugin_host.hpp>
 
+#include "base/base64.hpp"
 #include "pipeline/stopwatch.hpp"
 
 #include <algorithm>
@@ -20,6 +27,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -98,9 +106,49 @@ class ForwardingServices final : public HostServices {
   LineWriter& out_;
 };
 
-nlohmann::json result_to_json(const CaptureResult& r) {
+// The program's weights by start address, to find the one holding a
+// parameter's bytes in O(log W).
+class WeightIndex {
+ public:
+  struct Hit {
+    std::string name;
+    size_t offset = 0;
+  };
+  explicit WeightIndex(const Program& program) {
+    for (const auto& [name, t] : program.weights.items())
+      if (t.bytes() != nullptr) by_start_.emplace(t.bytes(), std::make_pair(t.nbytes(), &name));
+  }
+  std::optional<Hit> find(const std::byte* data, size_t nbytes) const {
+    auto it = by_start_.upper_bound(data);
+    if (it == by_start_.begin()) return std::nullopt;
+    --it;
+    const size_t offset = static_cast<size_t>(data - it->first);
+    if (offset + nbytes > it->second.first) return std::nullopt;
+    return Hit{*it->second.second, offset};
+  }
+
+ private:
+  std::map<const std::byte*, std::pair<size_t, const std::string*>> by_start_;
+};
+
+nlohmann::json graph_to_json(const Graph& g, const Program& program) {
+  const WeightIndex weights(program);
+  nlohmann::json j = g.to_json(false);  // tensor data as metadata only; bytes added below
+  nlohmann::json borrowed = nlohmann::json::array();
+  for (size_t i = 0; i < g.values.size(); ++i) {
+    const Tensor& data = g.values[i].data;
+    if (!data.defined() || data.bytes() == nullptr) continue;
+    if (auto hit = weights.find(data.bytes(), data.nbytes()))
+      borrowed.push_back({{"value", i}, {"weight", hit->name}, {"offset", hit->offset}});
+    else
+      j["values"][i]["data"]["base64"] = base64_encode(std::span<const std::byte>(data.bytes(), data.nbytes()));
+  }
+  return {{"graph", std::move(j)}, {"borrowed", std::move(borrowed)}};
+}
+
+nlohmann::json result_to_json(const CaptureResult& r, const Program& program) {
   nlohmann::json j;
-  j["graph"] = r.graph ? r.graph->to_json(true) : nlohmann::json(nullptr);
+  j["graph"] = r.graph ? graph_to_json(*r.graph, program) : nlohmann::json(nullptr);
   j["diagnostics"] = nlohmann::json::array();
   for (const Diagnostic& d : r.diagnostics) j["diagnostics"].push_back(d.to_json());
   j["partial_graph"] = r.partial_graph;
@@ -121,7 +169,7 @@ nlohmann::json result_to_json(const CaptureResult& r) {
   try {
     ForwardingServices services(out);
     CaptureResult result = safe_capture(strategy, program, options, services, plugin);
-    out.write({{"result", result_to_json(result)}});
+    out.write({{"result", result_to_json(result, program)}});
   } catch (const std::exception& e) {
     out.write({{"error", std::string("the isolated process could not send its result: ") + e.what()}});
     code = 3;
@@ -136,9 +184,30 @@ nlohmann::json result_to_json(const CaptureResult& r) {
 
 // ---------------------------------------------------------------- parent side
 
-CaptureResult result_from_json(const nlohmann::json& j) {
+// Points the borrowed values' data at the parent's own copy of the weights.
+Graph graph_from_json(const nlohmann::json& j, const Program& program) {
+  Graph g = Graph::from_json(j.at("graph"));
+  for (const auto& b : j.at("borrowed")) {
+    const size_t id = b.at("value").get<size_t>();
+    const std::string name = b.at("weight").get<std::string>();
+    const size_t offset = b.at("offset").get<size_t>();
+    const Tensor* weight = program.weights.find(name);
+    if (id >= g.values.size() || weight == nullptr) throw std::runtime_error("borrowed weight '" + name + "' is unknown");
+    const auto& meta = j.at("graph").at("values").at(id).at("data");
+    const std::optional<DType> dtype = dtype_from_name(meta.at("dtype").get<std::string>());
+    if (!dtype) throw std::runtime_error("borrowed weight '" + name + "' has an unknown dtype");
+    Tensor view = Tensor::borrow(*dtype, meta.at("shape").get<std::vector<int64_t>>(), weight->bytes() + offset,
+                                 std::make_shared<const Tensor>(*weight));
+    if (offset + view.nbytes() > weight->nbytes())
+      throw std::runtime_error("borrowed bytes lie outside weight '" + name + "'");
+    g.values[id].data = std::move(view);
+  }
+  return g;
+}
+
+CaptureResult result_from_json(const nlohmann::json& j, const Program& program) {
   CaptureResult r;
-  if (const auto& g = j.at("graph"); !g.is_null()) r.graph = Graph::from_json(g);
+  if (const auto& g = j.at("graph"); !g.is_null()) r.graph = graph_from_json(g, program);
   for (const auto& d : j.at("diagnostics")) r.diagnostics.push_back(Diagnostic::from_json(d));
   r.partial_graph = j.value("partial_graph", std::string());
   if (auto it = j.find("details"); it != j.end() && it->is_object()) r.details = *it;
@@ -154,7 +223,7 @@ struct ChildOutput {
 // Reads lines until EOF or the deadline. Relays logs as they come.
 class ChildReader {
  public:
-  ChildReader(int fd, HostServices& host) : fd_(fd), host_(host) {}
+  ChildReader(int fd, HostServices& host, const Program& program) : fd_(fd), host_(host), program_(program) {}
 
   // False when the deadline passed before EOF.
   bool read_until_eof(std::optional<double> seconds_left_at_start) {
@@ -200,7 +269,7 @@ class ChildReader {
         host_.log(static_cast<Severity>(std::clamp(it->at("severity").get<int>(), 0, 2)),
                   it->at("message").get<std::string>());
       } else if (auto r = j.find("result"); r != j.end()) {
-        output_.result = result_from_json(*r);
+        output_.result = result_from_json(*r, program_);
       } else if (auto e = j.find("error"); e != j.end()) {
         output_.error = e->get<std::string>();
       }
@@ -211,6 +280,7 @@ class ChildReader {
 
   int fd_;
   HostServices& host_;
+  const Program& program_;
   std::string buffer_;
   ChildOutput output_;
 };
@@ -309,7 +379,7 @@ CaptureResult isolated_capture(Strategy& strategy, const Program& program, const
   }
   ::close(fds[1]);
   Stopwatch clock;
-  ChildReader reader(fds[0], host);
+  ChildReader reader(fds[0], host, program);
   const bool finished = reader.read_until_eof(timeout_s > 0 ? std::optional<double>(timeout_s) : std::nullopt);
   ::close(fds[0]);
   const std::optional<int> status = finished ? wait_until(pid, clock, timeout_s) : std::nullopt;

@@ -391,6 +391,13 @@ void translate_size(TranslateContext& ctx) {
                          {{"axis", int64_t{0}}}));
 }
 
+// nonzero(Tensor self) -> Tensor [count, rank]: ONNX NonZero gives [rank, count].
+// The tracing engine emits it (with an unbacked count) for nonzero(), x[mask]
+// and masked_select.
+void translate_nonzero(TranslateContext& ctx) {
+  set_result(ctx, transpose_perm(ctx, ctx.op("NonZero", {ctx.input(0)}), {1, 0}));
+}
+
 // numel(Tensor self) -> int
 void translate_numel(TranslateContext& ctx) {
   set_result(ctx, ctx.op("Size", {ctx.input(0)}));
@@ -659,6 +666,7 @@ void register_shape_ops(Registrar& r) {
   add(r, "aten::index", translate_index);
   add(r, "aten::size", translate_size);
   add(r, "aten::numel", translate_numel);
+  add(r, "aten::nonzero", translate_nonzero);
   add(r, "aten::cumsum", translate_cumsum);
   add_trilu<false>(r, "aten::tril");
   add_trilu<true>(r, "aten::triu");

@@ -239,7 +239,11 @@ TEST(InPlace, MutationIsFunctionalizedAndLaterReadsSeeIt) {
   const CaptureResult r = capture(p, strict_policy());
   ASSERT_TRUE(r.graph) << all_messages(r);
   const Graph& g = *r.graph;
-  EXPECT_EQ(body_ops(g), (std::vector<std::string>{"aten::add", "aten::mul"}));
+  // The mutated input's final value is an extra output, x.updated (a clone).
+  EXPECT_EQ(body_ops(g), (std::vector<std::string>{"aten::add", "aten::mul", "aten::clone"}));
+  ASSERT_EQ(g.body.outputs.size(), 2u);
+  EXPECT_EQ(g.value(g.body.outputs[1]).name, "x.updated");
+  EXPECT_EQ(g.body.nodes[2].inputs.at(0).value, g.body.nodes[0].outputs.at(0));
   const Node& add = g.body.nodes[0];
   EXPECT_EQ(add.prov.original_kind, "aten::add_");
   EXPECT_EQ(add.prov.loc.text, "x.add_(1)");
@@ -266,7 +270,35 @@ TEST(InPlace, MutatedBufferBecomesAnExtraOutput) {
   EXPECT_EQ(g.mutated_buffers[0].first, "count");
   ASSERT_EQ(g.body.outputs.size(), 2u);
   EXPECT_EQ(g.body.outputs[1], g.mutated_buffers[0].second);
+  EXPECT_EQ(g.value(g.body.outputs[1]).name, "count.updated");
   EXPECT_TRUE(g.validate().empty());
+}
+
+TEST(InPlace, SliceAssignmentIsWrittenBackIntoTheSlicedTensor) {
+  // x[1:3] = 0 (slice + fill_); return x
+  const Program p = parse(program_json(
+      {constant("zero", 0), constant("one", 1), constant("three", 3), constant("none", nullptr),
+       node("aten::slice", {"x", "zero", "one", "three", "one"}, {"v"}),
+       node("aten::fill_", {"v", "zero"}, {"v2"}, {}, 2, "x[1:3] = 0")},
+      {"x"}, json::array({4})));
+  const CaptureResult r = capture(p, strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(run(p, {1, 2, 3, 4}), (std::vector<double>{1, 0, 0, 4}));
+  const Graph& g = *r.graph;
+  const std::vector<std::string> ops = body_ops(g);
+  EXPECT_NE(std::find(ops.begin(), ops.end(), "aten::cat"), ops.end());
+  EXPECT_TRUE(g.validate().empty());
+}
+
+TEST(InPlace, IntegerIndexPutIsRefusedWithAHint) {
+  // x[idx] = 1 with idx an int64 tensor
+  json doc = program_json({constant("v", 1.0), node("prim::ListConstruct", {"idx"}, {"l"}),
+                           constant("f", false), node("aten::index_put_", {"x", "l", "v", "f"}, {"x2"}, {}, 3, "x[idx] = 1")},
+                          {"x2"}, json::array({4}));
+  doc["graph"]["inputs"].push_back({{"name", "idx"}, {"type", "Tensor"}, {"dtype", "int64"}, {"shape", {2}}});
+  const CaptureResult r = capture(parse(doc), strict_policy());
+  EXPECT_FALSE(r.graph);
+  EXPECT_NE(all_messages(r).find("only an assignment through one boolean mask"), std::string::npos) << all_messages(r);
 }
 
 // ------------------------------------------------------------------ branches resolved while tracing

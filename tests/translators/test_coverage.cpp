@@ -193,6 +193,13 @@ TEST_F(T, NumToTensorAndFloordivOfSizes) {
   check_graph(b, {.expected = {values(DType::Int64, {}, {3}), values(DType::Int64, {}, {7})}});
 }
 
+TEST_F(T, NonzeroByHand) {
+  GraphBuilder b;
+  ValueId x = b.input(values(DType::Float32, {2, 3}, {0, 1.5, 0, -2, 0, 3}));
+  b.output(b.node_typed("aten::nonzero", {V(x)}, {{DType::Int64, Shape{Dim::symbol("u0"), 2}}})[0]);
+  check_graph(b, {.expected = {values(DType::Int64, {3, 2}, {0, 1, 1, 0, 1, 2})}});
+}
+
 TEST_F(T, NormsByHand) {
   GraphBuilder b;
   ValueId x = b.input(values(DType::Float32, {2, 2}, {3, -4, 6, 8}));

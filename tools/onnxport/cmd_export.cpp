@@ -1,12 +1,44 @@
 // onnxport export PROGRAM_DIR -c CONFIG -o OUT.onnx [--report DIR] [options]
 #include "cli_common.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <variant>
 
 namespace onnxport::cli {
 
 namespace {
+
+struct DynamicDim {
+  std::string input;
+  int dim = 0;
+  std::string symbol;
+};
+
+bool is_symbol(const std::string& s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// "x:0=batch" (the input may itself hold dots or colons: "lx.1:0=n"); the
+// error text says what is wrong, for CLI11 to print.
+std::variant<DynamicDim, std::string> parse_dynamic_dim(const std::string& spec) {
+  const std::string usage = "--dynamic '" + spec + "' must be NAME:DIM=SYMBOL, e.g. x:0=batch";
+  const auto eq = spec.rfind('=');
+  if (eq == std::string::npos) return usage;
+  const auto colon = spec.rfind(':', eq);
+  if (colon == std::string::npos || colon == 0) return usage;
+  DynamicDim d{spec.substr(0, colon), 0, spec.substr(eq + 1)};
+  const std::string dim = spec.substr(colon + 1, eq - colon - 1);
+  if (dim.empty() || dim.size() > 5 || !std::all_of(dim.begin(), dim.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    return "--dynamic '" + spec + "': dim '" + dim + "' is not an axis number (0, 1, ...)";
+  d.dim = std::stoi(dim);
+  if (!is_symbol(d.symbol)) return "--dynamic '" + spec + "': '" + d.symbol + "' is not a symbol name like batch";
+  return d;
+}
 
 struct ExportArgs {
   std::string program_dir;
@@ -16,6 +48,7 @@ struct ExportArgs {
   std::string dump_graph;
   std::vector<std::string> strategies;
   std::vector<std::string> plugin_paths;
+  std::vector<std::string> dynamic;  // NAME:DIM=SYMBOL
   int opset = 0;
   bool optimize = false;
   bool no_optimize = false;
@@ -41,6 +74,11 @@ ExportRequest to_request(const ExportArgs& a, const CLI::App& cmd) {
   if (a.verify) r.verify = true;
   if (a.isolate) r.isolate = true;
   if (cmd.count("--timeout") > 0) r.timeout_s = a.timeout_s;
+  for (const auto& spec : a.dynamic) {
+    // Validated by the option's check, so this is a DynamicDim.
+    const auto d = std::get<DynamicDim>(parse_dynamic_dim(spec));
+    r.dynamic_shapes[d.input][d.dim] = d.symbol;
+  }
   r.verbosity = a.quiet ? Verbosity::Quiet : a.verbose ? Verbosity::Verbose : Verbosity::Normal;
   return r;
 }
@@ -64,6 +102,13 @@ void add_export_command(CLI::App& app, Action& action) {
   auto* no_opt = cmd->add_flag("--no-optimize", args->no_optimize, "Keep the raw translation (overrides the config)");
   opt->excludes(no_opt);
   cmd->add_option("--dump-graph", args->dump_graph, "Write the captured graph as JSON (see `onnxport inspect`)");
+  cmd->add_option("--dynamic", args->dynamic,
+                  "Make a dim of an input dynamic: NAME:DIM=SYMBOL, e.g. x:0=batch (repeatable; overrides the "
+                  "config's dynamic_shapes for that dim)")
+      ->check([](const std::string& spec) {
+        const auto parsed = parse_dynamic_dim(spec);
+        return std::holds_alternative<std::string>(parsed) ? std::get<std::string>(parsed) : std::string();
+      });
   cmd->add_option("--plugin-path", args->plugin_paths, "Folder searched first for plugins (repeatable)");
   cmd->add_flag("--isolate", args->isolate,
                 "Run each strategy attempt in a child process: a crash or a hang fails only that attempt "
@@ -72,7 +117,14 @@ void add_export_command(CLI::App& app, Action& action) {
                   "With --isolate, kill a strategy attempt after S seconds and go on with the next strategy "
                   "(overrides the config's \"timeout_s\"; 0 = no limit)")
       ->option_text("S")
-      ->check(CLI::NonNegativeNumber);
+      ->check([](const std::string& text) {
+        // CLI::NonNegativeNumber's message prints DBL_MAX in full.
+        char* end = nullptr;
+        const double s = std::strtod(text.c_str(), &end);
+        return end != text.c_str() && *end == '\0' && s >= 0
+                   ? std::string()
+                   : "--timeout takes a number of seconds >= 0 (0 = no limit), got '" + text + "'";
+      });
   cmd->add_flag("--verify", args->verify, "Run the model in ONNX Runtime and compare with the reference outputs");
   auto* verbose = cmd->add_flag("-v,--verbose", args->verbose, "Also print the graphs and per-stage timings");
   auto* quiet = cmd->add_flag("-q,--quiet", args->quiet, "Print errors only");

@@ -7,6 +7,7 @@
 #include <onnxport_core/report.hpp>
 
 #include <filesystem>
+#include <map>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -35,6 +36,9 @@ struct ExportRequest {
   std::optional<bool> verify;
   std::optional<bool> isolate;           // --isolate: each strategy attempt in a child process
   std::optional<double> timeout_s;       // --timeout S: per isolated attempt; 0 = none
+  // --dynamic NAME:DIM=SYMBOL (repeatable): merged over the config's
+  // dynamic_shapes, a dim named here replacing the config's name for it.
+  std::map<std::string, std::map<int, std::string>> dynamic_shapes;
   Verbosity verbosity = Verbosity::Normal;
   std::ostream* log = nullptr;           // status lines; nullptr = std::cerr
 };

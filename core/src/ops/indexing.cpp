@@ -79,6 +79,11 @@ void register_slicing(OpLibrary& lib) {
     if (in.shape.empty()) fail("select() cannot be applied to a 0-dim tensor");
     const int64_t dim = normalize_dim(int_at(args, 1), static_cast<int64_t>(in.shape.size()));
     const Dim len = in.shape[static_cast<size_t>(dim)];
+    Shape out = in.shape;
+    out.erase(out.begin() + dim);
+    // A symbolic index (a loop's iteration number in a rewritten loop) does
+    // not change the result's shape; only a kernel needs its value.
+    if (arg_at(args, 2).kind == OpArg::Kind::SymInt) return std::make_tuple(dim, int64_t{0}, TensorMeta{in.dtype, out});
     int64_t index = int_at(args, 2);
     if (len.is_static()) {
       if (index < -len.value() || index >= len.value())
@@ -87,8 +92,6 @@ void register_slicing(OpLibrary& lib) {
     } else if (index < 0) {
       fail("a negative index on the symbolic dim " + len.expr() + " is not supported");
     }
-    Shape out = in.shape;
-    out.erase(out.begin() + dim);
     return std::make_tuple(dim, index, TensorMeta{in.dtype, out});
   };
   define(

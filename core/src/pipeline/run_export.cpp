@@ -56,6 +56,8 @@ void apply_overrides(const ExportRequest& request, Config& config) {
   if (request.verify) config.verify.enabled = *request.verify;
   if (request.isolate) config.isolate = *request.isolate;
   if (request.timeout_s) config.timeout_s = *request.timeout_s;
+  for (const auto& [input, dims] : request.dynamic_shapes)
+    for (const auto& [dim, symbol] : dims) config.dynamic_shapes[input][dim] = symbol;
 }
 
 void record_request(const ExportRequest& request, const Config& config, ExportReport& report) {

@@ -79,11 +79,12 @@ bool Tracer::decide_shape(const SymScalar& cond, const ProgramNode& n, std::stri
     sizes += (sizes.empty() ? "" : ", ") + d + "=" + (h != hints_.end() ? std::to_string(h->second) : "?");
   }
   std::string dim_list;
-  for (const auto& d : dims) dim_list += (dim_list.empty() ? "`" : ", `") + d + "`";
+  for (const auto& d : dims)
+    dim_list += (dim_list.empty() ? "" : ", ") + std::string(scalar_inputs_.count(d) ? "input `" : "dim `") + d + "`";
   if (config_.policy.refuse_dynamic_dim_guards) {
     report_error(make_diag(
         "dynamic-dim-guard", Severity::Error,
-        std::string(what) + " at " + line_of(n) + quoted_source(n) + " depends on the dynamic dim " + dim_list + ": `" +
+        std::string(what) + " at " + line_of(n) + quoted_source(n) + " depends on the dynamic " + dim_list + ": `" +
             cond.expr + "` is " + bool_text(value) + " for the example sizes (" + sizes +
             "), and taking that path would specialize the dim",
         "Make the model independent of this size, drop the dim from dynamic_shapes, or use `non-strict`, which "
@@ -91,7 +92,7 @@ bool Tracer::decide_shape(const SymScalar& cond, const ProgramNode& n, std::stri
         "guard-added"));
   } else {
     warn("guard-added", "guard-added",
-         std::string(what) + " at " + line_of(n) + " depends on the dynamic dim " + dim_list + "; it was specialized to `" +
+         std::string(what) + " at " + line_of(n) + quoted_source(n) + " depends on the dynamic " + dim_list + "; it was specialized to `" +
              holds + "` (example sizes " + sizes + "), and the graph is only valid while that holds");
   }
   return value;
@@ -407,7 +408,12 @@ void Tracer::rewrite_as_cond(const ProgramNode& n, ValueId pred, std::optional<b
   node.prov = provenance();
   emit(std::move(node));
   bind_outputs(n, outs);
-  for (const auto& [name, v] : mutated_outs) bind_raw(name, v, true);
+  for (const auto& [name, v] : mutated_outs) {
+    auto before = env_.find(name);
+    const EValue old = before != env_.end() ? before->second : EValue();
+    bind_raw(name, v, true);
+    if (old.is_tensor() && v.is_tensor()) note_merged_mutation(*old.tensor, v);
+  }
 }
 
 // ------------------------------------------------------------------ prim::Loop
@@ -441,6 +447,28 @@ EValue Tracer::as_condition(EValue c) {
   return c;
 }
 
+// A loop whose trip count is a dynamic dim or an int input (range(x.size(0)),
+// range(n)): unrolling would pin it to the example's value for every size.
+// cond-rewrite emits higher_order::loop instead; non-strict refuses (so the
+// default config falls through to cond-rewrite); strict refuses through its
+// guard check and draft unrolls with a warning, in loop_trip_count.
+bool Tracer::loops_over_dynamic_dim(const ProgramNode& n, const EValue& trip) {
+  if (!trip.is_sym() || trip.sym->data_dependent || trip.sym->type != ScalarType::Int || config_.eager) return false;
+  std::string dims;
+  for (const auto& id : identifiers(trip.sym->expr))
+    if (dynamic_symbols_.count(id) && dims.find("`" + id + "`") == std::string::npos)
+      dims += (dims.empty() ? "`" : ", `") + id + "`";
+  if (dims.empty()) return false;
+  if (config_.policy.data_dependent == DataDependentPolicy::Rewrite) return true;
+  if (config_.policy.data_dependent == DataDependentPolicy::Error && !config_.policy.refuse_dynamic_dim_guards)
+    fail("dynamic-dim-loop",
+         "the loop at " + line_of(n) + quoted_source(n) + " runs `" + trip.sym->expr + "` times, which depends on " + dims +
+             "; unrolling it would specialize the model to the example's " +
+             std::to_string(static_cast<int64_t>(trip.sym->hint.value_or(0))) + " iterations",
+         "Use `cond-rewrite`, which emits an ONNX Loop, or make the dim static.");
+  return false;
+}
+
 bool Tracer::rewrites_loop_on(const EValue& v) const {
   return v.is_sym() && v.sym->data_dependent && !config_.eager &&
          config_.policy.data_dependent == DataDependentPolicy::Rewrite;
@@ -454,7 +482,7 @@ void Tracer::on_loop(const ProgramNode& n) {
   const EValue max_trip = in(n, 0);
   std::vector<EValue> carried;
   for (size_t i = 2; i < n.inputs.size(); ++i) carried.push_back(in(n, i));
-  if (rewrites_loop_on(max_trip)) {
+  if (rewrites_loop_on(max_trip) || loops_over_dynamic_dim(n, max_trip)) {
     rewrite_as_loop(n, max_trip, as_condition(in(n, 1)), carried, 0);
     return;
   }

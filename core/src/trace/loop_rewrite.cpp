@@ -58,9 +58,11 @@ EValue Tracer::loop_carried_input(const EValue& initial, const Shape& shape, con
 // Traces the body once into `body`; returns (condition, carried...) as the
 // body leaves them, the condition already a constant or SymBool.
 std::vector<EValue> Tracer::trace_loop_body(const ProgramNode& n, const std::vector<EValue>& carried,
-                                            const LoopSlots& slots, int64_t offset, Block& body) {
+                                            const LoopSlots& slots, int64_t offset, Block& body,
+                                            std::vector<ScanAppend>& scans) {
   const ProgramBlock& pb = n.blocks.at(0);
   FrameScope scope(*this, &body);
+  frames_.back().loop_body = true;
   SymScalar iter;
   iter.type = ScalarType::Int;
   const std::string u = "u" + std::to_string(unbacked_++);
@@ -90,6 +92,7 @@ std::vector<EValue> Tracer::trace_loop_body(const ProgramNode& n, const std::vec
          "the loop at " + line_of(n) + quoted_source(n) + " depends on tensor data and mutates `" +
              frames_.back().mutated.front() + "` (defined outside it) in place; higher_order::loop cannot express that",
          "Carry the tensor through the loop (x = x + 1 instead of x.add_(1)).");
+  scans = std::move(frames_.back().scans);
   scope.close();
   return outs;
 }
@@ -134,6 +137,28 @@ bool Tracer::update_loop_slots(const ProgramNode& n, const std::vector<EValue>& 
   return again;
 }
 
+// Each list appended to once per iteration gets a scan output (the appended
+// values stacked along a new dim 0) and becomes a stacked list. The count is
+// the trip count when the loop runs all of it, else a fresh symbol.
+void Tracer::add_scan_outputs(const ProgramNode& n, const EValue& trip, const EValue& cond, const EValue& next_cond,
+                              const std::vector<ScanAppend>& scans, Block& body, Node& node) {
+  // A `for` loop without `break` starts and continues with the constant True.
+  const bool runs_full_trip = cond.is_constant() && python_truth_of(cond) && next_cond.is_constant() &&
+                              python_truth_of(next_cond);
+  for (const ScanAppend& scan : scans) {
+    Dim count = Dim::symbol("u" + std::to_string(unbacked_++));
+    if (runs_full_trip && trip.is_sym() && trip.sym->type == ScalarType::Int) count = trip.sym->dim;
+    else if (runs_full_trip && trip.is_constant() && trip.constant.is_number_integer()) count = Dim(trip.constant.get<int64_t>());
+    const FakeTensor& item = *scan.item.tensor;
+    Shape shape{count};
+    shape.insert(shape.end(), item.shape.begin(), item.shape.end());
+    body.outputs.push_back(item.id);
+    const ValueId id = new_value("stacked", item.dtype, shape);
+    node.outputs.push_back(id);
+    stacked_lists_[scan.list.get()] = StackedList{EValue::of_tensor(FakeTensor{id, item.dtype, shape, std::nullopt, {}}), line_of(n)};
+  }
+}
+
 void Tracer::rewrite_as_loop(const ProgramNode& n, const EValue& trip, const EValue& cond,
                              const std::vector<EValue>& carried, int64_t offset) {
   LoopSlots slots;
@@ -149,7 +174,8 @@ void Tracer::rewrite_as_loop(const ProgramNode& n, const EValue& trip, const EVa
   }
   for (int pass = 0; pass < kMaxLoopPasses; ++pass) {
     Block body;
-    std::vector<EValue> outs = trace_loop_body(n, carried, slots, offset, body);
+    std::vector<ScanAppend> scans;
+    std::vector<EValue> outs = trace_loop_body(n, carried, slots, offset, body, scans);
     if (update_loop_slots(n, carried, outs, slots)) continue;  // the values it emitted are dropped unused
 
     body.outputs.push_back(scalar_value_id(outs[0]));
@@ -168,6 +194,7 @@ void Tracer::rewrite_as_loop(const ProgramNode& n, const EValue& trip, const EVa
       node.outputs.push_back(out.is_tensor() ? out.tensor->id : out.sym->value);
       results[k] = std::move(out);
     }
+    add_scan_outputs(n, trip, cond, outs[0], scans, body, node);
     node.blocks.push_back(std::move(body));
     node.prov = provenance();
     emit(std::move(node));

@@ -194,6 +194,10 @@ void Tracer::on_getitem(const ProgramNode& n) {
     bind_all_outputs(n, dict_getitem(seq, key, n));
     return;
   }
+  if (stacked(seq) != nullptr) {
+    bind_all_outputs(n, stacked_getitem(n, seq, key));
+    return;
+  }
   if (seq.is_sequence()) {
     if (!key.is_constant() || !key.constant.is_number_integer())
       fail("unsupported-index", n.kind + ": indexing a list with " + describe(key) +
@@ -214,6 +218,8 @@ void Tracer::on_len(const ProgramNode& n) {
   if (v.is_tensor()) {
     if (v.tensor->shape.empty()) fail("python-error", "TypeError: len() of a 0-d tensor");
     bind_all_outputs(n, sym_size(*v.tensor, 0));
+  } else if (stacked(v) != nullptr) {
+    bind_all_outputs(n, stacked_len(v));
   } else if (v.is_sequence()) {
     bind_all_outputs(n, EValue::of_constant(static_cast<int64_t>(v.items->size())));
   } else if (v.is_dict()) {
@@ -226,6 +232,11 @@ void Tracer::on_len(const ProgramNode& n) {
 void Tracer::on_append(const ProgramNode& n) {
   const EValue& list = in(n, 0);
   if (list.kind != EValue::Kind::List) fail("bad-argument", "aten::append needs a list, got a " + describe(list));
+  if (const StackedList* s = stacked(list)) fail_stacked_use(*s, "appending to it after the loop");
+  if (list.list_depth < rewrite_depth_ && record_scan_append(n, list, in(n, 1))) {
+    bind_all_outputs(n, list);
+    return;
+  }
   if (list.list_depth < rewrite_depth_)
     fail("unsupported-mutation",
          "a list created outside a branch or loop on tensor data is appended to inside it; a rewritten "

@@ -304,7 +304,9 @@ EValue Tracer::sym_op(const std::string& kind, const std::vector<EValue>& args) 
 // Dynamic dims are assumed >= 2, as torch.export does (0 and 1 are
 // specialized), so comparing a bare dim with 0 or 1 needs no guard.
 std::optional<bool> Tracer::fold_by_range(const std::string& kind, const SymScalar& a, const json& b) const {
-  if (a.type != ScalarType::Int || !b.is_number_integer() || !dynamic_symbols_.count(a.expr)) return std::nullopt;
+  if (a.type != ScalarType::Int || !b.is_number_integer() || !dynamic_symbols_.count(a.expr) ||
+      scalar_inputs_.count(a.expr))
+    return std::nullopt;
   if (a.hint && *a.hint < 2) return std::nullopt;  // the example contradicts the assumption
   const int64_t c = b.get<int64_t>();
   if (kind == "aten::eq" && c < 2) return false;

@@ -90,6 +90,7 @@ OpArg Tracer::to_op_arg(const EValue& v, bool for_kernel) const {
     }
     case EValue::Kind::List:
     case EValue::Kind::Tuple:
+      if (const StackedList* s = stacked(v)) fail_stacked_use(*s, "passing it to a tensor op");
       a.kind = OpArg::Kind::List;
       for (const EValue& item : *v.items) a.items.push_back(to_op_arg(item, for_kernel));
       return a;
@@ -203,7 +204,9 @@ bool Tracer::kernel_available(const OpDef& def, const std::string& kind) {
 }
 
 void Tracer::on_tensor_op(const ProgramNode& n) {
-  std::vector<EValue> outs = call_tensor_op(n, n.kind, inputs_of(n));
+  const std::vector<EValue> args = inputs_of(n);
+  std::vector<EValue> outs = call_tensor_op(n, n.kind, args);
+  record_view(n.kind, args, outs);
   const std::string out_type = n.output_types.empty() ? "" : n.output_types[0];
   if (n.outputs.size() == 1 && (starts_with(out_type, "List[") || (out_type.empty() && outs.size() != 1))) {
     bind(n.outputs[0], EValue::list(std::move(outs), rewrite_depth_));
@@ -216,10 +219,10 @@ void Tracer::on_tensor_op(const ProgramNode& n) {
   bind_outputs(n, outs);
 }
 
-// In-place ops are functionalized: compute the out-of-place op, then make
-// every name of the mutated tensor (and a buffer it is) mean the result.
+// In-place ops are functionalized (mutation.cpp): compute the out-of-place
+// value, then make every name of the mutated tensor (the buffer or input it
+// is, and the tensor it views) mean the result.
 void Tracer::on_inplace_op(const ProgramNode& n) {
-  const std::string base_kind = n.kind.substr(0, n.kind.size() - 1);
   std::vector<EValue> args = inputs_of(n);
   if (args.empty() || !args[0].is_tensor())
     fail("bad-argument", n.kind + " mutates its first argument, which must be a tensor (got " +
@@ -229,24 +232,9 @@ void Tracer::on_inplace_op(const ProgramNode& n) {
     fail("unsupported-mutation",
          n.kind + " mutates buffer `" + self.buffer + "` inside a data-dependent branch; a rewritten branch cannot update a buffer",
          "Move the buffer update out of the branch.");
-  std::vector<EValue> outs = call_tensor_op(n, base_kind, args);
-  if (outs.size() != 1) fail("internal", base_kind + " returned " + std::to_string(outs.size()) + " tensors");
-  EValue result = outs[0];
-  if (result.tensor->shape.size() != self.shape.size())
-    fail("op-error", n.kind + " would change the shape of its argument from " + shape_str(self.shape) + " to " +
-                         shape_str(result.tensor->shape));
-  if (result.tensor->dtype != self.dtype) {
-    // In-place ops keep the mutated tensor's dtype (x.add_(0.5) on an int tensor stays int).
-    result = call_tensor_op(n, "aten::to", {result, EValue::of_constant(dtype_to_torch_code(self.dtype))})[0];
-  }
-  if (!self.buffer.empty()) {
-    result.tensor->buffer = self.buffer;
-    if (std::find(mutated_buffers_.begin(), mutated_buffers_.end(), self.buffer) == mutated_buffers_.end())
-      mutated_buffers_.push_back(self.buffer);
-    buffers_[self.buffer] = result;
-  }
-  rebind_mutated(self.id, result);
-  bind_all_outputs(n, result);
+  EValue result = updated_value(n, args);
+  commit_mutation(n, self, result);
+  bind_all_outputs(n, current_value(self.id, result));
 }
 
 // ------------------------------------------------------------------ parameters and constants

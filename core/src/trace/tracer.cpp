@@ -90,20 +90,64 @@ void Tracer::bind_inputs() {
       bind(in.name, bind_sequence_input(in));
       continue;
     }
-    // A Python scalar input: specialize it to the example value when there is one.
-    const Tensor* example = example_input(in, pos);
-    if (example == nullptr || example->numel() != 1)
-      fail("unsupported-input",
-           "input `" + in.name + "` has type " + in.type +
-               "; only Tensor inputs can be exported (scalars need an example value in inputs.safetensors)");
-    nlohmann::json value;
-    if (in.type == "int") value = example->get_int(0);
-    else if (in.type == "bool") value = example->get_int(0) != 0;
-    else value = example->get_double(0);
-    warn("input-specialized", "guard-added",
-         "input `" + in.name + "` (" + in.type + ") was specialized to its example value " + python_str(value));
-    bind(in.name, EValue::of_constant(value));
+    bind(in.name, bind_scalar_input(in, pos));
   }
+  check_dynamic_shape_names();
+}
+
+// A dynamic_shapes entry (config or --dynamic) for a name that is no tensor
+// input is a mistake to report, not to ignore: the dim would stay static.
+void Tracer::check_dynamic_shape_names() const {
+  std::string unknown;
+  for (const auto& [name, dims] : options_.dynamic_shapes)
+    if (!tensor_inputs_.count(name)) unknown += (unknown.empty() ? "`" : ", `") + name + "`";
+  if (unknown.empty()) return;
+  std::string known;
+  for (const auto& name : tensor_inputs_) known += (known.empty() ? "" : ", ") + name;
+  fail("bad-dynamic-shape", "dynamic_shapes names " + unknown + ", which is not a tensor input of the program (tensor inputs: " +
+                                (known.empty() ? std::string("none") : known) + ")");
+}
+
+// A Python int or float input stays an input: a 0-d graph input (int64 or
+// float64) bound to a backed symbol named after it, with the example value as
+// its hint. Shapes computed from it stay symbolic; a branch on it is a guard,
+// which `strict` refuses and the others specialize with a warning, exactly
+// like a dynamic dim. A bool input, and any scalar in the reference
+// interpreter, is its example value.
+EValue Tracer::bind_scalar_input(const ProgramValue& in, size_t position) {
+  const Tensor* example = example_input(in, position);
+  if (example == nullptr || example->numel() != 1)
+    fail("unsupported-input",
+         "input `" + in.name + "` has type " + in.type +
+             "; a Python scalar input needs an example value in inputs.safetensors");
+  nlohmann::json value;
+  if (in.type == "int") value = example->get_int(0);
+  else if (in.type == "bool") value = example->get_int(0) != 0;
+  else value = example->get_double(0);
+  if (config_.eager) return EValue::of_constant(value);
+  if (in.type != "int" && in.type != "float") {
+    warn("input-specialized", "guard-added",
+         "input `" + in.name + "` (" + in.type + ") was specialized to its example value " + python_str(value) +
+             "; it is not an input of the exported graph");
+    return EValue::of_constant(value);
+  }
+  SymScalar s;
+  s.type = in.type == "int" ? ScalarType::Int : ScalarType::Float;
+  s.expr = in.name;
+  if (s.type == ScalarType::Int) s.dim = Dim::symbol(in.name);
+  s.hint = value.get<double>();
+  s.origin = "input `" + in.name + "`";
+  Value v;
+  v.name = graph_.unique_name(in.name);
+  v.dtype = scalar_dtype(s.type);
+  v.role = ValueRole::Input;
+  v.kind = scalar_value_kind(s.type);
+  s.value = graph_.add_value(std::move(v));
+  graph_.inputs.push_back(s.value);
+  hints_.emplace_back(in.name, static_cast<int64_t>(*s.hint));
+  dynamic_symbols_.insert(in.name);
+  scalar_inputs_.insert(in.name);
+  return EValue::of_sym(std::move(s));
 }
 
 // A list or tuple input: one graph input per element ("lx.0", "lx.1", ...,
@@ -194,6 +238,8 @@ EValue Tracer::bind_tensor_input(const ProgramValue& in, size_t position) {
   v.role = ValueRole::Input;
   const ValueId id = graph_.add_value(std::move(v));
   graph_.inputs.push_back(id);
+  input_of_[id] = in.name;
+  tensor_inputs_.insert(in.name);
   FakeTensor t{id, dtype, shape, std::nullopt, {}};
   if (concrete()) t.data = *example;
   return EValue::of_tensor(std::move(t));
@@ -207,6 +253,7 @@ void Tracer::set_graph_outputs(const std::vector<EValue>& outputs) {
       case EValue::Kind::Sym: ids.push_back(v.sym->value); break;
       case EValue::Kind::List:
       case EValue::Kind::Tuple:
+        if (const StackedList* s = stacked(v)) fail_stacked_use(*s, "returning it from forward");
         for (const EValue& item : *v.items) flatten(item);
         break;
       case EValue::Kind::Dict:  // values in insertion order, as torch2program writes them
@@ -223,11 +270,29 @@ void Tracer::set_graph_outputs(const std::vector<EValue>& outputs) {
   for (const EValue& v : outputs) flatten(v);
   // Functionalized buffer updates become extra outputs.
   for (const auto& path : mutated_buffers_) {
-    const ValueId id = buffers_.at(path).tensor->id;
+    const ValueId id = mutation_output(path, buffers_.at(path));
     graph_.mutated_buffers.emplace_back(path, id);
     ids.push_back(id);
   }
+  // And so do functionalized updates of user inputs (after the buffers, as
+  // torch.export's graph signature lists them).
+  for (const auto& name : mutated_inputs_) ids.push_back(mutation_output(name, input_values_.at(name)));
   graph_.body.outputs = std::move(ids);
+}
+
+// The final value of a mutated buffer or input as its own value named
+// `<name>.updated` (an aten::clone of it), so the ONNX output is named after
+// what it updates even when the same value is also a user output.
+ValueId Tracer::mutation_output(const std::string& name, const EValue& final_value) {
+  const FakeTensor& t = *final_value.tensor;
+  const ValueId id = new_value(name + ".updated", t.dtype, t.shape);
+  Node node;
+  node.op = "aten::clone";
+  node.inputs = {Arg::of(t.id), Arg::of_constant(nullptr)};
+  node.outputs = {id};
+  node.prov.original_kind = "aten::clone";
+  emit(std::move(node));
+  return id;
 }
 
 // ------------------------------------------------------------------ environment
@@ -412,6 +477,11 @@ const std::unordered_map<std::string, Tracer::Handler>& Tracer::handlers() {
       {"prim::layout", &Tracer::on_layout},
       {"aten::is_floating_point", &Tracer::on_is_floating_point},
       {"aten::size", &Tracer::on_size},
+      {"aten::nonzero", &Tracer::on_nonzero},
+      {"aten::stack", &Tracer::on_stack_or_cat},
+      {"aten::cat", &Tracer::on_stack_or_cat},
+      {"aten::index", &Tracer::on_index},
+      {"aten::masked_select", &Tracer::on_masked_select},
       {"aten::dim", &Tracer::on_dim},
       {"aten::numel", &Tracer::on_numel},
       {"aten::Bool", &Tracer::on_scalar_conversion},

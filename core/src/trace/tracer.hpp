@@ -74,6 +74,8 @@ class Tracer {
   void bind_inputs();
   EValue bind_tensor_input(const ProgramValue& in, size_t position);
   EValue bind_sequence_input(const ProgramValue& in);
+  EValue bind_scalar_input(const ProgramValue& in, size_t position);
+  void check_dynamic_shape_names() const;
   const Tensor* example_input(const ProgramValue& in, size_t position) const;
   void set_graph_outputs(const std::vector<EValue>& outputs);
 
@@ -133,9 +135,16 @@ class Tracer {
   // is None (unbounded), an int, or a SymInt; `cond` the first condition.
   void rewrite_as_loop(const ProgramNode& n, const EValue& trip, const EValue& cond,
                        const std::vector<EValue>& carried, int64_t offset);
+  struct ScanAppend {
+    std::shared_ptr<EList> list;  // the outer list appended to
+    EValue item;                  // the value appended in this iteration
+  };
   struct LoopSlots;
   std::vector<EValue> trace_loop_body(const ProgramNode& n, const std::vector<EValue>& carried,
-                                      const LoopSlots& slots, int64_t offset, Block& body);
+                                      const LoopSlots& slots, int64_t offset, Block& body,
+                                      std::vector<ScanAppend>& scans);
+  void add_scan_outputs(const ProgramNode& n, const EValue& trip, const EValue& cond, const EValue& next_cond,
+                        const std::vector<ScanAppend>& scans, Block& body, Node& node);
   bool update_loop_slots(const ProgramNode& n, const std::vector<EValue>& carried,
                          const std::vector<EValue>& outs, LoopSlots& slots);
   EValue loop_carried_input(const EValue& initial, const Shape& shape, const std::string& name);
@@ -203,6 +212,45 @@ class Tracer {
   bool has_data(const std::vector<EValue>& args) const;
   bool kernel_available(const OpDef& def, const std::string& kind);
   void on_inplace_op(const ProgramNode& n);
+
+  // ---- functionalization (mutation.cpp)
+  struct ViewInfo {
+    ValueId base = kNoValue;    // the tensor viewed
+    std::string kind;           // aten::slice, aten::select, aten::view, ...
+    std::vector<EValue> args;   // the view op's arguments (args[0] is the base)
+  };
+  void record_view(const std::string& kind, const std::vector<EValue>& args, const std::vector<EValue>& outs);
+  EValue current_value(ValueId id, const EValue& fallback) const;
+  EValue updated_value(const ProgramNode& n, const std::vector<EValue>& args);
+  EValue copy_value(const ProgramNode& n, const std::vector<EValue>& args);
+  EValue index_put_value(const ProgramNode& n, const std::vector<EValue>& args);
+  EValue write_back(const ProgramNode& n, const ViewInfo& view, const EValue& base, const EValue& new_view);
+  void commit_mutation(const ProgramNode& n, const FakeTensor& self, EValue result);
+  void note_merged_mutation(const FakeTensor& old, const EValue& merged);
+  // ---- per-iteration values of rewritten loops (loop_scans.cpp)
+  struct StackedList {
+    EValue scanned;         // [count, item dims...]: the values appended by the loop
+    std::string loop_line;  // where the loop is, for messages
+  };
+  bool record_scan_append(const ProgramNode& n, const EValue& list, const EValue& item);
+  const StackedList* stacked(const EValue& v) const;
+  [[noreturn]] void fail_stacked_use(const StackedList& s, const std::string& what) const;
+  EValue stacked_items(const ProgramNode& n, const EValue& list);
+  void on_stack_or_cat(const ProgramNode& n);
+  EValue stacked_len(const EValue& list);
+  EValue stacked_getitem(const ProgramNode& n, const EValue& list, const EValue& key);
+  // cond-rewrite: a loop whose trip count is a dynamic dim (or int input) becomes higher_order::loop.
+  bool loops_over_dynamic_dim(const ProgramNode& n, const EValue& trip);
+
+  // ---- data-dependent sizes (data_dependent_ops.cpp)
+  EValue nonzero_value(const EValue& x);
+  EValue mask_index(const ProgramNode& n, const EValue& x, size_t leading, const EValue& mask);
+  void on_nonzero(const ProgramNode& n);
+  void on_index(const ProgramNode& n);
+  void on_masked_select(const ProgramNode& n);
+
+  // A graph output for the final value of a mutated buffer or input, named `<name>.updated`.
+  ValueId mutation_output(const std::string& name, const EValue& final_value);
   OpArg to_op_arg(const EValue& v, bool for_kernel) const;
   Arg to_graph_arg(const EValue& v);
   EValue lift_constant_tensor(Tensor t, const std::string& base);
@@ -222,6 +270,12 @@ class Tracer {
   std::unordered_map<std::string, EValue> params_;                 // dotted path -> parameter value
   std::unordered_map<std::string, EValue> buffers_;                // dotted path -> current buffer value
   std::vector<std::string> mutated_buffers_;                       // in first-mutation order
+  std::unordered_map<const EList*, StackedList> stacked_lists_;    // lists a rewritten loop appended to
+  std::unordered_map<ValueId, ViewInfo> views_;                    // view tensor id -> what it views
+  std::unordered_map<ValueId, EValue> superseded_;                 // mutated tensor id -> its new value
+  std::unordered_map<ValueId, std::string> input_of_;              // tensor id -> the user input it (still) is
+  std::vector<std::string> mutated_inputs_;                        // in first-mutation order
+  std::unordered_map<std::string, EValue> input_values_;           // mutated input -> its final value
   std::unordered_map<const ModuleInfo*, std::unordered_map<std::string, const ModuleInfo*>> child_index_;
   std::unordered_map<std::string, ValueRole> weight_roles_;   // dotted path -> Parameter / Buffer
   std::unordered_map<std::string, EValue> tensor_constants_;  // tensor_ref name -> lifted constant
@@ -231,11 +285,15 @@ class Tracer {
   int rewrite_depth_ = 0;                   // > 0 while tracing a branch of a rewritten cond
   int unbacked_ = 0;                        // next unbacked symbol: u0, u1, ...
   std::vector<std::pair<std::string, int64_t>> hints_;  // symbol -> example size / value
-  std::set<std::string> dynamic_symbols_;   // symbols of the inputs' dynamic dims
+  std::set<std::string> dynamic_symbols_;   // symbols of the inputs' dynamic dims (and int/float inputs)
+  std::set<std::string> tensor_inputs_;     // names of the tensor inputs (list elements as lx.0)
+  std::set<std::string> scalar_inputs_;     // symbols of int/float inputs: any value, not assumed >= 2
 
   // Branch journal (rewrite): bindings to undo after tracing a branch, and
   // outer names mutated inside it.
   struct Frame {
+    bool loop_body = false;                        // the body of a rewritten loop
+    std::vector<ScanAppend> scans;                 // loop body: appends to outer lists
     std::vector<std::pair<std::string, std::optional<EValue>>> undo;
     std::set<std::string> defined;                 // names first bound inside the frame
     std::vector<std::string> mutated;              // outer names rebound by in-place ops

@@ -1,0 +1,143 @@
+"""Issue 4, dynamic shapes: dims made dynamic by the program, the config or
+`--dynamic` stay dynamic in the ONNX model (dim_params), shape arithmetic is
+computed at run time, and every model runs in ONNX Runtime on two sizes and
+matches eager PyTorch on both. Guards on dynamic dims: strict refuses, the
+others specialize and say so in the report."""
+import json
+import os
+import unittest
+
+import torch
+from torch import nn
+
+from onnxport_testlib import DEFAULT_CONFIG, OnnxportTestCase, fresh_dir
+from torch_export_check import TorchExportMixin, export, onnx_io
+
+torch.manual_seed(0)
+r = torch.randn
+
+
+class ViewBatch(nn.Module):
+    def forward(self, x):
+        return x.view(x.size(0), -1) * 2
+
+
+class ZerosDouble(nn.Module):
+    def forward(self, x):
+        return torch.zeros(x.shape[0] * 2) + x.sum()
+
+
+class SliceToOther(nn.Module):
+    def forward(self, x, y):
+        return x[:, : y.shape[1]] * y.sum()
+
+
+class Flatten(nn.Module):
+    def forward(self, x):
+        return torch.flatten(x, 1)
+
+
+class ExpandTo(nn.Module):
+    def forward(self, x, y):
+        return x.expand(y.size(0), -1) + y
+
+
+class ReshapeProduct(nn.Module):
+    def forward(self, x):
+        b = x.size(0)
+        return x.reshape(b * x.size(1), -1)
+
+
+class ShapeBranch(nn.Module):
+    def forward(self, x):
+        if x.size(0) > 4:
+            return x * 2
+        return x - 1
+
+
+class DynamicShapes(OnnxportTestCase, TorchExportMixin):
+    def check(self, module, names, example, other, name, **kw):
+        ex = self.assertExports(module, example, name, **kw)
+        self.assertMatchesEager(ex, module, names, [example, other])
+        return ex
+
+    def test_view_with_size_from_program_dims(self):
+        ex = self.check(ViewBatch(), ["x"], (r(3, 4, 5),), (r(5, 4, 5),), "dyn-view", dynamic_shapes={"x": {0: "batch"}})
+        inputs, outputs = onnx_io(ex.model)
+        self.assertEqual(inputs, [("x", ["batch", 4, 5])])
+        self.assertEqual(outputs[0][1], ["batch", 20])
+
+    def test_zeros_of_twice_a_dim(self):
+        ex = self.check(ZerosDouble(), ["x"], (r(3, 4),), (r(6, 4),), "dyn-zeros", dynamic_shapes={"x": {0: "batch"}})
+        self.assertEqual(onnx_io(ex.model)[1][0][1], ["(batch*2)"])
+
+    def test_slice_to_another_inputs_dim(self):
+        self.check(SliceToOther(), ["x", "y"], (r(3, 8), r(2, 5)), (r(3, 8), r(2, 3)), "dyn-slice",
+                   dynamic_shapes={"y": {1: "n"}})
+
+    def test_flatten_two_dynamic_dims(self):
+        ex = self.check(Flatten(), ["x"], (r(3, 4, 5),), (r(2, 4, 7),), "dyn-flatten",
+                        dynamic_shapes={"x": {0: "batch", 2: "w"}})
+        self.assertEqual(onnx_io(ex.model)[1][0][1][0], "batch")
+
+    def test_expand_to_a_dynamic_dim(self):
+        self.check(ExpandTo(), ["x", "y"], (r(1, 4), r(3, 4)), (r(1, 4), r(6, 4)), "dyn-expand",
+                   dynamic_shapes={"y": {0: "batch"}})
+
+    def test_reshape_with_a_product_of_sizes(self):
+        self.check(ReshapeProduct(), ["x"], (r(3, 4, 5),), (r(2, 4, 5),), "dyn-reshape",
+                   dynamic_shapes={"x": {0: "batch"}})
+
+    def test_cli_dynamic_flag_makes_a_static_program_dynamic(self):
+        ex = self.check(ViewBatch(), ["x"], (r(3, 4, 5),), (r(7, 4, 5),), "dyn-cli", cli_dynamic=["x:0=batch"])
+        self.assertEqual(onnx_io(ex.model)[0], [("x", ["batch", 4, 5])])
+
+    def test_cli_dynamic_is_repeatable_and_renames_a_program_dim(self):
+        ex = self.check(Flatten(), ["x"], (r(3, 4, 5),), (r(2, 4, 6),), "dyn-cli-two",
+                        dynamic_shapes={"x": {0: "batch"}}, cli_dynamic=["x:0=b", "x:2=w"])
+        self.assertEqual(onnx_io(ex.model)[0], [("x", ["b", 4, "w"])])
+
+    def test_config_dynamic_shapes(self):
+        folder = fresh_dir("dyn-config-file")
+        config = os.path.join(folder, "config.json")
+        with open(DEFAULT_CONFIG) as f:
+            cfg = json.load(f)
+        cfg["dynamic_shapes"] = {"x": {"0": "batch"}}
+        with open(config, "w") as f:
+            json.dump(cfg, f)
+        ex = self.check(ViewBatch(), ["x"], (r(3, 4, 5),), (r(6, 4, 5),), "dyn-config", config=config)
+        self.assertEqual(onnx_io(ex.model)[0], [("x", ["batch", 4, 5])])
+
+    def test_bad_cli_dynamic_is_a_usage_error(self):
+        for spec, words in (("x0=batch", "NAME:DIM=SYMBOL"), ("x:a=batch", "not an axis"), ("x:0=1b", "symbol")):
+            ex = export(ViewBatch(), (r(3, 4, 5),), "dyn-bad", cli_dynamic=[spec])
+            self.assertNotEqual(ex.proc.returncode, 0, spec)
+            self.assertIn(words, ex.text(), spec)
+
+    def test_dynamic_dim_of_an_unknown_input_is_an_error(self):
+        ex = export(ViewBatch(), (r(3, 4, 5),), "dyn-unknown", cli_dynamic=["y:0=batch"])
+        self.assertNotEqual(ex.proc.returncode, 0)
+        self.assertIn("`y`", ex.text())
+
+    def test_strict_refuses_a_guard_on_a_dynamic_dim(self):
+        ex = export(ShapeBranch(), (r(3, 4),), "dyn-guard-strict", dynamic_shapes={"x": {0: "batch"}},
+                    strategies=["strict"])
+        self.assertFalse(ex.ok)
+        text = ex.text()
+        for piece in ("`batch`", "batch=3", "test_dynamic_shapes.py:", "x.size(0) > 4"):
+            self.assertIn(piece, text)
+
+    def test_non_strict_specializes_a_guard_with_a_warning(self):
+        ex = export(ShapeBranch(), (r(3, 4),), "dyn-guard-nonstrict", dynamic_shapes={"x": {0: "batch"}},
+                    strategies=["non-strict"])
+        self.assertTrue(ex.ok, ex.text())
+        report = json.dumps(ex.report)
+        self.assertIn("guard-added", report)
+        self.assertIn("Le(batch, 4)", report)
+        with open(os.path.join(ex.folder, "report", "report.md")) as f:
+            self.assertIn("Le(batch, 4)", f.read())
+        self.assertMatchesEager(ex, ShapeBranch(), ["x"], [(r(3, 4),), (r(2, 4),)])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -9,8 +9,13 @@ definition (tests/corpus/models.py) and of torch2program's sources, so a
 re-run only re-exports. Verification runs ONNX Runtime on the bundle's single
 example input against eager PyTorch's outputs (expected.safetensors).
 
+It also runs `onnxport run` on the bundle: the reference interpreter must
+cover every op of the corpus and agree with eager PyTorch within the same
+tolerance.
+
 Writes WORK/records/NAME.json: model, capture, export_seconds, nodes,
-max_abs_diff, max_rel_diff, atol, rtol, ok, and the failure when not ok;
+max_abs_diff, max_rel_diff, interpreter_max_abs_diff, atol, rtol, ok, and the
+problems when not ok;
 scripts/gen_corpus_table.py turns the records into docs/corpus.md.
 Exit status 0 only when the export passed the checker and verification.
 """
@@ -18,6 +23,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -85,6 +91,15 @@ def export(onnxport, config, bundle_dir, out_dir):
     return proc.returncode, report, proc.stdout
 
 
+def run_interpreter(onnxport, bundle_dir, atol, rtol):
+    """`onnxport run`: the reference interpreter on the example input against
+    expected.safetensors. Returns (exit code, max abs diff or None, output)."""
+    cmd = [onnxport, "run", bundle_dir, "--atol", str(atol), "--rtol", str(rtol)]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    diffs = [float(m.group(1)) for m in re.finditer(r"max abs diff ([0-9.eE+-]+|nan|inf)", proc.stdout)]
+    return proc.returncode, (max(diffs) if diffs else None), proc.stdout
+
+
 def config_with_tolerance(config, model, out_dir):
     """config/default.json itself, or a copy differing only in the model's documented verify tolerance."""
     if model.atol is None and model.rtol is None:
@@ -148,6 +163,35 @@ def summarize(report):
     return facts
 
 
+def config_tolerance(config):
+    """(atol, rtol) of the config's verify section, with onnxport's defaults."""
+    with open(config) as f:
+        verify = json.load(f).get("verify") or {}
+    return verify.get("atol", 1e-4), verify.get("rtol", 1e-3)
+
+
+def export_problems(model, capture, code, report, output, facts):
+    """What went wrong in capture and export, one line each (empty when it passed)."""
+    problems = []
+    if capture != model.capture:
+        problems.append(f"PyTorch captured it by {capture}, the corpus expects {model.capture}")
+    if code < 0:
+        problems.append(f"onnxport export was killed by signal {-code}")
+    elif code != 0:
+        problems.append(f"onnxport export exited with {code}" +
+                        (f" ({facts['failed_stage']})" if facts["failed_stage"] else ""))
+    if report is None:
+        tail = [line for line in output.strip().splitlines() if line.strip()][-3:]
+        return problems + ["no report.json; output ends: " + " | ".join(tail)]
+    if code != 0 and first_error(report):
+        problems.append(first_error(report))
+    if facts["checker"] != "ok":
+        problems.append(f"the onnx checker stage did not pass ({facts['checker']})")
+    if not (report.get("verification") or {}).get("outputs"):
+        problems.append("no verification outputs in report.json")
+    return problems
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("name")
@@ -173,36 +217,28 @@ def main():
           f"({capture}, {convert_seconds:.1f}s) in {bundle_dir}")
 
     config = config_with_tolerance(opts.config, model, out_dir)
+    atol, rtol = config_tolerance(config)
     code, report, output = export(opts.onnxport, config, bundle_dir, out_dir)
     print(output)
     facts = summarize(report)
-    problems = []
-    if capture != model.capture:
-        problems.append(f"PyTorch captured it by {capture}, the corpus expects {model.capture}")
-    if code != 0:
-        problems.append(f"onnxport export exited with {code}" +
-                        (f" ({facts['failed_stage']})" if facts["failed_stage"] else ""))
-    if report is None:
-        tail = [line for line in output.strip().splitlines() if line.strip()][-3:]
-        problems.append("no report.json; output ends: " + " | ".join(tail))
-    if code != 0 and report is not None and first_error(report):
-        problems.append(first_error(report))
     scale = expected_scale(bundle_dir)
-    atol = model.atol if model.atol is not None else 1e-4
+    run_code, interpreter_diff, run_output = run_interpreter(opts.onnxport, bundle_dir, atol, rtol)
+    print(run_output[-2000:])
+
+    problems = export_problems(model, capture, code, report, output, facts)
     if scale < MIN_OUTPUT_SCALE_IN_ATOLS * atol:
         problems.append(f"eager outputs are at most {scale:.3g} in magnitude: below {MIN_OUTPUT_SCALE_IN_ATOLS} x atol, "
                         "verification could not see an error (see models.py, 'Meaningful outputs')")
-    if report is not None and facts["checker"] != "ok":
-        problems.append(f"the onnx checker stage did not pass ({facts['checker']})")
-    if report is not None and not (report.get("verification") or {}).get("outputs"):
-        problems.append("no verification outputs in report.json")
+    if run_code != 0:
+        tail = [line for line in run_output.strip().splitlines() if line.strip()][-2:]
+        problems.append(f"onnxport run (reference interpreter) exited with {run_code}: " + " | ".join(tail))
 
-    verify = (report or {}).get("verification") or {}
     record = {
         "model": model.name, "capture": capture, "convert_seconds": round(convert_seconds, 2),
         "export_seconds": facts["export_seconds"], "nodes": facts["nodes"],
         "max_abs_diff": facts["max_abs_diff"], "max_rel_diff": facts["max_rel_diff"], "output_scale": scale,
-        "atol": verify.get("atol"), "rtol": verify.get("rtol"), "tolerance_reason": model.tolerance_reason,
+        "interpreter_max_abs_diff": interpreter_diff,
+        "atol": atol, "rtol": rtol, "tolerance_reason": model.tolerance_reason,
         "checker": facts["checker"], "ok": not problems, "problems": problems,
     }
     os.makedirs(os.path.join(opts.work, "records"), exist_ok=True)

@@ -2,7 +2,7 @@
 """Export time against model size: is the pipeline linear in the node count?
 
     python3 bench/export_scaling.py [--sizes 64,256,1024,4096] [--onnxport build/bin/onnxport]
-                                    [--config config/default.json] [--repeat 2] [--work DIR]
+                                    [--config config/default.json] [--repeat 3] [--work DIR]
 
 Generates an N-layer bundle per size (bench/gen_program.py), exports each
 with `onnxport export` (best of --repeat runs), prints the times, and checks
@@ -61,7 +61,7 @@ def main():
     parser.add_argument("--sizes", default="64,256,1024,4096")
     parser.add_argument("--onnxport", default=os.path.join(ROOT, "build", "bin", "onnxport"))
     parser.add_argument("--config", default=os.path.join(ROOT, "config", "default.json"))
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", default="", help="folder for bundles and models (default: a temp folder)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]

@@ -16,7 +16,7 @@ DEBIAN_PACKAGES=(
   build-essential cmake g++ git
   libboost-dev libboost-filesystem-dev nlohmann-json3-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
-  libspdlog-dev libgtest-dev libgmock-dev libcli11-dev
+  libspdlog-dev libgtest-dev libgmock-dev libcli11-dev libjemalloc-dev
   python3-torch python3-torchvision python3-numpy
   nodejs npm
 )

@@ -16,12 +16,14 @@
 
 int main(int argc, char** argv) {
   using namespace onnxport;
-  // An export allocates millions of small objects (protobuf fields, names,
-  // hash nodes) next to large buffers. With glibc's fastbins, each large free
-  // consolidates every fastbin chunk, a walk over the whole heap that made
-  // big exports measurably superlinear (bench/export_scaling.py); the
-  // per-thread cache still serves small allocations quickly without them.
+#ifndef ONNXPORT_WITH_JEMALLOC
+  // Built without jemalloc (see tools/onnxport/CMakeLists.txt): an export
+  // allocates millions of small objects next to large buffers, and with
+  // glibc's fastbins each large free consolidates every fastbin chunk, a walk
+  // over the whole heap that made big exports superlinear; the per-thread
+  // cache still serves small allocations quickly without them.
   mallopt(M_MXFAST, 0);
+#endif
   CLI::App app{"onnxport " ONNXPORT_SDK_VERSION ": export PyTorch programs to ONNX through plugins"};
   app.name("onnxport");
   app.require_subcommand(1);

@@ -145,22 +145,25 @@ class Optimizer {
 
   // --- types -----------------------------------------------------------------
 
-  // Runs ONNX shape inference (lenient) on a copy without the large weight
-  // bytes, to learn element types and shapes of intermediate values.
+  // Runs ONNX shape inference (lenient) on the model itself, with the bytes
+  // of large initializers moved out meanwhile (inference needs their type
+  // and dims, never their bytes), to learn element types and shapes of
+  // intermediate values. In place rather than on a copy: copying and
+  // destroying a large model cost as much as the inference. The value_info
+  // it adds is what the check stage's inference adds anyway, and
+  // prune_value_info() drops entries of values the passes remove.
   void infer_types() {
     types_.clear();
-    onnx::ModelProto light;
     {
       StripLargeInitializers strip(*model_.mutable_graph());
-      light = model_;
+      try {
+        onnx::ShapeInferenceOptions options(/*check_type_val=*/false, /*strict_mode_val=*/0);
+        onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), options);
+      } catch (const std::exception&) {
+        // A model shape inference rejects still optimizes; fewer no-ops are provable.
+      }
     }
-    try {
-      onnx::ShapeInferenceOptions options(/*check_type_val=*/false, /*strict_mode_val=*/0);
-      onnx::shape_inference::InferShapes(light, onnx::OpSchemaRegistry::Instance(), options);
-    } catch (const std::exception&) {
-      // A model shape inference rejects still optimizes; fewer no-ops are provable.
-    }
-    collect_types(light.graph());
+    collect_types(model_.graph());
   }
 
   void collect_types(const onnx::GraphProto& g) {

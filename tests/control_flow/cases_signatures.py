@@ -5,7 +5,7 @@ from typing import List, Optional, Tuple
 import torch
 from torch import nn
 
-from cflib import EXPORTED, REFUSED, UNSOUND, case, expect
+from cflib import EXPORTED, case, expect
 
 TOPIC = "signatures"
 ALL_EXPORT = expect(EXPORTED, EXPORTED, EXPORTED, EXPORTED)

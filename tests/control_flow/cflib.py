@@ -12,7 +12,6 @@ import dis
 import inspect
 import json
 import os
-import struct
 import subprocess
 import sys
 
@@ -22,9 +21,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tools", "torch2program"))
 
-from torch2program import write_bundle  # noqa: E402
+from torch2program import write_bundle  # noqa: E402,F401 (run_case uses it from here)
 from torch2program_lib.signature import flatten_outputs  # noqa: E402
-from torch2program_lib.tensors import read_safetensors, write_safetensors  # noqa: E402
+from torch2program_lib.tensors import read_safetensors, write_safetensors  # noqa: E402,F401
 
 STRATEGIES = ("strict", "non-strict", "cond-rewrite", "draft")
 EXPORTED, REFUSED, UNSOUND = "exported", "refused", "unsound"

@@ -67,6 +67,13 @@ class MaskAssign(nn.Module):
         return x * 1
 
 
+class MutateInDataBranch(nn.Module):
+    def forward(self, x):
+        if x.sum() > 0:
+            x[0] = 0
+        return x * 2
+
+
 class ViewAssignOnTemporary(nn.Module):
     def forward(self, x):
         y = x * 1
@@ -149,6 +156,17 @@ class Mutation(OnnxportTestCase, TorchExportMixin):
 
     def test_boolean_mask_assignment(self):
         self.check_updates_input(MaskAssign(), (r(3, 4),), "mut-mask")
+
+    def test_input_mutated_in_a_rewritten_branch(self):
+        m = MutateInDataBranch()
+        ex = self.check_updates_input(m, (r(3, 4).abs(),), "mut-branch")
+        self.assertIn("cond-rewrite", json.dumps(ex.report))
+        neg = -r(3, 4).abs()
+        expected_x = neg.clone()
+        with torch.no_grad():
+            expected = m(expected_x)
+        got = run_ort(ex.model, {"x": neg}, ex.folder)
+        self.assertTrue(torch.allclose(got[0], expected) and torch.allclose(got[-1], expected_x))
 
     def test_assignment_through_a_view_of_a_temporary(self):
         m = ViewAssignOnTemporary()

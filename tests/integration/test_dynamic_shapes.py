@@ -133,6 +133,9 @@ class DynamicShapes(OnnxportTestCase, TorchExportMixin):
         self.assertTrue(ex.ok, ex.text())
         report = json.dumps(ex.report)
         self.assertIn("guard-added", report)
+        # Only right while batch <= 4: the report says the graph is not sound.
+        self.assertIs(ex.report["soundness"]["sound"], False)
+        self.assertIn("Le(batch, 4)", [a["expr"] for a in ex.report["soundness"]["runtime_assertions"]])
         self.assertIn("Le(batch, 4)", report)
         with open(os.path.join(ex.folder, "report", "report.md")) as f:
             self.assertIn("Le(batch, 4)", f.read())

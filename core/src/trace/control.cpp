@@ -91,6 +91,10 @@ bool Tracer::decide_shape(const SymScalar& cond, const ProgramNode& n, std::stri
         "specializes it with a guard.",
         "guard-added"));
   } else {
+    // The graph is only right while the guard holds, not over the declared
+    // dynamic range: not sound, with the guard as its runtime assumption.
+    graph_.assertions.push_back(RuntimeAssertion{holds, n.source, std::string(what) + " pins the dynamic " + dim_list});
+    graph_.sound = false;
     warn("guard-added", "guard-added",
          std::string(what) + " at " + line_of(n) + quoted_source(n) + " depends on the dynamic " + dim_list + "; it was specialized to `" +
              holds + "` (example sizes " + sizes + "), and the graph is only valid while that holds");

@@ -32,15 +32,31 @@ std::vector<std::string> model_input_names(const onnx::ModelProto& model) {
   return names;
 }
 
-// Feeds the program's user inputs to the model's inputs, by position (the
-// translator keeps forward's order), checking the counts agree.
+// Feeds each model input the example tensor of the same name. The
+// translator names ONNX inputs after forward's parameters (lists flattened
+// as `lx.0`, `lx.1`), and drops parameters that carry no tensor (None,
+// specialized ints): those have no ONNX input and nothing to feed. A model
+// whose inputs were renamed falls back to forward's order when the counts
+// agree.
 TensorMap model_feeds(const onnx::ModelProto& model, const Program& program, const TensorMap& inputs) {
   const std::vector<std::string> names = model_input_names(model);
-  const auto user_inputs = program.user_inputs();
-  if (names.size() != user_inputs.size())
-    throw std::runtime_error("the model has " + std::to_string(names.size()) + " input(s), the program " +
-                             std::to_string(user_inputs.size()));
   TensorMap feeds;
+  std::vector<std::string> unmatched;
+  for (const std::string& name : names) {
+    if (const Tensor* t = inputs.find(name)) feeds.set(name, *t);
+    else unmatched.push_back(name);
+  }
+  if (unmatched.empty()) return feeds;
+
+  const auto user_inputs = program.user_inputs();
+  if (names.size() != user_inputs.size()) {
+    std::string list;
+    for (const std::string& n : unmatched) list += (list.empty() ? "`" : ", `") + n + "`";
+    throw std::runtime_error("no example value for model input(s) " + list + " (the model has " +
+                             std::to_string(names.size()) + " input(s), the program " +
+                             std::to_string(user_inputs.size()) + ")");
+  }
+  feeds = TensorMap();
   for (size_t i = 0; i < names.size(); ++i) {
     const Tensor* t = inputs.find(user_inputs[i]->name);
     if (t == nullptr) throw std::runtime_error("no value for input `" + user_inputs[i]->name + "`");

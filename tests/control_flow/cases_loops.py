@@ -143,16 +143,16 @@ case("for_const_range", ForConstRange, topic=TOPIC, pattern="`for i in range(3)`
 case("for_range_dynamic_sum", ForRangeDynamicSum, topic=TOPIC,
      pattern="`for i in range(x.size(0))`, dynamic dim, one carried tensor",
      paths=lambda: [(torch.randn(3, 4),), (torch.randn(5, 4),)], dynamic=BATCH,
-     expect=expect(REFUSED, REFUSED, REFUSED, UNSOUND))
+     expect=DATA_LOOP)
 case("for_range_stack", ForRangeStack, topic=TOPIC, pattern="loop over a dynamic dim, outputs stacked",
      paths=lambda: [(torch.randn(3, 4),), (torch.randn(6, 4),)], dynamic=BATCH,
-     expect=expect(REFUSED, REFUSED, REFUSED, UNSOUND))
+     expect=DATA_LOOP)
 case("for_if_in_body", ForIfInBody, topic=TOPIC, pattern="`if` on each row's data inside the loop",
      paths=lambda: [(rows(1, -1, 2),), (rows(-2, 3),)], dynamic=BATCH,
      expect=expect(REFUSED, REFUSED, REFUSED, UNSOUND))
 case("rnn_cell_loop", RnnCellLoop, topic=TOPIC, pattern="hand-written RNN over a dynamic time dim",
      paths=lambda: [(torch.randn(4, 3),), (torch.randn(7, 3),)], dynamic=BATCH,
-     expect=expect(REFUSED, REFUSED, REFUSED, UNSOUND))
+     expect=DATA_LOOP)
 case("while_on_data", WhileOnData, topic=TOPIC, pattern="`while x.abs().max() > 1`",
      paths=lambda: [(torch.tensor([3.0, -9.0, 0.5]),), (torch.tensor([0.5, 0.1, 0.2]),),
                     (torch.tensor([100.0, 1.0, 1.0]),)],
@@ -170,8 +170,8 @@ case("for_break_on_data", ForWithBreakOnData, topic=TOPIC, pattern="`break` on t
      expect=DATA_LOOP)
 case("for_over_int_input", ForOverIntInput, topic=TOPIC, pattern="`for _ in range(n)`, n a Python int input",
      paths=lambda: [(torch.randn(3), 2), (torch.randn(3), 4)],
-     expect=expect(REFUSED, REFUSED, EXPORTED, UNSOUND))
+     expect=DATA_LOOP)
 case("for_two_carried_two_stacked", ForStackDynamicCumulative, topic=TOPIC,
      pattern="two carried values and two stacked outputs over a dynamic dim",
      paths=lambda: [(torch.randn(3, 2),), (torch.randn(5, 2),)], dynamic=BATCH,
-     expect=expect(REFUSED, REFUSED, REFUSED, UNSOUND))
+     expect=DATA_LOOP)

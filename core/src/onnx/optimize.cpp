@@ -85,6 +85,16 @@ int compact(google::protobuf::RepeatedPtrField<T>& items, const std::vector<char
   return removed;
 }
 
+bool has_default_domain_op(const onnx::GraphProto& g, const std::string& op_type) {
+  for (const auto& node : g.node()) {
+    if (node.op_type() == op_type && is_default_domain(node.domain())) return true;
+    bool found = false;
+    for_each_subgraph(node, [&](const onnx::GraphProto& sub) { found = found || has_default_domain_op(sub, op_type); });
+    if (found) return true;
+  }
+  return false;
+}
+
 int count_nodes(const onnx::GraphProto& g) {
   int n = g.node_size();
   for (const auto& node : g.node()) for_each_subgraph(node, [&](const onnx::GraphProto& sub) { n += count_nodes(sub); });
@@ -117,16 +127,19 @@ class Optimizer {
 
   OptimizeStats run() {
     stats_.nodes_before = count_nodes(model_.graph());
-    // Types are inferred once: every later rewrite preserves the type of each
-    // value that survives, and folded constants carry their own type
-    // (type_of falls back to them). Re-running ONNX shape inference per
-    // iteration made optimize() the slowest stage on large models.
-    infer_types();
     for (int iteration = 0; iteration < kMaxIterations; ++iteration) {
       collect_protected();
       consts_.clear();
+      // Folding a Shape node needs its input's static shape: infer types
+      // first when there is one (the graph is consistent between passes).
+      if (!types_inferred_ && has_default_domain_op(model_.graph(), "Shape")) infer_types();
       bool changed = fold_graph(*model_.mutable_graph(), /*is_main=*/true);
+      // No-op detection asks for types only for candidates (Cast, Reshape,
+      // an Add of zeros, ...); it reads the graph before rewriting it, so
+      // type_of() may run the inference there, once, on first need.
+      may_infer_types_ = true;
       changed |= remove_noops();
+      may_infer_types_ = false;
       consts_.clear();  // its pointers may reach into removed nodes
       changed |= remove_dead();
       if (!changed) break;
@@ -152,7 +165,15 @@ class Optimizer {
   // destroying a large model cost as much as the inference. The value_info
   // it adds is what the check stage's inference adds anyway, and
   // prune_value_info() drops entries of values the passes remove.
+  //
+  // Types are inferred at most once, and only when a pass needs one: every
+  // later rewrite preserves the type of each value that survives, and folded
+  // constants carry their own type (type_of falls back to them). ONNX shape
+  // inference is the most expensive part of optimize() on large models, and
+  // many models (a stack of Linear + ReLU) never need it; the check stage
+  // runs it anyway.
   void infer_types() {
+    types_inferred_ = true;
     types_.clear();
     {
       StripLargeInitializers strip(*model_.mutable_graph());
@@ -191,6 +212,7 @@ class Optimizer {
   }
 
   std::optional<TypeInfo> type_of(const std::string& name) {
+    if (!types_inferred_ && may_infer_types_) infer_types();
     if (auto it = types_.find(name); it != types_.end() && it->second.elem_type != 0) return it->second;
     if (const ConstTensor* c = const_value(name)) {
       TypeInfo info;
@@ -573,6 +595,8 @@ class Optimizer {
   int opset_;
   OptimizeStats stats_;
   std::unordered_map<std::string, TypeInfo> types_;
+  bool types_inferred_ = false;   // infer_types() ran
+  bool may_infer_types_ = false;  // the graph is consistent: type_of() may infer
   std::unordered_set<std::string> protected_;
   std::unordered_map<std::string, ConstEntry> consts_;
   // no-op pass state

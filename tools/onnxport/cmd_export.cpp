@@ -80,6 +80,7 @@ ExportRequest to_request(const ExportArgs& a, const CLI::App& cmd) {
     r.dynamic_shapes[d.input][d.dim] = d.symbol;
   }
   r.verbosity = a.quiet ? Verbosity::Quiet : a.verbose ? Verbosity::Verbose : Verbosity::Normal;
+  r.leave_memory_to_exit = true;  // the process ends right after the export
   return r;
 }
 

@@ -41,6 +41,12 @@ struct ExportRequest {
   std::map<std::string, std::map<int, std::string>> dynamic_shapes;
   Verbosity verbosity = Verbosity::Normal;
   std::ostream* log = nullptr;           // status lines; nullptr = std::cerr
+  // The onnxport CLI exits right after run_export(): it sets this so the
+  // program, graph and model are left to the process's end instead of being
+  // freed object by object (millions of small frees over cold memory cost a
+  // large export several percent of its time; clang's -disable-free does the
+  // same). Embedders that run many exports in one process leave it false.
+  bool leave_memory_to_exit = false;
 };
 
 struct ExportResult {

@@ -187,6 +187,17 @@ Outcome write_stage(onnx::ModelProto& model, const Program* program, const Confi
   return {};
 }
 
+// Frees `value` now, or, when the process is about to exit anyway
+// (ExportRequest::leave_memory_to_exit), moves it to a heap object that is
+// never destroyed: moving protobuf messages, vectors and maps is a pointer
+// swap, and the process's exit returns the pages at once.
+template <class T>
+void release(std::optional<T>& value, bool leave_to_exit) {
+  if (!value) return;
+  if (leave_to_exit) static_cast<void>(new T(std::move(*value)));
+  value.reset();
+}
+
 // The stages after loading; returns at the first failure.
 Outcome export_program(std::optional<Program>& program, const PluginHost& host, const Config& config,
                        const ExportRequest& request, StatusPrinter& status, ExportReport& report) {
@@ -200,7 +211,7 @@ Outcome export_program(std::optional<Program>& program, const PluginHost& host, 
   // Only verification reads the program again. The graph's weights borrow
   // the mapped file through their own owner, so they outlive the program;
   // freeing it keeps the later stages in a smaller heap.
-  if (!config.verify.enabled) program.reset();
+  if (!config.verify.enabled) release(program, request.leave_memory_to_exit);
   record_graph(*graph, wants_texts(request), report);
   status.debug(report.graph_text);
   if (!request.dump_graph.empty()) dump_graph(*graph, request.dump_graph, status);
@@ -211,7 +222,7 @@ Outcome export_program(std::optional<Program>& program, const PluginHost& host, 
   if (!model) return failed("translation failed: " + report.stage("translate").summary);
   // Nothing after translation reads the graph (the report already has what
   // it needs): free it so optimize and check work in a smaller heap.
-  graph.reset();
+  release(graph, request.leave_memory_to_exit);
   if (config.optimize) {
     pipeline::optimize_stage(*model, status, report);
     if (report.stage("optimize").status == Status::Failed) return failed(report.stage("optimize").summary);
@@ -220,7 +231,9 @@ Outcome export_program(std::optional<Program>& program, const PluginHost& host, 
   record_model(*model, wants_texts(request), report);
   status.debug(report.model_text);
   if (!checked) return failed("the ONNX checker or shape inference rejected the model");
-  return write_stage(*model, program ? &*program : nullptr, config, request.output, status, report);
+  Outcome written = write_stage(*model, program ? &*program : nullptr, config, request.output, status, report);
+  release(model, request.leave_memory_to_exit);
+  return written;
 }
 
 Outcome run_sequence(const ExportRequest& request, StatusPrinter& status, ExportReport& report, Config& config) {

@@ -2,11 +2,11 @@
 """Export time against model size: is the pipeline linear in the node count?
 
     python3 bench/export_scaling.py [--sizes 64,256,1024,4096] [--onnxport build/bin/onnxport]
-                                    [--config config/default.json] [--repeat 3] [--work DIR]
+                                    [--config config/default.json] [--repeat 7] [--work DIR]
 
 Generates an N-layer bundle per size (bench/gen_program.py), exports each
-with `onnxport export` (best of --repeat runs), prints the times, and checks
-the ratio time(largest)/time(second largest). For 4096/1024 (4x the nodes)
+with `onnxport export` (best of --repeat rounds, each round exporting every
+size once), prints the times, and checks the ratio time(largest)/time(second largest). For 4096/1024 (4x the nodes)
 the ratio must stay under 4.5; other size pairs scale that bound linearly.
 Prints PASS or FAIL and exits 1 on FAIL. The CPU time (user + system) of the
 exports is printed too: on a busy machine it shows whether a slow run was
@@ -37,22 +37,31 @@ def children_cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
-def export_seconds(onnxport, config, bundle, work, repeat):
-    """Best wall time and best CPU time (user + system) of `repeat` exports."""
-    best_wall = best_cpu = None
+def export_once(onnxport, config, bundle, work):
+    """Wall time and CPU time (user + system) of one export."""
+    out = os.path.join(work, os.path.basename(bundle) + ".onnx")
+    cpu_before = children_cpu_seconds()
+    start = time.perf_counter()
+    proc = subprocess.run([onnxport, "export", bundle, "-c", config, "-o", out, "-q"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - start
+    cpu = children_cpu_seconds() - cpu_before
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit("export of %s failed with exit code %d" % (bundle, proc.returncode))
+    return wall, cpu
+
+
+def best_times(onnxport, config, bundles, work, repeat):
+    """Best wall and CPU time per size over `repeat` rounds. Each round
+    exports every size once, so a slow spell of the machine (a neighbour's
+    load, frequency changes) falls on all sizes alike instead of on one."""
+    best_wall, best_cpu = {}, {}
     for _ in range(repeat):
-        out = os.path.join(work, os.path.basename(bundle) + ".onnx")
-        cpu_before = children_cpu_seconds()
-        start = time.perf_counter()
-        proc = subprocess.run([onnxport, "export", bundle, "-c", config, "-o", out, "-q"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        wall = time.perf_counter() - start
-        cpu = children_cpu_seconds() - cpu_before
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stderr)
-            raise SystemExit("export of %s failed with exit code %d" % (bundle, proc.returncode))
-        best_wall = wall if best_wall is None else min(best_wall, wall)
-        best_cpu = cpu if best_cpu is None else min(best_cpu, cpu)
+        for n, bundle in bundles.items():
+            wall, cpu = export_once(onnxport, config, bundle, work)
+            best_wall[n] = min(wall, best_wall.get(n, wall))
+            best_cpu[n] = min(cpu, best_cpu.get(n, cpu))
     return best_wall, best_cpu
 
 
@@ -61,7 +70,7 @@ def main():
     parser.add_argument("--sizes", default="64,256,1024,4096")
     parser.add_argument("--onnxport", default=os.path.join(ROOT, "build", "bin", "onnxport"))
     parser.add_argument("--config", default=os.path.join(ROOT, "config", "default.json"))
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--work", default="", help="folder for bundles and models (default: a temp folder)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -70,11 +79,10 @@ def main():
 
     work = args.work or tempfile.mkdtemp(prefix="onnxport-bench-")
     os.makedirs(work, exist_ok=True)
-    times, cpu = {}, {}
+    bundles = {n: generate(n, work) for n in sizes}
+    times, cpu = best_times(args.onnxport, args.config, bundles, work, args.repeat)
     print("%8s %12s %14s %12s" % ("layers", "seconds", "ms per layer", "cpu seconds"))
     for n in sizes:
-        bundle = generate(n, work)
-        times[n], cpu[n] = export_seconds(args.onnxport, args.config, bundle, work, args.repeat)
         print("%8d %12.3f %14.4f %12.3f" % (n, times[n], 1000.0 * times[n] / n, cpu[n]), flush=True)
 
     big, prev = sizes[-1], sizes[-2]

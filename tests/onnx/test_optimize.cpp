@@ -345,6 +345,43 @@ TEST(Optimize, ConstantsInsideBranchesFoldToConstantNodes) {
   expect_valid(m);
 }
 
+// Folding leaves Identity to no-op removal; once the Identity is gone its
+// consumer reads the constant directly and folds in the next round.
+TEST(Optimize, FoldsThroughAnIdentityOfAConstantInALaterRound) {
+  onnx::ModelProto m = parse(R"(
+    <ir_version: 8, opset_import: ["" : 17]>
+    g (float[2] x) => (float[2] y) {
+      c = Constant <value = float[2] {1.0, 2.0}> ()
+      i = Identity(c)
+      d = Mul(i, i)
+      y = Add(x, d)
+    }
+  )");
+  optimize_model(m);
+  EXPECT_EQ(op_types(m.graph()), (std::vector<std::string>{"Add"}));
+  ASSERT_EQ(m.graph().initializer_size(), 1);
+  expect_valid(m);
+  // Nothing is left for another run to do: the fixpoint was reached.
+  const OptimizeStats again = optimize_model(m);
+  EXPECT_EQ(again.folded + again.removed_dead + again.removed_noop + again.removed_initializers, 0);
+}
+
+// A Dropout whose mask output loses its last reader to dead-code removal
+// becomes a no-op in the next round.
+TEST(Optimize, DropoutBecomesANoOpWhenItsMaskReaderDies) {
+  onnx::ModelProto m = parse(R"(
+    <ir_version: 8, opset_import: ["" : 17]>
+    g (float[2] x) => (float[2] y) {
+      r, mask = Dropout(x)
+      unused = Not(mask)
+      y = Relu(r)
+    }
+  )");
+  optimize_model(m);
+  EXPECT_EQ(op_types(m.graph()), (std::vector<std::string>{"Relu"}));
+  expect_valid(m);
+}
+
 TEST(Optimize, ReachesAFixpointAndIsIdempotent) {
   SeedGraph seed;
   seed.finish_draft();

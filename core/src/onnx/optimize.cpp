@@ -133,16 +133,22 @@ class Optimizer {
       // Folding a Shape node needs its input's static shape: infer types
       // first when there is one (the graph is consistent between passes).
       if (!types_inferred_ && has_default_domain_op(model_.graph(), "Shape")) infer_types();
-      bool changed = fold_graph(*model_.mutable_graph(), /*is_main=*/true);
+      fold_graph(*model_.mutable_graph(), /*is_main=*/true);
       // No-op detection asks for types only for candidates (Cast, Reshape,
       // an Add of zeros, ...); it reads the graph before rewriting it, so
       // type_of() may run the inference there, once, on first need.
       may_infer_types_ = true;
-      changed |= remove_noops();
+      const bool renamed = remove_noops();
       may_infer_types_ = false;
       consts_.clear();  // its pointers may reach into removed nodes
-      changed |= remove_dead();
-      if (!changed) break;
+      const int dead_nodes = remove_dead();
+      // Another round can only find more when this one renamed values (a
+      // consumer of an Identity of a constant now reads the constant) or
+      // removed nodes (a Dropout whose mask lost its last reader). Folding
+      // alone cannot: it visits nodes in order and registers each constant
+      // it makes before the nodes that read it, and dropping unused
+      // initializers enables nothing.
+      if (!renamed && dead_nodes == 0) break;
     }
     prune_value_info();
     stats_.nodes_after = count_nodes(model_.graph());
@@ -556,15 +562,15 @@ class Optimizer {
     const int removed_inits = compact(*g.mutable_initializer(), drop);
     stats_.removed_dead += removed_nodes;
     stats_.removed_initializers += removed_inits;
-    removed_in_pass_ += removed_nodes + removed_inits;
+    dead_nodes_in_pass_ += removed_nodes;
   }
 
-  bool remove_dead() {
+  int remove_dead() {  // returns the number of nodes removed
     std::unordered_set<std::string> needed;
     for (const auto& o : model_.graph().output()) needed.insert(o.name());
-    removed_in_pass_ = 0;
+    dead_nodes_in_pass_ = 0;
     mark_and_sweep(*model_.mutable_graph(), needed);
-    return removed_in_pass_ > 0;
+    return dead_nodes_in_pass_;
   }
 
   // --- value_info of values that no longer exist --------------------------------
@@ -605,7 +611,7 @@ class Optimizer {
   std::unordered_map<std::string, const onnx::GraphProto*> producer_graph_;
   std::unordered_set<std::string> uses_;
   std::unordered_map<const onnx::GraphProto*, std::vector<char>> noop_removals_;
-  int removed_in_pass_ = 0;  // nodes + initializers removed by the current dead-code pass
+  int dead_nodes_in_pass_ = 0;  // nodes removed by the current dead-code pass
 };
 
 }  // namespace

@@ -20,10 +20,12 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tools", "torch2program"))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
 from torch2program import write_bundle  # noqa: E402,F401 (run_case uses it from here)
 from torch2program_lib.signature import flatten_outputs  # noqa: E402
 from torch2program_lib.tensors import read_safetensors, write_safetensors  # noqa: E402,F401
+from onnxport_testlib import _fields  # noqa: E402 (the tests' minimal protobuf reader)
 
 STRATEGIES = ("strict", "non-strict", "cond-rewrite", "draft")
 EXPORTED, REFUSED, UNSOUND = "exported", "refused", "unsound"
@@ -185,36 +187,6 @@ def flatten_named_args(names, args):
 # ONNX TensorProto element types -> torch dtypes (the ones the patterns use).
 ONNX_DTYPES = {1: torch.float32, 6: torch.int32, 7: torch.int64, 9: torch.bool, 10: torch.float16,
                11: torch.float64}
-
-
-def _varint(buf, pos):
-    result = shift = 0
-    while True:
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, pos
-        shift += 7
-
-
-def _fields(buf):
-    pos = 0
-    while pos < len(buf):
-        key, pos = _varint(buf, pos)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            value, pos = _varint(buf, pos)
-        elif wire == 1:
-            value, pos = buf[pos:pos + 8], pos + 8
-        elif wire == 2:
-            size, pos = _varint(buf, pos)
-            value, pos = buf[pos:pos + size], pos + size
-        elif wire == 5:
-            value, pos = buf[pos:pos + 4], pos + 4
-        else:
-            raise ValueError("unsupported protobuf wire type %d" % wire)
-        yield field, wire, value
 
 
 def _value_info(buf):

@@ -5,10 +5,29 @@ namespace onnxport::aten {
 namespace {
 
 // linear(Tensor input, Tensor weight, Tensor? bias=None) = input @ weight^T + bias.
-// The weight's Transpose is emitted as is: for an initializer the optimizer
-// folds it into a transposed initializer. The last op's output is the node's
-// output, so the ONNX value is named after it ("linear").
+//
+// A 2-D floating input becomes one Gemm with transB=1, as torch.onnx.export
+// does (its addmm path): the weight initializer is used as it is, with no
+// transposed copy, and the model has one node per Linear instead of three.
+// Gemm needs a 2-D A and a bias broadcastable to [batch, out_features], and
+// its type constraint has no 8/16-bit integers, so every other case takes the
+// general path: Transpose(weight), MatMul, Add. That Transpose is emitted as
+// is; for an initializer the optimizer folds it into a transposed
+// initializer. The last op's output is the node's output, so the ONNX value
+// is named after it ("linear").
+bool fits_gemm(TranslateContext& ctx) {
+  if (rank_of(ctx, 0) != 2 || rank_of(ctx, 1) != 2) return false;
+  if (ctx.has_input(2) && rank_of(ctx, 2) != 1) return false;
+  return is_floating(output_dtype(ctx));
+}
+
 void translate_linear(TranslateContext& ctx) {
+  if (fits_gemm(ctx)) {
+    std::vector<std::string> inputs{ctx.input(0), ctx.input(1)};
+    if (ctx.has_input(2)) inputs.push_back(ctx.input(2));
+    set_result(ctx, ctx.op("Gemm", inputs, {{"transB", int64_t{1}}}));
+    return;
+  }
   std::string weight = ctx.input(1);
   if (rank_of(ctx, 1) == 2) weight = ctx.op("Transpose", {weight}, {{"perm", std::vector<int64_t>{1, 0}}});
   else if (rank_of(ctx, 1) != 1) fail(ctx, "weight must be 1-D or 2-D, got rank " + std::to_string(rank_of(ctx, 1)));
@@ -132,7 +151,7 @@ void translate_convolution(TranslateContext& ctx) {
 }  // namespace
 
 void register_linear(Registrar& r) {
-  add(r, "aten::linear", translate_linear, kMinOpset, kOpenEnded, "Transpose(weight), MatMul, Add");
+  add(r, "aten::linear", translate_linear, kMinOpset, kOpenEnded, "Gemm(transB=1) for a 2-D input; else Transpose(weight), MatMul, Add");
   add(r, "aten::matmul", translate_matmul);
   add(r, "aten::mm", translate_matmul);
   add(r, "aten::bmm", translate_matmul);

@@ -8,9 +8,34 @@ namespace {
 
 using T = TranslatorTest;
 
-TEST_F(T, LinearWithParametersIsTransposeMatMulAddNamedLinear) {
+TEST_F(T, LinearOnA2DInputIsOneGemmOnTheUntransposedWeight) {
   GraphBuilder b;
   ValueId x = b.input(randn({4, 3}));
+  ValueId w = b.param(randn({2, 3}), "mlp.0.weight");
+  ValueId bias = b.param(randn({2}), "mlp.0.bias");
+  onnx::ModelProto m = check_op(b, "aten::linear", {V(x), V(w), V(bias)},
+                                {.expect_ops = {{13, {"Gemm"}}, {17, {"Gemm"}}}});
+  ASSERT_EQ(m.graph().node_size(), 1);
+  const auto& gemm = m.graph().node(0);
+  EXPECT_EQ(gemm.output(0), "linear");
+  ASSERT_EQ(gemm.input_size(), 3);
+  EXPECT_EQ(gemm.input(1), "mlp.0.weight");  // the initializer itself, not a transposed copy
+  ASSERT_EQ(gemm.attribute_size(), 1);
+  EXPECT_EQ(gemm.attribute(0).name(), "transB");
+  EXPECT_EQ(gemm.attribute(0).i(), 1);
+}
+
+TEST_F(T, LinearOnA2DInputWithoutBiasIsGemmWithTwoInputs) {
+  GraphBuilder b;
+  onnx::ModelProto m = check_op(b, "aten::linear", {V(b.input(randn({5, 3}))), V(b.param(randn({4, 3}))), None()},
+                                {.expect_ops = {{13, {"Gemm"}}, {17, {"Gemm"}}}});
+  ASSERT_EQ(m.graph().node_size(), 1);
+  EXPECT_EQ(m.graph().node(0).input_size(), 2);
+}
+
+TEST_F(T, LinearOnA3DInputIsTransposeMatMulAddNamedLinear) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 4, 3}));
   ValueId w = b.param(randn({2, 3}), "mlp.0.weight");
   ValueId bias = b.param(randn({2}), "mlp.0.bias");
   onnx::ModelProto m = check_op(b, "aten::linear", {V(x), V(w), V(bias)},
@@ -28,7 +53,8 @@ TEST_F(T, LinearWithParametersIsTransposeMatMulAddNamedLinear) {
 
 TEST_F(T, LinearWithoutBias) {
   GraphBuilder b;
-  check_op(b, "aten::linear", {V(b.input(randn({2, 5, 3}))), V(b.param(randn({4, 3}))), None()});
+  check_op(b, "aten::linear", {V(b.input(randn({2, 5, 3}))), V(b.param(randn({4, 3}))), None()},
+           {.expect_ops = {{13, {"Transpose", "MatMul"}}, {17, {"Transpose", "MatMul"}}}});
 }
 
 TEST_F(T, LinearWeightAsInput) {

@@ -43,10 +43,20 @@ const ProgramNode* find_kind(const Program& p, const std::string& kind) {
   return found;
 }
 
-nlohmann::json seed_json() { return nlohmann::json::parse(read_file(example("seed") / "program.json")); }
+// The seed's program.json with its keys in the writer's order (format,
+// version, ..., module, graph), the order in which the loader parses the
+// graph's nodes while it reads the file.
+nlohmann::ordered_json seed_json() {
+  return nlohmann::ordered_json::parse(read_file(example("seed") / "program.json"));
+}
+
+// The same document with its keys sorted ("graph" before "module" and
+// "version"): the loader must read it whole before it parses the nodes.
+nlohmann::json sorted(const nlohmann::ordered_json& doc) { return nlohmann::json::parse(doc.dump()); }
 
 // Writes `doc` as the program.json of a copy of the seed bundle.
-std::filesystem::path bundle_with(const ScratchDir& dir, const nlohmann::json& doc) {
+template <class Json>
+std::filesystem::path bundle_with(const ScratchDir& dir, const Json& doc) {
   const auto b = dir.copy_of(example("seed"));
   write_file(b / "program.json", doc.dump(1));
   return b;
@@ -748,4 +758,97 @@ TEST(ExpectedOutputs, NamesAreChecked) {
   by_name.set("y", floats({2, 3}));
   ScratchDir dir;
   EXPECT_EQ(load_program(write_bundle(dir, counter_program(), counter_weights(), {}, by_name)).expected_outputs.size(), 1u);
+}
+
+// ---------------------------------------------------------------------------
+// The graph's nodes are parsed while program.json is read when the file puts
+// format, version, module and graph.inputs first; otherwise after the whole
+// file. Both must give the same program and the same errors.
+
+namespace {
+
+void describe_block(const ProgramBlock& b, std::string& out);
+
+void describe_node(const ProgramNode& n, std::string& out) {
+  out += n.json_path + " " + n.kind + " in:" + nlohmann::json(n.inputs).dump() + " out:" +
+         nlohmann::json(n.outputs).dump() + " attrs:" + n.attrs.dump() + " types:" +
+         nlohmann::json(n.output_types).dump() + " at:" + n.source.str() + " text:" + n.source.text +
+         " scope:" + n.scope + "\n";
+  for (const auto& b : n.blocks) describe_block(b, out);
+}
+
+void describe_block(const ProgramBlock& b, std::string& out) {
+  out += "block in:" + nlohmann::json(b.inputs).dump() + "\n";
+  for (const auto& n : b.nodes) describe_node(n, out);
+  out += "block out:" + nlohmann::json(b.outputs).dump() + "\n";
+}
+
+void describe_module(const ModuleInfo& m, const std::string& path, std::string& out) {
+  out += path + ": " + m.type + " " + m.attributes.dump() + " " + nlohmann::json(m.parameters).dump() + "\n";
+  for (const auto& [name, child] : m.children) describe_module(child, path + "." + name, out);
+}
+
+std::string describe(const Program& p) {
+  std::string out = p.name + " producer:" + p.producer.dump() + "\n";
+  for (const auto& v : p.inputs) out += "input " + v.name + " " + v.type + "\n";
+  describe_module(p.module, "self", out);
+  describe_block(p.graph, out);
+  for (const auto& v : p.outputs) out += "output " + v.name + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST(ProgramStreaming, KeyOrderDoesNotChangeTheProgram) {
+  for (const char* name : {"seed", "seed-cond", "seed-gt"}) {
+    const std::string text = read_file(example(name) / "program.json");
+    const auto doc = nlohmann::ordered_json::parse(text);
+    ASSERT_LT(text.find("\"module\""), text.find("\"graph\"")) << name << ": the writer's order parses while reading";
+    const Program streamed = parse_program_text(text, "program.json");
+    const Program whole = parse_program_text(sorted(doc).dump(1), "program.json");
+    EXPECT_FALSE(streamed.graph.nodes.empty()) << name;
+    EXPECT_EQ(describe(streamed), describe(whole)) << name;
+  }
+}
+
+TEST(ProgramStreaming, ErrorsAreTheSameInBothKeyOrders) {
+  struct Case {
+    const char* what;
+    std::function<void(nlohmann::ordered_json&)> edit;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"unknown value", [](auto& d) { d["graph"]["nodes"][8]["inputs"][1] = "foo"; },
+       "program.json: /graph/nodes/8/inputs/1: unknown value 'foo' (not defined before this node)"},
+      {"redefinition", [](auto& d) { d["graph"]["nodes"][4]["outputs"][0] = "_0"; },
+       "/graph/nodes/4/outputs/0: value '_0' is already defined at /graph/nodes/3/outputs/0"},
+      {"unknown key in a node", [](auto& d) { d["graph"]["nodes"][2]["colour"] = 1; },
+       "/graph/nodes/2/colour: unknown key"},
+      {"unknown key after the graph", [](auto& d) { d["zzz"] = 1; }, "program.json: /zzz: unknown key"},
+      {"bad block output", [](auto& d) { d["graph"]["outputs"][0] = "18"; },
+       "program.json: /graph/outputs/0: unknown value '18'"},
+      {"node that is not an object", [](auto& d) { d["graph"]["nodes"][1] = 7; },
+       "/graph/nodes/1: expected an object, got integer"},
+  };
+  for (const auto& c : cases) {
+    ScratchDir streamed_dir, whole_dir;
+    auto doc = seed_json();
+    c.edit(doc);
+    SCOPED_TRACE(c.what);
+    expect_contains(load_error(bundle_with(streamed_dir, doc)), c.message);
+    expect_contains(load_error(bundle_with(whole_dir, sorted(doc))), c.message);
+  }
+}
+
+TEST(ProgramStreaming, MalformedTextAfterValidNodesIsStillMalformedJson) {
+  ScratchDir dir;
+  const auto b = dir.copy_of(example("seed"));
+  std::string text = read_file(b / "program.json");
+  // Cut inside the last node of the graph: every node before it is complete.
+  const size_t cut = text.rfind("\"kind\"");
+  ASSERT_NE(cut, std::string::npos);
+  write_file(b / "program.json", text.substr(0, cut + 3));
+  const std::string msg = load_error(b);
+  expect_contains(msg, "program.json: line ");
+  expect_contains(msg, "malformed JSON");
 }

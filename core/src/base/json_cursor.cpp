@@ -19,7 +19,7 @@ std::string json_type_name(const nlohmann::json& j) {
   return j.type_name();  // "null", "object", "array", "string", "boolean"
 }
 
-void JsonCursor::fail(const std::string& message) const { throw InputError(file_, pointer_, message); }
+void JsonCursor::fail(const std::string& message) const { throw InputError(*file_, pointer_, message); }
 
 JsonCursor JsonCursor::at(std::string_view key) const {
   expect_object();

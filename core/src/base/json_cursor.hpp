@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,11 +27,11 @@ std::string json_type_name(const nlohmann::json& j);
 class JsonCursor {
  public:
   JsonCursor(const nlohmann::json& value, std::string file, std::string pointer = "")
-      : value_(&value), file_(std::move(file)), pointer_(std::move(pointer)) {}
+      : value_(&value), file_(std::make_shared<const std::string>(std::move(file))), pointer_(std::move(pointer)) {}
 
   const nlohmann::json& json() const { return *value_; }
   const std::string& pointer() const { return pointer_; }
-  const std::string& file() const { return file_; }
+  const std::string& file() const { return *file_; }
 
   [[noreturn]] void fail(const std::string& message) const;
 
@@ -55,8 +56,13 @@ class JsonCursor {
   void reject_unknown_keys(std::initializer_list<std::string_view> known) const;
 
  private:
+  JsonCursor(const nlohmann::json& value, std::shared_ptr<const std::string> file, std::string pointer)
+      : value_(&value), file_(std::move(file)), pointer_(std::move(pointer)) {}
+
   const nlohmann::json* value_;
-  std::string file_;
+  // Shared by every cursor into one document: a reader takes thousands of
+  // cursors and the file name is only needed when one of them fails.
+  std::shared_ptr<const std::string> file_;
   std::string pointer_;
 };
 

@@ -66,13 +66,13 @@ class ObservedDomBuilder {
 
   ObservedDomBuilder(json& root, JsonParseObserver& observer) : root_(root), observer_(observer) {}
 
-  bool null() { return add(nullptr) != nullptr; }
-  bool boolean(bool v) { return add(v) != nullptr; }
-  bool number_integer(json::number_integer_t v) { return add(v) != nullptr; }
-  bool number_unsigned(json::number_unsigned_t v) { return add(v) != nullptr; }
-  bool number_float(json::number_float_t v, const json::string_t& /*text*/) { return add(v) != nullptr; }
-  bool string(json::string_t& v) { return add(std::move(v)) != nullptr; }
-  bool binary(json::binary_t& v) { return add(json::binary(std::move(v))) != nullptr; }
+  bool null() { return add_scalar(nullptr); }
+  bool boolean(bool v) { return add_scalar(v); }
+  bool number_integer(json::number_integer_t v) { return add_scalar(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return add_scalar(v); }
+  bool number_float(json::number_float_t v, const json::string_t& /*text*/) { return add_scalar(v); }
+  bool string(json::string_t& v) { return add_scalar(std::move(v)); }
+  bool binary(json::binary_t& v) { return add_scalar(json::binary(std::move(v))); }
 
   bool start_object(std::size_t /*size*/) {
     open_.push_back(add(json::object()));
@@ -87,6 +87,7 @@ class ObservedDomBuilder {
   bool end_object() {
     open_.pop_back();
     observer_.object_end();
+    offer_last_element();
     return true;
   }
   bool start_array(std::size_t /*size*/) {
@@ -97,6 +98,7 @@ class ObservedDomBuilder {
   bool end_array() {
     open_.pop_back();
     observer_.array_end();
+    offer_last_element();
     return true;
   }
 
@@ -111,6 +113,19 @@ class ObservedDomBuilder {
   const std::string& error_what() const { return error_what_; }
 
  private:
+  bool add_scalar(json value) {
+    add(std::move(value));
+    offer_last_element();
+    return true;
+  }
+
+  // A value just completed inside an array: the observer may take it.
+  void offer_last_element() {
+    if (open_.empty() || !open_.back()->is_array()) return;
+    json& array = *open_.back();
+    if (observer_.take_array_element(array.back())) array.get_ref<json::array_t&>().pop_back();
+  }
+
   // Puts `value` where the parser is: the root, the end of the open array or
   // the slot of the last key. Only the innermost open container grows, so
   // the pointers kept for the enclosing ones stay valid.
@@ -138,12 +153,17 @@ class ObservedDomBuilder {
 
 }  // namespace
 
+void parse_json_text_into(nlohmann::json& doc, std::string_view text, const std::filesystem::path& file,
+                          JsonParseObserver& observer) {
+  ObservedDomBuilder builder(doc, observer);
+  nlohmann::json::sax_parse(text.begin(), text.end(), &builder);
+  if (builder.failed()) throw_malformed(text, file, builder.error_byte(), builder.error_what());
+}
+
 nlohmann::json parse_json_text(std::string_view text, const std::filesystem::path& file, JsonParseObserver* observer) {
   if (observer) {
     nlohmann::json doc;
-    ObservedDomBuilder builder(doc, *observer);
-    nlohmann::json::sax_parse(text.begin(), text.end(), &builder);
-    if (builder.failed()) throw_malformed(text, file, builder.error_byte(), builder.error_what());
+    parse_json_text_into(doc, text, file, *observer);
     return doc;
   }
   try {

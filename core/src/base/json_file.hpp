@@ -23,6 +23,12 @@ class JsonParseObserver {
   virtual void object_end() {}
   virtual void array_start() {}
   virtual void array_end() {}
+  // Called with each element of an array as soon as it is complete (objects
+  // and arrays after their end, scalars when read). Returning true takes the
+  // element: it is left out of the document. A reader uses this to process a
+  // large array (a graph's nodes) piece by piece while each piece is still in
+  // the cache, and never holds the whole array as one document.
+  virtual bool take_array_element(nlohmann::json& /*element*/) { return false; }
 };
 
 // Parses `text` (the contents of `file`). Malformed or truncated JSON throws
@@ -31,6 +37,11 @@ class JsonParseObserver {
 // the same single pass.
 nlohmann::json parse_json_text(std::string_view text, const std::filesystem::path& file,
                                JsonParseObserver* observer = nullptr);
+
+// parse_json_text with an observer, building into `doc`, which the observer
+// may read (partly built) while it is told about the structure.
+void parse_json_text_into(nlohmann::json& doc, std::string_view text, const std::filesystem::path& file,
+                          JsonParseObserver& observer);
 
 // read_text_file + parse_json_text.
 nlohmann::json read_json_file(const std::filesystem::path& file);

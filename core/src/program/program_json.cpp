@@ -168,27 +168,76 @@ class ChildrenOrderRecorder : public JsonParseObserver {
   std::unordered_map<std::string, std::vector<std::string>> order_;
 };
 
+// Builds the Program in three steps so that the graph's nodes can be parsed
+// while program.json is still being read (see ProgramStream below):
+// begin() reads what nodes depend on (format, module tree, graph inputs),
+// add_node() one top-level node, finish() the rest. run() does all three on
+// a complete document.
 class ProgramParser {
  public:
   ProgramParser(const nlohmann::json& doc, const std::filesystem::path& file,
                 const ChildrenOrderRecorder* children_order = nullptr)
-      : file_(file), root_(doc, file.string()), children_order_(children_order) {}
+      : file_(file), root_(doc, file.string()), children_order_(children_order) {
+    program_.program_file = file_;
+    program_.dir = file_.parent_path();
+  }
 
   Program run() {
-    Program p;
-    p.program_file = file_;
-    p.dir = file_.parent_path();
     root_.expect_object();
-    root_.reject_unknown_keys({"format", "version", "name", "producer", "module", "graph", "outputs", "metadata"});
+    reject_unknown_root_keys();
+    begin();
+    const auto nodes = root_.at("graph").at("nodes");
+    nodes.expect_array();
+    program_.graph.nodes.reserve(nodes.size());
+    for (size_t i = 0; i < nodes.size(); ++i) add_node(nodes.at(i));
+    return finish();
+  }
+
+  // Whether what the nodes depend on is already in the (partly read)
+  // document: format, version, module and graph.inputs, all complete since
+  // the reader is inside /graph/nodes. The writers (torch2program,
+  // bench/gen_program.py) put these keys first; a file that orders its keys
+  // otherwise is parsed after it is read whole, with the same checks.
+  bool ready_to_stream() const {
+    const nlohmann::json& doc = root_.json();
+    if (!doc.is_object() || !doc.contains("format") || !doc.contains("version") || !doc.contains("module"))
+      return false;
+    const auto graph = doc.find("graph");
+    return graph != doc.end() && graph->is_object() && graph->contains("inputs");
+  }
+
+  void begin() {
     check_format_and_version();
-    if (auto n = root_.find("name")) p.name = n->as_string();
-    if (auto pr = root_.find("producer")) p.producer = pr->expect_object().json();
-    if (auto m = root_.find("module")) p.module = parse_module(*m);
-    index_members(p.module, "");
-    parse_graph(root_.at("graph"), p);
-    if (auto outs = root_.find("outputs")) p.outputs = parse_output_decls(*outs, p.graph.outputs);
-    if (p.name.empty()) p.name = p.module.type.empty() ? "program" : p.module.type;
-    return p;
+    if (auto m = root_.find("module")) program_.module = parse_module(*m);
+    const auto graph = root_.at("graph");
+    graph.expect_object();
+    scopes_.emplace_back();
+    const auto inputs = graph.at("inputs");
+    inputs.expect_array();
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      program_.inputs.push_back(parse_value_decl(inputs.at(i)));
+      define(program_.inputs.back().name, inputs.at(i).at("name"));
+    }
+  }
+
+  // `c` is the node at /graph/nodes/<i>, in program order.
+  void add_node(const JsonCursor& c) { program_.graph.nodes.push_back(parse_node(c)); }
+
+  size_t node_count() const { return program_.graph.nodes.size(); }
+
+  Program finish() {
+    const auto graph = root_.at("graph");
+    graph.reject_unknown_keys({"inputs", "nodes", "outputs"});
+    parse_block_outputs(graph, program_.graph);
+    if (auto n = root_.find("name")) program_.name = n->as_string();
+    if (auto pr = root_.find("producer")) program_.producer = pr->expect_object().json();
+    if (auto outs = root_.find("outputs")) program_.outputs = parse_output_decls(*outs, program_.graph.outputs);
+    if (program_.name.empty()) program_.name = program_.module.type.empty() ? "program" : program_.module.type;
+    return std::move(program_);
+  }
+
+  void reject_unknown_root_keys() const {
+    root_.reject_unknown_keys({"format", "version", "name", "producer", "module", "graph", "outputs", "metadata"});
   }
 
  private:
@@ -241,7 +290,16 @@ class ProgramParser {
   }
 
   // Every dotted path a prim::GetAttr may read ("mlp", "mlp.0", "mlp.0.weight",
-  // "training"), so "path" attributes resolve in O(1) each.
+  // "training"), so "path" attributes resolve in O(1) each. Built on the first
+  // "path" attribute: a program without them never needs it.
+  bool is_member(const std::string& path) {
+    if (!members_indexed_) {
+      index_members(program_.module, "");
+      members_indexed_ = true;
+    }
+    return members_.count(path) != 0;
+  }
+
   void index_members(const ModuleInfo& m, const std::string& prefix) {
     for (const auto& name : m.parameters) members_.insert(prefix + name);
     for (const auto& name : m.buffers) members_.insert(prefix + name);
@@ -311,19 +369,6 @@ class ProgramParser {
     return out;
   }
 
-  void parse_graph(const JsonCursor& c, Program& p) {
-    c.expect_object();
-    c.reject_unknown_keys({"inputs", "nodes", "outputs"});
-    scopes_.emplace_back();
-    const auto inputs = c.at("inputs");
-    inputs.expect_array();
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      p.inputs.push_back(parse_value_decl(inputs.at(i)));
-      define(p.inputs.back().name, inputs.at(i).at("name"));
-    }
-    parse_block_body(c, p.graph);
-  }
-
   std::vector<ProgramValue> parse_output_decls(const JsonCursor& c, const std::vector<std::string>& graph_outputs) {
     c.expect_array();
     if (c.size() != graph_outputs.size())
@@ -344,6 +389,10 @@ class ProgramParser {
     nodes.expect_array();
     block.nodes.reserve(nodes.size());
     for (size_t i = 0; i < nodes.size(); ++i) block.nodes.push_back(parse_node(nodes.at(i)));
+    parse_block_outputs(c, block);
+  }
+
+  void parse_block_outputs(const JsonCursor& c, ProgramBlock& block) {
     const auto outputs = c.at("outputs");
     block.outputs = read_strings(outputs);
     for (size_t i = 0; i < block.outputs.size(); ++i) use(block.outputs[i], outputs.at(i), "this block's end");
@@ -401,7 +450,7 @@ class ProgramParser {
 
   // prim::GetAttr names the attribute it reads; "path", when given, is its
   // dotted path from self and must resolve in the module tree.
-  void check_get_attr(const JsonCursor& node) const {
+  void check_get_attr(const JsonCursor& node) {
     const auto attrs = node.at("attrs");
     const auto name_cursor = attrs.at("name");
     const std::string name = name_cursor.as_string();
@@ -411,7 +460,7 @@ class ProgramParser {
     const std::string path = path_cursor->as_string();
     if (path != name && !ends_with(path, "." + name))
       path_cursor->fail("path '" + path + "' does not end with the attribute name '" + name + "'");
-    if (!members_.count(path))
+    if (!is_member(path))
       path_cursor->fail("'" + path + "' is not a child, parameter, buffer or attribute in the module tree (/module)");
   }
 
@@ -466,9 +515,11 @@ class ProgramParser {
   }
 
   std::filesystem::path file_;
+  Program program_;
   JsonCursor root_;
   const ChildrenOrderRecorder* children_order_;
   std::unordered_set<std::string> members_;  // dotted paths in the module tree
+  bool members_indexed_ = false;
   std::unordered_map<std::string, std::string> defined_at_;  // visible value name -> pointer of its definition
   std::vector<std::vector<std::string>> scopes_;             // names defined per open block
 };
@@ -479,10 +530,81 @@ Program parse_program(const nlohmann::json& doc, const std::filesystem::path& fi
   return ProgramParser(doc, file).run();
 }
 
+// Watches program.json being read and hands each top-level node to the
+// parser as soon as it is complete, so that the nodes (nearly all of a large
+// program) never form one document: each is parsed and freed while it is
+// still in the cache. Also records the children order.
+class ProgramStream : public JsonParseObserver {
+ public:
+  ProgramStream(ProgramParser& parser, ChildrenOrderRecorder& children_order, std::string file)
+      : parser_(parser), children_order_(children_order), file_(std::move(file)) {}
+
+  void object_start() override {
+    children_order_.object_start();
+    open_.push_back({true, ""});
+  }
+  void array_start() override {
+    children_order_.array_start();
+    open_.push_back({false, ""});
+  }
+  void object_end() override {
+    children_order_.object_end();
+    open_.pop_back();
+  }
+  void array_end() override {
+    children_order_.array_end();
+    open_.pop_back();
+  }
+  void key(const std::string& key) override {
+    children_order_.key(key);
+    if (open_.size() <= 2) open_.back().key = key;  // only the keys on the way to /graph/nodes matter
+  }
+
+  bool take_array_element(nlohmann::json& element) override {
+    if (!in_graph_nodes() || state_ == State::Declined) return false;
+    if (state_ == State::NotStarted) {
+      if (!parser_.ready_to_stream()) {
+        state_ = State::Declined;
+        return false;
+      }
+      parser_.begin();
+      state_ = State::Streaming;
+    }
+    parser_.add_node(JsonCursor(element, file_, "/graph/nodes/" + std::to_string(parser_.node_count())));
+    return true;
+  }
+
+  bool streamed() const { return state_ == State::Streaming; }
+
+ private:
+  enum class State { NotStarted, Streaming, Declined };
+  struct Open {
+    bool is_object;
+    std::string key;  // the key being read (objects on the way to /graph/nodes)
+  };
+
+  // The innermost open container is the array at /graph/nodes.
+  bool in_graph_nodes() const {
+    return open_.size() == 3 && open_[0].is_object && open_[0].key == "graph" && open_[1].is_object &&
+           open_[1].key == "nodes" && !open_[2].is_object;
+  }
+
+  ProgramParser& parser_;
+  ChildrenOrderRecorder& children_order_;
+  std::string file_;
+  std::vector<Open> open_;
+  State state_ = State::NotStarted;
+};
+
 Program parse_program_text(std::string_view text, const std::filesystem::path& file) {
   ChildrenOrderRecorder children_order;
-  const nlohmann::json doc = parse_json_text(text, file, &children_order);
-  return ProgramParser(doc, file, &children_order).run();
+  nlohmann::json doc;  // the parser reads it while it grows
+  ProgramParser parser(doc, file, &children_order);
+  ProgramStream stream(parser, children_order, file.string());
+  parse_json_text_into(doc, text, file, stream);
+  if (!stream.streamed()) return parser.run();
+  parser.reject_unknown_root_keys();
+  return parser.finish();
 }
 
 }  // namespace onnxport

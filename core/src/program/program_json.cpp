@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -188,7 +189,7 @@ class ProgramParser {
     begin();
     const auto nodes = root_.at("graph").at("nodes");
     nodes.expect_array();
-    program_.graph.nodes.reserve(nodes.size());
+    reserve_nodes(nodes.size());
     for (size_t i = 0; i < nodes.size(); ++i) add_node(nodes.at(i));
     return finish();
   }
@@ -221,7 +222,12 @@ class ProgramParser {
   }
 
   // `c` is the node at /graph/nodes/<i>, in program order.
-  void add_node(const JsonCursor& c) { program_.graph.nodes.push_back(parse_node(c)); }
+  // In place: a ProgramNode is a few hundred bytes, and moving each one into
+  // the vector (and again on every growth) was a measurable part of loading.
+  void add_node(const JsonCursor& c) { parse_node_into(c, program_.graph.nodes.emplace_back()); }
+
+  // Room for `n` top-level nodes before they are read (an upper bound is fine).
+  void reserve_nodes(size_t n) { program_.graph.nodes.reserve(n); }
 
   size_t node_count() const { return program_.graph.nodes.size(); }
 
@@ -388,7 +394,7 @@ class ProgramParser {
     const auto nodes = c.at("nodes");
     nodes.expect_array();
     block.nodes.reserve(nodes.size());
-    for (size_t i = 0; i < nodes.size(); ++i) block.nodes.push_back(parse_node(nodes.at(i)));
+    for (size_t i = 0; i < nodes.size(); ++i) parse_node_into(nodes.at(i), block.nodes.emplace_back());
     parse_block_outputs(c, block);
   }
 
@@ -414,10 +420,9 @@ class ProgramParser {
     return block;
   }
 
-  ProgramNode parse_node(const JsonCursor& c) {
+  void parse_node_into(const JsonCursor& c, ProgramNode& n) {
     c.expect_object();
     c.reject_unknown_keys({"kind", "inputs", "outputs", "attrs", "blocks", "output_types", "source", "scope"});
-    ProgramNode n;
     n.json_path = c.pointer();
     n.kind = c.at("kind").as_string();
     if (n.kind.find("::") == std::string::npos)
@@ -445,7 +450,6 @@ class ProgramParser {
     }
     check_control_flow_arity(n, c);
     for (size_t i = 0; i < n.outputs.size(); ++i) define(n.outputs[i], outputs.at(i));
-    return n;
   }
 
   // prim::GetAttr names the attribute it reads; "path", when given, is its
@@ -596,10 +600,28 @@ class ProgramStream : public JsonParseObserver {
   State state_ = State::NotStarted;
 };
 
+// How many times `"kind"` occurs in the text: at least the number of nodes at
+// any depth, so a bound for the top-level ones. Counting is one memmem scan,
+// far cheaper than growing a vector of nodes by doubling.
+size_t count_kind_keys(std::string_view text) {
+  static constexpr std::string_view kKey = "\"kind\"";
+  size_t count = 0;
+  const char* p = text.data();
+  const char* const end = text.data() + text.size();
+  while (p < end) {
+    const void* hit = memmem(p, static_cast<size_t>(end - p), kKey.data(), kKey.size());
+    if (hit == nullptr) break;
+    ++count;
+    p = static_cast<const char*>(hit) + kKey.size();
+  }
+  return count;
+}
+
 Program parse_program_text(std::string_view text, const std::filesystem::path& file) {
   ChildrenOrderRecorder children_order;
   nlohmann::json doc;  // the parser reads it while it grows
   ProgramParser parser(doc, file, &children_order);
+  parser.reserve_nodes(count_kind_keys(text));
   ProgramStream stream(parser, children_order, file.string());
   parse_json_text_into(doc, text, file, stream);
   if (!stream.streamed()) return parser.run();

@@ -65,11 +65,10 @@ NOTES = """
   `BUILD/tests/corpus/work/NAME/bundle`, keyed by a hash of
   `tests/corpus/models.py` and torch2program's sources. alexnet and vgg11_bn
   spend their export time on their 0.2-0.5 GB of classifier weights.
-- **Inputs.** nn.LSTM, nn.GRU and nn.TransformerEncoder(Layer) are called
-  through a `TensorsOnly` wrapper: a bare module's defaulted `None` arguments
-  (`hx`, `src_mask`) become NoneType program inputs that the exported model
-  drops, and `--verify` (core/src/pipeline/verify_stage.cpp) still matches
-  model and program inputs by count, so it refuses them.
+- **Inputs.** nn.LSTM, nn.GRU and nn.TransformerEncoder(Layer) are exported
+  as they are: their defaulted `None` arguments (`hx`, `src_mask`, ...) become
+  NoneType program inputs that the exported model drops, and `--verify`
+  (core/src/pipeline/verify_stage.cpp) feeds the model's inputs by name.
 """
 
 

@@ -180,34 +180,17 @@ class SelfAttention(nn.Module):
         return out, weights
 
 
-class TensorsOnly(nn.Module):
-    """Calls the wrapped module with its tensor input alone. A bare nn.LSTM /
-    nn.TransformerEncoderLayer bundle also has forward's defaulted `None`
-    arguments (hx, src_mask, ...) as NoneType program inputs, which the
-    exported model drops and `onnxport export --verify` cannot yet feed
-    (core/src/pipeline/verify_stage.cpp matches model and program inputs by
-    count; see docs/corpus.md)."""
-
-    def __init__(self, module):
-        super().__init__()
-        self.module = module
-
-    def forward(self, x):
-        return self.module(x)
-
-
 def transformer_encoder_layer():
-    return TensorsOnly(nn.TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=128, dropout=0.0,
-                                                  batch_first=True))
+    return nn.TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=128, dropout=0.0, batch_first=True)
 
 
 def transformer_encoder():
     layer = nn.TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=128, dropout=0.0, batch_first=True)
-    return TensorsOnly(nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False))
+    return nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
 
 
 def recurrent(cls):
-    return lambda: TensorsOnly(cls(16, 32, num_layers=2, bidirectional=True, batch_first=True))
+    return lambda: cls(16, 32, num_layers=2, bidirectional=True, batch_first=True)
 
 
 def googlenet():

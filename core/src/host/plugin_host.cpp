@@ -458,13 +458,7 @@ TranslatorRegistry& PluginHost::registry() { return impl_->registry; }
 namespace {
 
 Diagnostic capture_diagnostic(std::string code, std::string message, const std::string& plugin) {
-  Diagnostic d;
-  d.code = std::move(code);
-  d.severity = Severity::Error;
-  d.stage = "capture";
-  d.plugin = plugin;
-  d.message = std::move(message);
-  return d;
+  return Diagnostic::error("capture", std::move(code), std::move(message), plugin);
 }
 
 bool has_error(const CaptureResult& result) {

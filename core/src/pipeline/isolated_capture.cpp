@@ -42,14 +42,7 @@ namespace onnxport::pipeline {
 namespace {
 
 Diagnostic capture_error(std::string code, std::string message, const std::string& plugin, std::string hint = "") {
-  Diagnostic d;
-  d.code = std::move(code);
-  d.severity = Severity::Error;
-  d.stage = "capture";
-  d.plugin = plugin;
-  d.message = std::move(message);
-  d.hint = std::move(hint);
-  return d;
+  return Diagnostic::error("capture", std::move(code), std::move(message), plugin, std::move(hint));
 }
 
 CaptureResult failed_with(Diagnostic d) {

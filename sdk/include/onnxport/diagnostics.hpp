@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace onnxport {
@@ -38,6 +39,19 @@ struct Diagnostic {
   int occurrences = 1;
   std::vector<SourceLoc> more_locs;  // further occurrences
   nlohmann::json details = nlohmann::json::object();  // e.g. {"partial_graph": "..."}
+
+  // An error of `stage` ("capture", ...) reported for `plugin`: the fields
+  // nearly every diagnostic sets; set the others on the result.
+  static Diagnostic error(std::string stage, std::string code, std::string message, std::string plugin = "",
+                          std::string hint = "") {
+    Diagnostic d;
+    d.stage = std::move(stage);
+    d.code = std::move(code);
+    d.message = std::move(message);
+    d.plugin = std::move(plugin);
+    d.hint = std::move(hint);
+    return d;
+  }
 
   nlohmann::json to_json() const;
   static Diagnostic from_json(const nlohmann::json& j);

@@ -8,7 +8,9 @@
 
 #include <onnxport/strategy.hpp>
 
+#include <exception>
 #include <string>
+#include <utility>
 
 namespace onnxport {
 
@@ -34,6 +36,37 @@ struct TracePolicy {
 
 CaptureResult trace_program(const Program& program, const CaptureOptions& options,
                             const TracePolicy& policy, HostServices& host);
+
+// A strategy that is the tracing engine under one policy: what each built-in
+// strategy is, and the starting point for a plugin that only needs another
+// policy. capture() never lets an exception out: one becomes an
+// "internal-error" diagnostic naming the strategy.
+class TracingStrategy : public Strategy {
+ public:
+  TracingStrategy(std::string name, std::string description, TracePolicy policy)
+      : name_(std::move(name)), description_(std::move(description)), policy_(std::move(policy)) {
+    if (policy_.strategy.empty()) policy_.strategy = name_;
+  }
+
+  std::string_view name() const override { return name_; }
+  std::string_view description() const override { return description_; }
+
+  CaptureResult capture(const Program& program, const CaptureOptions& options, HostServices& host) override {
+    try {
+      return trace_program(program, options, policy_, host);
+    } catch (const std::exception& e) {
+      CaptureResult failed;
+      failed.diagnostics.push_back(
+          Diagnostic::error("capture", "internal-error", name_ + " capture failed: " + e.what(), name_));
+      return failed;
+    }
+  }
+
+ private:
+  std::string name_;
+  std::string description_;
+  TracePolicy policy_;
+};
 
 // Reference interpreter: evaluates the program eagerly with the reference
 // kernels. `inputs` by input name. Returns outputs flattened in order

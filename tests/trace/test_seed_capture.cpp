@@ -204,5 +204,39 @@ TEST(RandomInputs, AreSeededAndFollowTheSpecs) {
   EXPECT_TRUE(differs);
 }
 
+// onnxport::TracingStrategy (the class every built-in strategy is) runs the
+// engine under its policy, names itself in the diagnostics, and turns an
+// exception into an internal-error diagnostic instead of letting it out.
+class ThrowingLogHost : public HostServices {
+ public:
+  void log(Severity, std::string_view) override { throw std::runtime_error("the host's log is broken"); }
+};
+
+TEST_F(SeedCapture, TracingStrategyRunsTheEngineUnderItsPolicyAndNamesItself) {
+  TracePolicy policy = non_strict_policy();
+  policy.strategy.clear();  // defaults to the strategy's name
+  TracingStrategy mine("mine", "non-strict under another name", policy);
+  EXPECT_EQ(mine.name(), "mine");
+  EXPECT_EQ(mine.description(), "non-strict under another name");
+  SilentHost host;
+  const CaptureResult failed = mine.capture(load("seed"), CaptureOptions{}, host);
+  expect_data_dependent_failure(failed);
+  EXPECT_EQ(find_diag(failed, "data-dependent-branch")->plugin, "mine");
+  const CaptureResult captured = mine.capture(load("seed-cond"), CaptureOptions{}, host);
+  EXPECT_TRUE(captured.graph.has_value()) << all_messages(captured);
+}
+
+TEST_F(SeedCapture, TracingStrategyTurnsAnExceptionIntoADiagnostic) {
+  TracingStrategy mine("mine", "", strict_policy());
+  ThrowingLogHost host;  // trace_program logs after a successful capture
+  const CaptureResult r = mine.capture(load("seed-cond"), CaptureOptions{}, host);
+  EXPECT_FALSE(r.graph.has_value());
+  const Diagnostic* d = find_diag(r, "internal-error");
+  ASSERT_NE(d, nullptr) << all_messages(r);
+  EXPECT_EQ(d->plugin, "mine");
+  EXPECT_EQ(d->stage, "capture");
+  EXPECT_NE(d->message.find("mine capture failed: the host's log is broken"), std::string::npos) << d->message;
+}
+
 }  // namespace
 }  // namespace onnxport::test

@@ -1,6 +1,8 @@
 #include "const_eval.hpp"
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -151,6 +153,38 @@ std::optional<int64_t> normalize_axis(int64_t axis, int64_t rank) {
 // Data movement (any fixed-size element type)
 // ---------------------------------------------------------------------------
 
+// out[c][r] = in[r][c] for a rows x cols matrix of `Element`s, in square
+// tiles so that both sides are read and written a cache line at a time: a
+// weight of a Linear on a 3-D input is folded through here, and the element
+// walk below took a fifth of a vit_b_16 export.
+template <class Element>
+void transpose_matrix(const std::byte* in, std::byte* out, int64_t rows, int64_t cols) {
+  constexpr int64_t kTile = 32;
+  for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
+    const int64_t r1 = std::min(rows, r0 + kTile);
+    for (int64_t c0 = 0; c0 < cols; c0 += kTile) {
+      const int64_t c1 = std::min(cols, c0 + kTile);
+      for (int64_t r = r0; r < r1; ++r)
+        for (int64_t c = c0; c < c1; ++c)
+          std::memcpy(out + static_cast<size_t>(c * rows + r) * sizeof(Element),
+                      in + static_cast<size_t>(r * cols + c) * sizeof(Element), sizeof(Element));
+    }
+  }
+}
+
+bool transpose_matrix(const ConstTensor& x, ConstTensor& out, size_t esize) {
+  const auto* in = reinterpret_cast<const std::byte*>(x.bytes.data());
+  auto* dst = reinterpret_cast<std::byte*>(out.bytes.data());
+  const int64_t rows = x.dims[0], cols = x.dims[1];
+  switch (esize) {
+    case 1: transpose_matrix<uint8_t>(in, dst, rows, cols); return true;
+    case 2: transpose_matrix<uint16_t>(in, dst, rows, cols); return true;
+    case 4: transpose_matrix<uint32_t>(in, dst, rows, cols); return true;
+    case 8: transpose_matrix<uint64_t>(in, dst, rows, cols); return true;
+    default: return false;
+  }
+}
+
 std::optional<ConstTensor> transpose(const onnx::NodeProto& node, const ConstTensor& x) {
   const auto rank = static_cast<int64_t>(x.dims.size());
   std::vector<int64_t> perm(static_cast<size_t>(rank));
@@ -168,6 +202,7 @@ std::optional<ConstTensor> transpose(const onnx::NodeProto& node, const ConstTen
   auto out = make_tensor(x.elem_type, out_dims);
   if (!out) return std::nullopt;
   const size_t esize = onnx_elem_size(x.elem_type);
+  if (rank == 2 && perm[0] == 1 && transpose_matrix(x, *out, esize)) return out;
   const auto in_strides = strides_of(x.dims);
   // Stride in the input of each output axis; walk the output with a counter.
   std::vector<int64_t> step(static_cast<size_t>(rank));

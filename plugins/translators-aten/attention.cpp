@@ -121,12 +121,10 @@ void translate_native_mha(TranslateContext& ctx) {
   // The same graph value for query, key and value gives the same ONNX name.
   const Attended r = attend(ctx, a, input_as(ctx, 0, a.dtype), input_as(ctx, 1, a.dtype), input_as(ctx, 2, a.dtype));
   bind_output(ctx, 0, r.out);
+  // Without need_weights the weights are undefined (None): the node has no
+  // value for them.
   if (ctx.node().outputs.size() < 2) return;
-  if (!bool_arg(ctx, 10, "need_weights", true)) {
-    // torch returns None; the op library's meta gives an empty [0] tensor.
-    bind_output(ctx, 1, ctx.constant(Tensor::zeros(a.dtype, {0})));
-    return;
-  }
+  if (!bool_arg(ctx, 10, "need_weights", true)) fail(ctx, "the node has a weights output but need_weights is false");
   if (!bool_arg(ctx, 11, "average_attn_weights", true)) {
     bind_output(ctx, 1, r.probs);
     return;

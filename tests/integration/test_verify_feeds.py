@@ -45,5 +45,28 @@ class VerifyFeedsByName(OnnxportTestCase):
         self.export_verified(bundle, "tel-bare")
 
 
+    def test_attention_without_weights_returns_none_for_them(self):
+        # nn.MultiheadAttention(need_weights=False) returns (out, None): the
+        # fused op's weights are undefined, so the model has one output, as
+        # the eager reference has.
+        source = os.path.join(fresh_dir("mha-none-src"), "mha_none.py")
+        with open(source, "w") as f:
+            f.write("from torch import nn\n\n\n"
+                    "class M(nn.Module):\n"
+                    "    def __init__(self):\n"
+                    "        super().__init__()\n"
+                    "        self.attn = nn.MultiheadAttention(16, 2, batch_first=True)\n\n"
+                    "    def forward(self, x):\n"
+                    "        return self.attn(x, x, x, need_weights=False)\n")
+        bundle = make_bundle("mha-none", source + ":M", "{}", ["x=2x5x16"])
+        self.export_verified(bundle, "mha-none")
+        model = os.path.join(fresh_dir("mha-none-out"), "model.onnx")
+        proc = run("export", bundle, "-c", DEFAULT_CONFIG, "-o", model, "-q")
+        self.assertExitCode(proc, 0, proc.stderr)
+        text = run("inspect", model).stdout
+        signature = [line for line in text.splitlines() if "=>" in line][0]
+        self.assertEqual(signature.split("=>")[1].count("float"), 1, signature)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -162,7 +162,8 @@ ValueId GraphBuilder::param(Tensor data, std::string name) {
 
 std::vector<ValueId> GraphBuilder::node(const std::string& op, std::vector<Arg> args, Block* block) {
   std::vector<std::pair<DType, Shape>> types;
-  for (const TensorMeta& m : output_metas(graph_, op, args)) types.emplace_back(m.dtype, m.shape);
+  for (const TensorMeta& m : output_metas(graph_, op, args))
+    if (m.dtype != DType::Undefined) types.emplace_back(m.dtype, m.shape);  // as the engine: None, no value
   return node_typed(op, std::move(args), types, block);
 }
 
@@ -286,6 +287,7 @@ class Interpreter {
       std::vector<OpArg> args;
       for (const Arg& a : n.inputs) args.push_back(concrete_arg(a));
       outs = def->kernel(args);
+      while (!outs.empty() && !outs.back().defined()) outs.pop_back();  // None results have no node output
     }
     if (outs.size() != n.outputs.size())
       throw std::runtime_error(n.op + ": reference produced " + std::to_string(outs.size()) + " outputs, the node has " +

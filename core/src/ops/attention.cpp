@@ -9,7 +9,7 @@
 //       qkv_weight [3E, E], qkv_bias [3E], proj_weight [E, E], proj_bias [E],
 //       Tensor? mask, bool need_weights, bool average_attn_weights, int? mask_type)
 //     -> (out [B, T, E], weights [B, T, S] averaged, [B, H, T, S] per head,
-//         or an empty [0] tensor when need_weights is false: torch returns None)
+//         or undefined when need_weights is false: Python sees None)
 //   _transformer_encoder_layer_fwd(src, embed_dim, num_heads, qkv_weight, qkv_bias,
 //       proj_weight, proj_bias, bool use_gelu, bool norm_first, float eps,
 //       norm_weight_1, norm_bias_1, norm_weight_2, norm_bias_2,
@@ -68,10 +68,9 @@ std::vector<TensorMeta> mha_meta(const Args& args) {
   const TensorMeta& q = meta_at(args, 0);
   const AttentionShape s = attention_shape(q, meta_at(args, 1), meta_at(args, 2), int_at(args, 3), int_at(args, 4));
   check_mask_type(args, 9, 12);
-  Shape weights{Dim(0)};
-  if (bool_or(args, 10, true))
-    weights = bool_or(args, 11, true) ? Shape{s.batch, s.target, s.source}
-                                      : Shape{s.batch, Dim(s.heads), s.target, s.source};
+  if (!bool_or(args, 10, true)) return {TensorMeta{q.dtype, q.shape}, TensorMeta{DType::Undefined, {}}};
+  const Shape weights = bool_or(args, 11, true) ? Shape{s.batch, s.target, s.source}
+                                                : Shape{s.batch, Dim(s.heads), s.target, s.source};
   return {TensorMeta{q.dtype, q.shape}, TensorMeta{q.dtype, weights}};
 }
 
@@ -223,7 +222,7 @@ std::vector<Tensor> mha_kernel(const Args& args) {
                                      embed, heads, attention_weights<T>(params), mask);
     result.push_back(finish(Tensor::from_vector(calc, {batch, target, embed}, r.out), dtype));
     if (!need_weights) {
-      result.push_back(Tensor::zeros(dtype, {0}));
+      result.emplace_back();  // undefined, as the meta says
       return;
     }
     Tensor probs = Tensor::from_vector(calc, {batch, heads, target, source}, r.probs);

@@ -5,6 +5,7 @@
 
 #include <onnxport/ops.hpp>
 
+#include <algorithm>
 #include <optional>
 
 namespace onnxport::pipeline {
@@ -99,9 +100,12 @@ class ArityChecker {
                             " argument(s) given; " + e.what());
       return;
     }
-    if (outputs.size() != n.outputs.size())
+    // Undefined (None) outputs have no value in the node (ops.hpp, TensorMeta).
+    const auto produced = static_cast<size_t>(std::count_if(
+        outputs.begin(), outputs.end(), [](const TensorMeta& m) { return m.dtype != DType::Undefined; }));
+    if (produced != n.outputs.size())
       problems_.push_back(where + " (" + n.op + "): wrong arity: the node has " + std::to_string(n.outputs.size()) +
-                          " output(s), " + n.op + " produces " + std::to_string(outputs.size()));
+                          " output(s), " + n.op + " produces " + std::to_string(produced));
   }
 
   const Graph& g_;

@@ -161,6 +161,14 @@ std::vector<EValue> Tracer::call_tensor_op(const ProgramNode& n, const std::stri
   std::vector<EValue> outs;
   const std::string base = name_base(kind);
   for (size_t i = 0; i < metas.size(); ++i) {
+    if (metas[i].dtype == DType::Undefined) {  // None in Python; the node has no value for it
+      for (size_t k = i; k < metas.size(); ++k)
+        if (metas[k].dtype != DType::Undefined)
+          fail("internal", kind + ": output " + std::to_string(i) + " is undefined but output " + std::to_string(k) +
+                               " is not (only trailing outputs may be undefined)");
+      outs.push_back(EValue::none());
+      continue;
+    }
     const ValueId id = new_value(base, metas[i].dtype, metas[i].shape);
     node.outputs.push_back(id);
     FakeTensor t{id, metas[i].dtype, metas[i].shape, std::nullopt, {}};

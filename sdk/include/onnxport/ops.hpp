@@ -21,6 +21,11 @@
 
 namespace onnxport {
 
+// dtype Undefined marks an output the op leaves undefined for these
+// arguments (Python sees None; _native_multi_head_attention's weights when
+// need_weights is false). Only trailing outputs may be undefined; the engine
+// binds None to them and gives the graph node no value for them, and the
+// kernel returns an undefined Tensor there.
 struct TensorMeta {
   DType dtype = DType::Float32;
   Shape shape;

@@ -124,6 +124,44 @@ TEST(AddFunction, SyntaxErrorNamesTheParserPosition) {
   EXPECT_NE(d->message.find("line: 1"), std::string::npos) << d->message;
 }
 
+// A translator that declares its function, then fails; the next candidate
+// for the op translates it without any function.
+void t_declares_then_fails(TranslateContext& ctx) {
+  ctx.add_function(kSwishText);
+  throw TranslateError("gave up after declaring Swish");
+}
+void t_fallback_relu(TranslateContext& ctx) { ctx.set_output(0, ctx.op("Relu", {ctx.input(0)})); }
+
+TEST(AddFunction, AFailingTranslatorsFunctionIsNotLeftInTheModel) {
+  GraphBuilder g;
+  const ValueId x = g.input("x", DType::Float32, {2, 3});
+  g.output(g.node("mylib::a", {v(x)}, "y", DType::Float32, {2, 3}, nullptr, loc(3, 4, "y = a(x)")));
+  TranslatorRegistry r;
+  TranslatorSpec broken;
+  broken.op = "mylib::a";
+  broken.fn = t_declares_then_fails;
+  broken.since_opset = 13;
+  broken.priority = 10;
+  r.add(std::move(broken), "broken-plugin");
+  TranslatorSpec fallback;
+  fallback.op = "mylib::a";
+  fallback.fn = t_fallback_relu;
+  fallback.since_opset = 13;
+  r.add(std::move(fallback), "fallback-plugin");
+  TranslationResult result = translate_graph(g.g, r, TranslateOptions{});
+  ASSERT_TRUE(result.ok) << (result.diagnostics.empty() ? "" : result.diagnostics[0].message);
+  const Diagnostic* d = diagnostic(result.diagnostics, "translator-failed");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->severity, Severity::Warning);  // a later candidate succeeded
+  EXPECT_NE(d->message.find("gave up after declaring Swish"), std::string::npos) << d->message;
+  EXPECT_EQ(result.model.functions_size(), 0);
+  EXPECT_EQ(opset_of(result.model, "mylib"), -1);  // no import of a domain nothing uses
+  ASSERT_EQ(result.model.graph().node_size(), 1);
+  EXPECT_EQ(result.model.graph().node(0).op_type(), "Relu");
+  std::vector<Diagnostic> problems = check_model(result.model);
+  EXPECT_TRUE(problems.empty()) << problems[0].message;
+}
+
 // --- Registrar::add_op, through real plugins ---------------------------------
 
 TEST(AddOp, TemplatePluginAddsItsOpOnceAcrossHosts) {

@@ -152,7 +152,14 @@ class ModelBuilder {
   onnx::GraphProto take_subgraph(SubgraphRef ref);
   void use_domain(const std::string& domain) { custom_domains_.insert(domain); }
   // TranslateContext::add_function: one FunctionProto per (domain, name).
-  void add_function(std::string_view onnx_text);
+  // Returns the key ("domain.name") and domain of a function this call
+  // declared first, so that a failing translator's declaration can be taken
+  // back; nullopt when it was already declared.
+  struct DeclaredFunction {
+    std::string key, domain;
+  };
+  std::optional<DeclaredFunction> add_function(std::string_view onnx_text);
+  void forget_function(const std::string& key) { functions_.erase(key); }
   void add_diagnostic(Diagnostic d) { result_.diagnostics.push_back(std::move(d)); }
   Diagnostic node_diagnostic(std::string code, Severity severity, const Node& node, const std::string& plugin,
                              std::string message, std::string hint = "") const;
@@ -284,7 +291,16 @@ class NodeContext final : public TranslateContext {
 
   void warn(std::string_view message) override { warnings_.emplace_back(message); }
 
-  void add_function(std::string_view onnx_text) override { b_.add_function(onnx_text); }
+  // The function and its domain count only if the translator succeeds
+  // (the builder commits domains() then, and forgets declared_functions()
+  // otherwise): a failing translator leaves no unused function behind.
+  void add_function(std::string_view onnx_text) override {
+    if (auto declared = b_.add_function(onnx_text)) {
+      declared_functions_.push_back(declared->key);
+      domains_.push_back(declared->domain);
+    }
+  }
+  const std::vector<std::string>& declared_functions() const { return declared_functions_; }
 
   // --- checks run by the builder after the translator returned -------------
   std::vector<size_t> unbound_outputs() const {
@@ -470,6 +486,7 @@ class NodeContext final : public TranslateContext {
   std::unordered_set<std::string> bound_names_;           // graph value names bound by set_output
   std::vector<std::string> warnings_;
   std::vector<std::string> domains_;
+  std::vector<std::string> declared_functions_;  // "domain.name" first declared by this translator call
 };
 
 // ---------------------------------------------------------------------------
@@ -478,7 +495,7 @@ class NodeContext final : public TranslateContext {
 
 // Parsed once per translator call that declares it (cheap next to the node
 // count: a function is a handful of nodes), deduplicated by (domain, name).
-void ModelBuilder::add_function(std::string_view onnx_text) {
+std::optional<ModelBuilder::DeclaredFunction> ModelBuilder::add_function(std::string_view onnx_text) {
   onnx::FunctionProto fn;
   const std::string text(onnx_text);
   const auto status = onnx::OnnxParser::Parse(fn, text.c_str());
@@ -493,11 +510,16 @@ void ModelBuilder::add_function(std::string_view onnx_text) {
     imp->set_version(opset());
   }
   const std::string key = fn.domain() + "." + fn.name();
-  auto [it, inserted] = functions_.emplace(key, fn);
-  if (!inserted && it->second.SerializeAsString() != fn.SerializeAsString())
-    throw TranslateError("add_function: function '" + key + "' is already declared with a different body",
-                         "declare each custom-domain function with one text");
-  use_domain(fn.domain());
+  const std::string domain = fn.domain();
+  // try_emplace leaves `fn` alone when the key is already there.
+  auto [it, inserted] = functions_.try_emplace(key, std::move(fn));
+  if (!inserted) {
+    if (it->second.SerializeAsString() != fn.SerializeAsString())
+      throw TranslateError("add_function: function '" + key + "' is already declared with a different body",
+                           "declare each custom-domain function with one text");
+    return std::nullopt;
+  }
+  return DeclaredFunction{key, domain};
 }
 
 onnx::NodeProto& ModelBuilder::append_node(onnx::GraphProto& g, std::string_view op_type, std::string_view domain,
@@ -666,6 +688,7 @@ bool ModelBuilder::try_translator(const RegisteredTranslator& tr, const Node& no
   auto* nodes = scope.graph->mutable_node();
   if (failures.size() != failures_before) {
     nodes->DeleteSubrange(ctx.first_node(), nodes->size() - ctx.first_node());
+    for (const std::string& key : ctx.declared_functions()) forget_function(key);
     for (ValueId id : node.outputs)
       if (valid_id(id)) bound_.at(static_cast<size_t>(id)) = 0;
     return false;

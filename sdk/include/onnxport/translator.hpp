@@ -93,6 +93,8 @@ class TranslateContext {
   // (every node of the op does) is a no-op, a different body is an error. It
   // imports the function's domain (version 1) in the model and, when the text
   // has no opset_import, gives the function the model's default-domain opset.
+  // A declaration counts only if the translator succeeds: when it fails and
+  // another candidate translates the node, the function is not in the model.
   // The ONNX checker and ONNX Runtime (which inlines functions itself) take
   // the model as is. Throws TranslateError on a syntax error or a function in
   // the default domain. Appended after warn(); a host that predates it throws

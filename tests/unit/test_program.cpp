@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <functional>
+#include <typeinfo>
 
 using namespace onnxport;
 using namespace onnxport::test;
@@ -851,4 +852,39 @@ TEST(ProgramStreaming, MalformedTextAfterValidNodesIsStillMalformedJson) {
   const std::string msg = load_error(b);
   expect_contains(msg, "program.json: line ");
   expect_contains(msg, "malformed JSON");
+}
+
+// Every prefix of a program.json, and every single-byte corruption at a
+// stride, is an InputError naming the file (nodes are parsed while the text is
+// still being read, so a failure can come from the parser or the checks) and
+// never a crash or another exception.
+TEST(ProgramStreaming, EveryTruncationAndCorruptionIsAnInputError) {
+  for (const char* name : {"seed", "seed-cond"}) {
+    const std::string text = read_file(example(name) / "program.json");
+    size_t checked = 0;
+    auto expect_input_error_for = [&](const std::string& variant, const std::string& what) {
+      try {
+        parse_program_text(variant, "cut/program.json");
+        return;  // a corruption may leave valid JSON and a valid program (e.g. in a source text)
+      } catch (const InputError& e) {
+        ASSERT_EQ(e.file(), "cut/program.json") << what;
+        ++checked;
+      } catch (const std::exception& e) {
+        FAIL() << what << ": " << typeid(e).name() << ": " << e.what();
+      }
+    };
+    for (size_t cut = 0; cut < text.size(); ++cut) {
+      // A prefix that ends with the closing brace is the whole document.
+      if (text.find_first_not_of(" \n\r\t", cut) == std::string::npos) break;
+      expect_input_error_for(text.substr(0, cut), std::string(name) + " cut at byte " + std::to_string(cut));
+    }
+    for (size_t at = 0; at < text.size(); at += 7) {
+      for (char bad : {'"', '}', ']', ',', 'x', '0'}) {
+        std::string variant = text;
+        variant[at] = bad;
+        expect_input_error_for(variant, std::string(name) + " byte " + std::to_string(at) + " set to " + bad);
+      }
+    }
+    EXPECT_GT(checked, text.size()) << name;
+  }
 }

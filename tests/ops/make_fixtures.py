@@ -554,6 +554,11 @@ def attention_cases():
     padding = torch.tensor([[False, False, False, False, True, True], [False, True, False, False, False, False]])
     case("_native_multi_head_attention", "default", randn(2, 6, 8), randn(2, 6, 8), randn(2, 6, 8), 8, 4,
          *attention_params(8), padding, True, False, 1, note="key padding mask, per-head weights")
+    # A batch item whose keys are all masked: torch's rows are NaN.
+    all_masked = torch.tensor([[False, True, False, True], [True, True, True, True]])
+    y = randn(2, 4, 8)
+    case("_native_multi_head_attention", "default", y, y, y, 8, 2,
+         *attention_params(8), all_masked, True, True, 1, note="a fully masked batch item gives NaN rows")
     # _transformer_encoder_layer_fwd(src, embed_dim, num_heads, qkv_w, qkv_b, proj_w, proj_b, use_gelu,
     #     norm_first, eps, norm_w1, norm_b1, norm_w2, norm_b2, ffn_w1, ffn_b1, ffn_w2, ffn_b2, mask, mask_type)
     def layer(src, e, heads, ffn, use_gelu, norm_first, mask, mask_type, note):
@@ -564,6 +569,8 @@ def attention_cases():
     layer(randn(2, 5, 8), 8, 2, 16, False, False, None, None, "post-norm, relu")
     layer(randn(2, 4, 8), 8, 4, 12, True, True, torch.tensor([[False, False, True, True], [False] * 3 + [True]]), 1,
           "pre-norm, gelu, key padding mask")
+    layer(randn(2, 4, 8), 8, 2, 12, False, False, torch.tensor([[False, True, False, False], [True] * 4]), 1,
+          "post-norm, a fully masked batch item gives NaN rows")
 
 
 # ---------------------------------------------------------------- encoding

@@ -149,13 +149,18 @@ AttentionResult<T> attend(const T* query, const T* key, const T* value, int64_t 
           row[s] = ignore_key(b, s) ? -std::numeric_limits<T>::infinity() : row[s] * scale;
           top = std::max(top, row[s]);
         }
+        if (std::isinf(top)) {
+          // Every key of this row is masked: PyTorch 1.13's softmax gives
+          // NaN (0 / 0), and so does ONNX Softmax; the row stays NaN.
+          std::fill(row, row + source, std::numeric_limits<T>::quiet_NaN());
+          continue;
+        }
         T sum = 0;
         for (int64_t s = 0; s < source; ++s) {
-          row[s] = std::isinf(top) ? T(0) : std::exp(row[s] - top);  // a fully masked row attends to nothing
+          row[s] = std::exp(row[s] - top);
           sum += row[s];
         }
-        if (sum > 0)
-          for (int64_t s = 0; s < source; ++s) row[s] /= sum;
+        for (int64_t s = 0; s < source; ++s) row[s] /= sum;
       }
       // gemm_accumulate writes a contiguous [T, Dh] block; the head's slice
       // of context has row stride embed, so go through a scratch block.

@@ -14,7 +14,7 @@ onnxport::TracePolicy make_policy() {
   onnxport::TracePolicy policy;
   policy.data_dependent = onnxport::DataDependentPolicy::Specialize;
   policy.evaluate_concretely = true;
-  policy.report_all_errors = true;  // DESIGN.md section 4: it reports every problem it meets
+  policy.report_all_errors = true;  // docs/architecture.md §4: it reports every problem it meets
   return policy;
 }
 

@@ -1,4 +1,4 @@
-// The export pipeline (DESIGN.md section 1): config -> plugins -> program ->
+// The export pipeline (docs/architecture.md §1): config -> plugins -> program ->
 // capture (strategies with fallback) -> decompose -> translate -> optimize ->
 // check -> [verify] -> write. Each stage is a plain function; run_export only
 // sequences them, prints one status line per stage and fills the report.

@@ -1,4 +1,4 @@
-// The export report (DESIGN.md section 8, docs/reports.md): everything one
+// The export report (docs/architecture.md §8, docs/reports.md): everything one
 // `onnxport export` run learned, as plain data, rendered as report.json (for
 // tools) and report.md (for people). The pipeline fills it stage by stage and
 // writes it even when the export fails: that is when people need it.

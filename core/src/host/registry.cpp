@@ -1,6 +1,6 @@
 // Translator and decomposition registry.
 //
-// Selection rule (DESIGN.md §5): among the translators whose opset range
+// Selection rule (docs/architecture.md §5): among the translators whose opset range
 // covers the target opset, a config pin wins; otherwise the highest priority,
 // then the most recent since_opset. Two different plugins tied on both is a
 // conflict: the first registered (config order) is used and the choice says so.

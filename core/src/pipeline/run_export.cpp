@@ -1,4 +1,4 @@
-// run_export: sequences the stages of DESIGN.md section 1 and turns what
+// run_export: sequences the stages of docs/architecture.md §1 and turns what
 // happens into status lines, a report and an exit code. Stages are plain
 // functions (capture_stage, model_stages, verify_stage); this file only
 // decides what runs next.

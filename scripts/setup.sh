@@ -4,16 +4,27 @@
 #   1. installs the Debian packages that are missing (apt-get update only then);
 #   2. installs the npm packages (ONNX Runtime for Node.js) with --ignore-scripts
 #      when node_modules is missing or older than package-lock.json;
-#   3. configures and builds build/ (RelWithDebInfo).
+#   3. configures and builds build/ (RelWithDebInfo): everything, or with
+#      --tool-only just the onnxport CLI and its built-in plugins (no test
+#      target), which is what scripts/quickstart.sh needs for a first export.
 #
+# Both modes configure build/ the same way (tests stay in the build system),
+# so running one after the other in either order only builds what is missing.
 # Installing packages needs root; when nothing is missing, any user can run it.
 set -euo pipefail
+
+BUILD_TARGETS=()
+case "${1:-}" in
+  "") ;;
+  --tool-only) BUILD_TARGETS=(--target onnxport_cli) ;;
+  *) echo "usage: $0 [--tool-only]" >&2; exit 2 ;;
+esac
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${ONNXPORT_BUILD_DIR:-$ROOT/build}"
 
 DEBIAN_PACKAGES=(
-  build-essential cmake g++ git
+  build-essential cmake ninja-build g++ git
   libboost-dev libboost-filesystem-dev nlohmann-json3-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libgtest-dev libgmock-dev libcli11-dev libjemalloc-dev
@@ -82,7 +93,8 @@ install_npm_packages() {
 build() {
   log "build: $BUILD_DIR"
   cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
-  cmake --build "$BUILD_DIR" -j"$(nproc)"
+  # onnxport_cli depends on the five built-in plugins (tools/onnxport/CMakeLists.txt).
+  cmake --build "$BUILD_DIR" -j"$(nproc)" "${BUILD_TARGETS[@]}"
 }
 
 install_missing_debian_packages

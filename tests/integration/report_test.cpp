@@ -120,6 +120,28 @@ TEST(ReportMarkdown, EscapesTableCellsAndFencesCode) {
   EXPECT_NE(md.find("````text\ntext with ``` inside\n````"), std::string::npos) << md;
 }
 
+// Fallback stops at the first success: a strategy after it never ran and must
+// not be listed as tried (it was, before: the row showed the configured order).
+TEST(ReportMarkdown, StrategiesTriedAreTheAttemptsThatRan) {
+  ExportReport r;
+  r.ok = true;
+  r.strategies = {"strict", "cond-rewrite", "draft"};
+  StrategyAttempt failed_attempt;
+  failed_attempt.strategy = "strict";
+  failed_attempt.status = Status::Failed;
+  StrategyAttempt chosen = failed_attempt;
+  chosen.strategy = "cond-rewrite";
+  chosen.status = Status::Ok;
+  r.attempts = {failed_attempt, chosen};
+  r.chosen_strategy = "cond-rewrite";
+  const std::string md = report_to_markdown(r);
+  EXPECT_NE(md.find("| strategies configured | strict, cond-rewrite, draft |"), std::string::npos) << md;
+  const size_t row = md.find("| strategies tried |");
+  ASSERT_NE(row, std::string::npos) << md;
+  const std::string tried = md.substr(row, md.find('\n', row) - row);
+  EXPECT_EQ(tried, "| strategies tried | `strict` ❌, `cond-rewrite` ✅ |");
+}
+
 TEST(ParameterStats, GroupsByDtype) {
   Graph g;
   auto add_param = [&](const std::string& name, Tensor t) {

@@ -162,6 +162,117 @@ class Options(OnnxportTestCase):
         self.assertNotIn("with `non-strict`", proc.stderr)
 
 
+class TorchOnnxExportOptions(OnnxportTestCase):
+    """The options a torch.onnx.export user looks for: --opset (checked),
+    --input-names, --output-names."""
+
+    def export(self, out, *options):
+        model = os.path.join(out, "m.onnx")
+        proc = run("export", example("seed"), "-c", TORCH_CONFIG, "-o", model, "--report", out + "/r", *options)
+        return proc, model
+
+    def test_opset_outside_the_translators_range_is_a_usage_error(self):
+        for opset in ("12", "19", "20", "1"):
+            out = fresh_dir("opset-" + opset)
+            proc, model = self.export(out, "--opset", opset)
+            self.assertExitCode(proc, 2, "--opset " + opset)
+            self.assertIn("error: --opset: opset %s is not supported (supported: 13..18" % opset, proc.stderr)
+            self.assertIn("the installed ONNX checker validates up to 17", proc.stderr)
+            self.assertNotIn("translator", proc.stderr.replace("translators cover", ""))  # no list of missing translators
+            self.assertFalse(os.path.exists(model))
+        proc = run("plugins", "-c", DEFAULT_CONFIG, "--opset", "12")
+        self.assertExitCode(proc, 2, "plugins --opset 12")
+        self.assertIn("not supported (supported: 13..18", proc.stderr)
+
+    def test_opset_above_the_checker_warns_and_never_says_passed(self):
+        out = fresh_dir("opset-18")
+        proc, model = self.export(out, "--opset", "18")
+        self.assertExitCode(proc, 0, "--opset 18")
+        self.assertIn("Check the model (onnx checker + shape inference, opset-17 schemas only)... ✅", proc.stderr)
+        self.assertIn("the model targets opset 18 but the installed ONNX checker knows opsets up to 17", proc.stderr)
+        report = read_json(os.path.join(out, "r", "report.json"))
+        check = [s for s in report["stages"] if s["name"] == "check"][0]
+        self.assertNotIn("passed", check["summary"])
+        self.assertIn("not fully checked", check["summary"])
+        self.assertIn("opset-not-checked", [d["code"] for d in check["diagnostics"]])
+        with open(os.path.join(out, "r", "report.md")) as f:
+            self.assertNotRegex(f.read(), r"\| check \|[^\n]*passed")
+        # At 17 the checker covers the model and says so.
+        out17 = fresh_dir("opset-17")
+        proc, _ = self.export(out17, "--opset", "17")
+        self.assertIn("Check the model (onnx checker + shape inference)... ✅", proc.stderr)
+        report = read_json(os.path.join(out17, "r", "report.json"))
+        self.assertEqual([s for s in report["stages"] if s["name"] == "check"][0]["summary"], "passed")
+
+    def test_input_and_output_names(self):
+        out = fresh_dir("names")
+        proc, model = self.export(out, "--input-names", "features", "--output-names", "logits", "--verify")
+        self.assertExitCode(proc, 0, "--input-names/--output-names")
+        graph = read_onnx_graph(model)
+        self.assertEqual(graph.inputs, ["features"])
+        self.assertEqual(graph.outputs, ["logits"])
+        # The model still runs and matches the bundle's expected outputs.
+        self.assertIn("Compare the outputs with the", proc.stderr)
+        self.assertIn("✅ logits", proc.stderr)
+
+    def test_a_name_that_an_internal_value_has_is_moved_aside(self):
+        out = fresh_dir("names-clash")
+        # `linear` is an internal value of the seed's model: the output takes it.
+        proc, model = self.export(out, "--output-names", "linear", "--verify")
+        self.assertExitCode(proc, 0, "--output-names linear")
+        graph = read_onnx_graph(model)
+        self.assertEqual(graph.outputs, ["linear"])
+        produced = [o for n in graph.nodes for o in n.outputs]
+        self.assertEqual(produced.count("linear"), 1, produced)
+
+    def test_name_count_mismatch_is_a_usage_error(self):
+        out = fresh_dir("names-count")
+        proc, model = self.export(out, "--output-names", "a,b")
+        self.assertExitCode(proc, 2, "--output-names a,b")
+        self.assertIn("error: --output-names: 2 name(s) given, the model has 1 output(s): `", proc.stderr)
+        self.assertFalse(os.path.exists(model))
+        proc, model = self.export(out, "--input-names", "a,b,c")
+        self.assertExitCode(proc, 2, "--input-names a,b,c")
+        self.assertIn("error: --input-names: 3 name(s) given, the model has 1 input(s): `x`", proc.stderr)
+        proc, _ = self.export(out, "--input-names", "same", "--output-names", "same")
+        self.assertExitCode(proc, 2, "same name for an input and an output")
+        self.assertIn("`same` is also an input name", proc.stderr)
+
+
+class ConfigExtends(OnnxportTestCase):
+    """A config that adds a plugin: with "extends": "default" the built-in
+    plugins stay; without it they are gone, and the host says so up front."""
+
+    def write(self, out, config):
+        path = os.path.join(out, "cfg.json")
+        with open(path, "w") as f:
+            json.dump(config, f)
+        return path
+
+    def test_a_plugin_without_extends_is_told_about_extends(self):
+        out = fresh_dir("extends-missing")
+        config = self.write(out, {"plugins": [{"path": os.environ["ONNXPORT_EXPLODING_PLUGIN"]}]})
+        proc = run("export", example("seed-cond"), "-c", config, "-o", os.path.join(out, "m.onnx"))
+        self.assertExitCode(proc, 2, "config without the built-in strategies")
+        self.assertIn("error: %s: /strategies: no loaded plugin registers any of the strategies `strict`" % config,
+                      proc.stderr)
+        self.assertIn('add "extends": "default" to keep the built-in plugins', proc.stderr)
+        self.assertNotIn("Obtain model graph", proc.stderr)  # said before any work
+        self.assertFalse(os.path.exists(os.path.join(out, "m.onnx")))
+
+    def test_extends_default_adds_the_users_plugin(self):
+        out = fresh_dir("extends-default")
+        config = self.write(out, {"extends": "default",
+                                  "plugins": [{"path": os.environ["ONNXPORT_EXPLODING_PLUGIN"]}],
+                                  "strategies": ["explodes", "cond-rewrite"]})
+        proc = run("export", example("seed-cond"), "-c", config, "-o", os.path.join(out, "m.onnx"),
+                   "--report", out + "/r")
+        self.assertExitCode(proc, 0, "extends default")
+        report = read_json(os.path.join(out, "r", "report.json"))
+        self.assertEqual(report["capture"]["chosen_strategy"], "cond-rewrite")
+        self.assertEqual(len([p for p in report["plugins"] if p["loaded"]]), 6)
+
+
 class DefaultConfig(OnnxportTestCase):
     def test_export_without_a_config_uses_config_default_json(self):
         out = fresh_dir("default-config")

@@ -99,7 +99,7 @@ TEST(Config, PluginNeedsExactlyOneOfNameAndPath) {
 
 TEST(Config, OutOfRangeValues) {
   ScratchDir dir;
-  expect_contains(config_error(dir, R"({"opset": 12})"), "/opset: opset 12 is not supported (supported: 13..18)");
+  expect_contains(config_error(dir, R"({"opset": 12})"), "/opset: opset 12 is not supported (supported: 13..18, the opsets the built-in translators cover; the installed ONNX checker validates up to 17)");
   expect_contains(config_error(dir, R"({"strategies": []})"), "/strategies: needs at least one strategy");
   expect_contains(config_error(dir, R"({"strategies": ["strict", "strict"]})"), "/strategies/1: strategy 'strict' is listed twice");
   expect_contains(config_error(dir, R"({"timeout_s": -1})"), "/timeout_s: must be >= 0");
@@ -135,4 +135,94 @@ TEST(Config, SchemaListsTheKnownKeys) {
   std::sort(parser_keys.begin(), parser_keys.end());
   EXPECT_EQ(schema_keys, parser_keys);
   EXPECT_EQ(schema["properties"]["verify"]["properties"].size(), 3u);
+}
+
+// --- "extends" ---------------------------------------------------------------
+
+TEST(ConfigExtends, DefaultKeepsTheBuiltinsAndAppendsTheUsersPlugin) {
+  ScratchDir dir;
+  const auto file = dir.path() / "mine.json";
+  write_file(file, R"({"extends": "default", "plugins": [{"path": "plugins/libonnxport-my-ops.so"}],
+                       "pin": {"aten::gelu": "my-ops"}, "opset": 16})");
+  const Config c = load_config(file);
+  ASSERT_EQ(c.plugins.size(), 6u);
+  EXPECT_EQ(c.plugins[0].name, "strategy-strict");
+  EXPECT_EQ(c.plugins[4].name, "translators-aten");
+  EXPECT_EQ(c.plugins[5].path, (dir.path() / "plugins" / "libonnxport-my-ops.so").lexically_normal());
+  EXPECT_EQ(c.plugins[5].config_file, file);
+  EXPECT_EQ(c.plugins[5].json_path, "/plugins/0");
+  EXPECT_EQ(c.strategies, (std::vector<std::string>{"strict", "non-strict", "cond-rewrite", "draft"}));
+  EXPECT_EQ(c.pin.at("aten::gelu"), "my-ops");
+  EXPECT_EQ(c.opset, 16);
+  EXPECT_EQ(c.file, file);
+  ASSERT_EQ(c.extends.size(), 1u);
+}
+
+TEST(ConfigExtends, SameNameReplacesTheBasePluginInPlace) {
+  ScratchDir dir;
+  const auto file = dir.path() / "mine.json";
+  write_file(file, R"({"extends": "default",
+                       "plugins": [{"name": "translators-aten", "priority": 7},
+                                   {"path": "/opt/x/libonnxport-strategy-draft.so"}]})");
+  const Config c = load_config(file);
+  ASSERT_EQ(c.plugins.size(), 5u);
+  EXPECT_EQ(c.plugins[4].name, "translators-aten");
+  EXPECT_EQ(c.plugins[4].priority, 7);
+  EXPECT_EQ(c.plugins[3].path, std::filesystem::path("/opt/x/libonnxport-strategy-draft.so"));
+}
+
+TEST(ConfigExtends, APathRelativeToTheConfigOverlaysKeyByKey) {
+  ScratchDir dir;
+  std::filesystem::create_directories(dir.path() / "base");
+  std::filesystem::create_directories(dir.path() / "team");
+  write_file(dir.path() / "base" / "base.json", R"({"plugins": [{"name": "strategy-draft"}, {"name": "translators-aten"}],
+      "strategies": ["draft"], "pin": {"aten::a": "p", "aten::b": "q"}, "verify": {"enabled": true, "atol": 0.5},
+      "dynamic_shapes": {"x": {"0": "batch"}}, "optimize": false})");
+  const auto file = dir.path() / "team" / "cfg.json";
+  write_file(file, R"({"extends": "../base/base.json", "plugins": [{"name": "mine"}],
+      "pin": {"aten::b": "mine"}, "verify": {"rtol": 0.25}, "dynamic_shapes": {"x": {"1": "seq"}}})");
+  const Config c = load_config(file);
+  ASSERT_EQ(c.plugins.size(), 3u);
+  EXPECT_EQ(c.plugins[0].name, "strategy-draft");
+  EXPECT_EQ(c.plugins[0].config_file, dir.path() / "base" / "base.json");
+  EXPECT_EQ(c.plugins[2].name, "mine");
+  EXPECT_EQ(c.strategies, std::vector<std::string>{"draft"});
+  EXPECT_EQ(c.pin.at("aten::a"), "p");
+  EXPECT_EQ(c.pin.at("aten::b"), "mine");
+  EXPECT_TRUE(c.verify.enabled);
+  EXPECT_EQ(c.verify.atol, 0.5);
+  EXPECT_EQ(c.verify.rtol, 0.25);
+  EXPECT_EQ(c.dynamic_shapes.at("x").at(0), "batch");
+  EXPECT_EQ(c.dynamic_shapes.at("x").at(1), "seq");
+  EXPECT_FALSE(c.optimize);
+}
+
+TEST(ConfigExtends, WithoutExtendsThePluginsReplaceTheBuiltins) {
+  const Config c = parse_config(nlohmann::json{{"plugins", {{{"name", "mine"}}}}}, "x.json");
+  ASSERT_EQ(c.plugins.size(), 1u);
+  EXPECT_TRUE(c.extends.empty());
+}
+
+TEST(ConfigExtends, BadBasesAreErrorsNamingTheFileAndTheKey) {
+  ScratchDir dir;
+  expect_contains(config_error(dir, R"({"extends": "no-such-shipped-config"})"),
+                  "cfg.json: /extends: no shipped config named 'no-such-shipped-config'");
+  expect_contains(config_error(dir, R"({"extends": "missing/base.json"})"), "cfg.json: /extends: cannot read the base config");
+  expect_contains(config_error(dir, R"({"extends": 3})"), "cfg.json: /extends: expected a string, got integer");
+  // A cycle: cfg.json -> other.json -> cfg.json.
+  write_file(dir.path() / "other.json", R"({"extends": "./cfg.json"})");
+  expect_contains(config_error(dir, R"({"extends": "other.json"})"), "other.json: /extends: \"extends\" comes back to");
+  // An error in the base names the base.
+  write_file(dir.path() / "broken.json", R"({"opset": 99})");
+  expect_contains(config_error(dir, R"({"extends": "broken.json"})"), "broken.json: /opset: opset 99 is not supported");
+}
+
+TEST(ConfigExtends, DefaultIsTheShippedDefaultJson) {
+  const Config shipped = load_config(repo_root() / "config" / "default.json");
+  const Config builtin = parse_config(nlohmann::json::object(), "x.json");
+  ASSERT_EQ(shipped.plugins.size(), builtin.plugins.size());
+  for (size_t i = 0; i < shipped.plugins.size(); ++i) EXPECT_EQ(shipped.plugins[i].name, builtin.plugins[i].name);
+  EXPECT_EQ(shipped.strategies, builtin.strategies);
+  EXPECT_EQ(shipped.opset, builtin.opset);
+  EXPECT_EQ(shipped.optimize, builtin.optimize);
 }

@@ -23,6 +23,10 @@ void add_run_command(CLI::App& app, Action& action);
 // neither is available.
 std::filesystem::path resolve_config(const std::string& given);
 
+// CLI11 check of an --opset value: empty when onnxport can target it, else the
+// usage error (the supported range and what the installed checker knows).
+std::string check_opset(const std::string& text);
+
 // Prints "error: <message>" to stderr.
 void print_error(const std::string& message);
 

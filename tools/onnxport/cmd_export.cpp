@@ -49,6 +49,8 @@ struct ExportArgs {
   std::vector<std::string> strategies;
   std::vector<std::string> plugin_paths;
   std::vector<std::string> dynamic;  // NAME:DIM=SYMBOL
+  std::vector<std::string> input_names;
+  std::vector<std::string> output_names;
   int opset = 0;
   bool optimize = false;
   bool no_optimize = false;
@@ -79,6 +81,8 @@ ExportRequest to_request(const ExportArgs& a, const CLI::App& cmd) {
     const auto d = std::get<DynamicDim>(parse_dynamic_dim(spec));
     r.dynamic_shapes[d.input][d.dim] = d.symbol;
   }
+  r.input_names = a.input_names;
+  r.output_names = a.output_names;
   r.verbosity = a.quiet ? Verbosity::Quiet : a.verbose ? Verbosity::Verbose : Verbosity::Normal;
   r.leave_memory_to_exit = true;  // the process ends right after the export
   return r;
@@ -98,7 +102,10 @@ void add_export_command(CLI::App& app, Action& action) {
   cmd->add_option("--report", args->report_dir, "Folder for report.json and report.md (written even on failure)");
   cmd->add_option("--strategies", args->strategies, "Strategies to try, in order (overrides the config): a,b,c")
       ->delimiter(',');
-  cmd->add_option("--opset", args->opset, "Target ONNX opset (overrides the config)")->check(CLI::Range(1, 99));
+  cmd->add_option("--opset", args->opset,
+                  "Target ONNX opset, 13 to 18 (overrides the config; above what the installed ONNX checker knows, "
+                  "the export warns that the check could not cover it)")
+      ->check(check_opset);
   auto* opt = cmd->add_flag("--optimize", args->optimize, "Optimize the model (overrides the config)");
   auto* no_opt = cmd->add_flag("--no-optimize", args->no_optimize, "Keep the raw translation (overrides the config)");
   opt->excludes(no_opt);
@@ -110,6 +117,12 @@ void add_export_command(CLI::App& app, Action& action) {
         const auto parsed = parse_dynamic_dim(spec);
         return std::holds_alternative<std::string>(parsed) ? std::get<std::string>(parsed) : std::string();
       });
+  cmd->add_option("--input-names", args->input_names,
+                  "Names of the model's inputs, in forward's order: a,b (as torch.onnx.export's input_names)")
+      ->delimiter(',');
+  cmd->add_option("--output-names", args->output_names,
+                  "Names of the model's outputs, in order: a,b (as torch.onnx.export's output_names)")
+      ->delimiter(',');
   cmd->add_option("--plugin-path", args->plugin_paths, "Folder searched first for plugins (repeatable)");
   cmd->add_flag("--isolate", args->isolate,
                 "Run each strategy attempt in a child process: a crash or a hang fails only that attempt "

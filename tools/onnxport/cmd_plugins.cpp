@@ -110,7 +110,7 @@ void add_plugins_command(CLI::App& app, Action& action) {
   auto args = std::make_shared<PluginsArgs>();
   CLI::App* cmd = app.add_subcommand("plugins", "List plugins, strategies and the translator chosen for every op");
   cmd->add_option("-c,--config", args->config, "Config file (default: config/default.json)");
-  cmd->add_option("--opset", args->opset, "Target ONNX opset (default: the config's)")->check(CLI::Range(1, 99));
+  cmd->add_option("--opset", args->opset, "Target ONNX opset (default: the config's)")->check(check_opset);
   cmd->add_option("--plugin-path", args->plugin_paths, "Folder searched first for plugins (repeatable)");
   cmd->callback([&action, args, cmd] { action = [args, cmd] { return list_plugins(*args, *cmd); }; });
 }

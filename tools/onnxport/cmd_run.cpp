@@ -34,10 +34,37 @@ struct RunArgs {
   uint64_t seed = 0;
 };
 
+// The program's inputs as an inputs file names them: forward's parameters
+// without self, a list or tuple input by its elements ("lx.0", "lx.1").
+std::vector<std::string> input_file_names(const Program& program) {
+  std::vector<std::string> names;
+  for (const ProgramValue* v : program.user_inputs()) {
+    if (v->elements.empty()) names.push_back(v->name);
+    for (const ProgramValue& e : v->elements) names.push_back(e.name);
+  }
+  return names;
+}
+
+// An inputs file written without names (onnxport.save_inputs of a tuple)
+// holds "input.0", "input.1", ...: they are the program's inputs in order.
+TensorMap by_position_if_unnamed(const TensorMap& read, const Program& program, const std::string& file) {
+  const size_t count = read.items().size();
+  if (count == 0) return read;
+  for (size_t i = 0; i < count; ++i)
+    if (read.find("input." + std::to_string(i)) == nullptr) return read;  // named inputs
+  const std::vector<std::string> names = input_file_names(program);
+  if (count > names.size())
+    throw InputError(file, "", std::to_string(count) + " positional inputs (input.0, ...) for " +
+                                   std::to_string(names.size()) + " program input(s)");
+  TensorMap named;
+  for (size_t i = 0; i < count; ++i) named.set(names[i], *read.find("input." + std::to_string(i)));
+  return named;
+}
+
 TensorMap choose_inputs(const RunArgs& args, const Program& program, std::string& description) {
   if (!args.inputs.empty()) {
     description = args.inputs;
-    return read_safetensors(args.inputs);
+    return by_position_if_unnamed(read_safetensors(args.inputs), program, args.inputs);
   }
   if (!program.example_inputs.empty()) {
     description = "the bundle's inputs.safetensors";
@@ -126,7 +153,7 @@ int run(const RunArgs& args) {
     ok = compare_all(program.expected_outputs.items(), reference, args) && ok;
   }
   if (!args.onnx.empty()) {
-    if (!find_ort_runner()) throw std::runtime_error("ONNX Runtime is not installed (npm onnxruntime-node); run scripts/setup.sh");
+    if (!find_ort_runner()) throw std::runtime_error("ONNX Runtime not found: " + ort_not_found_reason());
     onnx::ModelProto model = read_model(args.onnx);
     TensorMap got = run_onnxruntime(args.onnx, model_feeds(model, program, inputs));
     auto outputs = ordered_model_outputs(model, got);

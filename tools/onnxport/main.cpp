@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
   app.name("onnxport");
   app.require_subcommand(1);
   app.set_version_flag("--version", ONNXPORT_SDK_VERSION);
+  // Usage errors in the form of every other error: "error: --opset: ...".
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "error: " + std::string(e.what()) + "\nRun with --help for more information.\n";
+  });
 
   cli::Action action;
   cli::add_export_command(app, action);

@@ -33,8 +33,18 @@ const DTYPES = {
 const SAFETENSORS_BY_ORT = Object.fromEntries(Object.entries(DTYPES).map(([st, d]) => [d.ort, st]));
 
 function loadOnnxRuntime() {
-  // The runner lives in <repo>/tools/ort-runner; the package is installed in
-  // <repo>/node_modules by `npm install --ignore-scripts` at the repo root.
+  // The host names the node_modules folder it found (ONNXPORT_NODE_MODULES:
+  // an installation's, or the one a user points to).
+  const nodeModules = process.env.ONNXPORT_NODE_MODULES;
+  if (nodeModules) {
+    try {
+      return require(path.join(path.resolve(nodeModules), 'onnxruntime-node'));
+    } catch (e) {
+      throw new RunnerError(`cannot load onnxruntime-node from ${nodeModules}: ${e.message}`);
+    }
+  }
+  // Run by hand from a source tree (<repo>/tools/ort-runner): the package is
+  // installed in <repo>/node_modules by `npm install --ignore-scripts`.
   const repoRoot = path.resolve(__dirname, '..', '..');
   try {
     return require(require.resolve('onnxruntime-node', {paths: [repoRoot, __dirname]}));

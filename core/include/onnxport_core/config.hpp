@@ -11,12 +11,28 @@
 
 namespace onnxport {
 
+// The ONNX default-domain opsets the built-in translators cover
+// (plugins/translators-aten); a target outside them is refused up front.
+inline constexpr int kMinSupportedOpset = 13;
+inline constexpr int kMaxSupportedOpset = 18;
+
+// Empty when onnxport can target `opset`; else one sentence saying why not,
+// naming the supported range and what the installed ONNX checker knows
+// (for the CLI's usage errors and the config's "opset" key).
+std::string unsupported_opset_reason(int opset);
+
 struct PluginRef {
   std::string name;                 // found on the plugin search path, or
   std::filesystem::path path;       // relative to the config file's folder (resolved here)
   std::optional<int> priority;      // raises every translator of the plugin to this priority
   std::string json_path;            // "/plugins/2"
+  std::filesystem::path config_file; // the config that lists it (a base config when extended)
 };
+
+// The name a plugin entry goes by when a config overlays another: its "name",
+// or for a "path" its file name without "lib", "onnxport-" and ".so"
+// ("../x/libonnxport-my-ops.so" -> "my-ops").
+std::string plugin_ref_name(const PluginRef& ref);
 
 struct VerifyOptions {
   bool enabled = false;
@@ -26,6 +42,9 @@ struct VerifyOptions {
 
 struct Config {
   std::filesystem::path file;       // where it was read from (empty for built-in defaults)
+  // The configs it extends, nearest first ("extends"): a file, or "default"
+  // for the built-in defaults (the same as config/default.json).
+  std::vector<std::string> extends;
   std::vector<PluginRef> plugins;
   std::vector<std::string> strategies;
   int opset = 17;
@@ -40,7 +59,15 @@ struct Config {
 };
 
 // Throws InputError(file, json_pointer, message) for malformed JSON (with
-// line/column), unknown keys, wrong types, out-of-range values.
+// line/column), unknown keys, wrong types, out-of-range values, and an
+// "extends" that cannot be read or that comes back to a config of its chain.
+//
+// "extends": "default" (the built-in defaults, the same as config/default.json),
+// the name of another shipped config ("torch-compatible"), or a path relative
+// to the config file: the base is loaded first and this config overlays it.
+// Its plugins are appended, an entry with the name of a base plugin replacing
+// that one in place; "pin" and "dynamic_shapes" are merged entry by entry;
+// "verify" and "report" key by key; every other key given replaces the base's.
 Config load_config(const std::filesystem::path& file);
 Config parse_config(const nlohmann::json& doc, const std::filesystem::path& file);
 

@@ -25,6 +25,24 @@ struct OptimizeStats {
 // inputs, outputs or results.
 OptimizeStats optimize_model(onnx::ModelProto& model);
 
+// The newest default-domain opset the linked ONNX library has schemas for
+// (its OpSchemaRegistry's version range: 17 for ONNX 1.12). The checker and
+// shape inference validate a newer model against these older schemas, so they
+// cannot vouch for it.
+int onnx_checker_max_opset();
+
+// The model's default-domain ("" / "ai.onnx") opset; 0 when it imports none.
+int model_default_opset(const onnx::ModelProto& model);
+
+// Renames the model's graph inputs (those that are not initializers) and
+// outputs, in order; an empty list keeps the names. A name the model already
+// uses elsewhere is moved out of the way; an output that is also an input, an
+// initializer or another output gets an Identity. Throws InputError
+// ("--input-names" / "--output-names") when a count differs from the model's
+// or a name is empty or given twice.
+void rename_model_io(onnx::ModelProto& model, const std::vector<std::string>& input_names,
+                     const std::vector<std::string>& output_names);
+
 // onnx checker (full) + strict shape inference; returns problems as diagnostics
 // (empty = passed). Infers value_info into the model when it passes.
 std::vector<Diagnostic> check_model(onnx::ModelProto& model);

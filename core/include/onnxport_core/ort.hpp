@@ -11,10 +11,17 @@
 
 namespace onnxport {
 
-// Where tools/ort-runner/run.js and node_modules are; nullopt when ONNX
-// Runtime is not installed (found via ONNXPORT_ORT_RUNNER, then the source
-// tree recorded at build time, then beside the executable).
+// The runner script (run.js), when it and onnxruntime-node are both found;
+// nullopt otherwise. The runner: ONNXPORT_ORT_RUNNER (run.js or its folder),
+// else <data dir>/ort-runner/run.js (<prefix>/share/onnxport when installed,
+// <build>/share/onnxport in a build tree). onnxruntime-node: in the folder
+// ONNXPORT_NODE_MODULES names, else in a node_modules beside the runner or in
+// its parents up to <prefix>, else <prefix>/lib/node_modules. No path of the
+// build or source tree is compiled in: an installation can move.
 std::optional<std::filesystem::path> find_ort_runner();
+
+// Why find_ort_runner() found nothing, with what to do about it.
+std::string ort_not_found_reason();
 
 // Runs `model` on `inputs` (by ONNX input name). Throws std::runtime_error
 // with the runner's stderr when ONNX Runtime fails.

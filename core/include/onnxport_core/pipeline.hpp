@@ -39,6 +39,11 @@ struct ExportRequest {
   // --dynamic NAME:DIM=SYMBOL (repeatable): merged over the config's
   // dynamic_shapes, a dim named here replacing the config's name for it.
   std::map<std::string, std::map<int, std::string>> dynamic_shapes;
+  // --input-names / --output-names: the model's graph inputs and outputs, in
+  // order (empty: the names translation gave them). A count that differs from
+  // the model's is an input error (exit 2).
+  std::vector<std::string> input_names;
+  std::vector<std::string> output_names;
   Verbosity verbosity = Verbosity::Normal;
   std::ostream* log = nullptr;           // status lines; nullptr = std::cerr
   // The onnxport CLI exits right after run_export(): it sets this so the
@@ -81,8 +86,9 @@ class StatusPrinter {
   Verbosity verbosity_;
 };
 
-// The config file used when none is given: <exe>/../share/onnxport/config/default.json
-// when installed, else the source tree's config/default.json; nullopt when neither exists.
+// The config file used when none is given: config/default.json in the data
+// dir, <prefix>/share/onnxport when installed, <build>/share/onnxport in a
+// build tree (a copy of the source tree's); nullopt when there is none.
 std::optional<std::filesystem::path> default_config_file();
 
 }  // namespace onnxport

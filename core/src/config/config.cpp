@@ -9,6 +9,8 @@
 #include "base/json_file.hpp"
 
 #include <onnxport/diagnostics.hpp>
+#include <onnxport_core/onnx_passes.hpp>
+#include <onnxport_core/pipeline.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -17,9 +19,6 @@
 namespace onnxport {
 
 namespace {
-
-constexpr int kMinOpset = 13;
-constexpr int kMaxOpset = 18;
 
 // The built-in plugins and strategy order used when a config omits them
 // (the same as config/default.json).
@@ -74,10 +73,9 @@ std::vector<std::string> parse_strategies(const JsonCursor& c) {
 
 int parse_opset(const JsonCursor& c) {
   const int64_t v = c.as_int();
-  if (v < kMinOpset || v > kMaxOpset)
-    c.fail("opset " + std::to_string(v) + " is not supported (supported: " + std::to_string(kMinOpset) + ".." +
-           std::to_string(kMaxOpset) + ")");
-  return static_cast<int>(v);
+  const int opset = v < 0 ? -1 : v > 1000 ? 1000 : static_cast<int>(v);
+  if (std::string why = unsupported_opset_reason(opset); !why.empty()) c.fail(why);
+  return opset;
 }
 
 std::map<std::string, std::map<int, std::string>> parse_dynamic_shapes(const JsonCursor& c) {
@@ -119,14 +117,12 @@ double non_negative(const JsonCursor& c) {
   return v;
 }
 
-VerifyOptions parse_verify(const JsonCursor& c) {
+void parse_verify(const JsonCursor& c, VerifyOptions& v) {
   c.expect_object();
   c.reject_unknown_keys({"enabled", "atol", "rtol"});
-  VerifyOptions v;
   if (auto e = c.find("enabled")) v.enabled = e->as_bool();
   if (auto a = c.find("atol")) v.atol = non_negative(*a);
   if (auto r = c.find("rtol")) v.rtol = non_negative(*r);
-  return v;
 }
 
 void parse_report(const JsonCursor& c, Config& cfg) {
@@ -136,36 +132,152 @@ void parse_report(const JsonCursor& c, Config& cfg) {
   if (auto j = c.find("json")) cfg.report_json = j->as_bool();
 }
 
-}  // namespace
-
-Config parse_config(const nlohmann::json& doc, const std::filesystem::path& file) {
-  JsonCursor root(doc, file.string());
-  root.expect_object();
-  root.reject_unknown_keys({"$schema", "plugins", "strategies", "opset", "optimize", "dynamic_shapes", "pin",
-                            "verify", "report", "isolate", "timeout_s"});
+// The built-in defaults: what a config that omits every key gets, and what
+// "extends": "default" starts from when no shipped default.json is found.
+Config builtin_defaults() {
   Config cfg;
-  cfg.file = file;
-  const auto config_dir = file.parent_path();
-
-  if (auto p = root.find("plugins")) {
-    p->expect_array();
-    for (size_t i = 0; i < p->size(); ++i) cfg.plugins.push_back(parse_plugin(p->at(i), config_dir));
-  } else {
-    for (const auto& name : kDefaultPlugins) cfg.plugins.push_back(PluginRef{name, {}, std::nullopt, ""});
-  }
+  for (const auto& name : kDefaultPlugins) cfg.plugins.push_back(PluginRef{name, {}, std::nullopt, "", {}});
   cfg.strategies = kDefaultStrategies;
-  if (auto s = root.find("strategies")) cfg.strategies = parse_strategies(*s);
-  if (auto o = root.find("opset")) cfg.opset = parse_opset(*o);
-  if (auto o = root.find("optimize")) cfg.optimize = o->as_bool();
-  if (auto d = root.find("dynamic_shapes")) cfg.dynamic_shapes = parse_dynamic_shapes(*d);
-  if (auto p = root.find("pin")) cfg.pin = parse_pin(*p);
-  if (auto v = root.find("verify")) cfg.verify = parse_verify(*v);
-  if (auto r = root.find("report")) parse_report(*r, cfg);
-  if (auto i = root.find("isolate")) cfg.isolate = i->as_bool();
-  if (auto t = root.find("timeout_s")) cfg.timeout_s = non_negative(*t);
   return cfg;
 }
 
-Config load_config(const std::filesystem::path& file) { return parse_config(read_json_file(file), file); }
+// Appends `entry`, or replaces the base entry of the same name in place (so a
+// plugin keeps its place in the registration order).
+void overlay_plugin(std::vector<PluginRef>& plugins, size_t base_count, PluginRef entry) {
+  const std::string name = plugin_ref_name(entry);
+  for (size_t i = 0; i < base_count; ++i) {
+    if (plugin_ref_name(plugins[i]) == name) {
+      plugins[i] = std::move(entry);
+      return;
+    }
+  }
+  plugins.push_back(std::move(entry));
+}
+
+constexpr size_t kMaxExtendsDepth = 16;
+
+Config load_config_chain(const std::filesystem::path& file, std::vector<std::filesystem::path>& chain);
+
+// The shipped configs' folder: where the default config file lives.
+std::optional<std::filesystem::path> shipped_config_dir() {
+  if (auto file = default_config_file()) return file->parent_path();
+  return std::nullopt;
+}
+
+bool is_shipped_name(const std::string& text) {
+  return !text.empty() && text.find('/') == std::string::npos && text.find('.') == std::string::npos;
+}
+
+// The base config "extends" names, loaded with its own chain.
+Config load_base(const JsonCursor& c, const std::filesystem::path& config_dir,
+                 std::vector<std::filesystem::path>& chain) {
+  const std::string text = c.as_string();
+  if (text.empty()) c.fail("empty \"extends\" (use \"default\", a shipped config name or a path)");
+  std::filesystem::path base;
+  if (is_shipped_name(text)) {
+    const auto dir = shipped_config_dir();
+    if (dir && std::filesystem::is_regular_file(*dir / (text + ".json"))) {
+      base = *dir / (text + ".json");
+    } else if (text == "default") {
+      Config cfg = builtin_defaults();
+      cfg.extends.insert(cfg.extends.begin(), "default");
+      return cfg;
+    } else {
+      c.fail("no shipped config named '" + text + "'" + (dir ? " in " + dir->string() : std::string()) +
+             " (use \"default\" or a path to a config file, relative to this one)");
+    }
+  } else {
+    std::filesystem::path p(text);
+    base = (p.is_absolute() ? p : config_dir / p).lexically_normal();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(base, ec)) c.fail("cannot read the base config " + base.string());
+  }
+  std::error_code ec;
+  const auto canonical = std::filesystem::weakly_canonical(base, ec);
+  for (const auto& seen : chain)
+    if (seen == canonical) c.fail("\"extends\" comes back to " + base.string() + ", a config of its own chain");
+  if (chain.size() >= kMaxExtendsDepth) c.fail("more than " + std::to_string(kMaxExtendsDepth) + " configs extend each other");
+  Config cfg = load_config_chain(base, chain);
+  cfg.extends.insert(cfg.extends.begin(), base.string());
+  return cfg;
+}
+
+// Reads the keys of `root` into `cfg`, which holds the base's values (or the
+// built-in defaults). `extended`: plugins overlay the base's instead of
+// replacing them.
+void apply_keys(const JsonCursor& root, const std::filesystem::path& file, bool extended, Config& cfg) {
+  const auto config_dir = file.parent_path();
+  if (auto p = root.find("plugins")) {
+    p->expect_array();
+    std::vector<PluginRef> plugins = extended ? cfg.plugins : std::vector<PluginRef>{};
+    const size_t base_count = plugins.size();
+    for (size_t i = 0; i < p->size(); ++i) {
+      PluginRef ref = parse_plugin(p->at(i), config_dir);
+      ref.config_file = file;
+      overlay_plugin(plugins, base_count, std::move(ref));
+    }
+    cfg.plugins = std::move(plugins);
+  }
+  if (auto s = root.find("strategies")) cfg.strategies = parse_strategies(*s);
+  if (auto o = root.find("opset")) cfg.opset = parse_opset(*o);
+  if (auto o = root.find("optimize")) cfg.optimize = o->as_bool();
+  if (auto d = root.find("dynamic_shapes"))
+    for (auto& [input, dims] : parse_dynamic_shapes(*d))
+      for (auto& [dim, symbol] : dims) cfg.dynamic_shapes[input][dim] = symbol;
+  if (auto p = root.find("pin"))
+    for (auto& [op, plugin] : parse_pin(*p)) cfg.pin[op] = plugin;
+  if (auto v = root.find("verify")) parse_verify(*v, cfg.verify);
+  if (auto r = root.find("report")) parse_report(*r, cfg);
+  if (auto i = root.find("isolate")) cfg.isolate = i->as_bool();
+  if (auto t = root.find("timeout_s")) cfg.timeout_s = non_negative(*t);
+}
+
+Config parse_config_chain(const nlohmann::json& doc, const std::filesystem::path& file,
+                          std::vector<std::filesystem::path>& chain) {
+  JsonCursor root(doc, file.string());
+  root.expect_object();
+  root.reject_unknown_keys({"$schema", "extends", "plugins", "strategies", "opset", "optimize", "dynamic_shapes",
+                            "pin", "verify", "report", "isolate", "timeout_s"});
+  const auto extends = root.find("extends");
+  Config cfg = extends ? load_base(*extends, file.parent_path(), chain) : builtin_defaults();
+  apply_keys(root, file, extends.has_value(), cfg);
+  cfg.file = file;
+  return cfg;
+}
+
+Config load_config_chain(const std::filesystem::path& file, std::vector<std::filesystem::path>& chain) {
+  std::error_code ec;
+  chain.push_back(std::filesystem::weakly_canonical(file, ec));
+  return parse_config_chain(read_json_file(file), file, chain);
+}
+
+}  // namespace
+
+std::string unsupported_opset_reason(int opset) {
+  if (opset >= kMinSupportedOpset && opset <= kMaxSupportedOpset) return {};
+  return "opset " + std::to_string(opset) + " is not supported (supported: " + std::to_string(kMinSupportedOpset) +
+         ".." + std::to_string(kMaxSupportedOpset) + ", the opsets the built-in translators cover; the installed ONNX "
+         "checker validates up to " + std::to_string(onnx_checker_max_opset()) + ")";
+}
+
+std::string plugin_ref_name(const PluginRef& ref) {
+  if (!ref.name.empty()) return ref.name;
+  std::string stem = ref.path.filename().string();
+  if (stem.size() > 3 && stem.compare(stem.size() - 3, 3, ".so") == 0) stem.resize(stem.size() - 3);
+  if (stem.rfind("lib", 0) == 0) stem.erase(0, 3);
+  if (stem.rfind("onnxport-", 0) == 0) stem.erase(0, 9);
+  return stem;
+}
+
+Config parse_config(const nlohmann::json& doc, const std::filesystem::path& file) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> chain{std::filesystem::weakly_canonical(file, ec)};
+  return parse_config_chain(doc, file, chain);
+}
+
+Config load_config(const std::filesystem::path& file) {
+  std::vector<std::filesystem::path> chain;
+  return load_config_chain(file, chain);
+}
 
 }  // namespace onnxport

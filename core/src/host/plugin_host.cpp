@@ -418,7 +418,7 @@ void PluginHost::load_all(const Config& config, const std::vector<fs::path>& sea
     }
     // Say which config entry the diagnostics of this plugin come from.
     for (size_t i = diagnostics_before; i < impl_->diagnostics.size(); ++i) {
-      impl_->diagnostics[i].details["config"] = config.file.string();
+      impl_->diagnostics[i].details["config"] = (ref.config_file.empty() ? config.file : ref.config_file).string();
       impl_->diagnostics[i].details["json_pointer"] = ref.json_path;
     }
   }

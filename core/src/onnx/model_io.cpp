@@ -143,6 +143,18 @@ void count_ops(const onnx::GraphProto& g, std::vector<std::pair<std::string, int
 
 }  // namespace
 
+int onnx_checker_max_opset() {
+  const auto& ranges = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  auto it = ranges.find(onnx::ONNX_DOMAIN);
+  return it == ranges.end() ? 0 : it->second.second;
+}
+
+int model_default_opset(const onnx::ModelProto& model) {
+  for (const auto& imp : model.opset_import())
+    if (imp.domain().empty() || imp.domain() == "ai.onnx") return static_cast<int>(imp.version());
+  return 0;
+}
+
 std::vector<Diagnostic> check_model(onnx::ModelProto& model) {
   std::vector<Diagnostic> out;
   try {

@@ -7,6 +7,8 @@
 #include <onnxport_core/bundle.hpp>
 #include <onnxport_core/ort.hpp>
 
+#include "base/data_dirs.hpp"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -30,26 +32,96 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kRunnerRelative = "tools/ort-runner/run.js";
+constexpr const char* kRunnerEnv = "ONNXPORT_ORT_RUNNER";
+constexpr const char* kNodeModulesEnv = "ONNXPORT_NODE_MODULES";
 
-// run.js requires onnxruntime-node from the checkout's node_modules.
-bool runtime_installed(const fs::path& repo_root) {
-  std::error_code ec;
-  return fs::exists(repo_root / "node_modules" / "onnxruntime-node" / "package.json", ec);
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
 }
 
-std::optional<fs::path> runner_in_tree(const fs::path& repo_root) {
+bool has_onnxruntime(const fs::path& node_modules) {
   std::error_code ec;
-  fs::path runner = repo_root / kRunnerRelative;
-  if (fs::exists(runner, ec) && runtime_installed(repo_root)) return runner;
+  return fs::is_regular_file(node_modules / "onnxruntime-node" / "package.json", ec);
+}
+
+// run.js: ONNXPORT_ORT_RUNNER (the file or its folder), else
+// <data dir>/ort-runner/run.js of the installation or build tree.
+std::optional<fs::path> find_runner_script() {
+  std::error_code ec;
+  if (const std::string env = env_or_empty(kRunnerEnv); !env.empty()) {
+    fs::path p(env);
+    if (fs::is_directory(p, ec)) p /= "run.js";
+    if (fs::is_regular_file(p, ec)) return p;
+    return std::nullopt;  // an explicit setting that is wrong must not silently fall back
+  }
+  for (const fs::path& dir : onnxport_data_dirs())
+    if (fs::is_regular_file(dir / "ort-runner" / "run.js", ec)) return dir / "ort-runner" / "run.js";
   return std::nullopt;
 }
 
-std::optional<fs::path> executable_dir() {
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return std::nullopt;
-  return exe.parent_path();
+// The node_modules folder holding onnxruntime-node: ONNXPORT_NODE_MODULES,
+// else near the runner, never further up than its prefix: beside it and in
+// its parents up to <prefix> (<prefix>/share/onnxport/node_modules, as
+// `npm install --prefix <prefix>/share/onnxport onnxruntime-node` makes it;
+// a source checkout's own node_modules for tools/ort-runner/run.js), then
+// <prefix>/lib/node_modules (`npm install -g --prefix <prefix>`). Not Node's
+// walk to the file system root: an installation must not pick up whatever
+// node_modules happens to sit above it (a build tree's, say).
+std::optional<fs::path> find_node_modules(const fs::path& runner) {
+  if (const std::string env = env_or_empty(kNodeModulesEnv); !env.empty()) {
+    if (has_onnxruntime(env)) return fs::path(env);
+    return std::nullopt;
+  }
+  fs::path dir = fs::absolute(runner).parent_path();
+  for (int up = 0; up < 4 && !dir.empty(); ++up, dir = dir.parent_path()) {
+    if (has_onnxruntime(dir / "node_modules")) return dir / "node_modules";
+    if (up == 3 && has_onnxruntime(dir / "lib" / "node_modules")) return dir / "lib" / "node_modules";
+  }
+  return std::nullopt;
+}
+
+struct OrtRunner {
+  fs::path script;
+  fs::path node_modules;
+};
+
+std::optional<OrtRunner> locate_runner() {
+  auto script = find_runner_script();
+  if (!script) return std::nullopt;
+  auto modules = find_node_modules(*script);
+  if (!modules) return std::nullopt;
+  return OrtRunner{*script, *modules};
+}
+
+}  // namespace
+
+std::string ort_not_found_reason() {
+  const std::string modules_env = env_or_empty(kNodeModulesEnv);
+  const std::string runner_env = env_or_empty(kRunnerEnv);
+  if (!runner_env.empty() && !find_runner_script())
+    return std::string(kRunnerEnv) + "=" + runner_env + " is not run.js or a folder holding it";
+  if (!find_runner_script())
+    return "the ONNX Runtime runner (share/onnxport/ort-runner/run.js) is not installed beside onnxport; set " +
+           std::string(kRunnerEnv) + " to tools/ort-runner/run.js of an onnxport source tree";
+  if (!modules_env.empty())
+    return std::string(kNodeModulesEnv) + "=" + modules_env + " holds no onnxruntime-node (expected " +
+           (fs::path(modules_env) / "onnxruntime-node" / "package.json").string() + ")";
+  return "ONNX Runtime (npm onnxruntime-node) not found near " + find_runner_script()->string() +
+         ": install it with 'npm install --ignore-scripts --prefix <prefix>/share/onnxport onnxruntime-node', or set " +
+         std::string(kNodeModulesEnv) + " to a node_modules folder that holds onnxruntime-node";
+}
+
+namespace {
+
+// The environment with NAME=VALUE set (replaced when present).
+std::vector<std::string> environment_with(const std::string& name, const std::string& value) {
+  std::vector<std::string> env;
+  const std::string prefix = name + "=";
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e)
+    if (std::strncmp(*e, prefix.c_str(), prefix.size()) != 0) env.emplace_back(*e);
+  env.push_back(prefix + value);
+  return env;
 }
 
 // A temporary folder removed (with its contents) when the object dies.
@@ -82,9 +154,9 @@ struct ProcessResult {
   std::string output;       // stdout and stderr, interleaved
 };
 
-// Runs argv[0] (looked up on PATH) with `argv`, collecting its stdout and
-// stderr through one pipe.
-ProcessResult run_process(const std::vector<std::string>& argv) {
+// Runs argv[0] (looked up on PATH) with `argv` and environment `env`,
+// collecting its stdout and stderr through one pipe.
+ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
   posix_spawn_file_actions_t actions;
@@ -96,8 +168,11 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const std::string& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(fds[1]);
   if (rc != 0) {
@@ -129,32 +204,13 @@ std::string trim(std::string s) {
 }  // namespace
 
 std::optional<fs::path> find_ort_runner() {
-  // 1. Explicit: ONNXPORT_ORT_RUNNER names run.js (or the folder holding it).
-  if (const char* env = std::getenv("ONNXPORT_ORT_RUNNER"); env != nullptr && *env != '\0') {
-    fs::path p(env);
-    std::error_code ec;
-    if (fs::is_directory(p, ec)) p /= "run.js";
-    if (fs::exists(p, ec)) return p;
-    return std::nullopt;  // an explicit setting that is wrong must not silently fall back
-  }
-  // 2. The source tree this library was built from, when npm installed the runtime there.
-#ifdef ONNXPORT_SOURCE_DIR
-  if (auto r = runner_in_tree(fs::path(ONNXPORT_SOURCE_DIR))) return r;
-#endif
-  // 3. Beside the executable: <prefix>/bin/exe -> <prefix>/share/onnxport/<runner>.
-  if (auto dir = executable_dir()) {
-    if (auto r = runner_in_tree(dir->parent_path() / "share" / "onnxport")) return r;
-  }
+  if (auto runner = locate_runner()) return runner->script;
   return std::nullopt;
 }
 
 TensorMap run_onnxruntime(const fs::path& model, const TensorMap& inputs) {
-  std::optional<fs::path> runner = find_ort_runner();
-  if (!runner) {
-    throw std::runtime_error(
-        "ONNX Runtime runner not found: set ONNXPORT_ORT_RUNNER to tools/ort-runner/run.js, or run "
-        "'npm install --ignore-scripts' in the onnxport source tree (needs node_modules/onnxruntime-node)");
-  }
+  std::optional<OrtRunner> runner = locate_runner();
+  if (!runner) throw std::runtime_error("ONNX Runtime not found: " + ort_not_found_reason());
   TempDir tmp;
   const fs::path in_file = tmp.path() / "inputs.safetensors";
   const fs::path out_file = tmp.path() / "outputs.safetensors";
@@ -162,8 +218,10 @@ TensorMap run_onnxruntime(const fs::path& model, const TensorMap& inputs) {
 
   const char* node_env = std::getenv("ONNXPORT_NODE");
   std::string node = node_env != nullptr && *node_env != '\0' ? node_env : "node";
-  ProcessResult r = run_process({node, runner->string(), fs::absolute(model).string(), in_file.string(),
-                                 out_file.string()});
+  // run.js loads onnxruntime-node from the folder found here.
+  ProcessResult r = run_process({node, runner->script.string(), fs::absolute(model).string(), in_file.string(),
+                                 out_file.string()},
+                                environment_with(kNodeModulesEnv, fs::absolute(runner->node_modules).string()));
   if (r.exit_code != 0) {
     std::string how = r.signal != 0 ? "was killed by signal " + std::to_string(r.signal)
                                     : "exited with status " + std::to_string(r.exit_code);

@@ -1,24 +1,16 @@
-// Where `onnxport` finds config/default.json when no -c is given.
+// Where `onnxport` finds config/default.json when no -c is given: the data
+// folder of the installation or build tree (base/data_dirs.hpp).
 #include <onnxport_core/pipeline.hpp>
 
-#include <boost/dll/runtime_symbol_info.hpp>
+#include "base/data_dirs.hpp"
 
 namespace onnxport {
 
 std::optional<std::filesystem::path> default_config_file() {
-  namespace fs = std::filesystem;
-  std::vector<fs::path> candidates;
-  boost::dll::fs::error_code ec;
-  const auto exe = boost::dll::program_location(ec);
-  // Installed: <prefix>/bin/onnxport and <prefix>/share/onnxport/config.
-  if (!ec) candidates.push_back(fs::path(exe.string()).parent_path() / ".." / "share" / "onnxport" / "config" / "default.json");
-#ifdef ONNXPORT_SOURCE_DIR
-  // Build tree: the source tree it was built from.
-  candidates.push_back(fs::path(ONNXPORT_SOURCE_DIR) / "config" / "default.json");
-#endif
-  for (const auto& c : candidates) {
-    std::error_code exists_ec;
-    if (fs::is_regular_file(c, exists_ec)) return c.lexically_normal();
+  for (const auto& dir : onnxport_data_dirs()) {
+    const auto file = dir / "config" / "default.json";
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(file, ec)) return file;
   }
   return std::nullopt;
 }

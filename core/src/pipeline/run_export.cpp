@@ -51,7 +51,10 @@ auto timed(ExportReport& report, const char* name, F&& f) {
 
 void apply_overrides(const ExportRequest& request, Config& config) {
   if (request.strategies) config.strategies = *request.strategies;
-  if (request.opset) config.opset = *request.opset;
+  if (request.opset) {
+    if (std::string why = unsupported_opset_reason(*request.opset); !why.empty()) throw InputError("--opset", "", why);
+    config.opset = *request.opset;
+  }
   if (request.optimize) config.optimize = *request.optimize;
   if (request.verify) config.verify.enabled = *request.verify;
   if (request.isolate) config.isolate = *request.isolate;
@@ -91,6 +94,29 @@ Outcome check_plugins(const PluginHost& host, StatusPrinter& status, ExportRepor
     if (!p.loaded && refused == 0) ++refused;  // a refusal without a diagnostic still counts
   if (refused == 0) return {};
   return {kExitInputError, std::to_string(refused) + " plugin(s) of the config could not be loaded"};
+}
+
+// A config that names its own plugins replaces the built-in ones; when none of
+// its strategies is registered by what it loads, no attempt can succeed: a
+// config error, said before any work, with the way to keep the built-ins.
+// (Strategies given with --strategies are tried and reported one by one.)
+void check_strategies_registered(const PluginHost& host, const Config& config, bool from_command_line) {
+  if (from_command_line) return;
+  std::string registered;
+  for (const auto& [name, plugin] : host.strategies()) registered += (registered.empty() ? "" : ", ") + name;
+  for (const std::string& name : config.strategies)
+    if (host.strategy(name) != nullptr) return;
+  std::string wanted;
+  for (const std::string& name : config.strategies) wanted += (wanted.empty() ? "`" : ", `") + name + "`";
+  std::string message = "no loaded plugin registers any of the strategies " + wanted +
+                        " (registered: " + (registered.empty() ? "none" : registered) + ")";
+  if (config.extends.empty())
+    message += "; a config's \"plugins\" replace the built-in ones: add \"extends\": \"default\" to keep the "
+               "built-in plugins and strategies and add yours to them, or list in \"strategies\" the ones your "
+               "plugins register";
+  else
+    message += "; list in \"strategies\" the ones the loaded plugins register";
+  throw InputError(config.file.string(), "/strategies", message);
 }
 
 void dump_graph(const Graph& graph, const fs::path& file, StatusPrinter& status) {
@@ -220,6 +246,7 @@ Outcome export_program(std::optional<Program>& program, const PluginHost& host, 
     return failed("decomposition failed");
   std::optional<onnx::ModelProto> model = pipeline::translate_stage(*graph, host.registry(), config.opset, status, report);
   if (!model) return failed("translation failed: " + report.stage("translate").summary);
+  rename_model_io(*model, request.input_names, request.output_names);
   // Nothing after translation reads the graph (the report already has what
   // it needs): free it so optimize and check work in a smaller heap.
   release(graph, request.leave_memory_to_exit);
@@ -244,6 +271,7 @@ Outcome run_sequence(const ExportRequest& request, StatusPrinter& status, Export
   PluginHost host;
   timed(report, "load plugins", [&] { host.load_all(config, plugin_search_path(request.plugin_paths)); });
   if (Outcome o = check_plugins(host, status, report); o.exit_code != kExitOk) return o;
+  check_strategies_registered(host, config, request.strategies.has_value());
 
   std::optional<Program> program = timed(report, "load program", [&] { return load_program(request.program_dir); });
   report.program_name = program->name;

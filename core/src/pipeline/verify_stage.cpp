@@ -107,7 +107,7 @@ bool verify_stage(const std::filesystem::path& model_file, const onnx::ModelProt
   try {
     TensorMap inputs = verification_inputs(program, verification.inputs);
     expected = reference_outputs(program, inputs, verification.reference);
-    if (!find_ort_runner()) throw std::runtime_error("ONNX Runtime is not installed (npm onnxruntime-node); run scripts/setup.sh");
+    if (!find_ort_runner()) throw std::runtime_error("ONNX Runtime not found: " + ort_not_found_reason());
     actual = run_onnxruntime(model_file, model_feeds(model, program, inputs));
     runtime.status = Status::Ok;
   } catch (const std::exception& e) {

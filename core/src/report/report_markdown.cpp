@@ -69,9 +69,15 @@ void write_summary(std::ostringstream& out, const ExportReport& r) {
   out << "| output | `" << r.output << "`" << (r.output_written ? " (written)" : " (not written)") << " |\n";
   out << "| opset | " << r.opset << " |\n";
   out << "| optimize | " << (r.optimize ? "yes" : "no") << " |\n";
+  // The configured order and the attempts that actually ran are two facts:
+  // fallback stops at the first success, so later strategies never run.
   std::string order;
   for (const auto& s : r.strategies) order += (order.empty() ? "" : ", ") + s;
-  out << "| strategies tried | " << cell(order) << " |\n";
+  out << "| strategies configured | " << cell(order) << " |\n";
+  std::string tried;
+  for (const auto& a : r.attempts)
+    tried += (tried.empty() ? "" : ", ") + code(a.strategy) + " " + std::string(status_mark(a.status));
+  out << "| strategies tried | " << (tried.empty() ? std::string("none") : tried) << " |\n";
   out << "| chosen strategy | " << (r.chosen_strategy.empty() ? "none" : code(r.chosen_strategy)) << " |\n";
   if (r.has_graph)
     out << "| sound | " << (r.sound ? "yes" : "**no**: the graph is not sound (see Soundness)") << " |\n";

@@ -1,0 +1,103 @@
+"""The ML engineer's day, run by test_python_api.py with the installed
+package on PYTHONPATH: `import onnxport`, export a model with a data-dependent
+branch and a dynamic batch in one call with output names, verify, then run
+the model on other batch sizes (and the other branch) through onnxport.run.
+
+    /usr/bin/python3 python_day.py WORK_DIR
+Prints one line per step; exits non-zero (AssertionError) on any mismatch."""
+import os
+import subprocess
+import sys
+
+import torch
+
+import onnxport
+
+WORK = sys.argv[1]
+MODEL_FILE = os.path.join(WORK, "model_def.py")
+
+with open(MODEL_FILE, "w") as f:
+    f.write('''import torch
+
+
+class Gate(torch.nn.Module):
+    """A data-dependent branch: which head runs depends on the input's values."""
+
+    def __init__(self):
+        super().__init__()
+        self.up = torch.nn.Linear(4, 8)
+        self.down = torch.nn.Linear(4, 8)
+
+    def forward(self, x):
+        if x.sum() > 0:
+            y = self.up(x)
+        else:
+            y = -self.down(x)
+        return torch.softmax(y, dim=-1), y.mean(dim=-1)
+''')
+sys.path.insert(0, WORK)
+from model_def import Gate  # noqa: E402
+
+torch.manual_seed(0)
+model = Gate().eval()
+x = torch.rand(3, 4)
+path = os.path.join(WORK, "gate.onnx")
+
+# 1. One call: data-dependent branch, dynamic batch, names, verification.
+result = onnxport.export(model, (x,), path, input_names=["features"], output_names=["probs", "score"],
+                         dynamic_shapes={"x": {0: "batch"}}, verify=True, report=os.path.join(WORK, "report"))
+assert os.path.isfile(path), path
+assert result.path == path
+assert result.strategy == "cond-rewrite", result.strategy
+assert result.sound is True, result.sound
+assert result.report["status"]["ok"] is True
+assert [o["name"] for o in result.verification["outputs"]] == ["probs", "score"], result.verification
+assert all(o["ok"] for o in result.verification["outputs"]), result.verification
+print("export: ok, strategy", result.strategy, "max abs diff",
+      max(o["max_abs"] for o in result.verification["outputs"]))
+
+# The same model in ONNX Runtime on other batch sizes and on the other branch,
+# against the reference interpreter: a bundle with the dynamic batch, and the
+# inputs files onnxport.save_inputs writes (a dict, and a tuple by position).
+bundle = os.path.join(WORK, "bundle")
+proc = subprocess.run([sys.executable, "-m", "onnxport.torch2program", MODEL_FILE + ":Gate", "--input", "x=3x4",
+                       "--dynamic", "x:0=batch", "-o", bundle], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                      text=True)
+assert proc.returncode == 0, proc.stdout
+for batch, sign, form in ((5, 1.0, "dict"), (1, -1.0, "tuple"), (7, -1.0, "dict")):
+    inputs = os.path.join(WORK, f"inputs-{batch}.safetensors")
+    value = sign * torch.rand(batch, 4)
+    onnxport.save_inputs(inputs, {"x": value} if form == "dict" else (value,))
+    proc = subprocess.run([sys.executable, "-m", "onnxport.run", bundle, "--inputs", inputs, "--onnx", path],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.returncode == 0, proc.stdout
+    assert "ONNX Runtime vs reference interpreter:" in proc.stdout, proc.stdout
+    assert proc.stdout.count("✅ ") >= 2, proc.stdout
+    assert f"[{batch}, 8]" in proc.stdout.replace("f32", ""), proc.stdout
+    print(f"run: batch {batch}, branch {'up' if sign > 0 else 'down'} ({form} inputs): ok")
+
+# 2. Bad input: an exception naming the argument, before any work, nothing written.
+def refused(what, needle, **kwargs):
+    target = os.path.join(WORK, f"refused-{what}.onnx")
+    call = dict(model=model, args=(x,), f=target)
+    call.update(kwargs)
+    try:
+        onnxport.export(call.pop("model"), call.pop("args"), call.pop("f"), **call)
+    except onnxport.OnnxportError as error:
+        assert needle in str(error), f"{what}: {error}"
+        assert not os.path.exists(target), target
+        print(f"refused {what}: {error}")
+        return
+    raise AssertionError(f"{what}: no exception")
+
+
+refused("not-a-module", "model: expected a torch.nn.Module", model=lambda t: t)
+refused("args", "args/kwargs: do not match Gate.forward(x)", args=(x, x))
+refused("dynamic-input", "dynamic_shapes['y'][0]: no tensor input named 'y' (tensor inputs: x)",
+        dynamic_shapes={"y": {0: "batch"}})
+refused("dynamic-dim", "dim 2 of 'x' does not exist (rank 2)", dynamic_shapes={"x": {2: "n"}})
+refused("output-names", "output_names: 1 name(s) given, the model has 2 output(s)", output_names=["only"])
+refused("opset", "opset: opset 12 is not supported (supported: 13..18", opset=12)
+# A failure in the host: the first diagnostic, and still nothing written.
+refused("host-failure", "no strategy could capture `Gate`", strategies=["strict"])
+print("python day: all ok")

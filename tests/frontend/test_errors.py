@@ -33,13 +33,13 @@ class CallsPython(torch.nn.Module):
         return Double.apply(x) + 1
 
 
-class DictAttribute(torch.nn.Module):
+class FloatKeyedDictAttribute(torch.nn.Module):
     def __init__(self):
         super().__init__()
-        self.table = {"scale": 2}
+        self.table = {0.5: 2}
 
     def forward(self, x):
-        return x * self.table["scale"]
+        return x * self.table[0.5]
 
 
 class ReturnsText(torch.nn.Module):
@@ -62,8 +62,9 @@ class ErrorTest(BundleTestCase):
         self.assertEqual(error.where, f"test_errors.py:{line_of(text)}: {text}")
 
     def test_unrepresentable_attribute_names_where_it_is_read(self):
-        error = self.assert_refused(DictAttribute(), (torch.randn(3),), "module attribute 'table' holds a dict")
-        text = 'return x * self.table["scale"]'
+        error = self.assert_refused(FloatKeyedDictAttribute(), (torch.randn(3),),
+                                    "module attribute 'table' holds a dict")
+        text = 'return x * self.table[0.5]'
         self.assertEqual(error.where, f"test_errors.py:{line_of(text)}: {text}")
 
     def test_text_output(self):

@@ -31,8 +31,26 @@ def write_bundle(module, args, out_dir, input_names=None, dynamic_shapes=None, *
     input_names: names for forward's parameters, default the Python names.
     dynamic_shapes: {"x": {0: "batch"}}; list elements are named "lx.0", ...
     Returns a summary dict (capture kind, method, node and weight counts).
-    Raises ConversionError for what a bundle cannot hold.
+    Raises ConversionError for what a bundle cannot hold, and for anything
+    else that goes wrong while converting (naming the module): never another
+    exception.
     """
+    try:
+        return _write_bundle(module, args, out_dir, input_names, dynamic_shapes, force_trace, name, producer)
+    except ConversionError:
+        raise
+    except RecursionError:
+        raise ConversionError(f"{_type_name(module)}: the module or its graph nests too deeply for "
+                              f"torch2program (Python's recursion limit {sys.getrecursionlimit()})") from None
+    except Exception as error:  # a bug or a TorchScript object torch2program cannot read
+        raise ConversionError(f"{_type_name(module)}: torch2program failed: {type(error).__name__}: {error}") from None
+
+
+def _type_name(module):
+    return getattr(module, "original_name", type(module).__name__)
+
+
+def _write_bundle(module, args, out_dir, input_names, dynamic_shapes, force_trace, name, producer):
     args = _as_tuple(args)
     module.eval()
     buffers = _snapshot_buffers(module)
@@ -42,7 +60,8 @@ def write_bundle(module, args, out_dir, input_names=None, dynamic_shapes=None, *
     names = _input_names(captured, args, input_names)
     full_args = list(args) + [captured.param_defaults[n] for n in names[len(args):]]
     constants = TensorConstantStore()
-    writer = GraphWriter(captured.graph, ["self"] + names, captured.module_type_names(), constants)
+    writer = GraphWriter(captured.graph, ["self"] + names, captured.module_type_names(), constants,
+                         owner=captured.script_module)
     graph = writer.write()
     graph_inputs = _graph_inputs(captured.graph, names, full_args, dynamic_shapes)
 
@@ -51,7 +70,9 @@ def write_bundle(module, args, out_dir, input_names=None, dynamic_shapes=None, *
         tree.require(use, captured.script_module)
     weights = {k: (buffers[k] if k in buffers else v) for k, v in tree.weights.items()}
 
+    parameters_before = _parameter_fingerprints(module)
     expected = flatten_outputs(_run_eager(module, args))
+    _refuse_parameter_updates(module, parameters_before)
     expected.update(_mutated_buffers(module, buffers))
     _restore_buffers(module, buffers)
 
@@ -125,6 +146,26 @@ def _mutated_buffers(module, before):
     """Buffers forward changed, by dotted name: the extra outputs of a functionalized program."""
     return {name: buf.detach().clone() for name, buf in module.named_buffers()
             if name in before and not _same_values(buf, before[name])}
+
+
+def _parameter_fingerprints(module):
+    """(sum, sum of |x|) per parameter in float64: cheap, and changed by any in-place update
+    worth noticing (a full copy would double the memory of big models)."""
+    with torch.no_grad():
+        return {name: (float(p.double().sum()), float(p.double().abs().sum()))
+                for name, p in module.named_parameters()}
+
+
+def _refuse_parameter_updates(module, before):
+    """Eager forward that changes a parameter in place (nn.Embedding(max_norm=...) renormalizes
+    the rows it reads) does what no program can: TorchScript itself drops that update from the
+    scripted graph, so the model would differ from eager. Refused instead of written."""
+    changed = [name for name, fingerprint in _parameter_fingerprints(module).items()
+               if name in before and not all(a == b or (a != a and b != b) for a, b in zip(fingerprint, before[name]))]
+    if changed:
+        raise ConversionError(f"eager forward changes parameter(s) {', '.join(changed)} in place (e.g. "
+                              f"nn.Embedding(max_norm=...) renormalizes the rows it reads); the scripted graph "
+                              f"does not, so a program of it would differ from eager PyTorch")
 
 
 def _same_values(a, b):

@@ -43,12 +43,15 @@ def capture(module, args, force_trace=False):
         except Exception as error:  # TorchScript raises many types; all mean "not scriptable"
             script_error = _short(str(error))
         else:
-            return _from_script(scripted, args)
+            return _from_script(scripted, args, module)
     return _from_trace(module, args, script_error)
 
 
-def _from_script(scripted, args):
-    method_name = _pick_method(scripted, args)
+def _from_script(scripted, args, module=None):
+    try:
+        method_name = _pick_method(scripted, args)
+    except ConversionError as error:
+        raise ConversionError(error.message, error.where or _forward_location(module)) from None
     method = getattr(scripted, method_name)
     params = method.schema.arguments[1:]
     if len(args) > len(params):
@@ -89,12 +92,42 @@ def _signature_mismatch(schema, args):
             if not param.has_default_value():
                 return f"input '{param.name}' is missing"
             continue
+        named_tuple = _named_tuple_name(param.type)
+        if named_tuple:
+            return (f"input '{param.name}' is annotated {named_tuple}, a NamedTuple: program inputs are tensors, "
+                    f"Python numbers, lists/tuples of tensors or None; pass its tensors as inputs and build "
+                    f"the {named_tuple} inside forward")
         inferred = torch._C._jit_try_infer_type(args[index])
         if not inferred.success():
             return f"input '{param.name}': {inferred.reason()}"
         if not inferred.type().isSubtypeOf(param.type):
             return f"input '{param.name}' is {inferred.type().annotation_str}, expected {param.type.annotation_str}"
     return ""
+
+
+def _forward_location(module):
+    """"model.py:12: def forward(self, x: PackedSequence):" for messages about forward's signature."""
+    forward = getattr(type(module), "forward", None)
+    try:
+        lines, first = inspect.getsourcelines(forward)
+        path = inspect.getsourcefile(forward)
+    except (TypeError, OSError):
+        return ""
+    text = next((line.strip() for line in lines if line.strip().startswith("def ")), lines[0].strip())
+    return f"{path}:{first}: {text}"
+
+
+def _named_tuple_name(jit_type):
+    """"PackedSequence" for a NamedTuple parameter type (TorchScript gives it a qualified name), else ""."""
+    if jit_type.kind() != "TupleType":
+        return ""
+    try:
+        qualified = jit_type.qualified_name() if hasattr(jit_type, "qualified_name") else ""
+    except RuntimeError:  # a plain tuple has no name
+        qualified = ""
+    if not qualified and "." in jit_type.annotation_str:
+        qualified = jit_type.annotation_str
+    return qualified.rsplit(".", 1)[-1] if qualified else ""
 
 
 def _from_trace(module, args, script_error):

@@ -4,7 +4,17 @@ One pass over every node, nested blocks (prim::If, prim::Loop) included.
 Values keep TorchScript's debug names ("input.5", "15"), except graph inputs,
 which take their Python names ("x", not "x.1"); a value whose debug name
 collides with such a name is renamed ("x" -> "x.2").
+
+Lifetimes: torch's Python bindings hand out Node, Value and Block objects (and
+iterators over them) that hold raw pointers into their Graph; nothing keeps the
+graph, or the scripted module it was inlined from, alive for them. The writer
+therefore holds both for the whole walk, reads every node list into a Python
+list before visiting it, and runs the walk with Python's cyclic garbage
+collector paused, so no finalizer of an earlier conversion's TorchScript
+objects runs while the walk holds such pointers.
 """
+import gc
+
 from .errors import ConversionError
 from .source import SourceLocator, location_text, node_scope
 from .values import constant_json, node_attribute_json
@@ -30,10 +40,12 @@ class GetAttrUse:
 class GraphWriter:
     """Converts one TorchScript graph. Use `write()`, then read `getattr_uses`."""
 
-    def __init__(self, graph, input_names, module_type_names, constant_store, locator=None):
+    def __init__(self, graph, input_names, module_type_names, constant_store, locator=None, owner=None):
         """input_names: names for graph.inputs() in order, "self" first.
-        module_type_names: qualified names of the scripted module types (written as "Module")."""
+        module_type_names: qualified names of the scripted module types (written as "Module").
+        owner: the scripted module the graph comes from, kept alive as long as the writer."""
         self._graph = graph
+        self._owner = owner
         self._input_names = list(input_names)
         self._module_types = set(module_type_names)
         self._constants = constant_store
@@ -47,10 +59,17 @@ class GraphWriter:
 
     def write(self):
         """{"nodes": [...], "outputs": [...]} for the graph's top-level block."""
-        _collect_debug_names(self._graph.inputs(), self._graph.nodes(), self._reserved)
-        self._name_graph_inputs()
-        return {"nodes": self._nodes_json(self._graph.nodes()),
-                "outputs": [self._ref(v) for v in self._graph.outputs()]}
+        collecting = gc.isenabled()
+        gc.collect()  # finalize what earlier conversions left behind now, not in the middle of the walk
+        gc.disable()
+        try:
+            _collect_debug_names(self._graph, self._reserved)
+            self._name_graph_inputs()
+            return {"nodes": self._nodes_json(list(self._graph.nodes())),
+                    "outputs": [self._ref(v) for v in list(self._graph.outputs())]}
+        finally:
+            if collecting:
+                gc.enable()
 
     def value_type(self, value):
         return self.type_str(value.type())
@@ -100,20 +119,25 @@ class GraphWriter:
         kind = node.kind()
         location = self._locator.locate(node)
         if kind in _REFUSED_KINDS:
-            raise ConversionError(f"{kind} is {_REFUSED_KINDS[kind]}; programs cannot hold it",
-                                  location_text(location))
-        out = {"kind": kind, "inputs": [self._ref(v) for v in node.inputs()]}
+            raise ConversionError(f"{kind} is {_REFUSED_KINDS[kind]}; programs cannot hold it"
+                                  f"{_in_module(node)}", location_text(location))
+        out = {"kind": kind, "inputs": [self._ref(v) for v in list(node.inputs())]}
+        outputs = list(node.outputs())
         try:
             attrs = self._attributes(node)
+            output_types = [self.value_type(v) for v in outputs]
         except ConversionError as error:
-            raise ConversionError(error.message, error.where or location_text(location)) from None
-        blocks = [self._block_json(b) for b in node.blocks()]  # before outputs: blocks come first
-        out["outputs"] = [self._define(v) for v in node.outputs()]
+            raise ConversionError(error.message + _in_module(node), error.where or location_text(location)) from None
+        except Exception as error:  # a TorchScript object the bindings cannot read: refuse, never crash
+            raise ConversionError(f"cannot read {kind} (output {_names(outputs)}){_in_module(node)}: "
+                                  f"{type(error).__name__}: {error}", location_text(location)) from None
+        blocks = [self._block_json(b) for b in list(node.blocks())]  # before outputs: blocks come first
+        out["outputs"] = [self._define(v) for v in outputs]
         if attrs:
             out["attrs"] = attrs
         if blocks:
             out["blocks"] = blocks
-        out["output_types"] = [self.value_type(v) for v in node.outputs()]
+        out["output_types"] = output_types
         if location:
             out["source"] = location
         scope = node_scope(node)
@@ -124,9 +148,9 @@ class GraphWriter:
         return out
 
     def _block_json(self, block):
-        inputs = [self._define(v) for v in block.inputs()]
-        nodes = self._nodes_json(block.nodes())
-        return {"inputs": inputs, "nodes": nodes, "outputs": [self._ref(v) for v in block.outputs()]}
+        inputs = [self._define(v) for v in list(block.inputs())]
+        nodes = self._nodes_json(list(block.nodes()))
+        return {"inputs": inputs, "nodes": nodes, "outputs": [self._ref(v) for v in list(block.outputs())]}
 
     def _attributes(self, node):
         if node.kind() == "prim::Constant":
@@ -167,9 +191,26 @@ def _dead_function_constant(node):
             and not node.output().uses())
 
 
-def _collect_debug_names(inputs, nodes, names):
-    names.update(v.debugName() for v in inputs)
-    for node in nodes:
-        names.update(v.debugName() for v in node.outputs())
-        for block in node.blocks():
-            _collect_debug_names(block.inputs(), block.nodes(), names)
+def _collect_debug_names(graph, names):
+    """Every debug name of the graph, nested blocks included (iteratively: nesting can be deep)."""
+    names.update(v.debugName() for v in list(graph.inputs()))
+    pending = [list(graph.nodes())]
+    while pending:
+        for node in pending.pop():
+            names.update(v.debugName() for v in list(node.outputs()))
+            for block in list(node.blocks()):
+                names.update(v.debugName() for v in list(block.inputs()))
+                pending.append(list(block.nodes()))
+
+
+def _in_module(node):
+    """" in module 'layer1.0.conv1'" for messages, from the node's inlined call stack."""
+    try:
+        scope = node_scope(node)
+    except Exception:  # the scope is a nicety; never let it hide the real message
+        scope = ""
+    return f" in module '{scope}'" if scope else ""
+
+
+def _names(values):
+    return ", ".join("%" + v.debugName() for v in values) or "none"

@@ -7,6 +7,7 @@ JSON cannot say everything TorchScript can, so a few values get a tagged form
   complex                    {"complex": [re, im]}
   small tensor               {"tensor": {"dtype": "float32", "shape": [3], "data": [1.0, 2.0, 3.0]}}
   large tensor               {"tensor_ref": "__constants__.0"}  (stored in weights.safetensors)
+  dict (module attributes)   {"dict": [[key, value], ...]}  (str/int/bool keys, insertion order)
 Ints stay ints (dtypes, layouts and memory formats are ints in TorchScript),
 floats stay floats (2.0 is written 2.0), tuples are JSON lists.
 """
@@ -123,7 +124,86 @@ def python_value_json(value, store=None):
     if isinstance(value, (list, tuple)):
         items = [python_value_json(v, store) for v in value]
         return NOT_REPRESENTABLE if any(i is NOT_REPRESENTABLE for i in items) else items
+    if isinstance(value, dict):
+        return _dict_json(value, store)
     return NOT_REPRESENTABLE
+
+
+def _dict_json(value, store):
+    """{"dict": [[key, value], ...]} in insertion order; keys must be str, int or bool
+    (TorchScript's dict key types that JSON can write)."""
+    pairs = []
+    for key, item in value.items():
+        if not isinstance(key, (str, int, bool)):
+            return NOT_REPRESENTABLE
+        item_json = python_value_json(item, store)
+        if item_json is NOT_REPRESENTABLE:
+            return NOT_REPRESENTABLE
+        pairs.append([key, item_json])
+    return {"dict": pairs}
+
+
+def printed_attribute(node, name):
+    """The items of attribute `name` as TorchScript prints the node, e.g. ["list", "tuple"] for
+    `%22 : bool = prim::isinstance[types=[list, tuple]](%boxes.1)`; a single value is one item."""
+    header = str(node).split("\n", 1)[0]
+    kind = node.kind()
+    start = header.find(kind + "[")
+    if start < 0:
+        raise ConversionError(f"{kind}: attribute '{name}' does not appear in the printed node: {header}")
+    attrs, _ = _bracketed(header, start + len(kind))
+    for item in _split_top_level(attrs):
+        key, sep, value = item.partition("=")
+        if sep and key.strip() == name:
+            value = value.strip()
+            if value.startswith("["):
+                inner, _ = _bracketed(value, 0)
+                return [v.strip() for v in _split_top_level(inner)]
+            return [value]
+    raise ConversionError(f"{kind}: attribute '{name}' does not appear in the printed node: {header}")
+
+
+_OPEN, _CLOSE = "[(", "])"
+
+
+def _bracketed(text, start):
+    """(text inside the bracket at `start`, index after its closing bracket); nesting and quotes respected."""
+    depth, quote = 0, None
+    for i in range(start, len(text)):
+        ch = text[i]
+        if quote:
+            quote = None if ch == quote and text[i - 1] != "\\" else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+            if depth == 0:
+                return text[start + 1:i], i + 1
+    raise ConversionError(f"unbalanced brackets in a printed node: {text}")
+
+
+def _split_top_level(text):
+    """Splits at the commas outside brackets and quotes."""
+    items, depth, quote, current = [], 0, None, []
+    for i, ch in enumerate(text):
+        if quote:
+            quote = None if ch == quote and text[i - 1] != "\\" else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+        elif ch == "," and depth == 0:
+            items.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    if "".join(current).strip():
+        items.append("".join(current))
+    return items
 
 
 def node_attribute_json(node, name, store):
@@ -139,8 +219,10 @@ def node_attribute_json(node, name, store):
         "t": lambda: tensor_json(node.t(name), store),
         "ts": lambda: [tensor_json(t, store) for t in node.ts(name)],
         "c": lambda: {"complex": [json_float(node.c(name).real), json_float(node.c(name).imag)]},
-        "ty": lambda: node.ty(name).annotation_str,
-        "tys": lambda: [t.annotation_str for t in node.tys(name)],
+        # torch 1.13's Node binds no getter for type attributes (only the setters
+        # ty_/tys_): they are read from the node's printed form.
+        "ty": lambda: printed_attribute(node, name)[0],
+        "tys": lambda: printed_attribute(node, name),
         "ival": lambda: python_value_json(node.ival(name), store),
     }
     if kind not in readers:

@@ -101,6 +101,18 @@ EValue Tracer::tensor_ref(const std::string& name) {
 EValue Tracer::attribute_value(const json& value) {
   if (value.is_object() && value.contains("tensor_ref") && value["tensor_ref"].is_string())
     return tensor_ref(value["tensor_ref"].get<std::string>());
+  // {"dict": [[key, value], ...]}: a dict attribute (torchvision's return_layers), a fresh dict per read.
+  if (value.is_object() && value.size() == 1 && value.contains("dict") && value["dict"].is_array()) {
+    EValue d = EValue::empty_dict(rewrite_depth_);
+    for (const json& pair : value["dict"]) {
+      if (!pair.is_array() || pair.size() != 2 || !(pair[0].is_string() || pair[0].is_number_integer() ||
+                                                    pair[0].is_boolean()))
+        fail("bad-attribute", "a dict attribute holds " + pair.dump() + ", expected [key, value] with a str, int "
+                              "or bool key");
+      d.dict->set(pair[0], attribute_value(pair[1]));
+    }
+    return d;
+  }
   if (value.is_array()) {
     const bool has_tensors = std::any_of(value.begin(), value.end(), [](const json& v) {
       return v.is_object() && v.contains("tensor_ref");
@@ -134,6 +146,10 @@ void Tracer::on_get_attr(const ProgramNode& n) {
   const std::string name = n.attrs["name"].get<std::string>();
   const ModuleInfo& m = *owner.module;
   const std::string path = join_path(owner.module_path, name);
+  if (const EValue* assigned = assigned_attribute(path)) {  // module state a prim::SetAttr left
+    bind_all_outputs(n, *assigned);
+    return;
+  }
   if (const ModuleInfo* child = child_module(m, name)) {
     bind_all_outputs(n, EValue::of_module(path, child));
   } else if (std::find(m.parameters.begin(), m.parameters.end(), name) != m.parameters.end()) {

@@ -40,6 +40,7 @@ bool Tracer::has_errors() const {
 }
 
 std::vector<EValue> Tracer::run() {
+  refuse_packed_sequences(program_.graph);
   bind_inputs();
   reserve_names();
   run_block(program_.graph);
@@ -428,6 +429,14 @@ const std::unordered_map<std::string, Tracer::Handler>& Tracer::handlers() {
   static const std::unordered_map<std::string, Handler> table = {
       {"prim::Constant", &Tracer::on_constant},
       {"prim::GetAttr", &Tracer::on_get_attr},
+      {"prim::SetAttr", &Tracer::on_set_attr},
+      {"prim::isinstance", &Tracer::on_isinstance},
+      {"aten::add", &Tracer::on_add},
+      {"aten::add_", &Tracer::on_extend},
+      {"aten::extend", &Tracer::on_extend},
+      {"aten::copy", &Tracer::on_copy},
+      {"aten::eq", &Tracer::on_compare},
+      {"aten::ne", &Tracer::on_compare},
       {"prim::ListConstruct", &Tracer::on_list_construct},
       {"prim::ListUnpack", &Tracer::on_list_unpack},
       {"prim::TupleConstruct", &Tracer::on_tuple_construct},

@@ -177,6 +177,17 @@ class Tracer {
   void on_is_floating_point(const ProgramNode& n);
   std::string python_text(const EValue& v) const;
 
+  // ---- module state, list concatenation, isinstance, PackedSequence (module_state.cpp)
+  void on_set_attr(const ProgramNode& n);
+  const EValue* assigned_attribute(const std::string& path) const;
+  void on_add(const ProgramNode& n);     // aten::add: list/tuple concatenation, else arithmetic
+  void on_extend(const ProgramNode& n);  // aten::add_ / aten::extend on a list, else the in-place op
+  void on_copy(const ProgramNode& n);    // aten::copy: list copy, else the tensor op
+  void on_compare(const ProgramNode& n);  // aten::eq / aten::ne: lists element-wise, else scalars/tensors
+  std::optional<EValue> sequences_equal(const ProgramNode& n, const EValue& a, const EValue& b);
+  void on_isinstance(const ProgramNode& n);
+  void refuse_packed_sequences(const ProgramBlock& block) const;
+
   // ---- dicts (dicts.cpp)
   void on_dict_construct(const ProgramNode& n);
   void on_set_item(const ProgramNode& n);
@@ -279,6 +290,7 @@ class Tracer {
   std::unordered_map<const ModuleInfo*, std::unordered_map<std::string, const ModuleInfo*>> child_index_;
   std::unordered_map<std::string, ValueRole> weight_roles_;   // dotted path -> Parameter / Buffer
   std::unordered_map<std::string, EValue> tensor_constants_;  // tensor_ref name -> lifted constant
+  std::unordered_map<std::string, EValue> set_attrs_;         // dotted path -> value a prim::SetAttr assigned
 
   Block* block_ = nullptr;                  // where nodes are emitted
   const ProgramNode* node_ = nullptr;       // the node being traced (provenance, errors)

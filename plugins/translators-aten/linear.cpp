@@ -102,8 +102,21 @@ void translate_conv(TranslateContext& ctx) {
                   {"group", int_arg(ctx, 6, "groups", 1)}};
   if (is_constant(ctx, 4) && ctx.arg(4).constant.is_string()) {
     std::string mode = ctx.arg(4).constant.get<std::string>();
-    // torch's "same" puts the odd padding element at the end: SAME_UPPER.
-    if (mode == "same") attrs.push_back({"auto_pad", std::string("SAME_UPPER")});
+    // torch's "same" pads dilation * (kernel - 1) in total per dim, the odd
+    // element at the end. Written as explicit pads: ONNX Runtime refuses
+    // auto_pad SAME_* with dilations.
+    if (mode == "same") {
+      const std::vector<int64_t> dilation = spatial_ints(ctx, 5, "dilation", spatial, 1);
+      std::vector<int64_t> pads(2 * spatial, 0);
+      for (size_t k = 0; k < spatial; ++k) {
+        const auto kernel = static_dim(ctx, 1, static_cast<int64_t>(k + 2));
+        if (!kernel) fail(ctx, "padding='same' needs a static kernel size");
+        const int64_t total = dilation[k] * (*kernel - 1);
+        pads[k] = total / 2;
+        pads[k + spatial] = total - total / 2;
+      }
+      attrs.push_back({"pads", pads});
+    }
     else if (mode == "valid") attrs.push_back({"pads", std::vector<int64_t>(2 * spatial, 0)});
     else fail(ctx, "unknown padding mode '" + mode + "'");
   } else {

@@ -58,12 +58,30 @@ void translate_avg_pool(TranslateContext& ctx) {
   std::vector<int64_t> kernel = per_spatial(ctx, 1, "kernel_size", n, {});
   if (kernel.empty()) fail(ctx, "kernel_size is required");
   if (ctx.has_input(6)) fail(ctx, "divisor_override is not supported");
+  const std::vector<int64_t> padding = per_spatial(ctx, 3, "padding", n, std::vector<int64_t>(n, 0));
+  const bool ceil_mode = bool_arg(ctx, 4, "ceil_mode", false);
+  bool count_include_pad = bool_arg(ctx, 5, "count_include_pad", true);
+  std::string input = ctx.input(0);
+  std::vector<int64_t> pads = symmetric_pads(padding);
+  if (ceil_mode && count_include_pad) {
+    // torch divides a window by its extent clipped to the padded input: it
+    // counts the padding but not the ceil-mode overhang past it, where ONNX's
+    // count_include_pad counts both. Zero-padding the input explicitly and
+    // counting only elements inside it gives torch's divisor.
+    if (std::any_of(padding.begin(), padding.end(), [](int64_t p) { return p != 0; })) {
+      std::vector<int64_t> full(2 * (n + 2), 0);
+      for (size_t k = 0; k < n; ++k) full[2 + k] = full[n + 4 + k] = padding[k];
+      input = ctx.op("Pad", {input, ctx.const_i64(full)}, {{"mode", std::string("constant")}});
+      pads.assign(2 * n, 0);
+    }
+    count_include_pad = false;
+  }
   OnnxAttrs attrs{{"kernel_shape", kernel},
                   {"strides", per_spatial(ctx, 2, "stride", n, kernel)},
-                  {"pads", symmetric_pads(per_spatial(ctx, 3, "padding", n, std::vector<int64_t>(n, 0)))},
-                  {"ceil_mode", int64_t{bool_arg(ctx, 4, "ceil_mode", false) ? 1 : 0}},
-                  {"count_include_pad", int64_t{bool_arg(ctx, 5, "count_include_pad", true) ? 1 : 0}}};
-  set_result(ctx, ctx.op("AveragePool", {ctx.input(0)}, attrs));
+                  {"pads", pads},
+                  {"ceil_mode", int64_t{ceil_mode ? 1 : 0}},
+                  {"count_include_pad", int64_t{count_include_pad ? 1 : 0}}};
+  set_result(ctx, ctx.op("AveragePool", {input}, attrs));
 }
 
 // adaptive_avg_pool{1,2}d(Tensor self, int[] output_size): GlobalAveragePool

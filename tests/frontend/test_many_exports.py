@@ -24,8 +24,9 @@ from torch2program import ConversionError, write_bundle
 from torch2program_lib import graph_walk
 from torch2program_lib.values import printed_attribute
 
-# The child: every control-flow pattern twice and the zoo's torch.nn layers,
-# with garbage collections in between, in one process.
+# The child: every control-flow pattern and every other zoo torch.nn layer
+# (about 150 conversions; the crash this guards against came after ~27), with
+# garbage collections in between, in one process.
 CHILD = r"""
 import gc, json, os, sys, tempfile, traceback, warnings
 warnings.simplefilter("ignore")
@@ -51,14 +52,14 @@ def convert(name, module, args, **kwargs):
     except Exception as error:
         results["raised"].append([name, "".join(traceback.format_exception_only(type(error), error)).strip()])
 
-for round in range(2):
-    for name, case in sorted(load_cases().items()):
-        torch.manual_seed(0)
-        module = case.factory()
-        module.eval()
-        convert(name, module, case.paths()[0], dynamic_shapes=case.dynamic)
-    gc.collect()
-for i, entry in enumerate(layer_entries()):
+for name, case in sorted(load_cases().items()):
+    torch.manual_seed(0)
+    module = case.factory()
+    module.eval()
+    convert(name, module, case.paths()[0], dynamic_shapes=case.dynamic)
+gc.collect()
+layers = layer_entries()
+for i, entry in enumerate(e for j, e in enumerate(layers) if j % 2 == 0 or e.name == "CrossMapLRN2d"):
     try:
         module = entry.build()
     except Exception:
@@ -124,7 +125,7 @@ class ManyExportsInOneProcess(unittest.TestCase):
         line = next(l for l in proc.stdout.splitlines() if l.startswith("RESULTS "))
         results = json.loads(line[len("RESULTS "):])
         self.assertEqual(results["raised"], [], "write_bundle raised something other than ConversionError")
-        self.assertGreater(results["written"], 250)
+        self.assertGreater(results["written"], 120)
         refused = {name: message for name, message in results["refused"]}
         self.assertNotIn("roi_align", refused)
         # The refusals are the documented ones, each naming where.

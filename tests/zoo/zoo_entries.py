@@ -12,12 +12,12 @@ from zoo_models import model_entries
 # models that cover the families' constructs, and layers of every kind.
 SAMPLE = [
     "resnet18", "mobilenet_v3_small", "squeezenet1_1", "shufflenet_v2_x0_5", "mnasnet0_5", "regnet_x_400mf",
-    "lraspp_mobilenet_v3_large", "r3d_18",
+    "efficientnet_b0", "lraspp_mobilenet_v3_large",
     "Linear", "Conv2d[groups,dilation,padding=same]", "ConvTranspose2d", "LSTM[batch_first,bidirectional,2 layers]",
-    "GRU", "MultiheadAttention[attn_mask,key_padding_mask,kdim]", "TransformerEncoderLayer",
-    "TransformerDecoderLayer[tgt_mask]", "BatchNorm2d", "LayerNorm", "GroupNorm", "MaxPool2d", "AvgPool2d[ceil_mode]", "AvgPool2d[ceil_mode,padding]",
-    "AdaptiveAvgPool2d", "ReflectionPad2d", "Embedding", "PixelUnshuffle", "Upsample[bilinear]", "Unfold",
-    "CrossEntropyLoss", "GELU", "Hardswish",
+    "GRU", "MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer", "BatchNorm2d", "LayerNorm",
+    "GroupNorm", "MaxPool2d", "AvgPool2d[ceil_mode]", "AvgPool2d[ceil_mode,padding]", "AdaptiveAvgPool2d",
+    "ReflectionPad2d", "Embedding", "PixelShuffle", "Upsample[bilinear]", "Flatten", "LogSoftmax", "GELU",
+    "Hardswish",
 ]
 
 

@@ -33,7 +33,7 @@ struct Outcome {
   std::vector<std::string> notes;  // printed under the error line (not in the one-line report error)
 };
 
-Outcome failed(std::string why) { return {kExitFailed, std::move(why)}; }
+Outcome failed(std::string why) { return {kExitFailed, std::move(why), {}}; }
 
 // Runs `f` and records its wall time under `name`.
 template <class F>
@@ -93,7 +93,7 @@ Outcome check_plugins(const PluginHost& host, StatusPrinter& status, ExportRepor
   for (const LoadedPlugin& p : host.plugins())
     if (!p.loaded && refused == 0) ++refused;  // a refusal without a diagnostic still counts
   if (refused == 0) return {};
-  return {kExitInputError, std::to_string(refused) + " plugin(s) of the config could not be loaded"};
+  return {kExitInputError, std::to_string(refused) + " plugin(s) of the config could not be loaded", {}};
 }
 
 // A config that names its own plugins replaces the built-in ones; when none of
@@ -326,7 +326,7 @@ ExportResult run_export(const ExportRequest& request) {
   try {
     outcome = run_sequence(request, status, report, config);
   } catch (const InputError& e) {
-    outcome = {kExitInputError, e.what()};
+    outcome = {kExitInputError, e.what(), {}};
   } catch (const DiagnosticError& e) {
     report.diagnostics.push_back(e.diagnostic());
     outcome = failed(e.diagnostic().to_text());

@@ -59,6 +59,11 @@ struct ProgramNode {
 
 // The module tree: what prim::GetAttr chains resolve against.
 struct ModuleInfo {
+  // Defined below, once ModuleInfo is complete: clang with libstdc++ asks
+  // whether pair<string, ModuleInfo> (children) is default-constructible
+  // while the class is still being defined if this constructor is implicit.
+  ModuleInfo();
+
   std::string type;                            // "Linear"
   // Non-tensor attributes (training, eps, ...); tagged values normalized as constants are.
   nlohmann::json attributes = nlohmann::json::object();
@@ -71,6 +76,8 @@ struct ModuleInfo {
 
   const ModuleInfo* child(std::string_view name) const;
 };
+
+inline ModuleInfo::ModuleInfo() = default;
 
 struct Program {
   std::string name;                            // "ModelWithControlFlowTest"

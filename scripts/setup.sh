@@ -30,6 +30,7 @@ DEBIAN_PACKAGES=(
   libspdlog-dev libgtest-dev libgmock-dev libcli11-dev libjemalloc-dev
   python3-torch python3-torchvision python3-numpy
   nodejs npm
+  clang-16 libclang-rt-16-dev
 )
 
 log() { echo "[setup] $*" >&2; }

@@ -31,6 +31,9 @@ IMAGE_SIZE = {
     "inception_v3": (96, "needs at least 75x75"),
     "maxvit_t": (224, "its partition grid is built for input_size; 224 is the smallest size whose grid divides"),
 }
+for _name in ("vit_b_16", "vit_b_32", "vit_l_16", "vit_l_32"):
+    IMAGE_SIZE[_name] = (32, "built with image_size=32 (its position embedding follows it)")
+IMAGE_SIZE["vit_h_14"] = (28, "built with image_size=28, a multiple of its 14-pixel patches")
 for _name in ("vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"):
     IMAGE_SIZE[_name] = (224, "adaptive pooling to 7x7 is exact (an identity) from 224; smaller inputs upsample")
 

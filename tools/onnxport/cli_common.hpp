@@ -30,7 +30,4 @@ std::string check_opset(const std::string& text);
 // Prints "error: <message>" to stderr.
 void print_error(const std::string& message);
 
-// Reads a JSON file; malformed JSON becomes InputError(file, "line L, column C", ...).
-nlohmann::json read_json_file(const std::filesystem::path& file);
-
 }  // namespace onnxport::cli

@@ -6,6 +6,7 @@
 
 #include <onnxport/graph.hpp>
 #include <onnxport_core/bundle.hpp>
+#include <onnxport_core/json_input.hpp>
 #include <onnxport_core/onnx_passes.hpp>
 
 #include <iostream>
@@ -26,8 +27,11 @@ InputError renamed(const InputError& e, const fs::path& file) {
 }
 
 std::string inspect_json(const fs::path& file) {
-  nlohmann::json doc = read_json_file(file);
-  const std::string format = doc.is_object() ? doc.value("format", "") : "";
+  nlohmann::json doc = onnxport::read_json_file(file);
+  const auto format_it = doc.is_object() ? doc.find("format") : doc.end();
+  if (doc.is_object() && format_it != doc.end() && !format_it->is_string())
+    throw InputError(file.string(), "/format", "expected a string, got " + std::string(format_it->type_name()));
+  const std::string format = doc.is_object() && format_it != doc.end() ? format_it->get<std::string>() : "";
   if (format == "onnxport.program") {
     // A bundle's program.json: load the whole bundle so weights are listed;
     // a lone program.json (no weights beside it) is listed on its own.

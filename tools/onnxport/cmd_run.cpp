@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace onnxport::cli {
 
@@ -136,13 +137,33 @@ std::vector<std::pair<std::string, Tensor>> ordered_model_outputs(const onnx::Mo
   return out;
 }
 
+// run_program, with a failure reported at its node: the diagnostic block,
+// then one error line naming program.json and the node (a program without
+// source locations has no other place to point at).
+// nullopt when it failed (and was reported).
+std::optional<RunOutputs> reference_outputs(const Program& program, const TensorMap& inputs) {
+  try {
+    return run_program(program, inputs);
+  } catch (const DiagnosticError& e) {
+    const Diagnostic& d = e.diagnostic();
+    const auto node = d.details.find("node");
+    if (node == d.details.end() || !node->is_string() || program.program_file.empty()) throw;
+    std::cerr << d.to_text();
+    print_error(program.program_file.string() + ": " + node->get<std::string>() +
+                ": the reference interpreter failed: " + d.message);
+    return std::nullopt;
+  }
+}
+
 int run(const RunArgs& args) {
   Program program = load_program(args.bundle);
   std::string inputs_from;
   TensorMap inputs = choose_inputs(args, program, inputs_from);
   std::cout << "Inputs (" << inputs_from << "):\n" << tensors_to_text(inputs, 16);
 
-  RunOutputs reference = run_program(program, inputs);
+  std::optional<RunOutputs> ran = reference_outputs(program, inputs);
+  if (!ran) return kExitFailed;
+  RunOutputs& reference = *ran;
   TensorMap reference_map = as_map(reference);
   std::cout << "Reference interpreter outputs:\n" << tensors_to_text(reference_map, 16);
   if (!args.save.empty()) write_safetensors(args.save, reference_map);

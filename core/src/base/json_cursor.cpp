@@ -66,6 +66,15 @@ int64_t JsonCursor::as_int() const {
   return value_->get<int64_t>();
 }
 
+int64_t JsonCursor::as_int_in(int64_t min, int64_t max) const {
+  if (value_->is_number_unsigned() && value_->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+    fail("integer " + value_->dump() + " out of range (expected " + std::to_string(min) + ".." + std::to_string(max) + ")");
+  const int64_t v = as_int();
+  if (v < min || v > max)
+    fail("integer " + std::to_string(v) + " out of range (expected " + std::to_string(min) + ".." + std::to_string(max) + ")");
+  return v;
+}
+
 double JsonCursor::as_number() const {
   if (!value_->is_number()) fail("expected a number, got " + json_type_name(*value_));
   return value_->get<double>();

@@ -48,6 +48,9 @@ class JsonCursor {
   const JsonCursor& expect_array() const;
   std::string as_string() const;
   int64_t as_int() const;
+  // as_int within [min, max]; fails "... out of range" otherwise (a value
+  // later narrowed to int must never wrap, e.g. a priority of 4294967295).
+  int64_t as_int_in(int64_t min, int64_t max) const;
   double as_number() const;
   bool as_bool() const;
 

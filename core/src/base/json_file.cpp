@@ -2,24 +2,70 @@
 
 #include <onnxport/diagnostics.hpp>
 
+#include "base/limits.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 namespace onnxport {
 
+std::string file_kind_text(unsigned mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+std::string input_error_reason(const InputError& e) {
+  const std::string what = e.what();
+  const std::string prefix = e.file() + (e.place().empty() ? "" : ": " + e.place()) + ": ";
+  return what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what;
+}
+
+namespace {
+
+// Closes the descriptor on every path out of read_text_file.
+struct FdCloser {
+  int fd;
+  ~FdCloser() { ::close(fd); }
+};
+
+}  // namespace
+
 std::string read_text_file(const std::filesystem::path& file) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(file, ec)) throw InputError(file.string(), "", "is a directory, expected a file");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(file.string(), "", std::string("cannot open: ") + std::strerror(errno));
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) throw InputError(file.string(), "", "read error");
-  return std::move(buf).str();
+  const std::string name = file.string();
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+  // before the type check below can refuse it.
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) throw InputError(name, "", std::string("cannot open: ") + std::strerror(errno));
+  FdCloser closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw InputError(name, "", std::string("cannot stat: ") + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw InputError(name, "", "is a directory, expected a file");
+  if (!S_ISREG(st.st_mode))
+    throw InputError(name, "", "is " + file_kind_text(st.st_mode) + ", not a regular file; give the path of a file");
+  if (st.st_size > limits::kMaxTextFileBytes)
+    throw InputError(name, "", "is " + std::to_string(st.st_size) + " bytes, larger than the limit of " +
+                                   limits::bytes_text(limits::kMaxTextFileBytes) + " for a text input");
+  std::string text(static_cast<size_t>(st.st_size), '\0');
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t got = ::read(fd, text.data() + done, text.size() - done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) throw InputError(name, "", std::string("read error: ") + std::strerror(errno));
+    if (got == 0) break;  // the file shrank while it was read
+    done += static_cast<size_t>(got);
+  }
+  text.resize(done);
+  return text;
 }
 
 std::pair<size_t, size_t> line_column(std::string_view text, size_t offset) {
@@ -41,7 +87,39 @@ namespace {
 // position, which we report ourselves.
 std::string parse_error_reason(const std::string& what) {
   const auto colon = what.find(": ");
-  return colon == std::string::npos ? what : what.substr(colon + 2);
+  if (colon != std::string::npos) return what.substr(colon + 2);
+  // "[json.exception.out_of_range.406] number overflow parsing '1e999'"
+  const auto tag_end = what.rfind("] ", what.find(' '));
+  return what.rfind("[json.exception.", 0) == 0 && tag_end != std::string::npos ? what.substr(tag_end + 2) : what;
+}
+
+// Offset of the first '[' or '{' (outside strings) that opens a level deeper
+// than `max_depth`; text.size() if there is none.
+size_t first_too_deep(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (ch == '\\') escaped = true;
+      else if (ch == '"') in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > max_depth) return i;
+    } else if (ch == ']' || ch == '}') {
+      --depth;
+    }
+  }
+  return text.size();
+}
+
+[[noreturn]] void throw_too_deep(std::string_view text, const std::filesystem::path& file) {
+  const auto [line, col] = line_column(text, first_too_deep(text, limits::kMaxJsonDepth));
+  throw InputError(file.string(), "line " + std::to_string(line) + ", column " + std::to_string(col),
+                   "nested deeper than " + std::to_string(limits::kMaxJsonDepth) +
+                       " levels of arrays and objects, the limit for JSON input (docs/limits.md)");
 }
 
 // `byte` is nlohmann's 1-based position of the character that broke the parse.
@@ -75,6 +153,7 @@ class ObservedDomBuilder {
   bool binary(json::binary_t& v) { return add_scalar(json::binary(std::move(v))); }
 
   bool start_object(std::size_t /*size*/) {
+    if (too_deep()) return false;
     open_.push_back(add(json::object()));
     observer_.object_start();
     return true;
@@ -91,6 +170,7 @@ class ObservedDomBuilder {
     return true;
   }
   bool start_array(std::size_t /*size*/) {
+    if (too_deep()) return false;
     open_.push_back(add(json::array()));
     observer_.array_start();
     return true;
@@ -109,6 +189,10 @@ class ObservedDomBuilder {
   }
 
   bool failed() const { return !error_what_.empty(); }
+  // The parse stopped at a container nested deeper than the limit: readers,
+  // the tracer and nlohmann's dump() recurse along the nesting, so it is
+  // bounded here, once, for every JSON input.
+  bool stopped_too_deep() const { return stopped_too_deep_; }
   size_t error_byte() const { return error_byte_; }
   const std::string& error_what() const { return error_what_; }
 
@@ -143,8 +227,15 @@ class ObservedDomBuilder {
     return slot_;
   }
 
+  bool too_deep() {
+    if (open_.size() < static_cast<size_t>(limits::kMaxJsonDepth)) return false;
+    stopped_too_deep_ = true;
+    return true;
+  }
+
   json& root_;
   JsonParseObserver& observer_;
+  bool stopped_too_deep_ = false;
   std::vector<json*> open_;  // containers being filled, innermost last
   json* slot_ = nullptr;     // the value of the last key read
   size_t error_byte_ = 0;
@@ -157,20 +248,17 @@ void parse_json_text_into(nlohmann::json& doc, std::string_view text, const std:
                           JsonParseObserver& observer) {
   ObservedDomBuilder builder(doc, observer);
   nlohmann::json::sax_parse(text.begin(), text.end(), &builder);
+  if (builder.stopped_too_deep()) throw_too_deep(text, file);
   if (builder.failed()) throw_malformed(text, file, builder.error_byte(), builder.error_what());
 }
 
 nlohmann::json parse_json_text(std::string_view text, const std::filesystem::path& file, JsonParseObserver* observer) {
-  if (observer) {
-    nlohmann::json doc;
-    parse_json_text_into(doc, text, file, *observer);
-    return doc;
-  }
-  try {
-    return nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw_malformed(text, file, e.byte, e.what());
-  }
+  // Always through the SAX builder: it enforces the depth limit and reports
+  // every error (out_of_range.406 for 1e999 included) as an InputError.
+  JsonParseObserver nothing_to_observe;
+  nlohmann::json doc;
+  parse_json_text_into(doc, text, file, observer ? *observer : nothing_to_observe);
+  return doc;
 }
 
 nlohmann::json read_json_file(const std::filesystem::path& file) {

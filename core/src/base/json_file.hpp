@@ -1,6 +1,8 @@
 // Reading JSON input files with errors that name the file and the line/column.
 #pragma once
 
+#include <onnxport/diagnostics.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -9,8 +11,16 @@
 
 namespace onnxport {
 
-// Whole file as bytes; InputError(file, "", "cannot open ...") when unreadable.
+// Whole file as bytes; InputError(file, "", "cannot open ...") when
+// unreadable, when it is not a regular file (a FIFO would block, /dev/zero
+// never ends) or when it is larger than limits::kMaxTextFileBytes.
 std::string read_text_file(const std::filesystem::path& file);
+
+// "a FIFO", "a character device", ... for a st_mode that is not a regular file.
+std::string file_kind_text(unsigned mode);
+
+// The message of an InputError without its "file: place: " prefix.
+std::string input_error_reason(const InputError& e);
 
 // Sees the structure of a document while it is parsed: readers use it to
 // learn what the parsed nlohmann::json cannot keep, such as the file order of
@@ -32,7 +42,8 @@ class JsonParseObserver {
 };
 
 // Parses `text` (the contents of `file`). Malformed or truncated JSON throws
-// InputError(file, "line L, column C", "malformed JSON: ..."). `observer`,
+// InputError(file, "line L, column C", "malformed JSON: ..."), as do numbers
+// out of range (1e999) and nesting deeper than limits::kMaxJsonDepth. `observer`,
 // when given, is told about every object, key and array as they are read, in
 // the same single pass.
 nlohmann::json parse_json_text(std::string_view text, const std::filesystem::path& file,
@@ -43,7 +54,7 @@ nlohmann::json parse_json_text(std::string_view text, const std::filesystem::pat
 void parse_json_text_into(nlohmann::json& doc, std::string_view text, const std::filesystem::path& file,
                           JsonParseObserver& observer);
 
-// read_text_file + parse_json_text.
+// read_text_file + parse_json_text (declared for tools in onnxport_core/json_input.hpp).
 nlohmann::json read_json_file(const std::filesystem::path& file);
 
 // 1-based line and column of byte `offset` in `text`.

@@ -1,7 +1,9 @@
 // Dtype tables and the dense CPU Tensor (sdk/include/onnxport/tensor.hpp).
 #include <onnxport/tensor.hpp>
 
+#include "base/checked_math.hpp"
 #include "base/half.hpp"
+#include "base/limits.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -177,13 +179,34 @@ DType promote_types(DType a, DType b) {
 
 namespace {
 
-int64_t checked_numel(const std::vector<int64_t>& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) {
-    if (d < 0) throw std::invalid_argument("tensor shape has a negative dimension");
-    n *= d;
-  }
-  return n;
+std::string sizes_text(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+// numel of a shape about to become a tensor: dims non-negative, the element
+// count and the byte count representable (a wrapped count would make the
+// allocation small and every loop over the elements run past it).
+int64_t validated_numel(const std::vector<int64_t>& shape, DType dtype = DType::Undefined) {
+  for (int64_t d : shape)
+    if (d < 0) throw std::invalid_argument("tensor shape " + sizes_text(shape) + " has a negative dimension");
+  const auto n = checked_numel(std::span<const int64_t>(shape));
+  const size_t element = dtype == DType::Undefined ? 1 : dtype_size(dtype);
+  if (!n || !checked_mul(*n, static_cast<int64_t>(element)))
+    throw std::invalid_argument("tensor shape " + sizes_text(shape) + " has more elements than fit in 64 bits");
+  return *n;
+}
+
+// Bytes for a tensor the host allocates, within limits::max_tensor_bytes().
+size_t allocation_bytes(DType dtype, const std::vector<int64_t>& shape) {
+  const int64_t bytes = validated_numel(shape, dtype) * static_cast<int64_t>(dtype_size(dtype));
+  if (bytes > limits::max_tensor_bytes())
+    throw std::length_error("a " + std::string(dtype_name(dtype)) + sizes_text(shape) + " tensor needs " +
+                            std::to_string(bytes) + " bytes, above the limit of " +
+                            limits::bytes_text(limits::max_tensor_bytes()) +
+                            " for one tensor (ONNXPORT_MAX_TENSOR_BYTES raises it)");
+  return static_cast<size_t>(bytes);
 }
 
 // Owned storage: a heap block kept alive by the same shared_ptr mechanism as
@@ -227,7 +250,7 @@ Tensor Tensor::zeros(DType dtype, std::vector<int64_t> shape) {
   if (dtype == DType::Undefined) throw std::invalid_argument("Tensor::zeros: undefined dtype");
   Tensor t;
   t.dtype_ = dtype;
-  size_t nbytes = static_cast<size_t>(checked_numel(shape)) * dtype_size(dtype);
+  const size_t nbytes = allocation_bytes(dtype, shape);
   t.shape_ = std::move(shape);
   auto block = allocate(nbytes);
   t.data_ = block.get();
@@ -239,7 +262,7 @@ Tensor Tensor::zeros(DType dtype, std::vector<int64_t> shape) {
 Tensor Tensor::borrow(DType dtype, std::vector<int64_t> shape, const void* data,
                       std::shared_ptr<const void> owner) {
   if (dtype == DType::Undefined) throw std::invalid_argument("Tensor::borrow: undefined dtype");
-  checked_numel(shape);
+  validated_numel(shape, dtype);
   Tensor t;
   t.dtype_ = dtype;
   t.shape_ = std::move(shape);
@@ -319,9 +342,9 @@ void Tensor::set_double(int64_t i, double v) {
 }
 
 Tensor Tensor::reshaped(std::vector<int64_t> shape) const {
-  if (checked_numel(shape) != numel())
+  if (validated_numel(shape) != numel())
     throw std::invalid_argument("reshaped: cannot view " + type_str() + " with " +
-                                std::to_string(checked_numel(shape)) + " elements");
+                                std::to_string(validated_numel(shape)) + " elements");
   Tensor t = *this;
   t.shape_ = std::move(shape);
   return t;

@@ -13,6 +13,7 @@
 #include <onnxport_core/pipeline.hpp>
 
 #include <algorithm>
+#include <climits>
 #include <cctype>
 #include <set>
 
@@ -53,7 +54,7 @@ PluginRef parse_plugin(const JsonCursor& c, const std::filesystem::path& config_
     std::filesystem::path p(text);
     ref.path = (p.is_absolute() ? p : config_dir / p).lexically_normal();
   }
-  if (auto pr = c.find("priority")) ref.priority = static_cast<int>(pr->as_int());
+  if (auto pr = c.find("priority")) ref.priority = static_cast<int>(pr->as_int_in(INT_MIN, INT_MAX));
   return ref;
 }
 

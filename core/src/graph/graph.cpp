@@ -3,9 +3,12 @@
 #include <onnxport/graph.hpp>
 
 #include "base/base64.hpp"
+#include "base/checked_math.hpp"
 #include "base/json_cursor.hpp"
 #include "base/json_helpers.hpp"
 
+#include <climits>
+#include <limits>
 #include <stdexcept>
 
 namespace onnxport {
@@ -495,9 +498,20 @@ Shape read_shape(const JsonCursor& c) {
   for (size_t i = 0; i < c.size(); ++i) {
     auto d = c.at(i);
     if (d.json().is_string()) s.push_back(Dim::symbol(d.as_string()));
-    else s.push_back(Dim(d.as_int()));
+    else s.push_back(Dim(d.as_int_in(0, INT64_MAX)));
   }
   return s;
+}
+
+// {"file", "line", "col", "text"}, each optional, each type-checked.
+SourceLoc read_loc(const JsonCursor& c) {
+  c.expect_object();
+  SourceLoc loc;
+  if (auto f = c.find("file")) loc.file = f->as_string();
+  if (auto l = c.find("line")) loc.line = static_cast<int>(l->as_int_in(0, INT_MAX));
+  if (auto k = c.find("col")) loc.col = static_cast<int>(k->as_int_in(0, INT_MAX));
+  if (auto t = c.find("text")) loc.text = t->as_string();
+  return loc;
 }
 
 std::vector<int64_t> read_int_list(const JsonCursor& c) {
@@ -508,22 +522,31 @@ std::vector<int64_t> read_int_list(const JsonCursor& c) {
   return out;
 }
 
+ValueId read_id(const JsonCursor& c) { return static_cast<ValueId>(c.as_int_in(0, std::numeric_limits<ValueId>::max())); }
+
 std::vector<ValueId> read_ids(const JsonCursor& c) {
+  c.expect_array();
   std::vector<ValueId> out;
-  for (int64_t v : read_int_list(c)) out.push_back(static_cast<ValueId>(v));
+  out.reserve(c.size());
+  for (size_t i = 0; i < c.size(); ++i) out.push_back(read_id(c.at(i)));
   return out;
 }
 
 Tensor read_tensor(const JsonCursor& c) {
   DType dtype = read_dtype(c.at("dtype"));
-  auto shape = read_int_list(c.at("shape"));
+  if (dtype == DType::Undefined) c.at("dtype").fail("a tensor needs a defined dtype");
+  const auto shape_cursor = c.at("shape");
+  auto shape = read_int_list(shape_cursor);
+  // Checked before anything is allocated or compared with the data length.
+  if (!checked_nbytes(shape, dtype_size(dtype)))
+    shape_cursor.fail("shape " + shape_cursor.json().dump() + " has a negative dimension or more bytes than fit in 64 bits");
   auto b64 = c.find("base64");
   if (!b64) return Tensor();  // metadata only: the dump was written without data
   auto bytes = base64_decode(b64->as_string());
   if (!bytes) b64->fail("invalid base64");
   try {
     return Tensor::from_bytes(dtype, std::move(shape), *bytes);
-  } catch (const std::invalid_argument& e) {
+  } catch (const std::exception& e) {  // a length mismatch, or above the tensor size limit
     b64->fail(e.what());
   }
 }
@@ -555,7 +578,7 @@ Value read_value(const JsonCursor& c) {
 
 Arg read_arg(const JsonCursor& c) {
   c.expect_object();
-  if (auto v = c.find("value")) return Arg::of(static_cast<ValueId>(v->as_int()));
+  if (auto v = c.find("value")) return Arg::of(read_id(*v));
   if (auto k = c.find("constant")) return Arg::of_constant(k->json());
   if (auto l = c.find("list")) {
     l->expect_array();
@@ -582,7 +605,7 @@ Node read_node(const JsonCursor& c) {
   }
   if (auto prov = c.find("prov")) {
     prov->expect_object();
-    if (auto loc = prov->find("loc")) n.prov.loc = source_loc_from_json(loc->json());
+    if (auto loc = prov->find("loc")) n.prov.loc = read_loc(*loc);
     if (auto scope = prov->find("scope")) n.prov.scope = scope->as_string();
     if (auto kind = prov->find("original_kind")) n.prov.original_kind = kind->as_string();
   }
@@ -608,7 +631,7 @@ std::vector<T> read_conditions(const JsonCursor& c) {
     auto item = c.at(i);
     T t;
     t.expr = item.at("expr").as_string();
-    if (auto loc = item.find("loc")) t.loc = source_loc_from_json(loc->json());
+    if (auto loc = item.find("loc")) t.loc = read_loc(*loc);
     if (auto note = item.find("note")) t.note = note->as_string();
     out.push_back(std::move(t));
   }
@@ -666,7 +689,7 @@ Graph Graph::from_json(const nlohmann::json& j) {
       auto pair = mb->at(i);
       pair.expect_array();
       if (pair.size() != 2) pair.fail("expected [buffer name, value id]");
-      g.mutated_buffers.emplace_back(pair.at(0).as_string(), static_cast<ValueId>(pair.at(1).as_int()));
+      g.mutated_buffers.emplace_back(pair.at(0).as_string(), read_id(pair.at(1)));
     }
   }
   if (auto s = root.find("sound")) g.sound = s->as_bool();

@@ -1,6 +1,7 @@
 // check_model, model_to_text, write/read, op histogram.
 #include <onnxport_core/onnx_passes.hpp>
 
+#include "base/checked_math.hpp"
 #include "model_io.hpp"
 #include "proto_util.hpp"
 
@@ -14,6 +15,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
@@ -141,6 +143,100 @@ void count_ops(const onnx::GraphProto& g, std::vector<std::pair<std::string, int
   }
 }
 
+// Bytes per element of a fixed-size ONNX data type; 0 for strings, nullopt
+// for a type this build does not know.
+std::optional<int64_t> onnx_element_size(int32_t data_type) {
+  using T = onnx::TensorProto;
+  switch (data_type) {
+    case T::UINT8: case T::INT8: case T::BOOL: return 1;
+    case T::UINT16: case T::INT16: case T::FLOAT16: case T::BFLOAT16: return 2;
+    case T::FLOAT: case T::INT32: case T::UINT32: return 4;
+    case T::INT64: case T::DOUBLE: case T::UINT64: case T::COMPLEX64: return 8;
+    case T::COMPLEX128: return 16;
+    case T::STRING: return 0;
+    default: return std::nullopt;
+  }
+}
+
+// How many entries the typed field for `data_type` holds, in elements.
+int64_t typed_value_count(const onnx::TensorProto& t) {
+  using T = onnx::TensorProto;
+  switch (t.data_type()) {
+    case T::FLOAT: return t.float_data_size();
+    case T::COMPLEX64: return t.float_data_size() / 2;
+    case T::DOUBLE: return t.double_data_size();
+    case T::COMPLEX128: return t.double_data_size() / 2;
+    case T::INT64: return t.int64_data_size();
+    case T::UINT32: case T::UINT64: return t.uint64_data_size();
+    case T::STRING: return t.string_data_size();
+    default: return t.int32_data_size();  // the 8- and 16-bit types, int32 and bool
+  }
+}
+
+// Every tensor of a model read from a file (initializers, Constant values,
+// subgraphs, functions) has dims whose product fits in int64 and data that
+// matches it: the printer and every later pass index the data by the dims.
+class ModelTensorChecker {
+ public:
+  explicit ModelTensorChecker(std::string file) : file_(std::move(file)) {}
+
+  void check(const onnx::ModelProto& model) {
+    check_graph(model.graph(), "graph");
+    for (int i = 0; i < model.functions_size(); ++i)
+      check_nodes(model.functions(i).node(), "functions[" + std::to_string(i) + "]");
+  }
+
+ private:
+  void check_graph(const onnx::GraphProto& g, const std::string& place) {
+    for (int i = 0; i < g.initializer_size(); ++i)
+      check_tensor(g.initializer(i), place + ".initializer[" + std::to_string(i) + "] '" + g.initializer(i).name() + "'");
+    check_nodes(g.node(), place);
+  }
+
+  template <class Nodes>
+  void check_nodes(const Nodes& nodes, const std::string& place) {
+    for (int i = 0; i < nodes.size(); ++i) {
+      const onnx::NodeProto& node = nodes.Get(i);
+      const std::string at = place + ".node[" + std::to_string(i) + "] (" + node.op_type() + ")";
+      for (const auto& attr : node.attribute()) {
+        const std::string attr_at = at + " attribute '" + attr.name() + "'";
+        if (attr.has_t()) check_tensor(attr.t(), attr_at);
+        for (int k = 0; k < attr.tensors_size(); ++k) check_tensor(attr.tensors(k), attr_at + "[" + std::to_string(k) + "]");
+        if (attr.has_g()) check_graph(attr.g(), attr_at);
+        for (int k = 0; k < attr.graphs_size(); ++k) check_graph(attr.graphs(k), attr_at + "[" + std::to_string(k) + "]");
+      }
+    }
+  }
+
+  void check_tensor(const onnx::TensorProto& t, const std::string& place) {
+    const std::vector<int64_t> dims(t.dims().begin(), t.dims().end());
+    for (int64_t d : dims)
+      if (d < 0) fail(place, "negative dimension " + std::to_string(d));
+    const auto numel = checked_numel(dims);
+    if (!numel) fail(place, "the dims multiply to more elements than fit in 64 bits");
+    if (t.data_location() == onnx::TensorProto::EXTERNAL) return;  // the data is in another file, not read here
+    const auto element = onnx_element_size(t.data_type());
+    if (!element) fail(place, "unknown data_type " + std::to_string(t.data_type()));
+    if (t.has_raw_data()) {
+      if (*element == 0) fail(place, "a string tensor cannot have raw_data");
+      const auto expected = checked_mul(*numel, *element);
+      if (!expected || static_cast<int64_t>(t.raw_data().size()) != *expected)
+        fail(place, "raw_data has " + std::to_string(t.raw_data().size()) + " bytes, the dims need " +
+                        (expected ? std::to_string(*expected) : std::string("more than 2^63")));
+      return;
+    }
+    const int64_t count = typed_value_count(t);
+    if (count != 0 && count != *numel)
+      fail(place, "holds " + std::to_string(count) + " values, the dims need " + std::to_string(*numel));
+  }
+
+  [[noreturn]] void fail(const std::string& place, const std::string& message) const {
+    throw InputError(file_, place, message);
+  }
+
+  std::string file_;
+};
+
 }  // namespace
 
 int onnx_checker_max_opset() {
@@ -200,16 +296,18 @@ std::string model_to_text(const onnx::ModelProto& model) {
     for (int i = 0; i < g.initializer_size(); ++i) {
       const onnx::TensorProto& t = g.initializer(i);
       os << (i ? ",\n    " : "");
-      int64_t numel = 1;
-      for (int64_t d : t.dims()) numel *= d;
-      if (numel <= kMaxPrintedValues) {
+      const auto checked = checked_numel(std::vector<int64_t>(t.dims().begin(), t.dims().end()));
+      const int64_t numel = checked.value_or(-1);  // -1: dims that do not describe a tensor
+      // The printer indexes the data by the dims: only a tensor whose data
+      // matches them (read_model checks every tensor it reads) is printed.
+      if (numel >= 0 && numel <= kMaxPrintedValues) {
         os << t;
         continue;
       }
       onnx::TypeProto_Tensor type;  // "float[256,256]" without the values
       type.set_elem_type(t.data_type());
       for (int64_t d : t.dims()) type.mutable_shape()->add_dim()->set_dim_value(d);
-      os << type << " " << t.name() << " {" << numel << " values}";
+      os << type << " " << t.name() << " {" << (numel >= 0 ? std::to_string(numel) : std::string("?")) << " values}";
     }
     os << ">\n";
   }
@@ -238,8 +336,14 @@ onnx::ModelProto read_model(const std::filesystem::path& file) {
   std::error_code ec;
   if (!fs::exists(file, ec)) throw InputError(file.string(), "", "no such file");
   if (fs::is_directory(file, ec)) throw InputError(file.string(), "", "is a folder, not an ONNX model file");
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK so that a FIFO is refused below instead of waiting for a writer.
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw InputError(file.string(), "", std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw InputError(file.string(), "", "not a regular file; give the path of an .onnx file");
+  }
   onnx::ModelProto model;
   bool parsed = false;
   {
@@ -252,6 +356,7 @@ onnx::ModelProto read_model(const std::filesystem::path& file) {
   if (!parsed) throw InputError(file.string(), "", "not an ONNX model (the protobuf ModelProto does not parse)");
   if (!model.has_graph())
     throw InputError(file.string(), "", "not an ONNX model (parsed, but it has no graph)");
+  ModelTensorChecker(file.string()).check(model);
   return model;
 }
 

@@ -6,6 +6,7 @@
 //
 // 1-D ops run through the 2-D kernels with a height of 1. Convolution is
 // im2col + gemm_accumulate per (batch, group).
+#include "base/checked_math.hpp"
 #include "gemm.hpp"
 #include "op_support.hpp"
 
@@ -32,21 +33,51 @@ std::vector<int64_t> expand_param(const Args& args, size_t i, size_t n, int64_t 
   return v;
 }
 
+// Kernel sizes, strides and dilations are positive, as torch requires: a
+// stride of 0 divides by zero in window_output, and a negative value makes
+// every size computed from it meaningless.
+void check_positive(const std::vector<int64_t>& values, const char* what) {
+  for (int64_t v : values)
+    if (v <= 0) fail(std::string(what) + " must be positive, got " + sizes_str(values));
+}
+
+void check_window(const Window& w) {
+  check_positive(w.kernel, "kernel size");
+  check_positive(w.stride, "stride");
+  check_positive(w.dilation, "dilation");
+  for (const auto* pad : {&w.pad_before, &w.pad_after})
+    for (int64_t p : *pad)
+      if (p < 0) fail("padding must be non-negative, got " + sizes_str(*pad));
+}
+
+// a op b for window arithmetic on values from the program: an overflow is a
+// clear error, never a wrapped size.
+int64_t window_mul(int64_t a, int64_t b) {
+  if (auto v = checked_mul(a, b)) return *v;
+  fail("the window arithmetic overflows 64 bits (" + std::to_string(a) + " * " + std::to_string(b) + ")");
+}
+int64_t window_add(int64_t a, int64_t b) {
+  if (auto v = checked_add(a, b)) return *v;
+  fail("the window arithmetic overflows 64 bits (" + std::to_string(a) + " + " + std::to_string(b) + ")");
+}
+
 // Output size of a sliding window along one dim, symbolic when the input is.
+// k, s, d >= 1 and before, after >= 0 (check_window).
 Dim window_output(const Dim& in, int64_t k, int64_t s, int64_t d, int64_t before, int64_t after, bool ceil_mode) {
-  const int64_t reach = d * (k - 1) + 1;
+  const int64_t reach = window_add(window_mul(d, k - 1), 1);
+  const int64_t padding = window_add(before, after);
   if (in.is_static()) {
-    const int64_t span = in.value() + before + after - reach;
+    const int64_t span = window_add(in.value(), padding) - reach;
     if (span < 0)
       fail("the window (" + std::to_string(reach) + " after dilation) is larger than the padded input (" +
            std::to_string(in.value() + before + after) + ")");
-    int64_t out = (span + (ceil_mode ? s - 1 : 0)) / s + 1;
+    int64_t out = window_add(span, ceil_mode ? s - 1 : 0) / s + 1;
     // The last window must start inside the input or the left padding.
     if (ceil_mode && (out - 1) * s >= in.value() + before) --out;
     return Dim(out);
   }
   // (in + c) // s + 1 written as (in + c + s) // s, so stride 1 folds to in + c + 1.
-  return dim_floordiv(dim_add(in, Dim(before + after - reach + (ceil_mode ? s - 1 : 0) + s)), Dim(s));
+  return dim_floordiv(dim_add(in, Dim(window_add(padding - reach + (ceil_mode ? s - 1 : 0), s))), Dim(s));
 }
 
 // Layout of an input with `spatial` trailing dims after an optional batch dim and channels.
@@ -79,6 +110,7 @@ Shape output_shape(const Layout& l, const Dim& channels, const std::vector<Dim>&
 }
 
 std::vector<Dim> window_outputs(const Layout& l, const Window& w) {
+  check_window(w);
   std::vector<Dim> out;
   for (size_t i = 0; i < w.kernel.size(); ++i)
     out.push_back(window_output(l.shape[2 + i], w.kernel[i], w.stride[i], w.dilation[i], w.pad_before[i], w.pad_after[i], w.ceil_mode));
@@ -137,6 +169,8 @@ ConvCall conv_call(const Args& args, size_t spatial) {
   }
   w.stride = expand_param(args, 3, spatial, 1, "stride");
   w.dilation = expand_param(args, 5, spatial, 1, "dilation");
+  check_positive(w.kernel, "kernel size");  // before "same" padding is computed from them
+  check_positive(w.dilation, "dilation");
   const OpArg& padding = arg_at(args, 4);
   if (padding.kind == OpArg::Kind::Constant && padding.constant.is_string()) {
     const std::string mode = padding.constant.get<std::string>();
@@ -276,6 +310,9 @@ TransposedCall conv_transpose_call(const Args& args, size_t spatial) {
   w.pad_after = w.pad_before;
   t.output_padding = expand_param(args, 5, spatial, 0, "output_padding");
   w.dilation = expand_param(args, 7, spatial, 1, "dilation");
+  check_window(w);
+  for (int64_t p : t.output_padding)
+    if (p < 0) fail("output_padding must be non-negative, got " + sizes_str(t.output_padding));
   for (size_t i = 0; i < spatial; ++i)
     if (t.output_padding[i] >= std::max(w.stride[i], w.dilation[i]))
       fail("output_padding " + sizes_str(t.output_padding) + " must be smaller than stride or dilation");
@@ -292,8 +329,11 @@ TransposedCall conv_transpose_call(const Args& args, size_t spatial) {
   std::vector<Dim> sizes;
   for (size_t i = 0; i < spatial; ++i) {
     // (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
-    const int64_t extra = -2 * w.pad_before[i] + w.dilation[i] * (w.kernel[i] - 1) + t.output_padding[i] + 1;
-    Dim size = dim_add(dim_mul(dim_sub(c.layout.shape[2 + i], Dim(1)), Dim(w.stride[i])), Dim(extra));
+    const int64_t extra = window_add(window_add(window_mul(-2, w.pad_before[i]), window_mul(w.dilation[i], w.kernel[i] - 1)),
+                                     t.output_padding[i] + 1);
+    const Dim& in_size = c.layout.shape[2 + i];
+    if (in_size.is_static()) window_add(window_mul(in_size.value() - 1, w.stride[i]), extra);  // fails on overflow
+    Dim size = dim_add(dim_mul(dim_sub(in_size, Dim(1)), Dim(w.stride[i])), Dim(extra));
     if (size.is_static() && size.value() <= 0) fail("the output size " + size.str() + " is not positive");
     sizes.push_back(size);
   }

@@ -2,6 +2,7 @@
 //
 // Built-ins are registered on first use of instance() (a function-local
 // static), so no other static initializer can observe a half-filled library.
+#include "base/checked_math.hpp"
 #include "op_support.hpp"
 
 #include <algorithm>
@@ -64,6 +65,25 @@ std::vector<std::string> OpLibrary::names() const {
 }
 
 namespace ops {
+namespace {
+
+// Every output a meta function describes must have a byte count that fits
+// in int64 (symbolic dims aside): a shape like zeros([2^31, 2^31]) is valid
+// arithmetic for each dim but its byte count wraps, and every later size
+// computed from it (a kernel's allocation, a translator's constant) would
+// be wrong. Checked here once for every op.
+void check_output_sizes(const std::vector<TensorMeta>& metas) {
+  for (const TensorMeta& m : metas) {
+    if (m.dtype == DType::Undefined) continue;
+    std::vector<int64_t> dims;
+    for (const Dim& d : m.shape)
+      if (d.is_static()) dims.push_back(d.value());
+    if (!checked_nbytes(dims, dtype_size(m.dtype)))
+      throw OpError("the output shape " + shape_str(m.shape) + " has a negative dimension or more bytes than fit in 64 bits");
+  }
+}
+
+}  // namespace
 
 void define(OpLibrary& lib, const std::string& name, const std::string& family, MetaFn meta, KernelFn kernel) {
   // Prefix escaping errors with the op name; errors from a nested op call
@@ -78,7 +98,9 @@ void define(OpLibrary& lib, const std::string& name, const std::string& family, 
   def.family = family;
   def.meta = [meta = std::move(meta), prefixed](const std::vector<OpArg>& args) {
     try {
-      return meta(args);
+      std::vector<TensorMeta> metas = meta(args);
+      check_output_sizes(metas);
+      return metas;
     } catch (const OpError& e) {
       throw prefixed(e);
     } catch (const std::bad_alloc&) {

@@ -154,6 +154,7 @@ TensorMeta flatten_meta(const Args& args) {
 TensorMeta unflatten_meta(const Args& args) {
   const TensorMeta& in = meta_at(args, 0);
   const int64_t rank = static_cast<int64_t>(in.shape.size());
+  if (rank == 0) fail("unflatten expects at least a 1-dimensional tensor, got a 0-dim tensor");
   const int64_t dim = normalize_dim(int_at(args, 1), rank);
   const Shape piece = infer_view_shape(Shape{in.shape[static_cast<size_t>(dim)]}, dims_at(args, 2));
   Shape out(in.shape.begin(), in.shape.begin() + dim);
@@ -418,11 +419,22 @@ void register_cat_stack(OpLibrary& lib) {
 
 // ---------------------------------------------------------------- split / chunk / unbind
 
+// More outputs than any real split has; bounds the output list of a crafted
+// split (a dim of 10^12 split by 1) before it is built.
+constexpr int64_t kMaxPieces = int64_t{1} << 20;
+
+void check_piece_count(int64_t count, const char* what) {
+  if (count > kMaxPieces)
+    fail(std::string(what) + " would make " + std::to_string(count) + " pieces, more than the limit of " +
+         std::to_string(kMaxPieces));
+}
+
 // Sizes of the pieces a dim of `len` splits into, pieces of `size` (last one smaller).
 std::vector<int64_t> even_pieces(int64_t len, int64_t size) {
   if (size <= 0 && len > 0) fail("split size must be positive, got " + std::to_string(size));
   std::vector<int64_t> out;
   if (len == 0) return {0};
+  check_piece_count(len / size + (len % size != 0), "split");
   for (int64_t at = 0; at < len; at += size) out.push_back(std::min(size, len - at));
   return out;
 }
@@ -437,6 +449,7 @@ int64_t static_len(const Dim& d, const char* what) {
 std::pair<std::vector<Dim>, int64_t> split_plan(const Args& args, bool force_sizes) {
   const TensorMeta& in = meta_at(args, 0);
   const int64_t rank = static_cast<int64_t>(in.shape.size());
+  if (rank == 0) fail("split expects at least a 1-dimensional tensor, got a 0-dim tensor");
   const int64_t dim = normalize_dim(int_or(args, 2, 0), rank);
   const Dim len = in.shape[static_cast<size_t>(dim)];
   const OpArg& spec = arg_at(args, 1);
@@ -445,7 +458,10 @@ std::pair<std::vector<Dim>, int64_t> split_plan(const Args& args, bool force_siz
   if (is_list) {
     pieces = dims_at(args, 1);
     Dim total(0);
-    for (const Dim& p : pieces) total = dim_add(total, p);
+    for (const Dim& p : pieces) {
+      if (p.is_static() && p.value() < 0) fail("split sizes " + shape_str(pieces) + " must be non-negative");
+      total = dim_add(total, p);
+    }
     if (total.is_static() && len.is_static() && total.value() != len.value())
       fail("split sizes " + shape_str(pieces) + " do not sum to the dim's size " + len.str() + " (shape " + shape_str(in.shape) + ")");
   } else {
@@ -487,6 +503,7 @@ std::pair<std::vector<Dim>, int64_t> chunk_plan(const Args& args) {
   const TensorMeta& in = meta_at(args, 0);
   const int64_t chunks = int_at(args, 1);
   if (chunks <= 0) fail("chunk expects a positive number of chunks, got " + std::to_string(chunks));
+  if (in.shape.empty()) fail("chunk expects at least a 1-dimensional tensor, got a 0-dim tensor");
   const int64_t dim = normalize_dim(int_or(args, 2, 0), static_cast<int64_t>(in.shape.size()));
   const int64_t len = static_len(in.shape[static_cast<size_t>(dim)], "chunk");
   std::vector<Dim> pieces;
@@ -499,6 +516,7 @@ std::pair<std::vector<Dim>, int64_t> unbind_plan(const Args& args) {
   const TensorMeta& in = meta_at(args, 0);
   const int64_t dim = normalize_dim(int_or(args, 1, 0), static_cast<int64_t>(in.shape.size()));
   if (in.shape.empty()) fail("unbind needs at least one dimension");
+  check_piece_count(static_len(in.shape[static_cast<size_t>(dim)], "unbind"), "unbind");
   return {std::vector<Dim>(static_cast<size_t>(static_len(in.shape[static_cast<size_t>(dim)], "unbind")), Dim(1)), dim};
 }
 

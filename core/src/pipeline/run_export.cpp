@@ -146,14 +146,24 @@ void record_model(const onnx::ModelProto& model, bool with_text, ExportReport& r
 
 // One line per failed attempt: what failed and where, so the last lines of
 // the output say why without scrolling back.
+// The error line names program.json and the node the last strategy failed
+// at (every strategy usually fails at the same node), so that a program
+// without source locations still points at the place to look.
 Outcome capture_failure(const Program& program, const ExportReport& report) {
-  Outcome o = failed("no strategy could capture `" + program.name + "`: " + report.find_stage("capture")->summary);
+  std::vector<std::string> notes;
+  std::string node;
   for (const StrategyAttempt& a : report.attempts) {
     std::string note = a.strategy + ": " + a.failure;
-    for (const Diagnostic& d : a.diagnostics)
-      if (d.severity == Severity::Error && d.message == a.failure && d.loc.known()) note += " (at " + d.loc.str() + ")";
-    o.notes.push_back(std::move(note));
+    for (const Diagnostic& d : a.diagnostics) {
+      if (d.severity != Severity::Error || d.message != a.failure) continue;
+      if (d.loc.known()) note += " (at " + d.loc.str() + ")";
+      if (auto it = d.details.find("node"); it != d.details.end() && it->is_string()) node = it->get<std::string>();
+    }
+    notes.push_back(std::move(note));
   }
+  const std::string where = node.empty() || program.program_file.empty() ? "" : program.program_file.string() + ": " + node + ": ";
+  Outcome o = failed(where + "no strategy could capture `" + program.name + "`: " + report.find_stage("capture")->summary);
+  o.notes = std::move(notes);
   return o;
 }
 
@@ -174,7 +184,11 @@ void remove_quietly(const fs::path& file) {
 // `program` is needed (and non-null) only when the config asks for verification.
 Outcome write_stage(onnx::ModelProto& model, const Program* program, const Config& config, const fs::path& output,
                     StatusPrinter& status, ExportReport& report) {
-  if (output.has_parent_path()) fs::create_directories(output.parent_path());
+  if (output.has_parent_path()) {
+    std::error_code ec;
+    fs::create_directories(output.parent_path(), ec);
+    if (ec) throw std::runtime_error(output.string() + ": cannot create the folder '" + output.parent_path().string() + "': " + ec.message());
+  }
   StageReport& write = report.stage("write");
   const std::string subject = "Save the model to `" + output.string() + "`";
   if (!config.verify.enabled) {
@@ -263,7 +277,27 @@ Outcome export_program(std::optional<Program>& program, const PluginHost& host, 
   return written;
 }
 
+// The output path is checked before any work, so that an -o whose folder
+// cannot exist (a parent that is a file) or that names a folder fails at
+// once with the path, not as a file system exception after the export.
+void check_output_path(const fs::path& output) {
+  if (output.empty()) return;
+  std::error_code ec;
+  if (fs::is_directory(output, ec))
+    throw InputError(output.string(), "", "is a folder; -o takes the path of the .onnx file to write");
+  for (fs::path parent = output.parent_path(); !parent.empty(); parent = parent.parent_path()) {
+    const fs::file_status st = fs::status(parent, ec);
+    if (fs::exists(st)) {
+      if (!fs::is_directory(st))
+        throw InputError(output.string(), "", "cannot be written: '" + parent.string() + "' is a file, not a folder");
+      break;
+    }
+    if (parent == parent.parent_path()) break;
+  }
+}
+
 Outcome run_sequence(const ExportRequest& request, StatusPrinter& status, ExportReport& report, Config& config) {
+  check_output_path(request.output);
   config = timed(report, "load config", [&] { return load_config(request.config_file); });
   apply_overrides(request, config);
   record_request(request, config, report);

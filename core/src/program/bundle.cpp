@@ -254,6 +254,27 @@ void split_expected(Program& p, const TensorMap& all, const std::vector<Declared
   }
 }
 
+// ------------------------------------------------------------------ bundle files
+
+// A bundle reads only its own files: program.json, weights.safetensors,
+// inputs.safetensors and expected.safetensors in its folder. One of them may
+// be a symbolic link, but only to a file inside the bundle folder, so a
+// bundle from elsewhere cannot make the host read (and print, and copy into a
+// model) a file outside it. Readers refuse what is not a regular file.
+void check_inside_bundle(const std::filesystem::path& dir, const std::filesystem::path& file) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_symlink(fs::symlink_status(file, ec))) return;
+  const fs::path root = fs::weakly_canonical(dir, ec);
+  const fs::path target = fs::weakly_canonical(file, ec);
+  if (ec) throw InputError(file.string(), "", "cannot resolve the symbolic link: " + ec.message());
+  const fs::path rel = target.lexically_relative(root);
+  if (rel.empty() || *rel.begin() == "..")
+    throw InputError(file.string(), "",
+                     "is a symbolic link to " + target.string() + ", outside the bundle folder " + root.string() +
+                         "; a bundle may only read files inside its folder (copy the file in)");
+}
+
 }  // namespace
 
 Program load_program(const std::filesystem::path& dir) {
@@ -261,6 +282,8 @@ Program load_program(const std::filesystem::path& dir) {
   if (!std::filesystem::is_directory(dir, ec))
     throw InputError(dir.string(), "", "not a directory (expected a program bundle: a folder with program.json)");
   const auto program_file = dir / "program.json";
+  for (const char* name : {"program.json", "weights.safetensors", "inputs.safetensors", "expected.safetensors"})
+    check_inside_bundle(dir, dir / name);
   Program p = parse_program_text(read_text_file(program_file), program_file);
   p.dir = dir;
 

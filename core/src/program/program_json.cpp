@@ -5,12 +5,14 @@
 // error always carries the JSON pointer of the offending field.
 #include <onnxport_core/bundle.hpp>
 
+#include "base/checked_math.hpp"
 #include "base/json_cursor.hpp"
 #include "base/json_file.hpp"
 #include "program_constants.hpp"
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
 #include <cstring>
 #include <optional>
 #include <unordered_map>
@@ -81,8 +83,8 @@ SourceLoc read_source(const JsonCursor& c) {
   c.reject_unknown_keys({"file", "line", "col", "text"});
   SourceLoc loc;
   if (auto f = c.find("file")) loc.file = f->as_string();
-  if (auto l = c.find("line")) loc.line = static_cast<int>(l->as_int());
-  if (auto k = c.find("col")) loc.col = static_cast<int>(k->as_int());
+  if (auto l = c.find("line")) loc.line = static_cast<int>(l->as_int_in(0, INT_MAX));
+  if (auto k = c.find("col")) loc.col = static_cast<int>(k->as_int_in(0, INT_MAX));
   if (auto t = c.find("text")) loc.text = t->as_string();
   return loc;
 }
@@ -341,9 +343,23 @@ class ProgramParser {
     if (auto s = c.find("shape", true)) {
       v.shape = read_shape(*s);
       v.has_shape = true;
+      check_static_size(v, *s);
     }
     if (auto e = c.find("elements", true)) v.elements = parse_elements(*e, v);
     return v;
+  }
+
+  // The static dims of a declared shape (symbolic ones aside) times the
+  // element size must fit in int64: every size computed later from the
+  // declaration (drawn inputs, byte counts) would wrap otherwise.
+  static void check_static_size(const ProgramValue& v, const JsonCursor& shape) {
+    std::vector<int64_t> sizes;
+    for (const Dim& d : v.shape)
+      if (d.is_static()) sizes.push_back(d.value());
+    const DType dtype = v.dtype == DType::Undefined ? DType::Float32 : v.dtype;
+    if (!checked_nbytes(sizes, dtype_size(dtype)))
+      shape.fail("'" + v.name + "' declares " + std::string(dtype_short_name(dtype)) + shape_str(v.shape) +
+                 ", more bytes than fit in 64 bits");
   }
 
   // The element declarations of a List[...] / Tuple[...] value: named
@@ -356,6 +372,8 @@ class ProgramParser {
     if (!is_list && !is_tuple)
       c.fail("only List[...] and Tuple[...] values have elements; '" + seq.name + "' is " + seq.type);
     const auto items = type_arguments(seq.type);
+    if (is_list && items.size() != 1)
+      c.fail("'" + seq.name + "' is " + seq.type + ": a List takes exactly one item type, like List[Tensor]");
     if (is_tuple && items.size() != c.size())
       c.fail("'" + seq.name + "' is " + seq.type + " (" + std::to_string(items.size()) + " items) but declares " +
              std::to_string(c.size()) + " elements");
@@ -369,7 +387,7 @@ class ProgramParser {
         decl.at("name").fail("element " + std::to_string(i) + " of '" + seq.name + "' must be named '" + expected +
                              "' (sequences are flattened in place)");
       const std::string& item = is_list ? items.front() : items[i];
-      if (!items.empty() && !element_fits(out.back().type, item))
+      if (!element_fits(out.back().type, item))
         decl.fail("element '" + expected + "' is " + out.back().type + " but " + seq.type + " holds " + item);
     }
     return out;

@@ -4,7 +4,9 @@
 // every tensor borrows from that mapping (zero copy).
 #include <onnxport_core/bundle.hpp>
 
+#include "base/checked_math.hpp"
 #include "base/json_cursor.hpp"
+#include "base/json_file.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -36,7 +38,9 @@ struct Mapping {
 
 std::shared_ptr<Mapping> map_file(const std::filesystem::path& file) {
   const std::string name = file.string();
-  const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+  // before the check below can refuse it.
+  const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw InputError(name, "", std::string("cannot open: ") + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
@@ -46,7 +50,7 @@ std::shared_ptr<Mapping> map_file(const std::filesystem::path& file) {
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    throw InputError(name, "", "not a regular file");
+    throw InputError(name, "", "not a regular file (" + file_kind_text(st.st_mode) + "); expected a safetensors file");
   }
   auto mapping = std::make_shared<Mapping>();
   mapping->size = static_cast<size_t>(st.st_size);
@@ -91,14 +95,15 @@ TensorEntry read_entry(const std::string& name, const JsonCursor& c, uint64_t da
   e.dtype = *dtype;
   const auto shape = c.at("shape");
   shape.expect_array();
-  int64_t numel = 1;
   for (size_t i = 0; i < shape.size(); ++i) {
     const int64_t d = shape.at(i).as_int();
     if (d < 0) shape.at(i).fail("tensor '" + name + "': negative dimension " + std::to_string(d));
-    if (d > 0 && numel > INT64_MAX / d) shape.fail("tensor '" + name + "': too many elements");
-    numel *= d;
     e.shape.push_back(d);
   }
+  // Checked before it is compared with the byte range: a product that wraps
+  // could match a small range and make readers run past the mapping.
+  const auto nbytes = checked_nbytes(e.shape, dtype_size(e.dtype));
+  if (!nbytes) shape.fail("tensor '" + name + "': the shape " + shape.json().dump() + " has more bytes than fit in 64 bits");
   const auto offsets = c.at("data_offsets");
   offsets.expect_array();
   if (offsets.size() != 2) offsets.fail("tensor '" + name + "': expected [begin, end]");
@@ -111,7 +116,7 @@ TensorEntry read_entry(const std::string& name, const JsonCursor& c, uint64_t da
     offsets.fail("tensor '" + name + "': data range [" + std::to_string(begin) + ", " + std::to_string(end) +
                  "] goes past the end of the data (" + std::to_string(data_size) +
                  " bytes; is the file truncated?)");
-  const uint64_t expected = static_cast<uint64_t>(numel) * dtype_size(e.dtype);
+  const uint64_t expected = static_cast<uint64_t>(*nbytes);
   if (e.end - e.begin != expected)
     offsets.fail("tensor '" + name + "': " + std::to_string(e.end - e.begin) + " bytes for " +
                  std::string(dtype_short_name(e.dtype)) + shape.json().dump() + ", which needs " +
@@ -148,9 +153,12 @@ TensorMap read_safetensors(const std::filesystem::path& file) {
   const char* header_text = reinterpret_cast<const char*>(mapping->data + 8);
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(header_text, header_text + header_len);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(name, "header", std::string("malformed JSON header: ") + e.what());
+    header = parse_json_text(std::string_view(header_text, header_len), name);
+  } catch (const InputError& e) {
+    // Lines and columns count in the header text, which starts at byte 8.
+    std::string reason = input_error_reason(e);
+    if (reason.rfind("malformed JSON: ", 0) == 0) reason = reason.substr(16);
+    throw InputError(name, "header", "malformed JSON header at " + e.place() + ": " + reason);
   }
   JsonCursor root(header, name);
   root.expect_object();
@@ -166,8 +174,21 @@ TensorMap read_safetensors(const std::filesystem::path& file) {
 
   std::shared_ptr<const void> owner(mapping, mapping->data);
   TensorMap out;
-  for (auto& e : entries)
-    out.set(e.name, Tensor::borrow(e.dtype, std::move(e.shape), mapping->data + data_start + e.begin, owner));
+  for (auto& e : entries) {
+    const std::byte* data = mapping->data + data_start + e.begin;
+    // The format does not require aligned data (a header not padded to a
+    // multiple of 8 shifts every tensor): kernels read elements through typed
+    // pointers, so a misaligned tensor is copied into aligned memory.
+    if (reinterpret_cast<uintptr_t>(data) % dtype_size(e.dtype) != 0) {
+      try {
+        out.set(e.name, Tensor::from_bytes(e.dtype, std::move(e.shape), std::span(data, e.end - e.begin)));
+      } catch (const std::exception& ex) {
+        throw InputError(name, e.pointer, "tensor '" + e.name + "' (not aligned in the file, so copied): " + ex.what());
+      }
+      continue;
+    }
+    out.set(e.name, Tensor::borrow(e.dtype, std::move(e.shape), data, owner));
+  }
   return out;
 }
 

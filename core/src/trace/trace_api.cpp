@@ -1,6 +1,8 @@
 // Public entry points of the tracing engine (onnxport/trace.hpp):
 // trace_program for the strategies, run_program (the reference interpreter)
 // and random_inputs.
+#include "base/checked_math.hpp"
+#include "base/limits.hpp"
 #include "dead_code.hpp"
 #include "tracer.hpp"
 
@@ -174,9 +176,12 @@ struct RandomSource {
 
 // Draws one tensor input (floats ~ N(0, 1), ints in [0, 10), bools 0/1), or
 // each element of a list/tuple input ("lx.0", "lx.1", ...).
-void draw_input(const ProgramValue& in, RandomSource& source, int64_t default_dim, TensorMap& out) {
+// `pointer`: where `in` is declared in program.json ("/graph/inputs/1").
+void draw_input(const Program& program, const ProgramValue& in, const std::string& pointer, RandomSource& source,
+                int64_t default_dim, TensorMap& out) {
   if (!in.elements.empty()) {
-    for (const ProgramValue& element : in.elements) draw_input(element, source, default_dim, out);
+    for (size_t k = 0; k < in.elements.size(); ++k)
+      draw_input(program, in.elements[k], pointer + "/elements/" + std::to_string(k), source, default_dim, out);
     return;
   }
   if (in.type != "Tensor" && in.type != "Optional[Tensor]") return;
@@ -191,6 +196,22 @@ void draw_input(const ProgramValue& in, RandomSource& source, int64_t default_di
   std::vector<int64_t> sizes;
   for (const Dim& d : in.shape) sizes.push_back(d.is_static() ? d.value() : default_dim);
   const DType dtype = in.dtype == DType::Undefined ? DType::Float32 : in.dtype;
+  // Refused before anything is allocated: a few bytes of program.json can
+  // declare terabytes, and an example input is drawn whole.
+  const auto bytes = checked_nbytes(sizes, dtype_size(dtype));
+  if (!bytes || *bytes > limits::max_tensor_bytes()) {
+    Diagnostic d;
+    d.code = "input-too-large";
+    d.stage = "capture";
+    d.message = program.program_file.string() + ": " + pointer + "/shape: input `" + in.name + "` is " +
+                std::string(dtype_short_name(dtype)) + shape_str(shape_of(sizes)) + ", " +
+                (bytes ? std::to_string(*bytes) + " bytes" : std::string("more bytes than fit in 64 bits")) +
+                ", above the limit of " + limits::bytes_text(limits::max_tensor_bytes()) +
+                " for one tensor, so no random example can be drawn for it";
+    d.hint = "Provide inputs.safetensors with a smaller example, declare a symbolic dim, or raise the limit with "
+             "ONNXPORT_MAX_TENSOR_BYTES (docs/limits.md).";
+    throw DiagnosticError(std::move(d));
+  }
   Tensor t = Tensor::zeros(dtype, sizes);
   for (int64_t i = 0; i < t.numel(); ++i) {
     if (is_floating(dtype)) t.set_double(i, source.normal(source.rng));
@@ -205,7 +226,8 @@ void draw_input(const ProgramValue& in, RandomSource& source, int64_t default_di
 TensorMap random_inputs(const Program& program, uint64_t seed, int64_t default_dim) {
   RandomSource source{std::mt19937_64(seed)};
   TensorMap out;
-  for (const ProgramValue* in : program.user_inputs()) draw_input(*in, source, default_dim, out);
+  for (const ProgramValue* in : program.user_inputs())
+    draw_input(program, *in, "/graph/inputs/" + std::to_string(in - program.inputs.data()), source, default_dim, out);
   return out;
 }
 

@@ -28,7 +28,8 @@ TEST(Dim, SymbolicExpressionsAreCanonical) {
   EXPECT_EQ(dim_sub(kBatch, 1).str(), "(batch-1)");
   EXPECT_EQ(dim_floordiv(kBatch, 2).str(), "(batch//2)");
   EXPECT_EQ(dim_mod(kBatch, 2).str(), "(batch%2)");
-  EXPECT_EQ(dim_mul(dim_add(kBatch, 1), 3).str(), "((batch+1)*3)");
+  EXPECT_EQ(dim_mul(dim_add(kBatch, 1), 3).str(), "((batch*3)+3)");  // a polynomial, expanded
+  EXPECT_EQ(dim_sub(dim_add(kBatch, 1), kBatch), Dim(1));
   EXPECT_TRUE(dim_mul(kBatch, 2).is_symbolic());
 }
 
@@ -52,6 +53,7 @@ TEST(Dim, EvalParsesWhatArithmeticBuilds) {
   EXPECT_EQ(dim_eval(Dim::symbol("batch % 4 - -1"), env), 3);
   EXPECT_EQ(dim_eval(Dim::symbol("x.size_0"), {{"x.size_0", 9}}), 9);
   EXPECT_EQ(dim_eval(Dim(42), {}), 42);
+  EXPECT_EQ(dim_eval(Dim::symbol("Min(batch, 3) + max(seq, 7)"), env), 10);
 }
 
 TEST(Dim, EvalFailsCleanly) {
@@ -77,7 +79,7 @@ TEST(Shape, Helpers) {
 
 TEST(Dim, RepeatedScalingFoldsConstants) {
   EXPECT_EQ(dim_mul(dim_mul(kBatch, 2), 3).str(), "(batch*6)");
-  EXPECT_EQ(dim_mul(dim_mul(dim_add(kBatch, 1), 3), 2).str(), "((batch+1)*6)");
+  EXPECT_EQ(dim_mul(dim_mul(dim_add(kBatch, 1), 3), 2).str(), "((batch*6)+6)");
   EXPECT_EQ(dim_mul(dim_mul(kBatch, kSeq), 2).str(), "((batch*seq)*2)");
   EXPECT_EQ(dim_mul(dim_mul(kBatch, -1), -1), kBatch);
 }

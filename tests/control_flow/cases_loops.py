@@ -175,3 +175,67 @@ case("for_two_carried_two_stacked", ForStackDynamicCumulative, topic=TOPIC,
      pattern="two carried values and two stacked outputs over a dynamic dim",
      paths=lambda: [(torch.randn(3, 2),), (torch.randn(5, 2),)], dynamic=BATCH,
      expect=DATA_LOOP)
+
+
+class ForRangeAppendRows(nn.Module):
+    """The issue's pattern: rows of x appended by index, then stacked."""
+
+    def forward(self, x):
+        rows = []
+        for i in range(x.shape[0]):
+            rows.append(x[i] * 2)
+        return torch.stack(rows)
+
+
+class ForRangeSliceCat(nn.Module):
+    """`x[i:i + 1]` has (i+1)-i rows: the algebra must see that is 1 to squeeze it."""
+
+    def forward(self, x):
+        parts: List[torch.Tensor] = []
+        for i in range(x.size(0)):
+            parts.append(x[i:i + 1].squeeze(0) * (i + 1))
+        return torch.cat(parts, 0)
+
+
+class ForIntInputStack(nn.Module):
+    """`range(n)`, n an int input, collecting one tensor per iteration."""
+
+    def forward(self, x, n: int):
+        outs: List[torch.Tensor] = []
+        for i in range(n):
+            outs.append(x * i)
+        return torch.stack(outs, 1)
+
+
+class NestedStaticLoops(nn.Module):
+    """2 x 512 iterations: unrolled, about 13,000 nodes; it stays an ONNX Loop."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.linspace(-0.5, 0.5, 512))
+
+    def forward(self, x):
+        for _ in range(2):
+            for j in range(512):
+                h = torch.tanh(x * 0.5 + self.w[j])
+                g = torch.sigmoid(x - self.w[j])
+                x = x * 0.9 + h * g * 0.1
+        return x
+
+
+case("for_range_append_rows", ForRangeAppendRows, topic=TOPIC,
+     pattern="`rows.append(x[i] * 2)` over `range(x.shape[0])`, then `torch.stack(rows)`",
+     paths=lambda: [(torch.randn(3, 4),), (torch.randn(6, 4),)], dynamic=BATCH,
+     expect=DATA_LOOP)
+case("for_range_slice_cat", ForRangeSliceCat, topic=TOPIC,
+     pattern="`parts.append(x[i:i + 1].squeeze(0) * (i + 1))` over a dynamic dim, then `torch.cat`",
+     paths=lambda: [(torch.randn(3, 2),), (torch.randn(5, 2),)], dynamic=BATCH,
+     expect=DATA_LOOP)
+case("for_int_input_stack", ForIntInputStack, topic=TOPIC,
+     pattern="`outs.append(x * i)` over `range(n)`, n an int input, stacked on dim 1",
+     paths=lambda: [(torch.randn(3), 2), (torch.randn(3), 5)],
+     expect=DATA_LOOP)
+case("nested_static_loops_2x512", NestedStaticLoops, topic=TOPIC,
+     pattern="`for _ in range(2): for j in range(512):` (too large to unroll)",
+     paths=lambda: [(torch.randn(4),), (torch.randn(4) * 3,)],
+     expect=expect(EXPORTED, EXPORTED, EXPORTED, EXPORTED))

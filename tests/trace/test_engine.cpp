@@ -53,6 +53,51 @@ TEST(Loops, KnownTripCountIsUnrolled) {
   EXPECT_EQ(run(p, {1, 2, 3}), (std::vector<double>{12, 15, 18}));
 }
 
+// for i in range(outer): for j in range(inner): x = x * 2 + 1   (three nodes per iteration with the mul's constant)
+json nested_loop_program(int64_t outer, int64_t inner) {
+  return program_json(
+      {constant("outer", outer), constant("inner", inner), constant("true", true), constant("one", 1),
+       constant("two", 2),
+       with_blocks(node("prim::Loop", {"outer", "true", "x"}, {"y"}, {}, 2, "for i in range(outer):"),
+                   {block({"i", "xc"},
+                          {with_blocks(node("prim::Loop", {"inner", "true", "xc"}, {"xi"}, {}, 3, "for j in range(inner):"),
+                                       {block({"j", "xd"},
+                                              {node("aten::mul", {"xd", "two"}, {"xm"}),
+                                               node("aten::add", {"xm", "one", "one"}, {"xn"})},
+                                              {"true", "xn"})})},
+                          {"true", "xi"})})},
+      {"y"});
+}
+
+size_t count_nodes(const Block& b) {
+  size_t n = b.nodes.size();
+  for (const Node& node : b.nodes)
+    for (const Block& inner : node.blocks) n += count_nodes(inner);
+  return n;
+}
+
+TEST(Loops, ALoopTooLargeToUnrollStaysALoop) {
+  // 2 x 512 x 2 = 2048 nodes: under the limit, unrolled.
+  const CaptureResult small = capture(parse(nested_loop_program(2, 512)), strict_policy());
+  ASSERT_TRUE(small.graph) << all_messages(small);
+  EXPECT_EQ(find_node(*small.graph, "higher_order::loop"), nullptr);
+  EXPECT_EQ(count_nodes(small.graph->body), 2048u);
+  // 8 x 512 x 2: the outer loop stays a loop, its body unrolls the inner one.
+  const CaptureResult big = capture(parse(nested_loop_program(8, 512)), strict_policy());
+  ASSERT_TRUE(big.graph) << all_messages(big);
+  const Node* loop = find_node(*big.graph, "higher_order::loop");
+  ASSERT_NE(loop, nullptr);
+  EXPECT_EQ(loop->inputs.at(0).constant, 8);
+  EXPECT_LT(count_nodes(big.graph->body), 1100u);
+  EXPECT_TRUE(big.graph->sound);
+  // 1000 x 3000 x 2: both loops stay loops.
+  const CaptureResult huge = capture(parse(nested_loop_program(1000, 3000)), strict_policy());
+  ASSERT_TRUE(huge.graph) << all_messages(huge);
+  EXPECT_LT(count_nodes(huge.graph->body), 10u);
+  // The reference interpreter still runs every iteration: 1 -> 3 -> 7 after 2 x 1.
+  EXPECT_EQ(run(parse(nested_loop_program(2, 1)), {1, 0, -1}), (std::vector<double>{7, 3, -1}));
+}
+
 TEST(Loops, WhileLoopStopsOnItsCondition) {
   // n = 0; while n < 4: x = x * 2; n = n + 1
   const Program p = parse(program_json(
@@ -410,11 +455,76 @@ TEST(ShapeBranches, NonStrictSpecializesADynamicDimWithAGuard) {
 TEST(ShapeBranches, ExampleInputsGiveTheHint) {
   Program p = parse(shape_branch_program(4, json::array({"batch", 3})));
   p.example_inputs.set("x", Tensor::zeros(DType::Float32, {6, 3}));
-  const CaptureResult r = capture(p, cond_rewrite_policy());
+  const CaptureResult r = capture(p, non_strict_policy());
   ASSERT_TRUE(r.graph) << all_messages(r);
   EXPECT_EQ(body_ops(*r.graph), std::vector<std::string>{"aten::mul"});
   ASSERT_EQ(r.graph->guards.size(), 1u);
   EXPECT_EQ(r.graph->guards[0].expr, "Gt(batch, 4)");
+}
+
+TEST(ShapeBranches, CondRewriteBranchesOnTheSymbolicComparison) {
+  const CaptureResult r = capture(parse(shape_branch_program(4, json::array({"batch", 3}))), cond_rewrite_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(block_ops(r.graph->body), (std::vector<std::string>{"aten::size", "aten::gt", "higher_order::cond"}));
+  const Node* cond = find_node(*r.graph, "higher_order::cond");
+  ASSERT_NE(cond, nullptr);
+  EXPECT_EQ(block_ops(cond->blocks.at(0)), std::vector<std::string>{"aten::mul"});
+  EXPECT_EQ(block_ops(cond->blocks.at(1)), std::vector<std::string>{"aten::neg"});
+  EXPECT_TRUE(r.graph->guards.empty());
+  EXPECT_TRUE(r.graph->sound);
+  EXPECT_EQ(shape_str(r.graph->value(r.graph->body.outputs.at(0)).shape), "[batch, 3]");
+}
+
+TEST(ShapeBranches, CondRewriteFallsBackToAGuardWhenABranchCannotBeAnIf) {
+  // if x.size(0) > 4: out = x.sum()  (rank 0)  else: out = -x  (rank 2)
+  const json doc = program_json(
+      {constant("zero", 0), constant("limit", 4), node("aten::size", {"x", "zero"}, {"n"}),
+       node("aten::gt", {"n", "limit"}, {"big"}),
+       with_blocks(node("prim::If", {"big"}, {"out"}, {}, 7, "if x.size(0) > 4:"),
+                   {block({}, {node("aten::sum", {"x"}, {"m"})}, {"m"}), block({}, {node("aten::neg", {"x"}, {"g"})}, {"g"})})},
+      {"out"}, json::array({"batch", 3}));
+  const CaptureResult r = capture(parse(doc), cond_rewrite_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(find_node(*r.graph, "higher_order::cond"), nullptr);
+  ASSERT_EQ(r.graph->guards.size(), 1u);
+  EXPECT_EQ(r.graph->guards[0].expr, "Le(batch, 4)");
+  EXPECT_FALSE(r.graph->sound);
+  const Diagnostic* d = find_diag(r, "shape-branch-not-rewritten");
+  ASSERT_NE(d, nullptr) << all_messages(r);
+  EXPECT_NE(d->message.find("line 7"), std::string::npos) << d->message;
+  EXPECT_NE(d->message.find("shape"), std::string::npos) << d->message;
+  EXPECT_EQ(count_errors(r), 0u) << all_messages(r);
+}
+
+TEST(ShapeBranches, ComparisonsTheAlgebraDecidesNeedNoGuard) {
+  // n = x.size(0); if (n + 1) - n == 1 and min(n, 3) <= 3: x * 2 else -x
+  const json doc = program_json(
+      {constant("zero", 0), constant("one", 1), constant("three", 3), constant("two", 2),
+       node("aten::size", {"x", "zero"}, {"n"}), node("aten::add", {"n", "one"}, {"n1"}),
+       node("aten::sub", {"n1", "n"}, {"d"}), node("aten::eq", {"d", "one"}, {"c1"}),
+       node("prim::min", {"n", "three"}, {"m"}), node("aten::le", {"m", "three"}, {"c2"}),
+       node("aten::__and__", {"c1", "c2"}, {"c"}),
+       with_blocks(node("prim::If", {"c"}, {"out"}, {}, 9, "if ...:"),
+                   {block({}, {node("aten::mul", {"x", "two"}, {"y"})}, {"y"}), block({}, {node("aten::neg", {"x"}, {"g"})}, {"g"})})},
+      {"out"}, json::array({"batch", 3}));
+  const CaptureResult r = capture(parse(doc), strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_TRUE(r.graph->guards.empty());
+  EXPECT_EQ(block_ops(r.graph->body), std::vector<std::string>{"aten::mul"});
+}
+
+TEST(SymbolicInts, MinOfASizeAndAnIntIsAGraphMinimum) {
+  // return x.sum() * min(x.size(0), 3)
+  const json doc = program_json({constant("zero", 0), constant("three", 3), node("aten::size", {"x", "zero"}, {"n"}),
+                                 node("prim::min", {"n", "three"}, {"m"}), node("aten::sum", {"x"}, {"s"}),
+                                 node("aten::mul", {"s", "m"}, {"out"})},
+                                {"out"}, json::array({"batch", 3}));
+  const CaptureResult r = capture(parse(doc), strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  const Node* m = find_node(*r.graph, "aten::minimum");
+  ASSERT_NE(m, nullptr) << r.graph->to_text();
+  EXPECT_TRUE(r.graph->guards.empty());
+  EXPECT_TRUE(r.graph->sound);
 }
 
 TEST(ShapeBranches, StrictRefusesToSpecializeADynamicDim) {

@@ -21,6 +21,28 @@ namespace {
 // unbounded for the traced inputs; stop with a clear error instead of hanging.
 constexpr int64_t kMaxUnrolledIterations = 100000;
 
+// A loop with a known trip count is unrolled only while the estimated size of
+// the result (program nodes of the body times the trip count, nested loops
+// multiplied out) stays under this; above it the loop stays an ONNX Loop.
+// torch keeps such loops too: a 2 x 512 loop unrolled is tens of thousands of
+// nodes that ONNX Runtime takes minutes to load.
+constexpr int64_t kMaxUnrolledNodes = 5000;
+
+// However a loop is estimated, unrolling stops with an error once it has
+// emitted this many graph nodes (an inner trip count the estimate could not
+// see, such as `range(x.size(1))` on a static dim).
+constexpr int64_t kMaxUnrolledGraphNodes = 50000;
+
+int64_t saturating_add(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_add_overflow(a, b, &r) ? std::numeric_limits<int64_t>::max() : r;
+}
+
+int64_t saturating_mul(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_mul_overflow(a, b, &r) ? std::numeric_limits<int64_t>::max() : r;
+}
+
 // Identifiers in an expression ("Gt((batch*2), 1)" -> batch), to find the
 // dynamic dims a guard constrains.
 std::vector<std::string> identifiers(const std::string& expr) {
@@ -186,6 +208,7 @@ void Tracer::on_if(const ProgramNode& n) {
   } else if (!c.is_sym()) {
     fail("bad-argument", "prim::If needs a bool condition, got a " + describe(c));
   } else if (!c.sym->data_dependent || config_.eager) {
+    if (rewrites_shape_branch(*c.sym) && try_rewrite_shape_branch(n, *c.sym)) return;
     taken = decide(*c.sym, n, "the branch");
   } else {
     const SymScalar& s = *c.sym;
@@ -219,6 +242,52 @@ void Tracer::on_if(const ProgramNode& n) {
     }
   }
   bind_outputs(n, run_inline(n.blocks.at(taken ? 0 : 1), {}));
+}
+
+// cond-rewrite: a branch whose condition involves a dynamic dim or an int
+// input (`if x.shape[0] == 3:`) becomes higher_order::cond on the symbolic
+// comparison (ONNX Shape -> Gather -> Equal -> If), so the model is right for
+// every size instead of pinned to the example's path by a guard.
+bool Tracer::rewrites_shape_branch(const SymScalar& cond) const {
+  if (config_.eager || config_.policy.data_dependent != DataDependentPolicy::Rewrite || cond.value == kNoValue)
+    return false;
+  for (const auto& id : identifiers(cond.expr))
+    if (dynamic_symbols_.count(id)) return true;
+  return false;
+}
+
+// Traces both branches into a cond; when a branch cannot be rewritten (an
+// error in it, outputs of different ranks, a `raise`), everything the attempt
+// recorded is undone and the caller falls back to the guard, with a warning
+// saying why. Errors inside the attempt are thrown, not recorded, so that one
+// in a branch the example never takes does not fail the whole capture.
+bool Tracer::try_rewrite_shape_branch(const ProgramNode& n, const SymScalar& cond) {
+  const size_t diag_count = diags_.size(), guard_count = graph_.guards.size();
+  const size_t assertion_count = graph_.assertions.size();
+  const bool sound = graph_.sound;
+  std::string why;
+  ++shape_branch_attempts_;
+  try {
+    rewrite_as_cond(n, cond.value, cond.hint ? std::optional<bool>(*cond.hint != 0.0) : std::nullopt, {});
+    --shape_branch_attempts_;
+    return true;
+  } catch (const TraceError& e) {
+    why = e.diagnostic().message;
+  } catch (const StopScan&) {
+    why = diags_.size() > diag_count ? diags_.back().message : "an error inside a branch";
+  }
+  --shape_branch_attempts_;
+  diags_.resize(diag_count);
+  std::erase_if(error_groups_, [&](const auto& g) { return g.second >= diag_count; });
+  std::erase_if(specialization_groups_, [&](const auto& g) { return g.second >= diag_count; });
+  graph_.guards.resize(guard_count);
+  graph_.assertions.resize(assertion_count);
+  graph_.sound = sound;
+  warn("shape-branch-not-rewritten", "guard-added",
+       "the branch at " + line_of(n) + quoted_source(n) + " on `" + cond.expr +
+           "` could not become an ONNX If, so it is specialized with a guard instead: " + why,
+       "Make both branches return tensors of the same dtype and rank, without raising, or make the dim static.");
+  return false;
 }
 
 // ------------------------------------------------------------------ higher_order::cond
@@ -478,6 +547,56 @@ bool Tracer::rewrites_loop_on(const EValue& v) const {
          config_.policy.data_dependent == DataDependentPolicy::Rewrite;
 }
 
+// The trip count of an inner prim::Loop as far as it is known before
+// tracing: a constant bound outside, or a prim::Constant in the enclosing
+// block; 1 when it is computed (the unrolling cap catches those).
+int64_t Tracer::known_trip_count(const ProgramNode& loop, const ProgramBlock& enclosing) const {
+  if (loop.inputs.empty()) return 1;
+  const std::string& name = loop.inputs[0];
+  if (auto it = env_.find(name); it != env_.end() && it->second.is_constant() && it->second.constant.is_number_integer())
+    return std::max<int64_t>(0, it->second.constant.get<int64_t>());
+  for (const ProgramNode& node : enclosing.nodes)
+    if (node.kind == "prim::Constant" && node.outputs.size() == 1 && node.outputs[0] == name &&
+        node.attrs.contains("value") && node.attrs["value"].is_number_integer())
+      return std::max<int64_t>(0, node.attrs["value"].get<int64_t>());
+  return 1;
+}
+
+// Nodes of a block that reach the graph when it is unrolled (constants do
+// not), inner loops multiplied by their trip counts, a branch by its larger side.
+int64_t Tracer::unrolled_cost(const ProgramBlock& b) const {
+  int64_t cost = 0;
+  for (const ProgramNode& node : b.nodes) {
+    if (node.kind == "prim::Constant") continue;
+    int64_t c = 1;
+    if (node.kind == "prim::Loop" && !node.blocks.empty()) {
+      c = saturating_add(c, saturating_mul(known_trip_count(node, b), unrolled_cost(node.blocks[0])));
+    } else {
+      int64_t widest = 0;
+      for (const ProgramBlock& inner : node.blocks) widest = std::max(widest, unrolled_cost(inner));
+      c = saturating_add(c, widest);
+    }
+    cost = saturating_add(cost, c);
+  }
+  return cost;
+}
+
+// A loop too large to unroll stays a loop: higher_order::loop with the
+// constant trip count, whatever the strategy (it is as sound as unrolling).
+// When the body cannot be a loop body, the strategy refuses.
+void Tracer::keep_as_loop(const ProgramNode& n, int64_t trip, const EValue& cond, const std::vector<EValue>& carried,
+                          int64_t estimate) {
+  const std::string what = "the loop at " + line_of(n) + quoted_source(n) + " runs " + std::to_string(trip) +
+                           " times; unrolled it would be about " + std::to_string(estimate) +
+                           " nodes, more than the limit of " + std::to_string(kMaxUnrolledNodes);
+  try {
+    rewrite_as_loop(n, EValue::of_constant(trip), cond, carried, 0);
+  } catch (const TraceError& e) {
+    fail("loop-too-large", what + ", and it cannot stay an ONNX Loop: " + e.diagnostic().message,
+         "Carry tensors and Python scalars through the loop (not lists or dicts), or make the loop smaller.");
+  }
+}
+
 // Unrolls while the trip count and the condition are known; under
 // cond-rewrite, the iterations from the first one that depends on tensor data
 // become a higher_order::loop.
@@ -492,6 +611,14 @@ void Tracer::on_loop(const ProgramNode& n) {
   }
   const int64_t trip = loop_trip_count(n, max_trip);
   EValue cond = as_condition(in(n, 1));
+  if (!config_.eager && trip != std::numeric_limits<int64_t>::max() && trip > 1) {
+    const int64_t estimate = saturating_mul(trip, unrolled_cost(body));
+    if (estimate > kMaxUnrolledNodes) {
+      keep_as_loop(n, trip, cond, carried, estimate);
+      return;
+    }
+  }
+  const int64_t emitted_before = emitted_nodes_;
   for (int64_t i = 0; i < trip; ++i) {
     if (rewrites_loop_on(cond)) {
       // TorchScript's while loops have no trip count (INT64_MAX).
@@ -509,6 +636,13 @@ void Tracer::on_loop(const ProgramNode& n) {
     std::vector<EValue> outs = run_inline(body, args);
     carried.assign(outs.begin() + 1, outs.end());
     cond = as_condition(outs[0]);
+    if (!config_.eager && emitted_nodes_ - emitted_before > kMaxUnrolledGraphNodes)
+      fail("loop-too-large", "the loop at " + line_of(n) + quoted_source(n) + " emitted " +
+                                 std::to_string(emitted_nodes_ - emitted_before) + " graph nodes in " +
+                                 std::to_string(i + 1) + " iterations while being unrolled, more than the limit of " +
+                                 std::to_string(kMaxUnrolledGraphNodes),
+           "Write the loop so that its trip count is a constant or a dynamic dim (cond-rewrite keeps it as an ONNX "
+           "Loop), or make it smaller.");
   }
   bind_outputs(n, carried);
 }

@@ -38,6 +38,27 @@ struct FrameScope {
     closed = true;
     Tracer::Frame f = std::move(t.frames_.back());
     t.frames_.pop_back();
+    undo(f);
+    std::vector<std::string> mutated;
+    for (const auto& name : f.mutated)
+      if (std::find(mutated.begin(), mutated.end(), name) == mutated.end()) mutated.push_back(name);
+    return mutated;
+  }
+  // An error inside the block also undoes its bindings: a caller that
+  // catches it (a shape branch falling back to a guard) finds the outer
+  // names as they were.
+  ~FrameScope() {
+    if (!closed) {
+      Tracer::Frame f = std::move(t.frames_.back());
+      t.frames_.pop_back();
+      undo(f);
+    }
+    t.block_ = saved_block;
+    --t.rewrite_depth_;
+  }
+
+ private:
+  void undo(const Tracer::Frame& f) {
     for (auto it = f.undo.rbegin(); it != f.undo.rend(); ++it) {
       if (it->second) {
         if (it->second->is_tensor()) t.aliases_[it->second->tensor->id].push_back(it->first);
@@ -46,15 +67,6 @@ struct FrameScope {
         t.env_.erase(it->first);
       }
     }
-    std::vector<std::string> mutated;
-    for (const auto& name : f.mutated)
-      if (std::find(mutated.begin(), mutated.end(), name) == mutated.end()) mutated.push_back(name);
-    return mutated;
-  }
-  ~FrameScope() {
-    if (!closed) t.frames_.pop_back();
-    t.block_ = saved_block;
-    --t.rewrite_depth_;
   }
 };
 

@@ -68,6 +68,7 @@ std::vector<EValue> Tracer::trace_loop_body(const ProgramNode& n, const std::vec
   const std::string u = "u" + std::to_string(unbacked_++);
   iter.expr = u;
   iter.dim = Dim::symbol(u);
+  symbol_bounds_.emplace(u, 0);  // counts 0, 1, ...
   iter.data_dependent = true;
   iter.origin = "the iteration number of the loop at " + line_of(n);
   iter.value = new_value("iter", DType::Int64, {}, ValueKind::SymInt);

@@ -6,6 +6,8 @@
 
 #include "scalar_ops.hpp"
 
+#include "base/sym_expr.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -251,9 +253,17 @@ EValue Tracer::scalar_op(const ProgramNode& n, const std::string& kind, const st
       acc = sym_logic(kind == "aten::all" ? "aten::__and__" : "aten::__or__", {acc, item});
     return acc;
   }
-  const bool scalars_only = std::all_of(args.begin(), args.end(), [](const EValue& a) {
+  auto is_scalar = [](const EValue& a) {
     return a.is_sym() || (a.is_constant() && (a.constant.is_number() || a.constant.is_boolean()));
-  });
+  };
+  // min(list) / max(list) with symbolic items: folded pairwise.
+  if ((kind == "prim::min" || kind == "prim::max") && args.size() == 1 && args[0].is_sequence() &&
+      !args[0].items->empty() && std::all_of(args[0].items->begin(), args[0].items->end(), is_scalar)) {
+    EValue acc = args[0].items->front();
+    for (size_t i = 1; i < args[0].items->size(); ++i) acc = scalar_op(n, kind, {acc, (*args[0].items)[i]});
+    return acc;
+  }
+  const bool scalars_only = std::all_of(args.begin(), args.end(), is_scalar);
   if (scalars_only && std::any_of(args.begin(), args.end(), [](const EValue& a) { return a.is_sym(); }))
     return sym_op(kind, args);
   std::string described;
@@ -269,6 +279,7 @@ EValue Tracer::sym_op(const std::string& kind, const std::vector<EValue>& args) 
       args.size() == 2)
     return sym_arith(kind, args[0], args[1]);
   if (kind == "aten::neg" && args.size() == 1) return sym_arith("aten::sub", EValue::of_constant(0), args[0]);
+  if ((kind == "prim::min" || kind == "prim::max") && args.size() == 2) return sym_extreme(kind, args[0], args[1]);
   if ((kind == "aten::Bool") && args.size() == 1) {
     if (scalar_type_of(args[0]) == ScalarType::Bool) return args[0];
     return sym_compare("aten::ne", args[0], EValue::of_constant(0));
@@ -301,38 +312,27 @@ EValue Tracer::sym_op(const std::string& kind, const std::vector<EValue>& args) 
   fail("unsupported-op", kind + " on symbolic scalars (" + described + ") is not supported by the tracing engine");
 }
 
-// Dynamic dims are assumed >= 2, as torch.export does (0 and 1 are
-// specialized), so comparing a bare dim with 0 or 1 needs no guard.
-std::optional<bool> Tracer::fold_by_range(const std::string& kind, const SymScalar& a, const json& b) const {
-  if (a.type != ScalarType::Int || !b.is_number_integer() || !dynamic_symbols_.count(a.expr) ||
-      scalar_inputs_.count(a.expr))
-    return std::nullopt;
-  if (a.hint && *a.hint < 2) return std::nullopt;  // the example contradicts the assumption
-  const int64_t c = b.get<int64_t>();
-  if (kind == "aten::eq" && c < 2) return false;
-  if (kind == "aten::ne" && c < 2) return true;
-  if (kind == "aten::gt" && c < 2) return true;
-  if (kind == "aten::ge" && c <= 2) return true;
-  if (kind == "aten::lt" && c <= 2) return false;
-  if (kind == "aten::le" && c < 2) return false;
+// An int operand in the algebra's canonical form: a SymInt's dim or an int
+// (or bool) constant; nullopt for floats and bools read from data.
+std::optional<sym::Expr> Tracer::int_expr(const EValue& v) const {
+  if (v.is_sym()) {
+    if (v.sym->type != ScalarType::Int || v.sym->dim.is_static()) return std::nullopt;
+    return sym::Expr::from_text(v.sym->dim.expr());
+  }
+  if (v.is_constant() && v.constant.is_boolean()) return sym::Expr(v.constant.get<bool>() ? 1 : 0);
+  if (v.is_constant() && v.constant.is_number_integer()) return sym::Expr(v.constant.get<int64_t>());
   return std::nullopt;
 }
 
+// A comparison of ints that the canonical form decides for every value of
+// its symbols ((u0+1)-u0 == 1, Min(batch, 3) <= 3) is a constant. Dynamic
+// dims are assumed >= 2, as torch.export does (0 and 1 are specialized), so
+// `batch > 1` or `batch == 1` needs no guard either. Anything else is a
+// SymBool: a guard when a branch takes it, an `If` under cond-rewrite.
 EValue Tracer::sym_compare(const std::string& kind, const EValue& a, const EValue& b) {
-  // Same expression on both sides: decided without knowing its value.
-  if (a.is_sym() && b.is_sym() && a.sym->expr == b.sym->expr && !a.sym->data_dependent) {
-    const bool equal_ok = kind == "aten::eq" || kind == "aten::le" || kind == "aten::ge";
-    return EValue::of_constant(equal_ok);
-  }
-  if (a.is_sym() && b.is_constant())
-    if (auto folded = fold_by_range(kind, *a.sym, b.constant)) return EValue::of_constant(*folded);
-  if (b.is_sym() && a.is_constant()) {
-    // c < s  <=>  s > c
-    static const std::unordered_map<std::string, std::string> mirrored = {
-        {"aten::eq", "aten::eq"}, {"aten::ne", "aten::ne"}, {"aten::lt", "aten::gt"},
-        {"aten::gt", "aten::lt"}, {"aten::le", "aten::ge"}, {"aten::ge", "aten::le"}};
-    if (auto folded = fold_by_range(mirrored.at(kind), *b.sym, a.constant)) return EValue::of_constant(*folded);
-  }
+  const auto ea = int_expr(a), eb = int_expr(b);
+  if (ea && eb)
+    if (auto decided = sym::decide(sympy_name(kind), *ea, *eb, symbol_bounds_)) return EValue::of_constant(*decided);
   SymScalar s;
   s.type = ScalarType::Bool;
   s.expr = sympy_name(kind) + "(" + expr_of(a) + ", " + expr_of(b) + ")";
@@ -442,6 +442,48 @@ EValue Tracer::sym_arith(const std::string& kind, const EValue& a, const EValue&
       {"aten::remainder", "aten::remainder"}, {"aten::div", "aten::div"},
       {"aten::pow", "aten::pow"}};
   const std::string& op = tensor_ops.at(kind);
+  s.value = new_value(op.substr(6), scalar_dtype(s.type), {}, scalar_value_kind(s.type));
+  Node node;
+  node.op = op;
+  node.inputs = {to_graph_arg(a), to_graph_arg(b)};
+  node.outputs = {s.value};
+  node.prov = provenance();
+  emit(std::move(node));
+  return EValue::of_sym(std::move(s));
+}
+
+}  // namespace onnxport::trace
+
+namespace onnxport::trace {
+
+// min(a, b) / max(a, b) with a symbolic operand: Min/Max in the canonical
+// form for ints (Min(a, a+1) is a; a decided comparison picks the operand),
+// and an elementwise minimum/maximum of the 0-d values in the graph, which
+// becomes ONNX Min/Max.
+EValue Tracer::sym_extreme(const std::string& kind, const EValue& a, const EValue& b) {
+  const bool is_max = kind == "prim::max";
+  const auto ea = int_expr(a), eb = int_expr(b);
+  if (ea && eb) {
+    // Decided by the form and the dims' bounds: one operand is the answer.
+    if (auto a_smaller = sym::decide("Le", *ea, *eb, symbol_bounds_)) return *a_smaller != is_max ? a : b;
+  }
+  SymScalar s;
+  const bool ints = scalar_type_of(a) != ScalarType::Float && scalar_type_of(b) != ScalarType::Float;
+  s.type = ints ? ScalarType::Int : ScalarType::Float;
+  s.data_dependent = (a.is_sym() && a.sym->data_dependent) || (b.is_sym() && b.sym->data_dependent);
+  if (ea && eb) {
+    const sym::Expr e = is_max ? sym::Expr::max({*ea, *eb}) : sym::Expr::min({*ea, *eb});
+    if (auto c = e.constant_value()) return EValue::of_constant(*c);
+    s.dim = Dim::symbol(e.str());
+    s.expr = s.dim.str();
+  } else {
+    s.expr = std::string(is_max ? "Max(" : "Min(") + expr_of(a) + ", " + expr_of(b) + ")";
+    if (ints) s.dim = Dim::symbol(s.expr);
+  }
+  const auto ha = hint_of(a), hb = hint_of(b);
+  if (ha && hb) s.hint = is_max ? std::max(*ha, *hb) : std::min(*ha, *hb);
+  s.origin = s.expr;
+  const std::string op = is_max ? "aten::maximum" : "aten::minimum";
   s.value = new_value(op.substr(6), scalar_dtype(s.type), {}, scalar_value_kind(s.type));
   Node node;
   node.op = op;

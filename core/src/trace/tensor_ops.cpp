@@ -48,7 +48,10 @@ ValueId Tracer::new_value(const std::string& base, DType dtype, Shape shape, Val
   return graph_.add_value(std::move(v));
 }
 
-void Tracer::emit(Node node) { block_->nodes.push_back(std::move(node)); }
+void Tracer::emit(Node node) {
+  block_->nodes.push_back(std::move(node));
+  ++emitted_nodes_;
+}
 
 // ------------------------------------------------------------------ arguments
 

@@ -222,6 +222,8 @@ EValue Tracer::bind_tensor_input(const ProgramValue& in, size_t position) {
     if (known == hints_.end()) {
       hints_.emplace_back(symbol, hint);
       dynamic_symbols_.insert(symbol);
+      // Assumed >= 2 as torch.export does, unless the example contradicts it.
+      if (hint >= 2) symbol_bounds_.emplace(symbol, 2);
     } else if (known->second != hint) {
       fail("input-mismatch", "dim `" + symbol + "` is " + std::to_string(known->second) +
                                  " in one example input and " + std::to_string(hint) + " in `" + in.name + "`");
@@ -372,7 +374,7 @@ void Tracer::run_node(const ProgramNode& n) {
   try {
     dispatch(n);
   } catch (const TraceError& e) {
-    if (!config_.policy.report_all_errors) {
+    if (!config_.policy.report_all_errors || shape_branch_attempts_ > 0) {
       node_ = saved;
       throw;
     }
@@ -530,7 +532,7 @@ void Tracer::fail(std::string code, std::string message, std::string hint) const
 }
 
 void Tracer::report_error(Diagnostic d) {
-  if (!config_.policy.report_all_errors) throw TraceError(std::move(d));
+  if (!config_.policy.report_all_errors || shape_branch_attempts_ > 0) throw TraceError(std::move(d));
   record_error(std::move(d));
 }
 

@@ -10,6 +10,8 @@
 
 #include "evalue.hpp"
 
+#include "base/sym_expr.hpp"
+
 #include <onnxport/ops.hpp>
 #include <onnxport/trace.hpp>
 
@@ -124,6 +126,13 @@ class Tracer {
   // Traces both blocks into a higher_order::cond node and binds its outputs.
   void rewrite_as_cond(const ProgramNode& n, ValueId pred, std::optional<bool> pred_value,
                        const std::vector<EValue>& operands);
+  bool rewrites_shape_branch(const SymScalar& cond) const;
+  // Loops too large to unroll (control.cpp).
+  int64_t known_trip_count(const ProgramNode& loop, const ProgramBlock& enclosing) const;
+  int64_t unrolled_cost(const ProgramBlock& b) const;
+  void keep_as_loop(const ProgramNode& n, int64_t trip, const EValue& cond, const std::vector<EValue>& carried,
+                    int64_t estimate);
+  bool try_rewrite_shape_branch(const ProgramNode& n, const SymScalar& cond);
   // Trip count of a prim::Loop as a plain int, specializing a symbolic one.
   int64_t loop_trip_count(const ProgramNode& n, const EValue& max_trip);
   EValue as_condition(EValue c);
@@ -211,7 +220,8 @@ class Tracer {
   EValue sym_arith(const std::string& kind, const EValue& a, const EValue& b);
   EValue sym_size(const FakeTensor& t, int64_t dim);
   EValue data_dependent_scalar(const std::string& kind, const FakeTensor& t);
-  std::optional<bool> fold_by_range(const std::string& kind, const SymScalar& a, const nlohmann::json& b) const;
+  EValue sym_extreme(const std::string& kind, const EValue& a, const EValue& b);  // prim::min / prim::max
+  std::optional<sym::Expr> int_expr(const EValue& v) const;
   ValueId scalar_value_id(const EValue& v);  // a Graph value for a constant or Sym scalar
   std::optional<double> hint_of(const EValue& v) const;
   std::string expr_of(const EValue& v) const;
@@ -296,10 +306,13 @@ class Tracer {
   const ProgramNode* node_ = nullptr;       // the node being traced (provenance, errors)
   int rewrite_depth_ = 0;                   // > 0 while tracing a branch of a rewritten cond
   int unbacked_ = 0;                        // next unbacked symbol: u0, u1, ...
+  int64_t emitted_nodes_ = 0;               // graph nodes emitted so far, in every block
+  int shape_branch_attempts_ = 0;           // > 0 while trying to rewrite a branch on a dynamic dim: errors throw
   std::vector<std::pair<std::string, int64_t>> hints_;  // symbol -> example size / value
   std::set<std::string> dynamic_symbols_;   // symbols of the inputs' dynamic dims (and int/float inputs)
   std::set<std::string> tensor_inputs_;     // names of the tensor inputs (list elements as lx.0)
   std::set<std::string> scalar_inputs_;     // symbols of int/float inputs: any value, not assumed >= 2
+  sym::SymbolBounds symbol_bounds_;         // known lower bounds: dynamic dims >= 2, loop counters >= 0
 
   // Branch journal (rewrite): bindings to undo after tracing a branch, and
   // outer names mutated inside it.

@@ -73,6 +73,8 @@ TEST(SymExpr, FloorDivisionByAConstantPullsOutMultiples) {
   EXPECT_EQ(Expr::floordiv(a, 1), a);
   EXPECT_EQ(Expr::floordiv(a, -1), -a);
   EXPECT_EQ(Expr::floordiv(a + 1, 2).str(), "((a+1)//2)");
+  EXPECT_EQ(Expr::floordiv(a * 12, 8).str(), "((a*3)//2)");       // common factor cancelled
+  EXPECT_EQ(Expr::floordiv(a * 12 + 20, 8), Expr::floordiv(a * 3 + 1, 2) + 2);  // constant multiples pulled out
   EXPECT_EQ(Expr::floordiv(Expr::floordiv(a, 2), 3), Expr::floordiv(a, 6));
   EXPECT_EQ(Expr::floordiv(Expr(-7), 2), Expr(-4));
   EXPECT_EQ(Expr::floordiv(a * b * 3, b), a * 3);  // exact division by a monomial

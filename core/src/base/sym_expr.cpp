@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <numeric>
 #include <set>
 #include <stdexcept>
 
@@ -271,6 +272,28 @@ class ExprOps {
     return std::make_pair(atom, k);
   }
 
+  // a//c for c > 0 with a's constant term reduced to [0, c) and the gcd of
+  // a's coefficients and c cancelled.
+  static Expr reduced_floordiv(const Expr& a, int64_t c) {
+    Expr rest;
+    int64_t k = 0;
+    int64_t g = c;
+    for (const auto& [key, coeff] : a.terms_) {
+      if (key.empty()) k = coeff;
+      else rest.add_term(a.monomials_.at(key), coeff);
+      g = std::gcd(g, coeff);
+    }
+    const int64_t shift = py_floordiv(k, c);
+    k -= shift * c;
+    g = std::gcd(g, k);  // g divides c, so it still divides the reduced constant's
+    Expr num;
+    for (const auto& [key, coeff] : rest.terms_) num.add_term(rest.monomials_.at(key), coeff / g);
+    num = num + Expr(k / g);
+    const Expr den(c / g);
+    if (c / g == 1) return num + Expr(shift);
+    return Expr(shift) + make_atom(AtomKind::FloorDiv, "(" + num.str() + "//" + den.str() + ")", {num, den});
+  }
+
   static Expr make_atom(AtomKind kind, std::string text, std::vector<Expr> args) {
     auto atom = std::make_shared<Atom>();
     atom->kind = kind;
@@ -287,14 +310,21 @@ Expr Expr::floordiv(const Expr& a, const Expr& b) {
     if (*c == 1) return a;
     if (*c == -1) return -a;
     auto [q, r] = ExprOps::split_by_constant(a, *c);
+    // Exact up to a constant: (2a+3)//2 == a + 3//2.
     if (auto k = r.constant_value()) return q + Expr(py_floordiv(*k, *c));
-    // (A//d + k)//c == (A + k*d)//(d*c) for positive d and c.
-    if (*c > 0)
+    if (*c > 0) {
+      // (A//d + k)//c == (A + k*d)//(d*c) for positive d and c.
       if (auto nested = ExprOps::atom_plus_constant(r, AtomKind::FloorDiv)) {
         const Atom& inner = *nested->first;
         const auto d = inner.args[1].constant_value();
         if (d && *d > 0) return q + floordiv(inner.args[0] + Expr(checked_mul(nested->second, *d)), Expr(checked_mul(*d, *c)));
       }
+      // Otherwise only the constant term is reduced (its multiples of c
+      // pulled out) and a common factor cancelled: (12b+20)//8 is
+      // 2 + (3b+1)//2. Non-constant coefficients stay as written, so sizes
+      // read as the model computes them ((3*b)//2, not b + b//2).
+      return ExprOps::reduced_floordiv(a, *c);
+    }
     return q + ExprOps::make_atom(AtomKind::FloorDiv, "(" + r.str() + "//" + b.str() + ")", {r, b});
   }
   if (a.terms_.empty()) return Expr(0);

@@ -90,13 +90,25 @@ std::string floor_div(TranslateContext& ctx, const Operands& o) {
   return floor_div_int(ctx, o.a, o.b, o.dtype);
 }
 
+// True when none of the arguments is a tensor: Python numbers (constants,
+// SymInt/SymFloat values), as in `x.size(0) / 3` or `a / b` on int inputs.
+bool only_scalars(TranslateContext& ctx, const std::vector<size_t>& args) {
+  for (size_t i : args) {
+    if (!ctx.has_input(i)) continue;
+    const Arg& a = ctx.arg(i);
+    if (a.is_value() && ctx.input_value(i).kind == ValueKind::Tensor) return false;
+  }
+  return true;
+}
+
 // div(Tensor self, Tensor|Scalar other, *, str? rounding_mode=None)
 void translate_div(TranslateContext& ctx) {
   std::optional<std::string> mode = ctx.has_input(2) ? str_arg(ctx, 2) : std::nullopt;
   if (!mode) {
-    // True division: integers divide as float32 (torch's default dtype).
+    // True division: integer tensors divide as float32 (torch's default
+    // dtype); two Python numbers (SymInts, ints) as a Python float, float64.
     DType d = result_type(ctx, {0, 1});
-    if (!is_floating(d)) d = DType::Float32;
+    if (!is_floating(d)) d = only_scalars(ctx, {0, 1}) ? DType::Float64 : DType::Float32;
     finish(ctx, ctx.op("Div", {input_as(ctx, 0, d), input_as(ctx, 1, d)}), d);
     return;
   }

@@ -14,5 +14,6 @@ void register_control_flow(Registrar& r);  // control_flow.cpp
 void register_conversion(Registrar& r);    // conversion.cpp
 void register_recurrent(Registrar& r);     // recurrent.cpp
 void register_attention(Registrar& r);     // attention.cpp
+void register_loss(Registrar& r);          // loss.cpp
 
 }  // namespace onnxport::aten

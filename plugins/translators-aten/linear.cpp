@@ -1,6 +1,8 @@
 // Matrix products and convolutions.
 #include "families.hpp"
 
+#include <algorithm>
+
 namespace onnxport::aten {
 namespace {
 
@@ -161,9 +163,49 @@ void translate_convolution(TranslateContext& ctx) {
   set_result(ctx, ctx.op(transposed ? "ConvTranspose" : "Conv", inputs, attrs));
 }
 
+// einsum(str equation, Tensor[] tensors, *, int[]? path=None): ONNX Einsum
+// (opset 12) on the operands in the result dtype. Ellipsis equations are
+// refused by the op library already.
+void translate_einsum(TranslateContext& ctx) {
+  const Arg& list = ctx.arg(1);
+  if (!list.is_list()) fail(ctx, "expects a list of tensors");
+  const DType d = output_dtype(ctx);
+  std::vector<std::string> operands;
+  for (const Arg& item : list.items) operands.push_back(arg_as(ctx, item, d));
+  std::string equation;
+  for (char c : *str_arg(ctx, 0))
+    if (c != ' ') equation += c;
+  // One operand with distinct letters and an explicit output is a sum over
+  // the dropped letters and a transpose. Written out, since ONNX Runtime's
+  // Einsum fails on some of these ("bij->jb": output shape mismatch).
+  const size_t arrow = equation.find("->");
+  if (operands.size() == 1 && arrow != std::string::npos) {
+    const std::string in = equation.substr(0, arrow), out = equation.substr(arrow + 2);
+    const bool distinct = std::all_of(in.begin(), in.end(), [&](char c) { return std::count(in.begin(), in.end(), c) == 1; });
+    if (distinct) {
+      std::vector<int64_t> dropped;
+      std::string kept;
+      for (size_t k = 0; k < in.size(); ++k) {
+        if (out.find(in[k]) == std::string::npos) dropped.push_back(static_cast<int64_t>(k));
+        else kept += in[k];
+      }
+      std::string x = operands[0];
+      if (!dropped.empty()) x = reduce(ctx, "ReduceSum", x, dropped, false, true);
+      std::vector<int64_t> perm;
+      for (char c : out) perm.push_back(static_cast<int64_t>(kept.find(c)));
+      bool identity = true;
+      for (size_t k = 0; k < perm.size(); ++k) identity = identity && perm[k] == static_cast<int64_t>(k);
+      set_result(ctx, identity ? ctx.op("Identity", {x}) : ctx.op("Transpose", {x}, {{"perm", perm}}));
+      return;
+    }
+  }
+  set_result(ctx, ctx.op("Einsum", operands, {{"equation", equation}}));
+}
+
 }  // namespace
 
 void register_linear(Registrar& r) {
+  add(r, "aten::einsum", translate_einsum, kMinOpset, kOpenEnded, "Einsum");
   add(r, "aten::linear", translate_linear, kMinOpset, kOpenEnded, "Gemm(transB=1) for a 2-D input; else Transpose(weight), MatMul, Add");
   add(r, "aten::matmul", translate_matmul);
   add(r, "aten::mm", translate_matmul);

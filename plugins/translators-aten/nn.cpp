@@ -150,13 +150,41 @@ std::string param_or(TranslateContext& ctx, size_t i, const std::vector<int64_t>
   return filled(ctx, shape, fill, d);
 }
 
+// batch_norm with batch statistics (training=True, or no running
+// statistics): each channel normalized by the mean and biased variance over
+// the batch and spatial dims, as torch computes the output. The running
+// statistics torch would update in place are not outputs of the op.
+std::string batch_stats_norm(TranslateContext& ctx, double eps) {
+  const int64_t rank = rank_of(ctx, 0);
+  if (rank < 2) fail(ctx, "input must have a channel dim (rank >= 2)");
+  const DType d = arg_dtype(ctx, 0);
+  std::vector<int64_t> axes{0};
+  for (int64_t k = 2; k < rank; ++k) axes.push_back(k);
+  const bool axes_as_input = ctx.opset() >= 18;
+  std::string x = ctx.input(0);
+  std::string centered = ctx.op("Sub", {x, reduce(ctx, "ReduceMean", x, axes, true, axes_as_input)});
+  std::string var = reduce(ctx, "ReduceMean", ctx.op("Mul", {centered, centered}), axes, true, axes_as_input);
+  std::string y = ctx.op("Div", {centered, ctx.op("Sqrt", {ctx.op("Add", {var, ctx.const_scalar(eps, d)})})});
+  // weight and bias are [C]: as [C, 1, ...] they broadcast over the spatial dims.
+  std::vector<int64_t> per_channel(static_cast<size_t>(rank - 1), 1);
+  per_channel[0] = -1;
+  if (ctx.has_input(1)) y = ctx.op("Mul", {y, reshape(ctx, input_as(ctx, 1, d), per_channel)});
+  if (ctx.has_input(2)) y = ctx.op("Add", {y, reshape(ctx, input_as(ctx, 2, d), per_channel)});
+  return y;
+}
+
 // batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean,
 //            Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled)
 void translate_batch_norm(TranslateContext& ctx) {
-  if (bool_arg(ctx, 5, "training", false))
-    fail(ctx, "batch_norm in training mode cannot be exported for inference", "call model.eval() before capturing");
-  if (!ctx.has_input(3) || !ctx.has_input(4))
-    fail(ctx, "batch_norm without running statistics is not supported");
+  const double eps = float_arg(ctx, 7, "eps", 1e-5);
+  const bool training = bool_arg(ctx, 5, "training", false);
+  if (training || !ctx.has_input(3) || !ctx.has_input(4)) {
+    if (training && ctx.has_input(3))
+      ctx.warn("batch_norm with training=True: normalized by batch statistics; the in-place update of "
+               "running_mean/running_var is not exported");
+    set_result(ctx, batch_stats_norm(ctx, eps));
+    return;
+  }
   std::vector<std::string> inputs;
   if (!ctx.has_input(1) || !ctx.has_input(2)) {
     const int64_t c = channels(ctx);
@@ -166,7 +194,7 @@ void translate_batch_norm(TranslateContext& ctx) {
   }
   inputs.push_back(ctx.input(3));
   inputs.push_back(ctx.input(4));
-  set_result(ctx, ctx.op("BatchNormalization", inputs, {{"epsilon", float_arg(ctx, 7, "eps", 1e-5)}}));
+  set_result(ctx, ctx.op("BatchNormalization", inputs, {{"epsilon", eps}}));
 }
 
 // instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean,
@@ -405,7 +433,8 @@ void register_nn(Registrar& r) {
   add(r, "aten::adaptive_avg_pool2d", translate_adaptive_avg_pool<2>);
   add(r, "aten::adaptive_max_pool1d", translate_adaptive_max_pool<1>);
   add(r, "aten::adaptive_max_pool2d", translate_adaptive_max_pool<2>);
-  add(r, "aten::batch_norm", translate_batch_norm, kMinOpset, kOpenEnded, "BatchNormalization (inference)");
+  add(r, "aten::batch_norm", translate_batch_norm, kMinOpset, kOpenEnded,
+      "BatchNormalization with running statistics; batch statistics otherwise");
   add(r, "aten::instance_norm", translate_instance_norm);
   add(r, "aten::layer_norm", translate_layer_norm_13, kMinOpset, 16, "decomposed: ReduceMean, Sub, Sqrt, Div");
   add(r, "aten::layer_norm", translate_layer_norm_17, 17, kOpenEnded, "LayerNormalization");

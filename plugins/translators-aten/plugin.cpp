@@ -17,6 +17,7 @@ void register_all(onnxport::Registrar& r) {
   register_conversion(r);
   register_recurrent(r);
   register_attention(r);
+  register_loss(r);
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 // [18, ...) (input), as the `AxesAsInput` template parameter selects.
 #include "families.hpp"
 
+#include <cmath>
+
 namespace onnxport::aten {
 namespace {
 
@@ -142,18 +144,35 @@ void translate_all(TranslateContext& ctx) {
 }
 
 // norm.Scalar(Tensor self, Scalar p=2)
-// norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, bool keepdim=False)
+// norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, bool keepdim=False[, *, ScalarType dtype])
 // linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)
+// linalg_norm(Tensor self, Scalar? ord | str ord, int[1]? dim, bool keepdim, *, ScalarType? dtype): the
+// vector-norm cases the op library captures (ord None or 'fro' is the 2-norm).
+// p = 1, 2: ReduceL1/L2; inf/-inf: max/min of |x|; 0: count of non-zeros;
+// other p: (sum |x|^p)^(1/p).
 template <bool AxesAsInput>
 void translate_norm(TranslateContext& ctx) {
-  double p = float_arg(ctx, 1, "p", 2.0);
-  const char* op = p == 2.0 ? "ReduceL2" : p == 1.0 ? "ReduceL1" : nullptr;
-  if (!op) fail(ctx, "only p=1 and p=2 norms are supported, got p=" + std::to_string(p));
-  std::vector<int64_t> axes = ctx.num_inputs() >= 3 ? reduction_axes(ctx, 2) : std::vector<int64_t>{};
-  bool keepdim = bool_arg(ctx, 3, "keepdim", false);
-  std::optional<size_t> dtype_index;
-  if (ctx.node().op == "aten::linalg_vector_norm") dtype_index = 4;
-  set_result(ctx, reduce(ctx, op, reduction_input(ctx, dtype_index), axes, keepdim, AxesAsInput));
+  double p = 2.0;
+  if (ctx.has_input(1) && !(ctx.arg(1).is_constant() && ctx.arg(1).constant.is_string())) p = float_arg(ctx, 1, "p");
+  std::vector<int64_t> axes = ctx.has_input(2) ? reduction_axes(ctx, 2) : std::vector<int64_t>{};
+  const bool keepdim = bool_arg(ctx, 3, "keepdim", false);
+  const DType d = output_dtype(ctx);
+  std::string x = input_as(ctx, 0, d);  // a dtype argument converts the input first, as torch does
+  std::string r;
+  if (p == 2.0) {
+    r = reduce(ctx, "ReduceL2", x, axes, keepdim, AxesAsInput);
+  } else if (p == 1.0) {
+    r = reduce(ctx, "ReduceL1", x, axes, keepdim, AxesAsInput);
+  } else if (std::isinf(p)) {
+    r = reduce(ctx, p > 0 ? "ReduceMax" : "ReduceMin", ctx.op("Abs", {x}), axes, keepdim, AxesAsInput);
+  } else if (p == 0.0) {
+    std::string nonzero = ctx.op("Not", {ctx.op("Equal", {x, ctx.const_scalar(0, d)})});
+    r = reduce(ctx, "ReduceSum", cast_to(ctx, nonzero, d), axes, keepdim, true);
+  } else {
+    std::string powered = ctx.op("Pow", {ctx.op("Abs", {x}), ctx.const_scalar(p, d)});
+    r = ctx.op("Pow", {reduce(ctx, "ReduceSum", powered, axes, keepdim, true), ctx.const_scalar(1.0 / p, d)});
+  }
+  set_result(ctx, r);
 }
 
 // softmax/log_softmax(Tensor self, int dim, ScalarType? dtype=None); opset 13
@@ -174,6 +193,7 @@ void translate_logsumexp(TranslateContext& ctx) {
 }
 
 // var/std(Tensor self, bool unbiased=True)
+// (var_mean/std_mean take the same arguments and return (var or std, mean).)
 // var/std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False)
 // var/std.correction(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False)
 // = sum((x - mean)^2) / max(count - correction, 0), count = elements per slot.
@@ -218,6 +238,8 @@ void translate_variance(TranslateContext& ctx) {
   }
   std::string var = ctx.op("Div", {squares, denom});
   set_result(ctx, Sqrt ? ctx.op("Sqrt", {var}) : var);
+  // var_mean/std_mean: the mean is the second output.
+  if (ctx.node().outputs.size() >= 2) bind_output(ctx, 1, reduce(ctx, "ReduceMean", x, axes, keepdim, AxesAsInput));
 }
 
 // Registers `fn<false>` for opsets 13-17 and `fn<true>` from 18.
@@ -248,12 +270,18 @@ void register_reduction(Registrar& r) {
   add_by_axes_form<translate_norm<kAxesAttribute>, translate_norm<kAxesInput>>(r, "aten::norm", "ReduceL2/L1");
   add_by_axes_form<translate_norm<kAxesAttribute>, translate_norm<kAxesInput>>(r, "aten::linalg_vector_norm",
                                                                                "ReduceL2/L1");
+  add_by_axes_form<translate_norm<kAxesAttribute>, translate_norm<kAxesInput>>(r, "aten::linalg_norm",
+                                                                               "ReduceL2/L1");
   add_by_axes_form<translate_logsumexp<kAxesAttribute>, translate_logsumexp<kAxesInput>>(r, "aten::logsumexp",
                                                                                         "ReduceLogSumExp");
   add_by_axes_form<translate_variance<kAxesAttribute, false>, translate_variance<kAxesInput, false>>(
       r, "aten::var", "ReduceMean/ReduceSum");
   add_by_axes_form<translate_variance<kAxesAttribute, true>, translate_variance<kAxesInput, true>>(
       r, "aten::std", "ReduceMean/ReduceSum, Sqrt");
+  add_by_axes_form<translate_variance<kAxesAttribute, false>, translate_variance<kAxesInput, false>>(
+      r, "aten::var_mean", "ReduceMean/ReduceSum");
+  add_by_axes_form<translate_variance<kAxesAttribute, true>, translate_variance<kAxesInput, true>>(
+      r, "aten::std_mean", "ReduceMean/ReduceSum, Sqrt");
   add(r, "aten::argmax", translate_argmax<true>);
   add(r, "aten::argmin", translate_argmax<false>);
   add(r, "aten::softmax", translate_softmax<false>);

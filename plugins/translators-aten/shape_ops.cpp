@@ -81,29 +81,173 @@ void translate_flatten(TranslateContext& ctx) {
   set_result(ctx, ctx.op("Reshape", {ctx.input(0), shape}));
 }
 
+// True when `v` feeds nothing but the top-level graph outputs: no node reads
+// it and no block returns it, so its rank matters to no later op.
+bool only_a_graph_output(const Graph& g, ValueId v) {
+  std::function<bool(const Arg&)> reads = [&](const Arg& a) {
+    if (a.is_value()) return a.value == v;
+    for (const Arg& item : a.items)
+      if (reads(item)) return true;
+    return false;
+  };
+  std::function<bool(const Block&)> used_in = [&](const Block& b) {
+    for (const Node& n : b.nodes) {
+      for (const Arg& a : n.inputs)
+        if (reads(a)) return true;
+      for (const Block& inner : n.blocks) {
+        if (std::find(inner.outputs.begin(), inner.outputs.end(), v) != inner.outputs.end()) return true;
+        if (used_in(inner)) return true;
+      }
+    }
+    return false;
+  };
+  return !used_in(g.body);
+}
+
+// 1-D bool constant of length `rank`, true at `axes`.
+std::string axis_mask(TranslateContext& ctx, int64_t rank, const std::vector<int64_t>& axes) {
+  Tensor mask = Tensor::zeros(DType::Bool, {rank});
+  for (int64_t a : axes) mask.set_double(a, 1.0);
+  return ctx.constant(mask);
+}
+
+// x without those of `axes` whose size is 1 at run time: Reshape to the
+// shape with those entries left out. The result's rank depends on the sizes.
+std::string squeeze_where_one(TranslateContext& ctx, const std::string& x, int64_t rank,
+                              const std::vector<int64_t>& axes) {
+  std::string shape = shape_of(ctx, x);
+  std::string drop = ctx.op("And", {ctx.op("Equal", {shape, ctx.const_i64({1})}), axis_mask(ctx, rank, axes)});
+  return ctx.op("Reshape", {x, ctx.op("Compress", {shape, ctx.op("Not", {drop})}, {{"axis", int64_t{0}}})});
+}
+
+// x itself while none of `axes` has size 1; a run-time error (Reshape to a
+// size of -2) when one has. The graph after a squeeze that kept a dynamic dim
+// was built for the rank with that dim, so size 1 cannot be answered right.
+std::string fail_where_one(TranslateContext& ctx, const std::string& x, int64_t rank,
+                           const std::vector<int64_t>& axes) {
+  std::string shape = shape_of(ctx, x);
+  std::string one = ctx.op("And", {ctx.op("Equal", {shape, ctx.const_i64({1})}), axis_mask(ctx, rank, axes)});
+  return ctx.op("Reshape", {x, ctx.op("Where", {one, ctx.const_i64({-2}), shape})});
+}
+
+std::string dims_text(const std::vector<int64_t>& axes) {
+  std::string out;
+  for (int64_t a : axes) out += (out.empty() ? "" : ", ") + std::to_string(a);
+  return out;
+}
+
 // squeeze(Tensor self) / squeeze.dim(Tensor self, int dim) / squeeze.dims(Tensor self, int[] dim).
 // torch leaves a dim alone when its size is not 1, where ONNX would fail.
+// A dynamic dim is kept by the capture (dynamic dims are taken as >= 2), but
+// torch squeezes it when it is 1 at run time. When the result is only a graph
+// output, the export squeezes it there too (the output's rank follows the
+// sizes); otherwise later ops were built for the kept dim, and the model
+// fails at run time on size 1 instead of computing something else.
 void translate_squeeze(TranslateContext& ctx) {
-  if (!ctx.has_input(1)) {  // every size-1 dim: ONNX Squeeze without axes does the same at run time
-    set_result(ctx, squeeze(ctx, ctx.input(0), {}));
-    return;
-  }
   const int64_t rank = rank_of(ctx, 0);
   const int64_t out_rank = static_cast<int64_t>(ctx.output_value(0).shape.size());
+  std::vector<int64_t> listed;
+  if (ctx.has_input(1)) {
+    const std::vector<int64_t> dims = *ints_arg(ctx, 1, "dim");  // a copy: the optional is a temporary
+    for (int64_t d : dims)
+      if (rank != 0) listed.push_back(normalize_dim(ctx, d, rank));  // squeezing a 0-d tensor is the identity
+  } else {
+    for (int64_t a = 0; a < rank; ++a) listed.push_back(a);
+  }
   std::vector<int64_t> ones, symbolic;
-  const std::vector<int64_t> dims = *ints_arg(ctx, 1, "dim");  // a copy: the optional is a temporary
-  for (int64_t d : dims) {
-    if (rank == 0) continue;  // squeezing a 0-d tensor is the identity
-    const int64_t axis = normalize_dim(ctx, d, rank);
+  for (int64_t axis : listed) {
     auto size = static_dim(ctx, 0, axis);
     if (!size) symbolic.push_back(axis);
     else if (*size == 1) ones.push_back(axis);
   }
-  // Symbolic dims are squeezed only when the captured output rank says the
-  // capture saw them as 1.
-  std::vector<int64_t> axes = ones;
-  if (rank - out_rank > static_cast<int64_t>(ones.size())) axes.insert(axes.end(), symbolic.begin(), symbolic.end());
-  set_result(ctx, axes.empty() ? ctx.op("Identity", {ctx.input(0)}) : squeeze(ctx, ctx.input(0), axes));
+  // Symbolic dims count as squeezed only when the captured output rank says
+  // the capture saw them as 1.
+  std::vector<int64_t> squeezed = ones, kept;
+  if (rank - out_rank > static_cast<int64_t>(ones.size())) squeezed.insert(squeezed.end(), symbolic.begin(), symbolic.end());
+  else kept = symbolic;
+  std::string x = ctx.input(0);
+  if (!kept.empty()) {
+    if (only_a_graph_output(ctx.graph(), ctx.node().outputs.at(0))) {
+      std::vector<int64_t> all = squeezed;
+      all.insert(all.end(), kept.begin(), kept.end());
+      ctx.warn("squeeze of dynamic dim(s) " + dims_text(kept) +
+               ": squeezed at run time where the size is 1, so the output's rank follows the input sizes");
+      set_result(ctx, squeeze_where_one(ctx, x, rank, all));
+      return;
+    }
+    ctx.warn("squeeze of dynamic dim(s) " + dims_text(kept) +
+             " is exported as keeping them (dynamic dims are taken as >= 2); the model fails at run time "
+             "(Reshape to a size of -2) when one of them is 1, where torch would squeeze it");
+    x = fail_where_one(ctx, x, rank, kept);
+  }
+  set_result(ctx, squeezed.empty() ? ctx.op("Identity", {x}) : squeeze(ctx, x, squeezed));
+}
+
+// atleast_1d/2d/3d(Tensor self): Unsqueeze where torch puts the size-1 dims
+// (0-d -> [1], [1, 1], [1, 1, 1]; [n] -> [1, n], [1, n, 1]; [a, b] -> [a, b, 1]).
+template <int64_t N>
+void translate_atleast(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 0);
+  std::vector<int64_t> axes;
+  if (rank == 0) {
+    for (int64_t k = 0; k < N; ++k) axes.push_back(k);
+  } else if (rank < N) {
+    axes = N == 2 ? std::vector<int64_t>{0} : rank == 1 ? std::vector<int64_t>{0, 2} : std::vector<int64_t>{2};
+  }
+  set_result(ctx, axes.empty() ? ctx.op("Identity", {ctx.input(0)}) : unsqueeze(ctx, ctx.input(0), axes));
+}
+
+// diagonal(Tensor self, int offset=0, int dim1=0, int dim2=1): dim1 and dim2
+// moved last, merged into one dim of n1 * n2, and the diagonal gathered from
+// it (elements start, start + n2 + 1, ...). dim1 and dim2 must be static.
+void translate_diagonal(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 0);
+  const int64_t d1 = normalize_dim(ctx, int_arg(ctx, 2, "dim1", 0), rank);
+  const int64_t d2 = normalize_dim(ctx, int_arg(ctx, 3, "dim2", 1), rank);
+  const int64_t offset = int_arg(ctx, 1, "offset", 0);
+  auto n1 = static_dim(ctx, 0, d1), n2 = static_dim(ctx, 0, d2);
+  if (!n1 || !n2) fail(ctx, "the diagonal's dims must be static");
+  std::vector<int64_t> perm;
+  for (int64_t k = 0; k < rank; ++k)
+    if (k != d1 && k != d2) perm.push_back(k);
+  perm.push_back(d1);
+  perm.push_back(d2);
+  std::string x = ctx.op("Transpose", {ctx.input(0)}, {{"perm", perm}});
+  std::vector<int64_t> merged(static_cast<size_t>(rank - 2), 0);  // 0 keeps the leading dims
+  merged.push_back(*n1 * *n2);
+  x = ctx.op("Reshape", {x, ctx.const_i64(merged)});
+  const int64_t length = std::max<int64_t>(0, offset >= 0 ? std::min(*n1, *n2 - offset) : std::min(*n1 + offset, *n2));
+  const int64_t start = offset >= 0 ? offset : -offset * *n2;
+  std::vector<int64_t> indices;
+  for (int64_t k = 0; k < length; ++k) indices.push_back(start + k * (*n2 + 1));
+  set_result(ctx, ctx.op("Gather", {x, ctx.const_i64(indices)}, {{"axis", rank - 2}}));
+}
+
+// repeat_interleave(Tensor self, int repeats, int? dim=None, *, int? output_size):
+// Unsqueeze after dim, Expand that dim to `repeats`, Reshape dim * repeats
+// (the input flattened first when dim is None).
+void translate_repeat_interleave(TranslateContext& ctx) {
+  if (!is_constant(ctx, 1)) fail(ctx, "only a constant int number of repeats is supported");
+  const int64_t repeats = int_arg(ctx, 1, "repeats");
+  std::string x = ctx.input(0);
+  int64_t rank = rank_of(ctx, 0);
+  int64_t dim = 0;
+  if (!ctx.has_input(2) || rank == 0) {
+    x = reshape(ctx, x, {-1});
+    rank = 1;
+  } else {
+    dim = normalize_dim(ctx, int_arg(ctx, 2, "dim"), rank);
+  }
+  std::string shape = shape_of(ctx, x);
+  std::vector<int64_t> ones(static_cast<size_t>(rank + 1), 1);
+  ones[static_cast<size_t>(dim + 1)] = repeats;
+  std::string expanded = ctx.op("Expand", {unsqueeze(ctx, x, {dim + 1}), ctx.const_i64(ones)});
+  std::vector<std::string> parts;
+  if (dim > 0) parts.push_back(ctx.op("Slice", {shape, ctx.const_i64({0}), ctx.const_i64({dim})}));
+  parts.push_back(ctx.const_i64({-1}));
+  if (dim + 1 < rank) parts.push_back(ctx.op("Slice", {shape, ctx.const_i64({dim + 1}), ctx.const_i64({rank})}));
+  std::string out_shape = parts.size() == 1 ? parts[0] : ctx.op("Concat", parts, {{"axis", int64_t{0}}});
+  set_result(ctx, ctx.op("Reshape", {expanded, out_shape}));
 }
 
 // unsqueeze(Tensor self, int dim)
@@ -596,7 +740,25 @@ void translate_fill(TranslateContext& ctx) {
 
 // tensor(t data, *, ScalarType? dtype, Device? device, bool requires_grad):
 // a constant from the (nested) list.
+// Data holding SymInts (`torch.tensor([x.size(0), 3])`, `torch.as_tensor(n)`):
+// a flat list or one number, built from the sizes at run time.
+bool symbolic_int_data(TranslateContext& ctx) {
+  const Arg& a = ctx.arg(0);
+  if (a.is_value()) return ctx.input_value(0).kind == ValueKind::SymInt;
+  if (!a.is_list()) return false;
+  for (const Arg& item : a.items)
+    if (!(item.is_constant() && item.constant.is_number_integer()) &&
+        !(item.is_value() && ctx.graph().value(item.value).kind == ValueKind::SymInt))
+      return false;
+  return true;
+}
+
 void translate_tensor(TranslateContext& ctx) {
+  if (symbolic_int_data(ctx)) {
+    std::string v = ctx.arg(0).is_value() ? int_as_scalar(ctx, 0) : int_list_tensor(ctx, 0);
+    set_result(ctx, cast(ctx, v, DType::Int64, output_dtype(ctx)));
+    return;
+  }
   if (!is_constant(ctx, 0)) fail(ctx, "the data must be a constant (nested) list of numbers");
   std::vector<int64_t> shape;
   std::vector<double> flat;
@@ -619,6 +781,16 @@ void translate_tensor(TranslateContext& ctx) {
   Tensor t = Tensor::zeros(output_dtype(ctx), shape);
   for (size_t i = 0; i < flat.size(); ++i) t.set_double(static_cast<int64_t>(i), flat[i]);
   set_result(ctx, ctx.constant(t, ctx.output_value(0).name));
+}
+
+// as_tensor(Tensor data, *, ScalarType? dtype, Device? device): the tensor,
+// cast when a dtype is given; numbers and lists: as tensor().
+void translate_as_tensor(TranslateContext& ctx) {
+  if (is_tensor_value(ctx, 0)) {
+    set_result(ctx, cast(ctx, ctx.input(0), arg_dtype(ctx, 0), output_dtype(ctx)));
+    return;
+  }
+  translate_tensor(ctx);
 }
 
 template <bool Upper>
@@ -697,6 +869,12 @@ void register_shape_ops(Registrar& r) {
   add(r, "aten::fill", translate_fill);
   add(r, "aten::zero", translate_fill);
   add(r, "aten::tensor", translate_tensor);
+  add(r, "aten::as_tensor", translate_as_tensor);
+  add(r, "aten::diagonal", translate_diagonal, kMinOpset, kOpenEnded, "Transpose + Reshape + Gather");
+  add(r, "aten::repeat_interleave", translate_repeat_interleave, kMinOpset, kOpenEnded, "Expand + Reshape");
+  add(r, "aten::atleast_1d", translate_atleast<1>);
+  add(r, "aten::atleast_2d", translate_atleast<2>);
+  add(r, "aten::atleast_3d", translate_atleast<3>);
 }
 
 }  // namespace onnxport::aten

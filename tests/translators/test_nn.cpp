@@ -66,6 +66,24 @@ TEST_F(T, BatchNormWithoutAffine) {
            {.atol = 1e-4});
 }
 
+// training=True normalizes by the batch's own statistics (as F.batch_norm
+// in training mode, or BatchNorm with track_running_stats=False).
+TEST_F(T, BatchNormTrainingUsesBatchStatistics) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({4, 3, 5, 2}));
+  check_op(b, "aten::batch_norm",
+           {V(x), V(b.param(uniform({3}, 0.5, 2), "w")), V(b.param(randn({3}), "b")), V(b.param(randn({3}), "rm")),
+            V(b.param(uniform({3}, 0.5, 2), "rv")), C(true), C(0.1), C(1e-5), C(true)},
+           {.opsets = {13, 17, 18}, .atol = 1e-4, .forbid_ops = {{17, {"BatchNormalization"}}}});
+}
+
+TEST_F(T, BatchNormWithoutRunningStatistics) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({5, 3}));
+  check_op(b, "aten::batch_norm", {V(x), None(), None(), None(), None(), C(true), C(0.1), C(1e-3), C(true)},
+           {.opsets = {13, 18}, .atol = 1e-4});
+}
+
 TEST_F(T, LayerNormDecomposedBefore17) {
   GraphBuilder b;
   ValueId x = b.input(randn({2, 3, 4}));

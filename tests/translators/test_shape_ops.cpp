@@ -64,6 +64,25 @@ TEST_F(T, SqueezeDimNotOneIsIdentity) {
   check_op(b, "aten::squeeze", {V(b.input(randn({3, 2}))), C(0)});
 }
 
+// torch squeezes a dynamic dim when it is 1 at run time. As a graph output
+// the export does the same (Reshape to the shape without the size-1 dims).
+TEST_F(T, SqueezeOfDynamicDimAsOutputSqueezesAtRunTime) {
+  GraphBuilder b;
+  ValueId x = b.input_symbolic(randn({2, 3}), {"b"});
+  b.output(b.node1("aten::squeeze", {V(x), C(0)}));
+  check_graph(b, {.expect_ops = {{13, {"Compress", "Reshape"}}, {17, {"Compress", "Reshape"}}}});
+}
+
+// Feeding another op, the kept dim cannot become size 1: the model refuses
+// that size at run time (Reshape to -2) instead of computing something else.
+TEST_F(T, SqueezeOfDynamicDimFeedingAnOpRefusesSizeOne) {
+  GraphBuilder b;
+  ValueId x = b.input_symbolic(randn({2, 3}), {"b"});
+  ValueId y = b.node1("aten::squeeze", {V(x), C(0)});
+  b.output(b.node1("aten::relu", {V(y)}));
+  check_graph(b, {.expect_ops = {{13, {"Where", "Reshape"}}, {17, {"Where", "Reshape"}}}});
+}
+
 TEST_F(T, Unsqueeze) {
   GraphBuilder b;
   ValueId x = b.input(randn({3, 2}));

@@ -219,20 +219,22 @@ void collect_values(const nlohmann::json& v, size_t depth, std::vector<int64_t>&
   for (const auto& item : v) collect_values(item, depth + 1, shape, flat);
 }
 
-nlohmann::json tensor_data_json(const OpArg& a) {
+// The data as JSON. A meta function needs only shape and dtype, so a
+// symbolic SymInt (`torch.tensor([x.size(0)])`) stands in as 0 there.
+nlohmann::json tensor_data_json(const OpArg& a, bool for_meta) {
   if (a.kind == OpArg::Kind::Constant) return a.constant;
-  if (a.kind == OpArg::Kind::SymInt) return a.as_int();
+  if (a.kind == OpArg::Kind::SymInt) return for_meta && !a.sym.is_static() ? 0 : a.as_int();
   if (a.kind == OpArg::Kind::List) {
     nlohmann::json out = nlohmann::json::array();
-    for (const OpArg& item : a.items) out.push_back(tensor_data_json(item));
+    for (const OpArg& item : a.items) out.push_back(tensor_data_json(item, for_meta));
     return out;
   }
   fail("tensor() data must be numbers or nested lists of numbers");
 }
 
-void register_tensor_literal(OpLibrary& lib) {
-  auto parse = [](const Args& args) {
-    const nlohmann::json data = tensor_data_json(arg_at(args, 0));
+// (dtype, shape, flat values) of tensor()'s data: nested lists of numbers.
+auto parse_tensor_literal(const Args& args, bool for_meta) {
+    const nlohmann::json data = tensor_data_json(arg_at(args, 0), for_meta);
     std::vector<int64_t> shape;
     std::vector<nlohmann::json> flat;
     collect_values(data, 0, shape, flat);
@@ -245,24 +247,44 @@ void register_tensor_literal(OpLibrary& lib) {
     if (flat.empty()) inferred = DType::Float32;
     const std::optional<DType> dtype = dtype_or_none(args, 1);
     return std::make_tuple(dtype ? *dtype : inferred, shape, flat);
-  };
+}
+
+std::vector<TensorMeta> tensor_literal_meta(const Args& args) {
+  auto [dtype, shape, flat] = parse_tensor_literal(args, true);
+  return {TensorMeta{dtype, shape_of(shape)}};
+}
+
+std::vector<Tensor> tensor_literal_kernel(const Args& args) {
+  auto [dtype, shape, flat] = parse_tensor_literal(args, false);
+  Tensor out = Tensor::zeros(dtype, shape);
+  for (size_t i = 0; i < flat.size(); ++i) {
+    OpArg v;
+    v.kind = OpArg::Kind::Constant;
+    v.constant = flat[i];
+    Tensor one = scalar_tensor(v, dtype);
+    std::copy_n(one.bytes(), dtype_size(dtype), out.mutable_bytes() + i * dtype_size(dtype));
+  }
+  return {out};
+}
+
+void register_tensor_literal(OpLibrary& lib) {
+  define(lib, "aten::tensor", "creation", tensor_literal_meta, tensor_literal_kernel);
+  // as_tensor(Tensor data, *, ScalarType? dtype, Device? device): the tensor,
+  // converted when a dtype is given; as_tensor(t[] data | number, dtype?,
+  // device?): a new tensor from the numbers, as tensor().
   define(
-      lib, "aten::tensor", "creation",
-      [parse](const Args& args) {
-        auto [dtype, shape, flat] = parse(args);
-        return std::vector<TensorMeta>{TensorMeta{dtype, shape_of(shape)}};
+      lib, "aten::as_tensor", "creation",
+      [](const Args& args) {
+        if (!is_tensor_at(args, 0)) return tensor_literal_meta(args);
+        const std::optional<DType> dtype = dtype_or_none(args, 1);
+        const TensorMeta& in = meta_at(args, 0);
+        return std::vector<TensorMeta>{TensorMeta{dtype ? *dtype : in.dtype, in.shape}};
       },
-      [parse](const Args& args) {
-        auto [dtype, shape, flat] = parse(args);
-        Tensor out = Tensor::zeros(dtype, shape);
-        for (size_t i = 0; i < flat.size(); ++i) {
-          OpArg v;
-          v.kind = OpArg::Kind::Constant;
-          v.constant = flat[i];
-          Tensor one = scalar_tensor(v, dtype);
-          std::copy_n(one.bytes(), dtype_size(dtype), out.mutable_bytes() + i * dtype_size(dtype));
-        }
-        return std::vector<Tensor>{out};
+      [](const Args& args) {
+        if (!is_tensor_at(args, 0)) return tensor_literal_kernel(args);
+        const std::optional<DType> dtype = dtype_or_none(args, 1);
+        const Tensor& in = data_at(args, 0);
+        return std::vector<Tensor>{converted(in, dtype ? *dtype : in.dtype()).clone()};
       });
 }
 

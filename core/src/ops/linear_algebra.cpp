@@ -3,6 +3,9 @@
 #include "gemm.hpp"
 #include "op_support.hpp"
 
+#include <cctype>
+#include <map>
+
 namespace onnxport::ops {
 namespace {
 
@@ -233,9 +236,130 @@ void register_matmul_family(OpLibrary& lib) {
   }
 }
 
+// ---------------------------------------------------------------- einsum
+
+// einsum(str equation, Tensor[] tensors, *, int[]? path=None), without
+// ellipsis: one letter per dim; the output is the letters after "->", or the
+// letters seen once, in alphabetical order.
+struct EinsumPlan {
+  std::vector<std::string> operands;
+  std::string output;
+  std::map<char, Dim> sizes;
+};
+
+EinsumPlan einsum_plan(const Args& args) {
+  std::string eq;
+  for (char c : string_at(args, 0))
+    if (c != ' ') eq += c;
+  if (eq.find('.') != std::string::npos) fail("equations with an ellipsis (...) are not supported");
+  const OpArg& list = arg_at(args, 1);
+  if (list.kind != OpArg::Kind::List) fail("expects a list of tensors");
+  EinsumPlan p;
+  const size_t arrow = eq.find("->");
+  std::string lhs = arrow == std::string::npos ? eq : eq.substr(0, arrow);
+  size_t begin = 0;
+  while (true) {
+    const size_t comma = lhs.find(',', begin);
+    p.operands.push_back(lhs.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin));
+    if (comma == std::string::npos) break;
+    begin = comma + 1;
+  }
+  if (p.operands.size() != list.items.size())
+    fail("the equation has " + std::to_string(p.operands.size()) + " operands, " + std::to_string(list.items.size()) +
+         " tensors were given");
+  std::map<char, int> count;
+  for (size_t i = 0; i < p.operands.size(); ++i) {
+    const OpArg& t = list.items[i];
+    if (!t.is_tensor()) fail("expects a list of tensors");
+    if (t.meta.shape.size() != p.operands[i].size())
+      fail("operand " + std::to_string(i) + " has " + std::to_string(t.meta.shape.size()) + " dims, its subscripts '" +
+           p.operands[i] + "' name " + std::to_string(p.operands[i].size()));
+    for (size_t k = 0; k < p.operands[i].size(); ++k) {
+      const char c = p.operands[i][k];
+      if (!std::isalpha(static_cast<unsigned char>(c))) fail(std::string("invalid subscript '") + c + "'");
+      ++count[c];
+      const Dim& d = t.meta.shape[k];
+      auto [it, fresh] = p.sizes.emplace(c, d);
+      if (!fresh && !(it->second == d)) {
+        if (it->second.is_static() && it->second.value() == 1) it->second = d;  // size 1 broadcasts
+        else if (!(d.is_static() && d.value() == 1))
+          fail(std::string("subscript '") + c + "' has sizes " + it->second.str() + " and " + d.str());
+      }
+    }
+  }
+  if (arrow != std::string::npos) {
+    p.output = eq.substr(arrow + 2);
+    for (char c : p.output)
+      if (!p.sizes.count(c)) fail(std::string("output subscript '") + c + "' does not appear in the inputs");
+  } else {
+    for (auto& [c, n] : count)
+      if (n == 1) p.output += c;
+  }
+  return p;
+}
+
+void register_einsum(OpLibrary& lib) {
+  auto meta = [](const Args& args) {
+    const EinsumPlan p = einsum_plan(args);
+    std::vector<const OpArg*> operands;
+    for (const OpArg& t : arg_at(args, 1).items) operands.push_back(&t);
+    Shape out;
+    for (char c : p.output) out.push_back(p.sizes.at(c));
+    return TensorMeta{result_type(operands), out};
+  };
+  define(
+      lib, "aten::einsum", "linear", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const Args& args) {
+        const TensorMeta m = meta(args);
+        const EinsumPlan p = einsum_plan(args);
+        // Every letter is a loop; each operand reads at its own strides (0 where it broadcasts).
+        std::string letters;
+        for (auto& [c, d] : p.sizes) letters += c;
+        std::vector<int64_t> sizes;
+        for (char c : letters) sizes.push_back(p.sizes.at(c).value());
+        const OpArg& list = arg_at(args, 1);
+        std::vector<Tensor> ins;
+        std::vector<std::vector<int64_t>> strides;
+        for (size_t i = 0; i < p.operands.size(); ++i) {
+          ins.push_back(converted(*list.items[i].data, DType::Float64));
+          const std::vector<int64_t> own = contiguous_strides(ins.back().shape());
+          std::vector<int64_t> s(letters.size(), 0);
+          for (size_t k = 0; k < p.operands[i].size(); ++k)
+            if (ins.back().shape()[k] != 1) s[letters.find(p.operands[i][k])] += own[k];
+          strides.push_back(s);
+        }
+        std::vector<int64_t> out_sizes, out_strides(letters.size(), 0);
+        for (char c : p.output) out_sizes.push_back(p.sizes.at(c).value());
+        const std::vector<int64_t> own = contiguous_strides(out_sizes);
+        for (size_t k = 0; k < p.output.size(); ++k) out_strides[letters.find(p.output[k])] = own[k];
+        Tensor out = Tensor::zeros(DType::Float64, out_sizes);
+        double* po = out.mutable_data<double>();
+        std::vector<int64_t> idx(letters.size(), 0);
+        const int64_t total = numel_of(sizes);
+        for (int64_t flat = 0; flat < total; ++flat) {
+          int64_t rest = flat;
+          for (size_t k = letters.size(); k-- > 0;) {
+            idx[k] = rest % sizes[k];
+            rest /= sizes[k];
+          }
+          double prod = 1;
+          for (size_t i = 0; i < ins.size(); ++i) {
+            int64_t off = 0;
+            for (size_t k = 0; k < letters.size(); ++k) off += idx[k] * strides[i][k];
+            prod *= ins[i].data<double>()[off];
+          }
+          int64_t o = 0;
+          for (size_t k = 0; k < letters.size(); ++k) o += idx[k] * out_strides[k];
+          po[o] += prod;
+        }
+        return std::vector<Tensor>{converted(out, m.dtype)};
+      });
+}
+
 }  // namespace
 
 void register_linear_algebra_ops(OpLibrary& lib) {
+  register_einsum(lib);
   define(
       lib, "aten::linear", "linear",
       [](const Args& args) { return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, linear_shape(args)}}; },

@@ -11,6 +11,12 @@
 
 namespace onnxport {
 
+namespace ops {
+// loss.cpp: the loss functions and broadcast_tensors. Declared here rather
+// than in op_support.hpp, which every op family includes.
+void register_loss_ops(OpLibrary& lib);
+}  // namespace ops
+
 struct OpLibrary::Impl {
   // Names are looked up with string_view keys; std::less<> on a map would do
   // too, but lookups are per traced node, so hash them.
@@ -38,6 +44,7 @@ OpLibrary& OpLibrary::instance() {
     ops::register_nn_ops(*lib);
     ops::register_recurrent_ops(*lib);
     ops::register_attention_ops(*lib);
+    ops::register_loss_ops(*lib);
     return lib;
   }();
   return *library;

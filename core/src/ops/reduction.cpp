@@ -395,7 +395,8 @@ void register_logsumexp(OpLibrary& lib) {
 // | correction overload (self, int[1]? dim, *, int? correction, bool keepdim).
 // The engine cannot tell the last two apart by kinds; both read
 // argument 2 as "unbiased"/"correction" (true/1 = Bessel's correction).
-void def_variance(OpLibrary& lib, const std::string& name, bool take_sqrt) {
+// var_mean/std_mean (with_mean): the same arguments, (var or std, mean) out.
+void def_variance(OpLibrary& lib, const std::string& name, bool take_sqrt, bool with_mean = false) {
   auto parse = [](const Args& args) {
     const TensorMeta& in = meta_at(args, 0);
     const int64_t rank = static_cast<int64_t>(in.shape.size());
@@ -413,22 +414,25 @@ void def_variance(OpLibrary& lib, const std::string& name, bool take_sqrt) {
   };
   define(
       lib, name, "reduction",
-      [parse](const Args& args) {
+      [parse, with_mean](const Args& args) {
         auto [call, correction] = parse(args);
         const TensorMeta& in = args[0].meta;
-        return std::vector<TensorMeta>{TensorMeta{to_floating(in.dtype), reduced_shape(in.shape, call.dims, call.keepdim)}};
+        const TensorMeta out{to_floating(in.dtype), reduced_shape(in.shape, call.dims, call.keepdim)};
+        return with_mean ? std::vector<TensorMeta>{out, out} : std::vector<TensorMeta>{out};
       },
-      [parse, take_sqrt](const Args& args) {
+      [parse, take_sqrt, with_mean](const Args& args) {
         auto [call, correction] = parse(args);
         const TensorMeta& in_meta = args[0].meta;
         const DType out_dtype = to_floating(in_meta.dtype);
         Tensor in = converted(data_at(args, 0), compute_dtype(out_dtype));
         int64_t count = 1;
         for (int64_t d : call.dims) count *= in.shape()[static_cast<size_t>(d)];
+        Tensor mean;
         Tensor out = visit_floating(in.dtype(), [&](auto tag) {
           using T = typename decltype(tag)::type;
           std::vector<double> sum = fold<T>(in, call.dims, 0.0, [](double a, T x) { return a + x; });
           for (double& s : sum) s /= static_cast<double>(count);
+          mean = tensor_from<T>(sum, in.dtype(), concrete(reduced_shape(in_meta.shape, call.dims, call.keepdim)));
           std::vector<double> sq(sum.size(), 0.0);
           const T* p = in.data<T>();
           const std::vector<int64_t> kept = kept_sizes(in.shape(), call.dims);
@@ -441,6 +445,7 @@ void def_variance(OpLibrary& lib, const std::string& name, bool take_sqrt) {
           for (double& v : sq) v = take_sqrt ? std::sqrt(v / denom) : v / denom;
           return tensor_from<T>(sq, in.dtype(), concrete(reduced_shape(in_meta.shape, call.dims, call.keepdim)));
         });
+        if (with_mean) return std::vector<Tensor>{finish(std::move(out), out_dtype), finish(std::move(mean), out_dtype)};
         return std::vector<Tensor>{finish(std::move(out), out_dtype)};
       });
 }
@@ -479,6 +484,78 @@ void register_cumsum(OpLibrary& lib) {
       });
 }
 
+// ---------------------------------------------------------------- vector norms
+
+// norm(self, p=2) | norm(self, p?, int[1] dim, bool keepdim, *, dtype?)
+// linalg_vector_norm(self, ord=2, int[1]? dim=None, bool keepdim=False, *, dtype?)
+// linalg_norm(self, ord?, int[1]? dim, bool keepdim, *, dtype?) where it is a
+// vector norm: one dim, a 1-D input, or ord None / "fro" (the 2-norm of the
+// flattened dims). Matrix norms (nuc, 2, inf over two dims) are refused.
+struct NormCall {
+  double p = 2.0;
+  ReduceCall reduce;
+};
+
+NormCall parse_norm_call(const std::string& name, const Args& args) {
+  const TensorMeta& in = meta_at(args, 0);
+  const int64_t rank = static_cast<int64_t>(in.shape.size());
+  NormCall call;
+  const bool has_ord = present(args, 1);
+  if (has_ord && arg_at(args, 1).kind == OpArg::Kind::Constant && arg_at(args, 1).constant.is_string()) {
+    const std::string ord = string_at(args, 1);
+    if (ord != "fro") fail("the matrix norm ord='" + ord + "' is not supported (only 'fro')");
+  } else if (has_ord) {
+    call.p = double_at(args, 1);
+  }
+  call.reduce.dims = args.size() > 2 && present(args, 2) ? reduction_dims(args, 2, rank) : reduction_dims({}, 0, rank);
+  call.reduce.keepdim = bool_or(args, 3, false);
+  call.reduce.dtype = dtype_or_none(args, 4);
+  if (name == "aten::linalg_norm" && has_ord && call.reduce.dims.size() == 2 && rank >= 2 &&
+      !(arg_at(args, 1).kind == OpArg::Kind::Constant && arg_at(args, 1).constant.is_string()))
+    fail("matrix norms (ord over two dims) are not supported; use ord='fro' or linalg.vector_norm");
+  if (name == "aten::linalg_norm" && has_ord && !present(args, 2) && rank > 1 &&
+      !(arg_at(args, 1).kind == OpArg::Kind::Constant && arg_at(args, 1).constant.is_string()))
+    fail("linalg.norm with ord and no dim needs a 1-D or 2-D input; matrix norms are not supported");
+  return call;
+}
+
+void def_vector_norm(OpLibrary& lib, const std::string& name) {
+  auto meta = [name](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    NormCall call = parse_norm_call(name, args);
+    const DType d = call.reduce.dtype ? *call.reduce.dtype : to_floating(in.dtype);
+    return TensorMeta{d, reduced_shape(in.shape, call.reduce.dims, call.reduce.keepdim)};
+  };
+  define(
+      lib, name, "reduction", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta, name](const Args& args) {
+        const TensorMeta m = meta(args);
+        NormCall call = parse_norm_call(name, args);
+        Tensor in = converted(data_at(args, 0), compute_dtype(m.dtype));
+        const double p = call.p;
+        Tensor out = visit_floating(in.dtype(), [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          std::vector<double> acc;
+          if (std::isinf(p)) {
+            const double init = p > 0 ? 0.0 : std::numeric_limits<double>::infinity();
+            acc = fold<T>(in, call.reduce.dims, init, [p](double a, T x) {
+              const double v = std::fabs(static_cast<double>(x));
+              if (std::isnan(v) || std::isnan(a)) return std::numeric_limits<double>::quiet_NaN();
+              return p > 0 ? std::max(a, v) : std::min(a, v);
+            });
+          } else if (p == 0.0) {
+            acc = fold<T>(in, call.reduce.dims, 0.0, [](double a, T x) { return a + (x != T(0) ? 1.0 : 0.0); });
+          } else {
+            acc = fold<T>(in, call.reduce.dims, 0.0,
+                          [p](double a, T x) { return a + std::pow(std::fabs(static_cast<double>(x)), p); });
+            for (double& v : acc) v = std::pow(v, 1.0 / p);
+          }
+          return tensor_from<T>(acc, in.dtype(), concrete(m.shape));
+        });
+        return std::vector<Tensor>{finish(std::move(out), m.dtype)};
+      });
+}
+
 void def_fold(OpLibrary& lib, const std::string& name, Fold f) {
   define(
       lib, name, "reduction", [f](const Args& args) { return fold_meta(args, f); },
@@ -504,6 +581,11 @@ void register_reduction_ops(OpLibrary& lib) {
   register_logsumexp(lib);
   def_variance(lib, "aten::var", false);
   def_variance(lib, "aten::std", true);
+  def_vector_norm(lib, "aten::norm");
+  def_vector_norm(lib, "aten::linalg_vector_norm");
+  def_vector_norm(lib, "aten::linalg_norm");
+  def_variance(lib, "aten::var_mean", false, true);
+  def_variance(lib, "aten::std_mean", true, true);
   register_cumsum(lib);
 }
 

@@ -184,6 +184,30 @@ TensorMeta squeeze_meta(const Args& args) {
   return TensorMeta{in.dtype, out};
 }
 
+// atleast_1d/2d/3d(Tensor self): where size-1 dims go for a lower rank, as
+// torch: 0-d -> [1], [1, 1], [1, 1, 1]; [n] -> [1, n], [1, n, 1]; [a, b] -> [a, b, 1].
+std::vector<int64_t> atleast_axes(int64_t rank, int64_t n) {
+  if (rank >= n) return {};
+  if (rank == 0) {
+    std::vector<int64_t> all;
+    for (int64_t k = 0; k < n; ++k) all.push_back(k);
+    return all;
+  }
+  if (n == 2) return {0};                      // [n] -> [1, n]
+  if (rank == 1) return {0, 2};                // [n] -> [1, n, 1]
+  return {2};                                  // [a, b] -> [a, b, 1]
+}
+
+std::function<TensorMeta(const Args&)> atleast_meta(int64_t n) {
+  return [n](const Args& args) {
+    if (!is_tensor_at(args, 0)) fail("only a single tensor is supported (not a list of tensors)");
+    const TensorMeta& in = meta_at(args, 0);
+    Shape out = in.shape;
+    for (int64_t a : atleast_axes(static_cast<int64_t>(in.shape.size()), n)) out.insert(out.begin() + a, Dim(1));
+    return TensorMeta{in.dtype, out};
+  };
+}
+
 TensorMeta unsqueeze_meta(const Args& args) {
   const TensorMeta& in = meta_at(args, 0);
   const int64_t rank = static_cast<int64_t>(in.shape.size());
@@ -782,6 +806,90 @@ void register_flip_roll(OpLibrary& lib) {
       });
 }
 
+// ---------------------------------------------------------------- diagonal / repeat_interleave
+
+// diagonal(self, int offset=0, int dim1=0, int dim2=1): the other dims in
+// order, then the diagonal; dim1 and dim2 must be static.
+struct DiagonalPlan {
+  int64_t dim1, dim2, offset, length;
+};
+
+DiagonalPlan diagonal_plan(const Args& args) {
+  const TensorMeta& in = meta_at(args, 0);
+  const int64_t rank = static_cast<int64_t>(in.shape.size());
+  if (rank < 2) fail("diagonal needs at least 2 dims, got " + std::to_string(rank));
+  DiagonalPlan p{normalize_dim(int_or(args, 2, 0), rank), normalize_dim(int_or(args, 3, 1), rank), int_or(args, 1, 0), 0};
+  if (p.dim1 == p.dim2) fail("diagonal dimensions cannot be identical " + std::to_string(p.dim1) + ", " + std::to_string(p.dim2));
+  const int64_t n1 = static_len(in.shape[static_cast<size_t>(p.dim1)], "diagonal");
+  const int64_t n2 = static_len(in.shape[static_cast<size_t>(p.dim2)], "diagonal");
+  p.length = std::max<int64_t>(0, p.offset >= 0 ? std::min(n1, n2 - p.offset) : std::min(n1 + p.offset, n2));
+  return p;
+}
+
+void register_diagonal(OpLibrary& lib) {
+  auto meta = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    const DiagonalPlan p = diagonal_plan(args);
+    Shape out;
+    for (int64_t k = 0; k < static_cast<int64_t>(in.shape.size()); ++k)
+      if (k != p.dim1 && k != p.dim2) out.push_back(in.shape[static_cast<size_t>(k)]);
+    out.emplace_back(p.length);
+    return TensorMeta{in.dtype, out};
+  };
+  define(
+      lib, "aten::diagonal", "shape", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const Args& args) {
+        const Tensor& in = data_at(args, 0);
+        const DiagonalPlan p = diagonal_plan(args);
+        const std::vector<int64_t> in_strides = contiguous_strides(in.shape());
+        std::vector<int64_t> strides;
+        for (int64_t k = 0; k < in.dim(); ++k)
+          if (k != p.dim1 && k != p.dim2) strides.push_back(in_strides[static_cast<size_t>(k)]);
+        const int64_t s1 = in_strides[static_cast<size_t>(p.dim1)], s2 = in_strides[static_cast<size_t>(p.dim2)];
+        strides.push_back(s1 + s2);
+        const int64_t start = p.length == 0 ? 0 : p.offset >= 0 ? p.offset * s2 : -p.offset * s1;
+        return std::vector<Tensor>{gather_strided(in, concrete(meta(args).shape), strides, start)};
+      });
+}
+
+// repeat_interleave(self, int repeats, int? dim=None, *, int? output_size): each
+// element repeated `repeats` times along dim (of the flattened input when None).
+void register_repeat_interleave(OpLibrary& lib) {
+  auto plan = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    if (!is_scalar_arg(arg_at(args, 1)))
+      fail("only an int number of repeats is supported (a tensor of repeats gives a data-dependent size)");
+    const int64_t repeats = int_at(args, 1);
+    if (repeats < 0) fail("repeats must be non-negative, got " + std::to_string(repeats));
+    const bool flat = !present(args, 2);
+    const int64_t dim = flat ? 0 : normalize_dim(int_at(args, 2), std::max<int64_t>(static_cast<int64_t>(in.shape.size()), 1));
+    return std::make_tuple(repeats, dim, flat);
+  };
+  auto meta = [plan](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    auto [repeats, dim, flat] = plan(args);
+    Shape shape = flat ? Shape{shape_numel(in.shape)} : (in.shape.empty() ? Shape{Dim(1)} : in.shape);
+    shape[static_cast<size_t>(dim)] = Dim(static_len(shape[static_cast<size_t>(dim)], "repeat_interleave") * repeats);
+    return TensorMeta{in.dtype, shape};
+  };
+  define(
+      lib, "aten::repeat_interleave", "shape", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta, plan](const Args& args) {
+        auto [repeats, dim, flat] = plan(args);
+        const Tensor& raw = data_at(args, 0);
+        const std::vector<int64_t> in_sizes =
+            flat ? std::vector<int64_t>{raw.numel()} : (raw.dim() == 0 ? std::vector<int64_t>{1} : raw.shape());
+        const Tensor in = raw.reshaped(in_sizes);
+        // View the input as [outer, n, 1, inner], expand to [outer, n, repeats, inner].
+        int64_t outer = 1, inner = 1;
+        for (int64_t k = 0; k < dim; ++k) outer *= in_sizes[static_cast<size_t>(k)];
+        for (size_t k = static_cast<size_t>(dim) + 1; k < in_sizes.size(); ++k) inner *= in_sizes[k];
+        const int64_t n = in_sizes[static_cast<size_t>(dim)];
+        Tensor out = gather_strided(in, {outer, n, repeats, inner}, {n * inner, inner, 0, 1}, 0);
+        return std::vector<Tensor>{out.reshaped(concrete(meta(args).shape))};
+      });
+}
+
 }  // namespace
 
 void register_shape_ops(OpLibrary& lib) {
@@ -797,6 +905,9 @@ void register_shape_ops(OpLibrary& lib) {
   def_view_like(lib, "aten::unflatten", unflatten_meta);
   def_view_like(lib, "aten::squeeze", squeeze_meta);
   def_view_like(lib, "aten::unsqueeze", unsqueeze_meta);
+  def_view_like(lib, "aten::atleast_1d", atleast_meta(1));
+  def_view_like(lib, "aten::atleast_2d", atleast_meta(2));
+  def_view_like(lib, "aten::atleast_3d", atleast_meta(3));
   for (const char* name : {"aten::transpose", "aten::swapaxes", "aten::t", "aten::permute"}) def_permutation(lib, name);
 
   auto expand_meta = [](const Args& args) {
@@ -836,6 +947,8 @@ void register_shape_ops(OpLibrary& lib) {
   def_pad(lib, "aten::constant_pad_nd", true);
   register_flip_roll(lib);
   register_random(lib);
+  register_diagonal(lib);
+  register_repeat_interleave(lib);
 }
 
 }  // namespace onnxport::ops

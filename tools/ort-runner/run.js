@@ -210,8 +210,13 @@ async function main(argv) {
   writeSafetensors(outputsFile, outputs);
 }
 
-main(process.argv.slice(2)).catch((e) => {
-  const message = e instanceof RunnerError ? e.message : (e && e.stack) || String(e);
-  process.stderr.write(`ort-runner: error: ${message}\n`);
-  process.exit(1);
-});
+// serve.js reuses the readers and writers for its long-lived mode.
+module.exports = {RunnerError, loadOnnxRuntime, readSafetensors, toOrtTensor, outputBytes, writeSafetensors};
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e) => {
+    const message = e instanceof RunnerError ? e.message : (e && e.stack) || String(e);
+    process.stderr.write(`ort-runner: error: ${message}\n`);
+    process.exit(1);
+  });
+}

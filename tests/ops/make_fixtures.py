@@ -615,6 +615,59 @@ def decode_for_torch(a):
     return a
 
 
+def added_op_cases():
+    """Losses (reduction 0 none, 1 mean, 2 sum), norms, moments and shape ops
+    added for the OpInfo suite."""
+    for r in (0, 1, 2):
+        case("mse_loss", "default", randn(3, 4), randn(3, 4), r)
+        case("l1_loss", "default", randn(3, 4), randn(3, 4), r)
+        case("smooth_l1_loss", "default", randn(2, 5), randn(2, 5), r, 0.5)
+        case("huber_loss", "default", randn(2, 5), randn(2, 5), r, 0.7)
+        case("binary_cross_entropy", "default", torch.rand(3, 4, generator=GEN) * 0.9 + 0.05,
+             torch.rand(3, 4, generator=GEN), positive(4), r)
+        case("binary_cross_entropy_with_logits", "default", randn(3, 4) * 5, torch.rand(3, 4, generator=GEN),
+             positive(3, 4), positive(4), r)
+        case("kl_div", "default", randn(2, 3), torch.tensor([[0.0, 0.2, 0.8], [0.5, 0.0, 0.5]]), r, False)
+        case("kl_div", "default", randn(2, 3), randn(2, 3), r, True)
+        target = torch.tensor([[0, 3, 1], [2, 3, 3]])
+        case("nll_loss_nd", "default", randn(2, 4, 3), target, positive(4), r, 3)
+        case("nll_loss", "default", randn(3, 4), torch.tensor([3, 0, 1]), None, r, -100)
+        case("nll_loss2d", "default", randn(2, 3, 2, 2), torch.tensor([[[0, 1], [2, 1]], [[1, 1], [0, 2]]]), None, r, -100)
+        case("cross_entropy_loss", "default", randn(4, 5), torch.tensor([0, 4, 2, 2]), None, r, -100, 0.0)
+        case("cross_entropy_loss", "default", randn(3, 4, 2), torch.tensor([[1, 0], [3, 1], [2, 2]]), positive(4), r, 2, 0.2)
+        case("cross_entropy_loss", "default", randn(3, 4), torch.tensor([1, 0, 3]), None, r, 0, 0.1)
+        case("cross_entropy_loss", "default", randn(3, 4), torch.rand(3, 4, generator=GEN), positive(4), r, -100, 0.3)
+    case("nll_loss_nd", "default", randn(5), torch.tensor(2), None, 0, -100, note="unbatched")
+    case("broadcast_tensors", "default", [randn(3, 1), randn(4), randn(1).reshape(())])
+    case("norm", "Scalar", randn(3, 4), 3)
+    case("norm", "ScalarOpt_dim", randn(3, 4), 1, [1], True)
+    inf = float("inf")
+    for ord in (2.0, 1.0, 3.5, 0.0, inf, -inf):
+        case("linalg_vector_norm", "default", randn(3, 4), ord, [1], False, None)
+    case("linalg_norm", "default", randn(2, 3, 2), None, None, False, None)
+    case("linalg_norm", "default", randn(5), 3.0, None, False, None)
+    case("linalg_norm", "ord_str", randn(3, 4), "fro", [0, 1], True, None)
+    case("var_mean", "dim", randn(3, 4, 2), [1], True, True)
+    case("std_mean", "default", randn(3, 4), False)
+    case("as_tensor", "default", randn(2, 3), f(torch.int64), None)
+    case("as_tensor", "list", [[1.5, 2.0], [3.0, 4.0]], None, None,
+         via=lambda data, dtype, device: torch.as_tensor(data, dtype=dtype))
+    case("as_tensor", "int", 3, f(torch.float64), None,
+         via=lambda data, dtype, device: torch.as_tensor(data, dtype=dtype))
+    for n in ("1d", "2d", "3d"):
+        for shape in ((), (4,), (2, 3), (2, 3, 2)):
+            case("atleast_" + n, "default", randn(*shape) if shape else randn(1).reshape(()))
+    for offset, d1, d2 in ((0, 0, 1), (1, 0, 1), (-1, 0, 1), (2, 2, 0), (-5, 1, 2)):
+        case("diagonal", "default", randn(3, 4, 5), offset, d1, d2)
+    case("repeat_interleave", "self_int", randn(2, 3), 2, 1, None)
+    case("repeat_interleave", "self_int", randn(2, 3), 3, None, None)
+    case("repeat_interleave", "self_int", ints(2, 3), 2, 0, None)
+    case("einsum", "default", "ij,jk->ik", [randn(2, 3), randn(3, 4)], None)
+    case("einsum", "default", "ij,jk", [randn(2, 3), randn(3, 4)], None)
+    case("einsum", "default", "bij->jb", [randn(2, 3, 5)], None)
+    case("einsum", "default", "ii->i", [randn(3, 3)], None)
+
+
 def call_torch(c):
     if c["via"]:
         return c["via"](*[decode_for_torch(a) for a in c["args"]])
@@ -645,7 +698,7 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: make_fixtures.py OUT.json")
     for group in (seed_cases, elementwise_cases, reduction_cases, linear_algebra_cases, shape_cases,
-                  indexing_cases, creation_cases, nn_cases, recurrent_cases, attention_cases):
+                  indexing_cases, creation_cases, nn_cases, recurrent_cases, attention_cases, added_op_cases):
         group()
     out = []
     for i, c in enumerate(CASES):

@@ -149,9 +149,12 @@ TEST_F(T, LinalgNormFroAndNoneOverAllDims) {
            {.opsets = kForms, .atol = 1e-4});
 }
 
-TEST_F(T, NormWithIntegerInputIsFloat) {
+TEST_F(T, NormScalarAndDimOverloads) {
   GraphBuilder b;
-  check_op(b, "aten::norm", {V(b.input(randint({6}, -5, 5))), C(2)}, {.opsets = kForms, .atol = 1e-4});
+  ValueId x = b.input(randn({3, 4}, DType::Float64));
+  b.output(b.node1("aten::norm", {V(x), C(3)}));
+  b.output(b.node1("aten::norm", {V(x), C(1), C({1}), C(true)}));
+  check_graph(b, {.opsets = kForms, .atol = 1e-6});
 }
 
 TEST_F(T, VarMeanAndStdMean) {

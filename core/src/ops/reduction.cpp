@@ -522,8 +522,10 @@ NormCall parse_norm_call(const std::string& name, const Args& args) {
 void def_vector_norm(OpLibrary& lib, const std::string& name) {
   auto meta = [name](const Args& args) {
     const TensorMeta& in = meta_at(args, 0);
+    if (!is_floating(in.dtype))
+      fail("expected a floating-point input, got " + std::string(dtype_name(in.dtype)) + " (as torch)");
     NormCall call = parse_norm_call(name, args);
-    const DType d = call.reduce.dtype ? *call.reduce.dtype : to_floating(in.dtype);
+    const DType d = call.reduce.dtype ? *call.reduce.dtype : in.dtype;
     return TensorMeta{d, reduced_shape(in.shape, call.reduce.dims, call.reduce.keepdim)};
   };
   define(

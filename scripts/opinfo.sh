@@ -9,7 +9,8 @@
 #   bash scripts/opinfo.sh [K]        # default K=3; about an hour on 2 cores
 #
 # Environment: JOBS (parallel shards, default 2), BUILD (default build),
-# OUT (results folder, default build/opinfo).
+# OUT (results folder, default build/opinfo), RESUME (results files of an
+# earlier run: their samples are kept, only what they lack is run).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,7 +26,8 @@ mkdir -p "$OUT"
 pids=()
 for ((i = 0; i < JOBS; i++)); do
   nice -n 10 /usr/bin/python3 tests/opinfo/opinfo_run.py --onnxport "$ONNXPORT" -k "$K" --opset13 \
-    --shard "$i/$JOBS" --work "$OUT/work-$i" --out "$OUT/results-$i.jsonl" > "$OUT/log-$i.txt" 2>&1 &
+    --shard "$i/$JOBS" --work "$OUT/work-$i" --out "$OUT/results-$i.jsonl" ${RESUME:+--resume $RESUME} \
+    > "$OUT/log-$i.txt" 2>&1 &
   pids+=($!)
 done
 status=0

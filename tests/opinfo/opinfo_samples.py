@@ -65,7 +65,7 @@ def call_target(opinfo):
             if attr and getattr(namespace, attr, None) is fn:
                 return prefix + "." + attr, False
     method = opinfo.method_variant
-    if method is not None and getattr(method, "__name__", None):
+    if method is not None and getattr(method, "__name__", "").isidentifier():
         return method.__name__, True
     raise Skip("the op is a Python wrapper with no function or method TorchScript can call")
 

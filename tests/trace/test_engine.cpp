@@ -527,6 +527,41 @@ TEST(SymbolicInts, MinOfASizeAndAnIntIsAGraphMinimum) {
   EXPECT_TRUE(r.graph->sound);
 }
 
+// Swin's pattern: a Python int list (one item a size) copied, summed and compared.
+//   s = [x.size(0), 0].copy()
+//   if sum(s) > 0: return x * 2   else: return x
+json sum_list_program(json x_shape) {
+  return program_json(
+      {constant("zero", 0), constant("two", 2), node("aten::size", {"x", "zero"}, {"n"}),
+       node("prim::ListConstruct", {"n", "zero"}, {"l"}), node("aten::copy", {"l"}, {"s"}, {}, 2, "s = s.copy()"),
+       node("aten::sum", {"s"}, {"total"}, {}, 3, "if sum(s) > 0:"),
+       node("aten::gt", {"total", "zero"}, {"positive"}, {}, 3, "if sum(s) > 0:"),
+       with_blocks(node("prim::If", {"positive"}, {"out"}, {}, 3, "if sum(s) > 0:"),
+                   {block({}, {node("aten::mul", {"x", "two"}, {"doubled"}, {}, 4, "return x * 2")}, {"doubled"}),
+                    block({}, json::array(), {"x"})})},
+      {"out"}, x_shape);
+}
+
+TEST(Lists, SumOfAStaticIntListIsFolded) {
+  const CaptureResult r = capture(parse(sum_list_program(json::array({4, 3}))), strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(body_ops(*r.graph), std::vector<std::string>{"aten::mul"});
+  EXPECT_TRUE(r.graph->guards.empty());
+}
+
+TEST(Lists, SumOfAListHoldingASymbolicSizeIsSymbolic) {
+  // batch + 0 > 0 holds for every batch (dims are sizes), so no guard is needed.
+  const CaptureResult r = capture(parse(sum_list_program(json::array({"batch", 3}))), strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(body_ops(*r.graph), std::vector<std::string>{"aten::mul"});
+  EXPECT_TRUE(r.graph->guards.empty());
+  EXPECT_EQ(shape_str(r.graph->value(r.graph->body.outputs.at(0)).shape), "[batch, 3]");
+}
+
+TEST(Lists, SumOfAListRunsInTheReferenceInterpreter) {
+  EXPECT_EQ(run(parse(sum_list_program(json::array({3}))), {1, 2, 3}), (std::vector<double>{2, 4, 6}));
+}
+
 TEST(ShapeBranches, StrictRefusesToSpecializeADynamicDim) {
   const CaptureResult r = capture(parse(shape_branch_program(4, json::array({"batch", 3}))), strict_policy());
   EXPECT_FALSE(r.graph);

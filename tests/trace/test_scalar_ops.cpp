@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace onnxport::trace {
 namespace {
 
@@ -55,6 +57,18 @@ TEST(ScalarOps, SequencesAndStrings) {
   EXPECT_EQ(fold("prim::max", {json::array({3, 7, 5})}), 7);
   EXPECT_EQ(fold("aten::Int", {"42"}), 42);
   EXPECT_EQ(fold("aten::Int", {-2.7}), -2);
+}
+
+// sum(list) as TorchScript's aten::sum.int / .float / .bool (Swin: `if sum(shift_size) > 0`).
+TEST(ScalarOps, SumOfAListOfNumbers) {
+  EXPECT_EQ(fold("aten::sum", {json::array({3, 0, 4})}), 7);
+  EXPECT_TRUE(fold("aten::sum", {json::array({3, 4})}).is_number_integer());
+  EXPECT_EQ(fold("aten::sum", {json::array({true, false, true})}), 2);  // sum.bool counts the Trues
+  EXPECT_DOUBLE_EQ(fold("aten::sum", {json::array({1.5, 2})}).get<double>(), 3.5);
+  EXPECT_EQ(fold("aten::sum", {json::array()}), 0);
+  EXPECT_THROW(fold("aten::sum", {json::array({1, "a"})}), ScalarOpError);
+  EXPECT_THROW(fold("aten::sum", {3}), ScalarOpError);
+  EXPECT_THROW(fold("aten::sum", {json::array({std::numeric_limits<int64_t>::max(), 1})}), ScalarOpError);
 }
 
 TEST(ScalarOps, StrAndFormatAsPythonPrintsThem) {

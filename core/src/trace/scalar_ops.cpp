@@ -80,6 +80,29 @@ json add(const Args& a) {
   return numeric(a, "add", std::plus<int64_t>(), std::plus<double>());
 }
 
+// sum(list) on Python numbers (TorchScript's aten::sum.int / .float / .bool,
+// e.g. torchvision's Swin: `if sum(shift_size) > 0`): ints and bools sum to an
+// int, any float makes it a float, the empty list sums to 0. An int64 overflow
+// is an error, not a wrapped value.
+json sum_list(const Args& a) {
+  const json& v = arg(a, 0, "sum");
+  if (!v.is_array()) throw ScalarOpError("sum() needs a list of numbers, got " + v.dump());
+  bool all_int = true;
+  for (const auto& e : v) {
+    if (!is_num(e)) throw ScalarOpError("sum(): unsupported operand " + e.dump() + " (a list of numbers is summed)");
+    all_int = all_int && is_int(e);
+  }
+  if (all_int) {
+    int64_t total = 0;
+    for (const auto& e : v)
+      if (__builtin_add_overflow(total, to_int(e), &total)) throw ScalarOpError("sum(): int64 overflow");
+    return total;
+  }
+  double total = 0.0;
+  for (const auto& e : v) total += to_double(e);
+  return total;
+}
+
 int compare_values(const json& x, const json& y, std::string_view kind) {
   if (is_num(x) && is_num(y)) {
     if (is_int(x) && is_int(y)) {
@@ -318,6 +341,7 @@ const std::unordered_map<std::string_view, Folder>& folders() {
          if (!v.is_array()) throw ScalarOpError("all() needs a list, got " + v.dump());
          return json(std::all_of(v.begin(), v.end(), [](const json& e) { return python_truth(e); }));
        }},
+      {"aten::sum", sum_list},
       {"aten::any", [](const Args& a) {
          const json& v = arg(a, 0, "any");
          if (!v.is_array()) throw ScalarOpError("any() needs a list, got " + v.dump());

@@ -246,6 +246,18 @@ EValue Tracer::scalar_op(const ProgramNode& n, const std::string& kind, const st
     if (std::all_of(args[0].items->begin(), args[0].items->end(), [](const EValue& e) { return e.is_constant(); }))
       return EValue::of_constant(false);
   }
+  // sum(list) of Python ints/floats, some symbolic (a size): a chain of additions from 0.
+  // (A symbolic bool item is refused below: its sum would need a cast.)
+  auto summable = [](const EValue& a) {
+    return (a.is_sym() && a.sym->type != ScalarType::Bool) ||
+           (a.is_constant() && (a.constant.is_number() || a.constant.is_boolean()));
+  };
+  if (kind == "aten::sum" && args.size() == 1 && args[0].is_sequence() &&
+      std::all_of(args[0].items->begin(), args[0].items->end(), summable)) {
+    EValue acc = EValue::of_constant(0);
+    for (const EValue& item : *args[0].items) acc = scalar_op(n, "aten::add", {acc, item});
+    return acc;
+  }
   // all(list) / any(list) of Python bools, some symbolic: a chain of and/or.
   if ((kind == "aten::all" || kind == "aten::any") && args.size() == 1 && args[0].is_sequence()) {
     EValue acc = EValue::of_constant(kind == "aten::all");

@@ -21,9 +21,13 @@ void translate_identity(TranslateContext& ctx) {
 }
 
 // dropout/feature_dropout/alpha_dropout(Tensor input, float p, bool train):
-// the identity in an inference export.
+// the identity in an inference export. With p == 0 it is the identity in
+// training mode too (ATen returns the input unchanged), which is what
+// torchvision's Swin calls: `F.dropout(attn, p=attention_dropout)` keeps
+// F.dropout's default training=True whatever the module's mode.
 void translate_dropout(TranslateContext& ctx) {
-  if (bool_arg(ctx, 2, "train", false))
+  const bool zero_p = is_constant(ctx, 1) && float_arg(ctx, 1, "p") == 0.0;
+  if (bool_arg(ctx, 2, "train", false) && !zero_p)
     fail(ctx, "dropout with train=True cannot be exported for inference", "call model.eval() before capturing");
   set_result(ctx, ctx.op("Identity", {ctx.input(0)}));
 }

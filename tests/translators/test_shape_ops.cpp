@@ -117,6 +117,16 @@ TEST_F(T, DropoutInTrainingIsAnError) {
   expect_translate_error(b, 17, "train=True");
 }
 
+// p == 0 is the identity even with train=True (ATen returns the input), as
+// torchvision's Swin calls F.dropout(attn, p=0.0) with the default training=True.
+TEST_F(T, DropoutWithZeroProbabilityIsTheIdentityInTraining) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 3}));
+  b.output(b.node1("aten::dropout", {V(x), C(0.0), C(true)}));
+  b.output(b.node1("aten::feature_alpha_dropout", {V(x), C(0.0), C(true)}));
+  check_graph(b);
+}
+
 TEST_F(T, ExpandWithMinusOne) {
   GraphBuilder b;
   check_op(b, "aten::expand", {V(b.input(randn({3, 1}))), C({2, -1, 4}), C(false)});

@@ -41,13 +41,19 @@ dynamic (`batch`); exported by `onnxport export` with `config/default.json`;
 then run in ONNX Runtime at batch sizes {batches} and compared with eager
 PyTorch (an element passes when |ort - torch| <= atol + rtol * |torch| with
 rtol 1e-3 and atol the larger of 1e-4 and 1e-4 x the output's largest |torch|:
-float32 noise grows with the activations). Inputs are as small as the architecture
+float32 noise grows with the activations). An output outside that tolerance
+is judged against eager PyTorch in float64: it passes only when ONNX
+Runtime's error against float64 is at most 4 x eager float32's own (float32
+accumulation, measured as the same for torch.onnx.export's models), and it
+is weak when that allowance exceeds 1% of the output (the entry is too
+ill-conditioned to show a bug); see "How the zoo judges a difference" below
+the tables. Inputs are as small as the architecture
 allows (64x64 images, vision transformers built for 32x32, 4x32x32 clips;
 the notes say where an entry differs and why).
 
 Outcomes: ✅ exported, matches eager at every checked batch size; ⚠️ weak:
-matches, but eager's outputs are below 100 x atol so a wrong answer could
-pass; ❌ refused: `onnxport export` exited 1 with a report (the first
+matches, but eager's outputs are below 100 x atol, or eager float32 itself
+is ill-conditioned, so a wrong answer could pass; ❌ refused: `onnxport export` exited 1 with a report (the first
 diagnostic is listed); ❌ torch2program: the frontend refused the module;
 ➖ eager fails: PyTorch itself cannot run the entry on CPU; 💥 WRONG: the
 export exited 0 but the model differs from eager (or fails) at another batch

@@ -668,6 +668,111 @@ def added_op_cases():
     case("einsum", "default", "ii->i", [randn(3, 3)], None)
 
 
+def breadth_cases():
+    """Ops added to export more of what torch.onnx.export exports: every
+    interpolate mode, 3-D convolution and pooling, activations, non-finite
+    values, scatters, pixel_unshuffle."""
+    # upsample: (.vec) input, output_size, [align_corners,] scale_factors
+    for n, shape in ((1, (2, 3, 5)), (2, (1, 2, 3, 4)), (3, (1, 2, 2, 3, 4))):
+        x = randn(*shape)
+        case("upsample_nearest%dd" % n, "vec", x, [s * 2 for s in shape[2:]], None)
+        case("upsample_nearest%dd" % n, "vec", x, [s + 3 for s in shape[2:]], None, note="fractional ratio")
+        case("upsample_nearest%dd" % n, "vec", x, None, [1.7] * n, note="fractional scale")
+        case("upsample_nearest%dd" % n, "vec", x, [max(1, s - 1) for s in shape[2:]], None, note="downsampling")
+        case("_upsample_nearest_exact%dd" % n, "vec", x, [s + 3 for s in shape[2:]], None)
+        case("_upsample_nearest_exact%dd" % n, "vec", x, None, [0.6] * n)
+    for op, n, shape in (("upsample_linear1d", 1, (2, 3, 5)), ("upsample_bilinear2d", 2, (1, 2, 3, 4)),
+                         ("upsample_trilinear3d", 3, (1, 2, 2, 3, 4)), ("upsample_bicubic2d", 2, (1, 2, 4, 5))):
+        x = randn(*shape)
+        for align in (False, True):
+            case(op, "vec", x, [s * 2 + 1 for s in shape[2:]], align, None)
+            case(op, "vec", x, None, align, [1.5] * n)
+            case(op, "vec", x, [1] * n, align, None, note="output size 1")
+            case(op, "vec", x, [max(1, s - 1) for s in shape[2:]], align, None, note="downsampling")
+    case("upsample_nearest2d", "default", randn(1, 2, 5, 4), [7, 6], 1.5, None, note="per-dim scale next to output_size")
+    case("upsample_bilinear2d", "default", randn(1, 2, 5, 4), [7, 6], False, 1.5, None)
+    case("upsample_trilinear3d", "default", randn(1, 1, 2, 3, 4), [3, 5, 6], True, None, None, None)
+    img = randn(2, 3, 4, 5)
+    grid = torch.rand(2, 3, 6, 2, generator=GEN) * 2.6 - 1.3
+    for mode in (0, 1, 2):
+        for padding in (0, 1, 2):
+            for align in (False, True):
+                case("grid_sampler", "default", img, grid, mode, padding, align)
+    # 3-D convolution and pooling
+    vol = randn(2, 4, 5, 6, 5)
+    case("conv3d", "default", vol, randn(6, 4, 3, 3, 2), randn(6), [1], [1], [1], 1)
+    case("conv3d", "default", vol, randn(4, 2, 2, 3, 3), None, [2, 1, 2], [0, 1, 1], [1, 2, 1], 2)
+    case("conv3d", "padding", randn(1, 2, 4, 5, 5), randn(3, 2, 3, 3, 3), randn(3), [1], "same", [1], 1)
+    case("conv3d", "default", randn(3, 4, 4, 4), randn(2, 3, 2, 2, 2), None, [1], [0], [1], 1, note="unbatched")
+    case("conv_transpose3d", "input", randn(2, 4, 3, 4, 3), randn(4, 3, 3, 2, 3), randn(3), [2, 1, 2], [1, 0, 1], [1, 0, 0], 1, [1])
+    case("conv_transpose3d", "input", randn(1, 4, 3, 3, 3), randn(4, 2, 2, 2, 2), None, [1], [0], [0], 2, [2])
+    case("convolution", "default", vol, randn(3, 4, 2, 2, 2), randn(3), [1, 1, 1], [0, 0, 0], [1, 1, 1], False, [0, 0, 0], 1)
+    case("max_pool3d", "default", vol, [2, 2, 2], [2, 2, 2], [0, 0, 0], [1, 1, 1], False)
+    case("max_pool3d", "default", vol, [3, 3, 2], [2, 2, 1], [1, 1, 1], [1, 1, 1], True)
+    case("max_pool3d", "default", vol, [2, 2, 2], [], [0], [2, 1, 1], False, note="dilation, empty stride")
+    case("max_pool3d_with_indices", "default", vol, [3, 3, 2], [2, 2, 1], [1, 1, 1], [1, 1, 1], True)
+    case("max_pool2d_with_indices", "default", randn(1, 2, 3, 6), [3, 3], [2, 2], [1, 1], [1, 2], True)
+    case("max_pool2d_with_indices", "default", randn(2, 3, 5, 5), [2, 2], [], [0, 0], [1, 1], False)
+    case("max_pool1d_with_indices", "default", randn(2, 3, 10), [3], [2], [1], [1], False)
+    case("adaptive_avg_pool3d", "default", vol, [1, 1, 1])
+    case("adaptive_avg_pool3d", "default", vol, [2, 4, 3])
+    case("adaptive_max_pool3d", "default", vol, [3, 2, 5])
+    case("avg_pool3d", "default", vol, [2, 2, 2], [2, 2, 2], [0, 0, 0], False, True, None)
+    case("avg_pool3d", "default", vol, [3, 3, 3], [2, 2, 2], [1, 1, 1], True, True, None)
+    case("avg_pool3d", "default", vol, [3, 3, 3], [2, 2, 2], [1, 1, 1], False, False, None)
+    case("avg_pool3d", "default", vol, [2, 3, 2], [1, 2, 2], [1, 0, 1], False, True, 5)
+    # activations and non-finite values
+    special = torch.tensor([float("nan"), float("inf"), float("-inf"), 0.0, -0.3, 0.5, -0.5, 0.7, -2.0, 3.4e38, -1e4])
+    case("log_sigmoid", "default", randn(3, 4) * 5)
+    case("log_sigmoid", "default", torch.tensor([-200.0, -30.0, 0.0, 30.0, 200.0]), note="no underflow")
+    case("hardshrink", "default", special, 0.5)
+    case("hardshrink", "default", randn(8), 0.2)
+    case("softshrink", "default", special, 0.5)
+    case("isnan", "default", special)
+    case("isinf", "default", special)
+    case("isnan", "default", ints(4))
+    case("isinf", "default", bools(4))
+    case("nan_to_num", "default", special, None, None, None)
+    case("nan_to_num", "default", special, 1.5, 100.0, -100.0)
+    case("nan_to_num", "default", special.to(torch.float64), None, None, None)
+    case("nan_to_num", "default", special.to(torch.float16), None, None, None, atol=1e-3, rtol=1e-3)
+    case("nan_to_num", "default", ints(5), None, None, None)
+    case("prelu", "default", randn(2, 3, 4, 2), randn(3))
+    case("prelu", "default", randn(4, 5), randn(1))
+    case("glu", "default", randn(4, 6, 2), 1)
+    case("threshold", "default", ints(6), 1, -7)
+    # scatters
+    base = randn(3, 5)
+    idx = torch.tensor([[0, 1, 2, 0, 1], [2, 0, 0, 1, 2]])
+    case("scatter", "src", base, 0, idx, randn(2, 5))
+    case("scatter", "src", base, 1, torch.tensor([[4, 0], [1, 3], [2, 2]]), randn(3, 4), note="src larger than index")
+    case("scatter", "value", base, 0, idx, 2.5)
+    case("scatter", "reduce", base, 0, idx, randn(2, 5), "add")
+    case("scatter", "reduce", base, 0, idx, randn(2, 5), "multiply")
+    case("scatter", "value_reduce", base, -1, torch.tensor([[1, 1], [0, 4], [3, 3]]), 3.0, "add")
+    case("scatter", "src", ints(3, 4), 1, torch.tensor([[0], [3], [1]]), ints(3, 2))
+    case("scatter_add", "default", base, 0, idx, randn(2, 5))
+    case("scatter_add", "default", ints(2, 4), 1, torch.tensor([[0, 0, 3], [1, 1, 1]]), ints(2, 3))
+    case("index_add", "default", base, 0, torch.tensor([2, 0, 2, 1]), randn(4, 5), 1)
+    case("index_add", "default", base, 1, torch.tensor([4, 4]), randn(3, 2), 2.5)
+    case("index_add", "default", ints(3, 4), 1, torch.tensor([0, 3, 0]), ints(3, 3), -2)
+    case("aminmax", "default", randn(3, 4), None, False)
+    case("aminmax", "default", randn(3, 4), None, True)
+    case("aminmax", "default", ints(3, 4), 1, False)
+    case("aminmax", "default", randn(2, 3, 4), -1, True)
+    case("cosine_similarity", "default", randn(3, 4), randn(3, 4), 1, 1e-8)
+    case("cosine_similarity", "default", randn(2, 1, 5), randn(3, 5), -1, 1e-8, note="broadcast")
+    case("cosine_similarity", "default", torch.tensor([[1e-9, 0.0], [1.0, 2.0]]), torch.tensor([[1e-9, 0.0], [3.0, -1.0]]), 1, 1e-8,
+         note="norms below eps")
+    case("cross", "default", randn(4, 3), randn(4, 3), 1)
+    case("cross", "default", randn(3, 2, 1), randn(3, 1, 4), None, note="first dim of size 3, broadcast")
+    case("cross", "default", ints(2, 3), ints(2, 3), -1)
+    case("outer", "default", randn(3), randn(4))
+    case("outer", "default", ints(3), randn(2))
+    case("pixel_unshuffle", "default", randn(2, 3, 4, 6), 2)
+    case("pixel_unshuffle", "default", randn(2, 1, 2, 6, 9), 3)
+
+
 def call_torch(c):
     if c["via"]:
         return c["via"](*[decode_for_torch(a) for a in c["args"]])
@@ -698,7 +803,7 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: make_fixtures.py OUT.json")
     for group in (seed_cases, elementwise_cases, reduction_cases, linear_algebra_cases, shape_cases,
-                  indexing_cases, creation_cases, nn_cases, recurrent_cases, attention_cases, added_op_cases):
+                  indexing_cases, creation_cases, nn_cases, recurrent_cases, attention_cases, added_op_cases, breadth_cases):
         group()
     out = []
     for i, c in enumerate(CASES):

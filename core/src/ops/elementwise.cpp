@@ -223,6 +223,56 @@ void register_unary(OpLibrary& lib) {
     return [=](auto x) { return softplus_of(x, beta, threshold); };
   });
 
+  // log_sigmoid(self) = min(x, 0) - log1p(exp(-|x|)), as torch computes it (finite for very negative x).
+  def_unary<F>(lib, "aten::log_sigmoid", plain([](auto x) {
+                 using T = decltype(x);
+                 return std::min(x, T(0)) - std::log1p(std::exp(-std::abs(x)));
+               }));
+  // hardshrink / softshrink(self, Scalar lambd=0.5)
+  def_unary<F>(lib, "aten::hardshrink", [](const Args& args) {
+    const double lambd = double_or(args, 1, 0.5);
+    return [lambd](auto x) {
+      using T = decltype(x);
+      return (x >= -T(lambd) && x <= T(lambd)) ? T(0) : x;
+    };
+  });
+  def_unary<F>(lib, "aten::softshrink", [](const Args& args) {
+    const double lambd = double_or(args, 1, 0.5);
+    if (lambd < 0) fail("lambd must be non-negative, got " + std::to_string(lambd));
+    return [lambd](auto x) {
+      using T = decltype(x);
+      return x > T(lambd) ? x - T(lambd) : (x < -T(lambd) ? x + T(lambd) : T(0));  // NaN becomes 0, as in torch
+    };
+  });
+  // isnan / isinf(self) -> bool; integers and bools are neither.
+  def_unary<Result::Bool>(lib, "aten::isnan", plain([](auto x) {
+                            if constexpr (std::is_floating_point_v<decltype(x)>) return std::isnan(x);
+                            else return false;
+                          }));
+  def_unary<Result::Bool>(lib, "aten::isinf", plain([](auto x) {
+                            if constexpr (std::is_floating_point_v<decltype(x)>) return std::isinf(x);
+                            else return false;
+                          }));
+  // nan_to_num(self, float? nan=None, float? posinf=None, float? neginf=None):
+  // the infinities default to the largest finite values of the input's dtype
+  // (not of the compute dtype: float16 computes in float32).
+  def_unary<S>(lib, "aten::nan_to_num", [](const Args& args) {
+    const DType d = meta_at(args, 0).dtype;
+    const double max = d == DType::Float16    ? 65504.0
+                       : d == DType::BFloat16 ? 3.3895313892515355e38
+                       : d == DType::Float32  ? static_cast<double>(std::numeric_limits<float>::max())
+                                              : std::numeric_limits<double>::max();
+    const double nan = double_or(args, 1, 0.0), posinf = double_or(args, 2, max), neginf = double_or(args, 3, -max);
+    return [=](auto x) {
+      using T = decltype(x);
+      if constexpr (std::is_floating_point_v<T>) {
+        if (std::isnan(x)) return static_cast<T>(nan);
+        if (std::isinf(x)) return static_cast<T>(x > 0 ? posinf : neginf);
+      }
+      return x;
+    };
+  });
+
   // Dtype-preserving ops.
   def_unary<S>(lib, "aten::neg", plain([](auto x) {
               using T = decltype(x);

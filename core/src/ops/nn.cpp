@@ -1,11 +1,10 @@
-// NN ops: convolution (1-D/2-D, groups, dilation, "same"/"valid" padding,
-// transposed),
-// pooling (max, avg, adaptive), normalization (batch, layer, group,
-// instance), embedding, upsampling (nearest, bilinear), pixel_shuffle,
+// NN ops: convolution (1-D/2-D/3-D, groups, dilation, "same"/"valid"
+// padding, transposed), pooling (max, avg and adaptive, 1-D to 3-D), normalization (batch, layer, group,
+// instance), embedding, pixel_shuffle / pixel_unshuffle,
 // prelu, glu, threshold.
 //
-// 1-D ops run through the 2-D kernels with a height of 1. Convolution is
-// im2col + gemm_accumulate per (batch, group).
+// 1-D ops run through the 2-D kernels with a height of 1. 2-D convolution is
+// im2col + gemm_accumulate per (batch, group); 3-D ops are direct loops.
 #include "base/checked_math.hpp"
 #include "gemm.hpp"
 #include "op_support.hpp"
@@ -137,6 +136,13 @@ Window as_2d(const Window& w) {
   return v;
 }
 
+// Concrete [N, C, D, H, W] view of a 3-D spatial input (unbatched gets N = 1).
+std::vector<int64_t> as_ncdhw(const std::vector<int64_t>& sizes) {
+  std::vector<int64_t> s = sizes;
+  if (s.size() == 4) s.insert(s.begin(), 1);
+  return s;
+}
+
 // ---------------------------------------------------------------- convolution
 
 // conv{1,2}d(input, weight, bias?, stride, padding, dilation, groups);
@@ -262,8 +268,68 @@ void conv2d_loop(const Tensor& input, const Tensor& weight, const Tensor* bias, 
     }
 }
 
+// 3-D convolution, a direct loop (reference speed; video models are rare in
+// draft captures): out[n, o, z, y, x] = bias[o] + sum over the group's
+// channels and the kernel volume, zero outside the input.
+template <class T>
+void conv3d_loop(const Tensor& input, const Tensor& weight, const Tensor* bias, const Window& w, int64_t groups,
+                 Tensor& out) {
+  const auto& is = input.shape();
+  const auto& os = out.shape();
+  const int64_t N = is[0], C = is[1], D = is[2], H = is[3], W = is[4];
+  const int64_t O = os[1], OD = os[2], OH = os[3], OW = os[4];
+  const int64_t Cg = C / groups, Og = O / groups;
+  const int64_t KD = w.kernel[0], KH = w.kernel[1], KW = w.kernel[2];
+  const T* in = input.data<T>();
+  const T* wt = weight.data<T>();
+  T* po = out.mutable_data<T>();
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t o = 0; o < O; ++o) {
+      const int64_t g = o / Og;
+      for (int64_t z = 0; z < OD; ++z)
+        for (int64_t y = 0; y < OH; ++y)
+          for (int64_t x = 0; x < OW; ++x) {
+            double sum = bias ? static_cast<double>(bias->data<T>()[o]) : 0.0;
+            for (int64_t c = 0; c < Cg; ++c) {
+              const T* image = in + ((n * C + g * Cg + c) * D) * H * W;
+              const T* kernel = wt + ((o * Cg + c) * KD) * KH * KW;
+              for (int64_t kd = 0; kd < KD; ++kd) {
+                const int64_t iz = z * w.stride[0] - w.pad_before[0] + kd * w.dilation[0];
+                if (iz < 0 || iz >= D) continue;
+                for (int64_t kh = 0; kh < KH; ++kh) {
+                  const int64_t iy = y * w.stride[1] - w.pad_before[1] + kh * w.dilation[1];
+                  if (iy < 0 || iy >= H) continue;
+                  for (int64_t kw = 0; kw < KW; ++kw) {
+                    const int64_t ix = x * w.stride[2] - w.pad_before[2] + kw * w.dilation[2];
+                    if (ix < 0 || ix >= W) continue;
+                    sum += static_cast<double>(image[(iz * H + iy) * W + ix]) * static_cast<double>(kernel[(kd * KH + kh) * KW + kw]);
+                  }
+                }
+              }
+            }
+            po[(((n * O + o) * OD + z) * OH + y) * OW + x] = static_cast<T>(sum);
+          }
+    }
+}
+
+std::vector<Tensor> conv3d_kernel(const ConvCall& c, const Args& args) {
+  const DType calc = compute_dtype(c.dtype);
+  Tensor input = converted(data_at(args, 0), calc);
+  input = input.reshaped(as_ncdhw(input.shape()));
+  Tensor weight = converted(data_at(args, 1), calc);
+  Tensor bias;
+  if (present(args, 2)) bias = converted(data_at(args, 2), calc);
+  const std::vector<int64_t> out_sizes = concrete(c.out_shape);
+  Tensor out = Tensor::zeros(calc, as_ncdhw(out_sizes));
+  visit_floating(calc, [&](auto tag) {
+    conv3d_loop<typename decltype(tag)::type>(input, weight, bias.defined() ? &bias : nullptr, c.window, c.groups, out);
+  });
+  return {finish(out.reshaped(out_sizes), c.dtype)};
+}
+
 std::vector<Tensor> conv_kernel(const Args& args, size_t spatial) {
   const ConvCall c = conv_call(args, spatial);
+  if (spatial == 3) return conv3d_kernel(c, args);
   const DType calc = compute_dtype(c.dtype);
   Tensor input = converted(data_at(args, 0), calc);
   Tensor weight = converted(data_at(args, 1), calc);
@@ -387,8 +453,69 @@ void conv_transpose2d_loop(const Tensor& input, const Tensor& weight, const Tens
     }
 }
 
+// 3-D transposed convolution as a scatter: every input element adds
+// x * weight[c, o, k] to the output element its kernel tap lands on.
+template <class T>
+void conv_transpose3d_loop(const Tensor& input, const Tensor& weight, const Tensor* bias, const Window& w, int64_t groups,
+                           Tensor& out) {
+  const auto& is = input.shape();
+  const auto& os = out.shape();
+  const int64_t N = is[0], C = is[1], D = is[2], H = is[3], W = is[4];
+  const int64_t O = os[1], OD = os[2], OH = os[3], OW = os[4];
+  const int64_t Cg = C / groups, Og = O / groups;
+  const int64_t KD = w.kernel[0], KH = w.kernel[1], KW = w.kernel[2];
+  const T* in = input.data<T>();
+  const T* wt = weight.data<T>();
+  std::vector<double> acc(static_cast<size_t>(out.numel()), 0.0);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c) {
+      const int64_t g = c / Cg;
+      for (int64_t z = 0; z < D; ++z)
+        for (int64_t y = 0; y < H; ++y)
+          for (int64_t x = 0; x < W; ++x) {
+            const double v = static_cast<double>(in[(((n * C + c) * D + z) * H + y) * W + x]);
+            for (int64_t o = 0; o < Og; ++o) {
+              const T* kernel = wt + ((c * Og + o) * KD) * KH * KW;
+              double* dst = acc.data() + ((n * O + g * Og + o) * OD) * OH * OW;
+              for (int64_t kd = 0; kd < KD; ++kd) {
+                const int64_t oz = z * w.stride[0] - w.pad_before[0] + kd * w.dilation[0];
+                if (oz < 0 || oz >= OD) continue;
+                for (int64_t kh = 0; kh < KH; ++kh) {
+                  const int64_t oy = y * w.stride[1] - w.pad_before[1] + kh * w.dilation[1];
+                  if (oy < 0 || oy >= OH) continue;
+                  for (int64_t kw = 0; kw < KW; ++kw) {
+                    const int64_t ox = x * w.stride[2] - w.pad_before[2] + kw * w.dilation[2];
+                    if (ox < 0 || ox >= OW) continue;
+                    dst[(oz * OH + oy) * OW + ox] += v * static_cast<double>(kernel[(kd * KH + kh) * KW + kw]);
+                  }
+                }
+              }
+            }
+          }
+    }
+  T* po = out.mutable_data<T>();
+  const int64_t plane = OD * OH * OW;
+  for (int64_t i = 0; i < out.numel(); ++i)
+    po[i] = static_cast<T>(acc[static_cast<size_t>(i)] + (bias ? static_cast<double>(bias->data<T>()[(i / plane) % O]) : 0.0));
+}
+
 std::vector<Tensor> conv_transpose_kernel(const Args& args, size_t spatial) {
   const TransposedCall t = conv_transpose_call(args, spatial);
+  if (spatial == 3) {
+    const DType calc = compute_dtype(t.conv.dtype);
+    Tensor input = converted(data_at(args, 0), calc);
+    input = input.reshaped(as_ncdhw(input.shape()));
+    Tensor weight = converted(data_at(args, 1), calc);
+    Tensor bias;
+    if (present(args, 2)) bias = converted(data_at(args, 2), calc);
+    const std::vector<int64_t> out_sizes = concrete(t.conv.out_shape);
+    Tensor out = Tensor::zeros(calc, as_ncdhw(out_sizes));
+    visit_floating(calc, [&](auto tag) {
+      conv_transpose3d_loop<typename decltype(tag)::type>(input, weight, bias.defined() ? &bias : nullptr, t.conv.window,
+                                                           t.conv.groups, out);
+    });
+    return {finish(out.reshaped(out_sizes), t.conv.dtype)};
+  }
   const DType calc = compute_dtype(t.conv.dtype);
   Tensor input = converted(data_at(args, 0), calc);
   Tensor weight = converted(data_at(args, 1), calc);
@@ -416,7 +543,8 @@ Args as_conv_transpose_args(const Args& args) {
 }
 
 void register_convolution(OpLibrary& lib) {
-  for (auto [name, spatial] : {std::pair{"aten::conv1d", size_t{1}}, std::pair{"aten::conv2d", size_t{2}}}) {
+  for (auto [name, spatial] :
+       {std::pair{"aten::conv1d", size_t{1}}, std::pair{"aten::conv2d", size_t{2}}, std::pair{"aten::conv3d", size_t{3}}}) {
     define(
         lib, name, "nn",
         [spatial](const Args& args) {
@@ -425,7 +553,8 @@ void register_convolution(OpLibrary& lib) {
         },
         [spatial](const Args& args) { return conv_kernel(args, spatial); });
   }
-  for (auto [name, spatial] : {std::pair{"aten::conv_transpose1d", size_t{1}}, std::pair{"aten::conv_transpose2d", size_t{2}}}) {
+  for (auto [name, spatial] : {std::pair{"aten::conv_transpose1d", size_t{1}}, std::pair{"aten::conv_transpose2d", size_t{2}},
+                               std::pair{"aten::conv_transpose3d", size_t{3}}}) {
     define(
         lib, name, "nn",
         [spatial](const Args& args) {
@@ -436,7 +565,7 @@ void register_convolution(OpLibrary& lib) {
   }
   auto spatial_of = [](const Args& args) {
     const size_t rank = meta_at(args, 1).shape.size();
-    if (rank != 3 && rank != 4) fail("only 1-D and 2-D convolutions are supported, got weight shape " + shape_str(args[1].meta.shape));
+    if (rank < 3 || rank > 5) fail("only 1-D, 2-D and 3-D convolutions are supported, got weight shape " + shape_str(args[1].meta.shape));
     return rank - 2;
   };
   for (const char* name : {"aten::convolution", "aten::_convolution"}) {
@@ -456,8 +585,8 @@ void register_convolution(OpLibrary& lib) {
 
 // ---------------------------------------------------------------- pooling
 
-// max_pool{1,2}d(self, kernel_size, stride=[], padding=0, dilation=1, ceil_mode=False)
-// avg_pool{1,2}d(self, kernel_size, stride=[], padding=0, ceil_mode=False, count_include_pad=True[, divisor_override])
+// max_pool{1,2,3}d[_with_indices](self, kernel_size, stride=[], padding=0, dilation=1, ceil_mode=False)
+// avg_pool{1,2,3}d(self, kernel_size, stride=[], padding=0, ceil_mode=False, count_include_pad=True[, divisor_override])
 struct PoolCall {
   Layout layout;
   Window window;
@@ -493,8 +622,10 @@ PoolCall pool_call(const Args& args, size_t spatial, bool is_max) {
   return p;
 }
 
+// `indices` (optional) receives each maximum's flat position within its
+// (n, c) plane, as max_pool*_with_indices returns it.
 template <class T>
-void max_pool_loop(const Tensor& in, const Window& w, Tensor& out) {
+void max_pool_loop(const Tensor& in, const Window& w, Tensor& out, int64_t* indices = nullptr) {
   const auto& is = in.shape();
   const auto& os = out.shape();
   const int64_t planes = is[0] * is[1], H = is[2], W = is[3], OH = os[2], OW = os[3];
@@ -504,6 +635,7 @@ void max_pool_loop(const Tensor& in, const Window& w, Tensor& out) {
     for (int64_t oh = 0; oh < OH; ++oh)
       for (int64_t ow = 0; ow < OW; ++ow) {
         T best = -std::numeric_limits<T>::infinity();
+        int64_t best_at = -1;
         for (int64_t ki = 0; ki < w.kernel[0]; ++ki) {
           const int64_t ih = oh * w.stride[0] - w.pad_before[0] + ki * w.dilation[0];
           if (ih < 0 || ih >= H) continue;
@@ -511,10 +643,15 @@ void max_pool_loop(const Tensor& in, const Window& w, Tensor& out) {
             const int64_t iw = ow * w.stride[1] - w.pad_before[1] + kj * w.dilation[1];
             if (iw < 0 || iw >= W) continue;
             const T v = p[(plane * H + ih) * W + iw];
-            if (v > best || std::isnan(v)) best = v;
+            // torch: the first position, then any greater value or NaN.
+            if (best_at < 0 || v > best || std::isnan(v)) {
+              best = v;
+              best_at = ih * W + iw;
+            }
           }
         }
         q[(plane * OH + oh) * OW + ow] = best;
+        if (indices) indices[(plane * OH + oh) * OW + ow] = best_at;
       }
 }
 
@@ -543,29 +680,104 @@ void avg_pool_loop(const Tensor& in, const PoolCall& call, const Window& w, Tens
       }
 }
 
-std::vector<Tensor> pool_kernel(const Args& args, size_t spatial, bool is_max) {
+// 3-D max / average pooling over [N, C, D, H, W]: the 2-D loops above with a
+// depth dim (same NaN rule and the same divisor for windows that overhang).
+template <class T>
+void pool3d_loop(const Tensor& in, const PoolCall& call, bool is_max, Tensor& out, int64_t* indices = nullptr) {
+  const Window& w = call.window;
+  const auto& is = in.shape();
+  const auto& os = out.shape();
+  const int64_t planes = is[0] * is[1], D = is[2], H = is[3], W = is[4], OD = os[2], OH = os[3], OW = os[4];
+  const int64_t size[3] = {D, H, W};
+  const T* p = in.data<T>();
+  T* q = out.mutable_data<T>();
+  for (int64_t plane = 0; plane < planes; ++plane)
+    for (int64_t oz = 0; oz < OD; ++oz)
+      for (int64_t oy = 0; oy < OH; ++oy)
+        for (int64_t ox = 0; ox < OW; ++ox) {
+          const int64_t o[3] = {oz, oy, ox};
+          const T* src = p + plane * D * H * W;
+          const int64_t at = ((plane * OD + oz) * OH + oy) * OW + ox;
+          if (is_max) {
+            T best = -std::numeric_limits<T>::infinity();
+            int64_t best_at = -1;
+            for (int64_t kd = 0; kd < w.kernel[0]; ++kd) {
+              const int64_t iz = oz * w.stride[0] - w.pad_before[0] + kd * w.dilation[0];
+              if (iz < 0 || iz >= D) continue;
+              for (int64_t kh = 0; kh < w.kernel[1]; ++kh) {
+                const int64_t iy = oy * w.stride[1] - w.pad_before[1] + kh * w.dilation[1];
+                if (iy < 0 || iy >= H) continue;
+                for (int64_t kw = 0; kw < w.kernel[2]; ++kw) {
+                  const int64_t ix = ox * w.stride[2] - w.pad_before[2] + kw * w.dilation[2];
+                  if (ix < 0 || ix >= W) continue;
+                  const T v = src[(iz * H + iy) * W + ix];
+                  if (best_at < 0 || v > best || std::isnan(v)) {
+                    best = v;
+                    best_at = (iz * H + iy) * W + ix;
+                  }
+                }
+              }
+            }
+            q[at] = best;
+            if (indices) indices[at] = best_at;
+            continue;
+          }
+          int64_t lo[3], hi[3], padded_count = 1, count = 1;
+          for (int k = 0; k < 3; ++k) {
+            lo[k] = o[k] * w.stride[k] - w.pad_before[k];
+            hi[k] = std::min(lo[k] + w.kernel[k], size[k] + w.pad_after[k]);
+            padded_count *= hi[k] - lo[k];
+            lo[k] = std::max<int64_t>(lo[k], 0);
+            hi[k] = std::min(hi[k], size[k]);
+            count *= hi[k] - lo[k];
+          }
+          double sum = 0;
+          for (int64_t iz = lo[0]; iz < hi[0]; ++iz)
+            for (int64_t iy = lo[1]; iy < hi[1]; ++iy)
+              for (int64_t ix = lo[2]; ix < hi[2]; ++ix) sum += src[(iz * H + iy) * W + ix];
+          const int64_t divisor = call.divisor ? *call.divisor : (call.count_include_pad ? padded_count : count);
+          q[at] = static_cast<T>(sum / static_cast<double>(divisor));
+        }
+}
+
+// `with_indices`: max_pool*_with_indices, which also returns each maximum's
+// position within its (n, c) plane (int64).
+std::vector<Tensor> pool_kernel(const Args& args, size_t spatial, bool is_max, bool with_indices = false) {
   const PoolCall call = pool_call(args, spatial, is_max);
   const Tensor& raw = data_at(args, 0);
   const DType calc = compute_dtype(raw.dtype());
   Tensor in = converted(raw, calc);
-  in = in.reshaped(as_nchw(in.shape(), spatial));
   const std::vector<int64_t> out_sizes = concrete(call.out_shape);
-  Tensor out = Tensor::zeros(calc, as_nchw(out_sizes, spatial));
-  const Window w = as_2d(call.window);
-  visit_floating(calc, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if (is_max) max_pool_loop<T>(in, w, out);
-    else avg_pool_loop<T>(in, call, w, out);
-  });
-  return {finish(out.reshaped(out_sizes), raw.dtype())};
+  Tensor out, indices;
+  if (spatial == 3) {
+    in = in.reshaped(as_ncdhw(in.shape()));
+    out = Tensor::zeros(calc, as_ncdhw(out_sizes));
+    indices = Tensor::zeros(DType::Int64, out.shape());
+    visit_floating(calc, [&](auto tag) {
+      pool3d_loop<typename decltype(tag)::type>(in, call, is_max, out, with_indices ? indices.mutable_data<int64_t>() : nullptr);
+    });
+  } else {
+    in = in.reshaped(as_nchw(in.shape(), spatial));
+    out = Tensor::zeros(calc, as_nchw(out_sizes, spatial));
+    indices = Tensor::zeros(DType::Int64, out.shape());
+    const Window w = as_2d(call.window);
+    visit_floating(calc, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if (is_max) max_pool_loop<T>(in, w, out, with_indices ? indices.mutable_data<int64_t>() : nullptr);
+      else avg_pool_loop<T>(in, call, w, out);
+    });
+  }
+  std::vector<Tensor> result{finish(out.reshaped(out_sizes), raw.dtype())};
+  if (with_indices) result.push_back(indices.reshaped(out_sizes));
+  return result;
 }
 
-// adaptive_{avg,max}_pool{1,2}d(self, output_size): window o covers
+// adaptive_{avg,max}_pool{1,2,3}d(self, output_size): window o covers
 // [floor(o * in / out), ceil((o + 1) * in / out)).
 Shape adaptive_shape(const Args& args, size_t spatial) {
   const Layout l = input_layout(meta_at(args, 0), spatial, "adaptive pooling");
   std::vector<Dim> sizes = dims_at(args, 1);
-  if (sizes.size() == 1 && spatial == 2) sizes.push_back(sizes[0]);
+  if (sizes.size() == 1 && spatial > 1) sizes.assign(spatial, sizes[0]);
   if (sizes.size() != spatial) fail("output_size must have " + std::to_string(spatial) + " values, got " + shape_str(sizes));
   for (size_t i = 0; i < spatial; ++i) {
     if (sizes[i].is_static() && sizes[i].value() == -1) sizes[i] = l.shape[2 + i];  // None in the Python API
@@ -605,11 +817,58 @@ void adaptive_loop(const Tensor& in, bool is_max, Tensor& out, int64_t* indices)
     }
 }
 
+// The 3-D form of adaptive_loop: window o covers [floor(o * in / out), ceil((o + 1) * in / out)) per dim.
+template <class T>
+void adaptive3d_loop(const Tensor& in, bool is_max, Tensor& out, int64_t* indices) {
+  const auto& is = in.shape();
+  const auto& os = out.shape();
+  const int64_t planes = is[0] * is[1], D = is[2], H = is[3], W = is[4], OD = os[2], OH = os[3], OW = os[4];
+  const T* p = in.data<T>();
+  T* q = out.mutable_data<T>();
+  auto lo = [](int64_t o, int64_t n, int64_t m) { return o * n / m; };
+  auto hi = [](int64_t o, int64_t n, int64_t m) { return ((o + 1) * n + m - 1) / m; };
+  for (int64_t plane = 0; plane < planes; ++plane)
+    for (int64_t oz = 0; oz < OD; ++oz)
+      for (int64_t oy = 0; oy < OH; ++oy)
+        for (int64_t ox = 0; ox < OW; ++ox) {
+          double sum = 0;
+          T best = -std::numeric_limits<T>::infinity();
+          int64_t best_at = -1, count = 0;
+          for (int64_t iz = lo(oz, D, OD); iz < hi(oz, D, OD); ++iz)
+            for (int64_t iy = lo(oy, H, OH); iy < hi(oy, H, OH); ++iy)
+              for (int64_t ix = lo(ox, W, OW); ix < hi(ox, W, OW); ++ix) {
+                const int64_t at = (iz * H + iy) * W + ix;
+                const T v = p[plane * D * H * W + at];
+                sum += v;
+                ++count;
+                if (best_at < 0 || v > best || std::isnan(v)) {
+                  best = v;
+                  best_at = at;
+                }
+              }
+          const int64_t o = ((plane * OD + oz) * OH + oy) * OW + ox;
+          q[o] = is_max ? best : static_cast<T>(sum / static_cast<double>(count));
+          if (indices) indices[o] = best_at;
+        }
+}
+
 std::vector<Tensor> adaptive_kernel(const Args& args, size_t spatial, bool is_max) {
   const Shape shape = adaptive_shape(args, spatial);
   const Tensor& raw = data_at(args, 0);
   const DType calc = compute_dtype(raw.dtype());
   Tensor in = converted(raw, calc);
+  if (spatial == 3) {
+    in = in.reshaped(as_ncdhw(in.shape()));
+    const std::vector<int64_t> out_sizes = concrete(shape);
+    Tensor out = Tensor::zeros(calc, as_ncdhw(out_sizes));
+    Tensor indices = Tensor::zeros(DType::Int64, out.shape());
+    visit_floating(calc, [&](auto tag) {
+      adaptive3d_loop<typename decltype(tag)::type>(in, is_max, out, is_max ? indices.mutable_data<int64_t>() : nullptr);
+    });
+    std::vector<Tensor> result{finish(out.reshaped(out_sizes), raw.dtype())};
+    if (is_max) result.push_back(indices.reshaped(out_sizes));
+    return result;
+  }
   in = in.reshaped(as_nchw(in.shape(), spatial));
   const std::vector<int64_t> out_sizes = concrete(shape);
   Tensor out = Tensor::zeros(calc, as_nchw(out_sizes, spatial));
@@ -628,8 +887,8 @@ void register_pooling(OpLibrary& lib) {
     size_t spatial;
     bool is_max;
   };
-  for (Pool p : {Pool{"aten::max_pool1d", 1, true}, Pool{"aten::max_pool2d", 2, true}, Pool{"aten::avg_pool1d", 1, false},
-                 Pool{"aten::avg_pool2d", 2, false}}) {
+  for (Pool p : {Pool{"aten::max_pool1d", 1, true}, Pool{"aten::max_pool2d", 2, true}, Pool{"aten::max_pool3d", 3, true},
+                 Pool{"aten::avg_pool1d", 1, false}, Pool{"aten::avg_pool2d", 2, false}, Pool{"aten::avg_pool3d", 3, false}}) {
     define(
         lib, p.name, "nn",
         [p](const Args& args) {
@@ -637,8 +896,19 @@ void register_pooling(OpLibrary& lib) {
         },
         [p](const Args& args) { return pool_kernel(args, p.spatial, p.is_max); });
   }
+  for (Pool p : {Pool{"aten::max_pool1d_with_indices", 1, true}, Pool{"aten::max_pool2d_with_indices", 2, true},
+                 Pool{"aten::max_pool3d_with_indices", 3, true}}) {
+    define(
+        lib, p.name, "nn",
+        [p](const Args& args) {
+          const Shape shape = pool_call(args, p.spatial, true).out_shape;
+          return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, shape}, TensorMeta{DType::Int64, shape}};
+        },
+        [p](const Args& args) { return pool_kernel(args, p.spatial, true, true); });
+  }
   for (Pool p : {Pool{"aten::adaptive_avg_pool1d", 1, false}, Pool{"aten::adaptive_avg_pool2d", 2, false},
-                 Pool{"aten::adaptive_max_pool1d", 1, true}, Pool{"aten::adaptive_max_pool2d", 2, true}}) {
+                 Pool{"aten::adaptive_avg_pool3d", 3, false}, Pool{"aten::adaptive_max_pool1d", 1, true},
+                 Pool{"aten::adaptive_max_pool2d", 2, true}, Pool{"aten::adaptive_max_pool3d", 3, true}}) {
     define(
         lib, p.name, "nn",
         [p](const Args& args) {
@@ -886,116 +1156,6 @@ void register_embedding(OpLibrary& lib) {
       });
 }
 
-// upsample_{nearest,bilinear}2d: the .vec overload (input, output_size?, [align_corners,] scale_factors?)
-// and the plain one (self, output_size, [align_corners,] scales_h?, scales_w?).
-struct UpsampleCall {
-  Shape out_shape;
-  bool align_corners = false;
-  std::vector<std::optional<double>> scales;  // per spatial dim, as given (for source coordinates)
-};
-
-UpsampleCall upsample_call(const Args& args, bool bilinear) {
-  const TensorMeta& in = meta_at(args, 0);
-  if (in.shape.size() != 4) fail("expected a 4-D input [N, C, H, W], got shape " + shape_str(in.shape));
-  UpsampleCall u;
-  size_t next = 2;
-  if (bilinear) u.align_corners = bool_at(args, next++);
-  u.scales.assign(2, std::nullopt);
-  // The .vec overload has one scale_factors list where the other has scales_h, scales_w.
-  const bool vec_overload = args.size() == next + 1;
-  std::vector<Dim> sizes;
-  if (present(args, 1)) sizes = dims_at(args, 1);
-  if (vec_overload && present(args, next)) {
-    const OpArg& list = args[next];
-    std::vector<double> factors;
-    if (list.kind == OpArg::Kind::List)
-      for (const OpArg& f : list.items) factors.push_back(f.as_double());
-    else if (list.kind == OpArg::Kind::Constant && list.constant.is_array())
-      for (const auto& f : list.constant) factors.push_back(f.get<double>());
-    if (factors.size() != 2) fail("scale_factors must be a list of 2 numbers");
-    if (!sizes.empty()) fail("give either output_size or scale_factors, not both");
-    for (size_t i = 0; i < 2; ++i) {
-      const Dim& d = in.shape[2 + i];
-      u.scales[i] = factors[i];
-      if (d.is_static()) sizes.emplace_back(static_cast<int64_t>(std::floor(static_cast<double>(d.value()) * factors[i])));
-      else if (factors[i] == std::floor(factors[i])) sizes.push_back(dim_mul(d, Dim(static_cast<int64_t>(factors[i]))));
-      else fail("a fractional scale factor on the symbolic dim " + d.expr() + " is not supported");
-    }
-  } else if (!vec_overload) {
-    for (size_t i = 0; i < 2; ++i)
-      if (present(args, next + i)) u.scales[i] = double_at(args, next + i);
-  }
-  if (sizes.empty()) fail("either output_size or scale_factors must be given");
-  if (sizes.size() != 2) fail("output_size must have 2 values, got " + shape_str(sizes));
-  u.out_shape = Shape{in.shape[0], in.shape[1], sizes[0], sizes[1]};
-  return u;
-}
-
-// Source coordinate scale: in/out, or 1/scale when the caller gave a scale.
-double source_scale(int64_t in, int64_t out, const std::optional<double>& given, bool align_corners) {
-  if (align_corners) return out > 1 ? static_cast<double>(in - 1) / static_cast<double>(out - 1) : 0.0;
-  if (given && *given > 0) return 1.0 / *given;
-  return static_cast<double>(in) / static_cast<double>(out);
-}
-
-std::vector<Tensor> upsample_kernel(const Args& args, bool bilinear) {
-  const UpsampleCall u = upsample_call(args, bilinear);
-  const Tensor& raw = data_at(args, 0);
-  const DType calc = compute_dtype(raw.dtype());
-  Tensor in = converted(raw, calc);
-  const std::vector<int64_t> os = concrete(u.out_shape);
-  const int64_t planes = os[0] * os[1], H = in.shape()[2], W = in.shape()[3], OH = os[2], OW = os[3];
-  const double sh = source_scale(H, OH, u.scales[0], u.align_corners), sw = source_scale(W, OW, u.scales[1], u.align_corners);
-  Tensor out = Tensor::zeros(calc, os);
-  visit_floating(calc, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T* p = in.data<T>();
-    T* q = out.mutable_data<T>();
-    // Per output row/column: the two source indices and the weight of the second.
-    auto taps = [&](int64_t out_len, int64_t in_len, double scale) {
-      std::vector<std::tuple<int64_t, int64_t, double>> t(static_cast<size_t>(out_len));
-      for (int64_t o = 0; o < out_len; ++o) {
-        if (!bilinear) {
-          const int64_t src = std::min(static_cast<int64_t>(std::floor(static_cast<double>(o) * scale)), in_len - 1);
-          t[static_cast<size_t>(o)] = {src, src, 0.0};
-          continue;
-        }
-        double src = u.align_corners ? static_cast<double>(o) * scale : (static_cast<double>(o) + 0.5) * scale - 0.5;
-        if (src < 0) src = 0;
-        const int64_t i0 = std::min(static_cast<int64_t>(src), in_len - 1);
-        const int64_t i1 = std::min(i0 + 1, in_len - 1);
-        t[static_cast<size_t>(o)] = {i0, i1, src - static_cast<double>(i0)};
-      }
-      return t;
-    };
-    const auto rows = taps(OH, H, sh), cols = taps(OW, W, sw);
-    for (int64_t plane = 0; plane < planes; ++plane) {
-      const T* src = p + plane * H * W;
-      for (int64_t oh = 0; oh < OH; ++oh) {
-        const auto [h0, h1, lh] = rows[static_cast<size_t>(oh)];
-        for (int64_t ow = 0; ow < OW; ++ow) {
-          const auto [w0, w1, lw] = cols[static_cast<size_t>(ow)];
-          const double top = (1 - lw) * src[h0 * W + w0] + lw * src[h0 * W + w1];
-          const double bottom = (1 - lw) * src[h1 * W + w0] + lw * src[h1 * W + w1];
-          q[(plane * OH + oh) * OW + ow] = static_cast<T>((1 - lh) * top + lh * bottom);
-        }
-      }
-    }
-  });
-  return {finish(std::move(out), raw.dtype())};
-}
-
-void register_upsampling(OpLibrary& lib) {
-  for (auto [name, bilinear] : {std::pair{"aten::upsample_nearest2d", false}, std::pair{"aten::upsample_bilinear2d", true}}) {
-    define(
-        lib, name, "nn",
-        [bilinear](const Args& args) {
-          return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, upsample_call(args, bilinear).out_shape}};
-        },
-        [bilinear](const Args& args) { return upsample_kernel(args, bilinear); });
-  }
-}
-
 // pixel_shuffle(self, int upscale_factor): [.., C*r*r, H, W] -> [.., C, H*r, W*r]
 void register_pixel_shuffle(OpLibrary& lib) {
   auto meta = [](const Args& args) {
@@ -1027,6 +1187,41 @@ void register_pixel_shuffle(OpLibrary& lib) {
         const std::vector<int64_t> src_sizes{lead, C, r, r, H, W};
         const std::vector<int64_t> st = contiguous_strides(src_sizes);
         Tensor out = gather_strided(in, {lead, C, H, r, W, r}, {st[0], st[1], st[4], st[2], st[5], st[3]}, 0);
+        return std::vector<Tensor>{out.reshaped(concrete(m.shape))};
+      });
+}
+
+// pixel_unshuffle(self, int downscale_factor): [.., C, H*r, W*r] -> [.., C*r*r, H, W],
+// the inverse of pixel_shuffle.
+void register_pixel_unshuffle(OpLibrary& lib) {
+  auto meta = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    const int64_t r = int_at(args, 1);
+    if (in.shape.size() < 3) fail("pixel_unshuffle expects at least 3 dims, got shape " + shape_str(in.shape));
+    if (r <= 0) fail("downscale_factor must be positive, got " + std::to_string(r));
+    const size_t c = in.shape.size() - 3;
+    for (size_t k : {c + 1, c + 2})
+      if (in.shape[k].is_static() && in.shape[k].value() % r != 0)
+        fail("height and width " + shape_str(in.shape) + " must be divisible by downscale_factor " + std::to_string(r));
+    Shape out = in.shape;
+    out[c] = dim_mul(in.shape[c], Dim(r * r));
+    out[c + 1] = dim_floordiv(in.shape[c + 1], Dim(r));
+    out[c + 2] = dim_floordiv(in.shape[c + 2], Dim(r));
+    return TensorMeta{in.dtype, out};
+  };
+  define(
+      lib, "aten::pixel_unshuffle", "nn", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const Args& args) {
+        const TensorMeta m = meta(args);
+        const Tensor& in = data_at(args, 0);
+        const int64_t r = int_at(args, 1);
+        const auto& s = in.shape();
+        const size_t c = s.size() - 3;
+        const int64_t lead = numel_of(std::vector<int64_t>(s.begin(), s.begin() + static_cast<long>(c)));
+        const int64_t C = s[c], H = s[c + 1] / r, W = s[c + 2] / r;
+        // out[l, ch, i, j, h, w] = in[l, ch, h*r + i, w*r + j]
+        const int64_t plane = s[c + 1] * s[c + 2];
+        Tensor out = gather_strided(in, {lead, C, r, r, H, W}, {C * plane, plane, s[c + 2], 1, r * s[c + 2], r}, 0);
         return std::vector<Tensor>{out.reshaped(concrete(m.shape))};
       });
 }
@@ -1121,8 +1316,8 @@ void register_nn_ops(OpLibrary& lib) {
   register_layer_norm(lib);
   register_group_norm(lib);
   register_embedding(lib);
-  register_upsampling(lib);
   register_pixel_shuffle(lib);
+  register_pixel_unshuffle(lib);
   register_activations(lib);
 }
 

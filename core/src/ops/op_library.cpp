@@ -42,9 +42,12 @@ OpLibrary& OpLibrary::instance() {
     ops::register_indexing_ops(*lib);
     ops::register_creation_ops(*lib);
     ops::register_nn_ops(*lib);
+    ops::register_resample_ops(*lib);
+    ops::register_scatter_ops(*lib);
     ops::register_recurrent_ops(*lib);
     ops::register_attention_ops(*lib);
     ops::register_loss_ops(*lib);
+    ops::register_composite_ops(*lib);
     return lib;
   }();
   return *library;

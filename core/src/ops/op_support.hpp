@@ -27,6 +27,9 @@ void register_reduction_ops(OpLibrary& lib);
 void register_linear_algebra_ops(OpLibrary& lib);
 void register_shape_ops(OpLibrary& lib);
 void register_nn_ops(OpLibrary& lib);
+void register_resample_ops(OpLibrary& lib);  // resample.cpp: upsample_* (F.interpolate)
+void register_scatter_ops(OpLibrary& lib);   // scatter.cpp: scatter, scatter_add, index_add
+void register_composite_ops(OpLibrary& lib); // composite.cpp: aminmax, outer (after the ops they use)
 void register_recurrent_ops(OpLibrary& lib);
 void register_attention_ops(OpLibrary& lib);  // attention.cpp
 void register_indexing_ops(OpLibrary& lib);

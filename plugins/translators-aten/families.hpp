@@ -15,5 +15,9 @@ void register_conversion(Registrar& r);    // conversion.cpp
 void register_recurrent(Registrar& r);     // recurrent.cpp
 void register_attention(Registrar& r);     // attention.cpp
 void register_loss(Registrar& r);          // loss.cpp
+void register_activations(Registrar& r);   // activations.cpp
+void register_rearrange(Registrar& r);     // rearrange.cpp
+void register_scatter(Registrar& r);       // scatter.cpp
+void register_composite(Registrar& r);     // composite.cpp
 
 }  // namespace onnxport::aten

@@ -221,6 +221,7 @@ void register_linear(Registrar& r) {
   add(r, "aten::_convolution", translate_convolution);
   add(r, "aten::conv_transpose1d", translate_conv_transpose);
   add(r, "aten::conv_transpose2d", translate_conv_transpose);
+  add(r, "aten::conv_transpose3d", translate_conv_transpose);
 }
 
 }  // namespace onnxport::aten

@@ -1,6 +1,9 @@
 // Neural-network layers: pooling, normalization, embedding, padding, resizing.
 #include "families.hpp"
 
+#include <cmath>
+#include <limits>
+
 namespace onnxport::aten {
 namespace {
 
@@ -34,8 +37,8 @@ size_t pooled_dims(TranslateContext& ctx, size_t expected) {
   return expected;
 }
 
-// max_pool{1,2,3}d(Tensor self, int[] kernel_size, int[] stride=[], int[] padding=0,
-//                  int[] dilation=1, bool ceil_mode=False)
+// max_pool{1,2,3}d[_with_indices](Tensor self, int[] kernel_size, int[] stride=[], int[] padding=0,
+//                                 int[] dilation=1, bool ceil_mode=False)
 template <size_t Spatial>
 void translate_max_pool(TranslateContext& ctx) {
   const size_t n = pooled_dims(ctx, Spatial);
@@ -46,7 +49,17 @@ void translate_max_pool(TranslateContext& ctx) {
                   {"pads", symmetric_pads(per_spatial(ctx, 3, "padding", n, std::vector<int64_t>(n, 0)))},
                   {"dilations", per_spatial(ctx, 4, "dilation", n, std::vector<int64_t>(n, 1))},
                   {"ceil_mode", int64_t{bool_arg(ctx, 5, "ceil_mode", false) ? 1 : 0}}};
-  set_result(ctx, ctx.op("MaxPool", {ctx.input(0)}, attrs));
+  if (ctx.node().outputs.size() < 2) {
+    set_result(ctx, ctx.op("MaxPool", {ctx.input(0)}, attrs));
+    return;
+  }
+  // max_pool*_with_indices: torch's indices are flat within each (n, c)
+  // plane, ONNX's within the whole tensor: take them modulo the plane size.
+  std::vector<std::string> r = ctx.op_n("MaxPool", {ctx.input(0)}, 2, attrs);
+  std::string spatial_dims = ctx.op("Slice", {shape_of(ctx, ctx.input(0)), ctx.const_i64({2}), ctx.const_i64({static_cast<int64_t>(n + 2)})});
+  std::string plane = ctx.op("ReduceProd", {spatial_dims}, {{"keepdims", int64_t{0}}});
+  ctx.set_output(0, r[0]);
+  ctx.set_output(1, ctx.op("Mod", {r[1], plane}));
 }
 
 // avg_pool{1,2,3}d(Tensor self, int[] kernel_size, int[] stride=[], int[] padding=0,
@@ -309,14 +322,38 @@ std::vector<int64_t> onnx_pads_from_torch(TranslateContext& ctx, const std::vect
   return pads;
 }
 
+// Circular padding (ONNX Pad has no wrap mode before opset 19): per padded
+// dim, Concat(last `before` entries, x, first `after` entries).
+std::string circular_pad(TranslateContext& ctx, const std::vector<int64_t>& pads, int64_t rank) {
+  std::string x = ctx.input(0);
+  for (int64_t dim = 0; dim < rank; ++dim) {
+    const int64_t before = pads[static_cast<size_t>(dim)], after = pads[static_cast<size_t>(dim + rank)];
+    if (before == 0 && after == 0) continue;
+    if (before < 0 || after < 0) fail(ctx, "negative pad values are not supported with mode='circular'");
+    auto size = static_dim(ctx, 0, dim);
+    if (!size) fail(ctx, "mode='circular' needs static sizes in the padded dims");
+    if (before > *size || after > *size)
+      fail(ctx, "pad " + std::to_string(std::max(before, after)) + " is larger than dim " + std::to_string(dim) + " of size " +
+                    std::to_string(*size) + " (torch refuses it too)");
+    const std::string axes = ctx.const_i64({dim});
+    std::vector<std::string> parts;
+    if (before > 0) parts.push_back(ctx.op("Slice", {x, ctx.const_i64({*size - before}), ctx.const_i64({*size}), axes}));
+    parts.push_back(x);
+    if (after > 0) parts.push_back(ctx.op("Slice", {x, ctx.const_i64({0}), ctx.const_i64({after}), axes}));
+    x = ctx.op("Concat", parts, {{"axis", dim}});
+  }
+  return ctx.op("Identity", {x});
+}
+
 std::string pad_tensor(TranslateContext& ctx, const std::string& mode, std::optional<double> value) {
   const int64_t rank = rank_of(ctx, 0);
   std::vector<int64_t> pads = onnx_pads_from_torch(ctx, *ints_arg(ctx, 1, "pad"), rank);
+  if (mode == "circular") return circular_pad(ctx, pads, rank);
   std::string onnx_mode;
   if (mode == "constant") onnx_mode = "constant";
   else if (mode == "reflect") onnx_mode = "reflect";
   else if (mode == "replicate") onnx_mode = "edge";
-  else fail(ctx, "pad mode '" + mode + "' is not supported (constant, reflect, replicate are)");
+  else fail(ctx, "pad mode '" + mode + "' is not supported (constant, reflect, replicate, circular are)");
   std::vector<std::string> inputs{ctx.input(0), ctx.const_i64(pads)};
   if (onnx_mode == "constant" && value && *value != 0.0) inputs.push_back(ctx.const_scalar(*value, arg_dtype(ctx, 0)));
   return ctx.op("Pad", inputs, {{"mode", onnx_mode}});
@@ -351,8 +388,10 @@ struct ResizeArgs {
 
 // upsample_nearest{1,2,3}d(Tensor self, SymInt[] output_size, float? scales...)       (per-dim scales)
 // upsample_nearest{1,2,3}d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors)
-// upsample_{linear1d,bilinear2d}(Tensor self, SymInt[] output_size, bool align_corners, float? scales...)
-// upsample_{linear1d,bilinear2d}.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors)
+// upsample_{linear1d,bilinear2d,trilinear3d,bicubic2d}(Tensor self, SymInt[] output_size, bool align_corners, float? scales...)
+// upsample_{linear1d,bilinear2d,trilinear3d,bicubic2d}.vec(Tensor input, SymInt[]? output_size, bool align_corners,
+//                                                          float[]? scale_factors)
+// (_upsample_nearest_exact{1,2,3}d take the nearest forms.)
 ResizeArgs resize_args(TranslateContext& ctx, bool has_align_corners, size_t spatial) {
   ResizeArgs a;
   a.output_size = ints_arg(ctx, 1, "output_size");
@@ -363,28 +402,120 @@ ResizeArgs resize_args(TranslateContext& ctx, bool has_align_corners, size_t spa
   if (ctx.num_inputs() == next + 1) {
     a.scales = floats_arg(ctx, next, "scale_factors");
   } else {
-    std::vector<double> per_dim;
-    for (size_t k = 0; k < spatial; ++k)
-      if (ctx.has_input(next + k)) per_dim.push_back(float_arg(ctx, next + k, "scales"));
-    if (per_dim.size() == spatial) a.scales = per_dim;
+    // One float? per dim next to output_size: torch sizes the output by
+    // output_size but places the source coordinates by 1/scale where a scale
+    // is given. Resize takes either sizes or scales, so this is exported only
+    // when one of them says the same as both.
+    std::vector<std::optional<double>> per_dim;
+    bool any = false;
+    for (size_t k = 0; k < spatial; ++k) {
+      per_dim.push_back(ctx.has_input(next + k) ? std::optional<double>(float_arg(ctx, next + k, "scales")) : std::nullopt);
+      any = any || (per_dim.back() && *per_dim.back() > 0);
+    }
+    if (any && a.output_size) {
+      if (a.output_size->size() != spatial) fail(ctx, "output_size must have " + std::to_string(spatial) + " values");
+      bool sizes_agree = true, scales_agree = true;
+      std::vector<double> implied;
+      for (size_t k = 0; k < spatial; ++k) {
+        auto in = static_dim(ctx, 0, static_cast<int64_t>(k + 2));
+        if (!in) fail(ctx, "scales next to output_size need static spatial dims");
+        const int64_t out = (*a.output_size)[k];
+        const std::optional<double>& sc = per_dim[k];
+        const bool given = sc && *sc > 0;
+        // With sizes, Resize uses out/in; with scales, the scale and floor(in * scale).
+        // A dim without a scale places its pixels by in/out, the scale out/in.
+        const double scale = given ? *sc : static_cast<double>(out) / static_cast<double>(*in);
+        if (given && *sc != static_cast<double>(out) / static_cast<double>(*in)) sizes_agree = false;
+        if (static_cast<int64_t>(std::floor(static_cast<double>(*in) * scale)) != out) scales_agree = false;
+        implied.push_back(scale);
+      }
+      if (!sizes_agree) {
+        if (!scales_agree)
+          fail(ctx, "the scales argument does not match output_size",
+               "torch places source pixels by 1/scale but sizes the output by output_size; ONNX Resize takes only one");
+        a.scales = implied;
+        a.output_size.reset();
+      }
+    }
   }
   if (a.scales && a.scales->size() == 1 && spatial > 1) a.scales = std::vector<double>(spatial, a.scales->front());
+  if (a.scales && a.scales->size() != spatial)
+    fail(ctx, "scale_factors must have " + std::to_string(spatial) + " values, got " + std::to_string(a.scales->size()));
   if (!a.output_size && !a.scales) fail(ctx, "either output_size or scale factors are required");
   return a;
 }
 
-void translate_resize(TranslateContext& ctx, const std::string& mode, bool has_align_corners, size_t spatial) {
+// torch's source coordinate per mode (ATen UpSample.h), as Resize attributes:
+// nearest        src = floor(dst * in / out)              asymmetric + floor
+// nearest-exact  src = floor((dst + 0.5) * in / out)      half_pixel + round_prefer_ceil
+// linear, cubic  src = (dst + 0.5) * in / out - 0.5        half_pixel (align_corners: align_corners)
+// (torch's linear clamps a negative src to 0, as ONNX Runtime's linear
+// Resize does; half_pixel rather than pytorch_half_pixel because torch
+// applies the formula to an output size of 1 too.) Cubic uses torch's
+// A = -0.75 and clamps taps to the edge, as Resize does with exclude_outside=0.
+enum class ResizeMode { Nearest, NearestExact, Linear, Cubic };
+
+void translate_resize(TranslateContext& ctx, ResizeMode mode, size_t spatial) {
   if (rank_of(ctx, 0) != static_cast<int64_t>(spatial) + 2)
     fail(ctx, "expected a batched input of rank " + std::to_string(spatial + 2));
+  const bool has_align_corners = mode == ResizeMode::Linear || mode == ResizeMode::Cubic;
   ResizeArgs a = resize_args(ctx, has_align_corners, spatial);
-  OnnxAttrs attrs{{"mode", mode}};
-  if (mode == "nearest") {
-    // torch's nearest: src = floor(dst * in / out).
-    attrs.push_back({"coordinate_transformation_mode", std::string("asymmetric")});
-    attrs.push_back({"nearest_mode", std::string("floor")});
-  } else {
-    attrs.push_back({"coordinate_transformation_mode",
-                     std::string(a.align_corners ? "align_corners" : "pytorch_half_pixel")});
+  if (mode == ResizeMode::Nearest && a.scales) {
+    // torch's nearest copies a dim whose output is as long as its input, and
+    // repeats every source pixel twice when it is twice as long, whatever the
+    // scale said (nearest_idx); a scale of exactly 1 or 2 makes
+    // Resize do the same. A symbolic dim keeps the scale only when it is integral.
+    for (size_t k = 0; k < spatial; ++k) {
+      double& sc = (*a.scales)[k];
+      auto in = static_dim(ctx, 0, static_cast<int64_t>(k + 2));
+      if (!in) {
+        if (sc != std::floor(sc)) fail(ctx, "a fractional scale factor on a symbolic dim is not supported");
+        continue;
+      }
+      const int64_t out = static_cast<int64_t>(std::floor(static_cast<double>(*in) * sc));
+      if (out == *in) sc = 1.0;
+      else if (out == 2 * *in) sc = 2.0;
+    }
+  }
+  if (a.scales) {
+    // torch sizes the output as int64(in * scale) in double; ONNX Runtime as
+    // floor(in * scale) in float. Where float rounding lands on the other
+    // side of an integer, the scale is moved by a few ulps (the source
+    // coordinates move by as little) until both give the same size.
+    for (size_t k = 0; k < spatial; ++k) {
+      auto in = static_dim(ctx, 0, static_cast<int64_t>(k + 2));
+      if (!in) continue;
+      double& sc = (*a.scales)[k];
+      const int64_t want = static_cast<int64_t>(static_cast<double>(*in) * sc);
+      float f = static_cast<float>(sc);
+      for (int step = 0; step < 8 && static_cast<int64_t>(std::floor(static_cast<float>(*in) * f)) != want; ++step)
+        f = std::nextafter(f, static_cast<int64_t>(std::floor(static_cast<float>(*in) * f)) < want
+                                  ? std::numeric_limits<float>::infinity()
+                                  : -std::numeric_limits<float>::infinity());
+      if (static_cast<int64_t>(std::floor(static_cast<float>(*in) * f)) != want)
+        fail(ctx, "scale factor " + std::to_string(sc) + " gives a different output size in float than torch's " +
+                      std::to_string(want));
+      sc = f;
+    }
+  }
+  OnnxAttrs attrs;
+  switch (mode) {
+    case ResizeMode::Nearest:
+      attrs = {{"mode", std::string("nearest")},
+               {"coordinate_transformation_mode", std::string("asymmetric")},
+               {"nearest_mode", std::string("floor")}};
+      break;
+    case ResizeMode::NearestExact:
+      attrs = {{"mode", std::string("nearest")},
+               {"coordinate_transformation_mode", std::string("half_pixel")},
+               {"nearest_mode", std::string("round_prefer_ceil")}};
+      break;
+    case ResizeMode::Linear:
+    case ResizeMode::Cubic:
+      attrs = {{"mode", std::string(mode == ResizeMode::Linear ? "linear" : "cubic")},
+               {"coordinate_transformation_mode", std::string(a.align_corners ? "align_corners" : "half_pixel")}};
+      if (mode == ResizeMode::Cubic) attrs.push_back({"cubic_coeff_a", -0.75});
+      break;
   }
   std::vector<std::string> inputs{ctx.input(0), "" /* roi */};
   if (a.output_size) {
@@ -403,14 +534,26 @@ void translate_resize(TranslateContext& ctx, const std::string& mode, bool has_a
   set_result(ctx, ctx.op("Resize", inputs, attrs));
 }
 
-template <size_t Spatial>
-void translate_upsample_nearest(TranslateContext& ctx) {
-  translate_resize(ctx, "nearest", false, Spatial);
+template <ResizeMode Mode, size_t Spatial>
+void translate_upsample(TranslateContext& ctx) {
+  translate_resize(ctx, Mode, Spatial);
 }
 
-template <size_t Spatial>
-void translate_upsample_linear(TranslateContext& ctx) {
-  translate_resize(ctx, "linear", true, Spatial);
+// grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode,
+// bool align_corners): GridSample (opset 16; 4-D). Both follow the same
+// coordinate rules (unnormalize, then border clip or reflection per mode).
+void translate_grid_sampler(TranslateContext& ctx) {
+  if (rank_of(ctx, 0) != 4) fail(ctx, "only 4-D inputs are supported (ONNX GridSample is 2-D)");
+  static const char* const kModes[] = {"bilinear", "nearest", "bicubic"};
+  static const char* const kPadding[] = {"zeros", "border", "reflection"};
+  const int64_t mode = int_arg(ctx, 2, "interpolation_mode");
+  const int64_t padding = int_arg(ctx, 3, "padding_mode");
+  if (mode < 0 || mode > 2) fail(ctx, "interpolation_mode " + std::to_string(mode) + " is not 0, 1 or 2");
+  if (padding < 0 || padding > 2) fail(ctx, "padding_mode " + std::to_string(padding) + " is not 0, 1 or 2");
+  set_result(ctx, ctx.op("GridSample", {ctx.input(0), ctx.input(1)},
+                         {{"mode", std::string(kModes[mode])},
+                          {"padding_mode", std::string(kPadding[padding])},
+                          {"align_corners", int64_t{bool_arg(ctx, 4, "align_corners", false) ? 1 : 0}}}));
 }
 
 // pixel_shuffle(Tensor self, int upscale_factor): DepthToSpace in CRD order.
@@ -426,13 +569,18 @@ void register_nn(Registrar& r) {
   add(r, "aten::max_pool1d", translate_max_pool<1>);
   add(r, "aten::max_pool2d", translate_max_pool<2>);
   add(r, "aten::max_pool3d", translate_max_pool<3>);
+  add(r, "aten::max_pool1d_with_indices", translate_max_pool<1>);
+  add(r, "aten::max_pool2d_with_indices", translate_max_pool<2>);
+  add(r, "aten::max_pool3d_with_indices", translate_max_pool<3>);
   add(r, "aten::avg_pool1d", translate_avg_pool<1>);
   add(r, "aten::avg_pool2d", translate_avg_pool<2>);
   add(r, "aten::avg_pool3d", translate_avg_pool<3>);
   add(r, "aten::adaptive_avg_pool1d", translate_adaptive_avg_pool<1>);
   add(r, "aten::adaptive_avg_pool2d", translate_adaptive_avg_pool<2>);
+  add(r, "aten::adaptive_avg_pool3d", translate_adaptive_avg_pool<3>);
   add(r, "aten::adaptive_max_pool1d", translate_adaptive_max_pool<1>);
   add(r, "aten::adaptive_max_pool2d", translate_adaptive_max_pool<2>);
+  add(r, "aten::adaptive_max_pool3d", translate_adaptive_max_pool<3>);
   add(r, "aten::batch_norm", translate_batch_norm, kMinOpset, kOpenEnded,
       "BatchNormalization with running statistics; batch statistics otherwise");
   add(r, "aten::instance_norm", translate_instance_norm);
@@ -447,12 +595,18 @@ void register_nn(Registrar& r) {
   add(r, "aten::reflection_pad2d", translate_named_pad<true>);
   add(r, "aten::replication_pad1d", translate_named_pad<false>);
   add(r, "aten::replication_pad2d", translate_named_pad<false>);
-  add(r, "aten::upsample_nearest1d", translate_upsample_nearest<1>);
-  add(r, "aten::upsample_nearest2d", translate_upsample_nearest<2>);
-  add(r, "aten::upsample_nearest3d", translate_upsample_nearest<3>);
-  add(r, "aten::upsample_linear1d", translate_upsample_linear<1>);
-  add(r, "aten::upsample_bilinear2d", translate_upsample_linear<2>);
+  add(r, "aten::upsample_nearest1d", translate_upsample<ResizeMode::Nearest, 1>);
+  add(r, "aten::upsample_nearest2d", translate_upsample<ResizeMode::Nearest, 2>);
+  add(r, "aten::upsample_nearest3d", translate_upsample<ResizeMode::Nearest, 3>);
+  add(r, "aten::_upsample_nearest_exact1d", translate_upsample<ResizeMode::NearestExact, 1>);
+  add(r, "aten::_upsample_nearest_exact2d", translate_upsample<ResizeMode::NearestExact, 2>);
+  add(r, "aten::_upsample_nearest_exact3d", translate_upsample<ResizeMode::NearestExact, 3>);
+  add(r, "aten::upsample_linear1d", translate_upsample<ResizeMode::Linear, 1>);
+  add(r, "aten::upsample_bilinear2d", translate_upsample<ResizeMode::Linear, 2>);
+  add(r, "aten::upsample_trilinear3d", translate_upsample<ResizeMode::Linear, 3>);
+  add(r, "aten::upsample_bicubic2d", translate_upsample<ResizeMode::Cubic, 2>);
   add(r, "aten::pixel_shuffle", translate_pixel_shuffle);
+  add(r, "aten::grid_sampler", translate_grid_sampler, 16, kOpenEnded, "GridSample (from opset 16)");
 }
 
 }  // namespace onnxport::aten

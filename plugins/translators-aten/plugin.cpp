@@ -18,6 +18,10 @@ void register_all(onnxport::Registrar& r) {
   register_recurrent(r);
   register_attention(r);
   register_loss(r);
+  register_activations(r);
+  register_rearrange(r);
+  register_scatter(r);
+  register_composite(r);
 }
 
 }  // namespace

@@ -35,7 +35,11 @@ std::map<std::string, std::vector<TranslatorSpec>> registered_specs() {
 }
 
 // Ops that ONNX only makes possible from a later opset.
-const std::map<std::string, int> kFirstOpset{{"aten::tril", 14}, {"aten::triu", 14}};
+// Scatters that accumulate need ScatterElements' reduction (opset 16);
+// GridSample exists from 16.
+const std::map<std::string, int> kFirstOpset{{"aten::tril", 14},        {"aten::triu", 14},
+                                             {"aten::scatter_add", 16}, {"aten::index_add", 16},
+                                             {"aten::grid_sampler", 16}};
 
 TEST(Registrations, OneTranslatorPerOpAndOpsetFrom13To18) {
   auto specs = registered_specs();

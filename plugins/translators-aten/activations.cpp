@@ -1,0 +1,157 @@
+// Activations that need more than one ONNX op or an argument rearranged
+// (prelu, glu, threshold, log_sigmoid, hardshrink, softshrink),
+// and the non-finite value ops (isnan, isinf, nan_to_num).
+#include "families.hpp"
+
+#include <limits>
+
+namespace onnxport::aten {
+namespace {
+
+// prelu(Tensor self, Tensor weight): weight has 1 or C (dim 1) entries. ONNX
+// PRelu broadcasts the slope from the right, so a per-channel weight becomes
+// [C, 1, ..., 1] (one 1 per spatial dim).
+void translate_prelu(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 0);
+  const int64_t weight_rank = rank_of(ctx, 1);
+  if (weight_rank > 1) fail(ctx, "weight must be 0-D or 1-D, got rank " + std::to_string(weight_rank));
+  const DType d = arg_dtype(ctx, 0);
+  std::string slope = input_as(ctx, 1, d);
+  const std::optional<int64_t> count = weight_rank == 0 ? std::optional<int64_t>(1) : static_dim(ctx, 1, 0);
+  if (!count) fail(ctx, "the number of weights must be static");
+  if (*count == 1) {
+    slope = reshape(ctx, slope, {});  // one slope for every element
+  } else {
+    if (rank < 2) fail(ctx, "a per-channel weight needs an input with a channel dim (rank >= 2)");
+    std::vector<int64_t> per_channel(static_cast<size_t>(rank - 1), 1);
+    per_channel[0] = -1;
+    slope = reshape(ctx, slope, per_channel);
+  }
+  set_result(ctx, ctx.op("PRelu", {ctx.input(0), slope}));
+}
+
+// Slice of `x` along `axis` over [start, end) (1-D int64 names).
+std::string slice_axis(TranslateContext& ctx, const std::string& x, const std::string& start, const std::string& end,
+                       int64_t axis) {
+  return ctx.op("Slice", {x, start, end, ctx.const_i64({axis})});
+}
+
+// glu(Tensor self, int dim=-1): first half * sigmoid(second half) along dim.
+void translate_glu(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 0);
+  if (rank == 0) fail(ctx, "glu does not take a 0-D tensor");
+  const int64_t dim = normalize_dim(ctx, int_arg(ctx, 1, "dim", -1), rank);
+  std::string x = ctx.input(0);
+  std::string half, full;
+  if (auto size = static_dim(ctx, 0, dim)) {
+    if (*size % 2 != 0) fail(ctx, "glu halves dim " + std::to_string(dim) + ", but its size " + std::to_string(*size) + " is odd");
+    half = ctx.const_i64({*size / 2});
+    full = ctx.const_i64({*size});
+  } else {
+    full = ctx.op("Gather", {shape_of(ctx, x), ctx.const_i64({dim})}, {{"axis", int64_t{0}}});
+    half = ctx.op("Div", {full, ctx.const_i64({2})});
+  }
+  std::string a = slice_axis(ctx, x, ctx.const_i64({0}), half, dim);
+  std::string b = slice_axis(ctx, x, half, full, dim);
+  set_result(ctx, ctx.op("Mul", {a, ctx.op("Sigmoid", {b})}));
+}
+
+// threshold(Tensor self, Scalar threshold, Scalar value): x > threshold ? x : value.
+void translate_threshold(TranslateContext& ctx) {
+  const DType d = arg_dtype(ctx, 0);
+  std::string x = ctx.input(0);
+  std::string above = ctx.op("Greater", {x, input_as(ctx, 1, d)});
+  set_result(ctx, ctx.op("Where", {above, x, input_as(ctx, 2, d)}));
+}
+
+// log_sigmoid(Tensor self) = -softplus(-x): finite for very negative x, where
+// Log(Sigmoid(x)) underflows to -inf.
+void translate_log_sigmoid(TranslateContext& ctx) {
+  std::string x = input_as(ctx, 0, output_dtype(ctx));
+  set_result(ctx, ctx.op("Neg", {ctx.op("Softplus", {ctx.op("Neg", {x})})}));
+}
+
+// hardshrink(Tensor self, Scalar lambd=0.5): x where |x| > lambd, else 0.
+// softshrink(Tensor self, Scalar lambd=0.5): x -+ lambd outside [-lambd, lambd], else 0.
+// ONNX Shrink is both (bias 0 and bias lambd); hardshrink keeps NaN.
+template <bool Soft>
+void translate_shrink(TranslateContext& ctx) {
+  const double lambd = float_arg(ctx, 1, "lambd", 0.5);
+  if (Soft && lambd < 0) fail(ctx, "lambd must be non-negative, got " + std::to_string(lambd));
+  std::string x = ctx.input(0);
+  std::string shrunk = ctx.op("Shrink", {x}, {{"lambd", lambd}, {"bias", Soft ? lambd : 0.0}});
+  // Shrink maps NaN to 0 (both comparisons fail), as torch's softshrink
+  // does; torch's hardshrink keeps NaN.
+  set_result(ctx, Soft ? shrunk : ctx.op("Where", {ctx.op("Equal", {x, x}), shrunk, x}));
+}
+
+// ---- non-finite values ----------------------------------------------------------
+
+// IsNaN / IsInf take float and double in ONNX Runtime: half types are
+// widened first. Integers and bools are never NaN or infinite.
+std::string as_checkable_float(TranslateContext& ctx, DType d) {
+  return cast(ctx, ctx.input(0), d, d == DType::Float64 ? DType::Float64 : DType::Float32);
+}
+
+std::string all_false(TranslateContext& ctx) {
+  std::string x = ctx.input(0);
+  // Equal(x, x) is true everywhere for integers and bools.
+  return ctx.op("Not", {ctx.op("Equal", {x, x})});
+}
+
+// isnan(Tensor self) -> Tensor(bool)
+void translate_isnan(TranslateContext& ctx) {
+  const DType d = arg_dtype(ctx, 0);
+  set_result(ctx, is_floating(d) ? ctx.op("IsNaN", {as_checkable_float(ctx, d)}) : all_false(ctx));
+}
+
+// isinf(Tensor self) -> Tensor(bool)
+void translate_isinf(TranslateContext& ctx) {
+  const DType d = arg_dtype(ctx, 0);
+  set_result(ctx, is_floating(d) ? ctx.op("IsInf", {as_checkable_float(ctx, d)}) : all_false(ctx));
+}
+
+// The largest finite value of a floating dtype (nan_to_num's default for +inf).
+double finite_max(DType d) {
+  switch (d) {
+    case DType::Float16: return 65504.0;
+    case DType::BFloat16: return 3.3895313892515355e38;
+    case DType::Float32: return std::numeric_limits<float>::max();
+    default: return std::numeric_limits<double>::max();
+  }
+}
+
+// nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None):
+// NaN -> nan (0), +inf -> posinf (the dtype's max), -inf -> neginf (the dtype's lowest).
+void translate_nan_to_num(TranslateContext& ctx) {
+  const DType d = arg_dtype(ctx, 0);
+  if (!is_floating(d)) {  // nothing to replace in integers and bools
+    set_result(ctx, ctx.op("Identity", {ctx.input(0)}));
+    return;
+  }
+  const double nan = float_arg(ctx, 1, "nan", 0.0);
+  const double posinf = ctx.has_input(2) ? float_arg(ctx, 2, "posinf") : finite_max(d);
+  const double neginf = ctx.has_input(3) ? float_arg(ctx, 3, "neginf") : -finite_max(d);
+  std::string x = ctx.input(0);
+  std::string checked = as_checkable_float(ctx, d);
+  std::string y = ctx.op("Where", {ctx.op("IsNaN", {checked}), ctx.const_scalar(nan, d), x});
+  y = ctx.op("Where", {ctx.op("IsInf", {checked}, {{"detect_negative", int64_t{0}}}), ctx.const_scalar(posinf, d), y});
+  y = ctx.op("Where", {ctx.op("IsInf", {checked}, {{"detect_positive", int64_t{0}}}), ctx.const_scalar(neginf, d), y});
+  set_result(ctx, y);
+}
+
+}  // namespace
+
+void register_activations(Registrar& r) {
+  add(r, "aten::prelu", translate_prelu, kMinOpset, kOpenEnded, "PRelu with the weight as [C, 1, ...]");
+  add(r, "aten::glu", translate_glu, kMinOpset, kOpenEnded, "two Slices, Sigmoid, Mul");
+  add(r, "aten::threshold", translate_threshold, kMinOpset, kOpenEnded, "Greater, Where");
+  add(r, "aten::log_sigmoid", translate_log_sigmoid, kMinOpset, kOpenEnded, "-Softplus(-x)");
+  add(r, "aten::hardshrink", translate_shrink<false>, kMinOpset, kOpenEnded, "Shrink(bias=0)");
+  add(r, "aten::softshrink", translate_shrink<true>, kMinOpset, kOpenEnded, "Shrink(bias=lambd)");
+  add(r, "aten::isnan", translate_isnan, kMinOpset, kOpenEnded, "IsNaN (false for integers)");
+  add(r, "aten::isinf", translate_isinf, kMinOpset, kOpenEnded, "IsInf (false for integers)");
+  add(r, "aten::nan_to_num", translate_nan_to_num, kMinOpset, kOpenEnded, "IsNaN, IsInf, Where");
+}
+
+}  // namespace onnxport::aten

@@ -1,0 +1,96 @@
+// Ops that move elements without computing: roll and pixel_unshuffle.
+#include "families.hpp"
+
+#include <limits>
+
+namespace onnxport::aten {
+namespace {
+
+// Rolls `x` by `shift` along `axis`: the last (shift mod n) entries move to
+// the front, as Concat(Slice(x, n - s, n), Slice(x, 0, n - s)). A static
+// size folds everything to constants; a symbolic one computes s with Mod
+// (ONNX integer Mod takes the divisor's sign, so s is in [0, n)).
+std::string roll_axis(TranslateContext& ctx, const std::string& x, int64_t shift, int64_t axis, std::optional<int64_t> size) {
+  const std::string axes = ctx.const_i64({axis});
+  std::string split, end;
+  if (size) {
+    if (*size == 0) return x;
+    const int64_t s = ((shift % *size) + *size) % *size;
+    if (s == 0) return x;
+    split = ctx.const_i64({*size - s});
+    end = ctx.const_i64({*size});
+  } else {
+    std::string n = ctx.op("Gather", {shape_of(ctx, x), axes}, {{"axis", int64_t{0}}});
+    // Max(n, 1) keeps an empty dim from dividing by zero (its slices are empty anyway).
+    std::string s = ctx.op("Mod", {ctx.const_i64({shift}), ctx.op("Max", {n, ctx.const_i64({1})})});
+    split = ctx.op("Sub", {n, s});
+    end = ctx.const_i64({std::numeric_limits<int64_t>::max()});
+  }
+  std::string tail = ctx.op("Slice", {x, split, end, axes});
+  std::string head = ctx.op("Slice", {x, ctx.const_i64({0}), split, axes});
+  return ctx.op("Concat", {tail, head}, {{"axis", axis}});
+}
+
+// roll(Tensor self, int[1] shifts, int[1] dims=[]): without dims the
+// flattened tensor rolls and takes its shape back.
+void translate_roll(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 0);
+  const std::vector<int64_t> shifts = ints_arg(ctx, 1, "shifts").value_or(std::vector<int64_t>{});
+  const std::vector<int64_t> dims = ints_arg(ctx, 2, "dims").value_or(std::vector<int64_t>{});
+  std::string x = ctx.input(0);
+  if (dims.empty()) {
+    if (shifts.size() != 1) fail(ctx, "shifts must have one value when dims is empty, got " + std::to_string(shifts.size()));
+    std::string flat = reshape(ctx, x, {-1});
+    std::optional<int64_t> numel = 1;
+    for (int64_t d = 0; d < rank && numel; ++d) {
+      auto s = static_dim(ctx, 0, d);
+      numel = s ? std::optional<int64_t>(*numel * *s) : std::nullopt;
+    }
+    set_result(ctx, ctx.op("Reshape", {roll_axis(ctx, flat, shifts[0], 0, numel), shape_of(ctx, x)}));
+    return;
+  }
+  if (shifts.size() != dims.size())
+    fail(ctx, "shifts and dims must have the same length, got " + std::to_string(shifts.size()) + " and " +
+                  std::to_string(dims.size()));
+  for (size_t k = 0; k < dims.size(); ++k) {
+    const int64_t axis = normalize_dim(ctx, dims[k], rank);
+    x = roll_axis(ctx, x, shifts[k], axis, static_dim(ctx, 0, axis));
+  }
+  set_result(ctx, ctx.op("Identity", {x}));
+}
+
+// pixel_unshuffle(Tensor self, int downscale_factor): [*, C, H, W] ->
+// [*, C*r*r, H/r, W/r] with output channel c*r*r + i*r + j taking
+// input (c, h*r + i, w*r + j). ONNX SpaceToDepth orders the channels the
+// other way (block offset first), so: Reshape to [-1, C, H/r, r, W/r, r],
+// Transpose to [-1, C, r, r, H/r, W/r], Reshape back with the leading dims.
+void translate_pixel_unshuffle(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 0);
+  if (rank < 3) fail(ctx, "pixel_unshuffle expects at least 3 dims, got rank " + std::to_string(rank));
+  const int64_t r = int_arg(ctx, 1, "downscale_factor");
+  if (r <= 0) fail(ctx, "downscale_factor must be positive, got " + std::to_string(r));
+  const auto c = static_dim(ctx, 0, rank - 3), h = static_dim(ctx, 0, rank - 2), w = static_dim(ctx, 0, rank - 1);
+  if (!c || !h || !w) fail(ctx, "the channel, height and width dims must be static");
+  if (*h % r != 0 || *w % r != 0)
+    fail(ctx, "height " + std::to_string(*h) + " and width " + std::to_string(*w) + " must be divisible by downscale_factor " +
+                  std::to_string(r));
+  std::string x = ctx.input(0);
+  std::string blocks = reshape(ctx, x, {-1, *c, *h / r, r, *w / r, r});
+  std::string moved = ctx.op("Transpose", {blocks}, {{"perm", std::vector<int64_t>{0, 1, 3, 5, 2, 4}}});
+  std::string tail = ctx.const_i64({*c * r * r, *h / r, *w / r});
+  std::string shape = tail;
+  if (rank > 3) {
+    std::string lead = ctx.op("Slice", {shape_of(ctx, x), ctx.const_i64({0}), ctx.const_i64({rank - 3})});
+    shape = ctx.op("Concat", {lead, tail}, {{"axis", int64_t{0}}});
+  }
+  set_result(ctx, ctx.op("Reshape", {moved, shape}));
+}
+
+}  // namespace
+
+void register_rearrange(Registrar& r) {
+  add(r, "aten::roll", translate_roll, kMinOpset, kOpenEnded, "Slice + Concat per rolled dim");
+  add(r, "aten::pixel_unshuffle", translate_pixel_unshuffle, kMinOpset, kOpenEnded, "Reshape, Transpose, Reshape");
+}
+
+}  // namespace onnxport::aten

@@ -294,10 +294,24 @@ def selected_ops(op_db, options):
     return ops
 
 
+def inflight_path(results_path):
+    """Names the sample being run next to the results: a sample that kills the
+    Python process (PyTorch once died with SIGFPE inside a sample) is left
+    there, and --resume counts it as skipped instead of running it again."""
+    return results_path + ".inflight"
+
+
 def load_previous(paths):
     """{(op, dtype, sample): row} from earlier runs (--resume), merged by sample."""
     rows = {}
     for path in paths or []:
+        if os.path.exists(inflight_path(path)):
+            with open(inflight_path(path)) as f:
+                text = f.read().strip()
+            if text:
+                dead = json.loads(text)
+                key = (dead["op"], dead["dtype"], dead["sample"])
+                rows.setdefault(key, {}).update(dict(dead, skip="killed the Python process in an earlier run"))
         with open(path) as f:
             for line in f:
                 if line.strip():
@@ -350,6 +364,9 @@ def run(options):
                             rows.append(old)
                             out.write(json.dumps(old) + "\n")
                             continue
+                        with open(inflight_path(options.out), "w") as mark:
+                            json.dump({"op": op_id(opinfo), "aten": opinfo.aten_name, "dtype": DTYPE_NAMES[dtype],
+                                       "sample": index}, mark)
                         try:
                             row = runner.run_sample(opinfo, dtype, index, sample, folder, wanted)
                         except OrtUnavailable:
@@ -364,6 +381,8 @@ def run(options):
                         out.flush()
                         if options.verbose:
                             print(summary_line(row), flush=True)
+        if os.path.exists(inflight_path(options.out)):  # the run ended normally: no sample is in flight
+            os.remove(inflight_path(options.out))
     except OrtUnavailable as error:
         print("ONNX Runtime is not available, the suite is skipped: %s" % error)
         return SKIP_RETURN_CODE

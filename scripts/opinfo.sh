@@ -23,11 +23,30 @@ ONNXPORT="$BUILD/bin/onnxport"
 [ -x "$ONNXPORT" ] || { echo "error: $ONNXPORT not built (cmake --build $BUILD)" >&2; exit 2; }
 mkdir -p "$OUT"
 
+# One shard. A sample that kills the Python process (PyTorch has died with
+# SIGFPE inside a few samples) is left in RESULTS.inflight; the shard then
+# resumes from what it wrote so far, which counts that sample as skipped.
+run_shard() {
+  local i=$1 round previous=($RESUME) out
+  for ((round = 1; round <= 50; round++)); do
+    out="$OUT/results-$i.round$round.jsonl"
+    if nice -n 10 /usr/bin/python3 tests/opinfo/opinfo_run.py --onnxport "$ONNXPORT" -k "$K" --opset13 \
+         --shard "$i/$JOBS" --work "$OUT/work-$i" --out "$out" ${previous[0]:+--resume "${previous[@]}"} \
+         >> "$OUT/log-$i.txt" 2>&1; then
+      mv "$out" "$OUT/results-$i.jsonl"
+      rm -f "$OUT/results-$i".round*.jsonl "$OUT/results-$i".round*.jsonl.inflight
+      return 0
+    fi
+    [ -f "$out.inflight" ] || return 1  # failed for another reason than a killed sample
+    previous+=("$out")
+  done
+  return 1
+}
+
+rm -f "$OUT/log-"*.txt
 pids=()
 for ((i = 0; i < JOBS; i++)); do
-  nice -n 10 /usr/bin/python3 tests/opinfo/opinfo_run.py --onnxport "$ONNXPORT" -k "$K" --opset13 \
-    --shard "$i/$JOBS" --work "$OUT/work-$i" --out "$OUT/results-$i.jsonl" ${RESUME:+--resume $RESUME} \
-    > "$OUT/log-$i.txt" 2>&1 &
+  run_shard "$i" &
   pids+=($!)
 done
 status=0

@@ -74,6 +74,9 @@ def load_records(work):
         if name.endswith(".json"):
             with open(os.path.join(folder, name)) as f:
                 record = json.load(f)
+            # the run's own folder says nothing to a reader: "WORK/entries/NAME/model.onnx"
+            record["diagnostic"] = (record.get("diagnostic") or "").replace(
+                os.path.abspath(work).rstrip("/") + "/", "WORK/") or None
             records[record["name"]] = record
     return records
 

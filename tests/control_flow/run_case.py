@@ -9,12 +9,14 @@
    example; the declared dims are dynamic).
 3. Exports it with the config (all strategies, in the config's order) and runs
    the model in ONNX Runtime on every path input, comparing with eager PyTorch.
-4. Exports it with each strategy alone (`--strategies X`) and judges the
-   outcome: "refused" (no model), "unsound" (a model that is wrong or fails on
-   some path input, or that the report says is not sound) or "exported".
-5. Writes RESULTS/NAME.json (read by scripts/gen_strategy_table.py) and fails
-   when an outcome differs from the declared one, or when the default config's
-   model does not match eager PyTorch although its strategy is declared sound.
+4. Exports it with each strategy alone (`--strategies X --allow-unsound`, so
+   an unsound capture still gives a model to judge) and judges the outcome:
+   "refused" (no model), "unsound" (the report says it is not sound),
+   "wrong" (the report says sound, or the export exited 0 under the default
+   config, but the model is wrong or fails on some path input) or "exported".
+5. Writes RESULTS/NAME.json (read by scripts/gen_strategy_table.py and
+   check_default_never_wrong.py) and fails when an outcome differs from the
+   declared one, and always when the default config's outcome is "wrong".
 """
 import argparse
 import json
@@ -25,7 +27,7 @@ import time
 
 import torch
 
-from cflib import (EXPORTED, ONNX_DTYPES, REFUSED, STRATEGIES, UNSOUND, Tools, compare, dynamic_sizes,
+from cflib import (EXPORTED, ONNX_DTYPES, REFUSED, STRATEGIES, UNSOUND, WRONG, Tools, compare, dynamic_sizes,
                    failure_reason, flatten_named_args, forward_parameter_names, load_cases, onnx_signature,
                    read_report, read_safetensors, run_eager, uncovered_lines, write_bundle, write_safetensors)
 
@@ -103,20 +105,22 @@ class Judge:
         if proc.returncode != 0 or not os.path.exists(model):
             return REFUSED, failure_reason(report, proc)
         wrong = self.run_paths(model, tag)
+        said_unsound = bool(report) and report.get("status", {}).get("sound") is False
+        if said_unsound:
+            note = report.get("soundness", {}).get("note", "not sound")
+            return UNSOUND, "the report says: " + note + ("; " + wrong if wrong else "")
         if wrong:
-            return UNSOUND, wrong
-        if report and report.get("status", {}).get("sound") is False:
-            return UNSOUND, "the report says: " + report.get("soundness", {}).get("note", "not sound")
+            return WRONG, "the report says sound, but " + wrong
         return EXPORTED, "sound, matches eager PyTorch on %d path inputs" % len(self.eager.expected)
 
 
-def export_and_judge(tools, judge, bundle, work, tag, strategies=None):
+def export_and_judge(tools, judge, bundle, work, tag, strategies=None, allow_unsound=False):
     model = os.path.join(work, tag + ".onnx")
     report_dir = os.path.join(work, tag + "-report")
     for stale in (model, report_dir):
         shutil.rmtree(stale, ignore_errors=True) if os.path.isdir(stale) else (
             os.path.exists(stale) and os.remove(stale))
-    cmd, proc = tools.export(bundle, model, report_dir, strategies)
+    cmd, proc = tools.export(bundle, model, report_dir, strategies, allow_unsound)
     report = read_report(report_dir)
     outcome, detail = judge.outcome(proc, report, model, tag)
     result = {"outcome": outcome, "detail": detail, "command": " ".join(cmd)}
@@ -129,13 +133,15 @@ def export_and_judge(tools, judge, bundle, work, tag, strategies=None):
 
 def expected_default(case):
     """The strategy the default config should choose and its outcome: the
-    first one not declared refused, unless the case says otherwise (the host
-    does not fall back once a strategy captured a graph, so a capture whose
-    translation fails ends the export)."""
+    first one whose capture the host sees as sound (declared exported, or
+    wrong: a graph the engine calls sound that is not), else none and exit 1
+    (config/default.json refuses unsound captures), unless the case says
+    otherwise (the host does not fall back once a strategy captured a sound
+    graph, so a capture whose translation fails ends the export)."""
     if case.default:
         return case.default
     for strategy in STRATEGIES:
-        if case.expect[strategy] != REFUSED:
+        if case.expect[strategy] in (EXPORTED, WRONG):
             return strategy, case.expect[strategy]
     return "", REFUSED
 
@@ -169,7 +175,7 @@ def main():
 
     tools = Tools(args.onnxport, args.config, work)
     judge = Judge(tools, work, forward_parameter_names(case.factory), paths, eager)
-    actual = {s: export_and_judge(tools, judge, bundle, work, s, s) for s in STRATEGIES}
+    actual = {s: export_and_judge(tools, judge, bundle, work, s, s, allow_unsound=True) for s in STRATEGIES}
     default = export_and_judge(tools, judge, bundle, work, "default")
 
     want_strategy, want_outcome = expected_default(case)
@@ -199,6 +205,11 @@ def main():
     if default["outcome"] != want_outcome or (want_outcome != REFUSED and chosen != want_strategy):
         failures.append("default config: chose %r (%s), expected %r (%s)\n    %s" % (
             default.get("chosen_strategy"), default["outcome"], want_strategy, want_outcome, default["command"]))
+    if default["outcome"] in (WRONG, UNSOUND):
+        # Whatever the declaration says: config/default.json must never exit 0
+        # with a model that differs from eager PyTorch (or that it calls unsound).
+        failures.append("default config: exit 0 with a %s model: %s\n    %s" % (
+            default["outcome"], default["detail"], default["command"]))
     if failures:
         print("\n%s: outcomes differ from the declaration:\n%s" % (case.name, "\n".join(failures)))
         return 1

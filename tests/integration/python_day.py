@@ -100,4 +100,13 @@ refused("output-names", "output_names: 1 name(s) given, the model has 2 output(s
 refused("opset", "opset: opset 12 is not supported (supported: 13..18", opset=12)
 # A failure in the host: the first diagnostic, and still nothing written.
 refused("host-failure", "no strategy could capture `Gate`", strategies=["strict"])
+# Sound first: draft's graph is not sound, so without allow_unsound nothing is written...
+refused("unsound", "no strategy captured a sound graph of `Gate`", strategies=["strict", "draft"])
+# ... and with it the unsound graph is exported, and the result says so.
+unsound_path = os.path.join(WORK, "gate-draft.onnx")
+allowed = onnxport.export(model, (x,), unsound_path, strategies=["strict", "draft"], allow_unsound=True)
+assert os.path.isfile(unsound_path), unsound_path
+assert (allowed.strategy, allowed.sound) == ("draft", False), allowed
+assert allowed.report["capture"]["unsound_candidate"]["used"] is True, allowed.report["capture"]
+print("allow_unsound: ok, strategy", allowed.strategy)
 print("python day: all ok")

@@ -128,9 +128,12 @@ class DynamicShapes(OnnxportTestCase, TorchExportMixin):
             self.assertIn(piece, text)
 
     def test_non_strict_specializes_a_guard_with_a_warning(self):
+        # The graph is not sound, so the default config writes it only with --allow-unsound
+        # (test_sound_first.py covers the refusal).
         ex = export(ShapeBranch(), (r(3, 4),), "dyn-guard-nonstrict", dynamic_shapes={"x": {0: "batch"}},
-                    strategies=["non-strict"])
+                    strategies=["non-strict"], extra=["--allow-unsound"])
         self.assertTrue(ex.ok, ex.text())
+        self.assertIn("with `non-strict`... ⚠", ex.text())
         report = json.dumps(ex.report)
         self.assertIn("guard-added", report)
         # Only right while batch <= 4: the report says the graph is not sound.

@@ -25,7 +25,8 @@ def non_constant_ops(graph):
 
 
 class TorchCompatibleOnSeed(OnnxportTestCase):
-    """config/torch-compatible.json (non-strict, strict, draft) on examples/seed."""
+    """config/torch-compatible.json (non-strict, strict, draft, allow_unsound) on examples/seed: draft's graph is
+    not sound, no strategy is, and the config allows it, so it is exported with a ⚠ (torch's behaviour)."""
 
     @classmethod
     def setUpClass(cls):
@@ -44,7 +45,8 @@ class TorchCompatibleOnSeed(OnnxportTestCase):
         self.assertInOrder(self.proc.stderr, [
             status("non-strict"), status("non-strict", "❌"),
             status("strict"), status("strict", "❌"),
-            status("draft"), "[onnxport] Draft Export report:", status("draft", "✅"),
+            status("draft"), "[onnxport] Draft Export report:", status("draft", "⚠"),
+            "[onnxport] No strategy captured a sound graph; `draft`'s is used (allow_unsound)",
             "[onnxport] Run decomposition...", "[onnxport] Run decomposition... ✅",
             "[onnxport] Translate the graph into ONNX...", "[onnxport] Translate the graph into ONNX... ✅",
             "[onnxport] Check the model (onnx checker + shape inference)...",
@@ -52,6 +54,7 @@ class TorchCompatibleOnSeed(OnnxportTestCase):
         ])
         self.assertNotIn(status("non-strict", "✅"), self.proc.stderr)
         self.assertNotIn(status("strict", "✅"), self.proc.stderr)
+        self.assertNotIn(status("draft", "✅"), self.proc.stderr)
 
     def test_non_strict_failure_explains_the_data_dependent_branch(self):
         block = between(self.proc.stderr, status("non-strict") + "\n", status("non-strict", "❌"))
@@ -80,7 +83,7 @@ class TorchCompatibleOnSeed(OnnxportTestCase):
         self.assertIn("if x.sum():", block)
 
     def test_draft_report_says_not_sound_and_lists_the_specialized_branch(self):
-        draft = between(self.proc.stderr, "[onnxport] Draft Export report:", status("draft", "✅"))
+        draft = between(self.proc.stderr, "[onnxport] Draft Export report:", status("draft", "⚠"))
         self.assertIn("1 issue(s)", draft)
         self.assertIn("not sound", draft)
         self.assertIn("Data dependent", draft)
@@ -107,7 +110,10 @@ class TorchCompatibleOnSeed(OnnxportTestCase):
 
     def test_report_status_block(self):
         status_block = self.report["status"]
-        self.assertEqual(status_block["strategies"], {"non-strict": "failed", "strict": "failed", "draft": "ok"})
+        self.assertEqual(status_block["strategies"], {"non-strict": "failed", "strict": "failed", "draft": "unsound"})
+        candidate = self.report["capture"]["unsound_candidate"]
+        self.assertEqual((candidate["strategy"], candidate["used"]), ("draft", True))
+        self.assertIn("Ne(u0, 0)", candidate["reasons"][0])
         for stage in ("capture", "decompose", "translate", "check", "write"):
             self.assertEqual(status_block["stages"][stage], "ok", stage)
         self.assertEqual(status_block["stages"]["runtime"], "not run")

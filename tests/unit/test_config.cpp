@@ -31,12 +31,29 @@ TEST(Config, DefaultJson) {
   EXPECT_EQ(c.opset, 17);
   EXPECT_TRUE(c.optimize);
   EXPECT_FALSE(c.verify.enabled);
+  EXPECT_FALSE(c.allow_unsound);
 }
 
 TEST(Config, TorchCompatibleJson) {
   const Config c = load_config(repo_root() / "config" / "torch-compatible.json");
   EXPECT_EQ(c.strategies, (std::vector<std::string>{"non-strict", "strict", "draft"}));
   EXPECT_EQ(c.plugins.size(), 5u);
+  // torch.onnx.export's behaviour: draft's unsound graph is exported.
+  EXPECT_TRUE(c.allow_unsound);
+}
+
+TEST(Config, AllowUnsoundIsABooleanAndExtendsCarryIt) {
+  ScratchDir dir;
+  expect_contains(config_error(dir, R"({"allow_unsound": "yes"})"),
+                  "cfg.json: /allow_unsound: expected a boolean, got string");
+  const auto file = dir.path() / "mine.json";
+  write_file(file, R"({"extends": ")" + (repo_root() / "config" / "torch-compatible.json").string() +
+                       R"(", "opset": 16})");
+  EXPECT_TRUE(load_config(file).allow_unsound);
+  write_file(file, R"({"extends": ")" + (repo_root() / "config" / "torch-compatible.json").string() +
+                       R"(", "allow_unsound": false})");
+  EXPECT_FALSE(load_config(file).allow_unsound);
+  EXPECT_FALSE(parse_config(nlohmann::json::object(), "x.json").allow_unsound);
 }
 
 TEST(Config, EveryKey) {
@@ -50,7 +67,7 @@ TEST(Config, EveryKey) {
     "pin": {"aten::linear": "translators-aten"},
     "verify": {"enabled": true, "atol": 0.01, "rtol": 0},
     "report": {"markdown": false, "json": true},
-    "isolate": true, "timeout_s": 2.5})");
+    "isolate": true, "timeout_s": 2.5, "allow_unsound": true})");
   const Config c = load_config(file);
   EXPECT_EQ(c.plugins[0].priority, 5);
   EXPECT_EQ(c.plugins[1].path, (dir.path() / "plugins" / "libx.so").lexically_normal());
@@ -65,6 +82,7 @@ TEST(Config, EveryKey) {
   EXPECT_FALSE(c.report_markdown);
   EXPECT_TRUE(c.isolate);
   EXPECT_EQ(c.timeout_s, 2.5);
+  EXPECT_TRUE(c.allow_unsound);
 }
 
 TEST(Config, OmittedKeysKeepDefaults) {
@@ -225,4 +243,5 @@ TEST(ConfigExtends, DefaultIsTheShippedDefaultJson) {
   EXPECT_EQ(shipped.strategies, builtin.strategies);
   EXPECT_EQ(shipped.opset, builtin.opset);
   EXPECT_EQ(shipped.optimize, builtin.optimize);
+  EXPECT_EQ(shipped.allow_unsound, builtin.allow_unsound);
 }

@@ -56,6 +56,7 @@ struct ExportArgs {
   bool no_optimize = false;
   bool verify = false;
   bool isolate = false;
+  bool allow_unsound = false;
   double timeout_s = 0;
   bool verbose = false;
   bool quiet = false;
@@ -75,6 +76,7 @@ ExportRequest to_request(const ExportArgs& a, const CLI::App& cmd) {
   if (a.no_optimize) r.optimize = false;
   if (a.verify) r.verify = true;
   if (a.isolate) r.isolate = true;
+  if (a.allow_unsound) r.allow_unsound = true;
   if (cmd.count("--timeout") > 0) r.timeout_s = a.timeout_s;
   for (const auto& spec : a.dynamic) {
     // Validated by the option's check, so this is a DynamicDim.
@@ -139,6 +141,9 @@ void add_export_command(CLI::App& app, Action& action) {
                    ? std::string()
                    : "--timeout takes a number of seconds >= 0 (0 = no limit), got '" + text + "'";
       });
+  cmd->add_flag("--allow-unsound", args->allow_unsound,
+                "When no strategy captures a sound graph, export the first unsound one (marked ⚠) instead of "
+                "failing (overrides the config's \"allow_unsound\")");
   cmd->add_flag("--verify", args->verify, "Run the model in ONNX Runtime and compare with the reference outputs");
   auto* verbose = cmd->add_flag("-v,--verbose", args->verbose, "Also print the graphs and per-stage timings");
   auto* quiet = cmd->add_flag("-q,--quiet", args->quiet, "Print errors only");

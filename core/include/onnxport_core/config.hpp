@@ -56,6 +56,9 @@ struct Config {
   bool report_json = true;
   bool isolate = false;
   double timeout_s = 0;             // per strategy attempt with isolate; 0 = none
+  // When no strategy captures a sound graph, export the first unsound one
+  // (with ⚠) instead of failing (docs/config.md, docs/strategies.md "Sound first").
+  bool allow_unsound = false;
 };
 
 // Throws InputError(file, json_pointer, message) for malformed JSON (with

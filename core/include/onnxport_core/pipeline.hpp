@@ -11,6 +11,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace onnxport {
@@ -36,6 +37,7 @@ struct ExportRequest {
   std::optional<bool> verify;
   std::optional<bool> isolate;           // --isolate: each strategy attempt in a child process
   std::optional<double> timeout_s;       // --timeout S: per isolated attempt; 0 = none
+  std::optional<bool> allow_unsound;     // --allow-unsound: export an unsound capture when none is sound
   // --dynamic NAME:DIM=SYMBOL (repeatable): merged over the config's
   // dynamic_shapes, a dim named here replacing the config's name for it.
   std::map<std::string, std::map<int, std::string>> dynamic_shapes;
@@ -67,13 +69,15 @@ struct ExportResult {
 // existing file is never touched otherwise.
 ExportResult run_export(const ExportRequest& request);
 
-// Prints "[onnxport] <what>..." and then "[onnxport] <what>... ✅/❌", like
+// Prints "[onnxport] <what>..." and then "[onnxport] <what>... ✅/❌/⚠", like
 // the seed's torch.onnx status lines. Silent in quiet mode.
 class StatusPrinter {
  public:
   StatusPrinter(std::ostream& out, Verbosity verbosity) : out_(out), verbosity_(verbosity) {}
   void begin(const std::string& what);
   void end(const std::string& what, bool ok, double seconds = -1);
+  // The same with another mark: "⚠" for a capture that is not sound.
+  void end(const std::string& what, std::string_view mark, double seconds = -1);
   void line(const std::string& text);     // "[onnxport] <text>", unless quiet
   void detail(const std::string& text);   // verbatim block, unless quiet
   void debug(const std::string& text);    // verbatim block, verbose only

@@ -23,10 +23,12 @@
 
 namespace onnxport {
 
-// Tri-state status of a strategy attempt or a stage.
-enum class Status { NotRun, Ok, Failed };
-std::string_view status_name(Status s);  // "not run", "ok", "failed"
-std::string_view status_mark(Status s);  // "-", "✅", "❌"
+// Status of a strategy attempt or a stage. `Unsound` is for strategy
+// attempts only: a graph was captured but the engine marked it not sound
+// (docs/strategies.md, "Sound first"), so the chain went on.
+enum class Status { NotRun, Ok, Failed, Unsound };
+std::string_view status_name(Status s);  // "not run", "ok", "failed", "unsound"
+std::string_view status_mark(Status s);  // "-", "✅", "❌", "⚠"
 
 // Stages with a tri-state status, in pipeline order.
 inline constexpr std::string_view kReportStages[] = {
@@ -49,6 +51,16 @@ struct StrategyAttempt {
   std::vector<Diagnostic> diagnostics;
   std::string partial_graph;
   nlohmann::json details = nlohmann::json::object();
+};
+
+// The first graph a strategy captured unsoundly (docs/reports.md,
+// capture.unsound_candidate). Recorded whenever no earlier strategy was
+// sound: it is what --allow-unsound uses, or what a refused export names.
+struct UnsoundCandidate {
+  std::string strategy;
+  std::vector<std::string> reasons;            // why not sound, one line each
+  std::vector<RuntimeAssertion> assertions;    // what the graph assumes at run time
+  bool used = false;                           // allowed (allow_unsound) and exported
 };
 
 // Parameters, buffers and lifted constants of the captured graph, by dtype.
@@ -78,6 +90,7 @@ struct ExportReport {
   bool optimize = true;
   bool verify = false;
   std::vector<std::string> strategies;  // in the order tried
+  bool allow_unsound = false;           // config "allow_unsound" / --allow-unsound
 
   // How it ended.
   bool ok = false;
@@ -88,6 +101,9 @@ struct ExportReport {
   std::vector<LoadedPlugin> plugins;
   std::vector<StrategyAttempt> attempts;
   std::string chosen_strategy;
+  // Set when a strategy captured an unsound graph before any sound one (or
+  // none was sound); `used` says whether it was exported.
+  std::optional<UnsoundCandidate> unsound_candidate;
 
   // The captured graph (present once a strategy succeeded).
   bool has_graph = false;

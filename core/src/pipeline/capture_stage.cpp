@@ -135,10 +135,12 @@ StrategyAttempt run_attempt(const Program& program, const PluginHost& host, cons
     if (result.graph && first_error(attempt.diagnostics) == nullptr) graph = std::move(result.graph);
   }
   attempt.seconds = clock.seconds();
-  attempt.status = graph ? Status::Ok : Status::Failed;
+  attempt.status = !graph ? Status::Failed : graph->sound ? Status::Ok : Status::Unsound;
   if (!graph) {
     const Diagnostic* error = first_error(attempt.diagnostics);
     attempt.failure = error != nullptr ? error->message : "the strategy returned no graph";
+  } else if (!graph->sound) {
+    attempt.failure = "captured a graph that is not sound";
   }
   return attempt;
 }
@@ -149,46 +151,134 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
+// Why a graph is not sound, one line each: what it assumes at run time (the
+// engine records a runtime assertion for every guard on a declared dynamic
+// dim, specialized data-dependent branch and unrolled data-dependent loop),
+// else the strategy's categorized warnings, else the bare fact.
+std::vector<std::string> unsound_reasons(const Graph& graph, const std::vector<Diagnostic>& diagnostics) {
+  std::vector<std::string> reasons;
+  for (const RuntimeAssertion& a : graph.assertions) {
+    std::string line = "assumes `" + a.expr + "`";
+    if (!a.note.empty()) line += ": " + a.note;
+    if (a.loc.known()) line += " (at " + a.loc.str() + (a.loc.text.empty() ? "" : ": " + a.loc.text) + ")";
+    reasons.push_back(std::move(line));
+  }
+  if (!reasons.empty()) return reasons;
+  for (const Diagnostic& d : diagnostics)
+    if (d.severity == Severity::Warning && !d.category.empty()) reasons.push_back(d.message);
+  if (reasons.empty()) reasons.push_back("the strategy marked its graph not sound");
+  return reasons;
+}
+
+UnsoundCandidate candidate_of(const std::string& strategy, const Graph& graph,
+                              const std::vector<Diagnostic>& diagnostics) {
+  UnsoundCandidate c;
+  c.strategy = strategy;
+  c.reasons = unsound_reasons(graph, diagnostics);
+  c.assertions = graph.assertions;
+  return c;
+}
+
+std::string nodes_text(const Graph& graph) { return std::to_string(graph.node_count()) + " nodes"; }
+
 }  // namespace
+
+std::string allow_unsound_hint() {
+  return "to export the unsound graph anyway (the model is then only right while its runtime assertions hold), "
+         "pass --allow-unsound or set \"allow_unsound\": true in the config (config/torch-compatible.json does, "
+         "as torch.onnx.export would); to get a sound graph, make the model independent of the specialized "
+         "values, or drop the dim from the dynamic shapes";
+}
 
 std::optional<Graph> capture_with_fallback(const Program& program, const PluginHost& host,
                                            const std::vector<std::string>& order, const CaptureOptions& options,
                                            StatusPrinter& status, ExportReport& report,
-                                           const IsolationOptions& isolation) {
+                                           const IsolationOptions& isolation, bool allow_unsound) {
   StageReport& stage = report.stage("capture");
   Stopwatch clock;
-  std::optional<Graph> graph;
+  std::optional<Graph> sound;      // the first sound graph: it ends the chain
+  std::optional<Graph> candidate;  // the first unsound one, held while later strategies try
+  std::string candidate_draft_report;
   if (!isolation.enabled && isolation.timeout_s > 0)
     status.line("warning: timeout_s (" + (std::ostringstream() << isolation.timeout_s).str() +
                 " s) has no effect without isolation (a running strategy can only be stopped in its own process); "
                 "use --isolate or \"isolate\": true");
-  for (const std::string& name : order) {
+  for (size_t i = 0; i < order.size(); ++i) {
+    const std::string& name = order[i];
     const std::string subject = status_subject(program, name);
     status.begin(subject);
+    std::optional<Graph> graph;
     StrategyAttempt attempt = run_attempt(program, host, name, options, isolation, status, graph);
+    std::string draft_report;
     if (graph) {
-      report.draft_report = format_draft_report(*graph, attempt.diagnostics);
-      if (!report.draft_report.empty()) {
+      draft_report = format_draft_report(*graph, attempt.diagnostics);
+      if (!draft_report.empty()) {
         status.line("Draft Export report:");
-        status.detail(report.draft_report);
+        status.detail(draft_report);
       }
       print_uncategorized_warnings(status, attempt.diagnostics);
-      report.chosen_strategy = name;
     } else {
       print_failure(status, attempt);
     }
-    status.end(subject, graph.has_value(), attempt.seconds);
+    status.end(subject, status_mark(attempt.status), attempt.seconds);
+    const bool last = i + 1 == order.size();
+    if (graph && graph->sound) {
+      report.chosen_strategy = name;
+      report.draft_report = std::move(draft_report);
+      sound = std::move(graph);
+    } else if (graph && !candidate) {
+      report.unsound_candidate = candidate_of(name, *graph, attempt.diagnostics);
+      if (!last)
+        status.line("The graph of `" + name + "` is not sound; it is held, and `" + order[i + 1] +
+                    "` is tried next for a sound one");
+      candidate = std::move(graph);
+      candidate_draft_report = std::move(draft_report);
+    } else if (graph) {
+      status.line("The graph of `" + name + "` is not sound either; `" + report.unsound_candidate->strategy +
+                  "`'s stays the candidate");
+    }
     report.attempts.push_back(std::move(attempt));
-    if (graph) break;
+    if (sound) break;
   }
   stage.seconds = clock.seconds();
-  stage.status = graph ? Status::Ok : Status::Failed;
-  if (graph) {
-    stage.summary = "captured by `" + report.chosen_strategy + "` (" + std::to_string(graph->node_count()) + " nodes)";
+  if (sound) {
+    stage.status = Status::Ok;
+    stage.summary = "captured by `" + report.chosen_strategy + "` (" + nodes_text(*sound) + ")";
+    if (report.unsound_candidate)
+      stage.summary += "; `" + report.unsound_candidate->strategy + "` was not sound";
+    return sound;
+  }
+  if (candidate && allow_unsound) {
+    UnsoundCandidate& used = *report.unsound_candidate;
+    used.used = true;
+    report.chosen_strategy = used.strategy;
+    report.draft_report = std::move(candidate_draft_report);
+    stage.status = Status::Ok;
+    stage.summary = "captured by `" + used.strategy + "` (" + nodes_text(*candidate) +
+                    "), not sound: no strategy was, and allow_unsound is on";
+    status.line("No strategy captured a sound graph; `" + used.strategy +
+                "`'s is used (allow_unsound): the model is only right while its runtime assertions hold");
+    return candidate;
+  }
+  stage.status = Status::Failed;
+  if (candidate) {
+    const UnsoundCandidate& held = *report.unsound_candidate;
+    stage.summary = "no strategy captured a sound graph; the first unsound capture, by `" + held.strategy +
+                    "`, was not exported (allow_unsound is off)";
+    Diagnostic d;
+    d.code = "unsound-capture-refused";
+    d.stage = "capture";
+    d.message = "no strategy captured a sound graph of `" + program.name + "`; `" + held.strategy +
+                "` captured one that is not sound:";
+    for (const std::string& reason : held.reasons) d.message += "\n  - " + reason;
+    d.hint = allow_unsound_hint();
+    d.details["strategy"] = held.strategy;
+    d.details["reasons"] = held.reasons;
+    stage.diagnostics.push_back(std::move(d));
   } else {
     stage.summary = order.empty() ? "no strategy configured" : "every strategy failed: " + join(order);
   }
-  return graph;
+  return std::nullopt;
 }
 
 }  // namespace onnxport::pipeline

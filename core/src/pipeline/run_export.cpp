@@ -59,6 +59,7 @@ void apply_overrides(const ExportRequest& request, Config& config) {
   if (request.verify) config.verify.enabled = *request.verify;
   if (request.isolate) config.isolate = *request.isolate;
   if (request.timeout_s) config.timeout_s = *request.timeout_s;
+  if (request.allow_unsound) config.allow_unsound = *request.allow_unsound;
   for (const auto& [input, dims] : request.dynamic_shapes)
     for (const auto& [dim, symbol] : dims) config.dynamic_shapes[input][dim] = symbol;
 }
@@ -69,6 +70,7 @@ void record_request(const ExportRequest& request, const Config& config, ExportRe
   report.optimize = config.optimize;
   report.verify = config.verify.enabled;
   report.strategies = config.strategies;
+  report.allow_unsound = config.allow_unsound;
 }
 
 // Every plugin the config names must load: a refused one is an input error
@@ -167,6 +169,28 @@ Outcome capture_failure(const Program& program, const ExportReport& report) {
   return o;
 }
 
+// A capture that only an unsound strategy achieved, refused because the
+// config does not allow it: what each strategy did, why the candidate is not
+// sound, and how to allow it.
+Outcome unsound_capture_refused(const Program& program, const ExportReport& report) {
+  const UnsoundCandidate& held = *report.unsound_candidate;
+  std::vector<std::string> notes;
+  for (const StrategyAttempt& a : report.attempts) {
+    if (a.status != Status::Unsound) {
+      notes.push_back(a.strategy + ": " + a.failure);
+      continue;
+    }
+    notes.push_back(a.strategy + ": not sound" + (a.strategy == held.strategy ? " (the candidate):" : ""));
+    if (a.strategy != held.strategy) continue;
+    for (const std::string& reason : held.reasons) notes.push_back("  - " + reason);
+  }
+  notes.push_back("hint: " + pipeline::allow_unsound_hint());
+  Outcome o = failed("no strategy captured a sound graph of `" + program.name + "`; `" + held.strategy +
+                     "`'s graph is not sound and allow_unsound is off, so no model was written");
+  o.notes = std::move(notes);
+  return o;
+}
+
 // A temp name beside `output`, so the final rename stays on one file system.
 fs::path staging_path(const fs::path& output) {
   fs::path tmp = output;
@@ -245,8 +269,9 @@ Outcome export_program(std::optional<Program>& program, const PluginHost& host, 
   options.dynamic_shapes = config.dynamic_shapes;
   options.opset = config.opset;
   const pipeline::IsolationOptions isolation{config.isolate, config.timeout_s};
-  std::optional<Graph> graph =
-      pipeline::capture_with_fallback(*program, host, config.strategies, options, status, report, isolation);
+  std::optional<Graph> graph = pipeline::capture_with_fallback(*program, host, config.strategies, options, status,
+                                                               report, isolation, config.allow_unsound);
+  if (!graph && report.unsound_candidate) return unsound_capture_refused(*program, report);
   if (!graph) return capture_failure(*program, report);
   // Only verification reads the program again. The graph's weights borrow
   // the mapped file through their own owner, so they outlive the program;

@@ -1,5 +1,6 @@
 // Status lines in the seed's format: "[onnxport] <what>..." when a stage
-// starts, "[onnxport] <what>... ✅" (or ❌) when it ends.
+// starts, "[onnxport] <what>... ✅" (or ❌, or ⚠ for a capture that is not
+// sound) when it ends.
 #include <onnxport_core/pipeline.hpp>
 
 #include <cstdio>
@@ -24,8 +25,13 @@ void StatusPrinter::begin(const std::string& what) {
 }
 
 void StatusPrinter::end(const std::string& what, bool ok, double seconds) {
+  // A string_view, not a const char*: that would convert to bool and call this overload again.
+  end(what, std::string_view(ok ? "✅" : "❌"), seconds);
+}
+
+void StatusPrinter::end(const std::string& what, std::string_view mark, double seconds) {
   if (quiet()) return;
-  out_ << kPrefix << what << "... " << (ok ? "✅" : "❌");
+  out_ << kPrefix << what << "... " << mark;
   if (verbose() && seconds >= 0) {
     char buf[32];
     std::snprintf(buf, sizeof buf, " (%.3f s)", seconds);

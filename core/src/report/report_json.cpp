@@ -41,7 +41,7 @@ json status_block(const ExportReport& r) {
 json request_json(const ExportReport& r) {
   return {{"program", r.program_name}, {"program_dir", r.program_dir}, {"config", r.config_file},
           {"output", r.output},        {"opset", r.opset},             {"optimize", r.optimize},
-          {"verify", r.verify},        {"strategies", r.strategies}};
+          {"verify", r.verify},        {"strategies", r.strategies},    {"allow_unsound", r.allow_unsound}};
 }
 
 json plugins_json(const std::vector<LoadedPlugin>& plugins) {
@@ -75,12 +75,31 @@ json attempts_json(const std::vector<StrategyAttempt>& attempts) {
   return out;
 }
 
+json assertions_json(const std::vector<RuntimeAssertion>& assertions) {
+  json out = json::array();
+  for (const auto& a : assertions) out.push_back({{"expr", a.expr}, {"loc", loc_json(a.loc)}, {"note", a.note}});
+  return out;
+}
+
+// null when every capture that ran was sound (or none captured anything).
+json unsound_candidate_json(const ExportReport& r) {
+  if (!r.unsound_candidate) return nullptr;
+  const UnsoundCandidate& c = *r.unsound_candidate;
+  std::string hint;
+  if (!c.used && r.chosen_strategy.empty())
+    hint = "pass --allow-unsound or set \"allow_unsound\": true in the config (config/torch-compatible.json does) "
+           "to export this graph anyway; the model is then only right while its runtime assertions hold";
+  return {{"strategy", c.strategy},
+          {"used", c.used},
+          {"reasons", c.reasons},
+          {"runtime_assertions", assertions_json(c.assertions)},
+          {"hint", hint}};
+}
+
 json soundness_json(const ExportReport& r) {
   json guards = json::array();
   for (const auto& g : r.guards) guards.push_back({{"expr", g.expr}, {"loc", loc_json(g.loc)}, {"note", g.note}});
-  json asserts = json::array();
-  for (const auto& a : r.assertions)
-    asserts.push_back({{"expr", a.expr}, {"loc", loc_json(a.loc)}, {"note", a.note}});
+  json asserts = assertions_json(r.assertions);
   std::string note;
   if (r.has_graph)
     note = r.sound ? "the graph is sound"
@@ -163,7 +182,9 @@ nlohmann::json report_to_json(const ExportReport& r) {
   j["status"] = status_block(r);
   j["request"] = request_json(r);
   j["plugins"] = plugins_json(r.plugins);
-  j["capture"] = {{"chosen_strategy", r.chosen_strategy}, {"attempts", attempts_json(r.attempts)}};
+  j["capture"] = {{"chosen_strategy", r.chosen_strategy},
+                  {"attempts", attempts_json(r.attempts)},
+                  {"unsound_candidate", unsound_candidate_json(r)}};
   j["soundness"] = soundness_json(r);
   j["graph"] = {{"text", r.graph_text},
                 {"decomposed_nodes", r.decomposed_nodes},

@@ -59,7 +59,9 @@ std::string status_cell(Status s) {
 
 void write_summary(std::ostringstream& out, const ExportReport& r) {
   out << "# onnxport export report: `" << (r.program_name.empty() ? "?" : r.program_name) << "`\n\n";
-  if (r.ok)
+  if (r.ok && r.has_graph && !r.sound)
+    out << "**Result: ⚠ exported, not sound** to `" << r.output << "`\n\n";
+  else if (r.ok)
     out << "**Result: ✅ exported** to `" << r.output << "`\n\n";
   else
     out << "**Result: ❌ failed** (exit code " << r.exit_code << "): " << r.error << "\n\n";
@@ -70,7 +72,7 @@ void write_summary(std::ostringstream& out, const ExportReport& r) {
   out << "| opset | " << r.opset << " |\n";
   out << "| optimize | " << (r.optimize ? "yes" : "no") << " |\n";
   // The configured order and the attempts that actually ran are two facts:
-  // fallback stops at the first success, so later strategies never run.
+  // fallback stops at the first sound capture, so later strategies never run.
   std::string order;
   for (const auto& s : r.strategies) order += (order.empty() ? "" : ", ") + s;
   out << "| strategies configured | " << cell(order) << " |\n";
@@ -123,6 +125,40 @@ void write_attempts(std::ostringstream& out, const ExportReport& r) {
   }
 }
 
+void write_assertions(std::ostringstream& out, const std::vector<RuntimeAssertion>& assertions) {
+  if (assertions.empty()) return;
+  out << "| runtime assertion | location | source | note |\n|---|---|---|---|\n";
+  for (const auto& a : assertions)
+    out << "| " << code(a.expr) << " | " << cell(a.loc.str()) << " | " << code(a.loc.text) << " | " << cell(a.note)
+        << " |\n";
+  out << "\n";
+}
+
+// The first unsound capture: exported (allow_unsound), passed over for a
+// later sound one, or refused with the way to allow it.
+void write_unsound_candidate(std::ostringstream& out, const ExportReport& r) {
+  if (!r.unsound_candidate) return;
+  const UnsoundCandidate& c = *r.unsound_candidate;
+  out << "## Unsound candidate\n\n";
+  if (c.used)
+    out << "No strategy captured a sound graph; ⚠ `" << c.strategy
+        << "`'s unsound graph was exported because allow_unsound is on.\n\n";
+  else if (!r.chosen_strategy.empty())
+    out << "`" << c.strategy << "` captured a graph that is not sound; it was held while later strategies tried, and `"
+        << r.chosen_strategy << "` captured a sound one.\n\n";
+  else
+    out << "**No strategy captured a sound graph.** The first unsound capture, ⚠ `" << c.strategy
+        << "`'s, was not exported: allow_unsound is off.\n\n";
+  out << "Why it is not sound:\n\n";
+  for (const std::string& reason : c.reasons) out << "- " << reason << "\n";
+  out << "\n";
+  if (!c.used) write_assertions(out, c.assertions);
+  if (!c.used && r.chosen_strategy.empty())
+    out << "To export it anyway (the model is then only right while these runtime assertions hold), pass "
+           "`--allow-unsound` or set `\"allow_unsound\": true` in the config (`config/torch-compatible.json` "
+           "does).\n\n";
+}
+
 void write_soundness(std::ostringstream& out, const ExportReport& r) {
   if (!r.has_graph) return;
   out << "## Soundness\n\n";
@@ -132,13 +168,7 @@ void write_soundness(std::ostringstream& out, const ExportReport& r) {
     out << "Issues met by `" << r.chosen_strategy << "`:\n\n";
     fenced(out, r.draft_report);
   }
-  if (!r.assertions.empty()) {
-    out << "| runtime assertion | location | source | note |\n|---|---|---|---|\n";
-    for (const auto& a : r.assertions)
-      out << "| " << code(a.expr) << " | " << cell(a.loc.str()) << " | " << code(a.loc.text) << " | " << cell(a.note)
-          << " |\n";
-    out << "\n";
-  }
+  write_assertions(out, r.assertions);
   if (!r.guards.empty()) {
     out << "| guard | location | source | note |\n|---|---|---|---|\n";
     for (const auto& g : r.guards)
@@ -253,6 +283,7 @@ std::string report_to_markdown(const ExportReport& r) {
   write_summary(out, r);
   write_stages(out, r);
   write_attempts(out, r);
+  write_unsound_candidate(out, r);
   write_soundness(out, r);
   write_graphs(out, r);
   write_analysis(out, r);

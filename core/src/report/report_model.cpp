@@ -10,6 +10,7 @@ std::string_view status_name(Status s) {
     case Status::NotRun: return "not run";
     case Status::Ok: return "ok";
     case Status::Failed: return "failed";
+    case Status::Unsound: return "unsound";
   }
   return "not run";
 }
@@ -19,6 +20,7 @@ std::string_view status_mark(Status s) {
     case Status::NotRun: return "-";
     case Status::Ok: return "✅";
     case Status::Failed: return "❌";
+    case Status::Unsound: return "⚠";
   }
   return "-";
 }

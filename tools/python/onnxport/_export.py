@@ -42,7 +42,7 @@ class ExportResult:
 
 def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, dynamic_shapes=None,
            dynamic_axes=None, opset=None, config=None, strategies=None, verify=False, report=None,
-           external_data=None, mutations_as_outputs=False):
+           external_data=None, mutations_as_outputs=False, allow_unsound=False):
     """Exports `model` called on `args` (and `kwargs`) to the ONNX file `f`.
 
     The names and meanings are torch.onnx.export's and torch.export's:
@@ -57,6 +57,8 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
     - opset: the target opset (13..18); config: a config file (default: the
       installation's default.json); strategies: the strategies to try, in order;
     - verify: run the model in ONNX Runtime and compare with eager PyTorch;
+    - allow_unsound: when no strategy captures a sound graph, export the first
+      unsound one instead of failing (the config's allow_unsound, on: True);
     - report: a folder for report.json and report.md;
     - external_data, mutations_as_outputs: not supported yet (an error when set).
 
@@ -116,6 +118,8 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
             command += ["--strategies", ",".join(strategies)]
         if verify:
             command.append("--verify")
+        if allow_unsound:
+            command.append("--allow-unsound")
         if input_names:
             command += ["--input-names", ",".join(input_names)]
         if output_names:

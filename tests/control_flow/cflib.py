@@ -249,12 +249,14 @@ class Tools:
         self.onnxport, self.config, self.work = onnxport, config, work
         self.runner = os.path.join(REPO, "tools", "ort-runner", "run.js")
 
-    def export(self, bundle, model, report, strategies=None, allow_unsound=False):
+    def export(self, bundle, model, report, strategies=None, allow_unsound=False, mutations_as_outputs=False):
         cmd = [self.onnxport, "export", bundle, "-c", self.config, "-o", model, "--report", report, "-q"]
         if strategies:
             cmd += ["--strategies", strategies]
         if allow_unsound:
             cmd += ["--allow-unsound"]
+        if mutations_as_outputs:
+            cmd += ["--mutations-as-outputs"]
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
         return cmd, proc
 
@@ -284,20 +286,27 @@ def _compare_one(got_name, got, name, want):
     return None
 
 
-def compare(actual, expected, updated):
+def compare(actual, expected, updated, with_updates=True):
     """None when the ONNX outputs match eager's, else what differs.
 
     actual: [(ONNX output name, tensor)] in the model's order. Forward's own
-    outputs (output.0, ...) are compared in order; an output named
-    `<name>.updated` is the value of buffer or input <name> after forward (a
-    functionalized in-place update, as torch.export's graph signature returns
-    it), compared with `updated[name]`; every name in `updated` must have one.
+    outputs (output.0, ...) are compared in order. With `with_updates`
+    (--mutations-as-outputs), an output named `<name>.updated` is the value of
+    buffer or input <name> after forward (a functionalized in-place update, as
+    torch.export's graph signature returns it), compared with `updated[name]`,
+    and every name in `updated` must have one; without it the model must have
+    exactly forward's outputs.
     """
     if isinstance(expected, Exception):
         return "eager PyTorch raises (%s: %s) but the model returned %d outputs" % (
             type(expected).__name__, expected, len(actual))
     own = [(n, t) for n, t in actual if not n.endswith(UPDATED)]
     extra = {n[:-len(UPDATED)]: (n, t) for n, t in actual if n.endswith(UPDATED)}
+    if not with_updates:
+        if extra:
+            return "outputs %s: without --mutations-as-outputs the model has forward's outputs only" % (
+                ", ".join(n + UPDATED for n in sorted(extra)))
+        updated = {}
     exp = list(expected.items())
     if len(own) != len(exp):
         return "%d outputs (%s), eager has %d (%s)" % (len(own), ", ".join(n for n, _ in own), len(exp),

@@ -9,8 +9,10 @@
    example; the declared dims are dynamic).
 3. Exports it with the config (all strategies, in the config's order) and runs
    the model in ONNX Runtime on every path input, comparing with eager PyTorch.
-4. Exports it with each strategy alone (`--strategies X --allow-unsound`, so
-   an unsound capture still gives a model to judge) and judges the outcome:
+4. Exports it with each strategy alone (`--strategies X --allow-unsound
+   --mutations-as-outputs`, so an unsound capture still gives a model to
+   judge, and in-place updates are checked as `.updated` outputs; the default
+   config's model must have forward's outputs only) and judges the outcome:
    "refused" (no model), "unsound" (the report says it is not sound),
    "wrong" (the report says sound, or the export exited 0 under the default
    config, but the model is wrong or fails on some path input) or "exported".
@@ -59,6 +61,7 @@ class Judge:
 
     def __init__(self, tools, work, names, paths, eager):
         self.tools, self.work = tools, work
+        self.with_updates = True  # whether the export asked for `.updated` outputs
         self.path_values = [flatten_named_args(names, args) for args in paths]
         self.eager = eager
 
@@ -89,7 +92,7 @@ class Judge:
             if proc.returncode != 0:
                 return "path input %d: ONNX Runtime failed: %s" % (i, proc.stderr.strip().splitlines()[-1:])
             got = read_safetensors(outputs)
-            problem = compare([(n, got[n]) for n in output_names], expected, updated)
+            problem = compare([(n, got[n]) for n in output_names], expected, updated, self.with_updates)
             if problem:
                 return "path input %d: %s" % (i, problem)
         return None
@@ -114,13 +117,15 @@ class Judge:
         return EXPORTED, "sound, matches eager PyTorch on %d path inputs" % len(self.eager.expected)
 
 
-def export_and_judge(tools, judge, bundle, work, tag, strategies=None, allow_unsound=False):
+def export_and_judge(tools, judge, bundle, work, tag, strategies=None, allow_unsound=False,
+                     mutations_as_outputs=False):
     model = os.path.join(work, tag + ".onnx")
     report_dir = os.path.join(work, tag + "-report")
     for stale in (model, report_dir):
         shutil.rmtree(stale, ignore_errors=True) if os.path.isdir(stale) else (
             os.path.exists(stale) and os.remove(stale))
-    cmd, proc = tools.export(bundle, model, report_dir, strategies, allow_unsound)
+    cmd, proc = tools.export(bundle, model, report_dir, strategies, allow_unsound, mutations_as_outputs)
+    judge.with_updates = mutations_as_outputs
     report = read_report(report_dir)
     outcome, detail = judge.outcome(proc, report, model, tag)
     result = {"outcome": outcome, "detail": detail, "command": " ".join(cmd)}
@@ -175,7 +180,8 @@ def main():
 
     tools = Tools(args.onnxport, args.config, work)
     judge = Judge(tools, work, forward_parameter_names(case.factory), paths, eager)
-    actual = {s: export_and_judge(tools, judge, bundle, work, s, s, allow_unsound=True) for s in STRATEGIES}
+    actual = {s: export_and_judge(tools, judge, bundle, work, s, s, allow_unsound=True, mutations_as_outputs=True)
+              for s in STRATEGIES}
     default = export_and_judge(tools, judge, bundle, work, "default")
 
     want_strategy, want_outcome = expected_default(case)

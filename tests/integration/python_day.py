@@ -109,4 +109,24 @@ assert os.path.isfile(unsound_path), unsound_path
 assert (allowed.strategy, allowed.sound) == ("draft", False), allowed
 assert allowed.report["capture"]["unsound_candidate"]["used"] is True, allowed.report["capture"]
 print("allow_unsound: ok, strategy", allowed.strategy)
+
+
+# 3. A forward that updates its input in place: by default the model has
+# forward's outputs only (the report lists the update), and
+# mutations_as_outputs adds x's new value as the output `x.updated`.
+class Accumulate(torch.nn.Module):
+    def forward(self, x, y):
+        x.add_(y)
+        return x * 2
+
+
+for as_outputs, want in ((False, None), (True, "x.updated")):
+    target = os.path.join(WORK, f"accumulate-{as_outputs}.onnx")
+    done = onnxport.export(Accumulate(), (torch.rand(2, 3), torch.rand(2, 3)), target,
+                           mutations_as_outputs=as_outputs, output_names=["doubled"])
+    mutations = [(m["kind"], m["name"], m["output"]) for m in done.report["mutations"]]
+    assert mutations == [("input", "x", want)], mutations
+    warned = "warning: forward updates its input `x` in place" in done.output
+    assert warned == (not as_outputs), done.output
+    print(f"mutations_as_outputs={as_outputs}: ok, {mutations}")
 print("python day: all ok")

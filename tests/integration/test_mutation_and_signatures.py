@@ -4,8 +4,10 @@
 Signatures: int/float inputs stay 0-d inputs, lists flatten to lx.0, lx.1,
 None inputs vanish, int/float outputs are 0-d tensors.
 Mutation: in-place updates of inputs and buffers (x.add_(b), x[:2, :3] = 1,
-x[mask] = 2, buf.copy_(y)) are functionalized; the final values of mutated
-buffers and inputs are extra outputs named `<name>.updated`."""
+x[mask] = 2, buf.copy_(y)) are functionalized. By default the model's outputs
+are exactly forward's (a warning names each input whose new value is dropped);
+with --mutations-as-outputs the final values of mutated buffers and inputs are
+extra outputs named `<name>.updated`. The report lists them either way."""
 import json
 import unittest
 from typing import List, Optional
@@ -15,6 +17,8 @@ from torch import nn
 
 from onnxport_testlib import OnnxportTestCase
 from torch_export_check import TorchExportMixin, export, flatten_args, onnx_io, run_ort
+
+AS_OUTPUTS = ["--mutations-as-outputs"]
 
 torch.manual_seed(0)
 r = torch.randn
@@ -132,7 +136,9 @@ class Signatures(OnnxportTestCase, TorchExportMixin):
 
 class Mutation(OnnxportTestCase, TorchExportMixin):
     def check_updates_input(self, m, args, name, names=("x",)):
-        ex = self.assertExports(m, args, name)
+        ex = self.assertExports(m, args, name, extra=AS_OUTPUTS)
+        self.assertEqual([(mu["kind"], mu["name"], mu["output"]) for mu in ex.report["mutations"]],
+                         [("input", "x", "x.updated")])
         outputs = [n for n, _ in onnx_io(ex.model)[1]]
         self.assertEqual(outputs[-1], "x.updated", outputs)
         for trial in (args, tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)):
@@ -176,7 +182,7 @@ class Mutation(OnnxportTestCase, TorchExportMixin):
     def test_buffer_copy_is_an_output_named_after_the_buffer(self):
         m = BufferCopy()
         y = r(2, 3)
-        ex = self.assertExports(m, (y,), "mut-buffer-copy")
+        ex = self.assertExports(m, (y,), "mut-buffer-copy", extra=AS_OUTPUTS)
         outputs = [n for n, _ in onnx_io(ex.model)[1]]
         self.assertEqual(outputs[-1], "buf.updated")
         got = run_ort(ex.model, {"y": y}, ex.folder)
@@ -185,11 +191,42 @@ class Mutation(OnnxportTestCase, TorchExportMixin):
     def test_buffer_element_update(self):
         m = RunningCount()
         x = r(2, 3)
-        ex = self.assertExports(m, (x,), "mut-buffer-element")
+        ex = self.assertExports(m, (x,), "mut-buffer-element", extra=AS_OUTPUTS)
         self.assertEqual([n for n, _ in onnx_io(ex.model)[1]][-1], "count.updated")
         got = run_ort(ex.model, {"x": x}, ex.folder)
         self.assertTrue(torch.allclose(got[0], x + torch.tensor([1.0, 0, 0])))
         self.assertTrue(torch.allclose(got[-1], torch.tensor([1.0, 0, 0])))
+
+    def test_by_default_the_outputs_are_forwards_and_a_warning_names_the_dropped_input(self):
+        m = AddInPlace()
+        x, b = r(3, 4), r(3, 4)
+        ex = self.assertExports(m, (x, b), "mut-default-drops")
+        self.assertEqual(len(onnx_io(ex.model)[1]), 1, onnx_io(ex.model)[1])
+        self.assertNotIn("updated", " ".join(n for n, _ in onnx_io(ex.model)[1]))
+        text = ex.text()
+        self.assertIn("warning: forward updates its input `x` in place (at ", text)
+        self.assertIn("x.add_(b)", text)
+        self.assertIn("--mutations-as-outputs", text)
+        mutations = ex.report["mutations"]
+        self.assertEqual([(mu["kind"], mu["name"], mu["output"]) for mu in mutations], [("input", "x", None)])
+        self.assertIn("x.add_(b)", mutations[0]["loc"].get("text", ""))
+        self.assertEqual([d["code"] for d in ex.report["diagnostics"]], ["mutated-input-dropped"])
+        self.assertIs(ex.report["request"]["mutations_as_outputs"], False)
+        self.assertMatchesEager(ex, m, ["x", "b"], [(x, b), (r(3, 4), r(3, 4))])
+
+    def test_by_default_a_buffer_update_is_listed_not_output(self):
+        m = BufferCopy()
+        y = r(2, 3)
+        ex = self.assertExports(m, (y,), "mut-default-buffer")
+        self.assertNotIn("buf.updated", [n for n, _ in onnx_io(ex.model)[1]])
+        self.assertEqual([(mu["kind"], mu["name"], mu["output"]) for mu in ex.report["mutations"]],
+                         [("buffer", "buf", None)])
+        self.assertNotIn("warning:", ex.text())
+
+    def test_output_names_may_name_forwards_outputs_only(self):
+        ex = self.assertExports(AddInPlace(), (r(3, 4), r(3, 4)), "mut-output-names",
+                                extra=AS_OUTPUTS + ["--output-names", "y"])
+        self.assertEqual([n for n, _ in onnx_io(ex.model)[1]], ["y", "x.updated"])
 
 
 if __name__ == "__main__":

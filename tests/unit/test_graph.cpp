@@ -235,10 +235,13 @@ TEST(GraphJson, RoundTripWithData) {
   s.g.value(s.lin).shape = {Dim::symbol("batch"), 2};
   s.g.guards.push_back({"batch >= 2", {"m.py", 3, 0, ""}, "n"});
   s.g.mutated_buffers.push_back({"mlp.0.bias", s.lin});
+  s.g.mutated_inputs.push_back({"x", s.lin});
   s.g.body.nodes[0].prov.original_kind = "aten::linear";
   const auto j = s.g.to_json(true);
   Graph back = Graph::from_json(j);
   EXPECT_EQ(back.to_json(true), j);
+  ASSERT_EQ(back.mutated_inputs.size(), 1u);
+  EXPECT_EQ(back.mutated_inputs[0], (std::pair<std::string, ValueId>{"x", s.lin}));
   EXPECT_EQ(back.validate(), std::vector<std::string>{});
   EXPECT_EQ(back.value(s.w).data.values_str(), "[[1, 2, 3], [4, 5, 6]]");
   EXPECT_EQ(back.value(s.lin).shape[0], Dim::symbol("batch"));

@@ -57,6 +57,7 @@ struct ExportArgs {
   bool verify = false;
   bool isolate = false;
   bool allow_unsound = false;
+  bool mutations_as_outputs = false;
   double timeout_s = 0;
   bool verbose = false;
   bool quiet = false;
@@ -77,6 +78,7 @@ ExportRequest to_request(const ExportArgs& a, const CLI::App& cmd) {
   if (a.verify) r.verify = true;
   if (a.isolate) r.isolate = true;
   if (a.allow_unsound) r.allow_unsound = true;
+  if (a.mutations_as_outputs) r.mutations_as_outputs = true;
   if (cmd.count("--timeout") > 0) r.timeout_s = a.timeout_s;
   for (const auto& spec : a.dynamic) {
     // Validated by the option's check, so this is a DynamicDim.
@@ -144,6 +146,9 @@ void add_export_command(CLI::App& app, Action& action) {
   cmd->add_flag("--allow-unsound", args->allow_unsound,
                 "When no strategy captures a sound graph, export the first unsound one (marked ⚠) instead of "
                 "failing (overrides the config's \"allow_unsound\")");
+  cmd->add_flag("--mutations-as-outputs", args->mutations_as_outputs,
+                "Add the new values of buffers and inputs that forward updates in place as extra outputs "
+                "<name>.updated, after forward's (overrides the config's \"mutations_as_outputs\")");
   cmd->add_flag("--verify", args->verify, "Run the model in ONNX Runtime and compare with the reference outputs");
   auto* verbose = cmd->add_flag("-v,--verbose", args->verbose, "Also print the graphs and per-stage timings");
   auto* quiet = cmd->add_flag("-q,--quiet", args->quiet, "Print errors only");

@@ -59,6 +59,9 @@ struct Config {
   // When no strategy captures a sound graph, export the first unsound one
   // (with ⚠) instead of failing (docs/config.md, docs/strategies.md "Sound first").
   bool allow_unsound = false;
+  // Add the new values of buffers and inputs forward updates in place as
+  // extra outputs `<name>.updated`, after forward's (docs/config.md).
+  bool mutations_as_outputs = false;
 };
 
 // Throws InputError(file, json_pointer, message) for malformed JSON (with

@@ -38,6 +38,7 @@ struct ExportRequest {
   std::optional<bool> isolate;           // --isolate: each strategy attempt in a child process
   std::optional<double> timeout_s;       // --timeout S: per isolated attempt; 0 = none
   std::optional<bool> allow_unsound;     // --allow-unsound: export an unsound capture when none is sound
+  std::optional<bool> mutations_as_outputs;  // --mutations-as-outputs: `<name>.updated` outputs after forward's
   // --dynamic NAME:DIM=SYMBOL (repeatable): merged over the config's
   // dynamic_shapes, a dim named here replacing the config's name for it.
   std::map<std::string, std::map<int, std::string>> dynamic_shapes;

@@ -63,6 +63,14 @@ struct UnsoundCandidate {
   bool used = false;                           // allowed (allow_unsound) and exported
 };
 
+// One tensor forward updates in place (docs/reports.md, "mutations").
+struct MutationRecord {
+  std::string kind;    // "buffer" or "input"
+  std::string name;    // the buffer's path or the input's name
+  std::string output;  // the model output with its new value (`x.updated`), empty when dropped
+  SourceLoc loc;       // where forward first updates it (when known)
+};
+
 // Parameters, buffers and lifted constants of the captured graph, by dtype.
 struct ParameterStats {
   std::string dtype;  // "float32"
@@ -91,6 +99,7 @@ struct ExportReport {
   bool verify = false;
   std::vector<std::string> strategies;  // in the order tried
   bool allow_unsound = false;           // config "allow_unsound" / --allow-unsound
+  bool mutations_as_outputs = false;    // config "mutations_as_outputs" / --mutations-as-outputs
 
   // How it ended.
   bool ok = false;
@@ -110,6 +119,7 @@ struct ExportReport {
   bool sound = true;
   std::vector<Guard> guards;
   std::vector<RuntimeAssertion> assertions;
+  std::vector<MutationRecord> mutations;  // every in-place update of a buffer or input, kept or dropped
   std::string draft_report;          // format_draft_report() of the chosen capture (may be empty)
   std::string graph_text;            // as captured
   std::string decomposed_graph_text; // after decomposition, when it rewrote something

@@ -96,6 +96,7 @@ class GraphValidator {
     for (ValueId id : g_.params) define(id, "graph parameter");
     check_block_body(g_.body, "body");
     for (const auto& [name, id] : g_.mutated_buffers) use(id, "mutated buffer '" + name + "'");
+    for (const auto& [name, id] : g_.mutated_inputs) use(id, "mutated input '" + name + "'");
     return std::move(errors_);
   }
 
@@ -383,6 +384,10 @@ class GraphPrinter {
       out_ += "\n# mutated buffers:\n";
       for (const auto& [buffer, id] : g_.mutated_buffers) out_ += "#   " + buffer + " <- " + name(id) + "\n";
     }
+    if (!g_.mutated_inputs.empty()) {
+      out_ += "\n# mutated inputs:\n";
+      for (const auto& [input, id] : g_.mutated_inputs) out_ += "#   " + input + " <- " + name(id) + "\n";
+    }
     if (!g_.sound) out_ += "\n# NOT SOUND: this graph specializes data-dependent behaviour of the example inputs\n";
   }
 
@@ -661,6 +666,8 @@ nlohmann::json Graph::to_json(bool with_data) const {
   j["assertions"] = conditions_to_json(assertions);
   j["mutated_buffers"] = nlohmann::json::array();
   for (const auto& [buffer, id] : mutated_buffers) j["mutated_buffers"].push_back({buffer, id});
+  j["mutated_inputs"] = nlohmann::json::array();
+  for (const auto& [input, id] : mutated_inputs) j["mutated_inputs"].push_back({input, id});
   j["sound"] = sound;
   return j;
 }
@@ -683,15 +690,19 @@ Graph Graph::from_json(const nlohmann::json& j) {
   g.body = read_block(root.at("body"));
   if (auto gd = root.find("guards")) g.guards = read_conditions<Guard>(*gd);
   if (auto as = root.find("assertions")) g.assertions = read_conditions<RuntimeAssertion>(*as);
-  if (auto mb = root.find("mutated_buffers")) {
-    mb->expect_array();
-    for (size_t i = 0; i < mb->size(); ++i) {
-      auto pair = mb->at(i);
+  const auto read_mutations = [&](const char* key, const char* what, auto& into) {
+    auto list = root.find(key);
+    if (!list) return;
+    list->expect_array();
+    for (size_t i = 0; i < list->size(); ++i) {
+      auto pair = list->at(i);
       pair.expect_array();
-      if (pair.size() != 2) pair.fail("expected [buffer name, value id]");
-      g.mutated_buffers.emplace_back(pair.at(0).as_string(), read_id(pair.at(1)));
+      if (pair.size() != 2) pair.fail(std::string("expected [") + what + " name, value id]");
+      into.emplace_back(pair.at(0).as_string(), read_id(pair.at(1)));
     }
-  }
+  };
+  read_mutations("mutated_buffers", "buffer", g.mutated_buffers);
+  read_mutations("mutated_inputs", "input", g.mutated_inputs);
   if (auto s = root.find("sound")) g.sound = s->as_bool();
   return g;
 }

@@ -200,6 +200,7 @@ class Decomposer {
     if (replacements_.empty()) return;
     rewire_block(graph_.body);
     for (auto& [name, id] : graph_.mutated_buffers) id = resolve(id);
+    for (auto& [name, id] : graph_.mutated_inputs) id = resolve(id);
   }
 
   void report(const Node& node, std::string message) {

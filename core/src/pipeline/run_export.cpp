@@ -6,6 +6,7 @@
 
 #include "pipeline/capture_stage.hpp"
 #include "pipeline/model_stages.hpp"
+#include "pipeline/mutation_stage.hpp"
 #include "pipeline/stopwatch.hpp"
 #include "pipeline/verify_stage.hpp"
 
@@ -60,6 +61,7 @@ void apply_overrides(const ExportRequest& request, Config& config) {
   if (request.isolate) config.isolate = *request.isolate;
   if (request.timeout_s) config.timeout_s = *request.timeout_s;
   if (request.allow_unsound) config.allow_unsound = *request.allow_unsound;
+  if (request.mutations_as_outputs) config.mutations_as_outputs = *request.mutations_as_outputs;
   for (const auto& [input, dims] : request.dynamic_shapes)
     for (const auto& [dim, symbol] : dims) config.dynamic_shapes[input][dim] = symbol;
 }
@@ -262,6 +264,18 @@ void release(std::optional<T>& value, bool leave_to_exit) {
   value.reset();
 }
 
+// --output-names may name forward's outputs only: the `.updated` outputs
+// that --mutations-as-outputs adds after them then keep their names.
+std::vector<std::string> output_names_for(const onnx::ModelProto& model, std::vector<std::string> names,
+                                          const ExportReport& report) {
+  size_t kept = 0;
+  for (const MutationRecord& m : report.mutations) kept += m.output.empty() ? 0 : 1;
+  const auto outputs = static_cast<size_t>(model.graph().output_size());
+  if (names.empty() || kept == 0 || names.size() + kept != outputs) return names;
+  for (size_t i = names.size(); i < outputs; ++i) names.push_back(model.graph().output(static_cast<int>(i)).name());
+  return names;
+}
+
 // The stages after loading; returns at the first failure.
 Outcome export_program(std::optional<Program>& program, const PluginHost& host, const Config& config,
                        const ExportRequest& request, StatusPrinter& status, ExportReport& report) {
@@ -277,6 +291,7 @@ Outcome export_program(std::optional<Program>& program, const PluginHost& host, 
   // the mapped file through their own owner, so they outlive the program;
   // freeing it keeps the later stages in a smaller heap.
   if (!config.verify.enabled) release(program, request.leave_memory_to_exit);
+  pipeline::apply_mutation_policy(*graph, config.mutations_as_outputs, status, report);
   record_graph(*graph, wants_texts(request), report);
   status.debug(report.graph_text);
   if (!request.dump_graph.empty()) dump_graph(*graph, request.dump_graph, status);
@@ -285,7 +300,7 @@ Outcome export_program(std::optional<Program>& program, const PluginHost& host, 
     return failed("decomposition failed");
   std::optional<onnx::ModelProto> model = pipeline::translate_stage(*graph, host.registry(), config.opset, status, report);
   if (!model) return failed("translation failed: " + report.stage("translate").summary);
-  rename_model_io(*model, request.input_names, request.output_names);
+  rename_model_io(*model, request.input_names, output_names_for(*model, request.output_names, report));
   // Nothing after translation reads the graph (the report already has what
   // it needs): free it so optimize and check work in a smaller heap.
   release(graph, request.leave_memory_to_exit);

@@ -41,7 +41,8 @@ json status_block(const ExportReport& r) {
 json request_json(const ExportReport& r) {
   return {{"program", r.program_name}, {"program_dir", r.program_dir}, {"config", r.config_file},
           {"output", r.output},        {"opset", r.opset},             {"optimize", r.optimize},
-          {"verify", r.verify},        {"strategies", r.strategies},    {"allow_unsound", r.allow_unsound}};
+          {"verify", r.verify},        {"strategies", r.strategies},    {"allow_unsound", r.allow_unsound},
+          {"mutations_as_outputs", r.mutations_as_outputs}};
 }
 
 json plugins_json(const std::vector<LoadedPlugin>& plugins) {
@@ -94,6 +95,16 @@ json unsound_candidate_json(const ExportReport& r) {
           {"reasons", c.reasons},
           {"runtime_assertions", assertions_json(c.assertions)},
           {"hint", hint}};
+}
+
+json mutations_json(const std::vector<MutationRecord>& mutations) {
+  json out = json::array();
+  for (const auto& m : mutations)
+    out.push_back({{"kind", m.kind},
+                   {"name", m.name},
+                   {"output", m.output.empty() ? json(nullptr) : json(m.output)},
+                   {"loc", loc_json(m.loc)}});
+  return out;
 }
 
 json soundness_json(const ExportReport& r) {
@@ -186,6 +197,7 @@ nlohmann::json report_to_json(const ExportReport& r) {
                   {"attempts", attempts_json(r.attempts)},
                   {"unsound_candidate", unsound_candidate_json(r)}};
   j["soundness"] = soundness_json(r);
+  j["mutations"] = mutations_json(r.mutations);
   j["graph"] = {{"text", r.graph_text},
                 {"decomposed_nodes", r.decomposed_nodes},
                 {"decomposed_text", r.decomposed_graph_text}};

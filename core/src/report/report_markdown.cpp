@@ -178,6 +178,21 @@ void write_soundness(std::ostringstream& out, const ExportReport& r) {
   }
 }
 
+void write_mutations(std::ostringstream& out, const ExportReport& r) {
+  if (r.mutations.empty()) return;
+  out << "## Mutations\n\n";
+  out << (r.mutations_as_outputs
+              ? "forward updates these in place; their new values are outputs of the model, after forward's "
+                "(mutations_as_outputs).\n\n"
+              : "forward updates these in place; the model's outputs are forward's own, so their new values are "
+                "dropped (`--mutations-as-outputs` adds them as `<name>.updated` outputs).\n\n");
+  out << "| kind | name | model output | first updated at | source |\n|---|---|---|---|---|\n";
+  for (const auto& m : r.mutations)
+    out << "| " << m.kind << " | " << code(m.name) << " | " << (m.output.empty() ? "dropped" : code(m.output))
+        << " | " << cell(m.loc.known() ? m.loc.str() : "") << " | " << code(m.loc.text) << " |\n";
+  out << "\n";
+}
+
 void write_graphs(std::ostringstream& out, const ExportReport& r) {
   if (!r.graph_text.empty()) {
     out << "## Captured graph\n\n";
@@ -285,6 +300,7 @@ std::string report_to_markdown(const ExportReport& r) {
   write_attempts(out, r);
   write_unsound_candidate(out, r);
   write_soundness(out, r);
+  write_mutations(out, r);
   write_graphs(out, r);
   write_analysis(out, r);
   write_optimize(out, r);

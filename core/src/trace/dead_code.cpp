@@ -38,6 +38,7 @@ void remove_dead_nodes(Graph& graph) {
   std::vector<char> live(graph.values.size(), 0);
   for (ValueId id : graph.body.outputs) live[static_cast<size_t>(id)] = 1;
   for (const auto& [name, id] : graph.mutated_buffers) live[static_cast<size_t>(id)] = 1;
+  for (const auto& [name, id] : graph.mutated_inputs) live[static_cast<size_t>(id)] = 1;
   sweep(graph.body, live);
   std::erase_if(graph.params, [&](ValueId id) { return live[static_cast<size_t>(id)] == 0; });
 }

@@ -8,7 +8,7 @@
 namespace onnxport::trace {
 
 // Removes nodes (nested blocks included) whose outputs reach no graph output
-// or mutated buffer, and parameters/constants nothing reads. Graph nodes are
+// or mutated buffer or input, and parameters/constants nothing reads. Graph nodes are
 // pure (in-place ops are functionalized), so this is always safe. Linear in
 // the number of nodes.
 void remove_dead_nodes(Graph& graph);

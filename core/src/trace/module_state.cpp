@@ -66,8 +66,7 @@ void Tracer::on_set_attr(const ProgramNode& n) {
                                        "`; a buffer must stay a tensor");
     parameter(path, ValueRole::Buffer);  // the buffer exists (and its graph value is reserved)
     value.tensor->buffer = path;
-    if (std::find(mutated_buffers_.begin(), mutated_buffers_.end(), path) == mutated_buffers_.end())
-      mutated_buffers_.push_back(path);
+    note_mutated(mutated_buffers_, path, n.source);
     buffers_[path] = value;
   } else {
     if (std::find(m.parameters.begin(), m.parameters.end(), name) != m.parameters.end())

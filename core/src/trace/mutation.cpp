@@ -190,9 +190,14 @@ void Tracer::note_merged_mutation(const FakeTensor& old, const EValue& merged) {
   if (input == input_of_.end()) return;
   const std::string name = input->second;
   input_of_[merged.tensor->id] = name;
-  if (std::find(mutated_inputs_.begin(), mutated_inputs_.end(), name) == mutated_inputs_.end())
-    mutated_inputs_.push_back(name);
+  note_mutated(mutated_inputs_, name, SourceLoc{});
   input_values_[name] = merged;
+}
+
+void Tracer::note_mutated(std::vector<std::string>& order, const std::string& name, const SourceLoc& where) {
+  if (std::find(order.begin(), order.end(), name) != order.end()) return;
+  order.push_back(name);
+  mutation_sites_.emplace(name, where);
 }
 
 // Makes `result` the new value of the mutated tensor `self`: its names, the
@@ -200,15 +205,13 @@ void Tracer::note_merged_mutation(const FakeTensor& old, const EValue& merged) {
 void Tracer::commit_mutation(const ProgramNode& n, const FakeTensor& self, EValue result) {
   if (!self.buffer.empty()) {
     result.tensor->buffer = self.buffer;
-    if (std::find(mutated_buffers_.begin(), mutated_buffers_.end(), self.buffer) == mutated_buffers_.end())
-      mutated_buffers_.push_back(self.buffer);
+    note_mutated(mutated_buffers_, self.buffer, n.source);
     buffers_[self.buffer] = result;
   }
   if (auto input = input_of_.find(self.id); input != input_of_.end()) {
     const std::string name = input->second;
     input_of_[result.tensor->id] = name;
-    if (std::find(mutated_inputs_.begin(), mutated_inputs_.end(), name) == mutated_inputs_.end())
-      mutated_inputs_.push_back(name);
+    note_mutated(mutated_inputs_, name, n.source);
     input_values_[name] = result;
   }
   superseded_[self.id] = result;

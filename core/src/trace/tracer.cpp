@@ -279,7 +279,11 @@ void Tracer::set_graph_outputs(const std::vector<EValue>& outputs) {
   }
   // And so do functionalized updates of user inputs (after the buffers, as
   // torch.export's graph signature lists them).
-  for (const auto& name : mutated_inputs_) ids.push_back(mutation_output(name, input_values_.at(name)));
+  for (const auto& name : mutated_inputs_) {
+    const ValueId id = mutation_output(name, input_values_.at(name));
+    graph_.mutated_inputs.emplace_back(name, id);
+    ids.push_back(id);
+  }
   graph_.body.outputs = std::move(ids);
 }
 
@@ -294,6 +298,7 @@ ValueId Tracer::mutation_output(const std::string& name, const EValue& final_val
   node.inputs = {Arg::of(t.id), Arg::of_constant(nullptr)};
   node.outputs = {id};
   node.prov.original_kind = "aten::clone";
+  if (auto site = mutation_sites_.find(name); site != mutation_sites_.end()) node.prov.loc = site->second;
   emit(std::move(node));
   return id;
 }

@@ -270,8 +270,12 @@ class Tracer {
   void on_index(const ProgramNode& n);
   void on_masked_select(const ProgramNode& n);
 
-  // A graph output for the final value of a mutated buffer or input, named `<name>.updated`.
+  // A graph output for the final value of a mutated buffer or input, named
+  // `<name>.updated`; its node carries the first mutation's source line.
   ValueId mutation_output(const std::string& name, const EValue& final_value);
+  // Adds `name` to `order` (mutated_buffers_ or mutated_inputs_) when it is
+  // not there yet, remembering where it was first updated.
+  void note_mutated(std::vector<std::string>& order, const std::string& name, const SourceLoc& where);
   OpArg to_op_arg(const EValue& v, bool for_kernel) const;
   Arg to_graph_arg(const EValue& v);
   EValue lift_constant_tensor(Tensor t, const std::string& base);
@@ -297,6 +301,7 @@ class Tracer {
   std::unordered_map<ValueId, std::string> input_of_;              // tensor id -> the user input it (still) is
   std::vector<std::string> mutated_inputs_;                        // in first-mutation order
   std::unordered_map<std::string, EValue> input_values_;           // mutated input -> its final value
+  std::unordered_map<std::string, SourceLoc> mutation_sites_;      // buffer path or input -> first update
   std::unordered_map<const ModuleInfo*, std::unordered_map<std::string, const ModuleInfo*>> child_index_;
   std::unordered_map<std::string, ValueRole> weight_roles_;   // dotted path -> Parameter / Buffer
   std::unordered_map<std::string, EValue> tensor_constants_;  // tensor_ref name -> lifted constant

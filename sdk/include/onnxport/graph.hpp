@@ -132,7 +132,11 @@ struct Graph {
   Block body;                    // body.outputs are the graph outputs
   std::vector<Guard> guards;
   std::vector<RuntimeAssertion> assertions;
-  std::vector<std::pair<std::string, ValueId>> mutated_buffers;  // buffer name -> new value (also in outputs)
+  // What forward updates in place, in first-mutation order, each with the
+  // value after forward (a graph output named `<name>.updated` as captured;
+  // the host drops these outputs unless mutations_as_outputs asks for them).
+  std::vector<std::pair<std::string, ValueId>> mutated_buffers;  // buffer name -> new value
+  std::vector<std::pair<std::string, ValueId>> mutated_inputs;   // user input name -> new value
   bool sound = true;             // false when a strategy specialized data-dependent behaviour
 
   ValueId add_value(Value v);

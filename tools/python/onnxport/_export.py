@@ -60,7 +60,11 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
     - allow_unsound: when no strategy captures a sound graph, export the first
       unsound one instead of failing (the config's allow_unsound, on: True);
     - report: a folder for report.json and report.md;
-    - external_data, mutations_as_outputs: not supported yet (an error when set).
+    - mutations_as_outputs: add the new values of the buffers and inputs forward
+      updates in place as extra outputs `<name>.updated`, after forward's (by
+      default the model's outputs are exactly forward's); output_names then
+      names forward's outputs, or all of them;
+    - external_data: not supported yet (an error when set).
 
     Returns an ExportResult; raises OnnxportError (message: the first problem).
     """
@@ -74,15 +78,14 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
     names = [p for p in params][: len(positional)]
     if external_data:
         raise OnnxportError("external_data: not supported yet: onnxport writes one .onnx file with the weights inside")
-    if mutations_as_outputs:
-        raise OnnxportError("mutations_as_outputs: not supported yet: buffers that forward updates in place are "
-                            "exported as the model's extra outputs already (see docs/strategies.md, mutation)")
+    if not isinstance(mutations_as_outputs, bool):
+        raise OnnxportError(f"mutations_as_outputs: expected True or False, got {mutations_as_outputs!r}")
     if f is None or (not isinstance(f, (str, os.PathLike)) and not hasattr(f, "write")):
         raise OnnxportError(f"f: expected a file path or a writable binary file, got {type(f).__name__}")
     tensor_inputs = _tensor_inputs(names, positional, torch)
     input_names = _check_input_names(input_names, tensor_inputs)
     outputs = _count_outputs(model, positional, torch)
-    output_names = _check_output_names(output_names, outputs)
+    output_names = _check_output_names(output_names, outputs, mutations_as_outputs)
     dims = _dynamic_dims(dynamic_shapes, dynamic_axes, names, positional, tensor_inputs, input_names, output_names,
                          torch)
     if opset is not None and (not isinstance(opset, int) or isinstance(opset, bool)
@@ -120,6 +123,8 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
             command.append("--verify")
         if allow_unsound:
             command.append("--allow-unsound")
+        if mutations_as_outputs:
+            command.append("--mutations-as-outputs")
         if input_names:
             command += ["--input-names", ",".join(input_names)]
         if output_names:
@@ -222,11 +227,13 @@ def _count_outputs(model, args, torch):
         model.train(was_training)
 
 
-def _check_output_names(output_names, count):
+def _check_output_names(output_names, count, mutations_as_outputs=False):
     if output_names is None:
         return None
     output_names = list(output_names)
-    if len(output_names) != count:
+    # With mutations_as_outputs the `.updated` outputs may be named too (the
+    # host checks the exact count once it knows them).
+    if len(output_names) != count and not (mutations_as_outputs and len(output_names) > count):
         raise OnnxportError(f"output_names: {len(output_names)} name(s) given, the model has {count} output(s)")
     _check_unique("output_names", output_names)
     return output_names

@@ -8,11 +8,16 @@
 namespace {
 
 constexpr const char* kDescription =
-    "Traces the program; specializes shape branches with guards, drops side effects, fails on the first branch on tensor data.";
+    "Traces the program; refuses to pin a declared dynamic dim, drops side effects, fails on the first branch on "
+    "tensor data.";
 
+// torch.export's non-strict mode: Python side effects are dropped, but a guard
+// on a declared dynamic dim is a constraint violation as in strict mode, never
+// a silent specialization (that is draft's job; docs/strategies.md).
 onnxport::TracePolicy make_policy() {
   onnxport::TracePolicy policy;
   policy.data_dependent = onnxport::DataDependentPolicy::Error;
+  policy.refuse_dynamic_dim_guards = true;
   return policy;
 }
 

@@ -92,6 +92,13 @@ class GuardBatchIsOne(nn.Module):
         return x.sum(0)
 
 
+class BroadcastBatchAgainstStatic(nn.Module):
+    """`x[batch, 3] + y[4, 1]`: only right when batch is 4 (or 1), a guard on the dynamic dim."""
+
+    def forward(self, x, y):
+        return x + y
+
+
 case("view_batch", ViewBatch, topic=TOPIC, pattern="`x.view(x.size(0), -1)`",
      paths=lambda: [(torch.randn(2, 3, 4),), (torch.randn(5, 3, 4),)], dynamic=BATCH, expect=ALL_EXPORT)
 case("reshape_batch", ReshapeBatch, topic=TOPIC, pattern="`x.reshape(x.shape[0], 2, -1)`",
@@ -111,10 +118,14 @@ case("new_ones_batch", NewOnesLikeShape, topic=TOPIC, pattern="`x.new_ones(x.sha
      paths=lambda: [(torch.randn(3, 2),), (torch.randn(6, 2),)], dynamic=BATCH, expect=ALL_EXPORT)
 case("guard_batch_gt_four", GuardBatchGtFour, topic=GUARDS, pattern="`if x.shape[0] > 4` with a dynamic batch",
      paths=lambda: [(torch.randn(6, 3),), (torch.randn(3, 3),)], dynamic=BATCH,
-     expect=expect(REFUSED, UNSOUND, EXPORTED, UNSOUND))
+     expect=expect(REFUSED, REFUSED, EXPORTED, UNSOUND))
 case("guard_static_dim", GuardStaticDim, topic=GUARDS, pattern="`if x.dim() == 2 and x.size(1) == 3` (static)",
      paths=lambda: [(torch.randn(2, 3),), (torch.randn(5, 3),)], dynamic=BATCH, expect=ALL_EXPORT,
      unreachable={"return x": "the rank and dim 1 are static in the exported signature"})
 case("guard_batch_is_one", GuardBatchIsOne, topic=GUARDS, pattern="`if x.size(0) == 1` (dynamic dims are >= 2)",
      paths=lambda: [(torch.randn(2, 3),), (torch.randn(4, 3),)], dynamic=BATCH, expect=ALL_EXPORT,
      unreachable={"return x.squeeze(0)": "a dynamic dim is assumed >= 2, as torch.export does"})
+case("broadcast_batch_vs_static", BroadcastBatchAgainstStatic, topic=GUARDS,
+     pattern="`x[batch, 3] + y[4, 1]` (broadcasting pins the batch to 4)",
+     paths=lambda: [(torch.randn(4, 3), torch.randn(4, 1)), (torch.randn(1, 3), torch.randn(4, 1))], dynamic=BATCH,
+     expect=expect(REFUSED, REFUSED, UNSOUND, UNSOUND))

@@ -76,15 +76,15 @@ class SizeArithmeticCancels(nn.Module):
 case("branch_batch_eq_three", BranchBatchEqualsThree, topic=TOPIC,
      pattern="`if x.shape[0] == 3: ... else: ...` with a dynamic batch",
      paths=lambda: [(torch.randn(3, 4),), (torch.randn(5, 4),)], dynamic=BATCH,
-     expect=expect(REFUSED, UNSOUND, EXPORTED, UNSOUND))
+     expect=expect(REFUSED, REFUSED, EXPORTED, UNSOUND))
 case("branch_batch_lt_sizes_differ", BranchBatchLessThanWithShapes, topic=TOPIC,
      pattern="`if x.size(0) < 4`, branches of different sizes along the batch",
      paths=lambda: [(torch.randn(2, 3),), (torch.randn(6, 3),)], dynamic=BATCH,
-     expect=expect(REFUSED, UNSOUND, EXPORTED, UNSOUND))
+     expect=expect(REFUSED, REFUSED, EXPORTED, UNSOUND))
 case("branch_batch_raises", BranchBatchRaises, topic=TOPIC,
      pattern="`if x.size(0) > 4: raise` (a branch that cannot be an If)",
      paths=lambda: [(torch.randn(2, 3),), (torch.randn(3, 3),)], dynamic=BATCH,
-     expect=expect(REFUSED, UNSOUND, UNSOUND, UNSOUND),
+     expect=expect(REFUSED, REFUSED, UNSOUND, UNSOUND),
      unreachable={'raise ValueError("batch too large")': "a path input that raises has no output to compare"})
 case("min_size_and_int", MinOfSizeAndInt, topic=TOPIC, pattern="`n = min(x.size(0), 3)` used to slice and scale",
      paths=lambda: [(torch.randn(2, 3),), (torch.randn(5, 3),)], dynamic=BATCH,

@@ -127,13 +127,28 @@ class DynamicShapes(OnnxportTestCase, TorchExportMixin):
         for piece in ("`batch`", "batch=3", "test_dynamic_shapes.py:", "x.size(0) > 4"):
             self.assertIn(piece, text)
 
-    def test_non_strict_specializes_a_guard_with_a_warning(self):
+    def test_non_strict_refuses_a_guard_on_a_dynamic_dim_too(self):
+        # As torch.export's non-strict mode: a constraint violation, never a silent specialization.
+        ex = export(ShapeBranch(), (r(3, 4),), "dyn-guard-nonstrict", dynamic_shapes={"x": {0: "batch"}},
+                    strategies=["non-strict"])
+        self.assertEqual(ex.proc.returncode, 1, ex.text())
+        text = ex.text()
+        for piece in ("`batch`", "batch=3", "x.size(0) > 4", "would pin the dim to `Le(batch, 4)`",
+                      "`cond-rewrite`", "`draft`", "dynamic_shapes"):
+            self.assertIn(piece, text)
+        error = [d for d in ex.report["capture"]["attempts"][0]["diagnostics"] if d["severity"] == "error"][0]
+        self.assertEqual(error["code"], "dynamic-dim-guard")
+        self.assertEqual(error["details"]["would_pin_to"], "Le(batch, 4)")
+        self.assertEqual(error["loc"]["text"].strip(), "if x.size(0) > 4:")
+
+    def test_draft_specializes_a_guard_with_a_warning(self):
         # The graph is not sound, so the default config writes it only with --allow-unsound
         # (test_sound_first.py covers the refusal).
-        ex = export(ShapeBranch(), (r(3, 4),), "dyn-guard-nonstrict", dynamic_shapes={"x": {0: "batch"}},
-                    strategies=["non-strict"], extra=["--allow-unsound"])
+        ex = export(ShapeBranch(), (r(3, 4),), "dyn-guard-draft", dynamic_shapes={"x": {0: "batch"}},
+                    strategies=["draft"], extra=["--allow-unsound"])
         self.assertTrue(ex.ok, ex.text())
-        self.assertIn("with `non-strict`... ⚠", ex.text())
+        self.assertIn("with `draft`... ⚠", ex.text())
+        self.assertIn("Le(batch, 4)", ex.report["soundness"]["draft_report"])
         report = json.dumps(ex.report)
         self.assertIn("guard-added", report)
         # Only right while batch <= 4: the report says the graph is not sound.

@@ -1,6 +1,8 @@
 // OpArg accessors and the public shape helpers of ops.hpp.
 #include "op_support.hpp"
 
+#include "ops/broadcast_assumptions.hpp"
+
 namespace onnxport {
 namespace {
 
@@ -113,6 +115,17 @@ std::optional<DType> OpArg::as_dtype() const {
   wrong_kind(*this, "a dtype");
 }
 
+namespace {
+thread_local BroadcastAssumptions* current_assumptions = nullptr;
+}  // namespace
+
+BroadcastAssumptions::BroadcastAssumptions() : previous_(current_assumptions) { current_assumptions = this; }
+BroadcastAssumptions::~BroadcastAssumptions() { current_assumptions = previous_; }
+
+void note_broadcast_assumption(const std::string& dim, int64_t size) {
+  if (current_assumptions != nullptr) current_assumptions->taken.push_back(BroadcastAssumption{dim, size});
+}
+
 Shape broadcast_shapes(const Shape& a, const Shape& b) {
   const size_t rank = std::max(a.size(), b.size());
   Shape out(rank);
@@ -125,9 +138,11 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
     } else if (da.is_static() && da.value() == 1) {
       out[i] = db;
     } else if (da.is_symbolic() && db.is_static()) {
-      out[i] = db;  // the symbol must equal the static size (or be 1)
+      out[i] = db;  // the symbol must equal the static size (or be 1): a guard
+      note_broadcast_assumption(da.expr(), db.value());
     } else if (db.is_symbolic() && da.is_static()) {
       out[i] = da;
+      note_broadcast_assumption(db.expr(), da.value());
     } else {
       std::string why = da.is_static() && db.is_static() ? "" : " (symbolic dims must be equal, or one of them 1)";
       throw OpError("shapes " + shape_str(a) + " and " + shape_str(b) + " cannot be broadcast: dim " +

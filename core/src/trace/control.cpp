@@ -84,6 +84,29 @@ std::vector<EValue> Tracer::run_inline(const ProgramBlock& b, const std::vector<
 
 // ------------------------------------------------------------------ deciding conditions
 
+std::vector<std::string> Tracer::dynamic_dims_in(const std::string& expr) const {
+  std::vector<std::string> dims;
+  for (const auto& id : identifiers(expr))
+    if (dynamic_symbols_.count(id) && std::find(dims.begin(), dims.end(), id) == dims.end()) dims.push_back(id);
+  return dims;
+}
+
+std::string Tracer::example_sizes(const std::vector<std::string>& dims) const {
+  std::string sizes;
+  for (const auto& d : dims) {
+    auto h = std::find_if(hints_.begin(), hints_.end(), [&](const auto& p) { return p.first == d; });
+    sizes += (sizes.empty() ? "" : ", ") + d + "=" + (h != hints_.end() ? std::to_string(h->second) : "?");
+  }
+  return sizes;
+}
+
+std::string Tracer::dim_list(const std::vector<std::string>& dims) const {
+  std::string list;
+  for (const auto& d : dims)
+    list += (list.empty() ? "" : ", ") + std::string(scalar_inputs_.count(d) ? "input `" : "dim `") + d + "`";
+  return list;
+}
+
 bool Tracer::decide_shape(const SymScalar& cond, const ProgramNode& n, std::string_view what) {
   if (!cond.hint)
     fail("undecidable-condition", std::string(what) + " depends on `" + cond.expr + "`, which has no example value to decide it");
@@ -91,27 +114,27 @@ bool Tracer::decide_shape(const SymScalar& cond, const ProgramNode& n, std::stri
   if (config_.eager) return value;
   const std::string holds = value ? cond.expr : cond.negated;
   graph_.guards.push_back(Guard{holds, n.source, std::string(what) + " specialized on the example shapes"});
-  std::vector<std::string> dims;
-  for (const auto& id : identifiers(cond.expr))
-    if (dynamic_symbols_.count(id) && std::find(dims.begin(), dims.end(), id) == dims.end()) dims.push_back(id);
+  const std::vector<std::string> dims = dynamic_dims_in(cond.expr);
   if (dims.empty()) return value;
-  std::string sizes;
-  for (const auto& d : dims) {
-    auto h = std::find_if(hints_.begin(), hints_.end(), [&](const auto& p) { return p.first == d; });
-    sizes += (sizes.empty() ? "" : ", ") + d + "=" + (h != hints_.end() ? std::to_string(h->second) : "?");
-  }
-  std::string dim_list;
-  for (const auto& d : dims)
-    dim_list += (dim_list.empty() ? "" : ", ") + std::string(scalar_inputs_.count(d) ? "input `" : "dim `") + d + "`";
+  const std::string sizes = example_sizes(dims);
+  const std::string dim_list = this->dim_list(dims);
   if (config_.policy.refuse_dynamic_dim_guards) {
-    report_error(make_diag(
+    // strict and non-strict never pin a declared dynamic dim (torch.export
+    // raises a constraint violation in both modes): the graph would be wrong
+    // for every other size. cond-rewrite or draft may take it from here.
+    Diagnostic d = make_diag(
         "dynamic-dim-guard", Severity::Error,
         std::string(what) + " at " + line_of(n) + quoted_source(n) + " depends on the dynamic " + dim_list + ": `" +
             cond.expr + "` is " + bool_text(value) + " for the example sizes (" + sizes +
-            "), and taking that path would specialize the dim",
-        "Make the model independent of this size, drop the dim from dynamic_shapes, or use `non-strict`, which "
-        "specializes it with a guard.",
-        "guard-added"));
+            "), and taking that path would pin the dim to `" + holds + "`",
+        "Use `cond-rewrite`, which turns a branch on a size into an ONNX If that is right for every size, or "
+        "`draft`, which specializes it to `" + holds + "` (the graph is then not sound); or make the model "
+        "independent of this size, or drop the dim from dynamic_shapes (declare it static).",
+        "guard-added");
+    d.details["dims"] = dims;
+    d.details["example_sizes"] = sizes;
+    d.details["would_pin_to"] = holds;
+    report_error(std::move(d));
   } else {
     // The graph is only right while the guard holds, not over the declared
     // dynamic range: not sound, with the guard as its runtime assumption.
@@ -122,6 +145,44 @@ bool Tracer::decide_shape(const SymScalar& cond, const ProgramNode& n, std::stri
              holds + "` (example sizes " + sizes + "), and the graph is only valid while that holds");
   }
   return value;
+}
+
+void Tracer::guard_broadcasts(const ProgramNode& n, const std::string& kind,
+                              const std::vector<BroadcastAssumption>& taken) {
+  if (config_.eager) return;
+  for (const BroadcastAssumption& a : taken) {
+    const std::vector<std::string> dims = dynamic_dims_in(a.dim);
+    if (dims.empty()) continue;  // an unbacked size from data, not a declared dim
+    const std::string holds = "Eq(" + a.dim + ", " + std::to_string(a.size) + ")";
+    // Once per node and condition (a node in an unrolled loop meets it again).
+    const bool seen = std::any_of(graph_.guards.begin(), graph_.guards.end(), [&](const Guard& g) {
+      return g.expr == holds && g.loc.line == n.source.line && g.loc.file == n.source.file;
+    });
+    if (seen) continue;
+    const std::string what = kind + " broadcasts `" + a.dim + "` against a static dim of size " +
+                             std::to_string(a.size);
+    graph_.guards.push_back(Guard{holds, n.source, what});
+    const std::string message = what + " at " + line_of(n) + quoted_source(n) + ": the result only holds when the " +
+                                "dynamic " + dim_list(dims) + " makes it " + std::to_string(a.size) +
+                                " (or 1), so taking it would pin the dim to `" + holds + "` (example sizes " +
+                                example_sizes(dims) + ")";
+    if (config_.policy.refuse_dynamic_dim_guards) {
+      Diagnostic d = make_diag(
+          "dynamic-dim-broadcast", Severity::Error, message,
+          "Make the shapes agree for every size (expand or slice the static side to the dynamic size), drop the dim "
+          "from dynamic_shapes (declare it static), or use `draft`, which specializes it (the graph is then not "
+          "sound).",
+          "guard-added");
+      d.details["dims"] = dims;
+      d.details["example_sizes"] = example_sizes(dims);
+      d.details["would_pin_to"] = holds;
+      report_error(std::move(d));
+    } else {
+      graph_.assertions.push_back(RuntimeAssertion{holds, n.source, what + " pins the dynamic " + dim_list(dims)});
+      graph_.sound = false;
+      warn("guard-added", "guard-added", message + "; the graph is only valid while that holds");
+    }
+  }
 }
 
 void Tracer::record_specialization(const SymScalar& cond, bool value, const ProgramNode& n, std::string_view what) {
@@ -522,9 +583,10 @@ EValue Tracer::as_condition(EValue c) {
 
 // A loop whose trip count is a dynamic dim or an int input (range(x.size(0)),
 // range(n)): unrolling would pin it to the example's value for every size.
-// cond-rewrite emits higher_order::loop instead; non-strict refuses (so the
-// default config falls through to cond-rewrite); strict refuses through its
-// guard check and draft unrolls with a warning, in loop_trip_count.
+// cond-rewrite emits higher_order::loop instead; strict and non-strict
+// refuse through their guard check and draft unrolls with a warning, in
+// loop_trip_count. (A policy that neither refuses guards nor rewrites, and
+// errs on data, refuses here with dynamic-dim-loop.)
 bool Tracer::loops_over_dynamic_dim(const ProgramNode& n, const EValue& trip) {
   if (!trip.is_sym() || trip.sym->data_dependent || trip.sym->type != ScalarType::Int || config_.eager) return false;
   std::string dims;

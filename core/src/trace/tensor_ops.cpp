@@ -2,6 +2,8 @@
 // mode), Graph emission, parameters and lifted constants.
 #include "tracer.hpp"
 
+#include "ops/broadcast_assumptions.hpp"
+
 #include <algorithm>
 
 namespace onnxport::trace {
@@ -136,11 +138,17 @@ std::vector<EValue> Tracer::call_tensor_op(const ProgramNode& n, const std::stri
   meta_args.reserve(args.size());
   for (const EValue& a : args) meta_args.push_back(to_op_arg(a, false));
   std::vector<TensorMeta> metas;
-  try {
-    metas = def->meta(meta_args);
-  } catch (const OpError& e) {
-    fail("op-error", op_error_message(kind, e.what()));
+  std::vector<BroadcastAssumption> assumed;  // sizes the meta's broadcasting gave symbolic dims
+  {
+    BroadcastAssumptions collector;
+    try {
+      metas = def->meta(meta_args);
+    } catch (const OpError& e) {
+      fail("op-error", op_error_message(kind, e.what()));
+    }
+    assumed = std::move(collector.taken);
   }
+  guard_broadcasts(n, kind, assumed);
   std::vector<Tensor> results;
   const bool evaluate = concrete() && kernel_available(*def, kind) && has_data(args);
   if (evaluate) {

@@ -11,6 +11,7 @@
 #include "evalue.hpp"
 
 #include "base/sym_expr.hpp"
+#include "ops/broadcast_assumptions.hpp"
 
 #include <onnxport/ops.hpp>
 #include <onnxport/trace.hpp>
@@ -119,6 +120,15 @@ class Tracer {
   // Decides a SymBool the engine must know (a branch, a loop condition).
   bool decide(const SymScalar& cond, const ProgramNode& n, std::string_view what);
   bool decide_shape(const SymScalar& cond, const ProgramNode& n, std::string_view what);
+  // A meta function broadcast a dim of declared dynamic dims against a static
+  // size other than 1: a guard that the dim equals it, refused by strict and
+  // non-strict, specialized (not sound) by the others.
+  void guard_broadcasts(const ProgramNode& n, const std::string& kind, const std::vector<BroadcastAssumption>& taken);
+  // The declared dynamic dims (and int inputs) in `expr`, their example sizes
+  // ("batch=3"), and how to name them ("dim `batch`, input `n`").
+  std::vector<std::string> dynamic_dims_in(const std::string& expr) const;
+  std::string example_sizes(const std::vector<std::string>& dims) const;
+  std::string dim_list(const std::vector<std::string>& dims) const;
   // The error for a loop on tensor data (strict/non-strict: torch's message;
   // cond-rewrite: not supported yet). Never returns.
   [[noreturn]] void data_dependent_loop_error(const SymScalar& cond, const ProgramNode& n, std::string_view what);

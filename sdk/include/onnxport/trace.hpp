@@ -23,8 +23,9 @@ enum class DataDependentPolicy {
 struct TracePolicy {
   std::string strategy;  // name used in diagnostics
   DataDependentPolicy data_dependent = DataDependentPolicy::Error;
-  // strict: a guard that pins a declared dynamic dim is an error;
-  // otherwise the dim is specialized with a warning.
+  // strict, non-strict: a guard that pins a declared dynamic dim (or an int
+  // input) is an error; otherwise the dim is specialized with a warning and
+  // the graph is not sound (draft, and cond-rewrite's fallback).
   bool refuse_dynamic_dim_guards = false;
   // strict: print/warn are errors; others drop them with a warning.
   bool side_effects_are_errors = false;

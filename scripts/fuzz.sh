@@ -47,11 +47,17 @@ fuzz_one() {
   mkdir -p "$work/new" "$work/artifacts"
   local limit=(-max_total_time="$seconds")
   [[ -n "$runs" ]] && limit=(-runs="$runs")
+  local options=() flag
+  if [[ -f "$ROOT/tests/fuzz/$t.options" ]]; then  # extra flags, as in CI (run_fuzz_test.sh)
+    while read -r flag _; do
+      [[ -z "$flag" || "$flag" == \#* ]] || options+=("$flag")
+    done <"$ROOT/tests/fuzz/$t.options"
+  fi
   local start=$SECONDS status=0
   nice -n 19 "$binary" "$work/new" "$corpus" \
     -dict="$ROOT/tests/fuzz/$t.dict" "${limit[@]}" \
     -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
-    -artifact_prefix="$work/artifacts/" -print_final_stats=1 >"$work/fuzz.log" 2>&1 || status=$?
+    -artifact_prefix="$work/artifacts/" -print_final_stats=1 "${options[@]}" >"$work/fuzz.log" 2>&1 || status=$?
   local elapsed=$((SECONDS - start))
   local executions
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log" | tail -1)

@@ -3,7 +3,7 @@
 target's fixed weights file (docs/fuzzing.md). Run it from anywhere:
 
     /usr/bin/python3 tests/fuzz/make_corpus.py --onnxport build/bin/onnxport \\
-        [--hostile ../shared/hostile-inputs]
+        [--hostile tests/hostile/inputs]
 
 It writes, under tests/fuzz/:
   corpus/program_json, corpus/whole_program   program.json of the examples,
@@ -326,7 +326,7 @@ def hostile_name(path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--onnxport", required=True, help="the onnxport CLI, to export the bundles as .onnx seeds")
-    parser.add_argument("--hostile", default=os.path.join(ROOT, "..", "shared", "hostile-inputs"),
+    parser.add_argument("--hostile", default=os.path.join(ROOT, "tests", "hostile", "inputs"),
                         help="folder of hostile reproducers (each in a folder of its own)")
     args = parser.parse_args()
 
@@ -384,11 +384,7 @@ def main():
                 head = f.read(4096)
             target = "config" if b'"plugins"' in head or b'"strategies"' in head or b'"opset"' in head else "program_json"
             copy_seed(path, os.path.join(corpus, target), hostile_name(path))
-            # F8 (nested loops unrolled without a total budget) still runs for
-            # minutes in the engine: a known hang, kept out of the whole-program
-            # seeds until the engine bounds it (docs/limits.md).
-            known_hang = "F8-nested-loops" in path
-            if (path.endswith("program.json") or b"onnxport.program" in head) and not known_hang:
+            if path.endswith("program.json") or b"onnxport.program" in head:
                 copy_seed(path, os.path.join(corpus, "whole_program"), hostile_name(path))
         for path in hostile_files(args.hostile, ["*.safetensors"]):
             copy_seed(path, os.path.join(corpus, "safetensors"), hostile_name(path))

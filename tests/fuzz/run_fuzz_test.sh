@@ -21,6 +21,17 @@ if [[ ! -x "$binary" ]]; then
   exit 77
 fi
 
+# Extra libFuzzer flags of this target, if any: tests/fuzz/<target>.options
+# beside its dictionary (one flag per line, # comments), shared with
+# scripts/fuzz.sh.
+options=()
+options_file="${dict%.dict}.options"
+if [[ -f "$options_file" ]]; then
+  while read -r flag _; do
+    [[ -z "$flag" || "$flag" == \#* ]] || options+=("$flag")
+  done <"$options_file"
+fi
+
 rm -rf "$artifacts"
 mkdir -p "$artifacts"
 work=$(mktemp -d "${TMPDIR:-/tmp}/onnxport-fuzz-corpus.XXXXXX")
@@ -38,7 +49,7 @@ UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:print_stacktrace=1" \
   -rss_limit_mb=2048 \
   -malloc_limit_mb=2048 \
   -artifact_prefix="$artifacts/" \
-  -print_final_stats=1 >"$log" 2>&1
+  -print_final_stats=1 "${options[@]}" >"$log" 2>&1
 status=$?
 
 executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

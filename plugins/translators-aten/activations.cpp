@@ -85,6 +85,34 @@ void translate_shrink(TranslateContext& ctx) {
   set_result(ctx, Soft ? shrunk : ctx.op("Where", {ctx.op("Equal", {x, x}), shrunk, x}));
 }
 
+// scale * (x > 0 ? x : alpha * (exp(x / divisor) - 1)): selu (divisor 1) and
+// celu (scale 1, divisor alpha). Decomposed: ONNX Runtime's Selu and Celu take
+// float32 only. Where keeps NaN (the exp branch), as torch does.
+std::string exponential_unit(TranslateContext& ctx, double alpha, double scale, double divisor) {
+  const DType d = output_dtype(ctx);
+  std::string x = input_as(ctx, 0, d);
+  std::string a = ctx.const_scalar(alpha, d);
+  std::string scaled = divisor == 1.0 ? x : ctx.op("Div", {x, ctx.const_scalar(divisor, d)});
+  std::string neg = ctx.op("Mul", {a, ctx.op("Sub", {ctx.op("Exp", {scaled}), ctx.const_scalar(1.0, d)})});
+  std::string y = ctx.op("Where", {ctx.op("Greater", {x, ctx.const_scalar(0.0, d)}), x, neg});
+  return scale == 1.0 ? y : ctx.op("Mul", {y, ctx.const_scalar(scale, d)});
+}
+
+// selu(Tensor self), with torch's constants.
+void translate_selu(TranslateContext& ctx) {
+  set_result(ctx, exponential_unit(ctx, 1.6732632423543772848170429916717, 1.0507009873554804934193349852946, 1.0));
+}
+
+// celu(Tensor self, Scalar alpha=1.0)
+void translate_celu(TranslateContext& ctx) {
+  const double alpha = float_arg(ctx, 1, "alpha", 1.0);
+  if (alpha == 0) fail(ctx, "alpha must not be 0 (celu divides by it)");
+  set_result(ctx, exponential_unit(ctx, alpha, 1.0, alpha));
+}
+
+// resolve_conj / resolve_neg(Tensor self): the identity on real tensors.
+void translate_identity(TranslateContext& ctx) { set_result(ctx, ctx.op("Identity", {ctx.input(0)})); }
+
 // ---- non-finite values ----------------------------------------------------------
 
 // IsNaN / IsInf take float and double in ONNX Runtime: half types are
@@ -121,6 +149,18 @@ double finite_max(DType d) {
   }
 }
 
+// isfinite(Tensor self) -> Tensor(bool): neither NaN nor infinite (true for integers).
+void translate_isfinite(TranslateContext& ctx) {
+  const DType d = arg_dtype(ctx, 0);
+  if (!is_floating(d)) {
+    std::string x = ctx.input(0);
+    set_result(ctx, ctx.op("Equal", {x, x}));
+    return;
+  }
+  std::string checked = as_checkable_float(ctx, d);
+  set_result(ctx, ctx.op("Not", {ctx.op("Or", {ctx.op("IsNaN", {checked}), ctx.op("IsInf", {checked})})}));
+}
+
 // nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None):
 // NaN -> nan (0), +inf -> posinf (the dtype's max), -inf -> neginf (the dtype's lowest).
 void translate_nan_to_num(TranslateContext& ctx) {
@@ -152,6 +192,11 @@ void register_activations(Registrar& r) {
   add(r, "aten::isnan", translate_isnan, kMinOpset, kOpenEnded, "IsNaN (false for integers)");
   add(r, "aten::isinf", translate_isinf, kMinOpset, kOpenEnded, "IsInf (false for integers)");
   add(r, "aten::nan_to_num", translate_nan_to_num, kMinOpset, kOpenEnded, "IsNaN, IsInf, Where");
+  add(r, "aten::isfinite", translate_isfinite, kMinOpset, kOpenEnded, "Not(IsNaN or IsInf) (true for integers)");
+  add(r, "aten::selu", translate_selu, kMinOpset, kOpenEnded, "Greater, Exp, Where, Mul (ONNX Runtime's Selu is float32-only)");
+  add(r, "aten::celu", translate_celu, kMinOpset, kOpenEnded, "Greater, Exp, Where (ONNX Runtime's Celu is float32-only)");
+  add(r, "aten::resolve_conj", translate_identity, kMinOpset, kOpenEnded, "Identity (real tensors)");
+  add(r, "aten::resolve_neg", translate_identity, kMinOpset, kOpenEnded, "Identity (real tensors)");
 }
 
 }  // namespace onnxport::aten

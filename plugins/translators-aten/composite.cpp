@@ -62,12 +62,14 @@ void translate_cosine_similarity(TranslateContext& ctx) {
 // cross(Tensor self, Tensor other, int? dim=None): with both broadcast,
 // Gather(a, [1,2,0]) * Gather(b, [2,0,1]) - Gather(a, [2,0,1]) * Gather(b, [1,2,0])
 // along dim (no dim: the first dim of size 3, read from the output shape).
+// linalg_cross(Tensor self, Tensor other, *, int dim=-1): the same with dim -1 by default.
+template <bool Linalg>
 void translate_cross(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
   const Shape& out = ctx.output_value(0).shape;
   int64_t dim = -1;
-  if (ctx.has_input(2)) {
-    dim = normalize_dim(ctx, int_arg(ctx, 2, "dim"), static_cast<int64_t>(out.size()));
+  if (Linalg || ctx.has_input(2)) {
+    dim = normalize_dim(ctx, int_arg(ctx, 2, "dim", -1), static_cast<int64_t>(out.size()));
   } else {
     for (size_t k = 0; k < out.size() && dim < 0; ++k)
       if (out[k].is_static() && out[k].value() == 3) dim = static_cast<int64_t>(k);
@@ -88,7 +90,8 @@ void translate_cross(TranslateContext& ctx) {
 }  // namespace
 
 void register_composite(Registrar& r) {
-  add(r, "aten::cross", translate_cross, kMinOpset, kOpenEnded, "Gathers of the rotated components, Mul, Sub");
+  add(r, "aten::cross", translate_cross<false>, kMinOpset, kOpenEnded, "Gathers of the rotated components, Mul, Sub");
+  add(r, "aten::linalg_cross", translate_cross<true>, kMinOpset, kOpenEnded, "Gathers of the rotated components, Mul, Sub");
   add(r, "aten::cosine_similarity", translate_cosine_similarity, kMinOpset, kOpenEnded, "ReduceSum, Max(eps^2), Sqrt, Div");
   add(r, "aten::aminmax", translate_aminmax<false>, kMinOpset, 17, "ReduceMin, ReduceMax (axes attribute)");
   add(r, "aten::aminmax", translate_aminmax<true>, 18, kOpenEnded, "ReduceMin, ReduceMax (axes input)");

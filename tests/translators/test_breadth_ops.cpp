@@ -230,6 +230,22 @@ TEST_F(T, IsNanIsInfNanToNum) {
   check_graph(d, {.opsets = kForms});
 }
 
+TEST_F(T, IsFiniteSeluCeluResolve) {
+  GraphBuilder b;
+  ValueId x = b.input(special_values());
+  b.output(b.node1("aten::isfinite", {V(x)}));
+  b.output(b.node1("aten::isfinite", {V(b.input(randint({4}, -3, 3)))}));
+  ValueId y = b.input(uniform({3, 4}, -4, 4));
+  ValueId z = b.input(uniform({5}, -4, 4, DType::Float64));
+  b.output(b.node1("aten::selu", {V(y)}));
+  b.output(b.node1("aten::selu", {V(z)}));
+  b.output(b.node1("aten::celu", {V(y), C(1.0)}));
+  b.output(b.node1("aten::celu", {V(z), C(0.5)}));
+  b.output(b.node1("aten::resolve_conj", {V(y)}));
+  b.output(b.node1("aten::resolve_neg", {V(b.input(randint({3}, -3, 3)))}));
+  check_graph(b, {.opsets = kForms, .atol = 1e-5});
+}
+
 // ---- rearranging
 
 TEST_F(T, RollStaticDynamicAndFlattened) {
@@ -269,6 +285,8 @@ TEST_F(T, AminmaxOuterCosineSimilarityCross) {
   b.output(b.node1("aten::cross", {V(b.input(randn({4, 3}))), V(b.input(randn({4, 3}))), C(1)}));
   b.output(b.node1("aten::cross", {V(b.input(randn({3, 2, 1}))), V(b.input(randn({3, 1, 4}))), None()}));
   b.output(b.node1("aten::cross", {V(b.input(randint({2, 3}, -5, 5))), V(b.input(randint({2, 3}, -5, 5))), C(-1)}));
+  b.output(b.node1("aten::linalg_cross", {V(b.input(randn({2, 4, 3}))), V(b.input(randn({2, 4, 3}))), C(-1)}));
+  b.output(b.node1("aten::linalg_cross", {V(b.input(randn({3, 2}))), V(b.input(randn({3, 1}))), C(0)}));
   b.output(b.node1("aten::cosine_similarity", {V(b.input(randn({3, 4}))), V(b.input(randn({3, 4}))), C(1), C(1e-8)}));
   b.output(b.node1("aten::cosine_similarity", {V(b.input(randn({2, 1, 5}))), V(b.input(randn({3, 5}))), C(-1), C(1e-8)}));
   b.output(b.node1("aten::cosine_similarity", {V(b.input(values(DType::Float32, {2, 2}, {1e-9, 0, 1, 2}))),

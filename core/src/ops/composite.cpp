@@ -107,7 +107,8 @@ struct CrossCall {
   DType dtype;
 };
 
-CrossCall cross_call(const Args& args) {
+// linalg_cross(self, other, *, int dim=-1) is cross with a dim.
+CrossCall cross_call(const Args& args, bool linalg = false) {
   const TensorMeta& a = meta_at(args, 0);
   const TensorMeta& b = meta_at(args, 1);
   if (a.shape.size() != b.shape.size())
@@ -115,8 +116,8 @@ CrossCall cross_call(const Args& args) {
   CrossCall c;
   c.shape = broadcast_shapes(a.shape, b.shape);
   c.dtype = result_type({&args[0], &args[1]});
-  if (present(args, 2)) {
-    c.dim = normalize_dim(int_at(args, 2), static_cast<int64_t>(c.shape.size()));
+  if (linalg || present(args, 2)) {
+    c.dim = normalize_dim(int_or(args, 2, -1), static_cast<int64_t>(c.shape.size()));
   } else {
     c.dim = -1;
     for (size_t k = 0; k < c.shape.size() && c.dim < 0; ++k)
@@ -128,8 +129,8 @@ CrossCall cross_call(const Args& args) {
   return c;
 }
 
-std::vector<Tensor> cross_kernel(const Args& args) {
-  const CrossCall c = cross_call(args);
+std::vector<Tensor> cross_kernel(const Args& args, bool linalg) {
+  const CrossCall c = cross_call(args, linalg);
   const DType calc = compute_dtype(c.dtype);
   const std::vector<int64_t> sizes = concrete(c.shape);
   const Tensor a = converted(data_at(args, 0), calc), b = converted(data_at(args, 1), calc);
@@ -159,13 +160,15 @@ std::vector<Tensor> cross_kernel(const Args& args) {
 }  // namespace
 
 void register_composite_ops(OpLibrary& lib) {
-  define(
-      lib, "aten::cross", "linear",
-      [](const Args& args) {
-        const CrossCall c = cross_call(args);
-        return std::vector<TensorMeta>{TensorMeta{c.dtype, c.shape}};
-      },
-      cross_kernel);
+  for (auto [name, linalg] : {std::pair{"aten::cross", false}, std::pair{"aten::linalg_cross", true}}) {
+    define(
+        lib, name, "linear",
+        [linalg](const Args& args) {
+          const CrossCall c = cross_call(args, linalg);
+          return std::vector<TensorMeta>{TensorMeta{c.dtype, c.shape}};
+        },
+        [linalg](const Args& args) { return cross_kernel(args, linalg); });
+  }
   define(
       lib, "aten::cosine_similarity", "linear",
       [](const Args& args) {

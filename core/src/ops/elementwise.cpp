@@ -253,6 +253,27 @@ void register_unary(OpLibrary& lib) {
                             if constexpr (std::is_floating_point_v<decltype(x)>) return std::isinf(x);
                             else return false;
                           }));
+  def_unary<Result::Bool>(lib, "aten::isfinite", plain([](auto x) {
+                            if constexpr (std::is_floating_point_v<decltype(x)>) return std::isfinite(x);
+                            else return true;
+                          }));
+  // selu(self); celu(self, Scalar alpha=1.0)
+  def_unary<F>(lib, "aten::selu", plain([](auto x) {
+                 using T = decltype(x);
+                 const T alpha = T(1.6732632423543772848170429916717), scale = T(1.0507009873554804934193349852946);
+                 return x > T(0) ? scale * x : scale * alpha * (std::exp(x) - T(1));
+               }));
+  def_unary<F>(lib, "aten::celu", [](const Args& args) {
+    const double alpha = double_or(args, 1, 1.0);
+    if (alpha == 0) fail("alpha must not be 0 (celu divides by it)");
+    return [alpha](auto x) {
+      using T = decltype(x);
+      return x > T(0) ? x : T(alpha) * (std::exp(x / T(alpha)) - T(1));
+    };
+  });
+  // resolve_conj / resolve_neg(self): the identity on real tensors.
+  def_unary<S>(lib, "aten::resolve_conj", plain([](auto x) { return x; }));
+  def_unary<S>(lib, "aten::resolve_neg", plain([](auto x) { return x; }));
   // nan_to_num(self, float? nan=None, float? posinf=None, float? neginf=None):
   // the infinities default to the largest finite values of the input's dtype
   // (not of the compute dtype: float16 computes in float32).

@@ -56,31 +56,38 @@ class TorchCompatibleOnSeed(OnnxportTestCase):
         self.assertNotIn(status("strict", "✅"), self.proc.stderr)
         self.assertNotIn(status("draft", "✅"), self.proc.stderr)
 
+    def failure_line(self, strategy):
+        """The one line a successful export prints for a strategy that failed."""
+        prefix = "[onnxport] `%s` failed: " % strategy
+        lines = [l for l in self.proc.stderr.splitlines() if l.startswith(prefix)]
+        self.assertEqual(len(lines), 1, self.proc.stderr)
+        return lines[0]
+
     def test_non_strict_failure_explains_the_data_dependent_branch(self):
-        block = between(self.proc.stderr, status("non-strict") + "\n", status("non-strict", "❌"))
+        line = self.failure_line("non-strict")
+        self.assertInOrder(self.proc.stderr, [status("non-strict", "❌"), line, status("strict")])
         attempt = self.report["capture"]["attempts"][0]
         self.assertEqual(attempt["strategy"], "non-strict")
         errors = [d for d in attempt["diagnostics"] if d["severity"] == "error"]
         self.assertTrue(errors, attempt)
-        # The data-dependent expression the diagnostic names is printed.
-        expression = errors[0]["details"].get("expression") or errors[0]["message"]
-        self.assertIn("data-dependent", block.lower())
-        self.assertIn(expression if len(expression) < 60 else errors[0]["message"], block)
-        # The source line, with its file and line number.
-        self.assertIn("if x.sum():", block)
-        self.assertIn("plot_exporter_recipes_oe_cond.py:24", block)
-        # The graph captured up to the failure: both linears and the sum.
+        # The first error's code, its source line with file and line number.
+        self.assertIn("error[%s]" % errors[0]["code"], line)
+        self.assertIn("data-dependent", line.lower())
+        self.assertIn("if x.sum():", line)
+        self.assertIn("plot_exporter_recipes_oe_cond.py:24", line)
+        # The graph captured up to the failure is in the report (and on the
+        # console only with -v: a successful export is quiet about failures).
         partial = attempt["partial_graph"]
         self.assertTrue(partial, "no partial graph in the report")
-        self.assertIn(partial.strip().splitlines()[0], block)
         self.assertEqual(partial.count("aten::linear"), 2, partial)
         self.assertIn("aten::sum", partial)
+        self.assertNotIn(partial.strip().splitlines()[0], self.proc.stderr)
+        self.assertNotIn("  --> ", self.proc.stderr)
 
     def test_strict_fails_too(self):
         attempt = self.report["capture"]["attempts"][1]
         self.assertEqual((attempt["strategy"], attempt["status"]), ("strict", "failed"))
-        block = between(self.proc.stderr, status("strict") + "\n", status("strict", "❌"))
-        self.assertIn("if x.sum():", block)
+        self.assertIn("if x.sum():", self.failure_line("strict"))
 
     def test_draft_report_says_not_sound_and_lists_the_specialized_branch(self):
         draft = between(self.proc.stderr, "[onnxport] Draft Export report:", status("draft", "⚠"))
@@ -130,6 +137,34 @@ class TorchCompatibleOnSeed(OnnxportTestCase):
         self.assertIn("MatMul", self.report["model"]["text"])
         self.assertIn("aten::linear", self.report["graph"]["text"])
 
+
+
+class VerboseOnSeed(OnnxportTestCase):
+    """With -v, a failing strategy's partial graph and every error are printed between its status lines, as the
+    seed shows them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.out = fresh_dir("torch-compatible-seed-verbose")
+        cls.proc = run("export", example("seed"), "-c", TORCH_CONFIG, "-o", os.path.join(cls.out, "seed.onnx"),
+                       "--report", os.path.join(cls.out, "report"), "-v")
+        cls.report = read_json(os.path.join(cls.out, "report", "report.json"))
+
+    def test_non_strict_failure_block(self):
+        self.assertExitCode(self.proc, 0, "export -v")
+        block = between(self.proc.stderr, status("non-strict") + "\n", status("non-strict", "❌"))
+        attempt = self.report["capture"]["attempts"][0]
+        errors = [d for d in attempt["diagnostics"] if d["severity"] == "error"]
+        expression = errors[0]["details"].get("expression") or errors[0]["message"]
+        self.assertIn("data-dependent", block.lower())
+        self.assertIn(expression if len(expression) < 60 else errors[0]["message"], block)
+        self.assertIn("if x.sum():", block)
+        self.assertIn("plot_exporter_recipes_oe_cond.py:24", block)
+        self.assertIn(attempt["partial_graph"].strip().splitlines()[0], block)
+
+    def test_strict_failure_block(self):
+        block = between(self.proc.stderr, status("strict") + "\n", status("strict", "❌"))
+        self.assertIn("if x.sum():", block)
 
 class DefaultConfigOnSeed(OnnxportTestCase):
     """config/default.json (strict, non-strict, cond-rewrite, draft) on examples/seed."""

@@ -49,7 +49,9 @@ class HostSurvives(OnnxportTestCase):
         return path
 
     def export(self, config, *extra):
-        return run("export", example("seed"), "-c", config, "-o", self.model, "--report", self.report, *extra,
+        # -v: a failing strategy's full diagnostics between its status lines
+        # (without it, a successful export prints one line per failure).
+        return run("export", example("seed"), "-c", config, "-o", self.model, "--report", self.report, "-v", *extra,
                    timeout=120)
 
     def assertFallsBackFrom(self, bad, proc, *diagnostic_lines):
@@ -88,6 +90,38 @@ class HostSurvives(OnnxportTestCase):
             "returned a malformed graph (1 problem):\n"
             "  - body/nodes/0 (aten::linear): wrong arity: 1 argument(s) given; aten::linear: expected at least 2 "
             "arguments, got 1")
+
+    # -- what the console shows of failed strategies ---------------------------
+
+    def quiet_export(self, config):
+        return run("export", example("seed"), "-c", config, "-o", self.model, "--report", self.report, timeout=120)
+
+    def test_a_successful_export_prints_one_line_per_failed_strategy(self):
+        proc = self.quiet_export(self.config(["zoo-throws", "strict", "cond-rewrite"]))
+        self.assertExitCode(proc, 0, "export after two failed strategies")
+        self.assertInOrder(proc.stderr, [
+            status("zoo-throws", False),
+            "[onnxport] `zoo-throws` failed: error[strategy-threw]: strategy 'zoo-throws' (plugin "
+            "plugintest-bad-strategies) threw: zoo-throws gave up on purpose\n",
+            status("strict", False),
+            "[onnxport] `strict` failed: error[data-dependent-branch] at ", "`if x.sum():`",
+            status("cond-rewrite", True)])
+        # The full diagnostics (location arrows, hints, partial graphs) are in the report only.
+        self.assertNotIn("  --> ", proc.stderr)
+        self.assertNotIn("= hint:", proc.stderr)
+        report = read_json(os.path.join(self.report, "report.json"))
+        self.assertTrue(report["capture"]["attempts"][1]["partial_graph"])
+
+    def test_a_failed_export_prints_every_strategy_in_full(self):
+        proc = self.quiet_export(self.config(["zoo-throws", "strict"]))
+        self.assertExitCode(proc, 1, "export where every strategy fails")
+        report = read_json(os.path.join(self.report, "report.json"))
+        partial = report["capture"]["attempts"][1]["partial_graph"]
+        self.assertInOrder(proc.stderr, [
+            status("zoo-throws", False), status("strict", False),
+            "[onnxport] Why `zoo-throws` failed:", "error[strategy-threw]",
+            "[onnxport] Why `strict` failed:", partial.strip().splitlines()[0], "error[data-dependent-branch]",
+            "  --> ", "if x.sum():"])
 
     # -- strategies, isolated -----------------------------------------------
 

@@ -81,6 +81,38 @@ void print_failure(StatusPrinter& status, const StrategyAttempt& attempt) {
   status.detail(text);
 }
 
+// What a successful export shows of a strategy that failed: one line with the
+// first error's code, place and the first line of its message. The whole
+// story (partial graph, every error) is in the report, and on the console
+// with -v or when no strategy captured a graph.
+std::string failure_summary(const StrategyAttempt& attempt) {
+  const Diagnostic* error = first_error(attempt.diagnostics);
+  std::string text = "`" + attempt.strategy + "` failed: ";
+  if (error == nullptr) return text + attempt.failure;
+  text += "error";
+  if (!error->code.empty()) text += "[" + error->code + "]";
+  if (error->loc.known()) text += " at " + error->loc.str();
+  if (!error->loc.text.empty()) text += " `" + error->loc.text + "`";
+  constexpr size_t kMaxMessage = 200;
+  std::string message = error->message.substr(0, error->message.find('\n'));
+  if (message.size() > kMaxMessage) message = message.substr(0, kMaxMessage - 3) + "...";
+  text += ": " + message;
+  const auto errors = std::count_if(attempt.diagnostics.begin(), attempt.diagnostics.end(),
+                                    [](const Diagnostic& d) { return d.severity == Severity::Error; });
+  if (errors > 1) text += " (and " + std::to_string(errors - 1) + " more)";
+  return text;
+}
+
+// The full diagnostics of the strategies that failed, after the chain, for an
+// export that captured nothing (a failed export shows everything).
+void print_deferred_failures(StatusPrinter& status, const std::vector<StrategyAttempt>& attempts) {
+  for (const StrategyAttempt& attempt : attempts) {
+    if (attempt.status != Status::Failed) continue;
+    status.line("Why `" + attempt.strategy + "` failed:");
+    print_failure(status, attempt);
+  }
+}
+
 // Warnings that are not part of the draft report (no category).
 void print_uncategorized_warnings(StatusPrinter& status, const std::vector<Diagnostic>& diagnostics) {
   std::string text;
@@ -217,10 +249,11 @@ std::optional<Graph> capture_with_fallback(const Program& program, const PluginH
         status.detail(draft_report);
       }
       print_uncategorized_warnings(status, attempt.diagnostics);
-    } else {
+    } else if (status.verbose()) {
       print_failure(status, attempt);
     }
     status.end(subject, status_mark(attempt.status), attempt.seconds);
+    if (!graph && !status.verbose()) status.line(failure_summary(attempt));
     const bool last = i + 1 == order.size();
     if (graph && graph->sound) {
       report.chosen_strategy = name;
@@ -261,6 +294,7 @@ std::optional<Graph> capture_with_fallback(const Program& program, const PluginH
     return candidate;
   }
   stage.status = Status::Failed;
+  if (!status.verbose()) print_deferred_failures(status, report.attempts);
   if (candidate) {
     const UnsoundCandidate& held = *report.unsound_candidate;
     stage.summary = "no strategy captured a sound graph; the first unsound capture, by `" + held.strategy +

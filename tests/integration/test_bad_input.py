@@ -223,8 +223,9 @@ class BadInput(OnnxportTestCase):
         proc = self.export(example("seed"), config)
         self.assertExitCode(proc, 0, "export after a throwing strategy")
         self.assertInOrder(proc.stderr, [
-            "with `explodes`...", "the exploding strategy blew up on purpose", "with `explodes`... ❌",
-            "with `cond-rewrite`... ✅"])
+            "with `explodes`...", "with `explodes`... ❌",
+            "`explodes` failed: error[strategy-threw]: strategy 'explodes' (plugin integration-explodes) threw: the "
+            "exploding strategy blew up on purpose", "with `cond-rewrite`... ✅"])
         report = read_json(os.path.join(self.report, "report.json"))
         attempt = report["capture"]["attempts"][0]
         self.assertEqual((attempt["strategy"], attempt["plugin"], attempt["status"]),

@@ -1,0 +1,64 @@
+// The built-in schema table: PyTorch's aten schemas, generated into
+// aten_schemas.inc by scripts/gen_op_schemas.py and parsed once on first use
+// (docs/architecture.md §4a).
+#include <onnxport/op_schema.hpp>
+
+#include <map>
+#include <memory>
+
+namespace onnxport {
+namespace {
+
+constexpr const char* kAtenSchemas[] = {
+#include "aten_schemas.inc"
+};
+
+struct SchemaTable {
+  std::vector<std::unique_ptr<OpSchema>> schemas;
+  std::map<std::string, std::vector<const OpSchema*>, std::less<>> by_name;  // registration order kept
+  std::map<std::string, const OpSchema*, std::less<>> by_qualified_name;
+
+  SchemaTable() {
+    schemas.reserve(std::size(kAtenSchemas));
+    for (const char* text : kAtenSchemas) {
+      // The table is generated from PyTorch's own schemas and covered by
+      // tests/unit/test_op_schema.cpp: a parse error here is a bug in the
+      // parser, reported with the schema.
+      auto schema = std::make_unique<OpSchema>(parse_op_schema(text));
+      by_name[schema->name].push_back(schema.get());
+      by_qualified_name.emplace(schema->qualified_name(), schema.get());
+      schemas.push_back(std::move(schema));
+    }
+  }
+};
+
+const SchemaTable& table() {
+  static const SchemaTable instance;
+  return instance;
+}
+
+}  // namespace
+
+const OpSchema* find_schema(std::string_view name, std::string_view overload) {
+  if (overload.empty()) return find_schema(name);
+  std::string qualified(name);
+  qualified += '.';
+  qualified += overload;
+  return find_schema(qualified);
+}
+
+const OpSchema* find_schema(std::string_view qualified_name) {
+  const auto& by_qualified_name = table().by_qualified_name;
+  auto it = by_qualified_name.find(qualified_name);
+  return it == by_qualified_name.end() ? nullptr : it->second;
+}
+
+std::vector<const OpSchema*> schema_overloads(std::string_view name) {
+  const auto& by_name = table().by_name;
+  auto it = by_name.find(name);
+  return it == by_name.end() ? std::vector<const OpSchema*>{} : it->second;
+}
+
+size_t schema_count() { return table().schemas.size(); }
+
+}  // namespace onnxport

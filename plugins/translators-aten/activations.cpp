@@ -110,7 +110,7 @@ void translate_celu(TranslateContext& ctx) {
   set_result(ctx, exponential_unit(ctx, alpha, 1.0, alpha));
 }
 
-// resolve_conj / resolve_neg(Tensor self): the identity on real tensors.
+// resolve_conj / resolve_neg / conj_physical(Tensor self): the identity on real tensors.
 void translate_identity(TranslateContext& ctx) { set_result(ctx, ctx.op("Identity", {ctx.input(0)})); }
 
 // ---- non-finite values ----------------------------------------------------------
@@ -197,6 +197,7 @@ void register_activations(Registrar& r) {
   add(r, "aten::celu", translate_celu, kMinOpset, kOpenEnded, "Greater, Exp, Where (ONNX Runtime's Celu is float32-only)");
   add(r, "aten::resolve_conj", translate_identity, kMinOpset, kOpenEnded, "Identity (real tensors)");
   add(r, "aten::resolve_neg", translate_identity, kMinOpset, kOpenEnded, "Identity (real tensors)");
+  add(r, "aten::conj_physical", translate_identity, kMinOpset, kOpenEnded, "Identity (real tensors)");
 }
 
 }  // namespace onnxport::aten

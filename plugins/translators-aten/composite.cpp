@@ -1,6 +1,9 @@
 // aminmax (ReduceMin and ReduceMax), outer (Mul of a column and a row),
-// cosine_similarity, cross.
+// cosine_similarity, cross, addcmul, lerp, tensordot (Einsum),
+// pairwise_distance, frobenius_norm, det/logdet (Det).
 #include "families.hpp"
+
+#include <cmath>
 
 namespace onnxport::aten {
 namespace {
@@ -87,6 +90,108 @@ void translate_cross(TranslateContext& ctx) {
   set_result(ctx, ctx.op("Sub", {first, second}));
 }
 
+// addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1):
+// self + value * tensor1 * tensor2 in the output dtype, left to right as torch.
+void translate_addcmul(TranslateContext& ctx) {
+  const DType d = output_dtype(ctx);
+  if (d == DType::Bool) fail(ctx, "bool inputs are not supported");
+  std::string product = input_as(ctx, 1, d);
+  if (ctx.has_input(3) && !(is_constant(ctx, 3) && float_arg(ctx, 3, "value") == 1.0))
+    product = ctx.op("Mul", {input_as(ctx, 3, d), product});
+  product = ctx.op("Mul", {product, input_as(ctx, 2, d)});
+  set_result(ctx, ctx.op("Add", {input_as(ctx, 0, d), product}));
+}
+
+// lerp(Tensor self, Tensor end, Scalar|Tensor weight): torch's formula, exact
+// at both ends: |w| < 0.5 ? self + w * (end - self) : end - (end - self) * (1 - w).
+void translate_lerp(TranslateContext& ctx) {
+  const DType d = output_dtype(ctx);
+  std::string a = input_as(ctx, 0, d), b = input_as(ctx, 1, d), w = input_as(ctx, 2, d);
+  std::string diff = ctx.op("Sub", {b, a});
+  std::string low = ctx.op("Add", {a, ctx.op("Mul", {w, diff})});
+  std::string high = ctx.op("Sub", {b, ctx.op("Mul", {diff, ctx.op("Sub", {ctx.const_scalar(1.0, d), w})})});
+  std::string near_start = ctx.op("Less", {ctx.op("Abs", {w}), ctx.const_scalar(0.5, d)});
+  set_result(ctx, ctx.op("Where", {near_start, low, high}));
+}
+
+// tensordot(Tensor self, Tensor other, int[] dims_a, int[] dims_b) as one
+// Einsum: contracted dims share a letter; self's free dims, then other's.
+void translate_tensordot(TranslateContext& ctx) {
+  const int64_t ra = rank_of(ctx, 0), rb = rank_of(ctx, 1);
+  std::vector<int64_t> dims_a = ints_arg(ctx, 2, "dims_a").value_or(std::vector<int64_t>{});
+  std::vector<int64_t> dims_b = ints_arg(ctx, 3, "dims_b").value_or(std::vector<int64_t>{});
+  if (dims_a.size() != dims_b.size()) fail(ctx, "dims_a and dims_b differ in length");
+  if (ra + rb > 52) fail(ctx, "more than 52 dims in all");
+  auto letter = [](int64_t k) { return static_cast<char>(k < 26 ? 'a' + k : 'A' + (k - 26)); };
+  std::string la, lb(static_cast<size_t>(rb), ' '), out;
+  for (int64_t k = 0; k < ra; ++k) la += letter(k);
+  std::vector<bool> contracted_a(static_cast<size_t>(ra), false);
+  for (size_t k = 0; k < dims_a.size(); ++k) {
+    const int64_t a = normalize_dim(ctx, dims_a[k], ra), b = normalize_dim(ctx, dims_b[k], rb);
+    if (contracted_a[static_cast<size_t>(a)] || lb[static_cast<size_t>(b)] != ' ') fail(ctx, "a dim is contracted twice");
+    contracted_a[static_cast<size_t>(a)] = true;
+    lb[static_cast<size_t>(b)] = la[static_cast<size_t>(a)];
+  }
+  for (int64_t k = 0; k < ra; ++k)
+    if (!contracted_a[static_cast<size_t>(k)]) out += la[static_cast<size_t>(k)];
+  int64_t next = ra;
+  for (char& c : lb)
+    if (c == ' ') {
+      c = letter(next++);
+      out += c;
+    }
+  const DType d = output_dtype(ctx);
+  set_result(ctx, ctx.op("Einsum", {input_as(ctx, 0, d), input_as(ctx, 1, d)}, {{"equation", la + "," + lb + "->" + out}}));
+}
+
+// pairwise_distance(Tensor x1, Tensor x2, float p=2, float eps=1e-06, bool keepdim=False):
+// the p-norm of x1 - x2 + eps over the last dim (p = 0 counts non-zeros,
+// p = inf is the largest magnitude). Reduce* other than ReduceSum take axes
+// as an input only from opset 18.
+void translate_pairwise_distance(TranslateContext& ctx) {
+  const DType d = output_dtype(ctx);
+  const double p = float_arg(ctx, 2, "p", 2.0), eps = float_arg(ctx, 3, "eps", 1e-6);
+  const bool keepdim = bool_arg(ctx, 4, "keepdim", false);
+  if (p < 0) fail(ctx, "p must be non-negative");
+  std::string diff = ctx.op("Add", {ctx.op("Sub", {input_as(ctx, 0, d), input_as(ctx, 1, d)}), ctx.const_scalar(eps, d)});
+  std::string magnitude = ctx.op("Abs", {diff});
+  std::string result;
+  if (std::isinf(p)) {
+    result = reduce(ctx, "ReduceMax", magnitude, {-1}, keepdim, ctx.opset() >= 18);
+  } else if (p == 0) {
+    std::string nonzero = ctx.op("Not", {ctx.op("Equal", {diff, ctx.const_scalar(0.0, d)})});
+    result = reduce(ctx, "ReduceSum", cast(ctx, nonzero, DType::Bool, d), {-1}, keepdim, true);
+  } else if (p == 1) {
+    result = reduce(ctx, "ReduceSum", magnitude, {-1}, keepdim, true);
+  } else if (p == 2) {
+    result = ctx.op("Sqrt", {reduce(ctx, "ReduceSum", ctx.op("Mul", {diff, diff}), {-1}, keepdim, true)});
+  } else {
+    std::string powered = ctx.op("Pow", {magnitude, ctx.const_scalar(p, d)});
+    result = ctx.op("Pow", {reduce(ctx, "ReduceSum", powered, {-1}, keepdim, true), ctx.const_scalar(1.0 / p, d)});
+  }
+  set_result(ctx, result);
+}
+
+// frobenius_norm(Tensor self) / frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False):
+// Sqrt(ReduceSum(x * x)) over dim (every dim without one).
+void translate_frobenius_norm(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 0);
+  std::vector<int64_t> axes = ints_arg(ctx, 1, "dim").value_or(std::vector<int64_t>{});
+  for (int64_t& a : axes) a = normalize_dim(ctx, a, std::max<int64_t>(rank, 1));
+  if (rank == 0) axes.clear();
+  const bool keepdim = bool_arg(ctx, 2, "keepdim", false);
+  std::string x = ctx.input(0);
+  set_result(ctx, ctx.op("Sqrt", {reduce(ctx, "ReduceSum", ctx.op("Mul", {x, x}), axes, keepdim, true)}));
+}
+
+// det / linalg_det(Tensor A): Det; logdet(Tensor A): Log(Det) (NaN for a
+// negative determinant, -inf for zero, as torch).
+template <bool Log>
+void translate_det(TranslateContext& ctx) {
+  std::string det = ctx.op("Det", {ctx.input(0)});
+  set_result(ctx, Log ? ctx.op("Log", {det}) : det);
+}
+
 }  // namespace
 
 void register_composite(Registrar& r) {
@@ -96,6 +201,14 @@ void register_composite(Registrar& r) {
   add(r, "aten::aminmax", translate_aminmax<false>, kMinOpset, 17, "ReduceMin, ReduceMax (axes attribute)");
   add(r, "aten::aminmax", translate_aminmax<true>, 18, kOpenEnded, "ReduceMin, ReduceMax (axes input)");
   add(r, "aten::outer", translate_outer, kMinOpset, kOpenEnded, "Unsqueeze both, Mul");
+  add(r, "aten::addcmul", translate_addcmul, kMinOpset, kOpenEnded, "Mul, Mul, Add");
+  add(r, "aten::lerp", translate_lerp, kMinOpset, kOpenEnded, "both of torch's forms, Where(|w| < 0.5)");
+  add(r, "aten::tensordot", translate_tensordot, kMinOpset, kOpenEnded, "Einsum");
+  add(r, "aten::pairwise_distance", translate_pairwise_distance, kMinOpset, kOpenEnded, "Sub, Add(eps), p-norm over the last dim");
+  add(r, "aten::frobenius_norm", translate_frobenius_norm, kMinOpset, kOpenEnded, "Mul, ReduceSum, Sqrt");
+  add(r, "aten::det", translate_det<false>, kMinOpset, kOpenEnded, "Det");
+  add(r, "aten::linalg_det", translate_det<false>, kMinOpset, kOpenEnded, "Det");
+  add(r, "aten::logdet", translate_det<true>, kMinOpset, kOpenEnded, "Det, Log");
 }
 
 }  // namespace onnxport::aten

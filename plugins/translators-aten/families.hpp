@@ -19,5 +19,7 @@ void register_activations(Registrar& r);   // activations.cpp
 void register_rearrange(Registrar& r);     // rearrange.cpp
 void register_scatter(Registrar& r);       // scatter.cpp
 void register_composite(Registrar& r);     // composite.cpp
+void register_placement(Registrar& r);     // placement.cpp
+void register_sequences(Registrar& r);     // sequences.cpp
 
 }  // namespace onnxport::aten

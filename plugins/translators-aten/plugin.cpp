@@ -22,6 +22,8 @@ void register_all(onnxport::Registrar& r) {
   register_rearrange(r);
   register_scatter(r);
   register_composite(r);
+  register_placement(r);
+  register_sequences(r);
 }
 
 }  // namespace

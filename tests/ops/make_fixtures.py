@@ -797,6 +797,74 @@ def call_torch(c):
     return op(*pos, **kw)
 
 
+def placement_cases():
+    """Ops on which torch.onnx.export passed OpInfo samples and onnxport none
+    (docs/op-coverage.md)."""
+    case("addcmul", "default", randn(5, 5), randn(5, 5), randn(5, 5), 1)
+    case("addcmul", "default", randn(1), randn(5, 5, 1), randn(1, 5), 0.5)
+    case("addcmul", "default", ints(5, 5), ints(), ints(), 3)
+    case("lerp", "Scalar", randn(5, 5), randn(5, 5), 0.4)
+    case("lerp", "Tensor", randn(5, 5), randn(5), torch.rand(5, 5, generator=GEN) * 3 - 1)
+    case("lerp", "Tensor", randn(5, 1, dtype=torch.float64), randn(5, 5, dtype=torch.float64),
+         torch.rand(5, 1, generator=GEN, dtype=torch.float64))
+    case("tensordot", "default", randn(2, 3, 4), randn(3, 4, 5), [1, 2], [0, 1])
+    case("tensordot", "default", randn(2, 2, 1), randn(2, 1, 2), [0, 1], [2, 0])
+    case("tensordot", "default", ints(2, 3), ints(3, 2), [1], [0])
+    case("tensordot", "default", randn(2), randn(3), [], [])
+    for p in (2.0, 1.0, 0.0, 5.0, float("inf")):
+        case("pairwise_distance", "default", randn(4, 6), randn(4, 6), p, 1e-6, False)
+    case("pairwise_distance", "default", randn(3), randn(3), 2.0, 1e-6, False)
+    case("pairwise_distance", "default", ints(3), ints(2, 3), 2.0, 1e-6, True)
+    case("frobenius_norm", "default", randn(5, 5))
+    case("frobenius_norm", "dim", randn(5, 5), [0, 1], False)
+    case("frobenius_norm", "dim", randn(2, 3, 4, dtype=torch.float64), [-1], True, atol=1e-9, rtol=1e-9)
+    case("det", "default", randn(3, 3), atol=1e-4)
+    case("linalg_det", "default", randn(2, 4, 4), atol=1e-4)
+    case("linalg_det", "default", randn(0, 0))
+    case("linalg_det", "default", randn(3, 5, 5, dtype=torch.float64), atol=1e-9, rtol=1e-9)
+    case("logdet", "default", torch.tensor([[2.0, 1.0], [1.0, 3.0]]))
+    case("logdet", "default", torch.tensor([[0.0, 1.0], [1.0, 0.0]]), note="negative determinant: NaN")
+    case("logdet", "default", torch.tensor([[1.0, 2.0], [2.0, 4.0]]), note="singular: -inf")
+    case("take", "default", randn(3, 3), torch.tensor([[0, 8], [-1, 4]]))
+    case("take", "default", randn(1).reshape(()), torch.tensor([0]))
+    case("index_fill", "int_Scalar", randn(3, 3), 1, torch.tensor([0, -1, 0]), -2.5)
+    case("index_fill", "int_Scalar", ints(4, 2), 0, torch.tensor(2), 7)
+    case("index_fill", "int_Tensor", randn(1).reshape(()), 0, torch.tensor([0]), randn(1).reshape(()))
+    case("index_copy", "default", randn(5, 5), 1, torch.tensor([4, 0, 2]), randn(5, 3))
+    case("index_copy", "default", ints(4, 2), 0, torch.tensor([3]), ints(1, 2))
+    case("index_copy", "default", randn(1).reshape(()), 0, torch.tensor([0]), randn(1).reshape(()))
+    case("masked_scatter", "default", randn(5, 5), bools(5, 5), randn(5, 5))
+    case("masked_scatter", "default", randn(5, 5), bools(5), randn(6, 5))
+    case("masked_scatter", "default", ints(5, 5), torch.tensor(True), ints(5, 5))
+    bounds = torch.tensor([-1.0, -0.5, 0.0, 0.5, 1.0])
+    y = torch.tensor([[-2.0, -1.0, -0.2, 0.0], [0.5, 0.7, 1.0, 3.0]])
+    case("bucketize", "Tensor", y, bounds, False, False)
+    case("bucketize", "Tensor", y, bounds, True, True)
+    case("bucketize", "Tensor", ints(), torch.tensor([-1, 0, 2]), False, False)
+    case("bucketize", "Tensor", ints(5, 1, 5), bounds, False, True)
+    case("unfold", "default", randn(5, 5, 5, 5), 2, 3, 2)
+    case("unfold", "default", ints(10), 0, 3, 2)
+    case("unfold", "default", randn(1).reshape(()), 0, 1, 1)
+    case("unfold", "default", randn(3, 4), 0, 0, 1)
+    case("as_strided", "default", randn(3, 3), [2, 2], [1, 2], 0)
+    case("as_strided", "default", ints(16), [2, 2, 2, 2], [1, 1, 1, 1], 3)
+    case("as_strided", "default", randn(2, 3), [3, 2], [1, 3], None)
+    case("movedim", "intlist", randn(4, 3, 2, 1), [0, 1, 2, 3], [3, 2, 1, 0])
+    case("movedim", "intlist", randn(4, 3, 2, 1), [0, -1], [-2, 0])
+    case("movedim", "int", ints(4, 3, 2), 1, -1)
+    case("moveaxis", "intlist", randn(2, 3, 4), [0], [2])
+    case("conj_physical", "default", randn(4, 4))
+    case("logspace", "default", 0, 2, 5, 10.0, None, None, None, None)
+    case("logspace", "default", 1.2, 3, 4, 10.0, f(torch.int64), None, None, None)
+    case("logspace", "default", -1.5, 2.5, 7, 2.0, f(torch.float64), None, None, None, atol=1e-12, rtol=1e-12)
+    case("logspace", "default", 0.5, 2, 1, 3.0, None, None, None, None)
+    case("logspace", "default", 0, -3, 0, 10.0, None, None, None, None)
+    for op in ("tril_indices", "triu_indices"):
+        case(op, "default", 4, 3, 0, None, None, None, None)
+        case(op, "default", 20, 21, 7, f(torch.int64), None, None, None)
+        case(op, "default", 3, 5, -1, f(torch.int32), None, None, None)
+
+
 def encode_outputs(result):
     if isinstance(result, (list, tuple)):
         return [encode_tensor(r) for r in result]
@@ -813,7 +881,8 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: make_fixtures.py OUT.json")
     for group in (seed_cases, elementwise_cases, reduction_cases, linear_algebra_cases, shape_cases,
-                  indexing_cases, creation_cases, nn_cases, recurrent_cases, attention_cases, added_op_cases, breadth_cases):
+                  indexing_cases, creation_cases, nn_cases, recurrent_cases, attention_cases, added_op_cases, breadth_cases,
+                  placement_cases):
         group()
     out = []
     for i, c in enumerate(CASES):

@@ -1,8 +1,10 @@
 // Ops that are other ops of the library with their arguments rearranged:
 // aminmax (amin and amax), outer (mul of a column and a row); and
-// cosine_similarity, cross.
+// cosine_similarity, cross, addcmul, lerp, tensordot, pairwise_distance,
+// frobenius_norm.
 #include "op_support.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace onnxport::ops {
@@ -157,6 +159,274 @@ std::vector<Tensor> cross_kernel(const Args& args, bool linalg) {
   return {finish(std::move(out), c.dtype)};
 }
 
+
+// ---------------------------------------------------------------- addcmul, lerp
+
+// addcmul(self, tensor1, tensor2, *, Scalar value=1) = self + value * tensor1 * tensor2,
+// in the result type of the three tensors.
+DType addcmul_dtype(const Args& args) {
+  const DType d = result_type({&args[0], &args[1], &args[2]});
+  if (d == DType::Bool) fail("bool inputs are not supported");
+  if (present(args, 3) && !is_floating(d) && scalar_arg_dtype(args[3]) == DType::Float64)
+    fail("value must not be a floating-point number for integer inputs");
+  return d;
+}
+
+Shape broadcast3(const Args& args) {
+  return broadcast_shapes(broadcast_shapes(meta_at(args, 0).shape, meta_at(args, 1).shape), meta_at(args, 2).shape);
+}
+
+std::vector<Tensor> addcmul_kernel(const Args& args) {
+  const DType d = addcmul_dtype(args);
+  const DType calc = compute_dtype(d);
+  const std::vector<int64_t> sizes = concrete(broadcast3(args));
+  const Tensor s = converted(data_at(args, 0), calc), a = converted(data_at(args, 1), calc), b = converted(data_at(args, 2), calc);
+  const Tensor value = present(args, 3) ? scalar_tensor(args[3], calc) : scalar_tensor(int_arg(1), calc);
+  Tensor out = Tensor::zeros(calc, sizes);
+  visit_numeric(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T v = value.data<T>()[0];
+    const T *ps = s.data<T>(), *pa = a.data<T>(), *pb = b.data<T>();
+    T* po = out.mutable_data<T>();
+    int64_t at = 0;
+    // torch's CPU kernel: self + value * tensor1 * tensor2, left to right.
+    for_each_offset<3>(sizes, {broadcast_strides(s.shape(), sizes), broadcast_strides(a.shape(), sizes), broadcast_strides(b.shape(), sizes)},
+                       [&](const std::array<int64_t, 3>& o) { po[at++] = static_cast<T>(ps[o[0]] + v * pa[o[1]] * pb[o[2]]); });
+  });
+  return {finish(std::move(out), d)};
+}
+
+// lerp(self, end, Scalar|Tensor weight): torch's CPU formula, exact at both
+// ends: weight < 0.5 ? self + weight * (end - self) : end - (end - self) * (1 - weight).
+TensorMeta lerp_meta(const Args& args) {
+  const TensorMeta& self = meta_at(args, 0);
+  const TensorMeta& end = meta_at(args, 1);
+  if (!is_floating(self.dtype)) fail("only floating-point inputs are supported, got " + std::string(dtype_name(self.dtype)));
+  if (end.dtype != self.dtype)
+    fail("end dtype " + std::string(dtype_name(end.dtype)) + " differs from self dtype " + std::string(dtype_name(self.dtype)));
+  Shape shape = broadcast_shapes(self.shape, end.shape);
+  if (is_tensor_at(args, 2)) {
+    if (meta_at(args, 2).dtype != self.dtype)
+      fail("weight dtype " + std::string(dtype_name(meta_at(args, 2).dtype)) + " differs from self dtype " + std::string(dtype_name(self.dtype)));
+    shape = broadcast_shapes(shape, meta_at(args, 2).shape);
+  }
+  return TensorMeta{self.dtype, shape};
+}
+
+std::vector<Tensor> lerp_kernel(const Args& args) {
+  const TensorMeta m = lerp_meta(args);
+  const DType calc = compute_dtype(m.dtype);
+  const std::vector<int64_t> sizes = concrete(m.shape);
+  const Tensor s = converted(data_at(args, 0), calc), e = converted(data_at(args, 1), calc);
+  const Tensor w = operand_tensor(arg_at(args, 2), calc);
+  Tensor out = Tensor::zeros(calc, sizes);
+  visit_floating(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T *ps = s.data<T>(), *pe = e.data<T>(), *pw = w.data<T>();
+    T* po = out.mutable_data<T>();
+    int64_t at = 0;
+    for_each_offset<3>(sizes, {broadcast_strides(s.shape(), sizes), broadcast_strides(e.shape(), sizes), broadcast_strides(w.shape(), sizes)},
+                       [&](const std::array<int64_t, 3>& o) {
+                         const T a = ps[o[0]], b = pe[o[1]], t = pw[o[2]];
+                         po[at++] = std::abs(t) < T(0.5) ? a + t * (b - a) : b - (b - a) * (T(1) - t);
+                       });
+  });
+  return {finish(std::move(out), m.dtype)};
+}
+
+// ---------------------------------------------------------------- tensordot
+
+// tensordot(self, other, int[] dims_a, int[] dims_b): contracts dims_a of
+// self with dims_b of other; the free dims of self, then of other, remain.
+struct TensordotCall {
+  std::vector<int64_t> dims_a, dims_b, free_a, free_b;
+  Shape shape;
+  DType dtype;
+};
+
+TensordotCall tensordot_call(const Args& args) {
+  const TensorMeta& a = meta_at(args, 0);
+  const TensorMeta& b = meta_at(args, 1);
+  if (a.dtype != b.dtype)
+    fail("both inputs must have the same dtype, got " + std::string(dtype_name(a.dtype)) + " and " + std::string(dtype_name(b.dtype)));
+  if (a.dtype == DType::Bool) fail("bool inputs are not supported");
+  TensordotCall c;
+  c.dtype = a.dtype;
+  c.dims_a = ints_at(args, 2);
+  c.dims_b = ints_at(args, 3);
+  if (c.dims_a.size() != c.dims_b.size())
+    fail("dims_a " + sizes_str(c.dims_a) + " and dims_b " + sizes_str(c.dims_b) + " differ in length");
+  const int64_t ra = static_cast<int64_t>(a.shape.size()), rb = static_cast<int64_t>(b.shape.size());
+  std::vector<bool> used_a(static_cast<size_t>(ra), false), used_b(static_cast<size_t>(rb), false);
+  for (size_t k = 0; k < c.dims_a.size(); ++k) {
+    c.dims_a[k] = normalize_dim(c.dims_a[k], ra);
+    c.dims_b[k] = normalize_dim(c.dims_b[k], rb);
+    if (used_a[static_cast<size_t>(c.dims_a[k])] || used_b[static_cast<size_t>(c.dims_b[k])]) fail("a dim is contracted twice");
+    used_a[static_cast<size_t>(c.dims_a[k])] = used_b[static_cast<size_t>(c.dims_b[k])] = true;
+    const Dim& x = a.shape[static_cast<size_t>(c.dims_a[k])];
+    const Dim& y = b.shape[static_cast<size_t>(c.dims_b[k])];
+    if (!(x == y) && !(x.is_static() && y.is_static() && x.value() == y.value()))
+      fail("contracted dims " + std::to_string(c.dims_a[k]) + " of " + shape_str(a.shape) + " and " + std::to_string(c.dims_b[k]) +
+           " of " + shape_str(b.shape) + " differ in size");
+  }
+  for (int64_t k = 0; k < ra; ++k)
+    if (!used_a[static_cast<size_t>(k)]) {
+      c.free_a.push_back(k);
+      c.shape.push_back(a.shape[static_cast<size_t>(k)]);
+    }
+  for (int64_t k = 0; k < rb; ++k)
+    if (!used_b[static_cast<size_t>(k)]) {
+      c.free_b.push_back(k);
+      c.shape.push_back(b.shape[static_cast<size_t>(k)]);
+    }
+  return c;
+}
+
+std::vector<Tensor> tensordot_kernel(const Args& args) {
+  const TensordotCall c = tensordot_call(args);
+  const DType calc = compute_dtype(c.dtype);
+  const Tensor a = converted(data_at(args, 0), calc), b = converted(data_at(args, 1), calc);
+  const std::vector<int64_t> sa = contiguous_strides(a.shape()), sb = contiguous_strides(b.shape());
+  // Sizes and strides of the free dims (output) and of the contracted dims (summed).
+  std::vector<int64_t> out_sizes, out_sa, out_sb, sum_sizes, sum_sa, sum_sb;
+  for (int64_t k : c.free_a) {
+    out_sizes.push_back(a.shape()[static_cast<size_t>(k)]);
+    out_sa.push_back(sa[static_cast<size_t>(k)]);
+    out_sb.push_back(0);
+  }
+  for (int64_t k : c.free_b) {
+    out_sizes.push_back(b.shape()[static_cast<size_t>(k)]);
+    out_sa.push_back(0);
+    out_sb.push_back(sb[static_cast<size_t>(k)]);
+  }
+  for (size_t k = 0; k < c.dims_a.size(); ++k) {
+    sum_sizes.push_back(a.shape()[static_cast<size_t>(c.dims_a[k])]);
+    sum_sa.push_back(sa[static_cast<size_t>(c.dims_a[k])]);
+    sum_sb.push_back(sb[static_cast<size_t>(c.dims_b[k])]);
+  }
+  Tensor out = Tensor::zeros(calc, out_sizes);
+  visit_numeric(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T *pa = a.data<T>(), *pb = b.data<T>();
+    T* po = out.mutable_data<T>();
+    int64_t at = 0;
+    for_each_offset<2>(out_sizes, {out_sa, out_sb}, [&](const std::array<int64_t, 2>& o) {
+      T sum = T(0);
+      for_each_offset<2>(sum_sizes, {sum_sa, sum_sb},
+                         [&](const std::array<int64_t, 2>& i) { sum = static_cast<T>(sum + pa[o[0] + i[0]] * pb[o[1] + i[1]]); });
+      po[at++] = sum;
+    });
+  });
+  return {finish(std::move(out), c.dtype)};
+}
+
+// ---------------------------------------------------------------- norms
+
+// pairwise_distance(x1, x2, float p=2, float eps=1e-06, bool keepdim=False) =
+// norm(x1 - x2 + eps, p, dim=-1, keepdim) over the broadcast shape (torch 1.13).
+struct PairwiseCall {
+  Shape shape;  // broadcast
+  DType dtype;  // floating
+};
+
+PairwiseCall pairwise_call(const Args& args) {
+  const TensorMeta& a = meta_at(args, 0);
+  const TensorMeta& b = meta_at(args, 1);
+  PairwiseCall c{broadcast_shapes(a.shape, b.shape), to_floating(result_type({&args[0], &args[1]}))};
+  if (c.shape.empty()) fail("inputs must have at least 1 dim");
+  if (a.dtype == DType::Bool || b.dtype == DType::Bool) fail("bool inputs are not supported");
+  return c;
+}
+
+Shape reduced_last(Shape s, bool keepdim) {
+  if (keepdim) s.back() = Dim(1);
+  else s.pop_back();
+  return s;
+}
+
+// sum(|v|^p)^(1/p), with torch's special cases p = 0 (count of non-zeros) and inf.
+double p_norm(const std::vector<double>& v, double p) {
+  double acc = 0;
+  if (std::isinf(p)) {
+    for (double x : v) acc = std::isnan(x) || std::isnan(acc) ? NAN : std::max(acc, std::abs(x));
+    return acc;
+  }
+  if (p == 0) {
+    for (double x : v) acc += x != 0;
+    return acc;
+  }
+  for (double x : v) acc += std::pow(std::abs(x), p);
+  return p == 1 ? acc : std::pow(acc, 1.0 / p);
+}
+
+std::vector<Tensor> pairwise_kernel(const Args& args) {
+  const PairwiseCall c = pairwise_call(args);
+  const double p = double_or(args, 2, 2.0), eps = double_or(args, 3, 1e-6);
+  if (p < 0) fail("p must be non-negative, got " + std::to_string(p));
+  const std::vector<int64_t> sizes = concrete(c.shape);
+  const Tensor a = converted(data_at(args, 0), DType::Float64), b = converted(data_at(args, 1), DType::Float64);
+  // x1 - x2 + eps is computed in the result dtype first, as torch does.
+  const bool f32 = compute_dtype(c.dtype) == DType::Float32;
+  const std::vector<int64_t> sa = broadcast_strides(a.shape(), sizes), sb = broadcast_strides(b.shape(), sizes);
+  const size_t last = sizes.size() - 1;
+  const int64_t len = sizes[last];
+  std::vector<int64_t> outer = sizes;
+  outer[last] = 1;
+  Tensor out = Tensor::zeros(DType::Float64, concrete(reduced_last(c.shape, false)));
+  double* po = out.mutable_data<double>();
+  int64_t at = 0;
+  std::vector<double> diff(static_cast<size_t>(len));
+  for_each_offset<2>(outer, {sa, sb}, [&](const std::array<int64_t, 2>& o) {
+    for (int64_t i = 0; i < len; ++i) {
+      const double x = a.data<double>()[o[0] + i * sa[last]], y = b.data<double>()[o[1] + i * sb[last]];
+      diff[static_cast<size_t>(i)] = f32 ? static_cast<double>(static_cast<float>(static_cast<float>(x - y) + static_cast<float>(eps))) : x - y + eps;
+    }
+    po[at++] = p_norm(diff, p);
+  });
+  Tensor shaped = out.reshaped(concrete(reduced_last(c.shape, bool_or(args, 4, false))));
+  return {finish(converted(shaped, compute_dtype(c.dtype)), c.dtype)};
+}
+
+// frobenius_norm(self) / frobenius_norm.dim(self, int[1] dim, bool keepdim=False):
+// sqrt(sum(x^2)) over dim (all dims without one).
+struct FrobeniusCall {
+  std::vector<int64_t> dims;
+  bool keepdim;
+  TensorMeta out;
+};
+
+FrobeniusCall frobenius_call(const Args& args) {
+  const TensorMeta& self = meta_at(args, 0);
+  if (!is_floating(self.dtype)) fail("only floating-point inputs are supported, got " + std::string(dtype_name(self.dtype)));
+  const int64_t rank = static_cast<int64_t>(self.shape.size());
+  FrobeniusCall c;
+  c.keepdim = bool_or(args, 2, false);
+  c.dims = present(args, 1) ? reduction_dims(args, 1, rank) : reduction_dims({}, 0, rank);
+  c.out = TensorMeta{self.dtype, reduced_shape(self.shape, c.dims, c.keepdim)};
+  return c;
+}
+
+std::vector<Tensor> frobenius_kernel(const Args& args) {
+  const FrobeniusCall c = frobenius_call(args);
+  const Tensor x = converted(data_at(args, 0), DType::Float64);
+  const std::vector<int64_t>& sizes = x.shape();
+  std::vector<bool> reduced(sizes.size(), false);
+  for (int64_t d : c.dims) reduced[static_cast<size_t>(d)] = true;
+  // Output strides: 0 along reduced dims, so every input element lands in its output cell.
+  std::vector<int64_t> kept_sizes;
+  for (size_t k = 0; k < sizes.size(); ++k) kept_sizes.push_back(reduced[k] ? 1 : sizes[k]);
+  std::vector<int64_t> os = contiguous_strides(kept_sizes);
+  for (size_t k = 0; k < sizes.size(); ++k)
+    if (reduced[k]) os[k] = 0;
+  Tensor acc = Tensor::zeros(DType::Float64, kept_sizes);
+  double* pa = acc.mutable_data<double>();
+  const double* px = x.data<double>();
+  for_each_offset<2>(sizes, {contiguous_strides(sizes), os}, [&](const std::array<int64_t, 2>& o) { pa[o[1]] += px[o[0]] * px[o[0]]; });
+  for (int64_t i = 0; i < acc.numel(); ++i) pa[i] = std::sqrt(pa[i]);
+  Tensor shaped = acc.reshaped(concrete(c.out.shape));
+  return {finish(converted(shaped, compute_dtype(c.out.dtype)), c.out.dtype)};
+}
+
 }  // namespace
 
 void register_composite_ops(OpLibrary& lib) {
@@ -201,6 +471,29 @@ void register_composite_ops(OpLibrary& lib) {
         const Tensor row = data_at(args, 1).reshaped(concrete(b.shape));
         return library_op("aten::mul").kernel(Args{tensor_arg(column), tensor_arg(row)});
       });
+  define(
+      lib, "aten::addcmul", "elementwise",
+      [](const Args& args) { return std::vector<TensorMeta>{TensorMeta{addcmul_dtype(args), broadcast3(args)}}; },
+      addcmul_kernel);
+  define(
+      lib, "aten::lerp", "elementwise", [](const Args& args) { return std::vector<TensorMeta>{lerp_meta(args)}; }, lerp_kernel);
+  define(
+      lib, "aten::tensordot", "linear",
+      [](const Args& args) {
+        const TensordotCall c = tensordot_call(args);
+        return std::vector<TensorMeta>{TensorMeta{c.dtype, c.shape}};
+      },
+      tensordot_kernel);
+  define(
+      lib, "aten::pairwise_distance", "reduction",
+      [](const Args& args) {
+        const PairwiseCall c = pairwise_call(args);
+        return std::vector<TensorMeta>{TensorMeta{c.dtype, reduced_last(c.shape, bool_or(args, 4, false))}};
+      },
+      pairwise_kernel);
+  define(
+      lib, "aten::frobenius_norm", "reduction", [](const Args& args) { return std::vector<TensorMeta>{frobenius_call(args).out}; },
+      frobenius_kernel);
 }
 
 }  // namespace onnxport::ops

@@ -1,5 +1,6 @@
 // Creation ops: zeros/ones/empty/full (and their _like and new_ forms),
-// arange, linspace, eye, scalar_tensor, tensor, fill/zero.
+// arange, linspace, logspace, eye, tril/triu_indices, scalar_tensor, tensor,
+// fill/zero.
 //
 // Trailing layout/device/pin_memory/memory_format arguments are accepted and
 // ignored: every reference tensor lives on the CPU in one dense layout.
@@ -187,6 +188,78 @@ void register_linspace(OpLibrary& lib) {
       });
 }
 
+// logspace(start, end, int steps, float base=10.0, dtype?, layout?, device?,
+// pin_memory?): base ** linspace, as torch 1.13's CPU kernel computes it:
+// start and end are first converted to the output dtype (1.2 -> 1 for int64),
+// the exponents are filled from both ends, one step alone is base ** start.
+void register_logspace(OpLibrary& lib) {
+  auto meta = [](const Args& args) {
+    const int64_t steps = int_at(args, 2);
+    if (steps < 0) fail("number of steps must be non-negative, got " + std::to_string(steps));
+    const std::optional<DType> dtype = dtype_or_none(args, 4);
+    if (dtype && *dtype == DType::Bool) fail("dtype bool is not supported");
+    return TensorMeta{dtype ? *dtype : DType::Float32, Shape{Dim(steps)}};
+  };
+  define(
+      lib, "aten::logspace", "creation", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const Args& args) {
+        const TensorMeta m = meta(args);
+        const int64_t steps = int_at(args, 2);
+        const double base = double_or(args, 3, 10.0);
+        // The bounds as the output dtype holds them (integers truncate toward zero).
+        auto in_dtype = [&](double v) {
+          return is_floating(m.dtype) ? (m.dtype == DType::Float64 ? v : static_cast<double>(static_cast<float>(v)))
+                                      : std::trunc(v);
+        };
+        const double start = in_dtype(double_at(args, 0)), end = in_dtype(double_at(args, 1));
+        Tensor out = Tensor::zeros(DType::Float64, {steps});
+        double* p = out.mutable_data<double>();
+        if (steps == 1) p[0] = std::pow(base, double_at(args, 0));
+        const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+        const int64_t halfway = steps / 2;
+        for (int64_t i = 0; steps > 1 && i < steps; ++i)
+          p[i] = std::pow(base, i < halfway ? start + step * static_cast<double>(i)
+                                            : end - step * static_cast<double>(steps - i - 1));
+        if (!is_floating(m.dtype))
+          for (int64_t i = 0; i < steps; ++i) p[i] = std::trunc(p[i]);
+        return std::vector<Tensor>{converted(out, m.dtype)};
+      });
+}
+
+// tril_indices / triu_indices(int row, int col, int offset=0, dtype?=long, ...):
+// the [2, N] row and column indices of the lower (upper) triangle, row-major.
+void register_triangle_indices(OpLibrary& lib, const std::string& name, bool lower) {
+  auto indices = [lower](const Args& args) {
+    const int64_t rows = int_at(args, 0), cols = int_at(args, 1), offset = int_or(args, 2, 0);
+    if (rows < 0 || cols < 0) fail("row and col must be non-negative, got " + std::to_string(rows) + " and " + std::to_string(cols));
+    std::vector<int64_t> r, c;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        if (lower ? j - i <= offset : j - i >= offset) {
+          r.push_back(i);
+          c.push_back(j);
+        }
+    r.insert(r.end(), c.begin(), c.end());
+    return r;
+  };
+  auto dtype = [](const Args& args) {
+    const std::optional<DType> d = dtype_or_none(args, 3);
+    if (d && *d != DType::Int64 && *d != DType::Int32) fail("dtype must be int64 or int32");
+    return d ? *d : DType::Int64;
+  };
+  define(
+      lib, name, "creation",
+      [indices, dtype](const Args& args) {
+        const int64_t n = static_cast<int64_t>(indices(args).size()) / 2;
+        return std::vector<TensorMeta>{TensorMeta{dtype(args), Shape{Dim(2), Dim(n)}}};
+      },
+      [indices, dtype](const Args& args) {
+        const std::vector<int64_t> v = indices(args);
+        const Tensor t = Tensor::from_vector(DType::Int64, {2, static_cast<int64_t>(v.size()) / 2}, v);
+        return std::vector<Tensor>{converted(t, dtype(args))};
+      });
+}
+
 // eye(n, dtype?, ...) (5 args) | eye(n, m, dtype?, ...) (6 args)
 void register_eye(OpLibrary& lib) {
   auto meta = [](const Args& args) {
@@ -328,6 +401,9 @@ void register_creation_ops(OpLibrary& lib) {
       lib, "aten::arange", "creation", [](const Args& args) { return std::vector<TensorMeta>{arange_meta(args)}; },
       arange_kernel);
   register_linspace(lib);
+  register_logspace(lib);
+  register_triangle_indices(lib, "aten::tril_indices", true);
+  register_triangle_indices(lib, "aten::triu_indices", false);
   register_eye(lib);
   register_tensor_literal(lib);
 }

@@ -271,9 +271,10 @@ void register_unary(OpLibrary& lib) {
       return x > T(0) ? x : T(alpha) * (std::exp(x / T(alpha)) - T(1));
     };
   });
-  // resolve_conj / resolve_neg(self): the identity on real tensors.
+  // resolve_conj / resolve_neg / conj_physical(self): the identity on real tensors.
   def_unary<S>(lib, "aten::resolve_conj", plain([](auto x) { return x; }));
   def_unary<S>(lib, "aten::resolve_neg", plain([](auto x) { return x; }));
+  def_unary<S>(lib, "aten::conj_physical", plain([](auto x) { return x; }));
   // nan_to_num(self, float? nan=None, float? posinf=None, float? neginf=None):
   // the infinities default to the largest finite values of the input's dtype
   // (not of the compute dtype: float16 computes in float32).

@@ -1,9 +1,10 @@
 // Linear algebra: linear, matmul (every rank case, broadcast batch dims),
-// mm, bmm, mv, dot, addmm, baddbmm. All kernels go through gemm_accumulate.
+// mm, bmm, mv, dot, addmm, baddbmm (through gemm_accumulate); det, logdet.
 #include "gemm.hpp"
 #include "op_support.hpp"
 
 #include <cctype>
+#include <cmath>
 #include <map>
 
 namespace onnxport::ops {
@@ -356,10 +357,71 @@ void register_einsum(OpLibrary& lib) {
       });
 }
 
+// ---------------------------------------------------------------- determinants
+
+// det / linalg_det(A) and logdet(A) over [*, n, n] floating matrices: LU with
+// partial pivoting in float64. logdet is log(det): NaN for a negative
+// determinant, -inf for zero, as torch gives them.
+TensorMeta det_meta(const Args& args) {
+  const TensorMeta& a = meta_at(args, 0);
+  if (!is_floating(a.dtype)) fail("only floating-point inputs are supported, got " + std::string(dtype_name(a.dtype)));
+  if (a.shape.size() < 2) fail("the input must have at least 2 dims, got shape " + shape_str(a.shape));
+  const Dim& n = a.shape[a.shape.size() - 1];
+  const Dim& m = a.shape[a.shape.size() - 2];
+  if (!(n == m)) fail("the matrices must be square, got shape " + shape_str(a.shape));
+  return TensorMeta{a.dtype, Shape(a.shape.begin(), a.shape.end() - 2)};
+}
+
+double determinant(std::vector<double> m, int64_t n) {
+  double det = 1;
+  for (int64_t c = 0; c < n; ++c) {
+    int64_t pivot = c;
+    for (int64_t r = c + 1; r < n; ++r)
+      if (std::abs(m[static_cast<size_t>(r * n + c)]) > std::abs(m[static_cast<size_t>(pivot * n + c)])) pivot = r;
+    if (m[static_cast<size_t>(pivot * n + c)] == 0) return 0;
+    if (pivot != c) {
+      for (int64_t k = 0; k < n; ++k) std::swap(m[static_cast<size_t>(c * n + k)], m[static_cast<size_t>(pivot * n + k)]);
+      det = -det;
+    }
+    const double p = m[static_cast<size_t>(c * n + c)];
+    det *= p;
+    for (int64_t r = c + 1; r < n; ++r) {
+      const double f = m[static_cast<size_t>(r * n + c)] / p;
+      for (int64_t k = c; k < n; ++k) m[static_cast<size_t>(r * n + k)] -= f * m[static_cast<size_t>(c * n + k)];
+    }
+  }
+  return det;
+}
+
+std::vector<Tensor> det_kernel(const Args& args, bool log) {
+  const TensorMeta out = det_meta(args);
+  const Tensor a = converted(data_at(args, 0), DType::Float64);
+  const int64_t n = a.shape().back();
+  const std::vector<int64_t> batch = concrete(out.shape);
+  Tensor r = Tensor::zeros(DType::Float64, batch);
+  const double* pa = a.data<double>();
+  double* pr = r.mutable_data<double>();
+  for (int64_t b = 0; b < r.numel(); ++b) {
+    const double d = determinant(std::vector<double>(pa + b * n * n, pa + (b + 1) * n * n), n);
+    pr[b] = log ? std::log(d) : d;
+  }
+  return {finish(converted(r, compute_dtype(out.dtype)), out.dtype)};
+}
+
+void register_determinants(OpLibrary& lib) {
+  for (const char* name : {"aten::det", "aten::linalg_det", "aten::logdet"}) {
+    const bool log = std::string_view(name) == "aten::logdet";
+    define(
+        lib, name, "linear", [](const Args& args) { return std::vector<TensorMeta>{det_meta(args)}; },
+        [log](const Args& args) { return det_kernel(args, log); });
+  }
+}
+
 }  // namespace
 
 void register_linear_algebra_ops(OpLibrary& lib) {
   register_einsum(lib);
+  register_determinants(lib);
   define(
       lib, "aten::linear", "linear",
       [](const Args& args) { return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, linear_shape(args)}}; },

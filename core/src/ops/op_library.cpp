@@ -13,8 +13,12 @@ namespace onnxport {
 
 namespace ops {
 // loss.cpp: the loss functions and broadcast_tensors. Declared here rather
-// than in op_support.hpp, which every op family includes.
+// than in op_support.hpp, which every op family includes (a change there
+// recompiles them all).
 void register_loss_ops(OpLibrary& lib);
+// placement.cpp: take, index_fill, index_copy, masked_scatter, bucketize, unfold,
+// as_strided, movedim.
+void register_placement_ops(OpLibrary& lib);
 }  // namespace ops
 
 struct OpLibrary::Impl {
@@ -44,6 +48,7 @@ OpLibrary& OpLibrary::instance() {
     ops::register_nn_ops(*lib);
     ops::register_resample_ops(*lib);
     ops::register_scatter_ops(*lib);
+    ops::register_placement_ops(*lib);
     ops::register_recurrent_ops(*lib);
     ops::register_attention_ops(*lib);
     ops::register_loss_ops(*lib);

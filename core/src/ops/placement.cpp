@@ -1,0 +1,370 @@
+// Ops that pick or place elements by position: take, index_fill, index_copy,
+// masked_scatter, bucketize, unfold (Tensor.unfold), as_strided, movedim.
+// Each returns a new tensor; the in-place variants (index_fill_, ...) are
+// functionalized by the engine.
+#include "op_support.hpp"
+
+#include <algorithm>
+
+namespace onnxport::ops {
+namespace {
+
+// A 0-d tensor is indexed as a 1-element 1-D tensor (torch does the same in
+// index_fill / index_copy / unfold).
+std::vector<int64_t> sizes_as_1d(const Tensor& t) { return t.dim() == 0 ? std::vector<int64_t>{1} : t.shape(); }
+
+bool is_index_dtype(DType d) { return d == DType::Int64 || d == DType::Int32; }
+
+// ---------------------------------------------------------------- take
+
+// take(self, index): self read as 1-D at index (negative counts from the end).
+std::vector<Tensor> take_kernel(const Args& args) {
+  const Tensor& self = data_at(args, 0);
+  const Tensor& index = data_at(args, 1);
+  const int64_t n = self.numel();
+  Tensor out = Tensor::zeros(self.dtype(), index.shape());
+  visit_bytes(self.dtype(), [&](auto tag) {
+    using U = typename decltype(tag)::type;
+    const U* ps = self.data<U>();
+    U* po = out.mutable_data<U>();
+    for (int64_t i = 0; i < index.numel(); ++i) {
+      int64_t at = index.get_int(i);
+      if (at < -n || at >= n) fail("index " + std::to_string(at) + " is out of range for a tensor of " + std::to_string(n) + " elements");
+      po[i] = ps[at < 0 ? at + n : at];
+    }
+  });
+  return {out};
+}
+
+// ---------------------------------------------------------------- index_fill / index_copy
+
+// The dim and index of index_fill(self, int dim, Tensor index, value) and
+// index_copy(self, int dim, Tensor index, Tensor source).
+struct IndexAlong {
+  int64_t dim;
+  TensorMeta self;
+};
+
+IndexAlong index_along(const Args& args) {
+  const TensorMeta& self = meta_at(args, 0);
+  const TensorMeta& index = meta_at(args, 2);
+  if (!is_index_dtype(index.dtype)) fail("index must be an int64 or int32 tensor, got " + std::string(dtype_name(index.dtype)));
+  if (index.shape.size() > 1) fail("index must be 0-D or 1-D, got shape " + shape_str(index.shape));
+  const int64_t rank = static_cast<int64_t>(self.shape.size());
+  return IndexAlong{normalize_dim(int_at(args, 1), std::max<int64_t>(rank, 1)), self};
+}
+
+// Entry `at` of index, checked against the size of dim; index_fill accepts
+// negative entries (from the end), index_copy does not.
+int64_t index_entry(const Tensor& index, int64_t i, int64_t limit, bool negative_ok) {
+  const int64_t at = index.get_int(i);
+  if (at >= limit || at < (negative_ok ? -limit : 0))
+    fail("index " + std::to_string(at) + " is out of range for a dim of size " + std::to_string(limit));
+  return at < 0 ? at + limit : at;
+}
+
+std::vector<Tensor> index_fill_kernel(const Args& args) {
+  const IndexAlong c = index_along(args);
+  const Tensor& self = data_at(args, 0);
+  const Tensor& index = data_at(args, 2);
+  if (is_tensor_at(args, 3) && !meta_at(args, 3).shape.empty())
+    fail("value must be a 0-D tensor, got shape " + shape_str(meta_at(args, 3).shape));
+  const DType calc = compute_dtype(self.dtype());
+  Tensor out = converted(self, calc).clone();
+  const Tensor value = operand_tensor(arg_at(args, 3), calc);
+  const std::vector<int64_t> sizes = sizes_as_1d(self);
+  const size_t d = static_cast<size_t>(c.dim);
+  int64_t outer = 1, inner = 1;
+  for (size_t k = 0; k < d; ++k) outer *= sizes[k];
+  for (size_t k = d + 1; k < sizes.size(); ++k) inner *= sizes[k];
+  const int64_t limit = sizes[d];
+  visit_dtype(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* po = out.mutable_data<T>();
+    const T v = value.data<T>()[0];
+    for (int64_t i = 0; i < index.numel(); ++i) {
+      const int64_t at = index_entry(index, i, limit, true);
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t j = 0; j < inner; ++j) po[(o * limit + at) * inner + j] = v;
+    }
+  });
+  return {finish(std::move(out), self.dtype())};
+}
+
+TensorMeta index_copy_meta(const Args& args) {
+  const IndexAlong c = index_along(args);
+  const TensorMeta& source = meta_at(args, 3);
+  const TensorMeta& index = meta_at(args, 2);
+  if (source.dtype != c.self.dtype)
+    fail("source dtype " + std::string(dtype_name(source.dtype)) + " differs from self dtype " + std::string(dtype_name(c.self.dtype)));
+  const size_t rank = c.self.shape.size();
+  if (source.shape.size() != rank && !(rank == 0 && source.shape.size() <= 1))
+    fail("source of shape " + shape_str(source.shape) + " must have self's number of dims " + shape_str(c.self.shape));
+  for (size_t k = 0; k < rank; ++k) {
+    const Dim& a = c.self.shape[k];
+    const Dim& b = source.shape[k];
+    const Dim want = static_cast<int64_t>(k) == c.dim ? (index.shape.empty() ? Dim(1) : index.shape[0]) : a;
+    if (want.is_static() && b.is_static() && want.value() != b.value())
+      fail("source " + shape_str(source.shape) + " must have size " + want.str() + " in dim " + std::to_string(k));
+  }
+  return c.self;
+}
+
+std::vector<Tensor> index_copy_kernel(const Args& args) {
+  const IndexAlong c = index_along(args);
+  index_copy_meta(args);
+  const Tensor& self = data_at(args, 0);
+  const Tensor& index = data_at(args, 2);
+  const Tensor& source = data_at(args, 3);
+  Tensor out = self.clone();
+  const std::vector<int64_t> sizes = sizes_as_1d(self);
+  const size_t d = static_cast<size_t>(c.dim);
+  int64_t outer = 1, inner = 1;
+  for (size_t k = 0; k < d; ++k) outer *= sizes[k];
+  for (size_t k = d + 1; k < sizes.size(); ++k) inner *= sizes[k];
+  const int64_t limit = sizes[d], n = index.numel();
+  visit_bytes(self.dtype(), [&](auto tag) {
+    using U = typename decltype(tag)::type;
+    U* po = out.mutable_data<U>();
+    const U* ps = source.data<U>();
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t at = index_entry(index, i, limit, false);
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t j = 0; j < inner; ++j) po[(o * limit + at) * inner + j] = ps[(o * n + i) * inner + j];
+    }
+  });
+  return {out};
+}
+
+// ---------------------------------------------------------------- masked_scatter
+
+// masked_scatter(self, mask, source): mask broadcast to self's shape; the
+// positions where it is true take source's elements in row-major order.
+TensorMeta masked_scatter_meta(const Args& args) {
+  const TensorMeta& self = meta_at(args, 0);
+  const TensorMeta& mask = meta_at(args, 1);
+  const TensorMeta& source = meta_at(args, 2);
+  if (mask.dtype != DType::Bool) fail("mask must be a bool tensor, got " + std::string(dtype_name(mask.dtype)));
+  if (source.dtype != self.dtype)
+    fail("source dtype " + std::string(dtype_name(source.dtype)) + " differs from self dtype " + std::string(dtype_name(self.dtype)));
+  const Shape both = broadcast_shapes(self.shape, mask.shape);
+  if (!(both == self.shape)) fail("mask " + shape_str(mask.shape) + " does not broadcast to self " + shape_str(self.shape));
+  return self;
+}
+
+std::vector<Tensor> masked_scatter_kernel(const Args& args) {
+  masked_scatter_meta(args);
+  const Tensor& self = data_at(args, 0);
+  const Tensor& mask = data_at(args, 1);
+  const Tensor& source = data_at(args, 2);
+  const std::vector<int64_t>& sizes = self.shape();
+  const std::vector<int64_t> ms = broadcast_strides(mask.shape(), sizes);
+  Tensor out = self.clone();
+  visit_bytes(self.dtype(), [&](auto tag) {
+    using U = typename decltype(tag)::type;
+    U* po = out.mutable_data<U>();
+    const U* ps = source.data<U>();
+    int64_t next = 0, at = 0;
+    for_each_offset<1>(sizes, {ms}, [&](const std::array<int64_t, 1>& o) {
+      if (mask.get_int(o[0]) != 0) {
+        if (next >= source.numel())
+          fail("source has " + std::to_string(source.numel()) + " elements, fewer than the mask's true entries");
+        po[at] = ps[next++];
+      }
+      ++at;
+    });
+  });
+  return {out};
+}
+
+// ---------------------------------------------------------------- bucketize
+
+// bucketize(self, boundaries, *, bool out_int32=False, bool right=False): for
+// each element, the number of boundaries below it (right=False: b < x;
+// right=True: b <= x), which is torch's binary search on sorted boundaries.
+TensorMeta bucketize_meta(const Args& args) {
+  const TensorMeta& bounds = meta_at(args, 1);
+  if (bounds.shape.size() != 1) fail("boundaries must be 1-D, got shape " + shape_str(bounds.shape));
+  if (meta_at(args, 0).dtype == DType::Bool || bounds.dtype == DType::Bool) fail("bool inputs are not supported");
+  return TensorMeta{bool_or(args, 2, false) ? DType::Int32 : DType::Int64, meta_at(args, 0).shape};
+}
+
+std::vector<Tensor> bucketize_kernel(const Args& args) {
+  const TensorMeta m = bucketize_meta(args);
+  const Tensor& x = data_at(args, 0);
+  const Tensor& b = data_at(args, 1);
+  const bool right = bool_or(args, 3, false);
+  Tensor out = Tensor::zeros(DType::Int64, x.shape());
+  int64_t* po = out.mutable_data<int64_t>();
+  const bool exact_ints = !is_floating(x.dtype()) && !is_floating(b.dtype());
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    int64_t count = 0;
+    for (int64_t j = 0; j < b.numel(); ++j) {
+      const bool below = exact_ints ? (right ? b.get_int(j) <= x.get_int(i) : b.get_int(j) < x.get_int(i))
+                                    : (right ? b.get_double(j) <= x.get_double(i) : b.get_double(j) < x.get_double(i));
+      count += below;
+    }
+    po[i] = count;
+  }
+  return {converted(out, m.dtype)};
+}
+
+// ---------------------------------------------------------------- unfold / as_strided
+
+// unfold(self, int dimension, int size, int step): windows of `size` every
+// `step` along dimension, the window as a new last dim.
+struct UnfoldCall {
+  int64_t dim;
+  int64_t size;
+  int64_t step;
+  Shape shape;
+};
+
+UnfoldCall unfold_call(const Args& args) {
+  const TensorMeta& self = meta_at(args, 0);
+  const int64_t rank = static_cast<int64_t>(self.shape.size());
+  UnfoldCall c{normalize_dim(int_at(args, 1), std::max<int64_t>(rank, 1)), int_at(args, 2), int_at(args, 3), {}};
+  if (c.step <= 0) fail("step must be positive, got " + std::to_string(c.step));
+  if (c.size < 0) fail("size must be non-negative, got " + std::to_string(c.size));
+  const Dim n = rank == 0 ? Dim(1) : self.shape[static_cast<size_t>(c.dim)];
+  if (!n.is_static()) fail("dimension " + std::to_string(c.dim) + " has the symbolic size " + n.str() + "; unfold needs a static size");
+  if (c.size > n.value())
+    fail("size " + std::to_string(c.size) + " is larger than dimension " + std::to_string(c.dim) + " of size " + std::to_string(n.value()));
+  c.shape = self.shape;
+  if (rank > 0) c.shape[static_cast<size_t>(c.dim)] = Dim((n.value() - c.size) / c.step + 1);
+  c.shape.push_back(Dim(c.size));
+  return c;
+}
+
+std::vector<Tensor> unfold_kernel(const Args& args) {
+  const UnfoldCall c = unfold_call(args);
+  const Tensor& self = data_at(args, 0);
+  const std::vector<int64_t> in_sizes = sizes_as_1d(self);
+  std::vector<int64_t> strides = contiguous_strides(in_sizes);
+  const int64_t along = strides[static_cast<size_t>(c.dim)];
+  if (self.dim() == 0) strides.clear();  // the output is [size]: only the window dim
+  else strides[static_cast<size_t>(c.dim)] = along * c.step;
+  strides.push_back(along);
+  return {gather_strided(self, concrete(c.shape), strides, 0)};
+}
+
+// as_strided(self, int[] size, int[] stride, int? storage_offset=None): reads
+// self's elements (as a contiguous buffer) at offset + sum(i_k * stride_k).
+struct StridedCall {
+  std::vector<int64_t> size;
+  std::vector<int64_t> stride;
+  int64_t offset;
+};
+
+StridedCall strided_call(const Args& args) {
+  StridedCall c{ints_at(args, 1), ints_at(args, 2), int_or(args, 3, 0)};
+  if (c.size.size() != c.stride.size())
+    fail("size " + sizes_str(c.size) + " and stride " + sizes_str(c.stride) + " differ in length");
+  if (c.offset < 0) fail("storage_offset must be non-negative, got " + std::to_string(c.offset));
+  int64_t last = c.offset;
+  for (size_t k = 0; k < c.size.size(); ++k) {
+    if (c.size[k] < 0) fail("size " + sizes_str(c.size) + " has a negative entry");
+    if (c.stride[k] < 0) fail("stride " + sizes_str(c.stride) + " has a negative entry");
+    if (c.size[k] == 0) return c;  // empty: nothing is read
+    last += (c.size[k] - 1) * c.stride[k];
+  }
+  const Dim numel = shape_numel(meta_at(args, 0).shape);
+  if (numel.is_static() && last >= numel.value())
+    fail("size " + sizes_str(c.size) + ", stride " + sizes_str(c.stride) + " and offset " + std::to_string(c.offset) +
+         " read element " + std::to_string(last) + " of a tensor of " + std::to_string(numel.value()));
+  return c;
+}
+
+// ---------------------------------------------------------------- movedim
+
+// movedim(self, int[] source, int[] destination) / movedim.int: source dims
+// go to destination, the other dims keep their order in the free places.
+std::vector<int64_t> movedim_permutation(const Args& args) {
+  const int64_t rank = static_cast<int64_t>(meta_at(args, 0).shape.size());
+  std::vector<int64_t> src = ints_at(args, 1), dst = ints_at(args, 2);
+  if (src.size() != dst.size())
+    fail("source " + sizes_str(src) + " and destination " + sizes_str(dst) + " differ in length");
+  const int64_t r = std::max<int64_t>(rank, 1);
+  std::vector<int64_t> perm(static_cast<size_t>(r), -1);
+  std::vector<bool> used(static_cast<size_t>(r), false);
+  for (size_t k = 0; k < src.size(); ++k) {
+    const int64_t s = normalize_dim(src[k], r), d = normalize_dim(dst[k], r);
+    if (used[static_cast<size_t>(s)] || perm[static_cast<size_t>(d)] >= 0)
+      fail("source " + sizes_str(src) + " or destination " + sizes_str(dst) + " repeats a dim");
+    perm[static_cast<size_t>(d)] = s;
+    used[static_cast<size_t>(s)] = true;
+  }
+  int64_t next = 0;
+  for (int64_t& p : perm) {
+    if (p >= 0) continue;
+    while (used[static_cast<size_t>(next)]) ++next;
+    p = next++;
+  }
+  if (rank == 0) perm.clear();
+  return perm;
+}
+
+}  // namespace
+
+void register_placement_ops(OpLibrary& lib) {
+  define(
+      lib, "aten::take", "indexing",
+      [](const Args& args) {
+        const TensorMeta& index = meta_at(args, 1);
+        if (index.dtype != DType::Int64) fail("index must be an int64 tensor, got " + std::string(dtype_name(index.dtype)));
+        return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, index.shape}};
+      },
+      take_kernel);
+  define(
+      lib, "aten::index_fill", "indexing",
+      [](const Args& args) {
+        if (is_tensor_at(args, 3) && !meta_at(args, 3).shape.empty())
+          fail("value must be a 0-D tensor, got shape " + shape_str(meta_at(args, 3).shape));
+        return std::vector<TensorMeta>{index_along(args).self};
+      },
+      index_fill_kernel);
+  define(
+      lib, "aten::index_copy", "indexing", [](const Args& args) { return std::vector<TensorMeta>{index_copy_meta(args)}; },
+      index_copy_kernel);
+  define(
+      lib, "aten::masked_scatter", "indexing",
+      [](const Args& args) { return std::vector<TensorMeta>{masked_scatter_meta(args)}; }, masked_scatter_kernel);
+  define(
+      lib, "aten::bucketize", "indexing", [](const Args& args) { return std::vector<TensorMeta>{bucketize_meta(args)}; },
+      bucketize_kernel);
+  define(
+      lib, "aten::unfold", "shape",
+      [](const Args& args) { return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, unfold_call(args).shape}}; },
+      unfold_kernel);
+  define(
+      lib, "aten::as_strided", "shape",
+      [](const Args& args) {
+        return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, shape_of(strided_call(args).size)}};
+      },
+      [](const Args& args) {
+        const StridedCall c = strided_call(args);
+        return std::vector<Tensor>{gather_strided(data_at(args, 0), c.size, c.stride, c.offset)};
+      });
+  for (const char* name : {"aten::movedim", "aten::moveaxis"}) {
+    define(
+        lib, name, "shape",
+        [](const Args& args) {
+          const TensorMeta& in = meta_at(args, 0);
+          Shape out;
+          for (int64_t p : movedim_permutation(args)) out.push_back(in.shape[static_cast<size_t>(p)]);
+          return std::vector<TensorMeta>{TensorMeta{in.dtype, out}};
+        },
+        [](const Args& args) {
+          const Tensor& in = data_at(args, 0);
+          const std::vector<int64_t> strides = contiguous_strides(in.shape());
+          std::vector<int64_t> sizes, out_strides;
+          for (int64_t p : movedim_permutation(args)) {
+            sizes.push_back(in.shape()[static_cast<size_t>(p)]);
+            out_strides.push_back(strides[static_cast<size_t>(p)]);
+          }
+          return std::vector<Tensor>{gather_strided(in, sizes, out_strides, 0)};
+        });
+  }
+}
+
+}  // namespace onnxport::ops

@@ -595,6 +595,8 @@ void register_nn(Registrar& r) {
   add(r, "aten::reflection_pad2d", translate_named_pad<true>);
   add(r, "aten::replication_pad1d", translate_named_pad<false>);
   add(r, "aten::replication_pad2d", translate_named_pad<false>);
+  add(r, "aten::reflection_pad3d", translate_named_pad<true>);
+  add(r, "aten::replication_pad3d", translate_named_pad<false>);
   add(r, "aten::upsample_nearest1d", translate_upsample<ResizeMode::Nearest, 1>);
   add(r, "aten::upsample_nearest2d", translate_upsample<ResizeMode::Nearest, 2>);
   add(r, "aten::upsample_nearest3d", translate_upsample<ResizeMode::Nearest, 3>);

@@ -1,6 +1,6 @@
 // Ops that pick or place elements by position: take, index_fill, index_copy,
-// masked_scatter, bucketize, unfold (Tensor.unfold), as_strided, movedim.
-// Gathers and ScatterElements without reduction, so every opset from 13.
+// masked_scatter, bucketize, unfold (Tensor.unfold), as_strided, movedim, and
+// copy (self.copy_(src) functionalized). Gathers and ScatterElements without reduction, so every opset from 13.
 #include "families.hpp"
 
 #include <functional>
@@ -230,9 +230,17 @@ void translate_movedim(TranslateContext& ctx) {
   set_result(ctx, ctx.op("Transpose", {ctx.input(0)}, {{"perm", perm}}));
 }
 
+// copy(Tensor self, Tensor src, bool non_blocking=False): the functional form
+// of self.copy_(src): src cast to self's dtype and broadcast to self's shape.
+void translate_copy(TranslateContext& ctx) {
+  std::string src = input_as(ctx, 1, arg_dtype(ctx, 0));
+  set_result(ctx, ctx.op("Expand", {src, shape_of(ctx, ctx.input(0))}));
+}
+
 }  // namespace
 
 void register_placement(Registrar& r) {
+  add(r, "aten::copy", translate_copy, kMinOpset, kOpenEnded, "Cast to self's dtype, Expand to self's shape");
   add(r, "aten::take", translate_take, kMinOpset, kOpenEnded, "Reshape to 1-D, Gather");
   add(r, "aten::index_fill", translate_index_fill, kMinOpset, kOpenEnded, "Equal(Range, index) mask along dim, Where");
   add(r, "aten::index_copy", translate_index_copy, kMinOpset, kOpenEnded, "Expand(index), ScatterElements");

@@ -859,6 +859,16 @@ def placement_cases():
     case("logspace", "default", -1.5, 2.5, 7, 2.0, f(torch.float64), None, None, None, atol=1e-12, rtol=1e-12)
     case("logspace", "default", 0.5, 2, 1, 3.0, None, None, None, None)
     case("logspace", "default", 0, -3, 0, 10.0, None, None, None, None)
+    # Aliases and named pads the translators handled but the op library could not capture.
+    case("positive", "default", randn(3, 2))
+    case("concat", "default", [randn(2, 3), randn(1, 3)], 0)
+    case("swapdims", "default", randn(2, 3, 4), 0, 2)
+    case("reflection_pad1d", "default", randn(1, 2, 5), [2, 1])
+    case("reflection_pad2d", "default", randn(1, 2, 3, 4), [1, 2, 0, 2])
+    case("reflection_pad3d", "default", randn(1, 1, 3, 3, 4), [1, 1, 2, 0, 1, 2])
+    case("replication_pad1d", "default", randn(2, 5), [1, 3])
+    case("replication_pad2d", "default", randn(1, 1, 3, 3), [1, 0, 0, 2])
+    case("replication_pad3d", "default", randn(1, 2, 2, 3, 2), [0, 2, 1, 1, 1, 0])
     for op in ("tril_indices", "triu_indices"):
         case(op, "default", 4, 3, 0, None, None, None, None)
         case(op, "default", 20, 21, 7, f(torch.int64), None, None, None)

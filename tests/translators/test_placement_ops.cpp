@@ -146,5 +146,24 @@ TEST_F(T, ConjPhysicalLogspaceTriangleIndices) {
   check_graph(b, {.opsets = kForms, .atol = 1e-4});
 }
 
+// Ops that had a meta function and no translator (aten::copy, from
+// self.copy_(src)), or a translator and no meta function (the 3-D named pads,
+// concat, swapdims, positive: see docs/op-consistency.md).
+TEST_F(T, CopyNamedPadsAndAliases) {
+  GraphBuilder b;
+  b.output(b.node1("aten::copy", {V(b.input(randn({2, 3}))), V(b.input(randint({3}, -4, 4))), C(false)}));
+  b.output(b.node1("aten::copy", {V(b.input(randint({2, 2}, -4, 4))), V(b.input(randn({2, 2}))), C(false)}));
+  b.output(b.node1("aten::reflection_pad1d", {V(b.input(randn({1, 2, 5}))), C({2, 1})}));
+  b.output(b.node1("aten::reflection_pad2d", {V(b.input(randn({1, 2, 3, 4}))), C({1, 2, 0, 2})}));
+  b.output(b.node1("aten::reflection_pad3d", {V(b.input(randn({1, 1, 3, 3, 4}))), C({1, 1, 2, 0, 1, 2})}));
+  b.output(b.node1("aten::replication_pad1d", {V(b.input(randn({2, 5}))), C({1, 3})}));
+  b.output(b.node1("aten::replication_pad2d", {V(b.input(randn({1, 1, 3, 3}))), C({1, 0, 0, 2})}));
+  b.output(b.node1("aten::replication_pad3d", {V(b.input(randn({1, 2, 2, 3, 2}))), C({0, 2, 1, 1, 1, 0})}));
+  b.output(b.node1("aten::concat", {L({V(b.input(randn({2, 3}))), V(b.input(randn({1, 3})))}), C(0)}));
+  b.output(b.node1("aten::swapdims", {V(b.input(randn({2, 3, 4}))), C(0), C(2)}));
+  b.output(b.node1("aten::positive", {V(b.input(randint({3}, -3, 3)))}));
+  check_graph(b, {.opsets = kForms});
+}
+
 }  // namespace
 }  // namespace onnxport::translator_tests

@@ -234,7 +234,7 @@ std::vector<int64_t> permutation_of(const std::string& op, const Args& args) {
     if (rank > 2) fail("t() expects a tensor with <= 2 dimensions, got " + std::to_string(rank));
     return rank == 2 ? std::vector<int64_t>{1, 0} : transpose_perm(rank, 0, 0);
   }
-  if (op == "aten::transpose" || op == "aten::swapaxes") return transpose_perm(rank, int_at(args, 1), int_at(args, 2));
+  if (op == "aten::transpose" || op == "aten::swapaxes" || op == "aten::swapdims") return transpose_perm(rank, int_at(args, 1), int_at(args, 2));
   std::vector<int64_t> perm = ints_at(args, 1);
   if (static_cast<int64_t>(perm.size()) != rank)
     fail("permute dims " + sizes_str(perm) + " do not match the tensor's rank " + std::to_string(rank));
@@ -402,8 +402,10 @@ std::vector<Tensor> list_data(const std::vector<const OpArg*>& items) {
 }
 
 void register_cat_stack(OpLibrary& lib) {
-  define(
-      lib, "aten::cat", "shape",
+  // concat is cat's alias.
+  for (const char* name : {"aten::cat", "aten::concat"})
+    define(
+      lib, name, "shape",
       [](const Args& args) { return std::vector<TensorMeta>{cat_meta(tensor_list(args, 0), int_or(args, 1, 0))}; },
       [](const Args& args) {
         auto items = tensor_list(args, 0);
@@ -728,6 +730,20 @@ Tensor pad_tensor(const Tensor& in, const std::vector<int64_t>& pad, PadMode mod
   return finish(std::move(out), in.dtype());
 }
 
+// reflection_pad{1,2,3}d / replication_pad{1,2,3}d(self, SymInt[] padding):
+// F.pad's reflect and replicate modes under their own names.
+void def_named_pad(OpLibrary& lib, const std::string& name, PadMode mode) {
+  auto meta = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    return TensorMeta{in.dtype, padded_shape(in.shape, ints_at(args, 1))};
+  };
+  define(
+      lib, name, "shape", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta, mode](const Args& args) {
+        return std::vector<Tensor>{pad_tensor(data_at(args, 0), ints_at(args, 1), mode, nullptr, meta(args))};
+      });
+}
+
 void def_pad(OpLibrary& lib, const std::string& name, bool constant_only) {
   auto meta = [](const Args& args) {
     const TensorMeta& in = meta_at(args, 0);
@@ -908,7 +924,8 @@ void register_shape_ops(OpLibrary& lib) {
   def_view_like(lib, "aten::atleast_1d", atleast_meta(1));
   def_view_like(lib, "aten::atleast_2d", atleast_meta(2));
   def_view_like(lib, "aten::atleast_3d", atleast_meta(3));
-  for (const char* name : {"aten::transpose", "aten::swapaxes", "aten::t", "aten::permute"}) def_permutation(lib, name);
+  for (const char* name : {"aten::transpose", "aten::swapaxes", "aten::swapdims", "aten::t", "aten::permute"})
+    def_permutation(lib, name);
 
   auto expand_meta = [](const Args& args) {
     return TensorMeta{meta_at(args, 0).dtype, expand_shape(meta_at(args, 0).shape, dims_at(args, 1))};
@@ -938,13 +955,17 @@ void register_shape_ops(OpLibrary& lib) {
   def_pieces(lib, "aten::chunk", chunk_plan, false);
   def_pieces(lib, "aten::unbind", unbind_plan, true);
 
-  for (const char* name : {"aten::contiguous", "aten::detach", "aten::alias", "aten::lift_fresh"})
+  for (const char* name : {"aten::contiguous", "aten::detach", "aten::alias", "aten::lift_fresh", "aten::positive"})
     def_identity(lib, name);
   for (const char* name : {"aten::dropout", "aten::feature_dropout", "aten::alpha_dropout", "aten::feature_alpha_dropout"})
     def_dropout(lib, name);
   register_casts(lib);
   def_pad(lib, "aten::pad", false);
   def_pad(lib, "aten::constant_pad_nd", true);
+  for (const char* n : {"aten::reflection_pad1d", "aten::reflection_pad2d", "aten::reflection_pad3d"})
+    def_named_pad(lib, n, PadMode::Reflect);
+  for (const char* n : {"aten::replication_pad1d", "aten::replication_pad2d", "aten::replication_pad3d"})
+    def_named_pad(lib, n, PadMode::Replicate);
   register_flip_roll(lib);
   register_random(lib);
   register_diagonal(lib);

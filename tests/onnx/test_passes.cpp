@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
+#include <iterator>
 #include <fstream>
 
 #include <unistd.h>
@@ -247,6 +249,158 @@ TEST(ReadModel, GarbageIsNotAModel) {
   std::ofstream(empty).close();
   EXPECT_THROW(read_model(empty), InputError);
   EXPECT_THROW(read_model(dir.path()), InputError);
+}
+
+
+// ---------------------------------------------------------------------------
+// StagedModel: external data, staging and commit (docs/large-models.md).
+
+// The seed model with three more initializers of 3, 100 and 2000 bytes.
+onnx::ModelProto model_with_blobs() {
+  onnx::ModelProto m = seed_model();
+  for (int size : {3, 100, 2000}) {
+    onnx::TensorProto* t = m.mutable_graph()->add_initializer();
+    t->set_name("blob" + std::to_string(size));
+    t->set_data_type(onnx::TensorProto::UINT8);
+    t->add_dims(size);
+    std::string bytes(static_cast<size_t>(size), '\0');
+    for (int i = 0; i < size; ++i) bytes[static_cast<size_t>(i)] = static_cast<char>(1 + i % 200);
+    t->set_raw_data(bytes);
+  }
+  return m;
+}
+
+std::string file_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string entry(const onnx::TensorProto& t, const std::string& key) {
+  for (const auto& e : t.external_data())
+    if (e.key() == key) return e.value();
+  return "";
+}
+
+TEST(StagedModel, WritesAlignedExternalDataAndLeavesTheModelAsItWas) {
+  TempDir dir;
+  const fs::path file = dir.path() / "model.onnx";
+  onnx::ModelProto m = model_with_blobs();
+  const std::string before = m.SerializeAsString();
+  {
+    StagedModel staged(m, file, ExternalDataOptions{true, 50});
+    EXPECT_EQ(m.SerializeAsString(), before);  // the bytes moved out are back
+    EXPECT_EQ(staged.external_tensors(), 2);    // blob100 and blob2000; the seed's and blob3 are under 50 bytes
+    EXPECT_EQ(staged.external_bytes(), 2100);
+    EXPECT_FALSE(fs::exists(file));
+    staged.commit();
+  }
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"model.onnx", "model.onnx.data"}));
+  const std::string data = file_text(dir.path() / "model.onnx.data");
+  EXPECT_EQ(data.size(), 128u + 2000u);  // blob100 at 0, blob2000 at 128 (the next multiple of 64)
+  const onnx::ModelProto back = read_model(file);
+  int external = 0;
+  for (const auto& t : back.graph().initializer()) {
+    const onnx::TensorProto* original = nullptr;
+    for (const auto& o : m.graph().initializer())
+      if (o.name() == t.name()) original = &o;
+    ASSERT_NE(original, nullptr);
+    if (t.data_location() != onnx::TensorProto::EXTERNAL) {
+      EXPECT_EQ(t.raw_data(), original->raw_data()) << t.name();
+      continue;
+    }
+    ++external;
+    EXPECT_FALSE(t.has_raw_data());
+    EXPECT_EQ(entry(t, "location"), "model.onnx.data");
+    const auto offset = std::stoull(entry(t, "offset"));
+    const auto length = std::stoull(entry(t, "length"));
+    EXPECT_EQ(offset % 64, 0u) << t.name();
+    EXPECT_EQ(data.substr(offset, length), original->raw_data()) << t.name();
+  }
+  EXPECT_EQ(external, 2);
+  EXPECT_TRUE(check_model_file(file).empty());
+  EXPECT_NE(model_to_text(back).find("blob2000 {2000 values in model.onnx.data at 128}"), std::string::npos)
+      << model_to_text(back);
+}
+
+TEST(StagedModel, InlineUnderTwoGigabytesUnlessAsked) {
+  TempDir dir;
+  onnx::ModelProto m = model_with_blobs();
+  EXPECT_FALSE(needs_external_data(m, ExternalDataOptions{}));
+  StagedModel staged(m, dir.path() / "model.onnx", ExternalDataOptions{});
+  EXPECT_FALSE(staged.data_file());
+  staged.commit();
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"model.onnx"}));
+  EXPECT_EQ(read_model(dir.path() / "model.onnx").SerializeAsString(), m.SerializeAsString());
+}
+
+TEST(StagedModel, NotCommittedLeavesThePreviousFiles) {
+  TempDir dir;
+  const fs::path file = dir.path() / "model.onnx";
+  std::ofstream(file) << "previous model";
+  std::ofstream(dir.path() / "model.onnx.data") << "previous data";
+  onnx::ModelProto m = model_with_blobs();
+  {
+    StagedModel staged(m, file, ExternalDataOptions{true, 0});
+    EXPECT_TRUE(fs::exists(staged.model_file()));
+  }
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"model.onnx", "model.onnx.data"}));
+  EXPECT_EQ(file_text(file), "previous model");
+  EXPECT_EQ(file_text(dir.path() / "model.onnx.data"), "previous data");
+}
+
+TEST(StagedModel, AFailedModelRenamePutsThePreviousDataFileBack) {
+  TempDir dir;
+  const fs::path target = dir.path() / "model.onnx";
+  fs::create_directories(target / "occupied");  // a non-empty folder where the model should go
+  std::ofstream(dir.path() / "model.onnx.data") << "previous data";
+  onnx::ModelProto m = model_with_blobs();
+  StagedModel staged(m, target, ExternalDataOptions{true, 0});
+  try {
+    staged.commit();
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(target.string()), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(file_text(dir.path() / "model.onnx.data"), "previous data");
+  EXPECT_TRUE(fs::is_directory(target / "occupied"));
+}
+
+// An exported model whose one external entry is edited by `edit`.
+InputError read_edited(const std::function<void(onnx::TensorProto&)>& edit) {
+  TempDir dir;
+  const fs::path file = dir.path() / "model.onnx";
+  onnx::ModelProto m = model_with_blobs();
+  StagedModel(m, file, ExternalDataOptions{true, 1000}).commit();
+  onnx::ModelProto written = read_model(file);
+  for (auto& t : *written.mutable_graph()->mutable_initializer())
+    if (t.data_location() == onnx::TensorProto::EXTERNAL) edit(t);
+  write_model_atomic(written, file);
+  try {
+    read_model(file);
+  } catch (const InputError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "read_model accepted the edited entry";
+  return InputError("", "", "");
+}
+
+void set_entry(onnx::TensorProto& t, const std::string& key, const std::string& value) {
+  for (auto& e : *t.mutable_external_data())
+    if (e.key() == key) e.set_value(value);
+}
+
+TEST(ReadModel, ChecksExternalEntries) {
+  auto expect = [](const InputError& e, const std::string& text) {
+    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'blob2000'"), std::string::npos) << e.what();
+  };
+  expect(read_edited([](onnx::TensorProto& t) { set_entry(t, "location", "/etc/passwd"); }), "is absolute");
+  expect(read_edited([](onnx::TensorProto& t) { set_entry(t, "location", "../model.onnx.data"); }),
+         "leaves the model's folder");
+  expect(read_edited([](onnx::TensorProto& t) { set_entry(t, "location", "other.data"); }), "missing");
+  expect(read_edited([](onnx::TensorProto& t) { set_entry(t, "length", "1999"); }), "the dims need 2000");
+  expect(read_edited([](onnx::TensorProto& t) { set_entry(t, "offset", "64"); }), "shorter than the model says");
+  expect(read_edited([](onnx::TensorProto& t) { set_entry(t, "offset", "-1"); }), "is not a byte count");
 }
 
 }  // namespace

@@ -215,6 +215,23 @@ TEST(ConfigExtends, APathRelativeToTheConfigOverlaysKeyByKey) {
   EXPECT_FALSE(c.optimize);
 }
 
+TEST(ConfigExtends, ExternalDataOverlaysKeyByKey) {
+  ScratchDir dir;
+  write_file(dir.path() / "base.json", R"({"external_data": {"always": true, "threshold": 4096}})");
+  const auto file = dir.path() / "cfg.json";
+  write_file(file, R"({"extends": "base.json", "external_data": {"threshold": 0}})");
+  const Config c = load_config(file);
+  EXPECT_TRUE(c.external_data.always);
+  EXPECT_EQ(c.external_data.threshold, 0);
+  const Config d = parse_config(nlohmann::json::object(), "x.json");
+  EXPECT_FALSE(d.external_data.always);
+  EXPECT_EQ(d.external_data.threshold, 1024);
+  expect_contains(expect_input_error([] { parse_config({{"external_data", {{"threshold", -1}}}}, "x.json"); }).what(),
+                  "x.json: /external_data/threshold");
+  expect_contains(expect_input_error([] { parse_config({{"external_data", {{"file", "x"}}}}, "x.json"); }).what(),
+                  "x.json: /external_data/file: unknown key (known: always, threshold)");
+}
+
 TEST(ConfigExtends, WithoutExtendsThePluginsReplaceTheBuiltins) {
   const Config c = parse_config(nlohmann::json{{"plugins", {{{"name", "mine"}}}}}, "x.json");
   ASSERT_EQ(c.plugins.size(), 1u);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -58,6 +59,8 @@ struct ExportArgs {
   bool isolate = false;
   bool allow_unsound = false;
   bool mutations_as_outputs = false;
+  bool external_data = false;
+  int64_t external_data_threshold = 0;
   double timeout_s = 0;
   bool verbose = false;
   bool quiet = false;
@@ -79,6 +82,8 @@ ExportRequest to_request(const ExportArgs& a, const CLI::App& cmd) {
   if (a.isolate) r.isolate = true;
   if (a.allow_unsound) r.allow_unsound = true;
   if (a.mutations_as_outputs) r.mutations_as_outputs = true;
+  if (a.external_data) r.external_data = true;
+  if (cmd.count("--external-data-threshold") > 0) r.external_data_threshold = a.external_data_threshold;
   if (cmd.count("--timeout") > 0) r.timeout_s = a.timeout_s;
   for (const auto& spec : a.dynamic) {
     // Validated by the option's check, so this is a DynamicDim.
@@ -149,6 +154,15 @@ void add_export_command(CLI::App& app, Action& action) {
   cmd->add_flag("--mutations-as-outputs", args->mutations_as_outputs,
                 "Add the new values of buffers and inputs that forward updates in place as extra outputs "
                 "<name>.updated, after forward's (overrides the config's \"mutations_as_outputs\")");
+  cmd->add_flag("--external-data", args->external_data,
+                "Write the large initializers to OUT.onnx.data beside the model (ONNX external data) at any model "
+                "size; a model over protobuf's 2 GB limit gets it anyway (overrides the config's "
+                "\"external_data\": {\"always\"})");
+  cmd->add_option("--external-data-threshold", args->external_data_threshold,
+                  "Initializers of at least BYTES bytes go to the data file, smaller ones stay in the model "
+                  "(default 1024; overrides the config's \"external_data\": {\"threshold\"})")
+      ->option_text("BYTES")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--verify", args->verify, "Run the model in ONNX Runtime and compare with the reference outputs");
   auto* verbose = cmd->add_flag("-v,--verbose", args->verbose, "Also print the graphs and per-stage timings");
   auto* quiet = cmd->add_flag("-q,--quiet", args->quiet, "Print errors only");

@@ -10,6 +10,7 @@
 
 #include <onnxport/version.hpp>
 
+#include <csignal>
 #include <iostream>
 
 #include <malloc.h>
@@ -24,6 +25,10 @@ int main(int argc, char** argv) {
   // cache still serves small allocations quickly without them.
   mallopt(M_MXFAST, 0);
 #endif
+  // A file size limit (ulimit -f) reached while writing a model makes
+  // write(2) fail with EFBIG, reported and cleaned up like a full disk,
+  // instead of killing the process with its temporaries left behind.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"onnxport " ONNXPORT_SDK_VERSION ": export PyTorch programs to ONNX through plugins"};
   app.name("onnxport");
   app.require_subcommand(1);

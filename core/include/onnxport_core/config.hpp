@@ -40,6 +40,15 @@ struct VerifyOptions {
   double rtol = 1e-3;
 };
 
+// Initializer data in a file beside the model (docs/large-models.md): always
+// when the model would exceed protobuf's 2 GB limit, at any size with `always`.
+struct ExternalDataOptions {
+  bool always = false;
+  // Initializers of at least this many bytes go to the data file; smaller
+  // ones (shapes, scalars) stay in the model.
+  int64_t threshold = 1024;
+};
+
 struct Config {
   std::filesystem::path file;       // where it was read from (empty for built-in defaults)
   // The configs it extends, nearest first ("extends"): a file, or "default"
@@ -62,6 +71,7 @@ struct Config {
   // Add the new values of buffers and inputs forward updates in place as
   // extra outputs `<name>.updated`, after forward's (docs/config.md).
   bool mutations_as_outputs = false;
+  ExternalDataOptions external_data;  // "external_data": {"always", "threshold"}
 };
 
 // Throws InputError(file, json_pointer, message) for malformed JSON (with
@@ -73,7 +83,7 @@ struct Config {
 // to the config file: the base is loaded first and this config overlays it.
 // Its plugins are appended, an entry with the name of a base plugin replacing
 // that one in place; "pin" and "dynamic_shapes" are merged entry by entry;
-// "verify" and "report" key by key; every other key given replaces the base's.
+// "verify", "report" and "external_data" key by key; every other key given replaces the base's.
 Config load_config(const std::filesystem::path& file);
 Config parse_config(const nlohmann::json& doc, const std::filesystem::path& file);
 

@@ -6,6 +6,7 @@
 
 #include <onnxport_core/report.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <iosfwd>
@@ -39,6 +40,8 @@ struct ExportRequest {
   std::optional<double> timeout_s;       // --timeout S: per isolated attempt; 0 = none
   std::optional<bool> allow_unsound;     // --allow-unsound: export an unsound capture when none is sound
   std::optional<bool> mutations_as_outputs;  // --mutations-as-outputs: `<name>.updated` outputs after forward's
+  std::optional<bool> external_data;     // --external-data: initializer data in <output>.data at any model size
+  std::optional<int64_t> external_data_threshold;  // --external-data-threshold BYTES
   // --dynamic NAME:DIM=SYMBOL (repeatable): merged over the config's
   // dynamic_shapes, a dim named here replacing the config's name for it.
   std::map<std::string, std::map<int, std::string>> dynamic_shapes;

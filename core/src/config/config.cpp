@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <cctype>
 #include <set>
 
@@ -126,6 +127,13 @@ void parse_verify(const JsonCursor& c, VerifyOptions& v) {
   if (auto r = c.find("rtol")) v.rtol = non_negative(*r);
 }
 
+void parse_external_data(const JsonCursor& c, ExternalDataOptions& e) {
+  c.expect_object();
+  c.reject_unknown_keys({"always", "threshold"});
+  if (auto a = c.find("always")) e.always = a->as_bool();
+  if (auto t = c.find("threshold")) e.threshold = t->as_int_in(0, INT64_MAX);
+}
+
 void parse_report(const JsonCursor& c, Config& cfg) {
   c.expect_object();
   c.reject_unknown_keys({"markdown", "json"});
@@ -229,6 +237,7 @@ void apply_keys(const JsonCursor& root, const std::filesystem::path& file, bool 
     for (auto& [op, plugin] : parse_pin(*p)) cfg.pin[op] = plugin;
   if (auto v = root.find("verify")) parse_verify(*v, cfg.verify);
   if (auto r = root.find("report")) parse_report(*r, cfg);
+  if (auto e = root.find("external_data")) parse_external_data(*e, cfg.external_data);
   if (auto i = root.find("isolate")) cfg.isolate = i->as_bool();
   if (auto t = root.find("timeout_s")) cfg.timeout_s = non_negative(*t);
   if (auto a = root.find("allow_unsound")) cfg.allow_unsound = a->as_bool();
@@ -240,7 +249,8 @@ Config parse_config_chain(const nlohmann::json& doc, const std::filesystem::path
   JsonCursor root(doc, file.string());
   root.expect_object();
   root.reject_unknown_keys({"$schema", "extends", "plugins", "strategies", "opset", "optimize", "dynamic_shapes",
-                            "pin", "verify", "report", "isolate", "timeout_s", "allow_unsound", "mutations_as_outputs"});
+                            "pin", "verify", "report", "isolate", "timeout_s", "allow_unsound", "mutations_as_outputs",
+                            "external_data"});
   const auto extends = root.find("extends");
   Config cfg = extends ? load_base(*extends, file.parent_path(), chain) : builtin_defaults();
   apply_keys(root, file, extends.has_value(), cfg);

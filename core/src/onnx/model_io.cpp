@@ -178,7 +178,7 @@ int64_t typed_value_count(const onnx::TensorProto& t) {
 // matches it: the printer and every later pass index the data by the dims.
 class ModelTensorChecker {
  public:
-  explicit ModelTensorChecker(std::string file) : file_(std::move(file)) {}
+  explicit ModelTensorChecker(const std::filesystem::path& file) : file_(file.string()), folder_(file.parent_path()) {}
 
   void check(const onnx::ModelProto& model) {
     check_graph(model.graph(), "graph");
@@ -214,9 +214,15 @@ class ModelTensorChecker {
       if (d < 0) fail(place, "negative dimension " + std::to_string(d));
     const auto numel = checked_numel(dims);
     if (!numel) fail(place, "the dims multiply to more elements than fit in 64 bits");
-    if (t.data_location() == onnx::TensorProto::EXTERNAL) return;  // the data is in another file, not read here
     const auto element = onnx_element_size(t.data_type());
     if (!element) fail(place, "unknown data_type " + std::to_string(t.data_type()));
+    if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+      if (*element == 0) fail(place, "a string tensor cannot be in external data");
+      const auto expected = checked_mul(*numel, *element);
+      if (!expected) fail(place, "the dims need more than 2^63 bytes");
+      check_external(t, place, *expected);
+      return;
+    }
     if (t.has_raw_data()) {
       if (*element == 0) fail(place, "a string tensor cannot have raw_data");
       const auto expected = checked_mul(*numel, *element);
@@ -234,8 +240,72 @@ class ModelTensorChecker {
     throw InputError(file_, place, message);
   }
 
+  static std::optional<int64_t> parse_size(const std::string& text) {
+    if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return std::nullopt;
+    return std::stoll(text);
+  }
+
+  // An external entry (docs/large-models.md): its location is a file in the
+  // model's folder or below it, and the file holds the tensor's bytes at
+  // offset..offset+length. The bytes themselves are not read.
+  void check_external(const onnx::TensorProto& t, const std::string& place, int64_t expected) {
+    std::string location;
+    int64_t offset = 0;
+    std::optional<int64_t> length;
+    for (const auto& entry : t.external_data()) {
+      if (entry.key() == "location") {
+        location = entry.value();
+      } else if (entry.key() == "offset" || entry.key() == "length") {
+        const auto value = parse_size(entry.value());
+        if (!value) fail(place, "external data " + entry.key() + " '" + entry.value() + "' is not a byte count");
+        if (entry.key() == "offset") offset = *value;
+        else length = *value;
+      }
+    }
+    if (location.empty()) fail(place, "data_location is EXTERNAL but no \"location\" entry names the data file");
+    const std::filesystem::path relative(location);
+    if (relative.is_absolute())
+      fail(place, "external data location '" + location + "' is absolute; it must be relative to the model's folder");
+    for (const auto& part : relative)
+      if (part == "..") fail(place, "external data location '" + location + "' leaves the model's folder");
+    if (length && *length != expected)
+      fail(place, "external data length " + std::to_string(*length) + " bytes, the dims need " + std::to_string(expected));
+    const std::filesystem::path data = folder_ / relative;
+    const std::string at = place + " (external data of " + file_ + ")";
+    const int64_t size = data_file_size(data, at);
+    if (offset > size || size - offset < expected)
+      throw InputError(data.string(), at,
+                       "the file has " + std::to_string(size) + " bytes, the tensor needs bytes " + std::to_string(offset) +
+                           " to " + std::to_string(offset + expected) + " (the data file is shorter than the model says)");
+  }
+
+  int64_t data_file_size(const std::filesystem::path& data, const std::string& at) {
+    if (auto it = sizes_.find(data.string()); it != sizes_.end()) return it->second;
+    struct stat st {};
+    if (::stat(data.c_str(), &st) != 0)
+      throw InputError(data.string(), at,
+                       errno == ENOENT ? std::string("missing: the model keeps this tensor's data in that file")
+                                       : std::string("cannot read: ") + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) throw InputError(data.string(), at, "not a regular file");
+    sizes_.emplace(data.string(), static_cast<int64_t>(st.st_size));
+    return st.st_size;
+  }
+
   std::string file_;
+  std::filesystem::path folder_;
+  std::unordered_map<std::string, int64_t> sizes_;  // data file sizes, by path
 };
+
+// "model.onnx.data at 4096" for an external tensor (read_model checked the entries).
+std::string external_place(const onnx::TensorProto& t) {
+  std::string location, offset = "0";
+  for (const auto& entry : t.external_data()) {
+    if (entry.key() == "location") location = entry.value();
+    if (entry.key() == "offset") offset = entry.value();
+  }
+  return location + " at " + offset;
+}
 
 }  // namespace
 
@@ -300,14 +370,17 @@ std::string model_to_text(const onnx::ModelProto& model) {
       const int64_t numel = checked.value_or(-1);  // -1: dims that do not describe a tensor
       // The printer indexes the data by the dims: only a tensor whose data
       // matches them (read_model checks every tensor it reads) is printed.
-      if (numel >= 0 && numel <= kMaxPrintedValues) {
+      const bool external = t.data_location() == onnx::TensorProto::EXTERNAL;
+      if (numel >= 0 && numel <= kMaxPrintedValues && !external) {
         os << t;
         continue;
       }
       onnx::TypeProto_Tensor type;  // "float[256,256]" without the values
       type.set_elem_type(t.data_type());
       for (int64_t d : t.dims()) type.mutable_shape()->add_dim()->set_dim_value(d);
-      os << type << " " << t.name() << " {" << (numel >= 0 ? std::to_string(numel) : std::string("?")) << " values}";
+      os << type << " " << t.name() << " {" << (numel >= 0 ? std::to_string(numel) : std::string("?")) << " values";
+      if (external) os << " in " << external_place(t);
+      os << "}";
     }
     os << ">\n";
   }
@@ -321,7 +394,7 @@ std::string model_to_text(const onnx::ModelProto& model) {
 void write_model_atomic(const onnx::ModelProto& model, const std::filesystem::path& file) {
   onnx_build::write_file_atomic(file, [&](int fd, std::string& error) {
     if (model.ByteSizeLong() > static_cast<size_t>(INT_MAX)) {
-      error = "the model is larger than 2 GB, the protobuf limit (external data is not supported yet)";
+      error = "the model is larger than 2 GB, the protobuf limit; write it with external data (StagedModel)";
       return false;
     }
     google::protobuf::io::FileOutputStream stream(fd);
@@ -356,7 +429,7 @@ onnx::ModelProto read_model(const std::filesystem::path& file) {
   if (!parsed) throw InputError(file.string(), "", "not an ONNX model (the protobuf ModelProto does not parse)");
   if (!model.has_graph())
     throw InputError(file.string(), "", "not an ONNX model (parsed, but it has no graph)");
-  ModelTensorChecker(file.string()).check(model);
+  ModelTensorChecker(file).check(model);
   return model;
 }
 

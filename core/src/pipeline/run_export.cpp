@@ -15,6 +15,7 @@
 #include <onnxport_core/onnx_passes.hpp>
 #include <onnxport_core/plugin_host.hpp>
 
+#include <cstdio>
 #include <iostream>
 #include <system_error>
 
@@ -62,6 +63,8 @@ void apply_overrides(const ExportRequest& request, Config& config) {
   if (request.timeout_s) config.timeout_s = *request.timeout_s;
   if (request.allow_unsound) config.allow_unsound = *request.allow_unsound;
   if (request.mutations_as_outputs) config.mutations_as_outputs = *request.mutations_as_outputs;
+  if (request.external_data) config.external_data.always = *request.external_data;
+  if (request.external_data_threshold) config.external_data.threshold = *request.external_data_threshold;
   for (const auto& [input, dims] : request.dynamic_shapes)
     for (const auto& [dim, symbol] : dims) config.dynamic_shapes[input][dim] = symbol;
 }
@@ -193,63 +196,62 @@ Outcome unsound_capture_refused(const Program& program, const ExportReport& repo
   return o;
 }
 
-// A temp name beside `output`, so the final rename stays on one file system.
-fs::path staging_path(const fs::path& output) {
-  fs::path tmp = output;
-  tmp += ".staging." + std::to_string(::getpid()) + ".onnx";
-  return tmp;
+std::string byte_size(int64_t bytes) {
+  if (bytes < 1000000) return std::to_string(bytes) + " bytes";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return buf;
 }
 
-void remove_quietly(const fs::path& file) {
-  std::error_code ignored;
-  fs::remove(file, ignored);
-}
-
-// Writes the model (to a staging file first when it must be verified) and
-// moves it into place only when verification passed.
+// Writes the model (and its external data file, docs/large-models.md) to a
+// staging folder beside `output`, checks the written files, verifies the
+// staged model when the config asks, and only then moves it into place.
 // `program` is needed (and non-null) only when the config asks for verification.
 Outcome write_stage(onnx::ModelProto& model, const Program* program, const Config& config, const fs::path& output,
                     StatusPrinter& status, ExportReport& report) {
-  if (output.has_parent_path()) {
-    std::error_code ec;
-    fs::create_directories(output.parent_path(), ec);
-    if (ec) throw std::runtime_error(output.string() + ": cannot create the folder '" + output.parent_path().string() + "': " + ec.message());
-  }
   StageReport& write = report.stage("write");
   const std::string subject = "Save the model to `" + output.string() + "`";
-  if (!config.verify.enabled) {
-    status.begin(subject);
-    Stopwatch clock;
-    write_model_atomic(model, output);
-    write.seconds = clock.seconds();
-    write.status = Status::Ok;
-    write.summary = output.string();
-    report.output_written = true;
-    status.end(subject, true, write.seconds);
-    return {};
+  // Without verification the status line spans the writing (the long part
+  // for a large model); with it, the line comes after the verification.
+  if (!config.verify.enabled) status.begin(subject);
+  Stopwatch clock;
+  // Destroying `staged` removes whatever was not committed.
+  StagedModel staged(model, output, config.external_data);
+  if (staged.data_file()) {
+    // The checker on the files as written: each location resolved relative
+    // to the model, as ONNX Runtime will. (The in-memory check ran before.)
+    std::vector<Diagnostic> problems = check_model_file(staged.model_file());
+    if (!problems.empty()) {
+      const std::string why = problems.front().message;
+      for (Diagnostic& d : problems) write.diagnostics.push_back(std::move(d));
+      write.status = Status::Failed;
+      write.summary = why;
+      if (!config.verify.enabled) status.end(subject, false, clock.seconds());
+      return failed("the written model does not pass the ONNX checker: " + why);
+    }
   }
-  const fs::path staged = staging_path(output);
-  try {
-    write_model_atomic(model, staged);
-    if (!pipeline::verify_stage(staged, model, *program, config.verify, status, report)) {
-      remove_quietly(staged);
+  double seconds = clock.seconds();
+  if (config.verify.enabled) {
+    if (!pipeline::verify_stage(staged.model_file(), model, *program, config.verify, status, report))
       return failed(report.verification && !report.verification->problem.empty()
                         ? "verification failed: " + report.verification->problem
                         : "verification failed: the outputs differ from the " +
                               (report.verification ? report.verification->reference : std::string("reference")));
-    }
     status.begin(subject);
-    Stopwatch clock;
-    fs::rename(staged, output);
-    write.seconds = clock.seconds();
-  } catch (...) {
-    remove_quietly(staged);
-    throw;
   }
+  clock = Stopwatch();
+  staged.commit();
+  write.seconds = seconds + clock.seconds();
   write.status = Status::Ok;
   write.summary = output.string();
+  if (const auto data = staged.data_file())
+    write.summary += " + " + data->string() + " (external data: " + std::to_string(staged.external_tensors()) +
+                     " initializer(s), " + byte_size(staged.external_bytes()) + ")";
   report.output_written = true;
   status.end(subject, true, write.seconds);
+  if (const auto data = staged.data_file())
+    status.line("External data: `" + data->string() + "` (" + std::to_string(staged.external_tensors()) +
+                " initializer(s), " + byte_size(staged.external_bytes()) + ")");
   return {};
 }
 

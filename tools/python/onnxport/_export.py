@@ -64,7 +64,9 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
       updates in place as extra outputs `<name>.updated`, after forward's (by
       default the model's outputs are exactly forward's); output_names then
       names forward's outputs, or all of them;
-    - external_data: not supported yet (an error when set).
+    - external_data: True writes the large initializers to "<f>.data" beside
+      the model at any size (a model over 2 GB gets it anyway); f must then be a
+      path (docs/large-models.md).
 
     Returns an ExportResult; raises OnnxportError (message: the first problem).
     """
@@ -76,8 +78,11 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
     params = _forward_parameters(model)
     positional = _bind(model, params, args, kwargs)
     names = [p for p in params][: len(positional)]
-    if external_data:
-        raise OnnxportError("external_data: not supported yet: onnxport writes one .onnx file with the weights inside")
+    if external_data is not None and not isinstance(external_data, bool):
+        raise OnnxportError(f"external_data: expected True or False, got {external_data!r}")
+    if external_data and not isinstance(f, (str, os.PathLike)):
+        raise OnnxportError("external_data: the data file is written beside the model, so f must be a file path, "
+                            "not a file object")
     if not isinstance(mutations_as_outputs, bool):
         raise OnnxportError(f"mutations_as_outputs: expected True or False, got {mutations_as_outputs!r}")
     if f is None or (not isinstance(f, (str, os.PathLike)) and not hasattr(f, "write")):
@@ -125,6 +130,8 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
             command.append("--allow-unsound")
         if mutations_as_outputs:
             command.append("--mutations-as-outputs")
+        if external_data:
+            command.append("--external-data")
         if input_names:
             command += ["--input-names", ",".join(input_names)]
         if output_names:
@@ -135,6 +142,10 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
         if proc.returncode != 0:
             raise OnnxportError(_first_error(output, report_data), report=report_data, output=output)
         if not isinstance(f, (str, os.PathLike)):
+            if os.path.exists(model_file + ".data"):
+                raise OnnxportError("the model is larger than 2 GB, so it was written with external data (a data "
+                                    "file beside the model): give f as a file path, not a file object",
+                                    report=report_data, output=output)
             with open(model_file, "rb") as model_bytes:
                 shutil.copyfileobj(model_bytes, f)
             path = getattr(f, "name", None)

@@ -1,0 +1,280 @@
+// StagedModel: an export's model, and its external data file when it has
+// one, written to a staging folder beside the output and moved into place at
+// the end (docs/large-models.md).
+#include <onnxport_core/onnx_passes.hpp>
+
+#include "model_io.hpp"
+
+#include <onnx/checker.h>
+
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <stdexcept>
+#include <system_error>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace onnxport {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Offsets of external tensors are multiples of this: ONNX Runtime (and
+// numpy-style readers) may map the file and read the tensors in place.
+constexpr int64_t kExternalAlignment = 64;
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// Writes all of `size` bytes (write(2) may write less, or be interrupted).
+bool write_all(int fd, const char* data, size_t size, std::string& error) {
+  while (size > 0) {
+    // Linux writes at most 0x7ffff000 bytes per call; ask for 1 GiB at a time.
+    const ssize_t n = ::write(fd, data, std::min<size_t>(size, size_t{1} << 30));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error = errno_text(errno);
+      return false;
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Opens `path` for writing, fills it with `write`, fsyncs and closes it;
+// throws runtime_error naming `shown` (the final path the user asked for).
+template <class Write>
+void write_new_file(const fs::path& path, const fs::path& shown, Write&& write) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(shown.string() + ": cannot create '" + path.string() + "': " + errno_text(errno));
+  std::string error;
+  bool ok = write(fd, error);
+  if (ok && ::fsync(fd) != 0) {
+    error = "fsync failed: " + errno_text(errno);
+    ok = false;
+  }
+  if (::close(fd) != 0 && ok) {
+    error = "close failed: " + errno_text(errno);
+    ok = false;
+  }
+  if (!ok) throw std::runtime_error(shown.string() + ": write failed: " + error);
+}
+
+void sync_folder(const fs::path& folder) {
+  const int fd = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);  // best effort: makes the renames durable where the file system allows it
+  ::close(fd);
+}
+
+void add_entry(onnx::TensorProto& t, const std::string& key, const std::string& value) {
+  auto* e = t.add_external_data();
+  e->set_key(key);
+  e->set_value(value);
+}
+
+// Moves the bytes of the large initializers out of the model for a scope
+// and puts them back, leaving the model as it was (also when the write
+// throws). While moved, each tensor is an external data entry.
+class ExternalizedTensors {
+ public:
+  explicit ExternalizedTensors(onnx::ModelProto& model) : model_(model) {}
+  ~ExternalizedTensors() {
+    for (auto& [tensor, bytes] : moved_) {
+      tensor->mutable_raw_data()->swap(bytes);
+      tensor->clear_external_data();
+      tensor->clear_data_location();
+    }
+  }
+  ExternalizedTensors(const ExternalizedTensors&) = delete;
+  ExternalizedTensors& operator=(const ExternalizedTensors&) = delete;
+
+  // The top-level initializers that go out: raw data of at least
+  // `threshold` bytes (and at least one byte).
+  std::vector<onnx::TensorProto*> chosen(int64_t threshold) const {
+    std::vector<onnx::TensorProto*> out;
+    for (auto& t : *model_.mutable_graph()->mutable_initializer())
+      if (t.data_location() != onnx::TensorProto::EXTERNAL && !t.raw_data().empty() &&
+          static_cast<int64_t>(t.raw_data().size()) >= threshold)
+        out.push_back(&t);
+    return out;
+  }
+
+  void move_out(onnx::TensorProto& t, const std::string& location, int64_t offset) {
+    const auto length = static_cast<int64_t>(t.raw_data().size());
+    moved_.emplace_back(&t, std::string());
+    moved_.back().second.swap(*t.mutable_raw_data());
+    t.clear_raw_data();
+    t.set_data_location(onnx::TensorProto::EXTERNAL);
+    add_entry(t, "location", location);
+    add_entry(t, "offset", std::to_string(offset));
+    add_entry(t, "length", std::to_string(length));
+  }
+
+ private:
+  onnx::ModelProto& model_;
+  std::vector<std::pair<onnx::TensorProto*, std::string>> moved_;
+};
+
+// Writes the chosen tensors back to back at aligned offsets, and turns each
+// into an external entry naming `location`. Returns the tensor bytes written.
+int64_t write_data_file(ExternalizedTensors& out, const std::vector<onnx::TensorProto*>& tensors,
+                        const fs::path& path, const fs::path& shown, const std::string& location) {
+  int64_t total = 0;
+  write_new_file(path, shown, [&](int fd, std::string& error) {
+    static const char zeros[kExternalAlignment] = {};
+    int64_t offset = 0;
+    for (onnx::TensorProto* t : tensors) {
+      const int64_t pad = (kExternalAlignment - offset % kExternalAlignment) % kExternalAlignment;
+      if (!write_all(fd, zeros, static_cast<size_t>(pad), error)) return false;
+      offset += pad;
+      const std::string& bytes = t->raw_data();
+      if (!write_all(fd, bytes.data(), bytes.size(), error)) {
+        error = "initializer '" + t->name() + "': " + error;
+        return false;
+      }
+      const auto length = static_cast<int64_t>(bytes.size());
+      out.move_out(*t, location, offset);
+      offset += length;
+      total += length;
+    }
+    return true;
+  });
+  return total;
+}
+
+void write_model_file(const onnx::ModelProto& model, const fs::path& path, const fs::path& shown) {
+  write_new_file(path, shown, [&](int fd, std::string& error) {
+    if (model.ByteSizeLong() > static_cast<size_t>(INT_MAX)) {
+      error = "the model is larger than 2 GB, the protobuf limit, even with its large initializers in external data "
+              "(what remains: node attributes, Constant values, subgraph initializers)";
+      return false;
+    }
+    google::protobuf::io::FileOutputStream stream(fd);
+    const bool ok = model.SerializeToZeroCopyStream(&stream) && stream.Flush();
+    if (!ok) error = stream.GetErrno() != 0 ? errno_text(stream.GetErrno()) : "protobuf serialization failed";
+    return ok;
+  });
+}
+
+fs::path data_file_for(const fs::path& output) {
+  fs::path data = output;
+  data += ".data";
+  return data;
+}
+
+// A hidden folder beside `output`, so the final renames stay on one file system.
+fs::path make_staging_dir(const fs::path& output) {
+  const fs::path folder = output.parent_path();
+  if (!folder.empty()) {
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (ec) throw std::runtime_error(output.string() + ": cannot create the folder '" + folder.string() + "': " + ec.message());
+  }
+  const fs::path dir = folder / ("." + output.filename().string() + ".staging." + std::to_string(::getpid()));
+  std::error_code ec;
+  fs::remove_all(dir, ec);  // left by a killed run that had this process id
+  if (!fs::create_directory(dir, ec))
+    throw std::runtime_error(output.string() + ": cannot create the staging folder '" + dir.string() + "': " +
+                             (ec ? ec.message() : std::string("it exists")));
+  return dir;
+}
+
+}  // namespace
+
+bool needs_external_data(const onnx::ModelProto& model, const ExternalDataOptions& options) {
+  return options.always || model.ByteSizeLong() > static_cast<size_t>(INT_MAX);
+}
+
+StagedModel::StagedModel(onnx::ModelProto& model, const fs::path& output, const ExternalDataOptions& options)
+    : output_(output) {
+  if (output.filename().empty()) throw std::runtime_error(output.string() + ": not a file path");
+  staging_dir_ = make_staging_dir(output);
+  try {
+    staged_model_ = staging_dir_ / output.filename();
+    ExternalizedTensors externalized(model);
+    if (needs_external_data(model, options)) {
+      const std::vector<onnx::TensorProto*> tensors = externalized.chosen(options.threshold);
+      if (!tensors.empty()) {
+        const fs::path data = data_file_for(output);
+        staged_data_ = staging_dir_ / data.filename();
+        external_bytes_ = write_data_file(externalized, tensors, staged_data_, data, data.filename().string());
+        external_tensors_ = static_cast<int>(tensors.size());
+      }
+    }
+    write_model_file(model, staged_model_, output);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(staging_dir_, ignored);
+    throw;
+  }
+}
+
+StagedModel::~StagedModel() {
+  std::error_code ignored;
+  fs::remove_all(staging_dir_, ignored);
+}
+
+std::optional<fs::path> StagedModel::data_file() const {
+  if (staged_data_.empty()) return std::nullopt;
+  return data_file_for(output_);
+}
+
+void StagedModel::commit() {
+  if (committed_) return;
+  std::error_code ec;
+  fs::path previous_data;  // a hard link to the data file this one replaces
+  const bool had_data = !staged_data_.empty() && fs::exists(data_file_for(output_), ec);
+  if (!staged_data_.empty()) {
+    const fs::path data = data_file_for(output_);
+    if (had_data) {
+      previous_data = staging_dir_ / "previous.data";
+      if (::link(data.c_str(), previous_data.c_str()) != 0) previous_data.clear();
+    }
+    fs::rename(staged_data_, data, ec);
+    if (ec) throw std::runtime_error(data.string() + ": cannot move the staged data file into place: " + ec.message());
+  }
+  fs::rename(staged_model_, output_, ec);
+  if (ec) {
+    const std::string why = ec.message();
+    if (!staged_data_.empty()) {
+      std::error_code ignored;
+      const fs::path data = data_file_for(output_);
+      if (!previous_data.empty()) fs::rename(previous_data, data, ignored);
+      else if (!had_data) fs::remove(data, ignored);
+    }
+    throw std::runtime_error(output_.string() + ": cannot move the staged model into place: " + why);
+  }
+  committed_ = true;
+  std::error_code ignored;
+  fs::remove_all(staging_dir_, ignored);  // now empty, or holding the previous data file's link
+  sync_folder(output_.parent_path());
+}
+
+std::vector<Diagnostic> check_model_file(const fs::path& file) {
+  std::vector<Diagnostic> out;
+  auto problem = [&](std::string message) {
+    Diagnostic d;
+    d.code = "onnx-checker";
+    d.stage = "write";
+    d.message = std::move(message);
+    out.push_back(std::move(d));
+  };
+  try {
+    read_model(file);  // the external entries against their file
+    onnx::checker::check_model(file.string());
+  } catch (const onnx::checker::ValidationError& e) {
+    problem(std::string("ONNX checker on ") + file.string() + ": " + e.what());
+  } catch (const std::exception& e) {
+    problem(std::string("checking ") + file.string() + ": " + e.what());
+  }
+  return out;
+}
+
+}  // namespace onnxport

@@ -91,13 +91,19 @@ void translate_cross(TranslateContext& ctx) {
 }
 
 // addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1):
-// self + value * tensor1 * tensor2 in the output dtype, left to right as torch.
+// self + value * tensor1 * tensor2 in the output dtype, left to right as torch;
+// a floating value on integer inputs is truncated toward zero first, as torch
+// 1.13's CPU kernel converts it.
 void translate_addcmul(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
   if (d == DType::Bool) fail(ctx, "bool inputs are not supported");
   std::string product = input_as(ctx, 1, d);
-  if (ctx.has_input(3) && !(is_constant(ctx, 3) && float_arg(ctx, 3, "value") == 1.0))
+  if (ctx.has_input(3) && is_constant(ctx, 3) && !is_floating(d)) {
+    const double value = std::trunc(float_arg(ctx, 3, "value"));
+    if (value != 1.0) product = ctx.op("Mul", {ctx.const_scalar(value, d), product});
+  } else if (ctx.has_input(3) && !(is_constant(ctx, 3) && float_arg(ctx, 3, "value") == 1.0)) {
     product = ctx.op("Mul", {input_as(ctx, 3, d), product});
+  }
   product = ctx.op("Mul", {product, input_as(ctx, 2, d)});
   set_result(ctx, ctx.op("Add", {input_as(ctx, 0, d), product}));
 }

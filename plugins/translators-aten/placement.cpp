@@ -64,21 +64,25 @@ void translate_index_copy(TranslateContext& ctx) {
   set_like_self(ctx, ctx.op("ScatterElements", {at_least_1d(ctx, 0), indices, source}, {{"axis", axis}}));
 }
 
-// masked_scatter(Tensor self, Tensor mask, Tensor source): the k-th true
-// position (row-major) takes source's k-th element: CumSum of the flattened
-// mask gives k + 1 there; Gather from source (one padding element keeps the
-// Gather valid when source is empty), Where(mask, gathered, self).
+// masked_scatter(Tensor self, Tensor mask, Tensor source): self and mask
+// broadcast together (Expand broadcasts both ways); the k-th true position
+// (row-major) takes source's k-th element: CumSum of the flattened mask gives
+// k + 1 there; Gather from source (one padding element keeps the Gather valid
+// when source is empty), Where(mask, gathered, self). ONNX Runtime's Where
+// has no bool kernel: bools go through int32.
 void translate_masked_scatter(TranslateContext& ctx) {
   const DType d = arg_dtype(ctx, 0);
-  std::string self = ctx.input(0);
+  const DType calc = d == DType::Bool ? DType::Int32 : d;
+  std::string self = ctx.op("Expand", {cast(ctx, ctx.input(0), d, calc), shape_of(ctx, ctx.input(1))});
   std::string shape = shape_of(ctx, self);
   std::string mask = reshape(ctx, ctx.op("Expand", {ctx.input(1), shape}), {-1});
   std::string count = ctx.op("CumSum", {cast(ctx, mask, DType::Bool, DType::Int64), ctx.const_scalar(0, DType::Int64)});
   std::string at = ctx.op("Max", {ctx.op("Sub", {count, ctx.const_i64({1})}), ctx.const_i64({0})});
-  std::string source = ctx.op("Concat", {reshape(ctx, ctx.input(2), {-1}), filled(ctx, {1}, 0.0, d)}, {{"axis", int64_t{0}}});
+  std::string flat_source = reshape(ctx, cast(ctx, ctx.input(2), d, calc), {-1});
+  std::string source = ctx.op("Concat", {flat_source, filled(ctx, {1}, 0.0, calc)}, {{"axis", int64_t{0}}});
   std::string gathered = ctx.op("Gather", {source, at}, {{"axis", int64_t{0}}});
   std::string flat = ctx.op("Where", {mask, gathered, reshape(ctx, self, {-1})});
-  set_result(ctx, ctx.op("Reshape", {flat, shape}));
+  set_result(ctx, cast(ctx, ctx.op("Reshape", {flat, shape}), calc, d));
 }
 
 // bucketize(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False):
@@ -88,10 +92,14 @@ void translate_bucketize(TranslateContext& ctx) {
   if (rank_of(ctx, 1) != 1) fail(ctx, "boundaries must be 1-D");
   const DType d = result_type(ctx, {0, 1});
   const bool right = bool_arg(ctx, 3, "right", false);
+  // Each element against every boundary ([..., M]), counted by a MatMul with a
+  // column of ones: ONNX Runtime leaves a ReduceSum over an empty input
+  // unreduced, a MatMul keeps the shape right.
   std::string x = unsqueeze(ctx, input_as(ctx, 0, d), {-1});
   std::string b = input_as(ctx, 1, d);
-  std::string below = ctx.op(right ? "LessOrEqual" : "Less", {b, x});
-  std::string count = reduce(ctx, "ReduceSum", cast(ctx, below, DType::Bool, DType::Int64), {-1}, false, true);
+  std::string below = cast(ctx, ctx.op(right ? "LessOrEqual" : "Less", {b, x}), DType::Bool, DType::Int64);
+  std::string ones = ctx.op("Expand", {ctx.const_i64({1}), ctx.op("Concat", {shape_of(ctx, b), ctx.const_i64({1})}, {{"axis", int64_t{0}}})});
+  std::string count = squeeze(ctx, ctx.op("MatMul", {below, ones}), {-1});
   set_result(ctx, cast(ctx, count, DType::Int64, output_dtype(ctx)));
 }
 

@@ -90,6 +90,12 @@ TEST_F(T, MaskedScatterAndBucketize) {
   b.output(b.node1("aten::masked_scatter", {V(b.input(randint({5, 5}, -9, 9))), V(b.input(values(DType::Bool, {}, {1}))),
                                             V(b.input(randint({5, 5}, -9, 9)))}));
   b.output(b.node1("aten::masked_scatter", {V(x), V(b.input(values(DType::Bool, {}, {0}))), V(b.input(randn({0})))}));
+  b.output(b.node1("aten::masked_scatter", {V(b.input(randn({5}))), V(b.input(randbool({5, 5}))), V(b.input(randn({5, 5})))}));
+  b.output(b.node1("aten::masked_scatter", {V(b.input(randbool({5, 5}))), V(b.input(randbool({5}))), V(b.input(randbool({5, 5})))}));
+  b.output(b.node1("aten::addcmul", {V(b.input(randint({1}, -5, 5))), V(b.input(randint({5, 5, 1}, -5, 5))),
+                                     V(b.input(randint({1, 5}, -5, 5))), C(-2.7)}));
+  b.output(b.node1("aten::bucketize", {V(b.input(randn({5, 0, 5}))), V(b.input(values(DType::Float32, {2}, {0, 1}))), C(false),
+                                       C(false)}));
   ValueId bounds = b.input(values(DType::Float32, {5}, {-1, -0.5, 0, 0.5, 1}));
   ValueId y = b.input(values(DType::Float32, {2, 4}, {-2, -1, -0.2, 0, 0.5, 0.7, 1, 3}));
   b.output(b.node1("aten::bucketize", {V(y), V(bounds), C(false), C(false)}));

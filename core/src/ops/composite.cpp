@@ -163,12 +163,11 @@ std::vector<Tensor> cross_kernel(const Args& args, bool linalg) {
 // ---------------------------------------------------------------- addcmul, lerp
 
 // addcmul(self, tensor1, tensor2, *, Scalar value=1) = self + value * tensor1 * tensor2,
-// in the result type of the three tensors.
+// in the result type of the three tensors. A floating value on integer inputs
+// is first truncated toward zero, as torch 1.13's CPU kernel converts it.
 DType addcmul_dtype(const Args& args) {
   const DType d = result_type({&args[0], &args[1], &args[2]});
   if (d == DType::Bool) fail("bool inputs are not supported");
-  if (present(args, 3) && !is_floating(d) && scalar_arg_dtype(args[3]) == DType::Float64)
-    fail("value must not be a floating-point number for integer inputs");
   return d;
 }
 

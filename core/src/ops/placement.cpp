@@ -138,8 +138,9 @@ std::vector<Tensor> index_copy_kernel(const Args& args) {
 
 // ---------------------------------------------------------------- masked_scatter
 
-// masked_scatter(self, mask, source): mask broadcast to self's shape; the
-// positions where it is true take source's elements in row-major order.
+// masked_scatter(self, mask, source): self and mask broadcast together (the
+// out-of-place op expands both, torch 1.13); the positions where the mask is
+// true take source's elements in row-major order, the others keep self's.
 TensorMeta masked_scatter_meta(const Args& args) {
   const TensorMeta& self = meta_at(args, 0);
   const TensorMeta& mask = meta_at(args, 1);
@@ -147,29 +148,30 @@ TensorMeta masked_scatter_meta(const Args& args) {
   if (mask.dtype != DType::Bool) fail("mask must be a bool tensor, got " + std::string(dtype_name(mask.dtype)));
   if (source.dtype != self.dtype)
     fail("source dtype " + std::string(dtype_name(source.dtype)) + " differs from self dtype " + std::string(dtype_name(self.dtype)));
-  const Shape both = broadcast_shapes(self.shape, mask.shape);
-  if (!(both == self.shape)) fail("mask " + shape_str(mask.shape) + " does not broadcast to self " + shape_str(self.shape));
-  return self;
+  return TensorMeta{self.dtype, broadcast_shapes(self.shape, mask.shape)};
 }
 
 std::vector<Tensor> masked_scatter_kernel(const Args& args) {
-  masked_scatter_meta(args);
+  const TensorMeta m = masked_scatter_meta(args);
   const Tensor& self = data_at(args, 0);
   const Tensor& mask = data_at(args, 1);
   const Tensor& source = data_at(args, 2);
-  const std::vector<int64_t>& sizes = self.shape();
-  const std::vector<int64_t> ms = broadcast_strides(mask.shape(), sizes);
-  Tensor out = self.clone();
+  const std::vector<int64_t> sizes = concrete(m.shape);
+  const std::vector<int64_t> ss = broadcast_strides(self.shape(), sizes), ms = broadcast_strides(mask.shape(), sizes);
+  Tensor out = Tensor::zeros(self.dtype(), sizes);
   visit_bytes(self.dtype(), [&](auto tag) {
     using U = typename decltype(tag)::type;
     U* po = out.mutable_data<U>();
+    const U* pself = self.data<U>();
     const U* ps = source.data<U>();
     int64_t next = 0, at = 0;
-    for_each_offset<1>(sizes, {ms}, [&](const std::array<int64_t, 1>& o) {
-      if (mask.get_int(o[0]) != 0) {
+    for_each_offset<2>(sizes, {ss, ms}, [&](const std::array<int64_t, 2>& o) {
+      if (mask.get_int(o[1]) != 0) {
         if (next >= source.numel())
           fail("source has " + std::to_string(source.numel()) + " elements, fewer than the mask's true entries");
         po[at] = ps[next++];
+      } else {
+        po[at] = pself[o[0]];
       }
       ++at;
     });

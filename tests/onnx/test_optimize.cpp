@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 namespace onnxport {
 namespace {
 
@@ -195,6 +197,53 @@ TEST(Optimize, DeadNodesInsideBranchesAreRemovedAndOuterNoopsRewired) {
     ASSERT_EQ(a.g().node_size(), 1) << a.name();
     EXPECT_EQ(a.g().node(0).input(0), "r");  // the capture follows the removed Identity
   }
+  expect_valid(m);
+}
+
+// Initializers as translation writes them (raw_data), so that the bytes the
+// optimizer frees early are really gone from the proto.
+void as_raw_data(onnx::ModelProto& m) {
+  for (auto& t : *m.mutable_graph()->mutable_initializer()) {
+    if (t.float_data_size() == 0) continue;
+    std::string bytes(static_cast<size_t>(t.float_data_size()) * sizeof(float), '\0');
+    std::memcpy(bytes.data(), t.float_data().data(), bytes.size());
+    t.clear_float_data();
+    t.set_raw_data(bytes);
+  }
+}
+
+// A weight whose last reader is folded loses its bytes at once (the sweep
+// then drops it); one that something else still reads, in the main graph or
+// inside a branch, keeps them.
+TEST(Optimize, AFoldedWeightKeepsItsBytesWhileAnythingReadsIt) {
+  onnx::ModelProto m = parse(R"(
+    <ir_version: 8, opset_import: ["" : 17]>
+    g (bool c, float[2, 2] x) => (float[2, 2] y, float[2, 2] z)
+      <float[2, 2] w = {1.0, 2.0, 3.0, 4.0}, float[2, 2] v = {5.0, 6.0, 7.0, 8.0},
+       float[2, 2] u = {9.0, 10.0, 11.0, 12.0}> {
+      wt = Transpose(w)
+      vt = Transpose(v)
+      a = MatMul(x, wt)
+      b = MatMul(a, vt)
+      y = MatMul(b, v)
+      ut = Transpose(u)
+      z = If(c) <
+        then_branch = then_g () => (float[2, 2] t) { t = Add(x, u) },
+        else_branch = else_g () => (float[2, 2] e) { e = Add(x, ut) }
+      >
+    }
+  )");
+  as_raw_data(m);
+  optimize_model(m);
+  EXPECT_EQ(find_initializer(m.graph(), "w"), nullptr);
+  ASSERT_NE(find_initializer(m.graph(), "wt"), nullptr);
+  EXPECT_EQ(floats_of(*find_initializer(m.graph(), "wt")), (std::vector<float>{1, 3, 2, 4}));
+  ASSERT_NE(find_initializer(m.graph(), "v"), nullptr);  // MatMul(b, v) reads it
+  EXPECT_EQ(floats_of(*find_initializer(m.graph(), "v")), (std::vector<float>{5, 6, 7, 8}));
+  EXPECT_EQ(floats_of(*find_initializer(m.graph(), "vt")), (std::vector<float>{5, 7, 6, 8}));
+  ASSERT_NE(find_initializer(m.graph(), "u"), nullptr);  // the then branch reads it
+  EXPECT_EQ(floats_of(*find_initializer(m.graph(), "u")), (std::vector<float>{9, 10, 11, 12}));
+  EXPECT_EQ(floats_of(*find_initializer(m.graph(), "ut")), (std::vector<float>{9, 11, 10, 12}));
   expect_valid(m);
 }
 

@@ -298,8 +298,52 @@ class Optimizer {
 
   // --- constant folding --------------------------------------------------------
 
+  // --- bytes of initializers nothing reads any more ---------------------------
+
+  // How often each name is read: node inputs and graph outputs, in every
+  // graph. Counted before the main graph's fold and lowered as folded nodes
+  // stop reading, so that the bytes of an initializer whose last reader was
+  // folded (W of Transpose(W)) are freed at once rather than when the dead
+  // initializers are swept after the fold: with both W and its folded W^T
+  // alive, a large model's weights were held twice. Counting too much (a
+  // subgraph name that shadows an outer one, a dead reader) only keeps
+  // bytes longer; the sweep then drops the emptied initializer, which no
+  // node or output reads.
+  void count_reads(const onnx::GraphProto& g) {
+    for (const auto& o : g.output()) ++reads_[o.name()];
+    for (const auto& node : g.node()) {
+      for (const auto& in : node.input())
+        if (!in.empty()) ++reads_[in];
+      for_each_subgraph(node, [&](const onnx::GraphProto& sub) { count_reads(sub); });
+    }
+  }
+
+  void start_read_counts(onnx::GraphProto& main) {
+    reads_.clear();
+    droppable_.clear();
+    count_reads(main);
+    std::unordered_set<std::string> inputs;  // an input's default value must stay
+    for (const auto& in : main.input()) inputs.insert(in.name());
+    for (auto& init : *main.mutable_initializer())
+      if (inputs.count(init.name()) == 0) droppable_[init.name()] = &init;
+  }
+
+  // `node` was folded: it reads nothing any more.
+  void stop_reading(const onnx::NodeProto& node) {
+    for (const std::string& name : node.input()) {
+      auto it = reads_.find(name);
+      if (name.empty() || it == reads_.end() || --it->second > 0) continue;
+      auto init = droppable_.find(name);
+      if (init == droppable_.end()) continue;
+      consts_.erase(name);
+      std::string().swap(*init->second->mutable_raw_data());  // clear_raw_data() would keep the capacity
+      droppable_.erase(init);
+    }
+  }
+
   bool fold_graph(onnx::GraphProto& g, bool is_main) {
     bool changed = false;
+    if (is_main) start_read_counts(g);
     register_initializers(g);
     std::vector<char> remove(static_cast<size_t>(g.node_size()), 0);
     for (int i = 0; i < g.node_size(); ++i) {
@@ -324,9 +368,12 @@ class Optimizer {
       std::optional<ConstTensor> result = evaluate(node);
       if (!result) continue;
       release_decoded_initializers(node);  // this reader is folded away
+      stop_reading(node);
       if (to_initializer) {
-        onnx_build::const_to_proto(std::move(*result), out, *g.add_initializer());
-        set_const(out, &g.initializer(g.initializer_size() - 1));
+        onnx::TensorProto* init = g.add_initializer();
+        onnx_build::const_to_proto(std::move(*result), out, *init);
+        set_const(out, init);
+        droppable_[out] = init;  // to_initializer: the main graph, and `out` is no graph output
         remove[static_cast<size_t>(i)] = 1;
       } else {
         make_constant_node(node, *result);
@@ -620,6 +667,8 @@ class Optimizer {
   bool may_infer_types_ = false;  // the graph is consistent: type_of() may infer
   std::unordered_set<std::string> protected_;
   std::unordered_map<std::string, ConstEntry> consts_;
+  std::unordered_map<std::string, int> reads_;  // count_reads
+  std::unordered_map<std::string, onnx::TensorProto*> droppable_;  // main-graph initializers that are no input
   // no-op pass state
   std::unordered_map<std::string, std::string> alias_;  // removed name -> name that replaces it
   std::unordered_set<std::string> renamed_;             // producer outputs renamed to a protected name

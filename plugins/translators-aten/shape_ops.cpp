@@ -428,6 +428,11 @@ void translate_chunk(TranslateContext& ctx) {
   const size_t k = ctx.node().outputs.size();
   std::string x = ctx.input(0);
   if (auto n = static_dim(ctx, 0, axis)) {
+    // torch.chunk of an empty dim gives `chunks` empty pieces.
+    if (*n == 0) {
+      split_with(ctx, x, axis, ctx.const_i64(std::vector<int64_t>(k, 0)));
+      return;
+    }
     const int64_t chunk = std::max<int64_t>(1, (*n + chunks - 1) / chunks);
     split_with(ctx, x, axis, ctx.const_i64(static_sizes(ctx, *n, chunk, k)));
     return;

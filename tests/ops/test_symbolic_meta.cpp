@@ -139,6 +139,21 @@ TEST(SymbolicMeta, ShapeOpsKeepSymbols) {
   EXPECT_EQ(shape_of_meta("aten::pad", {x, ints({1, 1}), const_arg("constant"), none_arg()}), "[batch, 2, 5]");
 }
 
+TEST(SymbolicMeta, ChunkOfAnExactMultipleOfASymbol) {
+  // RAFT stacks two images on the batch dim and chunks them apart again.
+  OpArg stacked = meta_arg(DType::Float32, {dim_mul(Dim(2), batch), 3});
+  auto halves = run_meta("aten::chunk", {stacked, const_arg(2), const_arg(0)});
+  ASSERT_EQ(halves.size(), 2u);
+  EXPECT_EQ(shape_str(halves[0].shape), "[batch, 3]");
+  EXPECT_EQ(shape_str(halves[1].shape), "[batch, 3]");
+  // batch in 2: one piece or two depending on the size, so refused.
+  EXPECT_THROW(run_meta("aten::chunk", {meta_arg(DType::Float32, {batch, 3}), const_arg(2), const_arg(0)}), OpError);
+  // An empty dim gives `chunks` empty pieces, as torch.chunk does.
+  auto empty = run_meta("aten::chunk", {meta_arg(DType::Float32, {0, 3}), const_arg(3), const_arg(0)});
+  ASSERT_EQ(empty.size(), 3u);
+  EXPECT_EQ(shape_str(empty[2].shape), "[0, 3]");
+}
+
 TEST(SymbolicMeta, SlicesOfSymbolicDims) {
   OpArg x = meta_arg(DType::Float32, {seq, 4});
   const int64_t open_end = std::numeric_limits<int64_t>::max();

@@ -531,7 +531,21 @@ std::pair<std::vector<Dim>, int64_t> chunk_plan(const Args& args) {
   if (chunks <= 0) fail("chunk expects a positive number of chunks, got " + std::to_string(chunks));
   if (in.shape.empty()) fail("chunk expects at least a 1-dimensional tensor, got a 0-dim tensor");
   const int64_t dim = normalize_dim(int_or(args, 2, 0), static_cast<int64_t>(in.shape.size()));
-  const int64_t len = static_len(in.shape[static_cast<size_t>(dim)], "chunk");
+  const Dim& length = in.shape[static_cast<size_t>(dim)];
+  if (length.is_symbolic()) {
+    // A symbolic length that `chunks` divides exactly ((2*batch) in 2, as
+    // RAFT splits its stacked feature maps) gives `chunks` pieces of
+    // length/chunks for every value of the symbols, 0 included (torch makes
+    // `chunks` empty pieces of an empty dim). Any other symbolic length has a
+    // piece count that depends on the size, so it is refused.
+    check_piece_count(chunks, "chunk");
+    const Dim remainder = dim_mod(length, Dim(chunks));
+    if (remainder.is_static() && remainder.value() == 0)
+      return {std::vector<Dim>(static_cast<size_t>(chunks), dim_floordiv(length, Dim(chunks))), dim};
+  }
+  const int64_t len = static_len(length, "chunk");
+  // torch.chunk of an empty dim gives `chunks` empty pieces (split gives one).
+  if (len == 0) return {std::vector<Dim>(static_cast<size_t>(chunks), Dim(0)), dim};
   std::vector<Dim> pieces;
   for (int64_t p : even_pieces(len, (len + chunks - 1) / chunks)) pieces.emplace_back(p);
   return {pieces, dim};

@@ -462,6 +462,33 @@ void translate_unbind(TranslateContext& ctx) {
   for (size_t i = 0; i < k; ++i) bind_output(ctx, i, squeeze(ctx, parts[i], {axis}));
 }
 
+// meshgrid(Tensor[] tensors, *, str indexing="ij"): input i flattened,
+// reshaped to run along its axis (1 on the others) and expanded to the grid,
+// whose shape is the inputs' lengths in axis order ("xy" swaps the first two).
+void translate_meshgrid(TranslateContext& ctx) {
+  const Arg& list = ctx.arg(0);
+  if (!list.is_list() || list.items.empty()) fail(ctx, "expects a non-empty list of tensors");
+  const std::string indexing = str_arg(ctx, 1).value_or("ij");
+  if (indexing != "ij" && indexing != "xy") fail(ctx, "indexing must be \"ij\" or \"xy\", got \"" + indexing + "\"");
+  const size_t n = list.items.size();
+  std::vector<std::string> flat;
+  for (const Arg& item : list.items) {
+    if (!item.is_value()) fail(ctx, "expects a list of tensors");
+    flat.push_back(ctx.op("Reshape", {ctx.name_of(item.value), ctx.const_i64({-1})}));
+  }
+  std::vector<size_t> axis(n);
+  for (size_t i = 0; i < n; ++i) axis[i] = i;
+  if (indexing == "xy" && n >= 2) std::swap(axis[0], axis[1]);
+  std::vector<std::string> lengths(n);
+  for (size_t i = 0; i < n; ++i) lengths[axis[i]] = shape_of(ctx, flat[i]);
+  const std::string grid = n == 1 ? lengths[0] : ctx.op("Concat", lengths, {{"axis", int64_t{0}}});
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<int64_t> along(n, 1);
+    along[axis[i]] = -1;
+    bind_output(ctx, i, ctx.op("Expand", {ctx.op("Reshape", {flat[i], ctx.const_i64(along)}), grid}));
+  }
+}
+
 // ---- slicing and gathering --------------------------------------------------
 
 // slice(Tensor self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1)
@@ -838,6 +865,7 @@ void register_shape_ops(Registrar& r) {
   add(r, "aten::chunk", translate_chunk<true>, 18, kOpenEnded, "Split with num_outputs for symbolic dims");
   add(r, "aten::unbind", translate_unbind<false>, kMinOpset, 17, "Split in equal parts, Squeeze");
   add(r, "aten::unbind", translate_unbind<true>, 18, kOpenEnded, "Split with num_outputs, Squeeze");
+  add(r, "aten::meshgrid", translate_meshgrid);
 
   add(r, "aten::slice", translate_slice);
   add(r, "aten::narrow", translate_narrow);

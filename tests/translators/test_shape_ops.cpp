@@ -217,6 +217,40 @@ TEST_F(T, Unbind) {
   check_op(b, "aten::unbind", {V(b.input(randn({3, 2})))}, {.opsets = kAllForms});
 }
 
+TEST_F(T, ChunkOfAnEmptyDimGivesEmptyPieces) {
+  GraphBuilder b;
+  check_op(b, "aten::chunk", {V(b.input(randn({0, 2}))), C(3), C(0)}, {.opsets = kAllForms});
+}
+
+TEST_F(T, ChunkOfTwiceADynamicDim) {
+  // RAFT: two images stacked on the batch dim, chunked apart again.
+  GraphBuilder b;
+  ValueId x = b.input_symbolic(randn({3, 2}), {"n"});
+  ValueId stacked = b.node1("aten::cat", {L({V(x), V(x)}), C(0)});
+  for (ValueId v : b.node("aten::chunk", {V(stacked), C(2), C(0)})) b.output(v);
+  check_graph(b, {.opsets = kAllForms});
+}
+
+TEST_F(T, MeshgridIj) {
+  GraphBuilder b;
+  check_op(b, "aten::meshgrid", {L({V(b.input(randn({3}))), V(b.input(randn({}))), V(b.input(randn({4})))}), C("ij")},
+           {.opsets = kAllForms});
+}
+
+TEST_F(T, MeshgridXySwapsTheFirstTwoAxes) {
+  GraphBuilder b;
+  check_op(b, "aten::meshgrid", {L({V(b.input(randn({3}))), V(b.input(randn({4}))), V(b.input(randn({2})))}), C("xy")});
+}
+
+TEST_F(T, MeshgridOfADynamicLength) {
+  GraphBuilder b;
+  ValueId a = b.input_symbolic(randn({5}), {"n"});
+  ValueId c = b.input(randn({2}));
+  auto outs = b.node("aten::meshgrid", {L({V(a), V(c)})});
+  for (ValueId o : outs) b.output(o);
+  check_graph(b);
+}
+
 TEST_F(T, SliceStartEndStep) {
   GraphBuilder b;
   check_op(b, "aten::slice", {V(b.input(randn({4, 10}))), C(1), C(1), C(9), C(3)});

@@ -560,6 +560,60 @@ std::pair<std::vector<Dim>, int64_t> unbind_plan(const Args& args) {
   return {std::vector<Dim>(static_cast<size_t>(static_len(in.shape[static_cast<size_t>(dim)], "unbind")), Dim(1)), dim};
 }
 
+// ---------------------------------------------------------------- meshgrid
+
+// meshgrid(Tensor[] tensors) / meshgrid.indexing(Tensor[] tensors, *, str indexing):
+// output i holds input i (a 0-d or 1-d tensor) along its own axis, repeated
+// along the others. "ij" puts input k on axis k; "xy" swaps the first two axes.
+struct MeshgridPlan {
+  Shape shape;                // of every output
+  std::vector<int64_t> axis;  // the axis input i runs along
+};
+
+MeshgridPlan meshgrid_plan(const Args& args) {
+  const OpArg& list = arg_at(args, 0);
+  if (list.kind != OpArg::Kind::List || list.items.empty()) fail("meshgrid expects a non-empty list of tensors");
+  std::string indexing = "ij";
+  if (present(args, 1)) indexing = string_at(args, 1);
+  if (indexing != "ij" && indexing != "xy") fail("meshgrid indexing must be \"ij\" or \"xy\", got \"" + indexing + "\"");
+  MeshgridPlan plan;
+  for (const OpArg& t : list.items) {
+    if (!t.is_tensor()) fail("meshgrid expects a list of tensors");
+    if (t.meta.shape.size() > 1)
+      fail("meshgrid expects 0-d or 1-d tensors, got shape " + shape_str(t.meta.shape));
+    if (t.meta.dtype != list.items[0].meta.dtype) fail("meshgrid expects tensors of one dtype");
+    plan.shape.push_back(t.meta.shape.empty() ? Dim(1) : t.meta.shape[0]);
+  }
+  for (size_t i = 0; i < list.items.size(); ++i) plan.axis.push_back(static_cast<int64_t>(i));
+  if (indexing == "xy" && list.items.size() >= 2) {
+    std::swap(plan.shape[0], plan.shape[1]);
+    std::swap(plan.axis[0], plan.axis[1]);
+  }
+  return plan;
+}
+
+void register_meshgrid(OpLibrary& lib) {
+  define(
+      lib, "aten::meshgrid", "shape",
+      [](const Args& args) {
+        const MeshgridPlan plan = meshgrid_plan(args);
+        return std::vector<TensorMeta>(plan.axis.size(), TensorMeta{arg_at(args, 0).items[0].meta.dtype, plan.shape});
+      },
+      [](const Args& args) {
+        const MeshgridPlan plan = meshgrid_plan(args);
+        const std::vector<int64_t> sizes = concrete(plan.shape);
+        std::vector<Tensor> out;
+        for (size_t i = 0; i < plan.axis.size(); ++i) {
+          const Tensor& t = *arg_at(args, 0).items[i].data;
+          std::vector<int64_t> along(sizes.size(), 1);
+          along[static_cast<size_t>(plan.axis[i])] = t.numel();
+          const Tensor line = t.reshaped(along);
+          out.push_back(gather_strided(line, sizes, broadcast_strides(along, sizes), 0));
+        }
+        return out;
+      });
+}
+
 void def_pieces(OpLibrary& lib, const std::string& name,
                 std::function<std::pair<std::vector<Dim>, int64_t>(const Args&)> plan, bool drop_dim) {
   define(
@@ -968,6 +1022,7 @@ void register_shape_ops(OpLibrary& lib) {
   def_pieces(lib, "aten::split_with_sizes", [](const Args& args) { return split_plan(args, true); }, false);
   def_pieces(lib, "aten::chunk", chunk_plan, false);
   def_pieces(lib, "aten::unbind", unbind_plan, true);
+  register_meshgrid(lib);
 
   for (const char* name : {"aten::contiguous", "aten::detach", "aten::alias", "aten::lift_fresh", "aten::positive"})
     def_identity(lib, name);

@@ -4,6 +4,7 @@
 #include <onnxport/ops.hpp>
 
 #include <cmath>
+#include <limits>
 
 namespace onnxport::test {
 namespace {
@@ -317,6 +318,43 @@ TEST(InPlace, MutatedBufferBecomesAnExtraOutput) {
   EXPECT_EQ(g.body.outputs[1], g.mutated_buffers[0].second);
   EXPECT_EQ(g.value(g.body.outputs[1]).name, "count.updated");
   EXPECT_TRUE(g.validate().empty());
+}
+
+// torch.tensor(items[start:end:step]) of the list [10, ..., 15]: TorchScript
+// slices lists by Python's rules, negative steps included (RAFT reverses a
+// list with [::-1]).
+std::vector<double> list_slice(json start, json end, json step) {
+  const Program p = parse(program_json(
+      {constant("items", json::array({10, 11, 12, 13, 14, 15})), constant("start", std::move(start)),
+       constant("end", std::move(end)), constant("step", std::move(step)), constant("none", nullptr),
+       constant("no", false), node("aten::slice", {"items", "start", "end", "step"}, {"part"}),
+       node("aten::tensor", {"part", "none", "none", "no"}, {"out"})},
+      {"out"}, json::array({1})));
+  return run(p, {0});
+}
+
+TEST(Lists, SliceFollowsPythonForEveryStep) {
+  using V = std::vector<double>;
+  EXPECT_EQ(list_slice(nullptr, nullptr, -1), (V{15, 14, 13, 12, 11, 10}));
+  EXPECT_EQ(list_slice(3, 0, -1), (V{13, 12, 11}));
+  EXPECT_EQ(list_slice(-2, nullptr, -2), (V{14, 12, 10}));
+  EXPECT_EQ(list_slice(nullptr, 1, -1), (V{15, 14, 13, 12}));
+  EXPECT_EQ(list_slice(10, -10, -1), (V{15, 14, 13, 12, 11, 10}));
+  EXPECT_EQ(list_slice(1, nullptr, 2), (V{11, 13, 15}));
+  EXPECT_EQ(list_slice(-3, -1, 1), (V{13, 14}));
+  EXPECT_EQ(list_slice(nullptr, nullptr, std::numeric_limits<int64_t>::min()), (V{15}));
+  EXPECT_EQ(list_slice(2, nullptr, std::numeric_limits<int64_t>::max()), (V{12}));
+}
+
+TEST(Lists, SliceWithStepZeroIsAPythonError) {
+  const Program p = parse(program_json(
+      {constant("items", json::array({1, 2})), constant("none", nullptr), constant("zero", 0),
+       node("aten::slice", {"items", "none", "none", "zero"}, {"part"}),
+       node("aten::tensor", {"part", "none", "none", "none"}, {"out"})},
+      {"out"}, json::array({1})));
+  const CaptureResult r = capture(p, strict_policy());
+  EXPECT_FALSE(r.graph);
+  EXPECT_NE(all_messages(r).find("slice step cannot be zero"), std::string::npos) << all_messages(r);
 }
 
 TEST(InPlace, SliceAssignmentIsWrittenBackIntoTheSlicedTensor) {

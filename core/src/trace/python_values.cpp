@@ -300,12 +300,29 @@ void Tracer::on_slice(const ProgramNode& n) {
   };
   const int64_t size = static_cast<int64_t>(items.size());
   const int64_t step = *int_or(3, 1);
-  if (step <= 0) fail("python-error", "aten::slice on a list: only positive steps are supported");
-  auto clamp = [&](int64_t i) { return std::clamp(i < 0 ? i + size : i, int64_t{0}, size); };
-  const int64_t start = clamp(*int_or(1, 0));
-  const int64_t end = clamp(int_or(2, size).value_or(size));
+  if (step == 0) fail("python-error", "aten::slice on a list: slice step cannot be zero");
+  // Python's slice rules (TorchScript follows them): a missing bound is the
+  // first or last item in the step's direction, a negative one counts from
+  // the end, and bounds are clamped to the list.
+  const std::optional<int64_t> first = int_or(1, std::nullopt), last = int_or(2, std::nullopt);
+  int64_t start = 0, end = 0;
+  if (step > 0) {
+    auto clamp = [&](int64_t i) { return std::clamp(i < 0 ? i + size : i, int64_t{0}, size); };
+    start = clamp(first.value_or(0));
+    end = clamp(last.value_or(size));
+  } else {
+    auto clamp = [&](int64_t i) { return std::clamp(i < 0 ? i + size : i, int64_t{-1}, size - 1); };
+    start = first ? clamp(*first) : size - 1;
+    end = last ? clamp(*last) : -1;
+  }
+  // The item count in unsigned arithmetic: a step near INT64_MIN or INT64_MAX
+  // must not overflow the index.
+  const uint64_t span = step > 0 ? (start < end ? uint64_t(end - start) : 0) : (start > end ? uint64_t(start - end) : 0);
+  const uint64_t stride = step > 0 ? uint64_t(step) : uint64_t(-(step + 1)) + 1;
+  const uint64_t count = span == 0 ? 0 : (span - 1) / stride + 1;
   EList out;
-  for (int64_t i = start; i < end; i += step) out.push_back(items[static_cast<size_t>(i)]);
+  for (uint64_t k = 0; k < count; ++k)
+    out.push_back(items[static_cast<size_t>(start + static_cast<int64_t>(k) * step)]);
   bind_all_outputs(n, EValue::list(std::move(out), rewrite_depth_));
 }
 

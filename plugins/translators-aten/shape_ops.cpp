@@ -320,8 +320,14 @@ void translate_expand_as(TranslateContext& ctx) {
 // torch adds when there are more repeats than dims.
 void translate_repeat(TranslateContext& ctx) {
   const int64_t rank = rank_of(ctx, 0);
-  std::vector<int64_t> repeats = *ints_arg(ctx, 1, "repeats");
-  const int64_t extra = static_cast<int64_t>(repeats.size()) - rank;
+  // repeats may hold SymInts (x[None].repeat(batch_size, 1, 1, 1) in RAFT):
+  // Tile then takes the Concat of the constants and the sizes.
+  const Arg& list = ctx.arg(1);
+  int64_t count = 0;
+  if (list.is_list()) count = static_cast<int64_t>(list.items.size());
+  else if (list.is_constant() && list.constant.is_array()) count = static_cast<int64_t>(list.constant.size());
+  else fail(ctx, "repeats must be a list of ints");
+  const int64_t extra = count - rank;
   if (extra < 0) fail(ctx, "repeats must have at least as many entries as the tensor has dims");
   std::string x = ctx.input(0);
   if (extra > 0) {
@@ -329,7 +335,7 @@ void translate_repeat(TranslateContext& ctx) {
     std::iota(axes.begin(), axes.end(), 0);
     x = unsqueeze(ctx, x, axes);
   }
-  set_result(ctx, ctx.op("Tile", {x, ctx.const_i64(repeats)}));
+  set_result(ctx, ctx.op("Tile", {x, int_list_tensor(ctx, list)}));
 }
 
 // ---- concatenation and splitting -----------------------------------------

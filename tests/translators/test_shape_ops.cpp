@@ -142,6 +142,17 @@ TEST_F(T, RepeatAddsLeadingDims) {
   check_op(b, "aten::repeat", {V(b.input(randn({2, 3}))), C({2, 1, 3})});
 }
 
+TEST_F(T, RepeatBySymbolicCount) {
+  // coords[None].repeat(x.size(0), 1, 1): the count is the dynamic batch.
+  GraphBuilder b;
+  ValueId x = b.input_symbolic(randn({3, 2}), {"batch"});
+  ValueId grid = b.input(randn({2, 4}));
+  ValueId n = b.node1("aten::size", {V(x), C(0)});
+  ValueId lifted = b.node1("aten::unsqueeze", {V(grid), C(0)});
+  b.output(b.node1("aten::repeat", {V(lifted), L({V(n), C(1), C(1)})}));
+  check_graph(b, {.opsets = kAllForms});
+}
+
 TEST_F(T, CatMixedDtypesPromotes) {
   GraphBuilder b;
   ValueId a = b.input(randn({2, 3}));

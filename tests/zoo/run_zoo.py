@@ -146,6 +146,8 @@ class Worker:
                 record["outcome"] = WEAK
                 record["diagnostic"] = ("eager outputs are at most %.3g in magnitude, below %d x atol: "
                                         "verification cannot see an error" % (scale, MIN_OUTPUT_SCALE_IN_ATOLS))
+                if record.get("nonfinite_outputs"):
+                    record["diagnostic"] += " (%d eager output values are NaN or infinite)" % record["nonfinite_outputs"]
         except Stage as stage:
             record.update(outcome=stage.outcome, stage=stage.stage, diagnostic=stage.diagnostic)
         record["total_seconds"] = round(time.monotonic() - started, 2)
@@ -257,7 +259,12 @@ class Worker:
                 diff, ok = compare_tensor(have, want, entry.atol or ATOL, entry.rtol or RTOL, torch)
                 worst = max(worst, diff)
                 if want.is_floating_point() and want.numel():
-                    scale = max(scale, float(want.abs().max()))
+                    # NaN and inf say nothing about scale (max() would skip a NaN
+                    # silently); they are counted so a weak verdict can name them.
+                    finite = want[torch.isfinite(want)]
+                    record["nonfinite_outputs"] = record.get("nonfinite_outputs", 0) + want.numel() - finite.numel()
+                    if finite.numel():
+                        scale = max(scale, float(finite.abs().max()))
                 elif want.numel():
                     scale = float("inf")  # exact integer/bool outputs cannot hide an error
                 if not ok:

@@ -1,4 +1,4 @@
-// Ops that move elements without computing: roll and pixel_unshuffle.
+// Ops that move elements without computing: roll, pixel_unshuffle and im2col (F.unfold).
 #include "families.hpp"
 
 #include <limits>
@@ -86,11 +86,53 @@ void translate_pixel_unshuffle(TranslateContext& ctx) {
   set_result(ctx, ctx.op("Reshape", {moved, shape}));
 }
 
+// im2col(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding,
+// int[2] stride), F.unfold: one strided Slice of the zero-padded input per
+// kernel offset (i, j), each [N, C, oh, ow]; stacked on a new axis after C
+// they are [N, C, kh*kw, oh, ow], which is torch's [N, C*kh*kw, oh*ow] once
+// reshaped. A Slice's end counts back from the padded end, so dynamic
+// H and W need no size arithmetic.
+void translate_im2col(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 0);
+  if (rank != 3 && rank != 4) fail(ctx, "im2col expects a 3-D or 4-D input, got rank " + std::to_string(rank));
+  auto pair = [&](size_t i, const char* what, int64_t least) {
+    std::vector<int64_t> v = ints_arg(ctx, i, what).value_or(std::vector<int64_t>{});
+    if (v.size() == 1) v.assign(2, v[0]);
+    if (v.size() != 2) fail(ctx, std::string(what) + " must have 1 or 2 values");
+    for (int64_t e : v)
+      if (e < least) fail(ctx, std::string(what) + " must be at least " + std::to_string(least));
+    return v;
+  };
+  const std::vector<int64_t> kernel = pair(1, "kernel_size", 1), dilation = pair(2, "dilation", 1),
+                             padding = pair(3, "padding", 0), stride = pair(4, "stride", 1);
+  const auto channels = static_dim(ctx, 0, rank - 3);
+  if (!channels) fail(ctx, "the channel dim must be static");
+  std::string x = ctx.input(0);
+  if (rank == 3) x = unsqueeze(ctx, x, {0});
+  if (padding[0] > 0 || padding[1] > 0)
+    x = ctx.op("Pad", {x, ctx.const_i64({0, 0, padding[0], padding[1], 0, 0, padding[0], padding[1]})});
+  const std::string axes = ctx.const_i64({2, 3}), steps = ctx.const_i64(stride);
+  auto end_from_back = [](int64_t rest) { return rest == 0 ? std::numeric_limits<int64_t>::max() : -rest; };
+  std::vector<std::string> columns;
+  for (int64_t i = 0; i < kernel[0]; ++i)
+    for (int64_t j = 0; j < kernel[1]; ++j) {
+      const int64_t top = i * dilation[0], left = j * dilation[1];
+      const std::string ends = ctx.const_i64({end_from_back(dilation[0] * (kernel[0] - 1) - top),
+                                              end_from_back(dilation[1] * (kernel[1] - 1) - left)});
+      columns.push_back(unsqueeze(ctx, ctx.op("Slice", {x, ctx.const_i64({top, left}), ends, axes, steps}), {2}));
+    }
+  const std::string stacked = columns.size() == 1 ? columns[0] : ctx.op("Concat", columns, {{"axis", int64_t{2}}});
+  std::string out = ctx.op("Reshape", {stacked, ctx.const_i64({0, *channels * kernel[0] * kernel[1], -1})});
+  if (rank == 3) out = squeeze(ctx, out, {0});
+  set_result(ctx, out);
+}
+
 }  // namespace
 
 void register_rearrange(Registrar& r) {
   add(r, "aten::roll", translate_roll, kMinOpset, kOpenEnded, "Slice + Concat per rolled dim");
   add(r, "aten::pixel_unshuffle", translate_pixel_unshuffle, kMinOpset, kOpenEnded, "Reshape, Transpose, Reshape");
+  add(r, "aten::im2col", translate_im2col, kMinOpset, kOpenEnded, "Pad, a strided Slice per kernel offset, Concat, Reshape");
 }
 
 }  // namespace onnxport::aten

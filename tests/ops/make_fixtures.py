@@ -785,6 +785,9 @@ def breadth_cases():
     case("outer", "default", ints(3), randn(2))
     case("pixel_unshuffle", "default", randn(2, 3, 4, 6), 2)
     case("pixel_unshuffle", "default", randn(2, 1, 2, 6, 9), 3)
+    case("im2col", "default", randn(2, 3, 7, 6), [3, 3], [1, 1], [1, 1], [1, 1])
+    case("im2col", "default", randn(2, 3, 7, 6), [2, 3], [2, 1], [0, 2], [2, 3])
+    case("im2col", "default", randn(3, 5, 5), [2, 2], [1, 1], [1, 0], [1, 2])
 
 
 def call_torch(c):

@@ -266,6 +266,18 @@ TEST_F(T, PixelUnshuffle) {
   check_graph(b, {.opsets = kForms});
 }
 
+TEST_F(T, Im2ColIsFUnfold) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 3, 7, 6}));
+  b.output(b.node1("aten::im2col", {V(x), C({3, 3}), C({1, 1}), C({1, 1}), C({1, 1})}));
+  b.output(b.node1("aten::im2col", {V(x), C({2, 3}), C({2, 1}), C({0, 2}), C({2, 3})}));
+  b.output(b.node1("aten::im2col", {V(b.input(randn({3, 5, 5}))), C({1, 1}), C({1, 1}), C({0, 0}), C({1, 1})}));
+  // RAFT's correlation lookup: a dynamic batch and spatial dims.
+  b.output(b.node1("aten::im2col", {V(b.input_symbolic(randn({2, 4, 6, 5}), {"n", "", "h", "w"})), C({3, 3}), C({1, 1}),
+                                    C({1, 1}), C({2, 2})}));
+  check_graph(b, {.opsets = kForms});
+}
+
 TEST_F(T, CircularPad) {
   GraphBuilder b;
   ValueId x = b.input(randn({2, 3, 4, 5}));

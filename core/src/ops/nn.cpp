@@ -1226,6 +1226,74 @@ void register_pixel_unshuffle(OpLibrary& lib) {
       });
 }
 
+// ---------------------------------------------------------------- im2col (F.unfold)
+
+// im2col(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride):
+// every window of the zero-padded [N, C, H, W] (or [C, H, W]) input as a
+// column: [N, C*kh*kw, oh*ow], row c*kh*kw + i*kw + j holding channel c at
+// kernel offset (i, j), column oy*ow + ox the window's position.
+struct Im2ColPlan {
+  Layout layout;
+  Window window;
+  std::vector<Dim> positions;  // oh, ow
+};
+
+Im2ColPlan im2col_plan(const Args& args) {
+  Im2ColPlan p;
+  p.layout = input_layout(meta_at(args, 0), 2, "im2col");
+  p.window.kernel = expand_param(args, 1, 2, 1, "kernel_size");
+  p.window.dilation = expand_param(args, 2, 2, 1, "dilation");
+  p.window.pad_before = expand_param(args, 3, 2, 0, "padding");
+  p.window.pad_after = p.window.pad_before;
+  p.window.stride = expand_param(args, 4, 2, 1, "stride");
+  p.positions = window_outputs(p.layout, p.window);
+  return p;
+}
+
+void register_im2col(OpLibrary& lib) {
+  auto meta = [](const Args& args) {
+    const Im2ColPlan p = im2col_plan(args);
+    const Dim rows = dim_mul(p.layout.shape[1], Dim(window_mul(p.window.kernel[0], p.window.kernel[1])));
+    Shape out;
+    if (p.layout.batched) out.push_back(p.layout.shape[0]);
+    out.push_back(rows);
+    out.push_back(dim_mul(p.positions[0], p.positions[1]));
+    return TensorMeta{meta_at(args, 0).dtype, out};
+  };
+  define(
+      lib, "aten::im2col", "nn", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const Args& args) {
+        const TensorMeta m = meta(args);
+        const Im2ColPlan p = im2col_plan(args);
+        const Tensor& in = data_at(args, 0);
+        const std::vector<int64_t> nchw = concrete(p.layout.shape);
+        const int64_t N = nchw[0], C = nchw[1], H = nchw[2], W = nchw[3];
+        const int64_t kh = p.window.kernel[0], kw = p.window.kernel[1];
+        const int64_t oh = p.positions[0].value(), ow = p.positions[1].value();
+        Tensor out = Tensor::zeros(in.dtype(), concrete(m.shape));
+        visit_bytes(in.dtype(), [&](auto tag) {
+          using U = typename decltype(tag)::type;
+          const U* src = in.data<U>();
+          U* dst = out.mutable_data<U>();
+          for (int64_t n = 0; n < N; ++n)
+            for (int64_t c = 0; c < C; ++c)
+              for (int64_t i = 0; i < kh; ++i)
+                for (int64_t j = 0; j < kw; ++j) {
+                  U* row = dst + ((n * C + c) * kh * kw + i * kw + j) * oh * ow;
+                  for (int64_t oy = 0; oy < oh; ++oy) {
+                    const int64_t y = oy * p.window.stride[0] - p.window.pad_before[0] + i * p.window.dilation[0];
+                    if (y < 0 || y >= H) continue;  // zero padding: the row stays 0
+                    for (int64_t ox = 0; ox < ow; ++ox) {
+                      const int64_t x = ox * p.window.stride[1] - p.window.pad_before[1] + j * p.window.dilation[1];
+                      if (x >= 0 && x < W) row[oy * ow + ox] = src[((n * C + c) * H + y) * W + x];
+                    }
+                  }
+                }
+        });
+        return std::vector<Tensor>{out};
+      });
+}
+
 // prelu(self, weight): weight has 1 or C (dim 1) entries.
 // glu(self, int dim=-1): first half * sigmoid(second half).
 // threshold(self, threshold, value): x > threshold ? x : value.
@@ -1318,6 +1386,7 @@ void register_nn_ops(OpLibrary& lib) {
   register_embedding(lib);
   register_pixel_shuffle(lib);
   register_pixel_unshuffle(lib);
+  register_im2col(lib);
   register_activations(lib);
 }
 

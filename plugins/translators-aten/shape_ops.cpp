@@ -424,6 +424,21 @@ void translate_split(TranslateContext& ctx) {
   }
 }
 
+// tensor_split(Tensor self, SymInt sections | SymInt[] indices, int dim=0):
+// the meta function has already worked out every piece's static length
+// (sections or clamped indices), so the node's output shapes are the sizes.
+void translate_tensor_split(TranslateContext& ctx) {
+  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 2, "dim", 0), rank_of(ctx, 0));
+  std::vector<int64_t> sizes;
+  for (ValueId out : ctx.node().outputs) {
+    const Shape& shape = ctx.graph().value(out).shape;
+    if (static_cast<int64_t>(shape.size()) <= axis || !shape[static_cast<size_t>(axis)].is_static())
+      fail(ctx, "the pieces must have static lengths along the split dim");
+    sizes.push_back(shape[static_cast<size_t>(axis)].value());
+  }
+  split_with(ctx, ctx.input(0), axis, ctx.const_i64(sizes));
+}
+
 // chunk(Tensor self, int chunks, int dim=0): chunks of ceil(n / chunks); the
 // node's output count is how many chunks torch produced.
 template <bool NumOutputsAttr>
@@ -872,6 +887,7 @@ void register_shape_ops(Registrar& r) {
   add(r, "aten::unbind", translate_unbind<false>, kMinOpset, 17, "Split in equal parts, Squeeze");
   add(r, "aten::unbind", translate_unbind<true>, 18, kOpenEnded, "Split with num_outputs, Squeeze");
   add(r, "aten::meshgrid", translate_meshgrid);
+  add(r, "aten::tensor_split", translate_tensor_split);
 
   add(r, "aten::slice", translate_slice);
   add(r, "aten::narrow", translate_narrow);

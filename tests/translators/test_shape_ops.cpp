@@ -242,6 +242,16 @@ TEST_F(T, ChunkOfTwiceADynamicDim) {
   check_graph(b, {.opsets = kAllForms});
 }
 
+TEST_F(T, TensorSplitBySectionsAndIndices) {
+  // MViT: class_token, x = torch.tensor_split(x, indices=(1,), dim=2)
+  GraphBuilder b;
+  ValueId x = b.input_symbolic(randn({2, 3, 7}), {"batch", "", ""});
+  for (ValueId v : b.node("aten::tensor_split", {V(x), L({C(1)}), C(2)})) b.output(v);
+  for (ValueId v : b.node("aten::tensor_split", {V(x), C(3), C(-1)})) b.output(v);
+  for (ValueId v : b.node("aten::tensor_split", {V(x), C({-2, 9}), C(1)})) b.output(v);
+  check_graph(b, {.opsets = kAllForms});
+}
+
 TEST_F(T, MeshgridIj) {
   GraphBuilder b;
   check_op(b, "aten::meshgrid", {L({V(b.input(randn({3}))), V(b.input(randn({}))), V(b.input(randn({4})))}), C("ij")},

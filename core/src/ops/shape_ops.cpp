@@ -551,6 +551,39 @@ std::pair<std::vector<Dim>, int64_t> chunk_plan(const Args& args) {
   return {pieces, dim};
 }
 
+// tensor_split.sections(self, SymInt sections, int dim=0): the first len % n
+// pieces have len // n + 1 elements, the rest len // n.
+// tensor_split.indices(self, SymInt[] indices, int dim=0): self[:i0],
+// self[i0:i1], ..., self[ik:], each index a Python slice bound (negative counts
+// from the end, clamped to the dim). Indices that go back down would make
+// overlapping pieces, which this sequential cut cannot express: refused.
+std::pair<std::vector<Dim>, int64_t> tensor_split_plan(const Args& args) {
+  const TensorMeta& in = meta_at(args, 0);
+  if (in.shape.empty()) fail("tensor_split expects at least a 1-dimensional tensor, got a 0-dim tensor");
+  const int64_t dim = normalize_dim(int_or(args, 2, 0), static_cast<int64_t>(in.shape.size()));
+  const int64_t len = static_len(in.shape[static_cast<size_t>(dim)], "tensor_split");
+  const OpArg& spec = arg_at(args, 1);
+  std::vector<Dim> pieces;
+  if (spec.kind == OpArg::Kind::List || (spec.kind == OpArg::Kind::Constant && spec.constant.is_array())) {
+    std::vector<int64_t> bounds;
+    for (int64_t i : ints_at(args, 1)) bounds.push_back(std::clamp(i < 0 ? i + len : i, int64_t{0}, len));
+    check_piece_count(static_cast<int64_t>(bounds.size()) + 1, "tensor_split");
+    int64_t at = 0;
+    for (int64_t b : bounds) {
+      if (b < at) fail("tensor_split indices " + sizes_str(ints_at(args, 1)) + " go back down (overlapping pieces are not supported)");
+      pieces.emplace_back(b - at);
+      at = b;
+    }
+    pieces.emplace_back(len - at);
+  } else {
+    const int64_t n = int_at(args, 1);
+    if (n <= 0) fail("tensor_split expects a positive number of sections, got " + std::to_string(n));
+    check_piece_count(n, "tensor_split");
+    for (int64_t k = 0; k < n; ++k) pieces.emplace_back(len / n + (k < len % n ? 1 : 0));
+  }
+  return {pieces, dim};
+}
+
 // unbind(self, int dim=0): one piece per index, the dim removed.
 std::pair<std::vector<Dim>, int64_t> unbind_plan(const Args& args) {
   const TensorMeta& in = meta_at(args, 0);
@@ -1022,6 +1055,7 @@ void register_shape_ops(OpLibrary& lib) {
   def_pieces(lib, "aten::split_with_sizes", [](const Args& args) { return split_plan(args, true); }, false);
   def_pieces(lib, "aten::chunk", chunk_plan, false);
   def_pieces(lib, "aten::unbind", unbind_plan, true);
+  def_pieces(lib, "aten::tensor_split", tensor_split_plan, false);
   register_meshgrid(lib);
 
   for (const char* name : {"aten::contiguous", "aten::detach", "aten::alias", "aten::lift_fresh", "aten::positive"})

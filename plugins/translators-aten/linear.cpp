@@ -172,8 +172,12 @@ void translate_einsum(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
   std::vector<std::string> operands;
   for (const Arg& item : list.items) operands.push_back(arg_as(ctx, item, d));
+  // The string is copied out first: a range-for over `*str_arg(...)` would
+  // iterate a temporary optional's string after it was destroyed (the
+  // einsum equations of MViT came out with NULs).
+  const std::string written = str_arg(ctx, 0).value_or("");
   std::string equation;
-  for (char c : *str_arg(ctx, 0))
+  for (char c : written)
     if (c != ' ') equation += c;
   // One operand with distinct letters and an explicit output is a sum over
   // the dropped letters and a transpose. Written out, since ONNX Runtime's

@@ -235,5 +235,15 @@ TEST_F(T, EinsumExplicitAndImplicitOutputs) {
   check_graph(b, {.opsets = {13, 18}, .atol = 1e-4});
 }
 
+TEST_F(T, EinsumWithAnEquationLongerThanTheSmallStringBuffer) {
+  // MViT's relative positions: an 18-character equation lives on the heap,
+  // where reading it after its owner died gave "bythwc,wkc->byth\0\0".
+  GraphBuilder b;
+  ValueId q = b.input(randn({1, 2, 2, 3, 4, 5}));
+  ValueId w = b.input(randn({4, 6, 5}));
+  b.output(b.node1("aten::einsum", {C("bythwc,wkc->bythwk"), L({V(q), V(w)}), None()}));
+  check_graph(b, {.opsets = {13, 18}, .atol = 1e-4});
+}
+
 }  // namespace
 }  // namespace onnxport::translator_tests

@@ -7,6 +7,8 @@
 // torch's label smoothing and probability targets written out.
 #include "families.hpp"
 
+#include <numbers>
+
 namespace onnxport::aten {
 namespace {
 
@@ -205,6 +207,55 @@ void translate_cross_entropy(TranslateContext& ctx) {
   set_result(ctx, unbatch(ctx, o, loss, reduction));
 }
 
+// soft_margin_loss(self, target, reduction): softplus(-y x)
+void translate_soft_margin(TranslateContext& ctx) {
+  const DType d = output_dtype(ctx);
+  std::string loss = ctx.op("Softplus", {ctx.op("Neg", {ctx.op("Mul", {input_as(ctx, 1, d), input_as(ctx, 0, d)})})});
+  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, 2)));
+}
+
+// hinge_embedding_loss(self, target, float margin, reduction):
+//   (y != 1 ? relu(margin - x) : 0) + (y != -1 ? x : 0)
+void translate_hinge_embedding(TranslateContext& ctx) {
+  const DType d = output_dtype(ctx);
+  std::string x = input_as(ctx, 0, d), y = input_as(ctx, 1, d);
+  const double margin = float_arg(ctx, 2, "margin", 1.0);
+  std::string zero = scalar(ctx, 0);
+  std::string hinge = ctx.op("Relu", {ctx.op("Sub", {scalar(ctx, margin), x})});
+  std::string from_margin = ctx.op("Where", {ctx.op("Equal", {y, scalar(ctx, 1)}), zero, hinge});
+  std::string from_self = ctx.op("Where", {ctx.op("Equal", {y, scalar(ctx, -1)}), zero, x});
+  set_result(ctx, reduced(ctx, ctx.op("Add", {from_margin, from_self}), reduction_arg(ctx, 3)));
+}
+
+// margin_ranking_loss(input1, input2, target, float margin, reduction):
+//   relu(-target (x1 - x2) + margin)
+void translate_margin_ranking(TranslateContext& ctx) {
+  const DType d = output_dtype(ctx);
+  std::string gap = ctx.op("Mul", {input_as(ctx, 2, d), ctx.op("Sub", {input_as(ctx, 0, d), input_as(ctx, 1, d)})});
+  std::string loss = ctx.op("Relu", {ctx.op("Sub", {scalar(ctx, float_arg(ctx, 3, "margin", 0.0)), gap})});
+  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, 4)));
+}
+
+// poisson_nll_loss(input, target, bool log_input, bool full, float eps, reduction):
+//   log_input ? exp(x) - y x : x - y log(x + eps), plus, when full, Stirling's
+//   y log y - y + log(2 pi y) / 2 where y > 1 (Where keeps y <= 1's NaNs out).
+void translate_poisson_nll(TranslateContext& ctx) {
+  const DType d = output_dtype(ctx);
+  std::string x = input_as(ctx, 0, d), y = input_as(ctx, 1, d);
+  std::string loss;
+  if (bool_arg(ctx, 2, "log_input", true))
+    loss = ctx.op("Sub", {ctx.op("Exp", {x}), ctx.op("Mul", {y, x})});
+  else
+    loss = ctx.op("Sub", {x, ctx.op("Mul", {y, ctx.op("Log", {ctx.op("Add", {x, scalar(ctx, float_arg(ctx, 4, "eps", 1e-8))})})})});
+  if (bool_arg(ctx, 3, "full", false)) {
+    std::string stirling = ctx.op(
+        "Add", {ctx.op("Sub", {ctx.op("Mul", {y, ctx.op("Log", {y})}), y}),
+                ctx.op("Mul", {scalar(ctx, 0.5), ctx.op("Log", {ctx.op("Mul", {scalar(ctx, 2 * std::numbers::pi), y})})})});
+    loss = ctx.op("Add", {loss, ctx.op("Where", {ctx.op("LessOrEqual", {y, scalar(ctx, 1)}), scalar(ctx, 0), stirling})});
+  }
+  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, 5)));
+}
+
 // broadcast_tensors(Tensor[] tensors) -> Tensor[]: each input expanded to the
 // common shape, the elementwise max of the shapes padded to one rank with 1s.
 void translate_broadcast_tensors(TranslateContext& ctx) {
@@ -237,6 +288,10 @@ void register_loss(Registrar& r) {
   add(r, "aten::binary_cross_entropy", translate_bce);
   add(r, "aten::binary_cross_entropy_with_logits", translate_bce_with_logits, kMinOpset, kOpenEnded, "Softplus");
   add(r, "aten::kl_div", translate_kl_div);
+  add(r, "aten::soft_margin_loss", translate_soft_margin, kMinOpset, kOpenEnded, "Softplus");
+  add(r, "aten::hinge_embedding_loss", translate_hinge_embedding);
+  add(r, "aten::margin_ranking_loss", translate_margin_ranking);
+  add(r, "aten::poisson_nll_loss", translate_poisson_nll);
   for (const char* op : {"aten::nll_loss", "aten::nll_loss_nd", "aten::nll_loss2d"})
     add(r, op, translate_nll, kMinOpset, kOpenEnded, "NegativeLogLikelihoodLoss");
   add(r, "aten::cross_entropy_loss", translate_cross_entropy, kMinOpset, kOpenEnded,

@@ -637,6 +637,13 @@ def added_op_cases():
              positive(3, 4), positive(4), r)
         case("kl_div", "default", randn(2, 3), torch.tensor([[0.0, 0.2, 0.8], [0.5, 0.0, 0.5]]), r, False)
         case("kl_div", "default", randn(2, 3), randn(2, 3), r, True)
+        signs = torch.tensor([[1.0, -1.0, 1.0], [-1.0, -1.0, 1.0]])
+        case("soft_margin_loss", "default", randn(2, 3) * 3, signs, r)
+        case("hinge_embedding_loss", "default", randn(2, 3), torch.tensor([[1.0, -1.0, 0.5], [-1.0, 1.0, 1.0]]), 0.7, r)
+        case("margin_ranking_loss", "default", randn(2, 3), randn(2, 3), signs, 0.3, r)
+        case("poisson_nll_loss", "default", randn(2, 3), positive(2, 3), True, False, 1e-8, r)
+        case("poisson_nll_loss", "default", positive(2, 3), torch.tensor([[0.0, 1.0, 2.0], [3.5, 0.5, 7.0]]),
+             False, True, 1e-8, r)
         target = torch.tensor([[0, 3, 1], [2, 3, 3]])
         case("nll_loss_nd", "default", randn(2, 4, 3), target, positive(4), r, 3)
         case("nll_loss", "default", randn(3, 4), torch.tensor([3, 0, 1]), None, r, -100)

@@ -22,6 +22,24 @@ TEST_F(T, MseAndL1LossEveryReduction) {
     }
 }
 
+TEST_F(T, MarginAndPoissonLossesEveryReduction) {
+  const Tensor signs = values(DType::Float32, {2, 3}, {1, -1, 1, -1, -1, 1});
+  const Tensor hinge_targets = values(DType::Float32, {2, 3}, {1, -1, 0.5, -1, 1, 1});
+  const Tensor counts = values(DType::Float32, {2, 3}, {0, 1, 2, 3.5, 0.5, 7});
+  for (int reduction : {0, 1, 2}) {
+    GraphBuilder b;
+    b.output(b.node1("aten::soft_margin_loss", {V(b.input(randn({2, 3}))), V(b.input(signs)), C(reduction)}));
+    b.output(b.node1("aten::hinge_embedding_loss", {V(b.input(randn({2, 3}))), V(b.input(hinge_targets)), C(0.7), C(reduction)}));
+    b.output(b.node1("aten::margin_ranking_loss",
+                     {V(b.input(randn({2, 3}))), V(b.input(randn({2, 3}))), V(b.input(signs)), C(0.3), C(reduction)}));
+    b.output(b.node1("aten::poisson_nll_loss",
+                     {V(b.input(randn({2, 3}))), V(b.input(counts)), C(true), C(false), C(1e-8), C(reduction)}));
+    ValueId rates = b.node1("aten::exp", {V(b.input(randn({2, 3})))});
+    b.output(b.node1("aten::poisson_nll_loss", {V(rates), V(b.input(counts)), C(false), C(true), C(1e-8), C(reduction)}));
+    check_graph(b, {.opsets = kForms, .atol = 1e-4});
+  }
+}
+
 TEST_F(T, SmoothL1AndHuberLoss) {
   for (const char* op : {"aten::smooth_l1_loss", "aten::huber_loss"})
     for (int reduction : {0, 1, 2})

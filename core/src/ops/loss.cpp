@@ -11,6 +11,10 @@
 //   binary_cross_entropy(self, target, Tensor? weight=None, int reduction=1)
 //   binary_cross_entropy_with_logits(self, target, Tensor? weight, Tensor? pos_weight, int reduction=1)
 //   kl_div(self, target, int reduction=1, *, bool log_target=False)
+//   soft_margin_loss(self, target, int reduction=1)
+//   hinge_embedding_loss(self, target, float margin=1.0, int reduction=1)
+//   margin_ranking_loss(input1, input2, target, float margin=0.0, int reduction=1)
+//   poisson_nll_loss(input, target, bool log_input, bool full, float eps, int reduction)
 //   nll_loss / nll_loss_nd / nll_loss2d(self, target, Tensor? weight, int reduction=1, int ignore_index=-100)
 //   cross_entropy_loss(self, target, Tensor? weight, int reduction=1, int ignore_index=-100,
 //                      float label_smoothing=0.0)
@@ -18,6 +22,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <functional>
 
 namespace onnxport::ops {
@@ -141,6 +146,42 @@ void register_pointwise_losses(OpLibrary& lib) {
                        return [log_target](double x, double y, double, double) {
                          if (log_target) return std::exp(y) * (y - x);
                          return y > 0 ? y * (std::log(y) - x) : (y == 0 ? 0.0 : std::nan(""));
+                       };
+                     }});
+}
+
+// The margin and ranking losses of torch.nn, each per element as ATen writes it.
+void register_margin_losses(OpLibrary& lib) {
+  // log(1 + exp(-y x)), written as a stable softplus.
+  def_pointwise_loss(lib, "aten::soft_margin_loss", {2, {}, [](const Args&) -> Pointwise {
+                       return [](double x, double y, double, double) {
+                         const double z = -y * x;
+                         return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
+                       };
+                     }});
+  // (y != 1 ? max(margin - x, 0) : 0) + (y != -1 ? x : 0)
+  def_pointwise_loss(lib, "aten::hinge_embedding_loss", {3, {}, [](const Args& args) -> Pointwise {
+                       const double margin = present(args, 2) ? double_at(args, 2) : 1.0;
+                       return [margin](double x, double y, double, double) {
+                         return (y != 1 ? std::max(margin - x, 0.0) : 0.0) + (y != -1 ? x : 0.0);
+                       };
+                     }});
+  // max(0, -target (x1 - x2) + margin): target is the third tensor (the `w` slot).
+  def_pointwise_loss(lib, "aten::margin_ranking_loss", {4, {2}, [](const Args& args) -> Pointwise {
+                       const double margin = present(args, 3) ? double_at(args, 3) : 0.0;
+                       return [margin](double x1, double x2, double target, double) {
+                         return std::max(0.0, -target * (x1 - x2) + margin);
+                       };
+                     }});
+  // log_input: exp(x) - y x; else x - y log(x + eps); full adds Stirling's
+  // y log y - y + log(2 pi y) / 2 where y > 1.
+  def_pointwise_loss(lib, "aten::poisson_nll_loss", {5, {}, [](const Args& args) -> Pointwise {
+                       const bool log_input = bool_at(args, 2), full = bool_at(args, 3);
+                       const double eps = double_at(args, 4);
+                       return [log_input, full, eps](double x, double y, double, double) {
+                         double loss = log_input ? std::exp(x) - y * x : x - y * std::log(x + eps);
+                         if (full && y > 1) loss += y * std::log(y) - y + 0.5 * std::log(2 * std::numbers::pi * y);
+                         return loss;
                        };
                      }});
 }
@@ -343,6 +384,7 @@ void register_loss_ops(OpLibrary& lib);  // called by op_library.cpp
 
 void register_loss_ops(OpLibrary& lib) {
   register_pointwise_losses(lib);
+  register_margin_losses(lib);
   for (const char* name : {"aten::nll_loss", "aten::nll_loss_nd", "aten::nll_loss2d"}) def_nll(lib, name);
   register_cross_entropy(lib);
   register_broadcast_tensors(lib);

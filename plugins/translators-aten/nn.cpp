@@ -1,6 +1,8 @@
 // Neural-network layers: pooling, normalization, embedding, padding, resizing.
 #include "families.hpp"
 
+#include <onnxport/op_schema.hpp>
+
 #include <cmath>
 #include <limits>
 
@@ -148,18 +150,23 @@ void translate_adaptive_max_pool(TranslateContext& ctx) {
   if (outputs >= 2) ctx.set_output(1, ctx.op("Mod", {r[1], ctx.const_scalar(static_cast<double>(plane), DType::Int64)}));
 }
 
+// The normalization family reads its arguments by name, bound to the op's
+// schema with its defaults (NodeArgs, docs/architecture.md §4a).
+
 // Channel count (dim 1) of the input, needed when a norm's weight or bias is None.
-int64_t channels(TranslateContext& ctx) {
-  if (rank_of(ctx, 0) < 2) fail(ctx, "input must have a channel dim (rank >= 2)");
-  auto c = static_dim(ctx, 0, 1);
+int64_t channels(TranslateContext& ctx, const NodeArgs& a) {
+  const size_t input = a.index("input");
+  if (rank_of(ctx, input) < 2) fail(ctx, "input must have a channel dim (rank >= 2)");
+  auto c = static_dim(ctx, input, 1);
   if (!c) fail(ctx, "the channel dim must be static when weight or bias is None");
   return *c;
 }
 
-// Argument i, or `fill` of `shape` when it is None.
-std::string param_or(TranslateContext& ctx, size_t i, const std::vector<int64_t>& shape, double fill) {
-  const DType d = arg_dtype(ctx, 0);
-  if (ctx.has_input(i)) return input_as(ctx, i, d);
+// The named tensor argument in the input's dtype, or `fill` of `shape` when it is None.
+std::string param_or(TranslateContext& ctx, const NodeArgs& a, std::string_view name,
+                     const std::vector<int64_t>& shape, double fill) {
+  const DType d = arg_dtype(ctx, a.index("input"));
+  if (a.has(name)) return input_as(ctx, a.index(name), d);
   return filled(ctx, shape, fill, d);
 }
 
@@ -167,138 +174,141 @@ std::string param_or(TranslateContext& ctx, size_t i, const std::vector<int64_t>
 // statistics): each channel normalized by the mean and biased variance over
 // the batch and spatial dims, as torch computes the output. The running
 // statistics torch would update in place are not outputs of the op.
-std::string batch_stats_norm(TranslateContext& ctx, double eps) {
-  const int64_t rank = rank_of(ctx, 0);
+std::string batch_stats_norm(TranslateContext& ctx, const NodeArgs& a) {
+  const size_t input = a.index("input");
+  const int64_t rank = rank_of(ctx, input);
   if (rank < 2) fail(ctx, "input must have a channel dim (rank >= 2)");
-  const DType d = arg_dtype(ctx, 0);
+  const DType d = arg_dtype(ctx, input);
   std::vector<int64_t> axes{0};
   for (int64_t k = 2; k < rank; ++k) axes.push_back(k);
   const bool axes_as_input = ctx.opset() >= 18;
-  std::string x = ctx.input(0);
+  std::string x = a.input("input");
   std::string centered = ctx.op("Sub", {x, reduce(ctx, "ReduceMean", x, axes, true, axes_as_input)});
   std::string var = reduce(ctx, "ReduceMean", ctx.op("Mul", {centered, centered}), axes, true, axes_as_input);
-  std::string y = ctx.op("Div", {centered, ctx.op("Sqrt", {ctx.op("Add", {var, ctx.const_scalar(eps, d)})})});
+  std::string y =
+      ctx.op("Div", {centered, ctx.op("Sqrt", {ctx.op("Add", {var, ctx.const_scalar(a.f64("eps"), d)})})});
   // weight and bias are [C]: as [C, 1, ...] they broadcast over the spatial dims.
   std::vector<int64_t> per_channel(static_cast<size_t>(rank - 1), 1);
   per_channel[0] = -1;
-  if (ctx.has_input(1)) y = ctx.op("Mul", {y, reshape(ctx, input_as(ctx, 1, d), per_channel)});
-  if (ctx.has_input(2)) y = ctx.op("Add", {y, reshape(ctx, input_as(ctx, 2, d), per_channel)});
+  if (a.has("weight")) y = ctx.op("Mul", {y, reshape(ctx, input_as(ctx, a.index("weight"), d), per_channel)});
+  if (a.has("bias")) y = ctx.op("Add", {y, reshape(ctx, input_as(ctx, a.index("bias"), d), per_channel)});
   return y;
 }
 
-// batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean,
-//            Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled)
+// aten::batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var,
+//                  bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor
 void translate_batch_norm(TranslateContext& ctx) {
-  const double eps = float_arg(ctx, 7, "eps", 1e-5);
-  const bool training = bool_arg(ctx, 5, "training", false);
-  if (training || !ctx.has_input(3) || !ctx.has_input(4)) {
-    if (training && ctx.has_input(3))
+  const NodeArgs a(ctx);
+  const bool training = a.boolean("training");
+  if (training || !a.has("running_mean") || !a.has("running_var")) {
+    if (training && a.has("running_mean"))
       ctx.warn("batch_norm with training=True: normalized by batch statistics; the in-place update of "
                "running_mean/running_var is not exported");
-    set_result(ctx, batch_stats_norm(ctx, eps));
+    set_result(ctx, batch_stats_norm(ctx, a));
     return;
   }
   std::vector<std::string> inputs;
-  if (!ctx.has_input(1) || !ctx.has_input(2)) {
-    const int64_t c = channels(ctx);
-    inputs = {ctx.input(0), param_or(ctx, 1, {c}, 1.0), param_or(ctx, 2, {c}, 0.0)};
+  if (!a.has("weight") || !a.has("bias")) {
+    const int64_t c = channels(ctx, a);
+    inputs = {a.input("input"), param_or(ctx, a, "weight", {c}, 1.0), param_or(ctx, a, "bias", {c}, 0.0)};
   } else {
-    inputs = {ctx.input(0), ctx.input(1), ctx.input(2)};
+    inputs = {a.input("input"), a.input("weight"), a.input("bias")};
   }
-  inputs.push_back(ctx.input(3));
-  inputs.push_back(ctx.input(4));
-  set_result(ctx, ctx.op("BatchNormalization", inputs, {{"epsilon", eps}}));
+  inputs.push_back(a.input("running_mean"));
+  inputs.push_back(a.input("running_var"));
+  set_result(ctx, ctx.op("BatchNormalization", inputs, {{"epsilon", a.f64("eps")}}));
 }
 
-// instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean,
-//               Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled)
+// aten::instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var,
+//                     bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor
 void translate_instance_norm(TranslateContext& ctx) {
-  if (!bool_arg(ctx, 5, "use_input_stats", true))
+  const NodeArgs a(ctx);
+  if (!a.boolean("use_input_stats"))
     fail(ctx, "instance_norm with use_input_stats=False (running statistics) is not supported");
   std::string scale, bias;
-  if (ctx.has_input(1) && ctx.has_input(2)) {
-    scale = ctx.input(1);
-    bias = ctx.input(2);
+  if (a.has("weight") && a.has("bias")) {
+    scale = a.input("weight");
+    bias = a.input("bias");
   } else {
-    const int64_t c = channels(ctx);
-    scale = param_or(ctx, 1, {c}, 1.0);
-    bias = param_or(ctx, 2, {c}, 0.0);
+    const int64_t c = channels(ctx, a);
+    scale = param_or(ctx, a, "weight", {c}, 1.0);
+    bias = param_or(ctx, a, "bias", {c}, 0.0);
   }
-  set_result(ctx, ctx.op("InstanceNormalization", {ctx.input(0), scale, bias},
-                         {{"epsilon", float_arg(ctx, 7, "eps", 1e-5)}}));
+  set_result(ctx, ctx.op("InstanceNormalization", {a.input("input"), scale, bias}, {{"epsilon", a.f64("eps")}}));
 }
 
-// layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None,
-//            Tensor? bias=None, float eps=1e-05, bool cudnn_enable=True)
+// aten::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None,
+//                  float eps=1e-05, bool cudnn_enable=True) -> Tensor
 struct LayerNormArgs {
   std::vector<int64_t> normalized_shape;
   int64_t first_axis;  // the first normalized axis, negative (counted from the end)
-  double eps;
 };
 
-LayerNormArgs layer_norm_args(TranslateContext& ctx) {
-  LayerNormArgs a;
-  a.normalized_shape = *ints_arg(ctx, 1, "normalized_shape");
-  if (a.normalized_shape.empty()) fail(ctx, "normalized_shape must not be empty");
-  if (static_cast<int64_t>(a.normalized_shape.size()) > rank_of(ctx, 0))
+LayerNormArgs layer_norm_args(TranslateContext& ctx, const NodeArgs& a) {
+  LayerNormArgs l;
+  l.normalized_shape = a.ints("normalized_shape");
+  if (l.normalized_shape.empty()) fail(ctx, "normalized_shape must not be empty");
+  if (static_cast<int64_t>(l.normalized_shape.size()) > rank_of(ctx, a.index("input")))
     fail(ctx, "normalized_shape has more dims than the input");
-  a.first_axis = -static_cast<int64_t>(a.normalized_shape.size());
-  a.eps = float_arg(ctx, 4, "eps", 1e-5);
-  return a;
+  l.first_axis = -static_cast<int64_t>(l.normalized_shape.size());
+  return l;
 }
 
 // Opset 17+: LayerNormalization (scale is required there: ones when None).
 void translate_layer_norm_17(TranslateContext& ctx) {
-  LayerNormArgs a = layer_norm_args(ctx);
-  std::vector<std::string> inputs{ctx.input(0), param_or(ctx, 2, a.normalized_shape, 1.0)};
-  if (ctx.has_input(3)) inputs.push_back(ctx.input(3));
-  set_result(ctx, ctx.op("LayerNormalization", inputs, {{"axis", a.first_axis}, {"epsilon", a.eps}}));
+  const NodeArgs a(ctx);
+  const LayerNormArgs l = layer_norm_args(ctx, a);
+  std::vector<std::string> inputs{a.input("input"), param_or(ctx, a, "weight", l.normalized_shape, 1.0)};
+  if (a.has("bias")) inputs.push_back(a.input("bias"));
+  set_result(ctx, ctx.op("LayerNormalization", inputs, {{"axis", l.first_axis}, {"epsilon", a.f64("eps")}}));
 }
 
 // Opsets 13-16: (x - mean) / sqrt(var + eps) * weight + bias, with the
 // moments over the normalized (trailing) axes.
 void translate_layer_norm_13(TranslateContext& ctx) {
-  LayerNormArgs a = layer_norm_args(ctx);
-  const DType d = arg_dtype(ctx, 0);
+  const NodeArgs a(ctx);
+  const LayerNormArgs l = layer_norm_args(ctx, a);
+  const DType d = arg_dtype(ctx, a.index("input"));
   std::vector<int64_t> axes;
-  for (int64_t k = a.first_axis; k < 0; ++k) axes.push_back(k);
-  std::string x = ctx.input(0);
+  for (int64_t k = l.first_axis; k < 0; ++k) axes.push_back(k);
+  std::string x = a.input("input");
   // ReduceMean takes axes as an attribute before opset 18.
   std::string centered = ctx.op("Sub", {x, reduce(ctx, "ReduceMean", x, axes, true, false)});
   std::string var = reduce(ctx, "ReduceMean", ctx.op("Mul", {centered, centered}), axes, true, false);
-  std::string stddev = ctx.op("Sqrt", {ctx.op("Add", {var, ctx.const_scalar(a.eps, d)})});
+  std::string stddev = ctx.op("Sqrt", {ctx.op("Add", {var, ctx.const_scalar(a.f64("eps"), d)})});
   std::string y = ctx.op("Div", {centered, stddev});
-  if (ctx.has_input(2)) y = ctx.op("Mul", {y, ctx.input(2)});
-  if (ctx.has_input(3)) y = ctx.op("Add", {y, ctx.input(3)});
+  if (a.has("weight")) y = ctx.op("Mul", {y, a.input("weight")});
+  if (a.has("bias")) y = ctx.op("Add", {y, a.input("bias")});
   set_result(ctx, y);
 }
 
-// group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None,
-//            float eps=1e-05, bool cudnn_enabled=True)
+// aten::group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None,
+//                  float eps=1e-05, bool cudnn_enabled=True) -> Tensor
 // No ONNX op before 18 (and opset 18's GroupNormalization scales per group,
 // not per channel), so: InstanceNormalization over [N, G, -1], reshape back,
 // then the per-channel affine.
 void translate_group_norm(TranslateContext& ctx) {
-  const int64_t groups = int_arg(ctx, 1, "num_groups");
-  const int64_t rank = rank_of(ctx, 0);
+  const NodeArgs a(ctx);
+  const int64_t groups = a.i64("num_groups");
+  const int64_t rank = rank_of(ctx, a.index("input"));
   if (rank < 2) fail(ctx, "input must have a channel dim (rank >= 2)");
   if (groups <= 0) fail(ctx, "num_groups must be positive");
-  const DType d = arg_dtype(ctx, 0);
-  std::string x = ctx.input(0);
+  const DType d = arg_dtype(ctx, a.index("input"));
+  std::string x = a.input("input");
   std::string grouped = reshape(ctx, x, {0, groups, -1});
   std::string normalized =
       ctx.op("InstanceNormalization", {grouped, filled(ctx, {groups}, 1.0, d), filled(ctx, {groups}, 0.0, d)},
-             {{"epsilon", float_arg(ctx, 4, "eps", 1e-5)}});
+             {{"epsilon", a.f64("eps")}});
   std::string y = ctx.op("Reshape", {normalized, shape_of(ctx, x)});
   // weight/bias are [C]: make them [C, 1, ...] to broadcast over the spatial dims.
   std::vector<int64_t> trailing;
   for (int64_t k = 1; k <= rank - 2; ++k) trailing.push_back(k);
-  auto per_channel = [&](size_t i) {
-    std::string p = ctx.input(i);
+  auto per_channel = [&](std::string_view name) {
+    std::string p = a.input(name);
     return trailing.empty() ? p : unsqueeze(ctx, p, trailing);
   };
-  if (ctx.has_input(2)) y = ctx.op("Mul", {y, per_channel(2)});
-  if (ctx.has_input(3)) y = ctx.op("Add", {y, per_channel(3)});
+  if (a.has("weight")) y = ctx.op("Mul", {y, per_channel("weight")});
+  if (a.has("bias")) y = ctx.op("Add", {y, per_channel("bias")});
   set_result(ctx, y);
 }
 

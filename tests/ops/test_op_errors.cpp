@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace onnxport::test {
 namespace {
 
@@ -122,6 +124,39 @@ TEST(OpErrors, NnShapeChecks) {
                                                 const_arg(true)}),
                   "aten::layer_norm", "[4]", "[2, 5]");
   EXPECT_MENTIONS(error_of("aten::split", {tensor_arg(s, zeros({5})), ints({2, 2}), const_arg(0)}), "aten::split", "[2, 2]", "5");
+}
+
+// Ops that read their arguments by name (docs/architecture.md §4a) refuse a
+// call that does not fit the schema, naming the schema and the argument.
+TEST(OpErrors, CallThatDoesNotFitTheSchemaNamesSchemaAndArgument) {
+  ArgStore s;
+  EXPECT_MENTIONS(error_of("aten::layer_norm", {tensor_arg(s, zeros({2, 5})), ints({5}), none_arg(), none_arg(),
+                                                tensor_arg(s, zeros({1}))}, true),
+                  "aten::layer_norm: ", "aten::layer_norm(Tensor input, int[] normalized_shape", "argument 'eps'",
+                  "must be float, got Tensor");
+  EXPECT_MENTIONS(error_of("aten::batch_norm", {tensor_arg(s, zeros({2, 3})), none_arg(), none_arg(), none_arg(),
+                                                none_arg()}),
+                  "aten::batch_norm: ", "argument 'training'", "missing and has no default");
+  EXPECT_MENTIONS(error_of("aten::group_norm", {tensor_arg(s, zeros({2, 4})), const_arg(2), none_arg(), none_arg(),
+                                                const_arg(1e-5), const_arg(true), const_arg(0)}, true),
+                  "aten::group_norm: ", "takes 6 arguments, got 7");
+  // Named per-channel checks say which parameter is wrong.
+  EXPECT_MENTIONS(error_of("aten::instance_norm", {tensor_arg(s, zeros({2, 3, 4})), none_arg(), tensor_arg(s, zeros({4})),
+                                                   none_arg(), none_arg(), const_arg(true), const_arg(0.1),
+                                                   const_arg(1e-5), const_arg(false)}, true),
+                  "aten::instance_norm: ", "bias must have shape [3], got [4]");
+}
+
+// Defaults come from the schema: layer_norm and group_norm without eps and
+// cudnn_enable use eps=1e-05, as PyTorch does.
+TEST(OpErrors, SchemaDefaultsFillOmittedArguments) {
+  ArgStore s;
+  Tensor x = Tensor::zeros(DType::Float32, {2, 4});
+  x.mutable_data<float>()[0] = 1.0f;
+  const std::vector<Tensor> out = run_kernel("aten::layer_norm", {tensor_arg(s, x), ints({4})});
+  ASSERT_EQ(out.size(), 1u);
+  // Row 0 is [1, 0, 0, 0]: mean 0.25, biased variance 0.1875.
+  EXPECT_NEAR(out[0].data<float>()[0], 0.75 / std::sqrt(0.1875 + 1e-5), 1e-5);
 }
 
 }  // namespace

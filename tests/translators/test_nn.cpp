@@ -122,6 +122,34 @@ TEST_F(T, InstanceNorm) {
            {.atol = 1e-4});
 }
 
+// The normalization translators read arguments by name (docs/architecture.md
+// §4a): omitted trailing arguments take the schema's defaults (eps=1e-05).
+TEST_F(T, LayerNormAndGroupNormTakeSchemaDefaults) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 4, 3}));
+  b.output(b.node1("aten::layer_norm", {V(x), C({3})}));
+  b.output(b.node1("aten::group_norm", {V(x), C(2)}));
+  check_graph(b, {.opsets = {13, 17, 18}, .atol = 1e-4});
+}
+
+// A node that does not fit its schema is refused naming the schema and the
+// argument, at translation too (node_typed skips the op library's meta).
+TEST_F(T, NormNodeThatDoesNotFitItsSchemaIsAClearError) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 3, 4}));
+  b.output(b.node_typed("aten::batch_norm", {V(x), None(), None(), None(), None()},
+                        {{DType::Float32, Shape{2, 3, 4}}})[0]);
+  expect_translate_error(b, 17, "argument 'training' (position 5, bool) is missing and has no default");
+}
+
+TEST_F(T, LayerNormWithATensorForEpsIsAClearError) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 5}));
+  b.output(b.node_typed("aten::layer_norm", {V(x), C({5}), None(), None(), V(b.param(randn({1})))},
+                        {{DType::Float32, Shape{2, 5}}})[0]);
+  expect_translate_error(b, 17, "argument 'eps' (position 4) must be float, got Tensor");
+}
+
 TEST_F(T, Embedding) {
   GraphBuilder b;
   check_op(b, "aten::embedding",

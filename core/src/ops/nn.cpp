@@ -957,13 +957,17 @@ void normalize_blocks(const T* x, T* y, int64_t groups, int64_t block, double ep
   }
 }
 
+// The normalization family reads its arguments by name (docs/architecture.md
+// §4a): the meta functions and kernels below take the call bound to the op's
+// schema, so `a.f64("eps")` is the schema's eps, defaulted when not given.
+
 // Optional per-channel tensor argument converted to the compute dtype.
-Tensor optional_param(const Args& args, size_t i, DType calc, const Dim& channels, const char* what) {
-  if (!present(args, i)) return Tensor{};
-  const TensorMeta& m = meta_at(args, i);
-  if (m.shape.size() != 1 || !(m.shape[0] == channels))
-    fail(std::string(what) + " must have shape [" + channels.str() + "], got " + shape_str(m.shape));
-  return converted(data_at(args, i), calc);
+Tensor optional_param(const OpArgs& a, std::string_view name, DType calc, const Dim& channels) {
+  const OpArg* p = a.optional_tensor(name);
+  if (p == nullptr) return Tensor{};
+  if (p->meta.shape.size() != 1 || !(p->meta.shape[0] == channels))
+    fail(std::string(name) + " must have shape [" + channels.str() + "], got " + shape_str(p->meta.shape));
+  return converted(a.data(name), calc);
 }
 
 template <class T>
@@ -971,36 +975,38 @@ const T* ptr_or_null(const Tensor& t) {
   return t.defined() ? t.data<T>() : nullptr;
 }
 
-// batch_norm(input, weight?, bias?, running_mean?, running_var?, training, momentum, eps, cudnn_enabled)
-// instance_norm(input, weight?, bias?, running_mean?, running_var?, use_input_stats, momentum, eps, cudnn_enabled)
+// aten::batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var,
+//                  bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor
+// aten::instance_norm(..., bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor
 // Channels are dim 1. batch_norm normalizes over (N, spatial) per channel;
 // instance_norm over spatial per (n, c). Running stats are used when given
 // and not in training / use_input_stats mode.
-std::vector<TensorMeta> channel_norm_meta(const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
+constexpr std::string_view kPerChannelParams[] = {"weight", "bias", "running_mean", "running_var"};
+
+std::vector<TensorMeta> channel_norm_meta(const OpArgs& a) {
+  const TensorMeta& in = a.tensor("input");
   if (in.shape.size() < 2) fail("input must have a channel dim (at least 2-D), got shape " + shape_str(in.shape));
-  for (size_t i : {1, 2, 3, 4})
-    if (present(args, i)) {
-      const TensorMeta& p = meta_at(args, i);
-      if (p.shape.size() != 1 || !(p.shape[0] == in.shape[1]))
-        fail("per-channel parameter " + std::to_string(i) + " must have shape [" + in.shape[1].str() + "], got " + shape_str(p.shape));
-    }
+  for (std::string_view name : kPerChannelParams)
+    if (const OpArg* p = a.optional_tensor(name))
+      if (p->meta.shape.size() != 1 || !(p->meta.shape[0] == in.shape[1]))
+        fail(std::string(name) + " must have shape [" + in.shape[1].str() + "], got " + shape_str(p->meta.shape));
   return {in};
 }
 
-std::vector<Tensor> channel_norm_kernel(const Args& args, bool per_instance) {
-  channel_norm_meta(args);
-  const Tensor& raw = data_at(args, 0);
+std::vector<Tensor> channel_norm_kernel(const OpArgs& a, bool per_instance) {
+  channel_norm_meta(a);
+  const Tensor& raw = a.data("input");
   const DType calc = compute_dtype(raw.dtype());
   Tensor in = converted(raw, calc);
   const auto& s = in.shape();
   const int64_t N = s[0], C = s[1];
   const int64_t spatial = in.numel() / std::max<int64_t>(N * C, 1);
-  const bool use_batch_stats = bool_at(args, 5) || !present(args, 3) || !present(args, 4);
-  const double eps = double_at(args, 7);
+  const bool batch_stats_asked = a.boolean(per_instance ? "use_input_stats" : "training");
+  const bool use_batch_stats = batch_stats_asked || !a.has("running_mean") || !a.has("running_var");
+  const double eps = a.f64("eps");
   const Dim channels(C);
-  Tensor weight = optional_param(args, 1, calc, channels, "weight");
-  Tensor bias = optional_param(args, 2, calc, channels, "bias");
+  Tensor weight = optional_param(a, "weight", calc, channels);
+  Tensor bias = optional_param(a, "bias", calc, channels);
   Tensor out = Tensor::zeros(calc, s);
   visit_floating(calc, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -1009,7 +1015,8 @@ std::vector<Tensor> channel_norm_kernel(const Args& args, bool per_instance) {
     // Statistics per (n, c) plane: computed, pooled over the batch, or running.
     std::vector<double> mean(static_cast<size_t>(N * C)), var(static_cast<size_t>(N * C));
     if (!use_batch_stats) {
-      Tensor rm = converted(data_at(args, 3), DType::Float64), rv = converted(data_at(args, 4), DType::Float64);
+      Tensor rm = converted(a.data("running_mean"), DType::Float64);
+      Tensor rv = converted(a.data("running_var"), DType::Float64);
       for (int64_t p = 0; p < N * C; ++p) {
         mean[static_cast<size_t>(p)] = rm.data<double>()[p % C];
         var[static_cast<size_t>(p)] = rv.data<double>()[p % C];
@@ -1042,79 +1049,81 @@ std::vector<Tensor> channel_norm_kernel(const Args& args, bool per_instance) {
   return {finish(std::move(out), raw.dtype())};
 }
 
-// layer_norm(input, int[] normalized_shape, weight?, bias?, float eps, bool cudnn_enable)
+// aten::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None,
+//                  float eps=1e-05, bool cudnn_enable=True) -> Tensor
 void register_layer_norm(OpLibrary& lib) {
-  auto check = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
-    const std::vector<Dim> norm = dims_at(args, 1);
+  auto check = [](const OpArgs& a) {
+    const TensorMeta& in = a.tensor("input");
+    const std::vector<Dim> norm = a.dims("normalized_shape");
     if (norm.empty() || norm.size() > in.shape.size())
       fail("normalized_shape " + shape_str(norm) + " does not fit input shape " + shape_str(in.shape));
     const Shape tail(in.shape.end() - static_cast<long>(norm.size()), in.shape.end());
     for (size_t i = 0; i < norm.size(); ++i)
       if (tail[i].is_static() && norm[i].is_static() && tail[i].value() != norm[i].value())
         fail("normalized_shape " + shape_str(norm) + " does not match the trailing dims of input shape " + shape_str(in.shape));
-    for (size_t i : {2, 3})
-      if (present(args, i) && shape_str(meta_at(args, i).shape) != shape_str(norm))
-        fail("weight/bias must have shape " + shape_str(norm) + ", got " + shape_str(args[i].meta.shape));
+    for (std::string_view name : {"weight", "bias"})
+      if (const OpArg* p = a.optional_tensor(name); p != nullptr && shape_str(p->meta.shape) != shape_str(norm))
+        fail(std::string(name) + " must have shape " + shape_str(norm) + ", got " + shape_str(p->meta.shape));
     return norm.size();
   };
-  define(
+  define_by_schema(
       lib, "aten::layer_norm", "nn",
-      [check](const Args& args) {
-        check(args);
-        return std::vector<TensorMeta>{args[0].meta};
+      [check](const OpArgs& a) {
+        check(a);
+        return std::vector<TensorMeta>{a.tensor("input")};
       },
-      [check](const Args& args) {
-        const size_t norm_rank = check(args);
-        const Tensor& raw = data_at(args, 0);
+      [check](const OpArgs& a) {
+        const size_t norm_rank = check(a);
+        const Tensor& raw = a.data("input");
         const DType calc = compute_dtype(raw.dtype());
         Tensor in = converted(raw, calc);
         int64_t block = 1;
         for (size_t i = in.shape().size() - norm_rank; i < in.shape().size(); ++i) block *= in.shape()[i];
-        Tensor weight = present(args, 2) ? converted(data_at(args, 2), calc) : Tensor{};
-        Tensor bias = present(args, 3) ? converted(data_at(args, 3), calc) : Tensor{};
+        Tensor weight = a.has("weight") ? converted(a.data("weight"), calc) : Tensor{};
+        Tensor bias = a.has("bias") ? converted(a.data("bias"), calc) : Tensor{};
         Tensor out = Tensor::zeros(calc, in.shape());
         visit_floating(calc, [&](auto tag) {
           using T = typename decltype(tag)::type;
           normalize_blocks<T>(in.data<T>(), out.mutable_data<T>(), in.numel() / std::max<int64_t>(block, 1), block,
-                              double_or(args, 4, 1e-5), nullptr, nullptr, ptr_or_null<T>(weight), ptr_or_null<T>(bias),
+                              a.f64("eps"), nullptr, nullptr, ptr_or_null<T>(weight), ptr_or_null<T>(bias),
                               [](int64_t, int64_t i) { return i; });
         });
         return std::vector<Tensor>{finish(std::move(out), raw.dtype())};
       });
 }
 
-// group_norm(input, int num_groups, weight?, bias?, float eps, bool cudnn_enabled)
+// aten::group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None,
+//                  float eps=1e-05, bool cudnn_enabled=True) -> Tensor
 void register_group_norm(OpLibrary& lib) {
-  auto check = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
+  auto check = [](const OpArgs& a) {
+    const TensorMeta& in = a.tensor("input");
     if (in.shape.size() < 2) fail("input must be at least 2-D, got shape " + shape_str(in.shape));
-    const int64_t groups = int_at(args, 1);
+    const int64_t groups = a.i64("num_groups");
     const Dim& c = in.shape[1];
     if (groups <= 0 || (c.is_static() && c.value() % groups != 0))
       fail("channels " + c.str() + " must be divisible by num_groups " + std::to_string(groups));
     return groups;
   };
-  define(
+  define_by_schema(
       lib, "aten::group_norm", "nn",
-      [check](const Args& args) {
-        check(args);
-        return std::vector<TensorMeta>{args[0].meta};
+      [check](const OpArgs& a) {
+        check(a);
+        return std::vector<TensorMeta>{a.tensor("input")};
       },
-      [check](const Args& args) {
-        const int64_t groups = check(args);
-        const Tensor& raw = data_at(args, 0);
+      [check](const OpArgs& a) {
+        const int64_t groups = check(a);
+        const Tensor& raw = a.data("input");
         const DType calc = compute_dtype(raw.dtype());
         Tensor in = converted(raw, calc);
         const int64_t N = in.shape()[0], C = in.shape()[1];
         const int64_t spatial = in.numel() / std::max<int64_t>(N * C, 1);
         const int64_t block = (C / groups) * spatial;
-        Tensor weight = optional_param(args, 2, calc, Dim(C), "weight");
-        Tensor bias = optional_param(args, 3, calc, Dim(C), "bias");
+        Tensor weight = optional_param(a, "weight", calc, Dim(C));
+        Tensor bias = optional_param(a, "bias", calc, Dim(C));
         Tensor out = Tensor::zeros(calc, in.shape());
         visit_floating(calc, [&](auto tag) {
           using T = typename decltype(tag)::type;
-          normalize_blocks<T>(in.data<T>(), out.mutable_data<T>(), N * groups, block, double_or(args, 4, 1e-5), nullptr,
+          normalize_blocks<T>(in.data<T>(), out.mutable_data<T>(), N * groups, block, a.f64("eps"), nullptr,
                               nullptr, ptr_or_null<T>(weight), ptr_or_null<T>(bias), [=](int64_t g, int64_t i) {
                                 return (g % groups) * (C / groups) + i / spatial;
                               });
@@ -1377,10 +1386,10 @@ void register_activations(OpLibrary& lib) {
 void register_nn_ops(OpLibrary& lib) {
   register_convolution(lib);
   register_pooling(lib);
-  define(
-      lib, "aten::batch_norm", "nn", channel_norm_meta, [](const Args& args) { return channel_norm_kernel(args, false); });
-  define(
-      lib, "aten::instance_norm", "nn", channel_norm_meta, [](const Args& args) { return channel_norm_kernel(args, true); });
+  define_by_schema(lib, "aten::batch_norm", "nn", channel_norm_meta,
+                   [](const OpArgs& a) { return channel_norm_kernel(a, false); });
+  define_by_schema(lib, "aten::instance_norm", "nn", channel_norm_meta,
+                   [](const OpArgs& a) { return channel_norm_kernel(a, true); });
   register_layer_norm(lib);
   register_group_norm(lib);
   register_embedding(lib);

@@ -140,5 +140,18 @@ void define(OpLibrary& lib, const std::string& name, const std::string& family, 
   lib.add(std::move(def));
 }
 
+void define_by_schema(OpLibrary& lib, const std::string& name, const std::string& family, NamedMetaFn meta,
+                      NamedKernelFn kernel) {
+  KernelFn bound_kernel;
+  if (kernel)
+    bound_kernel = [name, kernel = std::move(kernel)](const std::vector<OpArg>& args) {
+      return kernel(OpArgs::bind(name, args));
+    };
+  define(
+      lib, name, family,
+      [name, meta = std::move(meta)](const std::vector<OpArg>& args) { return meta(OpArgs::bind(name, args)); },
+      std::move(bound_kernel));
+}
+
 }  // namespace ops
 }  // namespace onnxport

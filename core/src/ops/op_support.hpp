@@ -7,6 +7,7 @@
 // user still reads "aten::mul: shapes [2, 3] and [4] cannot be broadcast".
 #pragma once
 
+#include <onnxport/op_schema.hpp>
 #include <onnxport/ops.hpp>
 
 #include <array>
@@ -39,6 +40,17 @@ void register_scalar_conversion_ops(OpLibrary& lib);
 // Adds an op whose errors are reported as "<name>: <message>".
 void define(OpLibrary& lib, const std::string& name, const std::string& family, MetaFn meta,
             KernelFn kernel);
+
+// Meta function and kernel of an op that reads its arguments by name
+// (docs/architecture.md §4a): each call is bound to the op's schema (the first
+// overload that fits) before they run, so a call that does not fit the schema
+// is refused naming the schema and the argument, and defaults come from it.
+using NamedMetaFn = std::function<std::vector<TensorMeta>(const OpArgs& args)>;
+using NamedKernelFn = std::function<std::vector<Tensor>(const OpArgs& args)>;
+// Adds an op keyed by its schema name ("aten::layer_norm"); errors read as
+// define()'s. `kernel` may be empty.
+void define_by_schema(OpLibrary& lib, const std::string& name, const std::string& family, NamedMetaFn meta,
+                      NamedKernelFn kernel);
 
 // ---------------------------------------------------------------- errors
 

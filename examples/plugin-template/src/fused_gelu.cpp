@@ -5,16 +5,18 @@
 // still choose the built-in back with "pin": {"aten::gelu": "translators-aten"}.
 #include "plugin_template.hpp"
 
+#include <onnxport/op_schema.hpp>
 #include <onnxport/translator.hpp>
 
 namespace plugin_template {
 namespace {
 
 // [doc:override]
-// gelu(Tensor self, *, str approximate='none')
+// aten::gelu(Tensor self, *, str approximate="none") -> Tensor
 void translate_gelu_fused(onnxport::TranslateContext& ctx) {
-  const bool tanh = ctx.has_input(1) && ctx.arg(1).constant == "tanh";
-  ctx.set_output(0, ctx.op(tanh ? "FastGelu" : "Gelu", {ctx.input(0)}, {}, "com.microsoft"));
+  const onnxport::NodeArgs a(ctx);  // bound by name to the schema, with its defaults
+  const bool tanh = a.str("approximate") == "tanh";
+  ctx.set_output(0, ctx.op(tanh ? "FastGelu" : "Gelu", {a.input("self")}, {}, "com.microsoft"));
 }
 // [doc:end]
 

@@ -160,6 +160,11 @@ SchemaBinding resolve_schema(std::string_view op, const std::vector<ArgSummary>&
     result.error = "no schema is known for " + std::string(op);
     return result;
   }
+  if (overloads.size() == 1) {
+    SchemaBinding b = bind_schema(*overloads[0], actual);
+    if (!b.ok()) b.error = "the call does not fit the schema " + overloads[0]->text + ": " + b.error;
+    return b;
+  }
   std::string why;
   for (const OpSchema* schema : overloads) {
     SchemaBinding b = bind_schema(*schema, actual);
@@ -168,7 +173,6 @@ SchemaBinding resolve_schema(std::string_view op, const std::vector<ArgSummary>&
   }
   std::string given;
   for (size_t i = 0; i < actual.size(); ++i) given += (i ? ", " : "") + actual[i].describe();
-  result.schema = overloads.size() == 1 ? overloads[0] : nullptr;
   result.error = "the call (" + given + ") fits no schema of " + std::string(op) + ":" + why;
   return result;
 }

@@ -1,6 +1,6 @@
 // aminmax (ReduceMin and ReduceMax), outer (Mul of a column and a row),
 // cosine_similarity, cross, addcmul, lerp, tensordot (Einsum),
-// pairwise_distance, frobenius_norm, det/logdet (Det).
+// pairwise_distance, frobenius_norm, linalg_matrix_norm, det/logdet (Det).
 #include "families.hpp"
 
 #include <cmath>
@@ -198,6 +198,35 @@ void translate_det(TranslateContext& ctx) {
   set_result(ctx, Log ? ctx.op("Log", {det}) : det);
 }
 
+// linalg_matrix_norm(Tensor self, Scalar ord, int[] dim=[-2,-1], bool keepdim=False, *, ScalarType? dtype=None)
+// linalg_matrix_norm.str_ord(Tensor self, str ord='fro', ...): 'fro' is
+// Sqrt(ReduceSum(x * x)); 1 / -1 ReduceSum(|x|) down dim[0], then ReduceMax /
+// ReduceMin along dim[1]; inf / -inf the same with the dims swapped. 2, -2 and
+// 'nuc' need singular values (the op library refuses them). ReduceMax/Min take
+// axes as an input only from opset 18.
+void translate_matrix_norm(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 0);
+  const std::vector<int64_t> dims = ints_arg(ctx, 2, "dim").value_or(std::vector<int64_t>{-2, -1});
+  if (dims.size() != 2) fail(ctx, "dim must name 2 dims");
+  const int64_t d0 = normalize_dim(ctx, dims[0], rank), d1 = normalize_dim(ctx, dims[1], rank);
+  const bool keepdim = bool_arg(ctx, 3, "keepdim", false);
+  const DType d = output_dtype(ctx);
+  std::string x = cast(ctx, ctx.input(0), arg_dtype(ctx, 0), d);
+  const Arg& ord_arg = ctx.arg(1);
+  if (ord_arg.is_constant() && ord_arg.constant.is_string()) {
+    const std::string name = ord_arg.constant.get<std::string>();
+    if (name != "fro") fail(ctx, "ord='" + name + "' is not supported ('fro', 1, -1, inf, -inf are)");
+    set_result(ctx, ctx.op("Sqrt", {reduce(ctx, "ReduceSum", ctx.op("Mul", {x, x}), {d0, d1}, keepdim, true)}));
+    return;
+  }
+  const double ord = float_arg(ctx, 1, "ord");
+  if (std::abs(ord) != 1 && !std::isinf(ord)) fail(ctx, "ord is not supported (1, -1, inf, -inf, 'fro' are)");
+  const int64_t sum_dim = std::isinf(ord) ? d1 : d0, pick_dim = std::isinf(ord) ? d0 : d1;
+  std::string sums = reduce(ctx, "ReduceSum", ctx.op("Abs", {x}), {sum_dim}, true, true);
+  std::string picked = reduce(ctx, ord > 0 ? "ReduceMax" : "ReduceMin", sums, {pick_dim}, true, ctx.opset() >= 18);
+  set_result(ctx, keepdim ? picked : squeeze(ctx, picked, {std::min(d0, d1), std::max(d0, d1)}));
+}
+
 }  // namespace
 
 void register_composite(Registrar& r) {
@@ -212,6 +241,8 @@ void register_composite(Registrar& r) {
   add(r, "aten::tensordot", translate_tensordot, kMinOpset, kOpenEnded, "Einsum");
   add(r, "aten::pairwise_distance", translate_pairwise_distance, kMinOpset, kOpenEnded, "Sub, Add(eps), p-norm over the last dim");
   add(r, "aten::frobenius_norm", translate_frobenius_norm, kMinOpset, kOpenEnded, "Mul, ReduceSum, Sqrt");
+  add(r, "aten::linalg_matrix_norm", translate_matrix_norm, kMinOpset, kOpenEnded,
+      "'fro': Mul, ReduceSum, Sqrt; +-1, +-inf: ReduceSum(Abs), ReduceMax/Min");
   add(r, "aten::det", translate_det<false>, kMinOpset, kOpenEnded, "Det");
   add(r, "aten::linalg_det", translate_det<false>, kMinOpset, kOpenEnded, "Det");
   add(r, "aten::logdet", translate_det<true>, kMinOpset, kOpenEnded, "Det, Log");

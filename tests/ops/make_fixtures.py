@@ -836,6 +836,13 @@ def placement_cases():
     case("frobenius_norm", "default", randn(5, 5))
     case("frobenius_norm", "dim", randn(5, 5), [0, 1], False)
     case("frobenius_norm", "dim", randn(2, 3, 4, dtype=torch.float64), [-1], True, atol=1e-9, rtol=1e-9)
+    m = randn(2, 3, 4)
+    case("linalg_matrix_norm", "str_ord", m, "fro", [-2, -1], False, None)
+    case("linalg_matrix_norm", "str_ord", randn(2, 2), "fro", [-2, -1], True, None)
+    for o in (1, -1, float("inf"), float("-inf")):
+        case("linalg_matrix_norm", "default", m, o, [-2, -1], False, None)
+    case("linalg_matrix_norm", "default", m, -1, [2, 0], True, None)
+    case("linalg_matrix_norm", "default", randn(2, 3, 2), float("inf"), [-1, 0], True, f(torch.float64))
     case("det", "default", randn(3, 3), atol=1e-4)
     case("linalg_det", "default", randn(2, 4, 4), atol=1e-4)
     case("linalg_det", "default", randn(0, 0))

@@ -48,6 +48,24 @@ TEST_F(T, TensordotPairwiseDistanceFrobenius) {
   check_graph(b, {.opsets = kForms, .atol = 1e-4});
 }
 
+TEST_F(T, MatrixNorms) {
+  GraphBuilder b;
+  ValueId m = b.input(randn({2, 3, 4}));
+  const double inf = std::numeric_limits<double>::infinity();
+  b.output(b.node1("aten::linalg_matrix_norm", {V(m), C("fro"), C({-2, -1}), C(false), None()}));
+  b.output(b.node1("aten::linalg_matrix_norm", {V(b.input(randn({2, 2}))), C("fro"), C({-2, -1}), C(true), None()}));
+  for (double o : {1.0, -1.0, inf, -inf}) b.output(b.node1("aten::linalg_matrix_norm", {V(m), C(o), C({-2, -1}), C(false), None()}));
+  b.output(b.node1("aten::linalg_matrix_norm", {V(m), C(-1), C({2, 0}), C(true), None()}));
+  b.output(b.node1("aten::linalg_matrix_norm", {V(b.input(randn({2, 3, 2}))), C(inf), C({-1, 0}), C(true), Dt(DType::Float64)}));
+  check_graph(b, {.opsets = kForms, .atol = 1e-4});
+}
+
+TEST_F(T, MatrixNormOrd2NeedsSingularValues) {
+  GraphBuilder b;
+  ValueId m = b.input(randn({2, 2}));
+  EXPECT_THROW(b.node1("aten::linalg_matrix_norm", {V(m), C(2), C({-2, -1}), C(false), None()}), std::exception);
+}
+
 TEST_F(T, DetAndLogdet) {
   GraphBuilder b;
   ValueId a = b.input(randn({3, 3}));

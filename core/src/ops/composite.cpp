@@ -1,7 +1,7 @@
 // Ops that are other ops of the library with their arguments rearranged:
 // aminmax (amin and amax), outer (mul of a column and a row); and
 // cosine_similarity, cross, addcmul, lerp, tensordot, pairwise_distance,
-// frobenius_norm.
+// frobenius_norm, linalg_matrix_norm.
 #include "op_support.hpp"
 
 #include <algorithm>
@@ -426,6 +426,94 @@ std::vector<Tensor> frobenius_kernel(const Args& args) {
   return {finish(converted(shaped, compute_dtype(c.out.dtype)), c.out.dtype)};
 }
 
+
+// linalg_matrix_norm(self, Scalar ord, int[] dim=[-2,-1], bool keepdim=False, *, ScalarType? dtype=None)
+// linalg_matrix_norm.str_ord(self, str ord='fro', int[] dim=[-2,-1], bool keepdim=False, *, ScalarType? dtype=None):
+// 'fro' (square root of the sum of squares), 1 / -1 (largest / smallest sum of
+// magnitudes down dim[0]), inf / -inf (the same along dim[1]). 2, -2 and 'nuc'
+// need singular values, which ONNX has no op for: refused.
+struct MatrixNormCall {
+  bool fro = false;
+  bool largest = true;  // max (ord > 0) or min (ord < 0) of the sums
+  int64_t sum_dim = 0, pick_dim = 0;  // 'fro': the two dims
+  bool keepdim = false;
+  TensorMeta out;
+};
+
+MatrixNormCall matrix_norm_call(const Args& args) {
+  const TensorMeta& self = meta_at(args, 0);
+  const int64_t rank = static_cast<int64_t>(self.shape.size());
+  if (rank < 2) fail("the input must have at least 2 dims, got shape " + shape_str(self.shape));
+  const std::optional<DType> dtype = dtype_or_none(args, 4);
+  const DType d = dtype ? *dtype : self.dtype;
+  if (!is_floating(self.dtype) || !is_floating(d)) fail("only floating-point inputs and dtypes are supported");
+  const std::vector<int64_t> dims = present(args, 2) ? ints_at(args, 2) : std::vector<int64_t>{-2, -1};
+  if (dims.size() != 2) fail("dim must name 2 dims, got " + sizes_str(dims));
+  const int64_t d0 = normalize_dim(dims[0], rank), d1 = normalize_dim(dims[1], rank);
+  if (d0 == d1) fail("dim must name 2 different dims, got " + sizes_str(dims));
+  MatrixNormCall c;
+  c.keepdim = bool_or(args, 3, false);
+  const OpArg& ord = arg_at(args, 1);
+  if (ord.kind == OpArg::Kind::Constant && ord.constant.is_string()) {
+    const std::string name = ord.constant.get<std::string>();
+    if (name == "nuc") fail("ord='nuc' needs singular values, which ONNX has no op for");
+    if (name != "fro") fail("ord must be 'fro' or 'nuc', got '" + name + "'");
+    c.fro = true;
+    c.sum_dim = d0;
+    c.pick_dim = d1;
+  } else {
+    const double o = ord.as_double();
+    if (std::abs(o) == 2) fail("ord=" + std::to_string(static_cast<int>(o)) + " needs singular values, which ONNX has no op for");
+    if (std::abs(o) != 1 && !std::isinf(o)) fail("ord must be 1, -1, inf, -inf, 2, -2, 'fro' or 'nuc'");
+    c.largest = o > 0;
+    c.sum_dim = std::isinf(o) ? d1 : d0;
+    c.pick_dim = std::isinf(o) ? d0 : d1;
+  }
+  c.out = TensorMeta{d, reduced_shape(self.shape, {std::min(d0, d1), std::max(d0, d1)}, c.keepdim)};
+  return c;
+}
+
+// Sums (or max/min) of `x` (float64, contiguous) along `dim`, keeping it as size 1.
+Tensor fold_dim(const Tensor& x, int64_t dim, int how /* 0 sum, 1 max, -1 min */) {
+  std::vector<int64_t> sizes = x.shape();
+  const size_t d = static_cast<size_t>(dim);
+  const int64_t len = sizes[d];
+  const std::vector<int64_t> in_strides = contiguous_strides(sizes);
+  sizes[d] = 1;
+  Tensor out = Tensor::zeros(DType::Float64, sizes);
+  double* po = out.mutable_data<double>();
+  const double* px = x.data<double>();
+  int64_t at = 0;
+  for_each_offset<1>(sizes, {in_strides}, [&](const std::array<int64_t, 1>& o) {
+    double acc = how == 0 ? 0.0 : px[o[0]];
+    for (int64_t i = 0; i < len; ++i) {
+      const double v = px[o[0] + i * in_strides[d]];
+      if (how == 0) acc += v;
+      else if (std::isnan(v) || std::isnan(acc)) acc = NAN;
+      else acc = how > 0 ? std::max(acc, v) : std::min(acc, v);
+    }
+    po[at++] = acc;
+  });
+  return out;
+}
+
+std::vector<Tensor> matrix_norm_kernel(const Args& args) {
+  const MatrixNormCall c = matrix_norm_call(args);
+  Tensor x = converted(data_at(args, 0), DType::Float64).clone();
+  double* p = x.mutable_data<double>();
+  for (int64_t i = 0; i < x.numel(); ++i) p[i] = c.fro ? p[i] * p[i] : std::abs(p[i]);
+  Tensor r;
+  if (c.fro) {
+    r = fold_dim(fold_dim(x, c.sum_dim, 0), c.pick_dim, 0);
+    double* pr = r.mutable_data<double>();
+    for (int64_t i = 0; i < r.numel(); ++i) pr[i] = std::sqrt(pr[i]);
+  } else {
+    r = fold_dim(fold_dim(x, c.sum_dim, 0), c.pick_dim, c.largest ? 1 : -1);
+  }
+  Tensor shaped = r.reshaped(concrete(c.out.shape));
+  return {finish(converted(shaped, compute_dtype(c.out.dtype)), c.out.dtype)};
+}
+
 }  // namespace
 
 void register_composite_ops(OpLibrary& lib) {
@@ -490,6 +578,9 @@ void register_composite_ops(OpLibrary& lib) {
         return std::vector<TensorMeta>{TensorMeta{c.dtype, reduced_last(c.shape, bool_or(args, 4, false))}};
       },
       pairwise_kernel);
+  define(
+      lib, "aten::linalg_matrix_norm", "reduction",
+      [](const Args& args) { return std::vector<TensorMeta>{matrix_norm_call(args).out}; }, matrix_norm_kernel);
   define(
       lib, "aten::frobenius_norm", "reduction", [](const Args& args) { return std::vector<TensorMeta>{frobenius_call(args).out}; },
       frobenius_kernel);

@@ -1,4 +1,4 @@
-// Ops that move elements without computing: roll, pixel_unshuffle and im2col (F.unfold).
+// Ops that move elements without computing: roll, pixel_unshuffle, channel_shuffle and im2col (F.unfold).
 #include "families.hpp"
 
 #include <limits>
@@ -86,6 +86,20 @@ void translate_pixel_unshuffle(TranslateContext& ctx) {
   set_result(ctx, ctx.op("Reshape", {moved, shape}));
 }
 
+// channel_shuffle(Tensor self, int groups): Reshape to [N, g, C/g, -1],
+// swap the group dims, Reshape back to the input's shape.
+void translate_channel_shuffle(TranslateContext& ctx) {
+  const int64_t rank = rank_of(ctx, 0);
+  if (rank < 3) fail(ctx, "channel_shuffle expects at least 3 dims, got rank " + std::to_string(rank));
+  const int64_t g = int_arg(ctx, 1, "groups");
+  const auto c = static_dim(ctx, 0, 1);
+  if (!c || g <= 0 || *c % g != 0) fail(ctx, "needs a static channel dim divisible by a positive groups");
+  const std::string x = ctx.input(0);
+  std::string grouped = reshape(ctx, x, {0, g, *c / g, -1});
+  std::string swapped = ctx.op("Transpose", {grouped}, {{"perm", std::vector<int64_t>{0, 2, 1, 3}}});
+  set_result(ctx, ctx.op("Reshape", {swapped, shape_of(ctx, x)}));
+}
+
 // im2col(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding,
 // int[2] stride), F.unfold: one strided Slice of the zero-padded input per
 // kernel offset (i, j), each [N, C, oh, ow]; stacked on a new axis after C
@@ -132,6 +146,7 @@ void translate_im2col(TranslateContext& ctx) {
 void register_rearrange(Registrar& r) {
   add(r, "aten::roll", translate_roll, kMinOpset, kOpenEnded, "Slice + Concat per rolled dim");
   add(r, "aten::pixel_unshuffle", translate_pixel_unshuffle, kMinOpset, kOpenEnded, "Reshape, Transpose, Reshape");
+  add(r, "aten::channel_shuffle", translate_channel_shuffle, kMinOpset, kOpenEnded, "Reshape, Transpose, Reshape");
   add(r, "aten::im2col", translate_im2col, kMinOpset, kOpenEnded, "Pad, a strided Slice per kernel offset, Concat, Reshape");
 }
 

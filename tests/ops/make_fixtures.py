@@ -797,6 +797,8 @@ def breadth_cases():
     case("pixel_unshuffle", "default", randn(2, 3, 4, 6), 2)
     case("pixel_unshuffle", "default", randn(2, 1, 2, 6, 9), 3)
     case("im2col", "default", randn(2, 3, 7, 6), [3, 3], [1, 1], [1, 1], [1, 1])
+    case("channel_shuffle", "default", randn(2, 6, 2, 3), 3)
+    case("channel_shuffle", "default", randn(1, 4, 5), 2)
     case("im2col", "default", randn(2, 3, 7, 6), [2, 3], [2, 1], [0, 2], [2, 3])
     case("im2col", "default", randn(3, 5, 5), [2, 2], [1, 1], [1, 0], [1, 2])
 

@@ -266,6 +266,13 @@ TEST_F(T, PixelUnshuffle) {
   check_graph(b, {.opsets = kForms});
 }
 
+TEST_F(T, ChannelShuffle) {
+  GraphBuilder b;
+  b.output(b.node1("aten::channel_shuffle", {V(b.input(randn({2, 6, 2, 3}))), C(3)}));
+  b.output(b.node1("aten::channel_shuffle", {V(b.input_symbolic(randn({3, 4, 5}), {"n", "", "l"})), C(2)}));
+  check_graph(b, {.opsets = kForms});
+}
+
 TEST_F(T, Im2ColIsFUnfold) {
   GraphBuilder b;
   ValueId x = b.input(randn({2, 3, 7, 6}));

@@ -1235,6 +1235,36 @@ void register_pixel_unshuffle(OpLibrary& lib) {
       });
 }
 
+// ---------------------------------------------------------------- channel_shuffle
+
+// channel_shuffle(Tensor self, int groups): [N, C, *] seen as [N, g, C/g, *]
+// with the two group dims swapped, so output channel j*g + i is input
+// channel i*(C/g) + j (ShuffleNet's shuffle).
+void register_channel_shuffle(OpLibrary& lib) {
+  auto meta = [](const Args& args) {
+    const TensorMeta& in = meta_at(args, 0);
+    const int64_t g = int_at(args, 1);
+    if (in.shape.size() < 3) fail("channel_shuffle expects at least 3 dims, got shape " + shape_str(in.shape));
+    if (g <= 0) fail("groups must be positive, got " + std::to_string(g));
+    if (!in.shape[1].is_static()) fail("channel_shuffle needs a static channel dim, got " + in.shape[1].str());
+    if (in.shape[1].value() % g != 0)
+      fail("the channels (" + in.shape[1].str() + ") must be divisible by groups " + std::to_string(g));
+    return in;
+  };
+  define(
+      lib, "aten::channel_shuffle", "nn", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const Args& args) {
+        meta(args);
+        const Tensor& in = data_at(args, 0);
+        const std::vector<int64_t>& s = in.shape();
+        const int64_t g = int_at(args, 1), per = s[1] / g;
+        const int64_t inner = numel_of(std::vector<int64_t>(s.begin() + 2, s.end()));
+        // out[n, j, i, k] = in[n, i, j, k] over [N, C/g, g, inner]
+        Tensor out = gather_strided(in, {s[0], per, g, inner}, {s[1] * inner, inner, per * inner, 1}, 0);
+        return std::vector<Tensor>{out.reshaped(s)};
+      });
+}
+
 // ---------------------------------------------------------------- im2col (F.unfold)
 
 // im2col(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride):
@@ -1396,6 +1426,7 @@ void register_nn_ops(OpLibrary& lib) {
   register_pixel_shuffle(lib);
   register_pixel_unshuffle(lib);
   register_im2col(lib);
+  register_channel_shuffle(lib);
   register_activations(lib);
 }
 

@@ -256,6 +256,25 @@ void translate_poisson_nll(TranslateContext& ctx) {
   set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, 5)));
 }
 
+// cosine_embedding_loss(input1, input2, target, float margin, reduction):
+// cos over the last dim as ATen computes it (1e-12 added to each squared
+// norm), then 1 - cos where target is 1, relu(cos - margin) where it is -1.
+void translate_cosine_embedding(TranslateContext& ctx) {
+  const DType d = output_dtype(ctx);
+  std::string a = input_as(ctx, 0, d), b = input_as(ctx, 1, d), t = input_as(ctx, 2, d);
+  const int64_t axis = rank_of(ctx, 0) - 1;
+  auto sum_last = [&](const std::string& v) { return reduce(ctx, "ReduceSum", v, {axis}, false, true); };
+  std::string eps = scalar(ctx, 1e-12);
+  std::string aa = ctx.op("Add", {sum_last(ctx.op("Mul", {a, a})), eps});
+  std::string bb = ctx.op("Add", {sum_last(ctx.op("Mul", {b, b})), eps});
+  std::string cos = ctx.op("Div", {sum_last(ctx.op("Mul", {a, b})), ctx.op("Sqrt", {ctx.op("Mul", {aa, bb})})});
+  std::string zero = scalar(ctx, 0);
+  std::string pos = ctx.op("Where", {ctx.op("Equal", {t, scalar(ctx, 1)}), ctx.op("Sub", {scalar(ctx, 1), cos}), zero});
+  std::string neg = ctx.op("Where", {ctx.op("Equal", {t, scalar(ctx, -1)}),
+                                     ctx.op("Relu", {ctx.op("Sub", {cos, scalar(ctx, float_arg(ctx, 3, "margin", 0.0))})}), zero});
+  set_result(ctx, reduced(ctx, ctx.op("Add", {pos, neg}), reduction_arg(ctx, 4)));
+}
+
 // broadcast_tensors(Tensor[] tensors) -> Tensor[]: each input expanded to the
 // common shape, the elementwise max of the shapes padded to one rank with 1s.
 void translate_broadcast_tensors(TranslateContext& ctx) {
@@ -292,6 +311,7 @@ void register_loss(Registrar& r) {
   add(r, "aten::hinge_embedding_loss", translate_hinge_embedding);
   add(r, "aten::margin_ranking_loss", translate_margin_ranking);
   add(r, "aten::poisson_nll_loss", translate_poisson_nll);
+  add(r, "aten::cosine_embedding_loss", translate_cosine_embedding);
   for (const char* op : {"aten::nll_loss", "aten::nll_loss_nd", "aten::nll_loss2d"})
     add(r, op, translate_nll, kMinOpset, kOpenEnded, "NegativeLogLikelihoodLoss");
   add(r, "aten::cross_entropy_loss", translate_cross_entropy, kMinOpset, kOpenEnded,

@@ -641,6 +641,8 @@ def added_op_cases():
         case("soft_margin_loss", "default", randn(2, 3) * 3, signs, r)
         case("hinge_embedding_loss", "default", randn(2, 3), torch.tensor([[1.0, -1.0, 0.5], [-1.0, 1.0, 1.0]]), 0.7, r)
         case("margin_ranking_loss", "default", randn(2, 3), randn(2, 3), signs, 0.3, r)
+        case("cosine_embedding_loss", "default", randn(3, 4), randn(3, 4), torch.tensor([1.0, -1.0, -1.0]), 0.1, r)
+        case("cosine_embedding_loss", "default", randn(5), randn(5), torch.tensor(-1.0), -0.5, r)
         case("poisson_nll_loss", "default", randn(2, 3), positive(2, 3), True, False, 1e-8, r)
         case("poisson_nll_loss", "default", positive(2, 3), torch.tensor([[0.0, 1.0, 2.0], [3.5, 0.5, 7.0]]),
              False, True, 1e-8, r)

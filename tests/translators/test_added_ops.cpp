@@ -34,6 +34,10 @@ TEST_F(T, MarginAndPoissonLossesEveryReduction) {
                      {V(b.input(randn({2, 3}))), V(b.input(randn({2, 3}))), V(b.input(signs)), C(0.3), C(reduction)}));
     b.output(b.node1("aten::poisson_nll_loss",
                      {V(b.input(randn({2, 3}))), V(b.input(counts)), C(true), C(false), C(1e-8), C(reduction)}));
+    b.output(b.node1("aten::cosine_embedding_loss", {V(b.input(randn({3, 4}))), V(b.input(randn({3, 4}))),
+                                                     V(b.input(values(DType::Float32, {3}, {1, -1, -1}))), C(0.1), C(reduction)}));
+    b.output(b.node1("aten::cosine_embedding_loss", {V(b.input(randn({5}))), V(b.input(randn({5}))),
+                                                     V(b.input(values(DType::Float32, {}, {-1}))), C(-0.5), C(reduction)}));
     ValueId rates = b.node1("aten::exp", {V(b.input(randn({2, 3})))});
     b.output(b.node1("aten::poisson_nll_loss", {V(rates), V(b.input(counts)), C(false), C(true), C(1e-8), C(reduction)}));
     check_graph(b, {.opsets = kForms, .atol = 1e-4});

@@ -15,6 +15,7 @@
 //   hinge_embedding_loss(self, target, float margin=1.0, int reduction=1)
 //   margin_ranking_loss(input1, input2, target, float margin=0.0, int reduction=1)
 //   poisson_nll_loss(input, target, bool log_input, bool full, float eps, int reduction)
+//   cosine_embedding_loss(input1, input2, target, float margin=0.0, int reduction=1)
 //   nll_loss / nll_loss_nd / nll_loss2d(self, target, Tensor? weight, int reduction=1, int ignore_index=-100)
 //   cross_entropy_loss(self, target, Tensor? weight, int reduction=1, int ignore_index=-100,
 //                      float label_smoothing=0.0)
@@ -184,6 +185,62 @@ void register_margin_losses(OpLibrary& lib) {
                          return loss;
                        };
                      }});
+}
+
+// cosine_embedding_loss: rows of input1 and input2 ([N, D] with target [N],
+// or [D] with a 0-d target); cos = <a, b> / sqrt((|a|^2 + 1e-12)(|b|^2 + 1e-12))
+// as ATen computes it; loss 1 - cos where target is 1, max(cos - margin, 0)
+// where it is -1, 0 elsewhere.
+struct CosineEmbeddingCall {
+  int64_t rows = 1, width = 0;
+  Shape loss_shape;
+  DType dtype = DType::Float32;
+  int64_t reduction = kMean;
+};
+
+CosineEmbeddingCall cosine_embedding_call(const Args& args) {
+  const TensorMeta& a = meta_at(args, 0);
+  const TensorMeta& b = meta_at(args, 1);
+  const TensorMeta& t = meta_at(args, 2);
+  if (!is_floating(a.dtype)) fail("the inputs must be floating point, got " + std::string(dtype_name(a.dtype)));
+  const size_t want = t.shape.size() == 1 ? 2 : 1;
+  if (t.shape.size() > 1 || a.shape.size() != want || b.shape.size() != want)
+    fail("expects 2-D inputs with a 1-D target or 1-D inputs with a 0-d target, got " + shape_str(a.shape) + ", " +
+         shape_str(b.shape) + " and " + shape_str(t.shape));
+  CosineEmbeddingCall c;
+  c.dtype = a.dtype;
+  c.reduction = reduction_at(args, 4);
+  c.loss_shape = t.shape;
+  if (static_sizes(a.shape) && static_sizes(b.shape) && a.shape != b.shape)
+    fail("input1 " + shape_str(a.shape) + " and input2 " + shape_str(b.shape) + " differ");
+  return c;
+}
+
+void register_cosine_embedding(OpLibrary& lib) {
+  define(
+      lib, "aten::cosine_embedding_loss", "loss",
+      [](const Args& args) {
+        const CosineEmbeddingCall c = cosine_embedding_call(args);
+        return std::vector<TensorMeta>{reduced_meta(c.dtype, c.loss_shape, c.reduction)};
+      },
+      [](const Args& args) {
+        const CosineEmbeddingCall c = cosine_embedding_call(args);
+        const Tensor a = converted(data_at(args, 0), DType::Float64), b = converted(data_at(args, 1), DType::Float64);
+        const Tensor t = converted(data_at(args, 2), DType::Float64);
+        const double margin = present(args, 3) ? double_at(args, 3) : 0.0;
+        const int64_t rows = a.shape().size() == 2 ? a.shape()[0] : 1, width = a.shape().back();
+        std::vector<double> loss(static_cast<size_t>(rows));
+        for (int64_t r = 0; r < rows; ++r) {
+          double dot = 0, aa = 1e-12, bb = 1e-12;
+          for (int64_t k = 0; k < width; ++k) {
+            const double x = a.data<double>()[r * width + k], y = b.data<double>()[r * width + k];
+            dot += x * y, aa += x * x, bb += y * y;
+          }
+          const double cos = dot / std::sqrt(aa * bb), target = t.data<double>()[r];
+          loss[static_cast<size_t>(r)] = target == 1 ? 1 - cos : (target == -1 ? std::max(cos - margin, 0.0) : 0.0);
+        }
+        return std::vector<Tensor>{reduce_values(loss, concrete(c.loss_shape), c.reduction, c.dtype)};
+      });
 }
 
 // ---------------------------------------------------------------- nll / cross entropy
@@ -385,6 +442,7 @@ void register_loss_ops(OpLibrary& lib);  // called by op_library.cpp
 void register_loss_ops(OpLibrary& lib) {
   register_pointwise_losses(lib);
   register_margin_losses(lib);
+  register_cosine_embedding(lib);
   for (const char* name : {"aten::nll_loss", "aten::nll_loss_nd", "aten::nll_loss2d"}) def_nll(lib, name);
   register_cross_entropy(lib);
   register_broadcast_tensors(lib);

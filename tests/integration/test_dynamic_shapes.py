@@ -10,8 +10,8 @@ import unittest
 import torch
 from torch import nn
 
-from onnxport_testlib import DEFAULT_CONFIG, OnnxportTestCase, fresh_dir
-from torch_export_check import TorchExportMixin, export, onnx_io
+from onnxport_testlib import DEFAULT_CONFIG, OnnxportTestCase, fresh_dir, run
+from torch_export_check import TorchExportMixin, export, onnx_io, write_safetensors
 
 torch.manual_seed(0)
 r = torch.randn
@@ -96,6 +96,31 @@ class DynamicShapes(OnnxportTestCase, TorchExportMixin):
         ex = self.check(Flatten(), ["x"], (r(3, 4, 5),), (r(2, 4, 6),), "dyn-cli-two",
                         dynamic_shapes={"x": {0: "batch"}}, cli_dynamic=["x:0=b", "x:2=w"])
         self.assertEqual(onnx_io(ex.model)[0], [("x", ["b", 4, "w"])])
+
+    def test_run_on_a_static_bundle_says_how_to_feed_another_batch(self):
+        # Exported with `export --dynamic`: the model is dynamic, the bundle is
+        # not, and `onnxport run` interprets the bundle (issue 13).
+        ex = self.check(ViewBatch(), ["x"], (r(3, 4, 5),), (r(7, 4, 5),), "dyn-run-static", cli_dynamic=["x:0=batch"])
+        bundle = os.path.join(ex.folder, "bundle")
+        other = os.path.join(ex.folder, "batch7.safetensors")
+        write_safetensors(other, {"x": r(7, 4, 5)})
+        proc = run("run", bundle, "--inputs", other, "--onnx", ex.model)
+        self.assertExitCode(proc, 2, "run on batch 7")
+        self.assertIn(other + ": input `x`: size 7 at dim 0, where the bundle declares 3", proc.stderr)
+        self.assertIn("feed inputs of the bundle's sizes (x: [3, 4, 5])", proc.stderr)
+        self.assertIn("--dynamic x:0=batch", proc.stderr)
+        self.assertNotIn("Reference interpreter outputs", proc.stdout)
+        # The hint's first way out: the bundle's sizes run.
+        same = os.path.join(ex.folder, "batch3.safetensors")
+        write_safetensors(same, {"x": r(3, 4, 5)})
+        self.assertExitCode(run("run", bundle, "--inputs", same, "--onnx", ex.model), 0, "run on batch 3")
+        # The second: a bundle written with the batch dynamic runs batch 7
+        # against the same dynamic model.
+        dynamic = export(ViewBatch(), (r(3, 4, 5),), "dyn-run-dynamic", dynamic_shapes={"x": {0: "batch"}})
+        self.assertTrue(dynamic.ok, dynamic.text())
+        proc = run("run", os.path.join(dynamic.folder, "bundle"), "--inputs", other, "--onnx", ex.model)
+        self.assertExitCode(proc, 0, "dynamic bundle on batch 7")
+        self.assertIn("ONNX Runtime vs reference interpreter:", proc.stdout)
 
     def test_config_dynamic_shapes(self):
         folder = fresh_dir("dyn-config-file")

@@ -17,6 +17,8 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace onnxport::cli {
 
@@ -62,10 +64,62 @@ TensorMap by_position_if_unnamed(const TensorMap& read, const Program& program, 
   return named;
 }
 
+// The tensor declarations of a program input: itself, or a list's elements
+// (by their own names, "lx.0", as the inputs file names them).
+void tensor_declarations(const ProgramValue& v, std::vector<const ProgramValue*>& out) {
+  if (v.elements.empty()) {
+    if (v.has_shape) out.push_back(&v);
+    return;
+  }
+  for (const ProgramValue& e : v.elements) tensor_declarations(e, out);
+}
+
+std::string example_sizes(const std::vector<const ProgramValue*>& declarations) {
+  std::string text;
+  for (const ProgramValue* d : declarations)
+    text += (text.empty() ? "" : ", ") + d->name + ": " + shape_str(d->shape);
+  return text;
+}
+
+// A bundle written without a dynamic dim declares the example's size there,
+// and the reference interpreter runs only that size. `onnxport export
+// --dynamic` makes the ONNX model dynamic, not the bundle that `run`
+// interprets, so a user who exported that way is told the two ways out
+// (issue 13): the bundle's sizes, or a bundle written with the dim dynamic.
+// Inputs of another rank or a missing input are left to the interpreter's
+// own input check.
+void check_static_sizes(const Program& program, const TensorMap& inputs, const std::string& file) {
+  std::vector<const ProgramValue*> declarations;
+  for (const ProgramValue* v : program.user_inputs()) tensor_declarations(*v, declarations);
+  for (const ProgramValue* d : declarations) {
+    const Tensor* t = inputs.find(d->name);
+    if (t == nullptr || t->dim() != static_cast<int64_t>(d->shape.size())) continue;
+    for (size_t i = 0; i < d->shape.size(); ++i) {
+      const Dim& declared = d->shape[i];
+      const int64_t actual = t->shape()[i];
+      if (!declared.is_static() || declared.value() == actual) continue;
+      const std::string dim = std::to_string(i);
+      throw InputError(
+          file, "input `" + d->name + "`",
+          "size " + std::to_string(actual) + " at dim " + dim + ", where the bundle declares " + declared.str() +
+              ": the bundle was written without a dynamic dim there, and `onnxport run` interprets the bundle "
+              "(`onnxport export --dynamic` makes the ONNX model dynamic, not the bundle). Either feed inputs "
+              "of the bundle's sizes (" +
+              example_sizes(declarations) +
+              "), or write the bundle again with that dim dynamic: `python3 -m onnxport.torch2program ... "
+              "--dynamic " +
+              d->name + ":" + dim + "=batch` (Python: write_bundle(..., dynamic_shapes={\"" + d->name + "\": {" +
+              dim + ": \"batch\"}}); docs/torch2program.md)");
+    }
+  }
+}
+
 TensorMap choose_inputs(const RunArgs& args, const Program& program, std::string& description) {
   if (!args.inputs.empty()) {
     description = args.inputs;
-    return by_position_if_unnamed(read_safetensors(args.inputs), program, args.inputs);
+    TensorMap given = by_position_if_unnamed(read_safetensors(args.inputs), program, args.inputs);
+    check_static_sizes(program, given, args.inputs);
+    return given;
   }
   if (!program.example_inputs.empty()) {
     description = "the bundle's inputs.safetensors";

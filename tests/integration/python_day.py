@@ -76,6 +76,20 @@ for batch, sign, form in ((5, 1.0, "dict"), (1, -1.0, "tuple"), (7, -1.0, "dict"
     assert f"[{batch}, 8]" in proc.stdout.replace("f32", ""), proc.stdout
     print(f"run: batch {batch}, branch {'up' if sign > 0 else 'down'} ({form} inputs): ok")
 
+# torch.onnx.export's form of the same call: forward's argument as a keyword
+# argument, the batch dynamic through dynamic_axes keyed by the input name
+# (an output's entry is accepted, its dims follow from the inputs'). The model
+# runs batch 5 against the dynamic bundle's reference.
+axes_path = os.path.join(WORK, "gate-axes.onnx")
+onnxport.export(model, (), axes_path, kwargs={"x": x}, input_names=["features"], output_names=["probs", "score"],
+                dynamic_axes={"features": {0: "batch"}, "probs": {0: "batch"}})
+proc = subprocess.run([sys.executable, "-m", "onnxport.run", bundle, "--inputs",
+                       os.path.join(WORK, "inputs-5.safetensors"), "--onnx", axes_path],
+                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+assert proc.returncode == 0, proc.stdout
+assert "[5, 8]" in proc.stdout.replace("f32", ""), proc.stdout
+print("dynamic_axes and kwargs: ok, batch 5")
+
 # 2. Bad input: an exception naming the argument, before any work, nothing written.
 def refused(what, needle, **kwargs):
     target = os.path.join(WORK, f"refused-{what}.onnx")

@@ -520,11 +520,11 @@ void register_composite_ops(OpLibrary& lib) {
   for (auto [name, linalg] : {std::pair{"aten::cross", false}, std::pair{"aten::linalg_cross", true}}) {
     define(
         lib, name, "linear",
-        [linalg](const Args& args) {
+        [linalg = linalg](const Args& args) {
           const CrossCall c = cross_call(args, linalg);
           return std::vector<TensorMeta>{TensorMeta{c.dtype, c.shape}};
         },
-        [linalg](const Args& args) { return cross_kernel(args, linalg); });
+        [linalg = linalg](const Args& args) { return cross_kernel(args, linalg); });
   }
   define(
       lib, "aten::cosine_similarity", "linear",

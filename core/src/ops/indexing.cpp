@@ -317,8 +317,14 @@ std::vector<Tensor> index_kernel(const Args& raw_args) {
     }
     return std::make_pair(s, st);
   };
-  auto [pre_sizes, pre_strides] = sub(plan.pre);
-  auto [post_sizes, post_strides] = sub(plan.post);
+  // Named references, not structured bindings: the lambdas below use them,
+  // and clang before 16 cannot capture a structured binding.
+  const auto pre = sub(plan.pre);
+  const auto post = sub(plan.post);
+  const std::vector<int64_t>& pre_sizes = pre.first;
+  const auto& pre_strides = pre.second;
+  const std::vector<int64_t>& post_sizes = post.first;
+  const auto& post_strides = post.second;
   std::vector<int64_t> out_sizes = pre_sizes;
   out_sizes.insert(out_sizes.end(), bshape.begin(), bshape.end());
   out_sizes.insert(out_sizes.end(), post_sizes.begin(), post_sizes.end());

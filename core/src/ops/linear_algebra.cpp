@@ -213,7 +213,7 @@ void register_matmul_family(OpLibrary& lib) {
 
   // addmm(self, mat1, mat2, *, beta=1, alpha=1); baddbmm(self, batch1, batch2, *, beta=1, alpha=1)
   for (auto [name, rank] : {std::pair{"aten::addmm", size_t{2}}, std::pair{"aten::baddbmm", size_t{3}}}) {
-    auto meta = [rank](const Args& args) {
+    auto meta = [rank = rank](const Args& args) {
       const TensorMeta& self = meta_at(args, 0);
       const TensorMeta& a = meta_at(args, 1);
       const TensorMeta& b = meta_at(args, 2);

@@ -547,21 +547,21 @@ void register_convolution(OpLibrary& lib) {
        {std::pair{"aten::conv1d", size_t{1}}, std::pair{"aten::conv2d", size_t{2}}, std::pair{"aten::conv3d", size_t{3}}}) {
     define(
         lib, name, "nn",
-        [spatial](const Args& args) {
+        [spatial = spatial](const Args& args) {
           const ConvCall c = conv_call(args, spatial);
           return std::vector<TensorMeta>{TensorMeta{c.dtype, c.out_shape}};
         },
-        [spatial](const Args& args) { return conv_kernel(args, spatial); });
+        [spatial = spatial](const Args& args) { return conv_kernel(args, spatial); });
   }
   for (auto [name, spatial] : {std::pair{"aten::conv_transpose1d", size_t{1}}, std::pair{"aten::conv_transpose2d", size_t{2}},
                                std::pair{"aten::conv_transpose3d", size_t{3}}}) {
     define(
         lib, name, "nn",
-        [spatial](const Args& args) {
+        [spatial = spatial](const Args& args) {
           const ConvCall c = conv_transpose_call(args, spatial).conv;
           return std::vector<TensorMeta>{TensorMeta{c.dtype, c.out_shape}};
         },
-        [spatial](const Args& args) { return conv_transpose_kernel(args, spatial); });
+        [spatial = spatial](const Args& args) { return conv_transpose_kernel(args, spatial); });
   }
   auto spatial_of = [](const Args& args) {
     const size_t rank = meta_at(args, 1).shape.size();

@@ -196,8 +196,8 @@ void register_recurrent_ops(OpLibrary& lib) {
   for (auto [name, cell] : {std::pair{"aten::lstm", Cell::Lstm}, std::pair{"aten::gru", Cell::Gru},
                             std::pair{"aten::rnn_tanh", Cell::RnnTanh}, std::pair{"aten::rnn_relu", Cell::RnnRelu}}) {
     define(
-        lib, name, "recurrent", [cell](const Args& args) { return rnn_meta(args, cell); },
-        [cell](const Args& args) { return rnn_kernel(args, cell); });
+        lib, name, "recurrent", [cell = cell](const Args& args) { return rnn_meta(args, cell); },
+        [cell = cell](const Args& args) { return rnn_kernel(args, cell); });
   }
 }
 

@@ -415,13 +415,17 @@ void def_variance(OpLibrary& lib, const std::string& name, bool take_sqrt, bool 
   define(
       lib, name, "reduction",
       [parse, with_mean](const Args& args) {
-        auto [call, correction] = parse(args);
+        const ReduceCall call = parse(args).first;
         const TensorMeta& in = args[0].meta;
         const TensorMeta out{to_floating(in.dtype), reduced_shape(in.shape, call.dims, call.keepdim)};
         return with_mean ? std::vector<TensorMeta>{out, out} : std::vector<TensorMeta>{out};
       },
       [parse, take_sqrt, with_mean](const Args& args) {
-        auto [call, correction] = parse(args);
+        // Not a structured binding: the lambdas below use both, and clang
+        // before 16 cannot capture a structured binding.
+        const auto parsed = parse(args);
+        const ReduceCall& call = parsed.first;
+        const int64_t correction = parsed.second;
         const TensorMeta& in_meta = args[0].meta;
         const DType out_dtype = to_floating(in_meta.dtype);
         Tensor in = converted(data_at(args, 0), compute_dtype(out_dtype));

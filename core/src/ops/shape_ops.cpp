@@ -1037,8 +1037,8 @@ void register_shape_ops(OpLibrary& lib) {
   for (auto [name, meta] : {std::pair{"aten::expand", std::function<TensorMeta(const Args&)>(expand_meta)},
                             std::pair{"aten::expand_as", std::function<TensorMeta(const Args&)>(expand_as_meta)}}) {
     define(
-        lib, name, "shape", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-        [meta](const Args& args) { return std::vector<Tensor>{expand_tensor(data_at(args, 0), concrete(meta(args).shape))}; });
+        lib, name, "shape", [meta = meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
+        [meta = meta](const Args& args) { return std::vector<Tensor>{expand_tensor(data_at(args, 0), concrete(meta(args).shape))}; });
   }
   define(
       lib, "aten::repeat", "shape",

@@ -90,9 +90,12 @@ TEST(TorchFixtures, KernelsMatchPyTorch) {
 TEST(TorchFixtures, EveryRegisteredOpHasACase) {
   std::set<std::string> covered;
   for (const auto& c : fixtures().at("cases")) covered.insert(c.at("op").get<std::string>());
-  for (const std::string& name : OpLibrary::instance().names())
-    if (name.rfind("aten::", 0) == 0 && OpLibrary::instance().find(name)->kernel)  // other tests add their own ops
+  for (const std::string& name : OpLibrary::instance().names()) {
+    if (name.rfind("aten::", 0) == 0 && OpLibrary::instance().find(name)->kernel) {  // other tests add their own ops
+      // Braces: EXPECT_TRUE is an if/else inside, which -Wdangling-else flags.
       EXPECT_TRUE(covered.count(name)) << name << " has no case in tests/ops/make_fixtures.py";
+    }
+  }
 }
 
 }  // namespace

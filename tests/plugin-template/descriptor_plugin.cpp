@@ -10,7 +10,8 @@
 
 namespace {
 
-int register_nothing(void*, char*, size_t) { return 0; }
+// Unused in the no-register kind (DESCRIPTOR_KIND 3), whose descriptor has no callback.
+[[maybe_unused]] int register_nothing(void*, char*, size_t) { return 0; }
 
 // The v1 fields, then one a newer SDK might append.
 struct NewerDescriptor {

@@ -9,10 +9,10 @@ std::vector<onnxport::TensorMeta> same_as_first(const std::vector<onnxport::OpAr
 
 void register_ops(onnxport::Registrar& r) {
 #if OP_PLUGIN_KIND == 1
-  r.add_op({.name = "aten::relu", .meta = same_as_first});
-  r.add_op({.name = "optest::fresh", .meta = same_as_first});
+  r.add_op({.name = "aten::relu", .meta = same_as_first, .kernel = {}, .family = "elementwise"});
+  r.add_op({.name = "optest::fresh", .meta = same_as_first, .kernel = {}, .family = "elementwise"});
 #else
-  r.add_op({.name = "swish", .meta = same_as_first});
+  r.add_op({.name = "swish", .meta = same_as_first, .kernel = {}, .family = "elementwise"});
 #endif
 }
 

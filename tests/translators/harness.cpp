@@ -396,12 +396,15 @@ onnx::ModelProto check_graph(GraphBuilder& b, const CheckOptions& options) {
       EXPECT_TRUE(check.empty()) << "onnx checker:\n" << diagnostics_text(check) << text;
     }
     std::vector<std::string> types = op_types(*model);
-    if (auto it = options.expect_ops.find(opset); it != options.expect_ops.end())
+    // Braces: EXPECT_* is an if/else inside, which -Wdangling-else flags.
+    if (auto it = options.expect_ops.find(opset); it != options.expect_ops.end()) {
       for (const std::string& op : it->second)
         EXPECT_NE(std::find(types.begin(), types.end(), op), types.end()) << "expected a " << op << " node\n" << text;
-    if (auto it = options.forbid_ops.find(opset); it != options.forbid_ops.end())
+    }
+    if (auto it = options.forbid_ops.find(opset); it != options.forbid_ops.end()) {
       for (const std::string& op : it->second)
         EXPECT_EQ(std::find(types.begin(), types.end(), op), types.end()) << "unexpected " << op << " node\n" << text;
+    }
 
     const fs::path file = scratch_dir() / (graph.name + "-opset" + std::to_string(opset) + ".onnx");
     write_model_atomic(*model, file);

@@ -57,7 +57,8 @@ void translate_swish_clamp(onnxport::TranslateContext& ctx) {
 void register_swish_clamp(onnxport::Registrar& r) {
   r.add_op({.name = "mylib::swish_clamp", .meta = swish_clamp_meta, .kernel = swish_clamp_kernel,
             .family = "elementwise"});
-  r.add_translator({.op = "mylib::swish_clamp", .fn = translate_swish_clamp, .since_opset = 13});
+  r.add_translator({.op = "mylib::swish_clamp", .fn = translate_swish_clamp, .since_opset = 13,
+                    .description = "one mylib.SwishClamp node, an ONNX function of Sigmoid, Mul and Clip"});
 }
 // [doc:end]
 

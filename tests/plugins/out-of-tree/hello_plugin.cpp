@@ -24,7 +24,8 @@ void decompose_hello(onnxport::DecomposeContext&) {}
 
 void register_all(onnxport::Registrar& r) {
   r.add_strategy(std::make_unique<HelloStrategy>());
-  r.add_translator({.op = "oot::hello", .fn = translate_hello, .since_opset = 13, .priority = 2});
+  r.add_translator({.op = "oot::hello", .fn = translate_hello, .since_opset = 13, .priority = 2,
+                    .description = "hello"});
   r.add_decomposition({.op = "oot::hello_composite", .fn = decompose_hello});
 }
 

@@ -26,10 +26,10 @@ void undefined_input(TranslateContext& ctx) {
 }
 
 void register_all(Registrar& r) {
-  r.add_translator({.op = "aten::neg", .fn = throws, .priority = kAboveBuiltIns});
-  r.add_translator({.op = "aten::linear", .fn = unknown_op_type, .priority = kAboveBuiltIns});
-  r.add_translator({.op = "aten::mul", .fn = undefined_input, .priority = kAboveBuiltIns});
-  r.add_translator({.op = "zoo::scale", .fn = throws, .priority = kAboveBuiltIns});
+  r.add_translator({.op = "aten::neg", .fn = throws, .priority = kAboveBuiltIns, .description = "misbehaves"});
+  r.add_translator({.op = "aten::linear", .fn = unknown_op_type, .priority = kAboveBuiltIns, .description = "misbehaves"});
+  r.add_translator({.op = "aten::mul", .fn = undefined_input, .priority = kAboveBuiltIns, .description = "misbehaves"});
+  r.add_translator({.op = "zoo::scale", .fn = throws, .priority = kAboveBuiltIns, .description = "misbehaves"});
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ void translate_reshape_flat(onnxport::TranslateContext& ctx) {
 
 void register_all(onnxport::Registrar& r) {
   r.add_strategy(std::make_unique<EchoStrategy>());
-  r.add_translator({.op = "plugintest::double", .fn = translate_double, .since_opset = 13});
+  r.add_translator({.op = "plugintest::double", .fn = translate_double, .since_opset = 13, .description = "x + x"});
   r.add_translator({.op = "plugintest::flat", .fn = translate_reshape_flat, .since_opset = 13, .until_opset = 17,
                     .priority = 1, .description = "flatten"});
 }

@@ -4,7 +4,7 @@
 
 namespace {
 
-void register_all(onnxport::Registrar& r) { r.add_translator({.op = "plugintest::nofn"}); }
+void register_all(onnxport::Registrar& r) { r.add_translator({.op = "plugintest::nofn", .fn = nullptr, .description = "no function"}); }
 
 }  // namespace
 

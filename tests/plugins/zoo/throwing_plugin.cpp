@@ -19,7 +19,7 @@ void translate_nothing(onnxport::TranslateContext&) {}
 
 void register_all(onnxport::Registrar& r) {
   r.add_strategy(std::make_unique<DoomedStrategy>());
-  r.add_translator({.op = "plugintest::doomed", .fn = translate_nothing});
+  r.add_translator({.op = "plugintest::doomed", .fn = translate_nothing, .description = "never used"});
   throw std::runtime_error("cannot initialise the doomed plugin");
 }
 

@@ -29,7 +29,7 @@ void translate_double(onnxport::TranslateContext& ctx) {
 void register_all(onnxport::Registrar& r) {
   r.add_strategy(std::make_unique<TwinStrategy>());
   r.add_strategy(std::make_unique<OwnStrategy>());
-  r.add_translator({.op = "plugintest::double", .fn = translate_double, .since_opset = 13});
+  r.add_translator({.op = "plugintest::double", .fn = translate_double, .since_opset = 13, .description = "x + x"});
 }
 
 }  // namespace

@@ -75,11 +75,14 @@ struct CheckOptions {
   double atol = 1e-5;
   double rtol = 1e-4;
   // ONNX op types that must (not) appear in the model at a given opset.
-  std::map<int, std::vector<std::string>> expect_ops;
-  std::map<int, std::vector<std::string>> forbid_ops;
+  // Every member has a default member initializer, so that a test's
+  // designated initializer ({.atol = 1e-4}) may omit any of them without
+  // g++'s -Wmissing-field-initializers.
+  std::map<int, std::vector<std::string>> expect_ops{};
+  std::map<int, std::vector<std::string>> forbid_ops{};
   // Ground truth worked out by hand, for ops the op library has no kernel
   // for; empty = use the reference kernels.
-  std::vector<Tensor> expected;
+  std::vector<Tensor> expected{};
 };
 
 // Expected outputs of the graph body by the reference kernels (a small

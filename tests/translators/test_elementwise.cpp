@@ -48,8 +48,11 @@ TEST_F(T, MulByIntScalarIsFloat32) {
   GraphBuilder b;
   onnx::ModelProto m = check_op(b, "aten::mul", {V(b.input(randn({3}))), C(2)});
   // The scalar 2 became a float32 constant, not an int64 one.
-  for (const auto& n : m.graph().node())
-    if (n.op_type() == "Constant") EXPECT_EQ(n.attribute(0).t().data_type(), onnx::TensorProto::FLOAT);
+  for (const auto& n : m.graph().node()) {
+    if (n.op_type() == "Constant") {
+      EXPECT_EQ(n.attribute(0).t().data_type(), onnx::TensorProto::FLOAT);
+    }
+  }
 }
 
 TEST_F(T, MulTensors) {

@@ -33,8 +33,11 @@ TEST_F(T, MeanUsesAxesAttributeBefore18AndInputFrom18) {
   onnx::ModelProto m =
       check_op(b, "aten::mean", {V(b.input(randn({2, 3, 4}))), C({1}), C(false), None()}, {.opsets = kAllForms});
   // The last model checked is opset 18: axes is ReduceMean's second input.
-  for (const auto& n : m.graph().node())
-    if (n.op_type() == "ReduceMean") EXPECT_EQ(n.input_size(), 2);
+  for (const auto& n : m.graph().node()) {
+    if (n.op_type() == "ReduceMean") {
+      EXPECT_EQ(n.input_size(), 2);
+    }
+  }
 }
 
 TEST_F(T, MeanAll) {

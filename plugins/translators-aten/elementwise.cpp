@@ -244,7 +244,6 @@ template <const char* OnnxOp>
 void translate_unary(TranslateContext& ctx) {
   set_result(ctx, ctx.op(OnnxOp, {unary_input(ctx)}));
 }
-constexpr char kNeg[] = "Neg";
 constexpr char kAbs[] = "Abs";
 constexpr char kExp[] = "Exp";
 constexpr char kLog[] = "Log";

@@ -199,7 +199,12 @@ void translate_einsum(TranslateContext& ctx) {
       for (char c : out) perm.push_back(static_cast<int64_t>(kept.find(c)));
       bool identity = true;
       for (size_t k = 0; k < perm.size(); ++k) identity = identity && perm[k] == static_cast<int64_t>(k);
-      set_result(ctx, identity ? ctx.op("Identity", {x}) : ctx.op("Transpose", {x}, {{"perm", perm}}));
+      // if/else, not ?: — g++ 12 -O2 reports the attribute list built in
+      // only one arm of a conditional as maybe used uninitialized.
+      if (identity)
+        set_result(ctx, ctx.op("Identity", {x}));
+      else
+        set_result(ctx, ctx.op("Transpose", {x}, {{"perm", perm}}));
       return;
     }
   }

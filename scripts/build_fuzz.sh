@@ -33,7 +33,10 @@ command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=cca
 echo "[build_fuzz] build: $BUILD_DIR" >&2
 # -O1 and line tables only: sanitizer reports keep file:line, and the tree
 # compiles in about half the time of -O2 -g (it is built from scratch in CI).
+# -Werror as in build/ (scripts/setup.sh): this is CI's clang build, so a
+# warning only clang reports fails CI too (ONNXPORT_WERROR=OFF to keep them warnings).
 cmake -S "$ROOT" -B "$BUILD_DIR" -DONNXPORT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DONNXPORT_WERROR="${ONNXPORT_WERROR:-ON}" \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
   "${compiler_args[@]}" "${launcher[@]}"
 cmake --build "$BUILD_DIR" -j"$(nproc)"

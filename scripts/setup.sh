@@ -10,6 +10,10 @@
 #
 # Both modes configure build/ the same way (tests stay in the build system),
 # so running one after the other in either order only builds what is missing.
+# The build has -Wall -Wextra and -Werror (ONNXPORT_WERROR=ON): the code is
+# warning-clean with Debian 12's g++ 12 and clang, so a new warning fails CI
+# (scripts/test.sh). With another compiler whose warnings are not fixed yet,
+# ONNXPORT_WERROR=OFF bash scripts/setup.sh keeps them warnings.
 # Installing packages needs root; when nothing is missing, any user can run it.
 set -euo pipefail
 
@@ -93,7 +97,7 @@ install_npm_packages() {
 
 build() {
   log "build: $BUILD_DIR"
-  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DONNXPORT_WERROR="${ONNXPORT_WERROR:-ON}"
   # onnxport_cli depends on the five built-in plugins (tools/onnxport/CMakeLists.txt).
   cmake --build "$BUILD_DIR" -j"$(nproc)" "${BUILD_TARGETS[@]}"
 }

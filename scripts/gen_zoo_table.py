@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the zoo section of docs/corpus.md from the records of a zoo run.
 
-    python3 scripts/gen_zoo_table.py WORK [WORK...] [--output docs/corpus.md] [--seconds S]
+    python3 scripts/gen_zoo_table.py WORK [WORK...] [--output docs/corpus.md] [--seconds S] [--runs TEXT]
 
 WORK is the --work folder of tests/zoo/run_zoo.py (records in WORK/records).
 Every entry of the zoo is listed, in the zoo's order; an entry without a
@@ -113,7 +113,7 @@ def cause(record):
     return record.get("outcome") + ": " + text[:80]
 
 
-def section(entries, records, example, batches, seconds):
+def section(entries, records, example, batches, seconds, runs=None):
     models = [e for e in entries if e.group != "layer"]
     layers = [e for e in entries if e.group == "layer"]
 
@@ -134,6 +134,8 @@ def section(entries, records, example, batches, seconds):
                      passed(models), len(models), counts, passed(layers), len(layers), len(passing_classes),
                      len(layer_classes), ran, len(entries),
                      "; the whole run took %.0f min on the shared 2-core machine" % (seconds / 60) if seconds else ""))
+    if runs:
+        lines += ["", "Runs behind these records: " + runs]
     outcomes = collections.Counter((records.get(e.name) or {}).get("outcome") for e in entries)
     lines += ["", "Outcomes: " + ", ".join("%s %d" % (OUTCOME_MARK.get(o, o), c) for o, c in outcomes.most_common()),
               ""]
@@ -174,6 +176,8 @@ def main():
     parser.add_argument("work", nargs="+", help="--work folder(s) of tests/zoo/run_zoo.py (later ones win)")
     parser.add_argument("--output", default=os.path.join(REPO, "docs", "corpus.md"))
     parser.add_argument("--seconds", type=float, help="wall time of the whole run")
+    parser.add_argument("--runs", help="which runs (commits, entries) the records come from, when several "
+                                       "WORK folders are merged")
     opts = parser.parse_args()
     from zoo_entries import all_entries
     from zoo_spec import EXAMPLE_BATCH, VERIFY_BATCHES
@@ -182,7 +186,7 @@ def main():
     for work in opts.work:
         records.update(load_records(work))
     existing = open(opts.output, encoding="utf-8").read() if os.path.exists(opts.output) else ""
-    text = splice(existing, section(entries, records, EXAMPLE_BATCH, VERIFY_BATCHES, opts.seconds))
+    text = splice(existing, section(entries, records, EXAMPLE_BATCH, VERIFY_BATCHES, opts.seconds, opts.runs))
     with open(opts.output + ".tmp", "w", encoding="utf-8") as f:
         f.write(text)
     os.replace(opts.output + ".tmp", opts.output)

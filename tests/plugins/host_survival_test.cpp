@@ -259,9 +259,9 @@ std::vector<const Diagnostic*> with_code(const TranslationResult& r, const std::
 
 TEST(TranslatorFallback, FailuresBecomeWarningsWhenALowerPriorityTranslatorSucceeds) {
   TranslatorRegistry registry;
-  registry.add({.op = "zoo::scale", .fn = refuse, .priority = 10}, "thrower");
-  registry.add({.op = "zoo::scale", .fn = unknown_type, .priority = 5}, "inventor");
-  registry.add({.op = "zoo::scale", .fn = identity}, "builtin");
+  registry.add({.op = "zoo::scale", .fn = refuse, .priority = 10, .description = "refuses"}, "thrower");
+  registry.add({.op = "zoo::scale", .fn = unknown_type, .priority = 5, .description = "invents a type"}, "inventor");
+  registry.add({.op = "zoo::scale", .fn = identity, .description = "identity"}, "builtin");
   TranslationResult r = translate_graph(custom_op_graph(), registry, TranslateOptions{});
   ASSERT_TRUE(r.ok);
   ASSERT_EQ(r.model.graph().node_size(), 1);
@@ -285,8 +285,8 @@ TEST(TranslatorFallback, FailuresBecomeWarningsWhenALowerPriorityTranslatorSucce
 
 TEST(TranslatorFallback, WhenEveryCandidateFailsEachFailureIsAnError) {
   TranslatorRegistry registry;
-  registry.add({.op = "zoo::scale", .fn = refuse, .priority = 10}, "thrower");
-  registry.add({.op = "zoo::scale", .fn = unknown_type}, "inventor");
+  registry.add({.op = "zoo::scale", .fn = refuse, .priority = 10, .description = "refuses"}, "thrower");
+  registry.add({.op = "zoo::scale", .fn = unknown_type, .description = "test"}, "inventor");
   TranslationResult r = translate_graph(custom_op_graph(), registry, TranslateOptions{});
   EXPECT_FALSE(r.ok);
   auto threw = with_code(r, "translator-failed");

@@ -21,12 +21,14 @@ inline constexpr int kMaxSupportedOpset = 18;
 // (for the CLI's usage errors and the config's "opset" key).
 std::string unsupported_opset_reason(int opset);
 
+// Every member has a default, so a designated initializer may name only the
+// members it sets (and -Wmissing-field-initializers stays quiet about it).
 struct PluginRef {
-  std::string name;                 // found on the plugin search path, or
-  std::filesystem::path path;       // relative to the config file's folder (resolved here)
-  std::optional<int> priority;      // raises every translator of the plugin to this priority
-  std::string json_path;            // "/plugins/2"
-  std::filesystem::path config_file; // the config that lists it (a base config when extended)
+  std::string name{};                  // found on the plugin search path, or
+  std::filesystem::path path{};        // relative to the config file's folder (resolved here)
+  std::optional<int> priority{};       // raises every translator of the plugin to this priority
+  std::string json_path{};             // "/plugins/2"
+  std::filesystem::path config_file{}; // the config that lists it (a base config when extended)
 };
 
 // The name a plugin entry goes by when a config overlays another: its "name",

@@ -2,7 +2,8 @@
 # Set-up for onnxport on Debian 12, idempotent: run it as often as you like.
 #
 #   1. installs the Debian packages that are missing (apt-get update only then);
-#   2. installs the npm packages (ONNX Runtime for Node.js) with --ignore-scripts
+#   2. installs the npm packages (ONNX Runtime for Node.js; playwright-core,
+#      which drives chromium in the matrix.html test) with --ignore-scripts
 #      when node_modules is missing or older than package-lock.json;
 #   3. configures and builds build/ (RelWithDebInfo): everything, or with
 #      --tool-only just the onnxport CLI and its built-in plugins (no test
@@ -35,6 +36,7 @@ DEBIAN_PACKAGES=(
   python3-torch python3-torchvision python3-numpy
   nodejs npm
   clang-16 libclang-rt-16-dev
+  chromium
 )
 
 log() { echo "[setup] $*" >&2; }

@@ -37,6 +37,7 @@ DEBIAN_PACKAGES=(
   nodejs npm
   clang-16 libclang-rt-16-dev
   chromium
+  slurm-wlm munge
 )
 
 log() { echo "[setup] $*" >&2; }

@@ -33,7 +33,7 @@ DEBIAN_PACKAGES=(
   libboost-dev libboost-filesystem-dev nlohmann-json3-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libgtest-dev libgmock-dev libcli11-dev libjemalloc-dev
-  python3-torch python3-torchvision python3-numpy
+  python3-torch python3-torchvision python3-numpy python3-yaml
   nodejs npm
   clang-16 libclang-rt-16-dev
   chromium

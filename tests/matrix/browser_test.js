@@ -132,6 +132,14 @@ async function main() {
       const injected = await page.evaluate(() => [window.__pwned, document.querySelectorAll('#panel img, #panel script').length]);
       check(injected[0] === undefined && injected[1] === 0, 'markup in a diagnostic stays text (nothing ran, no element made)',
             JSON.stringify(injected));
+      const hints = await page.$$eval('#panel .diagnostic .hint', (pres) => pres.map((p) => p.textContent));
+      check(sameList(hints, failing.diagnostics.filter((d) => d.hint).map((d) => `hint: ${d.hint}`)),
+            'the panel shows the diagnostics\' hints', JSON.stringify(hints));
+      if (typeof failing.dir === 'string') {
+        const href = await page.getAttribute('#panel a', 'href');
+        const resolved = await page.evaluate(() => document.querySelector('#panel a').href);
+        check(resolved.startsWith('file://'), 'the cell folder link stays a relative file link', `${href} -> ${resolved}`);
+      }
       await page.screenshot({ path: path.join(args.out, 'matrix.png'), fullPage: false });
       await page.keyboard.press('Escape');
       check(await page.locator('#panel').isHidden(), 'Escape closes the panel');

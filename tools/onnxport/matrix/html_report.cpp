@@ -417,6 +417,7 @@ td.status-off { visibility: hidden; }
 .diagnostic.sev-warning { border-color: #d9a400; }
 .diagnostic.sev-note { border-color: #1f6feb; }
 .diagnostic .meta { color: var(--muted); font-size: 12px; margin-bottom: 2px; }
+.diagnostic .hint { color: var(--muted); margin-top: 2px; }
 .stage-ok { color: var(--pass-ink); } .stage-failed, .stage-crashed { color: var(--fail-ink); font-weight: bold; }
 .stage-timeout { color: var(--timeout-ink); font-weight: bold; } .stage-skipped { color: var(--muted); }
 )CSS";
@@ -512,6 +513,14 @@ constexpr const char* kScript = R"JS(
   });
 
   // --- the cell panel ----------------------------------------------------------
+  // The cell's folder (reports, logs) beside the page. Each segment is
+  // percent-encoded, so the link is always a relative path: a "dir" such as
+  // "javascript:..." becomes a file name, never a script URL.
+  function folderLink(dir) {
+    var link = el('a', '', [dir]);
+    link.href = dir.split('/').map(encodeURIComponent).join('/') + '/';
+    return link;
+  }
   function definitionList(pairs) {
     var list = el('dl');
     pairs.forEach(function (pair) { list.appendChild(el('dt', '', [pair[0]])); list.appendChild(el('dd', '', [pair[1]])); });
@@ -539,8 +548,10 @@ constexpr const char* kScript = R"JS(
       var meta = [text(d.severity)];
       if (d.code) meta.push(text(d.code));
       if (d.where) meta.push(text(d.where));
-      return el('div', 'diagnostic' + (knownSeverity[d.severity] ? ' sev-' + d.severity : ''),
-                [el('div', 'meta', [meta.join(' \u00b7 ')]), el('pre', 'message', [text(d.message)])]);
+      if (d.loc) meta.push(text(d.loc));
+      var parts = [el('div', 'meta', [meta.join(' \u00b7 ')]), el('pre', 'message', [text(d.message)])];
+      if (d.hint) parts.push(el('pre', 'hint', ['hint: ' + text(d.hint)]));
+      return el('div', 'diagnostic' + (knownSeverity[d.severity] ? ' sev-' + d.severity : ''), parts);
     }));
   }
   function nodesSection(byOp) {
@@ -561,7 +572,9 @@ constexpr const char* kScript = R"JS(
       ['sound', cell.sound === true ? 'yes' : cell.sound === false ? 'no' : '-'],
       ['model', text(cell.model)], ['combination', text(cell.combination)], ['opset', text(cell.opset)],
       ['time', seconds(cell.seconds)], ['nodes', text(cell.node_count)],
-      ['max abs diff', number(cell.max_abs_diff)], ['max rel diff', number(cell.max_rel_diff)]]));
+      ['max abs diff', number(cell.max_abs_diff)], ['max rel diff', number(cell.max_rel_diff)]]
+      .concat('exit_code' in cell ? [['exit code', text(cell.exit_code)]] : [])
+      .concat(typeof cell.dir === 'string' ? [['folder', folderLink(cell.dir)]] : [])));
     panelBody.appendChild(el('h3', '', ['Stages']));
     panelBody.appendChild(stagesSection(cell.stages));
     panelBody.appendChild(el('h3', '', ['Diagnostics']));

@@ -176,7 +176,7 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     bundle = os.path.join(work, "bundle")
-    write_bundle(module, paths[0], bundle, dynamic_shapes=case.dynamic)
+    write_bundle(module, paths[0], bundle, dynamic_shapes=case.dynamic, expected=True)
 
     tools = Tools(args.onnxport, args.config, work)
     judge = Judge(tools, work, forward_parameter_names(case.factory), paths, eager)

@@ -69,7 +69,7 @@ def ensure_bundle(model, bundle_dir):
     shutil.rmtree(bundle_dir, ignore_errors=True)
     module, args = model.build()
     start = time.monotonic()
-    summary = write_bundle(module, args, bundle_dir, dynamic_shapes=model.dynamic_shapes, name=model.name)
+    summary = write_bundle(module, args, bundle_dir, dynamic_shapes=model.dynamic_shapes, name=model.name, expected=True)
     seconds = time.monotonic() - start
     with open(stamp_path, "w") as f:
         json.dump({"key": key, "capture": summary["capture"], "convert_seconds": seconds}, f)

@@ -34,12 +34,14 @@ class BundleTestCase(unittest.TestCase):
 
 
 def load_bundle(path):
-    """(program dict, weights, inputs, expected) of a bundle directory."""
+    """(program dict, weights, inputs, expected) of a bundle directory; expected is None
+    when the bundle has no expected.safetensors (written only with expected=True)."""
     with open(os.path.join(path, "program.json"), encoding="utf-8") as f:
         program = json.load(f)
-    tensors = [read_safetensors(os.path.join(path, f"{part}.safetensors"))
-               for part in ("weights", "inputs", "expected")]
-    return (program, *tensors)
+    tensors = [read_safetensors(os.path.join(path, f"{part}.safetensors")) for part in ("weights", "inputs")]
+    expected_path = os.path.join(path, "expected.safetensors")
+    expected = read_safetensors(expected_path) if os.path.exists(expected_path) else None
+    return (program, *tensors, expected)
 
 
 def walk_nodes(nodes):

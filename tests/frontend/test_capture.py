@@ -34,7 +34,7 @@ class TraceFallbackTest(BundleTestCase):
     def test_unscriptable_module_is_traced(self):
         x = torch.randn(2, 3)
         module = UsesALambda()
-        summary = write_bundle(module, (x,), self.bundle_dir())
+        summary = write_bundle(module, (x,), self.bundle_dir(), expected=True)
         program, weights, _, expected = load_bundle(self.bundle_dir())
         producer = program["producer"]
         self.assertEqual((summary["capture"], producer["capture"]), ("trace", "trace"))
@@ -54,7 +54,7 @@ class TraceFallbackTest(BundleTestCase):
         from test_seed import ModelWithControlFlowTest
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            write_bundle(ModelWithControlFlowTest(), (torch.randn(3),), self.bundle_dir(), force_trace=True)
+            write_bundle(ModelWithControlFlowTest(), (torch.randn(3),), self.bundle_dir(), force_trace=True, expected=True)
         program, _, _, _ = load_bundle(self.bundle_dir())
         self.assertEqual(program["producer"]["capture"], "trace")
         self.assertNotIn("script_error", program["producer"])
@@ -69,8 +69,8 @@ class TraceFallbackTest(BundleTestCase):
     def test_an_already_scripted_module(self):
         from test_seed import ModelWithControlFlowTest
         model, x = ModelWithControlFlowTest(), torch.randn(3)
-        write_bundle(model, (x,), self.bundle_dir("eager"))
-        write_bundle(torch.jit.script(model), (x,), self.bundle_dir("scripted"))
+        write_bundle(model, (x,), self.bundle_dir("eager"), expected=True)
+        write_bundle(torch.jit.script(model), (x,), self.bundle_dir("scripted"), expected=True)
         eager, _, _, _ = load_bundle(self.bundle_dir("eager"))
         scripted, weights, _, expected = load_bundle(self.bundle_dir("scripted"))
         self.assertEqual(scripted["graph"], eager["graph"])
@@ -81,14 +81,14 @@ class TraceFallbackTest(BundleTestCase):
 
     def test_non_tensor_inputs_cannot_be_traced(self):
         with self.assertRaises(ConversionError) as caught:
-            write_bundle(LambdaAndCount(), (torch.randn(2), 3), self.bundle_dir())
+            write_bundle(LambdaAndCount(), (torch.randn(2), 3), self.bundle_dir(), expected=True)
         message = str(caught.exception)
         self.assertIn("torch.jit.script failed", message)
         self.assertIn("tracing only takes tensors and lists/tuples of tensors, got int", message)
 
     def test_both_failures_are_reported(self):
         with self.assertRaises(ConversionError) as caught:
-            write_bundle(FailsEverywhere(), (torch.randn(2, 3),), self.bundle_dir())
+            write_bundle(FailsEverywhere(), (torch.randn(2, 3),), self.bundle_dir(), expected=True)
         message = str(caught.exception)
         self.assertIn("cannot capture the module", message)
         self.assertIn("torch.jit.script failed", message)

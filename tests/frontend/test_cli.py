@@ -36,7 +36,7 @@ class FileModuleTest(BundleTestCase):
             f.write(MODEL_FILE)
         result = subprocess.run(
             [PYTHON, TOOL, f"{path}:Net", "--kwargs", '{"width": 5}', "--input", "x=2x3",
-             "--input", "idx=4:int64:0..5", "--dynamic", "x:0=batch", "-o", self.bundle_dir()],
+             "--input", "idx=4:int64:0..5", "--dynamic", "x:0=batch", "--expected", "-o", self.bundle_dir()],
             capture_output=True, text=True, cwd=self.tmp, timeout=300)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn(f"wrote {self.bundle_dir()}: script,", result.stdout)
@@ -62,7 +62,7 @@ class FileModuleTest(BundleTestCase):
 class FactoryModuleTest(BundleTestCase):
     def run_main(self, out, *args):
         with contextlib.redirect_stdout(io.StringIO()) as stdout, contextlib.redirect_stderr(io.StringIO()) as stderr:
-            code = torch2program.main([*args, "-o", out])
+            code = torch2program.main([*args, "--expected", "-o", out])
         self.assertEqual(code, 0, stderr.getvalue())
         return stdout.getvalue()
 

@@ -39,7 +39,7 @@ class ScriptedConstantsTest(BundleTestCase):
     def setUp(self):
         super().setUp()
         x = torch.randn(3, 4)
-        write_bundle(ScalarConstants(), (x, x > 0), self.bundle_dir())
+        write_bundle(ScalarConstants(), (x, x > 0), self.bundle_dir(), expected=True)
         self.program, _, _, self.expected = load_bundle(self.bundle_dir())
         with open(os.path.join(self.bundle_dir(), "program.json"), encoding="utf-8") as f:
             self.text = f.read()
@@ -134,7 +134,7 @@ class TensorConstantsTest(BundleTestCase):
         super().setUp()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            write_bundle(TensorConstants(), (torch.randn(2, 3),), self.bundle_dir(), force_trace=True)
+            write_bundle(TensorConstants(), (torch.randn(2, 3),), self.bundle_dir(), force_trace=True, expected=True)
         self.program, self.weights, _, _ = load_bundle(self.bundle_dir())
         self.tensors = [v for t, v in constants_of(self.program) if t == "Tensor"]
 

@@ -50,7 +50,7 @@ class ReturnsText(torch.nn.Module):
 class ErrorTest(BundleTestCase):
     def assert_refused(self, module, args, *fragments):
         with self.assertRaises(ConversionError) as caught:
-            write_bundle(module, args, self.bundle_dir())
+            write_bundle(module, args, self.bundle_dir(), expected=True)
         for fragment in fragments:
             self.assertIn(fragment, str(caught.exception))
         self.assertFalse(os.path.exists(self.bundle_dir()), "a failed conversion left files behind")

@@ -45,7 +45,7 @@ results = {"written": 0, "refused": [], "raised": []}
 
 def convert(name, module, args, **kwargs):
     try:
-        write_bundle(module, args, os.path.join(out, str(results["written"] + len(results["refused"]))), **kwargs)
+        write_bundle(module, args, os.path.join(out, str(results["written"] + len(results["refused"]))), **kwargs, expected=True)
         results["written"] += 1
     except ConversionError as error:
         results["refused"].append([name, str(error)])
@@ -135,14 +135,14 @@ class ManyExportsInOneProcess(unittest.TestCase):
 
 class TypeAttributes(BundleTestCase):
     def test_roi_align_isinstance_types_are_written(self):
-        write_bundle(RoiAlign(), roi_align_args(), self.bundle_dir())
+        write_bundle(RoiAlign(), roi_align_args(), self.bundle_dir(), expected=True)
         program = load_bundle(self.bundle_dir())[0]
         types = [n["attrs"]["types"] for n in walk_nodes(program["graph"]["nodes"]) if n["kind"] == "prim::isinstance"]
         self.assertEqual(types, [["list", "tuple"], ["Tensor"]])
         self.assertIn("torchvision::roi_align", [n["kind"] for n in walk_nodes(program["graph"]["nodes"])])
 
     def test_isinstance_on_a_union_input(self):
-        write_bundle(Unions(), (torch.randn(3), 2), self.bundle_dir())
+        write_bundle(Unions(), (torch.randn(3), 2), self.bundle_dir(), expected=True)
         program = load_bundle(self.bundle_dir())[0]
         types = [n["attrs"]["types"] for n in walk_nodes(program["graph"]["nodes"]) if n["kind"] == "prim::isinstance"]
         self.assertEqual(types, [["int"]])
@@ -161,7 +161,7 @@ class RefusalsNameTheirPlace(BundleTestCase):
     def test_packed_sequence_parameter(self):
         packed = torch.nn.utils.rnn.pack_padded_sequence(torch.randn(5, 2, 4), torch.tensor([5, 3]))
         with self.assertRaises(ConversionError) as caught:
-            write_bundle(TakesPacked(), (packed,), self.bundle_dir())
+            write_bundle(TakesPacked(), (packed,), self.bundle_dir(), expected=True)
         error = caught.exception
         self.assertIn("input 'packed' is annotated PackedSequence", error.message)
         self.assertIn("test_many_exports.py", error.where)
@@ -179,7 +179,7 @@ class RefusalsNameTheirPlace(BundleTestCase):
 
         with mock.patch.object(graph_walk.GraphWriter, "_attributes", flaky):
             with self.assertRaises(ConversionError) as caught:
-                write_bundle(model, (torch.randn(2, 3),), self.bundle_dir())
+                write_bundle(model, (torch.randn(2, 3),), self.bundle_dir(), expected=True)
         error = caught.exception
         self.assertIn("cannot read aten::linear (output %", error.message)
         self.assertIn("in module '0'", error.message)
@@ -190,14 +190,14 @@ class RefusalsNameTheirPlace(BundleTestCase):
     def test_eager_update_of_a_parameter_is_refused(self):
         # nn.Embedding(max_norm=...) renormalizes its weight rows in eager; the scripted graph drops it.
         with self.assertRaises(ConversionError) as caught:
-            write_bundle(torch.nn.Embedding(20, 8, max_norm=1.0), (torch.randint(0, 20, (2, 6)),), self.bundle_dir())
+            write_bundle(torch.nn.Embedding(20, 8, max_norm=1.0), (torch.randint(0, 20, (2, 6)),), self.bundle_dir(), expected=True)
         self.assertIn("changes parameter(s) weight in place", caught.exception.message)
         self.assertFalse(os.path.exists(self.bundle_dir()))
 
     def test_unexpected_exception_becomes_a_conversion_error(self):
         with mock.patch.object(graph_walk.GraphWriter, "write", side_effect=KeyError("boom")):
             with self.assertRaises(ConversionError) as caught:
-                write_bundle(torch.nn.ReLU(), (torch.randn(2),), self.bundle_dir())
+                write_bundle(torch.nn.ReLU(), (torch.randn(2),), self.bundle_dir(), expected=True)
         self.assertIn("ReLU: torch2program failed: KeyError", caught.exception.message)
 
 

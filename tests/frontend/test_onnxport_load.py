@@ -38,7 +38,7 @@ class OnnxportLoadTest(BundleTestCase):
         path = self.bundle_dir(name)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            write_bundle(module, args, path, **options)
+            write_bundle(module, args, path, **options, expected=True)
         return path
 
     def assert_loads(self, path, *expected_text):

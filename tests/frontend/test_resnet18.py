@@ -45,7 +45,7 @@ class ResNet18Test(unittest.TestCase):
         cls.model = torchvision.models.resnet18().eval()
         cls.x = torch.randn(1, 3, 224, 224)
         cls.tmp = tempfile.mkdtemp(prefix="t2p-resnet18-")
-        cls.summary = write_bundle(cls.model, (cls.x,), cls.tmp, dynamic_shapes={"x": {0: "batch"}})
+        cls.summary = write_bundle(cls.model, (cls.x,), cls.tmp, dynamic_shapes={"x": {0: "batch"}}, expected=True)
         cls.program, cls.weights, cls.inputs, cls.expected = load_bundle(cls.tmp)
 
     @classmethod

@@ -13,7 +13,7 @@ def make(cls):
 
 class RecurrentTest(BundleTestCase):
     def convert(self, module, args):
-        write_bundle(module, args, self.bundle_dir())
+        write_bundle(module, args, self.bundle_dir(), expected=True)
         return load_bundle(self.bundle_dir())
 
     def test_lstm_picks_the_tensor_overload(self):

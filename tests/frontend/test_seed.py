@@ -42,7 +42,7 @@ class SeedModelTest(BundleTestCase):
         super().setUp()
         self.model = ModelWithControlFlowTest()
         self.x = torch.randn(3)
-        self.summary = write_bundle(self.model, (self.x,), self.bundle_dir())
+        self.summary = write_bundle(self.model, (self.x,), self.bundle_dir(), expected=True)
         self.program, self.weights, self.inputs, self.expected = load_bundle(self.bundle_dir())
 
     def test_node_kinds_are_the_seed_bundle_kinds(self):

@@ -28,7 +28,7 @@ class EveryInputKindTest(BundleTestCase):
         self.tx = (torch.randn(2, 3), torch.randn(3))
         self.args = (self.x, 4, 0.5, True, self.lx, self.tx, None)
         write_bundle(EveryInputKind(), self.args, self.bundle_dir(),
-                     dynamic_shapes={"x": {0: "batch"}, "lx.1": {"0": "rows"}})
+                     dynamic_shapes={"x": {0: "batch"}, "lx.1": {"0": "rows"}}, expected=True)
         self.program, _, self.inputs, self.expected = load_bundle(self.bundle_dir())
 
     def test_graph_inputs_in_forward_order(self):
@@ -69,14 +69,14 @@ class EveryInputKindTest(BundleTestCase):
 class DynamicShapeErrorsTest(BundleTestCase):
     def test_unknown_input_name(self):
         with self.assertRaisesRegex(ConversionError, "dynamic_shapes names y, which are not tensor inputs"):
-            write_bundle(torch.nn.ReLU(), (torch.randn(2),), self.bundle_dir(), dynamic_shapes={"y": {0: "b"}})
+            write_bundle(torch.nn.ReLU(), (torch.randn(2),), self.bundle_dir(), dynamic_shapes={"y": {0: "b"}}, expected=True)
 
     def test_dim_out_of_range(self):
         with self.assertRaisesRegex(ConversionError, "input 'input' has 1 dims, no dim 3"):
-            write_bundle(torch.nn.ReLU(), (torch.randn(2),), self.bundle_dir(), dynamic_shapes={"input": {3: "b"}})
+            write_bundle(torch.nn.ReLU(), (torch.randn(2),), self.bundle_dir(), dynamic_shapes={"input": {3: "b"}}, expected=True)
 
     def test_negative_dims_count_from_the_end(self):
-        write_bundle(torch.nn.ReLU(), (torch.randn(2, 5),), self.bundle_dir(), dynamic_shapes={"input": {-1: "n"}})
+        write_bundle(torch.nn.ReLU(), (torch.randn(2, 5),), self.bundle_dir(), dynamic_shapes={"input": {-1: "n"}}, expected=True)
         program, _, _, _ = load_bundle(self.bundle_dir())
         self.assertEqual(program["graph"]["inputs"][1]["shape"], [2, "n"])
 
@@ -90,25 +90,25 @@ class WithDefaults(torch.nn.Module):
 
 class DefaultsAndNamesTest(BundleTestCase):
     def test_missing_inputs_take_their_defaults(self):
-        write_bundle(WithDefaults(), (torch.randn(3),), self.bundle_dir())
+        write_bundle(WithDefaults(), (torch.randn(3),), self.bundle_dir(), expected=True)
         program, _, inputs, _ = load_bundle(self.bundle_dir())
         self.assertEqual([(v["name"], v["type"]) for v in program["graph"]["inputs"]],
                          [("self", "Module"), ("x", "Tensor"), ("scale", "float"), ("bias", "NoneType")])
         self.assertEqual(float(inputs["scale"]), 2.0)
 
     def test_input_names_override_python_names(self):
-        write_bundle(WithDefaults(), (torch.randn(3), 3.0), self.bundle_dir(), input_names=["images", "factor"])
+        write_bundle(WithDefaults(), (torch.randn(3), 3.0), self.bundle_dir(), input_names=["images", "factor"], expected=True)
         program, _, inputs, _ = load_bundle(self.bundle_dir())
         self.assertEqual([v["name"] for v in program["graph"]["inputs"]], ["self", "images", "factor", "bias"])
         self.assertEqual(set(inputs), {"images", "factor"})
 
     def test_too_many_inputs(self):
         with self.assertRaisesRegex(ConversionError, "4 inputs given, it takes 3"):
-            write_bundle(WithDefaults(), (torch.randn(3), 1.0, None, 5), self.bundle_dir())
+            write_bundle(WithDefaults(), (torch.randn(3), 1.0, None, 5), self.bundle_dir(), expected=True)
 
     def test_wrong_input_type(self):
         with self.assertRaisesRegex(ConversionError, "input 'scale' is str, expected float"):
-            write_bundle(WithDefaults(), (torch.randn(3), "big"), self.bundle_dir())
+            write_bundle(WithDefaults(), (torch.randn(3), "big"), self.bundle_dir(), expected=True)
 
 
 class Reassigns(torch.nn.Module):
@@ -124,7 +124,7 @@ class Reassigns(torch.nn.Module):
 
 class NameCollisionTest(BundleTestCase):
     def test_a_value_named_like_an_input_is_renamed(self):
-        write_bundle(Reassigns(), (torch.randn(2, 3),), self.bundle_dir())
+        write_bundle(Reassigns(), (torch.randn(2, 3),), self.bundle_dir(), expected=True)
         program, _, _, _ = load_bundle(self.bundle_dir())
         self.assertEqual(program["graph"]["inputs"][1]["name"], "x")
         linear = next(n for n in walk_nodes(program["graph"]["nodes"]) if n["kind"] == "aten::linear")
@@ -149,7 +149,7 @@ class MutatesInputAndBuffer(torch.nn.Module):
 class MutationTest(BundleTestCase):
     def test_inputs_and_weights_are_the_values_before_forward(self):
         module, x = MutatesInputAndBuffer(), torch.ones(3)
-        write_bundle(module, (x,), self.bundle_dir())
+        write_bundle(module, (x,), self.bundle_dir(), expected=True)
         _, weights, inputs, expected = load_bundle(self.bundle_dir())
         self.assertTrue(torch.equal(inputs["x"], torch.ones(3)))
         self.assertTrue(torch.equal(weights["calls"], torch.zeros(1)))

@@ -48,7 +48,7 @@ def make_bundle(cls):
     with open(src, "w") as f:
         f.write(MLP_SOURCE)
     out = fresh_dir("extdata-bundle-" + cls)
-    proc = subprocess.run(["/usr/bin/python3", TORCH2PROGRAM, src + ":" + cls, "--input", "x=3x64", "-o", out],
+    proc = subprocess.run(["/usr/bin/python3", TORCH2PROGRAM, src + ":" + cls, "--input", "x=3x64", "--expected", "-o", out],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if proc.returncode != 0:
         raise AssertionError("torch2program failed:\n" + proc.stdout)

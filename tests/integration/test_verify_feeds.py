@@ -15,7 +15,7 @@ TORCH2PROGRAM = os.path.join(ROOT, "tools", "torch2program", "torch2program.py")
 
 def make_bundle(name, module, kwargs, inputs):
     out = fresh_dir(name)
-    cmd = ["/usr/bin/python3", TORCH2PROGRAM, module, "--kwargs", kwargs, "-o", out]
+    cmd = ["/usr/bin/python3", TORCH2PROGRAM, module, "--kwargs", kwargs, "--expected", "-o", out]
     for spec in inputs:
         cmd += ["--input", spec]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

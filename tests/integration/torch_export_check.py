@@ -76,7 +76,7 @@ def export(module, example_args, name, dynamic_shapes=None, cli_dynamic=(), stra
     """torch2program + onnxport export; returns an Exported (check .ok)."""
     folder = fresh_dir(name)
     bundle = os.path.join(folder, "bundle")
-    write_bundle(module, example_args, bundle, input_names=input_names, dynamic_shapes=dynamic_shapes)
+    write_bundle(module, example_args, bundle, input_names=input_names, dynamic_shapes=dynamic_shapes, expected=True)
     cmd = [ONNXPORT, "export", bundle, "-c", config, "-o", os.path.join(folder, "model.onnx"),
            "--report", os.path.join(folder, "report")]
     for spec in cli_dynamic:

@@ -250,7 +250,7 @@ class Runner:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    write_bundle(module, built.args, bundle, input_names=built.names)
+                    write_bundle(module, built.args, bundle, input_names=built.names, expected=True)
             except ConversionError as error:
                 return {"ok": False, "stage": "torch2program", "reason": first_line(error.message)}
             except Exception as error:

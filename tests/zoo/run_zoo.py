@@ -169,7 +169,7 @@ class Worker:
         start = time.monotonic()
         try:
             summary = write_bundle(module, args, bundle, input_names=entry.input_names(),
-                                   dynamic_shapes=entry.dynamic_shapes(), name=entry.name)
+                                   dynamic_shapes=entry.dynamic_shapes(), name=entry.name, expected=True)
         except ConversionError as error:
             where = (" at " + error.where) if error.where else ""
             outcome = EAGER if "eager PyTorch failed" in error.message else FRONTEND

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 
 from ._errors import OnnxportError
 from ._host import run_onnxport
@@ -25,13 +26,16 @@ class ExportResult:
     """What an export produced: `path` (the model file), `strategy` (the one
     that captured the graph), `sound` (False when the graph is only right while
     its runtime assertions hold), `report` (report.json as a dict),
-    `verification` (the verification figures, None without verify=True) and
-    `output` (the host's console output)."""
+    `verification` (the verification figures, None without verify=True),
+    `output` (the host's console output) and `timings` (seconds: "script",
+    "walk", "weights" and "eager" of writing the bundle, as torch2program
+    --timings prints them, and "export", the host's wall time)."""
 
-    def __init__(self, path, report, output):
+    def __init__(self, path, report, output, timings=None):
         self.path = path
         self.report = report
         self.output = output
+        self.timings = timings or {}
         self.strategy = report.get("capture", {}).get("chosen_strategy")
         self.sound = report.get("soundness", {}).get("sound")
         self.verification = report.get("verification")
@@ -56,7 +60,8 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
       axes of outputs follow from the inputs' and are only checked;
     - opset: the target opset (13..18); config: a config file (default: the
       installation's default.json); strategies: the strategies to try, in order;
-    - verify: run the model in ONNX Runtime and compare with eager PyTorch;
+    - verify: run the model in ONNX Runtime and compare with eager PyTorch (the
+      only case besides output_names in which eager PyTorch runs: once);
     - allow_unsound: when no strategy captures a sound graph, export the first
       unsound one instead of failing (the config's allow_unsound, on: True);
     - report: a folder for report.json and report.md;
@@ -89,8 +94,10 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
         raise OnnxportError(f"f: expected a file path or a writable binary file, got {type(f).__name__}")
     tensor_inputs = _tensor_inputs(names, positional, torch)
     input_names = _check_input_names(input_names, tensor_inputs)
-    outputs = _count_outputs(model, positional, torch)
-    output_names = _check_output_names(output_names, outputs, mutations_as_outputs)
+    # Counting the outputs runs forward: only done when there are names to check.
+    if output_names is not None:
+        output_names = _check_output_names(output_names, _count_outputs(model, positional, torch),
+                                           mutations_as_outputs)
     dims = _dynamic_dims(dynamic_shapes, dynamic_axes, names, positional, tensor_inputs, input_names, output_names,
                          torch)
     if opset is not None and (not isinstance(opset, int) or isinstance(opset, bool)
@@ -111,7 +118,8 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
     with tempfile.TemporaryDirectory(prefix="onnxport-export-") as tmp:
         bundle = os.path.join(tmp, "bundle")
         try:
-            write_bundle(model, positional, bundle, input_names=names, dynamic_shapes=dims)
+            summary = write_bundle(model, positional, bundle, input_names=names, dynamic_shapes=dims,
+                                   expected=bool(verify))
         except ConversionError as error:
             where = f" (at {error.where})" if getattr(error, "where", None) else ""
             raise OnnxportError(f"the module cannot be written as a program: {error.message}{where}") from None
@@ -136,7 +144,9 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
             command += ["--input-names", ",".join(input_names)]
         if output_names:
             command += ["--output-names", ",".join(output_names)]
+        started = time.perf_counter()
         proc = run_onnxport(command)
+        timings = dict(summary["timings"], export=time.perf_counter() - started)
         output = proc.stderr + proc.stdout
         report_data = _read_report(report_dir)
         if proc.returncode != 0:
@@ -151,7 +161,7 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
             path = getattr(f, "name", None)
         else:
             path = model_file
-        return ExportResult(path, report_data or {}, output)
+        return ExportResult(path, report_data or {}, output, timings)
 
 
 def _check_model(model, torch):

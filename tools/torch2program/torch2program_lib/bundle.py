@@ -1,12 +1,19 @@
 """write_bundle: an nn.Module and example inputs in, a program bundle directory out.
 
-Everything is computed first (capture, graph, module tree, eager outputs) and
-written last, so a failure never leaves a half-written bundle behind.
+Everything is computed first (capture, graph, module tree, and eager outputs
+when asked for) and written last, so a failure never leaves a half-written
+bundle behind.
+
+Eager PyTorch runs only with expected=True (`--expected`): on big models the
+eager forward was most of a bundle's time (bench/README.md, "torch2program"),
+and `onnxport export --verify` / `onnxport run` compare with the C++ reference
+interpreter when a bundle has no expected outputs (docs/torch2program.md).
 """
 import copy
 import json
 import os
 import sys
+import time
 
 import torch
 
@@ -23,20 +30,26 @@ VERSION = 1
 
 
 def write_bundle(module, args, out_dir, input_names=None, dynamic_shapes=None, *,
-                 force_trace=False, name=None, producer=None):
+                 force_trace=False, name=None, producer=None, expected=False):
     """Writes `module` called on `args` as a program bundle in `out_dir`.
 
     args: the tuple forward takes (tensors, Python ints/floats/bools, lists or
     tuples of tensors, None); a single tensor is accepted as (tensor,).
     input_names: names for forward's parameters, default the Python names.
     dynamic_shapes: {"x": {0: "batch"}}; list elements are named "lx.0", ...
-    Returns a summary dict (capture kind, method, node and weight counts).
+    expected: also run eager PyTorch on (copies of) the inputs and write its
+    outputs as expected.safetensors; without it the module is never called
+    (unless scripting fails and it is traced).
+    Returns a summary dict (capture kind, method, node and weight counts,
+    "outputs": the number of expected outputs or None, and "timings": seconds
+    spent in "script", "walk", "weights" and "eager").
     Raises ConversionError for what a bundle cannot hold, and for anything
     else that goes wrong while converting (naming the module): never another
     exception.
     """
     try:
-        return _write_bundle(module, args, out_dir, input_names, dynamic_shapes, force_trace, name, producer)
+        return _write_bundle(module, args, out_dir, input_names, dynamic_shapes, force_trace, name, producer,
+                             expected)
     except ConversionError:
         raise
     except RecursionError:
@@ -50,13 +63,39 @@ def _type_name(module):
     return getattr(module, "original_name", type(module).__name__)
 
 
-def _write_bundle(module, args, out_dir, input_names, dynamic_shapes, force_trace, name, producer):
+class _Timer:
+    """Seconds per phase of a conversion: script (capture), walk (graph, module
+    tree and program.json), weights (the safetensors files), eager (the eager
+    forward for expected outputs; 0 when it does not run)."""
+
+    PHASES = ("script", "walk", "weights", "eager")
+
+    def __init__(self):
+        self.seconds = {phase: 0.0 for phase in self.PHASES}
+        self._phase = None
+        self._start = 0.0
+
+    def start(self, phase):
+        self.stop()
+        self._phase, self._start = phase, time.perf_counter()
+
+    def stop(self):
+        if self._phase is not None:
+            self.seconds[self._phase] += time.perf_counter() - self._start
+            self._phase = None
+
+
+def _write_bundle(module, args, out_dir, input_names, dynamic_shapes, force_trace, name, producer, want_expected):
+    timer = _Timer()
     args = _as_tuple(args)
     module.eval()
+    timer.start("script")
     buffers = _snapshot_buffers(module)
     captured = capture(module, args, force_trace=force_trace)
-    _restore_buffers(module, buffers)  # tracing ran forward once
+    if captured.kind == "trace":
+        _restore_buffers(module, buffers)  # tracing ran forward once
 
+    timer.start("walk")
     names = _input_names(captured, args, input_names)
     full_args = list(args) + [captured.param_defaults[n] for n in names[len(args):]]
     constants = TensorConstantStore()
@@ -68,14 +107,19 @@ def _write_bundle(module, args, out_dir, input_names, dynamic_shapes, force_trac
     tree = ModuleTree(module)
     for use in writer.getattr_uses:
         tree.require(use, captured.script_module)
+    _refuse_renormalizing_embeddings(module)
     weights = {k: (buffers[k] if k in buffers else v) for k, v in tree.weights.items()}
 
-    parameters_before = _parameter_fingerprints(module)
-    expected = flatten_outputs(_run_eager(module, args))
-    _refuse_parameter_updates(module, parameters_before)
-    expected.update(_mutated_buffers(module, buffers))
-    _restore_buffers(module, buffers)
+    expected = None
+    if want_expected:
+        timer.start("eager")
+        versions = _parameter_versions(module)
+        expected = flatten_outputs(_run_eager(module, args))
+        _refuse_parameter_updates(module, versions)
+        expected.update(_mutated_buffers(module, buffers))
+        _restore_buffers(module, buffers)
 
+    timer.start("walk")
     program = {
         "format": FORMAT,
         "version": VERSION,
@@ -85,10 +129,13 @@ def _write_bundle(module, args, out_dir, input_names, dynamic_shapes, force_trac
         "graph": {"inputs": [{"name": "self", "type": "Module"}] + graph_inputs.json,
                   "nodes": graph["nodes"], "outputs": graph["outputs"]},
     }
-    _write(out_dir, program, writer.node_count, {**weights, **constants.tensors}, graph_inputs.examples, expected)
+    _write(out_dir, program, writer.node_count, {**weights, **constants.tensors}, graph_inputs.examples, expected,
+           timer)
+    timer.stop()
     return {"dir": out_dir, "capture": captured.kind, "method": captured.method_name,
             "nodes": writer.node_count, "weights": len(weights), "constants": len(constants.tensors),
-            "outputs": len(expected), "script_error": captured.script_error}
+            "outputs": None if expected is None else len(expected), "script_error": captured.script_error,
+            "timings": dict(timer.seconds)}
 
 
 def _as_tuple(args):
@@ -148,24 +195,39 @@ def _mutated_buffers(module, before):
             if name in before and not _same_values(buf, before[name])}
 
 
-def _parameter_fingerprints(module):
-    """(sum, sum of |x|) per parameter in float64: cheap, and changed by any in-place update
-    worth noticing (a full copy would double the memory of big models)."""
-    with torch.no_grad():
-        return {name: (float(p.double().sum()), float(p.double().abs().sum()))
-                for name, p in module.named_parameters()}
+def _parameter_versions(module):
+    """Each parameter's version counter: every in-place write bumps it (also through
+    .detach(), which shares it), so comparing them costs nothing, whatever the model's size."""
+    return {name: p._version for name, p in module.named_parameters()}
 
 
 def _refuse_parameter_updates(module, before):
     """Eager forward that changes a parameter in place (nn.Embedding(max_norm=...) renormalizes
     the rows it reads) does what no program can: TorchScript itself drops that update from the
     scripted graph, so the model would differ from eager. Refused instead of written."""
-    changed = [name for name, fingerprint in _parameter_fingerprints(module).items()
-               if name in before and not all(a == b or (a != a and b != b) for a, b in zip(fingerprint, before[name]))]
+    changed = [name for name, p in module.named_parameters() if name in before and p._version != before[name]]
     if changed:
         raise ConversionError(f"eager forward changes parameter(s) {', '.join(changed)} in place (e.g. "
                               f"nn.Embedding(max_norm=...) renormalizes the rows it reads); the scripted graph "
                               f"does not, so a program of it would differ from eager PyTorch")
+
+
+def _refuse_renormalizing_embeddings(module):
+    """The same refusal without running forward, for the modules known to do it: nn.Embedding
+    and nn.EmbeddingBag with max_norm renormalize their weight in place in eager, and their
+    scripted graph drops that. (Other in-place updates of parameters are only seen by the
+    eager run of expected=True; docs/torch2program.md, "Known limits".)"""
+    kinds = (torch.nn.Embedding, torch.nn.EmbeddingBag)
+    changed = [_dotted(path, "weight") for path, m in module.named_modules()
+               if isinstance(m, kinds) and getattr(m, "max_norm", None) is not None]
+    if changed:
+        raise ConversionError(f"eager forward changes parameter(s) {', '.join(changed)} in place (nn.Embedding"
+                              f"(max_norm=...) renormalizes the rows it reads); the scripted graph does not, so a "
+                              f"program of it would differ from eager PyTorch")
+
+
+def _dotted(path, name):
+    return f"{path}.{name}" if path else name
 
 
 def _same_values(a, b):
@@ -205,11 +267,19 @@ def _producer(captured, extra):
 INDENTED_MAX_NODES = 2000
 
 
-def _write(out_dir, program, node_count, weights, inputs, expected):
+def _write(out_dir, program, node_count, weights, inputs, expected, timer):
+    """Writes the files; expected=None removes an expected.safetensors an earlier
+    conversion left in out_dir (it would not belong to this program)."""
+    timer.start("weights")
     os.makedirs(out_dir, exist_ok=True)
     write_safetensors(os.path.join(out_dir, "weights.safetensors"), weights)
     write_safetensors(os.path.join(out_dir, "inputs.safetensors"), inputs)
-    write_safetensors(os.path.join(out_dir, "expected.safetensors"), expected)
+    expected_path = os.path.join(out_dir, "expected.safetensors")
+    if expected is not None:
+        write_safetensors(expected_path, expected)
+    elif os.path.exists(expected_path):
+        os.remove(expected_path)
+    timer.start("walk")
     path = os.path.join(out_dir, "program.json")
     tmp = f"{path}.tmp{os.getpid()}"
     indented = node_count <= INDENTED_MAX_NODES

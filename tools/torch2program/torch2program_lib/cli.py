@@ -3,6 +3,7 @@
 import argparse
 import json
 import sys
+import time
 
 from .bundle import write_bundle
 from .errors import ConversionError
@@ -22,6 +23,10 @@ def _parser():
     parser.add_argument("--trace", action="store_true", help="trace instead of scripting")
     parser.add_argument("--seed", type=int, default=0, help="torch.manual_seed for weights and inputs")
     parser.add_argument("--name", help="program name (default: the module's class name)")
+    parser.add_argument("--expected", action="store_true",
+                        help="also run eager PyTorch on the inputs and write its outputs (expected.safetensors)")
+    parser.add_argument("--timings", action="store_true",
+                        help="print the seconds spent in script, walk, weights and eager (and in startup)")
     return parser
 
 
@@ -44,6 +49,7 @@ def main(argv=None):
 
 
 def _convert(args, kwargs):
+    started = time.perf_counter()
     # Imported here so `--help` works without loading torch.
     import torch
     from .cli_spec import build_module, parse_dynamic, parse_input
@@ -51,11 +57,22 @@ def _convert(args, kwargs):
     torch.manual_seed(args.seed)
     module = build_module(args.module, kwargs)
     inputs = [parse_input(spec) for spec in args.input]
+    startup = time.perf_counter() - started  # importing torch and building the module
     summary = write_bundle(module, tuple(v for _, v in inputs), args.output,
                            input_names=[n for n, _ in inputs], dynamic_shapes=parse_dynamic(args.dynamic),
-                           force_trace=args.trace, name=args.name,
+                           force_trace=args.trace, name=args.name, expected=args.expected,
                            producer={"module": args.module, "kwargs": kwargs, "seed": args.seed})
     note = " (scripting failed, traced instead)" if summary["script_error"] else ""
+    outputs = f", {summary['outputs']} expected outputs" if summary["outputs"] is not None else ""
     print(f"torch2program: wrote {args.output}: {summary['capture']}{note}, {summary['nodes']} nodes, "
-          f"{summary['weights']} weights, {summary['outputs']} outputs")
+          f"{summary['weights']} weights{outputs}")
+    if args.timings:
+        print("torch2program: " + timings_line(summary["timings"], startup, args.expected))
     return 0
+
+
+def timings_line(timings, startup, expected):
+    """"seconds: startup 2.10, script 0.41, walk 0.33, weights 0.05, eager - (no --expected)"."""
+    parts = [f"startup {startup:.2f}"] + [f"{phase} {timings[phase]:.2f}" for phase in ("script", "walk", "weights")]
+    parts.append(f"eager {timings['eager']:.2f}" if expected else "eager - (no --expected)")
+    return "seconds: " + ", ".join(parts)

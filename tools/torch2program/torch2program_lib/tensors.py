@@ -8,6 +8,7 @@ import json
 import os
 import struct
 
+import numpy
 import torch
 
 from .errors import ConversionError
@@ -56,40 +57,48 @@ def dtype_from_name(name):
     return _FROM_NAME[key]
 
 
-def tensor_bytes(tensor, what="tensor"):
-    """Raw little-endian bytes of `tensor` in row-major order."""
-    dtype_name(tensor.dtype, what)  # refuses complex, quantized, ...
-    t = tensor.detach().cpu().contiguous()
-    if t.dtype == torch.bfloat16:  # numpy has no bfloat16: same bits as int16
-        t = t.view(torch.int16)
-    return t.numpy().tobytes()
-
-
 def _ordered_for_alignment(tensors):
     """Largest element size first, so every tensor starts at a multiple of its element size
     (safetensors allows no padding between tensors) and C++ can read it in place."""
     return sorted(tensors.items(), key=lambda item: -item[1].element_size())
 
 
+def _byte_view(tensor, what):
+    """A flat byte view of `tensor`'s data in row-major order: no copy when the tensor is
+    already contiguous on the CPU (the weights of a model usually are)."""
+    dtype_name(tensor.dtype, what)  # refuses complex, quantized, ...
+    t = tensor.detach().cpu().contiguous()
+    if t.dtype == torch.bfloat16:  # numpy has no bfloat16: same bits as int16
+        t = t.view(torch.int16)
+    return memoryview(t.numpy().reshape(-1).view(numpy.uint8))
+
+
 def write_safetensors(path, tensors):
-    """Writes {name: torch.Tensor} to `path` atomically (temporary file, then rename)."""
+    """Writes {name: torch.Tensor} to `path` atomically (temporary file, then rename).
+    Each tensor's bytes go straight from its storage to the file (no copy of the
+    whole set in memory: a model's weights would otherwise be held twice)."""
     header = {name: None for name in tensors}  # the header lists tensors in the caller's order
-    blobs, offset = [], 0
+    views, offset = [], 0
     for name, tensor in _ordered_for_alignment(tensors):
-        blob = tensor_bytes(tensor, f"tensor '{name}'")
+        view = _byte_view(tensor, f"tensor '{name}'")
         header[name] = {"dtype": _DTYPES[tensor.dtype][1], "shape": list(tensor.shape),
-                        "data_offsets": [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
+                        "data_offsets": [offset, offset + view.nbytes]}
+        views.append(view)
+        offset += view.nbytes
     head = json.dumps(header, separators=(",", ":")).encode()
     head += b" " * ((8 - len(head) % 8) % 8)
     tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(head)))
-        f.write(head)
-        for blob in blobs:
-            f.write(blob)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(struct.pack("<Q", len(head)))
+            f.write(head)
+            for view in views:
+                f.write(view)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
 
 
 def read_safetensors(path):

@@ -282,7 +282,8 @@ def main(argv=None):
     lines, phases = table(names, results, args.rounds)
     header = [f"Median of {args.rounds} interleaved round(s); opset {OPSET}; PyTorch run by {PYTHON}; "
               f"{os.cpu_count()} cores ({platform.machine()}); load average before {load_before}, "
-              f"after {load_after}; commit {commit()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+              f"after {load_after}; commit {commit()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+              f"host {args.onnxport} (built {_mtime(args.onnxport)}).",
               "", "Models: " + "; ".join(f"{n}: {MODELS[n]}" for n in names) + ".", ""]
     text = "\n".join(header + lines + ["", "torch2program's split (median seconds):", ""] + phases) + "\n"
     print()
@@ -295,6 +296,10 @@ def main(argv=None):
     print(f"vs_torch: wrote {args.out}")
     failed = [n for n in names if any("error" in r for r in results[n]["bundle"] + results[n]["host"])]
     return 1 if failed else 0
+
+
+def _mtime(path):
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(path)))
 
 
 def _short(result):

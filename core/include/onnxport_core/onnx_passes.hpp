@@ -104,6 +104,8 @@ class StagedModel {
   void commit();
 
  private:
+  void forget_staged_paths() const;  // the SIGBUS handler's list (core/src/base/mapped_files.hpp)
+
   std::filesystem::path output_;
   std::filesystem::path staging_dir_;
   std::filesystem::path staged_model_;

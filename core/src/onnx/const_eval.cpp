@@ -1,5 +1,7 @@
 #include "const_eval.hpp"
 
+#include "lent_weights.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -37,7 +39,7 @@ bool is_int_type(int32_t t) {
 bool is_numeric(int32_t t) { return is_float_type(t) || is_int_type(t); }
 
 template <class T>
-T load(const std::string& bytes, int64_t i) {
+T load(std::string_view bytes, int64_t i) {
   T v;
   std::memcpy(&v, bytes.data() + static_cast<size_t>(i) * sizeof(T), sizeof(T));
   return v;
@@ -50,8 +52,8 @@ void store(std::string& bytes, int64_t i, T v) {
 
 double get_f(const ConstTensor& t, int64_t i) {
   switch (t.elem_type) {
-    case onnx::TensorProto::FLOAT: return load<float>(t.bytes, i);
-    case onnx::TensorProto::DOUBLE: return load<double>(t.bytes, i);
+    case onnx::TensorProto::FLOAT: return load<float>(t.data(), i);
+    case onnx::TensorProto::DOUBLE: return load<double>(t.data(), i);
     default: break;
   }
   return 0.0;
@@ -59,14 +61,14 @@ double get_f(const ConstTensor& t, int64_t i) {
 
 int64_t get_i(const ConstTensor& t, int64_t i) {
   switch (t.elem_type) {
-    case onnx::TensorProto::INT8: return load<int8_t>(t.bytes, i);
-    case onnx::TensorProto::INT16: return load<int16_t>(t.bytes, i);
-    case onnx::TensorProto::INT32: return load<int32_t>(t.bytes, i);
-    case onnx::TensorProto::INT64: return load<int64_t>(t.bytes, i);
-    case onnx::TensorProto::UINT8: return load<uint8_t>(t.bytes, i);
-    case onnx::TensorProto::UINT16: return load<uint16_t>(t.bytes, i);
-    case onnx::TensorProto::UINT32: return load<uint32_t>(t.bytes, i);
-    case onnx::TensorProto::BOOL: return load<uint8_t>(t.bytes, i) != 0;
+    case onnx::TensorProto::INT8: return load<int8_t>(t.data(), i);
+    case onnx::TensorProto::INT16: return load<int16_t>(t.data(), i);
+    case onnx::TensorProto::INT32: return load<int32_t>(t.data(), i);
+    case onnx::TensorProto::INT64: return load<int64_t>(t.data(), i);
+    case onnx::TensorProto::UINT8: return load<uint8_t>(t.data(), i);
+    case onnx::TensorProto::UINT16: return load<uint16_t>(t.data(), i);
+    case onnx::TensorProto::UINT32: return load<uint32_t>(t.data(), i);
+    case onnx::TensorProto::BOOL: return load<uint8_t>(t.data(), i) != 0;
     default: break;
   }
   return 0;
@@ -173,7 +175,7 @@ void transpose_matrix(const std::byte* in, std::byte* out, int64_t rows, int64_t
 }
 
 bool transpose_matrix(const ConstTensor& x, ConstTensor& out, size_t esize) {
-  const auto* in = reinterpret_cast<const std::byte*>(x.bytes.data());
+  const auto* in = reinterpret_cast<const std::byte*>(x.data().data());
   auto* dst = reinterpret_cast<std::byte*>(out.bytes.data());
   const int64_t rows = x.dims[0], cols = x.dims[1];
   switch (esize) {
@@ -211,7 +213,7 @@ std::optional<ConstTensor> transpose(const onnx::NodeProto& node, const ConstTen
   int64_t src = 0;
   const int64_t n = out->numel();
   for (int64_t i = 0; i < n; ++i) {
-    std::memcpy(out->bytes.data() + static_cast<size_t>(i) * esize, x.bytes.data() + static_cast<size_t>(src) * esize,
+    std::memcpy(out->bytes.data() + static_cast<size_t>(i) * esize, x.data().data() + static_cast<size_t>(src) * esize,
                 esize);
     for (int64_t k = rank - 1; k >= 0; --k) {
       auto uk = static_cast<size_t>(k);
@@ -331,8 +333,8 @@ std::optional<ConstTensor> concat(const onnx::NodeProto& node, const std::vector
   size_t offset = 0;
   for (int64_t o = 0; o < outer; ++o) {
     for (const auto* t : in) {
-      const size_t block = t->bytes.size() / static_cast<size_t>(std::max<int64_t>(outer, 1));
-      std::memcpy(out->bytes.data() + offset, t->bytes.data() + static_cast<size_t>(o) * block, block);
+      const size_t block = t->data().size() / static_cast<size_t>(std::max<int64_t>(outer, 1));
+      std::memcpy(out->bytes.data() + offset, t->data().data() + static_cast<size_t>(o) * block, block);
       offset += block;
     }
   }
@@ -378,7 +380,7 @@ std::optional<ConstTensor> gather(const onnx::NodeProto& node, const ConstTensor
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t idx : *indices) {
       std::memcpy(out->bytes.data() + offset,
-                  data.bytes.data() + (static_cast<size_t>(o * extent + idx)) * chunk, chunk);
+                  data.data().data() + (static_cast<size_t>(o * extent + idx)) * chunk, chunk);
       offset += chunk;
     }
   return out;
@@ -534,6 +536,13 @@ std::optional<ConstTensor> const_from_proto(const onnx::TensorProto& proto) {
   const auto n = product(t.dims);
   if (esize == 0 || !n) return std::nullopt;
   const size_t nbytes = static_cast<size_t>(*n) * esize;
+  if (auto id = lent_id(proto)) {
+    // Read in place from the mapped weights: no copy of the input.
+    t.borrowed = lent_bytes(*id);
+    t.lent = *id;
+    if (t.borrowed.size() != nbytes) return std::nullopt;
+    return t;
+  }
   if (proto.has_raw_data()) {
     if (proto.raw_data().size() != nbytes) return std::nullopt;
     t.bytes = proto.raw_data();
@@ -586,7 +595,8 @@ void const_to_proto(const ConstTensor& tensor, const std::string& name, onnx::Te
   out.set_name(name);
   out.set_data_type(tensor.elem_type);
   for (int64_t d : tensor.dims) out.add_dims(d);
-  out.set_raw_data(tensor.bytes);
+  const std::string_view data = tensor.data();
+  out.set_raw_data(data.data(), data.size());
 }
 
 void const_to_proto(ConstTensor&& tensor, const std::string& name, onnx::TensorProto& out) {
@@ -594,6 +604,17 @@ void const_to_proto(ConstTensor&& tensor, const std::string& name, onnx::TensorP
   out.set_name(name);
   out.set_data_type(tensor.elem_type);
   for (int64_t d : tensor.dims) out.add_dims(d);
+  // A fold that only changed the dims of a lent weight (Reshape, Flatten,
+  // Squeeze) lends the same bytes again instead of copying them.
+  if (tensor.lent != 0 && tensor.borrowed.data() == lent_bytes(tensor.lent).data() &&
+      tensor.borrowed.size() == lent_bytes(tensor.lent).size()) {
+    lend_again(tensor.lent, out);
+    return;
+  }
+  if (tensor.lent != 0) {
+    out.set_raw_data(tensor.borrowed.data(), tensor.borrowed.size());
+    return;
+  }
   out.set_raw_data(std::move(tensor.bytes));
 }
 

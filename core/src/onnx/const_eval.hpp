@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace onnxport::onnx_build {
@@ -18,9 +19,15 @@ namespace onnxport::onnx_build {
 struct ConstTensor {
   int32_t elem_type = 0;  // onnx::TensorProto_DataType
   std::vector<int64_t> dims;
-  std::string bytes;  // numel() * element size bytes, row-major
+  std::string bytes;  // numel() * element size bytes, row-major (when not borrowed)
+  // A lent weight (lent_weights.hpp) is read in place: `borrowed` views its
+  // bytes and `lent` is its id, so folding allocates only what it creates.
+  std::string_view borrowed;
+  uint64_t lent = 0;
 
   int64_t numel() const;
+  // The element bytes, wherever they are; what every reader uses.
+  std::string_view data() const { return lent != 0 ? borrowed : std::string_view(bytes); }
 };
 
 // Bytes per element of a fixed-size ONNX element type; 0 for strings and

@@ -3,6 +3,8 @@
 // the end (docs/large-models.md).
 #include <onnxport_core/onnx_passes.hpp>
 
+#include "base/mapped_files.hpp"
+#include "lent_weights.hpp"
 #include "model_io.hpp"
 
 #include <onnx/checker.h>
@@ -86,30 +88,32 @@ class ExternalizedTensors {
  public:
   explicit ExternalizedTensors(onnx::ModelProto& model) : model_(model) {}
   ~ExternalizedTensors() {
-    for (auto& [tensor, bytes] : moved_) {
-      tensor->mutable_raw_data()->swap(bytes);
-      tensor->clear_external_data();
-      tensor->clear_data_location();
+    for (Moved& m : moved_) {
+      m.tensor->mutable_raw_data()->swap(m.bytes);
+      m.tensor->clear_external_data();
+      m.tensor->clear_data_location();
+      if (m.lent) onnx_build::lend_again(*m.lent, *m.tensor);
     }
   }
   ExternalizedTensors(const ExternalizedTensors&) = delete;
   ExternalizedTensors& operator=(const ExternalizedTensors&) = delete;
 
-  // The top-level initializers that go out: raw data of at least
-  // `threshold` bytes (and at least one byte).
+  // The top-level initializers that go out: raw data (or lent bytes) of at
+  // least `threshold` bytes (and at least one byte).
   std::vector<onnx::TensorProto*> chosen(int64_t threshold) const {
     std::vector<onnx::TensorProto*> out;
-    for (auto& t : *model_.mutable_graph()->mutable_initializer())
-      if (t.data_location() != onnx::TensorProto::EXTERNAL && !t.raw_data().empty() &&
-          static_cast<int64_t>(t.raw_data().size()) >= threshold)
-        out.push_back(&t);
+    for (auto& t : *model_.mutable_graph()->mutable_initializer()) {
+      if (t.data_location() == onnx::TensorProto::EXTERNAL) continue;
+      const size_t size = onnx_build::tensor_data(t).size();
+      if (size > 0 && static_cast<int64_t>(size) >= threshold) out.push_back(&t);
+    }
     return out;
   }
 
   void move_out(onnx::TensorProto& t, const std::string& location, int64_t offset) {
-    const auto length = static_cast<int64_t>(t.raw_data().size());
-    moved_.emplace_back(&t, std::string());
-    moved_.back().second.swap(*t.mutable_raw_data());
+    const auto length = static_cast<int64_t>(onnx_build::tensor_data(t).size());
+    moved_.push_back(Moved{&t, std::string(), onnx_build::take_lent_mark(t)});
+    moved_.back().bytes.swap(*t.mutable_raw_data());
     t.clear_raw_data();
     t.set_data_location(onnx::TensorProto::EXTERNAL);
     add_entry(t, "location", location);
@@ -118,8 +122,13 @@ class ExternalizedTensors {
   }
 
  private:
+  struct Moved {
+    onnx::TensorProto* tensor;
+    std::string bytes;           // its raw_data, while out
+    std::optional<uint64_t> lent;  // its lent mark, while out
+  };
   onnx::ModelProto& model_;
-  std::vector<std::pair<onnx::TensorProto*, std::string>> moved_;
+  std::vector<Moved> moved_;
 };
 
 // Writes the chosen tensors back to back at aligned offsets, and turns each
@@ -134,9 +143,14 @@ int64_t write_data_file(ExternalizedTensors& out, const std::vector<onnx::Tensor
       const int64_t pad = (kExternalAlignment - offset % kExternalAlignment) % kExternalAlignment;
       if (!write_all(fd, zeros, static_cast<size_t>(pad), error)) return false;
       offset += pad;
-      const std::string& bytes = t->raw_data();
+      // Lent weights are written straight from the mapped file (a file
+      // truncated meanwhile makes write(2) fail with EFAULT, not SIGBUS).
+      const std::string_view bytes = onnx_build::tensor_data(*t);
       if (!write_all(fd, bytes.data(), bytes.size(), error)) {
         error = "initializer '" + t->name() + "': " + error;
+        if (errno == EFAULT)
+          error += ": its memory-mapped weights file shrank while the data file was written; a weights file must "
+                   "not change during an export";
         return false;
       }
       const auto length = static_cast<int64_t>(bytes.size());
@@ -149,17 +163,14 @@ int64_t write_data_file(ExternalizedTensors& out, const std::vector<onnx::Tensor
   return total;
 }
 
-void write_model_file(const onnx::ModelProto& model, const fs::path& path, const fs::path& shown) {
+void write_model_file(onnx::ModelProto& model, const fs::path& path, const fs::path& shown) {
   write_new_file(path, shown, [&](int fd, std::string& error) {
-    if (model.ByteSizeLong() > static_cast<size_t>(INT_MAX)) {
+    if (model.ByteSizeLong() + onnx_build::lent_data_size(model) > static_cast<size_t>(INT_MAX)) {
       error = "the model is larger than 2 GB, the protobuf limit, even with its large initializers in external data "
               "(what remains: node attributes, Constant values, subgraph initializers)";
       return false;
     }
-    google::protobuf::io::FileOutputStream stream(fd);
-    const bool ok = model.SerializeToZeroCopyStream(&stream) && stream.Flush();
-    if (!ok) error = stream.GetErrno() != 0 ? errno_text(stream.GetErrno()) : "protobuf serialization failed";
-    return ok;
+    return onnx_build::serialize_model(model, fd, error);
   });
 }
 
@@ -189,7 +200,7 @@ fs::path make_staging_dir(const fs::path& output) {
 }  // namespace
 
 bool needs_external_data(const onnx::ModelProto& model, const ExternalDataOptions& options) {
-  return options.always || model.ByteSizeLong() > static_cast<size_t>(INT_MAX);
+  return options.always || model.ByteSizeLong() + onnx_build::lent_data_size(model) > static_cast<size_t>(INT_MAX);
 }
 
 StagedModel::StagedModel(onnx::ModelProto& model, const fs::path& output, const ExternalDataOptions& options)
@@ -198,6 +209,10 @@ StagedModel::StagedModel(onnx::ModelProto& model, const fs::path& output, const 
   staging_dir_ = make_staging_dir(output);
   try {
     staged_model_ = staging_dir_ / output.filename();
+    // Removed by the SIGBUS handler if a weights file shrinks meanwhile.
+    note_staged_path(staged_model_.string(), false);
+    note_staged_path((staging_dir_ / data_file_for(output).filename()).string(), false);
+    note_staged_path(staging_dir_.string(), true);
     ExternalizedTensors externalized(model);
     if (needs_external_data(model, options)) {
       const std::vector<onnx::TensorProto*> tensors = externalized.chosen(options.threshold);
@@ -210,6 +225,7 @@ StagedModel::StagedModel(onnx::ModelProto& model, const fs::path& output, const 
     }
     write_model_file(model, staged_model_, output);
   } catch (...) {
+    forget_staged_paths();
     std::error_code ignored;
     fs::remove_all(staging_dir_, ignored);
     throw;
@@ -217,8 +233,15 @@ StagedModel::StagedModel(onnx::ModelProto& model, const fs::path& output, const 
 }
 
 StagedModel::~StagedModel() {
+  forget_staged_paths();
   std::error_code ignored;
   fs::remove_all(staging_dir_, ignored);
+}
+
+void StagedModel::forget_staged_paths() const {
+  forget_staged_path(staged_model_.string());
+  forget_staged_path((staging_dir_ / data_file_for(output_).filename()).string());
+  forget_staged_path(staging_dir_.string());
 }
 
 std::optional<fs::path> StagedModel::data_file() const {

@@ -2,6 +2,7 @@
 #include <onnxport_core/onnx_passes.hpp>
 
 #include "base/checked_math.hpp"
+#include "lent_weights.hpp"
 #include "model_io.hpp"
 #include "proto_util.hpp"
 
@@ -9,12 +10,15 @@
 #include <onnx/defs/printer.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -68,7 +72,199 @@ void sync_folder(const std::filesystem::path& folder) {
   ::close(fd);
 }
 
+// --- serializing a model with lent initializers --------------------------
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::io::CodedOutputStream;
+using google::protobuf::internal::WireFormatLite;
+
+// Takes `message` apart around one field for a scope: the fields numbered
+// below it stay, the field moves to `middle`, the fields above it and the
+// unknown fields (which protobuf writes last) move to `after`. Serializing
+// `message`, then the field, then `after` gives the bytes of the whole.
+// Swapping moves pointers only; the destructor swaps everything back.
+class FieldSplit {
+ public:
+  FieldSplit(Message& message, int field_number) : message_(message) {
+    const auto* r = message.GetReflection();
+    std::vector<const FieldDescriptor*> set;
+    r->ListFields(message, &set);
+    for (const FieldDescriptor* f : set) {
+      if (f->number() > field_number) after_fields_.push_back(f);
+      if (f->number() == field_number) middle_fields_.push_back(f);
+    }
+    middle_.reset(message.New());
+    after_.reset(message.New());
+    swap();
+  }
+  ~FieldSplit() { swap(); }
+  FieldSplit(const FieldSplit&) = delete;
+  FieldSplit& operator=(const FieldSplit&) = delete;
+
+  Message& after() { return *after_; }
+
+ private:
+  void swap() {
+    const auto* r = message_.GetReflection();
+    r->SwapFields(&message_, after_.get(), after_fields_);
+    r->MutableUnknownFields(&message_)->Swap(r->MutableUnknownFields(after_.get()));
+    r->SwapFields(&message_, middle_.get(), middle_fields_);
+  }
+
+  Message& message_;
+  std::unique_ptr<Message> middle_, after_;
+  std::vector<const FieldDescriptor*> after_fields_, middle_fields_;
+};
+
+// Protobuf's buffered file stream, plus byte ranges written straight from
+// where they are.
+class ModelSink {
+ public:
+  explicit ModelSink(int fd) : fd_(fd), stream_(fd) {}
+
+  // `message`'s sizes must be cached (ByteSizeLong after the last change).
+  bool message(const Message& message) {
+    CodedOutputStream out(&stream_);
+    message.SerializeWithCachedSizes(&out);
+    return !out.HadError();
+  }
+  bool length_delimited(int field_number, size_t length) {
+    CodedOutputStream out(&stream_);
+    out.WriteTag(WireFormatLite::MakeTag(field_number, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    out.WriteVarint64(length);
+    return !out.HadError();
+  }
+  // `what` names the bytes in the one error that is theirs (EFAULT).
+  bool raw(std::string_view bytes, const std::string& what, std::string& error) {
+    if (!stream_.Flush()) return false;
+    while (!bytes.empty()) {
+      // Linux writes at most 0x7ffff000 bytes per call; ask for 1 GiB at a time.
+      const ssize_t n = ::write(fd_, bytes.data(), std::min<size_t>(bytes.size(), size_t{1} << 30));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        // EFAULT: the mapped weights file shrank while the export ran.
+        error = errno == EFAULT ? what + ": its memory-mapped weights file shrank while the model was written (" +
+                                      errno_text(errno) + "); a weights file must not change during an export"
+                                : errno_text(errno);
+        return false;
+      }
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+  bool finish() { return stream_.Flush(); }
+  std::string stream_error() const {
+    return stream_.GetErrno() != 0 ? errno_text(stream_.GetErrno()) : "protobuf serialization failed";
+  }
+
+ private:
+  int fd_;
+  google::protobuf::io::FileOutputStream stream_;
+};
+
+size_t length_delimited_size(int field_number, size_t length) {
+  return WireFormatLite::TagSize(field_number, WireFormatLite::TYPE_BYTES) + CodedOutputStream::VarintSize64(length) +
+         length;
+}
+
+// A lent initializer for the time of the write: its mark removed and its
+// raw_data unset, so that its own fields serialize as they would around
+// the bytes. Put back on destruction.
+struct UnmarkedTensor {
+  onnx::TensorProto* tensor;
+  uint64_t id;
+  std::string_view bytes;
+  size_t size;  // the serialized tensor with its bytes
+};
+
+class LentTensorsUnmarked {
+ public:
+  ~LentTensorsUnmarked() {
+    for (UnmarkedTensor& u : tensors_) lend_again(u.id, *u.tensor);
+  }
+  void add(onnx::TensorProto& t, uint64_t id) {
+    std::string_view bytes = lent_bytes(id);
+    take_lent_mark(t);
+    t.clear_raw_data();
+    tensors_.push_back({&t, id, bytes, 0});
+    tensors_.back().size = t.ByteSizeLong() + length_delimited_size(onnx::TensorProto::kRawDataFieldNumber, bytes.size());
+  }
+  const UnmarkedTensor* find(const onnx::TensorProto* t) const {
+    for (const UnmarkedTensor& u : tensors_) if (u.tensor == t) return &u;
+    return nullptr;
+  }
+
+ private:
+  std::vector<UnmarkedTensor> tensors_;
+};
+
+bool serialize_with_lent(onnx::ModelProto& model, ModelSink& sink, std::string& error) {
+  onnx::GraphProto& graph = *model.mutable_graph();
+  // Collected before the graph is taken apart; the tensors stay where they
+  // are (the splits below swap the repeated field's storage, not its elements).
+  std::vector<onnx::TensorProto*> inits;
+  for (auto& t : *graph.mutable_initializer()) inits.push_back(&t);
+  LentTensorsUnmarked unmarked;
+  std::vector<size_t> sizes;
+  sizes.reserve(inits.size());
+  for (onnx::TensorProto* t : inits) {
+    if (auto id = lent_id(*t)) {
+      unmarked.add(*t, *id);
+      sizes.push_back(unmarked.find(t)->size);
+    } else {
+      sizes.push_back(t->ByteSizeLong());
+    }
+  }
+  FieldSplit model_split(model, onnx::ModelProto::kGraphFieldNumber);
+  FieldSplit graph_split(graph, onnx::GraphProto::kInitializerFieldNumber);
+  size_t graph_size = graph.ByteSizeLong() + graph_split.after().ByteSizeLong();
+  for (size_t size : sizes) graph_size += length_delimited_size(onnx::GraphProto::kInitializerFieldNumber, size);
+  model.ByteSizeLong();
+
+  auto failed = [&] {
+    if (error.empty()) error = sink.stream_error();
+    return false;
+  };
+  if (!sink.message(model) || !sink.length_delimited(onnx::ModelProto::kGraphFieldNumber, graph_size) ||
+      !sink.message(graph))
+    return failed();
+  for (size_t i = 0; i < inits.size(); ++i) {
+    onnx::TensorProto& t = *inits[i];
+    if (!sink.length_delimited(onnx::GraphProto::kInitializerFieldNumber, sizes[i])) return failed();
+    const UnmarkedTensor* u = unmarked.find(&t);
+    if (u == nullptr) {
+      if (!sink.message(t)) return failed();  // sizes cached by ByteSizeLong above
+      continue;
+    }
+    FieldSplit tensor_split(t, onnx::TensorProto::kRawDataFieldNumber);
+    t.ByteSizeLong();
+    tensor_split.after().ByteSizeLong();
+    if (!sink.message(t) || !sink.length_delimited(onnx::TensorProto::kRawDataFieldNumber, u->bytes.size()))
+      return failed();
+    if (!sink.raw(u->bytes, "initializer '" + t.name() + "'", error)) return failed();
+    if (!sink.message(tensor_split.after())) return failed();
+  }
+  graph_split.after().ByteSizeLong();
+  model_split.after().ByteSizeLong();
+  if (!sink.message(graph_split.after()) || !sink.message(model_split.after()) || !sink.finish()) return failed();
+  return true;
+}
+
 }  // namespace
+
+bool serialize_model(onnx::ModelProto& model, int fd, std::string& error) {
+  bool has_lent = false;
+  for (const auto& t : model.graph().initializer()) has_lent = has_lent || lent_id(t).has_value();
+  if (has_lent) {
+    ModelSink sink(fd);
+    return serialize_with_lent(model, sink, error);
+  }
+  google::protobuf::io::FileOutputStream stream(fd);
+  const bool ok = model.SerializeToZeroCopyStream(&stream) && stream.Flush();
+  if (!ok) error = stream.GetErrno() != 0 ? errno_text(stream.GetErrno()) : "protobuf serialization failed";
+  return ok;
+}
 
 void write_file_atomic(const std::filesystem::path& file,
                        const std::function<bool(int fd, std::string& error)>& write) {
@@ -321,8 +517,37 @@ int model_default_opset(const onnx::ModelProto& model) {
   return 0;
 }
 
+namespace {
+
+// The ONNX checker counts a tensor's value fields and an empty raw_data is
+// none: for the check, each lent initializer (lent_weights.hpp) holds one
+// byte, which the checker only counts (it does not compare raw_data with the
+// dims) and shape inference never reads (a weight is no shape input). Put
+// back on destruction.
+class LentTensorsForCheck {
+ public:
+  explicit LentTensorsForCheck(onnx::ModelProto& model) {
+    for (auto& t : *model.mutable_graph()->mutable_initializer())
+      if (onnx_build::lent_id(t)) {
+        t.set_raw_data(std::string(1, '\0'));
+        tensors_.push_back(&t);
+      }
+  }
+  ~LentTensorsForCheck() {
+    for (onnx::TensorProto* t : tensors_) t->set_raw_data(std::string());
+  }
+  LentTensorsForCheck(const LentTensorsForCheck&) = delete;
+  LentTensorsForCheck& operator=(const LentTensorsForCheck&) = delete;
+
+ private:
+  std::vector<onnx::TensorProto*> tensors_;
+};
+
+}  // namespace
+
 std::vector<Diagnostic> check_model(onnx::ModelProto& model) {
   std::vector<Diagnostic> out;
+  LentTensorsForCheck lent(model);
   try {
     onnx::checker::check_model(model);
   } catch (const onnx::checker::ValidationError& e) {
@@ -393,14 +618,13 @@ std::string model_to_text(const onnx::ModelProto& model) {
 
 void write_model_atomic(const onnx::ModelProto& model, const std::filesystem::path& file) {
   onnx_build::write_file_atomic(file, [&](int fd, std::string& error) {
-    if (model.ByteSizeLong() > static_cast<size_t>(INT_MAX)) {
+    if (model.ByteSizeLong() + onnx_build::lent_data_size(model) > static_cast<size_t>(INT_MAX)) {
       error = "the model is larger than 2 GB, the protobuf limit; write it with external data (StagedModel)";
       return false;
     }
-    google::protobuf::io::FileOutputStream stream(fd);
-    const bool ok = model.SerializeToZeroCopyStream(&stream) && stream.Flush();
-    if (!ok) error = stream.GetErrno() != 0 ? std::strerror(stream.GetErrno()) : "protobuf serialization failed";
-    return ok;
+    // serialize_model takes a model with lent initializers apart for the
+    // write and puts it back as it was, so the caller's model is unchanged.
+    return onnx_build::serialize_model(const_cast<onnx::ModelProto&>(model), fd, error);
   });
 }
 

@@ -5,6 +5,8 @@
 #include <functional>
 #include <string>
 
+#include <onnx/onnx_pb.h>
+
 namespace onnxport::onnx_build {
 
 // Writes `file` through "<file>.tmp.<pid>" in the same folder (created when
@@ -13,5 +15,13 @@ namespace onnxport::onnx_build {
 // removed, `file` is left as it was, and std::runtime_error names the file.
 void write_file_atomic(const std::filesystem::path& file,
                        const std::function<bool(int fd, std::string& error)>& write);
+
+// Serializes `model` to `fd`, the same bytes as SerializeToZeroCopyStream
+// would write with every lent initializer's bytes in its raw_data
+// (lent_weights.hpp): those bytes are written straight from where they are,
+// by one write(2) each, never copied into the heap. The model is taken apart
+// and put back meanwhile (also on failure). False with `error` set when a
+// write fails.
+bool serialize_model(onnx::ModelProto& model, int fd, std::string& error);
 
 }  // namespace onnxport::onnx_build

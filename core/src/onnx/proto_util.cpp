@@ -1,5 +1,7 @@
 #include "proto_util.hpp"
 
+#include "lent_weights.hpp"
+
 #include <google/protobuf/unknown_field_set.h>
 
 namespace onnxport::onnx_build {
@@ -11,6 +13,14 @@ void tensor_to_proto(const Tensor& tensor, const std::string& name, onnx::Tensor
   // One copy, straight from the (possibly memory-mapped) borrowed bytes.
   if (tensor.nbytes() > 0) out.set_raw_data(tensor.bytes(), tensor.nbytes());
   else out.set_raw_data(std::string());
+}
+
+bool lend_weight(const Tensor& tensor, const std::string& name, onnx::TensorProto& out) {
+  if (!LendingScope::active() || tensor.nbytes() <= kLendMinBytes) return false;
+  out.set_name(name);
+  out.set_data_type(dtype_to_onnx(tensor.dtype()));
+  for (int64_t d : tensor.shape()) out.add_dims(d);
+  return lend_tensor(tensor, out);
 }
 
 void set_tensor_type(onnx::ValueInfoProto& info, const std::string& name, DType dtype, const Shape& shape) {

@@ -15,6 +15,9 @@ namespace onnxport::onnx_build {
 
 // Copies the tensor's bytes once into raw_data (no per-element conversion).
 void tensor_to_proto(const Tensor& tensor, const std::string& name, onnx::TensorProto& out);
+// The same tensor as a lent initializer (lent_weights.hpp) when lending is
+// on and it is large enough; false, with `out` untouched, otherwise.
+bool lend_weight(const Tensor& tensor, const std::string& name, onnx::TensorProto& out);
 
 // A tensor type: elem type + shape (static dims -> dim_value, symbolic -> dim_param).
 void set_tensor_type(onnx::ValueInfoProto& info, const std::string& name, DType dtype, const Shape& shape);

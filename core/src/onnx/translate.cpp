@@ -48,6 +48,7 @@ using onnx_build::NameTable;
 using onnx_build::onnx_safe_name;
 using onnx_build::set_tensor_type;
 using onnx_build::tensor_to_proto;
+using onnx_build::lend_weight;
 
 constexpr int kIrVersion = 8;  // ONNX 1.12's IR
 constexpr size_t kMaxExtraLocations = 10;
@@ -577,7 +578,10 @@ void ModelBuilder::add_initializers(Scope& top) {
     if (!valid_id(id)) continue;
     const Value& v = graph_.value(id);
     if (v.data.defined()) {
-      tensor_to_proto(v.data, value_name(id), *top.graph->add_initializer());
+      onnx::TensorProto& init = *top.graph->add_initializer();
+      // Large weights stay in the mapped file until the model is written
+      // (lent_weights.hpp); the rest is copied into raw_data.
+      if (!lend_weight(v.data, value_name(id), init)) tensor_to_proto(v.data, value_name(id), init);
     } else {
       // No data (e.g. a graph captured without weights): keep the model valid
       // by letting the caller feed it.

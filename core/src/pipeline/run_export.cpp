@@ -4,6 +4,7 @@
 // decides what runs next.
 #include <onnxport_core/pipeline.hpp>
 
+#include "onnx/lent_weights.hpp"
 #include "pipeline/capture_stage.hpp"
 #include "pipeline/model_stages.hpp"
 #include "pipeline/mutation_stage.hpp"
@@ -300,6 +301,10 @@ Outcome export_program(std::optional<Program>& program, const PluginHost& host, 
 
   if (!pipeline::decompose_stage(*graph, host.registry(), config.opset, status, report))
     return failed("decomposition failed");
+  // From translation to the write, large weights stay in the mapped
+  // safetensors file: the model lends them (onnx/lent_weights.hpp), constant
+  // folding reads them in place and the writer writes them from the mapping.
+  onnx_build::LendingScope lending;
   std::optional<onnx::ModelProto> model = pipeline::translate_stage(*graph, host.registry(), config.opset, status, report);
   if (!model) return failed("translation failed: " + report.stage("translate").summary);
   rename_model_io(*model, request.input_names, output_names_for(*model, request.output_names, report));

@@ -7,6 +7,7 @@
 #include "base/checked_math.hpp"
 #include "base/json_cursor.hpp"
 #include "base/json_file.hpp"
+#include "base/mapped_files.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -32,7 +33,9 @@ struct Mapping {
   const std::byte* data = nullptr;
   size_t size = 0;
   ~Mapping() {
-    if (data) ::munmap(const_cast<std::byte*>(data), size);
+    if (!data) return;
+    forget_mapping(data);
+    ::munmap(const_cast<std::byte*>(data), size);
   }
 };
 
@@ -62,6 +65,7 @@ std::shared_ptr<Mapping> map_file(const std::filesystem::path& file) {
       throw InputError(name, "", std::string("cannot memory-map: ") + std::strerror(err));
     }
     mapping->data = static_cast<const std::byte*>(p);
+    note_mapping(p, mapping->size, name);  // a SIGBUS in it becomes an error naming the file
   }
   ::close(fd);  // the mapping stays valid without the descriptor
   return mapping;

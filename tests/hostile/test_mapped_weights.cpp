@@ -1,0 +1,230 @@
+// Weights lent from a memory-mapped safetensors file (issue 14,
+// core/src/onnx/lent_weights.hpp): the model bytes are those of a model
+// holding copies; a weights file that shrinks during the write, a SIGBUS on
+// a vanished page and a full disk are clear errors that leave no output and
+// the previous file intact.
+#include <onnxport_core/bundle.hpp>
+#include <onnxport_core/onnx_passes.hpp>
+
+#include "onnx/const_eval.hpp"
+#include "onnx/lent_weights.hpp"
+#include "onnx/model_io.hpp"
+#include "onnx/proto_util.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using namespace onnxport;
+
+namespace {
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("onnxport-mapped-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string slurp(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A weights file with one large float tensor "w" (rows x 256) and one small
+// one "b" (16 values).
+fs::path write_weights(const fs::path& dir, int64_t rows) {
+  std::vector<float> w(static_cast<size_t>(rows * 256)), b(16);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i % 977) * 0.5f;
+  for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<float>(i);
+  TensorMap m;
+  m.set("w", Tensor::from_vector(DType::Float32, {rows, 256}, w));
+  m.set("b", Tensor::from_vector(DType::Float32, {16}, b));
+  const fs::path file = dir / "weights.safetensors";
+  write_safetensors(file, m);
+  return file;
+}
+
+// A model whose fields surround the initializers on every level (fields
+// before and after the graph, nodes before the initializers, inputs and
+// outputs after, a node with metadata kept as unknown fields) so that the
+// streamed bytes must come out in exactly protobuf's order.
+onnx::ModelProto model_with(const TensorMap& weights, bool lend) {
+  onnx::ModelProto model;
+  model.set_ir_version(8);
+  model.set_producer_name("onnxport-test");
+  model.set_doc_string("doc");
+  auto* opset = model.add_opset_import();
+  opset->set_version(17);
+  auto* meta = model.add_metadata_props();
+  meta->set_key("k");
+  meta->set_value("v");
+  onnx::GraphProto& g = *model.mutable_graph();
+  g.set_name("g");
+  auto* node = g.add_node();
+  node->set_op_type("MatMul");
+  node->add_input("x");
+  node->add_input("w");
+  node->add_output("y");
+  onnx_build::add_metadata(*node, "source", "test.py:1");
+  for (const char* name : {"b", "w"}) {
+    onnx::TensorProto& init = *g.add_initializer();
+    const Tensor& t = *weights.find(name);
+    if (!(lend && onnx_build::lend_weight(t, name, init))) onnx_build::tensor_to_proto(t, name, init);
+  }
+  auto* in = g.add_input();
+  in->set_name("x");
+  auto* out = g.add_output();
+  out->set_name("y");
+  g.set_doc_string("graph doc");
+  return model;
+}
+
+}  // namespace
+
+TEST(MappedWeights, StreamedModelHasTheBytesOfACopiedOne) {
+  const fs::path dir = fresh_dir("identical");
+  const TensorMap weights = read_safetensors(write_weights(dir, 64));
+  const std::string copied = model_with(weights, false).SerializeAsString();
+  onnx_build::LendingScope scope;
+  onnx::ModelProto lent = model_with(weights, true);
+  ASSERT_TRUE(onnx_build::lent_id(lent.graph().initializer(1)).has_value()) << "the 64 KB weight is lent";
+  ASSERT_FALSE(onnx_build::lent_id(lent.graph().initializer(0)).has_value()) << "the 64-byte bias is copied";
+  const std::string before = lent.SerializeAsString();
+  write_model_atomic(lent, dir / "model.onnx");
+  EXPECT_EQ(slurp(dir / "model.onnx"), copied);
+  EXPECT_EQ(lent.SerializeAsString(), before) << "the model is put back as it was";
+  // And with external data: the data file holds the mapped bytes.
+  ExternalDataOptions always;
+  always.always = true;
+  {
+    StagedModel staged(lent, dir / "ext.onnx", always);
+    staged.commit();
+  }
+  const Tensor& w = *weights.find("w");
+  const std::string data = slurp(dir / "ext.onnx.data");
+  ASSERT_EQ(data.size(), w.nbytes());
+  EXPECT_EQ(std::memcmp(data.data(), w.bytes(), w.nbytes()), 0);
+  EXPECT_EQ(lent.SerializeAsString(), before);
+  fs::remove_all(dir);
+}
+
+TEST(MappedWeights, ConstantFoldingReadsLentWeightsInPlace) {
+  const fs::path dir = fresh_dir("fold");
+  const TensorMap weights = read_safetensors(write_weights(dir, 64));
+  onnx_build::LendingScope scope;
+  onnx::TensorProto proto;
+  ASSERT_TRUE(onnx_build::lend_weight(*weights.find("w"), "w", proto));
+  auto value = onnx_build::const_from_proto(proto);
+  ASSERT_TRUE(value.has_value());
+  EXPECT_TRUE(value->bytes.empty()) << "no copy of the input";
+  EXPECT_EQ(static_cast<const void*>(value->data().data()), static_cast<const void*>(weights.find("w")->bytes()));
+  // A fold that only changes the dims lends the same bytes again.
+  onnx::TensorProto reshaped;
+  value->dims = {256, 64};
+  onnx_build::const_to_proto(std::move(*value), "w2", reshaped);
+  ASSERT_TRUE(onnx_build::lent_id(reshaped).has_value());
+  EXPECT_EQ(onnx_build::tensor_data(reshaped).data(), onnx_build::tensor_data(proto).data());
+  fs::remove_all(dir);
+}
+
+// The weights file is truncated after it was mapped: write(2) from the
+// vanished pages fails with EFAULT, which must be an error, not a model.
+TEST(MappedWeights, FileTruncatedBeforeTheWriteIsAnErrorAndNoOutput) {
+  for (bool external : {false, true}) {
+    const fs::path dir = fresh_dir(external ? "trunc-ext" : "trunc");
+    const fs::path file = write_weights(dir, 1024);  // 1 MB
+    const TensorMap weights = read_safetensors(file);
+    onnx_build::LendingScope scope;
+    onnx::ModelProto model = model_with(weights, true);
+    const fs::path out = dir / "model.onnx";
+    {
+      std::ofstream previous(out, std::ios::binary);
+      previous << "previous model";
+    }
+    ASSERT_EQ(::truncate(file.c_str(), 4096), 0);
+    ExternalDataOptions options;
+    options.always = external;
+    try {
+      StagedModel staged(model, out, options);
+      staged.commit();
+      FAIL() << "a model was written from a truncated weights file";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("shrank"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(out.string()), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(slurp(out), "previous model");
+    EXPECT_FALSE(fs::exists(dir / "model.onnx.data"));
+    for (const auto& entry : fs::directory_iterator(dir))
+      EXPECT_EQ(entry.path().filename().string().find(".model.onnx.staging"), std::string::npos) << entry.path();
+    fs::remove_all(dir);
+  }
+}
+
+// A read of a vanished page (constant folding, a draft capture) raises
+// SIGBUS: the handler names the file, removes the staged output and exits 2.
+TEST(MappedWeightsDeathTest, SigbusOnATruncatedMappingIsAnErrorNamingTheFile) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const fs::path dir = fresh_dir("sigbus");
+  const fs::path file = write_weights(dir, 1024);
+  EXPECT_EXIT(
+      {
+        const TensorMap weights = read_safetensors(file);
+        if (::truncate(file.c_str(), 4096) != 0) std::_Exit(3);
+        const Tensor& w = *weights.find("w");
+        volatile float sum = 0;
+        for (int64_t i = 0; i < w.numel(); i += 1024) sum = sum + w.data<float>()[i];
+        std::_Exit(4);  // not reached: the pages past 4096 are gone
+      },
+      testing::ExitedWithCode(2), "weights.safetensors: the file shrank while the export was reading it");
+  fs::remove_all(dir);
+}
+
+// A full disk (RLIMIT_FSIZE, as the CLI tests do) while the streamed model
+// or its data file is written: an error naming the output, no output file,
+// the previous file intact.
+TEST(MappedWeights, DiskFullWhileStreamingLeavesThePreviousFile) {
+  for (bool external : {false, true}) {
+    const fs::path dir = fresh_dir(external ? "full-ext" : "full");
+    const TensorMap weights = read_safetensors(write_weights(dir, 1024));
+    onnx_build::LendingScope scope;
+    onnx::ModelProto model = model_with(weights, true);
+    const fs::path out = dir / "model.onnx";
+    {
+      std::ofstream previous(out, std::ios::binary);
+      previous << "previous model";
+    }
+    ExternalDataOptions options;
+    options.always = external;
+    struct rlimit old {};
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+    auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit small = old;
+    small.rlim_cur = 256 * 1024;  // the 1 MB weight does not fit
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+    std::string error;
+    try {
+      StagedModel staged(model, out, options);
+      staged.commit();
+    } catch (const std::runtime_error& e) {
+      error = e.what();
+    }
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, old_handler);
+    EXPECT_NE(error.find("File too large"), std::string::npos) << error;
+    EXPECT_EQ(slurp(out), "previous model");
+    EXPECT_FALSE(fs::exists(dir / "model.onnx.data"));
+    fs::remove_all(dir);
+  }
+}

@@ -234,21 +234,23 @@ DType arg_dtype(TranslateContext& ctx, size_t i) {
   fail(ctx, arg_label(i, "") + " has no dtype (a list)");
 }
 
-DType result_type(TranslateContext& ctx, const std::vector<size_t>& args) {
+namespace {
+
+// torch.result_type over Args (null entries are skipped).
+DType result_type_of(TranslateContext& ctx, const std::vector<const Arg*>& args) {
   // Three tiers, as torch.result_type: tensors with dims, zero-dim tensors,
   // Python scalars (and SymInt/SymFloat values, which are Python numbers).
   std::optional<DType> tier[3];
-  for (size_t i : args) {
-    if (!ctx.has_input(i)) continue;
-    const Arg& a = ctx.arg(i);
+  for (const Arg* a : args) {
+    if (!a) continue;
     int t;
     DType d;
-    if (a.is_value()) {
-      const Value& v = ctx.input_value(i);
+    if (a->is_value()) {
+      const Value& v = ctx.graph().value(a->value);
       d = v.dtype;
       t = v.kind != ValueKind::Tensor ? 2 : v.shape.empty() ? 1 : 0;
-    } else if (a.is_constant()) {
-      d = constant_dtype(a.constant);
+    } else if (a->is_constant() && !a->is_none()) {
+      d = constant_dtype(a->constant);
       t = 2;
     } else {
       continue;
@@ -268,6 +270,14 @@ DType result_type(TranslateContext& ctx, const std::vector<size_t>& args) {
   }
   if (!result) fail(ctx, "no tensor arguments to infer a dtype from");
   return *result;
+}
+
+}  // namespace
+
+DType result_type(TranslateContext& ctx, const std::vector<size_t>& args) {
+  std::vector<const Arg*> present_args;
+  for (size_t i : args) present_args.push_back(present(ctx, i));
+  return result_type_of(ctx, present_args);
 }
 
 std::string cast_to(TranslateContext& ctx, const std::string& name, DType to) {
@@ -318,7 +328,7 @@ std::string int_item_1d(TranslateContext& ctx, const Arg& item) {
 
 }  // namespace
 
-std::string int_list_tensor(TranslateContext& ctx, const Arg& a) {
+std::string int_list_tensor_of(TranslateContext& ctx, const Arg& a) {
   if (a.is_value()) return int_item_1d(ctx, a);  // a 1-D size tensor, or one SymInt
   if (a.is_constant()) {
     if (a.constant.is_number_integer()) return ctx.const_i64({a.constant.get<int64_t>()});
@@ -348,7 +358,7 @@ std::string int_list_tensor(TranslateContext& ctx, const Arg& a) {
 
 std::string int_list_tensor(TranslateContext& ctx, size_t i) {
   if (!ctx.has_input(i)) fail(ctx, arg_label(i, "") + " (a size list) is missing");
-  return int_list_tensor(ctx, ctx.arg(i));
+  return int_list_tensor_of(ctx, ctx.arg(i));
 }
 
 std::string int_as_1d(TranslateContext& ctx, size_t i, int64_t fallback) {
@@ -363,6 +373,117 @@ std::string int_as_scalar(TranslateContext& ctx, size_t i) {
     return v.shape.empty() ? name : to_scalar(ctx, name);
   }
   return input_as(ctx, i, DType::Int64);
+}
+
+// ---- reading arguments by name ---------------------------------------------
+
+namespace {
+
+[[noreturn]] void wrong_named(TranslateContext& ctx, const NodeArgs& a, std::string_view name,
+                              std::string_view wanted) {
+  fail(ctx, "argument '" + std::string(name) + "' of " + a.schema().qualified_name() + " must be " +
+                std::string(wanted) + ", got " + describe_arg(ctx, a.arg(name)));
+}
+
+}  // namespace
+
+std::string_view schema_arg_name(TranslateContext& ctx, const NodeArgs& a, size_t k) {
+  const std::vector<SchemaArgument>& args = a.schema().arguments;
+  if (args.size() <= k)
+    fail(ctx, "the schema " + a.schema().text + " has no argument " + std::to_string(k) + " (counted from 0)");
+  return args[k].name;
+}
+
+bool is_value(const NodeArgs& a, std::string_view name) { return a.arg(name).is_value(); }
+
+bool is_tensor_value(TranslateContext& ctx, const NodeArgs& a, std::string_view name) {
+  const Arg& arg = a.arg(name);
+  return arg.is_value() && ctx.graph().value(arg.value).kind == ValueKind::Tensor;
+}
+
+bool is_constant(const NodeArgs& a, std::string_view name) {
+  const Arg& arg = a.arg(name);
+  return arg.is_constant() && !arg.is_none();
+}
+
+std::optional<std::vector<double>> floats_arg(TranslateContext& ctx, const NodeArgs& a, std::string_view name) {
+  if (!a.has(name)) return std::nullopt;
+  const Arg& arg = a.arg(name);
+  std::vector<double> out;
+  if (arg.is_constant() && !arg.constant.is_array()) {
+    if (auto f = float_constant(arg.constant)) return std::vector<double>{*f};
+  }
+  if (arg.is_constant() && arg.constant.is_array()) {
+    for (const auto& item : arg.constant) {
+      auto f = float_constant(item);
+      if (!f) wrong_named(ctx, a, name, "a list of constant numbers");
+      out.push_back(*f);
+    }
+    return out;
+  }
+  if (arg.is_list()) {
+    for (const Arg& item : arg.items) {
+      auto f = item.is_constant() ? float_constant(item.constant) : std::nullopt;
+      if (!f) wrong_named(ctx, a, name, "a list of constant numbers");
+      out.push_back(*f);
+    }
+    return out;
+  }
+  wrong_named(ctx, a, name, "a list of constant numbers");
+}
+
+int64_t rank_of(TranslateContext& ctx, const NodeArgs& a, std::string_view name) {
+  const Arg& arg = a.arg(name);
+  if (!arg.is_value()) return 0;  // Python scalars are 0-d
+  return static_cast<int64_t>(ctx.graph().value(arg.value).shape.size());
+}
+
+std::optional<int64_t> static_dim(TranslateContext& ctx, const NodeArgs& a, std::string_view name, int64_t d) {
+  const Shape& s = a.value(name).shape;
+  if (d < 0 || d >= static_cast<int64_t>(s.size()))
+    fail(ctx, "dim " + std::to_string(d) + " of argument '" + std::string(name) + "' is out of range");
+  const Dim& dim = s[static_cast<size_t>(d)];
+  if (dim.is_static()) return dim.value();
+  return std::nullopt;
+}
+
+DType arg_dtype(TranslateContext& ctx, const NodeArgs& a, std::string_view name) {
+  const Arg& arg = a.arg(name);
+  if (arg.is_value()) return ctx.graph().value(arg.value).dtype;
+  if (arg.is_constant() && !arg.is_none()) return constant_dtype(arg.constant);
+  wrong_named(ctx, a, name, "a tensor or a number");
+}
+
+DType result_type(TranslateContext& ctx, const NodeArgs& a, const std::vector<std::string_view>& names) {
+  std::vector<const Arg*> args;
+  for (std::string_view name : names) args.push_back(a.has(name) ? &a.arg(name) : nullptr);
+  return result_type_of(ctx, args);
+}
+
+std::string input_as(TranslateContext& ctx, const NodeArgs& a, std::string_view name, DType dtype) {
+  if (!a.has(name)) wrong_named(ctx, a, name, "given (not None)");
+  return arg_as(ctx, a.arg(name), dtype);
+}
+
+std::string int_list_tensor(TranslateContext& ctx, const NodeArgs& a, std::string_view name) {
+  if (!a.has(name)) wrong_named(ctx, a, name, "a size list");
+  return int_list_tensor_of(ctx, a.arg(name));
+}
+
+std::string int_as_1d(TranslateContext& ctx, const NodeArgs& a, std::string_view name) {
+  if (!a.has(name)) wrong_named(ctx, a, name, "an int or a SymInt");
+  return int_item_1d(ctx, a.arg(name));
+}
+
+std::string int_as_scalar(TranslateContext& ctx, const NodeArgs& a, std::string_view name) {
+  if (!a.has(name)) wrong_named(ctx, a, name, "an int or a SymInt");
+  const Arg& arg = a.arg(name);
+  if (arg.is_value()) {
+    const Value& v = ctx.graph().value(arg.value);
+    std::string n = cast(ctx, ctx.name_of(arg.value), v.dtype, DType::Int64);
+    return v.shape.empty() ? n : to_scalar(ctx, n);
+  }
+  return arg_as(ctx, arg, DType::Int64);
 }
 
 // ---- ONNX helpers -----------------------------------------------------------

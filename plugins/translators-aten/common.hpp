@@ -1,11 +1,15 @@
 // Shared helpers of the aten translators: reading TorchScript arguments,
 // torch's type promotion, and small ONNX idioms every family needs.
 //
-// Arguments follow the TorchScript schema of each op, so a translator reads
-// argument i exactly where `aten::<op>`'s schema puts it. Python scalars
-// arrive as constant Args; tensors and SymInts as values.
+// Translators read their arguments by name, bound to the op's schema with its
+// defaults (`NodeArgs a(ctx)`, docs/architecture.md §4a); the helpers below
+// that take `(a, "name")` read through that binding. Python scalars arrive as
+// constant Args; tensors and SymInts as values. The helpers that take a
+// position `i` remain for ops without an aten schema (prim::, onnxport::),
+// listed in docs/plugin-authoring.md.
 #pragma once
 
+#include <onnxport/op_schema.hpp>
 #include <onnxport/registrar.hpp>
 #include <onnxport/translator.hpp>
 
@@ -51,6 +55,36 @@ std::optional<std::vector<double>> floats_arg(TranslateContext& ctx, size_t i, s
 // ScalarType? argument: torch code, dtype name or {"dtype": ...}; None -> nullopt.
 std::optional<DType> dtype_arg(TranslateContext& ctx, size_t i);
 
+// ---- reading arguments by name ---------------------------------------------
+// Each reads the argument the schema calls `name` (given, or the schema's
+// default). Errors name the argument and the schema.
+
+// The name of the bound schema's argument k: for ops whose overloads name the
+// same operand differently (`self`/`other` on tensors, `a`/`b` on Python
+// numbers: add.Tensor, add.int). An error when the schema has fewer.
+std::string_view schema_arg_name(TranslateContext& ctx, const NodeArgs& a, size_t k);
+
+bool is_value(const NodeArgs& a, std::string_view name);                              // a graph value
+bool is_tensor_value(TranslateContext& ctx, const NodeArgs& a, std::string_view name);  // of kind Tensor
+bool is_constant(const NodeArgs& a, std::string_view name);                            // a constant, not None
+// float[] (or one float) as constants; nullopt for None.
+std::optional<std::vector<double>> floats_arg(TranslateContext& ctx, const NodeArgs& a, std::string_view name);
+// Rank of a tensor argument (0 for a Python scalar).
+int64_t rank_of(TranslateContext& ctx, const NodeArgs& a, std::string_view name);
+// Static size of dim `d` of a tensor argument, nullopt when symbolic.
+std::optional<int64_t> static_dim(TranslateContext& ctx, const NodeArgs& a, std::string_view name, int64_t d);
+// The argument's dtype: a value's dtype, or int64/float32/bool for a constant.
+DType arg_dtype(TranslateContext& ctx, const NodeArgs& a, std::string_view name);
+// torch.result_type over the named arguments (None ones are skipped).
+DType result_type(TranslateContext& ctx, const NodeArgs& a, const std::vector<std::string_view>& names);
+// The argument as an ONNX tensor of `dtype` (a defaulted Scalar too).
+std::string input_as(TranslateContext& ctx, const NodeArgs& a, std::string_view name, DType dtype);
+// int[] / SymInt[] argument as a 1-D int64 tensor.
+std::string int_list_tensor(TranslateContext& ctx, const NodeArgs& a, std::string_view name);
+// int / SymInt argument as a 1-element int64 tensor, and as a 0-d one.
+std::string int_as_1d(TranslateContext& ctx, const NodeArgs& a, std::string_view name);
+std::string int_as_scalar(TranslateContext& ctx, const NodeArgs& a, std::string_view name);
+
 // ---- values ---------------------------------------------------------------
 
 // Rank of tensor argument i (from the graph metadata).
@@ -79,7 +113,7 @@ std::string cast_to(TranslateContext& ctx, const std::string& name, DType to);  
 // 1-D int64 tensor from an int[] argument whose items may be SymInt values
 // (Concat of the constants and the Unsqueezed scalars).
 std::string int_list_tensor(TranslateContext& ctx, size_t i);
-std::string int_list_tensor(TranslateContext& ctx, const Arg& list);
+std::string int_list_tensor_of(TranslateContext& ctx, const Arg& list);  // any int-list Arg
 // 1-D int64 tensor of one element from an int argument that may be a SymInt.
 std::string int_as_1d(TranslateContext& ctx, size_t i, int64_t fallback);
 // 0-d int64 tensor from an int argument that may be a SymInt.

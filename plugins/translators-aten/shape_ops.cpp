@@ -308,7 +308,7 @@ void translate_expand(TranslateContext& ctx) {
     for (auto& v : size.constant)
       if (v.is_number_integer() && v.get<int64_t>() == -1) v = 1;
   }
-  set_result(ctx, ctx.op("Expand", {ctx.input(0), int_list_tensor(ctx, size)}));
+  set_result(ctx, ctx.op("Expand", {ctx.input(0), int_list_tensor_of(ctx, size)}));
 }
 
 // expand_as(Tensor self, Tensor other)
@@ -335,7 +335,7 @@ void translate_repeat(TranslateContext& ctx) {
     std::iota(axes.begin(), axes.end(), 0);
     x = unsqueeze(ctx, x, axes);
   }
-  set_result(ctx, ctx.op("Tile", {x, int_list_tensor(ctx, list)}));
+  set_result(ctx, ctx.op("Tile", {x, int_list_tensor_of(ctx, list)}));
 }
 
 // ---- concatenation and splitting -----------------------------------------

@@ -3,6 +3,11 @@
 // Binary ops compute in torch's result type (torch.result_type of the two
 // operands), so `x * 2` on a float32 tensor multiplies by a float32 constant
 // and `int_tensor / 2` divides in float32.
+//
+// Arguments are read by name, bound to the op's schema (NodeArgs,
+// docs/architecture.md §4a). Overloads on Python numbers name their operands
+// `a` and `b` where the tensor overloads say `self` and `other`, so binary ops
+// take the bound schema's first two arguments, whatever it calls them.
 #include "families.hpp"
 
 #include <cmath>
@@ -24,38 +29,50 @@ struct Operands {
   DType dtype;
 };
 
-Operands binary_operands(TranslateContext& ctx, size_t i = 0, size_t j = 1) {
-  DType d = result_type(ctx, {i, j});
-  return {input_as(ctx, i, d), input_as(ctx, j, d), d};
+Operands named_operands(TranslateContext& ctx, const NodeArgs& a, std::string_view x, std::string_view y) {
+  DType d = result_type(ctx, a, {x, y});
+  return {input_as(ctx, a, x, d), input_as(ctx, a, y, d), d};
 }
 
-// other * alpha, with the multiplication left out for alpha == 1.
-std::string scaled_by_alpha(TranslateContext& ctx, const std::string& other, size_t alpha_index, DType dtype) {
-  if (!ctx.has_input(alpha_index)) return other;
-  if (is_constant(ctx, alpha_index) && float_arg(ctx, alpha_index, "alpha") == 1.0) return other;
-  return ctx.op("Mul", {other, input_as(ctx, alpha_index, dtype)});
+Operands binary_operands(TranslateContext& ctx, const NodeArgs& a) {
+  return named_operands(ctx, a, schema_arg_name(ctx, a, 0), schema_arg_name(ctx, a, 1));
+}
+
+Operands binary_operands(TranslateContext& ctx) {
+  return binary_operands(ctx, NodeArgs(ctx));
+}
+
+// other * alpha, with the multiplication left out for alpha == 1 (and for
+// the int/float overloads, which have no alpha).
+std::string scaled_by_alpha(TranslateContext& ctx, const NodeArgs& a, const std::string& other, DType dtype) {
+  if (!a.schema().argument_index("alpha") || !a.has("alpha")) return other;
+  if (is_constant(a, "alpha") && a.f64("alpha") == 1.0) return other;
+  return ctx.op("Mul", {other, input_as(ctx, a, "alpha", dtype)});
 }
 
 // add(Tensor self, Tensor|Scalar other, *, Scalar alpha=1)
 void translate_add(TranslateContext& ctx) {
-  Operands o = binary_operands(ctx);
+  const NodeArgs a(ctx);
+  Operands o = binary_operands(ctx, a);
   if (o.dtype == DType::Bool) {  // bool + bool is logical or in torch
     finish(ctx, ctx.op("Or", {o.a, o.b}), o.dtype);
     return;
   }
-  finish(ctx, ctx.op("Add", {o.a, scaled_by_alpha(ctx, o.b, 2, o.dtype)}), o.dtype);
+  finish(ctx, ctx.op("Add", {o.a, scaled_by_alpha(ctx, a, o.b, o.dtype)}), o.dtype);
 }
 
 // sub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1)
 void translate_sub(TranslateContext& ctx) {
-  Operands o = binary_operands(ctx);
-  finish(ctx, ctx.op("Sub", {o.a, scaled_by_alpha(ctx, o.b, 2, o.dtype)}), o.dtype);
+  const NodeArgs a(ctx);
+  Operands o = binary_operands(ctx, a);
+  finish(ctx, ctx.op("Sub", {o.a, scaled_by_alpha(ctx, a, o.b, o.dtype)}), o.dtype);
 }
 
 // rsub(Tensor self, Tensor|Scalar other, *, Scalar alpha=1) = other - alpha * self
 void translate_rsub(TranslateContext& ctx) {
-  Operands o = binary_operands(ctx);
-  finish(ctx, ctx.op("Sub", {o.b, scaled_by_alpha(ctx, o.a, 2, o.dtype)}), o.dtype);
+  const NodeArgs a(ctx);
+  Operands o = binary_operands(ctx, a);
+  finish(ctx, ctx.op("Sub", {o.b, scaled_by_alpha(ctx, a, o.a, o.dtype)}), o.dtype);
 }
 
 // mul(Tensor self, Tensor|Scalar other)
@@ -92,27 +109,27 @@ std::string floor_div(TranslateContext& ctx, const Operands& o) {
 
 // True when none of the arguments is a tensor: Python numbers (constants,
 // SymInt/SymFloat values), as in `x.size(0) / 3` or `a / b` on int inputs.
-bool only_scalars(TranslateContext& ctx, const std::vector<size_t>& args) {
-  for (size_t i : args) {
-    if (!ctx.has_input(i)) continue;
-    const Arg& a = ctx.arg(i);
-    if (a.is_value() && ctx.input_value(i).kind == ValueKind::Tensor) return false;
-  }
+bool only_scalars(TranslateContext& ctx, const NodeArgs& a, const std::vector<std::string_view>& names) {
+  for (std::string_view name : names)
+    if (is_tensor_value(ctx, a, name)) return false;
   return true;
 }
 
 // div(Tensor self, Tensor|Scalar other, *, str? rounding_mode=None)
 void translate_div(TranslateContext& ctx) {
-  std::optional<std::string> mode = ctx.has_input(2) ? str_arg(ctx, 2) : std::nullopt;
+  const NodeArgs a(ctx);
+  const bool has_mode = a.schema().argument_index("rounding_mode") && a.has("rounding_mode");
+  std::optional<std::string> mode = has_mode ? std::optional<std::string>(a.str("rounding_mode")) : std::nullopt;
   if (!mode) {
     // True division: integer tensors divide as float32 (torch's default
     // dtype); two Python numbers (SymInts, ints) as a Python float, float64.
-    DType d = result_type(ctx, {0, 1});
-    if (!is_floating(d)) d = only_scalars(ctx, {0, 1}) ? DType::Float64 : DType::Float32;
-    finish(ctx, ctx.op("Div", {input_as(ctx, 0, d), input_as(ctx, 1, d)}), d);
+    const std::string_view x = schema_arg_name(ctx, a, 0), y = schema_arg_name(ctx, a, 1);
+    DType d = result_type(ctx, a, {x, y});
+    if (!is_floating(d)) d = only_scalars(ctx, a, {x, y}) ? DType::Float64 : DType::Float32;
+    finish(ctx, ctx.op("Div", {input_as(ctx, a, x, d), input_as(ctx, a, y, d)}), d);
     return;
   }
-  Operands o = binary_operands(ctx);
+  Operands o = binary_operands(ctx, a);
   if (*mode == "trunc") {
     std::string q = ctx.op("Div", {o.a, o.b});  // integer Div already truncates
     finish(ctx, is_floating(o.dtype) ? trunc_float(ctx, q) : q, o.dtype);
@@ -178,14 +195,17 @@ constexpr char kEqual[] = "Equal";
 // logical_and/or/xor: both operands as bool, result bool.
 template <const char* OnnxOp>
 void translate_logical(TranslateContext& ctx) {
-  finish(ctx, ctx.op(OnnxOp, {input_as(ctx, 0, DType::Bool), input_as(ctx, 1, DType::Bool)}), DType::Bool);
+  const NodeArgs a(ctx);
+  finish(ctx, ctx.op(OnnxOp, {input_as(ctx, a, "self", DType::Bool), input_as(ctx, a, "other", DType::Bool)}),
+         DType::Bool);
 }
 constexpr char kAnd[] = "And";
 constexpr char kOr[] = "Or";
 constexpr char kXor[] = "Xor";
 
 void translate_logical_not(TranslateContext& ctx) {
-  finish(ctx, ctx.op("Not", {input_as(ctx, 0, DType::Bool)}), DType::Bool);
+  const NodeArgs a(ctx);
+  finish(ctx, ctx.op("Not", {input_as(ctx, a, "self", DType::Bool)}), DType::Bool);
 }
 
 // __and__ / __or__ / __xor__ / bitwise_*: logical on bools; on integers
@@ -208,36 +228,41 @@ constexpr char kBitwiseOr[] = "BitwiseOr";
 constexpr char kBitwiseXor[] = "BitwiseXor";
 
 void translate_bitwise_not(TranslateContext& ctx) {
-  DType d = arg_dtype(ctx, 0);
+  const NodeArgs a(ctx);
+  DType d = arg_dtype(ctx, a, "self");
   if (d == DType::Bool) {
-    finish(ctx, ctx.op("Not", {ctx.input(0)}), d);
+    finish(ctx, ctx.op("Not", {a.input("self")}), d);
     return;
   }
   if (ctx.opset() < 18) fail(ctx, "bitwise_not on integers needs ONNX opset 18", "export with --opset 18");
-  finish(ctx, ctx.op("BitwiseNot", {ctx.input(0)}), d);
+  finish(ctx, ctx.op("BitwiseNot", {a.input("self")}), d);
 }
 
 // where(Tensor condition, Tensor|Scalar self, Tensor|Scalar other)
 void translate_where(TranslateContext& ctx) {
-  if (ctx.num_inputs() == 1) fail(ctx, "where(condition) (nonzero indices) is not supported");
-  Operands o = binary_operands(ctx, 1, 2);
-  finish(ctx, ctx.op("Where", {input_as(ctx, 0, DType::Bool), o.a, o.b}), o.dtype);
+  const NodeArgs a(ctx);
+  if (!a.schema().argument_index("self")) fail(ctx, "where(condition) (nonzero indices) is not supported");
+  Operands o = named_operands(ctx, a, "self", "other");
+  finish(ctx, ctx.op("Where", {input_as(ctx, a, "condition", DType::Bool), o.a, o.b}), o.dtype);
 }
 
 // masked_fill(Tensor self, Tensor mask, Scalar|Tensor value)
 void translate_masked_fill(TranslateContext& ctx) {
-  DType d = arg_dtype(ctx, 0);
-  std::string value = input_as(ctx, 2, d);
-  if (rank_of(ctx, 2) > 0) value = to_scalar(ctx, value);  // a 1-element tensor value
-  finish(ctx, ctx.op("Where", {input_as(ctx, 1, DType::Bool), value, ctx.input(0)}), d);
+  const NodeArgs a(ctx);
+  DType d = arg_dtype(ctx, a, "self");
+  std::string value = input_as(ctx, a, "value", d);
+  if (rank_of(ctx, a, "value") > 0) value = to_scalar(ctx, value);  // a 1-element tensor value
+  finish(ctx, ctx.op("Where", {input_as(ctx, a, "mask", DType::Bool), value, a.input("self")}), d);
 }
 
 // ---- unary ops --------------------------------------------------------------
 
 // The input cast to the output's dtype: float-only ops (exp, sigmoid, ...)
 // take integer tensors in torch and return float32.
+// The operand is `self`, or `a` on the overloads of Python numbers (floor.int ...).
 std::string unary_input(TranslateContext& ctx) {
-  return input_as(ctx, 0, output_dtype(ctx));
+  const NodeArgs a(ctx);
+  return input_as(ctx, a, schema_arg_name(ctx, a, 0), output_dtype(ctx));
 }
 
 template <const char* OnnxOp>
@@ -263,8 +288,10 @@ constexpr char kSign[] = "Sign";
 constexpr char kIdentity[] = "Identity";
 
 void translate_neg(TranslateContext& ctx) {
-  if (arg_dtype(ctx, 0) == DType::Bool) fail(ctx, "negation of a bool tensor is not defined (use logical_not)");
-  set_result(ctx, ctx.op("Neg", {ctx.input(0)}));
+  const NodeArgs a(ctx);
+  const std::string_view x = schema_arg_name(ctx, a, 0);  // self, or a for neg.int / neg.float
+  if (arg_dtype(ctx, a, x) == DType::Bool) fail(ctx, "negation of a bool tensor is not defined (use logical_not)");
+  set_result(ctx, ctx.op("Neg", {a.input(x)}));
 }
 
 void translate_rsqrt(TranslateContext& ctx) {
@@ -278,14 +305,14 @@ void translate_log1p(TranslateContext& ctx) {
 
 void translate_trunc(TranslateContext& ctx) {
   DType d = output_dtype(ctx);
-  set_result(ctx, is_floating(d) ? trunc_float(ctx, unary_input(ctx)) : ctx.op("Identity", {ctx.input(0)}));
+  set_result(ctx, is_floating(d) ? trunc_float(ctx, unary_input(ctx)) : ctx.op("Identity", {unary_input(ctx)}));
 }
 
 // gelu(Tensor self, *, str approximate='none')
 void translate_gelu(TranslateContext& ctx) {
   DType d = output_dtype(ctx);
   std::string x = unary_input(ctx);
-  std::string approximate = ctx.has_input(1) ? str_arg(ctx, 1).value_or("none") : "none";
+  const std::string approximate = NodeArgs(ctx).str("approximate");
   std::string inner;
   if (approximate == "none") {
     // 0.5 * x * (1 + erf(x / sqrt(2)))
@@ -340,32 +367,36 @@ std::string clip(TranslateContext& ctx, const std::string& x, DType d, std::opti
 
 // hardtanh(Tensor self, Scalar min_val=-1, Scalar max_val=1)
 void translate_hardtanh(TranslateContext& ctx) {
-  DType d = arg_dtype(ctx, 0);
-  set_result(ctx, clip(ctx, ctx.input(0), d, float_arg(ctx, 1, "min_val", -1.0), float_arg(ctx, 2, "max_val", 1.0)));
+  const NodeArgs a(ctx);
+  DType d = arg_dtype(ctx, a, "self");
+  set_result(ctx, clip(ctx, a.input("self"), d, a.f64("min_val"), a.f64("max_val")));
 }
 
 void translate_relu6(TranslateContext& ctx) {
-  set_result(ctx, clip(ctx, ctx.input(0), arg_dtype(ctx, 0), 0.0, 6.0));
+  const NodeArgs a(ctx);
+  set_result(ctx, clip(ctx, a.input("self"), arg_dtype(ctx, a, "self"), 0.0, 6.0));
 }
 
 // leaky_relu(Tensor self, Scalar negative_slope=0.01)
 void translate_leaky_relu(TranslateContext& ctx) {
-  set_result(ctx, ctx.op("LeakyRelu", {ctx.input(0)}, {{"alpha", float_arg(ctx, 1, "negative_slope", 0.01)}}));
+  const NodeArgs a(ctx);
+  set_result(ctx, ctx.op("LeakyRelu", {a.input("self")}, {{"alpha", a.f64("negative_slope")}}));
 }
 
 // elu(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1)
 void translate_elu(TranslateContext& ctx) {
-  if (float_arg(ctx, 2, "scale", 1.0) != 1.0 || float_arg(ctx, 3, "input_scale", 1.0) != 1.0)
-    fail(ctx, "only scale=1 and input_scale=1 are supported");
-  set_result(ctx, ctx.op("Elu", {ctx.input(0)}, {{"alpha", float_arg(ctx, 1, "alpha", 1.0)}}));
+  const NodeArgs a(ctx);
+  if (a.f64("scale") != 1.0 || a.f64("input_scale") != 1.0) fail(ctx, "only scale=1 and input_scale=1 are supported");
+  set_result(ctx, ctx.op("Elu", {a.input("self")}, {{"alpha", a.f64("alpha")}}));
 }
 
 // softplus(Tensor self, Scalar beta=1, Scalar threshold=20)
 void translate_softplus(TranslateContext& ctx) {
-  DType d = arg_dtype(ctx, 0);
-  double beta = float_arg(ctx, 1, "beta", 1.0);
-  double threshold = float_arg(ctx, 2, "threshold", 20.0);
-  std::string x = ctx.input(0);
+  const NodeArgs a(ctx);
+  DType d = arg_dtype(ctx, a, "self");
+  double beta = a.f64("beta");
+  double threshold = a.f64("threshold");
+  std::string x = a.input("self");
   std::string bx = beta == 1.0 ? x : ctx.op("Mul", {x, ctx.const_scalar(beta, d)});
   std::string soft = ctx.op("Softplus", {bx});
   if (beta != 1.0) soft = ctx.op("Div", {soft, ctx.const_scalar(beta, d)});
@@ -376,28 +407,27 @@ void translate_softplus(TranslateContext& ctx) {
 
 // clamp(Tensor self, Scalar|Tensor? min=None, Scalar|Tensor? max=None)
 void translate_clamp(TranslateContext& ctx) {
+  const NodeArgs a(ctx);
   DType d = output_dtype(ctx);
-  std::string x = input_as(ctx, 0, d);
-  bool tensor_bounds = is_value(ctx, 1) || is_value(ctx, 2);
+  std::string x = input_as(ctx, a, "self", d);
+  bool tensor_bounds = is_value(a, "min") || is_value(a, "max");
   if (!tensor_bounds) {
-    std::optional<double> lo, hi;
-    if (ctx.has_input(1)) lo = float_arg(ctx, 1, "min");
-    if (ctx.has_input(2)) hi = float_arg(ctx, 2, "max");
-    set_result(ctx, clip(ctx, x, d, lo, hi));
+    set_result(ctx, clip(ctx, x, d, a.optional_f64("min"), a.optional_f64("max")));
     return;
   }
   // Tensor bounds broadcast; Clip wants scalars, so use Max/Min.
-  if (ctx.has_input(1)) x = ctx.op("Max", {x, input_as(ctx, 1, d)});
-  if (ctx.has_input(2)) x = ctx.op("Min", {x, input_as(ctx, 2, d)});
+  if (a.has("min")) x = ctx.op("Max", {x, input_as(ctx, a, "min", d)});
+  if (a.has("max")) x = ctx.op("Min", {x, input_as(ctx, a, "max", d)});
   set_result(ctx, x);
 }
 
 // clamp_min(self, min) / clamp_max(self, max)
 template <bool IsMin>
 void translate_clamp_one(TranslateContext& ctx) {
+  const NodeArgs a(ctx);
   DType d = output_dtype(ctx);
-  std::string x = input_as(ctx, 0, d);
-  std::string bound = input_as(ctx, 1, d);
+  std::string x = input_as(ctx, a, "self", d);
+  std::string bound = input_as(ctx, a, IsMin ? "min" : "max", d);
   set_result(ctx, ctx.op(IsMin ? "Max" : "Min", {x, bound}));
 }
 
@@ -437,10 +467,11 @@ void translate_mish(TranslateContext& ctx) {
 // Atan2, so atan(y / x) corrected by +-pi in the left half-plane and set
 // explicitly on the y axis (x == 0).
 void translate_atan2(TranslateContext& ctx) {
-  DType d = result_type(ctx, {0, 1});
+  const NodeArgs a(ctx);
+  DType d = result_type(ctx, a, {"self", "other"});
   if (!is_floating(d)) d = DType::Float32;
-  std::string y = input_as(ctx, 0, d);
-  std::string x = input_as(ctx, 1, d);
+  std::string y = input_as(ctx, a, "self", d);
+  std::string x = input_as(ctx, a, "other", d);
   std::string zero = ctx.const_scalar(0, d);
   std::string pi = ctx.const_scalar(std::numbers::pi, d);
   std::string half_pi = ctx.const_scalar(std::numbers::pi / 2, d);

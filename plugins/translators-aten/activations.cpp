@@ -1,6 +1,9 @@
 // Activations that need more than one ONNX op or an argument rearranged
 // (prelu, glu, threshold, log_sigmoid, hardshrink, softshrink),
 // and the non-finite value ops (isnan, isinf, nan_to_num).
+//
+// Arguments are read by name, bound to the op's schema (NodeArgs,
+// docs/architecture.md §4a).
 #include "families.hpp"
 
 #include <limits>
@@ -12,12 +15,14 @@ namespace {
 // PRelu broadcasts the slope from the right, so a per-channel weight becomes
 // [C, 1, ..., 1] (one 1 per spatial dim).
 void translate_prelu(TranslateContext& ctx) {
-  const int64_t rank = rank_of(ctx, 0);
-  const int64_t weight_rank = rank_of(ctx, 1);
+  const NodeArgs a(ctx);
+  const int64_t rank = rank_of(ctx, a, "self");
+  const int64_t weight_rank = rank_of(ctx, a, "weight");
   if (weight_rank > 1) fail(ctx, "weight must be 0-D or 1-D, got rank " + std::to_string(weight_rank));
-  const DType d = arg_dtype(ctx, 0);
-  std::string slope = input_as(ctx, 1, d);
-  const std::optional<int64_t> count = weight_rank == 0 ? std::optional<int64_t>(1) : static_dim(ctx, 1, 0);
+  const DType d = arg_dtype(ctx, a, "self");
+  std::string slope = input_as(ctx, a, "weight", d);
+  const std::optional<int64_t> count =
+      weight_rank == 0 ? std::optional<int64_t>(1) : static_dim(ctx, a, "weight", 0);
   if (!count) fail(ctx, "the number of weights must be static");
   if (*count == 1) {
     slope = reshape(ctx, slope, {});  // one slope for every element
@@ -27,7 +32,7 @@ void translate_prelu(TranslateContext& ctx) {
     per_channel[0] = -1;
     slope = reshape(ctx, slope, per_channel);
   }
-  set_result(ctx, ctx.op("PRelu", {ctx.input(0), slope}));
+  set_result(ctx, ctx.op("PRelu", {a.input("self"), slope}));
 }
 
 // Slice of `x` along `axis` over [start, end) (1-D int64 names).
@@ -38,12 +43,13 @@ std::string slice_axis(TranslateContext& ctx, const std::string& x, const std::s
 
 // glu(Tensor self, int dim=-1): first half * sigmoid(second half) along dim.
 void translate_glu(TranslateContext& ctx) {
-  const int64_t rank = rank_of(ctx, 0);
+  const NodeArgs args(ctx);
+  const int64_t rank = rank_of(ctx, args, "self");
   if (rank == 0) fail(ctx, "glu does not take a 0-D tensor");
-  const int64_t dim = normalize_dim(ctx, int_arg(ctx, 1, "dim", -1), rank);
-  std::string x = ctx.input(0);
+  const int64_t dim = normalize_dim(ctx, args.i64("dim"), rank);
+  std::string x = args.input("self");
   std::string half, full;
-  if (auto size = static_dim(ctx, 0, dim)) {
+  if (auto size = static_dim(ctx, args, "self", dim)) {
     if (*size % 2 != 0) fail(ctx, "glu halves dim " + std::to_string(dim) + ", but its size " + std::to_string(*size) + " is odd");
     half = ctx.const_i64({*size / 2});
     full = ctx.const_i64({*size});
@@ -58,16 +64,17 @@ void translate_glu(TranslateContext& ctx) {
 
 // threshold(Tensor self, Scalar threshold, Scalar value): x > threshold ? x : value.
 void translate_threshold(TranslateContext& ctx) {
-  const DType d = arg_dtype(ctx, 0);
-  std::string x = ctx.input(0);
-  std::string above = ctx.op("Greater", {x, input_as(ctx, 1, d)});
-  set_result(ctx, ctx.op("Where", {above, x, input_as(ctx, 2, d)}));
+  const NodeArgs a(ctx);
+  const DType d = arg_dtype(ctx, a, "self");
+  std::string x = a.input("self");
+  std::string above = ctx.op("Greater", {x, input_as(ctx, a, "threshold", d)});
+  set_result(ctx, ctx.op("Where", {above, x, input_as(ctx, a, "value", d)}));
 }
 
 // log_sigmoid(Tensor self) = -softplus(-x): finite for very negative x, where
 // Log(Sigmoid(x)) underflows to -inf.
 void translate_log_sigmoid(TranslateContext& ctx) {
-  std::string x = input_as(ctx, 0, output_dtype(ctx));
+  std::string x = input_as(ctx, NodeArgs(ctx), "self", output_dtype(ctx));
   set_result(ctx, ctx.op("Neg", {ctx.op("Softplus", {ctx.op("Neg", {x})})}));
 }
 
@@ -76,9 +83,10 @@ void translate_log_sigmoid(TranslateContext& ctx) {
 // ONNX Shrink is both (bias 0 and bias lambd); hardshrink keeps NaN.
 template <bool Soft>
 void translate_shrink(TranslateContext& ctx) {
-  const double lambd = float_arg(ctx, 1, "lambd", 0.5);
+  const NodeArgs a(ctx);
+  const double lambd = a.f64("lambd");
   if (Soft && lambd < 0) fail(ctx, "lambd must be non-negative, got " + std::to_string(lambd));
-  std::string x = ctx.input(0);
+  std::string x = a.input("self");
   std::string shrunk = ctx.op("Shrink", {x}, {{"lambd", lambd}, {"bias", Soft ? lambd : 0.0}});
   // Shrink maps NaN to 0 (both comparisons fail), as torch's softshrink
   // does; torch's hardshrink keeps NaN.
@@ -90,7 +98,7 @@ void translate_shrink(TranslateContext& ctx) {
 // float32 only. Where keeps NaN (the exp branch), as torch does.
 std::string exponential_unit(TranslateContext& ctx, double alpha, double scale, double divisor) {
   const DType d = output_dtype(ctx);
-  std::string x = input_as(ctx, 0, d);
+  std::string x = input_as(ctx, NodeArgs(ctx), "self", d);
   std::string a = ctx.const_scalar(alpha, d);
   std::string scaled = divisor == 1.0 ? x : ctx.op("Div", {x, ctx.const_scalar(divisor, d)});
   std::string neg = ctx.op("Mul", {a, ctx.op("Sub", {ctx.op("Exp", {scaled}), ctx.const_scalar(1.0, d)})});
@@ -105,38 +113,46 @@ void translate_selu(TranslateContext& ctx) {
 
 // celu(Tensor self, Scalar alpha=1.0)
 void translate_celu(TranslateContext& ctx) {
-  const double alpha = float_arg(ctx, 1, "alpha", 1.0);
+  const double alpha = NodeArgs(ctx).f64("alpha");
   if (alpha == 0) fail(ctx, "alpha must not be 0 (celu divides by it)");
   set_result(ctx, exponential_unit(ctx, alpha, 1.0, alpha));
 }
 
 // resolve_conj / resolve_neg / conj_physical(Tensor self): the identity on real tensors.
-void translate_identity(TranslateContext& ctx) { set_result(ctx, ctx.op("Identity", {ctx.input(0)})); }
+void translate_identity(TranslateContext& ctx) {
+  set_result(ctx, ctx.op("Identity", {NodeArgs(ctx).input("self")}));
+}
 
 // ---- non-finite values ----------------------------------------------------------
 
+// The tested operand: `self`, or `a` on the overloads of one Python float
+// (isnan.float ...).
+std::string operand(TranslateContext& ctx, const NodeArgs& a) { return a.input(schema_arg_name(ctx, a, 0)); }
+
 // IsNaN / IsInf take float and double in ONNX Runtime: half types are
 // widened first. Integers and bools are never NaN or infinite.
-std::string as_checkable_float(TranslateContext& ctx, DType d) {
-  return cast(ctx, ctx.input(0), d, d == DType::Float64 ? DType::Float64 : DType::Float32);
+std::string as_checkable_float(TranslateContext& ctx, const NodeArgs& a, DType d) {
+  return cast(ctx, operand(ctx, a), d, d == DType::Float64 ? DType::Float64 : DType::Float32);
 }
 
-std::string all_false(TranslateContext& ctx) {
-  std::string x = ctx.input(0);
+std::string all_false(TranslateContext& ctx, const NodeArgs& a) {
+  std::string x = operand(ctx, a);
   // Equal(x, x) is true everywhere for integers and bools.
   return ctx.op("Not", {ctx.op("Equal", {x, x})});
 }
 
 // isnan(Tensor self) -> Tensor(bool)
 void translate_isnan(TranslateContext& ctx) {
-  const DType d = arg_dtype(ctx, 0);
-  set_result(ctx, is_floating(d) ? ctx.op("IsNaN", {as_checkable_float(ctx, d)}) : all_false(ctx));
+  const NodeArgs a(ctx);
+  const DType d = arg_dtype(ctx, a, schema_arg_name(ctx, a, 0));
+  set_result(ctx, is_floating(d) ? ctx.op("IsNaN", {as_checkable_float(ctx, a, d)}) : all_false(ctx, a));
 }
 
 // isinf(Tensor self) -> Tensor(bool)
 void translate_isinf(TranslateContext& ctx) {
-  const DType d = arg_dtype(ctx, 0);
-  set_result(ctx, is_floating(d) ? ctx.op("IsInf", {as_checkable_float(ctx, d)}) : all_false(ctx));
+  const NodeArgs a(ctx);
+  const DType d = arg_dtype(ctx, a, schema_arg_name(ctx, a, 0));
+  set_result(ctx, is_floating(d) ? ctx.op("IsInf", {as_checkable_float(ctx, a, d)}) : all_false(ctx, a));
 }
 
 // The largest finite value of a floating dtype (nan_to_num's default for +inf).
@@ -151,29 +167,32 @@ double finite_max(DType d) {
 
 // isfinite(Tensor self) -> Tensor(bool): neither NaN nor infinite (true for integers).
 void translate_isfinite(TranslateContext& ctx) {
-  const DType d = arg_dtype(ctx, 0);
+  const NodeArgs a(ctx);
+  const DType d = arg_dtype(ctx, a, schema_arg_name(ctx, a, 0));
   if (!is_floating(d)) {
-    std::string x = ctx.input(0);
+    std::string x = operand(ctx, a);
     set_result(ctx, ctx.op("Equal", {x, x}));
     return;
   }
-  std::string checked = as_checkable_float(ctx, d);
+  std::string checked = as_checkable_float(ctx, a, d);
   set_result(ctx, ctx.op("Not", {ctx.op("Or", {ctx.op("IsNaN", {checked}), ctx.op("IsInf", {checked})})}));
 }
 
 // nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None):
 // NaN -> nan (0), +inf -> posinf (the dtype's max), -inf -> neginf (the dtype's lowest).
 void translate_nan_to_num(TranslateContext& ctx) {
-  const DType d = arg_dtype(ctx, 0);
+  const NodeArgs a(ctx);
+  const DType d = arg_dtype(ctx, a, "self");
   if (!is_floating(d)) {  // nothing to replace in integers and bools
-    set_result(ctx, ctx.op("Identity", {ctx.input(0)}));
+    set_result(ctx, ctx.op("Identity", {a.input("self")}));
     return;
   }
-  const double nan = float_arg(ctx, 1, "nan", 0.0);
-  const double posinf = ctx.has_input(2) ? float_arg(ctx, 2, "posinf") : finite_max(d);
-  const double neginf = ctx.has_input(3) ? float_arg(ctx, 3, "neginf") : -finite_max(d);
-  std::string x = ctx.input(0);
-  std::string checked = as_checkable_float(ctx, d);
+  // None means torch's replacement: 0 for NaN, the dtype's extremes for infinities.
+  const double nan = a.optional_f64("nan").value_or(0.0);
+  const double posinf = a.optional_f64("posinf").value_or(finite_max(d));
+  const double neginf = a.optional_f64("neginf").value_or(-finite_max(d));
+  std::string x = a.input("self");
+  std::string checked = as_checkable_float(ctx, a, d);
   std::string y = ctx.op("Where", {ctx.op("IsNaN", {checked}), ctx.const_scalar(nan, d), x});
   y = ctx.op("Where", {ctx.op("IsInf", {checked}, {{"detect_negative", int64_t{0}}}), ctx.const_scalar(posinf, d), y});
   y = ctx.op("Where", {ctx.op("IsInf", {checked}, {{"detect_positive", int64_t{0}}}), ctx.const_scalar(neginf, d), y});

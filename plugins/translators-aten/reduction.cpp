@@ -4,6 +4,10 @@
 // ReduceSum at 13, every other Reduce* at 18. Translators of the other
 // Reduce* ops are therefore registered twice, for [13, 17] (attribute) and
 // [18, ...) (input), as the `AxesAsInput` template parameter selects.
+//
+// Arguments are read by name, bound to the op's schema (NodeArgs,
+// docs/architecture.md §4a); an overload is told apart by the arguments its
+// schema has (`dim`, `other`, `unbiased`), not by how many the node passes.
 #include "families.hpp"
 
 #include <cmath>
@@ -14,21 +18,29 @@ namespace {
 constexpr bool kAxesAttribute = false;
 constexpr bool kAxesInput = true;
 
-// Reduction dims: an int[1]? argument; None and [] mean every dim.
-std::vector<int64_t> reduction_axes(TranslateContext& ctx, size_t i) {
+// True when the bound overload has an argument of this name.
+bool takes(const NodeArgs& a, std::string_view name) { return a.schema().argument_index(name).has_value(); }
+
+// Reduction dims: the `dim` argument (int, int[1] or int[1]?); an overload
+// without one, None and [] mean every dim.
+std::vector<int64_t> reduction_axes(TranslateContext& ctx, const NodeArgs& a) {
   std::vector<int64_t> axes;
-  if (auto dims = ints_arg(ctx, i, "dim")) {
-    const int64_t rank = rank_of(ctx, 0);
+  if (!takes(a, "dim")) return axes;
+  if (auto dims = a.optional_ints("dim")) {
+    const int64_t rank = rank_of(ctx, a, "self");
     for (int64_t d : *dims) axes.push_back(normalize_dim(ctx, d, rank));
   }
   return axes;
 }
 
+// keepdim, false for the overloads without one.
+bool keepdim_of(const NodeArgs& a) { return takes(a, "keepdim") && a.boolean("keepdim"); }
+
 // The reduced input: cast to the dtype argument if one is given, else to the
 // output dtype (torch sums bools and small ints as int64).
-std::string reduction_input(TranslateContext& ctx, std::optional<size_t> dtype_index) {
-  std::optional<DType> d = dtype_index ? dtype_arg(ctx, *dtype_index) : std::nullopt;
-  return input_as(ctx, 0, d.value_or(output_dtype(ctx)));
+std::string reduction_input(TranslateContext& ctx, const NodeArgs& a) {
+  std::optional<DType> d = takes(a, "dtype") ? a.dtype("dtype") : std::nullopt;
+  return input_as(ctx, a, "self", d.value_or(output_dtype(ctx)));
 }
 
 // ONNX Reduce{Max,Min,Prod} have no bool kernels in ONNX Runtime: reduce as
@@ -44,42 +56,36 @@ std::string reduce_any_dtype(TranslateContext& ctx, std::string_view op, const s
 // sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None)
 // ReduceSum takes axes as an input from opset 13 on, so one translator serves 13+.
 void translate_sum(TranslateContext& ctx) {
-  const bool has_dim = ctx.num_inputs() >= 3;
-  std::string x = reduction_input(ctx, has_dim ? 3 : 1);
-  std::vector<int64_t> axes = has_dim ? reduction_axes(ctx, 1) : std::vector<int64_t>{};
-  bool keepdim = has_dim && bool_arg(ctx, 2, "keepdim", false);
-  set_result(ctx, reduce(ctx, "ReduceSum", x, axes, keepdim, kAxesInput));
+  const NodeArgs a(ctx);
+  std::string x = reduction_input(ctx, a);
+  set_result(ctx, reduce(ctx, "ReduceSum", x, reduction_axes(ctx, a), keepdim_of(a), kAxesInput));
 }
 
 // mean(Tensor self, *, ScalarType? dtype=None)
 // mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None)
 template <bool AxesAsInput>
 void translate_mean(TranslateContext& ctx) {
-  const bool has_dim = ctx.num_inputs() >= 3;
-  std::string x = reduction_input(ctx, has_dim ? 3 : 1);
-  std::vector<int64_t> axes = has_dim ? reduction_axes(ctx, 1) : std::vector<int64_t>{};
-  bool keepdim = has_dim && bool_arg(ctx, 2, "keepdim", false);
-  set_result(ctx, reduce(ctx, "ReduceMean", x, axes, keepdim, AxesAsInput));
+  const NodeArgs a(ctx);
+  std::string x = reduction_input(ctx, a);
+  set_result(ctx, reduce(ctx, "ReduceMean", x, reduction_axes(ctx, a), keepdim_of(a), AxesAsInput));
 }
 
 // prod(Tensor self, *, ScalarType? dtype=None)
 // prod.dim_int(Tensor self, int dim, bool keepdim=False, *, ScalarType? dtype=None)
 template <bool AxesAsInput>
 void translate_prod(TranslateContext& ctx) {
-  const bool has_dim = ctx.num_inputs() >= 3;
-  std::string x = reduction_input(ctx, has_dim ? 3 : 1);
-  std::vector<int64_t> axes = has_dim ? reduction_axes(ctx, 1) : std::vector<int64_t>{};
-  bool keepdim = has_dim && bool_arg(ctx, 2, "keepdim", false);
-  set_result(ctx, reduce_any_dtype(ctx, "ReduceProd", x, output_dtype(ctx), axes, keepdim, AxesAsInput));
+  const NodeArgs a(ctx);
+  std::string x = reduction_input(ctx, a);
+  set_result(ctx, reduce_any_dtype(ctx, "ReduceProd", x, output_dtype(ctx), reduction_axes(ctx, a), keepdim_of(a),
+                                   AxesAsInput));
 }
 
 // amax/amin(Tensor self, int[1] dim=[], bool keepdim=False)
 template <bool AxesAsInput, bool IsMax>
 void translate_amax(TranslateContext& ctx) {
-  std::vector<int64_t> axes = reduction_axes(ctx, 1);
-  bool keepdim = bool_arg(ctx, 2, "keepdim", false);
-  set_result(ctx, reduce_any_dtype(ctx, IsMax ? "ReduceMax" : "ReduceMin", ctx.input(0), arg_dtype(ctx, 0), axes,
-                                   keepdim, AxesAsInput));
+  const NodeArgs a(ctx);
+  set_result(ctx, reduce_any_dtype(ctx, IsMax ? "ReduceMax" : "ReduceMin", a.input("self"), arg_dtype(ctx, a, "self"),
+                                   reduction_axes(ctx, a), keepdim_of(a), AxesAsInput));
 }
 
 // max(Tensor self)                                   -> the maximum over everything
@@ -88,20 +94,21 @@ void translate_amax(TranslateContext& ctx) {
 template <bool AxesAsInput, bool IsMax>
 void translate_max(TranslateContext& ctx) {
   const char* reduce_op = IsMax ? "ReduceMax" : "ReduceMin";
-  DType d = arg_dtype(ctx, 0);
-  if (ctx.num_inputs() == 1) {
-    set_result(ctx, reduce_any_dtype(ctx, reduce_op, ctx.input(0), d, {}, false, AxesAsInput));
-    return;
-  }
-  if (ctx.num_inputs() == 2) {
-    DType common = result_type(ctx, {0, 1});
-    std::string r = ctx.op(IsMax ? "Max" : "Min", {input_as(ctx, 0, common), input_as(ctx, 1, common)});
+  const NodeArgs a(ctx);
+  DType d = arg_dtype(ctx, a, "self");
+  if (takes(a, "other")) {
+    DType common = result_type(ctx, a, {"self", "other"});
+    std::string r = ctx.op(IsMax ? "Max" : "Min", {input_as(ctx, a, "self", common), input_as(ctx, a, "other", common)});
     set_result(ctx, cast(ctx, r, common, output_dtype(ctx)));
     return;
   }
-  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim"), rank_of(ctx, 0));
-  const bool keepdim = bool_arg(ctx, 2, "keepdim", false);
-  std::string x = ctx.input(0);
+  if (!takes(a, "dim")) {
+    set_result(ctx, reduce_any_dtype(ctx, reduce_op, a.input("self"), d, {}, false, AxesAsInput));
+    return;
+  }
+  const int64_t axis = normalize_dim(ctx, a.i64("dim"), rank_of(ctx, a, "self"));
+  const bool keepdim = a.boolean("keepdim");
+  std::string x = a.input("self");
   ctx.set_output(0, reduce_any_dtype(ctx, reduce_op, x, d, {axis}, keepdim, AxesAsInput));
   if (ctx.node().outputs.size() > 1) {
     std::string arg_input = d == DType::Bool ? cast_to(ctx, x, DType::Int32) : x;
@@ -114,17 +121,18 @@ void translate_max(TranslateContext& ctx) {
 template <bool IsMax>
 void translate_argmax(TranslateContext& ctx) {
   const char* op = IsMax ? "ArgMax" : "ArgMin";
-  const int64_t rank = rank_of(ctx, 0);
-  const bool keepdim = bool_arg(ctx, 2, "keepdim", false);
-  std::string x = ctx.input(0);
-  if (arg_dtype(ctx, 0) == DType::Bool) x = cast_to(ctx, x, DType::Int32);
-  if (!ctx.has_input(1)) {
+  const NodeArgs a(ctx);
+  const int64_t rank = rank_of(ctx, a, "self");
+  const bool keepdim = a.boolean("keepdim");
+  std::string x = a.input("self");
+  if (arg_dtype(ctx, a, "self") == DType::Bool) x = cast_to(ctx, x, DType::Int32);
+  if (!a.has("dim")) {
     // Over the flattened tensor; keepdim keeps a 1 for every dim.
     std::string r = ctx.op(op, {reshape(ctx, x, {-1})}, {{"axis", int64_t{0}}, {"keepdims", int64_t{0}}});
     set_result(ctx, keepdim ? reshape(ctx, r, std::vector<int64_t>(static_cast<size_t>(rank), 1)) : r);
     return;
   }
-  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim"), rank);
+  const int64_t axis = normalize_dim(ctx, a.i64("dim"), rank);
   set_result(ctx, ctx.op(op, {x}, {{"axis", axis}, {"keepdims", int64_t{keepdim ? 1 : 0}}}));
 }
 
@@ -132,14 +140,10 @@ void translate_argmax(TranslateContext& ctx) {
 // ONNX has no boolean reductions, so reduce "is non-zero" as int32 with Min / Max.
 template <bool AxesAsInput, bool IsAll>
 void translate_all(TranslateContext& ctx) {
-  std::vector<int64_t> axes;
-  bool keepdim = false;
-  if (ctx.num_inputs() >= 2) {
-    axes = reduction_axes(ctx, 1);
-    keepdim = bool_arg(ctx, 2, "keepdim", false);
-  }
-  std::string truth = cast_to(ctx, input_as(ctx, 0, DType::Bool), DType::Int32);
-  std::string r = reduce(ctx, IsAll ? "ReduceMin" : "ReduceMax", truth, axes, keepdim, AxesAsInput);
+  const NodeArgs a(ctx);
+  std::string truth = cast_to(ctx, input_as(ctx, a, "self", DType::Bool), DType::Int32);
+  std::string r =
+      reduce(ctx, IsAll ? "ReduceMin" : "ReduceMax", truth, reduction_axes(ctx, a), keepdim_of(a), AxesAsInput);
   set_result(ctx, cast_to(ctx, r, output_dtype(ctx)));
 }
 
@@ -152,12 +156,17 @@ void translate_all(TranslateContext& ctx) {
 // other p: (sum |x|^p)^(1/p).
 template <bool AxesAsInput>
 void translate_norm(TranslateContext& ctx) {
+  const NodeArgs a(ctx);
+  // The order is `p` (norm) or `ord` (linalg_*); None, and linalg_norm's
+  // str ord ('fro' on vectors), are the 2-norm.
+  const std::string_view order = takes(a, "p") ? "p" : "ord";
   double p = 2.0;
-  if (ctx.has_input(1) && !(ctx.arg(1).is_constant() && ctx.arg(1).constant.is_string())) p = float_arg(ctx, 1, "p");
-  std::vector<int64_t> axes = ctx.has_input(2) ? reduction_axes(ctx, 2) : std::vector<int64_t>{};
-  const bool keepdim = bool_arg(ctx, 3, "keepdim", false);
+  if (a.has(order) && a.schema().arguments[*a.schema().argument_index(order)].type.kind != SchemaType::Kind::Str)
+    p = a.f64(order);
+  std::vector<int64_t> axes = reduction_axes(ctx, a);
+  const bool keepdim = keepdim_of(a);
   const DType d = output_dtype(ctx);
-  std::string x = input_as(ctx, 0, d);  // a dtype argument converts the input first, as torch does
+  std::string x = input_as(ctx, a, "self", d);  // a dtype argument converts the input first, as torch does
   std::string r;
   if (p == 2.0) {
     r = reduce(ctx, "ReduceL2", x, axes, keepdim, AxesAsInput);
@@ -179,17 +188,18 @@ void translate_norm(TranslateContext& ctx) {
 // Softmax normalizes along one axis, as torch does.
 template <bool IsLog>
 void translate_softmax(TranslateContext& ctx) {
-  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim"), rank_of(ctx, 0));
-  std::string x = reduction_input(ctx, 2);
+  const NodeArgs a(ctx);
+  const int64_t axis = normalize_dim(ctx, a.i64("dim"), rank_of(ctx, a, "self"));
+  std::string x = reduction_input(ctx, a);
   set_result(ctx, ctx.op(IsLog ? "LogSoftmax" : "Softmax", {x}, {{"axis", axis}}));
 }
 
 // logsumexp(Tensor self, int[1] dim, bool keepdim=False)
 template <bool AxesAsInput>
 void translate_logsumexp(TranslateContext& ctx) {
-  std::string x = input_as(ctx, 0, output_dtype(ctx));
-  std::vector<int64_t> axes = reduction_axes(ctx, 1);
-  set_result(ctx, reduce(ctx, "ReduceLogSumExp", x, axes, bool_arg(ctx, 2, "keepdim", false), AxesAsInput));
+  const NodeArgs a(ctx);
+  std::string x = input_as(ctx, a, "self", output_dtype(ctx));
+  set_result(ctx, reduce(ctx, "ReduceLogSumExp", x, reduction_axes(ctx, a), a.boolean("keepdim"), AxesAsInput));
 }
 
 // var/std(Tensor self, bool unbiased=True)
@@ -200,31 +210,23 @@ void translate_logsumexp(TranslateContext& ctx) {
 template <bool AxesAsInput, bool Sqrt>
 void translate_variance(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  const int64_t rank = rank_of(ctx, 0);
-  std::vector<int64_t> axes;
-  int64_t correction = 1;
-  bool keepdim = false;
-  if (ctx.num_inputs() <= 2) {
-    correction = bool_arg(ctx, 1, "unbiased", true) ? 1 : 0;
-  } else {
-    axes = reduction_axes(ctx, 1);
-    if (ctx.has_input(2)) {
-      const Arg& c = ctx.arg(2);
-      correction = c.is_constant() && c.constant.is_boolean() ? (c.constant.get<bool>() ? 1 : 0)
-                                                              : int_arg(ctx, 2, "correction");
-    }
-    keepdim = bool_arg(ctx, 3, "keepdim", false);
-  }
+  const NodeArgs args(ctx);
+  const int64_t rank = rank_of(ctx, args, "self");
+  const std::vector<int64_t> axes = reduction_axes(ctx, args);
+  // unbiased (var, var.dim) or correction (var.correction, where None is 1).
+  const int64_t correction =
+      takes(args, "unbiased") ? (args.boolean("unbiased") ? 1 : 0) : args.optional_i64("correction").value_or(1);
+  const bool keepdim = keepdim_of(args);
   std::vector<int64_t> all_axes = axes;
   if (all_axes.empty())
     for (int64_t k = 0; k < rank; ++k) all_axes.push_back(k);
-  std::string x = input_as(ctx, 0, d);
+  std::string x = input_as(ctx, args, "self", d);
   std::string centered = ctx.op("Sub", {x, reduce(ctx, "ReduceMean", x, axes, true, AxesAsInput)});
   std::string squares = reduce(ctx, "ReduceSum", ctx.op("Mul", {centered, centered}), axes, keepdim, true);
   // Elements per output slot: static when every reduced dim is.
   std::optional<int64_t> count = 1;
   for (int64_t a : all_axes) {
-    auto size = static_dim(ctx, 0, a);
+    auto size = static_dim(ctx, args, "self", a);
     count = size && count ? std::optional<int64_t>(*count * *size) : std::nullopt;
   }
   std::string denom;

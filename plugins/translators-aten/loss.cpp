@@ -5,6 +5,9 @@
 // ReduceMean/ReduceSum; nll_loss is NegativeLogLikelihoodLoss (opset 13), and
 // cross_entropy_loss is LogSoftmax over the class dim and then the same, with
 // torch's label smoothing and probability targets written out.
+//
+// Arguments are read by name, bound to the op's schema with its defaults
+// (NodeArgs, docs/architecture.md §4a).
 #include "families.hpp"
 
 #include <numbers>
@@ -14,8 +17,8 @@ namespace {
 
 constexpr int64_t kNone = 0, kMean = 1, kSum = 2;
 
-int64_t reduction_arg(TranslateContext& ctx, size_t i) {
-  const int64_t r = ctx.has_input(i) ? int_arg(ctx, i, "reduction") : kMean;
+int64_t reduction_arg(TranslateContext& ctx, const NodeArgs& a) {
+  const int64_t r = a.i64("reduction");
   if (r < kNone || r > kSum) fail(ctx, "reduction must be 0 (none), 1 (mean) or 2 (sum), got " + std::to_string(r));
   return r;
 }
@@ -33,9 +36,10 @@ std::string scalar(TranslateContext& ctx, double v) { return ctx.const_scalar(v,
 template <bool Squared>
 void translate_mse_l1(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  std::string diff = ctx.op("Sub", {input_as(ctx, 0, d), input_as(ctx, 1, d)});
+  const NodeArgs a(ctx);
+  std::string diff = ctx.op("Sub", {input_as(ctx, a, "self", d), input_as(ctx, a, "target", d)});
   std::string loss = Squared ? ctx.op("Mul", {diff, diff}) : ctx.op("Abs", {diff});
-  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, 2)));
+  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, a)));
 }
 
 // smooth_l1_loss(self, target, reduction, float beta=1.0):
@@ -45,8 +49,9 @@ void translate_mse_l1(TranslateContext& ctx) {
 template <bool Huber>
 void translate_smooth_l1(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  const double k = float_arg(ctx, 3, Huber ? "delta" : "beta", 1.0);
-  std::string a = ctx.op("Abs", {ctx.op("Sub", {input_as(ctx, 0, d), input_as(ctx, 1, d)})});
+  const NodeArgs args(ctx);
+  const double k = args.f64(Huber ? "delta" : "beta");
+  std::string a = ctx.op("Abs", {ctx.op("Sub", {input_as(ctx, args, "self", d), input_as(ctx, args, "target", d)})});
   std::string half_sq = ctx.op("Mul", {scalar(ctx, 0.5), ctx.op("Mul", {a, a})});
   std::string linear = ctx.op("Sub", {a, scalar(ctx, 0.5 * k)});
   std::string loss;
@@ -57,50 +62,53 @@ void translate_smooth_l1(TranslateContext& ctx) {
   } else {
     loss = ctx.op("Where", {ctx.op("Less", {a, scalar(ctx, k)}), ctx.op("Div", {half_sq, scalar(ctx, k)}), linear});
   }
-  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, 2)));
+  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, args)));
 }
 
 // binary_cross_entropy(self, target, Tensor? weight, reduction):
 //   -w (y max(log x, -100) + (1 - y) max(log(1 - x), -100))
 void translate_bce(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  std::string x = input_as(ctx, 0, d), y = input_as(ctx, 1, d);
+  const NodeArgs args(ctx);
+  std::string x = input_as(ctx, args, "self", d), y = input_as(ctx, args, "target", d);
   auto clamped_log = [&](const std::string& v) { return ctx.op("Max", {ctx.op("Log", {v}), scalar(ctx, -100)}); };
   std::string one_minus_y = ctx.op("Sub", {scalar(ctx, 1), y});
   std::string ll = ctx.op("Add", {ctx.op("Mul", {y, clamped_log(x)}),
                                   ctx.op("Mul", {one_minus_y, clamped_log(ctx.op("Sub", {scalar(ctx, 1), x}))})});
   std::string loss = ctx.op("Neg", {ll});
-  if (ctx.has_input(2)) loss = ctx.op("Mul", {loss, input_as(ctx, 2, d)});
-  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, 3)));
+  if (args.has("weight")) loss = ctx.op("Mul", {loss, input_as(ctx, args, "weight", d)});
+  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, args)));
 }
 
 // binary_cross_entropy_with_logits(self, target, Tensor? weight, Tensor? pos_weight, reduction):
 //   w ((1 - y) x + (1 + (pw - 1) y) softplus(-x))
 void translate_bce_with_logits(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  std::string x = input_as(ctx, 0, d), y = input_as(ctx, 1, d);
+  const NodeArgs args(ctx);
+  std::string x = input_as(ctx, args, "self", d), y = input_as(ctx, args, "target", d);
   std::string softplus = ctx.op("Softplus", {ctx.op("Neg", {x})});
   std::string coeff = scalar(ctx, 1);
-  if (ctx.has_input(3))
-    coeff = ctx.op("Add", {coeff, ctx.op("Mul", {ctx.op("Sub", {input_as(ctx, 3, d), scalar(ctx, 1)}), y})});
+  if (args.has("pos_weight"))
+    coeff = ctx.op("Add", {coeff, ctx.op("Mul", {ctx.op("Sub", {input_as(ctx, args, "pos_weight", d), scalar(ctx, 1)}), y})});
   std::string loss = ctx.op("Add", {ctx.op("Mul", {ctx.op("Sub", {scalar(ctx, 1), y}), x}), ctx.op("Mul", {coeff, softplus})});
-  if (ctx.has_input(2)) loss = ctx.op("Mul", {loss, input_as(ctx, 2, d)});
-  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, 4)));
+  if (args.has("weight")) loss = ctx.op("Mul", {loss, input_as(ctx, args, "weight", d)});
+  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, args)));
 }
 
 // kl_div(self, target, reduction, *, bool log_target=False):
 //   log_target: exp(y) (y - x); else y (log y - x), 0 where y is 0.
 void translate_kl_div(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  std::string x = input_as(ctx, 0, d), y = input_as(ctx, 1, d);
+  const NodeArgs args(ctx);
+  std::string x = input_as(ctx, args, "self", d), y = input_as(ctx, args, "target", d);
   std::string loss;
-  if (bool_arg(ctx, 3, "log_target", false)) {
+  if (args.boolean("log_target")) {
     loss = ctx.op("Mul", {ctx.op("Exp", {y}), ctx.op("Sub", {y, x})});
   } else {
     std::string term = ctx.op("Mul", {y, ctx.op("Sub", {ctx.op("Log", {y}), x})});
     loss = ctx.op("Where", {ctx.op("Equal", {y, scalar(ctx, 0)}), scalar(ctx, 0), term});
   }
-  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, 2)));
+  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, args)));
 }
 
 const char* reduction_name(int64_t r) { return r == kNone ? "none" : r == kSum ? "sum" : "mean"; }
@@ -113,19 +121,19 @@ struct ClassOperands {
   int64_t rank = 0;                    // batched rank
 };
 
-ClassOperands class_operands(TranslateContext& ctx, DType d, bool index_target) {
+ClassOperands class_operands(TranslateContext& ctx, const NodeArgs& a, DType d, bool index_target) {
   ClassOperands o;
-  const int64_t rank = rank_of(ctx, 0);
+  const int64_t rank = rank_of(ctx, a, "self");
   if (rank == 0) fail(ctx, "the input must have a class dim (1-D or more)");
   o.unbatched = rank == 1;
   o.rank = o.unbatched ? 2 : rank;
-  o.input = input_as(ctx, 0, d);
-  o.target = index_target ? input_as(ctx, 1, DType::Int64) : input_as(ctx, 1, d);
+  o.input = input_as(ctx, a, "self", d);
+  o.target = input_as(ctx, a, "target", index_target ? DType::Int64 : d);
   if (o.unbatched) {
     o.input = unsqueeze(ctx, o.input, {0});
     o.target = unsqueeze(ctx, o.target, {0});
   }
-  if (ctx.has_input(2)) o.weight = input_as(ctx, 2, d);
+  if (a.has("weight")) o.weight = input_as(ctx, a, "weight", d);
   return o;
 }
 
@@ -144,9 +152,10 @@ std::string nll(TranslateContext& ctx, const ClassOperands& o, const std::string
 // nll_loss / nll_loss_nd / nll_loss2d(self, target, Tensor? weight, reduction, int ignore_index=-100)
 void translate_nll(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  ClassOperands o = class_operands(ctx, d, true);
-  const int64_t reduction = reduction_arg(ctx, 3);
-  const int64_t ignore_index = int_arg(ctx, 4, "ignore_index", -100);
+  const NodeArgs a(ctx);
+  ClassOperands o = class_operands(ctx, a, d, true);
+  const int64_t reduction = reduction_arg(ctx, a);
+  const int64_t ignore_index = a.i64("ignore_index");
   set_result(ctx, unbatch(ctx, o, nll(ctx, o, o.input, reduction, ignore_index), reduction));
 }
 
@@ -161,14 +170,15 @@ std::string class_weight(TranslateContext& ctx, const ClassOperands& o) {
 // cross_entropy_loss(self, target, Tensor? weight, reduction, int ignore_index=-100, float label_smoothing=0.0)
 void translate_cross_entropy(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  const bool index_target = !is_floating(arg_dtype(ctx, 1));
-  ClassOperands o = class_operands(ctx, d, index_target);
-  const int64_t reduction = reduction_arg(ctx, 3);
-  const int64_t ignore_index = int_arg(ctx, 4, "ignore_index", -100);
-  const double smoothing = ctx.has_input(5) ? float_arg(ctx, 5, "label_smoothing") : 0.0;
+  const NodeArgs a(ctx);
+  const bool index_target = !is_floating(arg_dtype(ctx, a, "target"));
+  ClassOperands o = class_operands(ctx, a, d, index_target);
+  const int64_t reduction = reduction_arg(ctx, a);
+  const int64_t ignore_index = a.i64("ignore_index");
+  const double smoothing = a.f64("label_smoothing");
   std::string logp = ctx.op("LogSoftmax", {o.input}, {{"axis", int64_t{1}}});
   std::string weighted_logp = ctx.op("Mul", {logp, class_weight(ctx, o)});
-  std::optional<int64_t> classes = static_dim(ctx, 0, o.unbatched ? 0 : 1);
+  std::optional<int64_t> classes = static_dim(ctx, a, "self", o.unbatched ? 0 : 1);
   if (smoothing > 0 && !classes)
     fail(ctx, "label smoothing needs a static class count");
   const double c = classes ? static_cast<double>(*classes) : 1.0;
@@ -210,30 +220,33 @@ void translate_cross_entropy(TranslateContext& ctx) {
 // soft_margin_loss(self, target, reduction): softplus(-y x)
 void translate_soft_margin(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  std::string loss = ctx.op("Softplus", {ctx.op("Neg", {ctx.op("Mul", {input_as(ctx, 1, d), input_as(ctx, 0, d)})})});
-  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, 2)));
+  const NodeArgs args(ctx);
+  std::string loss = ctx.op("Softplus", {ctx.op("Neg", {ctx.op("Mul", {input_as(ctx, args, "target", d), input_as(ctx, args, "self", d)})})});
+  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, args)));
 }
 
 // hinge_embedding_loss(self, target, float margin, reduction):
 //   (y != 1 ? relu(margin - x) : 0) + (y != -1 ? x : 0)
 void translate_hinge_embedding(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  std::string x = input_as(ctx, 0, d), y = input_as(ctx, 1, d);
-  const double margin = float_arg(ctx, 2, "margin", 1.0);
+  const NodeArgs args(ctx);
+  std::string x = input_as(ctx, args, "self", d), y = input_as(ctx, args, "target", d);
+  const double margin = args.f64("margin");
   std::string zero = scalar(ctx, 0);
   std::string hinge = ctx.op("Relu", {ctx.op("Sub", {scalar(ctx, margin), x})});
   std::string from_margin = ctx.op("Where", {ctx.op("Equal", {y, scalar(ctx, 1)}), zero, hinge});
   std::string from_self = ctx.op("Where", {ctx.op("Equal", {y, scalar(ctx, -1)}), zero, x});
-  set_result(ctx, reduced(ctx, ctx.op("Add", {from_margin, from_self}), reduction_arg(ctx, 3)));
+  set_result(ctx, reduced(ctx, ctx.op("Add", {from_margin, from_self}), reduction_arg(ctx, args)));
 }
 
 // margin_ranking_loss(input1, input2, target, float margin, reduction):
 //   relu(-target (x1 - x2) + margin)
 void translate_margin_ranking(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  std::string gap = ctx.op("Mul", {input_as(ctx, 2, d), ctx.op("Sub", {input_as(ctx, 0, d), input_as(ctx, 1, d)})});
-  std::string loss = ctx.op("Relu", {ctx.op("Sub", {scalar(ctx, float_arg(ctx, 3, "margin", 0.0)), gap})});
-  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, 4)));
+  const NodeArgs args(ctx);
+  std::string gap = ctx.op("Mul", {input_as(ctx, args, "target", d), ctx.op("Sub", {input_as(ctx, args, "input1", d), input_as(ctx, args, "input2", d)})});
+  std::string loss = ctx.op("Relu", {ctx.op("Sub", {scalar(ctx, args.f64("margin")), gap})});
+  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, args)));
 }
 
 // poisson_nll_loss(input, target, bool log_input, bool full, float eps, reduction):
@@ -241,19 +254,20 @@ void translate_margin_ranking(TranslateContext& ctx) {
 //   y log y - y + log(2 pi y) / 2 where y > 1 (Where keeps y <= 1's NaNs out).
 void translate_poisson_nll(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  std::string x = input_as(ctx, 0, d), y = input_as(ctx, 1, d);
+  const NodeArgs args(ctx);
+  std::string x = input_as(ctx, args, "input", d), y = input_as(ctx, args, "target", d);
   std::string loss;
-  if (bool_arg(ctx, 2, "log_input", true))
+  if (args.boolean("log_input"))
     loss = ctx.op("Sub", {ctx.op("Exp", {x}), ctx.op("Mul", {y, x})});
   else
-    loss = ctx.op("Sub", {x, ctx.op("Mul", {y, ctx.op("Log", {ctx.op("Add", {x, scalar(ctx, float_arg(ctx, 4, "eps", 1e-8))})})})});
-  if (bool_arg(ctx, 3, "full", false)) {
+    loss = ctx.op("Sub", {x, ctx.op("Mul", {y, ctx.op("Log", {ctx.op("Add", {x, scalar(ctx, args.f64("eps"))})})})});
+  if (args.boolean("full")) {
     std::string stirling = ctx.op(
         "Add", {ctx.op("Sub", {ctx.op("Mul", {y, ctx.op("Log", {y})}), y}),
                 ctx.op("Mul", {scalar(ctx, 0.5), ctx.op("Log", {ctx.op("Mul", {scalar(ctx, 2 * std::numbers::pi), y})})})});
     loss = ctx.op("Add", {loss, ctx.op("Where", {ctx.op("LessOrEqual", {y, scalar(ctx, 1)}), scalar(ctx, 0), stirling})});
   }
-  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, 5)));
+  set_result(ctx, reduced(ctx, loss, reduction_arg(ctx, args)));
 }
 
 // cosine_embedding_loss(input1, input2, target, float margin, reduction):
@@ -261,8 +275,9 @@ void translate_poisson_nll(TranslateContext& ctx) {
 // norm), then 1 - cos where target is 1, relu(cos - margin) where it is -1.
 void translate_cosine_embedding(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  std::string a = input_as(ctx, 0, d), b = input_as(ctx, 1, d), t = input_as(ctx, 2, d);
-  const int64_t axis = rank_of(ctx, 0) - 1;
+  const NodeArgs args(ctx);
+  std::string a = input_as(ctx, args, "input1", d), b = input_as(ctx, args, "input2", d), t = input_as(ctx, args, "target", d);
+  const int64_t axis = rank_of(ctx, args, "input1") - 1;
   auto sum_last = [&](const std::string& v) { return reduce(ctx, "ReduceSum", v, {axis}, false, true); };
   std::string eps = scalar(ctx, 1e-12);
   std::string aa = ctx.op("Add", {sum_last(ctx.op("Mul", {a, a})), eps});
@@ -271,14 +286,14 @@ void translate_cosine_embedding(TranslateContext& ctx) {
   std::string zero = scalar(ctx, 0);
   std::string pos = ctx.op("Where", {ctx.op("Equal", {t, scalar(ctx, 1)}), ctx.op("Sub", {scalar(ctx, 1), cos}), zero});
   std::string neg = ctx.op("Where", {ctx.op("Equal", {t, scalar(ctx, -1)}),
-                                     ctx.op("Relu", {ctx.op("Sub", {cos, scalar(ctx, float_arg(ctx, 3, "margin", 0.0))})}), zero});
-  set_result(ctx, reduced(ctx, ctx.op("Add", {pos, neg}), reduction_arg(ctx, 4)));
+                                     ctx.op("Relu", {ctx.op("Sub", {cos, scalar(ctx, args.f64("margin"))})}), zero});
+  set_result(ctx, reduced(ctx, ctx.op("Add", {pos, neg}), reduction_arg(ctx, args)));
 }
 
 // broadcast_tensors(Tensor[] tensors) -> Tensor[]: each input expanded to the
 // common shape, the elementwise max of the shapes padded to one rank with 1s.
 void translate_broadcast_tensors(TranslateContext& ctx) {
-  const Arg& list = ctx.arg(0);
+  const Arg& list = NodeArgs(ctx).arg("tensors");
   if (!list.is_list()) fail(ctx, "expects a list of tensors");
   int64_t rank = 0;
   for (const Arg& item : list.items) {

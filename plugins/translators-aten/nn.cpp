@@ -1,4 +1,7 @@
 // Neural-network layers: pooling, normalization, embedding, padding, resizing.
+//
+// Arguments are read by name, bound to the op's schema with its defaults
+// (NodeArgs, docs/architecture.md §4a).
 #include "families.hpp"
 
 #include <onnxport/op_schema.hpp>
@@ -10,14 +13,18 @@ namespace onnxport::aten {
 namespace {
 
 // Kernel/stride/padding/dilation lists: torch allows one int for every
-// spatial dim; an empty stride means "the kernel size".
-std::vector<int64_t> per_spatial(TranslateContext& ctx, size_t i, std::string_view what, size_t spatial,
-                                 std::vector<int64_t> fallback) {
-  std::vector<int64_t> v = ints_arg(ctx, i, what).value_or(std::vector<int64_t>{});
-  if (v.empty()) return fallback;
+// spatial dim; an empty list means `if_empty` (the kernel size for a pool's
+// stride=[]), and is an error where `if_empty` is empty too.
+std::vector<int64_t> per_spatial(TranslateContext& ctx, const NodeArgs& a, std::string_view name, size_t spatial,
+                                 std::vector<int64_t> if_empty = {}) {
+  std::vector<int64_t> v = a.optional_ints(name).value_or(std::vector<int64_t>{});
+  if (v.empty()) {
+    if (if_empty.empty()) fail(ctx, std::string(name) + " must not be empty");
+    return if_empty;
+  }
   if (v.size() == 1) return std::vector<int64_t>(spatial, v[0]);
   if (v.size() != spatial)
-    fail(ctx, std::string(what) + " has " + std::to_string(v.size()) + " values for " + std::to_string(spatial) +
+    fail(ctx, std::string(name) + " has " + std::to_string(v.size()) + " values for " + std::to_string(spatial) +
                   " spatial dims");
   return v;
 }
@@ -30,8 +37,8 @@ std::vector<int64_t> symmetric_pads(const std::vector<int64_t>& padding) {
 
 // Spatial dims of a pooling input: rank - 2 (batched; unbatched inputs are
 // rejected, ONNX pools need N and C).
-size_t pooled_dims(TranslateContext& ctx, size_t expected) {
-  const int64_t rank = rank_of(ctx, 0);
+size_t pooled_dims(TranslateContext& ctx, const NodeArgs& a, size_t expected) {
+  const int64_t rank = rank_of(ctx, a, "self");
   if (rank != static_cast<int64_t>(expected) + 2)
     fail(ctx, "expected a batched input of rank " + std::to_string(expected + 2) + ", got rank " +
                   std::to_string(rank),
@@ -43,22 +50,23 @@ size_t pooled_dims(TranslateContext& ctx, size_t expected) {
 //                                 int[] dilation=1, bool ceil_mode=False)
 template <size_t Spatial>
 void translate_max_pool(TranslateContext& ctx) {
-  const size_t n = pooled_dims(ctx, Spatial);
-  std::vector<int64_t> kernel = per_spatial(ctx, 1, "kernel_size", n, {});
-  if (kernel.empty()) fail(ctx, "kernel_size is required");
+  const NodeArgs a(ctx);
+  const size_t n = pooled_dims(ctx, a, Spatial);
+  std::vector<int64_t> kernel = per_spatial(ctx, a, "kernel_size", n);
   OnnxAttrs attrs{{"kernel_shape", kernel},
-                  {"strides", per_spatial(ctx, 2, "stride", n, kernel)},
-                  {"pads", symmetric_pads(per_spatial(ctx, 3, "padding", n, std::vector<int64_t>(n, 0)))},
-                  {"dilations", per_spatial(ctx, 4, "dilation", n, std::vector<int64_t>(n, 1))},
-                  {"ceil_mode", int64_t{bool_arg(ctx, 5, "ceil_mode", false) ? 1 : 0}}};
+                  {"strides", per_spatial(ctx, a, "stride", n, kernel)},
+                  {"pads", symmetric_pads(per_spatial(ctx, a, "padding", n))},
+                  {"dilations", per_spatial(ctx, a, "dilation", n)},
+                  {"ceil_mode", int64_t{a.boolean("ceil_mode") ? 1 : 0}}};
+  const std::string x = a.input("self");
   if (ctx.node().outputs.size() < 2) {
-    set_result(ctx, ctx.op("MaxPool", {ctx.input(0)}, attrs));
+    set_result(ctx, ctx.op("MaxPool", {x}, attrs));
     return;
   }
   // max_pool*_with_indices: torch's indices are flat within each (n, c)
   // plane, ONNX's within the whole tensor: take them modulo the plane size.
-  std::vector<std::string> r = ctx.op_n("MaxPool", {ctx.input(0)}, 2, attrs);
-  std::string spatial_dims = ctx.op("Slice", {shape_of(ctx, ctx.input(0)), ctx.const_i64({2}), ctx.const_i64({static_cast<int64_t>(n + 2)})});
+  std::vector<std::string> r = ctx.op_n("MaxPool", {x}, 2, attrs);
+  std::string spatial_dims = ctx.op("Slice", {shape_of(ctx, x), ctx.const_i64({2}), ctx.const_i64({static_cast<int64_t>(n + 2)})});
   std::string plane = ctx.op("ReduceProd", {spatial_dims}, {{"keepdims", int64_t{0}}});
   ctx.set_output(0, r[0]);
   ctx.set_output(1, ctx.op("Mod", {r[1], plane}));
@@ -69,14 +77,15 @@ void translate_max_pool(TranslateContext& ctx) {
 // (avg_pool1d has no divisor_override.)
 template <size_t Spatial>
 void translate_avg_pool(TranslateContext& ctx) {
-  const size_t n = pooled_dims(ctx, Spatial);
-  std::vector<int64_t> kernel = per_spatial(ctx, 1, "kernel_size", n, {});
-  if (kernel.empty()) fail(ctx, "kernel_size is required");
-  if (ctx.has_input(6)) fail(ctx, "divisor_override is not supported");
-  const std::vector<int64_t> padding = per_spatial(ctx, 3, "padding", n, std::vector<int64_t>(n, 0));
-  const bool ceil_mode = bool_arg(ctx, 4, "ceil_mode", false);
-  bool count_include_pad = bool_arg(ctx, 5, "count_include_pad", true);
-  std::string input = ctx.input(0);
+  const NodeArgs a(ctx);
+  const size_t n = pooled_dims(ctx, a, Spatial);
+  std::vector<int64_t> kernel = per_spatial(ctx, a, "kernel_size", n);
+  if (a.schema().argument_index("divisor_override") && a.has("divisor_override"))
+    fail(ctx, "divisor_override is not supported");
+  const std::vector<int64_t> padding = per_spatial(ctx, a, "padding", n);
+  const bool ceil_mode = a.boolean("ceil_mode");
+  bool count_include_pad = a.boolean("count_include_pad");
+  std::string input = a.input("self");
   std::vector<int64_t> pads = symmetric_pads(padding);
   if (ceil_mode && count_include_pad) {
     // torch divides a window by its extent clipped to the padded input: it
@@ -92,7 +101,7 @@ void translate_avg_pool(TranslateContext& ctx) {
     count_include_pad = false;
   }
   OnnxAttrs attrs{{"kernel_shape", kernel},
-                  {"strides", per_spatial(ctx, 2, "stride", n, kernel)},
+                  {"strides", per_spatial(ctx, a, "stride", n, kernel)},
                   {"pads", pads},
                   {"ceil_mode", int64_t{ceil_mode ? 1 : 0}},
                   {"count_include_pad", int64_t{count_include_pad ? 1 : 0}}};
@@ -104,23 +113,23 @@ void translate_avg_pool(TranslateContext& ctx) {
 // its output size (then the adaptive windows are uniform).
 template <size_t Spatial>
 void translate_adaptive_avg_pool(TranslateContext& ctx) {
-  const size_t n = pooled_dims(ctx, Spatial);
-  std::vector<int64_t> out = per_spatial(ctx, 1, "output_size", n, {});
-  if (out.size() != n) fail(ctx, "output_size is required");
+  const NodeArgs a(ctx);
+  const size_t n = pooled_dims(ctx, a, Spatial);
+  std::vector<int64_t> out = per_spatial(ctx, a, "output_size", n);
   if (std::all_of(out.begin(), out.end(), [](int64_t s) { return s == 1; })) {
-    set_result(ctx, ctx.op("GlobalAveragePool", {ctx.input(0)}));
+    set_result(ctx, ctx.op("GlobalAveragePool", {a.input("self")}));
     return;
   }
   std::vector<int64_t> kernel;
   for (size_t k = 0; k < n; ++k) {
-    auto in = static_dim(ctx, 0, static_cast<int64_t>(k + 2));
+    auto in = static_dim(ctx, a, "self", static_cast<int64_t>(k + 2));
     if (!in || out[k] <= 0 || *in % out[k] != 0)
       fail(ctx, "spatial dim " + std::to_string(k) + " (size " + (in ? std::to_string(*in) : std::string("symbolic")) +
                     ") is not a multiple of output size " + std::to_string(out[k]),
            "only uniform adaptive pooling (input size divisible by output size) can be exported");
     kernel.push_back(*in / out[k]);
   }
-  set_result(ctx, ctx.op("AveragePool", {ctx.input(0)}, {{"kernel_shape", kernel}, {"strides", kernel}}));
+  set_result(ctx, ctx.op("AveragePool", {a.input("self")}, {{"kernel_shape", kernel}, {"strides", kernel}}));
 }
 
 // adaptive_max_pool{1,2}d(Tensor self, int[] output_size) -> (values, indices):
@@ -129,13 +138,13 @@ void translate_adaptive_avg_pool(TranslateContext& ctx) {
 // them modulo the plane size.
 template <size_t Spatial>
 void translate_adaptive_max_pool(TranslateContext& ctx) {
-  const size_t n = pooled_dims(ctx, Spatial);
-  std::vector<int64_t> out = per_spatial(ctx, 1, "output_size", n, {});
-  if (out.size() != n) fail(ctx, "output_size is required");
+  const NodeArgs a(ctx);
+  const size_t n = pooled_dims(ctx, a, Spatial);
+  std::vector<int64_t> out = per_spatial(ctx, a, "output_size", n);
   std::vector<int64_t> kernel;
   int64_t plane = 1;
   for (size_t k = 0; k < n; ++k) {
-    auto in = static_dim(ctx, 0, static_cast<int64_t>(k + 2));
+    auto in = static_dim(ctx, a, "self", static_cast<int64_t>(k + 2));
     if (!in || out[k] <= 0 || *in % out[k] != 0)
       fail(ctx, "spatial dim " + std::to_string(k) + " is not a static multiple of output size " +
                     std::to_string(out[k]),
@@ -144,7 +153,7 @@ void translate_adaptive_max_pool(TranslateContext& ctx) {
     plane *= *in;
   }
   const size_t outputs = ctx.node().outputs.size();
-  std::vector<std::string> r = ctx.op_n("MaxPool", {ctx.input(0)}, outputs >= 2 ? 2 : 1,
+  std::vector<std::string> r = ctx.op_n("MaxPool", {a.input("self")}, outputs >= 2 ? 2 : 1,
                                         {{"kernel_shape", kernel}, {"strides", kernel}});
   ctx.set_output(0, r[0]);
   if (outputs >= 2) ctx.set_output(1, ctx.op("Mod", {r[1], ctx.const_scalar(static_cast<double>(plane), DType::Int64)}));
@@ -155,9 +164,8 @@ void translate_adaptive_max_pool(TranslateContext& ctx) {
 
 // Channel count (dim 1) of the input, needed when a norm's weight or bias is None.
 int64_t channels(TranslateContext& ctx, const NodeArgs& a) {
-  const size_t input = a.index("input");
-  if (rank_of(ctx, input) < 2) fail(ctx, "input must have a channel dim (rank >= 2)");
-  auto c = static_dim(ctx, input, 1);
+  if (rank_of(ctx, a, "input") < 2) fail(ctx, "input must have a channel dim (rank >= 2)");
+  auto c = static_dim(ctx, a, "input", 1);
   if (!c) fail(ctx, "the channel dim must be static when weight or bias is None");
   return *c;
 }
@@ -165,8 +173,8 @@ int64_t channels(TranslateContext& ctx, const NodeArgs& a) {
 // The named tensor argument in the input's dtype, or `fill` of `shape` when it is None.
 std::string param_or(TranslateContext& ctx, const NodeArgs& a, std::string_view name,
                      const std::vector<int64_t>& shape, double fill) {
-  const DType d = arg_dtype(ctx, a.index("input"));
-  if (a.has(name)) return input_as(ctx, a.index(name), d);
+  const DType d = arg_dtype(ctx, a, "input");
+  if (a.has(name)) return input_as(ctx, a, name, d);
   return filled(ctx, shape, fill, d);
 }
 
@@ -175,10 +183,9 @@ std::string param_or(TranslateContext& ctx, const NodeArgs& a, std::string_view 
 // the batch and spatial dims, as torch computes the output. The running
 // statistics torch would update in place are not outputs of the op.
 std::string batch_stats_norm(TranslateContext& ctx, const NodeArgs& a) {
-  const size_t input = a.index("input");
-  const int64_t rank = rank_of(ctx, input);
+  const int64_t rank = rank_of(ctx, a, "input");
   if (rank < 2) fail(ctx, "input must have a channel dim (rank >= 2)");
-  const DType d = arg_dtype(ctx, input);
+  const DType d = arg_dtype(ctx, a, "input");
   std::vector<int64_t> axes{0};
   for (int64_t k = 2; k < rank; ++k) axes.push_back(k);
   const bool axes_as_input = ctx.opset() >= 18;
@@ -190,8 +197,8 @@ std::string batch_stats_norm(TranslateContext& ctx, const NodeArgs& a) {
   // weight and bias are [C]: as [C, 1, ...] they broadcast over the spatial dims.
   std::vector<int64_t> per_channel(static_cast<size_t>(rank - 1), 1);
   per_channel[0] = -1;
-  if (a.has("weight")) y = ctx.op("Mul", {y, reshape(ctx, input_as(ctx, a.index("weight"), d), per_channel)});
-  if (a.has("bias")) y = ctx.op("Add", {y, reshape(ctx, input_as(ctx, a.index("bias"), d), per_channel)});
+  if (a.has("weight")) y = ctx.op("Mul", {y, reshape(ctx, input_as(ctx, a, "weight", d), per_channel)});
+  if (a.has("bias")) y = ctx.op("Add", {y, reshape(ctx, input_as(ctx, a, "bias", d), per_channel)});
   return y;
 }
 
@@ -248,7 +255,7 @@ LayerNormArgs layer_norm_args(TranslateContext& ctx, const NodeArgs& a) {
   LayerNormArgs l;
   l.normalized_shape = a.ints("normalized_shape");
   if (l.normalized_shape.empty()) fail(ctx, "normalized_shape must not be empty");
-  if (static_cast<int64_t>(l.normalized_shape.size()) > rank_of(ctx, a.index("input")))
+  if (static_cast<int64_t>(l.normalized_shape.size()) > rank_of(ctx, a, "input"))
     fail(ctx, "normalized_shape has more dims than the input");
   l.first_axis = -static_cast<int64_t>(l.normalized_shape.size());
   return l;
@@ -268,7 +275,7 @@ void translate_layer_norm_17(TranslateContext& ctx) {
 void translate_layer_norm_13(TranslateContext& ctx) {
   const NodeArgs a(ctx);
   const LayerNormArgs l = layer_norm_args(ctx, a);
-  const DType d = arg_dtype(ctx, a.index("input"));
+  const DType d = arg_dtype(ctx, a, "input");
   std::vector<int64_t> axes;
   for (int64_t k = l.first_axis; k < 0; ++k) axes.push_back(k);
   std::string x = a.input("input");
@@ -290,10 +297,10 @@ void translate_layer_norm_13(TranslateContext& ctx) {
 void translate_group_norm(TranslateContext& ctx) {
   const NodeArgs a(ctx);
   const int64_t groups = a.i64("num_groups");
-  const int64_t rank = rank_of(ctx, a.index("input"));
+  const int64_t rank = rank_of(ctx, a, "input");
   if (rank < 2) fail(ctx, "input must have a channel dim (rank >= 2)");
   if (groups <= 0) fail(ctx, "num_groups must be positive");
-  const DType d = arg_dtype(ctx, a.index("input"));
+  const DType d = arg_dtype(ctx, a, "input");
   std::string x = a.input("input");
   std::string grouped = reshape(ctx, x, {0, groups, -1});
   std::string normalized =
@@ -315,7 +322,9 @@ void translate_group_norm(TranslateContext& ctx) {
 // embedding(Tensor weight, Tensor indices, int padding_idx=-1,
 //           bool scale_grad_by_freq=False, bool sparse=False)
 void translate_embedding(TranslateContext& ctx) {
-  set_result(ctx, ctx.op("Gather", {ctx.input(0), input_as(ctx, 1, DType::Int64)}, {{"axis", int64_t{0}}}));
+  const NodeArgs a(ctx);
+  set_result(ctx,
+             ctx.op("Gather", {a.input("weight"), input_as(ctx, a, "indices", DType::Int64)}, {{"axis", int64_t{0}}}));
 }
 
 // torch's pad list runs from the last dim backwards in (begin, end) pairs;
@@ -334,13 +343,13 @@ std::vector<int64_t> onnx_pads_from_torch(TranslateContext& ctx, const std::vect
 
 // Circular padding (ONNX Pad has no wrap mode before opset 19): per padded
 // dim, Concat(last `before` entries, x, first `after` entries).
-std::string circular_pad(TranslateContext& ctx, const std::vector<int64_t>& pads, int64_t rank) {
-  std::string x = ctx.input(0);
+std::string circular_pad(TranslateContext& ctx, const NodeArgs& a, const std::vector<int64_t>& pads, int64_t rank) {
+  std::string x = a.input("self");
   for (int64_t dim = 0; dim < rank; ++dim) {
     const int64_t before = pads[static_cast<size_t>(dim)], after = pads[static_cast<size_t>(dim + rank)];
     if (before == 0 && after == 0) continue;
     if (before < 0 || after < 0) fail(ctx, "negative pad values are not supported with mode='circular'");
-    auto size = static_dim(ctx, 0, dim);
+    auto size = static_dim(ctx, a, "self", dim);
     if (!size) fail(ctx, "mode='circular' needs static sizes in the padded dims");
     if (before > *size || after > *size)
       fail(ctx, "pad " + std::to_string(std::max(before, after)) + " is larger than dim " + std::to_string(dim) + " of size " +
@@ -355,37 +364,39 @@ std::string circular_pad(TranslateContext& ctx, const std::vector<int64_t>& pads
   return ctx.op("Identity", {x});
 }
 
-std::string pad_tensor(TranslateContext& ctx, const std::string& mode, std::optional<double> value) {
-  const int64_t rank = rank_of(ctx, 0);
-  std::vector<int64_t> pads = onnx_pads_from_torch(ctx, *ints_arg(ctx, 1, "pad"), rank);
-  if (mode == "circular") return circular_pad(ctx, pads, rank);
+// `self` padded by the list argument `pad_name` (pad, or padding of the *_pad ops).
+std::string pad_tensor(TranslateContext& ctx, const NodeArgs& a, std::string_view pad_name, const std::string& mode,
+                       std::optional<double> value) {
+  const int64_t rank = rank_of(ctx, a, "self");
+  std::vector<int64_t> pads = onnx_pads_from_torch(ctx, a.ints(pad_name), rank);
+  if (mode == "circular") return circular_pad(ctx, a, pads, rank);
   std::string onnx_mode;
   if (mode == "constant") onnx_mode = "constant";
   else if (mode == "reflect") onnx_mode = "reflect";
   else if (mode == "replicate") onnx_mode = "edge";
   else fail(ctx, "pad mode '" + mode + "' is not supported (constant, reflect, replicate, circular are)");
-  std::vector<std::string> inputs{ctx.input(0), ctx.const_i64(pads)};
-  if (onnx_mode == "constant" && value && *value != 0.0) inputs.push_back(ctx.const_scalar(*value, arg_dtype(ctx, 0)));
+  std::vector<std::string> inputs{a.input("self"), ctx.const_i64(pads)};
+  if (onnx_mode == "constant" && value && *value != 0.0)
+    inputs.push_back(ctx.const_scalar(*value, arg_dtype(ctx, a, "self")));
   return ctx.op("Pad", inputs, {{"mode", onnx_mode}});
 }
 
 // pad(Tensor self, SymInt[] pad, str mode="constant", float? value=None)
 void translate_pad(TranslateContext& ctx) {
-  std::string mode = ctx.has_input(2) ? str_arg(ctx, 2).value_or("constant") : "constant";
-  std::optional<double> value;
-  if (ctx.has_input(3)) value = float_arg(ctx, 3, "value");
-  set_result(ctx, pad_tensor(ctx, mode, value));
+  const NodeArgs a(ctx);
+  set_result(ctx, pad_tensor(ctx, a, "pad", a.str("mode"), a.optional_f64("value")));
 }
 
 // constant_pad_nd(Tensor self, SymInt[] pad, Scalar value=0)
 void translate_constant_pad_nd(TranslateContext& ctx) {
-  set_result(ctx, pad_tensor(ctx, "constant", float_arg(ctx, 2, "value", 0.0)));
+  const NodeArgs a(ctx);
+  set_result(ctx, pad_tensor(ctx, a, "pad", "constant", a.f64("value")));
 }
 
 // reflection_pad / replication_pad{1,2,3}d(Tensor self, SymInt[] padding)
 template <bool Reflect>
 void translate_named_pad(TranslateContext& ctx) {
-  set_result(ctx, pad_tensor(ctx, Reflect ? "reflect" : "replicate", std::nullopt));
+  set_result(ctx, pad_tensor(ctx, NodeArgs(ctx), "padding", Reflect ? "reflect" : "replicate", std::nullopt));
 }
 
 // ---- Resize -------------------------------------------------------------------
@@ -402,16 +413,19 @@ struct ResizeArgs {
 // upsample_{linear1d,bilinear2d,trilinear3d,bicubic2d}.vec(Tensor input, SymInt[]? output_size, bool align_corners,
 //                                                          float[]? scale_factors)
 // (_upsample_nearest_exact{1,2,3}d take the nearest forms.)
-ResizeArgs resize_args(TranslateContext& ctx, bool has_align_corners, size_t spatial) {
+ResizeArgs resize_args(TranslateContext& ctx, const NodeArgs& args, bool has_align_corners, size_t spatial) {
   ResizeArgs a;
-  a.output_size = ints_arg(ctx, 1, "output_size");
+  const std::string_view input = schema_arg_name(ctx, args, 0);  // self, or input of .vec
+  a.output_size = args.optional_ints("output_size");
   if (a.output_size && a.output_size->empty()) a.output_size.reset();
-  size_t next = 2;
-  if (has_align_corners) a.align_corners = bool_arg(ctx, next++, "align_corners", false);
-  // The .vec overload has one float[] argument; the other one float? per dim.
-  if (ctx.num_inputs() == next + 1) {
-    a.scales = floats_arg(ctx, next, "scale_factors");
+  if (has_align_corners) a.align_corners = args.boolean("align_corners");
+  // The .vec overload has one float[] argument; the other one float? per dim
+  // (scales, or scales_d/scales_h/scales_w), right after output_size and
+  // align_corners.
+  if (args.schema().argument_index("scale_factors")) {
+    a.scales = floats_arg(ctx, args, "scale_factors");
   } else {
+    const size_t first_scale = *args.schema().argument_index("output_size") + (has_align_corners ? 2 : 1);
     // One float? per dim next to output_size: torch sizes the output by
     // output_size but places the source coordinates by 1/scale where a scale
     // is given. Resize takes either sizes or scales, so this is exported only
@@ -419,7 +433,7 @@ ResizeArgs resize_args(TranslateContext& ctx, bool has_align_corners, size_t spa
     std::vector<std::optional<double>> per_dim;
     bool any = false;
     for (size_t k = 0; k < spatial; ++k) {
-      per_dim.push_back(ctx.has_input(next + k) ? std::optional<double>(float_arg(ctx, next + k, "scales")) : std::nullopt);
+      per_dim.push_back(args.optional_f64(schema_arg_name(ctx, args, first_scale + k)));
       any = any || (per_dim.back() && *per_dim.back() > 0);
     }
     if (any && a.output_size) {
@@ -427,7 +441,7 @@ ResizeArgs resize_args(TranslateContext& ctx, bool has_align_corners, size_t spa
       bool sizes_agree = true, scales_agree = true;
       std::vector<double> implied;
       for (size_t k = 0; k < spatial; ++k) {
-        auto in = static_dim(ctx, 0, static_cast<int64_t>(k + 2));
+        auto in = static_dim(ctx, args, input, static_cast<int64_t>(k + 2));
         if (!in) fail(ctx, "scales next to output_size need static spatial dims");
         const int64_t out = (*a.output_size)[k];
         const std::optional<double>& sc = per_dim[k];
@@ -466,10 +480,12 @@ ResizeArgs resize_args(TranslateContext& ctx, bool has_align_corners, size_t spa
 enum class ResizeMode { Nearest, NearestExact, Linear, Cubic };
 
 void translate_resize(TranslateContext& ctx, ResizeMode mode, size_t spatial) {
-  if (rank_of(ctx, 0) != static_cast<int64_t>(spatial) + 2)
+  const NodeArgs args(ctx);
+  const std::string_view input = schema_arg_name(ctx, args, 0);  // self, or input of .vec
+  if (rank_of(ctx, args, input) != static_cast<int64_t>(spatial) + 2)
     fail(ctx, "expected a batched input of rank " + std::to_string(spatial + 2));
   const bool has_align_corners = mode == ResizeMode::Linear || mode == ResizeMode::Cubic;
-  ResizeArgs a = resize_args(ctx, has_align_corners, spatial);
+  ResizeArgs a = resize_args(ctx, args, has_align_corners, spatial);
   if (mode == ResizeMode::Nearest && a.scales) {
     // torch's nearest copies a dim whose output is as long as its input, and
     // repeats every source pixel twice when it is twice as long, whatever the
@@ -477,7 +493,7 @@ void translate_resize(TranslateContext& ctx, ResizeMode mode, size_t spatial) {
     // Resize do the same. A symbolic dim keeps the scale only when it is integral.
     for (size_t k = 0; k < spatial; ++k) {
       double& sc = (*a.scales)[k];
-      auto in = static_dim(ctx, 0, static_cast<int64_t>(k + 2));
+      auto in = static_dim(ctx, args, input, static_cast<int64_t>(k + 2));
       if (!in) {
         if (sc != std::floor(sc)) fail(ctx, "a fractional scale factor on a symbolic dim is not supported");
         continue;
@@ -493,7 +509,7 @@ void translate_resize(TranslateContext& ctx, ResizeMode mode, size_t spatial) {
     // side of an integer, the scale is moved by a few ulps (the source
     // coordinates move by as little) until both give the same size.
     for (size_t k = 0; k < spatial; ++k) {
-      auto in = static_dim(ctx, 0, static_cast<int64_t>(k + 2));
+      auto in = static_dim(ctx, args, input, static_cast<int64_t>(k + 2));
       if (!in) continue;
       double& sc = (*a.scales)[k];
       const int64_t want = static_cast<int64_t>(static_cast<double>(*in) * sc);
@@ -527,10 +543,11 @@ void translate_resize(TranslateContext& ctx, ResizeMode mode, size_t spatial) {
       if (mode == ResizeMode::Cubic) attrs.push_back({"cubic_coeff_a", -0.75});
       break;
   }
-  std::vector<std::string> inputs{ctx.input(0), "" /* roi */};
+  const std::string x = args.input(input);
+  std::vector<std::string> inputs{x, "" /* roi */};
   if (a.output_size) {
     // sizes = [N, C] of the input, then the requested spatial sizes.
-    std::string nc = ctx.op("Slice", {shape_of(ctx, ctx.input(0)), ctx.const_i64({0}), ctx.const_i64({2})});
+    std::string nc = ctx.op("Slice", {shape_of(ctx, x), ctx.const_i64({0}), ctx.const_i64({2})});
     std::string sizes = ctx.op("Concat", {nc, ctx.const_i64(*a.output_size)}, {{"axis", int64_t{0}}});
     inputs.push_back("" /* scales */);
     inputs.push_back(sizes);
@@ -553,24 +570,26 @@ void translate_upsample(TranslateContext& ctx) {
 // bool align_corners): GridSample (opset 16; 4-D). Both follow the same
 // coordinate rules (unnormalize, then border clip or reflection per mode).
 void translate_grid_sampler(TranslateContext& ctx) {
-  if (rank_of(ctx, 0) != 4) fail(ctx, "only 4-D inputs are supported (ONNX GridSample is 2-D)");
+  const NodeArgs a(ctx);
+  if (rank_of(ctx, a, "input") != 4) fail(ctx, "only 4-D inputs are supported (ONNX GridSample is 2-D)");
   static const char* const kModes[] = {"bilinear", "nearest", "bicubic"};
   static const char* const kPadding[] = {"zeros", "border", "reflection"};
-  const int64_t mode = int_arg(ctx, 2, "interpolation_mode");
-  const int64_t padding = int_arg(ctx, 3, "padding_mode");
+  const int64_t mode = a.i64("interpolation_mode");
+  const int64_t padding = a.i64("padding_mode");
   if (mode < 0 || mode > 2) fail(ctx, "interpolation_mode " + std::to_string(mode) + " is not 0, 1 or 2");
   if (padding < 0 || padding > 2) fail(ctx, "padding_mode " + std::to_string(padding) + " is not 0, 1 or 2");
-  set_result(ctx, ctx.op("GridSample", {ctx.input(0), ctx.input(1)},
+  set_result(ctx, ctx.op("GridSample", {a.input("input"), a.input("grid")},
                          {{"mode", std::string(kModes[mode])},
                           {"padding_mode", std::string(kPadding[padding])},
-                          {"align_corners", int64_t{bool_arg(ctx, 4, "align_corners", false) ? 1 : 0}}}));
+                          {"align_corners", int64_t{a.boolean("align_corners") ? 1 : 0}}}));
 }
 
 // pixel_shuffle(Tensor self, int upscale_factor): DepthToSpace in CRD order.
 void translate_pixel_shuffle(TranslateContext& ctx) {
-  if (rank_of(ctx, 0) != 4) fail(ctx, "only 4-D inputs are supported");
-  set_result(ctx, ctx.op("DepthToSpace", {ctx.input(0)},
-                         {{"blocksize", int_arg(ctx, 1, "upscale_factor")}, {"mode", std::string("CRD")}}));
+  const NodeArgs a(ctx);
+  if (rank_of(ctx, a, "self") != 4) fail(ctx, "only 4-D inputs are supported");
+  set_result(ctx, ctx.op("DepthToSpace", {a.input("self")},
+                         {{"blocksize", a.i64("upscale_factor")}, {"mode", std::string("CRD")}}));
 }
 
 }  // namespace

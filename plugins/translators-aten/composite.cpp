@@ -1,6 +1,9 @@
 // aminmax (ReduceMin and ReduceMax), outer (Mul of a column and a row),
 // cosine_similarity, cross, addcmul, lerp, tensordot (Einsum),
 // pairwise_distance, frobenius_norm, linalg_matrix_norm, det/logdet (Det).
+//
+// Arguments are read by name, bound to the op's schema with its defaults
+// (NodeArgs, docs/architecture.md §4a).
 #include "families.hpp"
 
 #include <cmath>
@@ -13,14 +16,15 @@ namespace {
 // ONNX Runtime's ReduceMin/Max have no bool kernel: bools compare as int32.
 template <bool AxesAsInput>
 void translate_aminmax(TranslateContext& ctx) {
-  const int64_t rank = rank_of(ctx, 0);
+  const NodeArgs a(ctx);
+  const int64_t rank = rank_of(ctx, a, "self");
   std::vector<int64_t> axes;
-  if (ctx.has_input(1)) axes.push_back(normalize_dim(ctx, int_arg(ctx, 1, "dim"), std::max<int64_t>(rank, 1)));
+  if (a.has("dim")) axes.push_back(normalize_dim(ctx, a.i64("dim"), std::max<int64_t>(rank, 1)));
   if (rank == 0) axes.clear();  // a 0-d tensor is its own min and max
-  const bool keepdim = bool_arg(ctx, 2, "keepdim", false);
-  const DType d = arg_dtype(ctx, 0);
+  const bool keepdim = a.boolean("keepdim");
+  const DType d = arg_dtype(ctx, a, "self");
   const DType calc = d == DType::Bool ? DType::Int32 : d;
-  std::string x = cast(ctx, ctx.input(0), d, calc);
+  std::string x = cast(ctx, a.input("self"), d, calc);
   if (rank == 0) {
     std::string same = cast(ctx, ctx.op("Identity", {x}), calc, d);
     bind_output(ctx, 0, same);
@@ -34,10 +38,11 @@ void translate_aminmax(TranslateContext& ctx) {
 // outer(Tensor self, Tensor vec2) = self[:, None] * vec2[None, :] in torch's
 // result type (bool * bool is And: ONNX Mul has no bool kernel).
 void translate_outer(TranslateContext& ctx) {
-  if (rank_of(ctx, 0) != 1 || rank_of(ctx, 1) != 1) fail(ctx, "both inputs must be 1-D");
-  const DType d = result_type(ctx, {0, 1});
-  std::string column = unsqueeze(ctx, input_as(ctx, 0, d), {1});
-  std::string row = unsqueeze(ctx, input_as(ctx, 1, d), {0});
+  const NodeArgs a(ctx);
+  if (rank_of(ctx, a, "self") != 1 || rank_of(ctx, a, "vec2") != 1) fail(ctx, "both inputs must be 1-D");
+  const DType d = result_type(ctx, a, {"self", "vec2"});
+  std::string column = unsqueeze(ctx, input_as(ctx, a, "self", d), {1});
+  std::string row = unsqueeze(ctx, input_as(ctx, a, "vec2", d), {0});
   set_result(ctx, ctx.op(d == DType::Bool ? "And" : "Mul", {column, row}));
 }
 
@@ -46,10 +51,11 @@ void translate_outer(TranslateContext& ctx) {
 // sum of the products. ReduceSum takes axes as an input from opset 13.
 void translate_cosine_similarity(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  const int64_t rank = std::max(rank_of(ctx, 0), rank_of(ctx, 1));
-  const int64_t dim = normalize_dim(ctx, int_arg(ctx, 2, "dim", 1), rank);
-  const double eps = float_arg(ctx, 3, "eps", 1e-8);
-  std::string a = input_as(ctx, 0, d), b = input_as(ctx, 1, d);
+  const NodeArgs args(ctx);
+  const int64_t rank = std::max(rank_of(ctx, args, "x1"), rank_of(ctx, args, "x2"));
+  const int64_t dim = normalize_dim(ctx, args.i64("dim"), rank);
+  const double eps = args.f64("eps");
+  std::string a = input_as(ctx, args, "x1", d), b = input_as(ctx, args, "x2", d);
   // Broadcast first: the norms are taken over the broadcast shape.
   std::string shape = ctx.op("Shape", {ctx.op("Add", {a, b})});
   a = ctx.op("Expand", {a, shape});
@@ -69,16 +75,17 @@ void translate_cosine_similarity(TranslateContext& ctx) {
 template <bool Linalg>
 void translate_cross(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
+  const NodeArgs args(ctx);
   const Shape& out = ctx.output_value(0).shape;
   int64_t dim = -1;
-  if (Linalg || ctx.has_input(2)) {
-    dim = normalize_dim(ctx, int_arg(ctx, 2, "dim", -1), static_cast<int64_t>(out.size()));
+  if (args.has("dim")) {  // linalg_cross's dim defaults to -1; cross's None means the first dim of size 3
+    dim = normalize_dim(ctx, args.i64("dim"), static_cast<int64_t>(out.size()));
   } else {
     for (size_t k = 0; k < out.size() && dim < 0; ++k)
       if (out[k].is_static() && out[k].value() == 3) dim = static_cast<int64_t>(k);
     if (dim < 0) fail(ctx, "no dim of size 3 to take the cross product along");
   }
-  std::string a = input_as(ctx, 0, d), b = input_as(ctx, 1, d);
+  std::string a = input_as(ctx, args, "self", d), b = input_as(ctx, args, "other", d);
   std::string shape = ctx.op("Shape", {ctx.op("Add", {a, b})});
   a = ctx.op("Expand", {a, shape});
   b = ctx.op("Expand", {b, shape});
@@ -97,22 +104,25 @@ void translate_cross(TranslateContext& ctx) {
 void translate_addcmul(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
   if (d == DType::Bool) fail(ctx, "bool inputs are not supported");
-  std::string product = input_as(ctx, 1, d);
-  if (ctx.has_input(3) && is_constant(ctx, 3) && !is_floating(d)) {
-    const double value = std::trunc(float_arg(ctx, 3, "value"));
+  const NodeArgs a(ctx);
+  std::string product = input_as(ctx, a, "tensor1", d);
+  if (is_constant(a, "value") && !is_floating(d)) {
+    const double value = std::trunc(a.f64("value"));
     if (value != 1.0) product = ctx.op("Mul", {ctx.const_scalar(value, d), product});
-  } else if (ctx.has_input(3) && !(is_constant(ctx, 3) && float_arg(ctx, 3, "value") == 1.0)) {
-    product = ctx.op("Mul", {input_as(ctx, 3, d), product});
+  } else if (!(is_constant(a, "value") && a.f64("value") == 1.0)) {
+    product = ctx.op("Mul", {input_as(ctx, a, "value", d), product});
   }
-  product = ctx.op("Mul", {product, input_as(ctx, 2, d)});
-  set_result(ctx, ctx.op("Add", {input_as(ctx, 0, d), product}));
+  product = ctx.op("Mul", {product, input_as(ctx, a, "tensor2", d)});
+  set_result(ctx, ctx.op("Add", {input_as(ctx, a, "self", d), product}));
 }
 
 // lerp(Tensor self, Tensor end, Scalar|Tensor weight): torch's formula, exact
 // at both ends: |w| < 0.5 ? self + w * (end - self) : end - (end - self) * (1 - w).
 void translate_lerp(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  std::string a = input_as(ctx, 0, d), b = input_as(ctx, 1, d), w = input_as(ctx, 2, d);
+  const NodeArgs args(ctx);
+  std::string a = input_as(ctx, args, "self", d), b = input_as(ctx, args, "end", d),
+              w = input_as(ctx, args, "weight", d);
   std::string diff = ctx.op("Sub", {b, a});
   std::string low = ctx.op("Add", {a, ctx.op("Mul", {w, diff})});
   std::string high = ctx.op("Sub", {b, ctx.op("Mul", {diff, ctx.op("Sub", {ctx.const_scalar(1.0, d), w})})});
@@ -120,13 +130,14 @@ void translate_lerp(TranslateContext& ctx) {
   set_result(ctx, ctx.op("Where", {near_start, low, high}));
 }
 
-// tensordot(Tensor self, Tensor other, int[] dims_a, int[] dims_b) as one
+// tensordot(Tensor self, Tensor other, int[] dims_self, int[] dims_other) as one
 // Einsum: contracted dims share a letter; self's free dims, then other's.
 void translate_tensordot(TranslateContext& ctx) {
-  const int64_t ra = rank_of(ctx, 0), rb = rank_of(ctx, 1);
-  std::vector<int64_t> dims_a = ints_arg(ctx, 2, "dims_a").value_or(std::vector<int64_t>{});
-  std::vector<int64_t> dims_b = ints_arg(ctx, 3, "dims_b").value_or(std::vector<int64_t>{});
-  if (dims_a.size() != dims_b.size()) fail(ctx, "dims_a and dims_b differ in length");
+  const NodeArgs args(ctx);
+  const int64_t ra = rank_of(ctx, args, "self"), rb = rank_of(ctx, args, "other");
+  std::vector<int64_t> dims_a = args.ints("dims_self");
+  std::vector<int64_t> dims_b = args.ints("dims_other");
+  if (dims_a.size() != dims_b.size()) fail(ctx, "dims_self and dims_other differ in length");
   if (ra + rb > 52) fail(ctx, "more than 52 dims in all");
   auto letter = [](int64_t k) { return static_cast<char>(k < 26 ? 'a' + k : 'A' + (k - 26)); };
   std::string la, lb(static_cast<size_t>(rb), ' '), out;
@@ -147,7 +158,8 @@ void translate_tensordot(TranslateContext& ctx) {
       out += c;
     }
   const DType d = output_dtype(ctx);
-  set_result(ctx, ctx.op("Einsum", {input_as(ctx, 0, d), input_as(ctx, 1, d)}, {{"equation", la + "," + lb + "->" + out}}));
+  set_result(ctx, ctx.op("Einsum", {input_as(ctx, args, "self", d), input_as(ctx, args, "other", d)},
+                         {{"equation", la + "," + lb + "->" + out}}));
 }
 
 // pairwise_distance(Tensor x1, Tensor x2, float p=2, float eps=1e-06, bool keepdim=False):
@@ -156,10 +168,12 @@ void translate_tensordot(TranslateContext& ctx) {
 // as an input only from opset 18.
 void translate_pairwise_distance(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  const double p = float_arg(ctx, 2, "p", 2.0), eps = float_arg(ctx, 3, "eps", 1e-6);
-  const bool keepdim = bool_arg(ctx, 4, "keepdim", false);
+  const NodeArgs a(ctx);
+  const double p = a.f64("p"), eps = a.f64("eps");
+  const bool keepdim = a.boolean("keepdim");
   if (p < 0) fail(ctx, "p must be non-negative");
-  std::string diff = ctx.op("Add", {ctx.op("Sub", {input_as(ctx, 0, d), input_as(ctx, 1, d)}), ctx.const_scalar(eps, d)});
+  std::string diff =
+      ctx.op("Add", {ctx.op("Sub", {input_as(ctx, a, "x1", d), input_as(ctx, a, "x2", d)}), ctx.const_scalar(eps, d)});
   std::string magnitude = ctx.op("Abs", {diff});
   std::string result;
   if (std::isinf(p)) {
@@ -181,20 +195,23 @@ void translate_pairwise_distance(TranslateContext& ctx) {
 // frobenius_norm(Tensor self) / frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False):
 // Sqrt(ReduceSum(x * x)) over dim (every dim without one).
 void translate_frobenius_norm(TranslateContext& ctx) {
-  const int64_t rank = rank_of(ctx, 0);
-  std::vector<int64_t> axes = ints_arg(ctx, 1, "dim").value_or(std::vector<int64_t>{});
+  const NodeArgs args(ctx);
+  const bool has_dim = args.schema().argument_index("dim").has_value();  // frobenius_norm.dim
+  const int64_t rank = rank_of(ctx, args, "self");
+  std::vector<int64_t> axes = has_dim ? args.ints("dim") : std::vector<int64_t>{};
   for (int64_t& a : axes) a = normalize_dim(ctx, a, std::max<int64_t>(rank, 1));
   if (rank == 0) axes.clear();
-  const bool keepdim = bool_arg(ctx, 2, "keepdim", false);
-  std::string x = ctx.input(0);
+  const bool keepdim = has_dim && args.boolean("keepdim");
+  std::string x = args.input("self");
   set_result(ctx, ctx.op("Sqrt", {reduce(ctx, "ReduceSum", ctx.op("Mul", {x, x}), axes, keepdim, true)}));
 }
 
-// det / linalg_det(Tensor A): Det; logdet(Tensor A): Log(Det) (NaN for a
-// negative determinant, -inf for zero, as torch).
+// det(Tensor self) / linalg_det(Tensor A): Det; logdet(Tensor self): Log(Det)
+// (NaN for a negative determinant, -inf for zero, as torch).
 template <bool Log>
 void translate_det(TranslateContext& ctx) {
-  std::string det = ctx.op("Det", {ctx.input(0)});
+  const NodeArgs a(ctx);
+  std::string det = ctx.op("Det", {a.input(schema_arg_name(ctx, a, 0))});
   set_result(ctx, Log ? ctx.op("Log", {det}) : det);
 }
 
@@ -205,21 +222,22 @@ void translate_det(TranslateContext& ctx) {
 // 'nuc' need singular values (the op library refuses them). ReduceMax/Min take
 // axes as an input only from opset 18.
 void translate_matrix_norm(TranslateContext& ctx) {
-  const int64_t rank = rank_of(ctx, 0);
-  const std::vector<int64_t> dims = ints_arg(ctx, 2, "dim").value_or(std::vector<int64_t>{-2, -1});
+  const NodeArgs a(ctx);
+  const int64_t rank = rank_of(ctx, a, "self");
+  const std::vector<int64_t> dims = a.ints("dim");
   if (dims.size() != 2) fail(ctx, "dim must name 2 dims");
   const int64_t d0 = normalize_dim(ctx, dims[0], rank), d1 = normalize_dim(ctx, dims[1], rank);
-  const bool keepdim = bool_arg(ctx, 3, "keepdim", false);
+  const bool keepdim = a.boolean("keepdim");
   const DType d = output_dtype(ctx);
-  std::string x = cast(ctx, ctx.input(0), arg_dtype(ctx, 0), d);
-  const Arg& ord_arg = ctx.arg(1);
-  if (ord_arg.is_constant() && ord_arg.constant.is_string()) {
-    const std::string name = ord_arg.constant.get<std::string>();
+  std::string x = cast(ctx, a.input("self"), arg_dtype(ctx, a, "self"), d);
+  // The .str_ord overload takes ord as a string ('fro').
+  if (a.schema().arguments[*a.schema().argument_index("ord")].type.kind == SchemaType::Kind::Str) {
+    const std::string name = a.str("ord");
     if (name != "fro") fail(ctx, "ord='" + name + "' is not supported ('fro', 1, -1, inf, -inf are)");
     set_result(ctx, ctx.op("Sqrt", {reduce(ctx, "ReduceSum", ctx.op("Mul", {x, x}), {d0, d1}, keepdim, true)}));
     return;
   }
-  const double ord = float_arg(ctx, 1, "ord");
+  const double ord = a.f64("ord");
   if (std::abs(ord) != 1 && !std::isinf(ord)) fail(ctx, "ord is not supported (1, -1, inf, -inf, 'fro' are)");
   const int64_t sum_dim = std::isinf(ord) ? d1 : d0, pick_dim = std::isinf(ord) ? d0 : d1;
   std::string sums = reduce(ctx, "ReduceSum", ctx.op("Abs", {x}), {sum_dim}, true, true);

@@ -1,6 +1,9 @@
 // Ops that pick or place elements by position: take, index_fill, index_copy,
 // masked_scatter, bucketize, unfold (Tensor.unfold), as_strided, movedim, and
 // copy (self.copy_(src) functionalized). Gathers and ScatterElements without reduction, so every opset from 13.
+//
+// Arguments are read by name, bound to the op's schema with its defaults
+// (NodeArgs, docs/architecture.md §4a).
 #include "families.hpp"
 
 #include <functional>
@@ -10,8 +13,8 @@ namespace {
 
 // The input as at least 1-D: torch indexes a 0-d tensor as a 1-element one
 // in index_fill, index_copy and unfold.
-std::string at_least_1d(TranslateContext& ctx, size_t i) {
-  return rank_of(ctx, i) == 0 ? reshape(ctx, ctx.input(i), {1}) : ctx.input(i);
+std::string at_least_1d(TranslateContext& ctx, const NodeArgs& a, std::string_view name) {
+  return rank_of(ctx, a, name) == 0 ? reshape(ctx, a.input(name), {1}) : a.input(name);
 }
 
 // Reshapes a 1-D tensor so that it runs along `axis` of a rank-`rank` tensor.
@@ -22,46 +25,50 @@ std::string along_axis(TranslateContext& ctx, const std::string& x, int64_t axis
 }
 
 // Binds the result, back to 0-d when self was 0-d.
-void set_like_self(TranslateContext& ctx, const std::string& result) {
-  set_result(ctx, rank_of(ctx, 0) == 0 ? to_scalar(ctx, result) : result);
+void set_like_self(TranslateContext& ctx, const NodeArgs& a, const std::string& result) {
+  set_result(ctx, rank_of(ctx, a, "self") == 0 ? to_scalar(ctx, result) : result);
 }
 
 // take(Tensor self, Tensor index): Gather from the flattened self (Gather
 // counts negative indices from the end, as take does).
 void translate_take(TranslateContext& ctx) {
-  std::string flat = reshape(ctx, ctx.input(0), {-1});
-  set_result(ctx, ctx.op("Gather", {flat, input_as(ctx, 1, DType::Int64)}, {{"axis", int64_t{0}}}));
+  const NodeArgs a(ctx);
+  std::string flat = reshape(ctx, a.input("self"), {-1});
+  set_result(ctx, ctx.op("Gather", {flat, input_as(ctx, a, "index", DType::Int64)}, {{"axis", int64_t{0}}}));
 }
 
 // index_fill(Tensor self, int dim, Tensor index, Scalar|Tensor value): a mask
 // along dim (position p is hit when some index entry, negative ones from the
 // end, equals p), then Where(mask, value, self).
 void translate_index_fill(TranslateContext& ctx) {
-  const int64_t rank = std::max<int64_t>(rank_of(ctx, 0), 1);
-  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim"), rank);
-  const DType d = arg_dtype(ctx, 0);
-  std::string x = at_least_1d(ctx, 0);
+  const NodeArgs a(ctx);
+  const int64_t rank = std::max<int64_t>(rank_of(ctx, a, "self"), 1);
+  const int64_t axis = normalize_dim(ctx, a.i64("dim"), rank);
+  const DType d = arg_dtype(ctx, a, "self");
+  std::string x = at_least_1d(ctx, a, "self");
   std::string n = ctx.op("Gather", {shape_of(ctx, x), ctx.const_i64({axis})}, {{"axis", int64_t{0}}});
-  std::string index = reshape(ctx, input_as(ctx, 2, DType::Int64), {-1});
+  std::string index = reshape(ctx, input_as(ctx, a, "index", DType::Int64), {-1});
   std::string negative = ctx.op("Less", {index, ctx.const_i64({0})});
   index = ctx.op("Where", {negative, ctx.op("Add", {index, n}), index});
   std::string positions = ctx.op("Range", {ctx.const_scalar(0, DType::Int64), to_scalar(ctx, n), ctx.const_scalar(1, DType::Int64)});
   std::string equal = ctx.op("Equal", {unsqueeze(ctx, positions, {1}), unsqueeze(ctx, index, {0})});
   std::string hits = reduce(ctx, "ReduceSum", cast(ctx, equal, DType::Bool, DType::Int64), {1}, false, true);
   std::string mask = along_axis(ctx, ctx.op("Greater", {hits, ctx.const_i64({0})}), axis, rank);
-  set_like_self(ctx, ctx.op("Where", {mask, input_as(ctx, 3, d), x}));
+  set_like_self(ctx, a, ctx.op("Where", {mask, input_as(ctx, a, "value", d), x}));
 }
 
 // index_copy(Tensor self, int dim, Tensor index, Tensor source): index
 // expanded along dim to source's shape, then ScatterElements (no reduction).
 void translate_index_copy(TranslateContext& ctx) {
-  const int64_t rank = std::max<int64_t>(rank_of(ctx, 0), 1);
-  if (std::max<int64_t>(rank_of(ctx, 3), 1) != rank) fail(ctx, "source must have the same number of dims as self");
-  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dim"), rank);
-  std::string source = at_least_1d(ctx, 3);
-  std::string index = along_axis(ctx, input_as(ctx, 2, DType::Int64), axis, rank);
+  const NodeArgs a(ctx);
+  const int64_t rank = std::max<int64_t>(rank_of(ctx, a, "self"), 1);
+  if (std::max<int64_t>(rank_of(ctx, a, "source"), 1) != rank)
+    fail(ctx, "source must have the same number of dims as self");
+  const int64_t axis = normalize_dim(ctx, a.i64("dim"), rank);
+  std::string source = at_least_1d(ctx, a, "source");
+  std::string index = along_axis(ctx, input_as(ctx, a, "index", DType::Int64), axis, rank);
   std::string indices = ctx.op("Expand", {index, shape_of(ctx, source)});
-  set_like_self(ctx, ctx.op("ScatterElements", {at_least_1d(ctx, 0), indices, source}, {{"axis", axis}}));
+  set_like_self(ctx, a, ctx.op("ScatterElements", {at_least_1d(ctx, a, "self"), indices, source}, {{"axis", axis}}));
 }
 
 // masked_scatter(Tensor self, Tensor mask, Tensor source): self and mask
@@ -71,14 +78,15 @@ void translate_index_copy(TranslateContext& ctx) {
 // when source is empty), Where(mask, gathered, self). ONNX Runtime's Where
 // has no bool kernel: bools go through int32.
 void translate_masked_scatter(TranslateContext& ctx) {
-  const DType d = arg_dtype(ctx, 0);
+  const NodeArgs a(ctx);
+  const DType d = arg_dtype(ctx, a, "self");
   const DType calc = d == DType::Bool ? DType::Int32 : d;
-  std::string self = ctx.op("Expand", {cast(ctx, ctx.input(0), d, calc), shape_of(ctx, ctx.input(1))});
+  std::string self = ctx.op("Expand", {cast(ctx, a.input("self"), d, calc), shape_of(ctx, a.input("mask"))});
   std::string shape = shape_of(ctx, self);
-  std::string mask = reshape(ctx, ctx.op("Expand", {ctx.input(1), shape}), {-1});
+  std::string mask = reshape(ctx, ctx.op("Expand", {a.input("mask"), shape}), {-1});
   std::string count = ctx.op("CumSum", {cast(ctx, mask, DType::Bool, DType::Int64), ctx.const_scalar(0, DType::Int64)});
   std::string at = ctx.op("Max", {ctx.op("Sub", {count, ctx.const_i64({1})}), ctx.const_i64({0})});
-  std::string flat_source = reshape(ctx, cast(ctx, ctx.input(2), d, calc), {-1});
+  std::string flat_source = reshape(ctx, cast(ctx, a.input("source"), d, calc), {-1});
   std::string source = ctx.op("Concat", {flat_source, filled(ctx, {1}, 0.0, calc)}, {{"axis", int64_t{0}}});
   std::string gathered = ctx.op("Gather", {source, at}, {{"axis", int64_t{0}}});
   std::string flat = ctx.op("Where", {mask, gathered, reshape(ctx, self, {-1})});
@@ -89,14 +97,15 @@ void translate_masked_scatter(TranslateContext& ctx) {
 // the number of boundaries below each element (b < x, or b <= x when right),
 // which is torch's binary search on sorted boundaries.
 void translate_bucketize(TranslateContext& ctx) {
-  if (rank_of(ctx, 1) != 1) fail(ctx, "boundaries must be 1-D");
-  const DType d = result_type(ctx, {0, 1});
-  const bool right = bool_arg(ctx, 3, "right", false);
+  const NodeArgs a(ctx);
+  if (rank_of(ctx, a, "boundaries") != 1) fail(ctx, "boundaries must be 1-D");
+  const DType d = result_type(ctx, a, {"self", "boundaries"});
+  const bool right = a.boolean("right");
   // Each element against every boundary ([..., M]), counted by a MatMul with a
   // column of ones: ONNX Runtime leaves a ReduceSum over an empty input
   // unreduced, a MatMul keeps the shape right.
-  std::string x = unsqueeze(ctx, input_as(ctx, 0, d), {-1});
-  std::string b = input_as(ctx, 1, d);
+  std::string x = unsqueeze(ctx, input_as(ctx, a, "self", d), {-1});
+  std::string b = input_as(ctx, a, "boundaries", d);
   std::string below = cast(ctx, ctx.op(right ? "LessOrEqual" : "Less", {b, x}), DType::Bool, DType::Int64);
   std::string ones = ctx.op("Expand", {ctx.const_i64({1}), ctx.op("Concat", {shape_of(ctx, b), ctx.const_i64({1})}, {{"axis", int64_t{0}}})});
   std::string count = squeeze(ctx, ctx.op("MatMul", {below, ones}), {-1});
@@ -108,18 +117,19 @@ void translate_bucketize(TranslateContext& ctx) {
 // dim moved last. The size of dimension must be static (the op library
 // refuses a symbolic one).
 void translate_unfold(TranslateContext& ctx) {
-  const int64_t in_rank = rank_of(ctx, 0);
+  const NodeArgs a(ctx);
+  const int64_t in_rank = rank_of(ctx, a, "self");
   const int64_t rank = std::max<int64_t>(in_rank, 1);
-  const int64_t axis = normalize_dim(ctx, int_arg(ctx, 1, "dimension"), rank);
-  const int64_t size = int_arg(ctx, 2, "size"), step = int_arg(ctx, 3, "step");
-  const std::optional<int64_t> n = in_rank == 0 ? std::optional<int64_t>(1) : static_dim(ctx, 0, axis);
+  const int64_t axis = normalize_dim(ctx, a.i64("dimension"), rank);
+  const int64_t size = a.i64("size"), step = a.i64("step");
+  const std::optional<int64_t> n = in_rank == 0 ? std::optional<int64_t>(1) : static_dim(ctx, a, "self", axis);
   if (!n) fail(ctx, "dimension " + std::to_string(axis) + " must have a static size");
   if (step <= 0 || size < 0 || size > *n) fail(ctx, "size must be in [0, " + std::to_string(*n) + "] and step positive");
   const int64_t windows = (*n - size) / step + 1;
   Tensor indices = Tensor::zeros(DType::Int64, {windows, size});
   for (int64_t i = 0; i < windows; ++i)
     for (int64_t j = 0; j < size; ++j) indices.set_double(i * size + j, static_cast<double>(i * step + j));
-  std::string gathered = ctx.op("Gather", {at_least_1d(ctx, 0), ctx.constant(indices)}, {{"axis", axis}});
+  std::string gathered = ctx.op("Gather", {at_least_1d(ctx, a, "self"), ctx.constant(indices)}, {{"axis", axis}});
   if (in_rank == 0) {
     set_result(ctx, reshape(ctx, gathered, {size}));
     return;
@@ -170,8 +180,8 @@ const Node* producer_of(const Block& block, ValueId v) {
 // as_strided reads its input's storage. onnxport knows that storage only when
 // it is the input's own contiguous buffer: a graph input, parameter or a
 // fresh result, possibly through views that keep it contiguous.
-void check_own_storage(TranslateContext& ctx) {
-  ValueId v = ctx.arg(0).value;
+void check_own_storage(TranslateContext& ctx, const NodeArgs& a) {
+  ValueId v = a.arg("self").value;
   for (int hops = 0; hops < 64; ++hops) {
     const Node* node = producer_of(ctx.graph().body, v);
     if (!node) return;  // a graph input, parameter or constant
@@ -189,11 +199,12 @@ void check_own_storage(TranslateContext& ctx) {
 // Gather from the flattened input at the constant positions
 // offset + sum(i_k * stride_k).
 void translate_as_strided(TranslateContext& ctx) {
-  check_own_storage(ctx);
-  const auto size = ints_arg(ctx, 1, "size");
-  const auto stride = ints_arg(ctx, 2, "stride");
+  const NodeArgs a(ctx);
+  check_own_storage(ctx, a);
+  const auto size = a.optional_ints("size");
+  const auto stride = a.optional_ints("stride");
   if (!size || !stride || size->size() != stride->size()) fail(ctx, "size and stride must be int lists of one length");
-  const int64_t offset = ctx.has_input(3) ? int_arg(ctx, 3, "storage_offset") : 0;
+  const int64_t offset = a.optional_i64("storage_offset").value_or(0);  // None: the input's own offset, 0
   Tensor positions = Tensor::zeros(DType::Int64, *size);
   const size_t rank = size->size();
   std::vector<int64_t> at(rank, 0);
@@ -206,19 +217,20 @@ void translate_as_strided(TranslateContext& ctx) {
       at[k] = 0;
     }
   }
-  std::string flat = reshape(ctx, ctx.input(0), {-1});
+  std::string flat = reshape(ctx, a.input("self"), {-1});
   set_result(ctx, ctx.op("Gather", {flat, ctx.constant(positions)}, {{"axis", int64_t{0}}}));
 }
 
 // movedim(Tensor self, int[] source, int[] destination) / movedim.int: a
 // Transpose putting each source dim at its destination, the others in order.
 void translate_movedim(TranslateContext& ctx) {
-  const int64_t rank = rank_of(ctx, 0);
-  const std::vector<int64_t> src = ints_arg(ctx, 1, "source").value_or(std::vector<int64_t>{});
-  const std::vector<int64_t> dst = ints_arg(ctx, 2, "destination").value_or(std::vector<int64_t>{});
+  const NodeArgs a(ctx);
+  const int64_t rank = rank_of(ctx, a, "self");
+  const std::vector<int64_t> src = a.ints("source");  // movedim.int's lone int is a one-element list
+  const std::vector<int64_t> dst = a.ints("destination");
   if (src.size() != dst.size()) fail(ctx, "source and destination differ in length");
   if (rank == 0) {
-    set_result(ctx, ctx.op("Identity", {ctx.input(0)}));
+    set_result(ctx, ctx.op("Identity", {a.input("self")}));
     return;
   }
   std::vector<int64_t> perm(static_cast<size_t>(rank), -1);
@@ -235,14 +247,15 @@ void translate_movedim(TranslateContext& ctx) {
     while (used[static_cast<size_t>(next)]) ++next;
     p = next++;
   }
-  set_result(ctx, ctx.op("Transpose", {ctx.input(0)}, {{"perm", perm}}));
+  set_result(ctx, ctx.op("Transpose", {a.input("self")}, {{"perm", perm}}));
 }
 
 // copy(Tensor self, Tensor src, bool non_blocking=False): the functional form
 // of self.copy_(src): src cast to self's dtype and broadcast to self's shape.
 void translate_copy(TranslateContext& ctx) {
-  std::string src = input_as(ctx, 1, arg_dtype(ctx, 0));
-  set_result(ctx, ctx.op("Expand", {src, shape_of(ctx, ctx.input(0))}));
+  const NodeArgs a(ctx);
+  std::string src = input_as(ctx, a, "src", arg_dtype(ctx, a, "self"));
+  set_result(ctx, ctx.op("Expand", {src, shape_of(ctx, a.input("self"))}));
 }
 
 }  // namespace

@@ -7,6 +7,9 @@
 // Everything is batch-first: query [B, T, E], key/value [B, S, E]. Heads are
 // split with Reshape [0, 0, H, E/H] (0 copies a dim, so B, T and S may be
 // symbolic) and Transpose to [B, H, T, E/H].
+//
+// Arguments are read by name, bound to the op's schema with its defaults
+// (NodeArgs, docs/architecture.md §4a).
 #include "families.hpp"
 
 #include <cmath>
@@ -41,26 +44,28 @@ struct AttentionArgs {
   std::string key_padding;  // bool [B, S], true = ignore; "" without a mask
 };
 
-// embed_dim, num_heads, the four projection tensors from argument `first`
-// (qkv_weight, qkv_bias, proj_weight, proj_bias) and the mask arguments.
-AttentionArgs attention_args(TranslateContext& ctx, size_t embed_arg, size_t first, size_t mask, size_t mask_type) {
+// embed_dim, the head count (`heads`: num_head or num_heads), the four
+// projection tensors (qkv_weight, qkv_bias, proj_weight, proj_bias) and the
+// mask arguments; `input` is the first input (query or src).
+AttentionArgs attention_args(TranslateContext& ctx, const NodeArgs& args, std::string_view input,
+                             std::string_view heads) {
   AttentionArgs a;
-  a.dtype = arg_dtype(ctx, 0);
+  a.dtype = arg_dtype(ctx, args, input);
   if (!is_floating(a.dtype)) fail(ctx, "attention needs a floating-point input");
-  if (rank_of(ctx, 0) != 3) fail(ctx, "input must be 3-D [batch, seq, embed]");
-  a.embed = int_arg(ctx, embed_arg, "embed_dim");
-  a.heads = int_arg(ctx, embed_arg + 1, "num_heads");
+  if (rank_of(ctx, args, input) != 3) fail(ctx, "input must be 3-D [batch, seq, embed]");
+  a.embed = args.i64("embed_dim");
+  a.heads = args.i64(heads);
   if (a.heads <= 0 || a.embed % a.heads != 0) fail(ctx, "embed_dim must be a multiple of num_heads");
-  a.qkv_w = input_as(ctx, first, a.dtype);
-  a.qkv_b = input_as(ctx, first + 1, a.dtype);
-  a.proj_w = input_as(ctx, first + 2, a.dtype);
-  a.proj_b = input_as(ctx, first + 3, a.dtype);
-  if (ctx.has_input(mask)) {
-    if (int_arg(ctx, mask_type, "mask_type", -1) != kKeyPaddingMask || rank_of(ctx, mask) != 2)
+  a.qkv_w = input_as(ctx, args, "qkv_weight", a.dtype);
+  a.qkv_b = input_as(ctx, args, "qkv_bias", a.dtype);
+  a.proj_w = input_as(ctx, args, "proj_weight", a.dtype);
+  a.proj_b = input_as(ctx, args, "proj_bias", a.dtype);
+  if (args.has("mask")) {
+    if (args.optional_i64("mask_type") != kKeyPaddingMask || rank_of(ctx, args, "mask") != 2)
       fail(ctx, "only a 2-D key padding mask (mask_type 1) is supported",
            "nn.MultiheadAttention / nn.TransformerEncoderLayer only pass key padding masks on their fast paths");
     // torch reads a non-bool mask as "non-zero = ignore".
-    a.key_padding = cast(ctx, ctx.input(mask), arg_dtype(ctx, mask), DType::Bool);
+    a.key_padding = cast(ctx, args.input("mask"), arg_dtype(ctx, args, "mask"), DType::Bool);
   }
   return a;
 }
@@ -115,17 +120,19 @@ Attended attend(TranslateContext& ctx, const AttentionArgs& a, const std::string
 //     qkv_bias, proj_weight, proj_bias, mask=None, need_weights=True,
 //     average_attn_weights=True, mask_type=None) -> (out, weights)
 void translate_native_mha(TranslateContext& ctx) {
-  const AttentionArgs a = attention_args(ctx, 3, 5, 9, 12);
-  for (size_t i = 1; i <= 2; ++i)
-    if (rank_of(ctx, i) != 3) fail(ctx, "key and value must be 3-D [batch, seq, embed]");
+  const NodeArgs args(ctx);
+  const AttentionArgs a = attention_args(ctx, args, "query", "num_head");
+  for (const char* name : {"key", "value"})
+    if (rank_of(ctx, args, name) != 3) fail(ctx, "key and value must be 3-D [batch, seq, embed]");
   // The same graph value for query, key and value gives the same ONNX name.
-  const Attended r = attend(ctx, a, input_as(ctx, 0, a.dtype), input_as(ctx, 1, a.dtype), input_as(ctx, 2, a.dtype));
+  const Attended r = attend(ctx, a, input_as(ctx, args, "query", a.dtype), input_as(ctx, args, "key", a.dtype),
+                            input_as(ctx, args, "value", a.dtype));
   bind_output(ctx, 0, r.out);
   // Without need_weights the weights are undefined (None): the node has no
   // value for them.
   if (ctx.node().outputs.size() < 2) return;
-  if (!bool_arg(ctx, 10, "need_weights", true)) fail(ctx, "the node has a weights output but need_weights is false");
-  if (!bool_arg(ctx, 11, "average_attn_weights", true)) {
+  if (!args.boolean("need_weights")) fail(ctx, "the node has a weights output but need_weights is false");
+  if (!args.boolean("average_attn_weights")) {
     bind_output(ctx, 1, r.probs);
     return;
   }
@@ -158,13 +165,16 @@ std::string gelu(TranslateContext& ctx, DType d, const std::string& x) {
 //     mask=None, mask_type=None) -> out
 // norm_first: x + sa(ln1(x)), then + ff(ln2(.)); otherwise ln1(x + sa(x)), then ln2(. + ff(.)).
 void translate_encoder_layer(TranslateContext& ctx) {
-  const AttentionArgs a = attention_args(ctx, 1, 3, 18, 19);
+  const NodeArgs args(ctx);
+  const AttentionArgs a = attention_args(ctx, args, "src", "num_heads");
   const DType d = a.dtype;
-  const bool use_gelu = bool_arg(ctx, 7, "use_gelu", false);
-  const bool norm_first = bool_arg(ctx, 8, "norm_first", false);
-  const double eps = float_arg(ctx, 9, "eps");
+  const bool use_gelu = args.boolean("use_gelu");
+  const bool norm_first = args.boolean("norm_first");
+  const double eps = args.f64("eps");
   std::vector<std::string> p;  // norm1 w, b, norm2 w, b, ffn1 w, b, ffn2 w, b
-  for (size_t i = 10; i < 18; ++i) p.push_back(input_as(ctx, i, d));
+  for (const char* name : {"norm_weight_1", "norm_bias_1", "norm_weight_2", "norm_bias_2", "ffn_weight_1",
+                           "ffn_bias_1", "ffn_weight_2", "ffn_bias_2"})
+    p.push_back(input_as(ctx, args, name, d));
   auto norm = [&](const std::string& x, int which) { return layer_norm(ctx, d, x, p[2 * which], p[2 * which + 1], eps); };
   auto self_attention = [&](const std::string& x) { return attend(ctx, a, x, x, x).out; };
   auto feed_forward = [&](const std::string& x) {
@@ -172,7 +182,7 @@ void translate_encoder_layer(TranslateContext& ctx) {
     h = use_gelu ? gelu(ctx, d, h) : ctx.op("Relu", {h});
     return linear(ctx, h, p[6], p[7]);
   };
-  std::string x = input_as(ctx, 0, d);
+  std::string x = input_as(ctx, args, "src", d);
   if (norm_first) {
     x = ctx.op("Add", {x, self_attention(norm(x, 0))});
     x = ctx.op("Add", {x, feed_forward(norm(x, 1))});

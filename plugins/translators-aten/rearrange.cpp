@@ -1,4 +1,7 @@
 // Ops that move elements without computing: roll, pixel_unshuffle, channel_shuffle and im2col (F.unfold).
+//
+// Arguments are read by name, bound to the op's schema with its defaults
+// (NodeArgs, docs/architecture.md §4a).
 #include "families.hpp"
 
 #include <limits>
@@ -34,16 +37,17 @@ std::string roll_axis(TranslateContext& ctx, const std::string& x, int64_t shift
 // roll(Tensor self, int[1] shifts, int[1] dims=[]): without dims the
 // flattened tensor rolls and takes its shape back.
 void translate_roll(TranslateContext& ctx) {
-  const int64_t rank = rank_of(ctx, 0);
-  const std::vector<int64_t> shifts = ints_arg(ctx, 1, "shifts").value_or(std::vector<int64_t>{});
-  const std::vector<int64_t> dims = ints_arg(ctx, 2, "dims").value_or(std::vector<int64_t>{});
-  std::string x = ctx.input(0);
+  const NodeArgs a(ctx);
+  const int64_t rank = rank_of(ctx, a, "self");
+  const std::vector<int64_t> shifts = a.ints("shifts");
+  const std::vector<int64_t> dims = a.ints("dims");
+  std::string x = a.input("self");
   if (dims.empty()) {
     if (shifts.size() != 1) fail(ctx, "shifts must have one value when dims is empty, got " + std::to_string(shifts.size()));
     std::string flat = reshape(ctx, x, {-1});
     std::optional<int64_t> numel = 1;
     for (int64_t d = 0; d < rank && numel; ++d) {
-      auto s = static_dim(ctx, 0, d);
+      auto s = static_dim(ctx, a, "self", d);
       numel = s ? std::optional<int64_t>(*numel * *s) : std::nullopt;
     }
     set_result(ctx, ctx.op("Reshape", {roll_axis(ctx, flat, shifts[0], 0, numel), shape_of(ctx, x)}));
@@ -54,7 +58,7 @@ void translate_roll(TranslateContext& ctx) {
                   std::to_string(dims.size()));
   for (size_t k = 0; k < dims.size(); ++k) {
     const int64_t axis = normalize_dim(ctx, dims[k], rank);
-    x = roll_axis(ctx, x, shifts[k], axis, static_dim(ctx, 0, axis));
+    x = roll_axis(ctx, x, shifts[k], axis, static_dim(ctx, a, "self", axis));
   }
   set_result(ctx, ctx.op("Identity", {x}));
 }
@@ -65,16 +69,18 @@ void translate_roll(TranslateContext& ctx) {
 // other way (block offset first), so: Reshape to [-1, C, H/r, r, W/r, r],
 // Transpose to [-1, C, r, r, H/r, W/r], Reshape back with the leading dims.
 void translate_pixel_unshuffle(TranslateContext& ctx) {
-  const int64_t rank = rank_of(ctx, 0);
+  const NodeArgs a(ctx);
+  const int64_t rank = rank_of(ctx, a, "self");
   if (rank < 3) fail(ctx, "pixel_unshuffle expects at least 3 dims, got rank " + std::to_string(rank));
-  const int64_t r = int_arg(ctx, 1, "downscale_factor");
+  const int64_t r = a.i64("downscale_factor");
   if (r <= 0) fail(ctx, "downscale_factor must be positive, got " + std::to_string(r));
-  const auto c = static_dim(ctx, 0, rank - 3), h = static_dim(ctx, 0, rank - 2), w = static_dim(ctx, 0, rank - 1);
+  const auto c = static_dim(ctx, a, "self", rank - 3), h = static_dim(ctx, a, "self", rank - 2),
+             w = static_dim(ctx, a, "self", rank - 1);
   if (!c || !h || !w) fail(ctx, "the channel, height and width dims must be static");
   if (*h % r != 0 || *w % r != 0)
     fail(ctx, "height " + std::to_string(*h) + " and width " + std::to_string(*w) + " must be divisible by downscale_factor " +
                   std::to_string(r));
-  std::string x = ctx.input(0);
+  std::string x = a.input("self");
   std::string blocks = reshape(ctx, x, {-1, *c, *h / r, r, *w / r, r});
   std::string moved = ctx.op("Transpose", {blocks}, {{"perm", std::vector<int64_t>{0, 1, 3, 5, 2, 4}}});
   std::string tail = ctx.const_i64({*c * r * r, *h / r, *w / r});
@@ -89,12 +95,13 @@ void translate_pixel_unshuffle(TranslateContext& ctx) {
 // channel_shuffle(Tensor self, int groups): Reshape to [N, g, C/g, -1],
 // swap the group dims, Reshape back to the input's shape.
 void translate_channel_shuffle(TranslateContext& ctx) {
-  const int64_t rank = rank_of(ctx, 0);
+  const NodeArgs a(ctx);
+  const int64_t rank = rank_of(ctx, a, "self");
   if (rank < 3) fail(ctx, "channel_shuffle expects at least 3 dims, got rank " + std::to_string(rank));
-  const int64_t g = int_arg(ctx, 1, "groups");
-  const auto c = static_dim(ctx, 0, 1);
+  const int64_t g = a.i64("groups");
+  const auto c = static_dim(ctx, a, "self", 1);
   if (!c || g <= 0 || *c % g != 0) fail(ctx, "needs a static channel dim divisible by a positive groups");
-  const std::string x = ctx.input(0);
+  const std::string x = a.input("self");
   std::string grouped = reshape(ctx, x, {0, g, *c / g, -1});
   std::string swapped = ctx.op("Transpose", {grouped}, {{"perm", std::vector<int64_t>{0, 2, 1, 3}}});
   set_result(ctx, ctx.op("Reshape", {swapped, shape_of(ctx, x)}));
@@ -107,21 +114,22 @@ void translate_channel_shuffle(TranslateContext& ctx) {
 // reshaped. A Slice's end counts back from the padded end, so dynamic
 // H and W need no size arithmetic.
 void translate_im2col(TranslateContext& ctx) {
-  const int64_t rank = rank_of(ctx, 0);
+  const NodeArgs a(ctx);
+  const int64_t rank = rank_of(ctx, a, "self");
   if (rank != 3 && rank != 4) fail(ctx, "im2col expects a 3-D or 4-D input, got rank " + std::to_string(rank));
-  auto pair = [&](size_t i, const char* what, int64_t least) {
-    std::vector<int64_t> v = ints_arg(ctx, i, what).value_or(std::vector<int64_t>{});
-    if (v.size() == 1) v.assign(2, v[0]);
-    if (v.size() != 2) fail(ctx, std::string(what) + " must have 1 or 2 values");
+  // int[2]: a lone int is repeated by the accessor.
+  auto pair = [&](const char* name, int64_t least) {
+    std::vector<int64_t> v = a.ints(name);
+    if (v.size() != 2) fail(ctx, std::string(name) + " must have 1 or 2 values");
     for (int64_t e : v)
-      if (e < least) fail(ctx, std::string(what) + " must be at least " + std::to_string(least));
+      if (e < least) fail(ctx, std::string(name) + " must be at least " + std::to_string(least));
     return v;
   };
-  const std::vector<int64_t> kernel = pair(1, "kernel_size", 1), dilation = pair(2, "dilation", 1),
-                             padding = pair(3, "padding", 0), stride = pair(4, "stride", 1);
-  const auto channels = static_dim(ctx, 0, rank - 3);
+  const std::vector<int64_t> kernel = pair("kernel_size", 1), dilation = pair("dilation", 1),
+                             padding = pair("padding", 0), stride = pair("stride", 1);
+  const auto channels = static_dim(ctx, a, "self", rank - 3);
   if (!channels) fail(ctx, "the channel dim must be static");
-  std::string x = ctx.input(0);
+  std::string x = a.input("self");
   if (rank == 3) x = unsqueeze(ctx, x, {0});
   if (padding[0] > 0 || padding[1] > 0)
     x = ctx.op("Pad", {x, ctx.const_i64({0, 0, padding[0], padding[1], 0, 0, padding[0], padding[1]})});

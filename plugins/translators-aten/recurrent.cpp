@@ -20,6 +20,9 @@
 //   Transpose to [seq, batch, num_dir, H], then merge the last two dims.
 // The ONNX `layout` attribute (opset 14) is not used, so one translation
 // serves opsets 13-18: batch_first inputs are transposed around the stack.
+//
+// Arguments are read by name, bound to the op's schema (NodeArgs,
+// docs/architecture.md §4a).
 #include "families.hpp"
 
 namespace onnxport::aten {
@@ -48,23 +51,28 @@ struct RecurrentCall {
   std::vector<const Arg*> params;
 };
 
-RecurrentCall read_call(TranslateContext& ctx, Cell cell) {
+// lstm.input / gru.input / rnn_*.input(Tensor input, Tensor[] hx | Tensor hx, Tensor[] params,
+//   bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first)
+// (the .data overloads of packed sequences are not handled here).
+RecurrentCall read_call(TranslateContext& ctx, const NodeArgs& a, Cell cell) {
   RecurrentCall c;
   c.cell = cell;
-  if (rank_of(ctx, 0) != 3) fail(ctx, "input must be 3-D (batched)");
-  c.dtype = arg_dtype(ctx, 0);
-  const Arg& list = ctx.arg(2);
-  if (!list.is_list()) fail(ctx, "argument 2 (params) must be a list of tensors");
+  if (!a.schema().argument_index("batch_first"))
+    fail(ctx, "the packed-sequence overload " + a.schema().qualified_name() + " is not supported");
+  if (rank_of(ctx, a, "input") != 3) fail(ctx, "input must be 3-D (batched)");
+  c.dtype = arg_dtype(ctx, a, "input");
+  const Arg& list = a.arg("params");
+  if (!list.is_list()) fail(ctx, "params must be a list of tensors");
   for (const Arg& p : list.items) {
-    if (!p.is_value()) fail(ctx, "argument 2 (params) must contain only tensors");
+    if (!p.is_value()) fail(ctx, "params must contain only tensors");
     c.params.push_back(&p);
   }
-  c.has_biases = bool_arg(ctx, 3, "has_biases", true);
-  c.layers = int_arg(ctx, 4, "num_layers");
-  if (bool_arg(ctx, 6, "train", false) && float_arg(ctx, 5, "dropout", 0.0) > 0)
+  c.has_biases = a.boolean("has_biases");
+  c.layers = a.i64("num_layers");
+  if (a.boolean("train") && a.f64("dropout") > 0)
     fail(ctx, "training-mode dropout between layers cannot be exported", "call model.eval() before capturing");
-  c.bidirectional = bool_arg(ctx, 7, "bidirectional", false);
-  c.batch_first = bool_arg(ctx, 8, "batch_first", false);
+  c.bidirectional = a.boolean("bidirectional");
+  c.batch_first = a.boolean("batch_first");
   c.directions = c.bidirectional ? 2 : 1;
   const size_t per_direction = c.has_biases ? 4 : 2;
   if (c.layers <= 0 || c.params.size() != per_direction * static_cast<size_t>(c.layers * c.directions))
@@ -128,19 +136,19 @@ std::string layer_state(TranslateContext& ctx, const RecurrentCall& c, const std
                           ctx.const_i64({0})});
 }
 
-// h0 (and c0 for LSTM) from argument 1: a list (h0, c0) for LSTM, a tensor otherwise.
-std::vector<std::string> initial_states(TranslateContext& ctx, const RecurrentCall& c) {
+// h0 (and c0 for LSTM) from hx: a list (h0, c0) for LSTM, a tensor otherwise.
+std::vector<std::string> initial_states(TranslateContext& ctx, const NodeArgs& a, const RecurrentCall& c) {
   const size_t count = c.cell == Cell::Lstm ? 2 : 1;
-  if (!ctx.has_input(1)) return std::vector<std::string>(count);
-  const Arg& hx = ctx.arg(1);
+  if (!a.has("hx")) return std::vector<std::string>(count);
+  const Arg& hx = a.arg("hx");
   std::vector<std::string> states;
   if (hx.is_list()) {
     for (const Arg& s : hx.items) states.push_back(arg_as(ctx, s, c.dtype));
   } else {
-    states.push_back(input_as(ctx, 1, c.dtype));
+    states.push_back(input_as(ctx, a, "hx", c.dtype));
   }
   if (states.size() != count)
-    fail(ctx, "argument 1 (hx) must hold " + std::to_string(count) + " initial state tensor(s), got " +
+    fail(ctx, "hx must hold " + std::to_string(count) + " initial state tensor(s), got " +
                   std::to_string(states.size()));
   return states;
 }
@@ -157,10 +165,11 @@ OnnxAttrs cell_attrs(const RecurrentCall& c) {
 }
 
 void translate_recurrent(TranslateContext& ctx, Cell cell) {
-  const RecurrentCall c = read_call(ctx, cell);
-  const std::vector<std::string> initial = initial_states(ctx, c);
+  const NodeArgs a(ctx);
+  const RecurrentCall c = read_call(ctx, a, cell);
+  const std::vector<std::string> initial = initial_states(ctx, a, c);
   const size_t state_count = initial.size();
-  std::string x = cast(ctx, ctx.input(0), arg_dtype(ctx, 0), c.dtype);
+  std::string x = cast(ctx, a.input("input"), arg_dtype(ctx, a, "input"), c.dtype);
   if (c.batch_first) x = ctx.op("Transpose", {x}, {{"perm", std::vector<int64_t>{1, 0, 2}}});
   std::vector<std::vector<std::string>> final_states(state_count);  // per state, per layer
   for (int64_t layer = 0; layer < c.layers; ++layer) {

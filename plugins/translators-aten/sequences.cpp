@@ -1,6 +1,9 @@
 // Constant sequences from constant arguments: logspace, tril_indices,
 // triu_indices. The values are computed here, as torch 1.13 computes them,
 // and emitted as one initializer.
+//
+// Arguments are read by name, bound to the op's schema with its defaults
+// (NodeArgs, docs/architecture.md §4a).
 #include "families.hpp"
 
 #include <cmath>
@@ -13,17 +16,18 @@ namespace {
 // int64), the exponents filled from both ends; one step alone is base ** start.
 void translate_logspace(TranslateContext& ctx) {
   const DType d = output_dtype(ctx);
-  const int64_t steps = int_arg(ctx, 2, "steps");
-  const double base = float_arg(ctx, 3, "base", 10.0);
+  const NodeArgs a(ctx);
+  const int64_t steps = a.i64("steps");
+  const double base = a.f64("base");
   if (steps < 0) fail(ctx, "steps must be non-negative");
   auto in_dtype = [&](double v) {
     return is_floating(d) ? (d == DType::Float64 ? v : static_cast<double>(static_cast<float>(v))) : std::trunc(v);
   };
-  const double start = in_dtype(float_arg(ctx, 0, "start")), end = in_dtype(float_arg(ctx, 1, "end"));
+  const double start = in_dtype(a.f64("start")), end = in_dtype(a.f64("end"));
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   Tensor t = Tensor::zeros(d, {steps});
   for (int64_t i = 0; i < steps; ++i) {
-    double v = steps == 1 ? std::pow(base, float_arg(ctx, 0, "start"))
+    double v = steps == 1 ? std::pow(base, a.f64("start"))
                           : std::pow(base, i < steps / 2 ? start + step * static_cast<double>(i)
                                                          : end - step * static_cast<double>(steps - i - 1));
     t.set_double(i, is_floating(d) ? v : std::trunc(v));
@@ -35,7 +39,8 @@ void translate_logspace(TranslateContext& ctx) {
 // [2, N] row and column indices of the lower (upper) triangle, row-major.
 template <bool Lower>
 void translate_triangle_indices(TranslateContext& ctx) {
-  const int64_t rows = int_arg(ctx, 0, "row"), cols = int_arg(ctx, 1, "col"), offset = int_arg(ctx, 2, "offset", 0);
+  const NodeArgs a(ctx);
+  const int64_t rows = a.i64("row"), cols = a.i64("col"), offset = a.i64("offset");
   if (rows < 0 || cols < 0) fail(ctx, "row and col must be non-negative");
   std::vector<int64_t> r, c;
   for (int64_t i = 0; i < rows; ++i)

@@ -214,8 +214,17 @@ void translate_variance(TranslateContext& ctx) {
   const int64_t rank = rank_of(ctx, args, "self");
   const std::vector<int64_t> axes = reduction_axes(ctx, args);
   // unbiased (var, var.dim) or correction (var.correction, where None is 1).
-  const int64_t correction =
-      takes(args, "unbiased") ? (args.boolean("unbiased") ? 1 : 0) : args.optional_i64("correction").value_or(1);
+  // A bool parameter also takes an int, so a var.correction node
+  // (x, dim, 2, keepdim) also binds to var.dim, which comes first: an int
+  // where `unbiased` is is that node's correction, not a truth value.
+  int64_t correction = 1;
+  if (takes(args, "unbiased")) {
+    const Arg& unbiased = args.arg("unbiased");
+    const bool is_int = unbiased.is_constant() && unbiased.constant.is_number_integer();
+    correction = is_int ? unbiased.constant.get<int64_t>() : (args.boolean("unbiased") ? 1 : 0);
+  } else {
+    correction = args.optional_i64("correction").value_or(1);
+  }
   const bool keepdim = keepdim_of(args);
   std::vector<int64_t> all_axes = axes;
   if (all_axes.empty())

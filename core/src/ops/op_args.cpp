@@ -3,6 +3,8 @@
 
 #include "ops/broadcast_assumptions.hpp"
 
+#include <limits>
+
 namespace onnxport {
 namespace {
 
@@ -54,6 +56,13 @@ double OpArg::as_double() const {
   if (kind == Kind::Constant) {
     if (constant.is_number()) return constant.get<double>();
     if (constant.is_boolean()) return constant.get<bool>() ? 1.0 : 0.0;
+    // {"float": "inf" | "-inf" | "nan"}: program.json's tagged non-finite float.
+    if (constant.is_object() && constant.size() == 1 && constant.contains("float") && constant["float"].is_string()) {
+      const std::string s = constant["float"].get<std::string>();
+      if (s == "inf") return std::numeric_limits<double>::infinity();
+      if (s == "-inf") return -std::numeric_limits<double>::infinity();
+      if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
+    }
   }
   wrong_kind(*this, "a number");
 }

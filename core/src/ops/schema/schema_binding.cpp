@@ -19,6 +19,8 @@ ArgSummary summarize_json(const nlohmann::json& c) {
   else if (c.is_array()) {
     s.kind = K::List;
     for (const auto& item : c) s.items.push_back(summarize_json(item));
+  } else if (c.is_object() && c.size() == 1 && c.contains("float") && c["float"].is_string()) {
+    s.kind = K::Float;  // {"float": "-inf"}: program.json's non-finite float (docs/program-format.md)
   } else {
     s.kind = K::Object;  // {"dtype": ...}, {"device": ...}
   }

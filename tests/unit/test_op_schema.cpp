@@ -217,6 +217,26 @@ TEST(OpSchemaBinding, OverloadsResolveByArgumentKinds) {
   EXPECT_NE(resolved("aten::no_such_op", {}).find("no schema is known"), std::string::npos);
 }
 
+// A TorchScript node gives every argument of its overload, and a dtype is an
+// int constant: an overload that the call fits exactly wins over one that
+// fits only with defaults or an int read as a bool (docs/architecture.md §4a).
+TEST(OpSchemaBinding, AnOverloadTheNodeFitsExactlyWins) {
+  auto resolved = [](std::string_view op, const std::vector<OpArg>& args) {
+    SchemaBinding b = resolve_schema(op, summaries(args));
+    return b.ok() ? b.schema->qualified_name() : "error: " + b.error;
+  };
+  // sum(x, dtype=torch.float64): (Tensor, int) also fits sum.dim_IntList(self, int[1]? dim, ...).
+  EXPECT_EQ(resolved("aten::sum", {tensor({2, 3}), constant(7)}), "aten::sum");
+  EXPECT_EQ(resolved("aten::sum", {tensor({2, 3}), constant({1}), constant(false), none()}), "aten::sum.dim_IntList");
+  // var(x, 0, correction=2): an int also fits var.dim's bool unbiased.
+  EXPECT_EQ(resolved("aten::var", {tensor({2, 3}), constant({0}), constant(2), constant(false)}),
+            "aten::var.correction");
+  EXPECT_EQ(resolved("aten::var", {tensor({2, 3}), constant({0}), constant(true), constant(false)}), "aten::var.dim");
+  EXPECT_EQ(resolved("aten::div", {tensor({2}), tensor({2}), constant("floor")}), "aten::div.Tensor_mode");
+  // Fewer arguments (a call made inside the op library): the first that fits with defaults.
+  EXPECT_EQ(resolved("aten::add", {tensor({2}), tensor({2})}), "aten::add.Tensor");
+}
+
 TEST(OpArgsByName, ReadsGivenAndDefaultedArguments) {
   std::vector<OpArg> args{tensor({4, 8}), constant({8}), none()};
   OpArgs a(schema("aten::layer_norm"), args);

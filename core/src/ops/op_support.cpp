@@ -257,19 +257,33 @@ std::vector<Dim> dims_at(const Args& args, size_t i) {
   return with_position(i, [&] { return arg_at(args, i).as_dim_list(); });
 }
 
-std::vector<int64_t> reduction_dims(const Args& args, size_t i, int64_t rank) {
-  std::vector<int64_t> dims;
-  if (present(args, i)) dims = ints_at(args, i);
-  if (dims.empty()) {
-    for (int64_t d = 0; d < rank; ++d) dims.push_back(d);
-    return dims;
-  }
+namespace {
+
+std::vector<int64_t> normalized_reduction_dims(std::vector<int64_t> dims, int64_t rank) {
+  if (dims.empty()) return all_dims(rank);
+  const std::vector<int64_t> given = dims;
   for (int64_t& d : dims) d = normalize_dim(d, rank);
   std::sort(dims.begin(), dims.end());
   if (std::adjacent_find(dims.begin(), dims.end()) != dims.end())
-    fail("dim list " + sizes_str(ints_at(args, i)) + " names a dim more than once");
+    fail("dim list " + sizes_str(given) + " names a dim more than once");
   if (rank == 0) dims.clear();  // reducing a 0-d tensor over dim 0 keeps it 0-d
   return dims;
+}
+
+}  // namespace
+
+std::vector<int64_t> all_dims(int64_t rank) {
+  std::vector<int64_t> dims;
+  for (int64_t d = 0; d < rank; ++d) dims.push_back(d);
+  return dims;
+}
+
+std::vector<int64_t> reduction_dims(const Args& args, size_t i, int64_t rank) {
+  return normalized_reduction_dims(present(args, i) ? ints_at(args, i) : std::vector<int64_t>{}, rank);
+}
+
+std::vector<int64_t> reduction_dims(const OpArgs& a, std::string_view name, int64_t rank) {
+  return normalized_reduction_dims(a.optional_ints(name).value_or(std::vector<int64_t>{}), rank);
 }
 
 Shape reduced_shape(const Shape& shape, const std::vector<int64_t>& dims, bool keepdim) {

@@ -261,6 +261,11 @@ std::vector<Dim> dims_at(const Args& args, size_t i);
 
 // Dims to reduce over: an int, a list of ints or None (None/empty = all).
 std::vector<int64_t> reduction_dims(const Args& args, size_t i, int64_t rank);
+// The same for a named argument (`int dim`, `int[1]? dim`, `int[1] dim=[]`):
+// normalized, sorted, all dims when it is None or empty.
+std::vector<int64_t> reduction_dims(const OpArgs& a, std::string_view name, int64_t rank);
+// Every dim of a tensor of rank `rank` (a full reduction).
+std::vector<int64_t> all_dims(int64_t rank);
 // Shape after reducing `dims` (sorted, normalized).
 Shape reduced_shape(const Shape& shape, const std::vector<int64_t>& dims, bool keepdim);
 

@@ -30,15 +30,17 @@ ArgSummary summarize_json(const nlohmann::json& c) {
 bool is_intlike(K k) { return k == K::Int || k == K::SymInt; }
 bool is_number(K k) { return is_intlike(k) || k == K::Float || k == K::SymFloat; }
 
-// Whether one (non-list, non-None) actual fits a base type.
-bool fits_base(T type, K actual) {
+// Whether one (non-list, non-None) actual fits a base type. `strict` (the
+// first pass of resolve_schema) refuses the one lenient conversion that
+// makes overloads ambiguous: an int where a bool is declared.
+bool fits_base(T type, K actual, bool strict = false) {
   switch (type) {
     case T::Tensor: return actual == K::Tensor;
     case T::Int:
     case T::SymInt: return is_intlike(actual);
     case T::Float: return is_number(actual);
     case T::Complex: return is_number(actual);
-    case T::Bool: return actual == K::Bool || actual == K::SymBool || actual == K::Int;
+    case T::Bool: return actual == K::Bool || actual == K::SymBool || (!strict && actual == K::Int);
     case T::Str:
     case T::Dimname: return actual == K::Str;
     case T::Scalar: return is_number(actual) || actual == K::Bool || actual == K::SymBool;
@@ -55,19 +57,52 @@ bool fits_base(T type, K actual) {
   return false;
 }
 
-bool fits(const SchemaType& type, const ArgSummary& actual) {
+bool fits(const SchemaType& type, const ArgSummary& actual, bool strict) {
   // `t`, `Any`, Dict(...), tuples: anything (a `t[]` must still be a list).
   if ((type.kind == T::Any || type.kind == T::Other) && !type.list) return true;
   if (actual.kind == K::None) return type.optional;
-  if (!type.list) return fits_base(type.kind, actual.kind);
+  if (!type.list) return fits_base(type.kind, actual.kind, strict);
   if (actual.kind == K::List) {
     for (const ArgSummary& item : actual.items) {
-      if (item.kind == K::None ? !type.item_optional : !fits_base(type.kind, item.kind)) return false;
+      if (item.kind == K::None ? !type.item_optional : !fits_base(type.kind, item.kind, strict)) return false;
     }
     return true;
   }
   // int[N] / SymInt[N] take a lone int (as TorchScript broadcasts it).
   return (type.kind == T::Int || type.kind == T::SymInt) && is_intlike(actual.kind);
+}
+
+// bind_schema; `exact` (resolve_schema's first pass) also requires every
+// declared argument to be given and refuses an int for a bool.
+SchemaBinding bind(const OpSchema& schema, const std::vector<ArgSummary>& actual, bool exact) {
+  SchemaBinding b;
+  b.schema = &schema;
+  const size_t declared = schema.arguments.size();
+  if (actual.size() > declared && !schema.vararg) {
+    b.error = "takes " + std::to_string(declared) + " arguments, got " + std::to_string(actual.size());
+    return b;
+  }
+  if (exact && actual.size() != declared) {
+    b.error = "not every argument is given";
+    return b;
+  }
+  b.position.assign(declared, -1);
+  for (size_t i = 0; i < declared; ++i) {
+    const SchemaArgument& a = schema.arguments[i];
+    if (i < actual.size()) {
+      if (!fits(a.type, actual[i], exact)) {
+        b.error = "argument '" + a.name + "' (position " + std::to_string(i) + ") must be " + a.type.text +
+                  ", got " + actual[i].describe();
+        return b;
+      }
+      b.position[i] = static_cast<int>(i);
+    } else if (!a.default_value) {
+      b.error = "argument '" + a.name + "' (position " + std::to_string(i) + ", " + a.type.text +
+                ") is missing and has no default";
+      return b;
+    }
+  }
+  return b;
 }
 
 }  // namespace
@@ -129,30 +164,7 @@ ArgSummary summarize(const Graph& graph, const Arg& arg) {
 }
 
 SchemaBinding bind_schema(const OpSchema& schema, const std::vector<ArgSummary>& actual) {
-  SchemaBinding b;
-  b.schema = &schema;
-  const size_t declared = schema.arguments.size();
-  if (actual.size() > declared && !schema.vararg) {
-    b.error = "takes " + std::to_string(declared) + " arguments, got " + std::to_string(actual.size());
-    return b;
-  }
-  b.position.assign(declared, -1);
-  for (size_t i = 0; i < declared; ++i) {
-    const SchemaArgument& a = schema.arguments[i];
-    if (i < actual.size()) {
-      if (!fits(a.type, actual[i])) {
-        b.error = "argument '" + a.name + "' (position " + std::to_string(i) + ") must be " + a.type.text +
-                  ", got " + actual[i].describe();
-        return b;
-      }
-      b.position[i] = static_cast<int>(i);
-    } else if (!a.default_value) {
-      b.error = "argument '" + a.name + "' (position " + std::to_string(i) + ", " + a.type.text +
-                ") is missing and has no default";
-      return b;
-    }
-  }
-  return b;
+  return bind(schema, actual, false);
 }
 
 SchemaBinding resolve_schema(std::string_view op, const std::vector<ArgSummary>& actual) {
@@ -166,6 +178,18 @@ SchemaBinding resolve_schema(std::string_view op, const std::vector<ArgSummary>&
     SchemaBinding b = bind_schema(*overloads[0], actual);
     if (!b.ok()) b.error = "the call does not fit the schema " + overloads[0]->text + ": " + b.error;
     return b;
+  }
+  // A TorchScript node carries every argument of its overload, defaults
+  // included, and its constants have lost their Python types (a dtype is an
+  // int, so sum(x, dtype=float64) is (Tensor, int) and would also fit
+  // sum.dim_IntList's int[1]? dim; var.correction's int correction would fit
+  // var.dim's bool unbiased). So the first pass takes the first overload that
+  // the call fits exactly (every argument given, no int for a bool); only
+  // then does the first overload that fits with defaults and conversions win
+  // (calls made inside the op library omit trailing defaults).
+  for (const OpSchema* schema : overloads) {
+    SchemaBinding b = bind(*schema, actual, true);
+    if (b.ok()) return b;
   }
   std::string why;
   for (const OpSchema* schema : overloads) {

@@ -36,9 +36,10 @@ DType operand_compute_dtype(DType common, Result r) {
   return compute_dtype(r == Result::Floating ? to_floating(common) : common);
 }
 
-std::vector<const OpArg*> operands_at(const Args& args, std::initializer_list<size_t> positions) {
+// The named arguments as operands (each a tensor or a Python scalar).
+std::vector<const OpArg*> operands_named(const OpArgs& a, std::initializer_list<std::string_view> names) {
   std::vector<const OpArg*> out;
-  for (size_t i : positions) out.push_back(&arg_at(args, i));
+  for (std::string_view name : names) out.push_back(&a.arg(name));
   return out;
 }
 
@@ -101,16 +102,18 @@ Tensor map_ternary(const Tensor& a, const Tensor& b, const Tensor& c, const std:
 
 // ---------------------------------------------------------------- unary
 
-TensorMeta unary_meta(const Args& args, Result r) {
-  const TensorMeta& in = meta_at(args, 0);
+// Every unary op's tensor is `self`; its other arguments are read by the
+// op's `make` function (below) by their schema names.
+TensorMeta unary_meta(const OpArgs& a, Result r) {
+  const TensorMeta& in = a.tensor("self");
   return TensorMeta{result_dtype(in.dtype, r), in.shape};
 }
 
-// Runs f over argument 0. R picks the compute types f must support: only
+// Runs f over `self`. R picks the compute types f must support: only
 // float/double for Floating ops, every dtype otherwise.
 template <Result R, class F>
-Tensor run_unary(const Args& args, F&& f) {
-  const Tensor& in = data_at(args, 0);
+Tensor run_unary(const OpArgs& args, F&& f) {
+  const Tensor& in = args.data("self");
   const DType out_dtype = result_dtype(in.dtype(), R);
   const DType calc = operand_compute_dtype(in.dtype(), R);
   Tensor a = converted(in, calc);
@@ -133,15 +136,15 @@ Tensor run_unary(const Args& args, F&& f) {
 // as gelu's `approximate` or leaky_relu's slope).
 template <Result R, class Make>
 void def_unary(OpLibrary& lib, const std::string& name, Make make) {
-  define(
-      lib, name, "elementwise", [](const Args& args) { return std::vector<TensorMeta>{unary_meta(args, R)}; },
-      [make](const Args& args) { return std::vector<Tensor>{run_unary<R>(args, make(args))}; });
+  define_by_schema(
+      lib, name, "elementwise", [](const OpArgs& a) { return std::vector<TensorMeta>{unary_meta(a, R)}; },
+      [make](const OpArgs& a) { return std::vector<Tensor>{run_unary<R>(a, make(a))}; });
 }
 
 // A scalar function without parameters.
 template <class F>
 auto plain(F f) {
-  return [f](const Args&) { return f; };
+  return [f](const OpArgs&) { return f; };
 }
 
 template <class T>
@@ -197,29 +200,29 @@ void register_unary(OpLibrary& lib) {
   def_unary<F>(lib, "aten::mish", plain([](auto x) { return x * std::tanh(std::log1p(std::exp(x))); }));
   def_unary<F>(lib, "aten::hardsigmoid", plain([](auto x) { return relu6_shifted(x) / decltype(x)(6); }));
   def_unary<F>(lib, "aten::hardswish", plain([](auto x) { return x * relu6_shifted(x) / decltype(x)(6); }));
-  // gelu(self, *, str approximate="none")
-  def_unary<F>(lib, "aten::gelu", [](const Args& args) {
-    const std::string mode = present(args, 1) ? string_at(args, 1) : "none";
+  // gelu(Tensor self, *, str approximate="none")
+  def_unary<F>(lib, "aten::gelu", [](const OpArgs& a) {
+    const std::string mode = a.str("approximate");
     if (mode != "none" && mode != "tanh") fail("approximate must be 'none' or 'tanh', got '" + mode + "'");
     const bool tanh_approx = mode == "tanh";
     return [tanh_approx](auto x) { return gelu_of(x, tanh_approx); };
   });
-  // leaky_relu(self, Scalar negative_slope=0.01)
-  def_unary<F>(lib, "aten::leaky_relu", [](const Args& args) {
-    const double slope = double_or(args, 1, 0.01);
+  // leaky_relu(Tensor self, Scalar negative_slope=0.01)
+  def_unary<F>(lib, "aten::leaky_relu", [](const OpArgs& a) {
+    const double slope = a.f64("negative_slope");
     return [slope](auto x) { return x > 0 ? x : x * static_cast<decltype(x)>(slope); };
   });
   // elu(self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1)
-  def_unary<F>(lib, "aten::elu", [](const Args& args) {
-    const double alpha = double_or(args, 1, 1.0), scale = double_or(args, 2, 1.0), in_scale = double_or(args, 3, 1.0);
+  def_unary<F>(lib, "aten::elu", [](const OpArgs& a) {
+    const double alpha = a.f64("alpha"), scale = a.f64("scale"), in_scale = a.f64("input_scale");
     return [=](auto x) {
       using T = decltype(x);
       return x > 0 ? T(scale) * x : T(scale) * T(alpha) * (std::exp(x * T(in_scale)) - T(1));
     };
   });
   // softplus(self, Scalar beta=1, Scalar threshold=20)
-  def_unary<F>(lib, "aten::softplus", [](const Args& args) {
-    const double beta = double_or(args, 1, 1.0), threshold = double_or(args, 2, 20.0);
+  def_unary<F>(lib, "aten::softplus", [](const OpArgs& a) {
+    const double beta = a.f64("beta"), threshold = a.f64("threshold");
     return [=](auto x) { return softplus_of(x, beta, threshold); };
   });
 
@@ -229,15 +232,15 @@ void register_unary(OpLibrary& lib) {
                  return std::min(x, T(0)) - std::log1p(std::exp(-std::abs(x)));
                }));
   // hardshrink / softshrink(self, Scalar lambd=0.5)
-  def_unary<F>(lib, "aten::hardshrink", [](const Args& args) {
-    const double lambd = double_or(args, 1, 0.5);
+  def_unary<F>(lib, "aten::hardshrink", [](const OpArgs& a) {
+    const double lambd = a.f64("lambd");
     return [lambd](auto x) {
       using T = decltype(x);
       return (x >= -T(lambd) && x <= T(lambd)) ? T(0) : x;
     };
   });
-  def_unary<F>(lib, "aten::softshrink", [](const Args& args) {
-    const double lambd = double_or(args, 1, 0.5);
+  def_unary<F>(lib, "aten::softshrink", [](const OpArgs& a) {
+    const double lambd = a.f64("lambd");
     if (lambd < 0) fail("lambd must be non-negative, got " + std::to_string(lambd));
     return [lambd](auto x) {
       using T = decltype(x);
@@ -263,8 +266,8 @@ void register_unary(OpLibrary& lib) {
                  const T alpha = T(1.6732632423543772848170429916717), scale = T(1.0507009873554804934193349852946);
                  return x > T(0) ? scale * x : scale * alpha * (std::exp(x) - T(1));
                }));
-  def_unary<F>(lib, "aten::celu", [](const Args& args) {
-    const double alpha = double_or(args, 1, 1.0);
+  def_unary<F>(lib, "aten::celu", [](const OpArgs& a) {
+    const double alpha = a.f64("alpha");
     if (alpha == 0) fail("alpha must not be 0 (celu divides by it)");
     return [alpha](auto x) {
       using T = decltype(x);
@@ -278,13 +281,14 @@ void register_unary(OpLibrary& lib) {
   // nan_to_num(self, float? nan=None, float? posinf=None, float? neginf=None):
   // the infinities default to the largest finite values of the input's dtype
   // (not of the compute dtype: float16 computes in float32).
-  def_unary<S>(lib, "aten::nan_to_num", [](const Args& args) {
-    const DType d = meta_at(args, 0).dtype;
+  def_unary<S>(lib, "aten::nan_to_num", [](const OpArgs& a) {
+    const DType d = a.tensor("self").dtype;
     const double max = d == DType::Float16    ? 65504.0
                        : d == DType::BFloat16 ? 3.3895313892515355e38
                        : d == DType::Float32  ? static_cast<double>(std::numeric_limits<float>::max())
                                               : std::numeric_limits<double>::max();
-    const double nan = double_or(args, 1, 0.0), posinf = double_or(args, 2, max), neginf = double_or(args, 3, -max);
+    const double nan = a.optional_f64("nan").value_or(0.0);
+    const double posinf = a.optional_f64("posinf").value_or(max), neginf = a.optional_f64("neginf").value_or(-max);
     return [=](auto x) {
       using T = decltype(x);
       if constexpr (std::is_floating_point_v<T>) {
@@ -327,14 +331,19 @@ void register_unary(OpLibrary& lib) {
               if constexpr (std::is_floating_point_v<decltype(x)>) return std::trunc(x);
               else return x;
             }));
-  // round(self): half to even, as torch does.
-  def_unary<S>(lib, "aten::round", plain([](auto x) {
-              if constexpr (std::is_floating_point_v<decltype(x)>) return std::nearbyint(x);
-              else return x;
-            }));
+  // round(Tensor self): half to even, as torch does. round.decimals(self, *,
+  // int decimals) is refused unless decimals is 0 (it used to be ignored).
+  def_unary<S>(lib, "aten::round", [](const OpArgs& a) {
+    if (a.schema().overload == "decimals" && a.i64("decimals") != 0)
+      fail("round with decimals=" + std::to_string(a.i64("decimals")) + " is not supported (only decimals=0)");
+    return [](auto x) {
+      if constexpr (std::is_floating_point_v<decltype(x)>) return std::nearbyint(x);
+      else return x;
+    };
+  });
   // hardtanh(self, Scalar min_val=-1, Scalar max_val=1); relu6 = hardtanh(0, 6)
-  def_unary<S>(lib, "aten::hardtanh", [](const Args& args) {
-    const double lo = double_or(args, 1, -1.0), hi = double_or(args, 2, 1.0);
+  def_unary<S>(lib, "aten::hardtanh", [](const OpArgs& a) {
+    const double lo = a.f64("min_val"), hi = a.f64("max_val");
     return [lo, hi](auto x) {
       using T = decltype(x);
       return x < T(lo) ? T(lo) : (x > T(hi) ? T(hi) : x);
@@ -358,16 +367,23 @@ void register_unary(OpLibrary& lib) {
 
 // ---------------------------------------------------------------- binary
 
-TensorMeta binary_meta(const Args& args, Result r) {
-  auto operands = operands_at(args, {0, 1});
+// The two operands of a binary op: `self` and `other` in every overload
+// (Tensor, Scalar, Scalar_Tensor), except pow's `self` and `exponent`.
+std::vector<const OpArg*> binary_operands(const OpArgs& a) {
+  return operands_named(a, {"self", a.schema().argument_index("exponent") ? "exponent" : "other"});
+}
+
+TensorMeta binary_meta(const OpArgs& a, Result r) {
+  auto operands = binary_operands(a);
   return TensorMeta{result_dtype(result_type(operands), r), broadcast_all(operands)};
 }
 
 template <Result R, class F>
-Tensor run_binary(const Args& args, F&& f) {
+Tensor run_binary(const OpArgs& args, F&& f) {
   const TensorMeta m = binary_meta(args, R);
-  const DType calc = operand_compute_dtype(result_type(operands_at(args, {0, 1})), R);
-  Tensor a = operand_tensor(args[0], calc), b = operand_tensor(args[1], calc);
+  const std::vector<const OpArg*> operands = binary_operands(args);
+  const DType calc = operand_compute_dtype(result_type(operands), R);
+  Tensor a = operand_tensor(*operands[0], calc), b = operand_tensor(*operands[1], calc);
   const std::vector<int64_t> sizes = concrete(m.shape);
   auto loop = [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -381,9 +397,9 @@ Tensor run_binary(const Args& args, F&& f) {
 
 template <Result R, class Make>
 void def_binary(OpLibrary& lib, const std::string& name, Make make) {
-  define(
-      lib, name, "elementwise", [](const Args& args) { return std::vector<TensorMeta>{binary_meta(args, R)}; },
-      [make](const Args& args) { return std::vector<Tensor>{run_binary<R>(args, make(args))}; });
+  define_by_schema(
+      lib, name, "elementwise", [](const OpArgs& a) { return std::vector<TensorMeta>{binary_meta(a, R)}; },
+      [make](const OpArgs& a) { return std::vector<Tensor>{run_binary<R>(a, make(a))}; });
 }
 
 template <class T>
@@ -482,10 +498,10 @@ T bitwise(char op, T a, T b) {
   }
 }
 
-// alpha of add/sub/rsub (argument 2, default 1).
+// alpha of add/sub/rsub (the schema's default is 1).
 auto with_alpha(int sign, bool reversed) {
-  return [sign, reversed](const Args& args) {
-    const double alpha = double_or(args, 2, 1.0) * sign;
+  return [sign, reversed](const OpArgs& args) {
+    const double alpha = args.f64("alpha") * sign;
     return [alpha, reversed](auto a, auto b) {
       using T = decltype(a);
       if (reversed) std::swap(a, b);
@@ -496,22 +512,23 @@ auto with_alpha(int sign, bool reversed) {
   };
 }
 
-// div(self, other, *, str? rounding_mode): true division unless a mode is given.
-std::string rounding_mode(const Args& args) {
-  if (!present(args, 2)) return "";
-  std::string mode = string_at(args, 2);
+// div.Tensor / div.Scalar(self, other): true division; div.Tensor_mode /
+// div.Scalar_mode(self, other, *, str? rounding_mode): the mode when not None.
+std::string rounding_mode(const OpArgs& a) {
+  if (!a.schema().argument_index("rounding_mode") || !a.has("rounding_mode")) return "";
+  std::string mode = a.str("rounding_mode");
   if (mode != "trunc" && mode != "floor") fail("rounding_mode must be 'trunc', 'floor' or None, got '" + mode + "'");
   return mode;
 }
 
 void register_div(OpLibrary& lib) {
-  define(
+  define_by_schema(
       lib, "aten::div", "elementwise",
-      [](const Args& args) {
+      [](const OpArgs& args) {
         const Result r = rounding_mode(args).empty() ? Result::Floating : Result::Promoted;
         return std::vector<TensorMeta>{binary_meta(args, r)};
       },
-      [](const Args& args) {
+      [](const OpArgs& args) {
         const std::string mode = rounding_mode(args);
         if (mode == "trunc") return std::vector<Tensor>{run_binary<Result::Promoted>(args, [](auto a, auto b) { return trunc_div(a, b); })};
         if (mode == "floor") return std::vector<Tensor>{run_binary<Result::Promoted>(args, [](auto a, auto b) { return floor_div(a, b); })};
@@ -566,27 +583,29 @@ void register_binary(OpLibrary& lib) {
 
 // ---------------------------------------------------------------- ternary
 
-// where(condition, self, other): self/other may be Python scalars.
+// where.self / ScalarOther / ScalarSelf / Scalar(Tensor condition, self, other):
+// self/other may be Python scalars. where(Tensor condition) is nonzero's job.
 void register_where(OpLibrary& lib) {
-  auto meta = [](const Args& args) {
-    const TensorMeta& cond = meta_at(args, 0);
+  auto meta = [](const OpArgs& args) {
+    const TensorMeta& cond = args.tensor("condition");
     if (cond.dtype != DType::Bool && cond.dtype != DType::UInt8)
       fail("condition must be a bool tensor, got " + std::string(dtype_name(cond.dtype)));
-    auto values = operands_at(args, {1, 2});
+    auto values = operands_named(args, {"self", "other"});
     Shape shape = broadcast_shapes(cond.shape, broadcast_all(values));
     return TensorMeta{result_type(values), shape};
   };
-  define(
+  define_by_schema(
       lib, "aten::where", "elementwise",
-      [meta](const Args& args) {
-        if (args.size() == 1) fail("where(condition) has a data-dependent output size; use nonzero");
+      [meta](const OpArgs& args) {
+        if (!args.schema().argument_index("self"))
+          fail("where(condition) has a data-dependent output size; use nonzero");
         return std::vector<TensorMeta>{meta(args)};
       },
-      [meta](const Args& args) {
+      [meta](const OpArgs& args) {
         const TensorMeta m = meta(args);
         const DType calc = compute_dtype(m.dtype);
-        Tensor cond = converted(data_at(args, 0), DType::Bool);
-        Tensor a = operand_tensor(args[1], calc), b = operand_tensor(args[2], calc);
+        Tensor cond = converted(args.data("condition"), DType::Bool);
+        Tensor a = operand_tensor(args.arg("self"), calc), b = operand_tensor(args.arg("other"), calc);
         Tensor out = visit_dtype(calc, [&](auto tag) {
           using T = typename decltype(tag)::type;
           return map_ternary<bool, T, T, T>(cond, a, b, concrete(m.shape), [](bool c, T x, T y) { return c ? x : y; });
@@ -595,25 +614,26 @@ void register_where(OpLibrary& lib) {
       });
 }
 
-// masked_fill(self, mask, value): value is a Scalar or a 0-d tensor.
+// masked_fill.Scalar / .Tensor(Tensor self, Tensor mask, value): value is a
+// Scalar or a 0-d tensor.
 void register_masked_fill(OpLibrary& lib) {
-  auto meta = [](const Args& args) {
-    const TensorMeta& self = meta_at(args, 0);
-    const TensorMeta& mask = meta_at(args, 1);
+  auto meta = [](const OpArgs& args) {
+    const TensorMeta& self = args.tensor("self");
+    const TensorMeta& mask = args.tensor("mask");
     if (mask.dtype != DType::Bool) fail("mask must be a bool tensor, got " + std::string(dtype_name(mask.dtype)));
-    const OpArg& value = arg_at(args, 2);
+    const OpArg& value = args.arg("value");
     if (value.is_tensor() && !value.meta.shape.empty())
       fail("value must be a 0-d tensor or a number, got shape " + shape_str(value.meta.shape));
     return TensorMeta{self.dtype, broadcast_shapes(self.shape, mask.shape)};
   };
-  define(
-      lib, "aten::masked_fill", "elementwise", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta](const Args& args) {
+  define_by_schema(
+      lib, "aten::masked_fill", "elementwise", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const OpArgs& args) {
         const TensorMeta m = meta(args);
         const DType calc = compute_dtype(m.dtype);
-        Tensor self = converted(data_at(args, 0), calc);
-        Tensor mask = data_at(args, 1);
-        Tensor value = operand_tensor(args[2], calc);
+        Tensor self = converted(args.data("self"), calc);
+        Tensor mask = args.data("mask");
+        Tensor value = operand_tensor(args.arg("value"), calc);
         Tensor out = visit_dtype(calc, [&](auto tag) {
           using T = typename decltype(tag)::type;
           return map_ternary<T, bool, T, T>(self, mask, value, concrete(m.shape),
@@ -623,31 +643,32 @@ void register_masked_fill(OpLibrary& lib) {
       });
 }
 
-// clamp(self, min?, max?) with Scalar or Tensor bounds; clamp_min / clamp_max.
-// Positions of the bounds in the argument list: -1 when the op has none.
-void def_clamp(OpLibrary& lib, const std::string& name, int lo_pos, int hi_pos) {
-  auto bound = [](const Args& args, int pos) -> const OpArg* {
-    return pos >= 0 && present(args, static_cast<size_t>(pos)) ? &args[static_cast<size_t>(pos)] : nullptr;
+// clamp / clip(Tensor self, Scalar? min=None, Scalar? max=None) and their
+// .Tensor overloads (Tensor? bounds); clamp_min(self, min) / clamp_max(self,
+// max) with a Scalar or a Tensor bound. A bound the op's schema lacks, or
+// None, is no bound.
+void def_clamp(OpLibrary& lib, const std::string& name) {
+  auto bound = [](const OpArgs& args, std::string_view which) -> const OpArg* {
+    return args.schema().argument_index(which) && args.has(which) ? &args.arg(which) : nullptr;
   };
-  auto meta = [=](const Args& args) {
-    const OpArg* lo = bound(args, lo_pos);
-    const OpArg* hi = bound(args, hi_pos);
+  auto meta = [=](const OpArgs& args) {
+    const OpArg* lo = bound(args, "min");
+    const OpArg* hi = bound(args, "max");
     if (!lo && !hi) fail("at least one of min and max must not be None");
-    std::vector<const OpArg*> operands{&arg_at(args, 0), lo, hi};
-    meta_at(args, 0);
-    Shape shape = args[0].meta.shape;
+    std::vector<const OpArg*> operands{&args.arg("self"), lo, hi};
+    Shape shape = args.tensor("self").shape;
     for (const OpArg* a : {lo, hi})
       if (a && a->is_tensor()) shape = broadcast_shapes(shape, a->meta.shape);
     return TensorMeta{result_type(operands), shape};
   };
-  define(
-      lib, name, "elementwise", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [=](const Args& args) {
+  define_by_schema(
+      lib, name, "elementwise", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [=](const OpArgs& args) {
         const TensorMeta m = meta(args);
         const DType calc = compute_dtype(m.dtype);
-        const OpArg* lo = bound(args, lo_pos);
-        const OpArg* hi = bound(args, hi_pos);
-        Tensor self = converted(data_at(args, 0), calc);
+        const OpArg* lo = bound(args, "min");
+        const OpArg* hi = bound(args, "max");
+        Tensor self = converted(args.data("self"), calc);
         // An absent bound is a 0-d placeholder that the function ignores.
         Tensor lo_t = lo ? operand_tensor(*lo, calc) : Tensor::zeros(calc, {});
         Tensor hi_t = hi ? operand_tensor(*hi, calc) : Tensor::zeros(calc, {});
@@ -673,10 +694,7 @@ void register_elementwise_ops(OpLibrary& lib) {
   register_binary(lib);
   register_where(lib);
   register_masked_fill(lib);
-  def_clamp(lib, "aten::clamp", 1, 2);
-  def_clamp(lib, "aten::clip", 1, 2);
-  def_clamp(lib, "aten::clamp_min", 1, -1);
-  def_clamp(lib, "aten::clamp_max", -1, 1);
+  for (const char* name : {"aten::clamp", "aten::clip", "aten::clamp_min", "aten::clamp_max"}) def_clamp(lib, name);
 }
 
 }  // namespace onnxport::ops

@@ -1,10 +1,10 @@
 // Reductions: sum, mean, prod, amax/amin, max/min (all overloads),
 // argmax/argmin, all/any, softmax/log_softmax, logsumexp, var/std, cumsum.
 //
-// Overloads are told apart by argument count and kinds, since the engine
-// passes TorchScript's positional arguments:
-//   sum(self, dtype?)                      sum(self, dim?, keepdim, dtype?)
-//   max(self)   max(self, other)           max(self, int dim, keepdim) -> (values, indices)
+// Every op reads its arguments by name (docs/architecture.md §4a); the
+// overload the call bound to decides what it computes, e.g.
+//   sum(self, *, dtype=None)               sum.dim_IntList(self, int[1]? dim, keepdim=False, *, dtype=None)
+//   max(self)   max.other(self, other)     max.dim(self, int dim, keepdim=False) -> (values, indices)
 #include "op_support.hpp"
 
 #include <cmath>
@@ -66,20 +66,18 @@ struct ReduceCall {
   std::optional<DType> dtype;
 };
 
-// sum/mean/prod overloads: (self, dtype?) or (self, dim?, keepdim, dtype?).
-// prod's dim overload takes a single int; sum/mean take int[1]?.
-ReduceCall parse_reduce_call(const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
-  const int64_t rank = static_cast<int64_t>(in.shape.size());
+// sum/mean/prod overloads: (self, *, dtype) or the dim overloads (self, dim,
+// keepdim, *, dtype): prod.dim_int takes a single int, sum/mean int[1]?.
+ReduceCall parse_reduce_call(const OpArgs& a) {
+  const int64_t rank = static_cast<int64_t>(a.tensor("self").shape.size());
   ReduceCall call;
-  if (args.size() <= 2) {
-    call.dims = reduction_dims({}, 0, rank);
-    call.dtype = dtype_or_none(args, 1);
-  } else {
-    call.dims = reduction_dims(args, 1, rank);
-    call.keepdim = bool_at(args, 2);
-    call.dtype = dtype_or_none(args, 3);
+  call.dtype = a.dtype("dtype");
+  if (!a.schema().argument_index("dim")) {
+    call.dims = all_dims(rank);
+    return call;
   }
+  call.dims = reduction_dims(a, "dim", rank);
+  call.keepdim = a.boolean("keepdim");
   return call;
 }
 
@@ -93,16 +91,16 @@ DType fold_dtype(Fold f, DType in, std::optional<DType> requested) {
   return is_floating(in) ? in : DType::Int64;  // ints and bool sum/prod as int64
 }
 
-std::vector<TensorMeta> fold_meta(const Args& args, Fold f) {
-  const TensorMeta& in = meta_at(args, 0);
+std::vector<TensorMeta> fold_meta(const OpArgs& args, Fold f) {
+  const TensorMeta& in = args.tensor("self");
   ReduceCall call = parse_reduce_call(args);
   return {TensorMeta{fold_dtype(f, in.dtype, call.dtype), reduced_shape(in.shape, call.dims, call.keepdim)}};
 }
 
-std::vector<Tensor> fold_kernel(const Args& args, Fold f) {
+std::vector<Tensor> fold_kernel(const OpArgs& args, Fold f) {
   const TensorMeta m = fold_meta(args, f)[0];
   ReduceCall call = parse_reduce_call(args);
-  const Tensor& raw = data_at(args, 0);
+  const Tensor& raw = args.data("self");
   const DType calc = compute_dtype(m.dtype);
   Tensor in = converted(raw, calc);
   int64_t count = 1;  // elements per output slot, for the mean
@@ -154,49 +152,51 @@ std::vector<Tensor> extreme_kernel(const Tensor& raw, const std::vector<int64_t>
   return {finish(std::move(out), raw.dtype())};
 }
 
+// amax / amin(Tensor self, int[1] dim=[], bool keepdim=False)
 void def_extreme(OpLibrary& lib, const std::string& name, bool want_max) {
-  auto call = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
-    const int64_t rank = static_cast<int64_t>(in.shape.size());
-    std::vector<int64_t> dims = reduction_dims(args, 1, rank);
-    return std::make_pair(dims, bool_or(args, 2, false));
+  auto call = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
+    std::vector<int64_t> dims = reduction_dims(args, "dim", static_cast<int64_t>(in.shape.size()));
+    return std::make_pair(dims, args.boolean("keepdim"));
   };
-  define(
+  define_by_schema(
       lib, name, "reduction",
-      [call](const Args& args) {
+      [call](const OpArgs& args) {
         auto [dims, keepdim] = call(args);
-        return std::vector<TensorMeta>{TensorMeta{args[0].meta.dtype, reduced_shape(args[0].meta.shape, dims, keepdim)}};
+        const TensorMeta& in = args.tensor("self");
+        return std::vector<TensorMeta>{TensorMeta{in.dtype, reduced_shape(in.shape, dims, keepdim)}};
       },
-      [call, want_max](const Args& args) {
+      [call, want_max](const OpArgs& args) {
         auto [dims, keepdim] = call(args);
-        return extreme_kernel(data_at(args, 0), dims, reduced_shape(args[0].meta.shape, dims, keepdim), want_max);
+        return extreme_kernel(args.data("self"), dims, reduced_shape(args.tensor("self").shape, dims, keepdim), want_max);
       });
 }
 
-// all(self) / all(self, int dim, keepdim); any likewise. uint8 stays uint8, as in torch.
+// all(Tensor self) / all.dim(Tensor self, int dim, bool keepdim=False); any
+// likewise. uint8 stays uint8, as in torch.
 void def_logical_reduce(OpLibrary& lib, const std::string& name, bool is_all) {
-  auto call = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
+  auto call = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
     const int64_t rank = static_cast<int64_t>(in.shape.size());
-    std::vector<int64_t> dims = args.size() >= 2 ? std::vector<int64_t>{normalize_dim(int_at(args, 1), rank)}
-                                                 : reduction_dims({}, 0, rank);
+    const bool by_dim = args.schema().argument_index("dim").has_value();
+    std::vector<int64_t> dims = by_dim ? std::vector<int64_t>{normalize_dim(args.i64("dim"), rank)} : all_dims(rank);
     if (rank == 0) dims.clear();
     const DType dtype = in.dtype == DType::UInt8 ? DType::UInt8 : DType::Bool;
-    return std::make_tuple(dims, bool_or(args, 2, false), dtype);
+    return std::make_tuple(dims, by_dim && args.boolean("keepdim"), dtype);
   };
-  define(
+  define_by_schema(
       lib, name, "reduction",
-      [call](const Args& args) {
+      [call](const OpArgs& args) {
         auto [dims, keepdim, dtype] = call(args);
-        return std::vector<TensorMeta>{TensorMeta{dtype, reduced_shape(args[0].meta.shape, dims, keepdim)}};
+        return std::vector<TensorMeta>{TensorMeta{dtype, reduced_shape(args.tensor("self").shape, dims, keepdim)}};
       },
-      [call, is_all](const Args& args) {
+      [call, is_all](const OpArgs& args) {
         auto [dims, keepdim, dtype] = call(args);
-        Tensor in = converted(data_at(args, 0), DType::Bool);
+        Tensor in = converted(args.data("self"), DType::Bool);
         std::vector<uint8_t> acc = fold<bool>(in, dims, uint8_t(is_all ? 1 : 0), [is_all](uint8_t a, bool x) {
           return static_cast<uint8_t>(is_all ? (a && x) : (a || x));
         });
-        Tensor out = tensor_from<bool>(acc, DType::Bool, concrete(reduced_shape(args[0].meta.shape, dims, keepdim)));
+        Tensor out = tensor_from<bool>(acc, DType::Bool, concrete(reduced_shape(args.tensor("self").shape, dims, keepdim)));
         return std::vector<Tensor>{finish(std::move(out), dtype)};
       });
 }
@@ -257,51 +257,55 @@ std::vector<Tensor> extreme_with_indices(const Tensor& raw, int64_t dim, const S
   return {finish(std::move(values), raw.dtype()), indices};
 }
 
-// max(self) | max(self, other) | max(self, int dim, bool keepdim).
+// max(Tensor self) | max.other(Tensor self, Tensor other) (the elementwise
+// maximum, given the same call) | max.dim(Tensor self, int dim, bool keepdim=False).
 void def_max_min(OpLibrary& lib, const std::string& name, bool want_max) {
   const char* elementwise = want_max ? "aten::maximum" : "aten::minimum";
-  define(
+  define_by_schema(
       lib, name, "reduction",
-      [elementwise](const Args& args) -> std::vector<TensorMeta> {
-        const TensorMeta& in = meta_at(args, 0);
-        if (args.size() == 1) return {TensorMeta{in.dtype, Shape{}}};
-        if (args.size() == 2 && args[1].is_tensor()) return OpLibrary::instance().find(elementwise)->meta(args);
-        const int64_t dim = normalize_dim(int_at(args, 1), static_cast<int64_t>(in.shape.size()));
+      [elementwise](const OpArgs& args) -> std::vector<TensorMeta> {
+        const TensorMeta& in = args.tensor("self");
+        const std::string& overload = args.schema().overload;
+        if (overload.empty()) return {TensorMeta{in.dtype, Shape{}}};
+        if (overload == "other") return OpLibrary::instance().find(elementwise)->meta(args.positional());
+        const int64_t dim = normalize_dim(args.i64("dim"), static_cast<int64_t>(in.shape.size()));
         const std::vector<int64_t> dims = in.shape.empty() ? std::vector<int64_t>{} : std::vector<int64_t>{dim};
-        Shape out = reduced_shape(in.shape, dims, bool_or(args, 2, false));
+        Shape out = reduced_shape(in.shape, dims, args.boolean("keepdim"));
         return {TensorMeta{in.dtype, out}, TensorMeta{DType::Int64, out}};
       },
-      [elementwise, want_max](const Args& args) -> std::vector<Tensor> {
-        const Tensor& in = data_at(args, 0);
+      [elementwise, want_max](const OpArgs& args) -> std::vector<Tensor> {
+        const Tensor& in = args.data("self");
         const int64_t rank = in.dim();
-        if (args.size() == 1) return extreme_kernel(in, reduction_dims({}, 0, rank), Shape{}, want_max);
-        if (args.size() == 2 && args[1].is_tensor()) return OpLibrary::instance().find(elementwise)->kernel(args);
-        const int64_t dim = normalize_dim(int_at(args, 1), rank);
+        const std::string& overload = args.schema().overload;
+        if (overload.empty()) return extreme_kernel(in, all_dims(rank), Shape{}, want_max);
+        if (overload == "other") return OpLibrary::instance().find(elementwise)->kernel(args.positional());
+        const int64_t dim = normalize_dim(args.i64("dim"), rank);
         const std::vector<int64_t> dims = rank == 0 ? std::vector<int64_t>{} : std::vector<int64_t>{dim};
-        return extreme_with_indices(in, rank == 0 ? 0 : dim, reduced_shape(args[0].meta.shape, dims, bool_or(args, 2, false)),
-                                    want_max);
+        return extreme_with_indices(in, rank == 0 ? 0 : dim,
+                                    reduced_shape(args.tensor("self").shape, dims, args.boolean("keepdim")), want_max);
       });
 }
 
 // argmax(self, int? dim=None, bool keepdim=False): None flattens first.
 void def_arg_extreme(OpLibrary& lib, const std::string& name, bool want_max) {
-  auto out_shape = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
+  auto out_shape = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
     const int64_t rank = static_cast<int64_t>(in.shape.size());
-    const bool keepdim = bool_or(args, 2, false);
-    if (!present(args, 1)) return keepdim ? Shape(in.shape.size(), Dim(1)) : Shape{};
-    const int64_t dim = normalize_dim(int_at(args, 1), rank);
-    return reduced_shape(in.shape, rank == 0 ? std::vector<int64_t>{} : std::vector<int64_t>{dim}, keepdim);
+    const bool keepdim = args.boolean("keepdim");
+    const std::optional<int64_t> dim = args.optional_i64("dim");
+    if (!dim) return keepdim ? Shape(in.shape.size(), Dim(1)) : Shape{};
+    return reduced_shape(in.shape, rank == 0 ? std::vector<int64_t>{} : std::vector<int64_t>{normalize_dim(*dim, rank)},
+                         keepdim);
   };
-  define(
+  define_by_schema(
       lib, name, "reduction",
-      [out_shape](const Args& args) { return std::vector<TensorMeta>{TensorMeta{DType::Int64, out_shape(args)}}; },
-      [out_shape, want_max](const Args& args) {
-        const Tensor& raw = data_at(args, 0);
+      [out_shape](const OpArgs& args) { return std::vector<TensorMeta>{TensorMeta{DType::Int64, out_shape(args)}}; },
+      [out_shape, want_max](const OpArgs& args) {
+        const Tensor& raw = args.data("self");
         Tensor in = converted(raw, compute_dtype(raw.dtype()));
         int64_t dim = 0;
-        if (!present(args, 1)) in = in.reshaped({in.numel()});
-        else if (in.dim() > 0) dim = normalize_dim(int_at(args, 1), in.dim());
+        if (!args.has("dim")) in = in.reshaped({in.numel()});
+        else if (in.dim() > 0) dim = normalize_dim(args.i64("dim"), in.dim());
         if (in.dim() == 0) in = in.reshaped({1});
         Tensor indices = Tensor::zeros(DType::Int64, concrete(out_shape(args)));
         visit_dtype(in.dtype(), [&](auto tag) {
@@ -314,21 +318,21 @@ void def_arg_extreme(OpLibrary& lib, const std::string& name, bool want_max) {
 
 // ---------------------------------------------------------------- softmax family
 
-// softmax(self, int dim, ScalarType? dtype) and log_softmax: numerically
-// stable (subtract the max along the dim first).
+// softmax.int(Tensor self, int dim, ScalarType? dtype=None) and log_softmax:
+// numerically stable (subtract the max along the dim first).
 void def_softmax(OpLibrary& lib, const std::string& name, bool log) {
-  auto meta = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
-    normalize_dim(int_at(args, 1), static_cast<int64_t>(in.shape.size()));
-    const std::optional<DType> dtype = dtype_or_none(args, 2);
+  auto meta = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
+    normalize_dim(args.i64("dim"), static_cast<int64_t>(in.shape.size()));
+    const std::optional<DType> dtype = args.dtype("dtype");
     return TensorMeta{dtype ? *dtype : to_floating(in.dtype), in.shape};
   };
-  define(
-      lib, name, "reduction", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta, log](const Args& args) {
+  define_by_schema(
+      lib, name, "reduction", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta, log](const OpArgs& args) {
         const TensorMeta m = meta(args);
-        Tensor in = converted(data_at(args, 0), compute_dtype(m.dtype));
-        const int64_t dim = in.dim() == 0 ? 0 : normalize_dim(int_at(args, 1), in.dim());
+        Tensor in = converted(args.data("self"), compute_dtype(m.dtype));
+        const int64_t dim = in.dim() == 0 ? 0 : normalize_dim(args.i64("dim"), in.dim());
         const DimSplit s = in.dim() == 0 ? DimSplit{} : split_at(in.shape(), dim);
         Tensor out = visit_floating(in.dtype(), [&](auto tag) {
           using T = typename decltype(tag)::type;
@@ -356,19 +360,19 @@ void def_softmax(OpLibrary& lib, const std::string& name, bool log) {
       });
 }
 
-// logsumexp(self, int[1] dim, bool keepdim=False)
+// logsumexp(Tensor self, int[1] dim, bool keepdim=False)
 void register_logsumexp(OpLibrary& lib) {
-  auto meta = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
-    std::vector<int64_t> dims = reduction_dims(args, 1, static_cast<int64_t>(in.shape.size()));
-    return TensorMeta{to_floating(in.dtype), reduced_shape(in.shape, dims, bool_or(args, 2, false))};
+  auto meta = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
+    std::vector<int64_t> dims = reduction_dims(args, "dim", static_cast<int64_t>(in.shape.size()));
+    return TensorMeta{to_floating(in.dtype), reduced_shape(in.shape, dims, args.boolean("keepdim"))};
   };
-  define(
-      lib, "aten::logsumexp", "reduction", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta](const Args& args) {
+  define_by_schema(
+      lib, "aten::logsumexp", "reduction", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const OpArgs& args) {
         const TensorMeta m = meta(args);
-        Tensor in = converted(data_at(args, 0), compute_dtype(m.dtype));
-        std::vector<int64_t> dims = reduction_dims(args, 1, in.dim());
+        Tensor in = converted(args.data("self"), compute_dtype(m.dtype));
+        std::vector<int64_t> dims = reduction_dims(args, "dim", in.dim());
         Tensor out = visit_floating(in.dtype(), [&](auto tag) {
           using T = typename decltype(tag)::type;
           const T lowest = -std::numeric_limits<T>::infinity();
@@ -391,44 +395,43 @@ void register_logsumexp(OpLibrary& lib) {
       });
 }
 
-// var/std: (self, bool unbiased) | (self, int[1]? dim, bool unbiased, bool keepdim)
-// | correction overload (self, int[1]? dim, *, int? correction, bool keepdim).
-// The engine cannot tell the last two apart by kinds; both read
-// argument 2 as "unbiased"/"correction" (true/1 = Bessel's correction).
-// var_mean/std_mean (with_mean): the same arguments, (var or std, mean) out.
+// var/std(Tensor self, bool unbiased=True) | var.dim(self, int[1]? dim, bool
+// unbiased=True, bool keepdim=False) | var.correction(self, int[1]? dim, *,
+// int? correction, bool keepdim=False): unbiased is a correction of 1 or 0,
+// a None correction is 1 (Bessel's). var_mean/std_mean (with_mean): the same
+// arguments, (var or std, mean) out.
 void def_variance(OpLibrary& lib, const std::string& name, bool take_sqrt, bool with_mean = false) {
-  auto parse = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
-    const int64_t rank = static_cast<int64_t>(in.shape.size());
+  auto parse = [](const OpArgs& args) {
+    const int64_t rank = static_cast<int64_t>(args.tensor("self").shape.size());
     ReduceCall call;
     int64_t correction = 1;
-    if (args.size() <= 2) {
-      call.dims = reduction_dims({}, 0, rank);
-      if (present(args, 1)) correction = bool_at(args, 1) ? 1 : 0;
+    if (args.schema().argument_index("correction")) correction = args.optional_i64("correction").value_or(1);
+    else correction = args.boolean("unbiased") ? 1 : 0;
+    if (args.schema().argument_index("dim")) {
+      call.dims = reduction_dims(args, "dim", rank);
+      call.keepdim = args.boolean("keepdim");
     } else {
-      call.dims = reduction_dims(args, 1, rank);
-      if (present(args, 2)) correction = args[2].constant.is_boolean() ? (bool_at(args, 2) ? 1 : 0) : int_at(args, 2);
-      call.keepdim = bool_or(args, 3, false);
+      call.dims = all_dims(rank);
     }
     return std::make_pair(call, correction);
   };
-  define(
+  define_by_schema(
       lib, name, "reduction",
-      [parse, with_mean](const Args& args) {
+      [parse, with_mean](const OpArgs& args) {
         const ReduceCall call = parse(args).first;
-        const TensorMeta& in = args[0].meta;
+        const TensorMeta& in = args.tensor("self");
         const TensorMeta out{to_floating(in.dtype), reduced_shape(in.shape, call.dims, call.keepdim)};
         return with_mean ? std::vector<TensorMeta>{out, out} : std::vector<TensorMeta>{out};
       },
-      [parse, take_sqrt, with_mean](const Args& args) {
+      [parse, take_sqrt, with_mean](const OpArgs& args) {
         // Not a structured binding: the lambdas below use both, and clang
         // before 16 cannot capture a structured binding.
         const auto parsed = parse(args);
         const ReduceCall& call = parsed.first;
         const int64_t correction = parsed.second;
-        const TensorMeta& in_meta = args[0].meta;
+        const TensorMeta& in_meta = args.tensor("self");
         const DType out_dtype = to_floating(in_meta.dtype);
-        Tensor in = converted(data_at(args, 0), compute_dtype(out_dtype));
+        Tensor in = converted(args.data("self"), compute_dtype(out_dtype));
         int64_t count = 1;
         for (int64_t d : call.dims) count *= in.shape()[static_cast<size_t>(d)];
         Tensor mean;
@@ -454,20 +457,20 @@ void def_variance(OpLibrary& lib, const std::string& name, bool take_sqrt, bool 
       });
 }
 
-// cumsum(self, int dim, *, ScalarType? dtype)
+// cumsum(Tensor self, int dim, *, ScalarType? dtype=None)
 void register_cumsum(OpLibrary& lib) {
-  auto meta = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
-    normalize_dim(int_at(args, 1), static_cast<int64_t>(in.shape.size()));
-    const std::optional<DType> dtype = dtype_or_none(args, 2);
+  auto meta = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
+    normalize_dim(args.i64("dim"), static_cast<int64_t>(in.shape.size()));
+    const std::optional<DType> dtype = args.dtype("dtype");
     return TensorMeta{dtype ? *dtype : (is_floating(in.dtype) ? in.dtype : DType::Int64), in.shape};
   };
-  define(
-      lib, "aten::cumsum", "reduction", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta](const Args& args) {
+  define_by_schema(
+      lib, "aten::cumsum", "reduction", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const OpArgs& args) {
         const TensorMeta m = meta(args);
-        Tensor in = converted(data_at(args, 0), compute_dtype(m.dtype));
-        const DimSplit s = in.dim() == 0 ? DimSplit{} : split_at(in.shape(), normalize_dim(int_at(args, 1), in.dim()));
+        Tensor in = converted(args.data("self"), compute_dtype(m.dtype));
+        const DimSplit s = in.dim() == 0 ? DimSplit{} : split_at(in.shape(), normalize_dim(args.i64("dim"), in.dim()));
         Tensor out = visit_dtype(in.dtype(), [&](auto tag) {
           using T = typename decltype(tag)::type;
           Tensor o = Tensor::zeros(in.dtype(), in.shape());
@@ -490,54 +493,58 @@ void register_cumsum(OpLibrary& lib) {
 
 // ---------------------------------------------------------------- vector norms
 
-// norm(self, p=2) | norm(self, p?, int[1] dim, bool keepdim, *, dtype?)
-// linalg_vector_norm(self, ord=2, int[1]? dim=None, bool keepdim=False, *, dtype?)
-// linalg_norm(self, ord?, int[1]? dim, bool keepdim, *, dtype?) where it is a
-// vector norm: one dim, a 1-D input, or ord None / "fro" (the 2-norm of the
-// flattened dims). Matrix norms (nuc, 2, inf over two dims) are refused.
+// norm.Scalar(self, Scalar p=2) | norm.ScalarOpt_dim(self, Scalar? p, int[1]
+// dim, bool keepdim=False) | norm.ScalarOpt_dtype / ScalarOpt_dim_dtype (the
+// same with *, ScalarType dtype): p None is 2.
+// linalg_vector_norm(self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, dtype=None)
+// linalg_norm(self, Scalar? ord=None, int[1]? dim=None, ...) and
+// linalg_norm.ord_str(self, str ord, ...) where it is a vector norm: one dim,
+// a 1-D input, or ord None / "fro" (the 2-norm of the flattened dims).
+// Matrix norms (nuc, 2, inf over two dims) are refused.
 struct NormCall {
   double p = 2.0;
   ReduceCall reduce;
 };
 
-NormCall parse_norm_call(const std::string& name, const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
+NormCall parse_norm_call(const std::string& name, const OpArgs& args) {
+  const TensorMeta& in = args.tensor("self");
   const int64_t rank = static_cast<int64_t>(in.shape.size());
   NormCall call;
-  const bool has_ord = present(args, 1);
-  if (has_ord && arg_at(args, 1).kind == OpArg::Kind::Constant && arg_at(args, 1).constant.is_string()) {
-    const std::string ord = string_at(args, 1);
+  const char* ord_name = args.schema().argument_index("ord") ? "ord" : "p";
+  const bool has_ord = args.has(ord_name);
+  const bool ord_is_str = args.schema().overload == "ord_str";
+  if (ord_is_str) {
+    const std::string ord = args.str(ord_name);
     if (ord != "fro") fail("the matrix norm ord='" + ord + "' is not supported (only 'fro')");
   } else if (has_ord) {
-    call.p = double_at(args, 1);
+    call.p = args.f64(ord_name);
   }
-  call.reduce.dims = args.size() > 2 && present(args, 2) ? reduction_dims(args, 2, rank) : reduction_dims({}, 0, rank);
-  call.reduce.keepdim = bool_or(args, 3, false);
-  call.reduce.dtype = dtype_or_none(args, 4);
-  if (name == "aten::linalg_norm" && has_ord && call.reduce.dims.size() == 2 && rank >= 2 &&
-      !(arg_at(args, 1).kind == OpArg::Kind::Constant && arg_at(args, 1).constant.is_string()))
+  const bool has_dim = args.schema().argument_index("dim") && args.has("dim");
+  call.reduce.dims = has_dim ? reduction_dims(args, "dim", rank) : all_dims(rank);
+  if (args.schema().argument_index("keepdim")) call.reduce.keepdim = args.boolean("keepdim");
+  if (args.schema().argument_index("dtype")) call.reduce.dtype = args.dtype("dtype");
+  if (name == "aten::linalg_norm" && has_ord && call.reduce.dims.size() == 2 && rank >= 2 && !ord_is_str)
     fail("matrix norms (ord over two dims) are not supported; use ord='fro' or linalg.vector_norm");
-  if (name == "aten::linalg_norm" && has_ord && !present(args, 2) && rank > 1 &&
-      !(arg_at(args, 1).kind == OpArg::Kind::Constant && arg_at(args, 1).constant.is_string()))
+  if (name == "aten::linalg_norm" && has_ord && !has_dim && rank > 1 && !ord_is_str)
     fail("linalg.norm with ord and no dim needs a 1-D or 2-D input; matrix norms are not supported");
   return call;
 }
 
 void def_vector_norm(OpLibrary& lib, const std::string& name) {
-  auto meta = [name](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
+  auto meta = [name](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
     if (!is_floating(in.dtype))
       fail("expected a floating-point input, got " + std::string(dtype_name(in.dtype)) + " (as torch)");
     NormCall call = parse_norm_call(name, args);
     const DType d = call.reduce.dtype ? *call.reduce.dtype : in.dtype;
     return TensorMeta{d, reduced_shape(in.shape, call.reduce.dims, call.reduce.keepdim)};
   };
-  define(
-      lib, name, "reduction", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta, name](const Args& args) {
+  define_by_schema(
+      lib, name, "reduction", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta, name](const OpArgs& args) {
         const TensorMeta m = meta(args);
         NormCall call = parse_norm_call(name, args);
-        Tensor in = converted(data_at(args, 0), compute_dtype(m.dtype));
+        Tensor in = converted(args.data("self"), compute_dtype(m.dtype));
         const double p = call.p;
         Tensor out = visit_floating(in.dtype(), [&](auto tag) {
           using T = typename decltype(tag)::type;
@@ -563,9 +570,9 @@ void def_vector_norm(OpLibrary& lib, const std::string& name) {
 }
 
 void def_fold(OpLibrary& lib, const std::string& name, Fold f) {
-  define(
-      lib, name, "reduction", [f](const Args& args) { return fold_meta(args, f); },
-      [f](const Args& args) { return fold_kernel(args, f); });
+  define_by_schema(
+      lib, name, "reduction", [f](const OpArgs& args) { return fold_meta(args, f); },
+      [f](const OpArgs& args) { return fold_kernel(args, f); });
 }
 
 }  // namespace

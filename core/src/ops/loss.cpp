@@ -31,8 +31,9 @@ namespace {
 
 enum Reduction : int64_t { kNone = 0, kMean = 1, kSum = 2 };
 
-int64_t reduction_at(const Args& args, size_t i) {
-  const int64_t r = present(args, i) ? int_at(args, i) : kMean;
+// Every loss's `int reduction` (the schema's default is 1, mean).
+int64_t reduction_of(const OpArgs& args) {
+  const int64_t r = args.i64("reduction");
   if (r < kNone || r > kSum) fail("reduction must be 0 (none), 1 (mean) or 2 (sum), got " + std::to_string(r));
   return r;
 }
@@ -67,36 +68,36 @@ Tensor reduce_values(const std::vector<double>& loss, const std::vector<int64_t>
 using Pointwise = std::function<double(double x, double y, double w, double pw)>;
 
 struct PointwiseLoss {
-  size_t reduction_index;
-  std::vector<size_t> optional_tensors;  // weight[, pos_weight]: broadcast like the input
-  std::function<Pointwise(const Args&)> make;
+  // Schema names of x and y, then of the tensors in the w and pw slots
+  // (weight[, pos_weight], may be None: 1 then), broadcast like the input.
+  std::vector<std::string_view> tensors;
+  std::function<Pointwise(const OpArgs&)> make;
 };
 
 void def_pointwise_loss(OpLibrary& lib, const std::string& name, PointwiseLoss spec) {
-  auto meta = [spec](const Args& args) {
-    const TensorMeta& x = meta_at(args, 0);
-    const TensorMeta& y = meta_at(args, 1);
+  auto meta = [spec](const OpArgs& args) {
+    const TensorMeta& x = args.tensor(spec.tensors[0]);
+    const TensorMeta& y = args.tensor(spec.tensors[1]);
     if (!is_floating(x.dtype)) fail("the input must be floating point, got " + std::string(dtype_name(x.dtype)));
     Shape shape = broadcast_shapes(x.shape, y.shape);
-    for (size_t i : spec.optional_tensors)
-      if (present(args, i)) shape = broadcast_shapes(shape, meta_at(args, i).shape);
-    return std::make_pair(TensorMeta{x.dtype, shape}, reduction_at(args, spec.reduction_index));
+    for (size_t i = 2; i < spec.tensors.size(); ++i)
+      if (const OpArg* t = args.optional_tensor(spec.tensors[i])) shape = broadcast_shapes(shape, t->meta.shape);
+    return std::make_pair(TensorMeta{x.dtype, shape}, reduction_of(args));
   };
-  define(
+  define_by_schema(
       lib, name, "loss",
-      [meta](const Args& args) {
+      [meta](const OpArgs& args) {
         auto [m, reduction] = meta(args);
         return std::vector<TensorMeta>{reduced_meta(m.dtype, m.shape, reduction)};
       },
-      [meta, spec](const Args& args) {
+      [meta, spec](const OpArgs& args) {
         auto [m, reduction] = meta(args);
         const std::vector<int64_t> sizes = concrete(m.shape);
-        const std::vector<double> x = values_as(data_at(args, 0), sizes), y = values_as(data_at(args, 1), sizes);
+        const std::vector<double> x = values_as(args.data(spec.tensors[0]), sizes);
+        const std::vector<double> y = values_as(args.data(spec.tensors[1]), sizes);
         std::vector<double> w(x.size(), 1.0), pw(x.size(), 1.0);
-        if (!spec.optional_tensors.empty() && present(args, spec.optional_tensors[0]))
-          w = values_as(data_at(args, spec.optional_tensors[0]), sizes);
-        if (spec.optional_tensors.size() > 1 && present(args, spec.optional_tensors[1]))
-          pw = values_as(data_at(args, spec.optional_tensors[1]), sizes);
+        if (spec.tensors.size() > 2 && args.has(spec.tensors[2])) w = values_as(args.data(spec.tensors[2]), sizes);
+        if (spec.tensors.size() > 3 && args.has(spec.tensors[3])) pw = values_as(args.data(spec.tensors[3]), sizes);
         const Pointwise f = spec.make(args);
         std::vector<double> loss(x.size());
         for (size_t i = 0; i < x.size(); ++i) loss[i] = f(x[i], y[i], w[i], pw[i]);
@@ -108,42 +109,42 @@ void def_pointwise_loss(OpLibrary& lib, const std::string& name, PointwiseLoss s
 double clamped_log(double v) { return std::max(std::log(v), -100.0); }
 
 void register_pointwise_losses(OpLibrary& lib) {
-  def_pointwise_loss(lib, "aten::mse_loss", {2, {}, [](const Args&) -> Pointwise {
+  def_pointwise_loss(lib, "aten::mse_loss", {{"self", "target"}, [](const OpArgs&) -> Pointwise {
                        return [](double x, double y, double, double) { return (x - y) * (x - y); };
                      }});
-  def_pointwise_loss(lib, "aten::l1_loss", {2, {}, [](const Args&) -> Pointwise {
+  def_pointwise_loss(lib, "aten::l1_loss", {{"self", "target"}, [](const OpArgs&) -> Pointwise {
                        return [](double x, double y, double, double) { return std::fabs(x - y); };
                      }});
-  def_pointwise_loss(lib, "aten::smooth_l1_loss", {2, {}, [](const Args& args) -> Pointwise {
-                       const double beta = present(args, 3) ? double_at(args, 3) : 1.0;
+  def_pointwise_loss(lib, "aten::smooth_l1_loss", {{"self", "target"}, [](const OpArgs& args) -> Pointwise {
+                       const double beta = args.f64("beta");
                        return [beta](double x, double y, double, double) {
                          const double d = std::fabs(x - y);
                          return d < beta ? 0.5 * d * d / beta : d - 0.5 * beta;
                        };
                      }});
-  def_pointwise_loss(lib, "aten::huber_loss", {2, {}, [](const Args& args) -> Pointwise {
-                       const double delta = present(args, 3) ? double_at(args, 3) : 1.0;
+  def_pointwise_loss(lib, "aten::huber_loss", {{"self", "target"}, [](const OpArgs& args) -> Pointwise {
+                       const double delta = args.f64("delta");
                        return [delta](double x, double y, double, double) {
                          const double d = std::fabs(x - y);
                          return d < delta ? 0.5 * d * d : delta * (d - 0.5 * delta);
                        };
                      }});
-  def_pointwise_loss(lib, "aten::binary_cross_entropy", {3, {2}, [](const Args&) -> Pointwise {
+  def_pointwise_loss(lib, "aten::binary_cross_entropy", {{"self", "target", "weight"}, [](const OpArgs&) -> Pointwise {
                        return [](double x, double y, double w, double) {
                          return -w * (y * clamped_log(x) + (1 - y) * clamped_log(1 - x));
                        };
                      }});
   // (1 - y) * x + (1 + (pw - 1) * y) * log(1 + exp(-x)), weighted; the
   // softplus written stably as max(-x, 0) + log(exp(-max) + exp(-x - max)).
-  def_pointwise_loss(lib, "aten::binary_cross_entropy_with_logits", {4, {2, 3}, [](const Args&) -> Pointwise {
+  def_pointwise_loss(lib, "aten::binary_cross_entropy_with_logits", {{"self", "target", "weight", "pos_weight"}, [](const OpArgs&) -> Pointwise {
                        return [](double x, double y, double w, double pw) {
                          const double m = std::max(-x, 0.0);
                          const double softplus = m + std::log(std::exp(-m) + std::exp(-x - m));
                          return w * ((1 - y) * x + (1 + (pw - 1) * y) * softplus);
                        };
                      }});
-  def_pointwise_loss(lib, "aten::kl_div", {2, {}, [](const Args& args) -> Pointwise {
-                       const bool log_target = present(args, 3) && bool_at(args, 3);
+  def_pointwise_loss(lib, "aten::kl_div", {{"self", "target"}, [](const OpArgs& args) -> Pointwise {
+                       const bool log_target = args.boolean("log_target");
                        return [log_target](double x, double y, double, double) {
                          if (log_target) return std::exp(y) * (y - x);
                          return y > 0 ? y * (std::log(y) - x) : (y == 0 ? 0.0 : std::nan(""));
@@ -154,31 +155,31 @@ void register_pointwise_losses(OpLibrary& lib) {
 // The margin and ranking losses of torch.nn, each per element as ATen writes it.
 void register_margin_losses(OpLibrary& lib) {
   // log(1 + exp(-y x)), written as a stable softplus.
-  def_pointwise_loss(lib, "aten::soft_margin_loss", {2, {}, [](const Args&) -> Pointwise {
+  def_pointwise_loss(lib, "aten::soft_margin_loss", {{"self", "target"}, [](const OpArgs&) -> Pointwise {
                        return [](double x, double y, double, double) {
                          const double z = -y * x;
                          return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
                        };
                      }});
   // (y != 1 ? max(margin - x, 0) : 0) + (y != -1 ? x : 0)
-  def_pointwise_loss(lib, "aten::hinge_embedding_loss", {3, {}, [](const Args& args) -> Pointwise {
-                       const double margin = present(args, 2) ? double_at(args, 2) : 1.0;
+  def_pointwise_loss(lib, "aten::hinge_embedding_loss", {{"self", "target"}, [](const OpArgs& args) -> Pointwise {
+                       const double margin = args.f64("margin");
                        return [margin](double x, double y, double, double) {
                          return (y != 1 ? std::max(margin - x, 0.0) : 0.0) + (y != -1 ? x : 0.0);
                        };
                      }});
   // max(0, -target (x1 - x2) + margin): target is the third tensor (the `w` slot).
-  def_pointwise_loss(lib, "aten::margin_ranking_loss", {4, {2}, [](const Args& args) -> Pointwise {
-                       const double margin = present(args, 3) ? double_at(args, 3) : 0.0;
+  def_pointwise_loss(lib, "aten::margin_ranking_loss", {{"input1", "input2", "target"}, [](const OpArgs& args) -> Pointwise {
+                       const double margin = args.f64("margin");
                        return [margin](double x1, double x2, double target, double) {
                          return std::max(0.0, -target * (x1 - x2) + margin);
                        };
                      }});
   // log_input: exp(x) - y x; else x - y log(x + eps); full adds Stirling's
   // y log y - y + log(2 pi y) / 2 where y > 1.
-  def_pointwise_loss(lib, "aten::poisson_nll_loss", {5, {}, [](const Args& args) -> Pointwise {
-                       const bool log_input = bool_at(args, 2), full = bool_at(args, 3);
-                       const double eps = double_at(args, 4);
+  def_pointwise_loss(lib, "aten::poisson_nll_loss", {{"input", "target"}, [](const OpArgs& args) -> Pointwise {
+                       const bool log_input = args.boolean("log_input"), full = args.boolean("full");
+                       const double eps = args.f64("eps");
                        return [log_input, full, eps](double x, double y, double, double) {
                          double loss = log_input ? std::exp(x) - y * x : x - y * std::log(x + eps);
                          if (full && y > 1) loss += y * std::log(y) - y + 0.5 * std::log(2 * std::numbers::pi * y);
@@ -198,10 +199,10 @@ struct CosineEmbeddingCall {
   int64_t reduction = kMean;
 };
 
-CosineEmbeddingCall cosine_embedding_call(const Args& args) {
-  const TensorMeta& a = meta_at(args, 0);
-  const TensorMeta& b = meta_at(args, 1);
-  const TensorMeta& t = meta_at(args, 2);
+CosineEmbeddingCall cosine_embedding_call(const OpArgs& args) {
+  const TensorMeta& a = args.tensor("input1");
+  const TensorMeta& b = args.tensor("input2");
+  const TensorMeta& t = args.tensor("target");
   if (!is_floating(a.dtype)) fail("the inputs must be floating point, got " + std::string(dtype_name(a.dtype)));
   const size_t want = t.shape.size() == 1 ? 2 : 1;
   if (t.shape.size() > 1 || a.shape.size() != want || b.shape.size() != want)
@@ -209,7 +210,7 @@ CosineEmbeddingCall cosine_embedding_call(const Args& args) {
          shape_str(b.shape) + " and " + shape_str(t.shape));
   CosineEmbeddingCall c;
   c.dtype = a.dtype;
-  c.reduction = reduction_at(args, 4);
+  c.reduction = reduction_of(args);
   c.loss_shape = t.shape;
   if (static_sizes(a.shape) && static_sizes(b.shape) && a.shape != b.shape)
     fail("input1 " + shape_str(a.shape) + " and input2 " + shape_str(b.shape) + " differ");
@@ -217,17 +218,18 @@ CosineEmbeddingCall cosine_embedding_call(const Args& args) {
 }
 
 void register_cosine_embedding(OpLibrary& lib) {
-  define(
+  define_by_schema(
       lib, "aten::cosine_embedding_loss", "loss",
-      [](const Args& args) {
+      [](const OpArgs& args) {
         const CosineEmbeddingCall c = cosine_embedding_call(args);
         return std::vector<TensorMeta>{reduced_meta(c.dtype, c.loss_shape, c.reduction)};
       },
-      [](const Args& args) {
+      [](const OpArgs& args) {
         const CosineEmbeddingCall c = cosine_embedding_call(args);
-        const Tensor a = converted(data_at(args, 0), DType::Float64), b = converted(data_at(args, 1), DType::Float64);
-        const Tensor t = converted(data_at(args, 2), DType::Float64);
-        const double margin = present(args, 3) ? double_at(args, 3) : 0.0;
+        const Tensor a = converted(args.data("input1"), DType::Float64);
+        const Tensor b = converted(args.data("input2"), DType::Float64);
+        const Tensor t = converted(args.data("target"), DType::Float64);
+        const double margin = args.f64("margin");
         const int64_t rows = a.shape().size() == 2 ? a.shape()[0] : 1, width = a.shape().back();
         std::vector<double> loss(static_cast<size_t>(rows));
         for (int64_t r = 0; r < rows; ++r) {
@@ -300,31 +302,33 @@ std::pair<std::vector<double>, double> nll_values(const std::vector<double>& log
   return {loss, weight_sum};
 }
 
-std::vector<double> weight_values(const Args& args, size_t i, int64_t classes) {
-  if (!present(args, i)) return {};
-  std::vector<double> w = values_as(data_at(args, i), {classes});
-  return w;
+// The per-class `weight` (Tensor?), empty when None.
+std::vector<double> weight_values(const OpArgs& args, int64_t classes) {
+  if (!args.has("weight")) return {};
+  return values_as(args.data("weight"), {classes});
 }
 
+// nll_loss / nll_loss_nd / nll_loss2d(Tensor self, Tensor target, Tensor? weight=None,
+//                                     int reduction=1, int ignore_index=-100)
 void def_nll(OpLibrary& lib, const std::string& name) {
-  auto meta = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
+  auto meta = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
     check_class_input(in);
-    const TensorMeta& target = meta_at(args, 1);
+    const TensorMeta& target = args.tensor("target");
     if (is_floating(target.dtype)) fail("nll_loss takes class indices (an integer target)");
-    return reduced_meta(in.dtype, target_shape_of(in.shape), reduction_at(args, 3));
+    return reduced_meta(in.dtype, target_shape_of(in.shape), reduction_of(args));
   };
-  define(
-      lib, name, "loss", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta](const Args& args) {
+  define_by_schema(
+      lib, name, "loss", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const OpArgs& args) {
         const TensorMeta m = meta(args);
-        const Tensor& in = data_at(args, 0);
+        const Tensor& in = args.data("self");
         const ClassLayout l = class_layout(in.shape());
         const std::vector<double> logp = values_as(in, in.shape());
-        auto [loss, weight_sum] = nll_values(logp, l, data_at(args, 1), weight_values(args, 2, l.classes),
-                                             int_or(args, 4, -100));
-        return std::vector<Tensor>{reduce_values(loss, concrete(target_shape_of(meta_at(args, 0).shape)),
-                                                 reduction_at(args, 3), m.dtype, weight_sum)};
+        auto [loss, weight_sum] = nll_values(logp, l, args.data("target"), weight_values(args, l.classes),
+                                             args.i64("ignore_index"));
+        return std::vector<Tensor>{reduce_values(loss, concrete(target_shape_of(args.tensor("self").shape)),
+                                                 reduction_of(args), m.dtype, weight_sum)};
       });
 }
 
@@ -344,29 +348,31 @@ std::vector<double> log_softmax_values(const Tensor& in, const ClassLayout& l) {
   return x;
 }
 
+// cross_entropy_loss(Tensor self, Tensor target, Tensor? weight=None, int reduction=1,
+//                    int ignore_index=-100, float label_smoothing=0.)
 void register_cross_entropy(OpLibrary& lib) {
-  auto meta = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
+  auto meta = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
     check_class_input(in);
-    const int64_t reduction = reduction_at(args, 3);
-    const TensorMeta& target = meta_at(args, 1);
+    const int64_t reduction = reduction_of(args);
+    const TensorMeta& target = args.tensor("target");
     // Probability targets have the input's shape; class indices its shape without the class dim.
     if (is_floating(target.dtype) && !(target.shape == in.shape))
       fail("probability targets must have the input's shape " + shape_str(in.shape) + ", got " + shape_str(target.shape));
     return reduced_meta(in.dtype, target_shape_of(in.shape), reduction);
   };
-  define(
-      lib, "aten::cross_entropy_loss", "loss", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta](const Args& args) {
+  define_by_schema(
+      lib, "aten::cross_entropy_loss", "loss", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const OpArgs& args) {
         const TensorMeta m = meta(args);
-        const Tensor& in = data_at(args, 0);
+        const Tensor& in = args.data("self");
         const ClassLayout l = class_layout(in.shape());
         const std::vector<double> logp = log_softmax_values(in, l);
-        const std::vector<double> weight = weight_values(args, 2, l.classes);
-        const int64_t reduction = reduction_at(args, 3);
-        const double smoothing = present(args, 5) ? double_at(args, 5) : 0.0;
-        const std::vector<int64_t> out_sizes = concrete(target_shape_of(meta_at(args, 0).shape));
-        const Tensor& target = data_at(args, 1);
+        const std::vector<double> weight = weight_values(args, l.classes);
+        const int64_t reduction = reduction_of(args);
+        const double smoothing = args.f64("label_smoothing");
+        const std::vector<int64_t> out_sizes = concrete(target_shape_of(args.tensor("self").shape));
+        const Tensor& target = args.data("target");
         auto w_of = [&](int64_t c) { return weight.empty() ? 1.0 : weight[static_cast<size_t>(c)]; };
         if (is_floating(target.dtype())) {
           // Probabilities: -sum_c w_c * t_c * logp_c, t smoothed toward 1/C; mean over N * d...
@@ -381,7 +387,7 @@ void register_cross_entropy(OpLibrary& lib) {
               }
           return std::vector<Tensor>{reduce_values(loss, out_sizes, reduction, m.dtype)};
         }
-        const int64_t ignore_index = int_or(args, 4, -100);
+        const int64_t ignore_index = args.i64("ignore_index");
         auto [nll, weight_sum] = nll_values(logp, l, target, weight, ignore_index);
         if (smoothing <= 0) return std::vector<Tensor>{reduce_values(nll, out_sizes, reduction, m.dtype, weight_sum)};
         // Label smoothing: (1 - e) * nll + e / C * smooth, smooth = -sum_c w_c * logp_c
@@ -409,9 +415,10 @@ void register_cross_entropy(OpLibrary& lib) {
 
 // ---------------------------------------------------------------- broadcast_tensors
 
+// broadcast_tensors(Tensor[] tensors) -> Tensor[]
 void register_broadcast_tensors(OpLibrary& lib) {
-  auto metas = [](const Args& args) {
-    const OpArg& list = arg_at(args, 0);
+  auto metas = [](const OpArgs& args) {
+    const OpArg& list = args.arg("tensors");
     if (list.kind != OpArg::Kind::List) fail("expects a list of tensors");
     Shape shape;
     for (const OpArg& t : list.items) {
@@ -422,10 +429,10 @@ void register_broadcast_tensors(OpLibrary& lib) {
     for (const OpArg& t : list.items) out.push_back(TensorMeta{t.meta.dtype, shape});
     return out;
   };
-  define(lib, "aten::broadcast_tensors", "shape", metas, [metas](const Args& args) {
+  define_by_schema(lib, "aten::broadcast_tensors", "shape", metas, [metas](const OpArgs& args) {
     const std::vector<TensorMeta> ms = metas(args);
     std::vector<Tensor> out;
-    const OpArg& list = arg_at(args, 0);
+    const OpArg& list = args.arg("tensors");
     for (size_t i = 0; i < ms.size(); ++i) {
       const Tensor& t = *list.items[i].data;
       const std::vector<int64_t> sizes = concrete(ms[i].shape);

@@ -127,18 +127,18 @@ Tensor scale_and_add(const Tensor& product, const Tensor& self_raw, double beta,
 
 // ---------------------------------------------------------------- ops
 
-// linear(input [..., K], weight [N, K] or [K], bias?) = input @ weight.T + bias
-Shape linear_shape(const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
-  const TensorMeta& w = meta_at(args, 1);
+// linear(Tensor input [..., K], Tensor weight [N, K] or [K], Tensor? bias=None) = input @ weight.T + bias
+Shape linear_shape(const OpArgs& args) {
+  const TensorMeta& in = args.tensor("input");
+  const TensorMeta& w = args.tensor("weight");
   same_dtype(in, w);
   if (in.shape.empty()) fail("input must have at least 1 dimension, got a 0-d tensor");
   if (w.shape.empty() || w.shape.size() > 2) fail("weight must be 1-D or 2-D, got shape " + shape_str(w.shape));
   check_contraction(in.shape.back(), w.shape.back(), in, w);
   Shape out(in.shape.begin(), in.shape.end() - 1);
   if (w.shape.size() == 2) out.push_back(w.shape[0]);
-  if (present(args, 2)) {
-    const TensorMeta& bias = meta_at(args, 2);
+  if (const OpArg* bias_arg = args.optional_tensor("bias")) {
+    const TensorMeta& bias = bias_arg->meta;
     if (bias.dtype != in.dtype) fail("bias dtype " + std::string(dtype_name(bias.dtype)) + " differs from input dtype " + std::string(dtype_name(in.dtype)));
     Shape with_bias = broadcast_shapes(out, bias.shape);
     if (with_bias != out) fail("bias of shape " + shape_str(bias.shape) + " does not broadcast to the output " + shape_str(out));
@@ -146,17 +146,17 @@ Shape linear_shape(const Args& args) {
   return out;
 }
 
-std::vector<Tensor> linear_kernel(const Args& args) {
+std::vector<Tensor> linear_kernel(const OpArgs& args) {
   const Shape out_shape = linear_shape(args);
-  const Tensor& in_raw = data_at(args, 0);
-  const Tensor& w_raw = data_at(args, 1);
+  const Tensor& in_raw = args.data("input");
+  const Tensor& w_raw = args.data("weight");
   const DType calc = compute_dtype(in_raw.dtype());
   Tensor in = converted(in_raw, calc), w = converted(w_raw, calc);
   const int64_t K = in.shape().back();
   const int64_t M = in.numel() / std::max<int64_t>(K, 1);
   const int64_t N = w.dim() == 2 ? w.shape()[0] : 1;
   Tensor bias;
-  if (present(args, 2)) bias = converted(data_at(args, 2), calc);
+  if (args.has("bias")) bias = converted(args.data("bias"), calc);
   const bool row_bias = bias.defined() && bias.numel() == N && bias.dim() <= 1;
   Tensor out = visit_numeric(calc, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -176,47 +176,59 @@ std::vector<Tensor> linear_kernel(const Args& args) {
 }
 
 void register_matmul_family(OpLibrary& lib) {
-  define(
+  // matmul(Tensor self, Tensor other)
+  define_by_schema(
       lib, "aten::matmul", "linear",
-      [](const Args& args) {
-        same_dtype(meta_at(args, 0), meta_at(args, 1));
-        return std::vector<TensorMeta>{TensorMeta{args[0].meta.dtype, matmul_shape(args[0].meta, args[1].meta)}};
+      [](const OpArgs& args) {
+        const TensorMeta& a = args.tensor("self");
+        const TensorMeta& b = args.tensor("other");
+        same_dtype(a, b);
+        return std::vector<TensorMeta>{TensorMeta{a.dtype, matmul_shape(a, b)}};
       },
-      [](const Args& args) {
-        const Shape shape = matmul_shape(meta_at(args, 0), meta_at(args, 1));
-        same_dtype(args[0].meta, args[1].meta);
-        return std::vector<Tensor>{matmul_tensors(data_at(args, 0), data_at(args, 1), shape)};
+      [](const OpArgs& args) {
+        const Shape shape = matmul_shape(args.tensor("self"), args.tensor("other"));
+        same_dtype(args.tensor("self"), args.tensor("other"));
+        return std::vector<Tensor>{matmul_tensors(args.data("self"), args.data("other"), shape)};
       });
 
-  // mm / bmm / mv / dot: matmul restricted to fixed ranks.
+  // mm / bmm(self, mat2), mv(self, vec), dot(self, tensor): matmul restricted to fixed ranks.
   struct Fixed {
     const char* name;
+    const char* second;  // the second operand's schema name
     size_t rank_a, rank_b;
   };
-  for (Fixed f : {Fixed{"aten::mm", 2, 2}, Fixed{"aten::bmm", 3, 3}, Fixed{"aten::mv", 2, 1}, Fixed{"aten::dot", 1, 1}}) {
-    auto meta = [f](const Args& args) {
-      const TensorMeta& a = meta_at(args, 0);
-      const TensorMeta& b = meta_at(args, 1);
+  for (Fixed f : {Fixed{"aten::mm", "mat2", 2, 2}, Fixed{"aten::bmm", "mat2", 3, 3}, Fixed{"aten::mv", "vec", 2, 1},
+                  Fixed{"aten::dot", "tensor", 1, 1}}) {
+    auto meta = [f](const OpArgs& args) {
+      const TensorMeta& a = args.tensor("self");
+      const TensorMeta& b = args.tensor(f.second);
       require_rank(a, f.rank_a, "self");
       require_rank(b, f.rank_b, "the second operand");
       if (f.rank_a == 3 && !(a.shape[0] == b.shape[0]) && a.shape[0].is_static() && b.shape[0].is_static())
         fail("batch sizes differ: shapes " + describe_pair(a, b));
       return TensorMeta{same_dtype(a, b), matmul_shape(a, b)};
     };
-    define(
-        lib, f.name, "linear", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-        [meta](const Args& args) {
+    define_by_schema(
+        lib, f.name, "linear", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+        [meta, f](const OpArgs& args) {
           const TensorMeta m = meta(args);
-          return std::vector<Tensor>{matmul_tensors(data_at(args, 0), data_at(args, 1), m.shape)};
+          return std::vector<Tensor>{matmul_tensors(args.data("self"), args.data(f.second), m.shape)};
         });
   }
 
-  // addmm(self, mat1, mat2, *, beta=1, alpha=1); baddbmm(self, batch1, batch2, *, beta=1, alpha=1)
-  for (auto [name, rank] : {std::pair{"aten::addmm", size_t{2}}, std::pair{"aten::baddbmm", size_t{3}}}) {
-    auto meta = [rank = rank](const Args& args) {
-      const TensorMeta& self = meta_at(args, 0);
-      const TensorMeta& a = meta_at(args, 1);
-      const TensorMeta& b = meta_at(args, 2);
+  // addmm(self, mat1, mat2, *, Scalar beta=1, Scalar alpha=1); baddbmm(self, batch1, batch2, *, beta=1, alpha=1)
+  struct Accumulating {
+    const char* name;
+    const char* first;  // the product's operands' schema names
+    const char* second;
+    size_t rank;
+  };
+  for (Accumulating op : {Accumulating{"aten::addmm", "mat1", "mat2", 2}, Accumulating{"aten::baddbmm", "batch1", "batch2", 3}}) {
+    const size_t rank = op.rank;
+    auto meta = [op, rank](const OpArgs& args) {
+      const TensorMeta& self = args.tensor("self");
+      const TensorMeta& a = args.tensor(op.first);
+      const TensorMeta& b = args.tensor(op.second);
       require_rank(a, rank, "the first matrix operand");
       require_rank(b, rank, "the second matrix operand");
       const Shape product = matmul_shape(a, b);
@@ -226,13 +238,13 @@ void register_matmul_family(OpLibrary& lib) {
         fail("self of shape " + shape_str(self.shape) + " does not broadcast to the product's shape " + shape_str(product));
       return TensorMeta{a.dtype, product};
     };
-    define(
-        lib, name, "linear", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-        [meta](const Args& args) {
+    define_by_schema(
+        lib, op.name, "linear", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+        [meta, op](const OpArgs& args) {
           const TensorMeta m = meta(args);
-          const double beta = double_or(args, 3, 1.0), alpha = double_or(args, 4, 1.0);
-          Tensor product = converted(matmul_tensors(data_at(args, 1), data_at(args, 2), m.shape), compute_dtype(m.dtype));
-          return std::vector<Tensor>{finish(scale_and_add(product, data_at(args, 0), beta, alpha), m.dtype)};
+          const double beta = args.f64("beta"), alpha = args.f64("alpha");
+          Tensor product = converted(matmul_tensors(args.data(op.first), args.data(op.second), m.shape), compute_dtype(m.dtype));
+          return std::vector<Tensor>{finish(scale_and_add(product, args.data("self"), beta, alpha), m.dtype)};
         });
   }
 }
@@ -248,12 +260,12 @@ struct EinsumPlan {
   std::map<char, Dim> sizes;
 };
 
-EinsumPlan einsum_plan(const Args& args) {
+EinsumPlan einsum_plan(const OpArgs& args) {
   std::string eq;
-  for (char c : string_at(args, 0))
+  for (char c : args.str("equation"))
     if (c != ' ') eq += c;
   if (eq.find('.') != std::string::npos) fail("equations with an ellipsis (...) are not supported");
-  const OpArg& list = arg_at(args, 1);
+  const OpArg& list = args.arg("tensors");
   if (list.kind != OpArg::Kind::List) fail("expects a list of tensors");
   EinsumPlan p;
   const size_t arrow = eq.find("->");
@@ -300,17 +312,17 @@ EinsumPlan einsum_plan(const Args& args) {
 }
 
 void register_einsum(OpLibrary& lib) {
-  auto meta = [](const Args& args) {
+  auto meta = [](const OpArgs& args) {
     const EinsumPlan p = einsum_plan(args);
     std::vector<const OpArg*> operands;
-    for (const OpArg& t : arg_at(args, 1).items) operands.push_back(&t);
+    for (const OpArg& t : args.arg("tensors").items) operands.push_back(&t);
     Shape out;
     for (char c : p.output) out.push_back(p.sizes.at(c));
     return TensorMeta{result_type(operands), out};
   };
-  define(
-      lib, "aten::einsum", "linear", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta](const Args& args) {
+  define_by_schema(
+      lib, "aten::einsum", "linear", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const OpArgs& args) {
         const TensorMeta m = meta(args);
         const EinsumPlan p = einsum_plan(args);
         // Every letter is a loop; each operand reads at its own strides (0 where it broadcasts).
@@ -318,7 +330,7 @@ void register_einsum(OpLibrary& lib) {
         for (auto& [c, d] : p.sizes) letters += c;
         std::vector<int64_t> sizes;
         for (char c : letters) sizes.push_back(p.sizes.at(c).value());
-        const OpArg& list = arg_at(args, 1);
+        const OpArg& list = args.arg("tensors");
         std::vector<Tensor> ins;
         std::vector<std::vector<int64_t>> strides;
         for (size_t i = 0; i < p.operands.size(); ++i) {
@@ -362,8 +374,9 @@ void register_einsum(OpLibrary& lib) {
 // det / linalg_det(A) and logdet(A) over [*, n, n] floating matrices: LU with
 // partial pivoting in float64. logdet is log(det): NaN for a negative
 // determinant, -inf for zero, as torch gives them.
-TensorMeta det_meta(const Args& args) {
-  const TensorMeta& a = meta_at(args, 0);
+// `matrix` is the input's schema name: det/logdet(Tensor self), linalg_det(Tensor A).
+TensorMeta det_meta(const OpArgs& args, const char* matrix) {
+  const TensorMeta& a = args.tensor(matrix);
   if (!is_floating(a.dtype)) fail("only floating-point inputs are supported, got " + std::string(dtype_name(a.dtype)));
   if (a.shape.size() < 2) fail("the input must have at least 2 dims, got shape " + shape_str(a.shape));
   const Dim& n = a.shape[a.shape.size() - 1];
@@ -393,9 +406,9 @@ double determinant(std::vector<double> m, int64_t n) {
   return det;
 }
 
-std::vector<Tensor> det_kernel(const Args& args, bool log) {
-  const TensorMeta out = det_meta(args);
-  const Tensor a = converted(data_at(args, 0), DType::Float64);
+std::vector<Tensor> det_kernel(const OpArgs& args, const char* matrix, bool log) {
+  const TensorMeta out = det_meta(args, matrix);
+  const Tensor a = converted(args.data(matrix), DType::Float64);
   const int64_t n = a.shape().back();
   const std::vector<int64_t> batch = concrete(out.shape);
   Tensor r = Tensor::zeros(DType::Float64, batch);
@@ -411,9 +424,10 @@ std::vector<Tensor> det_kernel(const Args& args, bool log) {
 void register_determinants(OpLibrary& lib) {
   for (const char* name : {"aten::det", "aten::linalg_det", "aten::logdet"}) {
     const bool log = std::string_view(name) == "aten::logdet";
-    define(
-        lib, name, "linear", [](const Args& args) { return std::vector<TensorMeta>{det_meta(args)}; },
-        [log](const Args& args) { return det_kernel(args, log); });
+    const char* matrix = std::string_view(name) == "aten::linalg_det" ? "A" : "self";
+    define_by_schema(
+        lib, name, "linear", [matrix](const OpArgs& args) { return std::vector<TensorMeta>{det_meta(args, matrix)}; },
+        [log, matrix](const OpArgs& args) { return det_kernel(args, matrix, log); });
   }
 }
 
@@ -422,9 +436,9 @@ void register_determinants(OpLibrary& lib) {
 void register_linear_algebra_ops(OpLibrary& lib) {
   register_einsum(lib);
   register_determinants(lib);
-  define(
+  define_by_schema(
       lib, "aten::linear", "linear",
-      [](const Args& args) { return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, linear_shape(args)}}; },
+      [](const OpArgs& args) { return std::vector<TensorMeta>{TensorMeta{args.tensor("input").dtype, linear_shape(args)}}; },
       linear_kernel);
   register_matmul_family(lib);
 }

@@ -56,28 +56,39 @@ AttentionShape attention_shape(const TensorMeta& q, const TensorMeta& k, const T
   return AttentionShape{q.shape[0], q.shape[1], k.shape[1], embed, heads};
 }
 
-void check_mask_type(const Args& args, size_t mask, size_t mask_type) {
-  if (!present(args, mask)) return;
-  if (int_or(args, mask_type, -1) != kKeyPaddingMask)
+// Both ops' `Tensor? mask=None, ..., int? mask_type=None`.
+void check_mask_type(const OpArgs& args) {
+  const OpArg* mask = args.optional_tensor("mask");
+  if (mask == nullptr) return;
+  if (args.optional_i64("mask_type").value_or(-1) != kKeyPaddingMask)
     fail("only a key padding mask (mask_type 1) is supported, as nn.MultiheadAttention and "
          "nn.TransformerEncoderLayer pass on their fast paths");
-  if (meta_at(args, mask).shape.size() != 2) fail("the key padding mask must be 2-D [batch, source]");
+  if (mask->meta.shape.size() != 2) fail("the key padding mask must be 2-D [batch, source]");
 }
 
-std::vector<TensorMeta> mha_meta(const Args& args) {
-  const TensorMeta& q = meta_at(args, 0);
-  const AttentionShape s = attention_shape(q, meta_at(args, 1), meta_at(args, 2), int_at(args, 3), int_at(args, 4));
-  check_mask_type(args, 9, 12);
-  if (!bool_or(args, 10, true)) return {TensorMeta{q.dtype, q.shape}, TensorMeta{DType::Undefined, {}}};
-  const Shape weights = bool_or(args, 11, true) ? Shape{s.batch, s.target, s.source}
+// _native_multi_head_attention(Tensor query, Tensor key, Tensor value, int embed_dim, int num_head,
+//   Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, Tensor? mask=None,
+//   bool need_weights=True, bool average_attn_weights=True, int? mask_type=None) -> (Tensor, Tensor)
+std::vector<TensorMeta> mha_meta(const OpArgs& args) {
+  const TensorMeta& q = args.tensor("query");
+  const AttentionShape s =
+      attention_shape(q, args.tensor("key"), args.tensor("value"), args.i64("embed_dim"), args.i64("num_head"));
+  check_mask_type(args);
+  if (!args.boolean("need_weights")) return {TensorMeta{q.dtype, q.shape}, TensorMeta{DType::Undefined, {}}};
+  const Shape weights = args.boolean("average_attn_weights") ? Shape{s.batch, s.target, s.source}
                                                 : Shape{s.batch, Dim(s.heads), s.target, s.source};
   return {TensorMeta{q.dtype, q.shape}, TensorMeta{q.dtype, weights}};
 }
 
-std::vector<TensorMeta> encoder_layer_meta(const Args& args) {
-  const TensorMeta& src = meta_at(args, 0);
-  attention_shape(src, src, src, int_at(args, 1), int_at(args, 2));
-  check_mask_type(args, 18, 19);
+// _transformer_encoder_layer_fwd(Tensor src, int embed_dim, int num_heads, Tensor qkv_weight,
+//   Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, bool use_gelu, bool norm_first, float eps,
+//   Tensor norm_weight_1, Tensor norm_bias_1, Tensor norm_weight_2, Tensor norm_bias_2,
+//   Tensor ffn_weight_1, Tensor ffn_bias_1, Tensor ffn_weight_2, Tensor ffn_bias_2,
+//   Tensor? mask=None, int? mask_type=None) -> Tensor
+std::vector<TensorMeta> encoder_layer_meta(const OpArgs& args) {
+  const TensorMeta& src = args.tensor("src");
+  attention_shape(src, src, src, args.i64("embed_dim"), args.i64("num_heads"));
+  check_mask_type(args);
   return {TensorMeta{src.dtype, src.shape}};
 }
 
@@ -184,10 +195,10 @@ struct KeyPadding {
   }
 };
 
-KeyPadding key_padding(const Args& args, size_t i, int64_t batch, int64_t source) {
+KeyPadding key_padding(const OpArgs& args, int64_t batch, int64_t source) {
   KeyPadding m;
-  if (!present(args, i)) return m;
-  const Tensor mask = converted(data_at(args, i), DType::Float64);
+  if (!args.has("mask")) return m;
+  const Tensor mask = converted(args.data("mask"), DType::Float64);
   if (mask.shape() != std::vector<int64_t>{batch, source})
     fail("key padding mask of shape " + sizes_str(mask.shape()) + " does not match [" + std::to_string(batch) + ", " +
          std::to_string(source) + "]");
@@ -203,23 +214,28 @@ AttentionWeights<T> attention_weights(const std::vector<Tensor>& w) {
   return {w[0].data<T>(), w[1].data<T>(), w[2].data<T>(), w[3].data<T>()};
 }
 
-// Tensors of arguments first..first+count-1, converted to `calc`.
-std::vector<Tensor> floats_from(const Args& args, size_t first, size_t count, DType calc) {
+// The named tensor arguments, converted to `calc`.
+std::vector<Tensor> floats_named(const OpArgs& args, std::initializer_list<std::string_view> names, DType calc) {
   std::vector<Tensor> out;
-  for (size_t i = first; i < first + count; ++i) out.push_back(converted(data_at(args, i), calc));
+  for (std::string_view name : names) out.push_back(converted(args.data(name), calc));
   return out;
 }
 
-std::vector<Tensor> mha_kernel(const Args& args) {
+// The in/out projections, in attention_weights' order.
+std::vector<Tensor> projections(const OpArgs& args, DType calc) {
+  return floats_named(args, {"qkv_weight", "qkv_bias", "proj_weight", "proj_bias"}, calc);
+}
+
+std::vector<Tensor> mha_kernel(const OpArgs& args) {
   mha_meta(args);  // validates the arguments
-  const DType dtype = meta_at(args, 0).dtype, calc = compute_dtype(dtype);
-  const std::vector<Tensor> qkv = floats_from(args, 0, 3, calc);
-  const std::vector<Tensor> params = floats_from(args, 5, 4, calc);
+  const DType dtype = args.tensor("query").dtype, calc = compute_dtype(dtype);
+  const std::vector<Tensor> qkv = floats_named(args, {"query", "key", "value"}, calc);
+  const std::vector<Tensor> params = projections(args, calc);
   const int64_t batch = qkv[0].shape()[0], target = qkv[0].shape()[1], source = qkv[1].shape()[1];
-  const int64_t embed = int_at(args, 3), heads = int_at(args, 4);
+  const int64_t embed = args.i64("embed_dim"), heads = args.i64("num_head");
   if (qkv[2].shape()[1] != source) fail("key and value must have the same sequence length");
-  const KeyPadding mask = key_padding(args, 9, batch, source);
-  const bool need_weights = bool_or(args, 10, true), average = bool_or(args, 11, true);
+  const KeyPadding mask = key_padding(args, batch, source);
+  const bool need_weights = args.boolean("need_weights"), average = args.boolean("average_attn_weights");
   std::vector<Tensor> result;
   visit_floating(calc, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -246,18 +262,22 @@ std::vector<Tensor> mha_kernel(const Args& args) {
   return result;
 }
 
-std::vector<Tensor> encoder_layer_kernel(const Args& args) {
+std::vector<Tensor> encoder_layer_kernel(const OpArgs& args) {
   encoder_layer_meta(args);
-  const DType dtype = meta_at(args, 0).dtype, calc = compute_dtype(dtype);
-  const Tensor src = converted(data_at(args, 0), calc);
+  const DType dtype = args.tensor("src").dtype, calc = compute_dtype(dtype);
+  const Tensor src = converted(args.data("src"), calc);
   const int64_t batch = src.shape()[0], seq = src.shape()[1];
-  const int64_t embed = int_at(args, 1), heads = int_at(args, 2);
-  const std::vector<Tensor> attn = floats_from(args, 3, 4, calc);
-  const bool use_gelu = bool_at(args, 7), norm_first = bool_at(args, 8);
-  const double eps = double_at(args, 9);
-  const std::vector<Tensor> rest = floats_from(args, 10, 8, calc);  // norm1 w,b, norm2 w,b, ffn1 w,b, ffn2 w,b
+  const int64_t embed = args.i64("embed_dim"), heads = args.i64("num_heads");
+  const std::vector<Tensor> attn = projections(args, calc);
+  const bool use_gelu = args.boolean("use_gelu"), norm_first = args.boolean("norm_first");
+  const double eps = args.f64("eps");
+  const std::vector<Tensor> rest =  // norm1 w,b, norm2 w,b, ffn1 w,b, ffn2 w,b
+      floats_named(args,
+                   {"norm_weight_1", "norm_bias_1", "norm_weight_2", "norm_bias_2", "ffn_weight_1", "ffn_bias_1",
+                    "ffn_weight_2", "ffn_bias_2"},
+                   calc);
   const int64_t ffn = rest[4].shape()[0], rows = batch * seq;
-  const KeyPadding mask = key_padding(args, 18, batch, seq);
+  const KeyPadding mask = key_padding(args, batch, seq);
   Tensor out;
   visit_floating(calc, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -294,8 +314,8 @@ std::vector<Tensor> encoder_layer_kernel(const Args& args) {
 }  // namespace
 
 void register_attention_ops(OpLibrary& lib) {
-  define(lib, "aten::_native_multi_head_attention", "attention", mha_meta, mha_kernel);
-  define(lib, "aten::_transformer_encoder_layer_fwd", "attention", encoder_layer_meta, encoder_layer_kernel);
+  define_by_schema(lib, "aten::_native_multi_head_attention", "attention", mha_meta, mha_kernel);
+  define_by_schema(lib, "aten::_transformer_encoder_layer_fwd", "attention", encoder_layer_meta, encoder_layer_kernel);
 }
 
 }  // namespace onnxport::ops

@@ -28,23 +28,29 @@ struct RnnCall {
   std::vector<const OpArg*> params;
 };
 
-RnnCall rnn_call(const Args& args, Cell cell) {
+// lstm.input(Tensor input, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers,
+//            float dropout, bool train, bool bidirectional, bool batch_first); gru.input,
+// rnn_tanh.input, rnn_relu.input take `Tensor hx`. The .data overloads (packed
+// sequences: data, batch_sizes, ...) are refused.
+RnnCall rnn_call(const OpArgs& args, Cell cell) {
+  if (args.schema().overload != "input")
+    fail("packed sequences (" + args.schema().qualified_name() + ") are not supported");
   RnnCall c;
   c.cell = cell;
-  const TensorMeta& in = meta_at(args, 0);
+  const TensorMeta& in = args.tensor("input");
   // nn.LSTM & co. add the batch dim of an unbatched input before calling the op.
   if (in.shape.size() != 3) fail("input must be 3-D, got shape " + shape_str(in.shape));
-  const OpArg& list = arg_at(args, 2);
+  const OpArg& list = args.arg("params");
   if (list.kind != OpArg::Kind::List) fail("params must be a list of tensors");
   for (const OpArg& p : list.items) {
     if (!p.is_tensor()) fail("params must contain only tensors");
     c.params.push_back(&p);
   }
-  c.has_biases = bool_at(args, 3);
-  c.layers = int_at(args, 4);
-  if (bool_at(args, 6) && double_at(args, 5) > 0) fail("training-mode dropout between layers is not supported");
-  c.bidirectional = bool_at(args, 7);
-  c.batch_first = bool_at(args, 8);
+  c.has_biases = args.boolean("has_biases");
+  c.layers = args.i64("num_layers");
+  if (args.boolean("train") && args.f64("dropout") > 0) fail("training-mode dropout between layers is not supported");
+  c.bidirectional = args.boolean("bidirectional");
+  c.batch_first = args.boolean("batch_first");
   c.directions = c.bidirectional ? 2 : 1;
   const size_t per_cell = c.has_biases ? 4 : 2;
   if (c.layers <= 0 || c.params.size() != per_cell * static_cast<size_t>(c.layers * c.directions))
@@ -61,9 +67,9 @@ RnnCall rnn_call(const Args& args, Cell cell) {
   return c;
 }
 
-std::vector<TensorMeta> rnn_meta(const Args& args, Cell cell) {
+std::vector<TensorMeta> rnn_meta(const OpArgs& args, Cell cell) {
   const RnnCall c = rnn_call(args, cell);
-  const TensorMeta& in = args[0].meta;
+  const TensorMeta& in = args.tensor("input");
   Shape out = in.shape;
   out.back() = Dim(c.directions * c.hidden);
   const Dim batch = c.batch_first ? in.shape[0] : in.shape[1];
@@ -131,10 +137,10 @@ void run_direction(Cell cell, const T* x, int64_t steps, int64_t batch, int64_t 
   }
 }
 
-std::vector<Tensor> rnn_kernel(const Args& args, Cell cell) {
+std::vector<Tensor> rnn_kernel(const OpArgs& args, Cell cell) {
   const RnnCall c = rnn_call(args, cell);
   const std::vector<TensorMeta> metas = rnn_meta(args, cell);
-  const Tensor& raw = data_at(args, 0);
+  const Tensor& raw = args.data("input");
   const DType calc = compute_dtype(raw.dtype());
   // Work in [steps, batch, features].
   Tensor x = converted(raw, calc);
@@ -143,7 +149,7 @@ std::vector<Tensor> rnn_kernel(const Args& args, Cell cell) {
   const int64_t steps = x.shape()[0], batch = x.shape()[1];
   const int64_t states = c.layers * c.directions;
   // Initial states: hx is a list (h0, c0) for lstm, a tensor otherwise.
-  const OpArg& hx = arg_at(args, 1);
+  const OpArg& hx = args.arg("hx");
   std::vector<const OpArg*> initial;
   if (hx.kind == OpArg::Kind::List)
     for (const OpArg& t : hx.items) initial.push_back(&t);
@@ -195,9 +201,9 @@ std::vector<Tensor> rnn_kernel(const Args& args, Cell cell) {
 void register_recurrent_ops(OpLibrary& lib) {
   for (auto [name, cell] : {std::pair{"aten::lstm", Cell::Lstm}, std::pair{"aten::gru", Cell::Gru},
                             std::pair{"aten::rnn_tanh", Cell::RnnTanh}, std::pair{"aten::rnn_relu", Cell::RnnRelu}}) {
-    define(
-        lib, name, "recurrent", [cell = cell](const Args& args) { return rnn_meta(args, cell); },
-        [cell = cell](const Args& args) { return rnn_kernel(args, cell); });
+    define_by_schema(
+        lib, name, "recurrent", [cell = cell](const OpArgs& args) { return rnn_meta(args, cell); },
+        [cell = cell](const OpArgs& args) { return rnn_kernel(args, cell); });
   }
 }
 

@@ -43,22 +43,32 @@ std::vector<double> float_list(const OpArg& list, const char* what) {
   return out;
 }
 
-UpsampleCall upsample_call(const Args& args, size_t spatial, bool has_align_corners) {
-  const TensorMeta& in = meta_at(args, 0);
+// upsample_*.vec(Tensor input, SymInt[]? output_size, [bool align_corners,] float[]? scale_factors)
+// upsample_*(Tensor self, SymInt[N] output_size, [bool align_corners,] float? scales_d/_h/_w=None)
+// (one `scales` for 1-D).
+const char* upsample_input(const OpArgs& args) { return args.schema().overload == "vec" ? "input" : "self"; }
+
+std::vector<std::string_view> per_dim_scales(size_t spatial) {
+  if (spatial == 1) return {"scales"};
+  if (spatial == 2) return {"scales_h", "scales_w"};
+  return {"scales_d", "scales_h", "scales_w"};
+}
+
+UpsampleCall upsample_call(const OpArgs& args, size_t spatial, bool has_align_corners) {
+  const TensorMeta& in = args.tensor(upsample_input(args));
   if (in.shape.size() != spatial + 2)
     fail("expected a " + std::to_string(spatial + 2) + "-D input [N, C, " + (spatial == 1 ? "W" : spatial == 2 ? "H, W" : "D, H, W") +
          "], got shape " + shape_str(in.shape));
   UpsampleCall u;
   u.spatial = spatial;
-  size_t next = 2;
-  if (has_align_corners) u.align_corners = bool_at(args, next++);
+  if (has_align_corners) u.align_corners = args.boolean("align_corners");
   u.scales.assign(spatial, std::nullopt);
   // The .vec overload has one scale_factors list where the other has one float? per dim.
-  const bool vec_overload = args.size() == next + 1;
+  const bool vec_overload = args.schema().overload == "vec";
   std::vector<Dim> sizes;
-  if (present(args, 1)) sizes = dims_at(args, 1);
-  if (vec_overload && present(args, next)) {
-    std::vector<double> factors = float_list(args[next], "scale_factors");
+  if (args.has("output_size")) sizes = args.dims("output_size");
+  if (vec_overload && args.has("scale_factors")) {
+    std::vector<double> factors = float_list(args.arg("scale_factors"), "scale_factors");
     if (factors.size() != spatial)
       fail("scale_factors must have " + std::to_string(spatial) + " values, got " + std::to_string(factors.size()));
     if (!sizes.empty()) fail("give either output_size or scale_factors, not both");
@@ -73,8 +83,8 @@ UpsampleCall upsample_call(const Args& args, size_t spatial, bool has_align_corn
       else fail("a fractional scale factor on the symbolic dim " + d.expr() + " is not supported");
     }
   } else if (!vec_overload) {
-    for (size_t i = 0; i < spatial; ++i)
-      if (present(args, next + i)) u.scales[i] = double_at(args, next + i);
+    const std::vector<std::string_view> scales = per_dim_scales(spatial);
+    for (size_t i = 0; i < spatial; ++i) u.scales[i] = args.optional_f64(scales[i]);
   }
   if (sizes.empty()) fail("either output_size or scale_factors must be given");
   if (sizes.size() != spatial) fail("output_size must have " + std::to_string(spatial) + " values, got " + shape_str(sizes));
@@ -211,10 +221,10 @@ void resample_loop(const Tensor& in, Tensor& out, const std::vector<std::vector<
   }
 }
 
-std::vector<Tensor> upsample_kernel(const Args& args, Mode mode, size_t spatial) {
+std::vector<Tensor> upsample_kernel(const OpArgs& args, Mode mode, size_t spatial) {
   const bool has_align = mode == Mode::Linear || mode == Mode::Cubic;
   const UpsampleCall u = upsample_call(args, spatial, has_align);
-  const Tensor& raw = data_at(args, 0);
+  const Tensor& raw = args.data(upsample_input(args));
   const DType calc = compute_dtype(raw.dtype());
   Tensor in = converted(raw, calc);
   const std::vector<int64_t> os = concrete(u.out_shape);
@@ -272,31 +282,32 @@ struct GridCall {
   Shape out_shape;
 };
 
-GridCall grid_call(const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
-  const TensorMeta& grid = meta_at(args, 1);
+// grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners)
+GridCall grid_call(const OpArgs& args) {
+  const TensorMeta& in = args.tensor("input");
+  const TensorMeta& grid = args.tensor("grid");
   if (in.shape.size() != 4) fail("only 4-D inputs [N, C, H, W] are supported, got shape " + shape_str(in.shape));
   if (grid.shape.size() != 4 || !(grid.shape[3] == Dim(2)))
     fail("grid must have shape [N, H_out, W_out, 2], got " + shape_str(grid.shape));
   if (in.dtype != grid.dtype)
     fail("input dtype " + std::string(dtype_name(in.dtype)) + " differs from grid dtype " + std::string(dtype_name(grid.dtype)));
   GridCall g;
-  g.mode = int_at(args, 2);
+  g.mode = args.i64("interpolation_mode");
   if (g.mode < 0 || g.mode > 2) fail("interpolation_mode must be 0 (bilinear), 1 (nearest) or 2 (bicubic), got " + std::to_string(g.mode));
-  const int64_t pad = int_at(args, 3);
+  const int64_t pad = args.i64("padding_mode");
   if (pad < 0 || pad > 2) fail("padding_mode must be 0 (zeros), 1 (border) or 2 (reflection), got " + std::to_string(pad));
   g.padding = static_cast<GridPadding>(pad);
-  g.align_corners = bool_at(args, 4);
+  g.align_corners = args.boolean("align_corners");
   g.out_shape = Shape{in.shape[0], in.shape[1], grid.shape[1], grid.shape[2]};
   return g;
 }
 
-std::vector<Tensor> grid_sampler_kernel(const Args& args) {
+std::vector<Tensor> grid_sampler_kernel(const OpArgs& args) {
   const GridCall g = grid_call(args);
-  const Tensor& raw = data_at(args, 0);
+  const Tensor& raw = args.data("input");
   const DType calc = compute_dtype(raw.dtype());
   Tensor in = converted(raw, calc);
-  Tensor grid = converted(data_at(args, 1), DType::Float64);
+  Tensor grid = converted(args.data("grid"), DType::Float64);
   const std::vector<int64_t> os = concrete(g.out_shape);
   const int64_t N = os[0], C = os[1], Ho = os[2], Wo = os[3], H = in.shape()[2], W = in.shape()[3];
   if (grid.shape()[0] != N) fail("grid batch " + std::to_string(grid.shape()[0]) + " differs from input batch " + std::to_string(N));
@@ -352,8 +363,9 @@ std::vector<Tensor> grid_sampler_kernel(const Args& args) {
 }  // namespace
 
 void register_resample_ops(OpLibrary& lib) {
-  define(
-      lib, "aten::grid_sampler", "nn", [](const Args& args) { return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, grid_call(args).out_shape}}; },
+  define_by_schema(
+      lib, "aten::grid_sampler", "nn",
+      [](const OpArgs& args) { return std::vector<TensorMeta>{TensorMeta{args.tensor("input").dtype, grid_call(args).out_shape}}; },
       grid_sampler_kernel);
   struct Upsample {
     const char* name;
@@ -369,12 +381,13 @@ void register_resample_ops(OpLibrary& lib) {
                      Upsample{"aten::upsample_trilinear3d", Mode::Linear, 3},
                      Upsample{"aten::upsample_bicubic2d", Mode::Cubic, 2}}) {
     const bool has_align = u.mode == Mode::Linear || u.mode == Mode::Cubic;
-    define(
+    define_by_schema(
         lib, u.name, "nn",
-        [u, has_align](const Args& args) {
-          return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, upsample_call(args, u.spatial, has_align).out_shape}};
+        [u, has_align](const OpArgs& args) {
+          const DType dtype = args.tensor(upsample_input(args)).dtype;
+          return std::vector<TensorMeta>{TensorMeta{dtype, upsample_call(args, u.spatial, has_align).out_shape}};
         },
-        [u](const Args& args) { return upsample_kernel(args, u.mode, u.spatial); });
+        [u](const OpArgs& args) { return upsample_kernel(args, u.mode, u.spatial); });
   }
 }
 

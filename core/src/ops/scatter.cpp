@@ -88,12 +88,12 @@ Tensor scatter_kernel(const Tensor& self, int64_t dim, const Tensor& index, cons
 
 // index_add(self, int dim, Tensor index, Tensor source, *, Scalar alpha=1):
 // out.select(dim, index[i]) += alpha * source.select(dim, i).
-TensorMeta index_add_meta(const Args& args) {
-  const TensorMeta& self = meta_at(args, 0);
+TensorMeta index_add_meta(const OpArgs& args) {
+  const TensorMeta& self = args.tensor("self");
   const int64_t rank = static_cast<int64_t>(self.shape.size());
-  const int64_t dim = normalize_dim(int_at(args, 1), std::max<int64_t>(rank, 1));
-  const TensorMeta& index = meta_at(args, 2);
-  const TensorMeta& source = meta_at(args, 3);
+  const int64_t dim = normalize_dim(args.i64("dim"), std::max<int64_t>(rank, 1));
+  const TensorMeta& index = args.tensor("index");
+  const TensorMeta& source = args.tensor("source");
   if (!is_index_dtype(index.dtype)) fail("index must be an int64 or int32 tensor, got " + std::string(dtype_name(index.dtype)));
   if (index.shape.size() > 1) fail("index must be 0-D or 1-D, got shape " + shape_str(index.shape));
   if (source.dtype != self.dtype)
@@ -114,16 +114,16 @@ TensorMeta index_add_meta(const Args& args) {
   return self;
 }
 
-std::vector<Tensor> index_add_kernel(const Args& args) {
+std::vector<Tensor> index_add_kernel(const OpArgs& args) {
   index_add_meta(args);
-  const Tensor& self = data_at(args, 0);
-  const int64_t dim = normalize_dim(int_at(args, 1), std::max<int64_t>(self.dim(), 1));
-  const Tensor& index = data_at(args, 2);
-  const Tensor& source = data_at(args, 3);
+  const Tensor& self = args.data("self");
+  const int64_t dim = normalize_dim(args.i64("dim"), std::max<int64_t>(self.dim(), 1));
+  const Tensor& index = args.data("index");
+  const Tensor& source = args.data("source");
   const DType calc = compute_dtype(self.dtype());
   Tensor out = converted(self, calc).clone();
   Tensor src = converted(source, calc);
-  const Tensor alpha = present(args, 4) ? scalar_tensor(args[4], calc) : scalar_tensor(int_arg(1), calc);
+  const Tensor alpha = scalar_tensor(args.scalar("alpha"), calc);
   const std::vector<int64_t> sizes = self.dim() == 0 ? std::vector<int64_t>{1} : self.shape();
   const size_t d = static_cast<size_t>(dim);
   int64_t outer = 1, inner = 1;
@@ -152,39 +152,44 @@ std::vector<Tensor> index_add_kernel(const Args& args) {
 void register_scatter_ops(OpLibrary& lib) {
   // scatter.src(self, dim, index, src) / scatter.value(self, dim, index, value)
   // scatter.reduce(self, dim, index, src, *, reduce) / scatter.value_reduce(self, dim, index, value, *, reduce)
-  auto scatter_meta = [](const Args& args) {
-    const TensorMeta& self = meta_at(args, 0);
-    const int64_t dim = normalize_dim(int_at(args, 1), std::max<int64_t>(static_cast<int64_t>(self.shape.size()), 1));
-    check_scatter(self, dim, meta_at(args, 2), is_tensor_at(args, 3) ? &meta_at(args, 3) : nullptr);
-    if (present(args, 4)) reduce_mode(string_at(args, 4));
+  // The overload names its update: `Tensor src` (.src, .reduce) or `Scalar value` (.value, .value_reduce).
+  auto tensor_src = [](const OpArgs& args) { return args.schema().argument_index("src").has_value(); };
+  auto reduction = [](const OpArgs& args) {
+    return args.schema().argument_index("reduce") ? reduce_mode(args.str("reduce")) : Reduce::None;
+  };
+  auto scatter_meta = [tensor_src, reduction](const OpArgs& args) {
+    const TensorMeta& self = args.tensor("self");
+    const int64_t dim = normalize_dim(args.i64("dim"), std::max<int64_t>(static_cast<int64_t>(self.shape.size()), 1));
+    check_scatter(self, dim, args.tensor("index"), tensor_src(args) ? &args.tensor("src") : nullptr);
+    reduction(args);
     return std::vector<TensorMeta>{self};
   };
-  define(lib, "aten::scatter", "indexing", scatter_meta, [scatter_meta](const Args& args) {
+  define_by_schema(lib, "aten::scatter", "indexing", scatter_meta, [=](const OpArgs& args) {
     scatter_meta(args);
-    const Tensor& self = data_at(args, 0);
-    const int64_t dim = normalize_dim(int_at(args, 1), std::max<int64_t>(self.dim(), 1));
-    const bool tensor_src = is_tensor_at(args, 3);
-    const Reduce r = present(args, 4) ? reduce_mode(string_at(args, 4)) : Reduce::None;
-    return std::vector<Tensor>{
-        scatter_kernel(self, dim, data_at(args, 2), tensor_src ? &data_at(args, 3) : nullptr, tensor_src ? nullptr : &args[3], r)};
+    const Tensor& self = args.data("self");
+    const int64_t dim = normalize_dim(args.i64("dim"), std::max<int64_t>(self.dim(), 1));
+    const bool from_tensor = tensor_src(args);
+    return std::vector<Tensor>{scatter_kernel(self, dim, args.data("index"), from_tensor ? &args.data("src") : nullptr,
+                                              from_tensor ? nullptr : &args.scalar("value"), reduction(args))};
   });
-  // scatter_add(self, dim, index, src)
-  define(
+  // scatter_add(Tensor self, int dim, Tensor index, Tensor src)
+  define_by_schema(
       lib, "aten::scatter_add", "indexing",
-      [](const Args& args) {
-        const TensorMeta& self = meta_at(args, 0);
-        const int64_t dim = normalize_dim(int_at(args, 1), std::max<int64_t>(static_cast<int64_t>(self.shape.size()), 1));
-        check_scatter(self, dim, meta_at(args, 2), &meta_at(args, 3));
+      [](const OpArgs& args) {
+        const TensorMeta& self = args.tensor("self");
+        const int64_t dim = normalize_dim(args.i64("dim"), std::max<int64_t>(static_cast<int64_t>(self.shape.size()), 1));
+        check_scatter(self, dim, args.tensor("index"), &args.tensor("src"));
         return std::vector<TensorMeta>{self};
       },
-      [](const Args& args) {
-        const Tensor& self = data_at(args, 0);
-        const int64_t dim = normalize_dim(int_at(args, 1), std::max<int64_t>(self.dim(), 1));
-        check_scatter(args[0].meta, dim, meta_at(args, 2), &meta_at(args, 3));
-        return std::vector<Tensor>{scatter_kernel(self, dim, data_at(args, 2), &data_at(args, 3), nullptr, Reduce::Add)};
+      [](const OpArgs& args) {
+        const Tensor& self = args.data("self");
+        const int64_t dim = normalize_dim(args.i64("dim"), std::max<int64_t>(self.dim(), 1));
+        check_scatter(args.tensor("self"), dim, args.tensor("index"), &args.tensor("src"));
+        return std::vector<Tensor>{
+            scatter_kernel(self, dim, args.data("index"), &args.data("src"), nullptr, Reduce::Add)};
       });
-  define(
-      lib, "aten::index_add", "indexing", [](const Args& args) { return std::vector<TensorMeta>{index_add_meta(args)}; },
+  define_by_schema(
+      lib, "aten::index_add", "indexing", [](const OpArgs& args) { return std::vector<TensorMeta>{index_add_meta(args)}; },
       index_add_kernel);
 }
 

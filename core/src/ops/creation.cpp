@@ -30,51 +30,51 @@ Tensor filled(DType dtype, const std::vector<int64_t>& sizes, const OpArg& value
   return finish(std::move(out), dtype);
 }
 
-// A creation op: where its size, fill value and dtype come from.
+// A creation op: where its size, fill value and dtype come from. Arguments
+// by their schema names: `size` (SymInt[]), `self` (the _like, new_ and fill
+// forms), the fill value (`fill_value`, fill's `value`), `dtype` (ScalarType?;
+// fill and zero have none).
 struct Creation {
   enum class SizeFrom { Arg, LikeSelf } size_from;
-  size_t size_at;               // the size list (SizeFrom::Arg)
-  std::optional<double> fill;   // fixed fill (zeros/ones/empty); nullopt = from fill_at
-  size_t fill_at = 0;
-  size_t dtype_at;
+  std::optional<double> fill;      // fixed fill (zeros/ones/empty); nullopt = the argument fill_name
+  const char* fill_name = nullptr;
   enum class DefaultDtype { Float32, Self, FromFill } default_dtype;
 };
 
-TensorMeta creation_meta(const Args& args, const Creation& c) {
-  Shape shape = c.size_from == Creation::SizeFrom::LikeSelf ? meta_at(args, 0).shape : Shape{};
+TensorMeta creation_meta(const OpArgs& args, const Creation& c) {
+  Shape shape = c.size_from == Creation::SizeFrom::LikeSelf ? args.tensor("self").shape : Shape{};
   if (c.size_from == Creation::SizeFrom::Arg) {
-    for (const Dim& d : dims_at(args, c.size_at)) {
-      if (d.is_static() && d.value() < 0) fail("negative size " + d.str() + " in " + shape_str(dims_at(args, c.size_at)));
+    const std::vector<Dim> size = args.dims("size");
+    for (const Dim& d : size) {
+      if (d.is_static() && d.value() < 0) fail("negative size " + d.str() + " in " + shape_str(size));
       shape.push_back(d);
     }
   }
-  std::optional<DType> dtype = dtype_or_none(args, c.dtype_at);
+  std::optional<DType> dtype;  // fill and zero have no dtype argument
+  if (args.schema().argument_index("dtype")) dtype = args.dtype("dtype");
   if (!dtype) {
     switch (c.default_dtype) {
       case Creation::DefaultDtype::Float32: dtype = DType::Float32; break;
-      case Creation::DefaultDtype::Self: dtype = meta_at(args, 0).dtype; break;
-      case Creation::DefaultDtype::FromFill: dtype = inferred_dtype(arg_at(args, c.fill_at)); break;
+      case Creation::DefaultDtype::Self: dtype = args.tensor("self").dtype; break;
+      case Creation::DefaultDtype::FromFill: dtype = inferred_dtype(args.scalar(c.fill_name)); break;
     }
   }
   return TensorMeta{*dtype, shape};
 }
 
-// dtype_at for ops without a dtype argument (fill, zero): past any argument, so always None.
-constexpr size_t kNoDtypeArg = 1000;
-
 void def_creation(OpLibrary& lib, const std::string& name, Creation c) {
-  define(
-      lib, name, "creation", [c](const Args& args) { return std::vector<TensorMeta>{creation_meta(args, c)}; },
-      [c](const Args& args) {
+  define_by_schema(
+      lib, name, "creation", [c](const OpArgs& args) { return std::vector<TensorMeta>{creation_meta(args, c)}; },
+      [c](const OpArgs& args) {
         const TensorMeta m = creation_meta(args, c);
         OpArg fixed;
         fixed.kind = OpArg::Kind::Constant;
         if (c.fill) fixed.constant = *c.fill;
         if (!c.fill) {
-          const OpArg& given = arg_at(args, c.fill_at);
+          const OpArg& given = args.arg(c.fill_name);
           if (!given.is_tensor()) return std::vector<Tensor>{filled(m.dtype, concrete(m.shape), given)};
           // fill.Tensor: a 0-d tensor value
-          const Tensor& t = data_at(args, c.fill_at);
+          const Tensor& t = args.data(c.fill_name);
           if (t.numel() != 1) fail("fill value must be a 0-d tensor, got shape " + sizes_str(t.shape()));
           if (is_floating(t.dtype())) fixed.constant = t.get_double(0);
           else if (t.dtype() == DType::Bool) fixed.constant = t.get_int(0) != 0;
@@ -87,22 +87,20 @@ void def_creation(OpLibrary& lib, const std::string& name, Creation c) {
 
 // ---------------------------------------------------------------- ranges
 
-// arange(end, dtype?, layout?, device?, pin_memory?)            5 args
-// arange(start, end, dtype?, layout?, device?, pin_memory?)     6 args
-// arange(start, end, step, dtype?, layout?, device?, pin_memory?) 7 args
+// arange(Scalar end, *, dtype?, layout?, device?, pin_memory?)
+// arange.start(Scalar start, Scalar end, *, dtype?, ...)
+// arange.start_step(Scalar start, Scalar end, Scalar step=1, *, dtype?, ...)
 struct ArangeCall {
   const OpArg* start = nullptr;
   const OpArg* end = nullptr;
   const OpArg* step = nullptr;
-  size_t dtype_at = 1;
 };
 
-ArangeCall arange_call(const Args& args) {
-  ArangeCall c;
-  if (args.size() >= 7) c = {&args[0], &args[1], &args[2], 3};
-  else if (args.size() == 6) c = {&args[0], &args[1], nullptr, 2};
-  else c = {nullptr, &arg_at(args, 0), nullptr, 1};
-  return c;
+ArangeCall arange_call(const OpArgs& args) {
+  auto bound = [&](std::string_view name) -> const OpArg* {
+    return args.schema().argument_index(name) ? &args.arg(name) : nullptr;
+  };
+  return ArangeCall{bound("start"), &args.arg("end"), bound("step")};
 }
 
 Dim bound_dim(const OpArg* a, int64_t fallback) {
@@ -111,14 +109,14 @@ Dim bound_dim(const OpArg* a, int64_t fallback) {
   return Dim(a->as_int());
 }
 
-TensorMeta arange_meta(const Args& args) {
+TensorMeta arange_meta(const OpArgs& args) {
   const ArangeCall c = arange_call(args);
   bool any_float = false;
   for (const OpArg* a : {c.start, c.end, c.step}) {
     if (a && !is_scalar_arg(*a)) fail("arange bounds must be numbers, got a " + std::string(a->is_tensor() ? "Tensor" : "non-number"));
     if (a && scalar_arg_dtype(*a) == DType::Float64) any_float = true;
   }
-  const std::optional<DType> requested = dtype_or_none(args, c.dtype_at);
+  const std::optional<DType> requested = args.dtype("dtype");
   const DType dtype = requested ? *requested : (any_float ? DType::Float32 : DType::Int64);
   Dim length;
   if (any_float) {
@@ -140,7 +138,7 @@ TensorMeta arange_meta(const Args& args) {
   return TensorMeta{dtype, Shape{length}};
 }
 
-std::vector<Tensor> arange_kernel(const Args& args) {
+std::vector<Tensor> arange_kernel(const OpArgs& args) {
   const TensorMeta m = arange_meta(args);
   const ArangeCall c = arange_call(args);
   const int64_t n = concrete(m.shape)[0];
@@ -164,20 +162,20 @@ std::vector<Tensor> arange_kernel(const Args& args) {
   return {finish(std::move(out), m.dtype)};
 }
 
-// linspace(start, end, int steps, dtype?, layout?, device?, pin_memory?)
+// linspace(Scalar start, Scalar end, int steps, *, dtype?, layout?, device?, pin_memory?)
 void register_linspace(OpLibrary& lib) {
-  auto meta = [](const Args& args) {
-    const int64_t steps = int_at(args, 2);
+  auto meta = [](const OpArgs& args) {
+    const int64_t steps = args.i64("steps");
     if (steps < 0) fail("number of steps must be non-negative, got " + std::to_string(steps));
-    const std::optional<DType> dtype = dtype_or_none(args, 3);
+    const std::optional<DType> dtype = args.dtype("dtype");
     return TensorMeta{dtype ? *dtype : DType::Float32, Shape{Dim(steps)}};
   };
-  define(
-      lib, "aten::linspace", "creation", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta](const Args& args) {
+  define_by_schema(
+      lib, "aten::linspace", "creation", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const OpArgs& args) {
         const TensorMeta m = meta(args);
-        const double start = double_at(args, 0), end = double_at(args, 1);
-        const int64_t steps = int_at(args, 2);
+        const double start = args.f64("start"), end = args.f64("end");
+        const int64_t steps = args.i64("steps");
         Tensor out = Tensor::zeros(DType::Float64, {steps});
         double* p = out.mutable_data<double>();
         const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
@@ -188,33 +186,33 @@ void register_linspace(OpLibrary& lib) {
       });
 }
 
-// logspace(start, end, int steps, float base=10.0, dtype?, layout?, device?,
-// pin_memory?): base ** linspace, as torch 1.13's CPU kernel computes it:
+// logspace(Scalar start, Scalar end, int steps, float base=10., *, dtype?, layout?,
+// device?, pin_memory?): base ** linspace, as torch 1.13's CPU kernel computes it:
 // start and end are first converted to the output dtype (1.2 -> 1 for int64),
 // the exponents are filled from both ends, one step alone is base ** start.
 void register_logspace(OpLibrary& lib) {
-  auto meta = [](const Args& args) {
-    const int64_t steps = int_at(args, 2);
+  auto meta = [](const OpArgs& args) {
+    const int64_t steps = args.i64("steps");
     if (steps < 0) fail("number of steps must be non-negative, got " + std::to_string(steps));
-    const std::optional<DType> dtype = dtype_or_none(args, 4);
+    const std::optional<DType> dtype = args.dtype("dtype");
     if (dtype && *dtype == DType::Bool) fail("dtype bool is not supported");
     return TensorMeta{dtype ? *dtype : DType::Float32, Shape{Dim(steps)}};
   };
-  define(
-      lib, "aten::logspace", "creation", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta](const Args& args) {
+  define_by_schema(
+      lib, "aten::logspace", "creation", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const OpArgs& args) {
         const TensorMeta m = meta(args);
-        const int64_t steps = int_at(args, 2);
-        const double base = double_or(args, 3, 10.0);
+        const int64_t steps = args.i64("steps");
+        const double base = args.f64("base");
         // The bounds as the output dtype holds them (integers truncate toward zero).
         auto in_dtype = [&](double v) {
           return is_floating(m.dtype) ? (m.dtype == DType::Float64 ? v : static_cast<double>(static_cast<float>(v)))
                                       : std::trunc(v);
         };
-        const double start = in_dtype(double_at(args, 0)), end = in_dtype(double_at(args, 1));
+        const double start = in_dtype(args.f64("start")), end = in_dtype(args.f64("end"));
         Tensor out = Tensor::zeros(DType::Float64, {steps});
         double* p = out.mutable_data<double>();
-        if (steps == 1) p[0] = std::pow(base, double_at(args, 0));
+        if (steps == 1) p[0] = std::pow(base, args.f64("start"));
         const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
         const int64_t halfway = steps / 2;
         for (int64_t i = 0; steps > 1 && i < steps; ++i)
@@ -226,11 +224,11 @@ void register_logspace(OpLibrary& lib) {
       });
 }
 
-// tril_indices / triu_indices(int row, int col, int offset=0, dtype?=long, ...):
+// tril_indices / triu_indices(int row, int col, int offset=0, *, ScalarType? dtype=4 (long), ...):
 // the [2, N] row and column indices of the lower (upper) triangle, row-major.
 void register_triangle_indices(OpLibrary& lib, const std::string& name, bool lower) {
-  auto indices = [lower](const Args& args) {
-    const int64_t rows = int_at(args, 0), cols = int_at(args, 1), offset = int_or(args, 2, 0);
+  auto indices = [lower](const OpArgs& args) {
+    const int64_t rows = args.i64("row"), cols = args.i64("col"), offset = args.i64("offset");
     if (rows < 0 || cols < 0) fail("row and col must be non-negative, got " + std::to_string(rows) + " and " + std::to_string(cols));
     std::vector<int64_t> r, c;
     for (int64_t i = 0; i < rows; ++i)
@@ -242,36 +240,37 @@ void register_triangle_indices(OpLibrary& lib, const std::string& name, bool low
     r.insert(r.end(), c.begin(), c.end());
     return r;
   };
-  auto dtype = [](const Args& args) {
-    const std::optional<DType> d = dtype_or_none(args, 3);
+  auto dtype = [](const OpArgs& args) {
+    const std::optional<DType> d = args.dtype("dtype");
     if (d && *d != DType::Int64 && *d != DType::Int32) fail("dtype must be int64 or int32");
     return d ? *d : DType::Int64;
   };
-  define(
+  define_by_schema(
       lib, name, "creation",
-      [indices, dtype](const Args& args) {
+      [indices, dtype](const OpArgs& args) {
         const int64_t n = static_cast<int64_t>(indices(args).size()) / 2;
         return std::vector<TensorMeta>{TensorMeta{dtype(args), Shape{Dim(2), Dim(n)}}};
       },
-      [indices, dtype](const Args& args) {
+      [indices, dtype](const OpArgs& args) {
         const std::vector<int64_t> v = indices(args);
         const Tensor t = Tensor::from_vector(DType::Int64, {2, static_cast<int64_t>(v.size()) / 2}, v);
         return std::vector<Tensor>{converted(t, dtype(args))};
       });
 }
 
-// eye(n, dtype?, ...) (5 args) | eye(n, m, dtype?, ...) (6 args)
+// eye(int n, *, dtype?, ...) | eye.m(int n, int m, *, dtype?, ...); n and m may be SymInts.
+Dim size_dim(const OpArg& a) { return a.kind == OpArg::Kind::SymInt ? a.sym : Dim(a.as_int()); }
+
 void register_eye(OpLibrary& lib) {
-  auto meta = [](const Args& args) {
-    const bool has_m = args.size() >= 6;
-    const Dim n = dim_at(args, 0);
-    const Dim m = has_m ? dim_at(args, 1) : n;
-    const std::optional<DType> dtype = dtype_or_none(args, has_m ? 2 : 1);
+  auto meta = [](const OpArgs& args) {
+    const Dim n = size_dim(args.arg("n"));
+    const Dim m = args.schema().argument_index("m") ? size_dim(args.arg("m")) : n;
+    const std::optional<DType> dtype = args.dtype("dtype");
     return TensorMeta{dtype ? *dtype : DType::Float32, Shape{n, m}};
   };
-  define(
-      lib, "aten::eye", "creation", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta](const Args& args) {
+  define_by_schema(
+      lib, "aten::eye", "creation", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const OpArgs& args) {
         const TensorMeta m = meta(args);
         const std::vector<int64_t> sizes = concrete(m.shape);
         Tensor out = Tensor::zeros(DType::Float64, sizes);
@@ -305,9 +304,13 @@ nlohmann::json tensor_data_json(const OpArg& a, bool for_meta) {
   fail("tensor() data must be numbers or nested lists of numbers");
 }
 
+// tensor(t[] data, ...) / tensor.float|int|bool(t, ...), as_tensor.list(t[] data, ...) /
+// as_tensor.float|int|bool(t, ...): the data argument's schema name.
+const char* literal_data(const OpArgs& args) { return args.schema().argument_index("data") ? "data" : "t"; }
+
 // (dtype, shape, flat values) of tensor()'s data: nested lists of numbers.
-auto parse_tensor_literal(const Args& args, bool for_meta) {
-    const nlohmann::json data = tensor_data_json(arg_at(args, 0), for_meta);
+auto parse_tensor_literal(const OpArgs& args, bool for_meta) {
+    const nlohmann::json data = tensor_data_json(args.arg(literal_data(args)), for_meta);
     std::vector<int64_t> shape;
     std::vector<nlohmann::json> flat;
     collect_values(data, 0, shape, flat);
@@ -318,16 +321,16 @@ auto parse_tensor_literal(const Args& args, bool for_meta) {
       else if (!v.is_number() && !v.is_boolean()) fail("tensor() data must be numbers, got " + v.dump());
     }
     if (flat.empty()) inferred = DType::Float32;
-    const std::optional<DType> dtype = dtype_or_none(args, 1);
+    const std::optional<DType> dtype = args.dtype("dtype");
     return std::make_tuple(dtype ? *dtype : inferred, shape, flat);
 }
 
-std::vector<TensorMeta> tensor_literal_meta(const Args& args) {
+std::vector<TensorMeta> tensor_literal_meta(const OpArgs& args) {
   auto [dtype, shape, flat] = parse_tensor_literal(args, true);
   return {TensorMeta{dtype, shape_of(shape)}};
 }
 
-std::vector<Tensor> tensor_literal_kernel(const Args& args) {
+std::vector<Tensor> tensor_literal_kernel(const OpArgs& args) {
   auto [dtype, shape, flat] = parse_tensor_literal(args, false);
   Tensor out = Tensor::zeros(dtype, shape);
   for (size_t i = 0; i < flat.size(); ++i) {
@@ -341,22 +344,23 @@ std::vector<Tensor> tensor_literal_kernel(const Args& args) {
 }
 
 void register_tensor_literal(OpLibrary& lib) {
-  define(lib, "aten::tensor", "creation", tensor_literal_meta, tensor_literal_kernel);
+  define_by_schema(lib, "aten::tensor", "creation", tensor_literal_meta, tensor_literal_kernel);
   // as_tensor(Tensor data, *, ScalarType? dtype, Device? device): the tensor,
-  // converted when a dtype is given; as_tensor(t[] data | number, dtype?,
-  // device?): a new tensor from the numbers, as tensor().
-  define(
+  // converted when a dtype is given; as_tensor.list(t[] data, ...) and the
+  // number overloads: a new tensor from the numbers, as tensor().
+  auto from_tensor = [](const OpArgs& args) { return args.schema().overload.empty(); };
+  define_by_schema(
       lib, "aten::as_tensor", "creation",
-      [](const Args& args) {
-        if (!is_tensor_at(args, 0)) return tensor_literal_meta(args);
-        const std::optional<DType> dtype = dtype_or_none(args, 1);
-        const TensorMeta& in = meta_at(args, 0);
+      [from_tensor](const OpArgs& args) {
+        if (!from_tensor(args)) return tensor_literal_meta(args);
+        const std::optional<DType> dtype = args.dtype("dtype");
+        const TensorMeta& in = args.tensor("data");
         return std::vector<TensorMeta>{TensorMeta{dtype ? *dtype : in.dtype, in.shape}};
       },
-      [](const Args& args) {
-        if (!is_tensor_at(args, 0)) return tensor_literal_kernel(args);
-        const std::optional<DType> dtype = dtype_or_none(args, 1);
-        const Tensor& in = data_at(args, 0);
+      [from_tensor](const OpArgs& args) {
+        if (!from_tensor(args)) return tensor_literal_kernel(args);
+        const std::optional<DType> dtype = args.dtype("dtype");
+        const Tensor& in = args.data("data");
         return std::vector<Tensor>{converted(in, dtype ? *dtype : in.dtype()).clone()};
       });
 }
@@ -366,39 +370,39 @@ void register_tensor_literal(OpLibrary& lib) {
 void register_creation_ops(OpLibrary& lib) {
   using S = Creation::SizeFrom;
   using D = Creation::DefaultDtype;
-  // zeros(size, dtype?, layout?, device?, pin_memory?)
-  def_creation(lib, "aten::zeros", {S::Arg, 0, 0.0, 0, 1, D::Float32});
-  def_creation(lib, "aten::ones", {S::Arg, 0, 1.0, 0, 1, D::Float32});
-  def_creation(lib, "aten::empty", {S::Arg, 0, 0.0, 0, 1, D::Float32});  // deterministic: zeros
-  // full(size, fill_value, dtype?, ...): dtype follows the fill value
-  def_creation(lib, "aten::full", {S::Arg, 0, std::nullopt, 1, 2, D::FromFill});
-  // zeros_like(self, dtype?, layout?, device?, pin_memory?, memory_format?)
-  def_creation(lib, "aten::zeros_like", {S::LikeSelf, 0, 0.0, 0, 1, D::Self});
-  def_creation(lib, "aten::ones_like", {S::LikeSelf, 0, 1.0, 0, 1, D::Self});
-  def_creation(lib, "aten::empty_like", {S::LikeSelf, 0, 0.0, 0, 1, D::Self});
-  def_creation(lib, "aten::full_like", {S::LikeSelf, 0, std::nullopt, 1, 2, D::Self});
-  // new_zeros(self, size, dtype?, ...)
-  def_creation(lib, "aten::new_zeros", {S::Arg, 1, 0.0, 0, 2, D::Self});
-  def_creation(lib, "aten::new_ones", {S::Arg, 1, 1.0, 0, 2, D::Self});
-  def_creation(lib, "aten::new_empty", {S::Arg, 1, 0.0, 0, 2, D::Self});
-  def_creation(lib, "aten::new_full", {S::Arg, 1, std::nullopt, 2, 3, D::Self});
-  // fill(self, value) / zero(self): functional forms of fill_ / zero_
-  def_creation(lib, "aten::fill", {S::LikeSelf, 0, std::nullopt, 1, kNoDtypeArg, D::Self});
-  def_creation(lib, "aten::zero", {S::LikeSelf, 0, 0.0, 0, kNoDtypeArg, D::Self});
-  // scalar_tensor(s, dtype?, ...)
-  define(
+  // zeros(SymInt[] size, *, dtype?, layout?, device?, pin_memory?)
+  def_creation(lib, "aten::zeros", {S::Arg, 0.0, nullptr, D::Float32});
+  def_creation(lib, "aten::ones", {S::Arg, 1.0, nullptr, D::Float32});
+  def_creation(lib, "aten::empty", {S::Arg, 0.0, nullptr, D::Float32});  // deterministic: zeros
+  // full(SymInt[] size, Scalar fill_value, *, dtype?, ...): dtype follows the fill value
+  def_creation(lib, "aten::full", {S::Arg, std::nullopt, "fill_value", D::FromFill});
+  // zeros_like(Tensor self, *, dtype?, layout?, device?, pin_memory?, memory_format?)
+  def_creation(lib, "aten::zeros_like", {S::LikeSelf, 0.0, nullptr, D::Self});
+  def_creation(lib, "aten::ones_like", {S::LikeSelf, 1.0, nullptr, D::Self});
+  def_creation(lib, "aten::empty_like", {S::LikeSelf, 0.0, nullptr, D::Self});
+  def_creation(lib, "aten::full_like", {S::LikeSelf, std::nullopt, "fill_value", D::Self});
+  // new_zeros(Tensor self, SymInt[] size, *, dtype?, ...)
+  def_creation(lib, "aten::new_zeros", {S::Arg, 0.0, nullptr, D::Self});
+  def_creation(lib, "aten::new_ones", {S::Arg, 1.0, nullptr, D::Self});
+  def_creation(lib, "aten::new_empty", {S::Arg, 0.0, nullptr, D::Self});
+  def_creation(lib, "aten::new_full", {S::Arg, std::nullopt, "fill_value", D::Self});
+  // fill.Scalar / fill.Tensor(Tensor self, value) / zero(Tensor self): functional forms of fill_ / zero_
+  def_creation(lib, "aten::fill", {S::LikeSelf, std::nullopt, "value", D::Self});
+  def_creation(lib, "aten::zero", {S::LikeSelf, 0.0, nullptr, D::Self});
+  // scalar_tensor(Scalar s, *, dtype?, ...)
+  define_by_schema(
       lib, "aten::scalar_tensor", "creation",
-      [](const Args& args) {
-        const std::optional<DType> d = dtype_or_none(args, 1);
-        if (!is_scalar_arg(arg_at(args, 0))) fail("scalar_tensor expects a number");
+      [](const OpArgs& args) {
+        const std::optional<DType> d = args.dtype("dtype");
+        args.scalar("s");
         return std::vector<TensorMeta>{TensorMeta{d ? *d : DType::Float32, Shape{}}};
       },
-      [](const Args& args) {
-        const std::optional<DType> d = dtype_or_none(args, 1);
-        return std::vector<Tensor>{filled(d ? *d : DType::Float32, {}, arg_at(args, 0))};
+      [](const OpArgs& args) {
+        const std::optional<DType> d = args.dtype("dtype");
+        return std::vector<Tensor>{filled(d ? *d : DType::Float32, {}, args.scalar("s"))};
       });
-  define(
-      lib, "aten::arange", "creation", [](const Args& args) { return std::vector<TensorMeta>{arange_meta(args)}; },
+  define_by_schema(
+      lib, "aten::arange", "creation", [](const OpArgs& args) { return std::vector<TensorMeta>{arange_meta(args)}; },
       arange_kernel);
   register_linspace(lib);
   register_logspace(lib);

@@ -34,17 +34,20 @@ struct SliceSpec {
   int64_t step = 1;
 };
 
-// slice(self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1)
-SliceSpec slice_spec(const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
+// An int or SymInt argument as a Dim.
+Dim size_dim(const OpArg& a) { return a.kind == OpArg::Kind::SymInt ? a.sym : Dim(a.as_int()); }
+
+// slice.Tensor(Tensor self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1)
+SliceSpec slice_spec(const OpArgs& args) {
+  const TensorMeta& in = args.tensor("self");
   SliceSpec s;
-  s.dim = normalize_dim(int_or(args, 1, 0), static_cast<int64_t>(in.shape.size()));
-  s.step = int_or(args, 4, 1);
+  s.dim = normalize_dim(args.i64("dim"), static_cast<int64_t>(in.shape.size()));
+  s.step = args.i64("step");
   if (s.step <= 0) fail("slice step must be positive, got " + std::to_string(s.step));
   if (in.shape.empty()) fail("slice() cannot be applied to a 0-dim tensor");
   const Dim len = in.shape[static_cast<size_t>(s.dim)];
-  const Dim start = present(args, 2) ? dim_at(args, 2) : Dim(0);
-  const Dim end = present(args, 3) ? dim_at(args, 3) : len;
+  const Dim start = args.has("start") ? size_dim(args.arg("start")) : Dim(0);
+  const Dim end = args.has("end") ? size_dim(args.arg("end")) : len;
   if (len.is_static() && start.is_static() && end.is_static()) {
     const int64_t b = clamp_bound(start.value(), len.value());
     const int64_t e = std::max(clamp_bound(end.value(), len.value()), b);
@@ -60,31 +63,32 @@ SliceSpec slice_spec(const Args& args) {
 }
 
 void register_slicing(OpLibrary& lib) {
-  define(
+  define_by_schema(
       lib, "aten::slice", "indexing",
-      [](const Args& args) {
+      [](const OpArgs& args) {
         const SliceSpec s = slice_spec(args);
-        Shape out = args[0].meta.shape;
+        const TensorMeta& in = args.tensor("self");
+        Shape out = in.shape;
         out[static_cast<size_t>(s.dim)] = s.length;
-        return std::vector<TensorMeta>{TensorMeta{args[0].meta.dtype, out}};
+        return std::vector<TensorMeta>{TensorMeta{in.dtype, out}};
       },
-      [](const Args& args) {
+      [](const OpArgs& args) {
         const SliceSpec s = slice_spec(args);
-        return std::vector<Tensor>{slice_tensor(data_at(args, 0), s.dim, s.start.value(), s.length.value(), s.step)};
+        return std::vector<Tensor>{slice_tensor(args.data("self"), s.dim, s.start.value(), s.length.value(), s.step)};
       });
 
-  // select(self, int dim, SymInt index): drops the dim.
-  auto select_spec = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
+  // select.int(Tensor self, int dim, int index) (a SymInt index too): drops the dim.
+  auto select_spec = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
     if (in.shape.empty()) fail("select() cannot be applied to a 0-dim tensor");
-    const int64_t dim = normalize_dim(int_at(args, 1), static_cast<int64_t>(in.shape.size()));
+    const int64_t dim = normalize_dim(args.i64("dim"), static_cast<int64_t>(in.shape.size()));
     const Dim len = in.shape[static_cast<size_t>(dim)];
     Shape out = in.shape;
     out.erase(out.begin() + dim);
     // A symbolic index (a loop's iteration number in a rewritten loop) does
     // not change the result's shape; only a kernel needs its value.
-    if (arg_at(args, 2).kind == OpArg::Kind::SymInt) return std::make_tuple(dim, int64_t{0}, TensorMeta{in.dtype, out});
-    int64_t index = int_at(args, 2);
+    if (args.arg("index").kind == OpArg::Kind::SymInt) return std::make_tuple(dim, int64_t{0}, TensorMeta{in.dtype, out});
+    int64_t index = args.i64("index");
     if (len.is_static()) {
       if (index < -len.value() || index >= len.value())
         fail("index " + std::to_string(index) + " is out of range for dim " + std::to_string(dim) + " of size " + len.str());
@@ -94,37 +98,38 @@ void register_slicing(OpLibrary& lib) {
     }
     return std::make_tuple(dim, index, TensorMeta{in.dtype, out});
   };
-  define(
-      lib, "aten::select", "indexing", [select_spec](const Args& args) { return std::vector<TensorMeta>{std::get<2>(select_spec(args))}; },
-      [select_spec](const Args& args) {
+  define_by_schema(
+      lib, "aten::select", "indexing", [select_spec](const OpArgs& args) { return std::vector<TensorMeta>{std::get<2>(select_spec(args))}; },
+      [select_spec](const OpArgs& args) {
         auto [dim, index, m] = select_spec(args);
-        const Tensor& in = data_at(args, 0);
+        const Tensor& in = args.data("self");
         if (index >= in.shape()[static_cast<size_t>(dim)]) fail("index " + std::to_string(index) + " is out of range");
         return std::vector<Tensor>{slice_tensor(in, dim, index, 1).reshaped(concrete(m.shape))};
       });
 
-  // narrow(self, int dim, SymInt start, SymInt length); start may be a 0-d tensor.
-  auto narrow_spec = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
+  // narrow(Tensor self, int dim, int start, int length) (SymInts too);
+  // narrow.Tensor: start is a 0-d tensor.
+  auto narrow_spec = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
     if (in.shape.empty()) fail("narrow() cannot be applied to a 0-dim tensor");
-    const int64_t dim = normalize_dim(int_at(args, 1), static_cast<int64_t>(in.shape.size()));
+    const int64_t dim = normalize_dim(args.i64("dim"), static_cast<int64_t>(in.shape.size()));
     const Dim len = in.shape[static_cast<size_t>(dim)];
-    const Dim length = dim_at(args, 3);
+    const Dim length = size_dim(args.arg("length"));
     Shape out = in.shape;
     out[static_cast<size_t>(dim)] = length;
     if (len.is_static() && length.is_static() && (length.value() < 0 || length.value() > len.value()))
       fail("length " + length.str() + " does not fit in dim " + std::to_string(dim) + " of size " + len.str());
     return std::make_pair(dim, TensorMeta{in.dtype, out});
   };
-  define(
-      lib, "aten::narrow", "indexing", [narrow_spec](const Args& args) { return std::vector<TensorMeta>{narrow_spec(args).second}; },
-      [narrow_spec](const Args& args) {
+  define_by_schema(
+      lib, "aten::narrow", "indexing", [narrow_spec](const OpArgs& args) { return std::vector<TensorMeta>{narrow_spec(args).second}; },
+      [narrow_spec](const OpArgs& args) {
         auto [dim, m] = narrow_spec(args);
-        const Tensor& in = data_at(args, 0);
+        const Tensor& in = args.data("self");
         const int64_t len = in.shape()[static_cast<size_t>(dim)];
-        int64_t start = is_tensor_at(args, 2) ? data_at(args, 2).get_int(0) : int_at(args, 2);
+        int64_t start = args.arg("start").is_tensor() ? args.data("start").get_int(0) : args.i64("start");
         if (start < 0) start += len;
-        const int64_t length = int_at(args, 3);
+        const int64_t length = args.i64("length");
         if (start < 0 || start + length > len)
           fail("start " + std::to_string(start) + " + length " + std::to_string(length) + " exceeds dim " +
                std::to_string(dim) + " of size " + std::to_string(len));
@@ -147,23 +152,23 @@ std::vector<int64_t> checked_indices(const Tensor& index, int64_t len, const std
 }
 
 void register_gathers(OpLibrary& lib) {
-  // index_select(self, int dim, Tensor index)
-  auto meta = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
-    const TensorMeta& index = meta_at(args, 2);
+  // index_select(Tensor self, int dim, Tensor index)
+  auto meta = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
+    const TensorMeta& index = args.tensor("index");
     if (index.shape.size() > 1) fail("index must be 0-D or 1-D, got shape " + shape_str(index.shape));
-    const int64_t dim = normalize_dim(int_at(args, 1), static_cast<int64_t>(in.shape.size()));
+    const int64_t dim = normalize_dim(args.i64("dim"), static_cast<int64_t>(in.shape.size()));
     Shape out = in.shape;
     if (!out.empty()) out[static_cast<size_t>(dim)] = index.shape.empty() ? Dim(1) : index.shape[0];
     return std::make_pair(dim, TensorMeta{in.dtype, out});
   };
-  define(
-      lib, "aten::index_select", "indexing", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args).second}; },
-      [meta](const Args& args) {
+  define_by_schema(
+      lib, "aten::index_select", "indexing", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args).second}; },
+      [meta](const OpArgs& args) {
         auto [dim, m] = meta(args);
-        const Tensor& in = data_at(args, 0);
+        const Tensor& in = args.data("self");
         if (in.dim() == 0) return std::vector<Tensor>{in};
-        const std::vector<int64_t> idx = checked_indices(data_at(args, 2), in.shape()[static_cast<size_t>(dim)], "index");
+        const std::vector<int64_t> idx = checked_indices(args.data("index"), in.shape()[static_cast<size_t>(dim)], "index");
         std::vector<Tensor> rows;
         for (int64_t i : idx) rows.push_back(slice_tensor(in, dim, i, 1));
         // Concatenate the selected slabs along dim.
@@ -179,20 +184,20 @@ void register_gathers(OpLibrary& lib) {
       });
 
   // gather(self, int dim, Tensor index, *, bool sparse_grad=False): out[i][j] = self[index[i][j]][j] (dim 0).
-  define(
+  define_by_schema(
       lib, "aten::gather", "indexing",
-      [](const Args& args) {
-        const TensorMeta& in = meta_at(args, 0);
-        const TensorMeta& index = meta_at(args, 2);
-        normalize_dim(int_at(args, 1), static_cast<int64_t>(in.shape.size()));
+      [](const OpArgs& args) {
+        const TensorMeta& in = args.tensor("self");
+        const TensorMeta& index = args.tensor("index");
+        normalize_dim(args.i64("dim"), static_cast<int64_t>(in.shape.size()));
         if (index.shape.size() != in.shape.size() && !(in.shape.empty() && index.shape.size() <= 1))
           fail("index rank " + std::to_string(index.shape.size()) + " must equal self rank " + std::to_string(in.shape.size()));
         return std::vector<TensorMeta>{TensorMeta{in.dtype, index.shape}};
       },
-      [](const Args& args) {
-        const Tensor& in = data_at(args, 0);
-        const Tensor& index = data_at(args, 2);
-        const int64_t dim = normalize_dim(int_at(args, 1), in.dim());
+      [](const OpArgs& args) {
+        const Tensor& in = args.data("self");
+        const Tensor& index = args.data("index");
+        const int64_t dim = normalize_dim(args.i64("dim"), in.dim());
         const int64_t len = in.dim() == 0 ? 1 : in.shape()[static_cast<size_t>(dim)];
         const std::vector<int64_t> idx = checked_indices(index, len, "index");
         const std::vector<int64_t> in_strides = in.dim() == 0 ? std::vector<int64_t>{0} : contiguous_strides(in.shape());
@@ -219,7 +224,7 @@ void register_gathers(OpLibrary& lib) {
 
 // ---------------------------------------------------------------- advanced indexing
 
-// index(self, Tensor?[] indices): integer index tensors (broadcast together)
+// index.Tensor(Tensor self, Tensor?[] indices): integer index tensors (broadcast together)
 // select along their dims; None keeps a dim. When the indexed dims are
 // adjacent the result dims replace them in place, otherwise they go first.
 struct IndexPlan {
@@ -228,9 +233,7 @@ struct IndexPlan {
   Shape index_shape;              // broadcast shape of the index tensors
 };
 
-IndexPlan index_plan(const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
-  const OpArg& list = arg_at(args, 1);
+IndexPlan index_plan(const TensorMeta& in, const OpArg& list) {
   if (list.kind != OpArg::Kind::List) fail("indices must be a list of optional tensors");
   if (list.items.size() > in.shape.size())
     fail("too many indices (" + std::to_string(list.items.size()) + ") for a tensor of shape " + shape_str(in.shape));
@@ -263,9 +266,9 @@ Shape index_shape_of(const TensorMeta& in, const IndexPlan& plan) {
 }
 
 // Kernel-side: bool masks become their nonzero positions (one index tensor per mask dim).
-Args expand_masks(const Args& args, std::vector<Tensor>& storage) {
-  Args out = args;
-  OpArg& list = out[1];
+OpArg expand_masks(const OpArg& indices, std::vector<Tensor>& storage) {
+  OpArg out = indices;
+  OpArg& list = out;
   std::vector<OpArg> items;
   storage.reserve(list.items.size() * 4);
   for (const OpArg& item : list.items) {
@@ -290,11 +293,11 @@ Args expand_masks(const Args& args, std::vector<Tensor>& storage) {
   return out;
 }
 
-std::vector<Tensor> index_kernel(const Args& raw_args) {
+std::vector<Tensor> index_kernel(const OpArgs& args) {
   std::vector<Tensor> storage;
-  const Args args = expand_masks(raw_args, storage);
-  const IndexPlan plan = index_plan(args);
-  const Tensor& in = data_at(args, 0);
+  const OpArg indices = expand_masks(args.arg("indices"), storage);
+  const IndexPlan plan = index_plan(args.tensor("self"), indices);
+  const Tensor& in = args.data("self");
   const std::vector<int64_t> sizes = in.shape();
   const std::vector<int64_t> strides = contiguous_strides(sizes);
   const std::vector<int64_t> bshape = concrete(plan.index_shape);
@@ -302,7 +305,7 @@ std::vector<Tensor> index_kernel(const Args& raw_args) {
   // Source offset contributed by the index tensors, per broadcast position.
   std::vector<int64_t> base(static_cast<size_t>(count), 0);
   for (int64_t d : plan.indexed) {
-    const Tensor& idx_t = *args[1].items[static_cast<size_t>(d)].data;
+    const Tensor& idx_t = *indices.items[static_cast<size_t>(d)].data;
     const std::vector<int64_t> idx = checked_indices(idx_t, sizes[static_cast<size_t>(d)], "index");
     int64_t i = 0;
     for_each_offset<1>(bshape, {broadcast_strides(idx_t.shape(), bshape)}, [&](const std::array<int64_t, 1>& o) {
@@ -344,11 +347,12 @@ std::vector<Tensor> index_kernel(const Args& raw_args) {
 }
 
 void register_index(OpLibrary& lib) {
-  define(
+  define_by_schema(
       lib, "aten::index", "indexing",
-      [](const Args& args) {
-        const IndexPlan plan = index_plan(args);
-        return std::vector<TensorMeta>{TensorMeta{args[0].meta.dtype, index_shape_of(args[0].meta, plan)}};
+      [](const OpArgs& args) {
+        const TensorMeta& in = args.tensor("self");
+        const IndexPlan plan = index_plan(in, args.arg("indices"));
+        return std::vector<TensorMeta>{TensorMeta{in.dtype, index_shape_of(in, plan)}};
       },
       index_kernel);
 }
@@ -404,41 +408,42 @@ std::vector<Tensor> sort_along(const Tensor& raw, int64_t dim, int64_t k, bool d
 }
 
 void register_sorting(OpLibrary& lib) {
-  // sort(self, int dim=-1, bool descending=False) | sort.stable(self, bool? stable, int dim, bool descending)
-  auto sort_args = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
-    const bool has_stable = args.size() == 4 && (args[1].is_none() || (args[1].kind == OpArg::Kind::Constant && args[1].constant.is_boolean()));
-    const size_t first = has_stable ? 2 : 1;
-    const int64_t dim = normalize_dim(int_or(args, first, -1), static_cast<int64_t>(in.shape.size()));
-    return std::make_tuple(dim, bool_or(args, first + 1, false), has_stable && bool_or(args, 1, false));
+  // sort / argsort(Tensor self, int dim=-1, bool descending=False) | sort.stable(self, *,
+  // bool? stable, int dim=-1, bool descending=False) (argsort.stable: bool stable)
+  auto sort_args = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
+    const int64_t dim = normalize_dim(args.i64("dim"), static_cast<int64_t>(in.shape.size()));
+    const bool stable = args.schema().argument_index("stable") && args.has("stable") && args.boolean("stable");
+    return std::make_tuple(dim, args.boolean("descending"), stable);
   };
-  define(
+  define_by_schema(
       lib, "aten::sort", "indexing",
-      [sort_args](const Args& args) {
+      [sort_args](const OpArgs& args) {
         sort_args(args);
-        return std::vector<TensorMeta>{args[0].meta, TensorMeta{DType::Int64, args[0].meta.shape}};
+        const TensorMeta& in = args.tensor("self");
+        return std::vector<TensorMeta>{in, TensorMeta{DType::Int64, in.shape}};
       },
-      [sort_args](const Args& args) {
+      [sort_args](const OpArgs& args) {
         auto [dim, descending, stable] = sort_args(args);
-        const Tensor& in = data_at(args, 0);
+        const Tensor& in = args.data("self");
         return sort_along(in, dim, in.dim() == 0 ? 1 : in.shape()[static_cast<size_t>(dim)], descending, stable);
       });
-  define(
+  define_by_schema(
       lib, "aten::argsort", "indexing",
-      [sort_args](const Args& args) {
+      [sort_args](const OpArgs& args) {
         sort_args(args);
-        return std::vector<TensorMeta>{TensorMeta{DType::Int64, args[0].meta.shape}};
+        return std::vector<TensorMeta>{TensorMeta{DType::Int64, args.tensor("self").shape}};
       },
-      [sort_args](const Args& args) {
+      [sort_args](const OpArgs& args) {
         auto [dim, descending, stable] = sort_args(args);
-        const Tensor& in = data_at(args, 0);
+        const Tensor& in = args.data("self");
         return std::vector<Tensor>{sort_along(in, dim, in.dim() == 0 ? 1 : in.shape()[static_cast<size_t>(dim)], descending, stable)[1]};
       });
-  // topk(self, int k, int dim=-1, bool largest=True, bool sorted=True)
-  auto topk_meta = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
-    const int64_t dim = normalize_dim(int_or(args, 2, -1), static_cast<int64_t>(in.shape.size()));
-    const Dim k = dim_at(args, 1);
+  // topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True)
+  auto topk_meta = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
+    const int64_t dim = normalize_dim(args.i64("dim"), static_cast<int64_t>(in.shape.size()));
+    const Dim k = size_dim(args.arg("k"));
     Shape out = in.shape;
     if (!out.empty()) {
       const Dim& len = out[static_cast<size_t>(dim)];
@@ -448,30 +453,30 @@ void register_sorting(OpLibrary& lib) {
     }
     return std::make_pair(dim, std::vector<TensorMeta>{TensorMeta{in.dtype, out}, TensorMeta{DType::Int64, out}});
   };
-  define(
-      lib, "aten::topk", "indexing", [topk_meta](const Args& args) { return topk_meta(args).second; },
-      [topk_meta](const Args& args) {
+  define_by_schema(
+      lib, "aten::topk", "indexing", [topk_meta](const OpArgs& args) { return topk_meta(args).second; },
+      [topk_meta](const OpArgs& args) {
         const int64_t dim = topk_meta(args).first;
-        return sort_along(data_at(args, 0), dim, int_at(args, 1), bool_or(args, 3, true), false);
+        return sort_along(args.data("self"), dim, args.i64("k"), args.boolean("largest"), false);
       });
 }
 
 // ---------------------------------------------------------------- triangular masks
 
-// tril(self, int diagonal=0) / triu: zero the elements above / below the
+// tril(Tensor self, int diagonal=0) / triu: zero the elements above / below the
 // diagonal of the last two dims (column - row > diagonal for tril).
 void def_triangle(OpLibrary& lib, const std::string& name, bool lower) {
-  define(
+  define_by_schema(
       lib, name, "indexing",
-      [](const Args& args) {
-        const TensorMeta& in = meta_at(args, 0);
+      [](const OpArgs& args) {
+        const TensorMeta& in = args.tensor("self");
         if (in.shape.size() < 2) fail("expects a tensor with at least 2 dims, got shape " + shape_str(in.shape));
         return std::vector<TensorMeta>{in};
       },
-      [lower](const Args& args) {
-        const Tensor& in = data_at(args, 0);
+      [lower](const OpArgs& args) {
+        const Tensor& in = args.data("self");
         if (in.dim() < 2) fail("expects a tensor with at least 2 dims, got shape " + sizes_str(in.shape()));
-        const int64_t diagonal = int_or(args, 1, 0);
+        const int64_t diagonal = args.i64("diagonal");
         const int64_t rows = in.shape()[static_cast<size_t>(in.dim() - 2)], cols = in.shape().back();
         Tensor out = in.clone();
         const size_t elem = dtype_size(in.dtype());

@@ -17,10 +17,10 @@ bool is_index_dtype(DType d) { return d == DType::Int64 || d == DType::Int32; }
 
 // ---------------------------------------------------------------- take
 
-// take(self, index): self read as 1-D at index (negative counts from the end).
-std::vector<Tensor> take_kernel(const Args& args) {
-  const Tensor& self = data_at(args, 0);
-  const Tensor& index = data_at(args, 1);
+// take(Tensor self, Tensor index): self read as 1-D at index (negative counts from the end).
+std::vector<Tensor> take_kernel(const OpArgs& args) {
+  const Tensor& self = args.data("self");
+  const Tensor& index = args.data("index");
   const int64_t n = self.numel();
   Tensor out = Tensor::zeros(self.dtype(), index.shape());
   visit_bytes(self.dtype(), [&](auto tag) {
@@ -38,20 +38,20 @@ std::vector<Tensor> take_kernel(const Args& args) {
 
 // ---------------------------------------------------------------- index_fill / index_copy
 
-// The dim and index of index_fill(self, int dim, Tensor index, value) and
-// index_copy(self, int dim, Tensor index, Tensor source).
+// The dim and index of index_fill.int_Scalar / int_Tensor(Tensor self, int dim,
+// Tensor index, value) and index_copy(Tensor self, int dim, Tensor index, Tensor source).
 struct IndexAlong {
   int64_t dim;
   TensorMeta self;
 };
 
-IndexAlong index_along(const Args& args) {
-  const TensorMeta& self = meta_at(args, 0);
-  const TensorMeta& index = meta_at(args, 2);
+IndexAlong index_along(const OpArgs& args) {
+  const TensorMeta& self = args.tensor("self");
+  const TensorMeta& index = args.tensor("index");
   if (!is_index_dtype(index.dtype)) fail("index must be an int64 or int32 tensor, got " + std::string(dtype_name(index.dtype)));
   if (index.shape.size() > 1) fail("index must be 0-D or 1-D, got shape " + shape_str(index.shape));
   const int64_t rank = static_cast<int64_t>(self.shape.size());
-  return IndexAlong{normalize_dim(int_at(args, 1), std::max<int64_t>(rank, 1)), self};
+  return IndexAlong{normalize_dim(args.i64("dim"), std::max<int64_t>(rank, 1)), self};
 }
 
 // Entry `at` of index, checked against the size of dim; index_fill accepts
@@ -63,15 +63,21 @@ int64_t index_entry(const Tensor& index, int64_t i, int64_t limit, bool negative
   return at < 0 ? at + limit : at;
 }
 
-std::vector<Tensor> index_fill_kernel(const Args& args) {
+// index_fill's value: a Scalar or a 0-d tensor.
+const OpArg& fill_value(const OpArgs& args) {
+  const OpArg& value = args.arg("value");
+  if (value.is_tensor() && !value.meta.shape.empty())
+    fail("value must be a 0-D tensor, got shape " + shape_str(value.meta.shape));
+  return value;
+}
+
+std::vector<Tensor> index_fill_kernel(const OpArgs& args) {
   const IndexAlong c = index_along(args);
-  const Tensor& self = data_at(args, 0);
-  const Tensor& index = data_at(args, 2);
-  if (is_tensor_at(args, 3) && !meta_at(args, 3).shape.empty())
-    fail("value must be a 0-D tensor, got shape " + shape_str(meta_at(args, 3).shape));
+  const Tensor& self = args.data("self");
+  const Tensor& index = args.data("index");
   const DType calc = compute_dtype(self.dtype());
   Tensor out = converted(self, calc).clone();
-  const Tensor value = operand_tensor(arg_at(args, 3), calc);
+  const Tensor value = operand_tensor(fill_value(args), calc);
   const std::vector<int64_t> sizes = sizes_as_1d(self);
   const size_t d = static_cast<size_t>(c.dim);
   int64_t outer = 1, inner = 1;
@@ -91,10 +97,10 @@ std::vector<Tensor> index_fill_kernel(const Args& args) {
   return {finish(std::move(out), self.dtype())};
 }
 
-TensorMeta index_copy_meta(const Args& args) {
+TensorMeta index_copy_meta(const OpArgs& args) {
   const IndexAlong c = index_along(args);
-  const TensorMeta& source = meta_at(args, 3);
-  const TensorMeta& index = meta_at(args, 2);
+  const TensorMeta& source = args.tensor("source");
+  const TensorMeta& index = args.tensor("index");
   if (source.dtype != c.self.dtype)
     fail("source dtype " + std::string(dtype_name(source.dtype)) + " differs from self dtype " + std::string(dtype_name(c.self.dtype)));
   const size_t rank = c.self.shape.size();
@@ -110,12 +116,12 @@ TensorMeta index_copy_meta(const Args& args) {
   return c.self;
 }
 
-std::vector<Tensor> index_copy_kernel(const Args& args) {
+std::vector<Tensor> index_copy_kernel(const OpArgs& args) {
   const IndexAlong c = index_along(args);
   index_copy_meta(args);
-  const Tensor& self = data_at(args, 0);
-  const Tensor& index = data_at(args, 2);
-  const Tensor& source = data_at(args, 3);
+  const Tensor& self = args.data("self");
+  const Tensor& index = args.data("index");
+  const Tensor& source = args.data("source");
   Tensor out = self.clone();
   const std::vector<int64_t> sizes = sizes_as_1d(self);
   const size_t d = static_cast<size_t>(c.dim);
@@ -141,21 +147,21 @@ std::vector<Tensor> index_copy_kernel(const Args& args) {
 // masked_scatter(self, mask, source): self and mask broadcast together (the
 // out-of-place op expands both, torch 1.13); the positions where the mask is
 // true take source's elements in row-major order, the others keep self's.
-TensorMeta masked_scatter_meta(const Args& args) {
-  const TensorMeta& self = meta_at(args, 0);
-  const TensorMeta& mask = meta_at(args, 1);
-  const TensorMeta& source = meta_at(args, 2);
+TensorMeta masked_scatter_meta(const OpArgs& args) {
+  const TensorMeta& self = args.tensor("self");
+  const TensorMeta& mask = args.tensor("mask");
+  const TensorMeta& source = args.tensor("source");
   if (mask.dtype != DType::Bool) fail("mask must be a bool tensor, got " + std::string(dtype_name(mask.dtype)));
   if (source.dtype != self.dtype)
     fail("source dtype " + std::string(dtype_name(source.dtype)) + " differs from self dtype " + std::string(dtype_name(self.dtype)));
   return TensorMeta{self.dtype, broadcast_shapes(self.shape, mask.shape)};
 }
 
-std::vector<Tensor> masked_scatter_kernel(const Args& args) {
+std::vector<Tensor> masked_scatter_kernel(const OpArgs& args) {
   const TensorMeta m = masked_scatter_meta(args);
-  const Tensor& self = data_at(args, 0);
-  const Tensor& mask = data_at(args, 1);
-  const Tensor& source = data_at(args, 2);
+  const Tensor& self = args.data("self");
+  const Tensor& mask = args.data("mask");
+  const Tensor& source = args.data("source");
   const std::vector<int64_t> sizes = concrete(m.shape);
   const std::vector<int64_t> ss = broadcast_strides(self.shape(), sizes), ms = broadcast_strides(mask.shape(), sizes);
   Tensor out = Tensor::zeros(self.dtype(), sizes);
@@ -181,21 +187,23 @@ std::vector<Tensor> masked_scatter_kernel(const Args& args) {
 
 // ---------------------------------------------------------------- bucketize
 
-// bucketize(self, boundaries, *, bool out_int32=False, bool right=False): for
-// each element, the number of boundaries below it (right=False: b < x;
+// bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False):
+// for each element, the number of boundaries below it (right=False: b < x;
 // right=True: b <= x), which is torch's binary search on sorted boundaries.
-TensorMeta bucketize_meta(const Args& args) {
-  const TensorMeta& bounds = meta_at(args, 1);
+// (bucketize.Scalar, a number for self, is refused: `self` must be a tensor.)
+TensorMeta bucketize_meta(const OpArgs& args) {
+  const TensorMeta& self = args.tensor("self");
+  const TensorMeta& bounds = args.tensor("boundaries");
   if (bounds.shape.size() != 1) fail("boundaries must be 1-D, got shape " + shape_str(bounds.shape));
-  if (meta_at(args, 0).dtype == DType::Bool || bounds.dtype == DType::Bool) fail("bool inputs are not supported");
-  return TensorMeta{bool_or(args, 2, false) ? DType::Int32 : DType::Int64, meta_at(args, 0).shape};
+  if (self.dtype == DType::Bool || bounds.dtype == DType::Bool) fail("bool inputs are not supported");
+  return TensorMeta{args.boolean("out_int32") ? DType::Int32 : DType::Int64, self.shape};
 }
 
-std::vector<Tensor> bucketize_kernel(const Args& args) {
+std::vector<Tensor> bucketize_kernel(const OpArgs& args) {
   const TensorMeta m = bucketize_meta(args);
-  const Tensor& x = data_at(args, 0);
-  const Tensor& b = data_at(args, 1);
-  const bool right = bool_or(args, 3, false);
+  const Tensor& x = args.data("self");
+  const Tensor& b = args.data("boundaries");
+  const bool right = args.boolean("right");
   Tensor out = Tensor::zeros(DType::Int64, x.shape());
   int64_t* po = out.mutable_data<int64_t>();
   const bool exact_ints = !is_floating(x.dtype()) && !is_floating(b.dtype());
@@ -213,7 +221,7 @@ std::vector<Tensor> bucketize_kernel(const Args& args) {
 
 // ---------------------------------------------------------------- unfold / as_strided
 
-// unfold(self, int dimension, int size, int step): windows of `size` every
+// unfold(Tensor self, int dimension, int size, int step): windows of `size` every
 // `step` along dimension, the window as a new last dim.
 struct UnfoldCall {
   int64_t dim;
@@ -222,10 +230,10 @@ struct UnfoldCall {
   Shape shape;
 };
 
-UnfoldCall unfold_call(const Args& args) {
-  const TensorMeta& self = meta_at(args, 0);
+UnfoldCall unfold_call(const OpArgs& args) {
+  const TensorMeta& self = args.tensor("self");
   const int64_t rank = static_cast<int64_t>(self.shape.size());
-  UnfoldCall c{normalize_dim(int_at(args, 1), std::max<int64_t>(rank, 1)), int_at(args, 2), int_at(args, 3), {}};
+  UnfoldCall c{normalize_dim(args.i64("dimension"), std::max<int64_t>(rank, 1)), args.i64("size"), args.i64("step"), {}};
   if (c.step <= 0) fail("step must be positive, got " + std::to_string(c.step));
   if (c.size < 0) fail("size must be non-negative, got " + std::to_string(c.size));
   const Dim n = rank == 0 ? Dim(1) : self.shape[static_cast<size_t>(c.dim)];
@@ -238,9 +246,9 @@ UnfoldCall unfold_call(const Args& args) {
   return c;
 }
 
-std::vector<Tensor> unfold_kernel(const Args& args) {
+std::vector<Tensor> unfold_kernel(const OpArgs& args) {
   const UnfoldCall c = unfold_call(args);
-  const Tensor& self = data_at(args, 0);
+  const Tensor& self = args.data("self");
   const std::vector<int64_t> in_sizes = sizes_as_1d(self);
   std::vector<int64_t> strides = contiguous_strides(in_sizes);
   const int64_t along = strides[static_cast<size_t>(c.dim)];
@@ -250,7 +258,7 @@ std::vector<Tensor> unfold_kernel(const Args& args) {
   return {gather_strided(self, concrete(c.shape), strides, 0)};
 }
 
-// as_strided(self, int[] size, int[] stride, int? storage_offset=None): reads
+// as_strided(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None): reads
 // self's elements (as a contiguous buffer) at offset + sum(i_k * stride_k).
 struct StridedCall {
   std::vector<int64_t> size;
@@ -258,8 +266,8 @@ struct StridedCall {
   int64_t offset;
 };
 
-StridedCall strided_call(const Args& args) {
-  StridedCall c{ints_at(args, 1), ints_at(args, 2), int_or(args, 3, 0)};
+StridedCall strided_call(const OpArgs& args) {
+  StridedCall c{args.ints("size"), args.ints("stride"), args.optional_i64("storage_offset").value_or(0)};
   if (c.size.size() != c.stride.size())
     fail("size " + sizes_str(c.size) + " and stride " + sizes_str(c.stride) + " differ in length");
   if (c.offset < 0) fail("storage_offset must be non-negative, got " + std::to_string(c.offset));
@@ -270,7 +278,7 @@ StridedCall strided_call(const Args& args) {
     if (c.size[k] == 0) return c;  // empty: nothing is read
     last += (c.size[k] - 1) * c.stride[k];
   }
-  const Dim numel = shape_numel(meta_at(args, 0).shape);
+  const Dim numel = shape_numel(args.tensor("self").shape);
   if (numel.is_static() && last >= numel.value())
     fail("size " + sizes_str(c.size) + ", stride " + sizes_str(c.stride) + " and offset " + std::to_string(c.offset) +
          " read element " + std::to_string(last) + " of a tensor of " + std::to_string(numel.value()));
@@ -279,11 +287,12 @@ StridedCall strided_call(const Args& args) {
 
 // ---------------------------------------------------------------- movedim
 
-// movedim(self, int[] source, int[] destination) / movedim.int: source dims
-// go to destination, the other dims keep their order in the free places.
-std::vector<int64_t> movedim_permutation(const Args& args) {
-  const int64_t rank = static_cast<int64_t>(meta_at(args, 0).shape.size());
-  std::vector<int64_t> src = ints_at(args, 1), dst = ints_at(args, 2);
+// movedim.intlist(Tensor self, int[] source, int[] destination) / movedim.int(self,
+// int source, int destination): source dims go to destination, the other dims
+// keep their order in the free places.
+std::vector<int64_t> movedim_permutation(const OpArgs& args) {
+  const int64_t rank = static_cast<int64_t>(args.tensor("self").shape.size());
+  std::vector<int64_t> src = args.ints("source"), dst = args.ints("destination");
   if (src.size() != dst.size())
     fail("source " + sizes_str(src) + " and destination " + sizes_str(dst) + " differ in length");
   const int64_t r = std::max<int64_t>(rank, 1);
@@ -309,55 +318,54 @@ std::vector<int64_t> movedim_permutation(const Args& args) {
 }  // namespace
 
 void register_placement_ops(OpLibrary& lib) {
-  define(
+  define_by_schema(
       lib, "aten::take", "indexing",
-      [](const Args& args) {
-        const TensorMeta& index = meta_at(args, 1);
+      [](const OpArgs& args) {
+        const TensorMeta& index = args.tensor("index");
         if (index.dtype != DType::Int64) fail("index must be an int64 tensor, got " + std::string(dtype_name(index.dtype)));
-        return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, index.shape}};
+        return std::vector<TensorMeta>{TensorMeta{args.tensor("self").dtype, index.shape}};
       },
       take_kernel);
-  define(
+  define_by_schema(
       lib, "aten::index_fill", "indexing",
-      [](const Args& args) {
-        if (is_tensor_at(args, 3) && !meta_at(args, 3).shape.empty())
-          fail("value must be a 0-D tensor, got shape " + shape_str(meta_at(args, 3).shape));
+      [](const OpArgs& args) {
+        fill_value(args);
         return std::vector<TensorMeta>{index_along(args).self};
       },
       index_fill_kernel);
-  define(
-      lib, "aten::index_copy", "indexing", [](const Args& args) { return std::vector<TensorMeta>{index_copy_meta(args)}; },
+  define_by_schema(
+      lib, "aten::index_copy", "indexing", [](const OpArgs& args) { return std::vector<TensorMeta>{index_copy_meta(args)}; },
       index_copy_kernel);
-  define(
+  define_by_schema(
       lib, "aten::masked_scatter", "indexing",
-      [](const Args& args) { return std::vector<TensorMeta>{masked_scatter_meta(args)}; }, masked_scatter_kernel);
-  define(
-      lib, "aten::bucketize", "indexing", [](const Args& args) { return std::vector<TensorMeta>{bucketize_meta(args)}; },
+      [](const OpArgs& args) { return std::vector<TensorMeta>{masked_scatter_meta(args)}; }, masked_scatter_kernel);
+  define_by_schema(
+      lib, "aten::bucketize", "indexing", [](const OpArgs& args) { return std::vector<TensorMeta>{bucketize_meta(args)}; },
       bucketize_kernel);
-  define(
+  define_by_schema(
       lib, "aten::unfold", "shape",
-      [](const Args& args) { return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, unfold_call(args).shape}}; },
+      [](const OpArgs& args) { return std::vector<TensorMeta>{TensorMeta{args.tensor("self").dtype, unfold_call(args).shape}}; },
       unfold_kernel);
-  define(
+  define_by_schema(
       lib, "aten::as_strided", "shape",
-      [](const Args& args) {
-        return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, shape_of(strided_call(args).size)}};
+      [](const OpArgs& args) {
+        return std::vector<TensorMeta>{TensorMeta{args.tensor("self").dtype, shape_of(strided_call(args).size)}};
       },
-      [](const Args& args) {
+      [](const OpArgs& args) {
         const StridedCall c = strided_call(args);
-        return std::vector<Tensor>{gather_strided(data_at(args, 0), c.size, c.stride, c.offset)};
+        return std::vector<Tensor>{gather_strided(args.data("self"), c.size, c.stride, c.offset)};
       });
   for (const char* name : {"aten::movedim", "aten::moveaxis"}) {
-    define(
+    define_by_schema(
         lib, name, "shape",
-        [](const Args& args) {
-          const TensorMeta& in = meta_at(args, 0);
+        [](const OpArgs& args) {
+          const TensorMeta& in = args.tensor("self");
           Shape out;
           for (int64_t p : movedim_permutation(args)) out.push_back(in.shape[static_cast<size_t>(p)]);
           return std::vector<TensorMeta>{TensorMeta{in.dtype, out}};
         },
-        [](const Args& args) {
-          const Tensor& in = data_at(args, 0);
+        [](const OpArgs& args) {
+          const Tensor& in = args.data("self");
           const std::vector<int64_t> strides = contiguous_strides(in.shape());
           std::vector<int64_t> sizes, out_strides;
           for (int64_t p : movedim_permutation(args)) {

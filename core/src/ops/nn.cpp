@@ -23,12 +23,13 @@ struct Window {
   bool ceil_mode = false;
 };
 
-// An int[N] argument: one value repeated, or exactly N values.
-std::vector<int64_t> expand_param(const Args& args, size_t i, size_t n, int64_t fallback, const char* what) {
-  std::vector<int64_t> v = present(args, i) ? ints_at(args, i) : std::vector<int64_t>{};
+// An int[N] argument: one value repeated, or exactly N values; `fallback`
+// when it is None or empty (a max_pool stride of []).
+std::vector<int64_t> expand_param(const OpArgs& args, std::string_view name, size_t n, int64_t fallback) {
+  std::vector<int64_t> v = args.optional_ints(name).value_or(std::vector<int64_t>{});
   if (v.empty()) v.assign(n, fallback);
   if (v.size() == 1) v.assign(n, v[0]);
-  if (v.size() != n) fail(std::string(what) + " must have 1 or " + std::to_string(n) + " values, got " + sizes_str(v));
+  if (v.size() != n) fail(std::string(name) + " must have 1 or " + std::to_string(n) + " values, got " + sizes_str(v));
   return v;
 }
 
@@ -155,9 +156,14 @@ struct ConvCall {
   DType dtype;
 };
 
-ConvCall conv_call(const Args& args, size_t spatial) {
-  const TensorMeta& in = meta_at(args, 0);
-  const TensorMeta& weight = meta_at(args, 1);
+// conv{1,2,3}d(Tensor input, Tensor weight, Tensor? bias=None, int[N] stride=1, int[N] padding=0,
+// int[N] dilation=1, int groups=1), conv{N}d.padding (str padding="valid"), and
+// convolution / _convolution(input, weight, bias, int[] stride, int[] padding,
+// int[] dilation, bool transposed, int[] output_padding, int groups, ...) with
+// transposed false: the same names.
+ConvCall conv_call(const OpArgs& args, size_t spatial) {
+  const TensorMeta& in = args.tensor("input");
+  const TensorMeta& weight = args.tensor("weight");
   ConvCall c;
   c.layout = input_layout(in, spatial, "convolution");
   if (weight.shape.size() != spatial + 2)
@@ -165,7 +171,7 @@ ConvCall conv_call(const Args& args, size_t spatial) {
   if (in.dtype != weight.dtype)
     fail("input dtype " + std::string(dtype_name(in.dtype)) + " differs from weight dtype " + std::string(dtype_name(weight.dtype)));
   c.dtype = in.dtype;
-  c.groups = int_or(args, 6, 1);
+  c.groups = args.i64("groups");
   if (c.groups <= 0) fail("groups must be positive, got " + std::to_string(c.groups));
   Window& w = c.window;
   for (size_t i = 0; i < spatial; ++i) {
@@ -173,11 +179,11 @@ ConvCall conv_call(const Args& args, size_t spatial) {
     if (k.is_symbolic()) fail("the kernel size must be static, got weight shape " + shape_str(weight.shape));
     w.kernel.push_back(k.value());
   }
-  w.stride = expand_param(args, 3, spatial, 1, "stride");
-  w.dilation = expand_param(args, 5, spatial, 1, "dilation");
+  w.stride = expand_param(args, "stride", spatial, 1);
+  w.dilation = expand_param(args, "dilation", spatial, 1);
   check_positive(w.kernel, "kernel size");  // before "same" padding is computed from them
   check_positive(w.dilation, "dilation");
-  const OpArg& padding = arg_at(args, 4);
+  const OpArg& padding = args.arg("padding");
   if (padding.kind == OpArg::Kind::Constant && padding.constant.is_string()) {
     const std::string mode = padding.constant.get<std::string>();
     if (mode == "valid") {
@@ -194,7 +200,7 @@ ConvCall conv_call(const Args& args, size_t spatial) {
       fail("padding must be 'same', 'valid' or a list of ints, got '" + mode + "'");
     }
   } else {
-    w.pad_before = expand_param(args, 4, spatial, 0, "padding");
+    w.pad_before = expand_param(args, "padding", spatial, 0);
   }
   if (w.pad_after.empty()) w.pad_after = w.pad_before;
   const Dim& channels = c.layout.shape[1];
@@ -205,10 +211,9 @@ ConvCall conv_call(const Args& args, size_t spatial) {
   const Dim& out_channels = weight.shape[0];
   if (out_channels.is_static() && out_channels.value() % c.groups != 0)
     fail("out channels " + out_channels.str() + " are not divisible by groups=" + std::to_string(c.groups));
-  if (present(args, 2)) {
-    const TensorMeta& bias = meta_at(args, 2);
-    if (bias.shape.size() != 1 || !(bias.shape[0] == out_channels))
-      fail("bias must have shape [" + out_channels.str() + "], got " + shape_str(bias.shape));
+  if (const OpArg* bias = args.optional_tensor("bias")) {
+    if (bias->meta.shape.size() != 1 || !(bias->meta.shape[0] == out_channels))
+      fail("bias must have shape [" + out_channels.str() + "], got " + shape_str(bias->meta.shape));
   }
   c.out_shape = output_shape(c.layout, out_channels, window_outputs(c.layout, w));
   return c;
@@ -312,13 +317,13 @@ void conv3d_loop(const Tensor& input, const Tensor& weight, const Tensor* bias, 
     }
 }
 
-std::vector<Tensor> conv3d_kernel(const ConvCall& c, const Args& args) {
+std::vector<Tensor> conv3d_kernel(const ConvCall& c, const OpArgs& args) {
   const DType calc = compute_dtype(c.dtype);
-  Tensor input = converted(data_at(args, 0), calc);
+  Tensor input = converted(args.data("input"), calc);
   input = input.reshaped(as_ncdhw(input.shape()));
-  Tensor weight = converted(data_at(args, 1), calc);
+  Tensor weight = converted(args.data("weight"), calc);
   Tensor bias;
-  if (present(args, 2)) bias = converted(data_at(args, 2), calc);
+  if (args.has("bias")) bias = converted(args.data("bias"), calc);
   const std::vector<int64_t> out_sizes = concrete(c.out_shape);
   Tensor out = Tensor::zeros(calc, as_ncdhw(out_sizes));
   visit_floating(calc, [&](auto tag) {
@@ -327,16 +332,16 @@ std::vector<Tensor> conv3d_kernel(const ConvCall& c, const Args& args) {
   return {finish(out.reshaped(out_sizes), c.dtype)};
 }
 
-std::vector<Tensor> conv_kernel(const Args& args, size_t spatial) {
+std::vector<Tensor> conv_kernel(const OpArgs& args, size_t spatial) {
   const ConvCall c = conv_call(args, spatial);
   if (spatial == 3) return conv3d_kernel(c, args);
   const DType calc = compute_dtype(c.dtype);
-  Tensor input = converted(data_at(args, 0), calc);
-  Tensor weight = converted(data_at(args, 1), calc);
+  Tensor input = converted(args.data("input"), calc);
+  Tensor weight = converted(args.data("weight"), calc);
   input = input.reshaped(as_nchw(input.shape(), spatial));
   weight = weight.reshaped(as_nchw(weight.shape(), spatial));
   Tensor bias;
-  if (present(args, 2)) bias = converted(data_at(args, 2), calc);
+  if (args.has("bias")) bias = converted(args.data("bias"), calc);
   const std::vector<int64_t> out_sizes = concrete(c.out_shape);
   Tensor out = Tensor::zeros(calc, as_nchw(out_sizes, spatial));
   visit_floating(calc, [&](auto tag) {
@@ -346,16 +351,17 @@ std::vector<Tensor> conv_kernel(const Args& args, size_t spatial) {
   return {finish(out.reshaped(out_sizes), c.dtype)};
 }
 
-// conv_transpose{1,2}d(input, weight [C_in, C_out/groups, k...], bias?, stride, padding,
-// output_padding, groups, dilation): the gradient of a convolution.
+// conv_transpose{1,2,3}d(Tensor input, Tensor weight [C_in, C_out/groups, k...], Tensor? bias=None,
+// int[N] stride=1, int[N] padding=0, int[N] output_padding=0, int groups=1, int[N] dilation=1)
+// (and convolution / _convolution with transposed true): the gradient of a convolution.
 struct TransposedCall {
   ConvCall conv;
   std::vector<int64_t> output_padding;
 };
 
-TransposedCall conv_transpose_call(const Args& args, size_t spatial) {
-  const TensorMeta& in = meta_at(args, 0);
-  const TensorMeta& weight = meta_at(args, 1);
+TransposedCall conv_transpose_call(const OpArgs& args, size_t spatial) {
+  const TensorMeta& in = args.tensor("input");
+  const TensorMeta& weight = args.tensor("weight");
   TransposedCall t;
   ConvCall& c = t.conv;
   c.layout = input_layout(in, spatial, "transposed convolution");
@@ -364,18 +370,18 @@ TransposedCall conv_transpose_call(const Args& args, size_t spatial) {
   if (in.dtype != weight.dtype)
     fail("input dtype " + std::string(dtype_name(in.dtype)) + " differs from weight dtype " + std::string(dtype_name(weight.dtype)));
   c.dtype = in.dtype;
-  c.groups = int_or(args, 6, 1);
+  c.groups = args.i64("groups");
   if (c.groups <= 0) fail("groups must be positive, got " + std::to_string(c.groups));
   Window& w = c.window;
   for (size_t i = 0; i < spatial; ++i) {
     if (weight.shape[2 + i].is_symbolic()) fail("the kernel size must be static, got weight shape " + shape_str(weight.shape));
     w.kernel.push_back(weight.shape[2 + i].value());
   }
-  w.stride = expand_param(args, 3, spatial, 1, "stride");
-  w.pad_before = expand_param(args, 4, spatial, 0, "padding");
+  w.stride = expand_param(args, "stride", spatial, 1);
+  w.pad_before = expand_param(args, "padding", spatial, 0);
   w.pad_after = w.pad_before;
-  t.output_padding = expand_param(args, 5, spatial, 0, "output_padding");
-  w.dilation = expand_param(args, 7, spatial, 1, "dilation");
+  t.output_padding = expand_param(args, "output_padding", spatial, 0);
+  w.dilation = expand_param(args, "dilation", spatial, 1);
   check_window(w);
   for (int64_t p : t.output_padding)
     if (p < 0) fail("output_padding must be non-negative, got " + sizes_str(t.output_padding));
@@ -387,10 +393,9 @@ TransposedCall conv_transpose_call(const Args& args, size_t spatial) {
     fail("input of shape " + shape_str(in.shape) + " has " + channels.str() + " channels, but weight of shape " +
          shape_str(weight.shape) + " expects " + weight.shape[0].str());
   const Dim out_channels = dim_mul(weight.shape[1], Dim(c.groups));
-  if (present(args, 2)) {
-    const TensorMeta& bias = meta_at(args, 2);
-    if (bias.shape.size() != 1 || !(bias.shape[0] == out_channels))
-      fail("bias must have shape [" + out_channels.str() + "], got " + shape_str(bias.shape));
+  if (const OpArg* bias = args.optional_tensor("bias")) {
+    if (bias->meta.shape.size() != 1 || !(bias->meta.shape[0] == out_channels))
+      fail("bias must have shape [" + out_channels.str() + "], got " + shape_str(bias->meta.shape));
   }
   std::vector<Dim> sizes;
   for (size_t i = 0; i < spatial; ++i) {
@@ -499,15 +504,15 @@ void conv_transpose3d_loop(const Tensor& input, const Tensor& weight, const Tens
     po[i] = static_cast<T>(acc[static_cast<size_t>(i)] + (bias ? static_cast<double>(bias->data<T>()[(i / plane) % O]) : 0.0));
 }
 
-std::vector<Tensor> conv_transpose_kernel(const Args& args, size_t spatial) {
+std::vector<Tensor> conv_transpose_kernel(const OpArgs& args, size_t spatial) {
   const TransposedCall t = conv_transpose_call(args, spatial);
   if (spatial == 3) {
     const DType calc = compute_dtype(t.conv.dtype);
-    Tensor input = converted(data_at(args, 0), calc);
+    Tensor input = converted(args.data("input"), calc);
     input = input.reshaped(as_ncdhw(input.shape()));
-    Tensor weight = converted(data_at(args, 1), calc);
+    Tensor weight = converted(args.data("weight"), calc);
     Tensor bias;
-    if (present(args, 2)) bias = converted(data_at(args, 2), calc);
+    if (args.has("bias")) bias = converted(args.data("bias"), calc);
     const std::vector<int64_t> out_sizes = concrete(t.conv.out_shape);
     Tensor out = Tensor::zeros(calc, as_ncdhw(out_sizes));
     visit_floating(calc, [&](auto tag) {
@@ -517,12 +522,12 @@ std::vector<Tensor> conv_transpose_kernel(const Args& args, size_t spatial) {
     return {finish(out.reshaped(out_sizes), t.conv.dtype)};
   }
   const DType calc = compute_dtype(t.conv.dtype);
-  Tensor input = converted(data_at(args, 0), calc);
-  Tensor weight = converted(data_at(args, 1), calc);
+  Tensor input = converted(args.data("input"), calc);
+  Tensor weight = converted(args.data("weight"), calc);
   input = input.reshaped(as_nchw(input.shape(), spatial));
   weight = weight.reshaped(as_nchw(weight.shape(), spatial));
   Tensor bias;
-  if (present(args, 2)) bias = converted(data_at(args, 2), calc);
+  if (args.has("bias")) bias = converted(args.data("bias"), calc);
   const std::vector<int64_t> out_sizes = concrete(t.conv.out_shape);
   Tensor out = Tensor::zeros(calc, as_nchw(out_sizes, spatial));
   visit_floating(calc, [&](auto tag) {
@@ -533,60 +538,57 @@ std::vector<Tensor> conv_transpose_kernel(const Args& args, size_t spatial) {
 }
 
 // convolution / _convolution(input, weight, bias?, stride, padding, dilation, bool transposed,
-// output_padding, groups, ...): rearranged into the conv{N}d / conv_transpose{N}d argument order.
-bool is_transposed(const Args& args) { return bool_at(args, 6); }
-
-Args as_conv_args(const Args& args) { return Args{args[0], args[1], args[2], args[3], args[4], args[5], arg_at(args, 8)}; }
-
-Args as_conv_transpose_args(const Args& args) {
-  return Args{args[0], args[1], args[2], args[3], args[4], arg_at(args, 7), arg_at(args, 8), args[5]};
-}
+// output_padding, groups, ...): their argument names are conv{N}d's and
+// conv_transpose{N}d's, so conv_call / conv_transpose_call read them directly.
+bool is_transposed(const OpArgs& args) { return args.boolean("transposed"); }
 
 void register_convolution(OpLibrary& lib) {
   for (auto [name, spatial] :
        {std::pair{"aten::conv1d", size_t{1}}, std::pair{"aten::conv2d", size_t{2}}, std::pair{"aten::conv3d", size_t{3}}}) {
-    define(
+    define_by_schema(
         lib, name, "nn",
-        [spatial = spatial](const Args& args) {
+        [spatial = spatial](const OpArgs& args) {
           const ConvCall c = conv_call(args, spatial);
           return std::vector<TensorMeta>{TensorMeta{c.dtype, c.out_shape}};
         },
-        [spatial = spatial](const Args& args) { return conv_kernel(args, spatial); });
+        [spatial = spatial](const OpArgs& args) { return conv_kernel(args, spatial); });
   }
   for (auto [name, spatial] : {std::pair{"aten::conv_transpose1d", size_t{1}}, std::pair{"aten::conv_transpose2d", size_t{2}},
                                std::pair{"aten::conv_transpose3d", size_t{3}}}) {
-    define(
+    define_by_schema(
         lib, name, "nn",
-        [spatial = spatial](const Args& args) {
+        [spatial = spatial](const OpArgs& args) {
           const ConvCall c = conv_transpose_call(args, spatial).conv;
           return std::vector<TensorMeta>{TensorMeta{c.dtype, c.out_shape}};
         },
-        [spatial = spatial](const Args& args) { return conv_transpose_kernel(args, spatial); });
+        [spatial = spatial](const OpArgs& args) { return conv_transpose_kernel(args, spatial); });
   }
-  auto spatial_of = [](const Args& args) {
-    const size_t rank = meta_at(args, 1).shape.size();
-    if (rank < 3 || rank > 5) fail("only 1-D, 2-D and 3-D convolutions are supported, got weight shape " + shape_str(args[1].meta.shape));
-    return rank - 2;
+  auto spatial_of = [](const OpArgs& args) {
+    const Shape& weight = args.tensor("weight").shape;
+    if (weight.size() < 3 || weight.size() > 5)
+      fail("only 1-D, 2-D and 3-D convolutions are supported, got weight shape " + shape_str(weight));
+    return weight.size() - 2;
   };
   for (const char* name : {"aten::convolution", "aten::_convolution"}) {
-    define(
+    define_by_schema(
         lib, name, "nn",
-        [spatial_of](const Args& args) {
-          const ConvCall c = is_transposed(args) ? conv_transpose_call(as_conv_transpose_args(args), spatial_of(args)).conv
-                                                 : conv_call(as_conv_args(args), spatial_of(args));
+        [spatial_of](const OpArgs& args) {
+          const ConvCall c = is_transposed(args) ? conv_transpose_call(args, spatial_of(args)).conv
+                                                 : conv_call(args, spatial_of(args));
           return std::vector<TensorMeta>{TensorMeta{c.dtype, c.out_shape}};
         },
-        [spatial_of](const Args& args) {
-          return is_transposed(args) ? conv_transpose_kernel(as_conv_transpose_args(args), spatial_of(args))
-                                     : conv_kernel(as_conv_args(args), spatial_of(args));
+        [spatial_of](const OpArgs& args) {
+          return is_transposed(args) ? conv_transpose_kernel(args, spatial_of(args)) : conv_kernel(args, spatial_of(args));
         });
   }
 }
 
 // ---------------------------------------------------------------- pooling
 
-// max_pool{1,2,3}d[_with_indices](self, kernel_size, stride=[], padding=0, dilation=1, ceil_mode=False)
-// avg_pool{1,2,3}d(self, kernel_size, stride=[], padding=0, ceil_mode=False, count_include_pad=True[, divisor_override])
+// max_pool{1,2,3}d[_with_indices](Tensor self, int[N] kernel_size, int[N] stride=[], int[N] padding=0,
+//                                 int[N] dilation=1, bool ceil_mode=False)
+// avg_pool{1,2,3}d(Tensor self, int[N] kernel_size, int[N] stride=[], int[N] padding=0, bool ceil_mode=False,
+//                  bool count_include_pad=True[, int? divisor_override=None (2-D, 3-D)])
 struct PoolCall {
   Layout layout;
   Window window;
@@ -595,27 +597,27 @@ struct PoolCall {
   std::optional<int64_t> divisor;
 };
 
-PoolCall pool_call(const Args& args, size_t spatial, bool is_max) {
-  const TensorMeta& in = meta_at(args, 0);
+PoolCall pool_call(const OpArgs& args, size_t spatial, bool is_max) {
+  const TensorMeta& in = args.tensor("self");
   PoolCall p;
   p.layout = input_layout(in, spatial, "pooling");
   Window& w = p.window;
-  w.kernel = expand_param(args, 1, spatial, 1, "kernel_size");
-  const std::vector<int64_t> stride = present(args, 2) ? ints_at(args, 2) : std::vector<int64_t>{};
-  w.stride = stride.empty() ? w.kernel : expand_param(args, 2, spatial, 1, "stride");
-  w.pad_before = expand_param(args, 3, spatial, 0, "padding");
+  w.kernel = expand_param(args, "kernel_size", spatial, 1);
+  const std::vector<int64_t> stride = args.optional_ints("stride").value_or(std::vector<int64_t>{});
+  w.stride = stride.empty() ? w.kernel : expand_param(args, "stride", spatial, 1);
+  w.pad_before = expand_param(args, "padding", spatial, 0);
   w.pad_after = w.pad_before;
   for (size_t i = 0; i < spatial; ++i)
     if (w.pad_before[i] * 2 > w.kernel[i])
       fail("padding " + sizes_str(w.pad_before) + " must be at most half the kernel size " + sizes_str(w.kernel));
   if (is_max) {
-    w.dilation = expand_param(args, 4, spatial, 1, "dilation");
-    w.ceil_mode = bool_or(args, 5, false);
+    w.dilation = expand_param(args, "dilation", spatial, 1);
+    w.ceil_mode = args.boolean("ceil_mode");
   } else {
     w.dilation.assign(spatial, 1);
-    w.ceil_mode = bool_or(args, 4, false);
-    p.count_include_pad = bool_or(args, 5, true);
-    if (present(args, 6)) p.divisor = int_at(args, 6);
+    w.ceil_mode = args.boolean("ceil_mode");
+    p.count_include_pad = args.boolean("count_include_pad");
+    if (args.schema().argument_index("divisor_override")) p.divisor = args.optional_i64("divisor_override");
     if (p.divisor && *p.divisor == 0) fail("divisor_override must be non-zero");
   }
   p.out_shape = output_shape(p.layout, p.layout.shape[1], window_outputs(p.layout, w));
@@ -742,9 +744,9 @@ void pool3d_loop(const Tensor& in, const PoolCall& call, bool is_max, Tensor& ou
 
 // `with_indices`: max_pool*_with_indices, which also returns each maximum's
 // position within its (n, c) plane (int64).
-std::vector<Tensor> pool_kernel(const Args& args, size_t spatial, bool is_max, bool with_indices = false) {
+std::vector<Tensor> pool_kernel(const OpArgs& args, size_t spatial, bool is_max, bool with_indices = false) {
   const PoolCall call = pool_call(args, spatial, is_max);
-  const Tensor& raw = data_at(args, 0);
+  const Tensor& raw = args.data("self");
   const DType calc = compute_dtype(raw.dtype());
   Tensor in = converted(raw, calc);
   const std::vector<int64_t> out_sizes = concrete(call.out_shape);
@@ -772,11 +774,11 @@ std::vector<Tensor> pool_kernel(const Args& args, size_t spatial, bool is_max, b
   return result;
 }
 
-// adaptive_{avg,max}_pool{1,2,3}d(self, output_size): window o covers
+// adaptive_{avg,max}_pool{1,2,3}d(Tensor self, int[N] output_size): window o covers
 // [floor(o * in / out), ceil((o + 1) * in / out)).
-Shape adaptive_shape(const Args& args, size_t spatial) {
-  const Layout l = input_layout(meta_at(args, 0), spatial, "adaptive pooling");
-  std::vector<Dim> sizes = dims_at(args, 1);
+Shape adaptive_shape(const OpArgs& args, size_t spatial) {
+  const Layout l = input_layout(args.tensor("self"), spatial, "adaptive pooling");
+  std::vector<Dim> sizes = args.dims("output_size");
   if (sizes.size() == 1 && spatial > 1) sizes.assign(spatial, sizes[0]);
   if (sizes.size() != spatial) fail("output_size must have " + std::to_string(spatial) + " values, got " + shape_str(sizes));
   for (size_t i = 0; i < spatial; ++i) {
@@ -852,9 +854,9 @@ void adaptive3d_loop(const Tensor& in, bool is_max, Tensor& out, int64_t* indice
         }
 }
 
-std::vector<Tensor> adaptive_kernel(const Args& args, size_t spatial, bool is_max) {
+std::vector<Tensor> adaptive_kernel(const OpArgs& args, size_t spatial, bool is_max) {
   const Shape shape = adaptive_shape(args, spatial);
-  const Tensor& raw = data_at(args, 0);
+  const Tensor& raw = args.data("self");
   const DType calc = compute_dtype(raw.dtype());
   Tensor in = converted(raw, calc);
   if (spatial == 3) {
@@ -889,35 +891,35 @@ void register_pooling(OpLibrary& lib) {
   };
   for (Pool p : {Pool{"aten::max_pool1d", 1, true}, Pool{"aten::max_pool2d", 2, true}, Pool{"aten::max_pool3d", 3, true},
                  Pool{"aten::avg_pool1d", 1, false}, Pool{"aten::avg_pool2d", 2, false}, Pool{"aten::avg_pool3d", 3, false}}) {
-    define(
+    define_by_schema(
         lib, p.name, "nn",
-        [p](const Args& args) {
-          return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, pool_call(args, p.spatial, p.is_max).out_shape}};
+        [p](const OpArgs& args) {
+          return std::vector<TensorMeta>{TensorMeta{args.tensor("self").dtype, pool_call(args, p.spatial, p.is_max).out_shape}};
         },
-        [p](const Args& args) { return pool_kernel(args, p.spatial, p.is_max); });
+        [p](const OpArgs& args) { return pool_kernel(args, p.spatial, p.is_max); });
   }
   for (Pool p : {Pool{"aten::max_pool1d_with_indices", 1, true}, Pool{"aten::max_pool2d_with_indices", 2, true},
                  Pool{"aten::max_pool3d_with_indices", 3, true}}) {
-    define(
+    define_by_schema(
         lib, p.name, "nn",
-        [p](const Args& args) {
+        [p](const OpArgs& args) {
           const Shape shape = pool_call(args, p.spatial, true).out_shape;
-          return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, shape}, TensorMeta{DType::Int64, shape}};
+          return std::vector<TensorMeta>{TensorMeta{args.tensor("self").dtype, shape}, TensorMeta{DType::Int64, shape}};
         },
-        [p](const Args& args) { return pool_kernel(args, p.spatial, true, true); });
+        [p](const OpArgs& args) { return pool_kernel(args, p.spatial, true, true); });
   }
   for (Pool p : {Pool{"aten::adaptive_avg_pool1d", 1, false}, Pool{"aten::adaptive_avg_pool2d", 2, false},
                  Pool{"aten::adaptive_avg_pool3d", 3, false}, Pool{"aten::adaptive_max_pool1d", 1, true},
                  Pool{"aten::adaptive_max_pool2d", 2, true}, Pool{"aten::adaptive_max_pool3d", 3, true}}) {
-    define(
+    define_by_schema(
         lib, p.name, "nn",
-        [p](const Args& args) {
+        [p](const OpArgs& args) {
           const Shape shape = adaptive_shape(args, p.spatial);
-          std::vector<TensorMeta> out{TensorMeta{args[0].meta.dtype, shape}};
+          std::vector<TensorMeta> out{TensorMeta{args.tensor("self").dtype, shape}};
           if (p.is_max) out.push_back(TensorMeta{DType::Int64, shape});
           return out;
         },
-        [p](const Args& args) { return adaptive_kernel(args, p.spatial, p.is_max); });
+        [p](const OpArgs& args) { return adaptive_kernel(args, p.spatial, p.is_max); });
   }
 }
 
@@ -1134,13 +1136,14 @@ void register_group_norm(OpLibrary& lib) {
 
 // ---------------------------------------------------------------- embedding, upsampling, misc
 
-// embedding(weight, indices, padding_idx, scale_grad_by_freq, sparse): weight[indices].
+// embedding(Tensor weight, Tensor indices, int padding_idx=-1, bool scale_grad_by_freq=False,
+// bool sparse=False): weight[indices].
 void register_embedding(OpLibrary& lib) {
-  define(
+  define_by_schema(
       lib, "aten::embedding", "nn",
-      [](const Args& args) {
-        const TensorMeta& weight = meta_at(args, 0);
-        const TensorMeta& indices = meta_at(args, 1);
+      [](const OpArgs& args) {
+        const TensorMeta& weight = args.tensor("weight");
+        const TensorMeta& indices = args.tensor("indices");
         if (weight.shape.size() != 2) fail("weight must be 2-D, got shape " + shape_str(weight.shape));
         if (is_floating(indices.dtype) || indices.dtype == DType::Bool)
           fail("indices must be an integer tensor, got " + std::string(dtype_name(indices.dtype)));
@@ -1148,9 +1151,9 @@ void register_embedding(OpLibrary& lib) {
         out.push_back(weight.shape[1]);
         return std::vector<TensorMeta>{TensorMeta{weight.dtype, out}};
       },
-      [](const Args& args) {
-        const Tensor& weight = data_at(args, 0);
-        const Tensor& indices = data_at(args, 1);
+      [](const OpArgs& args) {
+        const Tensor& weight = args.data("weight");
+        const Tensor& indices = args.data("indices");
         const int64_t rows = weight.shape()[0], dim = weight.shape()[1];
         std::vector<int64_t> out_sizes = indices.shape();
         out_sizes.push_back(dim);
@@ -1167,9 +1170,9 @@ void register_embedding(OpLibrary& lib) {
 
 // pixel_shuffle(self, int upscale_factor): [.., C*r*r, H, W] -> [.., C, H*r, W*r]
 void register_pixel_shuffle(OpLibrary& lib) {
-  auto meta = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
-    const int64_t r = int_at(args, 1);
+  auto meta = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
+    const int64_t r = args.i64("upscale_factor");
     if (in.shape.size() < 3) fail("pixel_shuffle expects at least 3 dims, got shape " + shape_str(in.shape));
     if (r <= 0) fail("upscale_factor must be positive");
     const size_t c = in.shape.size() - 3;
@@ -1182,12 +1185,12 @@ void register_pixel_shuffle(OpLibrary& lib) {
     out[c + 2] = dim_mul(in.shape[c + 2], Dim(r));
     return TensorMeta{in.dtype, out};
   };
-  define(
-      lib, "aten::pixel_shuffle", "nn", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta](const Args& args) {
+  define_by_schema(
+      lib, "aten::pixel_shuffle", "nn", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const OpArgs& args) {
         const TensorMeta m = meta(args);
-        const Tensor& in = data_at(args, 0);
-        const int64_t r = int_at(args, 1);
+        const Tensor& in = args.data("self");
+        const int64_t r = args.i64("upscale_factor");
         const auto& s = in.shape();
         const size_t c = s.size() - 3;
         const int64_t lead = numel_of(std::vector<int64_t>(s.begin(), s.begin() + static_cast<long>(c)));
@@ -1203,9 +1206,9 @@ void register_pixel_shuffle(OpLibrary& lib) {
 // pixel_unshuffle(self, int downscale_factor): [.., C, H*r, W*r] -> [.., C*r*r, H, W],
 // the inverse of pixel_shuffle.
 void register_pixel_unshuffle(OpLibrary& lib) {
-  auto meta = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
-    const int64_t r = int_at(args, 1);
+  auto meta = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
+    const int64_t r = args.i64("downscale_factor");
     if (in.shape.size() < 3) fail("pixel_unshuffle expects at least 3 dims, got shape " + shape_str(in.shape));
     if (r <= 0) fail("downscale_factor must be positive, got " + std::to_string(r));
     const size_t c = in.shape.size() - 3;
@@ -1218,12 +1221,12 @@ void register_pixel_unshuffle(OpLibrary& lib) {
     out[c + 2] = dim_floordiv(in.shape[c + 2], Dim(r));
     return TensorMeta{in.dtype, out};
   };
-  define(
-      lib, "aten::pixel_unshuffle", "nn", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta](const Args& args) {
+  define_by_schema(
+      lib, "aten::pixel_unshuffle", "nn", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const OpArgs& args) {
         const TensorMeta m = meta(args);
-        const Tensor& in = data_at(args, 0);
-        const int64_t r = int_at(args, 1);
+        const Tensor& in = args.data("self");
+        const int64_t r = args.i64("downscale_factor");
         const auto& s = in.shape();
         const size_t c = s.size() - 3;
         const int64_t lead = numel_of(std::vector<int64_t>(s.begin(), s.begin() + static_cast<long>(c)));
@@ -1241,9 +1244,9 @@ void register_pixel_unshuffle(OpLibrary& lib) {
 // with the two group dims swapped, so output channel j*g + i is input
 // channel i*(C/g) + j (ShuffleNet's shuffle).
 void register_channel_shuffle(OpLibrary& lib) {
-  auto meta = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
-    const int64_t g = int_at(args, 1);
+  auto meta = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
+    const int64_t g = args.i64("groups");
     if (in.shape.size() < 3) fail("channel_shuffle expects at least 3 dims, got shape " + shape_str(in.shape));
     if (g <= 0) fail("groups must be positive, got " + std::to_string(g));
     if (!in.shape[1].is_static()) fail("channel_shuffle needs a static channel dim, got " + in.shape[1].str());
@@ -1251,13 +1254,13 @@ void register_channel_shuffle(OpLibrary& lib) {
       fail("the channels (" + in.shape[1].str() + ") must be divisible by groups " + std::to_string(g));
     return in;
   };
-  define(
-      lib, "aten::channel_shuffle", "nn", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta](const Args& args) {
+  define_by_schema(
+      lib, "aten::channel_shuffle", "nn", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const OpArgs& args) {
         meta(args);
-        const Tensor& in = data_at(args, 0);
+        const Tensor& in = args.data("self");
         const std::vector<int64_t>& s = in.shape();
-        const int64_t g = int_at(args, 1), per = s[1] / g;
+        const int64_t g = args.i64("groups"), per = s[1] / g;
         const int64_t inner = numel_of(std::vector<int64_t>(s.begin() + 2, s.end()));
         // out[n, j, i, k] = in[n, i, j, k] over [N, C/g, g, inner]
         Tensor out = gather_strided(in, {s[0], per, g, inner}, {s[1] * inner, inner, per * inner, 1}, 0);
@@ -1277,34 +1280,34 @@ struct Im2ColPlan {
   std::vector<Dim> positions;  // oh, ow
 };
 
-Im2ColPlan im2col_plan(const Args& args) {
+Im2ColPlan im2col_plan(const OpArgs& args) {
   Im2ColPlan p;
-  p.layout = input_layout(meta_at(args, 0), 2, "im2col");
-  p.window.kernel = expand_param(args, 1, 2, 1, "kernel_size");
-  p.window.dilation = expand_param(args, 2, 2, 1, "dilation");
-  p.window.pad_before = expand_param(args, 3, 2, 0, "padding");
+  p.layout = input_layout(args.tensor("self"), 2, "im2col");
+  p.window.kernel = expand_param(args, "kernel_size", 2, 1);
+  p.window.dilation = expand_param(args, "dilation", 2, 1);
+  p.window.pad_before = expand_param(args, "padding", 2, 0);
   p.window.pad_after = p.window.pad_before;
-  p.window.stride = expand_param(args, 4, 2, 1, "stride");
+  p.window.stride = expand_param(args, "stride", 2, 1);
   p.positions = window_outputs(p.layout, p.window);
   return p;
 }
 
 void register_im2col(OpLibrary& lib) {
-  auto meta = [](const Args& args) {
+  auto meta = [](const OpArgs& args) {
     const Im2ColPlan p = im2col_plan(args);
     const Dim rows = dim_mul(p.layout.shape[1], Dim(window_mul(p.window.kernel[0], p.window.kernel[1])));
     Shape out;
     if (p.layout.batched) out.push_back(p.layout.shape[0]);
     out.push_back(rows);
     out.push_back(dim_mul(p.positions[0], p.positions[1]));
-    return TensorMeta{meta_at(args, 0).dtype, out};
+    return TensorMeta{args.tensor("self").dtype, out};
   };
-  define(
-      lib, "aten::im2col", "nn", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta](const Args& args) {
+  define_by_schema(
+      lib, "aten::im2col", "nn", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const OpArgs& args) {
         const TensorMeta m = meta(args);
         const Im2ColPlan p = im2col_plan(args);
-        const Tensor& in = data_at(args, 0);
+        const Tensor& in = args.data("self");
         const std::vector<int64_t> nchw = concrete(p.layout.shape);
         const int64_t N = nchw[0], C = nchw[1], H = nchw[2], W = nchw[3];
         const int64_t kh = p.window.kernel[0], kw = p.window.kernel[1];
@@ -1333,24 +1336,24 @@ void register_im2col(OpLibrary& lib) {
       });
 }
 
-// prelu(self, weight): weight has 1 or C (dim 1) entries.
-// glu(self, int dim=-1): first half * sigmoid(second half).
-// threshold(self, threshold, value): x > threshold ? x : value.
+// prelu(Tensor self, Tensor weight): weight has 1 or C (dim 1) entries.
+// glu(Tensor self, int dim=-1): first half * sigmoid(second half).
+// threshold(Tensor self, Scalar threshold, Scalar value): x > threshold ? x : value.
 void register_activations(OpLibrary& lib) {
-  define(
+  define_by_schema(
       lib, "aten::prelu", "nn",
-      [](const Args& args) {
-        const TensorMeta& in = meta_at(args, 0);
-        const TensorMeta& w = meta_at(args, 1);
+      [](const OpArgs& args) {
+        const TensorMeta& in = args.tensor("self");
+        const TensorMeta& w = args.tensor("weight");
         const Dim channels = in.shape.size() >= 2 ? in.shape[1] : Dim(1);
         const bool ok = w.shape.size() <= 1 && (shape_numel(w.shape) == Dim(1) || shape_numel(w.shape) == channels);
         if (!ok) fail("weight of shape " + shape_str(w.shape) + " must have 1 or " + channels.str() + " elements");
         return std::vector<TensorMeta>{in};
       },
-      [](const Args& args) {
-        const Tensor& raw = data_at(args, 0);
+      [](const OpArgs& args) {
+        const Tensor& raw = args.data("self");
         const DType calc = compute_dtype(raw.dtype());
-        Tensor in = converted(raw, calc), w = converted(data_at(args, 1), calc);
+        Tensor in = converted(raw, calc), w = converted(args.data("weight"), calc);
         const int64_t C = in.dim() >= 2 ? in.shape()[1] : 1;
         const int64_t inner = in.dim() >= 2 ? in.numel() / std::max<int64_t>(in.shape()[0] * C, 1) : 1;
         Tensor out = Tensor::zeros(calc, in.shape());
@@ -1366,20 +1369,20 @@ void register_activations(OpLibrary& lib) {
         });
         return std::vector<Tensor>{finish(std::move(out), raw.dtype())};
       });
-  auto glu_meta = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
-    const int64_t dim = normalize_dim(int_or(args, 1, -1), static_cast<int64_t>(in.shape.size()));
+  auto glu_meta = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
+    const int64_t dim = normalize_dim(args.i64("dim"), static_cast<int64_t>(in.shape.size()));
     Shape out = in.shape;
     Dim& d = out[static_cast<size_t>(dim)];
     if (d.is_static() && d.value() % 2 != 0) fail("glu halves dim " + std::to_string(dim) + ", but its size " + d.str() + " is odd");
     d = dim_floordiv(d, Dim(2));
     return std::make_pair(dim, TensorMeta{in.dtype, out});
   };
-  define(
-      lib, "aten::glu", "nn", [glu_meta](const Args& args) { return std::vector<TensorMeta>{glu_meta(args).second}; },
-      [glu_meta](const Args& args) {
+  define_by_schema(
+      lib, "aten::glu", "nn", [glu_meta](const OpArgs& args) { return std::vector<TensorMeta>{glu_meta(args).second}; },
+      [glu_meta](const OpArgs& args) {
         auto [dim, m] = glu_meta(args);
-        const Tensor& raw = data_at(args, 0);
+        const Tensor& raw = args.data("self");
         const DType calc = compute_dtype(raw.dtype());
         Tensor in = converted(raw, calc);
         const int64_t half = in.shape()[static_cast<size_t>(dim)] / 2;
@@ -1392,13 +1395,13 @@ void register_activations(OpLibrary& lib) {
         });
         return std::vector<Tensor>{finish(std::move(out), raw.dtype())};
       });
-  define(
-      lib, "aten::threshold", "nn", [](const Args& args) { return std::vector<TensorMeta>{meta_at(args, 0)}; },
-      [](const Args& args) {
-        const Tensor& raw = data_at(args, 0);
+  define_by_schema(
+      lib, "aten::threshold", "nn", [](const OpArgs& args) { return std::vector<TensorMeta>{args.tensor("self")}; },
+      [](const OpArgs& args) {
+        const Tensor& raw = args.data("self");
         const DType calc = compute_dtype(raw.dtype());
         Tensor in = converted(raw, calc);
-        const double th = double_at(args, 1), value = double_at(args, 2);
+        const double th = args.f64("threshold"), value = args.f64("value");
         Tensor out = Tensor::zeros(calc, in.shape());
         visit_numeric(calc, [&](auto tag) {
           using T = typename decltype(tag)::type;

@@ -16,25 +16,28 @@ const OpDef& library_op(const char* name) {
   return *def;
 }
 
-// aminmax(self, *, int? dim=None, bool keepdim=False) -> (min, max): amin and
-// amax over [dim], or over every dim when dim is None.
-Args as_extreme_args(const Args& args) {
-  if (meta_at(args, 0).shape.empty() && present(args, 1) && bool_or(args, 2, false))
+// aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (min, max): amin and
+// amax over [dim], or over every dim when dim is None; the returned call is
+// amin's / amax's (self, int[1] dim, bool keepdim).
+Args as_extreme_args(const OpArgs& args) {
+  const std::optional<int64_t> dim = args.optional_i64("dim");
+  const bool keepdim_given = args.boolean("keepdim");
+  if (args.tensor("self").shape.empty() && dim && keepdim_given)
     fail("a 0-d input with dim and keepdim=True is not supported (torch returns shape [1] there, through a deprecated "
          "resize of its outputs)");
   OpArg dims;
   dims.kind = OpArg::Kind::Constant;
   dims.constant = nlohmann::json::array();
-  if (present(args, 1)) dims.constant.push_back(int_at(args, 1));
+  if (dim) dims.constant.push_back(*dim);
   OpArg keepdim;
   keepdim.kind = OpArg::Kind::Constant;
-  keepdim.constant = bool_or(args, 2, false);
-  return Args{arg_at(args, 0), dims, keepdim};
+  keepdim.constant = keepdim_given;
+  return Args{args.arg("self"), dims, keepdim};
 }
 
 // outer(self, vec2): self[:, None] * vec2[None, :], both 1-D.
-std::pair<TensorMeta, TensorMeta> outer_operands(const Args& args) {
-  TensorMeta a = meta_at(args, 0), b = meta_at(args, 1);
+std::pair<TensorMeta, TensorMeta> outer_operands(const OpArgs& args) {
+  TensorMeta a = args.tensor("self"), b = args.tensor("vec2");
   if (a.shape.size() != 1 || b.shape.size() != 1)
     fail("both inputs must be 1-D, got shapes " + shape_str(a.shape) + " and " + shape_str(b.shape));
   a.shape.push_back(Dim(1));
@@ -51,17 +54,17 @@ struct CosineCall {
   DType dtype;
 };
 
-CosineCall cosine_call(const Args& args) {
-  const TensorMeta& a = meta_at(args, 0);
-  const TensorMeta& b = meta_at(args, 1);
+CosineCall cosine_call(const OpArgs& args) {
+  const TensorMeta& a = args.tensor("x1");
+  const TensorMeta& b = args.tensor("x2");
   if (!is_floating(a.dtype) || !is_floating(b.dtype))
     fail("only floating-point inputs are supported, got " + std::string(dtype_name(a.dtype)) + " and " +
          std::string(dtype_name(b.dtype)));
   CosineCall c;
   c.shape = broadcast_shapes(a.shape, b.shape);
   if (c.shape.empty()) fail("inputs must have at least 1 dim");
-  c.dim = normalize_dim(int_or(args, 2, 1), static_cast<int64_t>(c.shape.size()));
-  c.dtype = result_type({&args[0], &args[1]});
+  c.dim = normalize_dim(args.i64("dim"), static_cast<int64_t>(c.shape.size()));
+  c.dtype = result_type({&args.arg("x1"), &args.arg("x2")});
   return c;
 }
 
@@ -70,11 +73,11 @@ Shape without_dim(Shape s, int64_t dim) {
   return s;
 }
 
-std::vector<Tensor> cosine_kernel(const Args& args) {
+std::vector<Tensor> cosine_kernel(const OpArgs& args) {
   const CosineCall c = cosine_call(args);
-  const double eps = double_or(args, 3, 1e-8);
+  const double eps = args.f64("eps");
   const std::vector<int64_t> sizes = concrete(c.shape);
-  const Tensor a = converted(data_at(args, 0), DType::Float64), b = converted(data_at(args, 1), DType::Float64);
+  const Tensor a = converted(args.data("x1"), DType::Float64), b = converted(args.data("x2"), DType::Float64);
   const std::vector<int64_t> sa = broadcast_strides(a.shape(), sizes), sb = broadcast_strides(b.shape(), sizes);
   const size_t d = static_cast<size_t>(c.dim);
   const int64_t len = sizes[d];
@@ -110,16 +113,16 @@ struct CrossCall {
 };
 
 // linalg_cross(self, other, *, int dim=-1) is cross with a dim.
-CrossCall cross_call(const Args& args, bool linalg = false) {
-  const TensorMeta& a = meta_at(args, 0);
-  const TensorMeta& b = meta_at(args, 1);
+CrossCall cross_call(const OpArgs& args, bool linalg = false) {
+  const TensorMeta& a = args.tensor("self");
+  const TensorMeta& b = args.tensor("other");
   if (a.shape.size() != b.shape.size())
     fail("inputs must have the same number of dims, got shapes " + shape_str(a.shape) + " and " + shape_str(b.shape));
   CrossCall c;
   c.shape = broadcast_shapes(a.shape, b.shape);
-  c.dtype = result_type({&args[0], &args[1]});
-  if (linalg || present(args, 2)) {
-    c.dim = normalize_dim(int_or(args, 2, -1), static_cast<int64_t>(c.shape.size()));
+  c.dtype = result_type({&args.arg("self"), &args.arg("other")});
+  if (linalg || args.has("dim")) {
+    c.dim = normalize_dim(args.i64("dim"), static_cast<int64_t>(c.shape.size()));
   } else {
     c.dim = -1;
     for (size_t k = 0; k < c.shape.size() && c.dim < 0; ++k)
@@ -131,11 +134,11 @@ CrossCall cross_call(const Args& args, bool linalg = false) {
   return c;
 }
 
-std::vector<Tensor> cross_kernel(const Args& args, bool linalg) {
+std::vector<Tensor> cross_kernel(const OpArgs& args, bool linalg) {
   const CrossCall c = cross_call(args, linalg);
   const DType calc = compute_dtype(c.dtype);
   const std::vector<int64_t> sizes = concrete(c.shape);
-  const Tensor a = converted(data_at(args, 0), calc), b = converted(data_at(args, 1), calc);
+  const Tensor a = converted(args.data("self"), calc), b = converted(args.data("other"), calc);
   const std::vector<int64_t> sa = broadcast_strides(a.shape(), sizes), sb = broadcast_strides(b.shape(), sizes);
   const std::vector<int64_t> so = contiguous_strides(sizes);
   const size_t d = static_cast<size_t>(c.dim);
@@ -165,22 +168,22 @@ std::vector<Tensor> cross_kernel(const Args& args, bool linalg) {
 // addcmul(self, tensor1, tensor2, *, Scalar value=1) = self + value * tensor1 * tensor2,
 // in the result type of the three tensors. A floating value on integer inputs
 // is first truncated toward zero, as torch 1.13's CPU kernel converts it.
-DType addcmul_dtype(const Args& args) {
-  const DType d = result_type({&args[0], &args[1], &args[2]});
+DType addcmul_dtype(const OpArgs& args) {
+  const DType d = result_type({&args.arg("self"), &args.arg("tensor1"), &args.arg("tensor2")});
   if (d == DType::Bool) fail("bool inputs are not supported");
   return d;
 }
 
-Shape broadcast3(const Args& args) {
-  return broadcast_shapes(broadcast_shapes(meta_at(args, 0).shape, meta_at(args, 1).shape), meta_at(args, 2).shape);
+Shape broadcast3(const OpArgs& args) {
+  return broadcast_shapes(broadcast_shapes(args.tensor("self").shape, args.tensor("tensor1").shape), args.tensor("tensor2").shape);
 }
 
-std::vector<Tensor> addcmul_kernel(const Args& args) {
+std::vector<Tensor> addcmul_kernel(const OpArgs& args) {
   const DType d = addcmul_dtype(args);
   const DType calc = compute_dtype(d);
   const std::vector<int64_t> sizes = concrete(broadcast3(args));
-  const Tensor s = converted(data_at(args, 0), calc), a = converted(data_at(args, 1), calc), b = converted(data_at(args, 2), calc);
-  const Tensor value = present(args, 3) ? scalar_tensor(args[3], calc) : scalar_tensor(int_arg(1), calc);
+  const Tensor s = converted(args.data("self"), calc), a = converted(args.data("tensor1"), calc), b = converted(args.data("tensor2"), calc);
+  const Tensor value = scalar_tensor(args.scalar("value"), calc);
   Tensor out = Tensor::zeros(calc, sizes);
   visit_numeric(calc, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -197,27 +200,27 @@ std::vector<Tensor> addcmul_kernel(const Args& args) {
 
 // lerp(self, end, Scalar|Tensor weight): torch's CPU formula, exact at both
 // ends: weight < 0.5 ? self + weight * (end - self) : end - (end - self) * (1 - weight).
-TensorMeta lerp_meta(const Args& args) {
-  const TensorMeta& self = meta_at(args, 0);
-  const TensorMeta& end = meta_at(args, 1);
+TensorMeta lerp_meta(const OpArgs& args) {
+  const TensorMeta& self = args.tensor("self");
+  const TensorMeta& end = args.tensor("end");
   if (!is_floating(self.dtype)) fail("only floating-point inputs are supported, got " + std::string(dtype_name(self.dtype)));
   if (end.dtype != self.dtype)
     fail("end dtype " + std::string(dtype_name(end.dtype)) + " differs from self dtype " + std::string(dtype_name(self.dtype)));
   Shape shape = broadcast_shapes(self.shape, end.shape);
-  if (is_tensor_at(args, 2)) {
-    if (meta_at(args, 2).dtype != self.dtype)
-      fail("weight dtype " + std::string(dtype_name(meta_at(args, 2).dtype)) + " differs from self dtype " + std::string(dtype_name(self.dtype)));
-    shape = broadcast_shapes(shape, meta_at(args, 2).shape);
+  if (args.arg("weight").is_tensor()) {
+    if (args.tensor("weight").dtype != self.dtype)
+      fail("weight dtype " + std::string(dtype_name(args.tensor("weight").dtype)) + " differs from self dtype " + std::string(dtype_name(self.dtype)));
+    shape = broadcast_shapes(shape, args.tensor("weight").shape);
   }
   return TensorMeta{self.dtype, shape};
 }
 
-std::vector<Tensor> lerp_kernel(const Args& args) {
+std::vector<Tensor> lerp_kernel(const OpArgs& args) {
   const TensorMeta m = lerp_meta(args);
   const DType calc = compute_dtype(m.dtype);
   const std::vector<int64_t> sizes = concrete(m.shape);
-  const Tensor s = converted(data_at(args, 0), calc), e = converted(data_at(args, 1), calc);
-  const Tensor w = operand_tensor(arg_at(args, 2), calc);
+  const Tensor s = converted(args.data("self"), calc), e = converted(args.data("end"), calc);
+  const Tensor w = operand_tensor(args.arg("weight"), calc);
   Tensor out = Tensor::zeros(calc, sizes);
   visit_floating(calc, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -243,16 +246,16 @@ struct TensordotCall {
   DType dtype;
 };
 
-TensordotCall tensordot_call(const Args& args) {
-  const TensorMeta& a = meta_at(args, 0);
-  const TensorMeta& b = meta_at(args, 1);
+TensordotCall tensordot_call(const OpArgs& args) {
+  const TensorMeta& a = args.tensor("self");
+  const TensorMeta& b = args.tensor("other");
   if (a.dtype != b.dtype)
     fail("both inputs must have the same dtype, got " + std::string(dtype_name(a.dtype)) + " and " + std::string(dtype_name(b.dtype)));
   if (a.dtype == DType::Bool) fail("bool inputs are not supported");
   TensordotCall c;
   c.dtype = a.dtype;
-  c.dims_a = ints_at(args, 2);
-  c.dims_b = ints_at(args, 3);
+  c.dims_a = args.ints("dims_self");
+  c.dims_b = args.ints("dims_other");
   if (c.dims_a.size() != c.dims_b.size())
     fail("dims_a " + sizes_str(c.dims_a) + " and dims_b " + sizes_str(c.dims_b) + " differ in length");
   const int64_t ra = static_cast<int64_t>(a.shape.size()), rb = static_cast<int64_t>(b.shape.size());
@@ -281,10 +284,10 @@ TensordotCall tensordot_call(const Args& args) {
   return c;
 }
 
-std::vector<Tensor> tensordot_kernel(const Args& args) {
+std::vector<Tensor> tensordot_kernel(const OpArgs& args) {
   const TensordotCall c = tensordot_call(args);
   const DType calc = compute_dtype(c.dtype);
-  const Tensor a = converted(data_at(args, 0), calc), b = converted(data_at(args, 1), calc);
+  const Tensor a = converted(args.data("self"), calc), b = converted(args.data("other"), calc);
   const std::vector<int64_t> sa = contiguous_strides(a.shape()), sb = contiguous_strides(b.shape());
   // Sizes and strides of the free dims (output) and of the contracted dims (summed).
   std::vector<int64_t> out_sizes, out_sa, out_sb, sum_sizes, sum_sa, sum_sb;
@@ -328,10 +331,10 @@ struct PairwiseCall {
   DType dtype;  // floating
 };
 
-PairwiseCall pairwise_call(const Args& args) {
-  const TensorMeta& a = meta_at(args, 0);
-  const TensorMeta& b = meta_at(args, 1);
-  PairwiseCall c{broadcast_shapes(a.shape, b.shape), to_floating(result_type({&args[0], &args[1]}))};
+PairwiseCall pairwise_call(const OpArgs& args) {
+  const TensorMeta& a = args.tensor("x1");
+  const TensorMeta& b = args.tensor("x2");
+  PairwiseCall c{broadcast_shapes(a.shape, b.shape), to_floating(result_type({&args.arg("x1"), &args.arg("x2")}))};
   if (c.shape.empty()) fail("inputs must have at least 1 dim");
   if (a.dtype == DType::Bool || b.dtype == DType::Bool) fail("bool inputs are not supported");
   return c;
@@ -358,12 +361,12 @@ double p_norm(const std::vector<double>& v, double p) {
   return p == 1 ? acc : std::pow(acc, 1.0 / p);
 }
 
-std::vector<Tensor> pairwise_kernel(const Args& args) {
+std::vector<Tensor> pairwise_kernel(const OpArgs& args) {
   const PairwiseCall c = pairwise_call(args);
-  const double p = double_or(args, 2, 2.0), eps = double_or(args, 3, 1e-6);
+  const double p = args.f64("p"), eps = args.f64("eps");
   if (p < 0) fail("p must be non-negative, got " + std::to_string(p));
   const std::vector<int64_t> sizes = concrete(c.shape);
-  const Tensor a = converted(data_at(args, 0), DType::Float64), b = converted(data_at(args, 1), DType::Float64);
+  const Tensor a = converted(args.data("x1"), DType::Float64), b = converted(args.data("x2"), DType::Float64);
   // x1 - x2 + eps is computed in the result dtype first, as torch does.
   const bool f32 = compute_dtype(c.dtype) == DType::Float32;
   const std::vector<int64_t> sa = broadcast_strides(a.shape(), sizes), sb = broadcast_strides(b.shape(), sizes);
@@ -382,7 +385,7 @@ std::vector<Tensor> pairwise_kernel(const Args& args) {
     }
     po[at++] = p_norm(diff, p);
   });
-  Tensor shaped = out.reshaped(concrete(reduced_last(c.shape, bool_or(args, 4, false))));
+  Tensor shaped = out.reshaped(concrete(reduced_last(c.shape, args.boolean("keepdim"))));
   return {finish(converted(shaped, compute_dtype(c.dtype)), c.dtype)};
 }
 
@@ -394,20 +397,21 @@ struct FrobeniusCall {
   TensorMeta out;
 };
 
-FrobeniusCall frobenius_call(const Args& args) {
-  const TensorMeta& self = meta_at(args, 0);
+FrobeniusCall frobenius_call(const OpArgs& args) {
+  const TensorMeta& self = args.tensor("self");
   if (!is_floating(self.dtype)) fail("only floating-point inputs are supported, got " + std::string(dtype_name(self.dtype)));
   const int64_t rank = static_cast<int64_t>(self.shape.size());
   FrobeniusCall c;
-  c.keepdim = bool_or(args, 2, false);
-  c.dims = present(args, 1) ? reduction_dims(args, 1, rank) : reduction_dims({}, 0, rank);
+  const bool by_dim = args.schema().overload == "dim";
+  c.keepdim = by_dim && args.boolean("keepdim");
+  c.dims = by_dim ? reduction_dims(args, "dim", rank) : all_dims(rank);
   c.out = TensorMeta{self.dtype, reduced_shape(self.shape, c.dims, c.keepdim)};
   return c;
 }
 
-std::vector<Tensor> frobenius_kernel(const Args& args) {
+std::vector<Tensor> frobenius_kernel(const OpArgs& args) {
   const FrobeniusCall c = frobenius_call(args);
-  const Tensor x = converted(data_at(args, 0), DType::Float64);
+  const Tensor x = converted(args.data("self"), DType::Float64);
   const std::vector<int64_t>& sizes = x.shape();
   std::vector<bool> reduced(sizes.size(), false);
   for (int64_t d : c.dims) reduced[static_cast<size_t>(d)] = true;
@@ -440,20 +444,20 @@ struct MatrixNormCall {
   TensorMeta out;
 };
 
-MatrixNormCall matrix_norm_call(const Args& args) {
-  const TensorMeta& self = meta_at(args, 0);
+MatrixNormCall matrix_norm_call(const OpArgs& args) {
+  const TensorMeta& self = args.tensor("self");
   const int64_t rank = static_cast<int64_t>(self.shape.size());
   if (rank < 2) fail("the input must have at least 2 dims, got shape " + shape_str(self.shape));
-  const std::optional<DType> dtype = dtype_or_none(args, 4);
+  const std::optional<DType> dtype = args.dtype("dtype");
   const DType d = dtype ? *dtype : self.dtype;
   if (!is_floating(self.dtype) || !is_floating(d)) fail("only floating-point inputs and dtypes are supported");
-  const std::vector<int64_t> dims = present(args, 2) ? ints_at(args, 2) : std::vector<int64_t>{-2, -1};
+  const std::vector<int64_t> dims = args.ints("dim");
   if (dims.size() != 2) fail("dim must name 2 dims, got " + sizes_str(dims));
   const int64_t d0 = normalize_dim(dims[0], rank), d1 = normalize_dim(dims[1], rank);
   if (d0 == d1) fail("dim must name 2 different dims, got " + sizes_str(dims));
   MatrixNormCall c;
-  c.keepdim = bool_or(args, 3, false);
-  const OpArg& ord = arg_at(args, 1);
+  c.keepdim = args.boolean("keepdim");
+  const OpArg& ord = args.arg("ord");
   if (ord.kind == OpArg::Kind::Constant && ord.constant.is_string()) {
     const std::string name = ord.constant.get<std::string>();
     if (name == "nuc") fail("ord='nuc' needs singular values, which ONNX has no op for");
@@ -497,9 +501,9 @@ Tensor fold_dim(const Tensor& x, int64_t dim, int how /* 0 sum, 1 max, -1 min */
   return out;
 }
 
-std::vector<Tensor> matrix_norm_kernel(const Args& args) {
+std::vector<Tensor> matrix_norm_kernel(const OpArgs& args) {
   const MatrixNormCall c = matrix_norm_call(args);
-  Tensor x = converted(data_at(args, 0), DType::Float64).clone();
+  Tensor x = converted(args.data("self"), DType::Float64).clone();
   double* p = x.mutable_data<double>();
   for (int64_t i = 0; i < x.numel(); ++i) p[i] = c.fro ? p[i] * p[i] : std::abs(p[i]);
   Tensor r;
@@ -518,71 +522,71 @@ std::vector<Tensor> matrix_norm_kernel(const Args& args) {
 
 void register_composite_ops(OpLibrary& lib) {
   for (auto [name, linalg] : {std::pair{"aten::cross", false}, std::pair{"aten::linalg_cross", true}}) {
-    define(
+    define_by_schema(
         lib, name, "linear",
-        [linalg = linalg](const Args& args) {
+        [linalg = linalg](const OpArgs& args) {
           const CrossCall c = cross_call(args, linalg);
           return std::vector<TensorMeta>{TensorMeta{c.dtype, c.shape}};
         },
-        [linalg = linalg](const Args& args) { return cross_kernel(args, linalg); });
+        [linalg = linalg](const OpArgs& args) { return cross_kernel(args, linalg); });
   }
-  define(
+  define_by_schema(
       lib, "aten::cosine_similarity", "linear",
-      [](const Args& args) {
+      [](const OpArgs& args) {
         const CosineCall c = cosine_call(args);
         return std::vector<TensorMeta>{TensorMeta{c.dtype, without_dim(c.shape, c.dim)}};
       },
       cosine_kernel);
-  define(
+  define_by_schema(
       lib, "aten::aminmax", "reduction",
-      [](const Args& args) {
+      [](const OpArgs& args) {
         const Args e = as_extreme_args(args);
         return std::vector<TensorMeta>{library_op("aten::amin").meta(e)[0], library_op("aten::amax").meta(e)[0]};
       },
-      [](const Args& args) {
+      [](const OpArgs& args) {
         const Args e = as_extreme_args(args);
         return std::vector<Tensor>{library_op("aten::amin").kernel(e)[0], library_op("aten::amax").kernel(e)[0]};
       });
-  define(
+  define_by_schema(
       lib, "aten::outer", "linear",
-      [](const Args& args) {
+      [](const OpArgs& args) {
         auto [a, b] = outer_operands(args);
-        Args mul{arg_at(args, 0), arg_at(args, 1)};
+        Args mul{args.arg("self"), args.arg("vec2")};
         mul[0].meta = a;
         mul[1].meta = b;
         return library_op("aten::mul").meta(mul);
       },
-      [](const Args& args) {
+      [](const OpArgs& args) {
         auto [a, b] = outer_operands(args);
-        const Tensor column = data_at(args, 0).reshaped(concrete(a.shape));
-        const Tensor row = data_at(args, 1).reshaped(concrete(b.shape));
+        const Tensor column = args.data("self").reshaped(concrete(a.shape));
+        const Tensor row = args.data("vec2").reshaped(concrete(b.shape));
         return library_op("aten::mul").kernel(Args{tensor_arg(column), tensor_arg(row)});
       });
-  define(
+  define_by_schema(
       lib, "aten::addcmul", "elementwise",
-      [](const Args& args) { return std::vector<TensorMeta>{TensorMeta{addcmul_dtype(args), broadcast3(args)}}; },
+      [](const OpArgs& args) { return std::vector<TensorMeta>{TensorMeta{addcmul_dtype(args), broadcast3(args)}}; },
       addcmul_kernel);
-  define(
-      lib, "aten::lerp", "elementwise", [](const Args& args) { return std::vector<TensorMeta>{lerp_meta(args)}; }, lerp_kernel);
-  define(
+  define_by_schema(
+      lib, "aten::lerp", "elementwise", [](const OpArgs& args) { return std::vector<TensorMeta>{lerp_meta(args)}; }, lerp_kernel);
+  define_by_schema(
       lib, "aten::tensordot", "linear",
-      [](const Args& args) {
+      [](const OpArgs& args) {
         const TensordotCall c = tensordot_call(args);
         return std::vector<TensorMeta>{TensorMeta{c.dtype, c.shape}};
       },
       tensordot_kernel);
-  define(
+  define_by_schema(
       lib, "aten::pairwise_distance", "reduction",
-      [](const Args& args) {
+      [](const OpArgs& args) {
         const PairwiseCall c = pairwise_call(args);
-        return std::vector<TensorMeta>{TensorMeta{c.dtype, reduced_last(c.shape, bool_or(args, 4, false))}};
+        return std::vector<TensorMeta>{TensorMeta{c.dtype, reduced_last(c.shape, args.boolean("keepdim"))}};
       },
       pairwise_kernel);
-  define(
+  define_by_schema(
       lib, "aten::linalg_matrix_norm", "reduction",
-      [](const Args& args) { return std::vector<TensorMeta>{matrix_norm_call(args).out}; }, matrix_norm_kernel);
-  define(
-      lib, "aten::frobenius_norm", "reduction", [](const Args& args) { return std::vector<TensorMeta>{frobenius_call(args).out}; },
+      [](const OpArgs& args) { return std::vector<TensorMeta>{matrix_norm_call(args).out}; }, matrix_norm_kernel);
+  define_by_schema(
+      lib, "aten::frobenius_norm", "reduction", [](const OpArgs& args) { return std::vector<TensorMeta>{frobenius_call(args).out}; },
       frobenius_kernel);
 }
 

@@ -122,27 +122,36 @@ Shape infer_view_shape(const Shape& input, const std::vector<Dim>& requested) {
   return out;
 }
 
-TensorMeta view_meta(const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
-  return TensorMeta{in.dtype, infer_view_shape(in.shape, dims_at(args, 1))};
+// The one of `names` that the bound overload's schema has: overloads (and
+// ops sharing a meta function) name the same argument differently.
+std::string_view named_in(const OpArgs& args, std::initializer_list<std::string_view> names) {
+  for (std::string_view name : names)
+    if (args.schema().argument_index(name)) return name;
+  fail("the schema " + args.schema().text + " has none of the arguments this op reads");
+}
+
+// view(Tensor self, SymInt[] size) / reshape(self, SymInt[] shape) / _reshape_alias(self, SymInt[] size, SymInt[] stride)
+TensorMeta view_meta(const OpArgs& args) {
+  const TensorMeta& in = args.tensor("self");
+  return TensorMeta{in.dtype, infer_view_shape(in.shape, args.dims(named_in(args, {"size", "shape"})))};
 }
 
 // A contiguous tensor's data seen with a new shape (shares storage).
 std::vector<Tensor> reshape_to(const Tensor& t, const Shape& shape) { return {t.reshaped(concrete(shape))}; }
 
-void def_view_like(OpLibrary& lib, const std::string& name, std::function<TensorMeta(const Args&)> meta) {
-  define(
-      lib, name, "shape", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta](const Args& args) { return reshape_to(data_at(args, 0), meta(args).shape); });
+void def_view_like(OpLibrary& lib, const std::string& name, std::function<TensorMeta(const OpArgs&)> meta) {
+  define_by_schema(
+      lib, name, "shape", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const OpArgs& args) { return reshape_to(args.data("self"), meta(args).shape); });
 }
 
-// flatten(self, start_dim=0, end_dim=-1); a 0-d tensor becomes [1].
-TensorMeta flatten_meta(const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
+// flatten.using_ints(Tensor self, int start_dim=0, int end_dim=-1); a 0-d tensor becomes [1].
+TensorMeta flatten_meta(const OpArgs& args) {
+  const TensorMeta& in = args.tensor("self");
   const int64_t rank = static_cast<int64_t>(in.shape.size());
   if (rank == 0) return TensorMeta{in.dtype, Shape{Dim(1)}};
-  const int64_t start = normalize_dim(int_or(args, 1, 0), rank);
-  const int64_t end = normalize_dim(int_or(args, 2, -1), rank);
+  const int64_t start = normalize_dim(args.i64("start_dim"), rank);
+  const int64_t end = normalize_dim(args.i64("end_dim"), rank);
   if (start > end) fail("flatten() has invalid args: start_dim " + std::to_string(start) + " > end_dim " + std::to_string(end));
   Shape out(in.shape.begin(), in.shape.begin() + start);
   out.push_back(shape_numel(Shape(in.shape.begin() + start, in.shape.begin() + end + 1)));
@@ -150,28 +159,28 @@ TensorMeta flatten_meta(const Args& args) {
   return TensorMeta{in.dtype, out};
 }
 
-// unflatten(self, int dim, int[] sizes)
-TensorMeta unflatten_meta(const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
+// unflatten.int(Tensor self, int dim, int[] sizes)
+TensorMeta unflatten_meta(const OpArgs& args) {
+  const TensorMeta& in = args.tensor("self");
   const int64_t rank = static_cast<int64_t>(in.shape.size());
   if (rank == 0) fail("unflatten expects at least a 1-dimensional tensor, got a 0-dim tensor");
-  const int64_t dim = normalize_dim(int_at(args, 1), rank);
-  const Shape piece = infer_view_shape(Shape{in.shape[static_cast<size_t>(dim)]}, dims_at(args, 2));
+  const int64_t dim = normalize_dim(args.i64("dim"), rank);
+  const Shape piece = infer_view_shape(Shape{in.shape[static_cast<size_t>(dim)]}, args.dims("sizes"));
   Shape out(in.shape.begin(), in.shape.begin() + dim);
   out.insert(out.end(), piece.begin(), piece.end());
   out.insert(out.end(), in.shape.begin() + dim + 1, in.shape.end());
   return TensorMeta{in.dtype, out};
 }
 
-// squeeze(self) / squeeze(self, int dim). A symbolic dim is assumed not to
+// squeeze(Tensor self) / squeeze.dim(Tensor self, int dim). A symbolic dim is assumed not to
 // be 1 (torch.export assumes the same for dynamic dims) and is kept.
-TensorMeta squeeze_meta(const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
+TensorMeta squeeze_meta(const OpArgs& args) {
+  const TensorMeta& in = args.tensor("self");
   const auto is_one = [](const Dim& d) { return d.is_static() && d.value() == 1; };
   Shape out;
-  if (args.size() >= 2 && present(args, 1)) {
+  if (args.schema().argument_index("dim") && args.has("dim")) {
     const int64_t rank = static_cast<int64_t>(in.shape.size());
-    std::vector<int64_t> dims = ints_at(args, 1);
+    std::vector<int64_t> dims = args.ints("dim");
     for (int64_t& d : dims) d = normalize_dim(d, rank);
     for (int64_t i = 0; i < rank; ++i) {
       const bool listed = std::find(dims.begin(), dims.end(), i) != dims.end();
@@ -198,20 +207,21 @@ std::vector<int64_t> atleast_axes(int64_t rank, int64_t n) {
   return {2};                                  // [a, b] -> [a, b, 1]
 }
 
-std::function<TensorMeta(const Args&)> atleast_meta(int64_t n) {
-  return [n](const Args& args) {
-    if (!is_tensor_at(args, 0)) fail("only a single tensor is supported (not a list of tensors)");
-    const TensorMeta& in = meta_at(args, 0);
+// atleast_Nd.Sequence(Tensor[] tensors) is refused.
+std::function<TensorMeta(const OpArgs&)> atleast_meta(int64_t n) {
+  return [n](const OpArgs& args) {
+    if (!args.schema().argument_index("self")) fail("only a single tensor is supported (not a list of tensors)");
+    const TensorMeta& in = args.tensor("self");
     Shape out = in.shape;
     for (int64_t a : atleast_axes(static_cast<int64_t>(in.shape.size()), n)) out.insert(out.begin() + a, Dim(1));
     return TensorMeta{in.dtype, out};
   };
 }
 
-TensorMeta unsqueeze_meta(const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
+TensorMeta unsqueeze_meta(const OpArgs& args) {
+  const TensorMeta& in = args.tensor("self");
   const int64_t rank = static_cast<int64_t>(in.shape.size());
-  const int64_t dim = normalize_dim(int_at(args, 1), rank + 1);
+  const int64_t dim = normalize_dim(args.i64("dim"), rank + 1);
   Shape out = in.shape;
   out.insert(out.begin() + dim, Dim(1));
   return TensorMeta{in.dtype, out};
@@ -219,7 +229,8 @@ TensorMeta unsqueeze_meta(const Args& args) {
 
 // ---------------------------------------------------------------- permutations
 
-// The permutation of transpose(self, dim0, dim1), t(self) and permute(self, dims).
+// The permutation of transpose.int / swapdims(Tensor self, int dim0, int dim1),
+// swapaxes(self, int axis0, int axis1), t(self) and permute(self, int[] dims).
 std::vector<int64_t> transpose_perm(int64_t rank, int64_t a, int64_t b) {
   std::vector<int64_t> perm(static_cast<size_t>(rank));
   for (int64_t i = 0; i < rank; ++i) perm[static_cast<size_t>(i)] = i;
@@ -228,14 +239,15 @@ std::vector<int64_t> transpose_perm(int64_t rank, int64_t a, int64_t b) {
   return perm;
 }
 
-std::vector<int64_t> permutation_of(const std::string& op, const Args& args) {
-  const int64_t rank = static_cast<int64_t>(meta_at(args, 0).shape.size());
+std::vector<int64_t> permutation_of(const std::string& op, const OpArgs& args) {
+  const int64_t rank = static_cast<int64_t>(args.tensor("self").shape.size());
   if (op == "aten::t") {
     if (rank > 2) fail("t() expects a tensor with <= 2 dimensions, got " + std::to_string(rank));
     return rank == 2 ? std::vector<int64_t>{1, 0} : transpose_perm(rank, 0, 0);
   }
-  if (op == "aten::transpose" || op == "aten::swapaxes" || op == "aten::swapdims") return transpose_perm(rank, int_at(args, 1), int_at(args, 2));
-  std::vector<int64_t> perm = ints_at(args, 1);
+  if (op == "aten::swapaxes") return transpose_perm(rank, args.i64("axis0"), args.i64("axis1"));
+  if (op == "aten::transpose" || op == "aten::swapdims") return transpose_perm(rank, args.i64("dim0"), args.i64("dim1"));
+  std::vector<int64_t> perm = args.ints("dims");
   if (static_cast<int64_t>(perm.size()) != rank)
     fail("permute dims " + sizes_str(perm) + " do not match the tensor's rank " + std::to_string(rank));
   std::vector<bool> seen(static_cast<size_t>(rank), false);
@@ -248,16 +260,16 @@ std::vector<int64_t> permutation_of(const std::string& op, const Args& args) {
 }
 
 void def_permutation(OpLibrary& lib, const std::string& name) {
-  define(
+  define_by_schema(
       lib, name, "shape",
-      [name](const Args& args) {
-        const TensorMeta& in = meta_at(args, 0);
+      [name](const OpArgs& args) {
+        const TensorMeta& in = args.tensor("self");
         Shape out;
         for (int64_t p : permutation_of(name, args)) out.push_back(in.shape[static_cast<size_t>(p)]);
         return std::vector<TensorMeta>{TensorMeta{in.dtype, out}};
       },
-      [name](const Args& args) {
-        const Tensor& in = data_at(args, 0);
+      [name](const OpArgs& args) {
+        const Tensor& in = args.data("self");
         const std::vector<int64_t> perm = permutation_of(name, args);
         const std::vector<int64_t> strides = contiguous_strides(in.shape());
         std::vector<int64_t> sizes, out_strides;
@@ -327,12 +339,13 @@ Tensor repeat_tensor(const Tensor& in, const std::vector<int64_t>& repeats) {
 
 // ---------------------------------------------------------------- cat / stack
 
-std::vector<const OpArg*> tensor_list(const Args& args, size_t i) {
-  const OpArg& list = arg_at(args, i);
-  if (list.kind != OpArg::Kind::List) fail("argument " + std::to_string(i) + " must be a list of tensors");
+// cat / concat / stack(Tensor[] tensors, int dim=0): the tensors.
+std::vector<const OpArg*> tensor_list(const OpArgs& args) {
+  const OpArg& list = args.arg("tensors");
+  if (list.kind != OpArg::Kind::List) fail("tensors must be a list of tensors");
   std::vector<const OpArg*> out;
   for (const OpArg& item : list.items) {
-    if (!item.is_tensor()) fail("argument " + std::to_string(i) + " must contain only tensors");
+    if (!item.is_tensor()) fail("tensors must contain only tensors");
     out.push_back(&item);
   }
   if (out.empty()) fail("expected a non-empty list of tensors");
@@ -404,37 +417,37 @@ std::vector<Tensor> list_data(const std::vector<const OpArg*>& items) {
 void register_cat_stack(OpLibrary& lib) {
   // concat is cat's alias.
   for (const char* name : {"aten::cat", "aten::concat"})
-    define(
+    define_by_schema(
       lib, name, "shape",
-      [](const Args& args) { return std::vector<TensorMeta>{cat_meta(tensor_list(args, 0), int_or(args, 1, 0))}; },
-      [](const Args& args) {
-        auto items = tensor_list(args, 0);
-        const TensorMeta m = cat_meta(items, int_or(args, 1, 0));
+      [](const OpArgs& args) { return std::vector<TensorMeta>{cat_meta(tensor_list(args), args.i64("dim"))}; },
+      [](const OpArgs& args) {
+        auto items = tensor_list(args);
+        const TensorMeta m = cat_meta(items, args.i64("dim"));
         std::vector<Tensor> parts = list_data(items);
         int64_t dim = 0;
         for (const Tensor& p : parts)
-          if (!skipped_by_cat(shape_of(p.shape()))) dim = normalize_dim(int_or(args, 1, 0), p.dim());
+          if (!skipped_by_cat(shape_of(p.shape()))) dim = normalize_dim(args.i64("dim"), p.dim());
         return std::vector<Tensor>{cat_tensors(parts, dim, m)};
       });
   // stack(tensors, dim): every tensor gets a new dim of size 1, then cat.
-  auto stack_meta = [](const Args& args) {
-    auto items = tensor_list(args, 0);
+  auto stack_meta = [](const OpArgs& args) {
+    auto items = tensor_list(args);
     const Shape& first = items[0]->meta.shape;
     for (const OpArg* t : items)
       if (t->meta.shape.size() != first.size() || broadcast_shapes(t->meta.shape, first) != first ||
           broadcast_shapes(first, t->meta.shape) != t->meta.shape)
         fail("stack expects tensors of equal shapes, got " + shape_str(first) + " and " + shape_str(t->meta.shape));
-    const int64_t dim = normalize_dim(int_or(args, 1, 0), static_cast<int64_t>(first.size()) + 1);
+    const int64_t dim = normalize_dim(args.i64("dim"), static_cast<int64_t>(first.size()) + 1);
     Shape out = first;
     out.insert(out.begin() + dim, Dim(static_cast<int64_t>(items.size())));
     return std::make_pair(TensorMeta{result_type(items), out}, dim);
   };
-  define(
-      lib, "aten::stack", "shape", [stack_meta](const Args& args) { return std::vector<TensorMeta>{stack_meta(args).first}; },
-      [stack_meta](const Args& args) {
+  define_by_schema(
+      lib, "aten::stack", "shape", [stack_meta](const OpArgs& args) { return std::vector<TensorMeta>{stack_meta(args).first}; },
+      [stack_meta](const OpArgs& args) {
         auto [m, dim] = stack_meta(args);
         std::vector<Tensor> parts;
-        for (const Tensor& t : list_data(tensor_list(args, 0))) {
+        for (const Tensor& t : list_data(tensor_list(args))) {
           std::vector<int64_t> s = t.shape();
           s.insert(s.begin() + dim, 1);
           parts.push_back(t.reshaped(s));
@@ -470,19 +483,20 @@ int64_t static_len(const Dim& d, const char* what) {
   return d.value();
 }
 
-// split.Tensor(self, int split_size, dim) | split.sizes / split_with_sizes(self, int[] sizes, dim)
-// -> piece sizes (static) along the normalized dim.
-std::pair<std::vector<Dim>, int64_t> split_plan(const Args& args, bool force_sizes) {
-  const TensorMeta& in = meta_at(args, 0);
+// split.Tensor(Tensor self, int split_size, int dim=0) | split.sizes(self, int[] split_size, dim)
+// | split / split_with_sizes(self, int[] split_sizes, dim) -> piece sizes (static) along the normalized dim.
+std::pair<std::vector<Dim>, int64_t> split_plan(const OpArgs& args, bool force_sizes) {
+  const TensorMeta& in = args.tensor("self");
   const int64_t rank = static_cast<int64_t>(in.shape.size());
   if (rank == 0) fail("split expects at least a 1-dimensional tensor, got a 0-dim tensor");
-  const int64_t dim = normalize_dim(int_or(args, 2, 0), rank);
+  const int64_t dim = normalize_dim(args.i64("dim"), rank);
   const Dim len = in.shape[static_cast<size_t>(dim)];
-  const OpArg& spec = arg_at(args, 1);
+  const std::string_view spec_name = named_in(args, {"split_size", "split_sizes"});
+  const OpArg& spec = args.arg(spec_name);
   const bool is_list = force_sizes || spec.kind == OpArg::Kind::List || (spec.kind == OpArg::Kind::Constant && spec.constant.is_array());
   std::vector<Dim> pieces;
   if (is_list) {
-    pieces = dims_at(args, 1);
+    pieces = args.dims(spec_name);
     Dim total(0);
     for (const Dim& p : pieces) {
       if (p.is_static() && p.value() < 0) fail("split sizes " + shape_str(pieces) + " must be non-negative");
@@ -491,7 +505,7 @@ std::pair<std::vector<Dim>, int64_t> split_plan(const Args& args, bool force_siz
     if (total.is_static() && len.is_static() && total.value() != len.value())
       fail("split sizes " + shape_str(pieces) + " do not sum to the dim's size " + len.str() + " (shape " + shape_str(in.shape) + ")");
   } else {
-    for (int64_t p : even_pieces(static_len(len, "split"), int_at(args, 1))) pieces.emplace_back(p);
+    for (int64_t p : even_pieces(static_len(len, "split"), args.i64(spec_name))) pieces.emplace_back(p);
   }
   return {pieces, dim};
 }
@@ -525,12 +539,12 @@ std::vector<Tensor> cut_pieces(const Tensor& in, const std::vector<Dim>& pieces,
 }
 
 // chunk(self, int chunks, int dim=0): ceil(len / chunks)-sized pieces.
-std::pair<std::vector<Dim>, int64_t> chunk_plan(const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
-  const int64_t chunks = int_at(args, 1);
+std::pair<std::vector<Dim>, int64_t> chunk_plan(const OpArgs& args) {
+  const TensorMeta& in = args.tensor("self");
+  const int64_t chunks = args.i64("chunks");
   if (chunks <= 0) fail("chunk expects a positive number of chunks, got " + std::to_string(chunks));
   if (in.shape.empty()) fail("chunk expects at least a 1-dimensional tensor, got a 0-dim tensor");
-  const int64_t dim = normalize_dim(int_or(args, 2, 0), static_cast<int64_t>(in.shape.size()));
+  const int64_t dim = normalize_dim(args.i64("dim"), static_cast<int64_t>(in.shape.size()));
   const Dim& length = in.shape[static_cast<size_t>(dim)];
   if (length.is_symbolic()) {
     // A symbolic length that `chunks` divides exactly ((2*batch) in 2, as
@@ -557,26 +571,27 @@ std::pair<std::vector<Dim>, int64_t> chunk_plan(const Args& args) {
 // self[i0:i1], ..., self[ik:], each index a Python slice bound (negative counts
 // from the end, clamped to the dim). Indices that go back down would make
 // overlapping pieces, which this sequential cut cannot express: refused.
-std::pair<std::vector<Dim>, int64_t> tensor_split_plan(const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
+std::pair<std::vector<Dim>, int64_t> tensor_split_plan(const OpArgs& args) {
+  const TensorMeta& in = args.tensor("self");
   if (in.shape.empty()) fail("tensor_split expects at least a 1-dimensional tensor, got a 0-dim tensor");
-  const int64_t dim = normalize_dim(int_or(args, 2, 0), static_cast<int64_t>(in.shape.size()));
+  const int64_t dim = normalize_dim(args.i64("dim"), static_cast<int64_t>(in.shape.size()));
   const int64_t len = static_len(in.shape[static_cast<size_t>(dim)], "tensor_split");
-  const OpArg& spec = arg_at(args, 1);
+  const std::string_view spec_name = named_in(args, {"sections", "indices", "tensor_indices_or_sections"});
+  const OpArg& spec = args.arg(spec_name);
   std::vector<Dim> pieces;
   if (spec.kind == OpArg::Kind::List || (spec.kind == OpArg::Kind::Constant && spec.constant.is_array())) {
     std::vector<int64_t> bounds;
-    for (int64_t i : ints_at(args, 1)) bounds.push_back(std::clamp(i < 0 ? i + len : i, int64_t{0}, len));
+    for (int64_t i : args.ints(spec_name)) bounds.push_back(std::clamp(i < 0 ? i + len : i, int64_t{0}, len));
     check_piece_count(static_cast<int64_t>(bounds.size()) + 1, "tensor_split");
     int64_t at = 0;
     for (int64_t b : bounds) {
-      if (b < at) fail("tensor_split indices " + sizes_str(ints_at(args, 1)) + " go back down (overlapping pieces are not supported)");
+      if (b < at) fail("tensor_split indices " + sizes_str(args.ints(spec_name)) + " go back down (overlapping pieces are not supported)");
       pieces.emplace_back(b - at);
       at = b;
     }
     pieces.emplace_back(len - at);
   } else {
-    const int64_t n = int_at(args, 1);
+    const int64_t n = args.i64(spec_name);
     if (n <= 0) fail("tensor_split expects a positive number of sections, got " + std::to_string(n));
     check_piece_count(n, "tensor_split");
     for (int64_t k = 0; k < n; ++k) pieces.emplace_back(len / n + (k < len % n ? 1 : 0));
@@ -585,9 +600,9 @@ std::pair<std::vector<Dim>, int64_t> tensor_split_plan(const Args& args) {
 }
 
 // unbind(self, int dim=0): one piece per index, the dim removed.
-std::pair<std::vector<Dim>, int64_t> unbind_plan(const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
-  const int64_t dim = normalize_dim(int_or(args, 1, 0), static_cast<int64_t>(in.shape.size()));
+std::pair<std::vector<Dim>, int64_t> unbind_plan(const OpArgs& args) {
+  const TensorMeta& in = args.tensor("self");
+  const int64_t dim = normalize_dim(args.i64("dim"), static_cast<int64_t>(in.shape.size()));
   if (in.shape.empty()) fail("unbind needs at least one dimension");
   check_piece_count(static_len(in.shape[static_cast<size_t>(dim)], "unbind"), "unbind");
   return {std::vector<Dim>(static_cast<size_t>(static_len(in.shape[static_cast<size_t>(dim)], "unbind")), Dim(1)), dim};
@@ -603,11 +618,11 @@ struct MeshgridPlan {
   std::vector<int64_t> axis;  // the axis input i runs along
 };
 
-MeshgridPlan meshgrid_plan(const Args& args) {
-  const OpArg& list = arg_at(args, 0);
+MeshgridPlan meshgrid_plan(const OpArgs& args) {
+  const OpArg& list = args.arg("tensors");
   if (list.kind != OpArg::Kind::List || list.items.empty()) fail("meshgrid expects a non-empty list of tensors");
   std::string indexing = "ij";
-  if (present(args, 1)) indexing = string_at(args, 1);
+  if (args.schema().argument_index("indexing")) indexing = args.str("indexing");
   if (indexing != "ij" && indexing != "xy") fail("meshgrid indexing must be \"ij\" or \"xy\", got \"" + indexing + "\"");
   MeshgridPlan plan;
   for (const OpArg& t : list.items) {
@@ -626,18 +641,18 @@ MeshgridPlan meshgrid_plan(const Args& args) {
 }
 
 void register_meshgrid(OpLibrary& lib) {
-  define(
+  define_by_schema(
       lib, "aten::meshgrid", "shape",
-      [](const Args& args) {
+      [](const OpArgs& args) {
         const MeshgridPlan plan = meshgrid_plan(args);
-        return std::vector<TensorMeta>(plan.axis.size(), TensorMeta{arg_at(args, 0).items[0].meta.dtype, plan.shape});
+        return std::vector<TensorMeta>(plan.axis.size(), TensorMeta{args.arg("tensors").items[0].meta.dtype, plan.shape});
       },
-      [](const Args& args) {
+      [](const OpArgs& args) {
         const MeshgridPlan plan = meshgrid_plan(args);
         const std::vector<int64_t> sizes = concrete(plan.shape);
         std::vector<Tensor> out;
         for (size_t i = 0; i < plan.axis.size(); ++i) {
-          const Tensor& t = *arg_at(args, 0).items[i].data;
+          const Tensor& t = *args.arg("tensors").items[i].data;
           std::vector<int64_t> along(sizes.size(), 1);
           along[static_cast<size_t>(plan.axis[i])] = t.numel();
           const Tensor line = t.reshaped(along);
@@ -648,66 +663,56 @@ void register_meshgrid(OpLibrary& lib) {
 }
 
 void def_pieces(OpLibrary& lib, const std::string& name,
-                std::function<std::pair<std::vector<Dim>, int64_t>(const Args&)> plan, bool drop_dim) {
-  define(
+                std::function<std::pair<std::vector<Dim>, int64_t>(const OpArgs&)> plan, bool drop_dim) {
+  define_by_schema(
       lib, name, "shape",
-      [plan, drop_dim](const Args& args) {
+      [plan, drop_dim](const OpArgs& args) {
         auto [pieces, dim] = plan(args);
-        return pieces_meta(args[0].meta, pieces, dim, drop_dim);
+        return pieces_meta(args.tensor("self"), pieces, dim, drop_dim);
       },
-      [plan, drop_dim](const Args& args) {
+      [plan, drop_dim](const OpArgs& args) {
         auto [pieces, dim] = plan(args);
-        return cut_pieces(data_at(args, 0), pieces, dim, drop_dim);
+        return cut_pieces(args.data("self"), pieces, dim, drop_dim);
       });
 }
 
 // ---------------------------------------------------------------- identity-like and casts
 
 void def_identity(OpLibrary& lib, const std::string& name) {
-  define(
-      lib, name, "shape", [](const Args& args) { return std::vector<TensorMeta>{meta_at(args, 0)}; },
-      [](const Args& args) { return std::vector<Tensor>{data_at(args, 0)}; });
+  define_by_schema(
+      lib, name, "shape", [](const OpArgs& args) { return std::vector<TensorMeta>{args.tensor("self")}; },
+      [](const OpArgs& args) { return std::vector<Tensor>{args.data("self")}; });
 }
 
 // dropout(input, float p, bool train) and friends: identity in eval mode.
 void def_dropout(OpLibrary& lib, const std::string& name) {
-  define(
-      lib, name, "shape", [](const Args& args) { return std::vector<TensorMeta>{meta_at(args, 0)}; },
-      [](const Args& args) {
-        if (bool_or(args, 2, false) && double_or(args, 1, 0.0) > 0.0)
+  define_by_schema(
+      lib, name, "shape", [](const OpArgs& args) { return std::vector<TensorMeta>{args.tensor("input")}; },
+      [](const OpArgs& args) {
+        if (args.boolean("train") && args.f64("p") > 0.0)
           fail("training-mode dropout is random and has no reference result; export the module in eval mode");
-        return std::vector<Tensor>{data_at(args, 0)};
+        return std::vector<Tensor>{args.data("input")};
       });
 }
 
-bool is_device_arg(const OpArg& a) {
-  if (a.kind != OpArg::Kind::Constant) return false;
-  return a.constant.is_string() || (a.constant.is_object() && a.constant.contains("device"));
-}
-
-// The dtype aten::to converts to, for each overload (told apart by kinds):
-//   to.other(self, Tensor other, ...)              -> other's dtype
-//   to.dtype_layout(self, dtype?, layout?, device?, pin_memory?, non_blocking, copy, memory_format)
-//   to.device(self, Device, ScalarType, ...)  to.prim_Device(self, Device?, int? dtype, ...)
-//   to.dtype(self, ScalarType, ...)  to.prim_dtype(self, int? dtype, ...)  to.prim_other(self, bool, bool)
-DType to_target(const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
-  if (args.size() < 2) return in.dtype;
-  const OpArg& first = args[1];
-  if (first.is_tensor()) return first.meta.dtype;
-  std::optional<DType> d;
-  if (args.size() == 8) d = dtype_or_none(args, 1);
-  else if (is_device_arg(first) || (first.is_none() && args.size() == 5)) d = dtype_or_none(args, 2);
-  else if (first.kind == OpArg::Kind::Constant && first.constant.is_boolean()) d = std::nullopt;
-  else d = dtype_or_none(args, 1);
-  return d ? *d : in.dtype;
+// The dtype aten::to converts to, by overload:
+//   to.other(self, Tensor other, ...)                   -> other's dtype
+//   to.dtype(self, ScalarType dtype, ...), to.device(self, Device device, ScalarType dtype, ...),
+//   to.dtype_layout(self, *, ScalarType? dtype=None, ...), to.prim_Device(self, Device? device,
+//   int? dtype=None, ...), to.prim_dtype(self, int? dtype=None, ...) -> dtype (None keeps self's)
+//   to.prim_other(self, bool non_blocking=False, bool copy=False)     -> self's dtype
+DType to_target(const OpArgs& args) {
+  const TensorMeta& in = args.tensor("self");
+  if (args.schema().argument_index("other")) return args.tensor("other").dtype;
+  if (!args.schema().argument_index("dtype")) return in.dtype;
+  return args.dtype("dtype").value_or(in.dtype);
 }
 
 // copy(self, src, non_blocking=False): the functional form of self.copy_(src):
 // src broadcast to self's shape and converted to self's dtype.
-TensorMeta copy_meta(const Args& args) {
-  const TensorMeta& self = meta_at(args, 0);
-  const TensorMeta& src = meta_at(args, 1);
+TensorMeta copy_meta(const OpArgs& args) {
+  const TensorMeta& self = args.tensor("self");
+  const TensorMeta& src = args.tensor("src");
   if (broadcast_shapes(src.shape, self.shape) != self.shape)
     fail("source of shape " + shape_str(src.shape) + " does not broadcast to the destination shape " + shape_str(self.shape));
   return self;
@@ -716,28 +721,28 @@ TensorMeta copy_meta(const Args& args) {
 // bernoulli(self, *, generator) / bernoulli.p(self, float p, *, generator): random, so
 // it traces (same shape and dtype) but has no reference kernel.
 void register_random(OpLibrary& lib) {
-  define(
-      lib, "aten::bernoulli", "random", [](const Args& args) { return std::vector<TensorMeta>{meta_at(args, 0)}; }, nullptr);
+  define_by_schema(
+      lib, "aten::bernoulli", "random", [](const OpArgs& args) { return std::vector<TensorMeta>{args.tensor("self")}; }, nullptr);
 }
 
 void register_casts(OpLibrary& lib) {
-  define(
-      lib, "aten::copy", "shape", [](const Args& args) { return std::vector<TensorMeta>{copy_meta(args)}; },
-      [](const Args& args) {
+  define_by_schema(
+      lib, "aten::copy", "shape", [](const OpArgs& args) { return std::vector<TensorMeta>{copy_meta(args)}; },
+      [](const OpArgs& args) {
         const TensorMeta m = copy_meta(args);
-        return std::vector<Tensor>{expand_tensor(converted(data_at(args, 1), m.dtype), concrete(m.shape))};
+        return std::vector<Tensor>{expand_tensor(converted(args.data("src"), m.dtype), concrete(m.shape))};
       });
-  define(
+  define_by_schema(
       lib, "aten::to", "shape",
-      [](const Args& args) { return std::vector<TensorMeta>{TensorMeta{to_target(args), meta_at(args, 0).shape}}; },
-      [](const Args& args) { return std::vector<Tensor>{converted(data_at(args, 0), to_target(args))}; });
-  define(
+      [](const OpArgs& args) { return std::vector<TensorMeta>{TensorMeta{to_target(args), args.tensor("self").shape}}; },
+      [](const OpArgs& args) { return std::vector<Tensor>{converted(args.data("self"), to_target(args))}; });
+  define_by_schema(
       lib, "aten::type_as", "shape",
-      [](const Args& args) { return std::vector<TensorMeta>{TensorMeta{meta_at(args, 1).dtype, meta_at(args, 0).shape}}; },
-      [](const Args& args) { return std::vector<Tensor>{converted(data_at(args, 0), meta_at(args, 1).dtype)}; });
-  define(
-      lib, "aten::clone", "shape", [](const Args& args) { return std::vector<TensorMeta>{meta_at(args, 0)}; },
-      [](const Args& args) { return std::vector<Tensor>{data_at(args, 0).clone()}; });
+      [](const OpArgs& args) { return std::vector<TensorMeta>{TensorMeta{args.tensor("other").dtype, args.tensor("self").shape}}; },
+      [](const OpArgs& args) { return std::vector<Tensor>{converted(args.data("self"), args.tensor("other").dtype)}; });
+  define_by_schema(
+      lib, "aten::clone", "shape", [](const OpArgs& args) { return std::vector<TensorMeta>{args.tensor("self")}; },
+      [](const OpArgs& args) { return std::vector<Tensor>{args.data("self").clone()}; });
 }
 
 // ---------------------------------------------------------------- padding
@@ -761,9 +766,11 @@ Shape padded_shape(const Shape& in, const std::vector<int64_t>& pad) {
 
 enum class PadMode { Constant, Reflect, Replicate, Circular };
 
-PadMode pad_mode(const Args& args, bool constant_only) {
-  if (constant_only || !present(args, 2)) return PadMode::Constant;
-  const std::string mode = string_at(args, 2);
+// pad(Tensor self, int[] pad, str mode="constant", float? value=None) /
+// constant_pad_nd(Tensor self, int[] pad, Scalar value=0) (constant_only).
+PadMode pad_mode(const OpArgs& args, bool constant_only) {
+  if (constant_only) return PadMode::Constant;
+  const std::string mode = args.str("mode");
   if (mode == "constant") return PadMode::Constant;
   if (mode == "reflect") return PadMode::Reflect;
   if (mode == "replicate") return PadMode::Replicate;
@@ -834,30 +841,29 @@ Tensor pad_tensor(const Tensor& in, const std::vector<int64_t>& pad, PadMode mod
 // reflection_pad{1,2,3}d / replication_pad{1,2,3}d(self, SymInt[] padding):
 // F.pad's reflect and replicate modes under their own names.
 void def_named_pad(OpLibrary& lib, const std::string& name, PadMode mode) {
-  auto meta = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
-    return TensorMeta{in.dtype, padded_shape(in.shape, ints_at(args, 1))};
+  auto meta = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
+    return TensorMeta{in.dtype, padded_shape(in.shape, args.ints("padding"))};
   };
-  define(
-      lib, name, "shape", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta, mode](const Args& args) {
-        return std::vector<Tensor>{pad_tensor(data_at(args, 0), ints_at(args, 1), mode, nullptr, meta(args))};
+  define_by_schema(
+      lib, name, "shape", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta, mode](const OpArgs& args) {
+        return std::vector<Tensor>{pad_tensor(args.data("self"), args.ints("padding"), mode, nullptr, meta(args))};
       });
 }
 
 void def_pad(OpLibrary& lib, const std::string& name, bool constant_only) {
-  auto meta = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
-    return TensorMeta{in.dtype, padded_shape(in.shape, ints_at(args, 1))};
+  auto meta = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
+    return TensorMeta{in.dtype, padded_shape(in.shape, args.ints("pad"))};
   };
-  define(
-      lib, name, "shape", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta, constant_only](const Args& args) {
+  define_by_schema(
+      lib, name, "shape", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta, constant_only](const OpArgs& args) {
         const TensorMeta m = meta(args);
         const PadMode mode = pad_mode(args, constant_only);
-        const size_t value_at = constant_only ? 2 : 3;
-        const OpArg* value = present(args, value_at) ? &args[value_at] : nullptr;
-        return std::vector<Tensor>{pad_tensor(data_at(args, 0), ints_at(args, 1), mode, value, m)};
+        const OpArg* value = args.has("value") ? &args.arg("value") : nullptr;
+        return std::vector<Tensor>{pad_tensor(args.data("self"), args.ints("pad"), mode, value, m)};
       });
 }
 
@@ -899,27 +905,27 @@ Tensor roll_tensor(const Tensor& in, const std::vector<int64_t>& shifts, const s
 }
 
 void register_flip_roll(OpLibrary& lib) {
-  define(
+  define_by_schema(
       lib, "aten::flip", "shape",
-      [](const Args& args) {
-        const TensorMeta& in = meta_at(args, 0);
-        for (int64_t d : ints_at(args, 1)) normalize_dim(d, static_cast<int64_t>(in.shape.size()));
+      [](const OpArgs& args) {
+        const TensorMeta& in = args.tensor("self");
+        for (int64_t d : args.ints("dims")) normalize_dim(d, static_cast<int64_t>(in.shape.size()));
         return std::vector<TensorMeta>{in};
       },
-      [](const Args& args) { return std::vector<Tensor>{flip_tensor(data_at(args, 0), ints_at(args, 1))}; });
-  define(
+      [](const OpArgs& args) { return std::vector<Tensor>{flip_tensor(args.data("self"), args.ints("dims"))}; });
+  define_by_schema(
       lib, "aten::roll", "shape",
-      [](const Args& args) {
-        const TensorMeta& in = meta_at(args, 0);
-        const std::vector<int64_t> shifts = ints_at(args, 1), dims = present(args, 2) ? ints_at(args, 2) : std::vector<int64_t>{};
+      [](const OpArgs& args) {
+        const TensorMeta& in = args.tensor("self");
+        const std::vector<int64_t> shifts = args.ints("shifts"), dims = args.ints("dims");
         if (dims.empty() ? shifts.size() != 1 : shifts.size() != dims.size())
           fail("shifts " + sizes_str(shifts) + " do not match dims " + sizes_str(dims));
         for (int64_t d : dims) normalize_dim(d, static_cast<int64_t>(in.shape.size()));
         return std::vector<TensorMeta>{in};
       },
-      [](const Args& args) {
+      [](const OpArgs& args) {
         return std::vector<Tensor>{
-            roll_tensor(data_at(args, 0), ints_at(args, 1), present(args, 2) ? ints_at(args, 2) : std::vector<int64_t>{})};
+            roll_tensor(args.data("self"), args.ints("shifts"), args.ints("dims"))};
       });
 }
 
@@ -931,11 +937,11 @@ struct DiagonalPlan {
   int64_t dim1, dim2, offset, length;
 };
 
-DiagonalPlan diagonal_plan(const Args& args) {
-  const TensorMeta& in = meta_at(args, 0);
+DiagonalPlan diagonal_plan(const OpArgs& args) {
+  const TensorMeta& in = args.tensor("self");
   const int64_t rank = static_cast<int64_t>(in.shape.size());
   if (rank < 2) fail("diagonal needs at least 2 dims, got " + std::to_string(rank));
-  DiagonalPlan p{normalize_dim(int_or(args, 2, 0), rank), normalize_dim(int_or(args, 3, 1), rank), int_or(args, 1, 0), 0};
+  DiagonalPlan p{normalize_dim(args.i64("dim1"), rank), normalize_dim(args.i64("dim2"), rank), args.i64("offset"), 0};
   if (p.dim1 == p.dim2) fail("diagonal dimensions cannot be identical " + std::to_string(p.dim1) + ", " + std::to_string(p.dim2));
   const int64_t n1 = static_len(in.shape[static_cast<size_t>(p.dim1)], "diagonal");
   const int64_t n2 = static_len(in.shape[static_cast<size_t>(p.dim2)], "diagonal");
@@ -944,8 +950,8 @@ DiagonalPlan diagonal_plan(const Args& args) {
 }
 
 void register_diagonal(OpLibrary& lib) {
-  auto meta = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
+  auto meta = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
     const DiagonalPlan p = diagonal_plan(args);
     Shape out;
     for (int64_t k = 0; k < static_cast<int64_t>(in.shape.size()); ++k)
@@ -953,10 +959,10 @@ void register_diagonal(OpLibrary& lib) {
     out.emplace_back(p.length);
     return TensorMeta{in.dtype, out};
   };
-  define(
-      lib, "aten::diagonal", "shape", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta](const Args& args) {
-        const Tensor& in = data_at(args, 0);
+  define_by_schema(
+      lib, "aten::diagonal", "shape", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta](const OpArgs& args) {
+        const Tensor& in = args.data("self");
         const DiagonalPlan p = diagonal_plan(args);
         const std::vector<int64_t> in_strides = contiguous_strides(in.shape());
         std::vector<int64_t> strides;
@@ -972,28 +978,28 @@ void register_diagonal(OpLibrary& lib) {
 // repeat_interleave(self, int repeats, int? dim=None, *, int? output_size): each
 // element repeated `repeats` times along dim (of the flattened input when None).
 void register_repeat_interleave(OpLibrary& lib) {
-  auto plan = [](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
-    if (!is_scalar_arg(arg_at(args, 1)))
+  auto plan = [](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
+    if (!is_scalar_arg(args.arg("repeats")))
       fail("only an int number of repeats is supported (a tensor of repeats gives a data-dependent size)");
-    const int64_t repeats = int_at(args, 1);
+    const int64_t repeats = args.i64("repeats");
     if (repeats < 0) fail("repeats must be non-negative, got " + std::to_string(repeats));
-    const bool flat = !present(args, 2);
-    const int64_t dim = flat ? 0 : normalize_dim(int_at(args, 2), std::max<int64_t>(static_cast<int64_t>(in.shape.size()), 1));
+    const bool flat = !args.has("dim");
+    const int64_t dim = flat ? 0 : normalize_dim(args.i64("dim"), std::max<int64_t>(static_cast<int64_t>(in.shape.size()), 1));
     return std::make_tuple(repeats, dim, flat);
   };
-  auto meta = [plan](const Args& args) {
-    const TensorMeta& in = meta_at(args, 0);
+  auto meta = [plan](const OpArgs& args) {
+    const TensorMeta& in = args.tensor("self");
     auto [repeats, dim, flat] = plan(args);
     Shape shape = flat ? Shape{shape_numel(in.shape)} : (in.shape.empty() ? Shape{Dim(1)} : in.shape);
     shape[static_cast<size_t>(dim)] = Dim(static_len(shape[static_cast<size_t>(dim)], "repeat_interleave") * repeats);
     return TensorMeta{in.dtype, shape};
   };
-  define(
-      lib, "aten::repeat_interleave", "shape", [meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-      [meta, plan](const Args& args) {
+  define_by_schema(
+      lib, "aten::repeat_interleave", "shape", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+      [meta, plan](const OpArgs& args) {
         auto [repeats, dim, flat] = plan(args);
-        const Tensor& raw = data_at(args, 0);
+        const Tensor& raw = args.data("self");
         const std::vector<int64_t> in_sizes =
             flat ? std::vector<int64_t>{raw.numel()} : (raw.dim() == 0 ? std::vector<int64_t>{1} : raw.shape());
         const Tensor in = raw.reshaped(in_sizes);
@@ -1013,8 +1019,9 @@ void register_shape_ops(OpLibrary& lib) {
   def_view_like(lib, "aten::view", view_meta);
   def_view_like(lib, "aten::reshape", view_meta);
   def_view_like(lib, "aten::_reshape_alias", view_meta);
-  auto as_other = [](const Args& args) {
-    return TensorMeta{meta_at(args, 0).dtype, infer_view_shape(meta_at(args, 0).shape, meta_at(args, 1).shape)};
+  // view_as / reshape_as(Tensor self, Tensor other)
+  auto as_other = [](const OpArgs& args) {
+    return TensorMeta{args.tensor("self").dtype, infer_view_shape(args.tensor("self").shape, args.tensor("other").shape)};
   };
   def_view_like(lib, "aten::view_as", as_other);
   def_view_like(lib, "aten::reshape_as", as_other);
@@ -1028,31 +1035,33 @@ void register_shape_ops(OpLibrary& lib) {
   for (const char* name : {"aten::transpose", "aten::swapaxes", "aten::swapdims", "aten::t", "aten::permute"})
     def_permutation(lib, name);
 
-  auto expand_meta = [](const Args& args) {
-    return TensorMeta{meta_at(args, 0).dtype, expand_shape(meta_at(args, 0).shape, dims_at(args, 1))};
+  // expand(Tensor self, SymInt[] size, *, bool implicit=False); expand_as(Tensor self, Tensor other)
+  auto expand_meta = [](const OpArgs& args) {
+    return TensorMeta{args.tensor("self").dtype, expand_shape(args.tensor("self").shape, args.dims("size"))};
   };
-  auto expand_as_meta = [](const Args& args) {
-    return TensorMeta{meta_at(args, 0).dtype, expand_shape(meta_at(args, 0).shape, meta_at(args, 1).shape)};
+  auto expand_as_meta = [](const OpArgs& args) {
+    return TensorMeta{args.tensor("self").dtype, expand_shape(args.tensor("self").shape, args.tensor("other").shape)};
   };
-  for (auto [name, meta] : {std::pair{"aten::expand", std::function<TensorMeta(const Args&)>(expand_meta)},
-                            std::pair{"aten::expand_as", std::function<TensorMeta(const Args&)>(expand_as_meta)}}) {
-    define(
-        lib, name, "shape", [meta = meta](const Args& args) { return std::vector<TensorMeta>{meta(args)}; },
-        [meta = meta](const Args& args) { return std::vector<Tensor>{expand_tensor(data_at(args, 0), concrete(meta(args).shape))}; });
+  for (auto [name, meta] : {std::pair{"aten::expand", std::function<TensorMeta(const OpArgs&)>(expand_meta)},
+                            std::pair{"aten::expand_as", std::function<TensorMeta(const OpArgs&)>(expand_as_meta)}}) {
+    define_by_schema(
+        lib, name, "shape", [meta = meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
+        [meta = meta](const OpArgs& args) { return std::vector<Tensor>{expand_tensor(args.data("self"), concrete(meta(args).shape))}; });
   }
-  define(
+  // repeat(Tensor self, SymInt[] repeats)
+  define_by_schema(
       lib, "aten::repeat", "shape",
-      [](const Args& args) {
-        return std::vector<TensorMeta>{TensorMeta{meta_at(args, 0).dtype, repeat_shape(meta_at(args, 0).shape, dims_at(args, 1))}};
+      [](const OpArgs& args) {
+        return std::vector<TensorMeta>{TensorMeta{args.tensor("self").dtype, repeat_shape(args.tensor("self").shape, args.dims("repeats"))}};
       },
-      [](const Args& args) {
-        repeat_shape(meta_at(args, 0).shape, dims_at(args, 1));
-        return std::vector<Tensor>{repeat_tensor(data_at(args, 0), ints_at(args, 1))};
+      [](const OpArgs& args) {
+        repeat_shape(args.tensor("self").shape, args.dims("repeats"));
+        return std::vector<Tensor>{repeat_tensor(args.data("self"), args.ints("repeats"))};
       });
 
   register_cat_stack(lib);
-  def_pieces(lib, "aten::split", [](const Args& args) { return split_plan(args, false); }, false);
-  def_pieces(lib, "aten::split_with_sizes", [](const Args& args) { return split_plan(args, true); }, false);
+  def_pieces(lib, "aten::split", [](const OpArgs& args) { return split_plan(args, false); }, false);
+  def_pieces(lib, "aten::split_with_sizes", [](const OpArgs& args) { return split_plan(args, true); }, false);
   def_pieces(lib, "aten::chunk", chunk_plan, false);
   def_pieces(lib, "aten::unbind", unbind_plan, true);
   def_pieces(lib, "aten::tensor_split", tensor_split_plan, false);

@@ -45,14 +45,19 @@ void check_single_element(const Shape& shape, Target t) {
   }
 }
 
-std::vector<TensorMeta> conversion_meta(const Args& args, Target t) {
-  const TensorMeta& in = meta_at(args, 0);
+// The tensor converted: `Tensor a` (Bool.Tensor, Int.Tensor, Float.Tensor,
+// ScalarImplicit) or `Tensor self` (is_nonzero, item). The overloads taking a
+// number (Int.float, ...) are the tracer's scalar arithmetic, not this op's.
+const char* converted_tensor(const OpArgs& args) { return args.schema().argument_index("self") ? "self" : "a"; }
+
+std::vector<TensorMeta> conversion_meta(const OpArgs& args, Target t) {
+  const TensorMeta& in = args.tensor(converted_tensor(args));
   check_single_element(in.shape, t);
   return {TensorMeta{target_dtype(t, in.dtype), Shape{}}};
 }
 
-std::vector<Tensor> conversion_kernel(const Args& args, Target t) {
-  const Tensor& in = data_at(args, 0);
+std::vector<Tensor> conversion_kernel(const OpArgs& args, Target t) {
+  const Tensor& in = args.data(converted_tensor(args));
   check_single_element(shape_of(in.shape()), t);
   const DType out_dtype = target_dtype(t, in.dtype());
   Tensor out = Tensor::zeros(out_dtype, {});
@@ -75,9 +80,9 @@ std::vector<Tensor> conversion_kernel(const Args& args, Target t) {
 }
 
 void def_conversion(OpLibrary& lib, const std::string& name, Target t) {
-  define(
-      lib, name, "scalar_conversion", [t](const Args& args) { return conversion_meta(args, t); },
-      [t](const Args& args) { return conversion_kernel(args, t); });
+  define_by_schema(
+      lib, name, "scalar_conversion", [t](const OpArgs& args) { return conversion_meta(args, t); },
+      [t](const OpArgs& args) { return conversion_kernel(args, t); });
 }
 
 }  // namespace

@@ -77,10 +77,13 @@ TEST(OpErrors, ScalarConversionNeedsOneElement) {
 
 TEST(OpErrors, ArgumentsOfTheWrongKindOrMissing) {
   ArgStore s;
-  EXPECT_MENTIONS(error_of("aten::linear", {tensor_arg(s, zeros({3}))}), "aten::linear", "expected at least 2 arguments");
+  // Every op binds its call to its schema first (docs/architecture.md §4a).
+  EXPECT_MENTIONS(error_of("aten::linear", {tensor_arg(s, zeros({3}))}), "aten::linear", "argument 'weight'",
+                  "missing and has no default");
   EXPECT_MENTIONS(error_of("aten::sum", {tensor_arg(s, zeros({3})), const_arg("x"), const_arg(false), none_arg()}), "aten::sum",
-                  "argument 1");
-  EXPECT_MENTIONS(error_of("aten::neg", {const_arg(3)}), "aten::neg", "must be a Tensor");
+                  "fits no schema", "aten::sum.dim_IntList(Tensor self, int[1]? dim", "argument 'dim' (position 1)");
+  // A number binds aten::neg.int(int a), whose argument the tensor op does not read.
+  EXPECT_MENTIONS(error_of("aten::neg", {const_arg(3)}), "aten::neg", "no argument 'self'", "aten::neg.int(int a)");
   EXPECT_MENTIONS(error_of("aten::gelu", {tensor_arg(s, zeros({3})), const_arg("fast")}), "aten::gelu", "'fast'");
   EXPECT_MENTIONS(error_of("aten::transpose", {tensor_arg(s, zeros({2, 3})), const_arg(0), const_arg(2)}), "aten::transpose",
                   "dim 2 out of range");
@@ -157,6 +160,41 @@ TEST(OpErrors, SchemaDefaultsFillOmittedArguments) {
   ASSERT_EQ(out.size(), 1u);
   // Row 0 is [1, 0, 0, 0]: mean 0.25, biased variance 0.1875.
   EXPECT_NEAR(out[0].data<float>()[0], 0.75 / std::sqrt(0.1875 + 1e-5), 1e-5);
+}
+
+// Overloads are told apart by their schemas, not by argument count
+// (docs/architecture.md §4a): a TorchScript node gives every argument, and a
+// dtype is an int constant.
+TEST(OpOverloads, TheOverloadTheCallFitsExactlyDecides) {
+  ArgStore s;
+  // sum(x, dtype=torch.float64): (Tensor, int 7) is aten::sum, not sum.dim_IntList over dim 7.
+  const std::vector<TensorMeta> sum = run_meta("aten::sum", {tensor_arg(s, zeros({2, 3})), const_arg(7)});
+  ASSERT_EQ(sum.size(), 1u);
+  EXPECT_EQ(sum[0].dtype, DType::Float64);
+  EXPECT_TRUE(sum[0].shape.empty());
+  // var(x, 0, correction=2): [1, 2, 3, 4] has squared deviations summing to 5; 5 / (4 - 2).
+  Tensor x = Tensor::from_vector<float>(DType::Float32, {4}, {1, 2, 3, 4});
+  const std::vector<Tensor> var = run_kernel("aten::var", {tensor_arg(s, x), ints({0}), const_arg(2), const_arg(false)});
+  EXPECT_FLOAT_EQ(var[0].data<float>()[0], 2.5f);
+  // var.dim with unbiased=False divides by 4.
+  const std::vector<Tensor> biased = run_kernel("aten::var", {tensor_arg(s, x), ints({0}), const_arg(false), const_arg(false)});
+  EXPECT_FLOAT_EQ(biased[0].data<float>()[0], 1.25f);
+  // div.Tensor_mode(self, other, *, rounding_mode="floor").
+  Tensor a = Tensor::from_vector<float>(DType::Float32, {2}, {-7, 7});
+  Tensor b = Tensor::from_vector<float>(DType::Float32, {2}, {2, 2});
+  const std::vector<Tensor> q = run_kernel("aten::div", {tensor_arg(s, a), tensor_arg(s, b), const_arg("floor")});
+  EXPECT_FLOAT_EQ(q[0].data<float>()[0], -4.0f);
+  EXPECT_FLOAT_EQ(q[0].data<float>()[1], 3.0f);
+  // max.dim gives (values, indices); max.other is the elementwise maximum.
+  EXPECT_EQ(run_meta("aten::max", {tensor_arg(s, zeros({2, 3})), const_arg(1), const_arg(false)}).size(), 2u);
+  EXPECT_EQ(run_meta("aten::max", {tensor_arg(s, zeros({2, 3})), tensor_arg(s, zeros({3}))})[0].shape.size(), 2u);
+}
+
+// round.decimals used to be read as round(self), ignoring decimals: refused now.
+TEST(OpOverloads, RoundWithDecimalsIsRefused) {
+  ArgStore s;
+  EXPECT_MENTIONS(error_of("aten::round", {tensor_arg(s, zeros({3})), const_arg(2)}), "aten::round", "decimals=2");
+  EXPECT_EQ(run_kernel("aten::round", {tensor_arg(s, zeros({3})), const_arg(0)}).size(), 1u);
 }
 
 }  // namespace

@@ -222,8 +222,11 @@ TEST(OpSchemaBinding, OverloadsResolveByArgumentKinds) {
 // fits only with defaults or an int read as a bool (docs/architecture.md §4a).
 TEST(OpSchemaBinding, AnOverloadTheNodeFitsExactlyWins) {
   auto resolved = [](std::string_view op, const std::vector<OpArg>& args) {
-    SchemaBinding b = resolve_schema(op, summaries(args));
-    return b.ok() ? b.schema->qualified_name() : "error: " + b.error;
+    try {
+      return OpArgs::bind(op, args).schema().qualified_name();  // resolve_schema_exact_first
+    } catch (const OpError& e) {
+      return std::string("error: ") + e.what();
+    }
   };
   // sum(x, dtype=torch.float64): (Tensor, int) also fits sum.dim_IntList(self, int[1]? dim, ...).
   EXPECT_EQ(resolved("aten::sum", {tensor({2, 3}), constant(7)}), "aten::sum");

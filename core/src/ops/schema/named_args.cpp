@@ -3,6 +3,8 @@
 // (docs/architecture.md §4a).
 #include <onnxport/op_schema.hpp>
 
+#include "ops/schema/schema_resolution.hpp"
+
 namespace onnxport {
 namespace {
 
@@ -63,7 +65,7 @@ OpArgs OpArgs::bind(std::string_view op, const std::vector<OpArg>& args) {
   std::vector<ArgSummary> actual;
   actual.reserve(args.size());
   for (const OpArg& a : args) actual.push_back(summarize(a));
-  SchemaBinding b = resolve_schema(op, actual);
+  SchemaBinding b = resolve_schema_exact_first(op, actual);
   if (!b.ok()) throw OpError(b.error);
   return OpArgs(*b.schema, args);
 }

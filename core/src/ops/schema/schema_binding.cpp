@@ -3,6 +3,8 @@
 // kernels) and NodeArgs (translators).
 #include <onnxport/op_schema.hpp>
 
+#include "ops/schema/schema_resolution.hpp"
+
 namespace onnxport {
 namespace {
 
@@ -179,18 +181,6 @@ SchemaBinding resolve_schema(std::string_view op, const std::vector<ArgSummary>&
     if (!b.ok()) b.error = "the call does not fit the schema " + overloads[0]->text + ": " + b.error;
     return b;
   }
-  // A TorchScript node carries every argument of its overload, defaults
-  // included, and its constants have lost their Python types (a dtype is an
-  // int, so sum(x, dtype=float64) is (Tensor, int) and would also fit
-  // sum.dim_IntList's int[1]? dim; var.correction's int correction would fit
-  // var.dim's bool unbiased). So the first pass takes the first overload that
-  // the call fits exactly (every argument given, no int for a bool); only
-  // then does the first overload that fits with defaults and conversions win
-  // (calls made inside the op library omit trailing defaults).
-  for (const OpSchema* schema : overloads) {
-    SchemaBinding b = bind(*schema, actual, true);
-    if (b.ok()) return b;
-  }
   std::string why;
   for (const OpSchema* schema : overloads) {
     SchemaBinding b = bind_schema(*schema, actual);
@@ -201,6 +191,28 @@ SchemaBinding resolve_schema(std::string_view op, const std::vector<ArgSummary>&
   for (size_t i = 0; i < actual.size(); ++i) given += (i ? ", " : "") + actual[i].describe();
   result.error = "the call (" + given + ") fits no schema of " + std::string(op) + ":" + why;
   return result;
+}
+
+}  // namespace onnxport
+
+namespace onnxport {
+
+// A TorchScript node carries every argument of its overload, defaults
+// included, and its constants have lost their Python types (a dtype is an
+// int, so sum(x, dtype=float64) is (Tensor, int) and would also fit
+// sum.dim_IntList's int[1]? dim; var.correction's int correction would fit
+// var.dim's bool unbiased). So the first overload that the call fits exactly
+// (every argument given, no int for a bool) wins; only then resolve_schema's
+// first that fits with defaults and conversions (calls made inside the op
+// library omit trailing defaults).
+SchemaBinding resolve_schema_exact_first(std::string_view op, const std::vector<ArgSummary>& actual) {
+  const std::vector<const OpSchema*> overloads = schema_overloads(op);
+  if (overloads.size() > 1)
+    for (const OpSchema* schema : overloads) {
+      SchemaBinding b = bind(*schema, actual, true);
+      if (b.ok()) return b;
+    }
+  return resolve_schema(op, actual);
 }
 
 }  // namespace onnxport

@@ -65,8 +65,8 @@ class CliHelpInDocs(OnnxportTestCase):
                 raise AssertionError("onnxport %s --help exited with %d" % (sub, proc.returncode))
             cls.helps["onnxport " + sub] = proc.stdout
 
-    def test_the_four_subcommands_are_listed(self):
-        self.assertEqual(sorted(self.subcommands), ["export", "inspect", "plugins", "run"])
+    def test_the_five_subcommands_are_listed(self):
+        self.assertEqual(sorted(self.subcommands), ["export", "inspect", "matrix", "plugins", "run"])
         for sub in self.subcommands:
             self.assertTrue(mentioned("onnxport " + sub, self.guide), "docs/index.md has no `onnxport %s`" % sub)
 

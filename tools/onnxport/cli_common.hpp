@@ -18,6 +18,7 @@ void add_export_command(CLI::App& app, Action& action);
 void add_plugins_command(CLI::App& app, Action& action);
 void add_inspect_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
+void add_matrix_command(CLI::App& app, Action& action);
 
 // -c CONFIG, or the default config (pipeline.hpp); throws InputError when
 // neither is available.

@@ -4,6 +4,8 @@
 //   onnxport plugins -c CONFIG [--opset N]
 //   onnxport inspect FILE
 //   onnxport run BUNDLE_DIR [--inputs FILE] [--onnx MODEL]
+//   onnxport matrix MATRIX.json [-o DIR] [-j N] [--shard I/N] [--baseline FILE]
+//   onnxport matrix merge PARTS... -o DIR
 //
 // Exit codes: 0 ok, 1 the export (or a check) failed, 2 usage/config/input error.
 #include "cli_common.hpp"
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
   cli::add_plugins_command(app, action);
   cli::add_inspect_command(app, action);
   cli::add_run_command(app, action);
+  cli::add_matrix_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -123,6 +123,12 @@ assert os.path.isfile(unsound_path), unsound_path
 assert (allowed.strategy, allowed.sound) == ("draft", False), allowed
 assert allowed.report["capture"]["unsound_candidate"]["used"] is True, allowed.report["capture"]
 print("allow_unsound: ok, strategy", allowed.strategy)
+# allow_unsound=False refuses it even under a config that allows it.
+TORCH_COMPATIBLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "config",
+                                "torch-compatible.json")
+refused("unsound-overridden", "no strategy captured a sound graph of `Gate`", strategies=["strict", "draft"],
+        config=TORCH_COMPATIBLE, allow_unsound=False)
+refused("allow-unsound-type", "allow_unsound: expected True, False or None", allow_unsound="yes")
 
 
 # 3. A forward that updates its input in place: by default the model has

@@ -130,6 +130,26 @@ class NoSoundCaptureWithTheDefaultConfig(OnnxportTestCase):
         self.assertExitCode(proc, 0, "export with torch-compatible.json")
         self.assertIn(status(SEED, "draft", "⚠"), proc.stderr)
 
+    def test_no_allow_unsound_overrides_a_config_that_allows_it(self):
+        out = fresh_dir("sound-first-torch-refused")
+        model = os.path.join(out, "seed.onnx")
+        proc = run("export", example("seed"), "-c", TORCH_CONFIG, "--no-allow-unsound", "-o", model,
+                   "--report", os.path.join(out, "report"))
+        self.assertExitCode(proc, 1, "export with torch-compatible.json --no-allow-unsound")
+        self.assertFalse(os.path.exists(model))
+        self.assertIn(status(SEED, "draft", "⚠"), proc.stderr)
+        self.assertIn("allow_unsound is off, so no model was written", proc.stderr)
+        report = read_json(os.path.join(out, "report", "report.json"))
+        self.assertIs(report["request"]["allow_unsound"], False)
+        self.assertIs(report["capture"]["unsound_candidate"]["used"], False)
+
+    def test_allow_unsound_and_its_negation_exclude_each_other(self):
+        out = fresh_dir("sound-first-both")
+        proc = run("export", example("seed"), "-c", TORCH_CONFIG, "--allow-unsound", "--no-allow-unsound",
+                   "-o", os.path.join(out, "seed.onnx"))
+        self.assertExitCode(proc, 2, "export --allow-unsound --no-allow-unsound")
+        self.assertIn("excludes", proc.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

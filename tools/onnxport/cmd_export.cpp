@@ -58,6 +58,7 @@ struct ExportArgs {
   bool verify = false;
   bool isolate = false;
   bool allow_unsound = false;
+  bool no_allow_unsound = false;
   bool mutations_as_outputs = false;
   bool external_data = false;
   int64_t external_data_threshold = 0;
@@ -81,6 +82,7 @@ ExportRequest to_request(const ExportArgs& a, const CLI::App& cmd) {
   if (a.verify) r.verify = true;
   if (a.isolate) r.isolate = true;
   if (a.allow_unsound) r.allow_unsound = true;
+  if (a.no_allow_unsound) r.allow_unsound = false;
   if (a.mutations_as_outputs) r.mutations_as_outputs = true;
   if (a.external_data) r.external_data = true;
   if (cmd.count("--external-data-threshold") > 0) r.external_data_threshold = a.external_data_threshold;
@@ -148,9 +150,14 @@ void add_export_command(CLI::App& app, Action& action) {
                    ? std::string()
                    : "--timeout takes a number of seconds >= 0 (0 = no limit), got '" + text + "'";
       });
-  cmd->add_flag("--allow-unsound", args->allow_unsound,
-                "When no strategy captures a sound graph, export the first unsound one (marked ⚠) instead of "
-                "failing (overrides the config's \"allow_unsound\")");
+  auto* unsound = cmd->add_flag("--allow-unsound", args->allow_unsound,
+                                "When no strategy captures a sound graph, export the first unsound one (marked ⚠) "
+                                "instead of failing (overrides the config's \"allow_unsound\")");
+  auto* no_unsound = cmd->add_flag("--no-allow-unsound", args->no_allow_unsound,
+                                   "When no strategy captures a sound graph, fail with exit 1 even if the config "
+                                   "allows an unsound one (overrides the config's \"allow_unsound\", e.g. "
+                                   "config/torch-compatible.json's)");
+  unsound->excludes(no_unsound);
   cmd->add_flag("--mutations-as-outputs", args->mutations_as_outputs,
                 "Add the new values of buffers and inputs that forward updates in place as extra outputs "
                 "<name>.updated, after forward's (overrides the config's \"mutations_as_outputs\")");

@@ -46,7 +46,7 @@ class ExportResult:
 
 def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, dynamic_shapes=None,
            dynamic_axes=None, opset=None, config=None, strategies=None, verify=False, report=None,
-           external_data=None, mutations_as_outputs=False, allow_unsound=False):
+           external_data=None, mutations_as_outputs=False, allow_unsound=None):
     """Exports `model` called on `args` (and `kwargs`) to the ONNX file `f`.
 
     The names and meanings are torch.onnx.export's and torch.export's:
@@ -62,8 +62,10 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
       installation's default.json); strategies: the strategies to try, in order;
     - verify: run the model in ONNX Runtime and compare with eager PyTorch (the
       only case besides output_names in which eager PyTorch runs: once);
-    - allow_unsound: when no strategy captures a sound graph, export the first
-      unsound one instead of failing (the config's allow_unsound, on: True);
+    - allow_unsound: when no strategy captures a sound graph, True exports the
+      first unsound one instead of failing, False fails even when the config
+      allows it (config/torch-compatible.json), None (the default) follows the
+      config's allow_unsound;
     - report: a folder for report.json and report.md;
     - mutations_as_outputs: add the new values of the buffers and inputs forward
       updates in place as extra outputs `<name>.updated`, after forward's (by
@@ -88,6 +90,8 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
     if external_data and not isinstance(f, (str, os.PathLike)):
         raise OnnxportError("external_data: the data file is written beside the model, so f must be a file path, "
                             "not a file object")
+    if allow_unsound is not None and not isinstance(allow_unsound, bool):
+        raise OnnxportError(f"allow_unsound: expected True, False or None, got {allow_unsound!r}")
     if not isinstance(mutations_as_outputs, bool):
         raise OnnxportError(f"mutations_as_outputs: expected True or False, got {mutations_as_outputs!r}")
     if f is None or (not isinstance(f, (str, os.PathLike)) and not hasattr(f, "write")):
@@ -134,8 +138,10 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
             command += ["--strategies", ",".join(strategies)]
         if verify:
             command.append("--verify")
-        if allow_unsound:
+        if allow_unsound is True:
             command.append("--allow-unsound")
+        elif allow_unsound is False:
+            command.append("--no-allow-unsound")
         if mutations_as_outputs:
             command.append("--mutations-as-outputs")
         if external_data:

@@ -223,6 +223,29 @@ class NestedStaticLoops(nn.Module):
         return x
 
 
+class StaticLoopOfFour(nn.Module):
+    """A constant trip count of 4, three nodes a step: about 12 nodes unrolled."""
+
+    def forward(self, x):
+        for j in range(4):
+            x = torch.tanh(x * 0.5 + j)
+        return x
+
+
+class StaticLoopOfSixteen(nn.Module):
+    """The same body 16 times: about 48 nodes unrolled."""
+
+    def forward(self, x):
+        for j in range(16):
+            x = torch.tanh(x * 0.5 + j)
+        return x
+
+
+# "unroll_limit": {"nodes": 40} (docs/config.md): a static loop at or under the
+# budget is unrolled, one over it stays an ONNX Loop, in every strategy.
+UNROLL_LIMIT = {"unroll_limit": {"nodes": 40}}
+
+
 case("for_range_append_rows", ForRangeAppendRows, topic=TOPIC,
      pattern="`rows.append(x[i] * 2)` over `range(x.shape[0])`, then `torch.stack(rows)`",
      paths=lambda: [(torch.randn(3, 4),), (torch.randn(6, 4),)], dynamic=BATCH,
@@ -238,4 +261,14 @@ case("for_int_input_stack", ForIntInputStack, topic=TOPIC,
 case("nested_static_loops_2x512", NestedStaticLoops, topic=TOPIC,
      pattern="`for _ in range(2): for j in range(512):` (too large to unroll)",
      paths=lambda: [(torch.randn(4),), (torch.randn(4) * 3,)],
+     expect=expect(EXPORTED, EXPORTED, EXPORTED, EXPORTED))
+case("static_loop_under_unroll_limit", StaticLoopOfFour, topic=TOPIC,
+     pattern="`for j in range(4):` under `\"unroll_limit\": {\"nodes\": 40}` (unrolled, no Loop)",
+     paths=lambda: [(torch.randn(2, 3),), (torch.randn(5, 3),)], dynamic=BATCH,
+     config=UNROLL_LIMIT, onnx_ops={"Loop": False},
+     expect=expect(EXPORTED, EXPORTED, EXPORTED, EXPORTED))
+case("static_loop_over_unroll_limit", StaticLoopOfSixteen, topic=TOPIC,
+     pattern="`for j in range(16):` over `\"unroll_limit\": {\"nodes\": 40}` (stays an ONNX Loop)",
+     paths=lambda: [(torch.randn(2, 3),), (torch.randn(5, 3),)], dynamic=BATCH,
+     config=UNROLL_LIMIT, onnx_ops={"Loop": True},
      expect=expect(EXPORTED, EXPORTED, EXPORTED, EXPORTED))

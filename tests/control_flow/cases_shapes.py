@@ -99,6 +99,36 @@ class BroadcastBatchAgainstStatic(nn.Module):
         return x + y
 
 
+class BranchKnowsBatch(nn.Module):
+    """Inside `if x.shape[0] == 3:` the batch is 3: `x.reshape(12)` needs no guard and a nested
+    test of the same condition is decided; in the else-branch it is known false."""
+
+    def forward(self, x):
+        if x.shape[0] == 3:
+            flat = x.reshape(12)
+            if x.shape[0] != 3:
+                flat = flat * 0
+            return flat * 2
+        y = x.reshape(-1) - 1
+        if x.shape[0] == 3:
+            y = y * 0
+        return y
+
+
+class BranchBoundsSlice(nn.Module):
+    """Inside `if x.shape[0] > 4:` the batch is at least 5, so `x[:4]` has exactly 4 rows and
+    adds to a [4, 3] weight without a guard."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(4, 3))
+
+    def forward(self, x):
+        if x.shape[0] > 4:
+            return (x[:4] + self.w).sum(0)
+        return x.sum(0)
+
+
 case("view_batch", ViewBatch, topic=TOPIC, pattern="`x.view(x.size(0), -1)`",
      paths=lambda: [(torch.randn(2, 3, 4),), (torch.randn(5, 3, 4),)], dynamic=BATCH, expect=ALL_EXPORT)
 case("reshape_batch", ReshapeBatch, topic=TOPIC, pattern="`x.reshape(x.shape[0], 2, -1)`",
@@ -129,3 +159,12 @@ case("broadcast_batch_vs_static", BroadcastBatchAgainstStatic, topic=GUARDS,
      pattern="`x[batch, 3] + y[4, 1]` (broadcasting pins the batch to 4)",
      paths=lambda: [(torch.randn(4, 3), torch.randn(4, 1)), (torch.randn(1, 3), torch.randn(4, 1))], dynamic=BATCH,
      expect=expect(REFUSED, REFUSED, UNSOUND, UNSOUND))
+case("branch_knows_batch", BranchKnowsBatch, topic=GUARDS,
+     pattern="`if x.shape[0] == 3: x.reshape(12)`, the same test nested in both branches",
+     paths=lambda: [(torch.randn(3, 4),), (torch.randn(5, 4),), (torch.randn(2, 4),)], dynamic=BATCH,
+     unreachable={"flat = flat * 0": "the batch is 3 inside the branch", "y = y * 0": "the batch is not 3 there"},
+     expect=expect(REFUSED, REFUSED, EXPORTED, UNSOUND))
+case("branch_bounds_slice", BranchBoundsSlice, topic=GUARDS,
+     pattern="`if x.shape[0] > 4: x[:4] + w` with w of 4 rows (batch >= 5 inside)",
+     paths=lambda: [(torch.randn(6, 3),), (torch.randn(3, 3),), (torch.randn(9, 3),)], dynamic=BATCH,
+     expect=expect(REFUSED, REFUSED, EXPORTED, UNSOUND))

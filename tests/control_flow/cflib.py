@@ -49,11 +49,18 @@ class Case:
     unreachable: {source text of a line of forward: why no path input can reach it}.
     default: (strategy, outcome) of config/default.json when it is not the
       first strategy declared exported (or wrong: the host cannot tell).
+    config: keys laid over the test's config (a config file that `extends` it),
+      e.g. {"unroll_limit": {"nodes": 40}}; every export of the pattern uses it.
+    onnx_ops: {ONNX op type: True (must appear) or False (must not)} in every
+      model a strategy exports soundly and in the default config's model, e.g.
+      {"Loop": False} for a loop that must be unrolled.
     """
 
     def __init__(self, name, factory, paths, expect, dynamic=None, topic="", pattern="", note="",
-                 unreachable=None, default=None):
+                 unreachable=None, default=None, config=None, onnx_ops=None):
         self.name, self.factory, self.paths, self.expect = name, factory, paths, expect
+        self.config = config or {}
+        self.onnx_ops = onnx_ops or {}
         self.dynamic = dynamic or {}
         self.unreachable = unreachable or {}
         self.default = default

@@ -151,6 +151,21 @@ def expected_default(case):
     return "", REFUSED
 
 
+def onnx_op_failures(case, actual, default):
+    """The declared ONNX op types that a sound model lacks or has."""
+    failures = []
+    judged = [(s, r) for s, r in actual.items() if r["outcome"] == EXPORTED]
+    if default["outcome"] == EXPORTED:
+        judged.append(("default", default))
+    for tag, result in judged:
+        ops = set(result.get("onnx_ops", []))
+        for op, wanted in sorted(case.onnx_ops.items()):
+            if (op in ops) != wanted:
+                failures.append("%s: the model %s an ONNX %s, declared %s\n    %s" % (
+                    tag, "has" if op in ops else "has no", op, "present" if wanted else "absent", result["command"]))
+    return failures
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("name")
@@ -178,7 +193,13 @@ def main():
     bundle = os.path.join(work, "bundle")
     write_bundle(module, paths[0], bundle, dynamic_shapes=case.dynamic, expected=True)
 
-    tools = Tools(args.onnxport, args.config, work)
+    config = args.config
+    if case.config:
+        # The pattern's keys over the test's config: a config that extends it.
+        config = os.path.join(work, "config.json")
+        with open(config, "w") as f:
+            json.dump(dict(case.config, extends=os.path.abspath(args.config)), f, indent=1)
+    tools = Tools(args.onnxport, config, work)
     judge = Judge(tools, work, forward_parameter_names(case.factory), paths, eager)
     actual = {s: export_and_judge(tools, judge, bundle, work, s, s, allow_unsound=True, mutations_as_outputs=True)
               for s in STRATEGIES}
@@ -216,6 +237,7 @@ def main():
         # with a model that differs from eager PyTorch (or that it calls unsound).
         failures.append("default config: exit 0 with a %s model: %s\n    %s" % (
             default["outcome"], default["detail"], default["command"]))
+    failures += onnx_op_failures(case, actual, default)
     if failures:
         print("\n%s: outcomes differ from the declaration:\n%s" % (case.name, "\n".join(failures)))
         return 1

@@ -56,6 +56,24 @@ TEST(Config, AllowUnsoundIsABooleanAndExtendsCarryIt) {
   EXPECT_FALSE(parse_config(nlohmann::json::object(), "x.json").allow_unsound);
 }
 
+// "unroll_limit": {"nodes": N}: the budget above which a static loop stays an
+// ONNX Loop (docs/config.md); an integer >= 0, and extends keeps the base's.
+TEST(Config, UnrollLimitNodes) {
+  ScratchDir dir;
+  EXPECT_EQ(parse_config(nlohmann::json::object(), "x.json").unroll_limit_nodes, 5000);
+  EXPECT_EQ(parse_config({{"unroll_limit", {{"nodes", 40}}}}, "x.json").unroll_limit_nodes, 40);
+  EXPECT_EQ(parse_config({{"unroll_limit", nlohmann::json::object()}}, "x.json").unroll_limit_nodes, 5000);
+  expect_contains(config_error(dir, R"({"unroll_limit": {"nodes": -1}})"), "cfg.json: /unroll_limit/nodes: ");
+  expect_contains(config_error(dir, R"({"unroll_limit": {"node": 10}})"),
+                  "cfg.json: /unroll_limit/node: unknown key (known: nodes)");
+  expect_contains(config_error(dir, R"({"unroll_limit": 10})"), "cfg.json: /unroll_limit: expected an object");
+  const auto base = dir.path() / "base.json";
+  write_file(base, R"({"unroll_limit": {"nodes": 12}})");
+  const auto file = dir.path() / "mine.json";
+  write_file(file, R"({"extends": "base.json", "opset": 16})");
+  EXPECT_EQ(load_config(file).unroll_limit_nodes, 12);
+}
+
 TEST(Config, EveryKey) {
   ScratchDir dir;
   const auto file = dir.path() / "sub" / "cfg.json";

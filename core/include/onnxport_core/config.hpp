@@ -2,6 +2,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <onnxport_core/unroll_limit.hpp>
 
 #include <filesystem>
 #include <map>
@@ -74,6 +75,10 @@ struct Config {
   // extra outputs `<name>.updated`, after forward's (docs/config.md).
   bool mutations_as_outputs = false;
   ExternalDataOptions external_data;  // "external_data": {"always", "threshold"}
+  // "unroll_limit": {"nodes": N}: a loop with a known trip count whose unrolled
+  // size the engine estimates above N graph nodes stays an ONNX Loop
+  // (docs/config.md, docs/limits.md).
+  int64_t unroll_limit_nodes = kDefaultUnrollLimitNodes;
 };
 
 // Throws InputError(file, json_pointer, message) for malformed JSON (with

@@ -134,6 +134,12 @@ void parse_external_data(const JsonCursor& c, ExternalDataOptions& e) {
   if (auto t = c.find("threshold")) e.threshold = t->as_int_in(0, INT64_MAX);
 }
 
+void parse_unroll_limit(const JsonCursor& c, Config& cfg) {
+  c.expect_object();
+  c.reject_unknown_keys({"nodes"});
+  if (auto n = c.find("nodes")) cfg.unroll_limit_nodes = n->as_int_in(0, INT64_MAX);
+}
+
 void parse_report(const JsonCursor& c, Config& cfg) {
   c.expect_object();
   c.reject_unknown_keys({"markdown", "json"});
@@ -242,6 +248,7 @@ void apply_keys(const JsonCursor& root, const std::filesystem::path& file, bool 
   if (auto t = root.find("timeout_s")) cfg.timeout_s = non_negative(*t);
   if (auto a = root.find("allow_unsound")) cfg.allow_unsound = a->as_bool();
   if (auto m = root.find("mutations_as_outputs")) cfg.mutations_as_outputs = m->as_bool();
+  if (auto u = root.find("unroll_limit")) parse_unroll_limit(*u, cfg);
 }
 
 Config parse_config_chain(const nlohmann::json& doc, const std::filesystem::path& file,
@@ -250,7 +257,7 @@ Config parse_config_chain(const nlohmann::json& doc, const std::filesystem::path
   root.expect_object();
   root.reject_unknown_keys({"$schema", "extends", "plugins", "strategies", "opset", "optimize", "dynamic_shapes",
                             "pin", "verify", "report", "isolate", "timeout_s", "allow_unsound", "mutations_as_outputs",
-                            "external_data"});
+                            "external_data", "unroll_limit"});
   const auto extends = root.find("extends");
   Config cfg = extends ? load_base(*extends, file.parent_path(), chain) : builtin_defaults();
   apply_keys(root, file, extends.has_value(), cfg);

@@ -15,6 +15,7 @@
 #include <onnxport_core/config.hpp>
 #include <onnxport_core/onnx_passes.hpp>
 #include <onnxport_core/plugin_host.hpp>
+#include <onnxport_core/unroll_limit.hpp>
 
 #include <cstdio>
 #include <iostream>
@@ -285,6 +286,7 @@ Outcome export_program(std::optional<Program>& program, const PluginHost& host, 
   CaptureOptions options;
   options.dynamic_shapes = config.dynamic_shapes;
   options.opset = config.opset;
+  const UnrollLimitScope unroll_limit(config.unroll_limit_nodes);  // for the captures below
   const pipeline::IsolationOptions isolation{config.isolate, config.timeout_s};
   std::optional<Graph> graph = pipeline::capture_with_fallback(*program, host, config.strategies, options, status,
                                                                report, isolation, config.allow_unsound);

@@ -8,6 +8,8 @@
 
 #include "scalar_ops.hpp"
 
+#include <onnxport_core/unroll_limit.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <limits>
@@ -21,16 +23,10 @@ namespace {
 // unbounded for the traced inputs; stop with a clear error instead of hanging.
 constexpr int64_t kMaxUnrolledIterations = 100000;
 
-// A loop with a known trip count is unrolled only while the estimated size of
-// the result (program nodes of the body times the trip count, nested loops
-// multiplied out) stays under this; above it the loop stays an ONNX Loop.
-// torch keeps such loops too: a 2 x 512 loop unrolled is tens of thousands of
-// nodes that ONNX Runtime takes minutes to load.
-constexpr int64_t kMaxUnrolledNodes = 5000;
-
 // However a loop is estimated, unrolling stops with an error once it has
-// emitted this many graph nodes (an inner trip count the estimate could not
-// see, such as `range(x.size(1))` on a static dim).
+// emitted this many graph nodes, or the config's unroll limit when that is
+// higher (an inner trip count the estimate could not see, such as
+// `range(x.size(1))` on a static dim).
 constexpr int64_t kMaxUnrolledGraphNodes = 50000;
 
 int64_t saturating_add(int64_t a, int64_t b) {
@@ -268,6 +264,8 @@ void Tracer::on_if(const ProgramNode& n) {
     taken = python_truth_of(c);
   } else if (!c.is_sym()) {
     fail("bad-argument", "prim::If needs a bool condition, got a " + describe(c));
+  } else if (auto known = known_condition(c.sym->expr)) {
+    taken = *known;  // inside a branch of a rewritten cond on the same condition (branch_facts.cpp)
   } else if (!c.sym->data_dependent || config_.eager) {
     if (rewrites_shape_branch(*c.sym) && try_rewrite_shape_branch(n, *c.sym)) return;
     taken = decide(*c.sym, n, "the branch");
@@ -278,7 +276,7 @@ void Tracer::on_if(const ProgramNode& n) {
         taken = decide(s, n, "the branch");
         break;
       case DataDependentPolicy::Rewrite:
-        rewrite_as_cond(n, s.value, s.hint ? std::optional<bool>(*s.hint != 0.0) : std::nullopt, {});
+        rewrite_as_cond(n, s.value, s.hint ? std::optional<bool>(*s.hint != 0.0) : std::nullopt, {}, &s);
         return;
       case DataDependentPolicy::Error: {
         if (config_.policy.report_all_errors && already_reported("data-dependent-branch", n)) {
@@ -329,7 +327,7 @@ bool Tracer::try_rewrite_shape_branch(const ProgramNode& n, const SymScalar& con
   std::string why;
   ++shape_branch_attempts_;
   try {
-    rewrite_as_cond(n, cond.value, cond.hint ? std::optional<bool>(*cond.hint != 0.0) : std::nullopt, {});
+    rewrite_as_cond(n, cond.value, cond.hint ? std::optional<bool>(*cond.hint != 0.0) : std::nullopt, {}, &cond);
     --shape_branch_attempts_;
     return true;
   } catch (const TraceError& e) {
@@ -381,7 +379,7 @@ void Tracer::on_cond(const ProgramNode& n) {
     bind_outputs(n, run_inline(n.blocks.at(*pred_value ? 0 : 1), operands));
     return;
   }
-  rewrite_as_cond(n, pred_id, pred_value, operands);
+  rewrite_as_cond(n, pred_id, pred_value, operands, pred.is_sym() ? &*pred.sym : nullptr);
 }
 
 bool Tracer::python_truth_of(const EValue& v) const {
@@ -397,6 +395,7 @@ struct Branch {
   Block block;
   std::vector<EValue> outputs;
   std::vector<std::pair<std::string, EValue>> mutated;  // outer name -> its value at the end of the branch
+  std::vector<std::pair<std::string, int64_t>> bindings;  // what the branch's condition pins (branch_facts.cpp)
 };
 
 }  // namespace
@@ -410,8 +409,12 @@ class CondMerger {
 
   EValue merge(const EValue& a, const EValue& b, const std::string& what);
   std::vector<ValueId> then_ids, else_ids, out_ids;
+  // What each branch's condition pins: a size concrete in one branch because
+  // of it (3 inside `if x.shape[0] == 3:`) is the other branch's symbolic size.
+  std::vector<std::pair<std::string, int64_t>> then_bindings, else_bindings;
 
  private:
+  std::optional<Dim> common_dim(const Dim& a, const Dim& b) const;
   EValue merge_tensors(const FakeTensor& a, const FakeTensor& b, const std::string& what);
   EValue merge_scalars(const EValue& a, const EValue& b, const std::string& what);
   [[noreturn]] void mismatch(const std::string& what, const std::string& why) const;
@@ -451,8 +454,11 @@ EValue CondMerger::merge_tensors(const FakeTensor& a, const FakeTensor& b, const
   if (a.shape.size() != b.shape.size())
     mismatch(what, "has shape " + shape_str(a.shape) + " in one branch and " + shape_str(b.shape) + " in the other");
   Shape shape = a.shape;
-  for (size_t i = 0; i < shape.size(); ++i)
-    if (!(a.shape[i] == b.shape[i])) shape[i] = Dim::symbol("u" + std::to_string(t_.unbacked_++));
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (a.shape[i] == b.shape[i]) continue;
+    const std::optional<Dim> common = common_dim(a.shape[i], b.shape[i]);
+    shape[i] = common ? *common : Dim::symbol("u" + std::to_string(t_.unbacked_++));
+  }
   const ValueId id = t_.new_value("cond", a.dtype, shape);
   then_ids.push_back(a.id);
   else_ids.push_back(b.id);
@@ -462,6 +468,20 @@ EValue CondMerger::merge_tensors(const FakeTensor& a, const FakeTensor& b, const
   return EValue::of_tensor(std::move(out));
 }
 
+// A size that is `c` in the then-branch and `E` in the else-branch is `E` in
+// both when the then-branch's condition makes E equal c (and the other way
+// round); nullopt when the branches' sizes really differ.
+std::optional<Dim> CondMerger::common_dim(const Dim& a, const Dim& b) const {
+  auto same_under = [](const Dim& general, const Dim& concrete, const auto& bindings) {
+    if (!concrete.is_static() || general.is_static() || bindings.empty()) return false;
+    const auto v = dim_eval(general, bindings);
+    return v && *v == concrete.value();
+  };
+  if (same_under(b, a, then_bindings)) return b;
+  if (same_under(a, b, else_bindings)) return a;
+  return std::nullopt;
+}
+
 EValue CondMerger::merge_scalars(const EValue& a, const EValue& b, const std::string& what) {
   if (scalar_type_of(a) != scalar_type_of(b))
     mismatch(what, "is a " + describe(a) + " in one branch and a " + describe(b) + " in the other");
@@ -469,12 +489,29 @@ EValue CondMerger::merge_scalars(const EValue& a, const EValue& b, const std::st
   const ValueId ib = t_.scalar_value_id(b);
   SymScalar s;
   s.type = scalar_type_of(a);
-  const std::string u = "u" + std::to_string(t_.unbacked_++);
-  s.expr = s.type == ScalarType::Bool ? "Eq(" + u + ", 1)" : u;
-  s.negated = s.type == ScalarType::Bool ? "Ne(" + u + ", 1)" : "";
-  if (s.type == ScalarType::Int) s.dim = Dim::symbol(u);
-  s.data_dependent = true;
-  if (pred_) s.hint = t_.hint_of(*pred_ ? a : b);
+  auto int_dim = [](const EValue& v) -> std::optional<Dim> {
+    if (v.is_sym()) return v.sym->type == ScalarType::Int ? std::optional<Dim>(v.sym->dim) : std::nullopt;
+    if (v.constant.is_number_integer()) return Dim(v.constant.get<int64_t>());
+    return std::nullopt;
+  };
+  const auto da = int_dim(a), db = int_dim(b);
+  const std::optional<Dim> common = s.type == ScalarType::Int && da && db ? common_dim(*da, *db) : std::nullopt;
+  if (common) {
+    // The same size in both branches (x.shape[0] read in each): the cond's
+    // output is that size, not a fresh unbacked value.
+    const EValue& general = common->str() == da->str() ? a : b;
+    s.dim = *common;
+    s.expr = common->str();
+    s.data_dependent = general.sym->data_dependent;
+    s.hint = general.sym->hint;
+  } else {
+    const std::string u = "u" + std::to_string(t_.unbacked_++);
+    s.expr = s.type == ScalarType::Bool ? "Eq(" + u + ", 1)" : u;
+    s.negated = s.type == ScalarType::Bool ? "Ne(" + u + ", 1)" : "";
+    if (s.type == ScalarType::Int) s.dim = Dim::symbol(u);
+    s.data_dependent = true;
+    if (pred_) s.hint = t_.hint_of(*pred_ ? a : b);
+  }
   s.origin = "higher_order::cond at " + line_of(n_);
   s.value = t_.new_value("cond", scalar_dtype(s.type), {}, scalar_value_kind(s.type));
   then_ids.push_back(ia);
@@ -484,7 +521,7 @@ EValue CondMerger::merge_scalars(const EValue& a, const EValue& b, const std::st
 }
 
 void Tracer::rewrite_as_cond(const ProgramNode& n, ValueId pred, std::optional<bool> pred_value,
-                             const std::vector<EValue>& operands) {
+                             const std::vector<EValue>& operands, const SymScalar* cond) {
   if (pred == kNoValue) fail("internal", "higher_order::cond without a predicate value");
   // Values of mutated outer names are read before the frame is undone, so
   // trace each branch with a journal that records them.
@@ -492,6 +529,8 @@ void Tracer::rewrite_as_cond(const ProgramNode& n, ValueId pred, std::optional<b
   for (int k = 0; k < 2; ++k) {
     Branch& br = k == 0 ? then_branch : else_branch;
     FrameScope scope(*this, &br.block);
+    if (cond) assume_branch(*cond, k == 0);
+    br.bindings = branch_bindings();
     br.outputs = run_inline(n.blocks.at(static_cast<size_t>(k)), operands);
     std::vector<std::pair<std::string, EValue>> finals;
     for (const auto& name : frames_.back().mutated)
@@ -501,6 +540,8 @@ void Tracer::rewrite_as_cond(const ProgramNode& n, ValueId pred, std::optional<b
     br.mutated = std::move(finals);
   }
   CondMerger merger(*this, n, pred_value);
+  merger.then_bindings = then_branch.bindings;
+  merger.else_bindings = else_branch.bindings;
   std::vector<EValue> outs;
   for (size_t i = 0; i < n.outputs.size(); ++i)
     outs.push_back(merger.merge(then_branch.outputs.at(i), else_branch.outputs.at(i), "output " + std::to_string(i)));
@@ -645,17 +686,22 @@ int64_t Tracer::unrolled_cost(const ProgramBlock& b) const {
 
 // A loop too large to unroll stays a loop: higher_order::loop with the
 // constant trip count, whatever the strategy (it is as sound as unrolling).
-// When the body cannot be a loop body, the strategy refuses.
+// The limit is the config's "unroll_limit": {"nodes"} (unroll_limit_nodes(),
+// onnxport_core/unroll_limit.hpp; default 5000): a 2 x 512 loop
+// unrolled is tens of thousands of nodes that ONNX Runtime takes minutes to
+// load, and torch keeps such loops too. When the body cannot be a loop body
+// (the rules of cond-rewrite's loop lowering), the strategy refuses.
 void Tracer::keep_as_loop(const ProgramNode& n, int64_t trip, const EValue& cond, const std::vector<EValue>& carried,
                           int64_t estimate) {
   const std::string what = "the loop at " + line_of(n) + quoted_source(n) + " runs " + std::to_string(trip) +
                            " times; unrolled it would be about " + std::to_string(estimate) +
-                           " nodes, more than the limit of " + std::to_string(kMaxUnrolledNodes);
+                           " nodes, more than the unroll limit of " + std::to_string(unroll_limit_nodes());
   try {
     rewrite_as_loop(n, EValue::of_constant(trip), cond, carried, 0);
   } catch (const TraceError& e) {
     fail("loop-too-large", what + ", and it cannot stay an ONNX Loop: " + e.diagnostic().message,
-         "Carry tensors and Python scalars through the loop (not lists or dicts), or make the loop smaller.");
+         "Carry tensors and Python scalars through the loop (not lists or dicts), make the loop smaller, or raise "
+         "the config's \"unroll_limit\": {\"nodes\": N} above " + std::to_string(estimate) + " to unroll it.");
   }
 }
 
@@ -675,12 +721,14 @@ void Tracer::on_loop(const ProgramNode& n) {
   EValue cond = as_condition(in(n, 1));
   if (!config_.eager && trip != std::numeric_limits<int64_t>::max() && trip > 1) {
     const int64_t estimate = saturating_mul(trip, unrolled_cost(body));
-    if (estimate > kMaxUnrolledNodes) {
+    if (estimate > unroll_limit_nodes()) {
       keep_as_loop(n, trip, cond, carried, estimate);
       return;
     }
   }
   const int64_t emitted_before = emitted_nodes_;
+  // A config that raises the unroll limit above the cap raises the cap with it.
+  const int64_t emitted_limit = std::max(kMaxUnrolledGraphNodes, unroll_limit_nodes());
   for (int64_t i = 0; i < trip; ++i) {
     if (rewrites_loop_on(cond)) {
       // TorchScript's while loops have no trip count (INT64_MAX).
@@ -698,11 +746,11 @@ void Tracer::on_loop(const ProgramNode& n) {
     std::vector<EValue> outs = run_inline(body, args);
     carried.assign(outs.begin() + 1, outs.end());
     cond = as_condition(outs[0]);
-    if (!config_.eager && emitted_nodes_ - emitted_before > kMaxUnrolledGraphNodes)
+    if (!config_.eager && emitted_nodes_ - emitted_before > emitted_limit)
       fail("loop-too-large", "the loop at " + line_of(n) + quoted_source(n) + " emitted " +
                                  std::to_string(emitted_nodes_ - emitted_before) + " graph nodes in " +
                                  std::to_string(i + 1) + " iterations while being unrolled, more than the limit of " +
-                                 std::to_string(kMaxUnrolledGraphNodes),
+                                 std::to_string(emitted_limit),
            "Write the loop so that its trip count is a constant or a dynamic dim (cond-rewrite keeps it as an ONNX "
            "Loop), or make it smaller.");
   }

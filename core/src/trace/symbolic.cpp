@@ -51,7 +51,7 @@ EValue Tracer::sym_size(const FakeTensor& t, int64_t dim) {
   const int64_t d = dim < 0 ? dim + rank : dim;
   if (d < 0 || d >= rank)
     fail("op-error", "dim " + std::to_string(dim) + " out of range for a tensor of rank " + std::to_string(rank));
-  const Dim& size = t.shape[static_cast<size_t>(d)];
+  const Dim size = known_dim(t.shape[static_cast<size_t>(d)]);  // concrete where a branch's condition pins it
   if (size.is_static()) return EValue::of_constant(size.value());
   SymScalar s;
   s.type = ScalarType::Int;
@@ -96,7 +96,7 @@ void Tracer::on_dim(const ProgramNode& n) {
 void Tracer::on_numel(const ProgramNode& n) {
   const EValue& t = in(n, 0);
   if (!t.is_tensor()) fail("bad-argument", "aten::numel needs a tensor, got a " + describe(t));
-  const Dim total = shape_numel(t.tensor->shape);
+  const Dim total = known_dim(shape_numel(t.tensor->shape));
   if (total.is_static()) {
     bind_all_outputs(n, EValue::of_constant(total.value()));
     return;
@@ -342,13 +342,24 @@ std::optional<sym::Expr> Tracer::int_expr(const EValue& v) const {
 // `batch > 1` or `batch == 1` needs no guard either. Anything else is a
 // SymBool: a guard when a branch takes it, an `If` under cond-rewrite.
 EValue Tracer::sym_compare(const std::string& kind, const EValue& a, const EValue& b) {
-  const auto ea = int_expr(a), eb = int_expr(b);
+  auto ea = int_expr(a), eb = int_expr(b);
+  if (ea && eb && !concrete()) {
+    // Inside a branch whose condition pins a symbol (batch == 3), an operand
+    // of pinned symbols is that constant (branch_facts.cpp).
+    const auto bindings = branch_bindings();
+    if (!bindings.empty()) {
+      if (auto v = ea->evaluate(bindings)) ea = sym::Expr(*v);
+      if (auto v = eb->evaluate(bindings)) eb = sym::Expr(*v);
+    }
+  }
   if (ea && eb)
-    if (auto decided = sym::decide(sympy_name(kind), *ea, *eb, symbol_bounds_)) return EValue::of_constant(*decided);
+    if (auto decided = sym::decide(sympy_name(kind), *ea, *eb, known_bounds())) return EValue::of_constant(*decided);
   SymScalar s;
   s.type = ScalarType::Bool;
   s.expr = sympy_name(kind) + "(" + expr_of(a) + ", " + expr_of(b) + ")";
   s.negated = sympy_name(negated_comparison(kind)) + "(" + expr_of(a) + ", " + expr_of(b) + ")";
+  // The condition of a rewritten branch we are inside, or its negation.
+  if (auto known = known_condition(s.expr)) return EValue::of_constant(*known);
   s.data_dependent = (a.is_sym() && a.sym->data_dependent) || (b.is_sym() && b.sym->data_dependent);
   const auto ha = hint_of(a), hb = hint_of(b);
   if (ha && hb) s.hint = eval_scalar_op(kind, {json(*ha), json(*hb)}).get<bool>() ? 1.0 : 0.0;
@@ -477,7 +488,7 @@ EValue Tracer::sym_extreme(const std::string& kind, const EValue& a, const EValu
   const auto ea = int_expr(a), eb = int_expr(b);
   if (ea && eb) {
     // Decided by the form and the dims' bounds: one operand is the answer.
-    if (auto a_smaller = sym::decide("Le", *ea, *eb, symbol_bounds_)) return *a_smaller != is_max ? a : b;
+    if (auto a_smaller = sym::decide("Le", *ea, *eb, known_bounds())) return *a_smaller != is_max ? a : b;
   }
   SymScalar s;
   const bool ints = scalar_type_of(a) != ScalarType::Float && scalar_type_of(b) != ScalarType::Float;

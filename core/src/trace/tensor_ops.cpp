@@ -62,7 +62,8 @@ OpArg Tracer::to_op_arg(const EValue& v, bool for_kernel) const {
   switch (v.kind) {
     case EValue::Kind::Tensor:
       a.kind = OpArg::Kind::Tensor;
-      a.meta = TensorMeta{v.tensor->dtype, v.tensor->shape};
+      // A meta sees the sizes a rewritten branch's condition pins (branch_facts.cpp).
+      a.meta = TensorMeta{v.tensor->dtype, for_kernel ? v.tensor->shape : known_shape(v.tensor->shape)};
       if (for_kernel) {
         if (!v.tensor->data) fail("internal", "tensor without data in concrete evaluation");
         a.data = &*v.tensor->data;
@@ -80,8 +81,14 @@ OpArg Tracer::to_op_arg(const EValue& v, bool for_kernel) const {
     case EValue::Kind::Sym: {
       const SymScalar& s = *v.sym;
       if (s.type == ScalarType::Int && !for_kernel) {
+        const Dim d = known_dim(s.dim);
+        if (d.is_static()) {
+          a.kind = OpArg::Kind::Constant;
+          a.constant = d.value();
+          return a;
+        }
         a.kind = OpArg::Kind::SymInt;
-        a.sym = s.dim;
+        a.sym = d;
         return a;
       }
       // Kernels need the value; metas of float/bool scalars only need the type.
@@ -180,6 +187,7 @@ std::vector<EValue> Tracer::call_tensor_op(const ProgramNode& n, const std::stri
       outs.push_back(EValue::none());
       continue;
     }
+    for (Dim& d : metas[i].shape) d = settled_dim(d);
     const ValueId id = new_value(base, metas[i].dtype, metas[i].shape);
     node.outputs.push_back(id);
     FakeTensor t{id, metas[i].dtype, metas[i].shape, std::nullopt, {}};

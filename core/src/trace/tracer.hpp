@@ -134,8 +134,9 @@ class Tracer {
   [[noreturn]] void data_dependent_loop_error(const SymScalar& cond, const ProgramNode& n, std::string_view what);
   void record_specialization(const SymScalar& cond, bool value, const ProgramNode& n, std::string_view what);
   // Traces both blocks into a higher_order::cond node and binds its outputs.
+  // `cond`, when given, is what each branch may assume (branch_facts.cpp).
   void rewrite_as_cond(const ProgramNode& n, ValueId pred, std::optional<bool> pred_value,
-                       const std::vector<EValue>& operands);
+                       const std::vector<EValue>& operands, const SymScalar* cond = nullptr);
   bool rewrites_shape_branch(const SymScalar& cond) const;
   // Loops too large to unroll (control.cpp).
   int64_t known_trip_count(const ProgramNode& loop, const ProgramBlock& enclosing) const;
@@ -337,7 +338,22 @@ class Tracer {
     std::vector<std::pair<std::string, std::optional<EValue>>> undo;
     std::set<std::string> defined;                 // names first bound inside the frame
     std::vector<std::string> mutated;              // outer names rebound by in-place ops
+    // A branch of a rewritten cond: what its condition says there
+    // (branch_facts.cpp): condition texts known true / false, and symbols
+    // an `Eq(symbol, constant)` pins (inside `if x.shape[0] == 3:`, batch=3).
+    std::vector<std::string> known_true, known_false;
+    std::vector<std::pair<std::string, int64_t>> bindings;
+    std::vector<std::pair<std::string, int64_t>> lower_bounds;  // `Gt(batch, 4)`: batch >= 5
   };
+  // Branch facts (branch_facts.cpp). They apply only to symbolic tracing:
+  // with data, a tensor's real sizes are the example's.
+  void assume_branch(const SymScalar& cond, bool taken);
+  std::optional<bool> known_condition(const std::string& expr) const;
+  std::vector<std::pair<std::string, int64_t>> branch_bindings() const;
+  Dim known_dim(const Dim& d) const;  // a static Dim when the branch facts pin every symbol of d
+  Shape known_shape(const Shape& s) const;
+  Dim settled_dim(const Dim& d) const;  // Min/Max decided by the dims' known bounds
+  sym::SymbolBounds known_bounds() const;  // symbol_bounds_ and the branch facts' lower bounds
   std::vector<Frame> frames_;
   void bind_raw(const std::string& name, EValue v, bool mutation);
   friend struct FrameScope;

@@ -21,5 +21,6 @@ void register_scatter(Registrar& r);       // scatter.cpp
 void register_composite(Registrar& r);     // composite.cpp
 void register_placement(Registrar& r);     // placement.cpp
 void register_sequences(Registrar& r);     // sequences.cpp
+void register_layers(Registrar& r);        // layers.cpp
 
 }  // namespace onnxport::aten

@@ -202,6 +202,22 @@ std::string batch_stats_norm(TranslateContext& ctx, const NodeArgs& a) {
   return y;
 }
 
+// Normalization by running_mean / running_var per channel (batch_norm in
+// eval mode, instance_norm with use_input_stats=False): ONNX's inference
+// BatchNormalization.
+std::string running_stats_norm(TranslateContext& ctx, const NodeArgs& a) {
+  std::vector<std::string> inputs;
+  if (!a.has("weight") || !a.has("bias")) {
+    const int64_t c = channels(ctx, a);
+    inputs = {a.input("input"), param_or(ctx, a, "weight", {c}, 1.0), param_or(ctx, a, "bias", {c}, 0.0)};
+  } else {
+    inputs = {a.input("input"), a.input("weight"), a.input("bias")};
+  }
+  inputs.push_back(a.input("running_mean"));
+  inputs.push_back(a.input("running_var"));
+  return ctx.op("BatchNormalization", inputs, {{"epsilon", a.f64("eps")}});
+}
+
 // aten::batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var,
 //                  bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor
 void translate_batch_norm(TranslateContext& ctx) {
@@ -214,24 +230,21 @@ void translate_batch_norm(TranslateContext& ctx) {
     set_result(ctx, batch_stats_norm(ctx, a));
     return;
   }
-  std::vector<std::string> inputs;
-  if (!a.has("weight") || !a.has("bias")) {
-    const int64_t c = channels(ctx, a);
-    inputs = {a.input("input"), param_or(ctx, a, "weight", {c}, 1.0), param_or(ctx, a, "bias", {c}, 0.0)};
-  } else {
-    inputs = {a.input("input"), a.input("weight"), a.input("bias")};
-  }
-  inputs.push_back(a.input("running_mean"));
-  inputs.push_back(a.input("running_var"));
-  set_result(ctx, ctx.op("BatchNormalization", inputs, {{"epsilon", a.f64("eps")}}));
+  set_result(ctx, running_stats_norm(ctx, a));
 }
 
 // aten::instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var,
 //                     bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor
 void translate_instance_norm(TranslateContext& ctx) {
   const NodeArgs a(ctx);
-  if (!a.boolean("use_input_stats"))
-    fail(ctx, "instance_norm with use_input_stats=False (running statistics) is not supported");
+  if (!a.boolean("use_input_stats")) {
+    // nn.InstanceNorm*(track_running_stats=True) in eval mode: every
+    // instance is normalized by the running statistics, as batch_norm's eval.
+    if (!a.has("running_mean") || !a.has("running_var"))
+      fail(ctx, "instance_norm with use_input_stats=False needs running_mean and running_var");
+    set_result(ctx, running_stats_norm(ctx, a));
+    return;
+  }
   std::string scale, bias;
   if (a.has("weight") && a.has("bias")) {
     scale = a.input("weight");

@@ -24,6 +24,7 @@ void register_all(onnxport::Registrar& r) {
   register_composite(r);
   register_placement(r);
   register_sequences(r);
+  register_layers(r);
 }
 
 }  // namespace

@@ -25,6 +25,8 @@
 // docs/architecture.md §4a).
 #include "families.hpp"
 
+#include <onnxport/op_schema.hpp>
+
 namespace onnxport::aten {
 namespace {
 
@@ -192,6 +194,79 @@ void translate_recurrent(TranslateContext& ctx, Cell cell) {
   }
 }
 
+// ---------------------------------------------------------------- one step: the *_cell ops
+//
+// rnn_tanh_cell / rnn_relu_cell / gru_cell(input, hx, w_ih, w_hh, b_ih?, b_hh?) -> h'
+// lstm_cell(input, Tensor[] hx = (h, c), w_ih, w_hh, b_ih?, b_hh?) -> (h', c')
+// One step is two Gemms (input and hidden projections, transB=1, biases as
+// C) and the cell's gate arithmetic on [batch, H] column blocks, in torch's
+// gate order (i,f,g,o; r,z,n); no layout change is needed, so the ops are
+// the same at every opset.
+
+// Column block k of a [batch, G*H] gate matrix.
+std::string gate_block(TranslateContext& ctx, const std::string& gates, int64_t k, int64_t hidden) {
+  return ctx.op("Slice", {gates, ctx.const_i64({k * hidden}), ctx.const_i64({(k + 1) * hidden}), ctx.const_i64({1})});
+}
+
+void translate_cell(TranslateContext& ctx, Cell cell) {
+  const NodeArgs a(ctx);
+  const DType d = arg_dtype(ctx, a.index("input"));
+  if (a.value("input").shape.size() != 2) fail(ctx, "input must be 2-D [batch, input_size]");
+  const Value& w_hh = a.value("w_hh");
+  if (w_hh.shape.size() != 2 || !w_hh.shape[1].is_static())
+    fail(ctx, "w_hh must be a 2-D tensor with a static hidden size, got " + w_hh.type_str());
+  const int64_t hidden = w_hh.shape[1].value();
+  auto tensor = [&](const char* name) { return input_as(ctx, a.index(name), d); };
+  std::vector<std::string> states;
+  const Arg& hx = a.arg("hx");
+  if (hx.is_list()) {
+    for (const Arg& s : hx.items) states.push_back(arg_as(ctx, s, d));
+  } else {
+    states.push_back(tensor("hx"));
+  }
+  if (states.size() != (cell == Cell::Lstm ? 2u : 1u)) fail(ctx, "hx holds the wrong number of state tensors");
+  const OnnxAttrs trans_b{{"transB", int64_t{1}}};
+  auto projection = [&](const std::string& v, const char* w, const char* b) {
+    std::vector<std::string> in{v, tensor(w)};
+    if (a.has(b)) in.push_back(tensor(b));
+    return ctx.op("Gemm", in, trans_b);
+  };
+  const std::string gi = projection(tensor("input"), "w_ih", "b_ih");
+  const std::string gh = projection(states[0], "w_hh", "b_hh");
+  switch (cell) {
+    case Cell::RnnTanh:
+    case Cell::RnnRelu:
+      set_result(ctx, ctx.op(cell == Cell::RnnTanh ? "Tanh" : "Relu", {ctx.op("Add", {gi, gh})}));
+      return;
+    case Cell::Lstm: {
+      const std::string g = ctx.op("Add", {gi, gh});
+      const std::string i = ctx.op("Sigmoid", {gate_block(ctx, g, 0, hidden)});
+      const std::string f = ctx.op("Sigmoid", {gate_block(ctx, g, 1, hidden)});
+      const std::string c = ctx.op("Tanh", {gate_block(ctx, g, 2, hidden)});
+      const std::string o = ctx.op("Sigmoid", {gate_block(ctx, g, 3, hidden)});
+      const std::string c_next = ctx.op("Add", {ctx.op("Mul", {f, states[1]}), ctx.op("Mul", {i, c})});
+      bind_output(ctx, 0, ctx.op("Mul", {o, ctx.op("Tanh", {c_next})}));
+      bind_output(ctx, 1, c_next);
+      return;
+    }
+    case Cell::Gru: {
+      // torch applies the reset gate after the hidden projection (ONNX's linear_before_reset=1).
+      const std::string r = ctx.op("Sigmoid", {ctx.op("Add", {gate_block(ctx, gi, 0, hidden), gate_block(ctx, gh, 0, hidden)})});
+      const std::string z = ctx.op("Sigmoid", {ctx.op("Add", {gate_block(ctx, gi, 1, hidden), gate_block(ctx, gh, 1, hidden)})});
+      const std::string n = ctx.op("Tanh", {ctx.op("Add", {gate_block(ctx, gi, 2, hidden),
+                                                          ctx.op("Mul", {r, gate_block(ctx, gh, 2, hidden)})})});
+      // (1 - z) * n + z * h = n + z * (h - n)
+      set_result(ctx, ctx.op("Add", {n, ctx.op("Mul", {z, ctx.op("Sub", {states[0], n})})}));
+      return;
+    }
+  }
+}
+
+void translate_lstm_cell(TranslateContext& ctx) { translate_cell(ctx, Cell::Lstm); }
+void translate_gru_cell(TranslateContext& ctx) { translate_cell(ctx, Cell::Gru); }
+void translate_rnn_tanh_cell(TranslateContext& ctx) { translate_cell(ctx, Cell::RnnTanh); }
+void translate_rnn_relu_cell(TranslateContext& ctx) { translate_cell(ctx, Cell::RnnRelu); }
+
 void translate_lstm(TranslateContext& ctx) { translate_recurrent(ctx, Cell::Lstm); }
 void translate_gru(TranslateContext& ctx) { translate_recurrent(ctx, Cell::Gru); }
 void translate_rnn_tanh(TranslateContext& ctx) { translate_recurrent(ctx, Cell::RnnTanh); }
@@ -204,6 +279,10 @@ void register_recurrent(Registrar& r) {
   add(r, "aten::gru", translate_gru, kMinOpset, kOpenEnded, "ONNX GRU per layer, linear_before_reset=1");
   add(r, "aten::rnn_tanh", translate_rnn_tanh, kMinOpset, kOpenEnded, "ONNX RNN per layer, Tanh");
   add(r, "aten::rnn_relu", translate_rnn_relu, kMinOpset, kOpenEnded, "ONNX RNN per layer, Relu");
+  add(r, "aten::lstm_cell", translate_lstm_cell, kMinOpset, kOpenEnded, "one LSTM step: two Gemms and the gates");
+  add(r, "aten::gru_cell", translate_gru_cell, kMinOpset, kOpenEnded, "one GRU step: two Gemms and the gates");
+  add(r, "aten::rnn_tanh_cell", translate_rnn_tanh_cell, kMinOpset, kOpenEnded, "one RNN step: two Gemms, Tanh");
+  add(r, "aten::rnn_relu_cell", translate_rnn_relu_cell, kMinOpset, kOpenEnded, "one RNN step: two Gemms, Relu");
 }
 
 }  // namespace onnxport::aten

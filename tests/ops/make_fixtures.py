@@ -499,6 +499,35 @@ def nn_cases():
     case("group_norm", "default", randn(2, 4, 5), 1, None, None, 1e-5, True)
     case("instance_norm", "default", randn(2, 3, 4, 5), randn(3), randn(3), None, None, True, 0.1, 1e-5, True)
     case("instance_norm", "default", randn(2, 3, 6), None, None, None, None, True, 0.1, 1e-5, True)
+    # nn.InstanceNorm2d(track_running_stats=True) in eval mode: the running statistics
+    case("instance_norm", "default", randn(2, 3, 4, 5), randn(3), randn(3), randn(3), positive(3), False, 0.1, 1e-5,
+         True, note="use_input_stats=False")
+    # bilinear(input1, input2, weight [out, in1, in2], bias?) (nn.Bilinear)
+    case("bilinear", "default", randn(3, 4), randn(3, 5), randn(2, 4, 5), randn(2))
+    case("bilinear", "default", randn(2, 3, 4), randn(2, 3, 2), randn(3, 4, 2), None, note="3-D, no bias")
+    # triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction)
+    case("triplet_margin_loss", "default", randn(4, 5), randn(4, 5), randn(4, 5), 1.0, 2.0, 1e-6, False, 1)
+    case("triplet_margin_loss", "default", randn(4, 5), randn(4, 5), randn(4, 5), 0.5, 1.0, 1e-6, True, 0)
+    case("triplet_margin_loss", "default", randn(6), randn(6), randn(6), 2.0, 3.0, 1e-6, False, 2, note="1-D, p=3")
+    # multi_margin_loss(self, target, p, margin, weight, reduction)
+    case("multi_margin_loss", "default", randn(4, 5), torch.tensor([0, 4, 2, 2]), 1, 1.0, None, 1)
+    case("multi_margin_loss", "default", randn(3, 4), torch.tensor([3, 0, 1]), 2, 0.5, positive(4), 0,
+         note="p=2, weight")
+    case("multi_margin_loss", "default", randn(5), torch.tensor(2), 1, 1.0, None, 2, note="unbatched")
+    # max_unpool2d/3d(self, indices, output_size[, stride, padding]): indices from max_pool's return_indices
+    pooled, where = torch.nn.functional.max_pool2d(randn(2, 3, 6, 4), 2, return_indices=True)
+    case("max_unpool2d", "default", pooled, where, [6, 4])
+    pooled, where = torch.nn.functional.max_pool2d(randn(3, 5, 5), 2, return_indices=True)
+    case("max_unpool2d", "default", pooled, where, [5, 5], note="unbatched, odd size")
+    pooled, where = torch.nn.functional.max_pool3d(randn(1, 2, 4, 4, 6), 2, return_indices=True)
+    case("max_unpool3d", "default", pooled, where, [4, 4, 6], [2, 2, 2], [0, 0, 0])
+    # col2im(self, output_size, kernel_size, dilation, padding, stride) (F.fold)
+    case("col2im", "default", randn(2, 12, 12), [4, 5], [2, 2], [1, 1], [0, 0], [1, 1])
+    case("col2im", "default", randn(2 * 9, 12), [6, 7], [3, 3], [1, 1], [1, 1], [2, 2], note="unbatched, stride 2")
+    case("col2im", "default", randn(1, 4, 9), [5, 5], [2, 2], [2, 2], [0, 0], [1, 1], note="dilation 2")
+    # rrelu in eval mode: a leaky relu with slope (lower + upper) / 2
+    case("rrelu", "default", randn(3, 4), 0.1, 0.3, False)
+    case("rrelu", "default", randn(5), 0.125, 1.0 / 3.0, False)
     case("embedding", "default", randn(10, 4), torch.tensor([[1, 2, 4], [9, 0, 1]]), -1, False, False)
     case("embedding", "default", randn(6, 3), torch.tensor([5, 5, 0]), 0, False, False)
     case("upsample_nearest2d", "vec", randn(1, 2, 3, 4), [6, 8], None)
@@ -537,6 +566,16 @@ def rnn_params(layers, directions, input_size, hidden, gates, biases=True):
 
 
 def recurrent_cases():
+    # One step: *_cell(input [batch, in], hx, w_ih, w_hh, b_ih?, b_hh?)
+    for op, gates in (("rnn_tanh_cell", 1), ("rnn_relu_cell", 1), ("gru_cell", 3)):
+        case(op, "default", randn(3, 4), randn(3, 5), randn(gates * 5, 4) * 0.5, randn(gates * 5, 5) * 0.5,
+             randn(gates * 5) * 0.5, randn(gates * 5) * 0.5)
+        case(op, "default", randn(2, 3), randn(2, 4), randn(gates * 4, 3) * 0.5, randn(gates * 4, 4) * 0.5,
+             None, None, note="no biases")
+    case("lstm_cell", "default", randn(3, 4), [randn(3, 5), randn(3, 5)], randn(20, 4) * 0.5, randn(20, 5) * 0.5,
+         randn(20) * 0.5, randn(20) * 0.5)
+    case("lstm_cell", "default", randn(2, 3), [randn(2, 4), randn(2, 4)], randn(16, 3) * 0.5, randn(16, 4) * 0.5,
+         None, None, note="no biases")
     # lstm(input, [h0, c0], params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
     case("lstm", "input", randn(5, 2, 4), [randn(4, 2, 3), randn(4, 2, 3)], rnn_params(2, 2, 4, 3, 4),
          True, 2, 0.0, False, True, False)

@@ -41,10 +41,24 @@ TEST_F(T, AdaptiveAvgPoolDivisible) {
   check_op(b, "aten::adaptive_avg_pool2d", {V(b.input(randn({1, 2, 6, 4}))), C({3, 2})});
 }
 
-TEST_F(T, AdaptiveAvgPoolNotDivisibleIsAClearError) {
+// Uneven windows (7 -> 3: [0,3), [2,5), [4,7)): the uniform AveragePool
+// translator refuses and the per-window one (layers.cpp) takes over.
+TEST_F(T, AdaptiveAvgPoolNotDivisibleAveragesEachWindow) {
   GraphBuilder b;
-  b.output(b.node1("aten::adaptive_avg_pool2d", {V(b.input(randn({1, 2, 7, 7}))), C({3, 3})}));
-  expect_translate_error(b, 17, "not a multiple");
+  check_op(b, "aten::adaptive_avg_pool2d", {V(b.input(randn({1, 2, 7, 10}))), C({3, 4})}, {.atol = 1e-5});
+}
+
+TEST_F(T, AdaptiveAvgPoolNotDivisibleOneAndThreeDims) {
+  GraphBuilder b;
+  b.output(b.node1("aten::adaptive_avg_pool1d", {V(b.input(randn({2, 3, 10}))), C({4})}));
+  b.output(b.node1("aten::adaptive_avg_pool3d", {V(b.input(randn({1, 2, 5, 4, 7}))), C({2, 3, 3})}));
+  check_graph(b, {.atol = 1e-5});
+}
+
+TEST_F(T, AdaptiveAvgPoolWithTooManyUnevenWindowsIsAClearError) {
+  GraphBuilder b;
+  b.output(b.node1("aten::adaptive_avg_pool1d", {V(b.input(randn({1, 1, 1100}))), C({513})}));
+  expect_translate_error(b, 17, "1..512 outputs per spatial dim");
 }
 
 TEST_F(T, BatchNormInference) {
@@ -120,6 +134,122 @@ TEST_F(T, InstanceNorm) {
   check_op(b, "aten::instance_norm",
            {V(x), V(b.param(randn({3}))), V(b.param(randn({3}))), None(), None(), C(true), C(0.1), C(1e-5), C(true)},
            {.atol = 1e-4});
+}
+
+// nn.InstanceNorm2d(track_running_stats=True) in eval mode: use_input_stats
+// is False and every instance is normalized by the running statistics.
+TEST_F(T, InstanceNormWithRunningStats) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 3, 4, 4}));
+  check_op(b, "aten::instance_norm",
+           {V(x), V(b.param(randn({3}))), V(b.param(randn({3}))), V(b.param(randn({3}))),
+            V(b.param(uniform({3}, 0.5, 2.0))), C(false), C(0.1), C(1e-5), C(true)},
+           {.atol = 1e-4});
+}
+
+TEST_F(T, InstanceNormWithRunningStatsWithoutAffine) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 3, 5}));
+  check_op(b, "aten::instance_norm",
+           {V(x), None(), None(), V(b.param(randn({3}))), V(b.param(uniform({3}, 0.5, 2.0))), C(false), C(0.1),
+            C(1e-5), C(true)},
+           {.atol = 1e-4});
+}
+
+// nn.Bilinear: y[..., o] = x1 W[o] x2 + b[o].
+TEST_F(T, Bilinear) {
+  GraphBuilder b;
+  check_op(b, "aten::bilinear",
+           {V(b.input(randn({3, 4}))), V(b.input(randn({3, 5}))), V(b.param(randn({2, 4, 5}))),
+            V(b.param(randn({2})))},
+           {.atol = 1e-4});
+}
+
+TEST_F(T, BilinearThreeDimsWithoutBias) {
+  GraphBuilder b;
+  check_op(b, "aten::bilinear",
+           {V(b.input(randn({2, 3, 4}))), V(b.input(randn({2, 3, 2}))), V(b.param(randn({3, 4, 2}))), None()},
+           {.atol = 1e-4});
+}
+
+// nn.TripletMarginLoss at every reduction, p = 1, 2, 3, with and without swap.
+TEST_F(T, TripletMarginLoss) {
+  for (auto [p, swap, reduction] : {std::tuple{2.0, false, 1}, std::tuple{1.0, true, 0}, std::tuple{3.0, false, 2}}) {
+    SCOPED_TRACE("p=" + std::to_string(p) + " swap=" + std::to_string(swap) + " reduction=" + std::to_string(reduction));
+    GraphBuilder b;
+    check_op(b, "aten::triplet_margin_loss",
+             {V(b.input(randn({4, 5}))), V(b.input(randn({4, 5}))), V(b.input(randn({4, 5}))), C(0.5), C(p), C(1e-6),
+              C(swap), C(int64_t{reduction})},
+             {.atol = 1e-4});
+  }
+}
+
+// nn.MultiMarginLoss: p = 1 and 2, a class weight, every reduction, unbatched.
+TEST_F(T, MultiMarginLoss) {
+  {
+    GraphBuilder b;
+    check_op(b, "aten::multi_margin_loss",
+             {V(b.input(randn({4, 5}))), V(b.input(values(DType::Int64, {4}, {0, 4, 2, 2}))), C(1), C(1.0),
+              None(), C(int64_t{1})},
+             {.atol = 1e-5});
+  }
+  {
+    GraphBuilder b;
+    check_op(b, "aten::multi_margin_loss",
+             {V(b.input(randn({3, 4}))), V(b.input(values(DType::Int64, {3}, {3, 0, 1}))), C(2), C(0.5),
+              V(b.param(uniform({4}, 0.5, 2.0))), C(int64_t{0})},
+             {.atol = 1e-5});
+  }
+  {
+    GraphBuilder b;
+    check_op(b, "aten::multi_margin_loss",
+             {V(b.input(randn({5}))), V(b.input(values(DType::Int64, {}, {2}))), C(1), C(1.0), None(),
+              C(int64_t{2})},
+             {.atol = 1e-5});
+  }
+}
+
+// nn.MaxUnpool2d/3d on max_pool's indices (flat within each plane).
+TEST_F(T, MaxUnpool2dAnd3d) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({2, 3, 6, 4}));
+  auto pooled = b.node("aten::max_pool2d_with_indices", {V(x), C({2, 2}), C({2, 2}), C({0, 0}), C({1, 1}), C(false)});
+  b.output(b.node1("aten::max_unpool2d", {V(pooled[0]), V(pooled[1]), C({6, 4})}));
+  ValueId y = b.input(randn({1, 2, 4, 4, 6}));
+  auto pooled3 =
+      b.node("aten::max_pool3d_with_indices", {V(y), C({2, 2, 2}), C({2, 2, 2}), C({0, 0, 0}), C({1, 1, 1}), C(false)});
+  b.output(b.node1("aten::max_unpool3d", {V(pooled3[0]), V(pooled3[1]), C({4, 4, 6}), C({2, 2, 2}), C({0, 0, 0})}));
+  check_graph(b);
+}
+
+// nn.Fold (col2im): overlapping windows summed, stride 2 with padding, dilation.
+TEST_F(T, Col2Im) {
+  {
+    GraphBuilder b;
+    check_op(b, "aten::col2im", {V(b.input(randn({2, 12, 12}))), C({4, 5}), C({2, 2}), C({1, 1}), C({0, 0}), C({1, 1})},
+             {.atol = 1e-5});
+  }
+  {
+    GraphBuilder b;
+    check_op(b, "aten::col2im", {V(b.input(randn({18, 12}))), C({6, 7}), C({3, 3}), C({1, 1}), C({1, 1}), C({2, 2})},
+             {.atol = 1e-5});
+  }
+  {
+    GraphBuilder b;
+    check_op(b, "aten::col2im", {V(b.input(randn({1, 4, 9}))), C({5, 5}), C({2, 2}), C({2, 2}), C({0, 0}), C({1, 1})},
+             {.atol = 1e-5});
+  }
+}
+
+// nn.RReLU in eval mode: a leaky relu with slope (lower + upper) / 2.
+TEST_F(T, RreluEval) {
+  GraphBuilder b;
+  check_op(b, "aten::rrelu", {V(b.input(randn({3, 7}))), C(0.1), C(0.3), C(false)});
+}
+
+TEST_F(T, RreluTakesSchemaDefaults) {
+  GraphBuilder b;
+  check_op(b, "aten::rrelu", {V(b.input(randn({12})))});
 }
 
 // The normalization translators read arguments by name (docs/architecture.md

@@ -38,6 +38,27 @@ std::vector<Arg> recurrent_args(Arg x, Arg hx, Arg params, bool biases, int64_t 
 
 const CheckOptions kRecurrent{.opsets = {13, 18}, .atol = 1e-5};
 
+// One step (nn.RNNCell, LSTMCell, GRUCell): *_cell(input, hx, w_ih, w_hh, b_ih?, b_hh?).
+TEST_F(T, RecurrentCellsWithAndWithoutBiases) {
+  for (auto [op, gates] : {std::pair{"aten::rnn_tanh_cell", 1}, std::pair{"aten::rnn_relu_cell", 1},
+                           std::pair{"aten::gru_cell", 3}, std::pair{"aten::lstm_cell", 4}}) {
+    for (bool biases : {true, false}) {
+      SCOPED_TRACE(std::string(op) + (biases ? " with biases" : " without biases"));
+      GraphBuilder b;
+      ValueId x = b.input(randn({3, 4}));
+      Arg hx = std::string(op) == "aten::lstm_cell" ? L({V(b.input(randn({3, 5}))), V(b.input(randn({3, 5})))})
+                                                    : V(b.input(randn({3, 5})));
+      std::vector<Arg> args{V(x), hx, V(b.param(uniform({gates * 5, 4}, -0.5, 0.5))),
+                            V(b.param(uniform({gates * 5, 5}, -0.5, 0.5)))};
+      if (biases) {
+        args.push_back(V(b.param(uniform({gates * 5}, -0.5, 0.5))));
+        args.push_back(V(b.param(uniform({gates * 5}, -0.5, 0.5))));
+      }
+      check_op(b, op, args, kRecurrent);
+    }
+  }
+}
+
 TEST_F(T, LstmTwoLayersBidirectionalWithInitialState) {
   GraphBuilder b;
   ValueId x = b.input(randn({5, 2, 4}));

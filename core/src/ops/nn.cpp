@@ -9,6 +9,7 @@
 #include "gemm.hpp"
 #include "op_support.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -1414,9 +1415,374 @@ void register_activations(OpLibrary& lib) {
       });
 }
 
+// aten::rrelu(Tensor self, Scalar lower=0.125, Scalar upper=0.333..., bool training=False,
+//             Generator? generator=None) -> Tensor
+// In eval mode RReLU is a leaky relu whose slope is the mean of its range,
+// (lower + upper) / 2; training mode draws a random slope per element, which
+// no exported model can reproduce, so it is refused.
+double rrelu_slope(const OpArgs& a) {
+  if (a.boolean("training"))
+    fail("training=True draws a random slope per element, which a model cannot reproduce; call model.eval()");
+  return (a.f64("lower") + a.f64("upper")) / 2;
+}
+
+void register_rrelu(OpLibrary& lib) {
+  define_by_schema(
+      lib, "aten::rrelu", "nn",
+      [](const OpArgs& a) {
+        rrelu_slope(a);
+        const TensorMeta& in = a.tensor("self");
+        if (!is_floating(in.dtype)) fail("self must be a floating-point tensor, got " + std::string(dtype_name(in.dtype)));
+        return std::vector<TensorMeta>{in};
+      },
+      [](const OpArgs& a) {
+        const double slope = rrelu_slope(a);
+        const Tensor& raw = a.data("self");
+        const DType calc = compute_dtype(raw.dtype());
+        Tensor in = converted(raw, calc);
+        Tensor out = Tensor::zeros(calc, in.shape());
+        visit_floating(calc, [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          for (int64_t i = 0; i < in.numel(); ++i) {
+            const T x = in.data<T>()[i];
+            out.mutable_data<T>()[i] = x >= T(0) ? x : x * static_cast<T>(slope);
+          }
+        });
+        return std::vector<Tensor>{finish(std::move(out), raw.dtype())};
+      });
+}
+
+// aten::bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None) -> Tensor
+// y[..., o] = sum_ij input1[..., i] * weight[o, i, j] * input2[..., j] + bias[o]
+// (nn.Bilinear). The inputs share their leading dims; torch does not broadcast them.
+TensorMeta bilinear_meta(const OpArgs& a) {
+  const TensorMeta& x1 = a.tensor("input1");
+  const TensorMeta& x2 = a.tensor("input2");
+  const TensorMeta& w = a.tensor("weight");
+  if (x1.shape.empty() || x2.shape.size() != x1.shape.size())
+    fail("input1 and input2 must have the same rank of at least 1, got shapes " + shape_str(x1.shape) + " and " +
+         shape_str(x2.shape));
+  for (size_t i = 0; i + 1 < x1.shape.size(); ++i)
+    if (x1.shape[i].is_static() && x2.shape[i].is_static() && x1.shape[i].value() != x2.shape[i].value())
+      fail("input1 and input2 must have the same leading dims, got shapes " + shape_str(x1.shape) + " and " +
+           shape_str(x2.shape));
+  if (w.shape.size() != 3 || !(w.shape[1] == x1.shape.back()) || !(w.shape[2] == x2.shape.back()))
+    fail("weight must have shape [out, " + x1.shape.back().str() + ", " + x2.shape.back().str() + "], got " +
+         shape_str(w.shape));
+  if (const OpArg* b = a.optional_tensor("bias"); b != nullptr && !(b->meta.shape == Shape{w.shape[0]}))
+    fail("bias must have shape [" + w.shape[0].str() + "], got " + shape_str(b->meta.shape));
+  Shape out(x1.shape.begin(), x1.shape.end() - 1);
+  out.push_back(w.shape[0]);
+  return TensorMeta{x1.dtype, out};
+}
+
+void register_bilinear(OpLibrary& lib) {
+  define_by_schema(
+      lib, "aten::bilinear", "nn", [](const OpArgs& a) { return std::vector<TensorMeta>{bilinear_meta(a)}; },
+      [](const OpArgs& a) {
+        const TensorMeta m = bilinear_meta(a);
+        const Tensor& raw = a.data("input1");
+        const DType calc = compute_dtype(raw.dtype());
+        const Tensor x1 = converted(raw, calc), x2 = converted(a.data("input2"), calc);
+        const Tensor w = converted(a.data("weight"), calc);
+        const Tensor b = a.has("bias") ? converted(a.data("bias"), calc) : Tensor{};
+        const int64_t outs = w.shape()[0], n1 = w.shape()[1], n2 = w.shape()[2];
+        const int64_t rows = x1.numel() / std::max<int64_t>(n1, 1);
+        Tensor out = Tensor::zeros(calc, concrete(m.shape));
+        visit_floating(calc, [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          for (int64_t r = 0; r < rows; ++r)
+            for (int64_t o = 0; o < outs; ++o) {
+              double acc = b.defined() ? static_cast<double>(b.data<T>()[o]) : 0.0;
+              for (int64_t i = 0; i < n1; ++i) {
+                double inner = 0;
+                for (int64_t j = 0; j < n2; ++j)
+                  inner += static_cast<double>(w.data<T>()[(o * n1 + i) * n2 + j]) * static_cast<double>(x2.data<T>()[r * n2 + j]);
+                acc += static_cast<double>(x1.data<T>()[r * n1 + i]) * inner;
+              }
+              out.mutable_data<T>()[r * outs + o] = static_cast<T>(acc);
+            }
+        });
+        return std::vector<Tensor>{finish(std::move(out), raw.dtype())};
+      });
+}
+
+// aten::triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1.,
+//     float p=2., float eps=1e-06, bool swap=False, int reduction=1) -> Tensor
+// (nn.TripletMarginLoss) per row: max(margin + d(a, p) - d(a, n), 0), with
+// d(x, y) = ||x - y + eps||_p over the last dim (torch.pairwise_distance), and
+// with swap d(a, n) = min(d(a, n), d(p, n)). reduction: 0 none, 1 mean, 2 sum.
+struct TripletCall {
+  double margin, p, eps;
+  bool swap;
+  int64_t reduction;
+  TensorMeta out;
+};
+
+TripletCall triplet_call(const OpArgs& a) {
+  const TensorMeta& an = a.tensor("anchor");
+  for (const char* name : {"positive", "negative"})
+    if (!(a.tensor(name).shape == an.shape))
+      fail(std::string(name) + " must have the anchor's shape " + shape_str(an.shape) + ", got " +
+           shape_str(a.tensor(name).shape));
+  if (an.shape.empty() || an.shape.size() > 2)
+    fail("anchor must be 1-D or 2-D, got shape " + shape_str(an.shape));
+  TripletCall c{a.f64("margin"), a.f64("p"), a.f64("eps"), a.boolean("swap"), a.i64("reduction"), {}};
+  if (!(c.p > 0) || !std::isfinite(c.p)) fail("p must be a finite norm degree > 0, got " + std::to_string(c.p));
+  if (c.reduction < 0 || c.reduction > 2)
+    fail("reduction must be 0 (none), 1 (mean) or 2 (sum), got " + std::to_string(c.reduction));
+  Shape rows(an.shape.begin(), an.shape.end() - 1);
+  c.out = TensorMeta{an.dtype, c.reduction == 0 ? rows : Shape{}};
+  return c;
+}
+
+void register_triplet_margin_loss(OpLibrary& lib) {
+  define_by_schema(
+      lib, "aten::triplet_margin_loss", "loss",
+      [](const OpArgs& a) { return std::vector<TensorMeta>{triplet_call(a).out}; },
+      [](const OpArgs& a) {
+        const TripletCall c = triplet_call(a);
+        const Tensor& raw = a.data("anchor");
+        const Tensor an = converted(raw, DType::Float64), po = converted(a.data("positive"), DType::Float64),
+                     ne = converted(a.data("negative"), DType::Float64);
+        const int64_t width = raw.shape().back();
+        const int64_t rows = raw.numel() / std::max<int64_t>(width, 1);
+        auto dist = [&](const Tensor& x, const Tensor& y, int64_t r) {
+          double s = 0;
+          for (int64_t k = 0; k < width; ++k)
+            s += std::pow(std::abs(x.data<double>()[r * width + k] - y.data<double>()[r * width + k] + c.eps), c.p);
+          return std::pow(s, 1.0 / c.p);
+        };
+        std::vector<double> loss(static_cast<size_t>(rows));
+        for (int64_t r = 0; r < rows; ++r) {
+          double d_an = dist(an, ne, r);
+          if (c.swap) d_an = std::min(d_an, dist(po, ne, r));
+          loss[static_cast<size_t>(r)] = std::max(c.margin + dist(an, po, r) - d_an, 0.0);
+        }
+        Tensor out = Tensor::zeros(DType::Float64, concrete(c.out.shape));
+        if (c.reduction == 0) {
+          std::copy(loss.begin(), loss.end(), out.mutable_data<double>());
+        } else {
+          double total = 0;
+          for (double v : loss) total += v;
+          out.mutable_data<double>()[0] = c.reduction == 1 ? total / static_cast<double>(rows) : total;
+        }
+        return std::vector<Tensor>{finish(std::move(out), raw.dtype())};
+      });
+}
+
+// aten::multi_margin_loss(Tensor self, Tensor target, Scalar p=1, Scalar margin=1,
+//     Tensor? weight=None, int reduction=1) -> Tensor
+// (nn.MultiMarginLoss) per row n with class y = target[n] of C classes:
+// sum over i != y of max(0, margin - x[y] + x[i])^p * weight[y], over C.
+struct MultiMarginCall {
+  int64_t p;
+  double margin;
+  int64_t reduction;
+  TensorMeta out;
+};
+
+MultiMarginCall multi_margin_call(const OpArgs& a) {
+  const TensorMeta& x = a.tensor("self");
+  const TensorMeta& t = a.tensor("target");
+  if (x.shape.empty() || x.shape.size() > 2) fail("self must be 1-D [C] or 2-D [N, C], got " + shape_str(x.shape));
+  const Shape rows(x.shape.begin(), x.shape.end() - 1);
+  if (!(t.shape == rows)) fail("target must have shape " + shape_str(rows) + ", got " + shape_str(t.shape));
+  if (is_floating(t.dtype) || t.dtype == DType::Bool) fail("target must hold class indices (an integer tensor)");
+  const double p = a.f64("p");
+  if (p != 1.0 && p != 2.0) fail("only p = 1 and p = 2 are supported (as in PyTorch), got " + std::to_string(p));
+  if (const OpArg* w = a.optional_tensor("weight"); w != nullptr && !(w->meta.shape == Shape{x.shape.back()}))
+    fail("weight must have shape [" + x.shape.back().str() + "], got " + shape_str(w->meta.shape));
+  MultiMarginCall c{static_cast<int64_t>(p), a.f64("margin"), a.i64("reduction"), {}};
+  if (c.reduction < 0 || c.reduction > 2)
+    fail("reduction must be 0 (none), 1 (mean) or 2 (sum), got " + std::to_string(c.reduction));
+  c.out = TensorMeta{x.dtype, c.reduction == 0 ? rows : Shape{}};
+  return c;
+}
+
+void register_multi_margin_loss(OpLibrary& lib) {
+  define_by_schema(
+      lib, "aten::multi_margin_loss", "loss",
+      [](const OpArgs& a) { return std::vector<TensorMeta>{multi_margin_call(a).out}; },
+      [](const OpArgs& a) {
+        const MultiMarginCall c = multi_margin_call(a);
+        const Tensor& raw = a.data("self");
+        const Tensor x = converted(raw, DType::Float64);
+        const Tensor t = converted(a.data("target"), DType::Int64);
+        const Tensor w = a.has("weight") ? converted(a.data("weight"), DType::Float64) : Tensor{};
+        const int64_t classes = raw.shape().back();
+        const int64_t rows = raw.numel() / std::max<int64_t>(classes, 1);
+        std::vector<double> loss(static_cast<size_t>(rows));
+        for (int64_t r = 0; r < rows; ++r) {
+          const int64_t y = t.data<int64_t>()[r];
+          if (y < 0 || y >= classes) fail("target " + std::to_string(y) + " is out of range for " + std::to_string(classes) + " classes");
+          const double xy = x.data<double>()[r * classes + y];
+          double sum = 0;
+          for (int64_t i = 0; i < classes; ++i) {
+            if (i == y) continue;
+            double h = std::max(0.0, c.margin - xy + x.data<double>()[r * classes + i]);
+            if (c.p == 2) h *= h;
+            if (w.defined()) h *= w.data<double>()[y];
+            sum += h;
+          }
+          loss[static_cast<size_t>(r)] = sum / static_cast<double>(classes);
+        }
+        Tensor out = Tensor::zeros(DType::Float64, concrete(c.out.shape));
+        if (c.reduction == 0) {
+          std::copy(loss.begin(), loss.end(), out.mutable_data<double>());
+        } else {
+          double total = 0;
+          for (double v : loss) total += v;
+          out.mutable_data<double>()[0] = c.reduction == 1 ? total / static_cast<double>(rows) : total;
+        }
+        return std::vector<Tensor>{finish(std::move(out), raw.dtype())};
+      });
+}
+
+// aten::max_unpool2d(Tensor self, Tensor indices, int[2] output_size) -> Tensor
+// aten::max_unpool3d(Tensor self, Tensor indices, int[3] output_size, int[3] stride, int[3] padding) -> Tensor
+// (nn.MaxUnpool1d/2d/3d): zeros of the output size per (n, c) plane, with
+// each value written at its index, flat within the plane (max_pool's
+// return_indices convention).
+template <size_t Spatial>
+TensorMeta max_unpool_meta(const OpArgs& a) {
+  const TensorMeta& x = a.tensor("self");
+  const TensorMeta& idx = a.tensor("indices");
+  if (x.shape.size() != Spatial + 1 && x.shape.size() != Spatial + 2)
+    fail("self must have " + std::to_string(Spatial) + " spatial dims after (N,) C, got shape " + shape_str(x.shape));
+  if (!(idx.shape == x.shape)) fail("indices must have self's shape " + shape_str(x.shape) + ", got " + shape_str(idx.shape));
+  if (is_floating(idx.dtype) || idx.dtype == DType::Bool) fail("indices must be an integer tensor");
+  const std::vector<int64_t> size = a.ints("output_size");
+  if (size.size() != Spatial) fail("output_size must have " + std::to_string(Spatial) + " sizes");
+  Shape out(x.shape.begin(), x.shape.end() - static_cast<long>(Spatial));
+  for (int64_t s : size) {
+    if (s < 0) fail("output_size must be non-negative");
+    out.push_back(Dim(s));
+  }
+  return TensorMeta{x.dtype, out};
+}
+
+template <size_t Spatial>
+std::vector<Tensor> max_unpool_kernel(const OpArgs& a) {
+  const TensorMeta m = max_unpool_meta<Spatial>(a);
+  const Tensor& raw = a.data("self");
+  const Tensor x = converted(raw, DType::Float64);
+  const Tensor idx = converted(a.data("indices"), DType::Int64);
+  int64_t plane_in = 1, plane_out = 1;
+  for (size_t k = 0; k < Spatial; ++k) {
+    plane_in *= raw.shape()[raw.shape().size() - 1 - k];
+    plane_out *= m.shape[m.shape.size() - 1 - k].value();
+  }
+  const int64_t planes = raw.numel() / std::max<int64_t>(plane_in, 1);
+  Tensor out = Tensor::zeros(DType::Float64, concrete(m.shape));
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t i = 0; i < plane_in; ++i) {
+      const int64_t at = idx.data<int64_t>()[p * plane_in + i];
+      if (at < 0 || at >= plane_out)
+        fail("index " + std::to_string(at) + " is out of range for an output plane of " + std::to_string(plane_out) +
+             " elements");
+      out.mutable_data<double>()[p * plane_out + at] = x.data<double>()[p * plane_in + i];
+    }
+  return {finish(std::move(out), raw.dtype())};
+}
+
+void register_max_unpool(OpLibrary& lib) {
+  define_by_schema(
+      lib, "aten::max_unpool2d", "nn", [](const OpArgs& a) { return std::vector<TensorMeta>{max_unpool_meta<2>(a)}; },
+      max_unpool_kernel<2>);
+  define_by_schema(
+      lib, "aten::max_unpool3d", "nn", [](const OpArgs& a) { return std::vector<TensorMeta>{max_unpool_meta<3>(a)}; },
+      max_unpool_kernel<3>);
+}
+
+// aten::col2im(Tensor self, SymInt[2] output_size, int[2] kernel_size, int[2] dilation,
+//              int[2] padding, int[2] stride) -> Tensor
+// (F.fold, nn.Fold): the adjoint of im2col. self is [N, C*kh*kw, L] (or
+// unbatched [C*kh*kw, L]) with L the number of window positions over the
+// padded output; every column value is added into the output pixel its row
+// (c, i, j) and column (position) land on.
+struct Col2ImPlan {
+  bool batched;
+  int64_t channels, kh, kw, oh, ow, bh, bw;
+  std::vector<int64_t> dilation, padding, stride;
+  TensorMeta out;
+};
+
+Col2ImPlan col2im_plan(const OpArgs& a) {
+  const TensorMeta& x = a.tensor("self");
+  Col2ImPlan p{};
+  p.batched = x.shape.size() == 3;
+  if (x.shape.size() != 2 && x.shape.size() != 3)
+    fail("self must be 2-D [C*kh*kw, L] or 3-D [N, C*kh*kw, L], got shape " + shape_str(x.shape));
+  const std::vector<int64_t> size = a.ints("output_size"), kernel = a.ints("kernel_size");
+  p.dilation = a.ints("dilation");
+  p.padding = a.ints("padding");
+  p.stride = a.ints("stride");
+  const std::vector<const std::vector<int64_t>*> lists{&size, &kernel, &p.dilation, &p.padding, &p.stride};
+  for (const std::vector<int64_t>* v : lists)
+    if (v->size() != 2) fail("output_size, kernel_size, dilation, padding and stride take 2 values each");
+  for (int k = 0; k < 2; ++k)
+    if (kernel[k] <= 0 || p.dilation[k] <= 0 || p.stride[k] <= 0 || p.padding[k] < 0 || size[k] <= 0)
+      fail("kernel_size, dilation, stride and output_size must be positive and padding non-negative");
+  p.kh = kernel[0];
+  p.kw = kernel[1];
+  p.oh = size[0];
+  p.ow = size[1];
+  p.bh = (p.oh + 2 * p.padding[0] - p.dilation[0] * (p.kh - 1) - 1) / p.stride[0] + 1;
+  p.bw = (p.ow + 2 * p.padding[1] - p.dilation[1] * (p.kw - 1) - 1) / p.stride[1] + 1;
+  if (p.bh <= 0 || p.bw <= 0) fail("the kernel does not fit in the padded output size");
+  const Dim rows = x.shape[p.batched ? 1 : 0], cols = x.shape[p.batched ? 2 : 1];
+  if (!rows.is_static() || rows.value() % (p.kh * p.kw) != 0)
+    fail("dim " + std::string(p.batched ? "1" : "0") + " (" + rows.str() + ") must be a multiple of kh*kw = " +
+         std::to_string(p.kh * p.kw));
+  if (!(cols == Dim(p.bh * p.bw)))
+    fail("the last dim (" + cols.str() + ") must be the number of window positions, " + std::to_string(p.bh * p.bw));
+  p.channels = rows.value() / (p.kh * p.kw);
+  Shape out;
+  if (p.batched) out.push_back(x.shape[0]);
+  for (int64_t s : {p.channels, p.oh, p.ow}) out.push_back(Dim(s));
+  p.out = TensorMeta{x.dtype, out};
+  return p;
+}
+
+void register_col2im(OpLibrary& lib) {
+  define_by_schema(
+      lib, "aten::col2im", "nn", [](const OpArgs& a) { return std::vector<TensorMeta>{col2im_plan(a).out}; },
+      [](const OpArgs& a) {
+        const Col2ImPlan p = col2im_plan(a);
+        const Tensor& raw = a.data("self");
+        const Tensor x = converted(raw, DType::Float64);
+        const int64_t N = p.batched ? raw.shape()[0] : 1;
+        Tensor out = Tensor::zeros(DType::Float64, concrete(p.out.shape));
+        const double* src = x.data<double>();
+        double* dst = out.mutable_data<double>();
+        for (int64_t n = 0; n < N; ++n)
+          for (int64_t c = 0; c < p.channels; ++c)
+            for (int64_t i = 0; i < p.kh; ++i)
+              for (int64_t j = 0; j < p.kw; ++j) {
+                const double* row = src + ((n * p.channels + c) * p.kh * p.kw + i * p.kw + j) * p.bh * p.bw;
+                for (int64_t by = 0; by < p.bh; ++by) {
+                  const int64_t y = by * p.stride[0] - p.padding[0] + i * p.dilation[0];
+                  if (y < 0 || y >= p.oh) continue;  // lands in the padding
+                  for (int64_t bx = 0; bx < p.bw; ++bx) {
+                    const int64_t xx = bx * p.stride[1] - p.padding[1] + j * p.dilation[1];
+                    if (xx >= 0 && xx < p.ow) dst[((n * p.channels + c) * p.oh + y) * p.ow + xx] += row[by * p.bw + bx];
+                  }
+                }
+              }
+        return std::vector<Tensor>{finish(std::move(out), raw.dtype())};
+      });
+}
+
 }  // namespace
 
 void register_nn_ops(OpLibrary& lib) {
+  register_rrelu(lib);
+  register_col2im(lib);
+  register_max_unpool(lib);
+  register_multi_margin_loss(lib);
+  register_bilinear(lib);
+  register_triplet_margin_loss(lib);
   register_convolution(lib);
   register_pooling(lib);
   define_by_schema(lib, "aten::batch_norm", "nn", channel_norm_meta,

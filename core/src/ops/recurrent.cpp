@@ -196,9 +196,111 @@ std::vector<Tensor> rnn_kernel(const OpArgs& args, Cell cell) {
   return result;
 }
 
+// ---------------------------------------------------------------- one step: the *_cell ops
+//
+// nn.RNNCell / LSTMCell / GRUCell call one step of a layer (a 1-D input gets
+// its batch dim before the call):
+//   rnn_tanh_cell / rnn_relu_cell / gru_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh,
+//                                            Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor
+//   lstm_cell(Tensor input, Tensor[] hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None,
+//             Tensor? b_hh=None) -> (Tensor, Tensor)
+// The kernel is run_direction over a sequence of one step.
+
+// The cell's hidden size, checked against input [batch, in], the weights and hx.
+int64_t cell_hidden(const OpArgs& a, Cell cell, const std::vector<const TensorMeta*>& states) {
+  const TensorMeta& in = a.tensor("input");
+  if (in.shape.size() != 2) fail("input must be 2-D [batch, input_size], got shape " + shape_str(in.shape));
+  const TensorMeta& w_ih = a.tensor("w_ih");
+  const TensorMeta& w_hh = a.tensor("w_hh");
+  if (w_hh.shape.size() != 2 || w_hh.shape[1].is_symbolic())
+    fail("w_hh must be a static 2-D tensor, got shape " + shape_str(w_hh.shape));
+  const int64_t hidden = w_hh.shape[1].value();
+  const Dim gates(gate_count(cell) * hidden);
+  if (!(w_hh.shape[0] == gates) || w_ih.shape.size() != 2 || !(w_ih.shape[0] == gates) ||
+      (w_ih.shape[1].is_static() && in.shape[1].is_static() && w_ih.shape[1].value() != in.shape[1].value()))
+    fail("weights of shapes " + shape_str(w_ih.shape) + " and " + shape_str(w_hh.shape) + " do not make " +
+         std::to_string(gate_count(cell)) + " gates of size " + std::to_string(hidden) + " from inputs of shape " +
+         shape_str(in.shape));
+  for (const char* name : {"b_ih", "b_hh"})
+    if (const OpArg* b = a.optional_tensor(name); b != nullptr && !(b->meta.shape == Shape{gates}))
+      fail(std::string(name) + " must have shape " + shape_str(Shape{gates}) + ", got " + shape_str(b->meta.shape));
+  for (const TensorMeta* s : states) {
+    const bool fits = s->shape.size() == 2 && s->shape[1] == Dim(hidden) &&
+                      (s->shape[0] == in.shape[0] || s->shape[0].is_symbolic() || in.shape[0].is_symbolic());
+    if (!fits)
+      fail("hx of shape " + shape_str(s->shape) + " does not match [" + in.shape[0].str() + ", " +
+           std::to_string(hidden) + "]");
+  }
+  return hidden;
+}
+
+// hx: one tensor, or lstm_cell's list (h, c).
+std::vector<const OpArg*> cell_states(const OpArgs& a, Cell cell) {
+  const OpArg& hx = a.arg("hx");
+  std::vector<const OpArg*> states;
+  if (hx.kind == OpArg::Kind::List) {
+    for (const OpArg& t : hx.items) states.push_back(&t);
+  } else {
+    states.push_back(&hx);
+  }
+  const size_t want = cell == Cell::Lstm ? 2 : 1;
+  if (states.size() != want) fail("hx must hold " + std::to_string(want) + " tensor(s), got " + std::to_string(states.size()));
+  for (const OpArg* s : states)
+    if (!s->is_tensor()) fail("hx must hold tensors");
+  return states;
+}
+
+std::vector<TensorMeta> cell_meta(const OpArgs& a, Cell cell) {
+  std::vector<const TensorMeta*> metas;
+  for (const OpArg* s : cell_states(a, cell)) metas.push_back(&s->meta);
+  const int64_t hidden = cell_hidden(a, cell, metas);
+  const TensorMeta& in = a.tensor("input");
+  const TensorMeta out{in.dtype, Shape{in.shape[0], Dim(hidden)}};
+  return cell == Cell::Lstm ? std::vector<TensorMeta>{out, out} : std::vector<TensorMeta>{out};
+}
+
+std::vector<Tensor> cell_kernel(const OpArgs& a, Cell cell) {
+  const std::vector<TensorMeta> metas = cell_meta(a, cell);
+  const Tensor& raw = a.data("input");
+  const DType calc = compute_dtype(raw.dtype());
+  const Tensor x = converted(raw, calc);
+  const int64_t batch = x.shape()[0], in_size = x.shape()[1];
+  const int64_t hidden = metas[0].shape[1].value();
+  std::vector<Tensor> state;
+  for (const OpArg* s : cell_states(a, cell)) {
+    if (!s->data) fail("hx must be tensors with data");
+    state.push_back(converted(*s->data, calc).clone());
+  }
+  const Tensor w_ih = converted(a.data("w_ih"), calc), w_hh = converted(a.data("w_hh"), calc);
+  const Tensor b_ih = a.has("b_ih") ? converted(a.data("b_ih"), calc) : Tensor{};
+  const Tensor b_hh = a.has("b_hh") ? converted(a.data("b_hh"), calc) : Tensor{};
+  Tensor out = Tensor::zeros(calc, {batch, hidden});
+  visit_floating(calc, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    run_direction<T>(cell, x.data<T>(), 1, batch, in_size, hidden, w_ih.data<T>(), w_hh.data<T>(),
+                     a.has("b_ih") ? b_ih.data<T>() : nullptr, a.has("b_hh") ? b_hh.data<T>() : nullptr, false,
+                     state[0].mutable_data<T>(), cell == Cell::Lstm ? state[1].mutable_data<T>() : nullptr,
+                     out.mutable_data<T>(), hidden);
+  });
+  std::vector<Tensor> result{finish(std::move(out), raw.dtype())};
+  if (cell == Cell::Lstm) result.push_back(finish(std::move(state[1]), raw.dtype()));
+  return result;
+}
+
+void register_recurrent_cells(OpLibrary& lib) {
+  for (auto [name, cell] : {std::pair{"aten::lstm_cell", Cell::Lstm}, std::pair{"aten::gru_cell", Cell::Gru},
+                            std::pair{"aten::rnn_tanh_cell", Cell::RnnTanh},
+                            std::pair{"aten::rnn_relu_cell", Cell::RnnRelu}}) {
+    define_by_schema(
+        lib, name, "recurrent", [cell = cell](const OpArgs& a) { return cell_meta(a, cell); },
+        [cell = cell](const OpArgs& a) { return cell_kernel(a, cell); });
+  }
+}
+
 }  // namespace
 
 void register_recurrent_ops(OpLibrary& lib) {
+  register_recurrent_cells(lib);
   for (auto [name, cell] : {std::pair{"aten::lstm", Cell::Lstm}, std::pair{"aten::gru", Cell::Gru},
                             std::pair{"aten::rnn_tanh", Cell::RnnTanh}, std::pair{"aten::rnn_relu", Cell::RnnRelu}}) {
     define_by_schema(

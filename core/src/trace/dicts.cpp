@@ -3,6 +3,8 @@
 // be anything the engine holds.
 #include "tracer.hpp"
 
+#include <algorithm>
+
 namespace onnxport::trace {
 
 namespace {
@@ -60,6 +62,72 @@ void Tracer::on_set_item(const ProgramNode& n) {
     (*container.items)[static_cast<size_t>(i)] = in(n, 2);
   } else {
     fail("bad-argument", "aten::_set_item needs a dict or a list, got a " + describe(container));
+  }
+  bind_all_outputs(n, EValue::none());
+}
+
+// A list index as Python reads it: negative counts from the end. With clamp
+// (list.insert), an index past either end means that end; without, it is an
+// IndexError.
+int64_t Tracer::list_position(const EValue& list, const EValue& index, const ProgramNode& n, bool clamp) const {
+  if (!index.is_constant() || !index.constant.is_number_integer())
+    fail("unsupported-index", n.kind + ": a list index must be a constant int, got a " + describe(index));
+  const int64_t size = static_cast<int64_t>(list.items->size());
+  int64_t i = index.constant.get<int64_t>();
+  if (i < 0) i += size;
+  if (clamp) return std::clamp<int64_t>(i, 0, size);
+  if (i < 0 || i >= size)
+    fail("python-error", "IndexError: " + n.kind.substr(6) + " index " + index.constant.dump() +
+                             " out of range for a list of length " + std::to_string(size));
+  return i;
+}
+
+void Tracer::on_list_insert(const ProgramNode& n) {
+  const EValue& list = in(n, 0);
+  if (list.kind != EValue::Kind::List) fail("bad-argument", "aten::insert needs a list, got a " + describe(list));
+  check_mutable_here(list, n);
+  const int64_t at = list_position(list, in(n, 1), n, true);
+  list.items->insert(list.items->begin() + at, in(n, 2));
+  bind_all_outputs(n, EValue::none());
+}
+
+void Tracer::on_pop(const ProgramNode& n) {
+  const EValue& container = in(n, 0);
+  check_mutable_here(container, n);
+  if (container.is_dict()) {
+    const nlohmann::json& key = dict_key(in(n, 1), n);
+    if (EValue* v = container.dict->find(key)) {
+      EValue value = *v;
+      container.dict->erase(key);
+      bind_all_outputs(n, value);
+      return;
+    }
+    if (n.inputs.size() > 2) {  // d.pop(k, default)
+      bind_all_outputs(n, in(n, 2));
+      return;
+    }
+    fail("python-error", "KeyError: " + key_text(key));
+  }
+  if (container.kind != EValue::Kind::List)
+    fail("bad-argument", "aten::pop needs a list or a dict, got a " + describe(container));
+  if (container.items->empty()) fail("python-error", "IndexError: pop from empty list");
+  const int64_t at = list_position(container, n.inputs.size() > 1 ? in(n, 1) : EValue::of_constant(-1), n, false);
+  EValue value = (*container.items)[static_cast<size_t>(at)];
+  container.items->erase(container.items->begin() + at);
+  bind_all_outputs(n, value);
+}
+
+void Tracer::on_delete(const ProgramNode& n) {
+  const EValue& container = in(n, 0);
+  check_mutable_here(container, n);
+  if (container.is_dict()) {
+    const nlohmann::json& key = dict_key(in(n, 1), n);
+    if (!container.dict->erase(key)) fail("python-error", "KeyError: " + key_text(key));
+  } else if (container.kind == EValue::Kind::List) {
+    const int64_t at = list_position(container, in(n, 1), n, false);
+    container.items->erase(container.items->begin() + at);
+  } else {
+    fail("bad-argument", "aten::Delete needs a list or a dict, got a " + describe(container));
   }
   bind_all_outputs(n, EValue::none());
 }

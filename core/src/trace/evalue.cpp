@@ -65,6 +65,17 @@ void EDict::set(const nlohmann::json& key, EValue value) {
   else entries[it->second].second = std::move(value);
 }
 
+bool EDict::erase(const nlohmann::json& key) {
+  auto it = index.find(key.dump());
+  if (it == index.end()) return false;
+  const size_t position = it->second;
+  entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(position));
+  index.erase(it);
+  for (auto& [text, at] : index)
+    if (at > position) --at;
+  return true;
+}
+
 EValue EValue::uninitialized() {
   EValue v;
   v.kind = Kind::Uninitialized;

@@ -101,6 +101,8 @@ struct EDict {
 
   EValue* find(const nlohmann::json& key);
   void set(const nlohmann::json& key, EValue value);
+  // Removes the key, keeping the others in insertion order; false if absent.
+  bool erase(const nlohmann::json& key);
 };
 
 // Python scalars (SymX or numeric constants) and their 0-d Graph form.

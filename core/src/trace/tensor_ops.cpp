@@ -234,6 +234,10 @@ void Tracer::on_tensor_op(const ProgramNode& n) {
   const std::vector<EValue> args = inputs_of(n);
   std::vector<EValue> outs = call_tensor_op(n, n.kind, args);
   record_view(n.kind, args, outs);
+  bind_op_results(n, std::move(outs));
+}
+
+void Tracer::bind_op_results(const ProgramNode& n, std::vector<EValue> outs) {
   const std::string out_type = n.output_types.empty() ? "" : n.output_types[0];
   if (n.outputs.size() == 1 && (starts_with(out_type, "List[") || (out_type.empty() && outs.size() != 1))) {
     bind(n.outputs[0], EValue::list(std::move(outs), rewrite_depth_));

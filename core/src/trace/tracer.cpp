@@ -403,13 +403,31 @@ void Tracer::dispatch(const ProgramNode& n) {
     (this->*(it->second))(n);
     return;
   }
+  if (is_composite(n.kind)) {
+    on_composite(n);
+    return;
+  }
   run_generic(n);
+}
+
+namespace {
+// `aten::add_` mutates its first argument; `aten::__and__` is not in-place.
+bool is_inplace_kind(const std::string& kind) {
+  return kind.size() > 1 && kind.back() == '_' && kind.substr(kind.size() - 2) != "__";
+}
+}  // namespace
+
+bool Tracer::has_rule_for(const std::string& kind) {
+  if (handlers().count(kind) != 0 || is_composite(kind)) return true;
+  const OpLibrary& lib = OpLibrary::instance();
+  if (is_inplace_kind(kind))
+    return kind == "aten::copy_" || kind == "aten::index_put_" || lib.find(kind.substr(0, kind.size() - 1)) != nullptr;
+  return is_scalar_op(kind) || lib.find(kind) != nullptr;
 }
 
 void Tracer::run_generic(const ProgramNode& n) {
   const std::vector<EValue> args = inputs_of(n);
-  const bool inplace = n.kind.size() > 1 && n.kind.back() == '_' && n.kind.substr(n.kind.size() - 2) != "__";
-  if (inplace) {
+  if (is_inplace_kind(n.kind)) {
     on_inplace_op(n);
     return;
   }
@@ -457,6 +475,9 @@ const std::unordered_map<std::string, Tracer::Handler>& Tracer::handlers() {
       {"prim::DictConstruct", &Tracer::on_dict_construct},
       {"aten::dict", &Tracer::on_dict_construct},
       {"aten::_set_item", &Tracer::on_set_item},
+      {"aten::insert", &Tracer::on_list_insert},
+      {"aten::pop", &Tracer::on_pop},
+      {"aten::Delete", &Tracer::on_delete},
       {"aten::keys", &Tracer::on_dict_view},
       {"aten::values", &Tracer::on_dict_view},
       {"aten::items", &Tracer::on_dict_view},

@@ -68,6 +68,12 @@ class Tracer {
   bool has_errors() const;
   bool concrete() const { return config_.policy.evaluate_concretely || config_.eager; }
 
+  // Whether a node of this kind reaches a rule: an engine handler, a Python
+  // scalar op, the op library, or (for an in-place kind `op_`) the op library's
+  // `op`. Mirrors dispatch(); a kind it accepts can still be refused for its
+  // arguments. Used by the registry-coverage test (docs/torch-onnx-registry.md).
+  static bool has_rule_for(const std::string& kind);
+
  private:
   using Handler = void (Tracer::*)(const ProgramNode&);
   static const std::unordered_map<std::string, Handler>& handlers();
@@ -89,6 +95,9 @@ class Tracer {
   void bind(const std::string& name, EValue v);
   void bind_outputs(const ProgramNode& n, const std::vector<EValue>& values);
   void bind_all_outputs(const ProgramNode& n, const EValue& v);
+  // Binds an op's results to the node's outputs: one list (or tuple) output
+  // when the node's type says so, else one output per result.
+  void bind_op_results(const ProgramNode& n, std::vector<EValue> outs);
   // Functionalization: every name bound to the tensor `old_id` now means `v`.
   void rebind_mutated(ValueId old_id, const EValue& v);
 
@@ -217,6 +226,10 @@ class Tracer {
   EValue dict_getitem(const EValue& d, const EValue& key, const ProgramNode& n);
   const nlohmann::json& dict_key(const EValue& key, const ProgramNode& n) const;
   void check_mutable_here(const EValue& container, const ProgramNode& n) const;
+  void on_list_insert(const ProgramNode& n);  // l.insert(i, v)
+  void on_pop(const ProgramNode& n);          // l.pop(i), d.pop(k[, default])
+  void on_delete(const ProgramNode& n);       // del l[i], del d[k]
+  int64_t list_position(const EValue& list, const EValue& index, const ProgramNode& n, bool clamp) const;
 
   // ---- tensor metadata and symbolic scalars (symbolic.cpp)
   void on_size(const ProgramNode& n);
@@ -273,6 +286,11 @@ class Tracer {
   EValue stacked_getitem(const ProgramNode& n, const EValue& list, const EValue& key);
   // cond-rewrite: a loop whose trip count is a dynamic dim (or int input) becomes higher_order::loop.
   bool loops_over_dynamic_dim(const ProgramNode& n, const EValue& trip);
+
+  // ---- ops captured as other ops of the library (composite_ops.cpp)
+  friend struct CompositeOps;
+  static bool is_composite(const std::string& kind);
+  void on_composite(const ProgramNode& n);
 
   // ---- data-dependent sizes (data_dependent_ops.cpp)
   EValue nonzero_value(const EValue& x);

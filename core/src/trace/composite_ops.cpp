@@ -1,0 +1,452 @@
+// Tracer: ops that the engine captures as other ops of the op library, a
+// decomposition at trace time. The Graph then holds only ops that have a
+// meta function, a kernel and translators already, so an op here needs
+// nothing else to export, evaluate (draft) or verify.
+//
+// These are mostly the names torch.onnx's symbolic registry knows that are
+// another op under another name (`aten::_log_softmax`, `aten::_cast_Float`,
+// `aten::unsafe_split`), or a short formula of other ops
+// (`aten::native_layer_norm`, `aten::cdist`, `aten::fake_quantize_*`).
+// docs/torch-onnx-registry.md lists what is still missing and why.
+//
+// Arguments are read by their schema names (PyTorch's own schemas, as the op
+// library reads them: docs/architecture.md §4a).
+#include "tracer.hpp"
+
+#include <onnxport/op_schema.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <string_view>
+#include <unordered_map>
+
+namespace onnxport::trace {
+
+// A node's arguments bound by name to the first overload of its schema that
+// fits, with the schema's defaults for what the node does not give.
+class NamedInputs {
+ public:
+  NamedInputs(const OpSchema& schema, std::vector<EValue> args, std::vector<int> position)
+      : schema_(schema), args_(std::move(args)), position_(std::move(position)) {
+    defaults_.resize(schema_.arguments.size());
+    for (size_t i = 0; i < schema_.arguments.size(); ++i)
+      if (position_[i] < 0)
+        defaults_[i] = EValue::of_constant(schema_.arguments[i].default_value.value_or(nlohmann::json()));
+  }
+
+  const OpSchema& schema() const { return schema_; }
+
+  const EValue& operator[](std::string_view name) const {
+    const std::optional<size_t> i = schema_.argument_index(name);
+    if (!i) throw std::logic_error(schema_.text + " has no argument '" + std::string(name) + "'");
+    return position_[*i] < 0 ? defaults_[*i] : args_[static_cast<size_t>(position_[*i])];
+  }
+  bool is_none(std::string_view name) const {
+    const EValue& v = (*this)[name];
+    return v.is_constant() && v.constant.is_null();
+  }
+
+ private:
+  const OpSchema& schema_;
+  std::vector<EValue> args_;
+  std::vector<int> position_;
+  std::vector<EValue> defaults_;
+};
+
+struct CompositeOps {
+  using Rule = std::vector<EValue> (*)(Tracer& t, const ProgramNode& n, const NamedInputs& a);
+
+  static const std::unordered_map<std::string, Rule>& rules();
+
+  // ---- helpers
+
+  static EValue op(Tracer& t, const ProgramNode& n, const std::string& kind, std::vector<EValue> args) {
+    std::vector<EValue> outs = t.call_tensor_op(n, kind, std::move(args));
+    if (outs.size() != 1) t.fail("internal", kind + " returned " + std::to_string(outs.size()) + " tensors, expected 1");
+    return outs[0];
+  }
+  static EValue c(nlohmann::json v) { return EValue::of_constant(std::move(v)); }
+
+  // A constant int argument; a SymInt or tensor there is refused by name.
+  static int64_t constant_int(const Tracer& t, const ProgramNode& n, const NamedInputs& a, std::string_view name) {
+    const EValue& v = a[name];
+    if (!v.is_constant() || !v.constant.is_number_integer())
+      t.fail("unsupported-argument", n.kind + ": `" + std::string(name) + "` must be an int known while tracing, got a " +
+                                         describe(v));
+    return v.constant.get<int64_t>();
+  }
+  static double constant_number(const Tracer& t, const ProgramNode& n, const NamedInputs& a, std::string_view name) {
+    const EValue& v = a[name];
+    if (!v.is_constant() || !v.constant.is_number())
+      t.fail("unsupported-argument", n.kind + ": `" + std::string(name) + "` must be a number known while tracing, got a " +
+                                         describe(v));
+    return v.constant.get<double>();
+  }
+  static bool constant_bool(const Tracer& t, const ProgramNode& n, const NamedInputs& a, std::string_view name) {
+    const EValue& v = a[name];
+    if (!v.is_constant() || !v.constant.is_boolean())
+      t.fail("unsupported-argument", n.kind + ": `" + std::string(name) + "` must be a bool known while tracing, got a " +
+                                         describe(v));
+    return v.constant.get<bool>();
+  }
+  static const FakeTensor& tensor(const Tracer& t, const ProgramNode& n, const NamedInputs& a, std::string_view name) {
+    const EValue& v = a[name];
+    if (!v.is_tensor()) t.fail("bad-argument", n.kind + ": `" + std::string(name) + "` must be a tensor, got a " + describe(v));
+    return *v.tensor;
+  }
+
+  // ---- the same op under another name
+
+  // `to` with a fixed dtype: aten::_cast_Float(Tensor self, bool non_blocking=False).
+  template <int kTorchDtype>
+  static std::vector<EValue> cast(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    return {op(t, n, "aten::to", {a["self"], c(kTorchDtype), a["non_blocking"], c(false)})};
+  }
+
+  // aten::_log_softmax / _softmax(Tensor self, int dim, bool half_to_float).
+  static std::vector<EValue> softmax_family(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    if (constant_bool(t, n, a, "half_to_float"))
+      t.fail("unsupported-argument", n.kind + ": half_to_float=True (a CUDA-only float16 path) is not supported");
+    const std::string target = n.kind == "aten::_log_softmax" ? "aten::log_softmax" : "aten::softmax";
+    return {op(t, n, target, {a["self"], a["dim"], EValue::none()})};
+  }
+
+  // lift (a functionalization marker) returns its input unchanged.
+  static std::vector<EValue> identity(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    return {op(t, n, "aten::alias", {a["self"]})};
+  }
+
+  // unsafe_split / unsafe_chunk / unsafe_split_with_sizes: the safe op (the
+  // difference is only autograd's view tracking).
+  static std::vector<EValue> safe_split(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    std::string target = "aten::" + n.kind.substr(std::string_view("aten::unsafe_").size());
+    const char* size_arg = n.kind == "aten::unsafe_chunk" ? "chunks"
+                           : n.kind == "aten::unsafe_split" ? "split_size"
+                                                            : "split_sizes";
+    return t.call_tensor_op(n, target, {a["self"], a[size_arg], a["dim"]});
+  }
+
+  // aten::_pad_circular(Tensor self, SymInt[] pad).
+  static std::vector<EValue> pad_circular(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    return {op(t, n, "aten::pad", {a["self"], a["pad"], c("circular"), EValue::none()})};
+  }
+
+  // aten::is_pinned(Tensor self, Device? device=None): tensors here are never
+  // in pinned host memory.
+  static std::vector<EValue> is_pinned(Tracer&, const ProgramNode&, const NamedInputs&) { return {c(false)}; }
+
+  // ---- short formulas of other ops
+
+  // _dim_arange(Tensor like, int dim) = arange(like.size(dim)), int64.
+  static std::vector<EValue> dim_arange(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& like = tensor(t, n, a, "like");
+    const int64_t dim = constant_int(t, n, a, "dim");
+    const EValue size = t.sym_size(like, dim);
+    return {op(t, n, "aten::arange", {size, c(4), EValue::none(), EValue::none(), EValue::none()})};
+  }
+
+  // numpy_T(Tensor self) = x.T: every dim reversed.
+  static std::vector<EValue> numpy_t(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    nlohmann::json dims = nlohmann::json::array();
+    for (int64_t d = static_cast<int64_t>(self.shape.size()) - 1; d >= 0; --d) dims.push_back(d);
+    return {op(t, n, "aten::permute", {a["self"], c(dims)})};
+  }
+
+  // _shape_as_tensor(Tensor self) -> int64 [rank]: the sizes, symbolic ones
+  // included (torch.tensor(x.shape)).
+  static std::vector<EValue> shape_as_tensor(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    EList sizes;
+    for (size_t d = 0; d < self.shape.size(); ++d) sizes.push_back(t.sym_size(self, static_cast<int64_t>(d)));
+    return {op(t, n, "aten::tensor", {EValue::list(std::move(sizes), t.rewrite_depth_), c(4), EValue::none(), c(false)})};
+  }
+
+  // native_dropout(Tensor input, float p, bool? train) -> (output, mask). Not
+  // training (or p == 0), it is the identity with an all-true mask; a
+  // training-mode dropout draws random numbers, which nothing could verify.
+  static std::vector<EValue> native_dropout(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const double p = constant_number(t, n, a, "p");
+    const bool train = a.is_none("train") || constant_bool(t, n, a, "train");
+    if (train && p != 0.0)
+      t.fail("unsupported-op", n.kind + " in training mode (p=" + std::to_string(p) +
+                                   ") draws random numbers: the exported model could not be compared with eager PyTorch",
+             "Export the module in eval mode (module.eval()).");
+    const EValue input = a["input"];
+    return {op(t, n, "aten::alias", {input}),
+            op(t, n, "aten::ones_like", {input, c(11), EValue::none(), EValue::none(), EValue::none(), EValue::none()})};
+  }
+
+  // native_layer_norm(input, normalized_shape, weight?, bias?, eps) -> (out,
+  // mean, rstd): mean and 1/sqrt(var + eps) over the normalized dims, kept.
+  static std::vector<EValue> native_layer_norm(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& input = tensor(t, n, a, "input");
+    const EValue& shape = a["normalized_shape"];
+    const int64_t normalized = shape.is_sequence()                                          ? static_cast<int64_t>(shape.items->size())
+                               : shape.is_constant() && shape.constant.is_array() ? static_cast<int64_t>(shape.constant.size())
+                                                                                   : -1;
+    const int64_t rank = static_cast<int64_t>(input.shape.size());
+    if (normalized < 0 || normalized > rank)
+      t.fail("bad-argument", n.kind + ": normalized_shape must be a list of at most " + std::to_string(rank) + " sizes, got a " +
+                                 describe(shape));
+    nlohmann::json dims = nlohmann::json::array();
+    for (int64_t d = rank - normalized; d < rank; ++d) dims.push_back(d);
+    const EValue x = a["input"];
+    const EValue out = op(t, n, "aten::layer_norm", {x, shape, a["weight"], a["bias"], a["eps"], c(false)});
+    const EValue mean = op(t, n, "aten::mean", {x, c(dims), c(true), EValue::none()});
+    const EValue var = op(t, n, "aten::var", {x, c(dims), c(false), c(true)});
+    const EValue rstd = op(t, n, "aten::rsqrt", {op(t, n, "aten::add", {var, a["eps"], c(1)})});
+    return {out, mean, rstd};
+  }
+
+  // _weight_norm(Tensor v, Tensor g, int dim=0) = v * (g / ||v||), the norm
+  // over every dim but `dim` (over all of v when dim is -1), kept.
+  static std::vector<EValue> weight_norm(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& v = tensor(t, n, a, "v");
+    const int64_t rank = static_cast<int64_t>(v.shape.size());
+    int64_t dim = constant_int(t, n, a, "dim");
+    if (dim < -1 || dim >= std::max<int64_t>(rank, 1))
+      t.fail("bad-argument", n.kind + ": dim " + std::to_string(dim) + " is out of range for a " + std::to_string(rank) + "-d v");
+    nlohmann::json dims = nlohmann::json::array();
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != dim) dims.push_back(d);
+    const EValue norm = op(t, n, "aten::linalg_vector_norm", {a["v"], c(2), c(dims), c(true), EValue::none()});
+    return {op(t, n, "aten::mul", {a["v"], op(t, n, "aten::div", {a["g"], norm})})};
+  }
+
+  // cdist(x1 [..., P, M], x2 [..., R, M], float p=2, int? compute_mode) ->
+  // [..., P, R]: the p-norm of every difference. torch may take a matmul
+  // shortcut for p=2 on large inputs (compute_mode); the differences here are
+  // exact, so results agree to float rounding.
+  static std::vector<EValue> cdist(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue x1 = op(t, n, "aten::unsqueeze", {a["x1"], c(-2)});
+    const EValue x2 = op(t, n, "aten::unsqueeze", {a["x2"], c(-3)});
+    const EValue diff = op(t, n, "aten::sub", {x1, x2, c(1)});
+    return {op(t, n, "aten::linalg_vector_norm", {diff, a["p"], c(nlohmann::json::array({-1})), c(false), EValue::none()})};
+  }
+
+  // one_hot(Tensor self, int num_classes=-1) -> int64 [..., num_classes].
+  static std::vector<EValue> one_hot(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const int64_t classes = constant_int(t, n, a, "num_classes");
+    if (classes < 0)
+      t.fail("unsupported-argument",
+             n.kind + ": num_classes=-1 makes the output's size the largest value of the input plus one, known only "
+                      "when the model runs",
+             "Pass num_classes explicitly (F.one_hot(x, num_classes=N)).");
+    const EValue range = op(t, n, "aten::arange", {c(classes), c(4), EValue::none(), EValue::none(), EValue::none()});
+    const EValue hit = op(t, n, "aten::eq", {op(t, n, "aten::unsqueeze", {a["self"], c(-1)}), range});
+    return {op(t, n, "aten::to", {hit, c(4), c(false), c(false)})};
+  }
+
+  // fake_quantize_per_tensor_affine(self, scale, zero_point, quant_min,
+  // quant_max) = (clamp(round(x * (1/scale)) + zp, qmin, qmax) - zp) * scale,
+  // in the order PyTorch's kernel computes it (the reciprocal in float32,
+  // round half to even), so values on a rounding boundary agree.
+  static std::vector<EValue> fake_quantize_per_tensor(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue& scale = a["scale"];
+    const EValue& zero_point = a["zero_point"];
+    EValue inverse;
+    if (scale.is_tensor()) {
+      inverse = op(t, n, "aten::reciprocal", {op(t, n, "aten::to", {scale, c(6), c(false), c(false)})});
+    } else {
+      const float s = static_cast<float>(constant_number(t, n, a, "scale"));
+      inverse = c(static_cast<double>(1.0f / s));
+    }
+    return {fake_quantize(t, n, a["self"], inverse, scale, zero_point, a)};
+  }
+
+  // fake_quantize_per_channel_affine(self, Tensor scale, Tensor zero_point,
+  // int axis, int quant_min, int quant_max): the per-tensor formula with
+  // scale and zero point broadcast along `axis`.
+  static std::vector<EValue> fake_quantize_per_channel(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    const int64_t rank = static_cast<int64_t>(self.shape.size());
+    int64_t axis = constant_int(t, n, a, "axis");
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank) t.fail("bad-argument", n.kind + ": axis out of range for a " + std::to_string(rank) + "-d input");
+    nlohmann::json along = nlohmann::json::array({-1});
+    for (int64_t d = axis + 1; d < rank; ++d) along.push_back(1);
+    const EValue scale = op(t, n, "aten::reshape", {op(t, n, "aten::to", {a["scale"], c(6), c(false), c(false)}), c(along)});
+    const EValue zero_point = op(t, n, "aten::reshape", {a["zero_point"], c(along)});
+    const EValue inverse = op(t, n, "aten::reciprocal", {scale});
+    return {fake_quantize(t, n, a["self"], inverse, scale, zero_point, a)};
+  }
+
+  static EValue fake_quantize(Tracer& t, const ProgramNode& n, const EValue& x, const EValue& inverse, const EValue& scale,
+                              const EValue& zero_point, const NamedInputs& a) {
+    const int64_t qmin = constant_int(t, n, a, "quant_min");
+    const int64_t qmax = constant_int(t, n, a, "quant_max");
+    if (qmin > qmax)
+      t.fail("bad-argument", n.kind + ": quant_min " + std::to_string(qmin) + " is above quant_max " + std::to_string(qmax));
+    const EValue rounded = op(t, n, "aten::round", {op(t, n, "aten::mul", {x, inverse})});
+    const EValue shifted = op(t, n, "aten::add", {rounded, zero_point, c(1)});
+    const EValue clamped = op(t, n, "aten::clamp", {shifted, c(qmin), c(qmax)});
+    return op(t, n, "aten::mul", {op(t, n, "aten::sub", {clamped, zero_point, c(1)}), scale});
+  }
+
+  // hann_window(int window_length, bool periodic=True, *, dtype=None, ...):
+  // 0.5 - 0.5 cos(2 pi k / N), N = length (periodic) or length - 1.
+  static std::vector<EValue> hann_window(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const int64_t length = constant_int(t, n, a, "window_length");
+    const bool periodic = a.schema().argument_index("periodic") ? constant_bool(t, n, a, "periodic") : true;
+    const EValue dtype = a.is_none("dtype") ? c(6) : a["dtype"];
+    if (length < 0) t.fail("bad-argument", n.kind + ": window_length must be non-negative, got " + std::to_string(length));
+    if (length <= 1)  // torch: an empty window, or [1.]
+      return {op(t, n, "aten::ones", {c(nlohmann::json::array({length})), dtype, EValue::none(), EValue::none(), EValue::none()})};
+    const int64_t denominator = periodic ? length : length - 1;
+    const EValue k = op(t, n, "aten::arange", {c(length), dtype, EValue::none(), EValue::none(), EValue::none()});
+    const EValue angle = op(t, n, "aten::mul", {k, c(2.0 * std::numbers::pi / static_cast<double>(denominator))});
+    const EValue cosine = op(t, n, "aten::cos", {angle});
+    return {op(t, n, "aten::add", {op(t, n, "aten::mul", {cosine, c(-0.5)}), c(0.5), c(1)})};
+  }
+
+  // conv_tbc(Tensor self [T, B, Cin], Tensor weight [K, Cin, Cout], Tensor
+  // bias [Cout], int pad=0) -> [T', B, Cout]: conv1d in time-batch-channel
+  // layout.
+  static std::vector<EValue> conv_tbc(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const int64_t pad = constant_int(t, n, a, "pad");
+    const EValue x = op(t, n, "aten::permute", {a["self"], c(nlohmann::json::array({1, 2, 0}))});
+    const EValue w = op(t, n, "aten::permute", {a["weight"], c(nlohmann::json::array({2, 1, 0}))});
+    const EValue y = op(t, n, "aten::conv1d",
+                        {x, w, a["bias"], c(nlohmann::json::array({1})), c(nlohmann::json::array({pad})),
+                         c(nlohmann::json::array({1})), c(1)});
+    return {op(t, n, "aten::permute", {y, c(nlohmann::json::array({2, 0, 1}))})};
+  }
+
+  // __interpolate(Tensor input, int[]? size, float[]? scale_factor, str
+  // mode, bool? align_corners, bool? recompute_scale_factor, bool antialias):
+  // TorchScript's builtin for F.interpolate (size and scale_factor may also
+  // be one int / float for every spatial dim), as the upsample op of the mode.
+  static std::vector<EValue> interpolate(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& input = tensor(t, n, a, "input");
+    const int64_t spatial = static_cast<int64_t>(input.shape.size()) - 2;
+    const std::string mode = a["mode"].is_constant() && a["mode"].constant.is_string() ? a["mode"].constant.get<std::string>() : "";
+    if (spatial < 1 || spatial > 3)
+      t.fail("bad-argument", n.kind + ": input must be 3-d, 4-d or 5-d (batch, channels, 1 to 3 spatial dims), got shape " +
+                                 shape_str(input.shape));
+    if (!a.is_none("antialias") && constant_bool(t, n, a, "antialias"))
+      t.fail("unsupported-argument", n.kind + ": antialias=True is not supported");
+    const bool interpolating = mode == "linear" || mode == "bilinear" || mode == "trilinear" || mode == "bicubic";
+    if (!interpolating && !a.is_none("align_corners"))
+      t.fail("bad-argument", n.kind + ": align_corners can only be set with the interpolating modes (linear, bilinear, "
+                                      "bicubic, trilinear), not '" + mode + "'");
+    // One value per spatial dim: a lone int / float applies to all.
+    auto per_dim = [&](const EValue& v) -> EValue {
+      if (!v.is_constant() || !v.constant.is_number()) return v;
+      nlohmann::json list = nlohmann::json::array();
+      for (int64_t d = 0; d < spatial; ++d) list.push_back(v.constant);
+      return c(list);
+    };
+    EValue size = per_dim(a["size"]);
+    EValue scales = per_dim(a["scale_factor"]);
+    if (a.is_none("size") == a.is_none("scale_factor"))
+      t.fail("bad-argument", n.kind + ": exactly one of size and scale_factor must be given");
+    const bool recompute = !a.is_none("recompute_scale_factor") && constant_bool(t, n, a, "recompute_scale_factor");
+    if (mode == "area" || (recompute && !a.is_none("scale_factor"))) {
+      // The output size from the scales: floor(in * scale), which needs the
+      // spatial sizes and scales known while tracing.
+      if (!a.is_none("scale_factor")) {
+        const std::optional<nlohmann::json> factors = as_constant_json(scales);
+        if (!factors || !factors->is_array() || factors->size() != static_cast<size_t>(spatial))
+          t.fail("unsupported-argument", n.kind + ": scale_factor must be " + std::to_string(spatial) +
+                                             " numbers known while tracing here, got a " + describe(scales));
+        nlohmann::json sizes = nlohmann::json::array();
+        for (int64_t d = 0; d < spatial; ++d) {
+          const Dim& in_dim = input.shape[static_cast<size_t>(d + 2)];
+          if (!in_dim.is_static())
+            t.fail("unsupported-argument", n.kind + ": the output size floor(size * scale) of the dynamic dim " +
+                                               shape_str(input.shape) + "[" + std::to_string(d + 2) +
+                                               "] is not supported with mode '" + mode + "' or recompute_scale_factor");
+          sizes.push_back(static_cast<int64_t>(
+              std::floor(static_cast<double>(in_dim.value()) * (*factors)[static_cast<size_t>(d)].get<double>())));
+        }
+        size = c(sizes);
+        scales = EValue::none();
+      }
+    }
+    const std::string k = std::to_string(spatial);
+    if (mode == "area") return {op(t, n, "aten::adaptive_avg_pool" + k + "d", {a["input"], size})};
+    if (mode == "nearest") return {op(t, n, "aten::upsample_nearest" + k + "d", {a["input"], size, scales})};
+    if (mode == "nearest-exact") return {op(t, n, "aten::_upsample_nearest_exact" + k + "d", {a["input"], size, scales})};
+    static const std::unordered_map<std::string, std::pair<int64_t, std::string>> interpolating_ops = {
+        {"linear", {1, "aten::upsample_linear1d"}},
+        {"bilinear", {2, "aten::upsample_bilinear2d"}},
+        {"bicubic", {2, "aten::upsample_bicubic2d"}},
+        {"trilinear", {3, "aten::upsample_trilinear3d"}},
+    };
+    auto it = interpolating_ops.find(mode);
+    if (it == interpolating_ops.end())
+      t.fail("bad-argument", n.kind + ": mode '" + mode + "' is not one of nearest, nearest-exact, linear, bilinear, bicubic, "
+                                      "trilinear, area");
+    if (it->second.first != spatial)
+      t.fail("bad-argument", n.kind + ": mode '" + mode + "' needs " + std::to_string(it->second.first + 2) +
+                                 "-d input, got shape " + shape_str(input.shape));
+    const EValue align = a.is_none("align_corners") ? c(false) : a["align_corners"];
+    return {op(t, n, it->second.second, {a["input"], size, align, scales})};
+  }
+
+  // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
+  // numpy.nonzero (the columns of nonzero's result).
+  static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    tensor(t, n, a, "self");
+    return t.call_tensor_op(n, "aten::unbind", {t.nonzero_value(a["self"]), c(1)});
+  }
+};
+
+const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules() {
+  // torch's ScalarType codes: Byte 0, Char 1, Short 2, Int 3, Long 4, Half 5,
+  // Float 6, Double 7. (_cast_Bool, _cast_BFloat16, _cast_Complex* and
+  // tanhshrink have no TorchScript schema in PyTorch 1.13, so no program holds
+  // them.)
+  static const std::unordered_map<std::string, Rule> table = {
+      {"aten::_cast_Byte", &cast<0>},
+      {"aten::_cast_Char", &cast<1>},
+      {"aten::_cast_Short", &cast<2>},
+      {"aten::_cast_Int", &cast<3>},
+      {"aten::_cast_Long", &cast<4>},
+      {"aten::_cast_Half", &cast<5>},
+      {"aten::_cast_Float", &cast<6>},
+      {"aten::_cast_Double", &cast<7>},
+      {"aten::_log_softmax", &softmax_family},
+      {"aten::_softmax", &softmax_family},
+      {"aten::lift", &identity},
+      {"aten::lift_fresh", &identity},
+      {"aten::unsafe_split", &safe_split},
+      {"aten::unsafe_chunk", &safe_split},
+      {"aten::unsafe_split_with_sizes", &safe_split},
+      {"aten::_pad_circular", &pad_circular},
+      {"aten::is_pinned", &is_pinned},
+      {"aten::_dim_arange", &dim_arange},
+      {"aten::numpy_T", &numpy_t},
+      {"aten::_shape_as_tensor", &shape_as_tensor},
+      {"aten::native_dropout", &native_dropout},
+      {"aten::native_layer_norm", &native_layer_norm},
+      {"aten::_weight_norm", &weight_norm},
+      {"aten::cdist", &cdist},
+      {"aten::one_hot", &one_hot},
+      {"aten::fake_quantize_per_tensor_affine", &fake_quantize_per_tensor},
+      {"aten::fake_quantize_per_channel_affine", &fake_quantize_per_channel},
+      {"aten::hann_window", &hann_window},
+      {"aten::conv_tbc", &conv_tbc},
+      {"aten::nonzero_numpy", &nonzero_numpy},
+      {"aten::__interpolate", &interpolate},
+  };
+  return table;
+}
+
+bool Tracer::is_composite(const std::string& kind) { return CompositeOps::rules().count(kind) != 0; }
+
+void Tracer::on_composite(const ProgramNode& n) {
+  const CompositeOps::Rule rule = CompositeOps::rules().at(n.kind);
+  std::vector<EValue> args = inputs_of(n);
+  std::vector<ArgSummary> kinds;
+  kinds.reserve(args.size());
+  for (const EValue& v : args) kinds.push_back(summarize(to_op_arg(v, false)));
+  SchemaBinding binding = resolve_schema(n.kind, kinds);
+  if (!binding.ok()) fail("bad-argument", n.kind + ": " + binding.error);
+  const NamedInputs named(*binding.schema, std::move(args), std::move(binding.position));
+  bind_op_results(n, rule(*this, n, named));
+}
+
+}  // namespace onnxport::trace

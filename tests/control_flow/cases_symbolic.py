@@ -31,7 +31,7 @@ class BranchBatchLessThanWithShapes(nn.Module):
 
 
 class BranchBatchRaises(nn.Module):
-    """A branch that raises cannot be an If: cond-rewrite falls back to the guard (not sound)."""
+    """An argument check on a dynamic dim: every size eager accepts takes the other path."""
 
     def forward(self, x):
         if x.size(0) > 4:
@@ -82,9 +82,9 @@ case("branch_batch_lt_sizes_differ", BranchBatchLessThanWithShapes, topic=TOPIC,
      paths=lambda: [(torch.randn(2, 3),), (torch.randn(6, 3),)], dynamic=BATCH,
      expect=expect(REFUSED, REFUSED, EXPORTED, UNSOUND))
 case("branch_batch_raises", BranchBatchRaises, topic=TOPIC,
-     pattern="`if x.size(0) > 4: raise` (a branch that cannot be an If)",
+     pattern="`if x.size(0) > 4: raise` (an argument check on a dynamic dim)",
      paths=lambda: [(torch.randn(2, 3),), (torch.randn(3, 3),)], dynamic=BATCH,
-     expect=expect(REFUSED, REFUSED, UNSOUND, UNSOUND),
+     expect=expect(EXPORTED, EXPORTED, EXPORTED, EXPORTED),
      unreachable={'raise ValueError("batch too large")': "a path input that raises has no output to compare"})
 case("min_size_and_int", MinOfSizeAndInt, topic=TOPIC, pattern="`n = min(x.size(0), 3)` used to slice and scale",
      paths=lambda: [(torch.randn(2, 3),), (torch.randn(5, 3),)], dynamic=BATCH,

@@ -708,27 +708,48 @@ TEST(DataDependent, RewriteTurnsAnInPlaceMutationIntoACondOutput) {
   EXPECT_EQ(run(p, {1, -1, 0}), (std::vector<double>{2, -2, 0}));
 }
 
-TEST(DataDependent, RewriteRefusesARaiseInsideTheBranch) {
+// `if x.sum(): raise ValueError(...)`: an argument check. Every input on
+// which eager returns takes the other block, so every strategy captures that
+// block alone, soundly, and notes the assumption (no cond, no guard).
+TEST(DataDependent, AnArgumentCheckOnDataTakesTheBlockThatDoesNotRaise) {
   json raise = {constant("msg", "negative"), node("prim::RaiseException", {"msg"}, {}, {}, 21, "raise ValueError")};
   const Program p = parse(data_branch_program(block({}, raise, {}), block({}, json::array(), {}), {},
                                               {node("aten::relu", {"x"}, {"out"})}, {"out"}));
-  const CaptureResult r = capture(p, cond_rewrite_policy());
+  for (const TracePolicy& policy : {strict_policy(), non_strict_policy(), cond_rewrite_policy()}) {
+    const CaptureResult r = capture(p, policy);
+    ASSERT_TRUE(r.graph) << policy.strategy << ": " << all_messages(r);
+    EXPECT_TRUE(r.graph->sound) << policy.strategy;
+    EXPECT_TRUE(r.graph->assertions.empty()) << policy.strategy;
+    EXPECT_EQ(find_node(*r.graph, "higher_order::cond"), nullptr) << r.graph->to_text();
+    EXPECT_NE(find_node(*r.graph, "aten::relu"), nullptr) << r.graph->to_text();
+    const Diagnostic* d = find_diag(r, "raise-branch-skipped");
+    ASSERT_NE(d, nullptr) << all_messages(r);
+    EXPECT_EQ(d->severity, Severity::Note);
+    EXPECT_EQ(d->loc.line, 20);
+    EXPECT_NE(d->message.find("Not(Ne(u0, 0))"), std::string::npos) << d->message;
+  }
+}
+
+// Both blocks raising is no argument check: the branch stays data-dependent.
+TEST(DataDependent, BothBlocksRaisingIsStillADataDependentBranch) {
+  json raise_a = {constant("msg", "a"), node("prim::RaiseException", {"msg"}, {}, {}, 21, "raise ValueError")};
+  json raise_b = {constant("msg2", "b"), node("prim::RaiseException", {"msg2"}, {}, {}, 23, "raise ValueError")};
+  const Program p = parse(data_branch_program(block({}, raise_a, {}), block({}, raise_b, {}), {},
+                                              {node("aten::relu", {"x"}, {"out"})}, {"out"}));
+  const CaptureResult r = capture(p, strict_policy());
   EXPECT_FALSE(r.graph);
-  const Diagnostic* d = find_diag(r, "raise-in-data-dependent-branch");
-  ASSERT_NE(d, nullptr) << all_messages(r);
-  EXPECT_EQ(d->loc.line, 21);
-  EXPECT_NE(d->message.find("negative"), std::string::npos);
+  EXPECT_NE(find_diag(r, "data-dependent-branch"), nullptr) << all_messages(r);
 }
 
 TEST(DataDependent, RewriteReportsEverythingItCouldNotRewrite) {
-  json raise = {constant("msg", "negative"), node("prim::RaiseException", {"msg"}, {}, {}, 21, "raise ValueError")};
-  const Program p = parse(data_branch_program(block({}, raise, {}), block({}, json::array(), {}), {},
+  json to_int = {constant("long", json{{"dtype", "int64"}}), node("aten::to", {"x", "long"}, {"xi"})};
+  const Program p = parse(data_branch_program(block({}, to_int, {"xi"}), block({}, json::array(), {"x"}), {"y"},
                                               {node("aten::frobnicate", {"x"}, {"out"}, {}, 22, "x.frobnicate()")},
                                               {"out"}));
   const CaptureResult r = capture(p, cond_rewrite_policy());
   EXPECT_FALSE(r.graph);
   ASSERT_EQ(count_errors(r), 2u) << all_messages(r);
-  EXPECT_NE(find_diag(r, "raise-in-data-dependent-branch"), nullptr);
+  EXPECT_NE(find_diag(r, "branch-mismatch"), nullptr);
   EXPECT_NE(find_diag(r, "unsupported-op"), nullptr);
   EXPECT_EQ(count_errors(capture(p, non_strict_policy())), 1u);  // non-strict stops at the branch
 }

@@ -266,6 +266,9 @@ void Tracer::on_if(const ProgramNode& n) {
     fail("bad-argument", "prim::If needs a bool condition, got a " + describe(c));
   } else if (auto known = known_condition(c.sym->expr)) {
     taken = *known;  // inside a branch of a rewritten cond on the same condition (branch_facts.cpp)
+  } else if (const std::optional<size_t> only = block_that_does_not_raise(n)) {
+    skip_raising_branch(*c.sym, *only);
+    taken = *only == 0;
   } else if (!c.sym->data_dependent || config_.eager) {
     if (rewrites_shape_branch(*c.sym) && try_rewrite_shape_branch(n, *c.sym)) return;
     taken = decide(*c.sym, n, "the branch");
@@ -301,6 +304,31 @@ void Tracer::on_if(const ProgramNode& n) {
     }
   }
   bind_outputs(n, run_inline(n.blocks.at(taken ? 0 : 1), {}));
+}
+
+// An argument check: `if <condition>: raise ValueError(...)`. When exactly
+// one of the two blocks raises (a prim::RaiseException at its top level, so
+// reaching the block means raising), every input on which eager PyTorch
+// returns takes the other block: inputs that make it raise are not valid
+// inputs of the program. So the model takes that block for every input, with
+// no guard and no assertion, whatever the condition depends on (a dynamic
+// dim, tensor data): the capture stays sound. The report notes the assumption.
+std::optional<size_t> Tracer::block_that_does_not_raise(const ProgramNode& n) const {
+  if (n.blocks.size() != 2) return std::nullopt;
+  auto raises = [](const ProgramBlock& b) {
+    return std::any_of(b.nodes.begin(), b.nodes.end(), [](const ProgramNode& x) { return x.kind == "prim::RaiseException"; });
+  };
+  const bool first = raises(n.blocks[0]), second = raises(n.blocks[1]);
+  if (first == second) return std::nullopt;
+  return first ? size_t{1} : size_t{0};
+}
+
+void Tracer::skip_raising_branch(const SymScalar& cond, size_t taken_block) {
+  const std::string holds = taken_block == 0 ? cond.expr : "Not(" + cond.expr + ")";
+  diags_.push_back(make_diag("raise-branch-skipped", Severity::Note,
+                             "the other branch of this `if` raises in eager PyTorch, so every valid input satisfies " +
+                                 holds + " and the model takes this path for every input (inputs on which PyTorch "
+                                 "raises have no output to match)"));
 }
 
 // cond-rewrite: a branch whose condition involves a dynamic dim or an int

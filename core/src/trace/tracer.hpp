@@ -147,6 +147,9 @@ class Tracer {
   void rewrite_as_cond(const ProgramNode& n, ValueId pred, std::optional<bool> pred_value,
                        const std::vector<EValue>& operands, const SymScalar* cond = nullptr);
   bool rewrites_shape_branch(const SymScalar& cond) const;
+  // An `if` whose other block raises: the block every valid input takes.
+  std::optional<size_t> block_that_does_not_raise(const ProgramNode& n) const;
+  void skip_raising_branch(const SymScalar& cond, size_t taken_block);
   // Loops too large to unroll (control.cpp).
   int64_t known_trip_count(const ProgramNode& loop, const ProgramBlock& enclosing) const;
   int64_t unrolled_cost(const ProgramBlock& b) const;

@@ -166,10 +166,32 @@ const OpArg& OpArgs::scalar(std::string_view name) const {
 
 // ---------------------------------------------------------------- NodeArgs
 
+namespace {
+
+// The tracing engine emits tensor ops on symbolic scalars too (`min(x.size(0),
+// 3)` is aten::minimum(SymInt, 3)): in the Graph, and in ONNX, such values
+// are 0-d tensors. When a node fits no overload as its arguments are, it is
+// bound again with its scalars (symbolic or constant) read as tensors. Only
+// as a second try, so a node that fits an int overload (aten::add.int) keeps it.
+std::vector<ArgSummary> symbolic_scalars_as_tensors(std::vector<ArgSummary> actual) {
+  using K = ArgSummary::Kind;
+  for (ArgSummary& a : actual)
+    if (a.kind == K::SymInt || a.kind == K::SymFloat || a.kind == K::SymBool || a.kind == K::Int || a.kind == K::Float ||
+        a.kind == K::Bool)
+      a.kind = K::Tensor;
+  return actual;
+}
+
+}  // namespace
+
 NodeArgs::NodeArgs(TranslateContext& ctx) : ctx_(&ctx) {
   std::vector<ArgSummary> actual;
   for (const Arg& a : ctx.node().inputs) actual.push_back(summarize(ctx.graph(), a));
   SchemaBinding b = resolve_schema(ctx.node().op, actual);
+  if (!b.ok()) {
+    SchemaBinding as_tensors = resolve_schema(ctx.node().op, symbolic_scalars_as_tensors(actual));
+    if (as_tensors.ok()) b = std::move(as_tensors);
+  }
   if (!b.ok()) throw TranslateError(ctx.node().op + ": " + b.error);
   bind(b);
 }
@@ -178,6 +200,10 @@ NodeArgs::NodeArgs(TranslateContext& ctx, const OpSchema& schema) : ctx_(&ctx) {
   std::vector<ArgSummary> actual;
   for (const Arg& a : ctx.node().inputs) actual.push_back(summarize(ctx.graph(), a));
   SchemaBinding b = bind_schema(schema, actual);
+  if (!b.ok()) {
+    SchemaBinding as_tensors = bind_schema(schema, symbolic_scalars_as_tensors(actual));
+    if (as_tensors.ok()) b = std::move(as_tensors);
+  }
   if (!b.ok())
     throw TranslateError(ctx.node().op + ": the node does not fit the schema " + schema.text + ": " + b.error);
   bind(b);

@@ -160,11 +160,18 @@ class DataDependent(OnnxportTestCase, TorchExportMixin):
     def test_item_as_a_size(self):
         self.check(ItemAsSize(), "dd-item-size", (r(3, 4),), (r(3, 4),), NEG)
 
-    def test_raise_in_a_data_dependent_branch_says_why_and_where(self):
-        ex = export(RaiseOnData(), NEG, "dd-raise", strategies=["cond-rewrite"])
-        self.assertFalse(ex.ok)
-        self.assertIn("raise", ex.text())
-        self.assertIn("test_data_dependent.py:", ex.text())
+    def test_an_argument_check_on_data_exports_the_path_that_does_not_raise(self):
+        # Every input eager accepts takes the other branch: sound in every
+        # strategy, and the report notes the assumption with its line.
+        for strategy in ("strict", "cond-rewrite"):
+            ex = export(RaiseOnData(), NEG, "dd-raise-" + strategy, strategies=[strategy])
+            self.assertTrue(ex.ok, ex.text())
+            self.assertIs(ex.report["status"]["sound"], True)
+            self.assertMatchesEager(ex, RaiseOnData(), ["x"], [NEG, (-NEG[0].abs() - 1,)])
+            notes = [d for attempt in ex.report["capture"]["attempts"] for d in attempt["diagnostics"]
+                     if d.get("code") == "raise-branch-skipped"]
+            self.assertEqual(len(notes), 1, ex.report["capture"])
+            self.assertIn("test_data_dependent.py", str(notes[0]))
 
 
 if __name__ == "__main__":

@@ -83,8 +83,9 @@ TEST_F(BadStrategies, WrongArityOfAKnownOpIsReported) {
   CaptureResult r = in_process("zoo-wrong-arity");
   ASSERT_TRUE(r.graph.has_value());
   EXPECT_EQ(pipeline::check_captured_graph(*r.graph),
-            std::vector<std::string>{"body/nodes/0 (aten::linear): wrong arity: 1 argument(s) given; "
-                                     "aten::linear: expected at least 2 arguments, got 1"});
+            std::vector<std::string>{"body/nodes/0 (aten::linear): wrong arity: 1 argument(s) given; aten::linear: the call does not "
+                                     "fit the schema aten::linear(Tensor input, Tensor weight, Tensor? bias=None) -> "
+                                     "Tensor: argument 'weight' (position 1, Tensor) is missing and has no default"});
 }
 
 TEST(GraphCheck, WrongOutputCountOfAKnownOpIsReported) {

@@ -88,8 +88,9 @@ class HostSurvives(OnnxportTestCase):
         self.assertFallsBackFrom(
             "zoo-wrong-arity", proc,
             "returned a malformed graph (1 problem):\n"
-            "  - body/nodes/0 (aten::linear): wrong arity: 1 argument(s) given; aten::linear: expected at least 2 "
-            "arguments, got 1")
+            "  - body/nodes/0 (aten::linear): wrong arity: 1 argument(s) given; aten::linear: the call does not fit "
+            "the schema aten::linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor: argument 'weight' "
+            "(position 1, Tensor) is missing and has no default")
 
     # -- what the console shows of failed strategies ---------------------------
 

@@ -58,8 +58,13 @@ std::optional<OpArg> to_op_arg(const Graph& g, const Arg& a) {
 // arguments, got M": the one meta failure that is certainly the graph's
 // fault. Other meta errors (a SymInt where the meta wants a concrete int,
 // data the graph no longer carries) are not evidence of a malformed graph.
+// An argument-count error of a meta function: the positional form ("expected
+// at least 2 arguments, got 1") or the schema binding's ("argument 'weight'
+// (position 1, Tensor) is missing and has no default", "takes 3 arguments, got 5").
 bool is_arity_error(const std::string& what) {
-  return what.find("expected at least ") != std::string::npos && what.find(" arguments, got ") != std::string::npos;
+  const auto has = [&](const char* s) { return what.find(s) != std::string::npos; };
+  return (has("expected at least ") && has(" arguments, got ")) || has(") is missing and has no default") ||
+         (has("takes ") && has(" arguments, got "));
 }
 
 class ArityChecker {

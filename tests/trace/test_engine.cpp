@@ -983,3 +983,61 @@ TEST(DataDependent, DraftCountsRepeatedSpecializationsOfOneBranch) {
 
 }  // namespace
 }  // namespace onnxport::test
+
+// ------------------------------------------------------------------ composite ops
+
+namespace onnxport::test {
+namespace {
+
+// forward(x [4, 3]): embedding_bag(x, arange(4), tensor([0, 0, 3]), mode=MODE)
+// with an empty first bag; returns result `result` of the op.
+Program embedding_bag_program(int mode, size_t result) {
+  const std::vector<std::string> outs = {"bags", "offset2bag", "bag_size", "max_indices"};
+  return parse(program_json(
+      {constant("four", 4), constant("long", 4), constant("none", nullptr), constant("false", false),
+       constant("starts", json::array({0, 0, 3})), constant("mode", mode),
+       node("aten::arange", {"four", "long", "none", "none", "none"}, {"indices"}),
+       node("aten::tensor", {"starts", "long", "none", "false"}, {"offsets"}),
+       node("aten::embedding_bag", {"x", "indices", "offsets", "false", "mode", "false", "none", "false"}, outs, {}, 7,
+            "ret, _, _, _ = torch.embedding_bag(weight, input, offsets)")},
+      {outs[result]}, json::array({4, 3})));
+}
+
+std::vector<float> values_of(const Tensor& t) {
+  std::vector<float> out;
+  for (int64_t i = 0; i < t.numel(); ++i) out.push_back(static_cast<float>(t.get_double(i)));
+  return out;
+}
+
+TEST(Composite, EmbeddingBagSumsMeansAndMaxesEachBagAndAnEmptyBagIsZero) {
+  const Tensor x = Tensor::from_vector(DType::Float32, {4, 3}, std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+  const std::vector<std::vector<float>> expected = {
+      {0, 0, 0, 12, 15, 18, 10, 11, 12},  // sum
+      {0, 0, 0, 4, 5, 6, 10, 11, 12},     // mean
+      {0, 0, 0, 7, 8, 9, 10, 11, 12},     // max
+  };
+  for (int mode = 0; mode < 3; ++mode) {
+    const Program p = embedding_bag_program(mode, 0);
+    const RunOutputs out = run_program(p, inputs_x(x));
+    ASSERT_EQ(out.tensors.size(), 1u);
+    EXPECT_EQ(out.tensors[0].shape(), (std::vector<int64_t>{3, 3})) << "mode " << mode;
+    EXPECT_EQ(values_of(out.tensors[0]), expected[static_cast<size_t>(mode)]) << "mode " << mode;
+    const CaptureResult r = capture(p, strict_policy());
+    ASSERT_TRUE(r.graph) << all_messages(r);
+    EXPECT_TRUE(r.graph->sound);
+  }
+}
+
+TEST(Composite, EmbeddingBagRefusesAProgramThatReadsItsBookkeepingResults) {
+  for (size_t result = 1; result < 4; ++result) {
+    const CaptureResult r = capture(embedding_bag_program(0, result), strict_policy());
+    EXPECT_FALSE(r.graph);
+    const Diagnostic* d = find_diag(r, "unsupported-op");
+    ASSERT_NE(d, nullptr) << all_messages(r);
+    EXPECT_NE(d->message.find("offset2bag, bag_size or max_indices"), std::string::npos) << d->message;
+    EXPECT_EQ(d->loc.line, 7);
+  }
+}
+
+}  // namespace
+}  // namespace onnxport::test

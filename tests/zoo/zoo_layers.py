@@ -118,6 +118,38 @@ class WeightedBag(nn.Module):
         return self.bag(input, None, per_sample_weights)
 
 
+class OffsetBag(nn.Module):
+    """EmbeddingBag over 1-D indices with offsets (bags of different sizes, some empty):
+    forward takes [B, 4] indices, flattened to 4B positions, and B offsets."""
+
+    def __init__(self, mode, weighted=False, **options):
+        super().__init__()
+        self.bag = nn.EmbeddingBag(20, 8, mode=mode, **options)
+        self.weighted = weighted
+        self.include_last_offset = options.get("include_last_offset", False)
+
+    def forward(self, input, offsets, per_sample_weights):
+        weights = per_sample_weights.reshape(-1) if self.weighted else None
+        if self.include_last_offset:  # B bags need B + 1 offsets, the last one the end
+            end = torch.full((1,), input.numel(), dtype=offsets.dtype)
+            offsets = torch.cat([offsets, end])
+        return self.bag(input.reshape(-1), offsets, weights)
+
+
+def bag_offsets(per_row=4, name="offsets"):
+    """B sorted offsets into B * per_row positions, the first 0, with repeats (empty bags) and,
+    at every batch size, an empty last bag when include_last_offset is off."""
+    def make(batch, shape):
+        total = batch * per_row
+        inner = torch.sort(torch.randint(0, total + 1, (batch - 1,)))[0]
+        offsets = torch.cat([torch.zeros(1, dtype=torch.int64), inner])
+        if batch >= 3:
+            offsets[1] = offsets[2]   # an empty bag in the middle
+            offsets[-1] = total       # an empty bag at the end
+        return offsets
+    return TensorInput(name, (), make=make)
+
+
 class Lazy(nn.Module):
     """A Lazy* module after its first call (what a user exports): its parameters have their shapes."""
 
@@ -310,6 +342,17 @@ def layer_entries():
         L("EmbeddingBag", lambda: nn.EmbeddingBag(20, 8, mode="mean"), [ints(20, 6)]),
         L("EmbeddingBag[sum,per_sample_weights]", WeightedBag,
           [ints(20, 6), x(6, name="per_sample_weights")], note="offsets=None, 2-D input"),
+        L("EmbeddingBag[sum,offsets,per_sample_weights]", lambda: OffsetBag("sum", weighted=True),
+          [ints(20, 4), bag_offsets(), x(4, name="per_sample_weights")], note="1-D input with offsets, empty bags"),
+        L("EmbeddingBag[mean,offsets,padding_idx]", lambda: OffsetBag("mean", padding_idx=3),
+          [TensorInput("input", (4,), make=lambda b, s: torch.randint(0, 20, s) % 5), bag_offsets(),
+           x(4, name="per_sample_weights")], note="1-D input with offsets, empty bags, index 3 is padding"),
+        L("EmbeddingBag[max,offsets,padding_idx]", lambda: OffsetBag("max", padding_idx=3),
+          [TensorInput("input", (4,), make=lambda b, s: torch.randint(0, 20, s) % 5), bag_offsets(),
+           x(4, name="per_sample_weights")], note="1-D input with offsets, empty bags, index 3 is padding"),
+        L("EmbeddingBag[sum,include_last_offset]", lambda: OffsetBag("sum", include_last_offset=True),
+          [ints(20, 4), bag_offsets(), x(4, name="per_sample_weights")],
+          note="1-D input, offsets with the end appended as the last offset"),
         # shuffles, resampling, reshaping
         L("PixelShuffle", lambda: nn.PixelShuffle(2), [x(8, 5, 5)]),
         L("PixelUnshuffle", lambda: nn.PixelUnshuffle(2), [x(*IMG)]),

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <string_view>
 #include <unordered_map>
@@ -386,6 +387,122 @@ struct CompositeOps {
     return {op(t, n, it->second.second, {a["input"], size, align, scales})};
   }
 
+  // embedding_bag(weight [V, D], indices [N], offsets, scale_grad_by_freq,
+  // mode, sparse, per_sample_weights?, include_last_offset, padding_idx?)
+  // -> (output [B, D], offset2bag, bag_size, max_indices). F.embedding_bag
+  // always passes 1-D indices: a 2-D input arrives flattened with offsets
+  // arange(0, numel, L). Bag b holds the positions [offsets[b], offsets[b+1])
+  // (the last one up to N, or to offsets[B] with include_last_offset);
+  // positions equal to padding_idx count for nothing. An empty bag is 0 in
+  // every mode, as torch gives. Only the output is computed: a program that
+  // reads one of the three bookkeeping results is refused.
+  static std::vector<EValue> embedding_bag(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    for (size_t k = 1; k < n.outputs.size(); ++k)
+      if (program_reads(t.program_, n.outputs[k]))
+        t.fail("unsupported-op", n.kind + ": result " + std::to_string(k) +
+                                     " (offset2bag, bag_size or max_indices) is read by the program; only the bags' values "
+                                     "are supported");
+    const FakeTensor& weight = tensor(t, n, a, "weight");
+    const FakeTensor& indices = tensor(t, n, a, "indices");
+    const FakeTensor& offsets = tensor(t, n, a, "offsets");
+    if (weight.shape.size() != 2) t.fail("bad-argument", n.kind + ": weight must be 2-d, got shape " + shape_str(weight.shape));
+    if (indices.shape.size() != 1 || offsets.shape.size() != 1)
+      t.fail("bad-argument", n.kind + ": indices and offsets must be 1-d, got shapes " + shape_str(indices.shape) + " and " +
+                                 shape_str(offsets.shape));
+    const int64_t mode = constant_int(t, n, a, "mode");
+    if (mode < 0 || mode > 2) t.fail("bad-argument", n.kind + ": mode must be 0 (sum), 1 (mean) or 2 (max), got " + std::to_string(mode));
+    const bool weighted = !a.is_none("per_sample_weights");
+    if (weighted && mode != 0)
+      t.fail("bad-argument", n.kind + ": per_sample_weights are only supported with mode 'sum' (as in PyTorch)");
+    const bool last_offset = constant_bool(t, n, a, "include_last_offset");
+    int64_t padding_idx = -1;
+    if (a.schema().argument_index("padding_idx") && !a.is_none("padding_idx")) {
+      padding_idx = constant_int(t, n, a, "padding_idx");
+      const Dim& rows = weight.shape[0];
+      if (padding_idx < 0 && rows.is_static()) padding_idx += rows.value();
+      if (padding_idx < 0)
+        t.fail("unsupported-argument", n.kind + ": a negative padding_idx needs the number of rows known while tracing");
+    }
+    const EValue none = EValue::none();
+    const EValue int64 = c(4);
+    const EValue dtype = c(dtype_to_torch_code(weight.dtype));
+
+    // The bag of each position: a 1 at every bag start (offsets may repeat
+    // for empty bags, and equal N for empty bags at the end, hence N + 1
+    // slots), summed along the positions, minus 1.
+    const EValue starts = op(t, n, "aten::to", {a["offsets"], int64, c(false), c(false)});
+    const EValue slots = op(t, n, "aten::constant_pad_nd",
+                            {op(t, n, "aten::zeros_like", {a["indices"], int64, none, none, none, none}),
+                             c(nlohmann::json::array({0, 1})), c(0)});
+    const EValue ones = op(t, n, "aten::ones_like", {starts, int64, none, none, none, none});
+    const EValue marks = op(t, n, "aten::index_add", {slots, c(0), starts, ones, c(1)});
+    const EValue marks_n = op(t, n, "aten::slice", {marks, c(0), c(0), c(-1), c(1)});
+    EValue bag = op(t, n, "aten::sub", {op(t, n, "aten::cumsum", {marks_n, c(0), none}), c(1), c(1)});
+
+    // The bags: every offset, or all but the last with include_last_offset
+    // (positions from offsets[B] on belong to no bag).
+    const EValue bag_starts = last_offset ? op(t, n, "aten::slice", {starts, c(0), c(0), c(-1), c(1)}) : starts;
+    const EValue bags = t.sym_size(*bag_starts.tensor, 0);
+    EValue keep = EValue::none();  // bool [N]: the position counts
+    auto and_keep = [&](const EValue& m) { keep = keep.is_none() ? m : op(t, n, "aten::logical_and", {keep, m}); };
+    if (last_offset) and_keep(op(t, n, "aten::lt", {bag, bags}));
+    if (padding_idx >= 0) and_keep(op(t, n, "aten::ne", {a["indices"], c(padding_idx)}));
+    if (!keep.is_none()) bag = op(t, n, "aten::where", {keep, bag, c(0)});
+
+    EValue rows = op(t, n, "aten::embedding", {a["weight"], a["indices"], c(-1), c(false), c(false)});  // [N, D]
+    EValue row_weight = weighted ? a["per_sample_weights"] : EValue::none();
+    if (!keep.is_none()) {
+      const EValue keep_f = op(t, n, "aten::to", {keep, dtype, c(false), c(false)});
+      row_weight = row_weight.is_none() ? keep_f : op(t, n, "aten::mul", {row_weight, keep_f});
+    }
+    const EValue width = t.sym_size(weight, 1);
+    const EValue out_size = EValue::list({bags, width}, t.rewrite_depth_);
+    const EValue bag_size = EValue::list({bags}, t.rewrite_depth_);
+    // How many positions count in each bag (mean divides by it; an empty
+    // bag's max is 0).
+    auto counts = [&]() {
+      const EValue one_each = keep.is_none() ? op(t, n, "aten::ones_like", {a["indices"], dtype, none, none, none, none})
+                                             : op(t, n, "aten::to", {keep, dtype, c(false), c(false)});
+      const EValue zeros = op(t, n, "aten::zeros", {bag_size, dtype, none, none, none});
+      return op(t, n, "aten::index_add", {zeros, c(0), bag, one_each, c(1)});
+    };
+
+    if (mode == 0 || mode == 1) {
+      if (!row_weight.is_none()) rows = op(t, n, "aten::mul", {rows, op(t, n, "aten::unsqueeze", {row_weight, c(1)})});
+      const EValue zeros = op(t, n, "aten::zeros", {out_size, dtype, none, none, none});
+      EValue sums = op(t, n, "aten::index_add", {zeros, c(0), bag, rows, c(1)});
+      if (mode == 1) {
+        const EValue divisor = op(t, n, "aten::clamp_min", {counts(), c(1)});
+        sums = op(t, n, "aten::div", {sums, op(t, n, "aten::unsqueeze", {divisor, c(1)})});
+      }
+      return {sums, EValue::none(), EValue::none(), EValue::none()};
+    }
+    // max: ONNX has no scatter-max below opset 18, so every bag looks at
+    // every position through a [B, N] membership mask ([B, N, D] values).
+    const EValue bag_ids = op(t, n, "aten::arange", {bags, int64, none, none, none});
+    EValue member = op(t, n, "aten::eq", {op(t, n, "aten::unsqueeze", {bag_ids, c(1)}), op(t, n, "aten::unsqueeze", {bag, c(0)})});
+    if (!keep.is_none()) member = op(t, n, "aten::logical_and", {member, op(t, n, "aten::unsqueeze", {keep, c(0)})});
+    const EValue candidates = op(t, n, "aten::where", {op(t, n, "aten::unsqueeze", {member, c(2)}),
+                                                      op(t, n, "aten::unsqueeze", {rows, c(0)}),
+                                                      c(-std::numeric_limits<double>::infinity())});
+    const EValue maxima = op(t, n, "aten::amax", {candidates, c(nlohmann::json::array({1})), c(false)});
+    const EValue filled = op(t, n, "aten::unsqueeze", {op(t, n, "aten::gt", {counts(), c(0)}), c(1)});
+    return {op(t, n, "aten::where", {filled, maxima, c(0.0)}), EValue::none(), EValue::none(), EValue::none()};
+  }
+
+  // Whether any node, block result or graph output of the program reads the value `name`.
+  static bool program_reads(const Program& program, const std::string& name) {
+    auto block_reads = [&](const ProgramBlock& b, auto& self) -> bool {
+      for (const ProgramNode& node : b.nodes) {
+        if (std::find(node.inputs.begin(), node.inputs.end(), name) != node.inputs.end()) return true;
+        for (const ProgramBlock& sub : node.blocks)
+          if (self(sub, self)) return true;
+      }
+      return std::find(b.outputs.begin(), b.outputs.end(), name) != b.outputs.end();
+    };
+    return block_reads(program.graph, block_reads);
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -431,6 +548,7 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::conv_tbc", &conv_tbc},
       {"aten::nonzero_numpy", &nonzero_numpy},
       {"aten::__interpolate", &interpolate},
+      {"aten::embedding_bag", &embedding_bag},
   };
   return table;
 }

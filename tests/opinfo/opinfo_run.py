@@ -307,8 +307,11 @@ def inflight_path(results_path):
     return results_path + ".inflight"
 
 
-def load_previous(paths):
-    """{(op, dtype, sample): row} from earlier runs (--resume), merged by sample."""
+def load_previous(paths, rerun=()):
+    """{(op, dtype, sample): row} from earlier runs (--resume), merged by sample.
+    The exporters named in `rerun` are dropped from those rows, so they run
+    again while the others' results (torch.onnx.export's, which do not depend
+    on onnxport) are kept."""
     rows = {}
     for path in paths or []:
         if os.path.exists(inflight_path(path)):
@@ -324,12 +327,16 @@ def load_previous(paths):
                     row = json.loads(line)
                     key = (row["op"], row["dtype"], row["sample"])
                     rows.setdefault(key, {}).update({k: v for k, v in row.items() if k not in rows.get(key, {})})
+    for row in rows.values():
+        for exporter in rerun:
+            row.pop(exporter, None)
     return rows
 
 
 def run(options):
     op_db = load_op_db()
-    previous = load_previous(options.resume)
+    rerun = options.rerun.split(",") if options.rerun else []
+    previous = load_previous(options.resume, rerun)
     exporters = options.exporters.split(",")
     ort = OrtServer(SOURCE)
     runner = Runner(options, ort)
@@ -472,6 +479,9 @@ def main(argv=None):
     parser.add_argument("--baseline", help="fail when a sample listed in this file does not pass with onnxport")
     parser.add_argument("--resume", nargs="*", metavar="RESULTS",
                         help="results of earlier runs: their samples are copied, only missing exporters are run")
+    parser.add_argument("--rerun", metavar="EXPORTERS",
+                        help="with --resume: run these exporters again (e.g. onnxport,onnxport13) and keep the "
+                             "resumed results of the others")
     parser.add_argument("-v", "--verbose", action="store_true")
     options = parser.parse_args(argv)
     return run(options)

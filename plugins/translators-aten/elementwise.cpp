@@ -183,6 +183,13 @@ constexpr char kMin[] = "Min";
 template <const char* OnnxOp, bool Negate = false>
 void translate_compare(TranslateContext& ctx) {
   Operands o = binary_operands(ctx);
+  // Greater/Less (and their OrEqual forms) take no bool operands in ONNX;
+  // PyTorch orders false < true, as int32 0 < 1 does (ONNX Runtime has no
+  // uint8 Greater/Less kernels).
+  if (o.dtype == DType::Bool && std::string_view(OnnxOp) != "Equal") {
+    o.a = cast_to(ctx, o.a, DType::Int32);
+    o.b = cast_to(ctx, o.b, DType::Int32);
+  }
   std::string r = ctx.op(OnnxOp, {o.a, o.b});
   finish(ctx, Negate ? ctx.op("Not", {r}) : r, DType::Bool);
 }

@@ -157,6 +157,13 @@ TEST_P(Comparison, FloatTensorIntScalar) {
   check_op(b, GetParam(), {V(b.input(randint({10}, -3, 3, DType::Float32))), C(0)});
 }
 
+// ONNX's Greater/Less take no bool operands: bools are compared as integers
+// (false < true), as PyTorch does.
+TEST_P(Comparison, BoolTensors) {
+  GraphBuilder b;
+  check_op(b, GetParam(), {V(b.input(randbool({8}))), V(b.input(randbool({8})))});
+}
+
 INSTANTIATE_TEST_SUITE_P(Ops, Comparison,
                          ::testing::Values("aten::gt", "aten::lt", "aten::ge", "aten::le", "aten::eq", "aten::ne"),
                          [](const auto& info) { return std::string(info.param).substr(6); });

@@ -10,6 +10,7 @@
 // schema which one it has.
 #include "families.hpp"
 
+#include <type_traits>
 #include <functional>
 #include <numeric>
 
@@ -820,21 +821,36 @@ void translate_eye(TranslateContext& ctx) {
   set_result(ctx, ctx.op("EyeLike", {zeros}, {{"dtype", int64_t{dtype_to_onnx(output_dtype(ctx))}}}));
 }
 
+// torch 1.13's CPU linspace, value i of `steps`: start and end converted to
+// the output type T first (4.3 -> 4 for int64), the step in T (double for
+// integer T), filled from both ends toward the middle for symmetric rounding;
+// one step alone is start. Integer outputs truncate toward zero.
+template <typename T>
+double linspace_value(double start_arg, double end_arg, int64_t steps, int64_t i) {
+  using Step = std::conditional_t<std::is_integral_v<T>, double, T>;
+  const T start = static_cast<T>(start_arg), end = static_cast<T>(end_arg);
+  if (steps == 1) return static_cast<double>(start);
+  const Step step = (static_cast<Step>(end) - static_cast<Step>(start)) / static_cast<Step>(steps - 1);
+  const Step v = i < steps / 2 ? static_cast<Step>(start) + step * static_cast<Step>(i)
+                               : static_cast<Step>(end) - step * static_cast<Step>(steps - i - 1);
+  return static_cast<double>(static_cast<T>(v));
+}
+
 // linspace(Scalar start, Scalar end, int steps, *, dtype, layout, device, pin_memory):
-// constant arguments, so the values are computed here the way torch does
-// (from both ends toward the middle, for symmetric rounding).
+// constant arguments, so the values are computed here the way torch does.
 void translate_linspace(TranslateContext& ctx) {
   const NodeArgs a(ctx);
   const double start = a.f64("start");
   const double end = a.f64("end");
   const int64_t steps = a.i64("steps");
   if (steps < 0) fail(ctx, "steps must be non-negative");
-  Tensor t = Tensor::zeros(output_dtype(ctx), {steps});
-  const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
-  const int64_t half = steps / 2;
+  const DType d = output_dtype(ctx);
+  if (d == DType::Bool) fail(ctx, "linspace has no bool output (torch refuses it too)");
+  Tensor t = Tensor::zeros(d, {steps});
   for (int64_t i = 0; i < steps; ++i)
-    t.set_double(i, i < half ? start + step * static_cast<double>(i)
-                             : end - step * static_cast<double>(steps - 1 - i));
+    t.set_double(i, d == DType::Float32 ? linspace_value<float>(start, end, steps, i)
+                    : is_floating(d)    ? linspace_value<double>(start, end, steps, i)
+                                        : linspace_value<int64_t>(start, end, steps, i));
   set_result(ctx, ctx.constant(t, ctx.output_value(0).name));
 }
 

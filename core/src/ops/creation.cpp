@@ -7,6 +7,7 @@
 #include "op_support.hpp"
 
 #include <cmath>
+#include <type_traits>
 
 namespace onnxport::ops {
 namespace {
@@ -162,6 +163,27 @@ std::vector<Tensor> arange_kernel(const OpArgs& args) {
   return {finish(std::move(out), m.dtype)};
 }
 
+// torch 1.13's CPU linspace: start and end converted to the output type T
+// first (4.3 -> 4 for int64), the step in T (double for integer T), values
+// filled from both ends toward the middle, one step alone is start; integer
+// outputs truncate toward zero.
+template <typename T>
+void linspace_fill(double start_arg, double end_arg, int64_t steps, double* p) {
+  using Step = std::conditional_t<std::is_integral_v<T>, double, T>;
+  const T start = static_cast<T>(start_arg), end = static_cast<T>(end_arg);
+  if (steps == 1) {
+    p[0] = static_cast<double>(start);
+    return;
+  }
+  const Step step = (static_cast<Step>(end) - static_cast<Step>(start)) / static_cast<Step>(steps - 1);
+  const int64_t halfway = steps / 2;
+  for (int64_t i = 0; i < steps; ++i) {
+    const Step v = i < halfway ? static_cast<Step>(start) + step * static_cast<Step>(i)
+                               : static_cast<Step>(end) - step * static_cast<Step>(steps - i - 1);
+    p[i] = static_cast<double>(static_cast<T>(v));
+  }
+}
+
 // linspace(Scalar start, Scalar end, int steps, *, dtype?, layout?, device?, pin_memory?)
 void register_linspace(OpLibrary& lib) {
   auto meta = [](const OpArgs& args) {
@@ -174,14 +196,16 @@ void register_linspace(OpLibrary& lib) {
       lib, "aten::linspace", "creation", [meta](const OpArgs& args) { return std::vector<TensorMeta>{meta(args)}; },
       [meta](const OpArgs& args) {
         const TensorMeta m = meta(args);
-        const double start = args.f64("start"), end = args.f64("end");
         const int64_t steps = args.i64("steps");
         Tensor out = Tensor::zeros(DType::Float64, {steps});
         double* p = out.mutable_data<double>();
-        const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
-        // Fill from both ends, as torch does, so the last value is exactly `end`.
-        for (int64_t i = 0; i < steps; ++i)
-          p[i] = i < steps / 2 ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - 1 - i);
+        if (m.dtype == DType::Float32) {
+          linspace_fill<float>(args.f64("start"), args.f64("end"), steps, p);
+        } else if (is_floating(m.dtype)) {
+          linspace_fill<double>(args.f64("start"), args.f64("end"), steps, p);
+        } else {
+          linspace_fill<int64_t>(args.f64("start"), args.f64("end"), steps, p);
+        }
         return std::vector<Tensor>{converted(out, m.dtype)};
       });
 }

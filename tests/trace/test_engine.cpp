@@ -655,6 +655,36 @@ TEST(SideEffects, NonStrictDropsPrintWithAWarning) {
   EXPECT_EQ(d->category, "side-effect");
 }
 
+// `with torch.no_grad(): y = x.relu()` as TorchScript compiles it
+// (gaussian_nll_loss does it around its clamp_).
+json with_statement_program(const std::string& cls) {
+  return program_json({constant("none", nullptr),
+                       with_types(node("prim::CreateObject", {}, {"ctx"}, {}, 4, "with torch.no_grad():"), {cls}),
+                       node("prim::SetAttr", {"ctx", "none"}, {}, {{"name", "prev"}}),
+                       with_types(node("prim::Enter", {"ctx"}, {"entered"}), {"NoneType"}),
+                       node("aten::relu", {"x"}, {"y"}),
+                       with_types(node("prim::Exit", {"ctx"}, {"exited"}), {"Tensor"})},
+                      {"y"});
+}
+
+TEST(ContextManagers, NoGradAndEnableGradLeaveTheBodyOnly) {
+  for (const std::string cls : {"__torch__.torch.autograd.grad_mode.no_grad",
+                                "__torch__.torch.autograd.grad_mode.enable_grad"}) {
+    const CaptureResult r = capture(parse(with_statement_program(cls)), strict_policy());
+    ASSERT_TRUE(r.graph) << cls << ": " << all_messages(r);
+    EXPECT_EQ(body_ops(*r.graph), std::vector<std::string>{"aten::relu"}) << cls;
+  }
+}
+
+TEST(ContextManagers, OtherClassInstancesAreRefusedByName) {
+  const CaptureResult r = capture(parse(with_statement_program("__torch__.model.Timer")), strict_policy());
+  EXPECT_FALSE(r.graph);
+  const Diagnostic* d = find_diag(r, "unsupported-op");
+  ASSERT_NE(d, nullptr) << all_messages(r);
+  EXPECT_NE(d->message.find("__torch__.model.Timer"), std::string::npos) << d->message;
+  EXPECT_EQ(d->loc.line, 4);
+}
+
 TEST(Unsupported, UnknownOpNamesTheOpAndLine) {
   const Program p = parse(program_json({node("aten::frobnicate", {"x"}, {"y"}, {}, 11, "y = x.frobnicate()"),
                                         node("aten::relu", {"y"}, {"z"}),

@@ -43,6 +43,10 @@ bool is_sequence_value(const EValue& v) { return v.kind == EValue::Kind::List ||
 // prim::GetAttr nodes read back for the rest of the trace.
 void Tracer::on_set_attr(const ProgramNode& n) {
   const EValue& owner = in(n, 0);
+  if (is_grad_mode_object(owner)) {  // torch.no_grad()'s `prev` (python_values.cpp, on_create_object)
+    bind_outputs(n, {});
+    return;
+  }
   if (owner.kind != EValue::Kind::Module || owner.module == nullptr)
     fail("bad-argument", "prim::SetAttr assigns an attribute of a module, got a " + describe(owner));
   if (!n.attrs.contains("name") || !n.attrs["name"].is_string())

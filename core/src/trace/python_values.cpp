@@ -347,6 +347,42 @@ void Tracer::on_raise(const ProgramNode& n) {
        "The inputs do not satisfy a check of the model; fix the input shapes or dtypes.");
 }
 
+// `with torch.no_grad():` / `with torch.enable_grad():` in forward compile to
+// prim::CreateObject of the grad-mode class, prim::SetAttr of its `prev`,
+// and prim::Enter / prim::Exit around the body. An exported graph has no
+// autograd, so the object is a marker constant and the three nodes do
+// nothing; any other TorchScript class instance is refused.
+namespace {
+const char* grad_mode_class(const std::string& type) {
+  for (const char* cls : {"__torch__.torch.autograd.grad_mode.no_grad", "__torch__.torch.autograd.grad_mode.enable_grad"})
+    if (type == cls) return cls;
+  return nullptr;
+}
+}  // namespace
+
+bool is_grad_mode_object(const EValue& v) {
+  return v.is_constant() && v.constant.is_object() && v.constant.contains("grad_mode");
+}
+
+void Tracer::on_create_object(const ProgramNode& n) {
+  const std::string type = n.output_types.empty() ? std::string("an unknown class") : n.output_types[0];
+  if (const char* cls = grad_mode_class(type)) {
+    bind_all_outputs(n, EValue::of_constant(nlohmann::json{{"grad_mode", cls}}));
+    return;
+  }
+  fail("unsupported-op",
+       "prim::CreateObject of " + type + " (an instance of a TorchScript class) is not supported; only the grad-mode "
+       "context managers torch.no_grad() and torch.enable_grad() are",
+       "Compute the values the class holds in forward() directly, or move the class out of the exported module.");
+}
+
+void Tracer::on_context_manager(const ProgramNode& n) {
+  if (n.inputs.empty() || !is_grad_mode_object(in(n, 0)))
+    fail("unsupported-op", n.kind + " (a `with` statement) is supported only on torch.no_grad() / torch.enable_grad()",
+         "Remove the `with` statement from forward(), or use one of those context managers.");
+  bind_all_outputs(n, EValue::none());
+}
+
 void Tracer::on_side_effect(const ProgramNode& n) {
   const std::string what = n.kind == "aten::warn" ? "warnings.warn" : "print";
   if (config_.policy.side_effects_are_errors && !config_.eager) {

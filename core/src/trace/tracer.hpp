@@ -44,6 +44,9 @@ class TraceError : public std::exception {
 // Thrown when the engine cannot go on after errors it already recorded.
 struct StopScan {};
 
+// The marker a `with torch.no_grad():` object is traced as (python_values.cpp).
+bool is_grad_mode_object(const EValue& v);
+
 struct TracerConfig {
   TracePolicy policy;
   // Reference interpreter: tensors carry data and every data-dependent
@@ -200,6 +203,8 @@ class Tracer {
   void on_uninitialized(const ProgramNode& n);
   void on_raise(const ProgramNode& n);
   void on_side_effect(const ProgramNode& n);
+  void on_create_object(const ProgramNode& n);
+  void on_context_manager(const ProgramNode& n);
   void on_is(const ProgramNode& n);
   void on_format(const ProgramNode& n);
   void on_false_query(const ProgramNode& n);

@@ -155,6 +155,45 @@ void translate_isinf(TranslateContext& ctx) {
   set_result(ctx, is_floating(d) ? ctx.op("IsInf", {as_checkable_float(ctx, a, d)}) : all_false(ctx, a));
 }
 
+// isposinf / isneginf(Tensor self) -> Tensor(bool): IsInf of one sign.
+template <bool Positive>
+void translate_isinf_signed(TranslateContext& ctx) {
+  const NodeArgs a(ctx);
+  const DType d = arg_dtype(ctx, a, "self");
+  if (!is_floating(d)) {
+    set_result(ctx, all_false(ctx, a));
+    return;
+  }
+  set_result(ctx, ctx.op("IsInf", {as_checkable_float(ctx, a, d)},
+                         {{"detect_positive", int64_t{Positive ? 1 : 0}}, {"detect_negative", int64_t{Positive ? 0 : 1}}}));
+}
+
+// isreal(Tensor self) -> Tensor(bool): true everywhere (no complex tensors here).
+void translate_isreal(TranslateContext& ctx) {
+  const NodeArgs a(ctx);
+  set_result(ctx, ctx.op("Not", {all_false(ctx, a)}));
+}
+
+// signbit(Tensor self) -> Tensor(bool): x < 0, and -0.0 (1 / -0.0 = -inf) for
+// floats; false for bools. (The sign bit of a NaN is not looked at.)
+void translate_signbit(TranslateContext& ctx) {
+  const NodeArgs a(ctx);
+  const DType d = arg_dtype(ctx, a, "self");
+  if (d == DType::Bool) {
+    set_result(ctx, all_false(ctx, a));
+    return;
+  }
+  const std::string x = a.input("self");
+  const std::string zero = ctx.const_scalar(0, d);
+  std::string negative = ctx.op("Less", {x, zero});
+  if (is_floating(d)) {
+    const std::string negative_zero =
+        ctx.op("And", {ctx.op("Equal", {x, zero}), ctx.op("Less", {ctx.op("Reciprocal", {x}), zero})});
+    negative = ctx.op("Or", {negative, negative_zero});
+  }
+  set_result(ctx, negative);
+}
+
 // The largest finite value of a floating dtype (nan_to_num's default for +inf).
 double finite_max(DType d) {
   switch (d) {
@@ -210,6 +249,10 @@ void register_activations(Registrar& r) {
   add(r, "aten::softshrink", translate_shrink<true>, kMinOpset, kOpenEnded, "Shrink(bias=lambd)");
   add(r, "aten::isnan", translate_isnan, kMinOpset, kOpenEnded, "IsNaN (false for integers)");
   add(r, "aten::isinf", translate_isinf, kMinOpset, kOpenEnded, "IsInf (false for integers)");
+  add(r, "aten::isposinf", translate_isinf_signed<true>, kMinOpset, kOpenEnded, "IsInf of +inf (false for integers)");
+  add(r, "aten::isneginf", translate_isinf_signed<false>, kMinOpset, kOpenEnded, "IsInf of -inf (false for integers)");
+  add(r, "aten::isreal", translate_isreal, kMinOpset, kOpenEnded, "all true (real tensors only)");
+  add(r, "aten::signbit", translate_signbit, kMinOpset, kOpenEnded, "Less than 0, or -0.0 by its reciprocal");
   add(r, "aten::nan_to_num", translate_nan_to_num, kMinOpset, kOpenEnded, "IsNaN, IsInf, Where");
   add(r, "aten::isfinite", translate_isfinite, kMinOpset, kOpenEnded, "Not(IsNaN or IsInf) (true for integers)");
   add(r, "aten::selu", translate_selu, kMinOpset, kOpenEnded, "Greater, Exp, Where, Mul (ONNX Runtime's Selu is float32-only)");

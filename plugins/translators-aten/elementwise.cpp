@@ -291,7 +291,6 @@ constexpr char kReciprocal[] = "Reciprocal";
 constexpr char kFloor[] = "Floor";
 constexpr char kCeil[] = "Ceil";
 constexpr char kRound[] = "Round";
-constexpr char kSign[] = "Sign";
 constexpr char kIdentity[] = "Identity";
 
 void translate_neg(TranslateContext& ctx) {
@@ -494,6 +493,135 @@ void translate_atan2(TranslateContext& ctx) {
   set_result(ctx, cast(ctx, r, d, output_dtype(ctx)));
 }
 
+// sign / sgn: ONNX's Sign takes no bool; the sign of a bool is itself.
+void translate_sign(TranslateContext& ctx) {
+  const NodeArgs a(ctx);
+  const std::string_view x = schema_arg_name(ctx, a, 0);
+  set_result(ctx, ctx.op(arg_dtype(ctx, a, x) == DType::Bool ? "Identity" : "Sign", {unary_input(ctx)}));
+}
+
+constexpr char kAcosh[] = "Acosh";
+constexpr char kAsinh[] = "Asinh";
+constexpr char kAtanh[] = "Atanh";
+
+// deg2rad / rad2deg: x times a constant.
+template <int Numerator, int Denominator>
+void translate_angle_scale(TranslateContext& ctx) {
+  const DType d = output_dtype(ctx);
+  const double pi = std::numbers::pi;
+  const double factor = (Numerator == 0 ? pi : Numerator) / (Denominator == 0 ? pi : Denominator);
+  set_result(ctx, ctx.op("Mul", {unary_input(ctx), ctx.const_scalar(factor, d)}));
+}
+
+// exp2(x) = 2 ** x
+void translate_exp2(TranslateContext& ctx) {
+  set_result(ctx, ctx.op("Pow", {ctx.const_scalar(2, output_dtype(ctx)), unary_input(ctx)}));
+}
+
+// erfc(x) = 1 - erf(x)
+void translate_erfc(TranslateContext& ctx) {
+  set_result(ctx, ctx.op("Sub", {ctx.const_scalar(1, output_dtype(ctx)), ctx.op("Erf", {unary_input(ctx)})}));
+}
+
+// frac(x) = x - trunc(x)
+void translate_frac(TranslateContext& ctx) {
+  const std::string x = unary_input(ctx);
+  set_result(ctx, ctx.op("Sub", {x, trunc_float(ctx, x)}));
+}
+
+// sinc(x) = sin(pi x) / (pi x), 1 at 0.
+void translate_sinc(TranslateContext& ctx) {
+  const DType d = output_dtype(ctx);
+  const std::string x = unary_input(ctx);
+  const std::string px = ctx.op("Mul", {x, ctx.const_scalar(std::numbers::pi, d)});
+  const std::string ratio = ctx.op("Div", {ctx.op("Sin", {px}), px});
+  set_result(ctx, ctx.op("Where", {ctx.op("Equal", {x, ctx.const_scalar(0, d)}), ctx.const_scalar(1, d), ratio}));
+}
+
+// logit(Tensor self, float? eps=None) = log(x / (1 - x)), x clamped to
+// [eps, 1 - eps] first when eps is given.
+void translate_logit(TranslateContext& ctx) {
+  const NodeArgs a(ctx);
+  const DType d = output_dtype(ctx);
+  std::string x = unary_input(ctx);
+  if (a.has("eps")) {
+    const double eps = a.f64("eps");
+    x = ctx.op("Clip", {x, ctx.const_scalar(eps, d), ctx.const_scalar(1.0 - eps, d)});
+  }
+  set_result(ctx, ctx.op("Log", {ctx.op("Div", {x, ctx.op("Sub", {ctx.const_scalar(1, d), x})})}));
+}
+
+// Both operands in the output's floating dtype (logaddexp, hypot, ...: ints
+// compute as float32, as in torch).
+Operands floating_operands(TranslateContext& ctx) {
+  const NodeArgs a(ctx);
+  const DType d = output_dtype(ctx);
+  return {input_as(ctx, a, schema_arg_name(ctx, a, 0), d), input_as(ctx, a, schema_arg_name(ctx, a, 1), d), d};
+}
+
+// logaddexp(a, b) = max + log1p(exp(-|a - b|)); logaddexp2 in base 2. Where
+// a == b (both infinite included) it is a + log 2 (a + 1), as torch gives.
+template <bool Base2>
+void translate_logaddexp(TranslateContext& ctx) {
+  const Operands o = floating_operands(ctx);
+  const DType d = o.dtype;
+  const std::string gap = ctx.op("Neg", {ctx.op("Abs", {ctx.op("Sub", {o.a, o.b})})});
+  std::string tail;
+  if (Base2) {
+    const std::string ln2 = ctx.const_scalar(std::numbers::ln2, d);
+    const std::string p = ctx.op("Pow", {ctx.const_scalar(2, d), gap});
+    tail = ctx.op("Div", {ctx.op("Log", {ctx.op("Add", {ctx.const_scalar(1, d), p})}), ln2});
+  } else {
+    tail = ctx.op("Log", {ctx.op("Add", {ctx.const_scalar(1, d), ctx.op("Exp", {gap})})});
+  }
+  const std::string general = ctx.op("Add", {ctx.op("Max", {o.a, o.b}), tail});
+  const std::string same = ctx.op("Add", {o.a, ctx.const_scalar(Base2 ? 1.0 : std::numbers::ln2, d)});
+  set_result(ctx, ctx.op("Where", {ctx.op("Equal", {o.a, o.b}), same, general}));
+}
+
+// hypot(a, b) = sqrt(a^2 + b^2)
+void translate_hypot(TranslateContext& ctx) {
+  const Operands o = floating_operands(ctx);
+  set_result(ctx, ctx.op("Sqrt", {ctx.op("Add", {ctx.op("Mul", {o.a, o.a}), ctx.op("Mul", {o.b, o.b})})}));
+}
+
+// copysign(a, b) = |a| with the sign bit of b (-0.0 included: 1 / -0.0 < 0).
+void translate_copysign(TranslateContext& ctx) {
+  const Operands o = floating_operands(ctx);
+  const std::string zero = ctx.const_scalar(0, o.dtype);
+  const std::string b_negative =
+      ctx.op("Or", {ctx.op("Less", {o.b, zero}),
+                    ctx.op("And", {ctx.op("Equal", {o.b, zero}), ctx.op("Less", {ctx.op("Reciprocal", {o.b}), zero})})});
+  const std::string magnitude = ctx.op("Abs", {o.a});
+  set_result(ctx, ctx.op("Where", {b_negative, ctx.op("Neg", {magnitude}), magnitude}));
+}
+
+// xlogy(a, b) = a * log(b), 0 where a == 0 unless b is NaN.
+void translate_xlogy(TranslateContext& ctx) {
+  const Operands o = floating_operands(ctx);
+  const std::string zero = ctx.const_scalar(0, o.dtype);
+  const std::string product = ctx.op("Mul", {o.a, ctx.op("Log", {o.b})});
+  const std::string r = ctx.op("Where", {ctx.op("Equal", {o.a, zero}), zero, product});
+  set_result(ctx, ctx.op("Where", {ctx.op("IsNaN", {o.b}), o.b, r}));
+}
+
+// fmax / fmin: Max / Min that take the other operand where one is NaN.
+template <const char* OnnxOp>
+void translate_nan_ignoring_extreme(TranslateContext& ctx) {
+  Operands o = binary_operands(ctx);
+  if (o.dtype == DType::Bool) {  // ONNX Runtime's Max/Min take no bool
+    o.a = cast_to(ctx, o.a, DType::Int32);
+    o.b = cast_to(ctx, o.b, DType::Int32);
+  }
+  std::string r = ctx.op(OnnxOp, {o.a, o.b});
+  if (is_floating(o.dtype)) {
+    r = ctx.op("Where", {ctx.op("IsNaN", {o.a}), o.b, r});
+    r = ctx.op("Where", {ctx.op("IsNaN", {o.b}), o.a, r});
+  }
+  if (o.dtype == DType::Bool) r = cast_to(ctx, r, DType::Bool);
+  finish(ctx, r, o.dtype);
+}
+
 }  // namespace
 
 void register_elementwise(Registrar& r) {
@@ -549,7 +677,7 @@ void register_elementwise(Registrar& r) {
   add(r, "aten::floor", translate_unary<kFloor>);
   add(r, "aten::ceil", translate_unary<kCeil>);
   add(r, "aten::round", translate_unary<kRound>);
-  add(r, "aten::sign", translate_unary<kSign>);
+  add(r, "aten::sign", translate_sign);
   add(r, "aten::trunc", translate_trunc);
   add(r, "aten::positive", translate_unary<kIdentity>);
   add(r, "aten::asin", translate_unary<kAsin>);
@@ -573,6 +701,24 @@ void register_elementwise(Registrar& r) {
   add(r, "aten::leaky_relu", translate_leaky_relu);
   add(r, "aten::elu", translate_elu);
   add(r, "aten::softplus", translate_softplus);
+  add(r, "aten::acosh", translate_unary<kAcosh>);
+  add(r, "aten::asinh", translate_unary<kAsinh>);
+  add(r, "aten::atanh", translate_unary<kAtanh>);
+  add(r, "aten::deg2rad", translate_angle_scale<0, 180>);
+  add(r, "aten::rad2deg", translate_angle_scale<180, 0>);
+  add(r, "aten::exp2", translate_exp2);
+  add(r, "aten::erfc", translate_erfc);
+  add(r, "aten::frac", translate_frac);
+  add(r, "aten::sinc", translate_sinc);
+  add(r, "aten::logit", translate_logit);
+  add(r, "aten::sgn", translate_sign);
+  add(r, "aten::logaddexp", translate_logaddexp<false>);
+  add(r, "aten::logaddexp2", translate_logaddexp<true>);
+  add(r, "aten::hypot", translate_hypot);
+  add(r, "aten::copysign", translate_copysign);
+  add(r, "aten::xlogy", translate_xlogy);
+  add(r, "aten::fmax", translate_nan_ignoring_extreme<kMax>);
+  add(r, "aten::fmin", translate_nan_ignoring_extreme<kMin>);
   add(r, "aten::clamp", translate_clamp);
   add(r, "aten::clip", translate_clamp);
   add(r, "aten::clamp_min", translate_clamp_one<true>);

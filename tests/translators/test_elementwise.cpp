@@ -2,6 +2,7 @@
 #include "harness.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace onnxport::translator_tests {
 namespace {
@@ -332,6 +333,88 @@ INSTANTIATE_TEST_SUITE_P(Ops, MoreUnary,
                          ::testing::Values("aten::asin", "aten::acos", "aten::atan", "aten::sinh", "aten::cosh",
                                            "aten::square", "aten::expm1", "aten::log2", "aten::log10"),
                          [](const auto& info) { return std::string(info.param).substr(6); });
+
+// Ops written as formulas of other ONNX ops (acosh ... fmin), on inputs in
+// each op's domain, plus the special values that need a case of their own.
+class FormulaUnary : public TranslatorTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(FormulaUnary, Float32) {
+  GraphBuilder b;
+  std::string op = GetParam();
+  Tensor x = op == "aten::acosh"   ? uniform({3, 4}, 1.0, 6.0)
+             : op == "aten::atanh" ? uniform({3, 4}, -0.9, 0.9)
+             : op == "aten::logit" ? uniform({3, 4}, 0.05, 0.95)
+                                   : uniform({3, 4}, -4.0, 4.0);
+  std::vector<Arg> args{V(b.input(x))};
+  if (op == "aten::logit") args.push_back(None());
+  check_op(b, op, args);
+}
+
+TEST_P(FormulaUnary, Int64BecomesFloat32OrKeepsItsType) {
+  GraphBuilder b;
+  std::string op = GetParam();
+  if (op == "aten::atanh" || op == "aten::logit" || op == "aten::acosh") GTEST_SKIP() << "no ints in the domain";
+  std::vector<Arg> args{V(b.input(randint({6}, -3, 4)))};
+  check_op(b, op, args);
+}
+
+INSTANTIATE_TEST_SUITE_P(Ops, FormulaUnary,
+                         ::testing::Values("aten::acosh", "aten::asinh", "aten::atanh", "aten::deg2rad",
+                                           "aten::rad2deg", "aten::exp2", "aten::erfc", "aten::frac", "aten::sinc",
+                                           "aten::logit", "aten::sgn", "aten::signbit", "aten::isposinf",
+                                           "aten::isneginf", "aten::isreal"),
+                         [](const auto& info) { return std::string(info.param).substr(6); });
+
+TEST_F(T, SpecialValuesOfTheFormulaUnaries) {
+  GraphBuilder b;
+  const float inf = std::numeric_limits<float>::infinity();
+  ValueId x = b.input(values(DType::Float32, {7}, {0.0, -0.0, 1.0, -2.5, inf, -inf, 0.25}));
+  b.output(b.node1("aten::sinc", {V(x)}));        // 1 at 0
+  b.output(b.node1("aten::signbit", {V(x)}));     // -0.0 has its sign bit set
+  b.output(b.node1("aten::isposinf", {V(x)}));
+  b.output(b.node1("aten::isneginf", {V(x)}));
+  b.output(b.node1("aten::logit", {V(x), C(0.2)}));  // clamped to [0.2, 0.8]
+  ValueId flags = b.input(randbool({5}));
+  b.output(b.node1("aten::sgn", {V(flags)}));     // a bool's sign is itself
+  b.output(b.node1("aten::signbit", {V(flags)}));
+  check_graph(b);
+}
+
+class FormulaBinary : public TranslatorTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(FormulaBinary, Float32Broadcast) {
+  GraphBuilder b;
+  check_op(b, GetParam(), {V(b.input(uniform({2, 3}, -4.0, 4.0))), V(b.input(uniform({3}, -4.0, 4.0)))});
+}
+
+TEST_P(FormulaBinary, IntAndFloat) {
+  GraphBuilder b;
+  std::string op = GetParam();
+  Tensor y = op == "aten::xlogy" ? uniform({4}, 0.1, 3.0) : uniform({4}, -3.0, 3.0);
+  check_op(b, op, {V(b.input(randint({4}, -3, 4))), V(b.input(y))});
+}
+
+INSTANTIATE_TEST_SUITE_P(Ops, FormulaBinary,
+                         ::testing::Values("aten::logaddexp", "aten::logaddexp2", "aten::hypot", "aten::copysign",
+                                           "aten::xlogy", "aten::fmax", "aten::fmin"),
+                         [](const auto& info) { return std::string(info.param).substr(6); });
+
+TEST_F(T, SpecialValuesOfTheFormulaBinaries) {
+  GraphBuilder b;
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  ValueId x = b.input(values(DType::Float32, {6}, {1.0, inf, -inf, 0.0, nan, 2.0}));
+  ValueId y = b.input(values(DType::Float32, {6}, {1.0, inf, -inf, nan, 3.0, -0.0}));
+  b.output(b.node1("aten::logaddexp", {V(x), V(y)}));   // a == b: a + log 2, infinities too
+  b.output(b.node1("aten::logaddexp2", {V(x), V(y)}));
+  b.output(b.node1("aten::xlogy", {V(x), V(y)}));       // 0 * log(nan) is nan
+  b.output(b.node1("aten::fmax", {V(x), V(y)}));        // the non-NaN operand
+  b.output(b.node1("aten::fmin", {V(x), V(y)}));
+  b.output(b.node1("aten::copysign", {V(x), V(y)}));    // -0.0 gives the minus sign
+  ValueId p = b.input(randbool({5}));
+  ValueId q = b.input(randbool({5}));
+  b.output(b.node1("aten::fmax", {V(p), V(q)}));        // bool: Max on ints, back to bool
+  check_graph(b);
+}
 
 TEST_F(T, MishDecomposed) {
   GraphBuilder b;

@@ -7,7 +7,9 @@
 // op's scalar function, and casts the result back for float16/bfloat16.
 #include "op_support.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <limits>
 
 namespace onnxport::ops {
@@ -274,6 +276,47 @@ void register_unary(OpLibrary& lib) {
       return x > T(0) ? x : T(alpha) * (std::exp(x / T(alpha)) - T(1));
     };
   });
+  // Inverse hyperbolics, exp2, erfc, degree/radian conversion, frac, sinc.
+  def_unary<F>(lib, "aten::acosh", plain([](auto x) { return std::acosh(x); }));
+  def_unary<F>(lib, "aten::asinh", plain([](auto x) { return std::asinh(x); }));
+  def_unary<F>(lib, "aten::atanh", plain([](auto x) { return std::atanh(x); }));
+  def_unary<F>(lib, "aten::exp2", plain([](auto x) { return std::exp2(x); }));
+  def_unary<F>(lib, "aten::erfc", plain([](auto x) { return std::erfc(x); }));
+  def_unary<F>(lib, "aten::deg2rad", plain([](auto x) { return x * decltype(x)(std::numbers::pi / 180.0); }));
+  def_unary<F>(lib, "aten::rad2deg", plain([](auto x) { return x * decltype(x)(180.0 / std::numbers::pi); }));
+  def_unary<F>(lib, "aten::frac", plain([](auto x) { return x - std::trunc(x); }));
+  // sinc(x) = sin(pi x) / (pi x), 1 at 0.
+  def_unary<F>(lib, "aten::sinc", plain([](auto x) {
+                 using T = decltype(x);
+                 if (x == T(0)) return T(1);
+                 const T px = T(std::numbers::pi) * x;
+                 return std::sin(px) / px;
+               }));
+  // logit(self, float? eps=None) = log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given.
+  def_unary<F>(lib, "aten::logit", [](const OpArgs& a) {
+    const std::optional<double> eps = a.optional_f64("eps");
+    return [eps](auto x) {
+      using T = decltype(x);
+      if (eps) x = std::clamp(x, T(*eps), T(1.0 - *eps));  // NaN stays NaN
+      return std::log(x / (T(1) - x));
+    };
+  });
+  // signbit / isposinf / isneginf / isreal(self) -> bool.
+  def_unary<Result::Bool>(lib, "aten::signbit", plain([](auto x) {
+                            using T = decltype(x);
+                            if constexpr (std::is_floating_point_v<T>) return std::signbit(x);
+                            else if constexpr (std::is_signed_v<T>) return x < T(0);
+                            else return false;
+                          }));
+  def_unary<Result::Bool>(lib, "aten::isposinf", plain([](auto x) {
+                            if constexpr (std::is_floating_point_v<decltype(x)>) return std::isinf(x) && x > 0;
+                            else return false;
+                          }));
+  def_unary<Result::Bool>(lib, "aten::isneginf", plain([](auto x) {
+                            if constexpr (std::is_floating_point_v<decltype(x)>) return std::isinf(x) && x < 0;
+                            else return false;
+                          }));
+  def_unary<Result::Bool>(lib, "aten::isreal", plain([](auto) { return true; }));  // no complex tensors here
   // resolve_conj / resolve_neg / conj_physical(self): the identity on real tensors.
   def_unary<S>(lib, "aten::resolve_conj", plain([](auto x) { return x; }));
   def_unary<S>(lib, "aten::resolve_neg", plain([](auto x) { return x; }));
@@ -311,6 +354,11 @@ void register_unary(OpLibrary& lib) {
               else return x;
             }));
   def_unary<S>(lib, "aten::sign", plain([](auto x) {
+              using T = decltype(x);
+              return static_cast<T>((T(0) < x) - (x < T(0)));
+            }));
+  // sgn(self): sign for real tensors.
+  def_unary<S>(lib, "aten::sgn", plain([](auto x) {
               using T = decltype(x);
               return static_cast<T>((T(0) < x) - (x < T(0)));
             }));
@@ -560,6 +608,40 @@ void register_binary(OpLibrary& lib) {
                else return int_pow(a, b);
              }));
   def_binary<Result::Floating>(lib, "aten::atan2", plain([](auto a, auto b) { return std::atan2(a, b); }));
+  // log(exp(a) + exp(b)) without overflow; a == b (infinities included) is a + log 2.
+  def_binary<Result::Floating>(lib, "aten::logaddexp", plain([](auto a, auto b) {
+                                 using T = decltype(a);
+                                 if (a == b) return a + T(std::numbers::ln2);
+                                 return std::max(a, b) + std::log1p(std::exp(-std::abs(a - b)));
+                               }));
+  def_binary<Result::Floating>(lib, "aten::logaddexp2", plain([](auto a, auto b) {
+                                 using T = decltype(a);
+                                 if (a == b) return a + T(1);
+                                 return std::max(a, b) + std::log1p(std::exp2(-std::abs(a - b))) / T(std::numbers::ln2);
+                               }));
+  def_binary<Result::Floating>(lib, "aten::hypot", plain([](auto a, auto b) { return std::hypot(a, b); }));
+  def_binary<Result::Floating>(lib, "aten::copysign", plain([](auto a, auto b) { return std::copysign(a, b); }));
+  // xlogy(self, other) = self * log(other), 0 where self is 0 (unless other is NaN).
+  def_binary<Result::Floating>(lib, "aten::xlogy", plain([](auto a, auto b) {
+                                 using T = decltype(a);
+                                 if (std::isnan(b)) return b;
+                                 return a == T(0) ? T(0) : a * std::log(b);
+                               }));
+  // fmax / fmin: maximum / minimum that take the other operand where one is NaN.
+  def_binary<P>(lib, "aten::fmax", plain([](auto a, auto b) {
+                  if constexpr (std::is_floating_point_v<decltype(a)>) {
+                    if (std::isnan(a)) return b;
+                    if (std::isnan(b)) return a;
+                  }
+                  return a < b ? b : a;
+                }));
+  def_binary<P>(lib, "aten::fmin", plain([](auto a, auto b) {
+                  if constexpr (std::is_floating_point_v<decltype(a)>) {
+                    if (std::isnan(a)) return b;
+                    if (std::isnan(b)) return a;
+                  }
+                  return b < a ? b : a;
+                }));
   def_binary<P>(lib, "aten::maximum", plain([](auto a, auto b) { return max_nan(a, b); }));
   def_binary<P>(lib, "aten::minimum", plain([](auto a, auto b) { return min_nan(a, b); }));
 

@@ -250,7 +250,13 @@ void translate_where(TranslateContext& ctx) {
   const NodeArgs a(ctx);
   if (!a.schema().argument_index("self")) fail(ctx, "where(condition) (nonzero indices) is not supported");
   Operands o = named_operands(ctx, a, "self", "other");
-  finish(ctx, ctx.op("Where", {input_as(ctx, a, "condition", DType::Bool), o.a, o.b}), o.dtype);
+  const std::string condition = input_as(ctx, a, "condition", DType::Bool);
+  if (o.dtype == DType::Bool) {  // ONNX Runtime has no bool Where: choose between int32s
+    const std::string r = ctx.op("Where", {condition, cast_to(ctx, o.a, DType::Int32), cast_to(ctx, o.b, DType::Int32)});
+    finish(ctx, cast_to(ctx, r, DType::Bool), o.dtype);
+    return;
+  }
+  finish(ctx, ctx.op("Where", {condition, o.a, o.b}), o.dtype);
 }
 
 // masked_fill(Tensor self, Tensor mask, Scalar|Tensor value)

@@ -11,6 +11,7 @@
 #include "families.hpp"
 
 #include <type_traits>
+#include <algorithm>
 #include <functional>
 #include <numeric>
 
@@ -672,6 +673,13 @@ void translate_flip(TranslateContext& ctx) {
   const int64_t rank = rank_of(ctx, a, "self");
   std::vector<int64_t> axes = a.ints("dims");
   for (int64_t& a : axes) a = normalize_dim(ctx, a, rank);
+  // An empty tensor is its own flip (and ONNX's shape inference gives a
+  // reversed Slice of an empty dim length 1).
+  const Shape& shape = ctx.output_value(0).shape;
+  if (std::any_of(shape.begin(), shape.end(), [](const Dim& d) { return d.is_static() && d.value() == 0; })) {
+    set_result(ctx, ctx.op("Identity", {a.input("self")}));
+    return;
+  }
   const size_t n = axes.size();
   std::vector<int64_t> starts(n, -1), ends(n, std::numeric_limits<int64_t>::min()), steps(n, -1);
   set_result(ctx, ctx.op("Slice", {a.input("self"), ctx.const_i64(starts), ctx.const_i64(ends), ctx.const_i64(axes),

@@ -503,6 +503,420 @@ struct CompositeOps {
     return block_reads(program.graph, block_reads);
   }
 
+  // ---- breadth: ops PyTorch users call that are short formulas of library ops
+
+  // beta * self + alpha * product, torch's way: beta == 0 leaves self out
+  // (its NaNs too), a factor of 1 is no multiplication (so bools stay bools),
+  // and on integer tensors a float beta or alpha is truncated to an integer
+  // first (torch converts them to the tensors' type: beta=0.2 is 0; on bools
+  // any nonzero factor is true).
+  static EValue scaled_sum(Tracer& t, const ProgramNode& n, const NamedInputs& a, const EValue& product) {
+    const DType self_dtype = tensor(t, n, a, "self").dtype;
+    const bool integral = !is_floating(self_dtype) && !is_floating(product.tensor->dtype);
+    const bool boolean = self_dtype == DType::Bool && product.tensor->dtype == DType::Bool;
+    auto factor = [&](std::string_view name) -> EValue {
+      const EValue& v = a[name];
+      if (v.is_constant() && v.constant.is_boolean()) return c(v.constant.get<bool>() ? 1 : 0);
+      if (boolean && v.is_constant() && v.constant.is_number()) return c(v.constant.get<double>() != 0 ? 1 : 0);  // as bool
+      if (integral && v.is_constant() && v.constant.is_number_float())
+        return c(static_cast<int64_t>(std::trunc(v.constant.get<double>())));
+      return v;
+    };
+    auto is_number = [](const EValue& v, double x) {
+      return v.is_constant() && v.constant.is_number() && v.constant.get<double>() == x;
+    };
+    const EValue beta = factor("beta"), alpha = factor("alpha");
+    EValue right = is_number(alpha, 1) ? product : op(t, n, "aten::mul", {product, alpha});
+    if (is_number(beta, 0)) {
+      // self still takes part in broadcasting and type promotion, not in the values.
+      const EValue none = EValue::none();
+      return op(t, n, "aten::add", {op(t, n, "aten::zeros_like", {a["self"], none, none, none, none, none}), right, c(1)});
+    }
+    const EValue left = is_number(beta, 1) ? a["self"] : op(t, n, "aten::mul", {a["self"], beta});
+    return op(t, n, "aten::add", {left, right, c(1)});
+  }
+
+  // addmv(self, mat, vec, *, beta=1, alpha=1) = beta self + alpha (mat @ vec)
+  static std::vector<EValue> addmv(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    return {scaled_sum(t, n, a, op(t, n, "aten::mv", {a["mat"], a["vec"]}))};
+  }
+  // addr(self, vec1, vec2, *, beta=1, alpha=1) = beta self + alpha outer(vec1, vec2)
+  static std::vector<EValue> addr(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    return {scaled_sum(t, n, a, op(t, n, "aten::outer", {a["vec1"], a["vec2"]}))};
+  }
+  // addbmm(self, batch1, batch2, *, beta=1, alpha=1) = beta self + alpha sum_b(batch1[b] @ batch2[b])
+  static std::vector<EValue> addbmm(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue products = op(t, n, "aten::bmm", {a["batch1"], a["batch2"]});
+    const EValue summed = op(t, n, "aten::sum", {products, c(nlohmann::json::array({0})), c(false), EValue::none()});
+    return {scaled_sum(t, n, a, summed)};
+  }
+  // addcdiv(self, tensor1, tensor2, *, value=1) = self + value * tensor1 / tensor2
+  static std::vector<EValue> addcdiv(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    EValue quotient = op(t, n, "aten::div", {a["tensor1"], a["tensor2"]});
+    const EValue& value = a["value"];
+    if (!(value.is_constant() && value.constant.is_number() && value.constant.get<double>() == 1.0))
+      quotient = op(t, n, "aten::mul", {quotient, value});
+    return {op(t, n, "aten::add", {a["self"], quotient, c(1)})};
+  }
+  // vdot(self, other): dot of real vectors.
+  static std::vector<EValue> vdot(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    return {op(t, n, "aten::dot", {a["self"], a["other"]})};
+  }
+  // inner(self, other): the last dims contracted; a 0-d operand multiplies.
+  static std::vector<EValue> inner(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    if (tensor(t, n, a, "self").shape.empty() || tensor(t, n, a, "other").shape.empty())
+      return {op(t, n, "aten::mul", {a["self"], a["other"]})};
+    return {op(t, n, "aten::tensordot", {a["self"], a["other"], c(nlohmann::json::array({-1})), c(nlohmann::json::array({-1}))})};
+  }
+  // trace(self) = the sum of the main diagonal of a matrix.
+  static std::vector<EValue> trace(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    if (tensor(t, n, a, "self").shape.size() != 2)
+      t.fail("bad-argument", n.kind + ": expected a matrix, got shape " + shape_str(tensor(t, n, a, "self").shape));
+    return {op(t, n, "aten::sum", {op(t, n, "aten::diagonal", {a["self"], c(0), c(0), c(1)}), EValue::none()})};
+  }
+
+  // ravel(self) = reshape(self, [-1]); broadcast_to(self, size) = expand.
+  static std::vector<EValue> ravel(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    return {op(t, n, "aten::reshape", {a["self"], c(nlohmann::json::array({-1}))})};
+  }
+  static std::vector<EValue> broadcast_to(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    return {op(t, n, "aten::expand", {a["self"], a["size"], c(false)})};
+  }
+  // narrow_copy = narrow; real / conj on real tensors = the tensor; argwhere = nonzero.
+  static std::vector<EValue> narrow_copy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    return {op(t, n, "aten::narrow", {a["self"], a["dim"], a["start"], a["length"]})};
+  }
+  static std::vector<EValue> argwhere(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    if (!tensor(t, n, a, "self").shape.empty()) return {t.nonzero_value(a["self"])};
+    // A 0-d input: [1, 0] or [0, 0] (one row per nonzero, no index columns).
+    const EValue rows = t.nonzero_value(op(t, n, "aten::reshape", {a["self"], c(nlohmann::json::array({1}))}));
+    return {op(t, n, "aten::slice", {rows, c(1), c(0), c(0), c(1)})};
+  }
+  // msort(self) = sort(self, dim=0).values
+  static std::vector<EValue> msort(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    if (tensor(t, n, a, "self").dtype != DType::Bool) return {t.call_tensor_op(n, "aten::sort", {a["self"], c(0), c(false)})[0]};
+    // Bools sort as 0 / 1 (ONNX's TopK takes no bool).
+    const EValue as_int = op(t, n, "aten::to", {a["self"], c(3), c(false), c(false)});
+    return {op(t, n, "aten::to", {t.call_tensor_op(n, "aten::sort", {as_int, c(0), c(false)})[0], c(11), c(false), c(false)})};
+  }
+
+  // fliplr / flipud / rot90(self, k=1, dims=[0, 1]).
+  template <int Dim>
+  static std::vector<EValue> flip_dim(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const int64_t rank = static_cast<int64_t>(tensor(t, n, a, "self").shape.size());
+    if (rank < Dim + 1)
+      t.fail("bad-argument", n.kind + ": input must be at least " + std::to_string(Dim + 1) + "-d, got " + std::to_string(rank) + "-d");
+    return {op(t, n, "aten::flip", {a["self"], c(nlohmann::json::array({Dim}))})};
+  }
+  static std::vector<EValue> rot90(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const int64_t rank = static_cast<int64_t>(tensor(t, n, a, "self").shape.size());
+    const std::optional<nlohmann::json> dims = as_constant_json(a["dims"]);
+    if (!dims || !dims->is_array() || dims->size() != 2)
+      t.fail("bad-argument", n.kind + ": dims must be two ints known while tracing");
+    int64_t d0 = (*dims)[0].get<int64_t>(), d1 = (*dims)[1].get<int64_t>();
+    if (d0 < 0) d0 += rank;
+    if (d1 < 0) d1 += rank;
+    if (rank < 2 || d0 < 0 || d1 < 0 || d0 >= rank || d1 >= rank || d0 == d1)
+      t.fail("bad-argument", n.kind + ": dims must be two different dims of a tensor of at least 2 dims");
+    const int64_t k = ((constant_int(t, n, a, "k") % 4) + 4) % 4;
+    const EValue x = a["self"];
+    if (k == 0) return {op(t, n, "aten::clone", {x, EValue::none()})};
+    if (k == 2) return {op(t, n, "aten::flip", {x, c(nlohmann::json::array({d0, d1}))})};
+    const int64_t flipped = k == 1 ? d1 : d0;
+    return {op(t, n, "aten::transpose", {op(t, n, "aten::flip", {x, c(nlohmann::json::array({flipped}))}), c(d0), c(d1)})};
+  }
+
+  // hstack / vstack / dstack / column_stack(Tensor[] tensors): each tensor
+  // raised to the rank the stacking needs (as atleast_1d/2d/3d, or [n] ->
+  // [n, 1] for column_stack), then concatenated.
+  static EValue at_least(Tracer& t, const ProgramNode& n, const EValue& x, int64_t rank, bool column) {
+    if (!x.is_tensor()) t.fail("bad-argument", n.kind + ": expected a list of tensors, got a " + describe(x) + " in it");
+    const int64_t r = static_cast<int64_t>(x.tensor->shape.size());
+    if (r >= rank) return x;
+    if (column) return op(t, n, "aten::reshape", {x, c(nlohmann::json::array({-1, 1}))});
+    if (r == 0) {
+      nlohmann::json ones = nlohmann::json::array();
+      for (int64_t d = 0; d < rank; ++d) ones.push_back(1);
+      return op(t, n, "aten::reshape", {x, c(ones)});
+    }
+    // atleast_2d: [n] -> [1, n]; atleast_3d: [n] -> [1, n, 1], [m, n] -> [m, n, 1].
+    if (r == 1) {
+      const EValue row = op(t, n, "aten::unsqueeze", {x, c(0)});
+      return rank == 2 ? row : op(t, n, "aten::unsqueeze", {row, c(2)});
+    }
+    return op(t, n, "aten::unsqueeze", {x, c(2)});
+  }
+  static std::vector<EValue> stack_family(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue& list = a["tensors"];
+    if (!list.is_sequence() || list.items->empty())
+      t.fail("bad-argument", n.kind + ": expected a non-empty list of tensors, got a " + describe(list));
+    const bool column = n.kind == "aten::column_stack";
+    const int64_t rank = n.kind == "aten::hstack" ? 1 : n.kind == "aten::dstack" ? 3 : 2;
+    EList parts;
+    for (const EValue& x : *list.items) parts.push_back(at_least(t, n, x, rank, column));
+    int64_t dim = n.kind == "aten::vstack" ? 0 : n.kind == "aten::dstack" ? 2 : 1;
+    if (n.kind == "aten::hstack" && parts[0].tensor->shape.size() == 1) dim = 0;
+    return {op(t, n, "aten::cat", {EValue::list(std::move(parts), t.rewrite_depth_), c(dim)})};
+  }
+  // hsplit / vsplit / dsplit(self, int sections | int[] indices) = tensor_split
+  // along dim 1 (0 for a 1-d hsplit), 0, 2; sections must divide the size.
+  static std::vector<EValue> split_family(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    const int64_t rank = static_cast<int64_t>(self.shape.size());
+    const int64_t need = n.kind == "aten::hsplit" ? 1 : n.kind == "aten::vsplit" ? 2 : 3;
+    if (rank < need)
+      t.fail("bad-argument", n.kind + ": input must be at least " + std::to_string(need) + "-d, got shape " + shape_str(self.shape));
+    const int64_t dim = n.kind == "aten::hsplit" ? (rank == 1 ? 0 : 1) : n.kind == "aten::vsplit" ? 0 : 2;
+    if (a.schema().argument_index("sections")) {
+      const int64_t sections = constant_int(t, n, a, "sections");
+      const Dim& size = self.shape[static_cast<size_t>(dim)];
+      if (sections <= 0 || (size.is_static() && size.value() % sections != 0))
+        t.fail("bad-argument", n.kind + ": " + std::to_string(sections) + " sections do not divide dim " + std::to_string(dim) +
+                                   " of shape " + shape_str(self.shape) + " evenly");
+      return t.call_tensor_op(n, "aten::tensor_split", {a["self"], c(sections), c(dim)});
+    }
+    return t.call_tensor_op(n, "aten::tensor_split", {a["self"], a["indices"], c(dim)});
+  }
+
+  // diag_embed(self, offset=0, dim1=-2, dim2=-1) for the default dims:
+  // out[..., i, j] = w[..., i] where j - i == offset, else 0, with w = self
+  // padded by |offset| zeros after (offset >= 0) or before (offset < 0).
+  static EValue embed_diagonal(Tracer& t, const ProgramNode& n, const EValue& self, int64_t offset) {
+    const int64_t k = offset < 0 ? -offset : offset;
+    const EValue w = k == 0 ? self
+                            : op(t, n, "aten::constant_pad_nd",
+                                 {self, c(offset >= 0 ? nlohmann::json::array({0, k}) : nlohmann::json::array({k, 0})), c(0)});
+    const FakeTensor& wt = *w.tensor;
+    const EValue m = t.sym_size(wt, static_cast<int64_t>(wt.shape.size()) - 1);
+    const EValue index = op(t, n, "aten::arange", {m, c(4), EValue::none(), EValue::none(), EValue::none()});
+    const EValue gap = op(t, n, "aten::sub", {op(t, n, "aten::unsqueeze", {index, c(0)}), op(t, n, "aten::unsqueeze", {index, c(1)}), c(1)});
+    const EValue on_diagonal = op(t, n, "aten::eq", {gap, c(offset)});  // [m, m]: column - row == offset
+    const EValue values = op(t, n, "aten::unsqueeze", {w, c(-1)});      // [..., m, 1]: row i holds w[i]
+    const EValue zero = op(t, n, "aten::zeros_like", {values, EValue::none(), EValue::none(), EValue::none(), EValue::none(), EValue::none()});
+    return op(t, n, "aten::where", {on_diagonal, values, zero});
+  }
+  static std::vector<EValue> diag_embed(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    const int64_t out_rank = static_cast<int64_t>(self.shape.size()) + 1;
+    int64_t d1 = constant_int(t, n, a, "dim1"), d2 = constant_int(t, n, a, "dim2");
+    if (d1 < 0) d1 += out_rank;
+    if (d2 < 0) d2 += out_rank;
+    if (self.shape.empty()) t.fail("bad-argument", n.kind + ": input must be at least 1-d");
+    if (d1 != out_rank - 2 || d2 != out_rank - 1)
+      t.fail("unsupported-argument", n.kind + ": only the last two dims (dim1=-2, dim2=-1) are supported, got dim1=" +
+                                         std::to_string(constant_int(t, n, a, "dim1")) + ", dim2=" +
+                                         std::to_string(constant_int(t, n, a, "dim2")));
+    return {embed_diagonal(t, n, a["self"], constant_int(t, n, a, "offset"))};
+  }
+  // diag(self, diagonal=0): a vector's diagonal matrix, or a matrix's diagonal.
+  static std::vector<EValue> diag(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    const int64_t offset = constant_int(t, n, a, "diagonal");
+    if (self.shape.size() == 1) return {embed_diagonal(t, n, a["self"], offset)};
+    if (self.shape.size() != 2) t.fail("bad-argument", n.kind + ": input must be 1-d or 2-d, got shape " + shape_str(self.shape));
+    return {op(t, n, "aten::clone", {op(t, n, "aten::diagonal", {a["self"], c(offset), c(0), c(1)}), EValue::none()})};
+  }
+  // diagflat(self, offset=0) = diag of the flattened input.
+  static std::vector<EValue> diagflat(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    tensor(t, n, a, "self");
+    const EValue flat = op(t, n, "aten::reshape", {a["self"], c(nlohmann::json::array({-1}))});
+    return {embed_diagonal(t, n, flat, constant_int(t, n, a, "offset"))};
+  }
+
+  // count_nonzero(self, dim?) / count_nonzero.dim_IntList(self, dim[]) -> int64.
+  static std::vector<EValue> count_nonzero(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue nonzero = op(t, n, "aten::to", {op(t, n, "aten::ne", {a["self"], c(0)}), c(4), c(false), c(false)});
+    if (a.is_none("dim")) return {op(t, n, "aten::sum", {nonzero, EValue::none()})};
+    EValue dims = a["dim"];
+    if (dims.is_constant() && dims.constant.is_number_integer()) dims = c(nlohmann::json::array({dims.constant}));
+    return {op(t, n, "aten::sum", {nonzero, dims, c(false), EValue::none()})};
+  }
+  // nansum / nanmean(self, dim?, keepdim, *, dtype?): NaNs count as 0 (nansum)
+  // or not at all (nanmean).
+  static std::vector<EValue> nan_reduction(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue x = a["self"];
+    const EValue nan = op(t, n, "aten::isnan", {x});
+    const EValue kept = op(t, n, "aten::where", {nan, c(0), x});
+    const EValue dims = a.is_none("dim") ? c(nlohmann::json::array()) : a["dim"];
+    const EValue total = op(t, n, "aten::sum", {kept, dims, a["keepdim"], a["dtype"]});
+    if (n.kind == "aten::nansum") return {total};
+    const EValue count = op(t, n, "aten::sum", {op(t, n, "aten::logical_not", {nan}), dims, a["keepdim"], c(4)});
+    return {op(t, n, "aten::div", {total, count})};
+  }
+  // isclose(self, other, rtol, atol, equal_nan): |a - b| <= atol + rtol |b|,
+  // or a == b (equal infinities); NaNs equal when equal_nan. Bools: a == b.
+  static std::vector<EValue> isclose(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue equal = op(t, n, "aten::eq", {a["self"], a["other"]});
+    if (tensor(t, n, a, "self").dtype == DType::Bool) return {equal};
+    const EValue gap = op(t, n, "aten::abs", {op(t, n, "aten::sub", {a["self"], a["other"], c(1)})});
+    const EValue bound = op(t, n, "aten::add", {op(t, n, "aten::mul", {op(t, n, "aten::abs", {a["other"]}), a["rtol"]}), a["atol"], c(1)});
+    // |a - b| of unequal infinities is inf or NaN, never within a finite bound.
+    EValue close = op(t, n, "aten::logical_or", {equal, op(t, n, "aten::le", {gap, bound})});
+    if (constant_bool(t, n, a, "equal_nan"))
+      close = op(t, n, "aten::logical_or",
+                 {close, op(t, n, "aten::logical_and", {op(t, n, "aten::isnan", {a["self"]}), op(t, n, "aten::isnan", {a["other"]})})});
+    return {close};
+  }
+  // heaviside(self, values): 0 below 0, values at 0, 1 above.
+  static std::vector<EValue> heaviside(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    const EValue step = op(t, n, "aten::to", {op(t, n, "aten::gt", {a["self"], c(0)}), c(dtype_to_torch_code(self.dtype)), c(false), c(false)});
+    return {op(t, n, "aten::where", {op(t, n, "aten::eq", {a["self"], c(0)}), a["values"], step})};
+  }
+  // float_power(self, exponent): pow in float64.
+  static std::vector<EValue> float_power(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    auto as_double = [&](const EValue& v) { return v.is_tensor() ? op(t, n, "aten::to", {v, c(7), c(false), c(false)}) : v; };
+    EValue base = as_double(a["self"]);
+    const EValue exponent = as_double(a["exponent"]);
+    if (!base.is_tensor() && !exponent.is_tensor()) t.fail("bad-argument", n.kind + ": needs a tensor operand");
+    if (!base.is_tensor()) {  // float_power.Scalar(Scalar self, Tensor exponent)
+      base = op(t, n, "aten::full_like", {exponent, base, EValue::none(), EValue::none(), EValue::none(), EValue::none(), EValue::none()});
+    }
+    return {op(t, n, "aten::pow", {base, exponent})};
+  }
+  // ldexp(self, other) = self * 2 ** other
+  static std::vector<EValue> ldexp(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    return {op(t, n, "aten::mul", {a["self"], op(t, n, "aten::exp2", {a["other"]})})};
+  }
+  // diff(self, n=1, dim=-1, prepend?, append?): x[1:] - x[:-1] along dim, n
+  // times, after prepend/append are concatenated; bools give x[1:] != x[:-1].
+  static std::vector<EValue> diff(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const int64_t times = constant_int(t, n, a, "n");
+    if (times < 0) t.fail("bad-argument", n.kind + ": n must be non-negative, got " + std::to_string(times));
+    const int64_t dim = constant_int(t, n, a, "dim");
+    EList parts;
+    if (!a.is_none("prepend")) parts.push_back(a["prepend"]);
+    parts.push_back(a["self"]);
+    if (!a.is_none("append")) parts.push_back(a["append"]);
+    EValue x = parts.size() == 1 ? a["self"] : op(t, n, "aten::cat", {EValue::list(std::move(parts), t.rewrite_depth_), c(dim)});
+    const bool is_bool = x.tensor->dtype == DType::Bool;
+    for (int64_t i = 0; i < times; ++i) {
+      const EValue later = op(t, n, "aten::slice", {x, c(dim), c(1), EValue::none(), c(1)});
+      const EValue earlier = op(t, n, "aten::slice", {x, c(dim), c(0), c(-1), c(1)});
+      x = is_bool ? op(t, n, "aten::ne", {later, earlier}) : op(t, n, "aten::sub", {later, earlier, c(1)});
+    }
+    return {times == 0 ? op(t, n, "aten::clone", {x, EValue::none()}) : x};
+  }
+  // kron(self, other) of static shapes: a [a0, 1, a1, 1, ...] times
+  // b [1, b0, 1, b1, ...], reshaped to [a0 b0, a1 b1, ...] (the lower rank
+  // padded with leading 1s).
+  static std::vector<EValue> kron(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& x = tensor(t, n, a, "self");
+    const FakeTensor& y = tensor(t, n, a, "other");
+    const size_t rank = std::max(x.shape.size(), y.shape.size());
+    std::vector<int64_t> xs(rank, 1), ys(rank, 1);
+    for (size_t i = 0; i < x.shape.size(); ++i) {
+      if (!x.shape[i].is_static()) t.fail("unsupported-argument", n.kind + ": dynamic shapes are not supported, got " + shape_str(x.shape));
+      xs[rank - x.shape.size() + i] = x.shape[i].value();
+    }
+    for (size_t i = 0; i < y.shape.size(); ++i) {
+      if (!y.shape[i].is_static()) t.fail("unsupported-argument", n.kind + ": dynamic shapes are not supported, got " + shape_str(y.shape));
+      ys[rank - y.shape.size() + i] = y.shape[i].value();
+    }
+    nlohmann::json x_shape = nlohmann::json::array(), y_shape = nlohmann::json::array(), out = nlohmann::json::array();
+    for (size_t i = 0; i < rank; ++i) {
+      x_shape.push_back(xs[i]);
+      x_shape.push_back(1);
+      y_shape.push_back(1);
+      y_shape.push_back(ys[i]);
+      out.push_back(xs[i] * ys[i]);
+    }
+    const EValue product = op(t, n, "aten::mul", {op(t, n, "aten::reshape", {a["self"], c(x_shape)}),
+                                                  op(t, n, "aten::reshape", {a["other"], c(y_shape)})});
+    return {op(t, n, "aten::reshape", {product, c(out)})};
+  }
+  // trapz / trapezoid(y, x | dx, dim=-1): the sum of (y[i+1] + y[i]) / 2 times
+  // the spacing (dx, or x[i+1] - x[i]).
+  static std::vector<EValue> trapezoid(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const int64_t dim = constant_int(t, n, a, "dim");
+    const EValue y = a["y"];
+    const EValue later = op(t, n, "aten::slice", {y, c(dim), c(1), EValue::none(), c(1)});
+    const EValue earlier = op(t, n, "aten::slice", {y, c(dim), c(0), c(-1), c(1)});
+    EValue areas = op(t, n, "aten::div", {op(t, n, "aten::add", {later, earlier, c(1)}), c(2)});
+    if (a.schema().argument_index("x")) {
+      const FakeTensor& x = tensor(t, n, a, "x");
+      const int64_t x_dim = x.shape.size() == 1 ? 0 : dim;
+      const EValue spacing = op(t, n, "aten::sub", {op(t, n, "aten::slice", {a["x"], c(x_dim), c(1), EValue::none(), c(1)}),
+                                                   op(t, n, "aten::slice", {a["x"], c(x_dim), c(0), c(-1), c(1)}), c(1)});
+      if (x.shape.size() == 1 && tensor(t, n, a, "y").shape.size() > 1) {
+        // A 1-d x runs along dim: shaped to broadcast there.
+        const int64_t rank = static_cast<int64_t>(tensor(t, n, a, "y").shape.size());
+        const int64_t d = dim < 0 ? dim + rank : dim;
+        nlohmann::json shape = nlohmann::json::array();
+        for (int64_t i = 0; i < rank; ++i) shape.push_back(i == d ? -1 : 1);
+        areas = op(t, n, "aten::mul", {areas, op(t, n, "aten::reshape", {spacing, c(shape)})});
+      } else {
+        areas = op(t, n, "aten::mul", {areas, spacing});
+      }
+    } else {
+      areas = op(t, n, "aten::mul", {areas, a["dx"]});
+    }
+    return {op(t, n, "aten::sum", {areas, c(nlohmann::json::array({dim})), c(false), EValue::none()})};
+  }
+
+  // ---- losses: reduction 0 none, 1 mean, 2 sum
+  static EValue reduced(Tracer& t, const ProgramNode& n, const NamedInputs& a, const EValue& loss) {
+    const int64_t reduction = constant_int(t, n, a, "reduction");
+    if (reduction == 0) return loss;
+    if (reduction == 1) return op(t, n, "aten::mean", {loss, EValue::none()});
+    if (reduction == 2) return op(t, n, "aten::sum", {loss, EValue::none()});
+    t.fail("bad-argument", n.kind + ": reduction must be 0 (none), 1 (mean) or 2 (sum), got " + std::to_string(reduction));
+  }
+  // margin_ranking_loss(input1, input2, target, margin=0, reduction=1) = max(0, -target (x1 - x2) + margin)
+  static std::vector<EValue> margin_ranking_loss(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue gap = op(t, n, "aten::sub", {a["input1"], a["input2"], c(1)});
+    const EValue raw = op(t, n, "aten::add", {op(t, n, "aten::mul", {op(t, n, "aten::neg", {a["target"]}), gap}), a["margin"], c(1)});
+    return {reduced(t, n, a, op(t, n, "aten::clamp_min", {raw, c(0)}))};
+  }
+  // soft_margin_loss(self, target, reduction=1) = log(1 + exp(-target x))
+  static std::vector<EValue> soft_margin_loss(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue z = op(t, n, "aten::mul", {op(t, n, "aten::neg", {a["target"]}), a["self"]});
+    return {reduced(t, n, a, op(t, n, "aten::log1p", {op(t, n, "aten::exp", {z})}))};
+  }
+  // hinge_embedding_loss(self, target, margin=1, reduction=1): x where
+  // target != -1, plus max(0, margin - x) where target != 1 (torch's formula).
+  static std::vector<EValue> hinge_embedding_loss(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue x = a["self"];
+    const EValue zeros = op(t, n, "aten::zeros_like", {x, EValue::none(), EValue::none(), EValue::none(), EValue::none(), EValue::none()});
+    const EValue margin_part = op(t, n, "aten::where", {op(t, n, "aten::ne", {a["target"], c(1)}),
+                                                       op(t, n, "aten::clamp_min", {op(t, n, "aten::rsub", {x, a["margin"], c(1)}), c(0)}), zeros});
+    const EValue self_part = op(t, n, "aten::where", {op(t, n, "aten::ne", {a["target"], c(-1)}), x, zeros});
+    return {reduced(t, n, a, op(t, n, "aten::add", {margin_part, self_part, c(1)}))};
+  }
+  // poisson_nll_loss(input, target, log_input, full, eps, reduction):
+  // exp(x) - y x, or x - y log(x + eps); full adds Stirling's term
+  // y log y - y + log(2 pi y) / 2 where y > 1.
+  static std::vector<EValue> poisson_nll_loss(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue x = a["input"], y = a["target"];
+    EValue loss = constant_bool(t, n, a, "log_input")
+                      ? op(t, n, "aten::sub", {op(t, n, "aten::exp", {x}), op(t, n, "aten::mul", {y, x}), c(1)})
+                      : op(t, n, "aten::sub", {x, op(t, n, "aten::mul", {y, op(t, n, "aten::log", {op(t, n, "aten::add", {x, a["eps"], c(1)})})}), c(1)});
+    if (constant_bool(t, n, a, "full")) {
+      const EValue ylogy = op(t, n, "aten::mul", {y, op(t, n, "aten::log", {y})});
+      const EValue half_log = op(t, n, "aten::mul", {op(t, n, "aten::log", {op(t, n, "aten::mul", {y, c(2.0 * std::numbers::pi)})}), c(0.5)});
+      const EValue stirling = op(t, n, "aten::add", {op(t, n, "aten::sub", {ylogy, y, c(1)}), half_log, c(1)});
+      loss = op(t, n, "aten::add", {loss, op(t, n, "aten::where", {op(t, n, "aten::gt", {y, c(1)}), stirling, c(0.0)}), c(1)});
+    }
+    return {reduced(t, n, a, loss)};
+  }
+  // cosine_embedding_loss(input1, input2, target, margin=0, reduction=1):
+  // 1 - cos where target == 1, max(0, cos - margin) where target == -1; cos
+  // over the last dim with torch's 1e-12 added to each squared magnitude.
+  static std::vector<EValue> cosine_embedding_loss(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue x1 = a["input1"], x2 = a["input2"];
+    const EValue last = c(nlohmann::json::array({-1}));
+    auto sum_last = [&](const EValue& v) { return op(t, n, "aten::sum", {v, last, c(false), EValue::none()}); };
+    const EValue dot = sum_last(op(t, n, "aten::mul", {x1, x2}));
+    const EValue m1 = op(t, n, "aten::add", {sum_last(op(t, n, "aten::mul", {x1, x1})), c(1e-12), c(1)});
+    const EValue m2 = op(t, n, "aten::add", {sum_last(op(t, n, "aten::mul", {x2, x2})), c(1e-12), c(1)});
+    const EValue cos = op(t, n, "aten::div", {dot, op(t, n, "aten::sqrt", {op(t, n, "aten::mul", {m1, m2})})});
+    const EValue zeros = op(t, n, "aten::zeros_like", {cos, EValue::none(), EValue::none(), EValue::none(), EValue::none(), EValue::none()});
+    const EValue positive = op(t, n, "aten::where", {op(t, n, "aten::eq", {a["target"], c(1)}), op(t, n, "aten::rsub", {cos, c(1), c(1)}), zeros});
+    const EValue negative = op(t, n, "aten::where", {op(t, n, "aten::eq", {a["target"], c(-1)}),
+                                                    op(t, n, "aten::clamp_min", {op(t, n, "aten::sub", {cos, a["margin"], c(1)}), c(0)}), zeros});
+    return {reduced(t, n, a, op(t, n, "aten::add", {positive, negative, c(1)}))};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -549,6 +963,50 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::nonzero_numpy", &nonzero_numpy},
       {"aten::__interpolate", &interpolate},
       {"aten::embedding_bag", &embedding_bag},
+      // breadth (tests/opinfo): formulas of library ops
+      {"aten::addmv", &addmv},
+      {"aten::addr", &addr},
+      {"aten::addbmm", &addbmm},
+      {"aten::addcdiv", &addcdiv},
+      {"aten::vdot", &vdot},
+      {"aten::inner", &inner},
+      {"aten::trace", &trace},
+      {"aten::ravel", &ravel},
+      {"aten::broadcast_to", &broadcast_to},
+      {"aten::narrow_copy", &narrow_copy},
+      {"aten::real", &identity},
+      {"aten::conj", &identity},
+      {"aten::argwhere", &argwhere},
+      {"aten::msort", &msort},
+      {"aten::fliplr", &flip_dim<1>},
+      {"aten::flipud", &flip_dim<0>},
+      {"aten::rot90", &rot90},
+      {"aten::hstack", &stack_family},
+      {"aten::vstack", &stack_family},
+      {"aten::dstack", &stack_family},
+      {"aten::column_stack", &stack_family},
+      {"aten::hsplit", &split_family},
+      {"aten::vsplit", &split_family},
+      {"aten::dsplit", &split_family},
+      {"aten::diag", &diag},
+      {"aten::diag_embed", &diag_embed},
+      {"aten::diagflat", &diagflat},
+      {"aten::count_nonzero", &count_nonzero},
+      {"aten::nansum", &nan_reduction},
+      {"aten::nanmean", &nan_reduction},
+      {"aten::isclose", &isclose},
+      {"aten::heaviside", &heaviside},
+      {"aten::float_power", &float_power},
+      {"aten::ldexp", &ldexp},
+      {"aten::diff", &diff},
+      {"aten::kron", &kron},
+      {"aten::trapz", &trapezoid},
+      {"aten::trapezoid", &trapezoid},
+      {"aten::margin_ranking_loss", &margin_ranking_loss},
+      {"aten::soft_margin_loss", &soft_margin_loss},
+      {"aten::hinge_embedding_loss", &hinge_embedding_loss},
+      {"aten::poisson_nll_loss", &poisson_nll_loss},
+      {"aten::cosine_embedding_loss", &cosine_embedding_loss},
   };
   return table;
 }

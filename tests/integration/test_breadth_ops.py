@@ -1,0 +1,158 @@
+"""Ops onnxport captures as formulas of other library ops for breadth
+(core/src/trace/composite_ops.cpp, "breadth"), on the cases where the formula
+has a subtle part: torch's conversion of beta/alpha to the tensors' type,
+bools, negative offsets and dims, a dynamic dim, reductions of losses, and
+`with torch.no_grad()` inside forward. Each module goes through
+torch2program, `onnxport export -c config/default.json` and ONNX Runtime,
+against eager PyTorch on two sizes of the dynamic dim (tests/opinfo runs the
+OpInfo samples of the same ops).
+"""
+import unittest
+
+import torch
+
+from torch_export_check import TorchExportMixin, flatten_args, flatten_outputs, run_ort
+
+BATCH = {"x": {0: "batch"}}
+
+
+class AddFamily(torch.nn.Module):
+    """x: int64 [n, 4]. On integer tensors torch converts beta/alpha to the
+    tensors' type first: beta=0.2 is 0 (self left out), alpha=2.7 is 2."""
+
+    def forward(self, x):
+        mat = x * 2 - 3
+        vec = torch.arange(4) - 1
+        ints = torch.addmv(x[:, 0], mat, vec, beta=0.2, alpha=2.7)
+        flags = torch.addr(x[0] > 0, vec > 0, vec < 2, beta=3, alpha=2)  # bools: nonzero factors are true
+        floats = torch.addmv(x[:, 0].float(), mat.float(), vec.float(), beta=0.5, alpha=-1.5)
+        batched = torch.addbmm(x.float()[:1], x.float().unsqueeze(0).transpose(1, 2), x.float().unsqueeze(0), beta=0.0)
+        quotient = torch.addcdiv(x.float(), x.float() + 1, x.float().abs() + 2, value=0.25)
+        return ints, flags, floats, batched, quotient
+
+
+class Shapes(torch.nn.Module):
+    """x: float32 [n, 6]."""
+
+    def forward(self, x):
+        row = x[0]
+        stacks = (torch.hstack([row, row * 2]), torch.hstack([x, x]), torch.vstack([row, row]),
+                  torch.dstack([x, x]), torch.column_stack([row, row + 1]))
+        splits = torch.hsplit(x, 3)[1], torch.hsplit(x, [1, 4])[2], torch.vsplit(x, [1])[1]
+        turned = torch.rot90(x, 1), torch.rot90(x, -1), torch.rot90(x, 2, [1, 0]), torch.fliplr(x), torch.flipud(x)
+        return stacks + splits + turned + (torch.ravel(x), torch.broadcast_to(row, [2, 6]))
+
+
+class Diagonals(torch.nn.Module):
+    """x: float32 [n, 3]: the vector's length follows the dynamic dim."""
+
+    def forward(self, x):
+        v = x[:, 0]
+        return (torch.diag(v), torch.diag(v, 2), torch.diag(v, -1), torch.diag(x[:3], -1), torch.diag_embed(x, 1),
+                torch.diagflat(x[:2], -2), torch.trace(x[:3]), torch.diag(v > 0))
+
+
+class Reductions(torch.nn.Module):
+    """x: float32 [n, 4] with NaNs in column 1."""
+
+    def forward(self, x):
+        return (torch.count_nonzero(x > 0.5), torch.count_nonzero(x > 0.5, 1), torch.count_nonzero(x > 0.5, [0, 1]),
+                torch.nansum(x), torch.nansum(x, 0, keepdim=True), torch.nanmean(x, 1),
+                torch.isclose(x, x + 1e-9), torch.isclose(x, x, equal_nan=True), torch.isclose(x, x.round(), atol=0.3))
+
+
+class Formulas(torch.nn.Module):
+    """x: float32 [n, 5]."""
+
+    def forward(self, x):
+        ints = (x * 3).long()
+        return (torch.diff(x), torch.diff(x, 2, 0), torch.diff(x, dim=1, prepend=x[:, :1], append=x[:, -2:]),
+                torch.diff(ints > 0), torch.kron(x[:2, :2], torch.ones(2, 3)), torch.trapezoid(x),
+                torch.trapezoid(x, torch.arange(5.0) ** 2), torch.trapz(x, dx=0.5, dim=0),
+                torch.heaviside(x.round(), torch.tensor([0.5])), torch.float_power(x, 2), torch.ldexp(x, ints),
+                torch.inner(x, x[:2]), torch.vdot(x[0], x[1]), torch.argwhere(x > 0.5), torch.msort(x > 0))
+
+
+class Losses(torch.nn.Module):
+    """x: float32 [n, 4]; every reduction."""
+
+    def forward(self, x):
+        y = x.flip(0)
+        sign = torch.where(x[:, 0] > 0, 1.0, -1.0)
+        sign2 = torch.where(x > 0, 1.0, -1.0)
+        out = []
+        for reduction in ["none", "mean", "sum"]:
+            out.append(torch.nn.functional.margin_ranking_loss(x[:, 0], y[:, 0], sign, 0.3, reduction=reduction))
+            out.append(torch.nn.functional.soft_margin_loss(x, sign2, reduction=reduction))
+            out.append(torch.nn.functional.hinge_embedding_loss(x, sign2, 0.5, reduction=reduction))
+            out.append(torch.nn.functional.poisson_nll_loss(x, y.abs() * 3, True, True, reduction=reduction))
+            out.append(torch.nn.functional.poisson_nll_loss(x.abs(), y.abs(), False, False, reduction=reduction))
+            out.append(torch.nn.functional.cosine_embedding_loss(x, y, sign, 0.1, reduction=reduction))
+        return out
+
+
+class NoGrad(torch.nn.Module):
+    def forward(self, x):
+        y = x * 2
+        with torch.no_grad():
+            y.clamp_(min=0.0)
+        return y + 1
+
+
+class BreadthOps(TorchExportMixin, unittest.TestCase):
+    def assertSameAsEager(self, ex, module, names, args, rtol=1e-4, atol=1e-5):
+        with torch.no_grad():
+            expected = flatten_outputs(module(*args))
+        got = run_ort(ex.model, flatten_args(names, args), ex.folder)
+        self.assertEqual(len(got), len(expected))
+        for i, (g, e) in enumerate(zip(got, expected)):
+            self.assertEqual(list(g.shape), list(e.shape), "output %d shape" % i)
+            self.assertEqual(g.dtype, e.dtype, "output %d dtype" % i)
+            self.assertTrue(torch.allclose(g.double(), e.double(), rtol=rtol, atol=atol, equal_nan=True),
+                            "output %d:\n%s\nvs eager\n%s" % (i, g, e))
+
+    def check(self, module, name, make_input, sizes=(4, 6), dynamic=True):
+        torch.manual_seed(0)
+        module = module.eval()
+        ex = self.assertExports(module, (make_input(sizes[0]),), name, dynamic_shapes=BATCH if dynamic else None)
+        for size in sizes:
+            self.assertSameAsEager(ex, module, ["x"], (make_input(size),))
+        return ex
+
+    def test_add_family_converts_beta_and_alpha_to_the_tensors_type(self):
+        self.check(AddFamily(), "add_family", lambda n: torch.randint(-3, 4, (n, 4)))
+
+    def test_stacks_splits_and_rotations(self):
+        self.check(Shapes(), "shapes", lambda n: torch.randn(n, 6), dynamic=False, sizes=(4,))
+
+    def test_diagonals_with_offsets_on_a_dynamic_length(self):
+        self.check(Diagonals(), "diagonals", lambda n: torch.randn(n, 3))
+
+    def test_nan_aware_and_counting_reductions(self):
+        def make(n):
+            x = torch.rand(n, 4)
+            x[::2, 1] = float("nan")
+            return x
+        self.check(Reductions(), "reductions", make)
+
+    def test_formulas(self):
+        self.check(Formulas(), "formulas", lambda n: torch.randn(n, 5), dynamic=False, sizes=(4,))
+
+    def test_losses_with_every_reduction(self):
+        self.check(Losses(), "losses", lambda n: torch.randn(n, 4))
+
+    def test_no_grad_block_in_forward(self):
+        self.check(NoGrad(), "no_grad", lambda n: torch.randn(n, 3))
+
+    def test_diag_embed_on_other_dims_is_refused(self):
+        class OtherDims(torch.nn.Module):
+            def forward(self, x):
+                return torch.diag_embed(x, 0, 0, 1)
+        from torch_export_check import export
+        ex = export(OtherDims(), (torch.randn(2, 3),), "diag_embed_dims")
+        self.assertFalse(ex.ok)
+        self.assertIn("dim1=-2, dim2=-1", ex.text())
+
+
+if __name__ == "__main__":
+    unittest.main()

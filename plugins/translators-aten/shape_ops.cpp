@@ -646,6 +646,29 @@ void translate_nonzero(TranslateContext& ctx) {
   set_result(ctx, transpose_perm(ctx, ctx.op("NonZero", {NodeArgs(ctx).input("self")}), {1, 0}));
 }
 
+// _unique2(Tensor self, bool sorted, bool return_inverse, bool return_counts)
+// / unique_dim(Tensor self, int dim, ...) -> (values, inverse, counts): ONNX
+// Unique, sorted (torch's CPU kernel always sorts), over the flattened input
+// or along dim; bools through int64 (ONNX Runtime's Unique takes no bool).
+// _unique2's inverse and counts are empty unless asked for, as in torch;
+// unique_dim always gives both.
+void translate_unique(TranslateContext& ctx) {
+  const NodeArgs a(ctx);
+  const bool flat = ctx.node().op == "aten::_unique2";
+  const DType d = arg_dtype(ctx, a, "self");
+  const DType compute = d == DType::Bool || d == DType::UInt8 || d == DType::Int32 || d == DType::Int16 ? DType::Int64 : d;
+  std::string x = cast(ctx, a.input("self"), d, compute);
+  OnnxAttrs attrs{{"sorted", int64_t{1}}};
+  if (!flat) attrs.push_back({"axis", normalize_dim(ctx, a.i64("dim"), rank_of(ctx, a, "self"))});
+  const std::vector<std::string> r = ctx.op_n("Unique", {x}, 4, attrs);
+  bind_output(ctx, 0, cast(ctx, r[0], compute, d));
+  std::string inverse = r[2];
+  if (flat) inverse = ctx.op("Reshape", {inverse, shape_of(ctx, a.input("self"))});
+  const std::string empty = ctx.const_i64({});
+  bind_output(ctx, 1, !flat || a.boolean("return_inverse") ? inverse : empty);
+  bind_output(ctx, 2, !flat || a.boolean("return_counts") ? r[3] : empty);
+}
+
 // numel(Tensor self) -> int
 void translate_numel(TranslateContext& ctx) {
   set_result(ctx, ctx.op("Size", {NodeArgs(ctx).input("self")}));
@@ -979,6 +1002,8 @@ void register_shape_ops(Registrar& r) {
   add(r, "aten::size", translate_size);
   add(r, "aten::numel", translate_numel);
   add(r, "aten::nonzero", translate_nonzero);
+  add(r, "aten::_unique2", translate_unique, kMinOpset, kOpenEnded, "Unique (sorted), inverse reshaped to the input");
+  add(r, "aten::unique_dim", translate_unique, kMinOpset, kOpenEnded, "Unique (sorted) along axis");
   add(r, "aten::cumsum", translate_cumsum);
   add_trilu<false>(r, "aten::tril");
   add_trilu<true>(r, "aten::triu");

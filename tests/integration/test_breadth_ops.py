@@ -91,6 +91,15 @@ class Losses(torch.nn.Module):
         return out
 
 
+class Unique(torch.nn.Module):
+    """x: int64 [n, 3]: the number of distinct values is data (an unbacked size)."""
+
+    def forward(self, x):
+        values, inverse, counts = torch.unique(x, return_inverse=True, return_counts=True)
+        rows, row_inverse = torch.unique(x % 2, dim=0, return_inverse=True)
+        return values, inverse, counts, rows, row_inverse, torch.unique(x > 1)
+
+
 class NoGrad(torch.nn.Module):
     def forward(self, x):
         y = x * 2
@@ -140,6 +149,9 @@ class BreadthOps(TorchExportMixin, unittest.TestCase):
 
     def test_losses_with_every_reduction(self):
         self.check(Losses(), "losses", lambda n: torch.randn(n, 4))
+
+    def test_unique_with_inverse_and_counts_on_a_dynamic_dim(self):
+        self.check(Unique(), "unique", lambda n: torch.randint(0, 4, (n, 3)))
 
     def test_no_grad_block_in_forward(self):
         self.check(NoGrad(), "no_grad", lambda n: torch.randn(n, 3))

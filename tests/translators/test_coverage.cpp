@@ -207,6 +207,32 @@ TEST_F(T, NonzeroByHand) {
   check_graph(b, {.expected = {values(DType::Int64, {3, 2}, {0, 1, 1, 0, 1, 2})}});
 }
 
+// Values sorted (torch's CPU kernel always sorts); _unique2's inverse has the
+// input's shape, and its unrequested counts are empty; unique_dim compares
+// whole rows and always gives inverse and counts; bools go through int64.
+TEST_F(T, UniqueByHand) {
+  GraphBuilder b;
+  ValueId x = b.input(values(DType::Float32, {2, 3}, {3, 1, 3, 2, 1, 1}));
+  std::vector<ValueId> flat = b.node_typed("aten::_unique2", {V(x), C(false), C(true), C(false)},
+                                           {{DType::Float32, Shape{Dim::symbol("u0")}},
+                                            {DType::Int64, Shape{2, 3}},
+                                            {DType::Int64, Shape{0}}});
+  for (ValueId v : flat) b.output(v);
+  ValueId rows = b.input(values(DType::Int64, {3, 2}, {1, 2, 0, 5, 1, 2}));
+  for (ValueId v : b.node_typed("aten::unique_dim", {V(rows), C(0), C(true), C(false), C(false)},
+                                {{DType::Int64, Shape{Dim::symbol("u1"), 2}},
+                                 {DType::Int64, Shape{3}},
+                                 {DType::Int64, Shape{Dim::symbol("u1")}}}))
+    b.output(v);
+  ValueId flags = b.input(values(DType::Bool, {4}, {1, 0, 1, 1}));
+  b.output(b.node_typed("aten::_unique2", {V(flags), C(true), C(false), C(true)},
+                        {{DType::Bool, Shape{Dim::symbol("u2")}}, {DType::Int64, Shape{0}}, {DType::Int64, Shape{Dim::symbol("u2")}}})[2]);
+  check_graph(b, {.expected = {values(DType::Float32, {3}, {1, 2, 3}), values(DType::Int64, {2, 3}, {2, 0, 2, 1, 0, 0}),
+                               values(DType::Int64, {0}, {}), values(DType::Int64, {2, 2}, {0, 5, 1, 2}),
+                               values(DType::Int64, {3}, {1, 0, 1}), values(DType::Int64, {2}, {1, 2}),
+                               values(DType::Int64, {2}, {1, 3})}});
+}
+
 TEST_F(T, NormsByHand) {
   GraphBuilder b;
   ValueId x = b.input(values(DType::Float32, {2, 2}, {3, -4, 6, 8}));

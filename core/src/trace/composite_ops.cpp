@@ -917,6 +917,49 @@ struct CompositeOps {
     return {reduced(t, n, a, op(t, n, "aten::add", {positive, negative, c(1)}))};
   }
 
+  // _unique2(self, sorted, return_inverse, return_counts) / unique_dim(self,
+  // dim, sorted, return_inverse, return_counts) -> (values, inverse, counts).
+  // The number of distinct values (slices along dim) is data: a fresh
+  // unbacked size u, as nonzero's. The values come out sorted: torch's CPU
+  // kernel always sorts (sorted=False leaves the order unspecified). As in
+  // torch, _unique2's inverse and counts are empty ([0]) unless asked for;
+  // unique_dim always gives both.
+  static std::vector<EValue> unique(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    const bool flat = n.kind == "aten::_unique2";
+    const bool inverse = constant_bool(t, n, a, "return_inverse");
+    const bool counts = constant_bool(t, n, a, "return_counts");
+    const bool sorted = constant_bool(t, n, a, "sorted");
+    const int64_t rank = static_cast<int64_t>(self.shape.size());
+    int64_t dim = 0;
+    if (!flat) {
+      dim = constant_int(t, n, a, "dim");
+      if (dim < 0) dim += rank;
+      if (dim < 0 || dim >= rank)
+        t.fail("bad-argument", n.kind + ": dim " + std::to_string(constant_int(t, n, a, "dim")) + " is out of range for shape " +
+                                   shape_str(self.shape));
+    }
+    const Dim distinct = Dim::symbol("u" + std::to_string(t.unbacked_++));
+    Shape values_shape = flat ? Shape{distinct} : self.shape;
+    if (!flat) values_shape[static_cast<size_t>(dim)] = distinct;
+    const Shape inverse_shape = !flat ? Shape{self.shape[static_cast<size_t>(dim)]} : inverse ? self.shape : Shape{Dim(0)};
+    const Shape counts_shape = !flat || counts ? Shape{distinct} : Shape{Dim(0)};
+    Node node;
+    node.op = n.kind;
+    node.inputs = {Arg::of(self.id)};
+    if (!flat) node.inputs.push_back(Arg::of_constant(dim));
+    for (bool flag : {sorted, inverse, counts}) node.inputs.push_back(Arg::of_constant(flag));
+    const ValueId values = t.new_value("unique", self.dtype, values_shape);
+    const ValueId inverse_id = t.new_value("unique_inverse", DType::Int64, inverse_shape);
+    const ValueId counts_id = t.new_value("unique_counts", DType::Int64, counts_shape);
+    node.outputs = {values, inverse_id, counts_id};
+    node.prov = t.provenance();
+    t.emit(std::move(node));
+    return {EValue::of_tensor(FakeTensor{values, self.dtype, values_shape, std::nullopt, {}}),
+            EValue::of_tensor(FakeTensor{inverse_id, DType::Int64, inverse_shape, std::nullopt, {}}),
+            EValue::of_tensor(FakeTensor{counts_id, DType::Int64, counts_shape, std::nullopt, {}})};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -1007,6 +1050,8 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::hinge_embedding_loss", &hinge_embedding_loss},
       {"aten::poisson_nll_loss", &poisson_nll_loss},
       {"aten::cosine_embedding_loss", &cosine_embedding_loss},
+      {"aten::_unique2", &unique},
+      {"aten::unique_dim", &unique},
   };
   return table;
 }

@@ -1069,5 +1069,39 @@ TEST(Composite, EmbeddingBagRefusesAProgramThatReadsItsBookkeepingResults) {
   }
 }
 
+// What torch.jit.trace records for size arithmetic: x [batch, 6] viewed as
+// [batch * 6 // 4 (floor_divide), ...]: sizes become 0-d tensors
+// (prim::NumToTensor), the arithmetic tensor ops, and aten::Int turns them
+// back into ints. MultiheadAttention's head_dim is div(.., rounding_mode='trunc').
+Program traced_size_program(const std::string& last_op) {
+  json nodes = {constant("zero", 0), constant("one", 1), constant("three", 3), constant("four", 4),
+                constant("minus_one", -1), constant("trunc", "trunc"),
+                node("aten::size", {"x", "zero"}, {"n"}), node("prim::NumToTensor", {"n"}, {"n_t"}),
+                node("aten::size", {"x", "one"}, {"w"}), node("prim::NumToTensor", {"w"}, {"w_t"}),
+                node("aten::mul", {"n_t", "w_t"}, {"total_t"}),                    // batch * 6
+                node("aten::add", {"total_t", "four", "one"}, {"padded_t"}),       // + 4
+                node("aten::sub", {"padded_t", "four", "one"}, {"same_t"})};       // - 4
+  if (last_op == "floor_divide") nodes.push_back(node("aten::floor_divide", {"same_t", "three"}, {"rows_t"}));
+  else nodes.push_back(node("aten::div", {"same_t", "three", "trunc"}, {"rows_t"}));
+  nodes.push_back(node("aten::Int", {"rows_t"}, {"rows"}, {}, 9, "x.view(x.size(0) * x.size(1) // 3, -1)"));
+  nodes.push_back(node("prim::ListConstruct", {"rows", "minus_one"}, {"shape"}));
+  nodes.push_back(node("aten::view", {"x", "shape"}, {"out"}));
+  return parse(program_json(nodes, {"out"}, json::array({"batch", 6})));
+}
+
+TEST(TracedSizes, ArithmeticOnSizeTensorsStaysSymbolic) {
+  for (const std::string op : {"floor_divide", "trunc"}) {
+    const CaptureResult r = capture(traced_size_program(op), strict_policy());
+    ASSERT_TRUE(r.graph) << op << ": " << all_messages(r);
+    EXPECT_TRUE(r.graph->sound) << op;
+    const Shape& out = r.graph->value(r.graph->body.outputs.at(0)).shape;
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0].str().find('u'), std::string::npos) << op << ": " << shape_str(out);  // not read from data
+    EXPECT_EQ(out[1], Dim(3)) << op << ": " << shape_str(out);
+    const RunOutputs run = run_program(traced_size_program(op), inputs_x(Tensor::zeros(DType::Float32, {5, 6})));
+    EXPECT_EQ(run.tensors.at(0).shape(), (std::vector<int64_t>{10, 3})) << op;
+  }
+}
+
 }  // namespace
 }  // namespace onnxport::test

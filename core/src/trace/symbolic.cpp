@@ -124,12 +124,98 @@ void Tracer::on_numel(const ProgramNode& n) {
 
 void Tracer::on_scalar_conversion(const ProgramNode& n) {
   const EValue& v = in(n, 0);
+  const std::string kind = n.kind == "aten::is_nonzero" ? "aten::Bool" : n.kind == "aten::item" ? "aten::ScalarImplicit" : n.kind;
   if (v.is_tensor()) {
+    // A size a traced program carried as a tensor converts back to the
+    // size it is, not to a value read from data.
+    if (const std::optional<EValue> shadow = scalar_shadow(v)) {
+      bind_all_outputs(n, scalar_op(n, kind, {*shadow}));
+      return;
+    }
     bind_all_outputs(n, data_dependent_scalar(n.kind, *v.tensor));
     return;
   }
-  const std::string kind = n.kind == "aten::is_nonzero" ? "aten::Bool" : n.kind == "aten::item" ? "aten::ScalarImplicit" : n.kind;
   bind_all_outputs(n, scalar_op(n, kind, {v}));
+}
+
+// a / b rounded toward zero, for a positive int constant b:
+// floor(max(a, 0) / b) - floor(max(-a, 0) / b) (one term is 0, whatever a's
+// sign). None when b is not a positive constant.
+EValue Tracer::truncated_division(const ProgramNode& n, const EValue& a, const EValue& b) {
+  if (!b.is_constant() || !b.constant.is_number_integer() || b.constant.get<int64_t>() <= 0) return EValue::none();
+  const int64_t divisor = b.constant.get<int64_t>();
+  if (a.is_constant()) return EValue::of_constant(a.constant.get<int64_t>() / divisor);  // C++ truncates
+  const EValue zero = EValue::of_constant(0);
+  const EValue positive = scalar_op(n, "aten::floordiv", {sym_extreme("prim::max", a, zero), b});
+  const EValue negated = scalar_op(n, "aten::neg", {a});
+  const EValue negative = scalar_op(n, "aten::floordiv", {sym_extreme("prim::max", negated, zero), b});
+  return scalar_op(n, "aten::sub", {positive, negative});
+}
+
+// torch.jit.trace records Python arithmetic on sizes as tensor arithmetic:
+// `x.size(0) * 4` is prim::NumToTensor(size) -> aten::mul -> aten::Int. The
+// engine keeps, beside each such 0-d integer tensor, the int it holds (a
+// constant or a SymInt), so aten::Int gives back `batch*4`, not an unbacked
+// symbol that no shape could be checked against. Only int64 results of
+// add/sub/mul/floor_divide/neg/div(rounding_mode=floor|trunc) of int
+// operands are followed: int64 arithmetic is Python's (floor_divide floors in
+// PyTorch 1.13), while a float tensor would round, and a narrow int wrap,
+// differently from a Python number.
+std::optional<EValue> Tracer::scalar_shadow(const EValue& v) const {
+  if (v.is_constant() && v.constant.is_number_integer()) return v;
+  if (v.is_sym() && v.sym->type == ScalarType::Int) return v;
+  if (!v.is_tensor() || !v.tensor->shape.empty() || v.tensor->dtype != DType::Int64) return std::nullopt;
+  if (auto it = scalar_shadows_.find(v.tensor->id); it != scalar_shadows_.end()) return it->second;
+  const Value& value = graph_.value(v.tensor->id);
+  if (value.role == ValueRole::Constant && v.tensor->data && v.tensor->data->numel() == 1)
+    return EValue::of_constant(v.tensor->data->get_int(0));
+  return std::nullopt;
+}
+
+void Tracer::record_scalar_shadow(const ProgramNode& n, const std::string& kind, const std::vector<EValue>& args,
+                                  const std::vector<EValue>& outs) {
+  static const std::unordered_map<std::string, std::string> python_op = {
+      {"aten::add", "aten::add"}, {"aten::sub", "aten::sub"}, {"aten::mul", "aten::mul"},
+      {"aten::floor_divide", "aten::floordiv"}, {"aten::neg", "aten::neg"}};
+  // div(self, other, *, rounding_mode): 'floor' is Python's //, 'trunc'
+  // (nn.MultiheadAttention's head_dim) rounds toward zero.
+  std::string rounding;
+  if (kind == "aten::div" && args.size() == 3 && args[2].is_constant() && args[2].constant.is_string())
+    rounding = args[2].constant.get<std::string>();
+  const auto op = rounding.empty() ? python_op.find(kind) : python_op.end();
+  if ((op == python_op.end() && rounding != "floor" && rounding != "trunc") || outs.size() != 1 || !outs[0].is_tensor())
+    return;
+  const FakeTensor& out = *outs[0].tensor;
+  if (!out.shape.empty() || out.dtype != DType::Int64) return;
+  const size_t operands = kind == "aten::neg" ? 1 : 2;
+  if (args.size() < operands) return;
+  if (rounding.empty() && args.size() > operands) {  // add/sub's alpha: only the default
+    const EValue& alpha = args[operands];
+    if (!(alpha.is_constant() && alpha.constant.is_number_integer() && alpha.constant.get<int64_t>() == 1)) return;
+  }
+  std::vector<EValue> numbers;
+  for (size_t i = 0; i < operands; ++i) {
+    std::optional<EValue> s = scalar_shadow(args[i]);
+    if (!s) return;
+    numbers.push_back(std::move(*s));
+  }
+  if (std::none_of(args.begin(), args.begin() + static_cast<long>(operands),
+                   [](const EValue& a) { return a.is_tensor(); }))
+    return;
+  EValue result;
+  try {
+    if (rounding == "floor") {
+      result = scalar_op(n, "aten::floordiv", numbers);
+    } else if (rounding == "trunc") {
+      result = truncated_division(n, numbers[0], numbers[1]);
+      if (result.is_none()) return;
+    } else {
+      result = scalar_op(n, op->second, numbers);
+    }
+  } catch (const TraceError&) {
+    return;  // the algebra cannot follow it: aten::Int stays a value read from data
+  }
+  if (scalar_shadow(result)) scalar_shadows_[out.id] = std::move(result);
 }
 
 // aten::Bool(t), aten::Int(t), t.item(), ...: a Python scalar read from
@@ -187,6 +273,7 @@ void Tracer::on_num_to_tensor(const ProgramNode& n) {
   if (!v.is_sym()) fail("bad-argument", "prim::NumToTensor needs a number, got a " + describe(v));
   FakeTensor t{v.sym->value, scalar_dtype(v.sym->type), {}, std::nullopt, {}};
   if (concrete() && v.sym->hint) t.data = Tensor::scalar(t.dtype, *v.sym->hint);
+  if (v.sym->type == ScalarType::Int) scalar_shadows_[t.id] = v;
   bind_all_outputs(n, EValue::of_tensor(std::move(t)));
 }
 

@@ -195,6 +195,7 @@ std::vector<EValue> Tracer::call_tensor_op(const ProgramNode& n, const std::stri
     outs.push_back(EValue::of_tensor(std::move(t)));
   }
   emit(std::move(node));
+  record_scalar_shadow(n, kind, args, outs);
   return outs;
 }
 

@@ -251,6 +251,12 @@ class Tracer {
   EValue sym_logic(const std::string& kind, const std::vector<EValue>& args);
   EValue sym_arith(const std::string& kind, const EValue& a, const EValue& b);
   EValue sym_size(const FakeTensor& t, int64_t dim);
+  // The Python int a 0-d integer tensor is known to hold (a traced
+  // program's sizes: prim::NumToTensor, then tensor arithmetic), or nullopt.
+  std::optional<EValue> scalar_shadow(const EValue& v) const;
+  EValue truncated_division(const ProgramNode& n, const EValue& a, const EValue& b);
+  void record_scalar_shadow(const ProgramNode& n, const std::string& kind, const std::vector<EValue>& args,
+                            const std::vector<EValue>& outs);
   EValue data_dependent_scalar(const std::string& kind, const FakeTensor& t);
   EValue sym_extreme(const std::string& kind, const EValue& a, const EValue& b);  // prim::min / prim::max
   std::optional<sym::Expr> int_expr(const EValue& v) const;
@@ -343,6 +349,7 @@ class Tracer {
   std::unordered_map<std::string, ValueRole> weight_roles_;   // dotted path -> Parameter / Buffer
   std::unordered_map<std::string, EValue> tensor_constants_;  // tensor_ref name -> lifted constant
   std::unordered_map<std::string, EValue> set_attrs_;         // dotted path -> value a prim::SetAttr assigned
+  std::unordered_map<ValueId, EValue> scalar_shadows_;         // 0-d int tensor -> the int (or SymInt) it holds
 
   Block* block_ = nullptr;                  // where nodes are emitted
   const ProgramNode* node_ = nullptr;       // the node being traced (provenance, errors)

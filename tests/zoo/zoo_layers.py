@@ -403,6 +403,9 @@ def layer_entries():
           [x(name="input1"), x(name="input2"), signs()]),
         L("MultiLabelMarginLoss", nn.MultiLabelMarginLoss,
           [x(*FEAT), TensorInput("target", FEAT, make=_multilabel_targets)]),
+        L("MultiLabelMarginLoss[reduction=none,varied targets]", lambda: nn.MultiLabelMarginLoss(reduction="none"),
+          [x(*FEAT), TensorInput("target", FEAT, make=_varied_multilabel_targets)],
+          note="0 to 10 targets a row, repeats, labels after the -1 that must be ignored"),
         L("MultiLabelSoftMarginLoss", nn.MultiLabelSoftMarginLoss, [x(*FEAT), TensorInput("target", FEAT, make=lambda b, s: torch.randint(0, 2, s).float())]),
         L("MultiMarginLoss", nn.MultiMarginLoss, [x(*FEAT), classes(10)]),
         L("TripletMarginLoss", nn.TripletMarginLoss,
@@ -435,3 +438,14 @@ def _multilabel_targets(batch, shape):
     target[:, 1] = (target[:, 0] + 3) % shape[1]
     return target
 
+
+
+def _varied_multilabel_targets(batch, shape):
+    """Rows with 0 to C targets (repeats allowed), ended by -1 when shorter, with labels after the -1."""
+    classes = shape[1]
+    target = torch.randint(0, classes, shape)
+    for row in range(batch):
+        count = [0, classes, 3][row % 3]
+        if count < classes:
+            target[row, count] = -1
+    return target

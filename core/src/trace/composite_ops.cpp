@@ -490,6 +490,51 @@ struct CompositeOps {
     return {op(t, n, "aten::where", {filled, maxima, c(0.0)}), EValue::none(), EValue::none(), EValue::none()};
   }
 
+  // multilabel_margin_loss(Tensor self [C] or [N, C], Tensor target (same
+  // shape, int64), int reduction=Mean): each row's targets are the class
+  // indices before its first -1; the loss of a row is
+  //   sum over targets j, over classes i that are not targets, of
+  //   max(0, 1 - (x[y_j] - x[i])), divided by C,
+  // then reduced (0 none, 1 mean, 2 sum). Computed densely over every
+  // (target slot, class) pair: [N, C, C].
+  static std::vector<EValue> multilabel_margin_loss(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& input = tensor(t, n, a, "self");
+    const FakeTensor& target = tensor(t, n, a, "target");
+    const int64_t reduction = constant_int(t, n, a, "reduction");
+    if (input.shape.empty() || input.shape.size() > 2)
+      t.fail("bad-argument", n.kind + ": input must be 1-d or 2-d, got shape " + shape_str(input.shape));
+    if (target.shape.size() != input.shape.size())
+      t.fail("bad-argument", n.kind + ": target must have the input's shape " + shape_str(input.shape) + ", got " +
+                                 shape_str(target.shape));
+    if (reduction < 0 || reduction > 2)
+      t.fail("bad-argument", n.kind + ": reduction must be 0 (none), 1 (mean) or 2 (sum), got " + std::to_string(reduction));
+    const EValue none = EValue::none();
+    const EValue classes = t.sym_size(input, -1);
+    const EValue y = a["target"];
+    // A slot counts while no -1 came before it (or at it).
+    const EValue ended = op(t, n, "aten::cumsum", {op(t, n, "aten::eq", {y, c(-1)}), c(-1), c(4)});
+    const EValue valid = op(t, n, "aten::eq", {ended, c(0)});                       // [.., C slots]
+    const EValue safe_y = op(t, n, "aten::where", {valid, y, c(0)});
+    const EValue x = a["self"];
+    const EValue at_target = op(t, n, "aten::gather", {x, c(-1), safe_y, c(false)});  // x[y_j]
+    const EValue class_ids = op(t, n, "aten::arange", {classes, c(4), none, none, none});
+    const EValue hits = op(t, n, "aten::logical_and", {op(t, n, "aten::eq", {op(t, n, "aten::unsqueeze", {safe_y, c(-1)}), class_ids}),
+                                                      op(t, n, "aten::unsqueeze", {valid, c(-1)})});  // [.., slot, class]
+    const EValue is_target = op(t, n, "aten::any", {hits, c(-2), c(false)});                    // [.., class]
+    const EValue pairs = op(t, n, "aten::logical_and", {op(t, n, "aten::unsqueeze", {valid, c(-1)}),
+                                                       op(t, n, "aten::unsqueeze", {op(t, n, "aten::logical_not", {is_target}), c(-2)})});
+    const EValue margin = op(t, n, "aten::add", {op(t, n, "aten::sub", {op(t, n, "aten::unsqueeze", {x, c(-2)}),
+                                                                       op(t, n, "aten::unsqueeze", {at_target, c(-1)}), c(1)}),
+                                                c(1), c(1)});                                    // 1 - x[y_j] + x[i]
+    const EValue hinge = op(t, n, "aten::clamp_min", {margin, c(0)});
+    const EValue counted = op(t, n, "aten::where", {pairs, hinge, c(0.0)});
+    const EValue summed = op(t, n, "aten::sum", {counted, c(nlohmann::json::array({-2, -1})), c(false), none});
+    const EValue loss = op(t, n, "aten::div", {summed, classes});
+    if (reduction == 0) return {loss};
+    if (reduction == 1) return {op(t, n, "aten::mean", {loss, none})};
+    return {op(t, n, "aten::sum", {loss, none})};
+  }
+
   // Whether any node, block result or graph output of the program reads the value `name`.
   static bool program_reads(const Program& program, const std::string& name) {
     auto block_reads = [&](const ProgramBlock& b, auto& self) -> bool {
@@ -1052,6 +1097,7 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::cosine_embedding_loss", &cosine_embedding_loss},
       {"aten::_unique2", &unique},
       {"aten::unique_dim", &unique},
+      {"aten::multilabel_margin_loss", &multilabel_margin_loss},
   };
   return table;
 }

@@ -1103,5 +1103,34 @@ TEST(TracedSizes, ArithmeticOnSizeTensorsStaysSymbolic) {
   }
 }
 
+// x.gt(0).nonzero().squeeze(DIMS): nonzero's count u0 may be 1 at run time.
+Program squeeze_nonzero_program(json dims) {
+  json nodes = {constant("zero", 0), node("aten::gt", {"x", "zero"}, {"mask"}), node("aten::nonzero", {"mask"}, {"nz"})};
+  if (dims.is_null()) {
+    nodes.push_back(node("aten::squeeze", {"nz"}, {"out"}, {}, 4, "rows = x.gt(0).nonzero().squeeze()"));
+  } else {
+    nodes.push_back(constant("dims", dims));
+    nodes.push_back(node("aten::squeeze", {"nz", "dims"}, {"out"}, {}, 4, "rows = x.gt(0).nonzero().squeeze(d)"));
+  }
+  return parse(program_json(nodes, {"out"}));
+}
+
+TEST(DataDependentShapes, SqueezingASizeFromDataIsRefused) {
+  for (const json& dims : {json(nullptr), json(0), json::array({0, 1})}) {
+    for (const TracePolicy& policy : {strict_policy(), cond_rewrite_policy(), draft_policy()}) {
+      const CaptureResult r = capture(squeeze_nonzero_program(dims), policy);
+      EXPECT_FALSE(r.graph) << dims.dump() << " " << policy.strategy;
+      const Diagnostic* d = find_diag(r, "data-dependent-shape");
+      ASSERT_NE(d, nullptr) << dims.dump() << " " << policy.strategy << ": " << all_messages(r);
+      EXPECT_NE(d->message.find("u0"), std::string::npos) << d->message;
+      EXPECT_EQ(d->loc.line, 4);
+    }
+  }
+  // The static dim of nonzero's [u0, 1] squeezes as always.
+  const CaptureResult r = capture(squeeze_nonzero_program(json(1)), strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  EXPECT_EQ(shape_str(r.graph->value(r.graph->body.outputs.at(0)).shape), "[u0]");
+}
+
 }  // namespace
 }  // namespace onnxport::test

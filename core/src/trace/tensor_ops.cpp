@@ -133,8 +133,36 @@ Arg Tracer::to_graph_arg(const EValue& v) {
 
 // ------------------------------------------------------------------ op calls
 
+// squeeze() drops a dim when it is 1 at run time. The meta keeps a symbolic
+// dim (a declared dynamic dim is assumed at least 2, as in torch.export); a
+// size only data determines (nonzero's count, u0) may well be 1, and the
+// graph could not follow, so squeezing one is refused.
+void Tracer::refuse_squeeze_of_data_dependent_size(const std::vector<EValue>& args) {
+  if (args.empty() || !args[0].is_tensor()) return;
+  const Shape& shape = args[0].tensor->shape;
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  std::vector<bool> squeezed(shape.size(), args.size() < 2);
+  if (args.size() >= 2) {
+    const std::optional<nlohmann::json> dims = as_constant_json(args[1]);
+    if (!dims) return;  // the meta names a bad dim argument
+    for (const nlohmann::json& d : dims->is_array() ? *dims : nlohmann::json::array({*dims})) {
+      if (!d.is_number_integer()) return;
+      const int64_t k = d.get<int64_t>() < 0 ? d.get<int64_t>() + rank : d.get<int64_t>();
+      if (k >= 0 && k < rank) squeezed[static_cast<size_t>(k)] = true;
+    }
+  }
+  for (size_t i = 0; i < shape.size(); ++i)
+    if (squeezed[i] && shape[i].is_symbolic() && !dim_eval(shape[i], hints_))
+      fail("data-dependent-shape",
+           "aten::squeeze of dim " + std::to_string(i) + " of shape " + shape_str(shape) + ": its size " + shape[i].str() +
+               " is known only when the model runs (it comes from tensor data), and PyTorch removes the dim exactly "
+               "when it is 1, which the exported graph cannot decide",
+           "Name the dims to squeeze, or index or reshape explicitly (x[:, 0], x.reshape(-1)).");
+}
+
 std::vector<EValue> Tracer::call_tensor_op(const ProgramNode& n, const std::string& kind,
                                            const std::vector<EValue>& args) {
+  if (kind == "aten::squeeze") refuse_squeeze_of_data_dependent_size(args);
   const OpDef* def = OpLibrary::instance().find(kind);
   if (def == nullptr) {
     const std::string what = kind == n.kind ? kind : kind + " (for " + n.kind + ")";

@@ -268,6 +268,7 @@ class Tracer {
   std::vector<EValue> call_tensor_op(const ProgramNode& n, const std::string& kind,
                                      const std::vector<EValue>& args);
   void on_tensor_op(const ProgramNode& n);
+  void refuse_squeeze_of_data_dependent_size(const std::vector<EValue>& args);
   bool has_data(const std::vector<EValue>& args) const;
   bool kernel_available(const OpDef& def, const std::string& kind);
   void on_inplace_op(const ProgramNode& n);

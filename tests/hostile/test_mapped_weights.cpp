@@ -2,10 +2,13 @@
 // core/src/onnx/lent_weights.hpp): the model bytes are those of a model
 // holding copies; a weights file that shrinks during the write, a SIGBUS on
 // a vanished page and a full disk are clear errors that leave no output and
-// the previous file intact.
+// the previous file intact. The SIGBUS test leaves a shrunk file recorded
+// for the rest of the process, so it runs after the tests that commit
+// (gtest runs a file's tests in order).
 #include <onnxport_core/bundle.hpp>
 #include <onnxport_core/onnx_passes.hpp>
 
+#include "base/mapped_files.hpp"
 #include "onnx/const_eval.hpp"
 #include "onnx/lent_weights.hpp"
 #include "onnx/model_io.hpp"
@@ -172,22 +175,19 @@ TEST(MappedWeights, FileTruncatedBeforeTheWriteIsAnErrorAndNoOutput) {
   }
 }
 
-// A read of a vanished page (constant folding, a draft capture) raises
-// SIGBUS: the handler names the file, removes the staged output and exits 2.
-TEST(MappedWeightsDeathTest, SigbusOnATruncatedMappingIsAnErrorNamingTheFile) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
-  const fs::path dir = fresh_dir("sigbus");
-  const fs::path file = write_weights(dir, 1024);
-  EXPECT_EXIT(
-      {
-        const TensorMap weights = read_safetensors(file);
-        if (::truncate(file.c_str(), 4096) != 0) std::_Exit(3);
-        const Tensor& w = *weights.find("w");
-        volatile float sum = 0;
-        for (int64_t i = 0; i < w.numel(); i += 1024) sum = sum + w.data<float>()[i];
-        std::_Exit(4);  // not reached: the pages past 4096 are gone
-      },
-      testing::ExitedWithCode(2), "weights.safetensors: the file shrank while the export was reading it");
+// A file cut inside its last page gives no signal (the rest of that page
+// reads zeros): the size check of mapped_file_problem sees it.
+TEST(MappedWeights, FileCutInsideItsLastPageIsSeenBySize) {
+  const fs::path dir = fresh_dir("cut-in-page");
+  const fs::path file = write_weights(dir, 1);  // 1 KB of weights: one page
+  {
+    const TensorMap weights = read_safetensors(file);
+    ASSERT_FALSE(mapped_file_problem().has_value());
+    ASSERT_EQ(::truncate(file.c_str(), static_cast<off_t>(fs::file_size(file) - 100)), 0);
+    const auto after = mapped_file_problem();
+    ASSERT_TRUE(after.has_value());
+    EXPECT_EQ(*after, file.string());
+  }
   fs::remove_all(dir);
 }
 
@@ -227,4 +227,46 @@ TEST(MappedWeights, DiskFullWhileStreamingLeavesThePreviousFile) {
     EXPECT_FALSE(fs::exists(dir / "model.onnx.data"));
     fs::remove_all(dir);
   }
+}
+
+// A read of a vanished page (constant folding, a draft capture) raises
+// SIGBUS: the handler records the file and maps zero pages over the rest of
+// the mapping, so the read returns; from then on mapped_file_problem names
+// the file and a staged model refuses to be moved into place.
+TEST(MappedWeights, SigbusOnATruncatedMappingIsRecordedAndRefusesTheCommit) {
+  const fs::path dir = fresh_dir("sigbus");
+  const fs::path file = write_weights(dir, 1024);
+  {
+    const TensorMap weights = read_safetensors(file);
+    ASSERT_FALSE(mapped_file_problem().has_value());
+    onnx_build::LendingScope scope;
+    onnx::ModelProto model = model_with(weights, true);
+    const fs::path out = dir / "model.onnx";
+    {
+      std::ofstream previous(out, std::ios::binary);
+      previous << "previous model";
+    }
+    ASSERT_EQ(::truncate(file.c_str(), 4096), 0);
+    const Tensor& w = *weights.find("w");
+    float sum = 0;
+    for (int64_t i = 0; i < w.numel(); i += 1024) sum += w.data<float>()[i];  // past 4096: a SIGBUS, then zeros
+    EXPECT_EQ(w.data<float>()[w.numel() - 1], 0.0f) << "the vanished pages read as zeros";
+    const auto problem = mapped_file_problem();
+    ASSERT_TRUE(problem.has_value());
+    EXPECT_EQ(*problem, file.string());
+    try {
+      StagedModel staged(model, out, ExternalDataOptions{});
+      staged.commit();
+      FAIL() << "a model was moved into place after a weights file shrank";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(file.string() + ": the file shrank while the export was reading it"),
+                std::string::npos)
+          << e.what();
+    }
+    EXPECT_EQ(slurp(out), "previous model");
+    EXPECT_GE(sum, 0.0f);
+  }
+  // The mapping is gone, but the export that read its zeros must still fail.
+  EXPECT_TRUE(mapped_file_problem().has_value());
+  fs::remove_all(dir);
 }

@@ -3,10 +3,15 @@ copied"): an export that lends the weights from the mapped safetensors file
 writes exactly the bytes of one that copies them (ONNXPORT_COPY_WEIGHTS=1),
 with the weights in the model and in an external data file, for a module
 whose weights are also folded (a transposed weight, a reshaped weight); the
-model runs in ONNX Runtime (--verify); and a write that fails in the middle
-of a streamed weight leaves no partial output."""
+model runs in ONNX Runtime (--verify); a write that fails in the middle
+of a streamed weight leaves no partial output; and a weights file truncated
+while the export runs (by a test strategy plugin that truncates it, then
+declines) is an error naming the file, exit 2, with the report written and
+nothing left at the output path."""
+import json
 import os
 import resource
+import shutil
 import subprocess
 import unittest
 
@@ -98,6 +103,54 @@ class LentWeights(OnnxportTestCase):
         self.assertIn(out + ": write failed: File too large", proc.stderr)
         self.assertEqual(read(out), b"the previous model")
         self.assertEqual(sorted(os.listdir(folder)), ["model.onnx"], "partial files left behind")
+
+    def test_weights_file_truncated_while_the_export_runs(self):
+        plugin = os.environ.get("ONNXPORT_TRUNCATING_PLUGIN")
+        if not plugin:
+            self.skipTest("ONNXPORT_TRUNCATING_PLUGIN is not set (run through ctest)")
+        plugins = [{"name": n} for n in ("strategy-strict", "strategy-non-strict", "strategy-cond-rewrite",
+                                         "strategy-draft", "translators-aten")]
+        # Lent weights: the folded Transpose(w) reads a vanished page (SIGBUS)
+        # and the write of fc.weight fails with EFAULT. Copied weights
+        # (ONNXPORT_COPY_WEIGHTS=1): translation reads every weight, the
+        # vanished pages read as zeros after the SIGBUS, and nothing else
+        # fails: only the check for a shrunk file stands between those zeros
+        # and a wrong model.
+        for copy, extra in ((False, []), (False, ["--external-data"]), (True, [])):
+            what = ("copied weights" if copy else "lent weights") + (" " + " ".join(extra) if extra else "")
+            folder = fresh_dir("lent-truncated")
+            bundle = os.path.join(folder, "bundle")
+            shutil.copytree(self.bundle, bundle)
+            weights = os.path.join(bundle, "weights.safetensors")
+            config = os.path.join(folder, "config.json")
+            with open(config, "w") as f:
+                json.dump({"plugins": plugins + [{"path": plugin}],
+                           "strategies": ["truncates", "strict", "non-strict", "cond-rewrite", "draft"]}, f)
+            out = os.path.join(folder, "out", "model.onnx")
+            os.makedirs(os.path.dirname(out))
+            for path, text in ((out, b"the previous model"), (out + ".data", b"the previous data")):
+                with open(path, "wb") as f:
+                    f.write(text)
+            report_dir = os.path.join(folder, "report")
+            env = dict(os.environ, ONNXPORT_TEST_TRUNCATE=weights, ONNXPORT_TEST_TRUNCATE_TO="4096")
+            env.pop("ONNXPORT_COPY_WEIGHTS", None)
+            if copy:
+                env["ONNXPORT_COPY_WEIGHTS"] = "1"
+            proc = subprocess.run([ONNXPORT, "export", bundle, "-c", config, "-o", out, "--report", report_dir,
+                                   *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300,
+                                  env=env)
+            self.assertExitCode(proc, 2, what)
+            self.assertEqual(os.path.getsize(weights), 4096, what + ": the plugin truncated the weights")
+            message = weights + ": the file shrank while the export was reading it"
+            self.assertIn("error: " + message, proc.stderr, what)
+            with open(os.path.join(report_dir, "report.json")) as f:
+                status = json.load(f)["status"]
+            self.assertEqual((status["ok"], status["exit_code"], status["output_written"]), (False, 2, False), what)
+            self.assertIn(message, status["error"], what)
+            self.assertEqual(read(out), b"the previous model", what)
+            self.assertEqual(read(out + ".data"), b"the previous data", what)
+            self.assertEqual(sorted(os.listdir(os.path.dirname(out))), ["model.onnx", "model.onnx.data"],
+                             what + ": staged files left behind")
 
 
 if __name__ == "__main__":

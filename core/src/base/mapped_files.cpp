@@ -6,6 +6,10 @@
 #include <cstring>
 #include <mutex>
 
+#include <onnxport/diagnostics.hpp>
+
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace onnxport {
@@ -22,6 +26,8 @@ constexpr size_t kMaxPath = 4096;
 struct MappingSlot {
   std::atomic<uintptr_t> begin{0};
   size_t size = 0;
+  int fd = -1;
+  std::atomic<bool> faulted{false};  // a SIGBUS hit it: its tail reads zeros now
   char path[kMaxPath] = {};
 };
 
@@ -34,6 +40,9 @@ struct StagedSlot {
 MappingSlot mappings[kMaxMappings];
 StagedSlot staged[kMaxStaged];
 std::mutex table_mutex;  // writers only; the handler never locks
+// The file of a mapping that faulted and was forgotten (unmapped) before
+// anyone asked: the export that read its zeros must still fail.
+std::string forgotten_fault;
 std::once_flag handler_installed;
 
 void copy_path(char (&out)[kMaxPath], const std::string& path) {
@@ -47,10 +56,29 @@ void say(const char* text) {
   static_cast<void>(ignored);
 }
 
+constexpr const char* kShrankText =
+    "the file shrank while the export was reading it (it is memory-mapped: a weights file must not change "
+    "during an export); no model was written";
+
+// Maps zero pages over the mapping from the faulting page to its end, so
+// that the faulting read (and every later one) returns. Only mmap(2), which
+// is a plain system call; false when it fails.
+bool replace_tail_with_zeros(const MappingSlot& m, uintptr_t addr) {
+  const long page = ::sysconf(_SC_PAGESIZE);
+  if (page <= 0) return false;
+  const auto page_size = static_cast<uintptr_t>(page);
+  const uintptr_t begin = m.begin.load(std::memory_order_acquire);
+  const uintptr_t from = addr & ~(page_size - 1);
+  const uintptr_t end = (begin + m.size + page_size - 1) & ~(page_size - 1);
+  if (from < (begin & ~(page_size - 1)) || from >= end) return false;
+  void* p = ::mmap(reinterpret_cast<void*>(from), end - from, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  return p != MAP_FAILED;
+}
+
 void on_sigbus(int sig, siginfo_t* info, void*) {
   const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
-  const MappingSlot* hit = nullptr;
-  for (const MappingSlot& m : mappings) {
+  MappingSlot* hit = nullptr;
+  for (MappingSlot& m : mappings) {
     const uintptr_t begin = m.begin.load(std::memory_order_acquire);
     if (begin != 0 && addr >= begin && addr - begin < m.size) hit = &m;
   }
@@ -60,10 +88,17 @@ void on_sigbus(int sig, siginfo_t* info, void*) {
     std::signal(sig, SIG_DFL);
     return;
   }
+  if (replace_tail_with_zeros(*hit, addr)) {
+    hit->faulted.store(true, std::memory_order_release);
+    return;  // the read is retried on the zero pages; mapped_file_problem reports it
+  }
+  // The zero pages could not be mapped: end the process here, as cleanly
+  // as a signal handler can (no report: it cannot be written from here).
   say("error: ");
   say(hit->path);
-  say(": the file shrank while the export was reading it (it is memory-mapped: a weights file must not change "
-      "during an export); no model was written\n");
+  say(": ");
+  say(kShrankText);
+  say("\n");
   for (int pass = 0; pass < 2; ++pass)
     for (const StagedSlot& s : staged)
       if (s.used.load(std::memory_order_acquire) && s.is_folder == (pass == 1))
@@ -81,12 +116,14 @@ void install_handler() {
 
 }  // namespace
 
-void note_mapping(const void* data, size_t size, const std::string& path) {
+void note_mapping(const void* data, size_t size, const std::string& path, int fd) {
   std::call_once(handler_installed, install_handler);
   std::lock_guard lock(table_mutex);
   for (MappingSlot& m : mappings) {
     if (m.begin.load(std::memory_order_relaxed) != 0) continue;
     m.size = size;
+    m.fd = fd;
+    m.faulted.store(false);
     copy_path(m.path, path);
     m.begin.store(reinterpret_cast<uintptr_t>(data), std::memory_order_release);
     return;
@@ -97,8 +134,28 @@ void note_mapping(const void* data, size_t size, const std::string& path) {
 
 void forget_mapping(const void* data) {
   std::lock_guard lock(table_mutex);
-  for (MappingSlot& m : mappings)
-    if (m.begin.load(std::memory_order_relaxed) == reinterpret_cast<uintptr_t>(data)) m.begin.store(0);
+  for (MappingSlot& m : mappings) {
+    if (m.begin.load(std::memory_order_relaxed) != reinterpret_cast<uintptr_t>(data)) continue;
+    if (m.faulted.load(std::memory_order_acquire) && forgotten_fault.empty()) forgotten_fault = m.path;
+    m.begin.store(0);
+    m.fd = -1;
+  }
+}
+
+std::optional<std::string> mapped_file_problem() {
+  std::lock_guard lock(table_mutex);
+  if (!forgotten_fault.empty()) return forgotten_fault;
+  for (const MappingSlot& m : mappings) {
+    if (m.begin.load(std::memory_order_acquire) == 0) continue;
+    struct stat st {};
+    const bool smaller = m.fd >= 0 && ::fstat(m.fd, &st) == 0 && static_cast<uint64_t>(st.st_size) < m.size;
+    if (m.faulted.load(std::memory_order_acquire) || smaller) return std::string(m.path);
+  }
+  return std::nullopt;
+}
+
+void throw_if_a_mapped_file_shrank() {
+  if (const auto file = mapped_file_problem()) throw InputError(*file, "", kShrankText);
 }
 
 void note_staged_path(const std::string& path, bool is_folder) {

@@ -209,7 +209,7 @@ StagedModel::StagedModel(onnx::ModelProto& model, const fs::path& output, const 
   staging_dir_ = make_staging_dir(output);
   try {
     staged_model_ = staging_dir_ / output.filename();
-    // Removed by the SIGBUS handler if a weights file shrinks meanwhile.
+    // Removed by the SIGBUS handler if it has to end the process.
     note_staged_path(staged_model_.string(), false);
     note_staged_path((staging_dir_ / data_file_for(output).filename()).string(), false);
     note_staged_path(staging_dir_.string(), true);
@@ -251,6 +251,8 @@ std::optional<fs::path> StagedModel::data_file() const {
 
 void StagedModel::commit() {
   if (committed_) return;
+  // Nothing read from the zero pages of a shrunk weights file goes out.
+  throw_if_a_mapped_file_shrank();
   std::error_code ec;
   fs::path previous_data;  // a hard link to the data file this one replaces
   const bool had_data = !staged_data_.empty() && fs::exists(data_file_for(output_), ec);

@@ -2,6 +2,7 @@
 #include <onnxport_core/onnx_passes.hpp>
 
 #include "base/checked_math.hpp"
+#include "base/mapped_files.hpp"
 #include "lent_weights.hpp"
 #include "model_io.hpp"
 #include "proto_util.hpp"
@@ -284,6 +285,7 @@ void write_file_atomic(const std::filesystem::path& file,
   if (!write(tmp.fd(), error)) throw std::runtime_error(file.string() + ": write failed: " + error);
   if (::fsync(tmp.fd()) != 0) throw std::runtime_error(file.string() + ": fsync failed: " + errno_text(errno));
   if (!tmp.close()) throw std::runtime_error(file.string() + ": close failed: " + errno_text(errno));
+  throw_if_a_mapped_file_shrank();  // what was read from a shrunk weights file since are zeros
   std::error_code ec;
   fs::rename(tmp.path(), file, ec);
   if (ec) throw std::runtime_error(file.string() + ": cannot move the temp file into place: " + ec.message());

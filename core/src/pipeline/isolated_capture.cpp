@@ -19,6 +19,7 @@
 #include <onnxport_core/plugin_host.hpp>
 
 #include "base/base64.hpp"
+#include "base/mapped_files.hpp"
 #include "pipeline/stopwatch.hpp"
 
 #include <algorithm>
@@ -162,6 +163,8 @@ nlohmann::json result_to_json(const CaptureResult& r, const Program& program) {
   try {
     ForwardingServices services(out);
     CaptureResult result = safe_capture(strategy, program, options, services, plugin);
+    // A graph built from the zero pages of a shrunk weights file is not sent.
+    throw_if_a_mapped_file_shrank();
     out.write({{"result", result_to_json(result, program)}});
   } catch (const std::exception& e) {
     out.write({{"error", std::string("the isolated process could not send its result: ") + e.what()}});

@@ -4,6 +4,7 @@
 // decides what runs next.
 #include <onnxport_core/pipeline.hpp>
 
+#include "base/mapped_files.hpp"
 #include "onnx/lent_weights.hpp"
 #include "pipeline/capture_stage.hpp"
 #include "pipeline/model_stages.hpp"
@@ -321,6 +322,9 @@ Outcome export_program(std::optional<Program>& program, const PluginHost& host, 
   record_model(*model, wants_texts(request), report);
   status.debug(report.model_text);
   if (!checked) return failed("the ONNX checker or shape inference rejected the model");
+  // Stop before the long write when a weights file shrank meanwhile (what
+  // was read from it since are zeros: core/src/base/mapped_files.hpp).
+  throw_if_a_mapped_file_shrank();
   Outcome written = write_stage(*model, program ? &*program : nullptr, config, request.output, status, report);
   release(model, request.leave_memory_to_exit);
   return written;
@@ -415,6 +419,16 @@ ExportResult run_export(const ExportRequest& request) {
     outcome = failed(e.diagnostic().to_text());
   } catch (const std::exception& e) {
     outcome = failed(e.what());
+  }
+  // A weights file that shrank during the export explains whatever failed
+  // after it (a write's EFAULT, a folded value, a verification computed from
+  // zero pages): that is the error reported, as bad input. No output was
+  // moved into place (StagedModel::commit checks it too).
+  try {
+    throw_if_a_mapped_file_shrank();
+  } catch (const InputError& e) {
+    outcome = {kExitInputError, e.what(), {}};
+    report.output_written = false;
   }
   report.timings.emplace_back("total", total.seconds());
   report.exit_code = result.exit_code = outcome.exit_code;

@@ -32,10 +32,16 @@ constexpr uint64_t kMaxHeaderBytes = 100ull * 1024 * 1024;
 struct Mapping {
   const std::byte* data = nullptr;
   size_t size = 0;
+  int fd = -1;  // kept open so that mapped_file_problem can compare the file's size with the mapping
+  Mapping() = default;
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
   ~Mapping() {
-    if (!data) return;
-    forget_mapping(data);
-    ::munmap(const_cast<std::byte*>(data), size);
+    if (data) {
+      forget_mapping(data);
+      ::munmap(const_cast<std::byte*>(data), size);
+    }
+    if (fd >= 0) ::close(fd);
   }
 };
 
@@ -65,9 +71,11 @@ std::shared_ptr<Mapping> map_file(const std::filesystem::path& file) {
       throw InputError(name, "", std::string("cannot memory-map: ") + std::strerror(err));
     }
     mapping->data = static_cast<const std::byte*>(p);
-    note_mapping(p, mapping->size, name);  // a SIGBUS in it becomes an error naming the file
+    mapping->fd = fd;
+    note_mapping(p, mapping->size, name, fd);  // a SIGBUS in it becomes an error naming the file
+    return mapping;
   }
-  ::close(fd);  // the mapping stays valid without the descriptor
+  ::close(fd);
   return mapping;
 }
 

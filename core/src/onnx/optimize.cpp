@@ -10,6 +10,7 @@
 #include <onnxport_core/onnx_passes.hpp>
 
 #include "const_eval.hpp"
+#include "lent_weights.hpp"
 
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
@@ -341,9 +342,84 @@ class Optimizer {
     }
   }
 
+  // --- shared weights: folding must not write their bytes twice ------------
+
+  // Initializers at least this large are not copied by a fold that leaves
+  // the original in the model too (below: smaller tensors cost little twice).
+  static constexpr size_t kSharedWeightBytes = 1024;
+
+  // For each main-graph initializer, how many of its readers will stay in
+  // the model after folding: a node that cannot fold (not a foldable op, or
+  // an input that is not constant), a graph output, a subgraph. A tied
+  // weight (an embedding also used as the lm head) is read by a Gather that
+  // stays and by the Transpose of the head, which would fold into a second,
+  // transposed copy of the same bytes. Identity passes the count through
+  // (no-op removal later makes its readers read the initializer itself).
+  // An estimate made before folding: a node it counts as folding may still
+  // be left (an evaluator limit), which only leaves a copy as before.
+  void count_staying_readers(const onnx::GraphProto& g) {
+    staying_readers_.clear();
+    // Only a large initializer with two readers can be copied and kept: most
+    // models have none, and then the walk below (a table of every constant
+    // name) is not needed. reads_ was counted by start_read_counts.
+    bool any_shared = false;
+    for (const auto& init : g.initializer()) {
+      if (onnx_build::tensor_data(init).size() < kSharedWeightBytes) continue;
+      auto it = reads_.find(init.name());
+      any_shared = any_shared || (it != reads_.end() && it->second > 1);
+    }
+    if (!any_shared) return;
+    std::unordered_map<std::string, std::string> root;  // a constant name -> the initializer it passes through
+    std::unordered_set<std::string> constant;
+    std::unordered_set<std::string> inputs;
+    for (const auto& in : g.input()) inputs.insert(in.name());
+    for (const auto& init : g.initializer()) {
+      if (inputs.count(init.name()) != 0) continue;
+      constant.insert(init.name());
+      if (onnx_build::tensor_data(init).size() >= kSharedWeightBytes) root[init.name()] = init.name();
+    }
+    auto stays = [&](const std::string& name) {
+      auto it = root.find(name);
+      if (it != root.end()) ++staying_readers_[it->second];
+    };
+    for (const auto& o : g.output()) stays(o.name());
+    for (const auto& node : g.node()) {
+      bool has_subgraph = false;
+      for_each_subgraph(node, [&](const onnx::GraphProto&) { has_subgraph = true; });
+      bool all_constant = true;
+      for (const auto& in : node.input()) all_constant = all_constant && (in.empty() || constant.count(in) != 0);
+      const bool single = is_default_domain(node.domain()) && node.output_size() == 1 && !node.output(0).empty();
+      const bool folds = single && !has_subgraph && all_constant &&
+                         (node.op_type() == "Constant" || onnx_build::is_foldable_op(node.op_type()));
+      if (!folds) {
+        for (const auto& in : node.input()) stays(in);
+        continue;
+      }
+      constant.insert(node.output(0));
+      if (node.op_type() == "Identity" && node.input_size() == 1) {
+        auto it = root.find(node.input(0));
+        if (it != root.end()) root[node.output(0)] = it->second;
+      }
+    }
+  }
+
+  // True when folding `node` into `result` would add a copy of a large
+  // initializer's bytes that also stays in the model (count_staying_readers).
+  bool fold_would_duplicate_a_weight(const onnx::NodeProto& node, const ConstTensor& result) const {
+    if (result.data().size() < kSharedWeightBytes) return false;
+    for (const auto& in : node.input()) {
+      auto it = staying_readers_.find(in);
+      if (it != staying_readers_.end() && it->second > 0) return true;
+    }
+    return false;
+  }
+
   bool fold_graph(onnx::GraphProto& g, bool is_main) {
     bool changed = false;
-    if (is_main) start_read_counts(g);
+    if (is_main) {
+      start_read_counts(g);
+      count_staying_readers(g);
+    }
     register_initializers(g);
     std::vector<char> remove(static_cast<size_t>(g.node_size()), 0);
     for (int i = 0; i < g.node_size(); ++i) {
@@ -367,6 +443,7 @@ class Optimizer {
       if (!onnx_build::is_foldable_op(node.op_type()) || node.op_type() == "Identity") continue;
       std::optional<ConstTensor> result = evaluate(node);
       if (!result) continue;
+      if (is_main && fold_would_duplicate_a_weight(node, *result)) continue;  // the node stays
       release_decoded_initializers(node);  // this reader is folded away
       stop_reading(node);
       if (to_initializer) {
@@ -668,6 +745,7 @@ class Optimizer {
   std::unordered_set<std::string> protected_;
   std::unordered_map<std::string, ConstEntry> consts_;
   std::unordered_map<std::string, int> reads_;  // count_reads
+  std::unordered_map<std::string, int> staying_readers_;  // count_staying_readers
   std::unordered_map<std::string, onnx::TensorProto*> droppable_;  // main-graph initializers that are no input
   // no-op pass state
   std::unordered_map<std::string, std::string> alias_;  // removed name -> name that replaces it

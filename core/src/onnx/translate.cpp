@@ -573,10 +573,38 @@ void ModelBuilder::add_graph_inputs(Scope& top) {
   }
 }
 
+// Parameters whose data are the same bytes (a tied weight: GPT-2's token
+// embedding and lm head, one tensor under two names) are one initializer.
+// Only the same memory with the same dtype and shape counts: equal values
+// in different memory stay two initializers.
+struct SameBytesKey {
+  const std::byte* bytes;
+  size_t nbytes;
+  DType dtype;
+  std::vector<int64_t> shape;
+  bool operator==(const SameBytesKey& o) const {
+    return bytes == o.bytes && nbytes == o.nbytes && dtype == o.dtype && shape == o.shape;
+  }
+};
+struct SameBytesHash {
+  size_t operator()(const SameBytesKey& k) const { return std::hash<const void*>()(k.bytes) ^ (k.nbytes << 1); }
+};
+
 void ModelBuilder::add_initializers(Scope& top) {
+  std::unordered_map<SameBytesKey, ValueId, SameBytesHash> written;
   for (ValueId id : graph_.params) {
     if (!valid_id(id)) continue;
     const Value& v = graph_.value(id);
+    if (v.data.defined() && v.data.bytes() != nullptr && v.data.nbytes() > 0) {
+      const auto [first, inserted] =
+          written.try_emplace(SameBytesKey{v.data.bytes(), v.data.nbytes(), v.data.dtype(), v.data.shape()}, id);
+      if (!inserted) {
+        // Read under the first one's name; its own name stays unused.
+        value_names_[static_cast<size_t>(id)] = value_name(first->second);
+        bind(id);
+        continue;
+      }
+    }
     if (v.data.defined()) {
       onnx::TensorProto& init = *top.graph->add_initializer();
       // Large weights stay in the mapped file until the model is written

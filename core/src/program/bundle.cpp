@@ -5,10 +5,12 @@
 #include "base/json_cursor.hpp"
 #include "base/json_file.hpp"
 #include "program_constants.hpp"
+#include "program_json.hpp"
 
 #include <algorithm>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace onnxport {
 
@@ -54,6 +56,32 @@ void check_weights(const Program& p, const std::vector<DeclaredTensor>& declared
                        "weight '" + d.dotted_name + "' has shape " + sizes_str(t->shape()) + " in " +
                            file.filename().string() + " but the program declares " + sizes_str(*d.shape) + " at " +
                            d.shape_pointer);
+  }
+}
+
+// Tied weights (program.json "tied_weights"): each name gets the tensor of
+// its target, the same bytes (translation then writes one initializer).
+void resolve_tied_weights(Program& p, const TiedWeights& tied_weights, const std::vector<DeclaredTensor>& declared,
+                          const std::filesystem::path& file) {
+  std::unordered_set<std::string> is_declared, tied;
+  for (const DeclaredTensor& d : declared) is_declared.insert(d.dotted_name);
+  for (const auto& [name, target] : tied_weights) tied.insert(name);
+  for (const auto& [name, target] : tied_weights) {
+    const std::string where = "/tied_weights/" + json_pointer_token(name);
+    const std::string program = p.program_file.string();
+    if (!is_declared.count(name))
+      throw InputError(program, where, "'" + name + "' is not a parameter or buffer of the module tree");
+    if (p.weights.find(name) != nullptr)
+      throw InputError(program, where, "'" + name + "' is tied to '" + target + "', but " + file.filename().string() +
+                                           " also stores it (a tied weight is stored once, under its target)");
+    if (tied.count(target))
+      throw InputError(program, where, "'" + name + "' is tied to '" + target + "', which is tied itself; name the "
+                                           "weight that " + file.filename().string() + " stores");
+    const Tensor* t = p.weights.find(target);
+    if (t == nullptr)
+      throw InputError(program, where, "'" + name + "' is tied to '" + target + "', which " + file.filename().string() +
+                                           " does not store");
+    p.weights.set(name, *t);
   }
 }
 
@@ -284,7 +312,8 @@ Program load_program(const std::filesystem::path& dir) {
   const auto program_file = dir / "program.json";
   for (const char* name : {"program.json", "weights.safetensors", "inputs.safetensors", "expected.safetensors"})
     check_inside_bundle(dir, dir / name);
-  Program p = parse_program_text(read_text_file(program_file), program_file);
+  TiedWeights tied_weights;
+  Program p = parse_program_text(read_text_file(program_file), program_file, tied_weights);
   p.dir = dir;
 
   std::vector<DeclaredTensor> declared;
@@ -298,6 +327,7 @@ Program load_program(const std::filesystem::path& dir) {
                          " parameters/buffers (e.g. '" + declared.front().dotted_name + "' at " +
                          declared.front().pointer + ")");
   }
+  resolve_tied_weights(p, tied_weights, declared, weights_file);
   check_weights(p, declared, weights_file);
   check_tensor_refs(p, weights_file);
 

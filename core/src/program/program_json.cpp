@@ -9,6 +9,7 @@
 #include "base/json_cursor.hpp"
 #include "base/json_file.hpp"
 #include "program_constants.hpp"
+#include "program_json.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -185,6 +186,8 @@ class ProgramParser {
     program_.dir = file_.parent_path();
   }
 
+  const TiedWeights& tied_weights() const { return tied_weights_; }
+
   Program run() {
     root_.expect_object();
     reject_unknown_root_keys();
@@ -240,15 +243,31 @@ class ProgramParser {
     if (auto n = root_.find("name")) program_.name = n->as_string();
     if (auto pr = root_.find("producer")) program_.producer = pr->expect_object().json();
     if (auto outs = root_.find("outputs")) program_.outputs = parse_output_decls(*outs, program_.graph.outputs);
+    if (auto tied = root_.find("tied_weights")) tied_weights_ = parse_tied_weights(*tied);
     if (program_.name.empty()) program_.name = program_.module.type.empty() ? "program" : program_.module.type;
     return std::move(program_);
   }
 
   void reject_unknown_root_keys() const {
-    root_.reject_unknown_keys({"format", "version", "name", "producer", "module", "graph", "outputs", "metadata"});
+    root_.reject_unknown_keys(
+        {"format", "version", "name", "producer", "module", "graph", "outputs", "metadata", "tied_weights"});
   }
 
  private:
+  // {"head.weight": "emb.weight"}: dotted names to dotted names; load_program
+  // checks them against the module tree and the weights file.
+  static TiedWeights parse_tied_weights(const JsonCursor& c) {
+    c.expect_object();
+    TiedWeights out;
+    for (const auto& [name, _] : c.json().items()) {
+      const std::string target = c.at(name).as_string();
+      if (name.empty() || target.empty()) c.at(name).fail("a tied weight names a parameter or buffer by its dotted name");
+      if (target == name) c.at(name).fail("weight '" + name + "' is tied to itself");
+      out.emplace_back(name, target);
+    }
+    return out;
+  }
+
   void check_format_and_version() {
     const auto format = root_.at("format");
     if (format.as_string() != kFormat)
@@ -538,6 +557,7 @@ class ProgramParser {
 
   std::filesystem::path file_;
   Program program_;
+  TiedWeights tied_weights_;  // read by finish(); Program has no place for it (plugins see its layout)
   JsonCursor root_;
   const ChildrenOrderRecorder* children_order_;
   std::unordered_set<std::string> members_;  // dotted paths in the module tree
@@ -636,6 +656,11 @@ size_t count_kind_keys(std::string_view text) {
 }
 
 Program parse_program_text(std::string_view text, const std::filesystem::path& file) {
+  TiedWeights ignored;
+  return parse_program_text(text, file, ignored);
+}
+
+Program parse_program_text(std::string_view text, const std::filesystem::path& file, TiedWeights& tied_weights) {
   ChildrenOrderRecorder children_order;
   nlohmann::json doc;  // the parser reads it while it grows
   ProgramParser parser(doc, file, &children_order);
@@ -645,9 +670,15 @@ Program parse_program_text(std::string_view text, const std::filesystem::path& f
   parser.reserve_nodes(std::min(count_kind_keys(text), text.size() / 40));
   ProgramStream stream(parser, children_order, file.string());
   parse_json_text_into(doc, text, file, stream);
-  if (!stream.streamed()) return parser.run();
-  parser.reject_unknown_root_keys();
-  return parser.finish();
+  Program program;
+  if (!stream.streamed()) {
+    program = parser.run();
+  } else {
+    parser.reject_unknown_root_keys();
+    program = parser.finish();
+  }
+  tied_weights = parser.tied_weights();
+  return program;
 }
 
 }  // namespace onnxport

@@ -129,6 +129,8 @@ def _write_bundle(module, args, out_dir, input_names, dynamic_shapes, force_trac
         "graph": {"inputs": [{"name": "self", "type": "Module"}] + graph_inputs.json,
                   "nodes": graph["nodes"], "outputs": graph["outputs"]},
     }
+    if tree.tied:
+        program["tied_weights"] = tree.tied
     _write(out_dir, program, writer.node_count, {**weights, **constants.tensors}, graph_inputs.examples, expected,
            timer)
     timer.stop()

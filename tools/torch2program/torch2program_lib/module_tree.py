@@ -9,6 +9,10 @@ None is an attribute with value null, as TorchScript sees it. A plain tensor
 attribute (neither parameter nor buffer) is listed with the buffers; a list of
 tensors (nn.LSTM's _flat_weights) is an attribute whose items are
 {"tensor_ref": "<dotted name in weights.safetensors>"}.
+
+A parameter registered under two names (a tied weight: `head.weight = emb.weight`)
+is stored once, under the first name; `tied` maps the others to it
+(program.json "tied_weights", docs/program-format.md).
 """
 import torch
 
@@ -22,6 +26,8 @@ class ModuleTree:
 
     def __init__(self, module):
         self.weights = {}
+        self.tied = {}  # dotted name -> dotted name it is stored under (the same Parameter)
+        self._parameter_names = {}  # id(parameter) -> the dotted name it was first stored under
         self._weight_names = {}  # id(tensor) -> dotted name, to refer to a weight from a list
         self._modules = {}  # dotted path -> (module, tree node)
         self.tree = self._module_json(module, "")
@@ -52,6 +58,11 @@ class ModuleTree:
             return
         node.setdefault(kind, []).append(name)
         node.setdefault("parameter_shapes", {})[name] = list(tensor.shape)  # buffers' too
+        if kind == "parameters":
+            first = self._parameter_names.setdefault(id(tensor), _join(path, name))
+            if first != _join(path, name):
+                self.tied[_join(path, name)] = first
+                return
         self.weights[_join(path, name)] = tensor.detach()
         self._weight_names.setdefault(id(tensor), _join(path, name))
 

@@ -8,6 +8,7 @@
 #include "base/json_helpers.hpp"
 
 #include <climits>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 
@@ -92,11 +93,11 @@ class GraphValidator {
   std::vector<std::string> run() {
     check_unique_names();
     scopes_.emplace_back();
-    for (ValueId id : g_.inputs) define(id, "graph input");
-    for (ValueId id : g_.params) define(id, "graph parameter");
+    for (ValueId id : g_.inputs) define(id, [] { return std::string("graph input"); });
+    for (ValueId id : g_.params) define(id, [] { return std::string("graph parameter"); });
     check_block_body(g_.body, "body");
-    for (const auto& [name, id] : g_.mutated_buffers) use(id, "mutated buffer '" + name + "'");
-    for (const auto& [name, id] : g_.mutated_inputs) use(id, "mutated input '" + name + "'");
+    for (const auto& [name, id] : g_.mutated_buffers) use(id, [&] { return "mutated buffer '" + name + "'"; });
+    for (const auto& [name, id] : g_.mutated_inputs) use(id, [&] { return "mutated input '" + name + "'"; });
     return std::move(errors_);
   }
 
@@ -109,47 +110,55 @@ class GraphValidator {
     return "%" + std::to_string(id) + " '" + g_.values[static_cast<size_t>(id)].name + "'";
   }
 
-  bool in_range(ValueId id, const std::string& where) {
+  // `where` makes the text of the place (a callable returning std::string):
+  // built only for an error, since a valid graph of N nodes would otherwise
+  // format N places (and one per input) that nobody reads.
+  template <class Where>
+  bool in_range(ValueId id, const Where& where) {
     if (id >= 0 && static_cast<size_t>(id) < g_.values.size()) return true;
-    error(where + ": dangling value id " + std::to_string(id) + " (graph has " +
+    error(where() + ": dangling value id " + std::to_string(id) + " (graph has " +
           std::to_string(g_.values.size()) + " values)");
     return false;
   }
 
-  void define(ValueId id, const std::string& where) {
+  template <class Where>
+  void define(ValueId id, const Where& where) {
     if (!in_range(id, where)) return;
     auto& st = state_[static_cast<size_t>(id)];
     if (st != State::Undefined) {
-      error(where + ": value " + describe(id) + " is defined more than once");
+      error(where() + ": value " + describe(id) + " is defined more than once");
       return;
     }
     st = State::Live;
     scopes_.back().push_back(id);
   }
 
-  void use(ValueId id, const std::string& where) {
+  template <class Where>
+  void use(ValueId id, const Where& where) {
     if (!in_range(id, where)) return;
     switch (state_[static_cast<size_t>(id)]) {
       case State::Live: return;
       case State::Undefined:
-        error(where + ": value " + describe(id) + " is used before its definition");
+        error(where() + ": value " + describe(id) + " is used before its definition");
         return;
       case State::OutOfScope:
-        error(where + ": value " + describe(id) + " is used outside the block that defines it");
+        error(where() + ": value " + describe(id) + " is used outside the block that defines it");
         return;
     }
   }
 
-  void use_arg(const Arg& a, const std::string& where) {
+  // Not a template: list items nest, and each level would be a new type.
+  void use_arg(const Arg& a, const std::function<std::string()>& where) {
     if (a.is_value()) use(a.value, where);
     if (a.is_list())
-      for (size_t k = 0; k < a.items.size(); ++k) use_arg(a.items[k], where + "[" + std::to_string(k) + "]");
+      for (size_t k = 0; k < a.items.size(); ++k)
+        use_arg(a.items[k], [&] { return where() + "[" + std::to_string(k) + "]"; });
   }
 
   void check_block_body(const Block& b, const std::string& path) {
-    for (size_t i = 0; i < b.inputs.size(); ++i) define(b.inputs[i], path + " input " + std::to_string(i));
-    for (size_t i = 0; i < b.nodes.size(); ++i) check_node(b.nodes[i], path + "/nodes/" + std::to_string(i));
-    for (size_t i = 0; i < b.outputs.size(); ++i) use(b.outputs[i], path + " output " + std::to_string(i));
+    for (size_t i = 0; i < b.inputs.size(); ++i) define(b.inputs[i], [&] { return path + " input " + std::to_string(i); });
+    for (size_t i = 0; i < b.nodes.size(); ++i) check_node(b.nodes[i], path, i);
+    for (size_t i = 0; i < b.outputs.size(); ++i) use(b.outputs[i], [&] { return path + " output " + std::to_string(i); });
   }
 
   void check_nested_block(const Block& b, const std::string& path) {
@@ -159,13 +168,17 @@ class GraphValidator {
     scopes_.pop_back();
   }
 
-  void check_node(const Node& n, const std::string& path) {
-    const std::string where = path + " (" + n.op + ")";
-    for (size_t i = 0; i < n.inputs.size(); ++i) use_arg(n.inputs[i], where + " input " + std::to_string(i));
-    check_higher_order_arity(n, where);
+  // Node `index` of the block at `block_path`.
+  void check_node(const Node& n, const std::string& block_path, size_t index) {
+    auto path = [&] { return block_path + "/nodes/" + std::to_string(index); };
+    auto where = [&] { return path() + " (" + n.op + ")"; };
+    for (size_t i = 0; i < n.inputs.size(); ++i)
+      use_arg(n.inputs[i], [&] { return where() + " input " + std::to_string(i); });
+    if (n.op == "higher_order::cond" || n.op == "higher_order::loop") check_higher_order_arity(n, where());
     // Blocks see the outer values defined so far, but not the node's own outputs.
-    for (size_t k = 0; k < n.blocks.size(); ++k) check_nested_block(n.blocks[k], path + "/blocks/" + std::to_string(k));
-    for (size_t i = 0; i < n.outputs.size(); ++i) define(n.outputs[i], where + " output " + std::to_string(i));
+    for (size_t k = 0; k < n.blocks.size(); ++k) check_nested_block(n.blocks[k], path() + "/blocks/" + std::to_string(k));
+    for (size_t i = 0; i < n.outputs.size(); ++i)
+      define(n.outputs[i], [&] { return where() + " output " + std::to_string(i); });
   }
 
   void check_higher_order_arity(const Node& n, const std::string& where) {
@@ -214,6 +227,7 @@ class GraphValidator {
 
   void check_unique_names() {
     std::unordered_map<std::string_view, size_t> seen;
+    seen.reserve(g_.values.size());  // no rehash of a table that ends up holding every value
     for (size_t i = 0; i < g_.values.size(); ++i) {
       const std::string& name = g_.values[i].name;
       if (name.empty()) continue;

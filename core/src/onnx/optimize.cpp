@@ -129,6 +129,7 @@ class Optimizer {
   OptimizeStats run() {
     stats_.nodes_before = count_nodes(model_.graph());
     for (int iteration = 0; iteration < kMaxIterations; ++iteration) {
+      names_ = name_estimate();
       collect_protected();
       consts_.clear();
       // Folding a Shape node needs its input's static shape: infer types
@@ -157,6 +158,16 @@ class Optimizer {
   }
 
  private:
+  // About how many distinct value names the model has: the size the tables
+  // of every name below are reserved at. Growing them by rehashing instead
+  // cost more than the lookups on a 16,384-layer model (the rehashes touch
+  // every node of a table that no longer fits the cache).
+  size_t name_estimate() const {
+    const onnx::GraphProto& g = model_.graph();
+    return static_cast<size_t>(count_nodes(g)) * 2 + static_cast<size_t>(g.initializer_size()) +
+           static_cast<size_t>(g.input_size()) + static_cast<size_t>(g.output_size());
+  }
+
   static int default_opset(const onnx::ModelProto& model) {
     for (const auto& imp : model.opset_import())
       if (is_default_domain(imp.domain())) return static_cast<int>(imp.version());
@@ -290,6 +301,7 @@ class Optimizer {
   }
 
   void register_initializers(const onnx::GraphProto& g) {
+    consts_.reserve(consts_.size() + static_cast<size_t>(g.initializer_size()));
     // An initializer that is also a graph input is only a default value.
     std::unordered_set<std::string> inputs;
     for (const auto& in : g.input()) inputs.insert(in.name());
@@ -322,6 +334,8 @@ class Optimizer {
   void start_read_counts(onnx::GraphProto& main) {
     reads_.clear();
     droppable_.clear();
+    reads_.reserve(names_);
+    droppable_.reserve(static_cast<size_t>(main.initializer_size()));
     count_reads(main);
     std::unordered_set<std::string> inputs;  // an input's default value must stay
     for (const auto& in : main.input()) inputs.insert(in.name());
@@ -660,6 +674,8 @@ class Optimizer {
     producer_graph_.clear();
     uses_.clear();
     noop_removals_.clear();
+    producer_graph_.reserve(names_);
+    uses_.reserve(names_);
     collect_producers(model_.graph());
     const int before = stats_.removed_noop;
     find_noops(*model_.mutable_graph());
@@ -706,6 +722,7 @@ class Optimizer {
 
   int remove_dead() {  // returns the number of nodes removed
     std::unordered_set<std::string> needed;
+    needed.reserve(names_);
     for (const auto& o : model_.graph().output()) needed.insert(o.name());
     dead_nodes_in_pass_ = 0;
     mark_and_sweep(*model_.mutable_graph(), needed);
@@ -732,6 +749,7 @@ class Optimizer {
 
   void prune_value_info() {
     std::unordered_set<std::string> defined;
+    defined.reserve(name_estimate());
     collect_defined(model_.graph(), defined);
     prune_value_info(*model_.mutable_graph(), defined);
   }
@@ -744,6 +762,7 @@ class Optimizer {
   bool may_infer_types_ = false;  // the graph is consistent: type_of() may infer
   std::unordered_set<std::string> protected_;
   std::unordered_map<std::string, ConstEntry> consts_;
+  size_t names_ = 0;  // name_estimate() of this round
   std::unordered_map<std::string, int> reads_;  // count_reads
   std::unordered_map<std::string, int> staying_readers_;  // count_staying_readers
   std::unordered_map<std::string, onnx::TensorProto*> droppable_;  // main-graph initializers that are no input

@@ -100,6 +100,18 @@ class Unique(torch.nn.Module):
         return values, inverse, counts, rows, row_inverse, torch.unique(x > 1)
 
 
+class Placement(torch.nn.Module):
+    """x: float32 [n, 4]: slice_scatter's positions follow the dynamic dim."""
+
+    def forward(self, x):
+        src = torch.zeros_like(x[::2])
+        return (torch.slice_scatter(x, src, 0, 0, None, 2), torch.select_scatter(x, x[:, 0] * 10, 1, -1),
+                torch.tile(x, (2,)), torch.tile(x[0], (2, 3)), x.sum_to_size(1, 4), x[:2].sum_to_size(2, 1),
+                torch.take_along_dim(x, x.argsort(1), 1), torch.take_along_dim(x[:2, :1], torch.tensor([[0, 0, 0]]), 0),
+                torch.fft.fftshift(x[:3]), torch.fft.ifftshift(x[:3], 1), torch.cartesian_prod(x[0], x[1, :2]),
+                torch.special.xlog1py(x.round(), x.abs()), torch.special.ndtr(x))
+
+
 class NoGrad(torch.nn.Module):
     def forward(self, x):
         y = x * 2
@@ -152,6 +164,9 @@ class BreadthOps(TorchExportMixin, unittest.TestCase):
 
     def test_unique_with_inverse_and_counts_on_a_dynamic_dim(self):
         self.check(Unique(), "unique", lambda n: torch.randint(0, 4, (n, 3)))
+
+    def test_scatters_tiles_and_gathers(self):
+        self.check(Placement(), "placement", lambda n: torch.randn(n, 4))
 
     def test_no_grad_block_in_forward(self):
         self.check(NoGrad(), "no_grad", lambda n: torch.randn(n, 3))

@@ -1005,6 +1005,179 @@ struct CompositeOps {
             EValue::of_tensor(FakeTensor{counts_id, DType::Int64, counts_shape, std::nullopt, {}})};
   }
 
+  // tile(self, dims) = repeat with dims padded by leading 1s to the input's rank.
+  static std::vector<EValue> tile(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const size_t rank = tensor(t, n, a, "self").shape.size();
+    const std::optional<nlohmann::json> dims = as_constant_json(a["dims"]);
+    if (!dims || !dims->is_array()) t.fail("unsupported-argument", n.kind + ": dims must be ints known while tracing");
+    nlohmann::json repeats = nlohmann::json::array();
+    for (size_t i = dims->size(); i < rank; ++i) repeats.push_back(1);
+    for (const auto& d : *dims) repeats.push_back(d);
+    if (repeats.empty()) return {op(t, n, "aten::clone", {a["self"], EValue::none()})};  // a 0-d tensor, no dims
+    return {op(t, n, "aten::repeat", {a["self"], c(repeats)})};
+  }
+  // take_along_dim(self, indices, dim=None): gather on the flattened tensors,
+  // or along dim after self and indices are broadcast in every other dim
+  // (equal dims, dynamic ones too, or static sizes).
+  static std::vector<EValue> take_along_dim(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    const FakeTensor& indices = tensor(t, n, a, "indices");
+    const nlohmann::json flat = nlohmann::json::array({-1});
+    if (a.is_none("dim"))
+      return {op(t, n, "aten::gather", {op(t, n, "aten::reshape", {a["self"], c(flat)}), c(0),
+                                        op(t, n, "aten::reshape", {a["indices"], c(flat)}), c(false)})};
+    const int64_t rank = static_cast<int64_t>(self.shape.size());
+    if (static_cast<int64_t>(indices.shape.size()) != rank)
+      t.fail("bad-argument", n.kind + ": self and indices must have the same number of dims, got shapes " + shape_str(self.shape) +
+                                 " and " + shape_str(indices.shape));
+    int64_t dim = constant_int(t, n, a, "dim");
+    if (dim < 0) dim += rank;
+    if (dim < 0 || dim >= rank) t.fail("bad-argument", n.kind + ": dim out of range for shape " + shape_str(self.shape));
+    nlohmann::json self_shape = nlohmann::json::array(), index_shape = nlohmann::json::array();
+    for (int64_t d = 0; d < rank; ++d) {
+      const Dim& s = self.shape[static_cast<size_t>(d)];
+      const Dim& i = indices.shape[static_cast<size_t>(d)];
+      if (d != dim && s == i) {  // the same size (a dynamic one too): nothing to broadcast
+        self_shape.push_back(-1);
+        index_shape.push_back(-1);
+        continue;
+      }
+      if (!s.is_static() || !i.is_static())
+        t.fail("unsupported-argument", n.kind + ": dynamic shapes are not supported, got " + shape_str(self.shape) + " and " +
+                                           shape_str(indices.shape));
+      if (d == dim) {
+        self_shape.push_back(s.value());
+        index_shape.push_back(i.value());
+        continue;
+      }
+      if (s.value() != i.value() && s.value() != 1 && i.value() != 1)
+        t.fail("bad-argument", n.kind + ": shapes " + shape_str(self.shape) + " and " + shape_str(indices.shape) +
+                                   " do not broadcast outside dim " + std::to_string(dim));
+      const int64_t both = std::max(s.value(), i.value());
+      self_shape.push_back(both);
+      index_shape.push_back(both);
+    }
+    const EValue x = op(t, n, "aten::expand", {a["self"], c(self_shape), c(false)});
+    const EValue index = op(t, n, "aten::expand", {a["indices"], c(index_shape), c(false)});
+    return {op(t, n, "aten::gather", {x, c(dim), index, c(false)})};
+  }
+  // cartesian_prod(tensors) = the meshgrid (ij) of the vectors, flattened and
+  // stacked as columns; one vector is itself.
+  static std::vector<EValue> cartesian_prod(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue& list = a["tensors"];
+    if (!list.is_sequence() || list.items->empty()) t.fail("bad-argument", n.kind + ": expected a non-empty list of tensors");
+    if (list.items->size() == 1) return {op(t, n, "aten::clone", {(*list.items)[0], EValue::none()})};
+    const std::vector<EValue> grids = t.call_tensor_op(n, "aten::meshgrid", {list, c("ij")});
+    EList columns;
+    for (const EValue& g : grids) columns.push_back(op(t, n, "aten::reshape", {g, c(nlohmann::json::array({-1}))}));
+    return {op(t, n, "aten::stack", {EValue::list(std::move(columns), t.rewrite_depth_), c(1)})};
+  }
+  // special_xlog1py(self, other) = self * log1p(other), 0 where self is 0 unless other is NaN.
+  static std::vector<EValue> xlog1py(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    if (!a["other"].is_tensor()) t.fail("unsupported-argument", n.kind + ": a Python number as `other` is not supported");
+    const EValue other = a["other"];
+    const EValue product = op(t, n, "aten::mul", {a["self"], op(t, n, "aten::log1p", {other})});
+    const EValue zero_self = a["self"].is_tensor() ? op(t, n, "aten::eq", {a["self"], c(0)}) : EValue::none();
+    EValue r = product;
+    if (!zero_self.is_none()) r = op(t, n, "aten::where", {zero_self, c(0.0), product});
+    else if (a["self"].is_constant() && a["self"].constant.is_number() && a["self"].constant.get<double>() == 0.0)
+      r = op(t, n, "aten::mul", {product, c(0.0)});
+    return {op(t, n, "aten::where", {op(t, n, "aten::isnan", {other}), other, r})};
+  }
+  // special_ndtr(x) = the standard normal CDF = erfc(-x / sqrt 2) / 2.
+  static std::vector<EValue> ndtr(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue scaled = op(t, n, "aten::mul", {a["self"], c(-1.0 / std::numbers::sqrt2)});
+    return {op(t, n, "aten::mul", {op(t, n, "aten::erfc", {scaled}), c(0.5)})};
+  }
+  // fft_fftshift / fft_ifftshift(self, dim=None): roll each dim (all by
+  // default) by size // 2 (ifftshift: back by it); static sizes.
+  static std::vector<EValue> fftshift(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    const int64_t rank = static_cast<int64_t>(self.shape.size());
+    std::vector<int64_t> dims;
+    if (a.is_none("dim")) {
+      for (int64_t d = 0; d < rank; ++d) dims.push_back(d);
+    } else {
+      const std::optional<nlohmann::json> given = as_constant_json(a["dim"]);
+      if (!given) t.fail("unsupported-argument", n.kind + ": dim must be ints known while tracing");
+      if (given->is_number_integer()) dims.push_back(given->get<int64_t>());
+      else for (const auto& d : *given) dims.push_back(d.get<int64_t>());
+    }
+    if (dims.empty()) return {op(t, n, "aten::clone", {a["self"], EValue::none()})};
+    const bool inverse = n.kind == "aten::fft_ifftshift";
+    nlohmann::json shifts = nlohmann::json::array(), axes = nlohmann::json::array();
+    for (int64_t d : dims) {
+      const int64_t axis = d < 0 ? d + rank : d;
+      if (axis < 0 || axis >= rank) t.fail("bad-argument", n.kind + ": dim " + std::to_string(d) + " out of range for shape " + shape_str(self.shape));
+      const Dim& size = self.shape[static_cast<size_t>(axis)];
+      if (!size.is_static()) t.fail("unsupported-argument", n.kind + ": the shift of the dynamic dim " + std::to_string(axis) + " is not supported");
+      shifts.push_back(inverse ? -(size.value() / 2) : size.value() / 2);
+      axes.push_back(axis);
+    }
+    return {op(t, n, "aten::roll", {a["self"], c(shifts), c(axes)})};
+  }
+  // select_scatter(self, src, dim, index) = self with self.select(dim, index)
+  // replaced by src; slice_scatter(self, src, dim=0, start, end, step=1)
+  // likewise for a slice. Both are index_copy at the slice's positions.
+  static std::vector<EValue> select_scatter(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    const int64_t rank = static_cast<int64_t>(self.shape.size());
+    int64_t dim = constant_int(t, n, a, "dim");
+    if (dim < 0) dim += rank;
+    if (dim < 0 || dim >= rank) t.fail("bad-argument", n.kind + ": dim out of range for shape " + shape_str(self.shape));
+    int64_t index = constant_int(t, n, a, "index");
+    if (index < 0) {
+      const Dim& size = self.shape[static_cast<size_t>(dim)];
+      if (!size.is_static()) t.fail("unsupported-argument", n.kind + ": a negative index on a dynamic dim is not supported");
+      index += size.value();
+    }
+    const EValue positions = op(t, n, "aten::tensor", {c(nlohmann::json::array({index})), c(4), EValue::none(), c(false)});
+    return {op(t, n, "aten::index_copy", {a["self"], c(dim), positions, op(t, n, "aten::unsqueeze", {a["src"], c(dim)})})};
+  }
+  static std::vector<EValue> slice_scatter(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    const int64_t rank = static_cast<int64_t>(self.shape.size());
+    int64_t dim = constant_int(t, n, a, "dim");
+    if (dim < 0) dim += rank;
+    if (dim < 0 || dim >= rank) t.fail("bad-argument", n.kind + ": dim out of range for shape " + shape_str(self.shape));
+    // The positions: arange over the dim, sliced the same way.
+    const EValue all = op(t, n, "aten::arange", {t.sym_size(self, dim), c(4), EValue::none(), EValue::none(), EValue::none()});
+    const EValue positions = op(t, n, "aten::slice", {all, c(0), a["start"], a["end"], a["step"]});
+    return {op(t, n, "aten::index_copy", {a["self"], c(dim), positions, a["src"]})};
+  }
+  // sum_to_size(self, size): sum over the leading dims size lacks and the dims
+  // where size has 1 (static shapes), to exactly `size`.
+  static std::vector<EValue> sum_to_size(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    const std::optional<nlohmann::json> size = as_constant_json(a["size"]);
+    if (!size || !size->is_array()) t.fail("unsupported-argument", n.kind + ": size must be ints known while tracing");
+    const int64_t rank = static_cast<int64_t>(self.shape.size());
+    // torch sums everything to a 0-d size even when the input is 0-d (a bool becomes int64).
+    if (size->empty()) return {op(t, n, "aten::sum", {a["self"], EValue::none()})};
+    const int64_t lead = rank - static_cast<int64_t>(size->size());
+    if (lead < 0) t.fail("bad-argument", n.kind + ": size " + size->dump() + " has more dims than shape " + shape_str(self.shape));
+    nlohmann::json dims = nlohmann::json::array();
+    for (int64_t d = 0; d < rank; ++d) {
+      const Dim& have = self.shape[static_cast<size_t>(d)];
+      if (d < lead) {
+        dims.push_back(d);
+        continue;
+      }
+      const int64_t want = (*size)[static_cast<size_t>(d - lead)].get<int64_t>();
+      if (want == 1 && !(have.is_static() && have.value() == 1)) {
+        // A dynamic dim is summed whatever its size (one element sums to
+        // itself); only the dtype would differ where sum changes it.
+        if (!have.is_static() && !is_floating(self.dtype) && self.dtype != DType::Int64)
+          t.fail("unsupported-argument", n.kind + ": summing the dynamic dim " + std::to_string(d) + " of a " +
+                                             std::string(dtype_name(self.dtype)) + " tensor to 1 is not supported");
+        dims.push_back(d);
+      }
+    }
+    EValue r = a["self"];
+    if (!dims.empty()) r = op(t, n, "aten::sum", {r, c(dims), c(true), EValue::none()});
+    return {op(t, n, "aten::reshape", {r, c(*size)})};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -1098,6 +1271,16 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::_unique2", &unique},
       {"aten::unique_dim", &unique},
       {"aten::multilabel_margin_loss", &multilabel_margin_loss},
+      {"aten::tile", &tile},
+      {"aten::take_along_dim", &take_along_dim},
+      {"aten::cartesian_prod", &cartesian_prod},
+      {"aten::special_xlog1py", &xlog1py},
+      {"aten::special_ndtr", &ndtr},
+      {"aten::fft_fftshift", &fftshift},
+      {"aten::fft_ifftshift", &fftshift},
+      {"aten::select_scatter", &select_scatter},
+      {"aten::slice_scatter", &slice_scatter},
+      {"aten::sum_to_size", &sum_to_size},
   };
   return table;
 }

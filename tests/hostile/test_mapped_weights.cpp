@@ -31,7 +31,10 @@ using namespace onnxport;
 
 namespace {
 
+// Each test starts as an export does: with nothing remembered of files
+// unmapped by an earlier test (several truncate their weights file).
 fs::path fresh_dir(const std::string& name) {
+  forget_unmapped_file_problems();
   fs::path dir = fs::temp_directory_path() / ("onnxport-mapped-" + name + "-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);

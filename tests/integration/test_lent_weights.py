@@ -116,15 +116,20 @@ class LentWeights(OnnxportTestCase):
         # vanished pages read as zeros after the SIGBUS, and nothing else
         # fails: only the check for a shrunk file stands between those zeros
         # and a wrong model.
-        for copy, extra in ((False, []), (False, ["--external-data"]), (True, [])):
-            what = ("copied weights" if copy else "lent weights") + (" " + " ".join(extra) if extra else "")
+        # --isolate: the children see the shrunk file (and refuse to send a
+        # graph); the parent frees the program, and with it the mapping,
+        # before the export ends, and must still report the file.
+        for copy, extra, isolate in ((False, [], False), (False, ["--external-data"], False), (True, [], False),
+                                     (True, [], True)):
+            what = ("copied weights" if copy else "lent weights") + (" " + " ".join(extra) if extra else "") + \
+                (" isolated" if isolate else "")
             folder = fresh_dir("lent-truncated")
             bundle = os.path.join(folder, "bundle")
             shutil.copytree(self.bundle, bundle)
             weights = os.path.join(bundle, "weights.safetensors")
             config = os.path.join(folder, "config.json")
             with open(config, "w") as f:
-                json.dump({"plugins": plugins + [{"path": plugin}],
+                json.dump({"plugins": plugins + [{"path": plugin}], "isolate": isolate,
                            "strategies": ["truncates", "strict", "non-strict", "cond-rewrite", "draft"]}, f)
             out = os.path.join(folder, "out", "model.onnx")
             os.makedirs(os.path.dirname(out))

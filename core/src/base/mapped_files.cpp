@@ -40,8 +40,8 @@ struct StagedSlot {
 MappingSlot mappings[kMaxMappings];
 StagedSlot staged[kMaxStaged];
 std::mutex table_mutex;  // writers only; the handler never locks
-// The file of a mapping that faulted and was forgotten (unmapped) before
-// anyone asked: the export that read its zeros must still fail.
+// The file of a mapping that faulted or shrank and was forgotten (unmapped)
+// before anyone asked: the export that read it must still fail.
 std::string forgotten_fault;
 std::once_flag handler_installed;
 
@@ -136,7 +136,11 @@ void forget_mapping(const void* data) {
   std::lock_guard lock(table_mutex);
   for (MappingSlot& m : mappings) {
     if (m.begin.load(std::memory_order_relaxed) != reinterpret_cast<uintptr_t>(data)) continue;
-    if (m.faulted.load(std::memory_order_acquire) && forgotten_fault.empty()) forgotten_fault = m.path;
+    // Unmapped before anyone asked (the program is freed before the export
+    // ends): a file that shrank meanwhile must still fail the export.
+    struct stat st {};
+    const bool smaller = m.fd >= 0 && ::fstat(m.fd, &st) == 0 && static_cast<uint64_t>(st.st_size) < m.size;
+    if ((m.faulted.load(std::memory_order_acquire) || smaller) && forgotten_fault.empty()) forgotten_fault = m.path;
     m.begin.store(0);
     m.fd = -1;
   }
@@ -152,6 +156,11 @@ std::optional<std::string> mapped_file_problem() {
     if (m.faulted.load(std::memory_order_acquire) || smaller) return std::string(m.path);
   }
   return std::nullopt;
+}
+
+void forget_unmapped_file_problems() {
+  std::lock_guard lock(table_mutex);
+  forgotten_fault.clear();
 }
 
 void throw_if_a_mapped_file_shrank() {

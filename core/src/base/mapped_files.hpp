@@ -30,9 +30,13 @@ void forget_mapping(const void* data);
 
 // The path of the first noted mapping whose file shrank since it was
 // mapped (a SIGBUS in it, or a size now smaller than the mapping); nullopt
-// while every mapped file is intact. A mapping that faulted stays reported
-// after it is forgotten.
+// while every mapped file is intact. A mapping that faulted or shrank stays
+// reported after it is forgotten.
 std::optional<std::string> mapped_file_problem();
+// Drops what is remembered of mappings already unmapped: each export starts
+// with it (a process may export again after an export that failed on a
+// shrunk file); live mappings are still checked.
+void forget_unmapped_file_problems();
 // Throws InputError(file, "", why) when mapped_file_problem() has one.
 void throw_if_a_mapped_file_shrank();
 

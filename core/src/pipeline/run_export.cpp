@@ -407,6 +407,7 @@ ExportResult run_export(const ExportRequest& request) {
   report.config_file = request.config_file.string();
   report.output = request.output.string();
 
+  forget_unmapped_file_problems();  // what an earlier export in this process left is not this one's
   Config config;  // defaults until the config file is read
   Stopwatch total;
   Outcome outcome;

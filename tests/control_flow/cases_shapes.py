@@ -65,6 +65,13 @@ class NewOnesLikeShape(nn.Module):
         return torch.cat([x, x.new_ones(x.shape[0], 1)], dim=1)
 
 
+class SliceFirstFour(nn.Module):
+    """`x[:4]` on a dynamic dim: min(4, batch) rows, fewer than 4 when the batch is smaller."""
+
+    def forward(self, x):
+        return x[:4] * 2 + x[-2:].sum(0)
+
+
 class GuardBatchGtFour(nn.Module):
     """A branch on a dynamic dim: a guard pins the batch (cond-rewrite: an If on Shape[0] > 4)."""
 
@@ -146,6 +153,9 @@ case("mean_over_dynamic_dim", MeanOverDynamicDim, topic=TOPIC, pattern="`x.sum(0
      paths=lambda: [(torch.randn(3, 4),), (torch.randn(8, 4),)], dynamic=BATCH, expect=ALL_EXPORT)
 case("new_ones_batch", NewOnesLikeShape, topic=TOPIC, pattern="`x.new_ones(x.shape[0], 1)` concatenated",
      paths=lambda: [(torch.randn(3, 2),), (torch.randn(6, 2),)], dynamic=BATCH, expect=ALL_EXPORT)
+case("slice_first_four", SliceFirstFour, topic=TOPIC, pattern="`x[:4]` and `x[-2:]` on a dynamic batch (Min(4, batch) rows)",
+     paths=lambda: [(torch.randn(6, 3),), (torch.randn(3, 3),), (torch.randn(2, 3),), (torch.randn(4, 3),)],
+     dynamic=BATCH, expect=ALL_EXPORT)
 case("guard_batch_gt_four", GuardBatchGtFour, topic=GUARDS, pattern="`if x.shape[0] > 4` with a dynamic batch",
      paths=lambda: [(torch.randn(6, 3),), (torch.randn(3, 3),)], dynamic=BATCH,
      expect=expect(REFUSED, REFUSED, EXPORTED, UNSOUND))

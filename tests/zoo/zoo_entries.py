@@ -17,7 +17,8 @@ SAMPLE = [
     "GRU", "MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer", "BatchNorm2d", "LayerNorm",
     "GroupNorm", "MaxPool2d", "AvgPool2d[ceil_mode]", "AvgPool2d[ceil_mode,padding]", "AdaptiveAvgPool2d",
     "ReflectionPad2d", "Embedding", "PixelShuffle", "Upsample[bilinear]", "Flatten", "LogSoftmax", "GELU",
-    "Hardswish",
+    "Hardswish", "LSTM[proj_size]", "EmbeddingBag[max,offsets,padding_idx]", "MultiLabelMarginLoss", "MaxUnpool2d",
+    "MultiheadAttention[attn_mask,key_padding_mask,kdim]",
 ]
 
 

@@ -262,6 +262,8 @@ def layer_entries():
         L("LSTM[batch_first,bidirectional,2 layers]", lambda: nn.LSTM(8, 12, 2, batch_first=True,
                                                                        bidirectional=True), [x(6, 8)]),
         L("LSTM[proj_size]", lambda: nn.LSTM(8, 12, proj_size=5, batch_first=True), [x(6, 8)]),
+        L("LSTM[proj_size,bidirectional,2 layers,no bias]", lambda: nn.LSTM(8, 12, 2, bias=False, proj_size=5,
+                                                                             bidirectional=True), [x(6, 8, batch_dim=1)]),
         L("GRU", lambda: nn.GRU(8, 12), [x(6, 8, batch_dim=1)]),
         L("GRU[batch_first,bidirectional]", lambda: nn.GRU(8, 12, batch_first=True, bidirectional=True), [x(6, 8)]),
         L("RNNCell", lambda: nn.RNNCell(8, 12), [x(8)]),

@@ -535,6 +535,80 @@ struct CompositeOps {
     return {op(t, n, "aten::sum", {loss, none})};
   }
 
+  // lstm.input(input, hx, params, has_biases, num_layers, dropout, train,
+  // bidirectional, batch_first): nn.LSTM(proj_size=P) passes five tensors a
+  // layer and direction (w_ih, w_hh [4H, P], b_ih, b_hh, w_hr [P, H]; three
+  // without biases), which ONNX's LSTM cannot take. Such a call is unrolled
+  // step by step over a static number of steps (each step: the gates, the
+  // cell, h = (o * tanh(c)) @ w_hr^T); every other call is the library's op.
+  static std::vector<EValue> lstm(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const std::vector<EValue> raw = t.inputs_of(n);
+    if (a.schema().overload != "input") return t.call_tensor_op(n, n.kind, raw);
+    const EValue& params = a["params"];
+    const bool biases = constant_bool(t, n, a, "has_biases");
+    const int64_t layers = constant_int(t, n, a, "num_layers");
+    const int64_t dirs = constant_bool(t, n, a, "bidirectional") ? 2 : 1;
+    const size_t per_cell = biases ? 5 : 3;
+    if (!params.is_sequence() || layers <= 0 || params.items->size() != per_cell * static_cast<size_t>(layers * dirs))
+      return t.call_tensor_op(n, n.kind, raw);
+    if (constant_bool(t, n, a, "train") && constant_number(t, n, a, "dropout") > 0)
+      t.fail("unsupported-argument", n.kind + ": training-mode dropout between layers draws random numbers",
+             "Export the module in eval mode (module.eval()).");
+    const FakeTensor& input = tensor(t, n, a, "input");
+    if (input.shape.size() != 3) t.fail("bad-argument", n.kind + ": input must be 3-d, got shape " + shape_str(input.shape));
+    const bool batch_first = constant_bool(t, n, a, "batch_first");
+    const Dim& steps_dim = input.shape[batch_first ? 1 : 0];
+    if (!steps_dim.is_static())
+      t.fail("unsupported-argument",
+             n.kind + ": an LSTM with proj_size is unrolled step by step, which needs the number of steps known while "
+                      "tracing; here it is the dynamic dim " + steps_dim.str(),
+             "Declare the sequence dim static, or use an LSTM without proj_size.");
+    const int64_t steps = steps_dim.value();
+    if (steps * layers * dirs > 4096)
+      t.fail("unsupported-argument", n.kind + ": an LSTM with proj_size over " + std::to_string(steps) +
+                                         " steps would unroll into more than 4096 cell steps");
+    const EValue& hx = a["hx"];
+    if (!hx.is_sequence() || hx.items->size() != 2)
+      t.fail("bad-argument", n.kind + ": hx must be (h0, c0), got a " + describe(hx));
+    const EValue none = EValue::none();
+    auto list = [&](std::vector<EValue> items) { return EValue::list(std::move(items), t.rewrite_depth_); };
+    EValue layer_in = batch_first ? op(t, n, "aten::transpose", {a["input"], c(0), c(1)}) : a["input"];  // [T, B, F]
+    std::vector<EValue> h_n, c_n;
+    for (int64_t layer = 0; layer < layers; ++layer) {
+      std::vector<EValue> directions;
+      for (int64_t d = 0; d < dirs; ++d) {
+        const size_t base = static_cast<size_t>(layer * dirs + d) * per_cell;
+        const EList& p = *params.items;
+        const EValue b_ih = biases ? p[base + 2] : none, b_hh = biases ? p[base + 3] : none;
+        const EValue& w_hr = p[base + per_cell - 1];
+        const int64_t slot = layer * dirs + d;
+        EValue h = op(t, n, "aten::select", {(*hx.items)[0], c(0), c(slot)});
+        EValue cell = op(t, n, "aten::select", {(*hx.items)[1], c(0), c(slot)});
+        const EValue x_gates = op(t, n, "aten::linear", {layer_in, p[base], b_ih});  // [T, B, 4H]
+        std::vector<EValue> outs(static_cast<size_t>(steps));
+        for (int64_t s = 0; s < steps; ++s) {
+          const int64_t time = d == 1 ? steps - 1 - s : s;
+          const EValue gates = op(t, n, "aten::add", {op(t, n, "aten::select", {x_gates, c(0), c(time)}),
+                                                     op(t, n, "aten::linear", {h, p[base + 1], b_hh}), c(1)});
+          const std::vector<EValue> g = t.call_tensor_op(n, "aten::chunk", {gates, c(4), c(1)});
+          if (g.size() != 4) t.fail("internal", n.kind + ": the gates did not split in 4");
+          const EValue in_gate = op(t, n, "aten::sigmoid", {g[0]}), forget = op(t, n, "aten::sigmoid", {g[1]});
+          const EValue candidate = op(t, n, "aten::tanh", {g[2]}), out_gate = op(t, n, "aten::sigmoid", {g[3]});
+          cell = op(t, n, "aten::add", {op(t, n, "aten::mul", {forget, cell}), op(t, n, "aten::mul", {in_gate, candidate}), c(1)});
+          const EValue full = op(t, n, "aten::mul", {out_gate, op(t, n, "aten::tanh", {cell})});
+          h = op(t, n, "aten::linear", {full, w_hr, none});  // [B, P]
+          outs[static_cast<size_t>(time)] = h;
+        }
+        directions.push_back(op(t, n, "aten::stack", {list(outs), c(0)}));
+        h_n.push_back(h);
+        c_n.push_back(cell);
+      }
+      layer_in = dirs == 2 ? op(t, n, "aten::cat", {list(directions), c(2)}) : directions[0];
+    }
+    const EValue output = batch_first ? op(t, n, "aten::transpose", {layer_in, c(0), c(1)}) : layer_in;
+    return {output, op(t, n, "aten::stack", {list(h_n), c(0)}), op(t, n, "aten::stack", {list(c_n), c(0)})};
+  }
+
   // Whether any node, block result or graph output of the program reads the value `name`.
   static bool program_reads(const Program& program, const std::string& name) {
     auto block_reads = [&](const ProgramBlock& b, auto& self) -> bool {
@@ -1281,6 +1355,7 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::select_scatter", &select_scatter},
       {"aten::slice_scatter", &slice_scatter},
       {"aten::sum_to_size", &sum_to_size},
+      {"aten::lstm", &lstm},
   };
   return table;
 }

@@ -120,6 +120,30 @@ class NoGrad(torch.nn.Module):
         return y + 1
 
 
+class ProjectedLstm(torch.nn.Module):
+    """x: float32 [n, 5, 4]: nn.LSTM(proj_size=...) is unrolled over its 5 steps (zoo issue 10)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(4, 6, 2, proj_size=3, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        out, (h, c) = self.lstm(x)
+        return out, h, c
+
+
+class BagBookkeeping(torch.nn.Module):
+    """Reads embedding_bag's offset2bag, which onnxport does not compute."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.randn(10, 3))
+
+    def forward(self, x):
+        offsets = torch.arange(0, x.numel(), x.size(1))
+        return torch.embedding_bag(self.weight, x.reshape(-1), offsets)[1]
+
+
 class BreadthOps(TorchExportMixin, unittest.TestCase):
     def assertSameAsEager(self, ex, module, names, args, rtol=1e-4, atol=1e-5):
         with torch.no_grad():
@@ -170,6 +194,22 @@ class BreadthOps(TorchExportMixin, unittest.TestCase):
 
     def test_no_grad_block_in_forward(self):
         self.check(NoGrad(), "no_grad", lambda n: torch.randn(n, 3))
+
+    def test_lstm_with_proj_size_over_static_steps(self):
+        self.check(ProjectedLstm(), "projected_lstm", lambda n: torch.randn(n, 5, 4), sizes=(2, 3))
+
+    def test_lstm_with_proj_size_over_a_dynamic_number_of_steps_is_refused(self):
+        from torch_export_check import export
+        ex = export(ProjectedLstm().eval(), (torch.randn(2, 5, 4),), "projected_lstm_dynamic_steps",
+                    dynamic_shapes={"x": {0: "batch", 1: "steps"}})
+        self.assertFalse(ex.ok)
+        self.assertIn("proj_size is unrolled step by step", ex.text())
+
+    def test_embedding_bag_bookkeeping_results_are_refused(self):
+        from torch_export_check import export
+        ex = export(BagBookkeeping(), (torch.randint(0, 10, (2, 4)),), "bag_bookkeeping", dynamic_shapes=BATCH)
+        self.assertFalse(ex.ok)
+        self.assertIn("offset2bag, bag_size or max_indices", ex.text())
 
     def test_diag_embed_on_other_dims_is_refused(self):
         class OtherDims(torch.nn.Module):

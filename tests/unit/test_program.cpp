@@ -193,7 +193,7 @@ TEST(BadProgram, FormatVersionAndUnknownKeys) {
   ScratchDir dir3;
   doc = seed_json();
   doc["graph"]["nodes"][0]["kidn"] = "x";
-  expect_contains(load_error(bundle_with(dir3, doc)), "/graph/nodes/0/kidn: unknown key (known: kind, inputs");
+  expect_contains(load_error(bundle_with(dir3, doc)), "/graph/nodes/0/kidn: unknown key (known: kind, overload, inputs");
 }
 
 TEST(BadProgram, BadInputDims) {

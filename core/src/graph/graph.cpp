@@ -363,6 +363,7 @@ class GraphPrinter {
     bool first = n.inputs.empty();
     if (n.attrs.is_object())
       for (const auto& [key, value] : n.attrs.items()) {
+        if (key == "overload") continue;  // the recorded overload (program.json) is not an argument
         call += (first ? "" : ", ") + key + "=" + python_literal(value);
         first = false;
       }

@@ -459,7 +459,8 @@ class ProgramParser {
 
   void parse_node_into(const JsonCursor& c, ProgramNode& n) {
     c.expect_object();
-    c.reject_unknown_keys({"kind", "inputs", "outputs", "attrs", "blocks", "output_types", "source", "scope"});
+    c.reject_unknown_keys(
+        {"kind", "overload", "inputs", "outputs", "attrs", "blocks", "output_types", "source", "scope"});
     n.json_path = c.pointer();
     n.kind = c.at("kind").as_string();
     if (n.kind.find("::") == std::string::npos)
@@ -473,6 +474,15 @@ class ProgramParser {
     if (n.kind == "prim::GetAttr") check_get_attr(c);
     if (auto s = c.find("source", true)) n.source = read_source(*s);
     if (auto s = c.find("scope", true)) n.scope = s->as_string();
+    // The overload TorchScript resolved the node to ("Tensor" of
+    // aten::add.Tensor, "" for the default one). Kept in attrs["overload"]:
+    // ProgramNode has no field for it (a new field would change the SDK's
+    // C++ layout, docs/plugin-abi.md); the tracer copies it to the Graph node.
+    if (auto o = c.find("overload", true)) {
+      if (n.kind.rfind("aten::", 0) != 0) o->fail("only aten:: nodes have an overload, this node is " + n.kind);
+      if (n.attrs.contains("overload")) o->fail("given twice: as the node's key and in its attrs");
+      n.attrs["overload"] = o->as_string();
+    }
     if (auto b = c.find("blocks")) {
       b->expect_array();
       for (size_t k = 0; k < b->size(); ++k) n.blocks.push_back(parse_block(b->at(k)));

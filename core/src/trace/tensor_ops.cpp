@@ -202,6 +202,12 @@ std::vector<EValue> Tracer::call_tensor_op(const ProgramNode& n, const std::stri
   Node node;
   node.op = kind;
   node.prov = provenance();
+  // The overload the program recorded for this node (program.json's
+  // "overload"): translators bind to it before resolving by argument kinds.
+  // Only when the emitted op is the program node's own op.
+  if (node_ != nullptr && node_->kind == kind)
+    if (auto it = node_->attrs.find("overload"); it != node_->attrs.end() && it->is_string())
+      node.attrs["overload"] = *it;
   node.inputs.reserve(args.size());
   for (const EValue& a : args) node.inputs.push_back(to_graph_arg(a));
   std::vector<EValue> outs;

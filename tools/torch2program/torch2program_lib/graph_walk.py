@@ -23,6 +23,8 @@ debug names from its printed form (one C++ call, not a second pass over every
 node) only when a renaming needs them (bench/README.md, "torch2program").
 """
 import gc
+
+import torch
 import re
 
 from .errors import ConversionError
@@ -137,7 +139,11 @@ class GraphWriter:
             raise ConversionError(f"{kind} is {_REFUSED_KINDS[kind]}; programs cannot hold it"
                                   f"{_in_module(node)}", location_text(location))
         names = self._names
-        out = {"kind": kind, "inputs": [names[node.inputsAt(i).unique()] for i in range(node.inputsSize())]}
+        out = {"kind": kind}
+        overload = overload_name(node)
+        if overload is not None:
+            out["overload"] = overload
+        out["inputs"] = [names[node.inputsAt(i).unique()] for i in range(node.inputsSize())]
         outputs = _outputs(node)
         try:
             attrs = self._attributes(node)
@@ -217,6 +223,22 @@ def _blocks(node, kind):
 
 def _outputs(node):
     return [node.outputsAt(i) for i in range(node.outputsSize())]
+
+
+def overload_name(node):
+    """The overload TorchScript resolved an aten node to: "Tensor" for
+    aten::add.Tensor, "" for the default overload; None for a node without a
+    schema (prim:: ops). torch 1.13's Node.schema() returns the schema as text,
+    "(no schema)" when there is none; torch._C.parse_schema reads its name."""
+    if not node.kind().startswith("aten::"):
+        return None
+    text = node.schema()
+    if not text or text == "(no schema)":
+        return None
+    try:
+        return torch._C.parse_schema(text).overload_name
+    except RuntimeError:  # a schema this torch cannot parse back: record nothing rather than guess
+        return None
 
 
 def _constant_value(node):

@@ -187,6 +187,22 @@ std::vector<ArgSummary> symbolic_scalars_as_tensors(std::vector<ArgSummary> actu
 NodeArgs::NodeArgs(TranslateContext& ctx) : ctx_(&ctx) {
   std::vector<ArgSummary> actual;
   for (const Arg& a : ctx.node().inputs) actual.push_back(summarize(ctx.graph(), a));
+  // The overload TorchScript resolved the node to, when the program recorded
+  // it (program.json's "overload", copied to the node's attrs by the
+  // tracer): bound first, so an earlier overload that also fits the
+  // arguments' kinds cannot take its place. When it does not fit (the capture
+  // rewrote the node's arguments) or is unknown, the node is resolved by its
+  // arguments' kinds, as for bundles that do not record it.
+  const nlohmann::json& attrs = ctx.node().attrs;
+  if (auto it = attrs.find("overload"); attrs.is_object() && it != attrs.end() && it->is_string()) {
+    if (const OpSchema* recorded = find_schema(ctx.node().op, it->get<std::string>())) {
+      SchemaBinding b = bind_schema(*recorded, actual);
+      if (b.ok()) {
+        bind(b);
+        return;
+      }
+    }
+  }
   SchemaBinding b = resolve_schema(ctx.node().op, actual);
   if (!b.ok()) {
     SchemaBinding as_tensors = resolve_schema(ctx.node().op, symbolic_scalars_as_tensors(actual));

@@ -178,6 +178,78 @@ class BadInput(OnnxportTestCase):
         proc = self.export(bundle)
         self.assertRejected(proc, (2,), weights)
 
+    # -- nodes against their op schemas (docs/program-format.md) ---------------
+
+    def seed_with(self, edit):
+        """The seed bundle with `edit(nodes)` applied to its program.json."""
+        bundle = copy_bundle("seed", os.path.join(self.dir, "bundle"))
+        doc = load_program_json(bundle)
+        edit(doc["graph"]["nodes"])
+        save_program_json(bundle, doc)
+        return bundle
+
+    def test_node_argument_of_the_wrong_kind(self):
+        # aten::linear(x, 2, bias): the int constant where its weight belongs.
+        def edit(nodes):
+            self.assertEqual(nodes[8]["kind"], "aten::linear")
+            nodes[8]["inputs"][1] = "5"
+        bundle = self.seed_with(edit)
+        for extra in ((), ("--isolate",)):  # refused before any strategy runs, in a child or not
+            proc = self.export(bundle, DEFAULT_CONFIG, *extra)
+            self.assertRejected(proc, (2,), os.path.join(bundle, "program.json"), "/graph/nodes/8",
+                                "aten::linear at torch/nn/modules/linear.py:114",
+                                "aten::linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor",
+                                "argument 'weight' (position 1) must be Tensor, got int")
+
+    def test_node_with_an_argument_too_many(self):
+        def edit(nodes):
+            nodes[8]["inputs"].append("x")
+        bundle = self.seed_with(edit)
+        proc = self.export(bundle)
+        self.assertRejected(proc, (2,), "/graph/nodes/8", "aten::linear", "takes 3 arguments, got 4")
+
+    def test_node_that_fits_none_of_its_overloads_names_each(self):
+        # aten::sum(Tensor, float): a float is neither a dtype nor a dim list.
+        def edit(nodes):
+            nodes.insert(12, {"kind": "prim::Constant", "inputs": [], "outputs": ["s"], "attrs": {"value": 0.5},
+                              "output_types": ["float"]})
+            self.assertEqual(nodes[13]["kind"], "aten::sum")
+            nodes[13]["inputs"][1] = "s"
+        bundle = self.seed_with(edit)
+        proc = self.export(bundle)
+        self.assertRejected(proc, (2,), "/graph/nodes/13", "its arguments (Tensor, float) fit no schema of aten::sum",
+                            "aten::sum(Tensor self, *, ScalarType? dtype=None) -> Tensor: argument 'dtype' "
+                            "(position 1) must be ScalarType?, got float",
+                            "aten::sum.dim_IntList(")
+
+    def test_recorded_overload_that_does_not_exist(self):
+        def edit(nodes):
+            nodes[12]["overload"] = "dim_Intlist"
+        bundle = self.seed_with(edit)
+        proc = self.export(bundle)
+        self.assertRejected(proc, (2,), "/graph/nodes/12/overload", "aten::sum",
+                            "records the overload 'dim_Intlist', which aten::sum does not have",
+                            "'dim_IntList'")
+
+    def test_recorded_overload_that_the_arguments_do_not_fit(self):
+        # aten::sum.int(int[] self) recorded on sum(Tensor).
+        def edit(nodes):
+            nodes[12]["overload"] = "int"
+            nodes[12]["inputs"] = nodes[12]["inputs"][:1]
+        bundle = self.seed_with(edit)
+        proc = self.export(bundle)
+        self.assertRejected(proc, (2,), "/graph/nodes/12", "does not fit the overload it records, "
+                            "aten::sum.int(int[] self) -> int: argument 'self' (position 0) must be int[], got Tensor")
+
+    def test_recorded_overloads_that_fit_export(self):
+        # The check's counterpart: the same nodes with their true overloads export.
+        def edit(nodes):
+            nodes[8]["overload"] = nodes[11]["overload"] = ""
+            nodes[12]["overload"] = ""
+        bundle = self.seed_with(edit)
+        proc = self.export(bundle)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+
     # -- config --------------------------------------------------------------
 
     def test_config_unknown_key(self):

@@ -4,6 +4,7 @@
 
 #include "base/json_cursor.hpp"
 #include "base/json_file.hpp"
+#include "program/node_schemas.hpp"
 #include "program_constants.hpp"
 #include "program_json.hpp"
 
@@ -315,6 +316,9 @@ Program load_program(const std::filesystem::path& dir) {
   TiedWeights tied_weights;
   Program p = parse_program_text(read_text_file(program_file), program_file, tied_weights);
   p.dir = dir;
+  // Before the weights are read: a node that fits no schema of its op is
+  // refused at its place in program.json (docs/program-format.md).
+  check_node_schemas(p);
 
   std::vector<DeclaredTensor> declared;
   collect_declared(p.module, "", "/module", declared);

@@ -74,27 +74,31 @@ bool fits(const SchemaType& type, const ArgSummary& actual, bool strict) {
   return (type.kind == T::Int || type.kind == T::SymInt) && is_intlike(actual.kind);
 }
 
-// bind_schema; `exact` (resolve_schema's first pass) also requires every
-// declared argument to be given and refuses an int for a bool.
-SchemaBinding bind(const OpSchema& schema, const std::vector<ArgSummary>& actual, bool exact) {
+// Binds `count` positional arguments: get(i) is argument i's summary, or
+// nullptr when its kind is not known (it then fits any type); describe(i)
+// names it in messages. `exact` (resolve_schema's first pass) also requires
+// every declared argument to be given and refuses an int for a bool.
+template <class Get, class Describe>
+SchemaBinding bind_args(const OpSchema& schema, size_t count, Get get, Describe describe, bool exact) {
   SchemaBinding b;
   b.schema = &schema;
   const size_t declared = schema.arguments.size();
-  if (actual.size() > declared && !schema.vararg) {
-    b.error = "takes " + std::to_string(declared) + " arguments, got " + std::to_string(actual.size());
+  if (count > declared && !schema.vararg) {
+    b.error = "takes " + std::to_string(declared) + " arguments, got " + std::to_string(count);
     return b;
   }
-  if (exact && actual.size() != declared) {
+  if (exact && count != declared) {
     b.error = "not every argument is given";
     return b;
   }
   b.position.assign(declared, -1);
   for (size_t i = 0; i < declared; ++i) {
     const SchemaArgument& a = schema.arguments[i];
-    if (i < actual.size()) {
-      if (!fits(a.type, actual[i], exact)) {
+    if (i < count) {
+      const ArgSummary* actual = get(i);
+      if (actual != nullptr && !fits(a.type, *actual, exact)) {
         b.error = "argument '" + a.name + "' (position " + std::to_string(i) + ") must be " + a.type.text +
-                  ", got " + actual[i].describe();
+                  ", got " + describe(i);
         return b;
       }
       b.position[i] = static_cast<int>(i);
@@ -105,6 +109,12 @@ SchemaBinding bind(const OpSchema& schema, const std::vector<ArgSummary>& actual
     }
   }
   return b;
+}
+
+SchemaBinding bind(const OpSchema& schema, const std::vector<ArgSummary>& actual, bool exact) {
+  return bind_args(
+      schema, actual.size(), [&](size_t i) { return &actual[i]; }, [&](size_t i) { return actual[i].describe(); },
+      exact);
 }
 
 }  // namespace
@@ -167,6 +177,12 @@ ArgSummary summarize(const Graph& graph, const Arg& arg) {
 
 SchemaBinding bind_schema(const OpSchema& schema, const std::vector<ArgSummary>& actual) {
   return bind(schema, actual, false);
+}
+
+SchemaBinding bind_schema_static(const OpSchema& schema, const std::vector<StaticArg>& actual) {
+  return bind_args(
+      schema, actual.size(), [&](size_t i) { return actual[i].summary ? &*actual[i].summary : nullptr; },
+      [&](size_t i) { return actual[i].type; }, false);
 }
 
 SchemaBinding resolve_schema(std::string_view op, const std::vector<ArgSummary>& actual) {

@@ -1,7 +1,12 @@
-// Private to the op library: how OpArgs::bind resolves an op's overload.
+// Private to libonnxport: how OpArgs::bind resolves an op's overload, and
+// binding a program node's arguments by their TorchScript types.
 #pragma once
 
 #include <onnxport/op_schema.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace onnxport {
 
@@ -10,5 +15,17 @@ namespace onnxport {
 // every argument and its dtype constants are ints; then resolve_schema's
 // first fit. NodeArgs (translators) keeps resolve_schema.
 SchemaBinding resolve_schema_exact_first(std::string_view op, const std::vector<ArgSummary>& actual);
+
+// An argument known only by its TorchScript type (a program's node before it
+// is traced, core/src/program/node_schemas.cpp): `summary` is nullopt when
+// the type says too little (Optional[Tensor], number, a block input), and
+// such an argument fits any type; `type` names it in messages ("List[int]").
+struct StaticArg {
+  std::optional<ArgSummary> summary;
+  std::string type;
+};
+
+// bind_schema's rules (conversions and defaults allowed) on StaticArgs.
+SchemaBinding bind_schema_static(const OpSchema& schema, const std::vector<StaticArg>& actual);
 
 }  // namespace onnxport

@@ -1,18 +1,32 @@
-// Two tiny plugins for sdk_helpers_test, chosen by OP_PLUGIN_KIND at compile
+// Tiny plugins for sdk_helpers_test, chosen by OP_PLUGIN_KIND at compile
 // time: one adds an op the library already has (aten::relu), one adds an op
-// whose name has no domain.
+// whose name has no domain; and the bad input of docs/plugin-authoring.md
+// ("Bad input"): a translator and an op for aten schemas that do not exist,
+// a translator keyed by an overload, and an op that two plugins both add.
 #include <onnxport/sdk.hpp>
 
 namespace {
 
-std::vector<onnxport::TensorMeta> same_as_first(const std::vector<onnxport::OpArg>& args) { return {args[0].meta}; }
+[[maybe_unused]] std::vector<onnxport::TensorMeta> same_as_first(const std::vector<onnxport::OpArg>& args) { return {args[0].meta}; }
+
+[[maybe_unused]] void translate_nothing(onnxport::TranslateContext&) {}
 
 void register_ops(onnxport::Registrar& r) {
 #if OP_PLUGIN_KIND == 1
   r.add_op({.name = "aten::relu", .meta = same_as_first, .kernel = {}, .family = "elementwise"});
   r.add_op({.name = "optest::fresh", .meta = same_as_first, .kernel = {}, .family = "elementwise"});
-#else
+#elif OP_PLUGIN_KIND == 2
   r.add_op({.name = "swish", .meta = same_as_first, .kernel = {}, .family = "elementwise"});
+#elif OP_PLUGIN_KIND == 3
+  // A translator registered before the bad one: refused with the plugin, nothing is kept.
+  r.add_translator({.op = "aten::relu", .fn = translate_nothing, .since_opset = 13, .description = "fine"});
+  r.add_translator({.op = "aten::gelu_fast", .fn = translate_nothing, .since_opset = 13, .description = "typo"});
+#elif OP_PLUGIN_KIND == 4
+  r.add_op({.name = "aten::frobnicate", .meta = same_as_first, .kernel = {}, .family = "elementwise"});
+#elif OP_PLUGIN_KIND == 5
+  r.add_translator({.op = "aten::add.Tensor", .fn = translate_nothing, .since_opset = 13, .description = "overload"});
+#elif OP_PLUGIN_KIND == 6
+  r.add_op({.name = "optest::shared", .meta = same_as_first, .kernel = {}, .family = "elementwise"});
 #endif
 }
 

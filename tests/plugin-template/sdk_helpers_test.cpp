@@ -215,6 +215,70 @@ TEST(AddOp, OpWithoutDomainRefusesThePlugin) {
   EXPECT_EQ(OpLibrary::instance().find("swish"), nullptr);
 }
 
+// --- bad input at load time (docs/plugin-authoring.md, "Bad input") ----------
+
+namespace {
+
+const LoadedPlugin& load_schema_plugin(PluginHost& host, const std::string& name) {
+  return host.load(fs::path(SDK_TEST_PLUGIN_DIR) / ("libonnxport-sdktest-" + name + ".so"));
+}
+
+}  // namespace
+
+TEST(BadInputAtLoad, TranslatorForASchemaThatDoesNotExistRefusesThePlugin) {
+  PluginHost host;
+  const LoadedPlugin& p = load_schema_plugin(host, "no-schema-translator");
+  EXPECT_FALSE(p.loaded);
+  // The plugin, its file and the op are named.
+  EXPECT_NE(p.error.find("Registration failed in plugin 'sdktest-no-schema-translator' (" + p.file.string() + ")"),
+            std::string::npos)
+      << p.error;
+  EXPECT_NE(p.error.find("add_translator: no schema of 'aten::gelu_fast' is known"), std::string::npos) << p.error;
+  // Nothing of the plugin is kept, not even its good translator registered first.
+  EXPECT_EQ(p.translators, 0);
+  EXPECT_TRUE(host.registry().translators().empty());
+  ASSERT_EQ(host.diagnostics().size(), 1u);
+  EXPECT_EQ(host.diagnostics()[0].severity, Severity::Error);
+  EXPECT_EQ(host.diagnostics()[0].code, "plugin-registration-failed");
+}
+
+TEST(BadInputAtLoad, MetaFunctionForASchemaThatDoesNotExistRefusesThePlugin) {
+  PluginHost host;
+  const LoadedPlugin& p = load_schema_plugin(host, "no-schema-op");
+  EXPECT_FALSE(p.loaded);
+  EXPECT_NE(p.error.find("'sdktest-no-schema-op'"), std::string::npos) << p.error;
+  EXPECT_NE(p.error.find("add_op: no schema of 'aten::frobnicate' is known"), std::string::npos) << p.error;
+  EXPECT_EQ(OpLibrary::instance().find("aten::frobnicate"), nullptr);
+}
+
+TEST(BadInputAtLoad, TranslatorKeyedByAnOverloadIsRefusedWithTheOpToUse) {
+  PluginHost host;
+  const LoadedPlugin& p = load_schema_plugin(host, "overload-translator");
+  EXPECT_FALSE(p.loaded);
+  EXPECT_NE(p.error.find("add_translator: 'aten::add.Tensor' names one overload of aten::add; components are "
+                         "registered per op ('aten::add')"),
+            std::string::npos)
+      << p.error;
+}
+
+TEST(BadInputAtLoad, AnOpTwoPluginsAddRefusesTheSecond) {
+  PluginHost host;
+  const LoadedPlugin& a = load_schema_plugin(host, "shared-op-a");
+  ASSERT_TRUE(a.loaded) << a.error;
+  EXPECT_EQ(a.ops, std::vector<std::string>{"optest::shared"});
+  const LoadedPlugin& b = load_schema_plugin(host, "shared-op-b");
+  EXPECT_FALSE(b.loaded);
+  EXPECT_EQ(b.error, "Plugin 'sdktest-shared-op-b' (" + b.file.string() +
+                         ") adds op 'optest::shared', which plugin 'sdktest-shared-op-a' already adds; ops have no "
+                         "priority, so two plugins cannot both define one");
+  ASSERT_FALSE(host.diagnostics().empty());
+  EXPECT_EQ(host.diagnostics().back().code, "op-conflict");
+  EXPECT_EQ(host.diagnostics().back().severity, Severity::Error);
+  // The first plugin's op stays, and a second host loading the first plugin again is fine.
+  PluginHost again;
+  EXPECT_TRUE(load_schema_plugin(again, "shared-op-a").loaded);
+}
+
 // --- descriptor versioning -----------------------------------------------------
 
 namespace {

@@ -235,6 +235,38 @@ Diagnostic load_diagnostic(const Refusal& refusal, const std::string& plugin, co
   return d;
 }
 
+// Which plugin added each op to the op library. The library is process-wide
+// while hosts are not (tests create several): a plugin loaded again by
+// another host finds its own ops already there.
+struct OpOwners {
+  std::mutex mutex;
+  std::map<std::string, std::string, std::less<>> added_by;  // op -> plugin that added it
+};
+
+OpOwners& op_owners() {
+  static OpOwners owners;
+  return owners;
+}
+
+// Two plugins defining the same op's meta function: ops have no priority, so
+// neither can win, and keeping the first silently would make the capture
+// depend on the config's order. The second plugin is refused (export stops,
+// exit 2), naming both plugins and the op.
+std::optional<Refusal> check_op_owners(const StagingRegistrar& staging, const LoadedPlugin& record) {
+  OpOwners& owners = op_owners();
+  std::lock_guard<std::mutex> lock(owners.mutex);
+  for (const OpDef& def : staging.ops) {
+    auto it = owners.added_by.find(def.name);
+    if (it == owners.added_by.end() || it->second == record.name) continue;
+    return Refusal{"op-conflict",
+                   "Plugin '" + record.name + "' (" + record.file.string() + ") adds op '" + def.name +
+                       "', which plugin '" + it->second + "' already adds; ops have no priority, so two plugins "
+                       "cannot both define one",
+                   "load only one of the two plugins, or give one of the ops another name"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -323,6 +355,7 @@ const LoadedPlugin& PluginHost::Impl::load(const fs::path& requested, std::optio
 
   StagingRegistrar staging;
   if (auto r = run_registration(desc, record.file, staging)) return refuse(std::move(record), *r);
+  if (auto r = check_op_owners(staging, record)) return refuse(std::move(record), *r);
 
   loaded_names.emplace(record.name, record.file);
   if (priority) registry.set_plugin_priority(record.name, *priority);
@@ -362,18 +395,16 @@ void PluginHost::Impl::commit(StagingRegistrar& staging, LoadedPlugin& record) {
   commit_ops(staging, record);
 }
 
-// A plugin adds ops the library lacks; replacing one (a built-in's meta and
-// kernel, or another plugin's) would change every program's capture, so the
-// first definition stays and the plugin is told.
-// The op library is process-wide while hosts are not (tests create several):
-// a plugin loaded again by another host finds its own ops already there.
+// A plugin adds ops the library lacks; replacing one of the library's own
+// (a built-in's meta and kernel) would change every program's capture, so the
+// built-in stays and the plugin is told. Another plugin's op was refused
+// before (check_op_owners).
 void PluginHost::Impl::commit_ops(StagingRegistrar& staging, LoadedPlugin& record) {
-  static std::mutex mutex;
-  static std::map<std::string, std::string> added_by;  // op -> plugin that added it
-  std::lock_guard<std::mutex> lock(mutex);
+  OpOwners& owners = op_owners();
+  std::lock_guard<std::mutex> lock(owners.mutex);
   OpLibrary& library = OpLibrary::instance();
   for (auto& def : staging.ops) {
-    if (auto it = added_by.find(def.name); it != added_by.end() && it->second == record.name) {
+    if (auto it = owners.added_by.find(def.name); it != owners.added_by.end() && it->second == record.name) {
       record.ops.push_back(def.name);
       continue;
     }
@@ -386,7 +417,7 @@ void PluginHost::Impl::commit_ops(StagingRegistrar& staging, LoadedPlugin& recor
       continue;
     }
     record.ops.push_back(def.name);
-    added_by.emplace(def.name, record.name);
+    owners.added_by.emplace(def.name, record.name);
     library.add(std::move(def));
   }
 }

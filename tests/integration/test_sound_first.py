@@ -151,5 +151,79 @@ class NoSoundCaptureWithTheDefaultConfig(OnnxportTestCase):
         self.assertIn("excludes", proc.stderr)
 
 
+class SignBranch(nn.Module):
+    def forward(self, x):
+        if x.sum() > 0:  # a branch on data: torch.jit.trace keeps the one the example takes
+            return x * 2
+        return x - 1
+
+
+class Doubling(nn.Module):
+    def forward(self, x):
+        return x * 2 + 1
+
+
+class CheckedDoubling(nn.Module):
+    def forward(self, x):
+        assert bool(x.abs().max() < 1e6), "too large"
+        if bool(torch.isnan(x).any()):
+            raise ValueError("x has a NaN")
+        return x * 2
+
+
+class ATracedProgramThatFixedABranchIsNotSound(OnnxportTestCase, TorchExportMixin):
+    """torch2program fell back to torch.jit.trace (forced here) and the trace
+    kept the branch of the example input, saying so in a TracerWarning: every
+    strategy's graph is unsound, later strategies are not tried, the default
+    config refuses with the warning's line, torch-compatible.json exports it
+    with ⚠ (that model is wrong on a negative sum, as torch's would be)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.args = (torch.ones(2, 3),)
+        cls.refused = export(SignBranch(), cls.args, "sound-first-traced-branch", force_trace=True)
+        cls.allowed = export(SignBranch(), cls.args, "sound-first-traced-branch-allowed", force_trace=True,
+                             config=TORCH_CONFIG)
+        cls.plain = export(Doubling(), cls.args, "sound-first-traced-plain", force_trace=True)
+        cls.checked = export(CheckedDoubling(), cls.args, "sound-first-traced-checks", force_trace=True)
+
+    def test_the_default_config_refuses_naming_the_traced_line(self):
+        ex = self.refused
+        self.assertExitCode(ex.proc, 1, "export of a traced branch")
+        self.assertFalse(os.path.exists(os.path.join(ex.folder, "model.onnx")))
+        self.assertInOrder(ex.proc.stderr, [
+            status("SignBranch", "strict", "⚠"),
+            "torch.jit.trace fixed values of the example inputs when the program was captured"])
+        self.assertNotIn(status("SignBranch", "non-strict"), ex.proc.stderr)
+        reasons = ex.report["capture"]["unsound_candidate"]["reasons"]
+        self.assertEqual(len(reasons), 1, reasons)
+        self.assertIn("test_sound_first.py:", reasons[0])
+        self.assertIn("Converting a tensor to a Python boolean might cause the trace to be incorrect.", reasons[0])
+        self.assertIn("make the module scriptable", ex.proc.stderr)
+
+    def test_torch_compatible_config_exports_it_unsound(self):
+        ex = self.allowed
+        self.assertTrue(ex.ok, ex.text())
+        self.assertIn(status("SignBranch", "non-strict", "⚠"), ex.proc.stderr)  # the config's first strategy
+        self.assertIs(ex.report["soundness"]["sound"], False)
+        self.assertMatchesEager(ex, SignBranch(), ["x"], [self.args])
+
+    def test_a_trace_without_such_warnings_stays_sound(self):
+        ex = self.plain
+        self.assertTrue(ex.ok, ex.text())
+        self.assertIn(status("Doubling", "strict", "✅"), ex.proc.stderr)
+        self.assertIs(ex.report["soundness"]["sound"], True)
+
+    def test_argument_checks_in_a_trace_are_not_specializations(self):
+        ex = self.checked
+        self.assertTrue(ex.ok, ex.text())
+        self.assertIn(status("CheckedDoubling", "strict", "✅"), ex.proc.stderr)
+        self.assertIs(ex.report["soundness"]["sound"], True)
+        producer = read_json(os.path.join(ex.folder, "bundle", "program.json"))["producer"]
+        self.assertEqual(len(producer["trace_warnings"]), 2, producer)
+        self.assertEqual(producer["trace_checks"], producer["trace_warnings"])
+        self.assertMatchesEager(ex, CheckedDoubling(), ["x"], [self.args, (-torch.ones(2, 3),)])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -72,11 +72,13 @@ class Exported:
 
 
 def export(module, example_args, name, dynamic_shapes=None, cli_dynamic=(), strategies=None,
-           config=DEFAULT_CONFIG, input_names=None, extra=()):
-    """torch2program + onnxport export; returns an Exported (check .ok)."""
+           config=DEFAULT_CONFIG, input_names=None, extra=(), force_trace=False):
+    """torch2program (torch.jit.trace instead of script with force_trace) + onnxport export; returns an
+    Exported (check .ok)."""
     folder = fresh_dir(name)
     bundle = os.path.join(folder, "bundle")
-    write_bundle(module, example_args, bundle, input_names=input_names, dynamic_shapes=dynamic_shapes, expected=True)
+    write_bundle(module, example_args, bundle, input_names=input_names, dynamic_shapes=dynamic_shapes, expected=True,
+                 force_trace=force_trace)
     cmd = [ONNXPORT, "export", bundle, "-c", config, "-o", os.path.join(folder, "model.onnx"),
            "--report", os.path.join(folder, "report")]
     for spec in cli_dynamic:

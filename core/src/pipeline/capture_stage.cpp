@@ -6,6 +6,7 @@
 
 #include "pipeline/graph_check.hpp"
 #include "pipeline/stopwatch.hpp"
+#include "pipeline/trace_specialization.hpp"
 
 #include <algorithm>
 #include <sstream>
@@ -202,13 +203,32 @@ std::vector<std::string> unsound_reasons(const Graph& graph, const std::vector<D
   return reasons;
 }
 
+// The reason line of one value that torch.jit.trace fixed (trace_specialization.hpp).
+std::string traced_reason(const std::string& warning) {
+  return "the program was captured by torch.jit.trace, which fixed a value of the example inputs: " + warning;
+}
+
 UnsoundCandidate candidate_of(const std::string& strategy, const Graph& graph,
-                              const std::vector<Diagnostic>& diagnostics) {
+                              const std::vector<Diagnostic>& diagnostics,
+                              const std::vector<std::string>& traced_specializations, bool strategy_found_it_sound) {
   UnsoundCandidate c;
   c.strategy = strategy;
-  c.reasons = unsound_reasons(graph, diagnostics);
+  for (const std::string& w : traced_specializations) c.reasons.push_back(traced_reason(w));
+  // The strategy's own reasons only when it had any: a graph it marked sound
+  // is unsound only because of the trace.
+  if (!strategy_found_it_sound)
+    for (std::string& r : unsound_reasons(graph, diagnostics)) c.reasons.push_back(std::move(r));
   c.assertions = graph.assertions;
   return c;
+}
+
+// A graph of a program that the trace specialized is not sound, whatever the
+// strategy found (trace_specialization.hpp).
+void mark_unsound_by_trace(Graph& graph, StrategyAttempt& attempt) {
+  graph.sound = false;
+  attempt.status = Status::Unsound;
+  attempt.failure = "captured a graph that is not sound: the program was captured by torch.jit.trace, which fixed "
+                    "values of the example inputs";
 }
 
 std::string nodes_text(const Graph& graph) { return std::to_string(graph.node_count()) + " nodes"; }
@@ -231,6 +251,7 @@ std::optional<Graph> capture_with_fallback(const Program& program, const PluginH
   std::optional<Graph> sound;      // the first sound graph: it ends the chain
   std::optional<Graph> candidate;  // the first unsound one, held while later strategies try
   std::string candidate_draft_report;
+  const std::vector<std::string> traced_specializations = trace_specializations(program);
   if (!isolation.enabled && isolation.timeout_s > 0)
     status.line("warning: timeout_s (" + (std::ostringstream() << isolation.timeout_s).str() +
                 " s) has no effect without isolation (a running strategy can only be stopped in its own process); "
@@ -241,6 +262,8 @@ std::optional<Graph> capture_with_fallback(const Program& program, const PluginH
     status.begin(subject);
     std::optional<Graph> graph;
     StrategyAttempt attempt = run_attempt(program, host, name, options, isolation, status, graph);
+    const bool strategy_found_it_sound = graph && graph->sound;
+    if (graph && !traced_specializations.empty()) mark_unsound_by_trace(*graph, attempt);
     std::string draft_report;
     if (graph) {
       draft_report = format_draft_report(*graph, attempt.diagnostics);
@@ -260,7 +283,17 @@ std::optional<Graph> capture_with_fallback(const Program& program, const PluginH
       report.draft_report = std::move(draft_report);
       sound = std::move(graph);
     } else if (graph && !candidate) {
-      report.unsound_candidate = candidate_of(name, *graph, attempt.diagnostics);
+      report.unsound_candidate =
+          candidate_of(name, *graph, attempt.diagnostics, traced_specializations, strategy_found_it_sound);
+      if (!traced_specializations.empty() && !last) {
+        // The specialization is in the program: no later strategy can capture what the trace dropped.
+        status.line("The graph of `" + name + "` is not sound: torch.jit.trace fixed values of the example inputs " +
+                    "when the program was captured, and no later strategy can undo that; they are not tried");
+        candidate = std::move(graph);
+        candidate_draft_report = std::move(draft_report);
+        report.attempts.push_back(std::move(attempt));
+        break;
+      }
       if (!last)
         status.line("The graph of `" + name + "` is not sound; it is held, and `" + order[i + 1] +
                     "` is tried next for a sound one");
@@ -306,6 +339,10 @@ std::optional<Graph> capture_with_fallback(const Program& program, const PluginH
                 "` captured one that is not sound:";
     for (const std::string& reason : held.reasons) d.message += "\n  - " + reason;
     d.hint = allow_unsound_hint();
+    if (!traced_specializations.empty())
+      d.hint += "; a traced program keeps only the branches its example inputs took: make the module scriptable "
+                "(torch2program's `script_error` in program.json says why torch.jit.script failed) so that "
+                "torch2program does not fall back to tracing";
     d.details["strategy"] = held.strategy;
     d.details["reasons"] = held.reasons;
     stage.diagnostics.push_back(std::move(d));

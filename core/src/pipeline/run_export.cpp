@@ -192,7 +192,12 @@ Outcome unsound_capture_refused(const Program& program, const ExportReport& repo
     if (a.strategy != held.strategy) continue;
     for (const std::string& reason : held.reasons) notes.push_back("  - " + reason);
   }
-  notes.push_back("hint: " + pipeline::allow_unsound_hint());
+  // The capture stage's refusal carries the hint for this case (a traced program adds to it).
+  std::string hint = pipeline::allow_unsound_hint();
+  if (const StageReport* capture = report.find_stage("capture"))
+    for (const Diagnostic& d : capture->diagnostics)
+      if (d.code == "unsound-capture-refused" && !d.hint.empty()) hint = d.hint;
+  notes.push_back("hint: " + hint);
   Outcome o = failed("no strategy captured a sound graph of `" + program.name + "`; `" + held.strategy +
                      "`'s graph is not sound and allow_unsound is off, so no model was written");
   o.notes = std::move(notes);

@@ -259,6 +259,8 @@ def _producer(captured, extra):
         info["script_error"] = captured.script_error
     if captured.trace_warnings:
         info["trace_warnings"] = captured.trace_warnings
+    if captured.trace_checks:
+        info["trace_checks"] = captured.trace_checks
     info.update(extra or {})
     return info
 

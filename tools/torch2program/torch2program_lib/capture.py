@@ -3,6 +3,8 @@
 Scripting keeps control flow (prim::If, prim::Loop); tracing records the path
 the example inputs took, so a traced bundle says so in its producer info.
 """
+import ast
+import functools
 import inspect
 import re
 import warnings
@@ -19,7 +21,7 @@ class Capture:
     """What was captured: the graph, its parameter names and how it was obtained."""
 
     def __init__(self, kind, script_module, method_name, graph, param_names, param_defaults,
-                 script_error="", trace_warnings=()):
+                 script_error="", trace_warnings=(), trace_checks=()):
         self.kind = kind                    # "script" or "trace"
         self.script_module = script_module  # RecursiveScriptModule / TopLevelTracedModule
         self.method_name = method_name      # "forward", or "forward__0" for overloads
@@ -28,6 +30,7 @@ class Capture:
         self.param_defaults = param_defaults  # name -> default value (script only)
         self.script_error = script_error
         self.trace_warnings = list(trace_warnings)
+        self.trace_checks = list(trace_checks)  # the trace_warnings raised by an argument check (assert, if-raise)
 
     def module_type_names(self):
         """Qualified names of the TorchScript class types that are modules of this capture."""
@@ -141,10 +144,36 @@ def _from_trace(module, args, script_error):
             traced = torch.jit.trace(module, tuple(args), strict=False, check_trace=False)
         except Exception as error:  # whatever the traced code raised
             raise ConversionError(_capture_failure(script_error, _short(str(error)))) from None
-    trace_warnings = [f"{w.filename}:{w.lineno}: {w.message}" for w in caught
-                      if issubclass(w.category, torch.jit.TracerWarning)]
+    tracer = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning)]
+    trace_warnings = [f"{w.filename}:{w.lineno}: {w.message}" for w in tracer]
+    trace_checks = [f"{w.filename}:{w.lineno}: {w.message}" for w in tracer if _is_argument_check(w.filename, w.lineno)]
     return Capture("trace", traced, "forward", traced.inlined_graph, _eager_param_names(module, len(args)),
-                   {}, script_error, _dedupe(trace_warnings))
+                   {}, script_error, _dedupe(trace_warnings), _dedupe(trace_checks))
+
+
+def _is_argument_check(filename, lineno):
+    """Whether a trace warning at filename:lineno comes from an argument check:
+    the condition of an `assert`, or of an `if` whose body only raises. The
+    bool there only decides whether eager raises, so the trace kept the path
+    every valid input takes, not a specialization (docs/strategies.md, "Sound
+    first"). Unknown source (no file, a syntax error) is not a check."""
+    for node in _statements(filename):
+        if isinstance(node, ast.Assert) and node.lineno <= lineno <= node.end_lineno:
+            return True
+        if (isinstance(node, ast.If) and node.test.lineno <= lineno <= node.test.end_lineno
+                and len(node.body) == 1 and isinstance(node.body[0], ast.Raise)):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=64)
+def _statements(filename):
+    try:
+        with open(filename, encoding="utf-8") as source:
+            tree = ast.parse(source.read(), filename)
+    except (OSError, SyntaxError, ValueError):
+        return ()
+    return tuple(node for node in ast.walk(tree) if isinstance(node, (ast.Assert, ast.If)))
 
 
 def _traceable(value):

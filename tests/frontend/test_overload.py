@@ -17,6 +17,12 @@ class Overloads(torch.nn.Module):
         return d + c.sum(), n + 1      # aten::sum (the default overload), aten::add.int
 
 
+class Normalize(torch.nn.Module):
+    def forward(self, x):
+        # F.normalize's `out is not None` branch calls aten::div.out, which the host's schema table leaves out
+        return torch.nn.functional.normalize(x, dim=1)
+
+
 class OverloadRecordTest(BundleTestCase):
     def test_aten_nodes_record_their_overload(self):
         write_bundle(Overloads(), (torch.randn(2, 3), torch.randn(2, 3), 4), self.bundle_dir())
@@ -34,6 +40,15 @@ class OverloadRecordTest(BundleTestCase):
         self.assertTrue(others)  # prim::Constant, prim::ListConstruct ...
         for node in others:
             self.assertNotIn("overload", node, node["kind"])
+
+    def test_out_variants_record_no_overload(self):
+        write_bundle(Normalize(), (torch.randn(2, 3),), self.bundle_dir())
+        program, _, _, _ = load_bundle(self.bundle_dir())
+        divs = [n for n in walk_nodes(program["graph"]["nodes"]) if n["kind"] == "aten::div"]
+        self.assertEqual(len(divs), 2, divs)  # the functional call and the out= one in the dead branch
+        self.assertEqual(sorted(n.get("overload", "(none)") for n in divs), ["(none)", "Tensor"])
+        (out,) = [n for n in divs if "overload" not in n]
+        self.assertEqual(out["attrs"], {"out_variant": True})
 
 
 if __name__ == "__main__":

@@ -96,6 +96,9 @@ class NodeSchemaChecker {
     const std::vector<const OpSchema*> overloads = schema_overloads(n.kind);
     // An op without a schema is a missing op, reported when it is captured.
     if (overloads.empty()) return;
+    // An out= call (torch2program marks it, docs/program-format.md): the schema table has no out= variants, and
+    // functional code only reaches one in a branch programs do not take; if it is taken, capture reports the op.
+    if (auto v = n.attrs.find("out_variant"); v != n.attrs.end() && v->is_boolean() && v->get<bool>()) return;
     std::vector<StaticArg> args;
     args.reserve(n.inputs.size());
     for (const std::string& name : n.inputs) {

@@ -143,6 +143,7 @@ class GraphWriter:
         overload = overload_name(node)
         if overload is not None:
             out["overload"] = overload
+        out_variant = is_out_variant_node(node)
         out["inputs"] = [names[node.inputsAt(i).unique()] for i in range(node.inputsSize())]
         outputs = _outputs(node)
         try:
@@ -155,6 +156,8 @@ class GraphWriter:
                                   f"{type(error).__name__}: {error}", location_text(location)) from None
         blocks = [self._block_json(b) for b in _blocks(node, kind)]  # before outputs: blocks come first
         out["outputs"] = [self._define(v) for v in outputs]
+        if out_variant:
+            attrs = dict(attrs or {}, out_variant=True)
         if attrs:
             out["attrs"] = attrs
         if blocks:
@@ -236,9 +239,34 @@ def overload_name(node):
     if not text or text == "(no schema)":
         return None
     try:
-        return torch._C.parse_schema(text).overload_name
+        schema = torch._C.parse_schema(text)
     except RuntimeError:  # a schema this torch cannot parse back: record nothing rather than guess
         return None
+    if _is_out_variant(schema):
+        # The host's schema table leaves out= variants out (scripts/gen_op_schemas.py); the node says
+        # attrs.out_variant instead (is_out_variant_node).
+        return None
+    return schema.overload_name
+
+
+def is_out_variant_node(node):
+    """Whether an aten node calls an out= overload. Functional code reaches those only in its
+    `out is not None` branch, which a program normally never takes; the host does not check such a
+    node against its schema table, which leaves out= variants out (docs/program-format.md)."""
+    if not node.kind().startswith("aten::"):
+        return False
+    text = node.schema()
+    if not text or text == "(no schema)":
+        return False
+    try:
+        return _is_out_variant(torch._C.parse_schema(text))
+    except RuntimeError:
+        return False
+
+
+def _is_out_variant(schema):
+    """An out= overload ("out", "dtype_out", ...): a kwarg-only tensor argument it writes into."""
+    return any(a.kwarg_only and a.alias_info is not None and a.alias_info.is_write for a in schema.arguments)
 
 
 def _constant_value(node):

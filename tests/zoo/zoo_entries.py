@@ -18,10 +18,10 @@ SAMPLE = [
     "GroupNorm", "MaxPool2d", "AvgPool2d[ceil_mode]", "AvgPool2d[ceil_mode,padding]", "AdaptiveAvgPool2d",
     "ReflectionPad2d", "Embedding", "PixelShuffle", "Upsample[bilinear]", "Flatten", "LogSoftmax", "GELU",
     "Hardswish", "LSTM[proj_size]", "EmbeddingBag[max,offsets,padding_idx]", "MultiLabelMarginLoss", "MaxUnpool2d",
+    # PyTorch cannot script it: traced, its frozen math.sqrt(head_dim) is a guard the engine
+    # decides (docs/torch2program.md, "Frozen numbers").
+    "MultiheadAttention[attn_mask,key_padding_mask,kdim]",
 ]
-# MultiheadAttention[attn_mask,key_padding_mask,kdim] left the sample: PyTorch cannot script it, and its trace
-# freezes a Python float taken from a tensor, so config/default.json refuses it as not sound
-# (docs/strategies.md, "Sound first"; tests/integration/test_sound_first.py tests the rule).
 
 
 def all_entries():

@@ -52,10 +52,15 @@ std::vector<std::string> trace_specializations(const Program& program) {
   // raises: the trace kept the path of every valid input, as the engine's
   // raise-branch rule does for scripted programs.
   const std::vector<std::string> checks = producer_strings(program, "trace_checks");
+  // A frozen number that torch2program guards (aten::_assert_async in the
+  // graph) is the tracing engine's to decide, like any size condition.
+  const std::vector<std::string> guarded = producer_strings(program, "trace_guards");
+  auto listed = [](const std::vector<std::string>& list, const std::string& w) {
+    return std::find(list.begin(), list.end(), w) != list.end();
+  };
   std::vector<std::string> found;
   for (const std::string& w : producer_strings(program, "trace_warnings"))
-    if (says_specialized(w) && std::find(checks.begin(), checks.end(), w) == checks.end())
-      found.push_back(first_sentence(w));
+    if (says_specialized(w) && !listed(checks, w) && !listed(guarded, w)) found.push_back(first_sentence(w));
   return found;
 }
 

@@ -20,7 +20,9 @@ namespace onnxport::pipeline {
 // `torch.tensor` results became constants (right whenever the values are
 // constants, which is how such calls are normally used), or whose warnings
 // all come from argument checks: an `assert`, an `if` whose body only raises
-// (torch2program lists those in producer.trace_checks).
+// (torch2program lists those in producer.trace_checks), or from numbers that
+// the program checks with an aten::_assert_async guard (producer.trace_guards),
+// which the tracing engine decides like any size condition.
 std::vector<std::string> trace_specializations(const Program& program);
 
 }  // namespace onnxport::pipeline

@@ -377,6 +377,47 @@ bool Tracer::try_rewrite_shape_branch(const ProgramNode& n, const SymScalar& con
   return false;
 }
 
+// ------------------------------------------------------------------ aten::_assert_async
+
+// torch2program writes `aten::_assert_async(aten::eq(t, 8))` after each
+// number that torch.jit.trace froze from a 0-d integer tensor (`math.sqrt(E)`
+// with E a size; docs/torch2program.md, "Frozen numbers"): the program is
+// right only for inputs on which t is still 8. When t is a size the engine
+// follows (scalar shadows), the comparison is a SymBool: constant true when
+// every valid input shares the size, so there is nothing to check and the
+// capture stays sound; otherwise a guard on the declared dynamic dims, which
+// decide_shape refuses (strict, non-strict) or specializes (draft, not sound).
+// A number read from tensor data is specialized by draft, refused by the others.
+void Tracer::on_assert_async(const ProgramNode& n) {
+  const EValue& c = in(n, 0);
+  if (!c.is_tensor()) fail("bad-argument", "aten::_assert_async needs a tensor, got a " + describe(c));
+  const std::string what = "the number torch.jit.trace froze";
+  const std::string where = " at " + line_of(n) + quoted_source(n);
+  const std::string differs_hint =
+      "Make the module scriptable so that torch2program does not trace it (program.json's producer.script_error "
+      "says why torch.jit.script failed), or trace it with inputs of these shapes.";
+  auto shadow = condition_shadows_.find(c.tensor->id);
+  const EValue cond =
+      shadow != condition_shadows_.end() ? shadow->second : data_dependent_scalar("aten::Bool", *c.tensor);
+  if (cond.is_constant()) {
+    if (!python_truth_of(cond))
+      fail("trace-value-differs", what + where + " is different for these input shapes than for the example inputs "
+                                  "the program was traced with, so the program would compute a wrong result",
+           differs_hint);
+    return;
+  }
+  if (!cond.is_sym()) fail("bad-argument", "aten::_assert_async needs a bool condition, got a " + describe(cond));
+  const SymScalar& s = *cond.sym;
+  if (s.data_dependent && !config_.eager && config_.policy.data_dependent != DataDependentPolicy::Specialize)
+    fail("data-dependent-trace-value",
+         what + where + " is read from tensor data (" + s.origin + "): the traced program is only right for inputs "
+             "whose data gives the example's value",
+         "Make the module scriptable so that torch2program does not trace it (program.json's producer.script_error "
+         "says why torch.jit.script failed), or use `draft`, which keeps the example's value (the graph is then not "
+         "sound).");
+  if (!decide(s, n, what)) fail("trace-value-differs", what + where + " does not hold for these inputs", differs_hint);
+}
+
 // ------------------------------------------------------------------ higher_order::cond
 
 void Tracer::on_cond(const ProgramNode& n) {

@@ -174,6 +174,20 @@ std::optional<EValue> Tracer::scalar_shadow(const EValue& v) const {
 
 void Tracer::record_scalar_shadow(const ProgramNode& n, const std::string& kind, const std::vector<EValue>& args,
                                   const std::vector<EValue>& outs) {
+  // A comparison of such ints (torch2program's guard of a number the trace
+  // froze: aten::eq(head_dim, 8)) keeps the SymBool it is, for
+  // aten::_assert_async to decide.
+  if (kind == "aten::eq" || kind == "aten::ne") {
+    if (args.size() != 2 || outs.size() != 1 || !outs[0].is_tensor() || !outs[0].tensor->shape.empty()) return;
+    const std::optional<EValue> a = scalar_shadow(args[0]), b = scalar_shadow(args[1]);
+    if (!a || !b) return;
+    try {
+      condition_shadows_[outs[0].tensor->id] = sym_compare(kind, *a, *b);
+    } catch (const TraceError&) {
+      // the algebra cannot compare them: the condition stays a value read from data
+    }
+    return;
+  }
   static const std::unordered_map<std::string, std::string> python_op = {
       {"aten::add", "aten::add"}, {"aten::sub", "aten::sub"}, {"aten::mul", "aten::mul"},
       {"aten::floor_divide", "aten::floordiv"}, {"aten::neg", "aten::neg"}};

@@ -487,6 +487,7 @@ const std::unordered_map<std::string, Tracer::Handler>& Tracer::handlers() {
       {"prim::Loop", &Tracer::on_loop},
       {"higher_order::cond", &Tracer::on_cond},
       {"prim::RaiseException", &Tracer::on_raise},
+      {"aten::_assert_async", &Tracer::on_assert_async},
       {"prim::Uninitialized", &Tracer::on_uninitialized},
       {"prim::unchecked_cast", &Tracer::on_identity},
       {"prim::data", &Tracer::on_identity},

@@ -127,6 +127,8 @@ class Tracer {
   void on_if(const ProgramNode& n);
   void on_loop(const ProgramNode& n);
   void on_cond(const ProgramNode& n);
+  // aten::_assert_async: a number torch.jit.trace froze (trace_guards in control.cpp).
+  void on_assert_async(const ProgramNode& n);
   // Runs a block's nodes with `args` bound to its inputs; returns its outputs.
   std::vector<EValue> run_inline(const ProgramBlock& b, const std::vector<EValue>& args);
   // Decides a SymBool the engine must know (a branch, a loop condition).
@@ -351,6 +353,7 @@ class Tracer {
   std::unordered_map<std::string, EValue> tensor_constants_;  // tensor_ref name -> lifted constant
   std::unordered_map<std::string, EValue> set_attrs_;         // dotted path -> value a prim::SetAttr assigned
   std::unordered_map<ValueId, EValue> scalar_shadows_;         // 0-d int tensor -> the int (or SymInt) it holds
+  std::unordered_map<ValueId, EValue> condition_shadows_;      // 0-d bool tensor comparing shadows -> the SymBool
 
   Block* block_ = nullptr;                  // where nodes are emitted
   const ProgramNode* node_ = nullptr;       // the node being traced (provenance, errors)

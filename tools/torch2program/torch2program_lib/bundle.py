@@ -261,6 +261,8 @@ def _producer(captured, extra):
         info["trace_warnings"] = captured.trace_warnings
     if captured.trace_checks:
         info["trace_checks"] = captured.trace_checks
+    if captured.trace_guards:
+        info["trace_guards"] = captured.trace_guards
     info.update(extra or {})
     return info
 

@@ -12,6 +12,7 @@ import warnings
 import torch
 
 from .errors import ConversionError
+from .trace_guards import guarded_trace, warning_key
 
 _OVERLOAD = re.compile(r"^forward__\d+$")
 _MAX_ERROR_CHARS = 4000
@@ -21,7 +22,7 @@ class Capture:
     """What was captured: the graph, its parameter names and how it was obtained."""
 
     def __init__(self, kind, script_module, method_name, graph, param_names, param_defaults,
-                 script_error="", trace_warnings=(), trace_checks=()):
+                 script_error="", trace_warnings=(), trace_checks=(), trace_guards=()):
         self.kind = kind                    # "script" or "trace"
         self.script_module = script_module  # RecursiveScriptModule / TopLevelTracedModule
         self.method_name = method_name      # "forward", or "forward__0" for overloads
@@ -31,6 +32,7 @@ class Capture:
         self.script_error = script_error
         self.trace_warnings = list(trace_warnings)
         self.trace_checks = list(trace_checks)  # the trace_warnings raised by an argument check (assert, if-raise)
+        self.trace_guards = list(trace_guards)  # the trace_warnings whose frozen numbers the graph checks (trace_guards.py)
 
     def module_type_names(self):
         """Qualified names of the TorchScript class types that are modules of this capture."""
@@ -141,14 +143,15 @@ def _from_trace(module, args, script_error):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", torch.jit.TracerWarning)
         try:
-            traced = torch.jit.trace(module, tuple(args), strict=False, check_trace=False)
+            traced, graph, trace_guards = guarded_trace(module, args, _is_argument_check)
         except Exception as error:  # whatever the traced code raised
             raise ConversionError(_capture_failure(script_error, _short(str(error)))) from None
     tracer = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning)]
-    trace_warnings = [f"{w.filename}:{w.lineno}: {w.message}" for w in tracer]
-    trace_checks = [f"{w.filename}:{w.lineno}: {w.message}" for w in tracer if _is_argument_check(w.filename, w.lineno)]
-    return Capture("trace", traced, "forward", traced.inlined_graph, _eager_param_names(module, len(args)),
-                   {}, script_error, _dedupe(trace_warnings), _dedupe(trace_checks))
+    trace_warnings = [warning_key(w.filename, w.lineno, w.message) for w in tracer]
+    trace_checks = [warning_key(w.filename, w.lineno, w.message) for w in tracer
+                    if _is_argument_check(w.filename, w.lineno)]
+    return Capture("trace", traced, "forward", graph, _eager_param_names(module, len(args)),
+                   {}, script_error, _dedupe(trace_warnings), _dedupe(trace_checks), trace_guards)
 
 
 def _is_argument_check(filename, lineno):

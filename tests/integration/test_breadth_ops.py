@@ -112,6 +112,24 @@ class Placement(torch.nn.Module):
                 torch.special.xlog1py(x.round(), x.abs()), torch.special.ndtr(x))
 
 
+class Scans(torch.nn.Module):
+    """x: float32 [n, 4] with a NaN at [1, 3]: scans along the dynamic dim, ties (rounded values) for
+    cummax/cummin's indices, NaN where torch's scans and medians put it."""
+
+    def forward(self, x):
+        r = x.round()
+        ints = (x.nan_to_num() * 4).long()
+        edges = torch.tensor([-1.0, 0.0, 0.0, 1.0])
+        pos = (x.abs() * 2).long().clamp(0, 2)
+        return (torch.cumprod(x, 0), torch.cummax(r, 0), torch.cummin(r, 1), torch.logcumsumexp(x * 30, 0),
+                torch.isin(r, torch.tensor([0.0, 1.0])), torch.searchsorted(edges, r), torch.searchsorted(edges, r, right=True),
+                torch.zeros(3, 4).scatter_reduce(0, pos, x, "sum", include_self=False),
+                torch.ones(3, 4).scatter_reduce(0, pos, x, "mean"), torch.renorm(x, 2, 0, 1.0),
+                torch.gcd(ints, torch.tensor([6, -4, 0, 9])), torch.lcm(ints, torch.tensor([6, -4, 0, 9])),
+                torch.cumulative_trapezoid(x, dim=0), torch.linalg.vecdot(x, x.flip(0)), torch.median(x[0]),
+                torch.nanmedian(x[1]), torch.cov(x[:, :3]), torch.corrcoef(x[0].reshape(2, 2)))
+
+
 class NoGrad(torch.nn.Module):
     def forward(self, x):
         y = x * 2
@@ -191,6 +209,22 @@ class BreadthOps(TorchExportMixin, unittest.TestCase):
 
     def test_scatters_tiles_and_gathers(self):
         self.check(Placement(), "placement", lambda n: torch.randn(n, 4))
+
+    def test_scans_searches_and_scatter_reductions(self):
+        def make(n):
+            x = torch.randn(n, 4)
+            x[1, 3] = float("nan")
+            return x
+        self.check(Scans(), "scans", make, sizes=(3, 5))
+
+    def test_median_with_a_dim_is_refused(self):
+        class MedianDim(torch.nn.Module):
+            def forward(self, x):
+                return torch.median(x, 1)
+        from torch_export_check import export
+        ex = export(MedianDim(), (torch.randn(2, 3),), "median_dim")
+        self.assertFalse(ex.ok)
+        self.assertIn("selection algorithm", ex.text())
 
     def test_no_grad_block_in_forward(self):
         self.check(NoGrad(), "no_grad", lambda n: torch.randn(n, 3))

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numbers>
 #include <string_view>
@@ -1252,6 +1253,689 @@ struct CompositeOps {
     return {op(t, n, "aten::reshape", {r, c(*size)})};
   }
 
+  // ---- breadth, batch 2 (tests/opinfo): scans, order statistics, linear algebra
+
+  // A tensor's dim normalized to its rank (a 0-d tensor has one dim here, as torch's scans allow dim 0 / -1).
+  static int64_t scan_dim(const Tracer& t, const ProgramNode& n, const FakeTensor& x, int64_t dim) {
+    const int64_t rank = std::max<int64_t>(1, static_cast<int64_t>(x.shape.size()));
+    if (dim < -rank || dim >= rank)
+      t.fail("bad-argument", n.kind + ": dim " + std::to_string(dim) + " out of range for shape " + shape_str(x.shape));
+    return dim < 0 ? dim + rank : dim;
+  }
+
+  // The prefix view of a scan along `dim`: x moved so that dim is last
+  // ([..., L]), x spread over a [..., L, L] grid where row i, column j holds
+  // x[j], and the [L, L] mask of j <= i. A scan is then a reduction over the
+  // last dim of the masked grid, O(L^2) memory but exact and without loops.
+  struct Prefix {
+    EValue last;     // [..., L]
+    EValue grid;     // [..., 1, L], broadcast against mask
+    EValue mask;     // [L, L] bool: j <= i
+    EValue columns;  // [L] int64: j
+    int64_t dim = 0;
+    bool scalar = false;  // the input was 0-d
+  };
+  static Prefix prefix_of(Tracer& t, const ProgramNode& n, const EValue& self, int64_t dim_arg) {
+    const FakeTensor& x = *self.tensor;
+    Prefix p;
+    p.scalar = x.shape.empty();
+    p.dim = scan_dim(t, n, x, dim_arg);
+    EValue v = self;
+    EValue size = c(1);
+    if (p.scalar) v = op(t, n, "aten::reshape", {self, c(nlohmann::json::array({1}))});
+    else size = t.sym_size(x, p.dim);
+    p.last = op(t, n, "aten::movedim", {v, c(p.dim), c(-1)});
+    p.columns = op(t, n, "aten::arange", {size, c(4), EValue::none(), EValue::none(), EValue::none()});
+    p.mask = op(t, n, "aten::le", {op(t, n, "aten::unsqueeze", {p.columns, c(0)}), op(t, n, "aten::unsqueeze", {p.columns, c(1)})});
+    p.grid = op(t, n, "aten::unsqueeze", {p.last, c(-2)});
+    return p;
+  }
+  // A [..., L] result of a scan back in the input's layout.
+  static EValue from_prefix(Tracer& t, const ProgramNode& n, const Prefix& p, const EValue& r) {
+    const EValue back = op(t, n, "aten::movedim", {r, c(-1), c(p.dim)});
+    return p.scalar ? op(t, n, "aten::reshape", {back, c(nlohmann::json::array())}) : back;
+  }
+  static EValue last_dim() { return c(nlohmann::json::array({-1})); }
+  // NaN where any element of the last dim is NaN, else 0 (added to a result,
+  // it makes the result NaN exactly where torch's scan or reduction is).
+  static EValue nan_term(Tracer& t, const ProgramNode& n, const EValue& x, bool keepdim = false) {
+    return op(t, n, "aten::sum", {op(t, n, "aten::where", {op(t, n, "aten::isnan", {x}), x, c(0)}), last_dim(), c(keepdim),
+                                  EValue::none()});
+  }
+
+  // cumprod(self, dim, *, dtype=None): the product of the masked grid (1
+  // outside the prefix); integers and bools accumulate in int64, as torch.
+  static std::vector<EValue> cumprod(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& x = tensor(t, n, a, "self");
+    EValue self = a["self"];
+    if (!a.is_none("dtype")) self = op(t, n, "aten::to", {self, a["dtype"], c(false), c(false)});
+    else if (!is_floating(x.dtype)) self = op(t, n, "aten::to", {self, c(4), c(false), c(false)});
+    const Prefix p = prefix_of(t, n, self, constant_int(t, n, a, "dim"));
+    const EValue masked = op(t, n, "aten::where", {p.mask, p.grid, c(1)});
+    return {from_prefix(t, n, p, op(t, n, "aten::prod", {masked, c(-1), c(false), EValue::none()}))};
+  }
+
+  // The running extreme of a prefix grid and torch's index of it: the last
+  // position j <= i holding the extreme (torch compares with >= / <=), or the
+  // last NaN once one was seen (the value is then NaN).
+  struct Running {
+    EValue values, indices, filled;
+  };
+  static Running running_extreme(Tracer& t, const ProgramNode& n, const Prefix& p, bool is_max, bool floating) {
+    // Outside the prefix the grid holds x[0], which every prefix contains, so the extreme is unchanged.
+    const EValue first = op(t, n, "aten::unsqueeze", {op(t, n, "aten::slice", {p.last, c(-1), c(0), c(1), c(1)}), c(-1)});
+    Running r;
+    r.filled = op(t, n, "aten::where", {p.mask, p.grid, first});
+    r.values = op(t, n, is_max ? "aten::amax" : "aten::amin", {r.filled, last_dim(), c(false)});
+    if (floating) r.values = op(t, n, "aten::add", {r.values, nan_term(t, n, r.filled), c(1)});
+    EValue hit = op(t, n, "aten::eq", {r.filled, op(t, n, "aten::unsqueeze", {r.values, c(-1)})});
+    if (floating) hit = op(t, n, "aten::logical_or", {hit, op(t, n, "aten::isnan", {r.filled})});
+    hit = op(t, n, "aten::logical_and", {hit, p.mask});
+    r.indices = op(t, n, "aten::amax", {op(t, n, "aten::where", {hit, p.columns, c(-1)}), last_dim(), c(false)});
+    return r;
+  }
+  // cummax / cummin(self, dim) -> (values, indices).
+  static std::vector<EValue> cumulative_extreme(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& x = tensor(t, n, a, "self");
+    const bool floating = is_floating(x.dtype);
+    EValue self = a["self"];
+    // ONNX's ReduceMax/Min take no bool below opset 20 (nor ONNX Runtime's Equal a uint8): bools scan as int64.
+    if (x.dtype == DType::Bool) self = op(t, n, "aten::to", {self, c(4), c(false), c(false)});
+    const Prefix p = prefix_of(t, n, self, constant_int(t, n, a, "dim"));
+    const Running r = running_extreme(t, n, p, n.kind == "aten::cummax", floating);
+    EValue values = from_prefix(t, n, p, r.values);
+    if (x.dtype == DType::Bool) values = op(t, n, "aten::to", {values, c(11), c(false), c(false)});
+    return {values, from_prefix(t, n, p, r.indices)};
+  }
+  // logcumsumexp(self, dim): m_i + log(sum_{j<=i} exp(x_j - m_i)) with m_i the
+  // running max (no overflow, no underflow of the leading terms); an infinite
+  // running max is the result itself (all -inf stays -inf, +inf is +inf); NaN propagates.
+  static std::vector<EValue> logcumsumexp(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& x = tensor(t, n, a, "self");
+    if (!is_floating(x.dtype))
+      t.fail("bad-argument", n.kind + ": expected a floating-point input, got " + std::string(dtype_name(x.dtype)) + " (as torch)");
+    const Prefix p = prefix_of(t, n, a["self"], constant_int(t, n, a, "dim"));
+    const Running r = running_extreme(t, n, p, true, true);
+    const EValue m = r.values;
+    const EValue shifted = op(t, n, "aten::exp", {op(t, n, "aten::sub", {p.grid, op(t, n, "aten::unsqueeze", {m, c(-1)}), c(1)})});
+    const EValue total = op(t, n, "aten::sum", {op(t, n, "aten::where", {p.mask, shifted, c(0.0)}), last_dim(), c(false), EValue::none()});
+    const EValue finite = op(t, n, "aten::add", {m, op(t, n, "aten::log", {total}), c(1)});
+    EValue out = op(t, n, "aten::where", {op(t, n, "aten::isinf", {m}), m, finite});
+    out = op(t, n, "aten::add", {out, nan_term(t, n, op(t, n, "aten::where", {p.mask, p.grid, c(0.0)})), c(1)});
+    return {from_prefix(t, n, p, out)};
+  }
+
+  // isin(elements, test_elements, *, assume_unique, invert): every element
+  // compared with every test element (== as torch: NaN is in nothing).
+  static std::vector<EValue> isin(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const std::string& overload = a.schema().overload;
+    EValue found;
+    if (overload == "Tensor_Tensor") {
+      tensor(t, n, a, "elements");
+      tensor(t, n, a, "test_elements");
+      const EValue tests = op(t, n, "aten::reshape", {a["test_elements"], last_dim()});
+      const EValue eq = op(t, n, "aten::eq", {op(t, n, "aten::unsqueeze", {a["elements"], c(-1)}), tests});
+      found = op(t, n, "aten::any", {eq, c(-1), c(false)});
+    } else if (overload == "Tensor_Scalar") {
+      tensor(t, n, a, "elements");
+      found = op(t, n, "aten::eq", {a["elements"], a["test_element"]});
+    } else {
+      tensor(t, n, a, "test_elements");
+      found = op(t, n, "aten::any", {op(t, n, "aten::eq", {a["test_elements"], a["element"]})});
+    }
+    if (constant_bool(t, n, a, "invert")) found = op(t, n, "aten::logical_not", {found});
+    return {found};
+  }
+
+  // median(self) / nanmedian(self): the lower median of all elements, as
+  // torch (the value only, so no tie rule is involved). median is NaN when any
+  // element is; nanmedian leaves NaNs out (NaN when all are).
+  static std::vector<EValue> median_all(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& x = tensor(t, n, a, "self");
+    int64_t count = 1;
+    for (const Dim& d : x.shape) {
+      if (!d.is_static())
+        t.fail("unsupported-argument", n.kind + ": the median of a tensor with a dynamic dim is not supported, got " + shape_str(x.shape));
+      count *= d.value();
+    }
+    if (count == 0) t.fail("unsupported-argument", n.kind + ": the median of an empty tensor is not supported");
+    const EValue flat = op(t, n, "aten::reshape", {a["self"], last_dim()});
+    const bool floating = is_floating(x.dtype);
+    if (n.kind == "aten::median" || !floating) {
+      const int64_t k = (count - 1) / 2;
+      const std::vector<EValue> low = t.call_tensor_op(n, "aten::topk", {flat, c(k + 1), c(0), c(false), c(true)});
+      EValue v = op(t, n, "aten::select", {low[0], c(0), c(k)});
+      if (floating) v = op(t, n, "aten::add", {v, nan_term(t, n, flat), c(1)});
+      return {v};
+    }
+    // nanmedian: NaNs replaced by a value no smaller than any other element
+    // (the max of the others and 0), so the first `count of non-NaN` sorted
+    // values are the non-NaN ones; the lower median of those.
+    const EValue nan = op(t, n, "aten::isnan", {flat});
+    const EValue zeroed = op(t, n, "aten::where", {nan, c(0.0), flat});
+    const EValue ceiling = op(t, n, "aten::max", {zeroed});
+    const EValue replaced = op(t, n, "aten::where", {nan, ceiling, flat});
+    const EValue sorted = t.call_tensor_op(n, "aten::sort", {replaced, c(0), c(false)})[0];
+    const EValue kept = op(t, n, "aten::sum", {op(t, n, "aten::to", {op(t, n, "aten::logical_not", {nan}), c(4), c(false), c(false)})});
+    const EValue at = op(t, n, "aten::clamp_min", {op(t, n, "aten::floor_divide", {op(t, n, "aten::sub", {kept, c(1), c(1)}), c(2)}), c(0)});
+    const EValue v = op(t, n, "aten::reshape", {op(t, n, "aten::index_select", {sorted, c(0), op(t, n, "aten::reshape", {at, last_dim()})}),
+                                                c(nlohmann::json::array())});
+    // All NaN: the first element is NaN.
+    return {op(t, n, "aten::where", {op(t, n, "aten::eq", {kept, c(0)}), op(t, n, "aten::select", {flat, c(0), c(0)}), v})};
+  }
+  // median.dim / nanmedian.dim return the index of the median too; which of
+  // equal values torch reports depends on its selection algorithm, so the
+  // dim forms are refused rather than guessed, except where no tie can be.
+  // Along a dim of one element (or of a 0-d tensor) there is no tie: the
+  // value is the element, the index 0.
+  static std::vector<EValue> median_dispatch(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    if (a.schema().overload.empty()) return median_all(t, n, a);
+    const FakeTensor& x = tensor(t, n, a, "self");
+    const int64_t dim = scan_dim(t, n, x, constant_int(t, n, a, "dim"));
+    if (x.shape.empty() || x.shape[static_cast<size_t>(dim)] == Dim(1)) {
+      EValue v = op(t, n, "aten::clone", {a["self"], EValue::none()});
+      if (!x.shape.empty() && !constant_bool(t, n, a, "keepdim")) v = op(t, n, "aten::squeeze", {v, c(dim)});
+      return {v, op(t, n, "aten::zeros_like", {v, c(4), EValue::none(), EValue::none(), EValue::none(), EValue::none()})};
+    }
+    t.fail("unsupported-argument", n.kind + " with a dim returns an index, and which of several equal values' indices torch returns "
+                                            "depends on its selection algorithm; not exported (the full-tensor form, without dim, is)");
+  }
+
+  // diagonal_scatter(self, src, offset=0, dim1=0, dim2=1): self with its
+  // diagonal replaced by src. Static sizes in dim1, dim2: the diagonal's
+  // positions are a constant mask, src is spread over the plane by a constant index.
+  static std::vector<EValue> diagonal_scatter(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    tensor(t, n, a, "src");
+    const int64_t rank = static_cast<int64_t>(self.shape.size());
+    if (rank < 2) t.fail("bad-argument", n.kind + ": self must have at least 2 dims, got " + shape_str(self.shape));
+    const auto norm = [&](std::string_view name) {
+      int64_t d = constant_int(t, n, a, name);
+      if (d < -rank || d >= rank) t.fail("bad-argument", n.kind + ": " + std::string(name) + " out of range for shape " + shape_str(self.shape));
+      return d < 0 ? d + rank : d;
+    };
+    const int64_t d1 = norm("dim1"), d2 = norm("dim2");
+    if (d1 == d2) t.fail("bad-argument", n.kind + ": dim1 and dim2 must differ");
+    const int64_t offset = constant_int(t, n, a, "offset");
+    const Dim& s1 = self.shape[static_cast<size_t>(d1)];
+    const Dim& s2 = self.shape[static_cast<size_t>(d2)];
+    if (!s1.is_static() || !s2.is_static())
+      t.fail("unsupported-argument", n.kind + ": dim1 and dim2 must have static sizes, got " + shape_str(self.shape));
+    const int64_t rows = s1.value(), cols = s2.value();
+    nlohmann::json mask = nlohmann::json::array(), index = nlohmann::json::array();
+    int64_t length = 0;
+    for (int64_t i = 0; i < rows; ++i) {
+      nlohmann::json mrow = nlohmann::json::array();
+      for (int64_t j = 0; j < cols; ++j) {
+        const bool on = j - i == offset;
+        mrow.push_back(on);
+        if (on) ++length;
+        index.push_back(on ? (offset >= 0 ? i : j) : 0);
+      }
+      mask.push_back(mrow);
+    }
+    // The plane of self as its last two dims; src's diagonal dim is already last.
+    const EValue moved = op(t, n, "aten::movedim", {a["self"], c(nlohmann::json::array({d1, d2})), c(nlohmann::json::array({-2, -1}))});
+    const EValue mask_t = op(t, n, "aten::tensor", {c(mask), c(11), EValue::none(), c(false)});
+    if (length == 0) return {op(t, n, "aten::clone", {a["self"], EValue::none()})};
+    const EValue index_t = op(t, n, "aten::tensor", {c(index), c(4), EValue::none(), c(false)});
+    const EValue spread = op(t, n, "aten::unflatten", {op(t, n, "aten::index_select", {a["src"], c(-1), index_t}), c(-1),
+                                                      c(nlohmann::json::array({rows, cols}))});
+    const EValue merged = op(t, n, "aten::where", {mask_t, op(t, n, "aten::to", {spread, c(dtype_code(self.dtype)), c(false), c(false)}), moved});
+    return {op(t, n, "aten::movedim", {merged, c(nlohmann::json::array({-2, -1})), c(nlohmann::json::array({d1, d2}))})};
+  }
+  // torch's ScalarType code of a dtype (for aten::to).
+  static int dtype_code(DType d) {
+    switch (d) {
+      case DType::UInt8: return 0;
+      case DType::Int8: return 1;
+      case DType::Int16: return 2;
+      case DType::Int32: return 3;
+      case DType::Int64: return 4;
+      case DType::Float16: return 5;
+      case DType::Float32: return 6;
+      case DType::Float64: return 7;
+      case DType::Bool: return 11;
+      default: break;
+    }
+    throw std::logic_error("dtype_code: no torch code for " + std::string(dtype_name(d)));
+  }
+
+  // block_diag(tensors): the blocks (0-d as 1x1, 1-d as one row) on the
+  // diagonal, zeros elsewhere, in the promoted dtype; static sizes.
+  static std::vector<EValue> block_diag(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue& list = a["tensors"];
+    if (!list.is_sequence()) t.fail("bad-argument", n.kind + ": expected a list of tensors");
+    std::vector<EValue> blocks;
+    std::vector<std::pair<int64_t, int64_t>> sizes;
+    std::optional<DType> dtype;
+    for (const EValue& b : *list.items) {
+      if (!b.is_tensor()) t.fail("bad-argument", n.kind + ": expected tensors, got a " + describe(b));
+      const Shape& s = b.tensor->shape;
+      if (s.size() > 2) t.fail("bad-argument", n.kind + ": blocks must have at most 2 dims, got " + shape_str(s));
+      for (const Dim& d : s)
+        if (!d.is_static()) t.fail("unsupported-argument", n.kind + ": blocks with a dynamic dim are not supported, got " + shape_str(s));
+      const int64_t r = s.size() == 2 ? s[0].value() : 1;
+      const int64_t cl = s.empty() ? 1 : s.back().value();
+      sizes.emplace_back(r, cl);
+      blocks.push_back(op(t, n, "aten::reshape", {b, c(nlohmann::json::array({r, cl}))}));
+      dtype = dtype ? promote_types(*dtype, b.tensor->dtype) : b.tensor->dtype;
+    }
+    if (blocks.empty()) t.fail("unsupported-argument", n.kind + ": an empty list of blocks is not supported");
+    int64_t width = 0;
+    for (const auto& s : sizes) width += s.second;
+    const int code = dtype_code(*dtype);
+    EList rows;
+    int64_t before = 0;
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      const auto [r, cl] = sizes[i];
+      EList parts;
+      const auto zeros = [&](int64_t w) {
+        return op(t, n, "aten::zeros", {c(nlohmann::json::array({r, w})), c(code), EValue::none(), EValue::none(), EValue::none()});
+      };
+      if (before > 0) parts.push_back(zeros(before));
+      parts.push_back(op(t, n, "aten::to", {blocks[i], c(code), c(false), c(false)}));
+      if (width - before - cl > 0) parts.push_back(zeros(width - before - cl));
+      rows.push_back(parts.size() == 1 ? parts[0] : op(t, n, "aten::cat", {EValue::list(std::move(parts), t.rewrite_depth_), c(1)}));
+      before += cl;
+    }
+    if (rows.size() == 1) return {rows[0]};
+    return {op(t, n, "aten::cat", {EValue::list(std::move(rows), t.rewrite_depth_), c(0)})};
+  }
+
+  // combinations(self, r=2, with_replacement=False): the r-combinations of a
+  // 1-d tensor of static length, in torch's (lexicographic) order, as a
+  // constant index into it.
+  static std::vector<EValue> combinations(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& x = tensor(t, n, a, "self");
+    if (x.shape.size() != 1) t.fail("bad-argument", n.kind + ": expected a 1-d tensor, got " + shape_str(x.shape));
+    if (!x.shape[0].is_static()) t.fail("unsupported-argument", n.kind + ": a dynamic length is not supported");
+    const int64_t len = x.shape[0].value();
+    const int64_t r = constant_int(t, n, a, "r");
+    const bool repeat = constant_bool(t, n, a, "with_replacement");
+    if (r < 0) t.fail("bad-argument", n.kind + ": r must be non-negative, got " + std::to_string(r));
+    if (r == 0) t.fail("unsupported-argument", n.kind + ": r=0 is not supported");
+    constexpr size_t kMaxCombinations = 1 << 20;
+    nlohmann::json index = nlohmann::json::array();
+    size_t count = 0;
+    std::vector<int64_t> pick(static_cast<size_t>(r), 0);
+    // Walk the combinations in lexicographic order.
+    std::function<void(size_t, int64_t)> walk = [&](size_t at, int64_t from) {
+      if (at == pick.size()) {
+        if (++count > kMaxCombinations)
+          t.fail("unsupported-argument", n.kind + ": more than " + std::to_string(kMaxCombinations) + " combinations");
+        for (int64_t v : pick) index.push_back(v);
+        return;
+      }
+      for (int64_t v = from; v < len; ++v) {
+        pick[at] = v;
+        walk(at + 1, repeat ? v : v + 1);
+      }
+    };
+    walk(0, 0);
+    if (count == 0)
+      return {op(t, n, "aten::reshape", {op(t, n, "aten::slice", {a["self"], c(0), c(0), c(0), c(1)}), c(nlohmann::json::array({0, r}))})};
+    const EValue idx = op(t, n, "aten::tensor", {c(index), c(4), EValue::none(), c(false)});
+    return {op(t, n, "aten::reshape", {op(t, n, "aten::index_select", {a["self"], c(0), idx}), c(nlohmann::json::array({-1, r}))})};
+  }
+
+  // linalg_vecdot(x, y, *, dim=-1) = sum(x * y, dim) (real tensors: conj is the identity).
+  static std::vector<EValue> vecdot(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    return {op(t, n, "aten::sum", {op(t, n, "aten::mul", {a["x"], a["y"]}), c(nlohmann::json::array({constant_int(t, n, a, "dim")})),
+                                   c(false), EValue::none()})};
+  }
+  // linalg_multi_dot(tensors): the chain of matmuls (a 1-d first or last
+  // operand is a row / column vector, as matmul treats it).
+  static std::vector<EValue> multi_dot(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue& list = a["tensors"];
+    if (!list.is_sequence() || list.items->size() < 2) t.fail("bad-argument", n.kind + ": expected at least 2 tensors");
+    for (size_t i = 0; i < list.items->size(); ++i) {
+      const EValue& m = (*list.items)[i];
+      if (!m.is_tensor()) t.fail("bad-argument", n.kind + ": expected tensors, got a " + describe(m));
+      const size_t rank = m.tensor->shape.size();
+      const bool end = i == 0 || i + 1 == list.items->size();
+      if (rank != 2 && !(end && rank == 1))
+        t.fail("bad-argument", n.kind + ": tensor " + std::to_string(i) + " must be 2-d (1-d only first or last), got " + shape_str(m.tensor->shape));
+    }
+    EValue r = (*list.items)[0];
+    for (size_t i = 1; i < list.items->size(); ++i) r = op(t, n, "aten::matmul", {r, (*list.items)[i]});
+    return {r};
+  }
+  // linalg_matrix_power(self, n): repeated squaring for n >= 1, the identity
+  // (in self's shape and dtype) for 0; negative n needs an inverse: refused.
+  static std::vector<EValue> matrix_power(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& x = tensor(t, n, a, "self");
+    if (x.shape.size() < 2) t.fail("bad-argument", n.kind + ": expected a (batch of) square matrices, got " + shape_str(x.shape));
+    int64_t power = constant_int(t, n, a, "n");
+    if (power < 0) t.fail("unsupported-argument", n.kind + ": a negative power (a matrix inverse) is not supported");
+    if (power == 0) {
+      const EValue k = t.sym_size(x, static_cast<int64_t>(x.shape.size()) - 1);
+      const EValue r = op(t, n, "aten::arange", {k, c(4), EValue::none(), EValue::none(), EValue::none()});
+      const EValue eye = op(t, n, "aten::eq", {op(t, n, "aten::unsqueeze", {r, c(1)}), op(t, n, "aten::unsqueeze", {r, c(0)})});
+      return {op(t, n, "aten::where", {eye, op(t, n, "aten::ones_like", {a["self"]}), op(t, n, "aten::zeros_like", {a["self"]})})};
+    }
+    EValue result = EValue::none(), base = a["self"];
+    while (power > 0) {
+      if (power & 1) result = result.is_none() ? base : op(t, n, "aten::matmul", {result, base});
+      power >>= 1;
+      if (power > 0) base = op(t, n, "aten::matmul", {base, base});
+    }
+    return {result};
+  }
+  // linalg_vander(x, *, N=None): columns x^0 .. x^(N-1) (N defaults to x's
+  // last dim), the running product of [1, x, x, ...] as torch computes it.
+  static std::vector<EValue> vander(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& x = tensor(t, n, a, "x");
+    // A 0-d x is one value, as torch reads it.
+    const EValue xv = x.shape.empty() ? op(t, n, "aten::reshape", {a["x"], last_dim()}) : a["x"];
+    const Shape& xs = xv.tensor->shape;
+    int64_t cols = 0;
+    if (a.is_none("N")) {
+      if (!xs.back().is_static()) t.fail("unsupported-argument", n.kind + ": N must be given for a dynamic last dim");
+      cols = xs.back().value();
+    } else {
+      cols = constant_int(t, n, a, "N");
+    }
+    if (cols <= 1) t.fail("bad-argument", n.kind + ": N must be greater than 1, got " + std::to_string(cols));
+    const EValue col = op(t, n, "aten::unsqueeze", {xv, c(-1)});
+    nlohmann::json shape = nlohmann::json::array();
+    for (size_t i = 0; i < xs.size(); ++i) shape.push_back(-1);
+    shape.push_back(cols - 1);
+    EList parts{op(t, n, "aten::ones_like", {col}),
+                op(t, n, "aten::expand", {col, c(shape), c(false)})};
+    const EValue powers = op(t, n, "aten::cat", {EValue::list(std::move(parts), t.rewrite_depth_), c(-1)});
+    const Prefix p = prefix_of(t, n, powers, -1);
+    const EValue prod = op(t, n, "aten::prod", {op(t, n, "aten::where", {p.mask, p.grid, c(1)}), c(-1), c(false), EValue::none()});
+    return {op(t, n, "aten::to", {from_prefix(t, n, p, prod), c(dtype_code(x.dtype)), c(false), c(false)})};
+  }
+
+  // cov(self, *, correction=1, fweights=None, aweights=None): rows are
+  // variables, columns observations; (X - mean)(X - mean)^T / (N - correction).
+  // A single variable gives a 0-d result, as torch.
+  static std::vector<EValue> cov_matrix(Tracer& t, const ProgramNode& n, const EValue& self, int64_t correction,
+                                        const EValue& fweights = EValue::none(), const EValue& aweights = EValue::none()) {
+    const FakeTensor& x = *self.tensor;
+    if (x.shape.size() > 2) t.fail("bad-argument", n.kind + ": expected a tensor with at most 2 dims, got " + shape_str(x.shape));
+    EValue m = self;
+    if (!is_floating(x.dtype)) m = op(t, n, "aten::to", {m, c(6), c(false), c(false)});
+    if (x.shape.size() < 2) m = op(t, n, "aten::reshape", {m, c(nlohmann::json::array({1, -1}))});
+    const FakeTensor& mt = *m.tensor;
+    const bool single = x.shape.size() < 2 || (x.shape[0].is_static() && x.shape[0].value() == 1);
+    if (!fweights.is_none() || !aweights.is_none()) {
+      // Weighted, as torch: w = fweights * aweights, the weighted mean, and
+      // the divisor sum(w) - correction * sum(w * aweights) / sum(w) (sum(w) -
+      // correction without aweights), clamped at 0.
+      EValue w = fweights.is_none() ? aweights : fweights;
+      if (!fweights.is_none() && !aweights.is_none()) w = op(t, n, "aten::mul", {fweights, aweights});
+      w = op(t, n, "aten::to", {w, c(dtype_code(mt.dtype)), c(false), c(false)});
+      const EValue w_sum = op(t, n, "aten::sum", {w});
+      const EValue avg = op(t, n, "aten::div", {op(t, n, "aten::sum", {op(t, n, "aten::mul", {m, w}), c(nlohmann::json::array({1})), c(true), EValue::none()}), w_sum});
+      EValue divisor = op(t, n, "aten::sub", {w_sum, c(correction), c(1)});
+      if (!aweights.is_none() && correction != 0)
+        divisor = op(t, n, "aten::sub", {w_sum, op(t, n, "aten::mul", {op(t, n, "aten::div", {op(t, n, "aten::sum", {op(t, n, "aten::mul", {w, aweights})}), w_sum}), c(correction)}), c(1)});
+      divisor = op(t, n, "aten::clamp_min", {divisor, c(0)});
+      const EValue centered = op(t, n, "aten::sub", {m, avg, c(1)});
+      const EValue products = op(t, n, "aten::matmul", {op(t, n, "aten::mul", {centered, w}), op(t, n, "aten::transpose", {centered, c(0), c(1)})});
+      EValue r = op(t, n, "aten::div", {products, divisor});
+      if (single) r = op(t, n, "aten::reshape", {r, c(nlohmann::json::array())});
+      return {r};
+    }
+    const EValue centered = op(t, n, "aten::sub", {m, op(t, n, "aten::mean", {m, c(nlohmann::json::array({1})), c(true), EValue::none()}), c(1)});
+    const EValue products = op(t, n, "aten::matmul", {centered, op(t, n, "aten::transpose", {centered, c(0), c(1)})});
+    if (!mt.shape[1].is_static()) t.fail("unsupported-argument", n.kind + ": a dynamic number of observations is not supported");
+    // torch divides by N - correction clamped at 0 (so 0 gives inf / NaN, as there).
+    const double divisor = static_cast<double>(std::max<int64_t>(mt.shape[1].value() - correction, 0));
+    EValue r = op(t, n, "aten::div", {products, c(divisor)});
+    if (single) r = op(t, n, "aten::reshape", {r, c(nlohmann::json::array())});
+    return {r};
+  }
+  static std::vector<EValue> cov(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    tensor(t, n, a, "self");
+    return cov_matrix(t, n, a["self"], constant_int(t, n, a, "correction"), a["fweights"], a["aweights"]);
+  }
+  // corrcoef(self) = cov / (stddev_i stddev_j), clipped to [-1, 1] as torch.
+  static std::vector<EValue> corrcoef(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& x = tensor(t, n, a, "self");
+    const EValue cv = cov_matrix(t, n, a["self"], 1)[0];
+    if (cv.tensor->shape.empty()) return {op(t, n, "aten::div", {cv, cv})};
+    (void)x;
+    const EValue stddev = op(t, n, "aten::sqrt", {op(t, n, "aten::diagonal", {cv, c(0), c(0), c(1)})});
+    EValue r = op(t, n, "aten::div", {cv, op(t, n, "aten::unsqueeze", {stddev, c(1)})});
+    r = op(t, n, "aten::div", {r, op(t, n, "aten::unsqueeze", {stddev, c(0)})});
+    return {op(t, n, "aten::clamp", {r, c(-1), c(1)})};
+  }
+  // dist(self, other, p=2) = the p-norm of self - other over all elements.
+  static std::vector<EValue> dist(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue gap = op(t, n, "aten::sub", {a["self"], a["other"], c(1)});
+    return {op(t, n, "aten::linalg_vector_norm", {gap, a["p"], EValue::none(), c(false)})};
+  }
+  // cumulative_trapezoid(y, x | dx, dim=-1): the running sum of the trapezoids.
+  static std::vector<EValue> cumulative_trapezoid(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& y = tensor(t, n, a, "y");
+    const int64_t rank = static_cast<int64_t>(y.shape.size());
+    int64_t dim = constant_int(t, n, a, "dim");
+    if (rank == 0 || dim < -rank || dim >= rank) t.fail("bad-argument", n.kind + ": dim out of range for shape " + shape_str(y.shape));
+    if (dim < 0) dim += rank;
+    const EValue later = op(t, n, "aten::slice", {a["y"], c(dim), c(1), EValue::none(), c(1)});
+    const EValue earlier = op(t, n, "aten::slice", {a["y"], c(dim), c(0), c(-1), c(1)});
+    EValue areas = op(t, n, "aten::div", {op(t, n, "aten::add", {later, earlier, c(1)}), c(2)});
+    if (a.schema().overload == "x") {
+      const FakeTensor& x = tensor(t, n, a, "x");
+      const int64_t x_dim = x.shape.size() == 1 ? 0 : dim;
+      EValue spacing = op(t, n, "aten::sub", {op(t, n, "aten::slice", {a["x"], c(x_dim), c(1), EValue::none(), c(1)}),
+                                              op(t, n, "aten::slice", {a["x"], c(x_dim), c(0), c(-1), c(1)}), c(1)});
+      if (x.shape.size() == 1 && rank > 1) {
+        nlohmann::json shape = nlohmann::json::array();
+        for (int64_t i = 0; i < rank; ++i) shape.push_back(i == dim ? -1 : 1);
+        spacing = op(t, n, "aten::reshape", {spacing, c(shape)});
+      }
+      areas = op(t, n, "aten::mul", {areas, spacing});
+    } else {
+      areas = op(t, n, "aten::mul", {areas, a["dx"]});
+    }
+    return {op(t, n, "aten::cumsum", {areas, c(dim), EValue::none()})};
+  }
+  // special_entr(x): -x log x for x > 0, 0 at 0, -inf below 0, NaN for NaN.
+  static std::vector<EValue> entr(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& x = tensor(t, n, a, "self");
+    EValue v = a["self"];
+    if (!is_floating(x.dtype)) v = op(t, n, "aten::to", {v, c(6), c(false), c(false)});
+    const EValue body = op(t, n, "aten::neg", {op(t, n, "aten::mul", {v, op(t, n, "aten::log", {v})})});
+    EValue r = op(t, n, "aten::where", {op(t, n, "aten::eq", {v, c(0)}), c(0.0), body});
+    return {op(t, n, "aten::where", {op(t, n, "aten::lt", {v, c(0)}), c(-std::numeric_limits<double>::infinity()), r})};
+  }
+
+  // scatter_reduce.two(self, dim, index, src, reduce, *, include_self=True):
+  // sum and mean through scatter_add, prod through scatter(reduce="multiply")
+  // (both ScatterElements with a reduction, opset 16); include_self=False
+  // first sets the positions that receive an update to the reduction's
+  // identity. amax / amin need ScatterElements' max / min (opset 18), which the
+  // op library does not have yet: refused.
+  static std::vector<EValue> scatter_reduce(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    tensor(t, n, a, "src");
+    tensor(t, n, a, "index");
+    const EValue& reduce_v = a["reduce"];
+    if (!reduce_v.is_constant() || !reduce_v.constant.is_string())
+      t.fail("unsupported-argument", n.kind + ": reduce must be a string known while tracing");
+    const std::string reduce = reduce_v.constant.get<std::string>();
+    if (reduce != "sum" && reduce != "prod" && reduce != "mean")
+      t.fail("unsupported-argument", n.kind + ": reduce='" + reduce + "' is not supported (sum, prod and mean are; amax / amin need "
+                                              "ScatterElements' max / min reduction, opset 18, which onnxport does not emit yet)");
+    if (self.dtype == DType::Bool) t.fail("unsupported-argument", n.kind + ": bool tensors are not supported");
+    const bool include_self = constant_bool(t, n, a, "include_self");
+    const EValue dim = c(constant_int(t, n, a, "dim"));
+    // 0-d tensors (self, index and src alike) are scattered as one-element vectors.
+    const bool scalar = self.shape.empty();
+    const auto vec = [&](const char* name) { return scalar ? op(t, n, "aten::reshape", {a[name], last_dim()}) : a[name]; };
+    const EValue x = vec("self"), index = vec("index"), src = vec("src");
+    const auto back = [&](const EValue& r) { return scalar ? op(t, n, "aten::reshape", {r, c(nlohmann::json::array())}) : r; };
+    const EValue ones = op(t, n, "aten::ones_like", {src});
+    // How many updates each position receives.
+    const EValue hits = op(t, n, "aten::scatter_add", {op(t, n, "aten::zeros_like", {x}), dim, index, ones});
+    EValue base = x;
+    if (!include_self) base = op(t, n, "aten::where", {op(t, n, "aten::gt", {hits, c(0)}), c(reduce == "prod" ? 1 : 0), x});
+    if (reduce == "prod") return {back(op(t, n, "aten::scatter", {base, dim, index, src, c("multiply")}))};
+    const EValue total = op(t, n, "aten::scatter_add", {base, dim, index, src});
+    if (reduce == "sum") return {back(total)};
+    // mean: divided by the number of values reduced (self counts once when
+    // included; untouched positions by 1), floor division for integers, as torch.
+    EValue count = include_self ? op(t, n, "aten::add", {hits, c(1), c(1)}) : op(t, n, "aten::clamp_min", {hits, c(1)});
+    if (is_floating(self.dtype)) return {back(op(t, n, "aten::div", {total, count}))};
+    return {back(op(t, n, "aten::div", {total, count, c("floor")}))};
+  }
+
+  // searchsorted(sorted_sequence, self, *, out_int32, right, side, sorter):
+  // torch's own binary search (lower bound: advance while !(seq[mid] >= v);
+  // upper bound: while !(seq[mid] > v)), run on every value at once for the
+  // fixed number of steps a sequence of static length needs, so NaNs land
+  // where torch puts them too.
+  static std::vector<EValue> searchsorted(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& seq = tensor(t, n, a, "sorted_sequence");
+    if (seq.shape.empty()) t.fail("bad-argument", n.kind + ": sorted_sequence must have at least 1 dim");
+    const Dim& len_dim = seq.shape.back();
+    if (!len_dim.is_static()) t.fail("unsupported-argument", n.kind + ": a sequence of dynamic length is not supported");
+    const int64_t len = len_dim.value();
+    bool right = constant_bool(t, n, a, "right");
+    if (!a.is_none("side")) {
+      const EValue& side = a["side"];
+      if (!side.is_constant() || !side.constant.is_string()) t.fail("unsupported-argument", n.kind + ": side must be a string known while tracing");
+      const std::string s = side.constant.get<std::string>();
+      if (s != "left" && s != "right") t.fail("bad-argument", n.kind + ": side must be 'left' or 'right', got '" + s + "'");
+      right = s == "right";
+    }
+    EValue sequence = a["sorted_sequence"];
+    if (!a.is_none("sorter")) {
+      tensor(t, n, a, "sorter");
+      sequence = op(t, n, "aten::gather", {sequence, c(-1), a["sorter"], c(false)});
+    }
+    EValue values = a["self"];
+    const bool scalar = !values.is_tensor();
+    if (scalar) values = op(t, n, "aten::full", {c(nlohmann::json::array()), values, c(dtype_code(seq.dtype)), EValue::none(), EValue::none(), EValue::none()});
+    const FakeTensor& v = *values.tensor;
+    // A 1-d sequence serves values of any shape: searched as one flat row.
+    const bool flat = seq.shape.size() == 1;
+    if (!flat && v.shape.size() != seq.shape.size())
+      t.fail("bad-argument", n.kind + ": sorted_sequence " + shape_str(seq.shape) + " and values " + shape_str(v.shape) +
+                                 " must have the same number of dims (or the sequence 1 dim)");
+    EValue query = flat ? op(t, n, "aten::reshape", {values, last_dim()}) : values;
+    EValue start = op(t, n, "aten::zeros_like", {query, c(4), EValue::none(), EValue::none(), EValue::none(), EValue::none()});
+    EValue end = op(t, n, "aten::add", {start, c(len), c(1)});
+    int64_t steps = 0;
+    for (int64_t span = len; span > 0; span >>= 1) ++steps;
+    for (int64_t i = 0; i < steps; ++i) {
+      const EValue active = op(t, n, "aten::lt", {start, end});
+      const EValue mid = op(t, n, "aten::add", {start, op(t, n, "aten::floor_divide", {op(t, n, "aten::sub", {end, start, c(1)}), c(2)}), c(1)});
+      const EValue at = op(t, n, "aten::clamp", {mid, c(0), c(std::max<int64_t>(len - 1, 0))});
+      const EValue mid_val = op(t, n, "aten::gather", {sequence, c(-1), at, c(false)});
+      const EValue passes = op(t, n, right ? "aten::gt" : "aten::ge", {mid_val, query});
+      const EValue go_right = op(t, n, "aten::logical_and", {active, op(t, n, "aten::logical_not", {passes})});
+      const EValue go_left = op(t, n, "aten::logical_and", {active, passes});
+      start = op(t, n, "aten::where", {go_right, op(t, n, "aten::add", {mid, c(1), c(1)}), start});
+      end = op(t, n, "aten::where", {go_left, mid, end});
+    }
+    EValue r = flat ? op(t, n, "aten::reshape_as", {start, values}) : start;
+    if (constant_bool(t, n, a, "out_int32")) r = op(t, n, "aten::to", {r, c(3), c(false), c(false)});
+    return {r};
+  }
+
+  // renorm(self, p, dim, maxnorm): each slice along dim whose p-norm (over
+  // the other dims) exceeds maxnorm is scaled by maxnorm / (norm + 1e-7), as torch.
+  static std::vector<EValue> renorm(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& x = tensor(t, n, a, "self");
+    const int64_t rank = static_cast<int64_t>(x.shape.size());
+    int64_t dim = constant_int(t, n, a, "dim");
+    if (rank == 0 || dim < -rank || dim >= rank) t.fail("bad-argument", n.kind + ": dim out of range for shape " + shape_str(x.shape));
+    if (dim < 0) dim += rank;
+    nlohmann::json others = nlohmann::json::array();
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != dim) others.push_back(d);
+    const EValue norm = others.empty() ? op(t, n, "aten::abs", {a["self"]})
+                                       : op(t, n, "aten::linalg_vector_norm", {a["self"], a["p"], c(others), c(true)});
+    const EValue factor = op(t, n, "aten::mul", {op(t, n, "aten::reciprocal", {op(t, n, "aten::add", {norm, c(1e-7), c(1)})}), a["maxnorm"]});
+    const EValue scale = op(t, n, "aten::where", {op(t, n, "aten::gt", {norm, a["maxnorm"]}), factor, c(1.0)});
+    return {op(t, n, "aten::mul", {a["self"], scale})};
+  }
+
+  // native_batch_norm(input, weight, bias, running_mean, running_var,
+  // training, momentum, eps) -> (out, save_mean, save_invstd). Eval: batch_norm
+  // with the running statistics and two empty statistics, as torch's CPU
+  // kernel. Training without running statistics: the batch's mean and biased
+  // variance, returned too. Training with running statistics updates them in
+  // place in eager PyTorch, which an exported model cannot do: refused.
+  static std::vector<EValue> native_batch_norm(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& x = tensor(t, n, a, "input");
+    if (x.shape.size() < 2) t.fail("bad-argument", n.kind + ": input must have at least 2 dims, got " + shape_str(x.shape));
+    const bool training = constant_bool(t, n, a, "training");
+    const bool has_stats = !a.is_none("running_mean") || !a.is_none("running_var");
+    if (training && has_stats)
+      t.fail("unsupported-argument", n.kind + ": training=True with running statistics updates running_mean / running_var in place; "
+                                              "an exported model cannot (export the module in eval mode)");
+    if (!training && (a.is_none("running_mean") || a.is_none("running_var")))
+      t.fail("bad-argument", n.kind + ": training=False needs running_mean and running_var");
+    const int code = dtype_code(x.dtype);
+    if (!training) {
+      const EValue out = op(t, n, "aten::batch_norm", {a["input"], a["weight"], a["bias"], a["running_mean"], a["running_var"], c(false),
+                                                       a["momentum"], a["eps"], c(false)});
+      const auto empty = [&] {
+        return op(t, n, "aten::zeros", {c(nlohmann::json::array({0})), c(code), EValue::none(), EValue::none(), EValue::none()});
+      };
+      return {out, empty(), empty()};
+    }
+    const int64_t rank = static_cast<int64_t>(x.shape.size());
+    nlohmann::json dims = nlohmann::json::array({0});
+    nlohmann::json channel_shape = nlohmann::json::array({1, -1});
+    for (int64_t d = 2; d < rank; ++d) {
+      dims.push_back(d);
+      channel_shape.push_back(1);
+    }
+    const EValue mean = op(t, n, "aten::mean", {a["input"], c(dims), c(true), EValue::none()});
+    const EValue centered = op(t, n, "aten::sub", {a["input"], mean, c(1)});
+    const EValue var = op(t, n, "aten::mean", {op(t, n, "aten::mul", {centered, centered}), c(dims), c(true), EValue::none()});
+    const EValue invstd = op(t, n, "aten::rsqrt", {op(t, n, "aten::add", {var, a["eps"], c(1)})});
+    EValue out = op(t, n, "aten::mul", {centered, invstd});
+    if (!a.is_none("weight")) out = op(t, n, "aten::mul", {out, op(t, n, "aten::reshape", {a["weight"], c(channel_shape)})});
+    if (!a.is_none("bias")) out = op(t, n, "aten::add", {out, op(t, n, "aten::reshape", {a["bias"], c(channel_shape)}), c(1)});
+    return {out, op(t, n, "aten::reshape", {mean, last_dim()}), op(t, n, "aten::reshape", {invstd, last_dim()})};
+  }
+
+  // gcd(self, other): torch's Euclid on |a|, |b| (C remainder), run on all
+  // elements for the fixed number of steps the dtype's range can need (the
+  // Fibonacci bound); lcm = |a / gcd * b|, 0 where gcd is 0.
+  static EValue gcd_of(Tracer& t, const ProgramNode& n, const EValue& self, const EValue& other) {
+    if (!self.is_tensor()) t.fail("bad-argument", n.kind + ": self must be a tensor");
+    const DType dt = promote_types(self.tensor->dtype, other.is_tensor() ? other.tensor->dtype : DType::Int64);
+    if (is_floating(dt) || dt == DType::Bool) t.fail("bad-argument", n.kind + ": expected integer tensors, got " + std::string(dtype_name(dt)));
+    int64_t bits = 64;
+    if (dt == DType::Int32) bits = 32;
+    else if (dt == DType::Int16) bits = 16;
+    else if (dt == DType::Int8 || dt == DType::UInt8) bits = 8;
+    const int64_t steps = bits * 3 / 2 + 2;  // > log_phi(2^bits) + 1
+    EValue a = op(t, n, "aten::abs", {self});
+    EValue b = op(t, n, "aten::abs", {other});
+    // Broadcast both once so the loop's wheres keep one shape.
+    a = op(t, n, "aten::add", {a, op(t, n, "aten::mul", {b, c(0)}), c(1)});
+    b = op(t, n, "aten::add", {b, op(t, n, "aten::mul", {a, c(0)}), c(1)});
+    for (int64_t i = 0; i < steps; ++i) {
+      const EValue nonzero = op(t, n, "aten::ne", {a, c(0)});
+      const EValue safe = op(t, n, "aten::where", {nonzero, a, c(1)});
+      const EValue rest = op(t, n, "aten::fmod", {b, safe});
+      b = op(t, n, "aten::where", {nonzero, a, b});
+      a = op(t, n, "aten::where", {nonzero, rest, a});
+    }
+    return b;
+  }
+  static std::vector<EValue> gcd(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    return {gcd_of(t, n, a["self"], a["other"])};
+  }
+  static std::vector<EValue> lcm(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue g = gcd_of(t, n, a["self"], a["other"]);
+    const EValue zero = op(t, n, "aten::eq", {g, c(0)});
+    const EValue quotient = op(t, n, "aten::div", {a["self"], op(t, n, "aten::where", {zero, c(1), g}), c("trunc")});
+    const EValue r = op(t, n, "aten::abs", {op(t, n, "aten::mul", {quotient, a["other"]})});
+    return {op(t, n, "aten::where", {zero, c(0), r})};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -1356,6 +2040,31 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::slice_scatter", &slice_scatter},
       {"aten::sum_to_size", &sum_to_size},
       {"aten::lstm", &lstm},
+      {"aten::cumprod", &cumprod},
+      {"aten::cummax", &cumulative_extreme},
+      {"aten::cummin", &cumulative_extreme},
+      {"aten::logcumsumexp", &logcumsumexp},
+      {"aten::isin", &isin},
+      {"aten::median", &median_dispatch},
+      {"aten::nanmedian", &median_dispatch},
+      {"aten::diagonal_scatter", &diagonal_scatter},
+      {"aten::block_diag", &block_diag},
+      {"aten::combinations", &combinations},
+      {"aten::linalg_vecdot", &vecdot},
+      {"aten::linalg_multi_dot", &multi_dot},
+      {"aten::linalg_matrix_power", &matrix_power},
+      {"aten::linalg_vander", &vander},
+      {"aten::cov", &cov},
+      {"aten::corrcoef", &corrcoef},
+      {"aten::dist", &dist},
+      {"aten::cumulative_trapezoid", &cumulative_trapezoid},
+      {"aten::special_entr", &entr},
+      {"aten::scatter_reduce", &scatter_reduce},
+      {"aten::searchsorted", &searchsorted},
+      {"aten::renorm", &renorm},
+      {"aten::native_batch_norm", &native_batch_norm},
+      {"aten::gcd", &gcd},
+      {"aten::lcm", &lcm},
   };
   return table;
 }

@@ -130,6 +130,17 @@ class Scans(torch.nn.Module):
                 torch.nanmedian(x[1]), torch.cov(x[:, :3]), torch.corrcoef(x[0].reshape(2, 2)))
 
 
+class Shifts(torch.nn.Module):
+    """x: int64 [n, 4] with negative values: shift counts past the width and negative ones, as eager shifts them."""
+
+    def forward(self, x):
+        counts = torch.tensor([0, 3, 63, 70])
+        narrow = x.to(torch.int32)
+        return (x << counts, x >> counts, x << 2, x >> 1, torch.bitwise_left_shift(x, -1), torch.bitwise_right_shift(x, 64),
+                narrow << counts.to(torch.int32), narrow >> counts.to(torch.int32), torch.bitwise_left_shift(5, x.abs()),
+                torch.special.i0(x.float() * 7), torch.special.i1e(x.float() * 9), torch.special.i1(x.float() * 30))
+
+
 class NoGrad(torch.nn.Module):
     def forward(self, x):
         y = x * 2
@@ -216,6 +227,9 @@ class BreadthOps(TorchExportMixin, unittest.TestCase):
             x[1, 3] = float("nan")
             return x
         self.check(Scans(), "scans", make, sizes=(3, 5))
+
+    def test_shifts_of_signed_integers_and_bessel_functions(self):
+        self.check(Shifts(), "shifts", lambda n: torch.randint(-40, 40, (n, 4)), sizes=(3, 5))
 
     def test_median_with_a_dim_is_refused(self):
         class MedianDim(torch.nn.Module):

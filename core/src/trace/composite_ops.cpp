@@ -1936,6 +1936,109 @@ struct CompositeOps {
     return {op(t, n, "aten::where", {zero, c(0), r})};
   }
 
+  // ---- modified Bessel functions of the first kind, orders 0 and 1
+
+  // i0, special_i0e, special_i1, special_i1e, computed in float64: the power
+  // series sum_k (x/2)^(2k+nu) / (k! (k+nu)!) for |x| <= 30 (60 terms: the
+  // last is below 1e-20 of the sum there), and for |x| > 30 the asymptotic
+  // series e^x / sqrt(2 pi x) sum_k b_k / x^k with
+  // b_k = b_(k-1) (-(4 nu^2 - (2k-1)^2)) / (8k) (12 terms: the smallest
+  // term there is below 1e-14). i1 is odd; the e-forms are scaled by
+  // exp(-|x|). Where torch's own exp(|x|) overflows (also for infinite x)
+  // the unscaled result is inf as there (0 scaled); NaN stays NaN.
+  static std::vector<EValue> bessel_i(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& x = tensor(t, n, a, "self");
+    const int nu = n.kind == "aten::special_i1" || n.kind == "aten::special_i1e" ? 1 : 0;
+    const bool scaled = n.kind == "aten::special_i0e" || n.kind == "aten::special_i1e";
+    constexpr double kSwitch = 30.0;
+    const EValue xd = op(t, n, "aten::to", {a["self"], c(7), c(false), c(false)});
+    const EValue ax = op(t, n, "aten::abs", {xd});
+    // Series on |x| clamped to the switch point (the other branch then never overflows).
+    const EValue s = op(t, n, "aten::clamp_max", {ax, c(kSwitch)});
+    const EValue q = op(t, n, "aten::mul", {op(t, n, "aten::mul", {s, s}), c(0.25)});
+    EValue term = nu == 0 ? op(t, n, "aten::ones_like", {s}) : op(t, n, "aten::mul", {s, c(0.5)});
+    EValue sum = term;
+    for (int k = 1; k <= 60; ++k) {
+      term = op(t, n, "aten::mul", {term, op(t, n, "aten::mul", {q, c(1.0 / (static_cast<double>(k) * (k + nu)))})});
+      sum = op(t, n, "aten::add", {sum, term, c(1)});
+    }
+    if (scaled) sum = op(t, n, "aten::mul", {sum, op(t, n, "aten::exp", {op(t, n, "aten::neg", {s})})});
+    // Asymptotic series on |x| clamped from below to the switch point.
+    const EValue z = op(t, n, "aten::clamp_min", {ax, c(kSwitch)});
+    const EValue inv = op(t, n, "aten::reciprocal", {z});
+    EValue asym = op(t, n, "aten::ones_like", {z});
+    EValue power = asym;
+    double b = 1.0;
+    for (int k = 1; k <= 12; ++k) {
+      b *= -(4.0 * nu * nu - (2.0 * k - 1) * (2.0 * k - 1)) / (8.0 * k);
+      power = op(t, n, "aten::mul", {power, inv});
+      asym = op(t, n, "aten::add", {asym, op(t, n, "aten::mul", {power, c(b)}), c(1)});
+    }
+    asym = op(t, n, "aten::mul", {asym, op(t, n, "aten::rsqrt", {op(t, n, "aten::mul", {z, c(2.0 * std::numbers::pi)})})});
+    if (!scaled) asym = op(t, n, "aten::mul", {asym, op(t, n, "aten::exp", {z})});
+    EValue r = op(t, n, "aten::where", {op(t, n, "aten::le", {ax, c(kSwitch)}), sum, asym});
+    const int out_code = is_floating(x.dtype) ? dtype_code(x.dtype) : 6;
+    if (!scaled) {
+      // torch computes exp(|x|) in the output's dtype: where that overflows
+      // (|x| > 88.72 in float32), its result is inf though the value is not.
+      const EValue xo = op(t, n, "aten::to", {a["self"], c(out_code), c(false), c(false)});
+      const EValue over = op(t, n, "aten::isinf", {op(t, n, "aten::exp", {op(t, n, "aten::abs", {xo})})});
+      r = op(t, n, "aten::where", {over, c(std::numeric_limits<double>::infinity()), r});
+    }
+    if (nu == 1) r = op(t, n, "aten::mul", {r, op(t, n, "aten::sign", {xd})});
+    r = op(t, n, "aten::where", {op(t, n, "aten::isnan", {xd}), xd, r});
+    return {op(t, n, "aten::to", {r, c(out_code), c(false), c(false)})};
+  }
+
+  // bitwise_left_shift / bitwise_right_shift / __lshift__ / __rshift__ on
+  // integer tensors. ONNX's BitShift takes unsigned integers only, so the
+  // shifts are arithmetic on int64: a << m = a * 2^m (wrapping), a >> m =
+  // floor(a / 2^m) (torch's arithmetic shift of signed values). m is the
+  // shift count as torch's CPU kernel applies it: masked to 0..63 for int64,
+  // to 0..31 for narrower types (which C++ shifts as 32-bit ints), so a
+  // negative or oversized count gives eager's result too. 2^m is built from
+  // m's bits; m = 63 shifts int64 right to the sign (-1 or 0).
+  static std::vector<EValue> bit_shift(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const bool left = n.kind == "aten::bitwise_left_shift" || n.kind == "aten::__lshift__";
+    const std::string& overload = a.schema().overload;
+    if (overload == "int") t.fail("unsupported-argument", n.kind + ": shifts of Python ints are not supported");
+    const EValue self = a[a.schema().arguments[0].name], other = a[a.schema().arguments[1].name];
+    std::optional<DType> dt;
+    if (self.is_tensor()) dt = self.tensor->dtype;
+    if (other.is_tensor()) dt = dt ? promote_types(*dt, other.tensor->dtype) : other.tensor->dtype;
+    if (!dt) t.fail("bad-argument", n.kind + ": expected a tensor");
+    if (is_floating(*dt) || *dt == DType::Bool)
+      t.fail("bad-argument", n.kind + ": shifts need integer tensors, got " + std::string(dtype_name(*dt)) + " (as torch)");
+    for (const EValue* v : {&self, &other})
+      if (!v->is_tensor() && !(v->is_constant() && v->constant.is_number_integer()))
+        t.fail("unsupported-argument", n.kind + ": a shift operand must be a tensor or an int known while tracing, got a " + describe(*v));
+    const auto as_i64 = [&](const EValue& v) { return v.is_tensor() ? op(t, n, "aten::to", {v, c(4), c(false), c(false)}) : v; };
+    const auto as_tensor = [&](const EValue& v) {
+      return v.is_tensor() ? v : op(t, n, "aten::full", {c(nlohmann::json::array()), v, c(4), EValue::none(), EValue::none(), EValue::none()});
+    };
+    const EValue value = as_tensor(as_i64(self));
+    const EValue count = as_tensor(as_i64(other));
+    const bool wide = *dt == DType::Int64;
+    const EValue m = op(t, n, "aten::remainder", {count, c(wide ? 64 : 32)});
+    // 2^m from the bits of m (constants 2, 4, 16, 256, 65536, 2^32; the product wraps at 2^63 as int64 does).
+    EValue power = op(t, n, "aten::ones_like", {m});
+    for (int bit = 0; bit < (wide ? 6 : 5); ++bit) {
+      const EValue set = op(t, n, "aten::eq", {op(t, n, "aten::remainder", {op(t, n, "aten::div", {m, c(int64_t{1} << bit), c("floor")}), c(2)}), c(1)});
+      power = op(t, n, "aten::where", {set, op(t, n, "aten::mul", {power, c(int64_t{1} << (int64_t{1} << bit))}), power});
+    }
+    EValue r;
+    if (left) {
+      r = op(t, n, "aten::mul", {value, power});
+    } else {
+      r = op(t, n, "aten::div", {value, power, c("floor")});
+      if (wide) {
+        const EValue sign = op(t, n, "aten::where", {op(t, n, "aten::lt", {value, c(0)}), c(-1), c(0)});
+        r = op(t, n, "aten::where", {op(t, n, "aten::eq", {m, c(63)}), sign, r});
+      }
+    }
+    return {op(t, n, "aten::to", {r, c(dtype_code(*dt)), c(false), c(false)})};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -2065,6 +2168,15 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::native_batch_norm", &native_batch_norm},
       {"aten::gcd", &gcd},
       {"aten::lcm", &lcm},
+      {"aten::i0", &bessel_i},
+      {"aten::special_i0", &bessel_i},
+      {"aten::special_i0e", &bessel_i},
+      {"aten::special_i1", &bessel_i},
+      {"aten::special_i1e", &bessel_i},
+      {"aten::bitwise_left_shift", &bit_shift},
+      {"aten::bitwise_right_shift", &bit_shift},
+      {"aten::__lshift__", &bit_shift},
+      {"aten::__rshift__", &bit_shift},
   };
   return table;
 }

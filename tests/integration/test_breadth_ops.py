@@ -141,6 +141,18 @@ class Shifts(torch.nn.Module):
                 torch.special.i0(x.float() * 7), torch.special.i1e(x.float() * 9), torch.special.i1(x.float() * 30))
 
 
+class Puts(torch.nn.Module):
+    """x: float32 [4, 5]: index_put with integer indices (repeated and negative, accumulated), a broadcast value, a mask; put."""
+
+    def forward(self, x):
+        rows = torch.tensor([3, -1, 0, 3])
+        mask = x[:, 0] > 0
+        return (x.index_put((rows,), x * 2, accumulate=True), x.index_put((torch.tensor([1, 2]), torch.tensor([-1, 0])), torch.tensor(7.0)),
+                x.index_put((mask,), x[0]), x.index_put((mask,), x[0], accumulate=True), (x > 0).index_put((mask,), torch.tensor(True), True),
+                torch.put(x, torch.tensor([0, -1, 7]), torch.tensor([1.0, 2.0, 3.0])),
+                torch.put(x, torch.tensor([0, 0, 7]), torch.tensor([1.0, 2.0, 3.0]), accumulate=True))
+
+
 class NoGrad(torch.nn.Module):
     def forward(self, x):
         y = x * 2
@@ -230,6 +242,9 @@ class BreadthOps(TorchExportMixin, unittest.TestCase):
 
     def test_shifts_of_signed_integers_and_bessel_functions(self):
         self.check(Shifts(), "shifts", lambda n: torch.randint(-40, 40, (n, 4)), sizes=(3, 5))
+
+    def test_index_put_and_put(self):
+        self.check(Puts(), "puts", lambda n: torch.randn(4, 5), dynamic=False, sizes=(4,))
 
     def test_median_with_a_dim_is_refused(self):
         class MedianDim(torch.nn.Module):

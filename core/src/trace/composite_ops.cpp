@@ -2039,6 +2039,126 @@ struct CompositeOps {
     return {op(t, n, "aten::to", {r, c(dtype_code(*dt)), c(false), c(false)})};
   }
 
+  // index_put(self, indices, values, accumulate=False), the functional
+  // x[i, j] = v / x.index_put(...):
+  // - integer index tensors for the leading dims (broadcast together,
+  //   negative ones wrapped; static sizes): one linear index into self's
+  //   leading dims flattened, then index_copy, or index_add when accumulating
+  //   (ScatterElements with reduction add, opset 16). Repeated positions
+  //   without accumulate are undefined in torch (its docs say so); ONNX
+  //   Runtime writes them in order, as eager's CPU loop does.
+  // - one boolean mask after leading full slices, with values that do not
+  //   depend on how many elements it selects (values of at most the rank of
+  //   the dims after the mask): where(mask, v, x), or x + where(mask, v, 0).
+  static std::vector<EValue> index_put(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    const FakeTensor& values = tensor(t, n, a, "values");
+    const EValue& list = a["indices"];
+    if (!list.is_sequence()) t.fail("bad-argument", n.kind + ": indices must be a list");
+    const EList& indices = *list.items;
+    const bool accumulate = constant_bool(t, n, a, "accumulate");
+    const int64_t rank = static_cast<int64_t>(self.shape.size());
+    size_t leading = 0;
+    while (leading < indices.size() && indices[leading].is_none()) ++leading;
+    if (leading + 1 == indices.size() && indices[leading].is_tensor() &&
+        (indices[leading].tensor->dtype == DType::Bool || indices[leading].tensor->dtype == DType::UInt8)) {
+      EValue mask = indices[leading];
+      if (mask.tensor->dtype != DType::Bool) mask = op(t, n, "aten::to", {mask, c(11), c(false), c(false)});
+      const int64_t mask_rank = static_cast<int64_t>(mask.tensor->shape.size());
+      const int64_t after = rank - static_cast<int64_t>(leading) - mask_rank;
+      if (after < 0) t.fail("bad-argument", n.kind + ": the mask " + shape_str(mask.tensor->shape) + " does not fit " + shape_str(self.shape));
+      if (static_cast<int64_t>(values.shape.size()) > after)
+        t.fail("unsupported-argument", n.kind + ": values " + shape_str(values.shape) + " with one value per selected element "
+                                                "(a size that depends on the mask's data) are not supported; values broadcast to "
+                                                "every selected element are");
+      for (size_t i = 0; i < leading; ++i) mask = op(t, n, "aten::unsqueeze", {mask, c(0)});
+      for (int64_t i = 0; i < after; ++i) mask = op(t, n, "aten::unsqueeze", {mask, c(-1)});
+      if (accumulate && self.dtype == DType::Bool)  // torch accumulates bools as a logical or
+        return {op(t, n, "aten::logical_or", {a["self"], op(t, n, "aten::logical_and", {mask, a["values"]})})};
+      if (accumulate) {
+        const EValue sum = op(t, n, "aten::add", {a["self"], op(t, n, "aten::where", {mask, a["values"], c(0)}), c(1)});
+        return {op(t, n, "aten::to", {sum, c(dtype_code(self.dtype)), c(false), c(false)})};
+      }
+      return {op(t, n, "aten::where", {mask, op(t, n, "aten::to", {a["values"], c(dtype_code(self.dtype)), c(false), c(false)}), a["self"]})};
+    }
+    if (indices.empty() || leading != 0 || static_cast<int64_t>(indices.size()) > rank)
+      t.fail("unsupported-argument", n.kind + ": only integer index tensors for the leading dims, or one boolean mask, are supported");
+    const int64_t k = static_cast<int64_t>(indices.size());
+    Shape batch;  // the index tensors' broadcast shape
+    for (const EValue& i : indices) {
+      if (!i.is_tensor() || is_floating(i.tensor->dtype) || i.tensor->dtype == DType::Bool)
+        t.fail("unsupported-argument", n.kind + ": only integer index tensors for the leading dims, or one boolean mask, are supported");
+      for (const Dim& d : i.tensor->shape)
+        if (!d.is_static()) t.fail("unsupported-argument", n.kind + ": index tensors with a dynamic dim are not supported");
+      const Shape& s = i.tensor->shape;
+      Shape merged(std::max(batch.size(), s.size()), Dim(1));
+      for (size_t j = 0; j < merged.size(); ++j) {
+        const int64_t x = j + batch.size() >= merged.size() ? batch[j + batch.size() - merged.size()].value() : 1;
+        const int64_t y = j + s.size() >= merged.size() ? s[j + s.size() - merged.size()].value() : 1;
+        if (x != y && x != 1 && y != 1) t.fail("bad-argument", n.kind + ": index tensors do not broadcast together");
+        merged[j] = Dim(std::max(x, y));
+      }
+      batch = merged;
+    }
+    for (const Dim& d : self.shape)
+      if (!d.is_static()) t.fail("unsupported-argument", n.kind + ": a self with a dynamic dim is not supported, got " + shape_str(self.shape));
+    // The linear position in self's first k dims, negative indices wrapped.
+    EValue linear = EValue::none();
+    int64_t stride = 1;
+    for (int64_t d = k - 1; d >= 0; --d) {
+      const int64_t size = self.shape[static_cast<size_t>(d)].value();
+      EValue i = op(t, n, "aten::to", {indices[static_cast<size_t>(d)], c(4), c(false), c(false)});
+      i = op(t, n, "aten::where", {op(t, n, "aten::lt", {i, c(0)}), op(t, n, "aten::add", {i, c(size), c(1)}), i});
+      const EValue term = stride == 1 ? i : op(t, n, "aten::mul", {i, c(stride)});
+      linear = linear.is_none() ? term : op(t, n, "aten::add", {linear, term, c(1)});
+      stride *= size;
+    }
+    nlohmann::json batch_shape = nlohmann::json::array(), update_shape = nlohmann::json::array({-1});
+    int64_t count = 1;
+    for (const Dim& d : batch) {
+      batch_shape.push_back(d.value());
+      count *= d.value();
+    }
+    nlohmann::json rows_shape = nlohmann::json::array({stride});
+    for (int64_t d = k; d < rank; ++d) {
+      batch_shape.push_back(self.shape[static_cast<size_t>(d)].value());
+      update_shape.push_back(self.shape[static_cast<size_t>(d)].value());
+      rows_shape.push_back(self.shape[static_cast<size_t>(d)].value());
+    }
+    if (count == 0) return {op(t, n, "aten::clone", {a["self"], EValue::none()})};
+    if (accumulate && self.dtype == DType::Bool)
+      t.fail("unsupported-argument", n.kind + ": accumulate=True on a bool tensor (a logical or at each position) is not supported "
+                                              "with integer indices");
+    const EValue positions = op(t, n, "aten::reshape", {op(t, n, "aten::expand", {linear, c(nlohmann::json(batch_shape.begin(), batch_shape.begin() + static_cast<std::ptrdiff_t>(batch.size()))), c(false)}), last_dim()});
+    EValue updates = op(t, n, "aten::to", {a["values"], c(dtype_code(self.dtype)), c(false), c(false)});
+    updates = op(t, n, "aten::reshape", {op(t, n, "aten::expand", {updates, c(batch_shape), c(false)}), c(update_shape)});
+    const EValue rows = op(t, n, "aten::reshape", {a["self"], c(rows_shape)});
+    const EValue written = accumulate ? op(t, n, "aten::index_add", {rows, c(0), positions, updates, c(1)})
+                                      : op(t, n, "aten::index_copy", {rows, c(0), positions, updates});
+    return {op(t, n, "aten::reshape_as", {written, a["self"]})};
+  }
+  // put(self, index, source, accumulate=False): index_put on the flattened
+  // self (negative indices wrapped), the same rule for repeated positions.
+  static std::vector<EValue> put(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    tensor(t, n, a, "index");
+    tensor(t, n, a, "source");
+    int64_t count = 1;
+    for (const Dim& d : self.shape) {
+      if (!d.is_static()) t.fail("unsupported-argument", n.kind + ": a self with a dynamic dim is not supported, got " + shape_str(self.shape));
+      count *= d.value();
+    }
+    EValue i = op(t, n, "aten::reshape", {op(t, n, "aten::to", {a["index"], c(4), c(false), c(false)}), last_dim()});
+    i = op(t, n, "aten::where", {op(t, n, "aten::lt", {i, c(0)}), op(t, n, "aten::add", {i, c(count), c(1)}), i});
+    const EValue flat = op(t, n, "aten::reshape", {a["self"], last_dim()});
+    const EValue src = op(t, n, "aten::reshape", {op(t, n, "aten::to", {a["source"], c(dtype_code(self.dtype)), c(false), c(false)}), last_dim()});
+    if (constant_bool(t, n, a, "accumulate") && self.dtype == DType::Bool)
+      t.fail("unsupported-argument", n.kind + ": accumulate=True on a bool tensor (a logical or at each position) is not supported");
+    const EValue written = constant_bool(t, n, a, "accumulate") ? op(t, n, "aten::index_add", {flat, c(0), i, src, c(1)})
+                                                                 : op(t, n, "aten::index_copy", {flat, c(0), i, src});
+    return {op(t, n, "aten::reshape_as", {written, a["self"]})};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -2177,6 +2297,8 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::bitwise_right_shift", &bit_shift},
       {"aten::__lshift__", &bit_shift},
       {"aten::__rshift__", &bit_shift},
+      {"aten::index_put", &index_put},
+      {"aten::put", &put},
   };
   return table;
 }

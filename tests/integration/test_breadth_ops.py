@@ -153,6 +153,16 @@ class Puts(torch.nn.Module):
                 torch.put(x, torch.tensor([0, 0, 7]), torch.tensor([1.0, 2.0, 3.0]), accumulate=True))
 
 
+class AdaptiveMax(torch.nn.Module):
+    """x: float32 [2, 3, 7, 5] with a NaN: uneven windows, ties (rounded values), an unbatched input."""
+
+    def forward(self, x):
+        r = x.round()
+        return (torch.nn.functional.adaptive_max_pool2d(r, (3, 2), return_indices=True),
+                torch.nn.functional.adaptive_max_pool1d(r[0].flatten(1), 4, return_indices=True),
+                torch.nn.functional.adaptive_max_pool2d(x[0], (7, 5), return_indices=True))
+
+
 class NoGrad(torch.nn.Module):
     def forward(self, x):
         y = x * 2
@@ -245,6 +255,13 @@ class BreadthOps(TorchExportMixin, unittest.TestCase):
 
     def test_index_put_and_put(self):
         self.check(Puts(), "puts", lambda n: torch.randn(4, 5), dynamic=False, sizes=(4,))
+
+    def test_adaptive_max_pool_over_uneven_windows(self):
+        def make(n):
+            x = torch.randn(2, 3, 7, 5)
+            x[1, 2, 3, 1] = float("nan")
+            return x
+        self.check(AdaptiveMax(), "adaptive_max", make, dynamic=False, sizes=(2,))
 
     def test_median_with_a_dim_is_refused(self):
         class MedianDim(torch.nn.Module):

@@ -2159,6 +2159,89 @@ struct CompositeOps {
     return {op(t, n, "aten::reshape_as", {written, a["self"]})};
   }
 
+  // adaptive_max_pool1d / 2d(self, output_size) -> (values, indices). Where
+  // every spatial size is a multiple of its output size the op library's own
+  // op (a MaxPool) serves; otherwise each output window [floor(i L / O),
+  // ceil((i + 1) L / O)) is reduced on its own (static sizes, at most 4096
+  // windows), with torch's index rule: the first maximum in row-major order,
+  // or the last NaN of the window; the index is h * W + w in the input plane.
+  static std::vector<EValue> adaptive_max_pool(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& x = tensor(t, n, a, "self");
+    const size_t spatial = n.kind == "aten::adaptive_max_pool1d" ? 1 : 2;
+    const std::optional<nlohmann::json> out = as_constant_json(a["output_size"]);
+    if (!out || !out->is_array() || out->size() != spatial)
+      t.fail("unsupported-argument", n.kind + ": output_size must be " + std::to_string(spatial) + " ints known while tracing");
+    if (x.shape.size() < spatial + 1) t.fail("bad-argument", n.kind + ": input of shape " + shape_str(x.shape) + " has too few dims");
+    std::vector<int64_t> in_size, out_size;
+    bool divisible = true;
+    int64_t windows = 1;
+    for (size_t d = 0; d < spatial; ++d) {
+      const Dim& s = x.shape[x.shape.size() - spatial + d];
+      const int64_t o = (*out)[d].get<int64_t>();
+      if (!s.is_static() || o <= 0) {
+        divisible = divisible && s.is_static() && o > 0 && s.value() % o == 0;
+        continue;
+      }
+      in_size.push_back(s.value());
+      out_size.push_back(o);
+      divisible = divisible && s.value() % o == 0;
+      windows *= o;
+    }
+    if (divisible || in_size.size() != spatial) {
+      // The op library's op takes a batch dim: an unbatched input gets one for the call.
+      if (x.shape.size() > spatial + 1) return t.call_tensor_op(n, n.kind, {a["self"], a["output_size"]});
+      std::vector<EValue> r = t.call_tensor_op(n, n.kind, {op(t, n, "aten::unsqueeze", {a["self"], c(0)}), a["output_size"]});
+      for (EValue& v : r) v = op(t, n, "aten::squeeze", {v, c(0)});
+      return r;
+    }
+    if (windows > 4096) t.fail("unsupported-argument", n.kind + ": more than 4096 uneven output windows are not supported");
+    const bool floating = is_floating(x.dtype);
+    const int64_t width = in_size.back();
+    const int64_t rows = spatial == 2 ? out_size[0] : 1, cols = out_size.back();
+    EList value_rows, index_rows;
+    for (int64_t i = 0; i < rows; ++i) {
+      const int64_t h0 = spatial == 2 ? i * in_size[0] / rows : 0;
+      const int64_t h1 = spatial == 2 ? ((i + 1) * in_size[0] + rows - 1) / rows : 1;
+      EList values, indices;
+      for (int64_t j = 0; j < cols; ++j) {
+        const int64_t w0 = j * width / cols, w1 = ((j + 1) * width + cols - 1) / cols;
+        EValue piece = op(t, n, "aten::slice", {a["self"], c(-1), c(w0), c(w1), c(1)});
+        if (spatial == 2) {
+          piece = op(t, n, "aten::slice", {piece, c(-2), c(h0), c(h1), c(1)});
+          piece = op(t, n, "aten::flatten", {piece, c(-2), c(-1)});
+        }
+        const int64_t len = (h1 - h0) * (w1 - w0), wl = w1 - w0;
+        EValue value = op(t, n, "aten::amax", {piece, last_dim(), c(true)});
+        EValue at = op(t, n, "aten::argmax", {piece, c(-1), c(true)});
+        if (floating) {
+          value = op(t, n, "aten::add", {value, nan_term(t, n, piece, true), c(1)});
+          const EValue nan = op(t, n, "aten::to", {op(t, n, "aten::isnan", {piece}), c(4), c(false), c(false)});
+          const EValue last_nan = op(t, n, "aten::add", {op(t, n, "aten::neg", {op(t, n, "aten::argmax", {op(t, n, "aten::flip", {nan, last_dim()}), c(-1), c(true)})}),
+                                                         c(len - 1), c(1)});
+          at = op(t, n, "aten::where", {op(t, n, "aten::gt", {op(t, n, "aten::amax", {nan, last_dim(), c(true)}), c(0)}), last_nan, at});
+        }
+        // Window position (r // wl, r % wl) to the input plane's h * W + w.
+        const EValue row = op(t, n, "aten::div", {at, c(wl), c("floor")});
+        const EValue col = op(t, n, "aten::remainder", {at, c(wl)});
+        EValue index = op(t, n, "aten::add", {op(t, n, "aten::mul", {op(t, n, "aten::add", {row, c(h0), c(1)}), c(width)}),
+                                              op(t, n, "aten::add", {col, c(w0), c(1)}), c(1)});
+        values.push_back(value);
+        indices.push_back(index);
+      }
+      const auto row_of = [&](EList parts) {
+        EValue r = parts.size() == 1 ? parts[0] : op(t, n, "aten::cat", {EValue::list(std::move(parts), t.rewrite_depth_), c(-1)});
+        return spatial == 2 ? op(t, n, "aten::unsqueeze", {r, c(-2)}) : r;
+      };
+      value_rows.push_back(row_of(std::move(values)));
+      index_rows.push_back(row_of(std::move(indices)));
+    }
+    if (spatial == 1) return {value_rows[0], index_rows[0]};
+    const auto stack = [&](EList parts) {
+      return parts.size() == 1 ? parts[0] : op(t, n, "aten::cat", {EValue::list(std::move(parts), t.rewrite_depth_), c(-2)});
+    };
+    return {stack(std::move(value_rows)), stack(std::move(index_rows))};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -2299,6 +2382,8 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::__rshift__", &bit_shift},
       {"aten::index_put", &index_put},
       {"aten::put", &put},
+      {"aten::adaptive_max_pool1d", &adaptive_max_pool},
+      {"aten::adaptive_max_pool2d", &adaptive_max_pool},
   };
   return table;
 }

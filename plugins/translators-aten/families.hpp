@@ -22,5 +22,6 @@ void register_composite(Registrar& r);     // composite.cpp
 void register_placement(Registrar& r);     // placement.cpp
 void register_sequences(Registrar& r);     // sequences.cpp
 void register_layers(Registrar& r);        // layers.cpp
+void register_quantize(Registrar& r);      // quantize.cpp
 
 }  // namespace onnxport::aten

@@ -25,6 +25,7 @@ void register_all(onnxport::Registrar& r) {
   register_placement(r);
   register_sequences(r);
   register_layers(r);
+  register_quantize(r);
 }
 
 }  // namespace

@@ -19,6 +19,8 @@ void register_loss_ops(OpLibrary& lib);
 // placement.cpp: take, index_fill, index_copy, masked_scatter, bucketize, unfold,
 // as_strided, movedim.
 void register_placement_ops(OpLibrary& lib);
+// quantize.cpp: quantized_decomposed::(de)quantize_per_tensor/_per_channel.
+void register_quantize_ops(OpLibrary& lib);
 }  // namespace ops
 
 struct OpLibrary::Impl {
@@ -52,6 +54,7 @@ OpLibrary& OpLibrary::instance() {
     ops::register_recurrent_ops(*lib);
     ops::register_attention_ops(*lib);
     ops::register_loss_ops(*lib);
+    ops::register_quantize_ops(*lib);
     ops::register_composite_ops(*lib);
     return lib;
   }();

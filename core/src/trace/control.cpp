@@ -501,6 +501,11 @@ void CondMerger::mismatch(const std::string& what, const std::string& why) const
 
 EValue CondMerger::merge(const EValue& a, const EValue& b, const std::string& what) {
   if (a.is_constant() && b.is_constant() && a.constant == b.constant) return a;
+  // A merged quantized tensor would be a plain integer tensor: later ops
+  // would compute on its integer representation (docs/architecture.md §4b).
+  if (a.quantization || b.quantization)
+    mismatch(what, "is a quantized tensor; a quantized tensor cannot leave a branch the engine rewrites into a "
+                   "conditional (dequantize it inside the branch)");
   if (a.is_tensor() && b.is_tensor()) return merge_tensors(*a.tensor, *b.tensor, what);
   if (a.is_sequence() && b.is_sequence() && a.kind == b.kind) {
     if (a.items->size() != b.items->size())

@@ -147,6 +147,8 @@ std::string describe(const EValue& v) {
       return "module " + (v.module_path.empty() ? std::string("self") : v.module_path) +
              (v.module ? " (" + v.module->type + ")" : "");
     case EValue::Kind::Tensor:
+      if (v.quantization)
+        return "quantized Tensor " + quantized_dtype_name(v.quantization->torch_dtype) + shape_str(v.tensor->shape);
       return "Tensor " + std::string(dtype_short_name(v.tensor->dtype)) + shape_str(v.tensor->shape);
     case EValue::Kind::Sym: return std::string(scalar_type_name(v.sym->type)) + " " + v.sym->expr;
     case EValue::Kind::List: return "list of " + std::to_string(v.items->size());
@@ -156,6 +158,21 @@ std::string describe(const EValue& v) {
     case EValue::Kind::Poison: return "value of a failed node";
   }
   return "?";
+}
+
+std::string quantized_dtype_name(int64_t torch_dtype) {
+  switch (torch_dtype) {
+    case 12: return "qint8";
+    case 13: return "quint8";
+    case 14: return "qint32";
+    case 16: return "quint4x2";
+    case 17: return "quint2x4";
+    default: return "quantized dtype " + std::to_string(torch_dtype);
+  }
+}
+
+const Quantization* quantization_of(const EValue& v) {
+  return v.is_tensor() ? v.quantization.get() : nullptr;
 }
 
 bool contains_tensor(const EValue& v) {

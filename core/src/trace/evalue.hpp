@@ -21,6 +21,8 @@
 
 namespace onnxport::trace {
 
+struct Quantization;
+
 // A tensor as the engine sees it: the Graph value that computes it, its
 // (symbolic) metadata and, when evaluating concretely, its data.
 struct FakeTensor {
@@ -72,6 +74,11 @@ struct EValue {
   std::shared_ptr<EList> items;             // List / Tuple
   std::shared_ptr<EDict> dict;              // Dict
   int list_depth = 0;                       // List / Dict: branch depth it was created at
+  // Tensor: set when this is a quantized tensor (quint8, qint8). The Graph
+  // value (`tensor->id`, `tensor->dtype`) is then its integer representation
+  // and this says how to read it (docs/architecture.md §4b). Ops produce
+  // plain tensors; only the quantization rules (quantized_ops.cpp) set it.
+  std::shared_ptr<const Quantization> quantization;
 
   static EValue of_constant(nlohmann::json c);
   static EValue none() { return of_constant(nullptr); }
@@ -92,6 +99,19 @@ struct EValue {
   bool is_dict() const { return kind == Kind::Dict; }
   bool is_poison() const { return kind == Kind::Poison; }
 };
+
+// How a quantized tensor's integer representation reads as real numbers:
+// real = (q - zero_point) * scale, per tensor or per slice of `axis`.
+struct Quantization {
+  int64_t torch_dtype = 13;  // c10::ScalarType code: 12 qint8, 13 quint8
+  EValue scale;              // a float constant, or a float32 tensor (one element, or [C] per channel)
+  EValue zero_point;         // an int constant, or a tensor of the representation's dtype
+  std::optional<int64_t> axis;  // per channel: the dim the parameters run along
+};
+// "quint8", "qint8" (messages).
+std::string quantized_dtype_name(int64_t torch_dtype);
+// The quantization of a tensor value, or nullptr.
+const Quantization* quantization_of(const EValue& v);
 
 // A Python dict: constant keys (str, int, ...) in insertion order, with an
 // index so lookups stay O(1).

@@ -40,6 +40,10 @@ struct Tracer::LoopSlots {
 // A symbolic stand-in for a carried value inside the body (a block input).
 EValue Tracer::loop_carried_input(const EValue& initial, const Shape& shape, const std::string& name) {
   if (initial.is_tensor()) {
+    if (initial.quantization)  // the carried value would lose it (docs/architecture.md §4b)
+      fail("unsupported-quantized-op", "the loop-carried `" + name + "` is a quantized tensor, which a loop the engine "
+                                       "keeps as a loop cannot carry",
+           "Dequantize it before the loop and quantize it again inside.");
     const ValueId id = new_value(readable_base(name, "carried"), initial.tensor->dtype, shape);
     return EValue::of_tensor(FakeTensor{id, initial.tensor->dtype, shape, std::nullopt, {}});
   }

@@ -252,7 +252,13 @@ void Tracer::set_graph_outputs(const std::vector<EValue>& outputs) {
   std::vector<ValueId> ids;
   std::function<void(const EValue&)> flatten = [&](const EValue& v) {
     switch (v.kind) {
-      case EValue::Kind::Tensor: ids.push_back(v.tensor->id); break;
+      case EValue::Kind::Tensor:
+        if (v.quantization)  // a graph output is a plain tensor (docs/architecture.md §4b)
+          fail("unsupported-quantized-op",
+               "the program returns a quantized tensor (" + describe(v) + "), which an ONNX output cannot hold",
+               "Return x.dequantize() (real values) or x.int_repr() (the integers) instead.");
+        ids.push_back(v.tensor->id);
+        break;
       case EValue::Kind::Sym: ids.push_back(v.sym->value); break;
       case EValue::Kind::List:
       case EValue::Kind::Tuple:
@@ -398,6 +404,12 @@ void Tracer::dispatch(const ProgramNode& n) {
       return;
     }
   }
+  if (is_quantized_rule(n.kind)) {
+    on_quantized(n);
+    return;
+  }
+  if (requantize_same_qparams(n)) return;
+  refuse_quantized_inputs(n);
   auto it = handlers().find(n.kind);
   if (it != handlers().end()) {
     (this->*(it->second))(n);
@@ -418,7 +430,7 @@ bool is_inplace_kind(const std::string& kind) {
 }  // namespace
 
 bool Tracer::has_rule_for(const std::string& kind) {
-  if (handlers().count(kind) != 0 || is_composite(kind)) return true;
+  if (handlers().count(kind) != 0 || is_composite(kind) || is_quantized_rule(kind)) return true;
   const OpLibrary& lib = OpLibrary::instance();
   if (is_inplace_kind(kind))
     return kind == "aten::copy_" || kind == "aten::index_put_" || lib.find(kind.substr(0, kind.size() - 1)) != nullptr;

@@ -309,6 +309,17 @@ class Tracer {
   static bool is_composite(const std::string& kind);
   void on_composite(const ProgramNode& n);
 
+  // ---- quantized tensors (quantized_ops.cpp, docs/architecture.md §4b)
+  friend struct QuantizedOps;
+  static bool is_quantized_rule(const std::string& kind);
+  void on_quantized(const ProgramNode& n);
+  // Refuses a node that would compute on a quantized tensor's integer
+  // representation (any op but the quantization rules and Python containers).
+  void refuse_quantized_inputs(const ProgramNode& n);
+  // relu, max_pool2d, flatten... of a quantized tensor: dequantize, the op,
+  // quantize with the same parameters. False when the node is not one.
+  bool requantize_same_qparams(const ProgramNode& n);
+
   // ---- data-dependent sizes (data_dependent_ops.cpp)
   EValue nonzero_value(const EValue& x);
   EValue mask_index(const ProgramNode& n, const EValue& x, size_t leading, const EValue& mask);

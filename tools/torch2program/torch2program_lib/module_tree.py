@@ -17,6 +17,7 @@ is stored once, under the first name; `tied` maps the others to it
 import torch
 
 from .errors import ConversionError
+from .packed_params import packed_params_json, packed_params_kind
 from .source import location_text
 from .values import NOT_REPRESENTABLE, python_value_json
 
@@ -73,6 +74,10 @@ class ModuleTree:
         if isinstance(value, torch.Tensor):
             self._add_tensor(node, path, name, value, "buffers")
             return True
+        if packed_params_kind(value) is not None:  # quantized conv / linear weights
+            node["attributes"][name] = packed_params_json(
+                value, lambda part, tensor: self._new_weight(_join(path, f"{name}.{part}"), tensor))
+            return True
         if isinstance(value, (list, tuple)) and value and all(isinstance(v, torch.Tensor) for v in value):
             node["attributes"][name] = [self._tensor_ref(path, f"{name}.{i}", v) for i, v in enumerate(value)]
             return True
@@ -81,6 +86,14 @@ class ModuleTree:
             return False
         node["attributes"][name] = json_value
         return True
+
+    def _new_weight(self, dotted, tensor):
+        """Stores a tensor made here (unpacked quantized weights) under `dotted`: a
+        temporary, so it is not looked up by id() as the module's own tensors are."""
+        if dotted in self.weights:
+            raise ConversionError(f"two tensors would be stored as '{dotted}' in weights.safetensors")
+        self.weights[dotted] = tensor.detach()
+        return {"tensor_ref": dotted}
 
     def _tensor_ref(self, path, name, tensor):
         """{"tensor_ref": dotted name in weights.safetensors}: the parameter or buffer this

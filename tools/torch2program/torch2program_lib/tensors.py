@@ -34,6 +34,9 @@ SCALAR_TYPE_CODES = {
     torch.uint8: 0, torch.int8: 1, torch.int16: 2, torch.int32: 3, torch.int64: 4,
     torch.float16: 5, torch.float32: 6, torch.float64: 7, torch.complex32: 8,
     torch.complex64: 9, torch.complex128: 10, torch.bool: 11, torch.bfloat16: 15,
+    # quantized dtypes: a program names them in quantize_per_tensor / quantize_per_channel
+    # (docs/architecture.md §4b); no tensor of a bundle has one.
+    torch.qint8: 12, torch.quint8: 13, torch.qint32: 14,
 }
 
 

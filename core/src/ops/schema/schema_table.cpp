@@ -1,5 +1,6 @@
 // The built-in schema table: PyTorch's aten schemas, generated into
-// aten_schemas.inc by scripts/gen_op_schemas.py and parsed once on first use
+// aten_schemas.inc by scripts/gen_op_schemas.py, and the engine's own ops
+// (engine_schemas.inc, written by hand), parsed once on first use
 // (docs/architecture.md §4a).
 #include <onnxport/op_schema.hpp>
 
@@ -11,6 +12,8 @@ namespace {
 
 constexpr const char* kAtenSchemas[] = {
 #include "aten_schemas.inc"
+    // the engine's own ops (quantized tensors), after PyTorch's
+#include "engine_schemas.inc"
 };
 
 struct SchemaTable {

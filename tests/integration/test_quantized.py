@@ -72,6 +72,16 @@ class SameQParams(torch.nn.Module):
         return torch.flatten(p, 1).dequantize()
 
 
+class FixedQParams(torch.nn.Module):
+    """Ops whose quantized kernels use fixed output parameters."""
+
+    def forward(self, x):
+        q = torch.quantize_per_tensor(x, 0.05, 128, torch.quint8)
+        s = torch.quantize_per_tensor(x, 0.05, 0, torch.qint8)
+        return [t.int_repr() for t in (torch.sigmoid(q), torch.tanh(q), torch.nn.functional.hardsigmoid(q),
+                                       torch.sigmoid(s), torch.tanh(s))]
+
+
 class QuantizedOperators(torch.nn.Module):
     """torch.onnx's quantized:: registry names that take an output scale and zero point."""
 
@@ -181,6 +191,9 @@ class Quantized(TorchExportMixin, unittest.TestCase):
     def test_ops_that_keep_the_quantization(self):
         self.check(SameQParams(), "same_qparams", lambda n: torch.randn(n, 2, 4, 4) * 3, float_atol=0.05 + 1e-6)
 
+    def test_ops_with_fixed_output_parameters(self):
+        self.check(FixedQParams(), "fixed_qparams", lambda n: torch.randn(n, 4, 6) * 3, max_step_differences=4)
+
     def test_quantized_operators_with_output_parameters(self):
         # PyTorch's quantized kernels compute these in float or fixed point and
         # round once: a few outputs one step apart
@@ -211,14 +224,14 @@ class Refusals(unittest.TestCase):
         self.assertFalse(os.path.exists(ex.model))
         return ex.text()
 
-    def test_arithmetic_on_a_quantized_tensor(self):
-        class AddOne(torch.nn.Module):
+    def test_an_op_without_a_quantized_rule(self):
+        class Mean(torch.nn.Module):
             def forward(self, x):
                 q = torch.quantize_per_tensor(x, 0.1, 0, torch.qint8)
-                return torch.sigmoid(q).dequantize()
+                return torch.mean(q, 1).dequantize()  # eager has a quantized mean; onnxport no rule
 
-        text = self.refused(AddOne(), "refuse_sigmoid")
-        self.assertIn("aten::sigmoid on a quantized tensor", text)
+        text = self.refused(Mean(), "refuse_mean")
+        self.assertIn("aten::mean on a quantized tensor", text)
         self.assertIn("test_quantized.py", text)
 
     def test_returning_a_quantized_tensor(self):

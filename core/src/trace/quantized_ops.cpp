@@ -492,8 +492,9 @@ const EValue* find_quantized(const EValue& v) {
 }  // namespace
 
 // Ops whose quantized form keeps its input's scale and zero point (PyTorch's
-// quantized relu, max_pool2d, flatten, ...): captured as dequantize, the
-// float op, quantize with the input's parameters, as torch.onnx.export does.
+// quantized relu, max_pool2d, flatten, ...) or uses fixed ones (sigmoid,
+// tanh, hardsigmoid): captured as dequantize, the float op, quantize with
+// those parameters, as torch.onnx.export does.
 // For shape ops and max pooling this is exact; PyTorch's integer kernels of
 // average pooling may round the last step differently.
 bool Tracer::requantize_same_qparams(const ProgramNode& n) {
@@ -502,13 +503,30 @@ bool Tracer::requantize_same_qparams(const ProgramNode& n) {
       "aten::view", "aten::permute", "aten::transpose", "aten::squeeze", "aten::unsqueeze", "aten::contiguous",
       "aten::clone", "aten::detach", "aten::dropout", "aten::max_pool1d", "aten::max_pool2d",
       "aten::avg_pool2d", "aten::adaptive_avg_pool2d"};
-  if (same_qparams.count(n.kind) == 0 || n.inputs.empty()) return false;
+  // Ops whose quantized kernel quantizes the output with fixed parameters
+  // (PyTorch 1.13's qsigmoid / qtanh / qhardsigmoid: scale 1/256 (tanh
+  // 2/256), zero point 0 / 128 for quint8 and -128 / 0 for qint8).
+  struct Fixed {
+    double scale;
+    int64_t quint8_zero_point, qint8_zero_point;
+  };
+  static const std::unordered_map<std::string, Fixed> fixed_qparams = {
+      {"aten::sigmoid", {1.0 / 256, 0, -128}}, {"aten::sigmoid_", {1.0 / 256, 0, -128}},
+      {"aten::hardsigmoid", {1.0 / 256, 0, -128}}, {"aten::hardsigmoid_", {1.0 / 256, 0, -128}},
+      {"aten::tanh", {2.0 / 256, 128, 0}}, {"aten::tanh_", {2.0 / 256, 128, 0}}};
+  const auto fixed = fixed_qparams.find(n.kind);
+  if ((same_qparams.count(n.kind) == 0 && fixed == fixed_qparams.end()) || n.inputs.empty()) return false;
   std::vector<EValue> args = inputs_of(n);
   const Quantization* q = quantization_of(args[0]);
   if (q == nullptr || q->axis) return false;
   for (size_t i = 1; i < args.size(); ++i)
     if (find_quantized(args[i]) != nullptr) return false;
-  const Quantization kept = *q;
+  Quantization kept = *q;
+  if (fixed != fixed_qparams.end()) {
+    kept.scale = QuantizedOps::c(fixed->second.scale);
+    kept.zero_point = QuantizedOps::c(kept.torch_dtype == QuantizedOps::kQUInt8 ? fixed->second.quint8_zero_point
+                                                                                 : fixed->second.qint8_zero_point);
+  }
   const EValue original = args[0];
   args[0] = QuantizedOps::dequantize_one(*this, n, original);
   const bool inplace = n.kind.back() == '_';

@@ -124,18 +124,30 @@ class Net(torch.nn.Module):
         return self.dequant(self.fc(x))
 
 
-def quantized_net(engine):
+class Net1d(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.quant = tq.QuantStub()
+        self.conv = torch.nn.Conv1d(3, 4, 3, stride=2, padding=1)
+        self.dequant = tq.DeQuantStub()
+
+    def forward(self, x):
+        return self.dequant(self.conv(self.quant(x)))
+
+
+def quantized_net(engine, net=Net, calibration=(4, 3, 6, 6)):
     """Net converted with `engine`'s default qconfig (qnnpack: per-tensor weights,
     onednn: per-channel weights), calibrated on random inputs."""
     torch.backends.quantized.engine = engine
     torch.manual_seed(0)
-    model = Net().eval()
-    tq.fuse_modules(model, [["conv", "relu"]], inplace=True)
+    model = net().eval()
+    if hasattr(model, "relu"):
+        tq.fuse_modules(model, [["conv", "relu"]], inplace=True)
     model.qconfig = tq.get_default_qconfig(engine)
     tq.prepare(model, inplace=True)
     with torch.no_grad():
         for _ in range(8):
-            model(torch.randn(4, 3, 6, 6))
+            model(torch.randn(*calibration))
     tq.convert(model, inplace=True)
     return model
 
@@ -209,6 +221,12 @@ class Quantized(TorchExportMixin, unittest.TestCase):
 
     def test_static_quantized_model_per_tensor_weights(self):
         self.check_converted("qnnpack", "static_qnnpack")
+
+    def test_static_quantized_conv1d(self):
+        # PyTorch packs a Conv1d as a conv2d with a unit dim; the capture does the same
+        model = quantized_net("qnnpack", Net1d, (4, 3, 9))
+        step = model.conv.scale
+        self.check(model, "static_conv1d", lambda n: torch.randn(n, 3, 9), float_atol=step * (1 + 1e-4))
 
     def test_static_quantized_model_per_channel_weights(self):
         self.check_converted("onednn", "static_onednn")

@@ -303,7 +303,10 @@ struct QuantizedOps {
     return *q;
   }
 
-  template <bool kRelu>
+  // conv1d: PyTorch packs a Conv1d's weight as a conv2d's ([out, in, 1, k],
+  // stride / padding / dilation with a leading 1 / 0 / 1) and runs conv2d on
+  // the input with a unit dim inserted at 2; so does the capture.
+  template <bool kRelu, bool kConv1d = false>
   static std::vector<EValue> conv2d(Tracer& t, const ProgramNode& n, const NamedInputs&) {
     const EValue& qx = input_at(t, n, 0, 4);
     const Quantization& qin = quantized_input(t, n, qx);
@@ -313,10 +316,13 @@ struct QuantizedOps {
     const EValue& transpose = packed_part(t, n, packed, "transpose");
     if (!transpose.is_constant() || transpose.constant != false)
       t.fail("unsupported-quantized-op", n.kind + ": transposed quantized convolutions are not supported");
+    EValue x = dequantize_one(t, n, qx);
+    if (kConv1d) x = op(t, n, "aten::unsqueeze", {x, c(2)});
     EValue y = op(t, n, "aten::conv2d",
-                  {dequantize_one(t, n, qx), packed_weight(t, n, packed), packed_part(t, n, packed, "bias"),
-                   packed_part(t, n, packed, "stride"), packed_part(t, n, packed, "padding"),
-                   packed_part(t, n, packed, "dilation"), packed_part(t, n, packed, "groups")});
+                  {x, packed_weight(t, n, packed), packed_part(t, n, packed, "bias"), packed_part(t, n, packed, "stride"),
+                   packed_part(t, n, packed, "padding"), packed_part(t, n, packed, "dilation"),
+                   packed_part(t, n, packed, "groups")});
+    if (kConv1d) y = op(t, n, "aten::squeeze", {y, c(2)});
     if (kRelu) y = op(t, n, "aten::relu", {y});
     return {requantize(t, n, y, t.in(n, 2), t.in(n, 3), qin)};
   }
@@ -429,6 +435,8 @@ const std::unordered_map<std::string, QuantizedOps::Rule>& QuantizedOps::rules()
       {"aten::q_per_channel_axis", &q_per_channel_axis},
       {"quantized::conv2d", &conv2d<false>},
       {"quantized::conv2d_relu", &conv2d<true>},
+      {"quantized::conv1d", &conv2d<false, true>},
+      {"quantized::conv1d_relu", &conv2d<true, true>},
       {"quantized::linear", &linear<false>},
       {"quantized::linear_relu", &linear<true>},
       {"quantized::add", &binary<0, false>},

@@ -138,7 +138,8 @@ class Shifts(torch.nn.Module):
         narrow = x.to(torch.int32)
         return (x << counts, x >> counts, x << 2, x >> 1, torch.bitwise_left_shift(x, -1), torch.bitwise_right_shift(x, 64),
                 narrow << counts.to(torch.int32), narrow >> counts.to(torch.int32), torch.bitwise_left_shift(5, x.abs()),
-                torch.special.i0(x.float() * 7), torch.special.i1e(x.float() * 9), torch.special.i1(x.float() * 30))
+                torch.special.i0(x.float() * 7), torch.special.i1e(x.float() * 9), torch.special.i1(x.float() * 30),
+                torch.special.erfcx(x.float() / 4))
 
 
 class Puts(torch.nn.Module):

@@ -103,7 +103,7 @@ std::string Tracer::dim_list(const std::vector<std::string>& dims) const {
   return list;
 }
 
-bool Tracer::decide_shape(const SymScalar& cond, const ProgramNode& n, std::string_view what) {
+bool Tracer::decide_shape(const SymScalar& cond, const ProgramNode& n, std::string_view what, std::string_view fix) {
   if (!cond.hint)
     fail("undecidable-condition", std::string(what) + " depends on `" + cond.expr + "`, which has no example value to decide it");
   const bool value = *cond.hint != 0.0;
@@ -123,9 +123,11 @@ bool Tracer::decide_shape(const SymScalar& cond, const ProgramNode& n, std::stri
         std::string(what) + " at " + line_of(n) + quoted_source(n) + " depends on the dynamic " + dim_list + ": `" +
             cond.expr + "` is " + bool_text(value) + " for the example sizes (" + sizes +
             "), and taking that path would pin the dim to `" + holds + "`",
-        "Use `cond-rewrite`, which turns a branch on a size into an ONNX If that is right for every size, or "
-        "`draft`, which specializes it to `" + holds + "` (the graph is then not sound); or make the model "
-        "independent of this size, or drop the dim from dynamic_shapes (declare it static).",
+        !fix.empty() ? std::string(fix)
+                     : "Use `cond-rewrite`, which turns a branch on a size into an ONNX If that is right for every "
+                       "size, or `draft`, which specializes it to `" + holds + "` (the graph is then not sound); or "
+                       "make the model independent of this size, or drop the dim from dynamic_shapes (declare it "
+                       "static).",
         "guard-added");
     d.details["dims"] = dims;
     d.details["example_sizes"] = sizes;
@@ -415,7 +417,14 @@ void Tracer::on_assert_async(const ProgramNode& n) {
          "Make the module scriptable so that torch2program does not trace it (program.json's producer.script_error "
          "says why torch.jit.script failed), or use `draft`, which keeps the example's value (the graph is then not "
          "sound).");
-  if (!decide(s, n, what)) fail("trace-value-differs", what + where + " does not hold for these inputs", differs_hint);
+  // No strategy can make a frozen number follow the dim: the trace holds only its value.
+  const std::string fix =
+      "The traced program holds this number as a constant, so no strategy can make it follow the dim: make the "
+      "module scriptable so that torch2program does not trace it (program.json's producer.script_error says why "
+      "torch.jit.script failed), or drop the dim from dynamic_shapes (declare it static), or use `draft`, which "
+      "keeps the number (the graph is then not sound).";
+  const bool holds = s.data_dependent ? decide(s, n, what) : decide_shape(s, n, what, fix);
+  if (!holds) fail("trace-value-differs", what + where + " does not hold for these inputs", differs_hint);
 }
 
 // ------------------------------------------------------------------ higher_order::cond

@@ -133,7 +133,9 @@ class Tracer {
   std::vector<EValue> run_inline(const ProgramBlock& b, const std::vector<EValue>& args);
   // Decides a SymBool the engine must know (a branch, a loop condition).
   bool decide(const SymScalar& cond, const ProgramNode& n, std::string_view what);
-  bool decide_shape(const SymScalar& cond, const ProgramNode& n, std::string_view what);
+  // `fix`: the hint of the refusal of a guard on a dynamic dim, when the
+  // branch advice (cond-rewrite) does not apply.
+  bool decide_shape(const SymScalar& cond, const ProgramNode& n, std::string_view what, std::string_view fix = {});
   // A meta function broadcast a dim of declared dynamic dims against a static
   // size other than 1: a guard that the dim equals it, refused by strict and
   // non-strict, specialized (not sound) by the others.

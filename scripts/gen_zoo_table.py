@@ -2,12 +2,19 @@
 """Writes the zoo section of docs/corpus.md from the records of a zoo run.
 
     python3 scripts/gen_zoo_table.py WORK [WORK...] [--output docs/corpus.md] [--seconds S] [--runs TEXT]
+                                     [--keep-rows]
 
 WORK is the --work folder of tests/zoo/run_zoo.py (records in WORK/records).
 Every entry of the zoo is listed, in the zoo's order; an entry without a
 record is "not run", so a partial run cannot pass for a full one. The section
 sits between the ZOO markers of docs/corpus.md (appended when missing);
 scripts/gen_corpus_table.py keeps it when it rewrites the corpus part.
+
+--keep-rows starts from the rows the section already shows (the tables and
+the failure list of the last run) and lets the WORK folders' records win: a
+run of a few new or changed entries updates their rows without the records
+of the whole run that wrote the others. Say which runs are behind the rows
+with --runs.
 """
 import argparse
 import collections
@@ -78,6 +85,37 @@ def load_records(work):
             record["diagnostic"] = (record.get("diagnostic") or "").replace(
                 os.path.abspath(work).rstrip("/") + "/", "WORK/") or None
             records[record["name"]] = record
+    return records
+
+
+MARK_OUTCOME = {mark: outcome for outcome, mark in OUTCOME_MARK.items() if outcome}
+
+
+def existing_records(text):
+    """The records the zoo section of `text` shows: {name: record} from its
+    tables, with the stage and diagnostic of its failure list."""
+    if BEGIN not in text or END not in text:
+        return {}
+    body = text[text.index(BEGIN):text.index(END)]
+    records = {}
+
+    def number(cell, kind):
+        return None if cell in ("–", "") else kind(cell)
+
+    for line in body.splitlines():
+        cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+        if len(cells) != 7 or cells[0] in ("entry", "---") or cells[-1] not in MARK_OUTCOME:
+            continue
+        name, capture, nodes, bundle, export, diff, mark = cells
+        records[name] = {"name": name, "capture": None if capture == "–" else capture,
+                         "nodes": number(nodes, int), "bundle_seconds": number(bundle, float),
+                         "export_seconds": number(export, float), "max_abs_diff": number(diff, float),
+                         "outcome": MARK_OUTCOME[mark]}
+    for m in re.finditer(r"^- \*\*(.+?)\*\* \((\w+), ([^)]*)\): (.*)$", body, re.M):
+        record = records.get(m.group(1).replace("\\|", "|"))
+        if record is not None:
+            record["stage"] = None if m.group(3) == "–" else m.group(3)
+            record["diagnostic"] = m.group(4)
     return records
 
 
@@ -176,16 +214,18 @@ def main():
     parser.add_argument("work", nargs="+", help="--work folder(s) of tests/zoo/run_zoo.py (later ones win)")
     parser.add_argument("--output", default=os.path.join(REPO, "docs", "corpus.md"))
     parser.add_argument("--seconds", type=float, help="wall time of the whole run")
+    parser.add_argument("--keep-rows", action="store_true",
+                        help="start from the rows the section shows now; the WORK folders' records win")
     parser.add_argument("--runs", help="which runs (commits, entries) the records come from, when several "
                                        "WORK folders are merged")
     opts = parser.parse_args()
     from zoo_entries import all_entries
     from zoo_spec import EXAMPLE_BATCH, VERIFY_BATCHES
     entries = all_entries()
-    records = {}
+    existing = open(opts.output, encoding="utf-8").read() if os.path.exists(opts.output) else ""
+    records = existing_records(existing) if opts.keep_rows else {}
     for work in opts.work:
         records.update(load_records(work))
-    existing = open(opts.output, encoding="utf-8").read() if os.path.exists(opts.output) else ""
     text = splice(existing, section(entries, records, EXAMPLE_BATCH, VERIFY_BATCHES, opts.seconds, opts.runs))
     with open(opts.output + ".tmp", "w", encoding="utf-8") as f:
         f.write(text)

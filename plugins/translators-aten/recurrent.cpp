@@ -18,6 +18,12 @@
 //   ONNX's linear_before_reset=1.
 // - Y is [seq, num_dir, batch, H]; torch's output is [seq, batch, num_dir*H]:
 //   Transpose to [seq, batch, num_dir, H], then merge the last two dims.
+// onnxport::padded_lstm / padded_gru / padded_rnn_* (what the tracing engine
+// makes of a packed sequence, docs/sequence-models.md "Packed sequences") are
+// the same call plus per-sequence lengths, which become every layer's
+// `sequence_lens` (int32): ONNX then runs sequence b over its first
+// lengths[b] steps in both directions and returns its state there as Y_h / Y_c,
+// as torch's packed kernels do.
 // The ONNX `layout` attribute (opset 14) is not used, so one translation
 // serves opsets 13-18: batch_first inputs are transposed around the stack.
 //
@@ -173,10 +179,15 @@ void translate_recurrent(TranslateContext& ctx, Cell cell) {
   const size_t state_count = initial.size();
   std::string x = cast(ctx, a.input("input"), arg_dtype(ctx, a, "input"), c.dtype);
   if (c.batch_first) x = ctx.op("Transpose", {x}, {{"perm", std::vector<int64_t>{1, 0, 2}}});
+  std::string lengths;  // sequence_lens, "" for the .input overloads
+  if (a.schema().argument_index("lengths")) {
+    if (rank_of(ctx, a, "lengths") != 1) fail(ctx, "lengths must be 1-D [batch]");
+    lengths = cast(ctx, a.input("lengths"), arg_dtype(ctx, a, "lengths"), DType::Int32);
+  }
   std::vector<std::vector<std::string>> final_states(state_count);  // per state, per layer
   for (int64_t layer = 0; layer < c.layers; ++layer) {
     const LayerWeights lw = layer_weights(ctx, c, layer);
-    std::vector<std::string> inputs{x, lw.w, lw.r, lw.b, /*sequence_lens*/ ""};
+    std::vector<std::string> inputs{x, lw.w, lw.r, lw.b, lengths};
     for (const std::string& s : initial) inputs.push_back(layer_state(ctx, c, s, layer));
     while (!inputs.empty() && inputs.back().empty()) inputs.pop_back();
     const std::vector<std::string> out = ctx.op_n(onnx_op(cell), inputs, 1 + state_count, cell_attrs(c));
@@ -279,6 +290,14 @@ void register_recurrent(Registrar& r) {
   add(r, "aten::gru", translate_gru, kMinOpset, kOpenEnded, "ONNX GRU per layer, linear_before_reset=1");
   add(r, "aten::rnn_tanh", translate_rnn_tanh, kMinOpset, kOpenEnded, "ONNX RNN per layer, Tanh");
   add(r, "aten::rnn_relu", translate_rnn_relu, kMinOpset, kOpenEnded, "ONNX RNN per layer, Relu");
+  add(r, "onnxport::padded_lstm", translate_lstm, kMinOpset, kOpenEnded,
+      "ONNX LSTM per layer with sequence_lens (a packed sequence)");
+  add(r, "onnxport::padded_gru", translate_gru, kMinOpset, kOpenEnded,
+      "ONNX GRU per layer with sequence_lens (a packed sequence)");
+  add(r, "onnxport::padded_rnn_tanh", translate_rnn_tanh, kMinOpset, kOpenEnded,
+      "ONNX RNN per layer with sequence_lens, Tanh (a packed sequence)");
+  add(r, "onnxport::padded_rnn_relu", translate_rnn_relu, kMinOpset, kOpenEnded,
+      "ONNX RNN per layer with sequence_lens, Relu (a packed sequence)");
   add(r, "aten::lstm_cell", translate_lstm_cell, kMinOpset, kOpenEnded, "one LSTM step: two Gemms and the gates");
   add(r, "aten::gru_cell", translate_gru_cell, kMinOpset, kOpenEnded, "one GRU step: two Gemms and the gates");
   add(r, "aten::rnn_tanh_cell", translate_rnn_tanh_cell, kMinOpset, kOpenEnded, "one RNN step: two Gemms, Tanh");

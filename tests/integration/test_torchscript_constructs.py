@@ -15,8 +15,10 @@ Runtime against eager PyTorch on at least two sizes of the dynamic dim.
   a loop.
 - `isinstance(v, int)` on a Union input, torchvision's roi_align boxes check:
   prim::isinstance.
-- A PackedSequence built inside forward is refused up front with a
-  diagnostic naming the construct and the line.
+- pad_packed_sequence without total_length (an output length only the
+  lengths' values decide) is refused with a diagnostic naming the construct
+  and the line (packed sequences themselves export:
+  test_packed_sequences.py).
 """
 import json
 import unittest
@@ -145,7 +147,8 @@ class TorchScriptConstructs(OnnxportTestCase, TorchExportMixin):
         ex = export(PacksInside(), (r(5, 2, 4), torch.tensor([5, 3])), "ts-packed")
         self.assertFalse(ex.ok)
         self.assertEqual(ex.proc.returncode, 1, ex.text())
-        self.assertIn("PackedSequence", ex.text())
+        self.assertIn("pad_packed_sequence at line", ex.text())
+        self.assertIn("without total_length", ex.text())
         self.assertIn("unsupported-packed-sequence", json.dumps(ex.report))
         self.assertIn("rnn.py", ex.text())
 

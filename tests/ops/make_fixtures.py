@@ -37,7 +37,7 @@ CASES = []
 def case(op, overload, *args, atol=1e-5, rtol=1e-4, note="", via=None):
     """`via`: a Python function computing the result from the decoded
     arguments, for the few ops torch.ops cannot call (generic list types)."""
-    CASES.append({"op": "aten::" + op, "overload": overload, "args": list(args),
+    CASES.append({"op": op if "::" in op else "aten::" + op, "overload": overload, "args": list(args),
                   "atol": atol, "rtol": rtol, "note": note, "via": via})
 
 
@@ -898,6 +898,41 @@ def call_torch(c):
     return op(*pos, **kw)
 
 
+def padded_recurrent(kind):
+    """onnxport::padded_<kind> (docs/sequence-models.md, "Packed sequences") as
+    torch computes it: pack_padded_sequence (sorting by length), the packed
+    kernel torch._VF.<kind> on data + batch_sizes, pad_packed_sequence back to
+    the input's length, final states in the input's batch order."""
+    def run(input, lengths, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+        from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+        packed = pack_padded_sequence(input, lengths, batch_first=batch_first, enforce_sorted=False)
+        order, back = packed.sorted_indices, packed.unsorted_indices
+        states = [s.index_select(1, order) for s in (hx if isinstance(hx, (list, tuple)) else [hx])]
+        out = getattr(torch._VF, kind)(packed.data, packed.batch_sizes, states if kind == "lstm" else states[0],
+                                       params, has_biases, num_layers, dropout, train, bidirectional)
+        padded, _ = pad_packed_sequence(PackedSequence(out[0], packed.batch_sizes, order, back),
+                                        batch_first=batch_first, total_length=input.shape[1 if batch_first else 0])
+        return [padded] + [s.index_select(1, back) for s in out[1:]]
+    return run
+
+
+def padded_recurrent_cases():
+    # padded_<kind>(input, lengths, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    # lengths unsorted and shorter than the input, so the masking and the reverse direction's start are checked.
+    lengths = torch.tensor([3, 5, 1])
+    case("onnxport::padded_lstm", "default", randn(5, 3, 4), lengths, [randn(4, 3, 3), randn(4, 3, 3)],
+         rnn_params(2, 2, 4, 3, 4), True, 2, 0.0, False, True, False, via=padded_recurrent("lstm"),
+         note="2 layers, bidirectional")
+    case("onnxport::padded_gru", "default", randn(3, 6, 4), torch.tensor([6, 2, 4]), randn(2, 3, 5),
+         rnn_params(1, 2, 4, 5, 3), True, 1, 0.0, False, True, True, via=padded_recurrent("gru"),
+         note="batch_first, bidirectional")
+    case("onnxport::padded_rnn_tanh", "default", randn(5, 3, 4), lengths, randn(1, 3, 3), rnn_params(1, 1, 4, 3, 1),
+         True, 1, 0.0, False, False, False, via=padded_recurrent("rnn_tanh"))
+    case("onnxport::padded_rnn_relu", "default", randn(5, 3, 4), lengths, randn(2, 3, 3),
+         rnn_params(1, 2, 4, 3, 1, biases=False), False, 1, 0.0, False, True, False, via=padded_recurrent("rnn_relu"),
+         note="no biases")
+
+
 def placement_cases():
     """Ops on which torch.onnx.export passed OpInfo samples and onnxport none
     (docs/op-coverage.md)."""
@@ -1003,7 +1038,7 @@ def main():
         sys.exit("usage: make_fixtures.py OUT.json")
     for group in (seed_cases, elementwise_cases, reduction_cases, linear_algebra_cases, shape_cases,
                   indexing_cases, creation_cases, nn_cases, recurrent_cases, attention_cases, added_op_cases, breadth_cases,
-                  placement_cases):
+                  placement_cases, padded_recurrent_cases):
         group()
     out = []
     for i, c in enumerate(CASES):

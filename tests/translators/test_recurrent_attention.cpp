@@ -1,4 +1,5 @@
-// Recurrent (aten::lstm, gru, rnn_tanh, rnn_relu) and fused attention
+// Recurrent (aten::lstm, gru, rnn_tanh, rnn_relu, and their packed-sequence
+// form onnxport::padded_*) and fused attention
 // (aten::_native_multi_head_attention, aten::_transformer_encoder_layer_fwd)
 // translators against the op library's reference kernels.
 #include "harness.hpp"
@@ -105,6 +106,53 @@ TEST_F(T, ElmanRnnTanhAndRelu) {
     ValueId x = b.input(randn({4, 2, 3}));
     ValueId h0 = b.input(randn({4, 2, 5}));
     check_op(b, op, recurrent_args(V(x), V(h0), recurrent_params(b, 1, 3, 5, 2, 2, true), true, 2, true, false),
+             kRecurrent);
+  }
+}
+
+// onnxport::padded_* (a packed sequence, docs/sequence-models.md "Packed
+// sequences"): the .input call plus per-sequence lengths, which become every
+// layer's sequence_lens. Lengths unsorted and shorter than the input, so the
+// masked steps and the reverse direction's start differ from a plain run.
+std::vector<Arg> padded_args(Arg x, Arg lengths, Arg hx, Arg params, bool biases, int64_t layers, bool bidirectional,
+                             bool batch_first) {
+  std::vector<Arg> args = recurrent_args(std::move(x), std::move(hx), std::move(params), biases, layers,
+                                         bidirectional, batch_first);
+  args.insert(args.begin() + 1, std::move(lengths));
+  return args;
+}
+
+TEST_F(T, PaddedLstmTwoLayersBidirectionalGetsSequenceLens) {
+  GraphBuilder b;
+  ValueId x = b.input(randn({5, 3, 4}));
+  ValueId lengths = b.input(values(DType::Int64, {3}, {3, 5, 1}));
+  ValueId h0 = b.input(randn({4, 3, 3}));
+  ValueId c0 = b.input(randn({4, 3, 3}));
+  auto model = check_op(b, "onnxport::padded_lstm",
+                        padded_args(V(x), V(lengths), L({V(h0), V(c0)}), recurrent_params(b, 4, 4, 3, 2, 2, true),
+                                    true, 2, true, false),
+                        kRecurrent);
+  const std::vector<std::string> ops = op_types(model);
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), "LSTM"), 2);
+}
+
+TEST_F(T, PaddedGruBatchFirstAndPaddedRnns) {
+  {
+    GraphBuilder b;
+    ValueId x = b.input(randn({3, 6, 4}));
+    ValueId lengths = b.input(values(DType::Int64, {3}, {6, 2, 4}));
+    ValueId h0 = b.input(randn({2, 3, 5}));
+    check_op(b, "onnxport::padded_gru",
+             padded_args(V(x), V(lengths), V(h0), recurrent_params(b, 3, 4, 5, 1, 2, true), true, 1, true, true),
+             kRecurrent);
+  }
+  for (const char* op : {"onnxport::padded_rnn_tanh", "onnxport::padded_rnn_relu"}) {
+    SCOPED_TRACE(op);
+    GraphBuilder b;
+    ValueId x = b.input(randn({4, 2, 3}));
+    ValueId lengths = b.input(values(DType::Int64, {2}, {2, 4}));
+    ValueId h0 = b.input(randn({2, 2, 5}));
+    check_op(b, op, padded_args(V(x), V(lengths), V(h0), recurrent_params(b, 1, 3, 5, 1, 2, false), false, 1, true, false),
              kRecurrent);
   }
 }

@@ -1,7 +1,7 @@
 """The zoo: torchvision's models and torch.nn's layers, end to end.
 
     /usr/bin/python3 tests/zoo/run_zoo.py --onnxport build/bin/onnxport --config config/default.json \\
-        --work build/tests/zoo [--sample | --only NAME,NAME | --group layer] [--timeout 900]
+        --work build/tests/zoo [--sample | --only NAME;NAME | --group layer | --name-contains TEXT] [--timeout 900]
 
 For each entry (tests/zoo/zoo_entries.py): build the module (weights=None,
 seed 0, BatchNorm statistics calibrated), write its bundle with torch2program
@@ -430,6 +430,11 @@ def driver_main(opts):
             print("error: not zoo entries: " + ", ".join(unknown))
             return 2
         names = wanted
+    if opts.name_contains:
+        names = [n for n in names if opts.name_contains in n]
+        if not names:
+            print("error: no zoo entry's name contains " + repr(opts.name_contains))
+            return 2
     records = os.path.join(opts.work, "records")
     os.makedirs(records, exist_ok=True)
     for name in names:
@@ -549,6 +554,7 @@ def main():
     parser.add_argument("--group", help="only entries of this group (classification, segmentation, video, "
                                         "optical_flow, layer)")
     parser.add_argument("--only", help="entries separated by ';'")
+    parser.add_argument("--name-contains", help="only entries whose name contains this text (e.g. 'packed')")
     parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes at once")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per export / ONNX Runtime run")
     parser.add_argument("--batches", default="1,3", help="batch sizes the model is checked on")

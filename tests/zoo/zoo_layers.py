@@ -167,6 +167,42 @@ def lazy(cls, *args, shape):
     return lambda: Lazy(cls(*args), torch.randn(EXAMPLE_BATCH, *shape))
 
 
+class Packed(nn.Module):
+    """A recurrent layer over a packed batch, as a variable-length model runs it:
+    pack_padded_sequence(x, lengths) -> the layer -> pad_packed_sequence back to
+    the input's length. Returns the padded output, the lengths and the final
+    state(s)."""
+
+    def __init__(self, recurrent, enforce_sorted=True):
+        super().__init__()
+        self.rnn = recurrent
+        self.batch_first = recurrent.batch_first
+        self.enforce_sorted = enforce_sorted
+
+    def forward(self, x, lengths):
+        steps = x.size(1) if self.batch_first else x.size(0)
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=self.batch_first,
+                                                   enforce_sorted=self.enforce_sorted)
+        out, state = self.rnn(packed)
+        padded, out_lengths = nn.utils.rnn.pad_packed_sequence(
+            out, batch_first=self.batch_first, total_length=steps)
+        return padded, out_lengths, state
+
+
+def lengths(steps, descending):
+    """Sequence lengths in [1, steps] for the batch (sorted longest first when
+    the layer packs with enforce_sorted=True), different for every batch size."""
+    def make(batch, shape):
+        values = torch.randint(1, steps + 1, shape)
+        return values.sort(descending=True).values if descending else values
+    return TensorInput("lengths", (), make=make)
+
+
+def packed(name, recurrent, steps=6, features=8, batch_first=False, enforce_sorted=True):
+    return layer(name, lambda: Packed(recurrent(), enforce_sorted),
+                 [x(steps, features, batch_dim=0 if batch_first else 1), lengths(steps, enforce_sorted)])
+
+
 def layer(name, factory, inputs, note=None, atol=None, rtol=None):
     return Entry(name, "layer", factory, inputs, note=note, atol=atol, rtol=rtol)
 
@@ -266,6 +302,17 @@ def layer_entries():
                                                                              bidirectional=True), [x(6, 8, batch_dim=1)]),
         L("GRU", lambda: nn.GRU(8, 12), [x(6, 8, batch_dim=1)]),
         L("GRU[batch_first,bidirectional]", lambda: nn.GRU(8, 12, batch_first=True, bidirectional=True), [x(6, 8)]),
+        packed("LSTM[packed]", lambda: nn.LSTM(8, 12)),
+        packed("LSTM[packed,bidirectional,2 layers,batch_first]", lambda: nn.LSTM(8, 12, 2, batch_first=True,
+                                                                               bidirectional=True), batch_first=True),
+        packed("LSTM[packed,unsorted,bidirectional]", lambda: nn.LSTM(8, 12, bidirectional=True),
+               enforce_sorted=False),
+        packed("GRU[packed,batch_first]", lambda: nn.GRU(8, 12, batch_first=True), batch_first=True),
+        packed("GRU[packed,unsorted,bidirectional,2 layers]", lambda: nn.GRU(8, 12, 2, bidirectional=True),
+               enforce_sorted=False),
+        packed("RNN[packed,relu,bidirectional]", lambda: nn.RNN(8, 12, nonlinearity="relu", bidirectional=True)),
+        packed("RNN[packed,unsorted,batch_first,2 layers]", lambda: nn.RNN(8, 12, 2, batch_first=True),
+               batch_first=True, enforce_sorted=False),
         L("RNNCell", lambda: nn.RNNCell(8, 12), [x(8)]),
         L("LSTMCell", lambda: nn.LSTMCell(8, 12), [x(8)]),
         L("GRUCell", lambda: nn.GRUCell(8, 12), [x(8)]),

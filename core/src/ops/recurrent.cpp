@@ -1,6 +1,13 @@
 // Recurrent layers as TorchScript calls them: aten::lstm, aten::gru and
-// aten::rnn_tanh / aten::rnn_relu (the .input overloads; packed sequences
-// are not supported). Inference only: dropout between layers is ignored
+// aten::rnn_tanh / aten::rnn_relu (the .input overloads), and
+// onnxport::padded_lstm / padded_gru / padded_rnn_* (the same plus
+// per-sequence lengths: what a packed sequence becomes in a captured Graph,
+// docs/sequence-models.md "Packed sequences"). Sequence b only runs over its
+// first lengths[b] steps: its output is 0 after them and its final state is
+// the state at its last step (for the reverse direction, after running from
+// step lengths[b]-1 down to 0), as torch's packed kernels and ONNX's
+// sequence_lens compute. The .data overloads themselves (packed data +
+// batch_sizes) are refused: the tracing engine rewrites them. Inference only: dropout between layers is ignored
 // unless `train` is set, which is refused.
 //
 //   lstm(input, Tensor[] hx = (h0, c0), Tensor[] params, has_biases, num_layers,
@@ -32,8 +39,10 @@ struct RnnCall {
 //            float dropout, bool train, bool bidirectional, bool batch_first); gru.input,
 // rnn_tanh.input, rnn_relu.input take `Tensor hx`. The .data overloads (packed
 // sequences: data, batch_sizes, ...) are refused.
+bool is_padded(const OpArgs& args) { return args.schema().name.rfind("onnxport::padded_", 0) == 0; }
+
 RnnCall rnn_call(const OpArgs& args, Cell cell) {
-  if (args.schema().overload != "input")
+  if (args.schema().overload != "input" && !is_padded(args))
     fail("packed sequences (" + args.schema().qualified_name() + ") are not supported");
   RnnCall c;
   c.cell = cell;
@@ -57,6 +66,11 @@ RnnCall rnn_call(const OpArgs& args, Cell cell) {
     fail("expected " + std::to_string(per_cell * static_cast<size_t>(std::max<int64_t>(c.layers, 0) * c.directions)) +
          " parameter tensors for " + std::to_string(c.layers) + " layer(s), got " + std::to_string(c.params.size()) +
          " (projections are not supported)");
+  if (is_padded(args)) {
+    const TensorMeta& lengths = args.tensor("lengths");
+    if (lengths.shape.size() != 1 || !is_integral(lengths.dtype))
+      fail("lengths must be a 1-D integer tensor, got " + std::string(dtype_name(lengths.dtype)) + shape_str(lengths.shape));
+  }
   const Shape& w_hh = c.params[1]->meta.shape;
   if (w_hh.size() != 2 || w_hh[1].is_symbolic()) fail("w_hh must be a static 2-D tensor, got shape " + shape_str(w_hh));
   c.hidden = w_hh[1].value();
@@ -89,7 +103,8 @@ T sigmoid(T x) {
 // out_row between steps/batch rows, at column offset), updates h (and c).
 template <class T>
 void run_direction(Cell cell, const T* x, int64_t steps, int64_t batch, int64_t in_size, int64_t hidden, const T* w_ih,
-                   const T* w_hh, const T* b_ih, const T* b_hh, bool reverse, T* h, T* c, T* out, int64_t out_row) {
+                   const T* w_hh, const T* b_ih, const T* b_hh, bool reverse, T* h, T* c, T* out, int64_t out_row,
+                   const int64_t* lengths) {
   const int64_t G = gate_count(cell) * hidden;
   // Input projections for every step at once: [steps*batch, G].
   std::vector<T> xg(static_cast<size_t>(steps * batch * G), T(0));
@@ -101,6 +116,11 @@ void run_direction(Cell cell, const T* x, int64_t steps, int64_t batch, int64_t 
     std::fill(hg.begin(), hg.end(), T(0));
     gemm_accumulate<T>(batch, G, hidden, {h, hidden, 1}, {w_hh, 1, hidden}, hg.data());
     for (int64_t b = 0; b < batch; ++b) {
+      if (lengths != nullptr && t >= lengths[b]) {
+        // Past this sequence's end: no step, its state is kept and its output stays 0.
+        std::copy(h + b * hidden, h + (b + 1) * hidden, h_next.begin() + b * hidden);
+        continue;
+      }
       const T* gx = xg.data() + (t * batch + b) * G;
       const T* gh = hg.data() + b * G;
       auto gate = [&](int64_t k, int64_t j, bool with_hidden) {
@@ -148,6 +168,18 @@ std::vector<Tensor> rnn_kernel(const OpArgs& args, Cell cell) {
                                              {x.shape()[2], x.shape()[1] * x.shape()[2], 1}, 0);
   const int64_t steps = x.shape()[0], batch = x.shape()[1];
   const int64_t states = c.layers * c.directions;
+  std::vector<int64_t> lengths;
+  if (is_padded(args)) {
+    const Tensor& l = args.data("lengths");
+    if (l.numel() != batch)
+      fail("lengths holds " + std::to_string(l.numel()) + " values for a batch of " + std::to_string(batch));
+    for (int64_t b = 0; b < batch; ++b) {
+      lengths.push_back(l.get_int(b));
+      if (lengths.back() < 1 || lengths.back() > steps)
+        fail("length " + std::to_string(lengths.back()) + " of sequence " + std::to_string(b) + " is not in [1, " +
+             std::to_string(steps) + "]");
+    }
+  }
   // Initial states: hx is a list (h0, c0) for lstm, a tensor otherwise.
   const OpArg& hx = args.arg("hx");
   std::vector<const OpArg*> initial;
@@ -183,7 +215,8 @@ std::vector<Tensor> rnn_kernel(const OpArgs& args, Cell cell) {
         T* cs = cell == Cell::Lstm ? state[1].mutable_data<T>() + slot * batch * c.hidden : nullptr;
         run_direction<T>(cell, layer_in.data<T>(), steps, batch, in_size, c.hidden, w_ih.data<T>(), weights[base + 1].data<T>(),
                          c.has_biases ? weights[base + 2].data<T>() : nullptr, c.has_biases ? weights[base + 3].data<T>() : nullptr,
-                         d == 1, h, cs, layer_out.mutable_data<T>() + d * c.hidden, c.directions * c.hidden);
+                         d == 1, h, cs, layer_out.mutable_data<T>() + d * c.hidden, c.directions * c.hidden,
+                         lengths.empty() ? nullptr : lengths.data());
       }
       layer_in = layer_out;
     }
@@ -280,7 +313,7 @@ std::vector<Tensor> cell_kernel(const OpArgs& a, Cell cell) {
     run_direction<T>(cell, x.data<T>(), 1, batch, in_size, hidden, w_ih.data<T>(), w_hh.data<T>(),
                      a.has("b_ih") ? b_ih.data<T>() : nullptr, a.has("b_hh") ? b_hh.data<T>() : nullptr, false,
                      state[0].mutable_data<T>(), cell == Cell::Lstm ? state[1].mutable_data<T>() : nullptr,
-                     out.mutable_data<T>(), hidden);
+                     out.mutable_data<T>(), hidden, nullptr);
   });
   std::vector<Tensor> result{finish(std::move(out), raw.dtype())};
   if (cell == Cell::Lstm) result.push_back(finish(std::move(state[1]), raw.dtype()));
@@ -303,6 +336,13 @@ void register_recurrent_ops(OpLibrary& lib) {
   register_recurrent_cells(lib);
   for (auto [name, cell] : {std::pair{"aten::lstm", Cell::Lstm}, std::pair{"aten::gru", Cell::Gru},
                             std::pair{"aten::rnn_tanh", Cell::RnnTanh}, std::pair{"aten::rnn_relu", Cell::RnnRelu}}) {
+    define_by_schema(
+        lib, name, "recurrent", [cell = cell](const OpArgs& args) { return rnn_meta(args, cell); },
+        [cell = cell](const OpArgs& args) { return rnn_kernel(args, cell); });
+  }
+  for (auto [name, cell] : {std::pair{"onnxport::padded_lstm", Cell::Lstm}, std::pair{"onnxport::padded_gru", Cell::Gru},
+                            std::pair{"onnxport::padded_rnn_tanh", Cell::RnnTanh},
+                            std::pair{"onnxport::padded_rnn_relu", Cell::RnnRelu}}) {
     define_by_schema(
         lib, name, "recurrent", [cell = cell](const OpArgs& args) { return rnn_meta(args, cell); },
         [cell = cell](const OpArgs& args) { return rnn_kernel(args, cell); });

@@ -84,7 +84,9 @@ struct CompositeOps {
     return {op(t, n, target, {a["self"], a["dim"], EValue::none()})};
   }
 
-  // lift (a functionalization marker) returns its input unchanged.
+  // lift (a functionalization marker) returns its input unchanged; so does
+  // Tensor.cpu(): every tensor of a captured program is on the CPU
+  // (pad_packed_sequence indexes the lengths with `unsorted_indices.cpu()`).
   static std::vector<EValue> identity(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
     return {op(t, n, "aten::alias", {a["self"]})};
   }
@@ -2255,6 +2257,7 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::_softmax", &softmax_family},
       {"aten::lift", &identity},
       {"aten::lift_fresh", &identity},
+      {"aten::cpu", &identity},
       {"aten::unsafe_split", &safe_split},
       {"aten::unsafe_chunk", &safe_split},
       {"aten::unsafe_split_with_sizes", &safe_split},

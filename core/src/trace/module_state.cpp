@@ -212,26 +212,18 @@ void Tracer::on_isinstance(const ProgramNode& n) {
   bind_all_outputs(n, EValue::of_constant(any));
 }
 
-// nn.utils.rnn.PackedSequence: the packed recurrent kernels (aten::lstm on
-// data + batch_sizes, _pack_padded_sequence, _pad_packed_sequence) have no
-// ONNX form here. Refused before tracing, at the first node that builds or
-// takes one, instead of failing later on some helper op.
-void Tracer::refuse_packed_sequences(const ProgramBlock& block) const {
-  static const std::set<std::string> kPackedKinds = {"aten::_pack_padded_sequence", "aten::_pad_packed_sequence"};
-  for (const ProgramNode& node : block.nodes) {
-    const bool packed_type = std::any_of(node.output_types.begin(), node.output_types.end(), [](const std::string& t) {
-      return t.find("PackedSequence") != std::string::npos;
-    });
-    if (packed_type || kPackedKinds.count(node.kind) != 0) {
-      Diagnostic d = make_diag(
-          "unsupported-packed-sequence", Severity::Error,
-          "nn.utils.rnn.PackedSequence (" + node.kind + " at " + line_of(node) + quoted_source(node) +
-              ") is not supported: packed recurrent layers have no translation",
-          "Run the recurrent layer on the padded batch and mask the padded steps instead of packing.");
-      d.loc = node.source;
-      throw TraceError(std::move(d));
-    }
-    for (const ProgramBlock& b : node.blocks) refuse_packed_sequences(b);
+// A forward whose argument is a PackedSequence: its data and batch_sizes
+// would be inputs of the ONNX model in torch's packed layout, which the
+// engine does not represent (it keeps packed data padded, see
+// packed_sequences.cpp). Refused before tracing.
+void Tracer::refuse_packed_sequence_inputs() const {
+  for (const ProgramValue& in : program_.inputs) {
+    if (in.type.find("PackedSequence") == std::string::npos) continue;
+    throw TraceError(make_diag(
+        "unsupported-packed-sequence", Severity::Error,
+        "forward's argument `" + in.name + "` is a PackedSequence (" + in.type +
+            "): a packed batch cannot be an input of the exported model",
+        "Take the padded batch and its lengths as arguments and call pack_padded_sequence inside forward."));
   }
 }
 

@@ -313,6 +313,13 @@ const std::unordered_map<std::string_view, Folder>& folders() {
       {"aten::__getitem__", getitem},
       {"aten::len", len},
       {"aten::str", [](const Args& a) { return json(python_str(arg(a, 0, "str"))); }},
+      // device.type: "cpu" of Device("cpu:0") (pack_padded_sequence checks batch_sizes.device.type).
+      {"prim::type", [](const Args& a) {
+         const json& d = arg(a, 0, "type");
+         if (!d.is_object() || !d.contains("device") || !d["device"].is_string()) throw ScalarOpError("prim::type needs a device, got " + d.dump());
+         const std::string name = d["device"].get<std::string>();
+         return json(name.substr(0, name.find(':')));
+       }},
       {"aten::Int", [](const Args& a) { return to_python_int(arg(a, 0, "Int")); }},
       {"aten::Float", [](const Args& a) { return to_python_float(arg(a, 0, "Float")); }},
       {"aten::Bool", [](const Args& a) { return json(python_truth(arg(a, 0, "Bool"))); }},

@@ -40,7 +40,7 @@ bool Tracer::has_errors() const {
 }
 
 std::vector<EValue> Tracer::run() {
-  refuse_packed_sequences(program_.graph);
+  refuse_packed_sequence_inputs();
   bind_inputs();
   reserve_names();
   run_block(program_.graph);
@@ -257,6 +257,11 @@ void Tracer::set_graph_outputs(const std::vector<EValue>& outputs) {
           fail("unsupported-quantized-op",
                "the program returns a quantized tensor (" + describe(v) + "), which an ONNX output cannot hold",
                "Return x.dequantize() (real values) or x.int_repr() (the integers) instead.");
+        if (const PackedUse* use = packed_use(v))
+          fail("unsupported-packed-sequence",
+               "forward returns a PackedSequence (packed at " + use->batch->origin +
+                   "): only pad_packed_sequence of a packed recurrent layer's output can be exported",
+               "Return pad_packed_sequence(output, batch_first=..., total_length=...) instead.");
         ids.push_back(v.tensor->id);
         break;
       case EValue::Kind::Sym: ids.push_back(v.sym->value); break;
@@ -404,6 +409,7 @@ void Tracer::dispatch(const ProgramNode& n) {
       return;
     }
   }
+  if (!packed_.empty() && on_packed_use(n)) return;
   if (is_quantized_rule(n.kind)) {
     on_quantized(n);
     return;
@@ -544,6 +550,8 @@ const std::unordered_map<std::string, Tracer::Handler>& Tracer::handlers() {
       {"aten::is_nonzero", &Tracer::on_scalar_conversion},
       {"aten::ScalarImplicit", &Tracer::on_scalar_conversion},
       {"prim::NumToTensor", &Tracer::on_num_to_tensor},
+      {"aten::_pack_padded_sequence", &Tracer::on_pack_padded_sequence},
+      {"aten::_pad_packed_sequence", &Tracer::on_pad_unpacked},
   };
   return table;
 }

@@ -227,7 +227,37 @@ class Tracer {
   void on_compare(const ProgramNode& n);  // aten::eq / aten::ne: lists element-wise, else scalars/tensors
   std::optional<EValue> sequences_equal(const ProgramNode& n, const EValue& a, const EValue& b);
   void on_isinstance(const ProgramNode& n);
-  void refuse_packed_sequences(const ProgramBlock& block) const;
+  // A forward that takes a PackedSequence argument is refused (packed_sequences.cpp).
+  void refuse_packed_sequence_inputs() const;
+
+  // ---- packed sequences (packed_sequences.cpp, docs/sequence-models.md "Packed sequences")
+  // A PackedSequence's data and batch_sizes are not materialized: data is the
+  // padded batch, time-major, and batch_sizes the per-sequence lengths. The
+  // engine answers what nn.LSTM & co. ask of them (dim, size(-1),
+  // batch_sizes[0], batch_sizes.size(0)), turns the recurrent op into
+  // onnxport::padded_*, and pad_packed_sequence into a mask; any other use is
+  // refused, naming it and its line.
+  struct PackedBatch {
+    EValue padded;       // [T, B, features...], time-major
+    EValue lengths;      // int64 [B], in the order of padded's batch
+    std::string origin;  // "line 12 (`pack_padded_sequence(...)`)"
+  };
+  enum class PackedRole : uint8_t { Data, BatchSizes };
+  struct PackedUse {
+    PackedRole role;
+    std::shared_ptr<const PackedBatch> batch;
+  };
+  const PackedUse* packed_use(const EValue& v) const;
+  EValue packed_value(PackedRole role, const std::shared_ptr<const PackedBatch>& batch, DType dtype, Shape shape);
+  void on_pack_padded_sequence(const ProgramNode& n);
+  // _pad_packed_sequence of tensors that are not a packed sequence built in
+  // forward (the packed case is on_packed_use): refused.
+  void on_pad_unpacked(const ProgramNode& n);
+  bool on_packed_use(const ProgramNode& n);  // false: not a packed use, dispatch as usual
+  void packed_recurrent(const ProgramNode& n, const PackedUse& data, const PackedUse& batch_sizes);
+  void pad_packed(const ProgramNode& n, const PackedUse& data, const PackedUse& batch_sizes);
+  bool total_length_given(const ProgramNode& pad) const;
+  [[noreturn]] void fail_packed_use(const ProgramNode& n, const PackedUse& use, const std::string& what) const;
 
   // ---- dicts (dicts.cpp)
   void on_dict_construct(const ProgramNode& n);
@@ -367,6 +397,8 @@ class Tracer {
   std::unordered_map<std::string, EValue> set_attrs_;         // dotted path -> value a prim::SetAttr assigned
   std::unordered_map<ValueId, EValue> scalar_shadows_;         // 0-d int tensor -> the int (or SymInt) it holds
   std::unordered_map<ValueId, EValue> condition_shadows_;      // 0-d bool tensor comparing shadows -> the SymBool
+  std::unordered_map<const FakeTensor*, PackedUse> packed_;    // a PackedSequence's data / batch_sizes
+  std::set<std::string> packed_max_lengths_;                   // program names of batch_sizes.size(0)
 
   Block* block_ = nullptr;                  // where nodes are emitted
   const ProgramNode* node_ = nullptr;       // the node being traced (provenance, errors)

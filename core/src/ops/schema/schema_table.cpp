@@ -6,13 +6,14 @@
 
 #include <map>
 #include <memory>
+#include <vector>
 
 namespace onnxport {
 namespace {
 
 constexpr const char* kAtenSchemas[] = {
 #include "aten_schemas.inc"
-    // the engine's own ops (quantized tensors), after PyTorch's
+    // the engine's own ops (quantized tensors, packed sequences), after PyTorch's
 #include "engine_schemas.inc"
 };
 

@@ -2,7 +2,8 @@
 // time: one adds an op the library already has (aten::relu), one adds an op
 // whose name has no domain; and the bad input of docs/plugin-authoring.md
 // ("Bad input"): a translator and an op for aten schemas that do not exist,
-// a translator keyed by an overload, and an op that two plugins both add.
+// a translator keyed by an overload, an op that two plugins both add, and
+// declared argument names or op schemas that do not fit.
 #include <onnxport/sdk.hpp>
 
 namespace {
@@ -27,6 +28,28 @@ void register_ops(onnxport::Registrar& r) {
   r.add_translator({.op = "aten::add.Tensor", .fn = translate_nothing, .since_opset = 13, .description = "overload"});
 #elif OP_PLUGIN_KIND == 6
   r.add_op({.name = "optest::shared", .meta = same_as_first, .kernel = {}, .family = "elementwise"});
+#elif OP_PLUGIN_KIND == 7
+  // A translator declaring a name aten::gelu's schema lacks (a typo of "approximate").
+  r.add_translator({.op = "aten::gelu", .fn = translate_nothing, .since_opset = 13, .description = "typo",
+                    .arguments = {"self", "approximat"}});
+#elif OP_PLUGIN_KIND == 8
+  // A plugin op with a schema whose translator reads a name the schema lacks;
+  // the translator is registered before the op, so the check runs after both.
+  r.add_translator({.op = "optest::scaled", .fn = translate_nothing, .since_opset = 13, .description = "typo",
+                    .arguments = {"self", "factor"}});
+  r.add_op({.name = "optest::scaled", .meta = same_as_first, .kernel = {}, .family = "elementwise",
+            .schema = "optest::scaled(Tensor self, float scale=2.) -> Tensor", .arguments = {"self", "scale"}});
+#elif OP_PLUGIN_KIND == 9
+  r.add_op({.name = "optest::broken", .meta = same_as_first, .kernel = {}, .family = "elementwise",
+            .schema = "optest::broken(Tensor self, float) -> Tensor"});
+#elif OP_PLUGIN_KIND == 10
+  // Names declared for an op that has no schema cannot be checked: refused.
+  r.add_op({.name = "optest::unchecked", .meta = same_as_first, .kernel = {}, .family = "elementwise",
+            .arguments = {"self"}});
+#elif OP_PLUGIN_KIND == 11
+  // A schema for an aten op: aten ops keep PyTorch's.
+  r.add_op({.name = "aten::relu", .meta = same_as_first, .kernel = {}, .family = "elementwise",
+            .schema = "aten::relu(Tensor x) -> Tensor"});
 #endif
 }
 

@@ -6,6 +6,7 @@
 // descriptor without a name or without its callback).
 #include "onnx_test_util.hpp"
 
+#include <onnxport/op_schema.hpp>
 #include <onnxport/ops.hpp>
 #include <onnxport_core/plugin_host.hpp>
 
@@ -277,6 +278,89 @@ TEST(BadInputAtLoad, AnOpTwoPluginsAddRefusesTheSecond) {
   // The first plugin's op stays, and a second host loading the first plugin again is fine.
   PluginHost again;
   EXPECT_TRUE(load_schema_plugin(again, "shared-op-a").loaded);
+}
+
+TEST(BadInputAtLoad, DeclaredArgumentNameNotInTheSchemaRefusesThePlugin) {
+  PluginHost host;
+  const LoadedPlugin& p = load_schema_plugin(host, "argument-typo");
+  EXPECT_FALSE(p.loaded);
+  EXPECT_NE(p.error.find("Registration failed in plugin 'sdktest-argument-typo' (" + p.file.string() +
+                         "): translator for 'aten::gelu' reads argument 'approximat', which no schema of aten::gelu "
+                         "has:\n    aten::gelu(Tensor self, *, str approximate=\"none\") -> Tensor"),
+            std::string::npos)
+      << p.error;
+  EXPECT_TRUE(host.registry().translators().empty());
+  ASSERT_EQ(host.diagnostics().size(), 1u);
+  EXPECT_EQ(host.diagnostics()[0].code, "plugin-registration-failed");
+}
+
+TEST(BadInputAtLoad, DeclaredArgumentNameNotInThePluginOpsSchemaRefusesThePlugin) {
+  PluginHost host;
+  const LoadedPlugin& p = load_schema_plugin(host, "plugin-op-argument-typo");
+  EXPECT_FALSE(p.loaded);
+  EXPECT_NE(p.error.find("translator for 'optest::scaled' reads argument 'factor', which no schema of optest::scaled "
+                         "has:\n    optest::scaled(Tensor self, float scale=2.) -> Tensor"),
+            std::string::npos)
+      << p.error;
+  // Refused as a whole: neither the op nor its schema is added.
+  EXPECT_EQ(OpLibrary::instance().find("optest::scaled"), nullptr);
+  EXPECT_TRUE(schema_overloads("optest::scaled").empty());
+}
+
+TEST(BadInputAtLoad, PluginOpSchemaThatDoesNotParseRefusesThePlugin) {
+  PluginHost host;
+  const LoadedPlugin& p = load_schema_plugin(host, "bad-op-schema");
+  EXPECT_FALSE(p.loaded);
+  EXPECT_NE(p.error.find("add_op: the schema of 'optest::broken' does not parse: "), std::string::npos) << p.error;
+}
+
+TEST(BadInputAtLoad, ArgumentsDeclaredForAnOpWithoutSchemaRefuseThePlugin) {
+  PluginHost host;
+  const LoadedPlugin& p = load_schema_plugin(host, "unchecked-arguments");
+  EXPECT_FALSE(p.loaded);
+  EXPECT_NE(p.error.find("meta function for 'optest::unchecked' declares the arguments it reads (self), but "
+                         "'optest::unchecked' has no schema to check them against"),
+            std::string::npos)
+      << p.error;
+}
+
+TEST(BadInputAtLoad, SchemaGivenForAnAtenOpRefusesThePlugin) {
+  PluginHost host;
+  const LoadedPlugin& p = load_schema_plugin(host, "aten-op-schema");
+  EXPECT_FALSE(p.loaded);
+  EXPECT_NE(p.error.find("add_op: op 'aten::relu' gives a schema, but aten ops have PyTorch's"), std::string::npos)
+      << p.error;
+}
+
+TEST(PluginOpSchema, TheTemplatesOpIsBoundByNameWithItsDefaults) {
+  PluginHost host;
+  const LoadedPlugin& p = host.load(fs::path(SDK_TEST_PLUGIN_DIR) / "libonnxport-sdktest-template.so");
+  ASSERT_TRUE(p.loaded) << p.error;
+  const std::vector<const OpSchema*> overloads = schema_overloads("mylib::swish_clamp");
+  ASSERT_EQ(overloads.size(), 1u);
+  EXPECT_EQ(overloads[0]->text, "mylib::swish_clamp(Tensor self, float lo=-1., float hi=1.) -> Tensor");
+  const OpDef* def = OpLibrary::instance().find("mylib::swish_clamp");
+  ASSERT_NE(def, nullptr);
+  // Only self given: lo and hi come from the schema's defaults (-1, 1).
+  Tensor x = f32({2}, {-30.0f, 30.0f});
+  OpArg tensor_arg;
+  tensor_arg.kind = OpArg::Kind::Tensor;
+  tensor_arg.meta = {DType::Float32, shape_of(x.shape())};
+  tensor_arg.data = &x;
+  std::vector<Tensor> y = def->kernel({tensor_arg});
+  ASSERT_EQ(y.size(), 1u);
+  EXPECT_NEAR(y[0].get_double(0), -1e-12, 1e-6);  // -30 * sigmoid(-30), inside [-1, 1]
+  EXPECT_NEAR(y[0].get_double(1), 1.0, 1e-6);     // 30, clamped to hi=1
+  // A call that does not fit the schema is refused by the meta function, naming the argument.
+  OpArg word;
+  word.kind = OpArg::Kind::Constant;
+  word.constant = "high";
+  try {
+    def->meta({tensor_arg, word});
+    ADD_FAILURE() << "meta accepted a string for lo";
+  } catch (const OpError& e) {
+    EXPECT_NE(std::string(e.what()).find("lo"), std::string::npos) << e.what();
+  }
 }
 
 // --- descriptor versioning -----------------------------------------------------

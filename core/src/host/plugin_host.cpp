@@ -9,6 +9,7 @@
 
 #include "host/library_keeper.hpp"
 #include "host/staging_registrar.hpp"
+#include "ops/schema/plugin_schemas.hpp"
 
 #include <onnxport/plugin.h>
 #include <onnxport/version.hpp>
@@ -355,6 +356,12 @@ const LoadedPlugin& PluginHost::Impl::load(const fs::path& requested, std::optio
 
   StagingRegistrar staging;
   if (auto r = run_registration(desc, record.file, staging)) return refuse(std::move(record), *r);
+  if (std::string why = staging.check_declared_arguments(); !why.empty()) {
+    return refuse(std::move(record), {"plugin-registration-failed",
+                                      "Registration failed in plugin '" + record.name + "' (" +
+                                          record.file.string() + "): " + why,
+                                      "read only arguments the op's schema has (docs/plugin-authoring.md §7)"});
+  }
   if (auto r = check_op_owners(staging, record)) return refuse(std::move(record), *r);
 
   loaded_names.emplace(record.name, record.file);
@@ -418,6 +425,8 @@ void PluginHost::Impl::commit_ops(StagingRegistrar& staging, LoadedPlugin& recor
     }
     record.ops.push_back(def.name);
     owners.added_by.emplace(def.name, record.name);
+    for (const OpSchema& schema : staging.op_schemas)
+      if (schema.name == def.name) add_plugin_schema(schema);
     library.add(std::move(def));
   }
 }

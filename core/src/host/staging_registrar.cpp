@@ -35,6 +35,32 @@ void check_aten_op(std::string_view what, const std::string& op) {
                               "domain (mylib::op)");
 }
 
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// A plugin op's own schema: it must parse, name the op itself, and not be
+// given to an aten op (PyTorch's schema is the one programs were scripted with).
+OpSchema parse_plugin_schema(const OpDef& def) {
+  if (def.name.rfind("aten::", 0) == 0) {
+    throw std::invalid_argument("add_op: op '" + def.name +
+                                "' gives a schema, but aten ops have PyTorch's (docs/architecture.md §4a)");
+  }
+  OpSchema schema;
+  try {
+    schema = parse_op_schema(def.schema);
+  } catch (const SchemaError& e) {
+    throw std::invalid_argument("add_op: the schema of '" + def.name + "' does not parse: " + e.what());
+  }
+  if (schema.name != def.name) {
+    throw std::invalid_argument("add_op: the schema of '" + def.name + "' is for '" + schema.qualified_name() +
+                                "': " + def.schema);
+  }
+  return schema;
+}
+
 }  // namespace
 
 void StagingRegistrar::add_strategy(std::unique_ptr<Strategy> strategy) {
@@ -67,7 +93,43 @@ void StagingRegistrar::add_op(OpDef def) {
     throw std::invalid_argument("add_op: op name '" + def.name + "' is not of the form 'domain::name'");
   if (!def.meta) throw std::invalid_argument("add_op: op '" + def.name + "' has no meta function");
   check_aten_op("add_op", def.name);
+  if (!def.schema.empty()) op_schemas.push_back(parse_plugin_schema(def));
   ops.push_back(std::move(def));
+}
+
+std::string StagingRegistrar::check_declared_arguments() const {
+  auto overloads_of = [&](const std::string& op) {
+    std::vector<const OpSchema*> found = schema_overloads(op);
+    for (const OpSchema& s : op_schemas)
+      if (s.name == op) found.push_back(&s);
+    return found;
+  };
+  auto check = [&](std::string_view what, const std::string& op,
+                   const std::vector<std::string>& names) -> std::string {
+    if (names.empty()) return "";
+    const std::vector<const OpSchema*> overloads = overloads_of(op);
+    if (overloads.empty()) {
+      return std::string(what) + " for '" + op + "' declares the arguments it reads (" + join(names) +
+             "), but '" + op + "' has no schema to check them against; give the op one (OpDef::schema)";
+    }
+    for (const std::string& name : names) {
+      const bool known = std::any_of(overloads.begin(), overloads.end(),
+                                     [&](const OpSchema* s) { return s->argument_index(name).has_value(); });
+      if (known) continue;
+      std::string schemas;
+      for (const OpSchema* s : overloads) schemas += "\n    " + s->text;
+      return std::string(what) + " for '" + op + "' reads argument '" + name + "', which no schema of " + op +
+             " has:" + schemas;
+    }
+    return "";
+  };
+  for (const TranslatorSpec& spec : translators)
+    if (std::string why = check("translator", spec.op, spec.arguments); !why.empty()) return why;
+  for (const DecompositionSpec& spec : decompositions)
+    if (std::string why = check("decomposition", spec.op, spec.arguments); !why.empty()) return why;
+  for (const OpDef& def : ops)
+    if (std::string why = check("meta function", def.name, def.arguments); !why.empty()) return why;
+  return "";
 }
 
 // Only a registrar of a host that predates add_op gets here.

@@ -3,6 +3,7 @@
 // a failed registration adds nothing.
 #pragma once
 
+#include <onnxport/op_schema.hpp>
 #include <onnxport/registrar.hpp>
 
 #include <memory>
@@ -22,10 +23,18 @@ class StagingRegistrar final : public Registrar {
   uint32_t host_abi_version() const override;
   void add_op(OpDef def) override;
 
+  // After the plugin's callback: every argument name its components declare
+  // (TranslatorSpec/DecompositionSpec/OpDef::arguments) must be an argument
+  // of some overload of the op's schema, PyTorch's or the one this plugin
+  // (or an earlier plugin) gives its op. Returns why not, or "".
+  std::string check_declared_arguments() const;
+
   std::vector<std::unique_ptr<Strategy>> strategies;
   std::vector<TranslatorSpec> translators;
   std::vector<DecompositionSpec> decompositions;
   std::vector<OpDef> ops;
+  // The parsed OpDef::schema of each staged op that has one.
+  std::vector<OpSchema> op_schemas;
 };
 
 }  // namespace onnxport

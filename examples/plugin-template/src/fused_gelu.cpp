@@ -25,7 +25,8 @@ void translate_gelu_fused(onnxport::TranslateContext& ctx) {
 // [doc:register-override]
 void register_fused_gelu(onnxport::Registrar& r) {
   r.add_translator({.op = "aten::gelu", .fn = translate_gelu_fused, .since_opset = 13, .priority = 10,
-                    .description = "ONNX Runtime's fused Gelu / FastGelu (com.microsoft)"});
+                    .description = "ONNX Runtime's fused Gelu / FastGelu (com.microsoft)",
+                    .arguments = {"self", "approximate"}});  // checked against the schema at load
 }
 // [doc:end]
 

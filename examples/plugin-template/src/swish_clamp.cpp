@@ -8,6 +8,7 @@
 //     the model so any runtime that knows ONNX functions can run it.
 #include "plugin_template.hpp"
 
+#include <onnxport/op_schema.hpp>
 #include <onnxport/ops.hpp>
 #include <onnxport/translator.hpp>
 
@@ -18,16 +19,24 @@ namespace plugin_template {
 namespace {
 
 // [doc:op]
-// Output: same dtype and shape as x (a floating tensor).
+// The op's schema, in TorchScript syntax: the meta function, the kernel and
+// the translator read its arguments by name, with its defaults, and the host
+// checks program nodes that call it against it when a bundle is loaded.
+constexpr const char* kSwishClampSchema =
+    "mylib::swish_clamp(Tensor self, float lo=-1., float hi=1.) -> Tensor";
+
+// Output: same dtype and shape as self (a floating tensor).
 std::vector<onnxport::TensorMeta> swish_clamp_meta(const std::vector<onnxport::OpArg>& args) {
-  if (args.size() != 3 || !args[0].is_tensor() || !onnxport::is_floating(args[0].meta.dtype))
-    throw onnxport::OpError("mylib::swish_clamp expects (Tensor x, float lo, float hi) with a floating x");
-  return {args[0].meta};
+  const onnxport::OpArgs a = onnxport::OpArgs::bind("mylib::swish_clamp", args);
+  const onnxport::TensorMeta& x = a.tensor("self");
+  if (!onnxport::is_floating(x.dtype)) throw onnxport::OpError("self must be a floating tensor");
+  return {x};
 }
 
 std::vector<onnxport::Tensor> swish_clamp_kernel(const std::vector<onnxport::OpArg>& args) {
-  const onnxport::Tensor& x = *args[0].data;
-  const double lo = args[1].as_double(), hi = args[2].as_double();
+  const onnxport::OpArgs a = onnxport::OpArgs::bind("mylib::swish_clamp", args);
+  const onnxport::Tensor& x = a.data("self");
+  const double lo = a.f64("lo"), hi = a.f64("hi");
   onnxport::Tensor y = onnxport::Tensor::zeros(x.dtype(), x.shape());
   for (int64_t i = 0; i < x.numel(); ++i) {
     const double v = x.get_double(i);
@@ -47,7 +56,12 @@ void translate_swish_clamp(onnxport::TranslateContext& ctx) {
       y = Clip(swish, lo, hi)
     }
   )ONNX");
-  ctx.set_output(0, ctx.op("SwishClamp", {ctx.input(0), ctx.input(1), ctx.input(2)}, {}, "mylib"));
+  // lo and hi may be left to the schema's defaults: materialized as constants
+  // of self's dtype (Clip needs them in it).
+  const onnxport::NodeArgs a(ctx);
+  const onnxport::DType d = a.value("self").dtype;
+  const std::string lo = ctx.const_scalar(a.f64("lo"), d), hi = ctx.const_scalar(a.f64("hi"), d);
+  ctx.set_output(0, ctx.op("SwishClamp", {a.input("self"), lo, hi}, {}, "mylib"));
 }
 // [doc:end]
 
@@ -56,9 +70,10 @@ void translate_swish_clamp(onnxport::TranslateContext& ctx) {
 // [doc:register-op]
 void register_swish_clamp(onnxport::Registrar& r) {
   r.add_op({.name = "mylib::swish_clamp", .meta = swish_clamp_meta, .kernel = swish_clamp_kernel,
-            .family = "elementwise"});
+            .family = "elementwise", .schema = kSwishClampSchema, .arguments = {"self", "lo", "hi"}});
   r.add_translator({.op = "mylib::swish_clamp", .fn = translate_swish_clamp, .since_opset = 13,
-                    .description = "one mylib.SwishClamp node, an ONNX function of Sigmoid, Mul and Clip"});
+                    .description = "one mylib.SwishClamp node, an ONNX function of Sigmoid, Mul and Clip",
+                    .arguments = {"self", "lo", "hi"}});
 }
 // [doc:end]
 

@@ -67,6 +67,16 @@ struct OpDef {
   MetaFn meta;
   KernelFn kernel;    // may be empty: the op traces but cannot be evaluated
   std::string family; // "elementwise", "reduction", "linear", ... (docs and grouping)
+  // Appended fields (a plugin built before them leaves them empty):
+  // The schema of a plugin's own op, in TorchScript syntax,
+  //   "mylib::swish_clamp(Tensor self, float lo=-1., float hi=1.) -> Tensor",
+  // so its meta function, kernel and translators read arguments by name
+  // (OpArgs / NodeArgs) with its defaults, and program nodes calling it are
+  // checked against it at load. Empty for aten:: ops, which have PyTorch's.
+  std::string schema = {};
+  // The schema arguments meta function and kernel read by name; checked at
+  // load like TranslatorSpec::arguments.
+  std::vector<std::string> arguments = {};  // "= {}": omitting it in a designated initializer is not a warning
 };
 
 class OpLibrary {

@@ -122,6 +122,11 @@ struct TranslatorSpec {
   int until_opset = INT_MAX;
   int priority = 0;             // higher wins; the config can raise a plugin's
   std::string description;
+  // The schema arguments the translator reads by name (NodeArgs: a.f64("eps")).
+  // Optional; when given, the host checks each name against the op's schema
+  // when the plugin loads and refuses the plugin on a name no overload has
+  // (docs/plugin-authoring.md §7). Appended after description.
+  std::vector<std::string> arguments = {};  // "= {}": omitting it in a designated initializer is not a warning
 };
 
 // Decompositions rewrite one Graph node into other Graph nodes; they run only
@@ -146,6 +151,9 @@ struct DecompositionSpec {
   DecomposeFn fn = nullptr;
   int priority = 0;
   std::string description;
+  // The schema arguments the decomposition reads by name; checked at load
+  // like TranslatorSpec::arguments. Appended after description.
+  std::vector<std::string> arguments = {};  // "= {}": omitting it in a designated initializer is not a warning
 };
 
 }  // namespace onnxport

@@ -296,8 +296,32 @@ constexpr char kErf[] = "Erf";
 constexpr char kReciprocal[] = "Reciprocal";
 constexpr char kFloor[] = "Floor";
 constexpr char kCeil[] = "Ceil";
-constexpr char kRound[] = "Round";
 constexpr char kIdentity[] = "Identity";
+
+// aten::round(Tensor self) and round.decimals(Tensor self, *, int decimals):
+// torch scales by 10^|decimals| in the tensor's own dtype (x * p for
+// decimals > 0, x / p below 0), rounds half to even and undoes the scaling;
+// Mul/Div, Round and Div/Mul in that dtype give the same values.
+void translate_round(TranslateContext& ctx) {
+  const NodeArgs a(ctx);
+  const std::string x = unary_input(ctx);
+  const int64_t decimals = a.schema().overload == "decimals" ? a.i64("decimals") : 0;
+  const DType d = output_dtype(ctx);
+  if (!is_floating(d)) {
+    // An integer tensor is its own rounding (torch returns it); ONNX Round takes floats only.
+    if (decimals != 0) fail(ctx, "round with decimals=" + std::to_string(decimals) + " needs a floating tensor");
+    set_result(ctx, ctx.op("Identity", {x}));
+    return;
+  }
+  if (decimals == 0) {
+    set_result(ctx, ctx.op("Round", {x}));
+    return;
+  }
+  const std::string p = ctx.const_scalar(std::pow(10.0, static_cast<double>(std::abs(decimals))), d);
+  const bool scale_up = decimals > 0;
+  const std::string rounded = ctx.op("Round", {ctx.op(scale_up ? "Mul" : "Div", {x, p})});
+  set_result(ctx, ctx.op(scale_up ? "Div" : "Mul", {rounded, p}));
+}
 
 void translate_neg(TranslateContext& ctx) {
   const NodeArgs a(ctx);
@@ -682,7 +706,7 @@ void register_elementwise(Registrar& r) {
   add(r, "aten::reciprocal", translate_unary<kReciprocal>);
   add(r, "aten::floor", translate_unary<kFloor>);
   add(r, "aten::ceil", translate_unary<kCeil>);
-  add(r, "aten::round", translate_unary<kRound>);
+  add(r, "aten::round", translate_round);
   add(r, "aten::sign", translate_sign);
   add(r, "aten::trunc", translate_trunc);
   add(r, "aten::positive", translate_unary<kIdentity>);

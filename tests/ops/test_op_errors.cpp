@@ -191,10 +191,21 @@ TEST(OpOverloads, TheOverloadTheCallFitsExactlyDecides) {
 }
 
 // round.decimals used to be read as round(self), ignoring decimals: refused now.
-TEST(OpOverloads, RoundWithDecimalsIsRefused) {
+// round.decimals as torch's CPU kernel (it used to be refused here while the
+// translator dropped the decimals): eager PyTorch 1.13's values.
+TEST(OpOverloads, RoundWithDecimalsScalesAsTorch) {
   ArgStore s;
-  EXPECT_MENTIONS(error_of("aten::round", {tensor_arg(s, zeros({3})), const_arg(2)}), "aten::round", "decimals=2");
-  EXPECT_EQ(run_kernel("aten::round", {tensor_arg(s, zeros({3})), const_arg(0)}).size(), 1u);
+  Tensor x = zeros({3});
+  const double in[] = {1.2345000505447388, -0.001500000013038516, 12345.677734375};
+  for (int i = 0; i < 3; ++i) x.set_double(i, in[i]);
+  const std::vector<Tensor> up = run_kernel("aten::round", {tensor_arg(s, x), const_arg(3)});
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(up[0].get_double(0), 1.2339999675750732);
+  EXPECT_EQ(up[0].get_double(1), -0.0020000000949949026);
+  EXPECT_EQ(up[0].get_double(2), 12345.677734375);
+  const std::vector<Tensor> down = run_kernel("aten::round", {tensor_arg(s, x), const_arg(-2)});
+  EXPECT_EQ(down[0].get_double(2), 12300.0);
+  EXPECT_EQ(down[0].get_double(0), 0.0);
 }
 
 }  // namespace

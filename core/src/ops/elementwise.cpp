@@ -380,13 +380,20 @@ void register_unary(OpLibrary& lib) {
               else return x;
             }));
   // round(Tensor self): half to even, as torch does. round.decimals(self, *,
-  // int decimals) is refused unless decimals is 0 (it used to be ignored).
+  // int decimals) as torch's CPU kernel: scale by p = 10^|decimals| in the
+  // tensor's dtype (x * p, or x / p for negative decimals), round, unscale.
   def_unary<S>(lib, "aten::round", [](const OpArgs& a) {
-    if (a.schema().overload == "decimals" && a.i64("decimals") != 0)
-      fail("round with decimals=" + std::to_string(a.i64("decimals")) + " is not supported (only decimals=0)");
-    return [](auto x) {
-      if constexpr (std::is_floating_point_v<decltype(x)>) return std::nearbyint(x);
-      else return x;
+    const int64_t decimals = a.schema().overload == "decimals" ? a.i64("decimals") : 0;
+    const double p = std::pow(10.0, static_cast<double>(decimals < 0 ? -decimals : decimals));
+    return [decimals, p](auto x) {
+      using T = decltype(x);
+      if constexpr (std::is_floating_point_v<T>) {
+        if (decimals == 0) return std::nearbyint(x);
+        const T scale = static_cast<T>(p);
+        return decimals > 0 ? std::nearbyint(x * scale) / scale : std::nearbyint(x / scale) * scale;
+      } else {
+        return x;
+      }
     };
   });
   // hardtanh(self, Scalar min_val=-1, Scalar max_val=1); relu6 = hardtanh(0, 6)

@@ -196,6 +196,29 @@ class BagBookkeeping(torch.nn.Module):
         return torch.embedding_bag(self.weight, x.reshape(-1), offsets)[1]
 
 
+class Spectral(torch.nn.Module):
+    """x: float32 [n, 64]: stft / istft as DFT matrices (center with each
+    pad_mode, onesided or not, a window shorter than n_fft, normalized,
+    return_complex=True read through view_as_real and istft)."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("window", torch.hann_window(12))
+
+    def forward(self, x):
+        a = torch.stft(x, 16, hop_length=5, return_complex=False)
+        b = torch.stft(x[0], 12, window=self.window, center=False, onesided=False, normalized=True,
+                       return_complex=False)
+        c = torch.stft(x, 16, hop_length=4, win_length=12, window=self.window, pad_mode="constant",
+                       return_complex=True)
+        d = torch.stft(x, 10, hop_length=3, pad_mode="replicate", return_complex=False)
+        back = torch.istft(c, 16, hop_length=4, win_length=12, window=self.window)
+        cut = torch.istft(a, 16, hop_length=5, length=50)
+        raw = torch.istft(b.unsqueeze(0), 12, center=False, onesided=False, normalized=True,
+                          length=60)
+        return a, b, torch.view_as_real(c), d, back, cut, raw
+
+
 class BreadthOps(TorchExportMixin, unittest.TestCase):
     def assertSameAsEager(self, ex, module, names, args, rtol=1e-4, atol=1e-5):
         with torch.no_grad():
@@ -263,6 +286,24 @@ class BreadthOps(TorchExportMixin, unittest.TestCase):
             x[1, 2, 3, 1] = float("nan")
             return x
         self.check(AdaptiveMax(), "adaptive_max", make, dynamic=False, sizes=(2,))
+
+    def test_stft_and_istft_at_opsets_13_17_18(self):
+        torch.manual_seed(0)
+        module = Spectral().eval()
+        for opset in ("13", "17", "18"):
+            ex = self.assertExports(module, (torch.randn(2, 64),), "spectral_%s" % opset, dynamic_shapes=BATCH,
+                                    extra=("--opset", opset))
+            for size in (2, 3):
+                self.assertSameAsEager(ex, module, ["x"], (torch.randn(size, 64),))
+
+    def test_complex_stft_read_as_complex_is_refused(self):
+        class Magnitude(torch.nn.Module):
+            def forward(self, x):
+                return torch.stft(x, 8, return_complex=True).abs()
+        from torch_export_check import export
+        ex = export(Magnitude(), (torch.randn(2, 32),), "complex_stft")
+        self.assertFalse(ex.ok)
+        self.assertIn("onnxport has no complex tensors", ex.text())
 
     def test_median_with_a_dim_is_refused(self):
         class MedianDim(torch.nn.Module):

@@ -2231,6 +2231,275 @@ struct CompositeOps {
     return {op(t, n, "aten::where", {op(t, n, "aten::lt", {v, c(2.0)}), small, large})};
   }
 
+  // ---- spectral ops as DFT matrices (tests/opinfo: stft, istft, fft.irfft, fft.hfft)
+  //
+  // onnxport has no complex dtype, so a complex spectrum is the real layout
+  // torch.view_as_real gives it: [..., 2] with the real and imaginary parts.
+  // The transforms are matmuls with constant cosine / sine tables built in
+  // double from exact angle indices ((f k) mod N), computed in float64 and
+  // cast back: one formula at every opset (13 included), no ONNX DFT/STFT op.
+
+  // The program node that writes the value `name`, if any.
+  static const ProgramNode* producer_of(const Program& program, const std::string& name) {
+    const ProgramNode* found = nullptr;
+    auto visit = [&](const ProgramBlock& b, auto& self) -> void {
+      for (const ProgramNode& node : b.nodes) {
+        if (std::find(node.outputs.begin(), node.outputs.end(), name) != node.outputs.end()) found = &node;
+        for (const ProgramBlock& sub : node.blocks) self(sub, self);
+      }
+    };
+    visit(program.graph, visit);
+    return found;
+  }
+  // Every node of the program that reads `name`; `as_output` tells whether a
+  // block or the graph returns it.
+  static std::vector<const ProgramNode*> readers_of(const Program& program, const std::string& name, bool& as_output) {
+    std::vector<const ProgramNode*> readers;
+    as_output = false;
+    auto visit = [&](const ProgramBlock& b, auto& self) -> void {
+      for (const ProgramNode& node : b.nodes) {
+        if (std::find(node.inputs.begin(), node.inputs.end(), name) != node.inputs.end()) readers.push_back(&node);
+        for (const ProgramBlock& sub : node.blocks) self(sub, self);
+      }
+      if (std::find(b.outputs.begin(), b.outputs.end(), name) != b.outputs.end()) as_output = true;
+    };
+    visit(program.graph, visit);
+    return readers;
+  }
+  // Whether the program value `name` is the complex result of
+  // stft(..., return_complex=True), which the stft rule below writes in the
+  // real layout: its last input is a prim::Constant true.
+  static bool is_complex_stft(const Program& program, const std::string& name) {
+    const ProgramNode* p = producer_of(program, name);
+    if (p == nullptr || p->kind != "aten::stft" || p->inputs.empty()) return false;
+    const ProgramNode* flag = producer_of(program, p->inputs.back());
+    return flag != nullptr && flag->kind == "prim::Constant" && flag->attrs.contains("value") &&
+           flag->attrs["value"].is_boolean() && flag->attrs["value"].get<bool>();
+  }
+
+  // A [rows, cols] float64 constant with entries f(r, c).
+  static EValue table(Tracer& t, const ProgramNode& n, int64_t rows, int64_t cols, const std::function<double(int64_t, int64_t)>& f) {
+    nlohmann::json data = nlohmann::json::array();
+    for (int64_t r = 0; r < rows; ++r) {
+      nlohmann::json row = nlohmann::json::array();
+      for (int64_t col = 0; col < cols; ++col) row.push_back(f(r, col));
+      data.push_back(std::move(row));
+    }
+    return op(t, n, "aten::tensor", {c(std::move(data)), c(7), EValue::none(), c(false)});
+  }
+  static double angle(int64_t f, int64_t k, int64_t size) {
+    return 2.0 * std::numbers::pi * static_cast<double>((f * k) % size) / static_cast<double>(size);
+  }
+  static EValue to_dtype(Tracer& t, const ProgramNode& n, const EValue& x, int code) {
+    return op(t, n, "aten::to", {x, c(code), c(false), c(false)});
+  }
+  static int64_t static_dim(Tracer& t, const ProgramNode& n, const FakeTensor& x, int64_t d, std::string_view what) {
+    const int64_t rank = static_cast<int64_t>(x.shape.size());
+    const Dim& dim = x.shape[static_cast<size_t>(d < 0 ? d + rank : d)];
+    if (!dim.is_static())
+      t.fail("unsupported-argument", n.kind + ": " + std::string(what) + " must be a static size, got `" + dim.str() +
+                                         "` (the transform's tables are built while tracing)",
+             "Declare that dim static.");
+    return dim.value();
+  }
+
+  // The window of a short-time transform: `window` (or ones) of win_length
+  // entries, zero-padded on both sides to n_fft as torch centers it, float64.
+  static EValue padded_window(Tracer& t, const ProgramNode& n, const NamedInputs& a, int64_t n_fft, int64_t win_length) {
+    const EValue none = EValue::none();
+    if (win_length <= 0 || win_length > n_fft)
+      t.fail("bad-argument", n.kind + ": expected 0 < win_length <= n_fft, got win_length=" + std::to_string(win_length) +
+                                 ", n_fft=" + std::to_string(n_fft));
+    EValue w;
+    if (a.is_none("window")) {
+      w = op(t, n, "aten::ones", {c(nlohmann::json::array({win_length})), c(7), none, none, none});
+    } else {
+      const FakeTensor& window = tensor(t, n, a, "window");
+      if (window.shape.size() != 1 || !window.shape[0].is_static() || window.shape[0].value() != win_length)
+        t.fail("bad-argument", n.kind + ": expected a 1-d window of win_length=" + std::to_string(win_length) +
+                                   " entries, got shape " + shape_str(window.shape));
+      if (!is_floating(window.dtype)) t.fail("unsupported-argument", n.kind + ": the window must be a float tensor");
+      w = to_dtype(t, n, a["window"], 7);
+    }
+    const int64_t left = (n_fft - win_length) / 2;
+    if (left == 0 && win_length == n_fft) return w;
+    return op(t, n, "aten::constant_pad_nd", {w, c(nlohmann::json::array({left, n_fft - win_length - left})), c(0)});
+  }
+
+  static void refuse_complex_input(Tracer& t, const ProgramNode& n, const FakeTensor& x) {
+    if (!is_floating(x.dtype))
+      t.fail("unsupported-argument", n.kind + ": expected a float tensor, got " + std::string(dtype_name(x.dtype)) +
+                                         " (onnxport has no complex tensors)");
+  }
+
+  // stft(self [L] or [B, L], n_fft, hop_length=n_fft/4, win_length=n_fft,
+  // window=ones, [center=True, pad_mode="reflect",] normalized, onesided,
+  // return_complex) -> [B?, freqs, frames, 2]: frames of n_fft samples every
+  // hop_length (after padding n_fft/2 on both sides with pad_mode when
+  // center), times the window, through the DFT
+  //   X[f] = sum_k x[k] (cos(2 pi f k / N) - i sin(2 pi f k / N)),
+  // f < N/2 + 1 when onesided (the default for real input), scaled by
+  // 1/sqrt(N) when normalized. return_complex=True is complex in eager: it is
+  // captured (in the real layout) only when every reader of the result is
+  // view_as_real or istft, which read that layout; anything else is refused.
+  static std::vector<EValue> stft(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue none = EValue::none();
+    const FakeTensor& self = tensor(t, n, a, "self");
+    refuse_complex_input(t, n, self);
+    const int64_t rank = static_cast<int64_t>(self.shape.size());
+    if (rank != 1 && rank != 2)
+      t.fail("bad-argument", n.kind + ": expected a 1-d or 2-d input, got shape " + shape_str(self.shape));
+    const int64_t n_fft = constant_int(t, n, a, "n_fft");
+    const int64_t hop = a.is_none("hop_length") ? n_fft / 4 : constant_int(t, n, a, "hop_length");
+    const int64_t win_length = a.is_none("win_length") ? n_fft : constant_int(t, n, a, "win_length");
+    if (n_fft <= 0 || hop <= 0)
+      t.fail("bad-argument", n.kind + ": expected n_fft > 0 and hop_length > 0, got n_fft=" + std::to_string(n_fft) +
+                                 ", hop_length=" + std::to_string(hop));
+    const bool onesided = a.is_none("onesided") || constant_bool(t, n, a, "onesided");
+    const bool normalized = constant_bool(t, n, a, "normalized");
+    if (!a.is_none("return_complex") && constant_bool(t, n, a, "return_complex")) {
+      bool as_output = false;
+      const std::vector<const ProgramNode*> readers = readers_of(t.program_, n.outputs.at(0), as_output);
+      const bool real_layout_only = !as_output && std::all_of(readers.begin(), readers.end(), [](const ProgramNode* r) {
+        return r->kind == "aten::view_as_real" || r->kind == "aten::istft";
+      });
+      if (!real_layout_only)
+        t.fail("unsupported-argument",
+               n.kind + ": return_complex=True gives a complex tensor, and onnxport has no complex tensors; it is exported "
+                        "only when every use of the result is torch.view_as_real(...) or torch.istft(...)",
+               "Use torch.view_as_real(torch.stft(..., return_complex=True)) (real and imaginary parts in a last dim of 2).");
+    }
+    const int code = dtype_code(self.dtype);
+    EValue x = rank == 1 ? op(t, n, "aten::unsqueeze", {a["self"], c(0)}) : a["self"];
+    if (a.schema().argument_index("center") && constant_bool(t, n, a, "center")) {
+      const EValue& mode = a["pad_mode"];
+      if (!mode.is_constant() || !mode.constant.is_string())
+        t.fail("unsupported-argument", n.kind + ": pad_mode must be a string known while tracing");
+      const int64_t pad = n_fft / 2;
+      const EValue x3 = op(t, n, "aten::unsqueeze", {x, c(1)});
+      x = op(t, n, "aten::squeeze", {op(t, n, "aten::pad", {x3, c(nlohmann::json::array({pad, pad})), mode, none}), c(1)});
+    }
+    const FakeTensor& padded = *x.tensor;
+    const int64_t length = static_dim(t, n, padded, -1, "the signal length");
+    if (n_fft > length)
+      t.fail("bad-argument", n.kind + ": n_fft=" + std::to_string(n_fft) + " is longer than the (padded) signal of " +
+                                 std::to_string(length) + " samples");
+    const EValue frames = op(t, n, "aten::unfold", {to_dtype(t, n, x, 7), c(-1), c(n_fft), c(hop)});  // [B, T, N]
+    const EValue windowed = op(t, n, "aten::mul", {frames, padded_window(t, n, a, n_fft, win_length)});
+    const int64_t freqs = onesided ? n_fft / 2 + 1 : n_fft;
+    const double scale = normalized ? 1.0 / std::sqrt(static_cast<double>(n_fft)) : 1.0;
+    const EValue cosines = table(t, n, n_fft, freqs, [&](int64_t k, int64_t f) { return scale * std::cos(angle(f, k, n_fft)); });
+    const EValue sines = table(t, n, n_fft, freqs, [&](int64_t k, int64_t f) { return -scale * std::sin(angle(f, k, n_fft)); });
+    const EValue re = op(t, n, "aten::matmul", {windowed, cosines});
+    const EValue im = op(t, n, "aten::matmul", {windowed, sines});
+    EList parts{re, im};
+    EValue out = op(t, n, "aten::stack", {EValue::list(std::move(parts), t.rewrite_depth_), c(-1)});  // [B, T, F, 2]
+    out = op(t, n, "aten::transpose", {out, c(1), c(2)});
+    if (rank == 1) out = op(t, n, "aten::squeeze", {out, c(0)});
+    return {to_dtype(t, n, out, code)};
+  }
+
+  // view_as_real of stft(..., return_complex=True), which the stft rule
+  // already wrote in the real layout; any other complex tensor is refused.
+  static std::vector<EValue> view_as_real(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    if (!is_complex_stft(t.program_, n.inputs.at(0)))
+      t.fail("unsupported-op", n.kind + " of a complex tensor: onnxport has no complex tensors (only "
+                                        "view_as_real(stft(..., return_complex=True)) is captured)");
+    return {op(t, n, "aten::alias", {a["self"]})};
+  }
+
+  // Overlap-add of frames [B, T, N] placed every `hop` samples ->
+  // [B, N + hop (T - 1)]: each frame is cut into r = ceil(N / hop) chunks of
+  // hop samples; chunk j of every frame, laid end to end, is shifted by j
+  // chunks, and the r shifted rows are summed (exact, no scatter: any opset).
+  static EValue overlap_add(Tracer& t, const ProgramNode& n, const EValue& frames, int64_t frames_count, int64_t n_fft, int64_t hop) {
+    const int64_t r = (n_fft + hop - 1) / hop;
+    EValue f = r * hop == n_fft ? frames : op(t, n, "aten::constant_pad_nd", {frames, c(nlohmann::json::array({0, r * hop - n_fft})), c(0)});
+    EValue sum;
+    for (int64_t j = 0; j < r; ++j) {
+      const EValue chunk = op(t, n, "aten::slice", {f, c(2), c(j * hop), c((j + 1) * hop), c(1)});  // [B, T, hop]
+      const EValue row = op(t, n, "aten::flatten", {chunk, c(1), c(2)});                           // [B, T hop]
+      const EValue shifted = op(t, n, "aten::constant_pad_nd", {row, c(nlohmann::json::array({j * hop, (r - 1 - j) * hop})), c(0)});
+      sum = j == 0 ? shifted : op(t, n, "aten::add", {sum, shifted, c(1)});
+    }
+    return op(t, n, "aten::slice", {sum, c(1), c(0), c(n_fft + hop * (frames_count - 1)), c(1)});
+  }
+
+  // istft(self [B?, freqs, frames, 2] (the real layout), n_fft, hop_length,
+  // win_length, window, center=True, normalized, onesided, length,
+  // return_complex=False) -> [B?, samples]: each frame's irfft of n_fft
+  // samples (as eager: onesided only sets how many bins the input must have;
+  // 1/N, or 1/sqrt(N) when normalized), times the
+  // window, overlap-added and divided by the overlap-added squared window;
+  // n_fft/2 samples trimmed from both ends when center, then cut or
+  // zero-padded to `length`. Eager refuses a window whose envelope falls
+  // below 1e-11: a constant window is checked the same way here; a window
+  // given as a tensor cannot be, and there the model divides by it.
+  static std::vector<EValue> istft(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    refuse_complex_input(t, n, self);
+    const int64_t rank = static_cast<int64_t>(self.shape.size());
+    if ((rank != 3 && rank != 4) || !self.shape.back().is_static() || self.shape.back().value() != 2)
+      t.fail("bad-argument", n.kind + ": expected [freqs, frames, 2] or [batch, freqs, frames, 2] (a complex "
+                                      "spectrum's real layout), got shape " + shape_str(self.shape));
+    if (constant_bool(t, n, a, "return_complex"))
+      t.fail("unsupported-argument", n.kind + ": return_complex=True gives a complex tensor, and onnxport has no complex tensors");
+    const int64_t n_fft = constant_int(t, n, a, "n_fft");
+    const int64_t hop = a.is_none("hop_length") ? n_fft / 4 : constant_int(t, n, a, "hop_length");
+    const int64_t win_length = a.is_none("win_length") ? n_fft : constant_int(t, n, a, "win_length");
+    if (n_fft <= 0 || hop <= 0)
+      t.fail("bad-argument", n.kind + ": expected n_fft > 0 and hop_length > 0");
+    const int64_t freqs_in = static_dim(t, n, self, -3, "the number of frequencies");
+    const int64_t frames_count = static_dim(t, n, self, -2, "the number of frames");
+    const bool onesided = a.is_none("onesided") ? freqs_in != n_fft : constant_bool(t, n, a, "onesided");
+    if (onesided ? freqs_in != n_fft / 2 + 1 : freqs_in != n_fft)
+      t.fail("bad-argument", n.kind + ": expected " + std::to_string(onesided ? n_fft / 2 + 1 : n_fft) + " frequencies for n_fft=" +
+                                 std::to_string(n_fft) + (onesided ? " (onesided)" : "") + ", got " + std::to_string(freqs_in));
+    const bool center = constant_bool(t, n, a, "center");
+    const bool normalized = constant_bool(t, n, a, "normalized");
+    const int code = dtype_code(self.dtype);
+    EValue x = rank == 3 ? op(t, n, "aten::unsqueeze", {a["self"], c(0)}) : a["self"];
+    x = op(t, n, "aten::transpose", {to_dtype(t, n, x, 7), c(1), c(2)});  // [B, T, F, 2]
+    const EValue re = op(t, n, "aten::select", {x, c(3), c(0)});
+    const EValue im = op(t, n, "aten::select", {x, c(3), c(1)});
+    const double scale = normalized ? 1.0 / std::sqrt(static_cast<double>(n_fft)) : 1.0 / static_cast<double>(n_fft);
+    // With return_complex=False eager takes irfft(n_fft) of every frame,
+    // onesided or not: the first n_fft/2 + 1 bins, those between DC and
+    // Nyquist counted twice (their mirror images), the others unread.
+    auto weight = [&](int64_t f) { return 2 * f > n_fft ? 0.0 : f == 0 || 2 * f == n_fft ? 1.0 : 2.0; };
+    const EValue cosines = table(t, n, freqs_in, n_fft, [&](int64_t f, int64_t k) { return scale * weight(f) * std::cos(angle(f, k, n_fft)); });
+    const EValue sines = table(t, n, freqs_in, n_fft, [&](int64_t f, int64_t k) { return -scale * weight(f) * std::sin(angle(f, k, n_fft)); });
+    const EValue time = op(t, n, "aten::add", {op(t, n, "aten::matmul", {re, cosines}), op(t, n, "aten::matmul", {im, sines}), c(1)});
+    const EValue window = padded_window(t, n, a, n_fft, win_length);
+    const EValue y = overlap_add(t, n, op(t, n, "aten::mul", {time, window}), frames_count, n_fft, hop);
+    const EValue squared = op(t, n, "aten::unsqueeze", {op(t, n, "aten::unsqueeze", {op(t, n, "aten::mul", {window, window}), c(0)}), c(0)});
+    const EValue tiled = op(t, n, "aten::expand", {squared, c(nlohmann::json::array({1, frames_count, n_fft})), c(false)});
+    const EValue envelope = overlap_add(t, n, tiled, frames_count, n_fft, hop);
+    const int64_t expected = n_fft + hop * (frames_count - 1);
+    const int64_t start = center ? n_fft / 2 : 0;
+    int64_t end = expected;
+    if (!a.is_none("length")) end = start + constant_int(t, n, a, "length");
+    else if (center) end = expected - n_fft / 2;
+    const int64_t stop = std::min(end, expected);
+    if (stop <= start) t.fail("bad-argument", n.kind + ": the output would be empty");
+    if (a.is_none("window")) {
+      // ones: the envelope is the number of frames covering each sample.
+      for (int64_t s = start; s < stop; ++s) {
+        const int64_t left = (n_fft - win_length) / 2;
+        int64_t covered = 0;
+        for (int64_t fr = 0; fr < frames_count; ++fr) covered += s - fr * hop >= left && s - fr * hop < left + win_length;
+        if (covered == 0)
+          t.fail("bad-argument", n.kind + ": window overlap add min is 0 at sample " + std::to_string(s) +
+                                     " (eager refuses these arguments: the inverse is not unique)");
+      }
+    }
+    EValue out = op(t, n, "aten::div", {op(t, n, "aten::slice", {y, c(1), c(start), c(stop), c(1)}),
+                                        op(t, n, "aten::slice", {envelope, c(1), c(start), c(stop), c(1)})});
+    if (end > expected) out = op(t, n, "aten::constant_pad_nd", {out, c(nlohmann::json::array({0, end - expected})), c(0)});
+    if (rank == 3) out = op(t, n, "aten::squeeze", {out, c(0)});
+    return {to_dtype(t, n, out, code)};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -2375,6 +2644,9 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::adaptive_max_pool1d", &adaptive_max_pool},
       {"aten::adaptive_max_pool2d", &adaptive_max_pool},
       {"aten::special_erfcx", &erfcx},
+      {"aten::stft", &stft},
+      {"aten::istft", &istft},
+      {"aten::view_as_real", &view_as_real},
   };
   return table;
 }

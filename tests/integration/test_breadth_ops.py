@@ -219,6 +219,16 @@ class Spectral(torch.nn.Module):
         return a, b, torch.view_as_real(c), d, back, cut, raw
 
 
+class Counts(torch.nn.Module):
+    """x: int64 [n]: bincount's length is the data's largest value + 1 (at
+    least minlength), read when the model runs."""
+
+    def forward(self, x):
+        w = x.float() * 0.5 - 1
+        return (torch.bincount(x), torch.bincount(x, minlength=12), torch.bincount(x, w),
+                torch.bincount(x.int(), x.double(), 3), torch.bincount(x[:0], minlength=2))
+
+
 class BreadthOps(TorchExportMixin, unittest.TestCase):
     def assertSameAsEager(self, ex, module, names, args, rtol=1e-4, atol=1e-5):
         with torch.no_grad():
@@ -304,6 +314,13 @@ class BreadthOps(TorchExportMixin, unittest.TestCase):
         ex = export(Magnitude(), (torch.randn(2, 32),), "complex_stft")
         self.assertFalse(ex.ok)
         self.assertIn("onnxport has no complex tensors", ex.text())
+
+    def test_bincount_length_follows_the_data(self):
+        module = Counts().eval()
+        ex = self.assertExports(module, (torch.tensor([0, 3, 3, 1]),), "bincount", dynamic_shapes=BATCH)
+        for x in (torch.tensor([0, 3, 3, 1]), torch.tensor([9, 0, 2, 2, 7, 15]), torch.tensor([4, 4]),
+                  torch.tensor([1, 1, 0, 2, 2, 2, 3])):
+            self.assertSameAsEager(ex, module, ["x"], (x,))
 
     def test_median_with_a_dim_is_refused(self):
         class MedianDim(torch.nn.Module):

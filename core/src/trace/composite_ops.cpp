@@ -2500,6 +2500,39 @@ struct CompositeOps {
     return {to_dtype(t, n, out, code)};
   }
 
+  // bincount(self [n] ints, weights=None, minlength=0): the output's length,
+  // max(self) + 1 but at least minlength, is read from the data when the
+  // model runs (an unbacked size, as nonzero's count), and the counts or
+  // summed weights are scattered into zeros of that length. int64 counts;
+  // float32 weights sum in float32, any other weights in float64, as eager.
+  // Eager refuses negative values; the model cannot raise, and there
+  // ScatterElements wraps the index.
+  static std::vector<EValue> bincount(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue none = EValue::none();
+    const FakeTensor& self = tensor(t, n, a, "self");
+    if (self.shape.size() != 1 || is_floating(self.dtype) || self.dtype == DType::Bool)
+      t.fail("bad-argument", n.kind + ": expected a 1-d integer tensor, got " + std::string(dtype_name(self.dtype)) + " of shape " +
+                                 shape_str(self.shape));
+    const int64_t minlength = constant_int(t, n, a, "minlength");
+    if (minlength < 0) t.fail("bad-argument", n.kind + ": minlength must be non-negative, got " + std::to_string(minlength));
+    int out_code = 4;
+    if (!a.is_none("weights")) {
+      const FakeTensor& w = tensor(t, n, a, "weights");
+      if (w.shape.size() != 1) t.fail("bad-argument", n.kind + ": weights must be 1-d like the input, got shape " + shape_str(w.shape));
+      out_code = w.dtype == DType::Float32 ? 6 : 7;
+    }
+    const EValue x = to_dtype(t, n, a["self"], 4);
+    // -1 appended so that an empty input still has a largest value: the length is then minlength.
+    const EValue sentinel = op(t, n, "aten::tensor", {c(nlohmann::json::array({-1})), c(4), none, c(false)});
+    const EValue largest = op(t, n, "aten::max", {op(t, n, "aten::cat", {EValue::list({x, sentinel}, t.rewrite_depth_), c(0)})});
+    const EValue count = op(t, n, "aten::clamp_min", {op(t, n, "aten::add", {largest, c(1), c(1)}), c(minlength)});
+    const EValue length = t.data_dependent_scalar("aten::Int", *count.tensor);
+    const EValue zeros = op(t, n, "aten::zeros", {EValue::list({length}, t.rewrite_depth_), c(out_code), none, none, none});
+    const EValue values = a.is_none("weights") ? op(t, n, "aten::ones_like", {x, c(4), none, none, none, none})
+                                               : to_dtype(t, n, a["weights"], out_code);
+    return {op(t, n, "aten::scatter_add", {zeros, c(0), x, values})};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -2647,6 +2680,7 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::stft", &stft},
       {"aten::istft", &istft},
       {"aten::view_as_real", &view_as_real},
+      {"aten::bincount", &bincount},
   };
   return table;
 }

@@ -145,6 +145,74 @@ TEST(MappedWeights, ConstantFoldingReadsLentWeightsInPlace) {
   fs::remove_all(dir);
 }
 
+// y = MatMul(x, Transpose(w)), what a Linear on a 3-D input becomes, with w
+// lent or copied.
+onnx::ModelProto transposed_weight_model(const TensorMap& weights, bool lend) {
+  onnx::ModelProto model;
+  model.set_ir_version(8);
+  model.add_opset_import()->set_version(17);
+  onnx::GraphProto& g = *model.mutable_graph();
+  g.set_name("g");
+  auto* t = g.add_node();
+  t->set_op_type("Transpose");
+  t->add_input("w");
+  t->add_output("wt");
+  auto* perm = t->add_attribute();
+  perm->set_name("perm");
+  perm->set_type(onnx::AttributeProto::INTS);
+  perm->add_ints(1);
+  perm->add_ints(0);
+  auto* mm = g.add_node();
+  mm->set_op_type("MatMul");
+  mm->add_input("x");
+  mm->add_input("wt");
+  mm->add_output("y");
+  onnx::TensorProto& init = *g.add_initializer();
+  const Tensor& w = *weights.find("w");
+  if (!(lend && onnx_build::lend_weight(w, "w", init))) onnx_build::tensor_to_proto(w, "w", init);
+  onnx_build::set_tensor_type(*g.add_input(), "x", DType::Float32, Shape{Dim(2), Dim(w.shape()[1])});
+  onnx_build::set_tensor_type(*g.add_output(), "y", DType::Float32, Shape{Dim(2), Dim(w.shape()[0])});
+  return model;
+}
+
+// Folding Transpose(w) of a lent w makes no transposed copy: the writers
+// transpose it piece by piece from the mapping (4100 x 256 floats: the
+// transpose is 4.2 MB, more than one piece of kLentWritePieceBytes), and the
+// model and data file are those of the fold that copies.
+TEST(MappedWeights, FoldedTransposeOfALentWeightIsWrittenWithoutACopy) {
+  const fs::path dir = fresh_dir("transposed");
+  const TensorMap weights = read_safetensors(write_weights(dir, 4100));
+  onnx::ModelProto copied = transposed_weight_model(weights, false);
+  optimize_model(copied);
+  ASSERT_EQ(copied.graph().initializer_size(), 1);
+  const std::string expected_data = copied.graph().initializer(0).raw_data();
+  ASSERT_EQ(expected_data.size(), size_t{4100} * 256 * 4);
+  const std::string expected = copied.SerializeAsString();
+
+  onnx_build::LendingScope scope;
+  onnx::ModelProto lent = transposed_weight_model(weights, true);
+  optimize_model(lent);
+  ASSERT_EQ(lent.graph().initializer_size(), 1);
+  const auto id = onnx_build::lent_id(lent.graph().initializer(0));
+  ASSERT_TRUE(id.has_value()) << "W^T is lent, not copied into raw_data";
+  EXPECT_TRUE(onnx_build::lent_is_deferred(*id)) << "no transposed copy was made by folding";
+  EXPECT_EQ(onnx_build::tensor_data_size(lent.graph().initializer(0)), expected_data.size());
+
+  write_model_atomic(lent, dir / "model.onnx");
+  EXPECT_EQ(slurp(dir / "model.onnx"), expected);
+  ExternalDataOptions always;
+  always.always = true;
+  {
+    StagedModel staged(lent, dir / "ext.onnx", always);
+    staged.commit();
+  }
+  EXPECT_EQ(slurp(dir / "ext.onnx.data"), expected_data);
+  EXPECT_TRUE(onnx_build::lent_is_deferred(*id)) << "the writers transposed piece by piece";
+  // A reader that needs every byte at once gets them made.
+  EXPECT_EQ(onnx_build::lent_bytes(*id), expected_data);
+  fs::remove_all(dir);
+}
+
 // The weights file is truncated after it was mapped: write(2) from the
 // vanished pages fails with EFAULT, which must be an error, not a model.
 TEST(MappedWeights, FileTruncatedBeforeTheWriteIsAnErrorAndNoOutput) {

@@ -1,6 +1,7 @@
 #include "const_eval.hpp"
 
 #include "lent_weights.hpp"
+#include "transpose_tiles.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -155,38 +156,6 @@ std::optional<int64_t> normalize_axis(int64_t axis, int64_t rank) {
 // Data movement (any fixed-size element type)
 // ---------------------------------------------------------------------------
 
-// out[c][r] = in[r][c] for a rows x cols matrix of `Element`s, in square
-// tiles so that both sides are read and written a cache line at a time: a
-// weight of a Linear on a 3-D input is folded through here, and the element
-// walk below took a fifth of a vit_b_16 export.
-template <class Element>
-void transpose_matrix(const std::byte* in, std::byte* out, int64_t rows, int64_t cols) {
-  constexpr int64_t kTile = 32;
-  for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
-    const int64_t r1 = std::min(rows, r0 + kTile);
-    for (int64_t c0 = 0; c0 < cols; c0 += kTile) {
-      const int64_t c1 = std::min(cols, c0 + kTile);
-      for (int64_t r = r0; r < r1; ++r)
-        for (int64_t c = c0; c < c1; ++c)
-          std::memcpy(out + static_cast<size_t>(c * rows + r) * sizeof(Element),
-                      in + static_cast<size_t>(r * cols + c) * sizeof(Element), sizeof(Element));
-    }
-  }
-}
-
-bool transpose_matrix(const ConstTensor& x, ConstTensor& out, size_t esize) {
-  const auto* in = reinterpret_cast<const std::byte*>(x.data().data());
-  auto* dst = reinterpret_cast<std::byte*>(out.bytes.data());
-  const int64_t rows = x.dims[0], cols = x.dims[1];
-  switch (esize) {
-    case 1: transpose_matrix<uint8_t>(in, dst, rows, cols); return true;
-    case 2: transpose_matrix<uint16_t>(in, dst, rows, cols); return true;
-    case 4: transpose_matrix<uint32_t>(in, dst, rows, cols); return true;
-    case 8: transpose_matrix<uint64_t>(in, dst, rows, cols); return true;
-    default: return false;
-  }
-}
-
 std::optional<ConstTensor> transpose(const onnx::NodeProto& node, const ConstTensor& x) {
   const auto rank = static_cast<int64_t>(x.dims.size());
   std::vector<int64_t> perm(static_cast<size_t>(rank));
@@ -201,10 +170,26 @@ std::optional<ConstTensor> transpose(const onnx::NodeProto& node, const ConstTen
   }
   std::vector<int64_t> out_dims(static_cast<size_t>(rank));
   for (int64_t k = 0; k < rank; ++k) out_dims[static_cast<size_t>(k)] = x.dims[static_cast<size_t>(perm[static_cast<size_t>(k)])];
+  const size_t esize = onnx_elem_size(x.elem_type);
+  const bool matrix = rank == 2 && perm[0] == 1;
+  // W^T of a lent weight (a Linear on a 3-D input): a lent entry that the
+  // writer transposes as it writes, instead of a transposed copy here
+  // (lent_weights.hpp, lend_transposed).
+  if (matrix && x.lent != 0 && esize != 0 && out_dims[0] * out_dims[1] <= kMaxFoldedElements) {
+    if (auto view = lend_transposed(x.lent, x.dims[0], x.dims[1], esize)) {
+      ConstTensor out;
+      out.elem_type = x.elem_type;
+      out.dims = out_dims;
+      out.lent = *view;
+      return out;
+    }
+  }
   auto out = make_tensor(x.elem_type, out_dims);
   if (!out) return std::nullopt;
-  const size_t esize = onnx_elem_size(x.elem_type);
-  if (rank == 2 && perm[0] == 1 && transpose_matrix(x, *out, esize)) return out;
+  if (matrix && transpose_columns(reinterpret_cast<const std::byte*>(x.data().data()),
+                                  reinterpret_cast<std::byte*>(out->bytes.data()), x.dims[0], x.dims[1], 0,
+                                  x.dims[1], esize))
+    return out;
   const auto in_strides = strides_of(x.dims);
   // Stride in the input of each output axis; walk the output with a counter.
   std::vector<int64_t> step(static_cast<size_t>(rank));
@@ -506,6 +491,13 @@ int64_t ConstTensor::numel() const {
   return n;
 }
 
+size_t ConstTensor::nbytes() const { return static_cast<size_t>(numel()) * onnx_elem_size(elem_type); }
+
+std::string_view ConstTensor::data() const {
+  if (lent == 0) return bytes;
+  return borrowed.empty() ? lent_bytes(lent) : borrowed;
+}
+
 size_t onnx_elem_size(int32_t elem_type) {
   switch (elem_type) {
     case onnx::TensorProto::FLOAT: return 4;
@@ -537,10 +529,11 @@ std::optional<ConstTensor> const_from_proto(const onnx::TensorProto& proto) {
   if (esize == 0 || !n) return std::nullopt;
   const size_t nbytes = static_cast<size_t>(*n) * esize;
   if (auto id = lent_id(proto)) {
-    // Read in place from the mapped weights: no copy of the input.
-    t.borrowed = lent_bytes(*id);
+    // Read in place from the mapped weights: no copy of the input. A
+    // transposed entry stays unmade until an evaluation reads data().
     t.lent = *id;
-    if (t.borrowed.size() != nbytes) return std::nullopt;
+    if (lent_size(*id) != nbytes) return std::nullopt;
+    if (!lent_is_deferred(*id)) t.borrowed = lent_bytes(*id);
     return t;
   }
   if (proto.has_raw_data()) {
@@ -605,9 +598,10 @@ void const_to_proto(ConstTensor&& tensor, const std::string& name, onnx::TensorP
   out.set_data_type(tensor.elem_type);
   for (int64_t d : tensor.dims) out.add_dims(d);
   // A fold that only changed the dims of a lent weight (Reshape, Flatten,
-  // Squeeze) lends the same bytes again instead of copying them.
-  if (tensor.lent != 0 && tensor.borrowed.data() == lent_bytes(tensor.lent).data() &&
-      tensor.borrowed.size() == lent_bytes(tensor.lent).size()) {
+  // Squeeze) lends the same bytes again instead of copying them; so does a
+  // fold that made a lent entry (a transposed weight).
+  if (tensor.is_lent_view() || (tensor.lent != 0 && tensor.borrowed.data() == lent_bytes(tensor.lent).data() &&
+                                tensor.borrowed.size() == lent_bytes(tensor.lent).size())) {
     lend_again(tensor.lent, out);
     return;
   }

@@ -22,12 +22,18 @@ struct ConstTensor {
   std::string bytes;  // numel() * element size bytes, row-major (when not borrowed)
   // A lent weight (lent_weights.hpp) is read in place: `borrowed` views its
   // bytes and `lent` is its id, so folding allocates only what it creates.
+  // A fold that made a lent entry of its own (the transpose of a lent
+  // weight, lend_transposed) has `lent` and no `borrowed`: its bytes are
+  // made only if a reader asks for data().
   std::string_view borrowed;
   uint64_t lent = 0;
 
   int64_t numel() const;
+  size_t nbytes() const;
+  // A lent entry whose bytes are not made (see above).
+  bool is_lent_view() const { return lent != 0 && borrowed.empty(); }
   // The element bytes, wherever they are; what every reader uses.
-  std::string_view data() const { return lent != 0 ? borrowed : std::string_view(bytes); }
+  std::string_view data() const;
 };
 
 // Bytes per element of a fixed-size ONNX element type; 0 for strings and

@@ -1,9 +1,13 @@
 #include "lent_weights.hpp"
 
+#include "transpose_tiles.hpp"
+
 #include <google/protobuf/unknown_field_set.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
@@ -12,11 +16,22 @@ namespace onnxport::onnx_build {
 
 namespace {
 
+// A lent tensor: the bytes of `source`, or, when `transposed`, those of
+// source (a rows x cols matrix) transposed, made in `made` on first need.
+struct Entry {
+  Tensor source;  // a copy of the handle: shares the bytes and their owner
+  bool transposed = false;
+  int64_t rows = 0, cols = 0;
+  size_t element_size = 0;
+  std::string made;  // the transposed bytes, once lent_bytes asked for them
+};
+
 // The entries of every live scope, by id. A mutex, not a per-scope table:
-// constant folding may resolve ids from worker threads.
+// constant folding may resolve ids from worker threads. Entries are nodes
+// of the map, so a view of an entry's bytes stays valid while it lives.
 struct Table {
   std::mutex mutex;
-  std::unordered_map<uint64_t, Tensor> entries;
+  std::unordered_map<uint64_t, Entry> entries;
   uint64_t next_id = 1;
 };
 
@@ -59,7 +74,7 @@ bool lend_tensor(const Tensor& tensor, onnx::TensorProto& out) {
   {
     std::lock_guard lock(t.mutex);
     id = t.next_id++;
-    t.entries.emplace(id, tensor);  // a copy of the handle: shares the bytes and their owner
+    t.entries.emplace(id, Entry{tensor, false, 0, 0, 0, std::string()});
   }
   current_scope->ids_.push_back(id);
   set_mark(out, id);
@@ -76,22 +91,98 @@ std::optional<uint64_t> lent_id(const onnx::TensorProto& t) {
 }
 
 void lend_again(uint64_t id, onnx::TensorProto& out) {
-  static_cast<void>(lent_bytes(id));  // throws for an id no scope holds
+  static_cast<void>(lent_size(id));  // throws for an id no scope holds
   set_mark(out, id);
 }
+
+std::optional<uint64_t> lend_transposed(uint64_t id, int64_t rows, int64_t cols, size_t element_size) {
+  if (current_scope == nullptr || rows <= 0 || cols <= 0) return std::nullopt;
+  Table& t = table();
+  uint64_t view = 0;
+  {
+    std::lock_guard lock(t.mutex);
+    auto it = t.entries.find(id);
+    if (it == t.entries.end())
+      throw std::logic_error("internal error: lent initializer " + std::to_string(id) + " outlived its LendingScope");
+    // A transpose of a transposed entry that was never made reads the
+    // source once more; one that was made is an ordinary copy to the caller.
+    if (it->second.transposed ||
+        it->second.source.nbytes() != static_cast<size_t>(rows) * static_cast<size_t>(cols) * element_size)
+      return std::nullopt;
+    view = t.next_id++;
+    t.entries.emplace(view, Entry{it->second.source, true, rows, cols, element_size, std::string()});
+  }
+  current_scope->ids_.push_back(view);
+  return view;
+}
+
+namespace {
+
+Entry& find_entry(Table& t, uint64_t id) {
+  auto it = t.entries.find(id);
+  if (it == t.entries.end())
+    throw std::logic_error("internal error: lent initializer " + std::to_string(id) + " outlived its LendingScope");
+  return it->second;
+}
+
+}  // namespace
 
 std::string_view lent_bytes(uint64_t id) {
   Table& t = table();
   std::lock_guard lock(t.mutex);
-  auto it = t.entries.find(id);
-  if (it == t.entries.end())
-    throw std::logic_error("internal error: lent initializer " + std::to_string(id) + " outlived its LendingScope");
-  return {reinterpret_cast<const char*>(it->second.bytes()), it->second.nbytes()};
+  Entry& e = find_entry(t, id);
+  if (!e.transposed) return {reinterpret_cast<const char*>(e.source.bytes()), e.source.nbytes()};
+  if (e.made.empty()) {
+    e.made.resize(e.source.nbytes());
+    transpose_columns(e.source.bytes(), reinterpret_cast<std::byte*>(e.made.data()), e.rows, e.cols, 0, e.cols,
+                      e.element_size);
+  }
+  return e.made;
+}
+
+size_t lent_size(uint64_t id) {
+  Table& t = table();
+  std::lock_guard lock(t.mutex);
+  return find_entry(t, id).source.nbytes();
+}
+
+bool lent_is_deferred(uint64_t id) {
+  Table& t = table();
+  std::lock_guard lock(t.mutex);
+  const Entry& e = find_entry(t, id);
+  return e.transposed && e.made.empty();
+}
+
+bool write_lent_bytes(uint64_t id, const std::function<bool(std::string_view)>& write) {
+  Entry* e = nullptr;
+  {
+    Table& t = table();
+    std::lock_guard lock(t.mutex);
+    e = &find_entry(t, id);  // entries are map nodes: stable until their scope ends
+  }
+  if (!e->transposed || !e->made.empty()) return write(lent_bytes(id));
+  // Output row c of the transpose is column c of the source: a piece is a
+  // run of output rows, transposed into one reused buffer.
+  const size_t row_bytes = static_cast<size_t>(e->rows) * e->element_size;
+  const int64_t rows_per_piece = std::max<int64_t>(1, static_cast<int64_t>(kLentWritePieceBytes / row_bytes));
+  std::string buffer(static_cast<size_t>(std::min(rows_per_piece, e->cols)) * row_bytes, '\0');
+  for (int64_t c0 = 0; c0 < e->cols; c0 += rows_per_piece) {
+    const int64_t c1 = std::min(e->cols, c0 + rows_per_piece);
+    transpose_columns(e->source.bytes(), reinterpret_cast<std::byte*>(buffer.data()), e->rows, e->cols, c0, c1,
+                      e->element_size);
+    if (!write(std::string_view(buffer.data(), static_cast<size_t>(c1 - c0) * row_bytes))) return false;
+  }
+  return true;
 }
 
 std::string_view tensor_data(const onnx::TensorProto& t) {
   if (auto id = lent_id(t)) return lent_bytes(*id);
   return t.raw_data();
+}
+
+size_t tensor_data_size(const onnx::TensorProto& t) {
+  if (auto id = lent_id(t)) return lent_size(*id);
+  return t.raw_data().size();
 }
 
 std::optional<uint64_t> take_lent_mark(onnx::TensorProto& t) {
@@ -106,7 +197,7 @@ std::optional<uint64_t> take_lent_mark(onnx::TensorProto& t) {
 size_t lent_data_size(const onnx::ModelProto& model) {
   size_t total = 0;
   for (const auto& t : model.graph().initializer())
-    if (auto id = lent_id(t)) total += lent_bytes(*id).size();
+    if (auto id = lent_id(t)) total += lent_size(*id);
   return total;
 }
 

@@ -23,6 +23,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,9 @@ constexpr int kLentField = 536000001;
 // inference, which only sees raw_data (the optimizer strips the same sizes
 // for inference, optimize.cpp kStripForInferenceBytes).
 constexpr size_t kLendMinBytes = 1024;
+
+// Below, with lent_bytes (declared here for LendingScope's friend list).
+std::optional<uint64_t> lend_transposed(uint64_t id, int64_t rows, int64_t cols, size_t element_size);
 
 // While alive, translation lends large parameters instead of copying them;
 // on destruction the entries lent in it are dropped (their mappings may
@@ -56,6 +60,7 @@ class LendingScope {
  private:
   std::vector<uint64_t> ids_;
   friend bool lend_tensor(const Tensor&, onnx::TensorProto&);
+  friend std::optional<uint64_t> lend_transposed(uint64_t, int64_t, int64_t, size_t);
 };
 
 // Makes `out` (name, data_type and dims already set) a lent initializer of
@@ -70,11 +75,34 @@ std::optional<uint64_t> lent_id(const onnx::TensorProto& t);
 // weight shares its bytes).
 void lend_again(uint64_t id, onnx::TensorProto& out);
 
+// A new entry holding the transpose of entry `id`, a rows x cols matrix of
+// `element_size`-byte elements (Transpose(W) of a lent weight W, folded): its
+// bytes are made only when something asks for them all (lent_bytes), while
+// the writers (write_lent_bytes) transpose it piece by piece from the
+// mapping into a small buffer as they write. So folding W^T allocates
+// nothing and the write touches no page of a transposed copy. nullopt when
+// no scope is active (the caller then transposes as before).
+std::optional<uint64_t> lend_transposed(uint64_t id, int64_t rows, int64_t cols, size_t element_size);
+
 // The bytes of entry `id`; throws std::logic_error for an id no scope holds.
+// A transposed entry is transposed into memory on the first call (and kept
+// until its scope ends): readers that only need the size or write the
+// bytes out use lent_size / write_lent_bytes instead.
 std::string_view lent_bytes(uint64_t id);
+size_t lent_size(uint64_t id);
+// True for a transposed entry whose bytes are not made yet.
+bool lent_is_deferred(uint64_t id);
+
+// Hands the bytes of entry `id` to `write` in order, in one or more pieces
+// (a transposed entry: pieces of about kLentWritePieceBytes); stops and
+// returns false when `write` does.
+constexpr size_t kLentWritePieceBytes = size_t{4} << 20;
+bool write_lent_bytes(uint64_t id, const std::function<bool(std::string_view)>& write);
 
 // The data bytes of a tensor: its raw_data, or the lent bytes.
 std::string_view tensor_data(const onnx::TensorProto& t);
+// Their size, without making the bytes of a transposed entry.
+size_t tensor_data_size(const onnx::TensorProto& t);
 
 // Removes the lent mark (the bytes are being written elsewhere) and returns
 // the id; restore with lend_again.

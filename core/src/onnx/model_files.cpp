@@ -104,14 +104,14 @@ class ExternalizedTensors {
     std::vector<onnx::TensorProto*> out;
     for (auto& t : *model_.mutable_graph()->mutable_initializer()) {
       if (t.data_location() == onnx::TensorProto::EXTERNAL) continue;
-      const size_t size = onnx_build::tensor_data(t).size();
+      const size_t size = onnx_build::tensor_data_size(t);
       if (size > 0 && static_cast<int64_t>(size) >= threshold) out.push_back(&t);
     }
     return out;
   }
 
   void move_out(onnx::TensorProto& t, const std::string& location, int64_t offset) {
-    const auto length = static_cast<int64_t>(onnx_build::tensor_data(t).size());
+    const auto length = static_cast<int64_t>(onnx_build::tensor_data_size(t));
     moved_.push_back(Moved{&t, std::string(), onnx_build::take_lent_mark(t)});
     moved_.back().bytes.swap(*t.mutable_raw_data());
     t.clear_raw_data();
@@ -144,16 +144,18 @@ int64_t write_data_file(ExternalizedTensors& out, const std::vector<onnx::Tensor
       if (!write_all(fd, zeros, static_cast<size_t>(pad), error)) return false;
       offset += pad;
       // Lent weights are written straight from the mapped file (a file
-      // truncated meanwhile makes write(2) fail with EFAULT, not SIGBUS).
-      const std::string_view bytes = onnx_build::tensor_data(*t);
-      if (!write_all(fd, bytes.data(), bytes.size(), error)) {
+      // truncated meanwhile makes write(2) fail with EFAULT, not SIGBUS),
+      // transposed ones piece by piece (lent_weights.hpp).
+      const auto length = static_cast<int64_t>(onnx_build::tensor_data_size(*t));
+      auto write_piece = [&](std::string_view bytes) { return write_all(fd, bytes.data(), bytes.size(), error); };
+      const auto id = onnx_build::lent_id(*t);
+      if (!(id ? onnx_build::write_lent_bytes(*id, write_piece) : write_piece(t->raw_data()))) {
         error = "initializer '" + t->name() + "': " + error;
         if (errno == EFAULT)
           error += ": its memory-mapped weights file shrank while the data file was written; a weights file must "
                    "not change during an export";
         return false;
       }
-      const auto length = static_cast<int64_t>(bytes.size());
       out.move_out(*t, location, offset);
       offset += length;
       total += length;

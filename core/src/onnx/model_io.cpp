@@ -103,6 +103,7 @@ class FieldSplit {
   FieldSplit(const FieldSplit&) = delete;
   FieldSplit& operator=(const FieldSplit&) = delete;
 
+  Message& middle() { return *middle_; }
   Message& after() { return *after_; }
 
  private:
@@ -118,11 +119,15 @@ class FieldSplit {
   std::vector<const FieldDescriptor*> after_fields_, middle_fields_;
 };
 
+constexpr int kSinkBufferBytes = 256 << 10;
+
 // Protobuf's buffered file stream, plus byte ranges written straight from
 // where they are.
 class ModelSink {
  public:
-  explicit ModelSink(int fd) : fd_(fd), stream_(fd) {}
+  // A larger buffer than protobuf's 8 KB default: fewer write(2) calls for
+  // the graph's nodes and the small initializers.
+  explicit ModelSink(int fd) : fd_(fd), stream_(fd, kSinkBufferBytes) {}
 
   // `message`'s sizes must be cached (ByteSizeLong after the last change).
   bool message(const Message& message) {
@@ -169,54 +174,66 @@ size_t length_delimited_size(int field_number, size_t length) {
          length;
 }
 
-// A lent initializer for the time of the write: its mark removed and its
-// raw_data unset, so that its own fields serialize as they would around
-// the bytes. Put back on destruction.
-struct UnmarkedTensor {
+// Initializers whose raw_data is at least this large are written by the
+// same path as lent ones: their bytes straight to the file with one
+// write(2), not through protobuf's buffer a block at a time.
+constexpr size_t kDirectWriteBytes = size_t{64} << 10;
+
+// An initializer whose bytes are written straight, for the time of the
+// write: a lent one has its mark removed and its raw_data unset, so that its
+// own fields serialize as they would around the bytes. Put back on
+// destruction.
+struct DirectTensor {
   onnx::TensorProto* tensor;
-  uint64_t id;
-  std::string_view bytes;
+  std::optional<uint64_t> lent;  // the lent entry, or nullopt for a large raw_data
+  size_t data_size;
   size_t size;  // the serialized tensor with its bytes
 };
 
-class LentTensorsUnmarked {
+class DirectTensors {
  public:
-  ~LentTensorsUnmarked() {
-    for (UnmarkedTensor& u : tensors_) lend_again(u.id, *u.tensor);
+  ~DirectTensors() {
+    for (DirectTensor& d : tensors_)
+      if (d.lent) lend_again(*d.lent, *d.tensor);
   }
-  void add(onnx::TensorProto& t, uint64_t id) {
-    std::string_view bytes = lent_bytes(id);
-    take_lent_mark(t);
-    t.clear_raw_data();
-    tensors_.push_back({&t, id, bytes, 0});
-    tensors_.back().size = t.ByteSizeLong() + length_delimited_size(onnx::TensorProto::kRawDataFieldNumber, bytes.size());
+  // True when `t` is written straight (lent, or a large raw_data).
+  bool add(onnx::TensorProto& t) {
+    if (auto id = lent_id(t)) {
+      const size_t data_size = lent_size(*id);
+      take_lent_mark(t);
+      t.clear_raw_data();
+      push(t, id, data_size,
+           t.ByteSizeLong() + length_delimited_size(onnx::TensorProto::kRawDataFieldNumber, data_size));
+      return true;
+    }
+    if (t.raw_data().size() < kDirectWriteBytes) return false;
+    push(t, std::nullopt, t.raw_data().size(), t.ByteSizeLong());
+    return true;
   }
-  const UnmarkedTensor* find(const onnx::TensorProto* t) const {
-    for (const UnmarkedTensor& u : tensors_) if (u.tensor == t) return &u;
-    return nullptr;
+  const DirectTensor* find(const onnx::TensorProto* t) const {
+    auto it = index_.find(t);
+    return it == index_.end() ? nullptr : &tensors_[it->second];
   }
 
  private:
-  std::vector<UnmarkedTensor> tensors_;
+  void push(onnx::TensorProto& t, std::optional<uint64_t> lent, size_t data_size, size_t size) {
+    index_.emplace(&t, tensors_.size());
+    tensors_.push_back({&t, lent, data_size, size});
+  }
+  std::vector<DirectTensor> tensors_;
+  std::unordered_map<const onnx::TensorProto*, size_t> index_;
 };
 
-bool serialize_with_lent(onnx::ModelProto& model, ModelSink& sink, std::string& error) {
+bool serialize_with_direct_data(onnx::ModelProto& model, ModelSink& sink, std::string& error) {
   onnx::GraphProto& graph = *model.mutable_graph();
   // Collected before the graph is taken apart; the tensors stay where they
   // are (the splits below swap the repeated field's storage, not its elements).
   std::vector<onnx::TensorProto*> inits;
   for (auto& t : *graph.mutable_initializer()) inits.push_back(&t);
-  LentTensorsUnmarked unmarked;
+  DirectTensors direct;
   std::vector<size_t> sizes;
   sizes.reserve(inits.size());
-  for (onnx::TensorProto* t : inits) {
-    if (auto id = lent_id(*t)) {
-      unmarked.add(*t, *id);
-      sizes.push_back(unmarked.find(t)->size);
-    } else {
-      sizes.push_back(t->ByteSizeLong());
-    }
-  }
+  for (onnx::TensorProto* t : inits) sizes.push_back(direct.add(*t) ? direct.find(t)->size : t->ByteSizeLong());
   FieldSplit model_split(model, onnx::ModelProto::kGraphFieldNumber);
   FieldSplit graph_split(graph, onnx::GraphProto::kInitializerFieldNumber);
   size_t graph_size = graph.ByteSizeLong() + graph_split.after().ByteSizeLong();
@@ -233,17 +250,21 @@ bool serialize_with_lent(onnx::ModelProto& model, ModelSink& sink, std::string& 
   for (size_t i = 0; i < inits.size(); ++i) {
     onnx::TensorProto& t = *inits[i];
     if (!sink.length_delimited(onnx::GraphProto::kInitializerFieldNumber, sizes[i])) return failed();
-    const UnmarkedTensor* u = unmarked.find(&t);
-    if (u == nullptr) {
+    const DirectTensor* d = direct.find(&t);
+    if (d == nullptr) {
       if (!sink.message(t)) return failed();  // sizes cached by ByteSizeLong above
       continue;
     }
     FieldSplit tensor_split(t, onnx::TensorProto::kRawDataFieldNumber);
     t.ByteSizeLong();
     tensor_split.after().ByteSizeLong();
-    if (!sink.message(t) || !sink.length_delimited(onnx::TensorProto::kRawDataFieldNumber, u->bytes.size()))
+    if (!sink.message(t) || !sink.length_delimited(onnx::TensorProto::kRawDataFieldNumber, d->data_size))
       return failed();
-    if (!sink.raw(u->bytes, "initializer '" + t.name() + "'", error)) return failed();
+    const std::string what = "initializer '" + t.name() + "'";
+    auto write_piece = [&](std::string_view bytes) { return sink.raw(bytes, what, error); };
+    const bool written = d->lent ? write_lent_bytes(*d->lent, write_piece)
+                                 : write_piece(static_cast<const onnx::TensorProto&>(tensor_split.middle()).raw_data());
+    if (!written) return failed();
     if (!sink.message(tensor_split.after())) return failed();
   }
   graph_split.after().ByteSizeLong();
@@ -255,11 +276,12 @@ bool serialize_with_lent(onnx::ModelProto& model, ModelSink& sink, std::string& 
 }  // namespace
 
 bool serialize_model(onnx::ModelProto& model, int fd, std::string& error) {
-  bool has_lent = false;
-  for (const auto& t : model.graph().initializer()) has_lent = has_lent || lent_id(t).has_value();
-  if (has_lent) {
+  bool direct = false;
+  for (const auto& t : model.graph().initializer())
+    direct = direct || lent_id(t).has_value() || t.raw_data().size() >= kDirectWriteBytes;
+  if (direct) {
     ModelSink sink(fd);
-    return serialize_with_lent(model, sink, error);
+    return serialize_with_direct_data(model, sink, error);
   }
   google::protobuf::io::FileOutputStream stream(fd);
   const bool ok = model.SerializeToZeroCopyStream(&stream) && stream.Flush();

@@ -378,7 +378,7 @@ class Optimizer {
     // name) is not needed. reads_ was counted by start_read_counts.
     bool any_shared = false;
     for (const auto& init : g.initializer()) {
-      if (onnx_build::tensor_data(init).size() < kSharedWeightBytes) continue;
+      if (onnx_build::tensor_data_size(init) < kSharedWeightBytes) continue;
       auto it = reads_.find(init.name());
       any_shared = any_shared || (it != reads_.end() && it->second > 1);
     }
@@ -390,7 +390,7 @@ class Optimizer {
     for (const auto& init : g.initializer()) {
       if (inputs.count(init.name()) != 0) continue;
       constant.insert(init.name());
-      if (onnx_build::tensor_data(init).size() >= kSharedWeightBytes) root[init.name()] = init.name();
+      if (onnx_build::tensor_data_size(init) >= kSharedWeightBytes) root[init.name()] = init.name();
     }
     auto stays = [&](const std::string& name) {
       auto it = root.find(name);
@@ -420,7 +420,7 @@ class Optimizer {
   // True when folding `node` into `result` would add a copy of a large
   // initializer's bytes that also stays in the model (count_staying_readers).
   bool fold_would_duplicate_a_weight(const onnx::NodeProto& node, const ConstTensor& result) const {
-    if (result.data().size() < kSharedWeightBytes) return false;
+    if (result.nbytes() < kSharedWeightBytes) return false;
     for (const auto& in : node.input()) {
       auto it = staying_readers_.find(in);
       if (it != staying_readers_.end() && it->second > 0) return true;

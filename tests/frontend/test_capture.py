@@ -1,12 +1,15 @@
 """torch.jit.script first; torch.jit.trace when scripting fails (or when asked), said in the producer."""
+import contextlib
 import functools
 import unittest
+from unittest import mock
 import warnings
 
 import torch
 
 from frontend_helpers import BundleTestCase, check_value_scoping, load_bundle, node_kinds, walk_nodes
 from torch2program import ConversionError, write_bundle
+from torch2program_lib import capture as capture_lib
 
 
 class UsesALambda(torch.nn.Module):
@@ -94,6 +97,81 @@ class TraceFallbackTest(BundleTestCase):
         self.assertIn("torch.jit.script failed", message)
         self.assertIn("torch.jit.trace failed", message)
         self.assertIn("cannot be multiplied", message)
+
+
+def _fresh_model_classes():
+    """A model built from classes made anew on each call, so that TorchScript compiles
+    them anew (its compiled types are cached per class for the whole process): repeated
+    instances of one class, two classes whose forward has the same name, a property
+    read in forward, a forward assigned from another function, and nn.LSTM
+    (overloaded forward)."""
+
+    class Scale(torch.nn.Module):
+        def __init__(self, factor):
+            super().__init__()
+            self.factor = factor
+
+        @property
+        def doubled(self) -> float:
+            return self.factor * 2.0
+
+        def forward(self, x):
+            return x * self.doubled
+
+    class Shift(torch.nn.Module):
+        def _shift(self, x):
+            return x + 1.0
+
+        forward = _shift
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = torch.nn.ModuleList([Scale(float(i)) for i in range(4)] + [Shift(), Shift()])
+            self.rnn = torch.nn.LSTM(3, 3, batch_first=True)
+
+        def forward(self, x):
+            for block in self.blocks:
+                x = block(x)
+            return self.rnn(x)[0]
+
+    return Net
+
+
+class PerClassStubsTest(BundleTestCase):
+    """capture._per_class_stubs reuses torch's per-function parsing during torch.jit.script
+    (bench/README.md, "torch2program"): the program must be the one torch's own code gives."""
+
+    def _program(self, name, reuse):
+        torch.manual_seed(0)
+        model = _fresh_model_classes()().eval()
+        if reuse:
+            write_bundle(model, (torch.randn(1, 2, 3),), self.bundle_dir(name))
+        else:
+            with mock.patch.object(capture_lib, "_per_class_stubs", contextlib.nullcontext):
+                write_bundle(model, (torch.randn(1, 2, 3),), self.bundle_dir(name))
+        program, weights, _, _ = load_bundle(self.bundle_dir(name))
+        return program, weights
+
+    def test_same_program_as_without_reuse(self):
+        reused, reused_weights = self._program("reused", reuse=True)
+        plain, plain_weights = self._program("plain", reuse=False)
+        self.assertEqual(reused["graph"], plain["graph"])
+        self.assertEqual(reused["module"], plain["module"])
+        self.assertEqual(set(reused_weights), set(plain_weights))
+        kinds = node_kinds(reused)
+        self.assertIn("aten::lstm", kinds)
+        self.assertIn("aten::mul", kinds)
+        self.assertIn("aten::add", kinds)
+
+    def test_torch_functions_restored(self):
+        recursive = torch.jit._recursive
+        before = (recursive.get_jit_def, recursive.get_class_properties, recursive.get_overload_annotations)
+        self._program("ok", reuse=True)
+        with self.assertRaises(ConversionError):  # scripting fails, the trace fails too
+            write_bundle(FailsEverywhere(), (torch.randn(2, 3),), self.bundle_dir("fails"))
+        after = (recursive.get_jit_def, recursive.get_class_properties, recursive.get_overload_annotations)
+        self.assertEqual(before, after)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ Scripting keeps control flow (prim::If, prim::Loop); tracing records the path
 the example inputs took, so a traced bundle says so in its producer info.
 """
 import ast
+import contextlib
 import functools
 import inspect
 import re
@@ -44,12 +45,76 @@ def capture(module, args, force_trace=False):
     script_error = ""
     if not force_trace:
         try:
-            scripted = torch.jit.script(module)
+            with _per_class_stubs():
+                scripted = torch.jit.script(module)
         except Exception as error:  # TorchScript raises many types; all mean "not scriptable"
             script_error = _short(str(error))
         else:
             return _from_script(scripted, args, module)
     return _from_trace(module, args, script_error)
+
+
+@contextlib.contextmanager
+def _per_class_stubs():
+    """Lets torch.jit.script parse each method once per function instead of once per module.
+
+    torch 1.13's create_script_module_impl builds the method stubs of every module
+    instance (inspect.getsource, tokenize, ast.parse and the TorchScript AST of its
+    forward, a scan of dir(type) for overloads, the class's properties) before it
+    looks whether that instance's concrete type is already compiled, which it is for
+    all but the first instance of each type: efficientnet_v2_s has 714 module
+    instances and a few dozen types, and those stubs were half of its scripting time
+    (bench/README.md, "torch2program"). The three functions below depend only on
+    the function or class they are given, so during this one call their results
+    are reused per function / class:
+
+    - get_jit_def(fn, name, self_name, is_classmethod): the AST of fn's source;
+    - get_class_properties(cls, self_name): the ASTs of cls's properties;
+    - get_overload_annotations(mod, ignored): reused only when empty (no
+      @_overload_method in the class, nearly always); a class with overloads
+      (nn.LSTM) is scanned per instance, as torch does.
+
+    Whatever is compiled is built from the same ASTs and resolution callbacks as
+    before (program.json is byte-identical; checked on the zoo sample). The
+    originals are restored on exit; a torch without these functions is used as is."""
+    recursive = getattr(torch.jit, "_recursive", None)
+    names = ("get_jit_def", "get_class_properties", "get_overload_annotations")
+    if recursive is None or not all(callable(getattr(recursive, n, None)) for n in names):
+        yield
+        return
+    originals = {n: getattr(recursive, n) for n in names}
+    defs, properties, no_overloads = {}, {}, set()
+
+    def get_jit_def(fn, def_name, self_name=None, is_classmethod=False):
+        key = (getattr(fn, "__func__", fn), def_name, self_name, is_classmethod)
+        if key not in defs:
+            defs[key] = originals["get_jit_def"](fn, def_name, self_name=self_name, is_classmethod=is_classmethod)
+        return defs[key]
+
+    def get_class_properties(cls, self_name):
+        key = (cls, self_name)
+        if key not in properties:
+            properties[key] = originals["get_class_properties"](cls, self_name)
+        return properties[key]
+
+    def get_overload_annotations(mod, jit_ignored_properties):
+        key = (type(mod), frozenset(jit_ignored_properties))
+        if key in no_overloads:
+            return {}
+        found = originals["get_overload_annotations"](mod, jit_ignored_properties)
+        if not found:
+            no_overloads.add(key)
+        return found
+
+    replacements = {"get_jit_def": get_jit_def, "get_class_properties": get_class_properties,
+                    "get_overload_annotations": get_overload_annotations}
+    for n in names:
+        setattr(recursive, n, replacements[n])
+    try:
+        yield
+    finally:
+        for n in names:
+            setattr(recursive, n, originals[n])
 
 
 def _from_script(scripted, args, module=None):

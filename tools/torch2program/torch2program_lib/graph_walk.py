@@ -22,6 +22,7 @@ asks for blocks only of nodes whose kind can own one, and reads the graph's
 debug names from its printed form (one C++ call, not a second pass over every
 node) only when a renaming needs them (bench/README.md, "torch2program").
 """
+import functools
 import gc
 
 import torch
@@ -140,10 +141,9 @@ class GraphWriter:
                                   f"{_in_module(node)}", location_text(location))
         names = self._names
         out = {"kind": kind}
-        overload = overload_name(node)
+        overload, out_variant = _schema_facts(node)
         if overload is not None:
             out["overload"] = overload
-        out_variant = is_out_variant_node(node)
         out["inputs"] = [names[node.inputsAt(i).unique()] for i in range(node.inputsSize())]
         outputs = _outputs(node)
         try:
@@ -231,37 +231,44 @@ def _outputs(node):
 def overload_name(node):
     """The overload TorchScript resolved an aten node to: "Tensor" for
     aten::add.Tensor, "" for the default overload; None for a node without a
-    schema (prim:: ops). torch 1.13's Node.schema() returns the schema as text,
-    "(no schema)" when there is none; torch._C.parse_schema reads its name."""
-    if not node.kind().startswith("aten::"):
-        return None
-    text = node.schema()
-    if not text or text == "(no schema)":
-        return None
-    try:
-        schema = torch._C.parse_schema(text)
-    except RuntimeError:  # a schema this torch cannot parse back: record nothing rather than guess
-        return None
-    if _is_out_variant(schema):
-        # The host's schema table leaves out= variants out (scripts/gen_op_schemas.py); the node says
-        # attrs.out_variant instead (is_out_variant_node).
-        return None
-    return schema.overload_name
+    schema (prim:: ops), and for an out= variant (the host's schema table leaves
+    out= variants out, scripts/gen_op_schemas.py; the node says attrs.out_variant
+    instead, is_out_variant_node)."""
+    return _schema_facts(node)[0]
 
 
 def is_out_variant_node(node):
     """Whether an aten node calls an out= overload. Functional code reaches those only in its
     `out is not None` branch, which a program normally never takes; the host does not check such a
     node against its schema table, which leaves out= variants out (docs/program-format.md)."""
+    return _schema_facts(node)[1]
+
+
+_NO_SCHEMA = (None, False)
+
+
+def _schema_facts(node):
+    """(overload name or None, is an out= variant) of an aten node, (None, False) for others.
+    torch 1.13's Node.schema() returns the schema as text, "(no schema)" when there is none;
+    torch._C.parse_schema reads it back. A graph has a few hundred distinct schemas over
+    thousands of nodes, so each text is parsed once (_parsed_schema_facts)."""
     if not node.kind().startswith("aten::"):
-        return False
+        return _NO_SCHEMA
     text = node.schema()
     if not text or text == "(no schema)":
-        return False
+        return _NO_SCHEMA
+    return _parsed_schema_facts(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_schema_facts(text):
     try:
-        return _is_out_variant(torch._C.parse_schema(text))
-    except RuntimeError:
-        return False
+        schema = torch._C.parse_schema(text)
+    except RuntimeError:  # a schema this torch cannot parse back: record nothing rather than guess
+        return _NO_SCHEMA
+    if _is_out_variant(schema):
+        return (None, True)
+    return (schema.overload_name, False)
 
 
 def _is_out_variant(schema):

@@ -244,6 +244,20 @@ class GammaFamily(torch.nn.Module):
                 torch.digamma(x.round().long()), torch.lgamma(x.round().long()))
 
 
+class Quantiles(torch.nn.Module):
+    """x: float32 [n, 5] with NaNs in row 1 and column 3: every
+    interpolation mode, q a float and a tensor, dims, keepdim."""
+
+    def forward(self, x):
+        q = torch.tensor([0.0, 0.3, 0.5, 0.75, 1.0])
+        out = []
+        for mode in ["linear", "lower", "higher", "nearest", "midpoint"]:
+            out.append(torch.quantile(x, 0.4, dim=1, interpolation=mode))
+            out.append(torch.nanquantile(x, q, dim=0, keepdim=True, interpolation=mode))
+        return (out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7], out[8], out[9],
+                torch.quantile(x[2:], q), torch.nanquantile(x, 0.5), torch.nanquantile(x, 0.25, dim=-1, keepdim=True))
+
+
 class BreadthOps(TorchExportMixin, unittest.TestCase):
     def assertSameAsEager(self, ex, module, names, args, rtol=1e-4, atol=1e-5):
         with torch.no_grad():
@@ -359,6 +373,15 @@ class BreadthOps(TorchExportMixin, unittest.TestCase):
         ex = export(Float64(), (torch.rand(3),), "erfinv_float64")
         self.assertFalse(ex.ok)
         self.assertIn("accurate to float32 only", ex.text())
+
+    def test_quantiles_with_nans_and_every_interpolation(self):
+        def make(n):
+            x = torch.randn(n, 5)
+            x[1] = float("nan")
+            x[:, 3] = float("nan")
+            x[0, 0] = x[0, 1]  # a tie
+            return x
+        self.check(Quantiles(), "quantiles", make, sizes=(4, 7))
 
     def test_median_with_a_dim_is_refused(self):
         class MedianDim(torch.nn.Module):

@@ -2780,6 +2780,100 @@ struct CompositeOps {
     return {v.un("aten::isnan").where(v, v.lt(-1.0).where(tail, body)).v};
   }
 
+  // quantile / nanquantile(self, q (float or 1-d tensor), dim=None,
+  // keepdim=False, interpolation="linear"), as eager computes it: NaNs are
+  // set to +inf and sorted last, ranks = q (count - 1) with count the
+  // slice's size (quantile) or its non-NaN count (nanquantile), rounded as
+  // the mode says (lower floor, higher ceil, nearest half to even), the
+  // values at floor and ceil of the rank gathered and lerped (weight
+  // rank - floor, 1/2 for midpoint). A slice with a NaN (quantile), or with
+  // only NaNs (nanquantile), gives NaN. q outside [0, 1] is refused when
+  // known; a q tensor is data (eager refuses it outside [0, 1] when run).
+  static std::vector<EValue> quantile(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue none = EValue::none();
+    const FakeTensor& self = tensor(t, n, a, "self");
+    if (!is_floating(self.dtype)) t.fail("bad-argument", n.kind + ": expected a float input, got " + std::string(dtype_name(self.dtype)));
+    const bool ignore_nan = n.kind == "aten::nanquantile";
+    const int64_t rank = static_cast<int64_t>(self.shape.size());
+    const bool keepdim = constant_bool(t, n, a, "keepdim");
+    const EValue& mode_v = a["interpolation"];
+    if (!mode_v.is_constant() || !mode_v.constant.is_string()) t.fail("unsupported-argument", n.kind + ": interpolation must be a string known while tracing");
+    const std::string mode = mode_v.constant.get<std::string>();
+    if (mode != "linear" && mode != "lower" && mode != "higher" && mode != "nearest" && mode != "midpoint")
+      t.fail("bad-argument", n.kind + ": interpolation must be linear, lower, higher, midpoint or nearest, got '" + mode + "'");
+    const bool q_tensor = a["q"].is_tensor();
+    if (q_tensor) {
+      const FakeTensor& q = tensor(t, n, a, "q");
+      if (q.shape.size() > 1) t.fail("bad-argument", n.kind + ": q must be a scalar or a 1-d tensor, got shape " + shape_str(q.shape));
+    } else {
+      const double q = constant_number(t, n, a, "q");
+      if (!(q >= 0.0 && q <= 1.0)) t.fail("bad-argument", n.kind + ": q must be in [0, 1], got " + std::to_string(q));
+    }
+    const bool q_vector = q_tensor && tensor(t, n, a, "q").shape.size() == 1;
+    int64_t dim = -1;
+    EValue x = a["self"];
+    if (a.is_none("dim")) {
+      x = op(t, n, "aten::reshape", {x, c(nlohmann::json::array({-1}))});
+    } else {
+      dim = constant_int(t, n, a, "dim");
+      if (dim < -std::max<int64_t>(rank, 1) || dim >= std::max<int64_t>(rank, 1)) t.fail("bad-argument", n.kind + ": dim out of range");
+      if (dim < 0) dim += std::max<int64_t>(rank, 1);
+      x = rank == 0 ? op(t, n, "aten::reshape", {x, c(nlohmann::json::array({1}))}) : op(t, n, "aten::movedim", {x, c(dim), c(-1)});
+    }
+    const EValue nan_mask = op(t, n, "aten::isnan", {x});
+    const EValue filled = op(t, n, "aten::where", {nan_mask, c(kInf), x});
+    const EValue sorted = t.call_tensor_op(n, "aten::sort", {filled, c(-1), c(false)})[0];  // [..., N]
+    const int64_t sorted_rank = static_cast<int64_t>(sorted.tensor->shape.size());
+    const EValue sum_last = c(nlohmann::json::array({-1}));
+    const EValue valid = op(t, n, "aten::sum", {op(t, n, "aten::logical_not", {nan_mask}), sum_last, c(true), c(4)});  // [..., 1]
+    const EValue size = t.sym_size(*sorted.tensor, sorted_rank - 1);
+    const EValue count = ignore_nan ? valid : size;
+    const int code = dtype_code(self.dtype);
+    const EValue last = op(t, n, "aten::to", {op(t, n, "aten::clamp_min", {op(t, n, "aten::sub", {ignore_nan ? count : op(t, n, "aten::mul", {op(t, n, "aten::ones_like", {valid, none, none, none, none, none}), count}), c(1), c(1)}), c(0)}), c(code), c(false), c(false)});
+    EValue q = q_tensor ? a["q"] : op(t, n, "aten::tensor", {a["q"], c(code), none, c(false)});
+    if (q_vector) {
+      nlohmann::json shape = nlohmann::json::array({-1});
+      for (int64_t d = 0; d < sorted_rank; ++d) shape.push_back(1);
+      q = op(t, n, "aten::reshape", {q, c(shape)});  // [Q, 1, ..., 1]
+    }
+    EValue ranks = op(t, n, "aten::mul", {q, last});  // [Q?, ..., 1]
+    if (mode == "lower") ranks = op(t, n, "aten::floor", {ranks});
+    else if (mode == "higher") ranks = op(t, n, "aten::ceil", {ranks});
+    else if (mode == "nearest") ranks = op(t, n, "aten::round", {ranks});
+    const EValue positions = op(t, n, "aten::arange", {size, c(4), none, none, none});
+    // The sorted value at an index: a where and a sum (no inf * 0 from the NaNs' infs).
+    auto pick = [&](const EValue& index) {
+      const EValue hit = op(t, n, "aten::eq", {positions, index});
+      return op(t, n, "aten::sum", {op(t, n, "aten::where", {hit, sorted, c(0.0)}), sum_last, c(true), none});
+    };
+    const EValue below = op(t, n, "aten::to", {ranks, c(4), c(false), c(false)});
+    EValue result = pick(below);
+    if (mode == "linear" || mode == "midpoint") {
+      const EValue weight = mode == "midpoint" ? op(t, n, "aten::full_like", {ranks, c(0.5), none, none, none, none, none})
+                                               : op(t, n, "aten::sub", {ranks, op(t, n, "aten::to", {below, c(code), c(false), c(false)}), c(1)});
+      const EValue above = pick(op(t, n, "aten::to", {op(t, n, "aten::ceil", {ranks}), c(4), c(false), c(false)}));
+      // torch's lerp: a + w (b - a) below w = 1/2, b - (b - a)(1 - w) from there.
+      const EValue span = op(t, n, "aten::sub", {above, result, c(1)});
+      const EValue low = op(t, n, "aten::add", {result, op(t, n, "aten::mul", {weight, span}), c(1)});
+      const EValue high = op(t, n, "aten::sub", {above, op(t, n, "aten::mul", {span, op(t, n, "aten::rsub", {weight, c(1.0), c(1)})}), c(1)});
+      result = op(t, n, "aten::where", {op(t, n, "aten::lt", {weight, c(0.5)}), low, high});
+    }
+    const EValue undefined = ignore_nan ? op(t, n, "aten::eq", {valid, c(0)}) : op(t, n, "aten::any", {nan_mask, c(-1), c(true)});
+    result = op(t, n, "aten::where", {undefined, c(kNaN), result});
+    result = op(t, n, "aten::squeeze", {result, c(-1)});  // [Q?, ...]
+    if (keepdim) {
+      if (a.is_none("dim")) {
+        nlohmann::json shape = nlohmann::json::array();
+        if (q_vector) shape.push_back(-1);
+        for (int64_t d = 0; d < rank; ++d) shape.push_back(1);
+        result = op(t, n, "aten::reshape", {result, c(shape)});
+      } else if (rank > 0) {
+        result = op(t, n, "aten::unsqueeze", {result, c(dim + (q_vector ? 1 : 0))});
+      }
+    }
+    return {op(t, n, "aten::to", {result, c(code), c(false), c(false)})};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -2941,6 +3035,8 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::special_erfinv", &erfinv},
       {"aten::special_ndtri", &ndtri},
       {"aten::special_log_ndtr", &log_ndtr},
+      {"aten::quantile", &quantile},
+      {"aten::nanquantile", &quantile},
   };
   return table;
 }

@@ -1,11 +1,13 @@
 // Constant folding kernels (core/src/onnx/const_eval.cpp) on their own: the
 // optimizer's tests see them only through whole models.
 #include "const_eval.hpp"
+#include "transpose_tiles.hpp"
 
 #include <onnx/onnx_pb.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <numeric>
 #include <vector>
@@ -83,6 +85,38 @@ TEST(ConstEval, TransposeOfHigherRankAndIdentityPermutations) {
   ASSERT_TRUE(same.has_value());
   EXPECT_EQ(same->dims, m.dims);
   EXPECT_EQ(same->bytes, m.bytes);
+}
+
+
+// The tiled transposes (transpose_tiles.hpp: the SSE 4x4 blocks for 4-byte
+// elements, the element loop for the others) against the definition, on
+// shapes that are no multiple of a block or a tile, for whole matrices and
+// for runs of output rows (the pieces the writer of a transposed weight
+// asks for).
+TEST(TransposeTiles, EveryElementSizeAndPieceMatchesTheDefinition) {
+  const std::vector<std::pair<int64_t, int64_t>> shapes{{1, 1}, {1, 7}, {7, 1}, {3, 5}, {4, 4}, {9, 13}, {33, 17}, {64, 40}};
+  for (size_t esize : {size_t{1}, size_t{2}, size_t{4}, size_t{8}}) {
+    for (auto [rows, cols] : shapes) {
+      std::vector<std::byte> in(static_cast<size_t>(rows * cols) * esize);
+      for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<std::byte>((i * 131 + 7) % 251);
+      for (int64_t piece : {cols, int64_t{1}, int64_t{3}, int64_t{5}}) {
+        for (int64_t c0 = 0; c0 < cols; c0 += piece) {
+          const int64_t c1 = std::min(cols, c0 + piece);
+          std::vector<std::byte> out(static_cast<size_t>((c1 - c0) * rows) * esize, std::byte{0xEE});
+          ASSERT_TRUE(transpose_columns(in.data(), out.data(), rows, cols, c0, c1, esize));
+          for (int64_t c = c0; c < c1; ++c)
+            for (int64_t r = 0; r < rows; ++r)
+              ASSERT_EQ(std::memcmp(out.data() + static_cast<size_t>((c - c0) * rows + r) * esize,
+                                    in.data() + static_cast<size_t>(r * cols + c) * esize, esize),
+                        0)
+                  << "element size " << esize << ", " << rows << "x" << cols << ", columns [" << c0 << ", " << c1
+                  << "): out[" << c << "][" << r << "]";
+        }
+      }
+    }
+  }
+  std::byte one{};
+  EXPECT_FALSE(transpose_columns(&one, &one, 1, 1, 0, 1, 3)) << "3-byte elements are refused";
 }
 
 }  // namespace

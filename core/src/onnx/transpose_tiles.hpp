@@ -9,6 +9,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace onnxport::onnx_build {
 
 namespace detail {
@@ -38,6 +42,49 @@ void transpose_columns(const std::byte* in_bytes, std::byte* out_bytes, int64_t 
   }
 }
 
+#if defined(__SSE2__)
+// The same for 4-byte elements (float32, int32: almost every weight), 4 x 4
+// at a time in SSE registers (loads and shuffles move the bits unchanged,
+// whatever they encode), in 8 x 8 tiles, one 8-row strip of the input after
+// the other. Measured best of the tilings tried (a micro-benchmark of
+// 768x3072, 3072x768, 2304x768 and 1000x4096 matrices in 4 MB pieces: 3-6x
+// the element loop above, whose strided single-element stores were a
+// quarter of a vit_b_16 export's CPU time).
+inline void transpose_columns_4x4(const std::byte* in_bytes, std::byte* out_bytes, int64_t rows, int64_t cols,
+                                  int64_t c0, int64_t c1) {
+  const auto* in = reinterpret_cast<const float*>(in_bytes);
+  auto* out = reinterpret_cast<float*>(out_bytes);
+  auto scalar = [&](int64_t r, int64_t c) {
+    std::memcpy(out_bytes + static_cast<size_t>((c - c0) * rows + r) * 4, in_bytes + static_cast<size_t>(r * cols + c) * 4,
+                4);
+  };
+  constexpr int64_t kTile = 8;
+  for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
+    const int64_t r1 = std::min(rows, r0 + kTile);
+    for (int64_t t0 = c0; t0 < c1; t0 += kTile) {
+      const int64_t t1 = std::min(c1, t0 + kTile);
+      int64_t r = r0;
+      for (; r + 4 <= r1; r += 4) {
+        int64_t c = t0;
+        for (; c + 4 <= t1; c += 4) {
+          __m128 a = _mm_loadu_ps(in + r * cols + c), b = _mm_loadu_ps(in + (r + 1) * cols + c),
+                 d = _mm_loadu_ps(in + (r + 2) * cols + c), e = _mm_loadu_ps(in + (r + 3) * cols + c);
+          _MM_TRANSPOSE4_PS(a, b, d, e);
+          _mm_storeu_ps(out + (c - c0) * rows + r, a);
+          _mm_storeu_ps(out + (c + 1 - c0) * rows + r, b);
+          _mm_storeu_ps(out + (c + 2 - c0) * rows + r, d);
+          _mm_storeu_ps(out + (c + 3 - c0) * rows + r, e);
+        }
+        for (; c < t1; ++c)
+          for (int64_t k = r; k < r + 4; ++k) scalar(k, c);
+      }
+      for (; r < r1; ++r)
+        for (int64_t c = t0; c < t1; ++c) scalar(r, c);
+    }
+  }
+}
+#endif
+
 }  // namespace detail
 
 // Rows [c0, c1) of the transpose of `in`, a rows x cols matrix of
@@ -48,7 +95,13 @@ inline bool transpose_columns(const std::byte* in, std::byte* out, int64_t rows,
   switch (element_size) {
     case 1: detail::transpose_columns<uint8_t>(in, out, rows, cols, c0, c1); return true;
     case 2: detail::transpose_columns<uint16_t>(in, out, rows, cols, c0, c1); return true;
-    case 4: detail::transpose_columns<uint32_t>(in, out, rows, cols, c0, c1); return true;
+    case 4:
+#if defined(__SSE2__)
+      detail::transpose_columns_4x4(in, out, rows, cols, c0, c1);
+#else
+      detail::transpose_columns<uint32_t>(in, out, rows, cols, c0, c1);
+#endif
+      return true;
     case 8: detail::transpose_columns<uint64_t>(in, out, rows, cols, c0, c1); return true;
     default: return false;
   }

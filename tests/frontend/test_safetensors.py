@@ -8,6 +8,7 @@ import torch
 
 from frontend_helpers import BundleTestCase
 from torch2program_lib.errors import ConversionError
+from torch2program_lib import tensors as tensors_lib
 from torch2program_lib.tensors import read_safetensors, write_safetensors
 
 ALL_DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int8, torch.int16, torch.int32,
@@ -60,6 +61,29 @@ class SafetensorsTest(BundleTestCase):
     def test_unsupported_dtype(self):
         with self.assertRaisesRegex(ConversionError, "tensor 'c' has dtype torch.complex64"):
             write_safetensors(os.path.join(self.tmp, "c.safetensors"), {"c": torch.zeros(2, dtype=torch.complex64)})
+
+
+class LargeTensorTest(BundleTestCase):
+    """Tensors larger than the writer's piece (tensors._WRITE_PIECE_BYTES) are written in
+    several write() calls: the file must hold exactly their bytes, in order."""
+
+    def test_bytes_of_tensors_larger_than_a_piece(self):
+        piece = tensors_lib._WRITE_PIECE_BYTES
+        tensors = {"odd": torch.randn(piece // 4 * 3 + 7),  # three pieces and a bit
+                   "exact": torch.randint(0, 1000, (piece // 8 * 2,)),  # exactly two pieces
+                   "strided": torch.randn(513, 257).t(),  # not contiguous: copied first
+                   "small": torch.arange(5, dtype=torch.int16)}
+        path = os.path.join(self.tmp, "large.safetensors")
+        write_safetensors(path, tensors)
+        with open(path, "rb") as f:
+            data = f.read()
+        (head_len,) = struct.unpack("<Q", data[:8])
+        header = json.loads(data[8:8 + head_len])
+        base = 8 + head_len
+        for name, tensor in tensors.items():
+            begin, end = header[name]["data_offsets"]
+            self.assertEqual(data[base + begin:base + end], tensor.contiguous().numpy().tobytes(), name)
+        self.assertEqual(base + max(info["data_offsets"][1] for info in header.values()), len(data))
 
 
 if __name__ == "__main__":

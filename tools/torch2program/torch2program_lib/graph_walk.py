@@ -91,9 +91,12 @@ class GraphWriter:
 
     def type_str(self, jit_type):
         """TorchScript type as written in program.json: "Tensor", "int", "List[Tensor]", "Module"."""
-        if jit_type.kind() == "ClassType" and jit_type.qualified_name() in self._module_types:
+        # A class type prints as its qualified name, so only a text naming a module type
+        # needs the two further calls (most outputs are "Tensor").
+        text = jit_type.annotation_str
+        if text in self._module_types and jit_type.kind() == "ClassType" and jit_type.qualified_name() == text:
             return "Module"
-        return jit_type.annotation_str
+        return text
 
     # -- naming ---------------------------------------------------------------
 
@@ -130,25 +133,40 @@ class GraphWriter:
     # -- nodes ----------------------------------------------------------------
 
     def _nodes_json(self, nodes):
-        return [self._node_json(n) for n in nodes if not _dead_function_constant(n)]
+        out = []
+        for node in nodes:
+            kind = node.kind()
+            if kind == "prim::Constant":
+                value = node.output()
+                jit_type = value.type()
+                if jit_type.kind() == "FunctionType" and not value.uses():
+                    continue  # inlining leaves the Function constants of inlined calls behind, unused
+                out.append(self._node_json(node, kind, (value, jit_type)))
+            else:
+                out.append(self._node_json(node, kind))
+        return out
 
-    def _node_json(self, node):
+    def _node_json(self, node, kind, constant=None):
+        """constant: (output value, its type) of a prim::Constant, read once by _nodes_json."""
         self.node_count += 1
-        kind = node.kind()
         location = self._locator.locate(node)
         if kind in _REFUSED_KINDS:
             raise ConversionError(f"{kind} is {_REFUSED_KINDS[kind]}; programs cannot hold it"
                                   f"{_in_module(node)}", location_text(location))
         names = self._names
         out = {"kind": kind}
-        overload, out_variant = _schema_facts(node)
+        overload, out_variant = _schema_facts(node, kind)
         if overload is not None:
             out["overload"] = overload
         out["inputs"] = [names[node.inputsAt(i).unique()] for i in range(node.inputsSize())]
-        outputs = _outputs(node)
+        outputs = [constant[0]] if constant else _outputs(node)
         try:
-            attrs = self._attributes(node)
-            output_types = [self.value_type(v) for v in outputs]
+            if constant:
+                attrs = self._constant_attributes(node, constant[1])
+                output_types = [self.type_str(constant[1])]
+            else:
+                attrs = self._attributes(node)
+                output_types = [self.value_type(v) for v in outputs]
         except ConversionError as error:
             raise ConversionError(error.message + _in_module(node), error.where or location_text(location)) from None
         except Exception as error:  # a TorchScript object the bindings cannot read: refuse, never crash
@@ -180,16 +198,16 @@ class GraphWriter:
                 "outputs": [self._ref(returned.inputsAt(i)) for i in range(returned.inputsSize())]}
 
     def _attributes(self, node):
-        if node.kind() == "prim::Constant":
-            jit_type = node.output().type()
-            if not node.hasAttribute("value") and jit_type.kind() != "NoneType":
-                # e.g. a Function constant (prim::Constant[name="g"]) feeding a call
-                raise ConversionError(f"constant of TorchScript type {jit_type.annotation_str} "
-                                      f"({jit_type.kind()}) cannot be represented in a program")
-            value = _constant_value(node) if node.hasAttribute("value") else None
-            return {"value": constant_json(value, jit_type, self._constants)}
-        return {name: node_attribute_json(node, name, self._constants)
-                for name in node.attributeNames()}
+        """The attributes of a node other than prim::Constant (_constant_attributes)."""
+        return {name: node_attribute_json(node, name, self._constants) for name in node.attributeNames()}
+
+    def _constant_attributes(self, node, jit_type):
+        if not node.hasAttribute("value") and jit_type.kind() != "NoneType":
+            # e.g. a Function constant (prim::Constant[name="g"]) feeding a call
+            raise ConversionError(f"constant of TorchScript type {jit_type.annotation_str} "
+                                  f"({jit_type.kind()}) cannot be represented in a program")
+        value = _constant_value(node) if node.hasAttribute("value") else None
+        return {"value": constant_json(value, jit_type, self._constants)}
 
     def _track_getattr(self, node, out, location):
         """Record the dotted path of attributes reached from self ("mlp.0.weight")."""
@@ -247,12 +265,12 @@ def is_out_variant_node(node):
 _NO_SCHEMA = (None, False)
 
 
-def _schema_facts(node):
+def _schema_facts(node, kind=None):
     """(overload name or None, is an out= variant) of an aten node, (None, False) for others.
     torch 1.13's Node.schema() returns the schema as text, "(no schema)" when there is none;
     torch._C.parse_schema reads it back. A graph has a few hundred distinct schemas over
     thousands of nodes, so each text is parsed once (_parsed_schema_facts)."""
-    if not node.kind().startswith("aten::"):
+    if not (kind or node.kind()).startswith("aten::"):
         return _NO_SCHEMA
     text = node.schema()
     if not text or text == "(no schema)":
@@ -279,12 +297,6 @@ def _is_out_variant(schema):
 def _constant_value(node):
     # toIValue turns a 0-d tensor constant into a Python number: read tensors as tensors.
     return node.t("value") if node.kindOf("value") == "t" else node.output().toIValue()
-
-
-def _dead_function_constant(node):
-    """Inlining leaves the Function constants of inlined calls behind, unused: not part of the program."""
-    return (node.kind() == "prim::Constant" and node.output().type().kind() == "FunctionType"
-            and not node.output().uses())
 
 
 # A value as TorchScript prints it: "%" and its debug name, up to the next space,

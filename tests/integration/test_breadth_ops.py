@@ -258,6 +258,16 @@ class Quantiles(torch.nn.Module):
                 torch.quantile(x[2:], q), torch.nanquantile(x, 0.5), torch.nanquantile(x, 0.25, dim=-1, keepdim=True))
 
 
+class Histograms(torch.nn.Module):
+    """x: float32 [n, 3]: histc over a given range (edges and outside values
+    included) and over the data's own range; pdist of the rows."""
+
+    def forward(self, x):
+        return (torch.histc(x, 8, -1.0, 1.0), torch.histc(x[2:], 5), torch.histc(x[:, :1] * 0 + 2, 3),
+                torch.nn.functional.pdist(x[:4]), torch.nn.functional.pdist(x[:4], 1.5),
+                torch.nn.functional.pdist(x[:4], 0))
+
+
 class BreadthOps(TorchExportMixin, unittest.TestCase):
     def assertSameAsEager(self, ex, module, names, args, rtol=1e-4, atol=1e-5):
         with torch.no_grad():
@@ -382,6 +392,13 @@ class BreadthOps(TorchExportMixin, unittest.TestCase):
             x[0, 0] = x[0, 1]  # a tie
             return x
         self.check(Quantiles(), "quantiles", make, sizes=(4, 7))
+
+    def test_histc_and_pdist(self):
+        def make(n):
+            x = torch.randn(n, 3)
+            x[0, 0], x[0, 1], x[1, 0], x[1, 1] = 1.0, -1.0, 0.25, float("nan")
+            return x
+        self.check(Histograms(), "histograms", make, sizes=(5, 8))
 
     def test_median_with_a_dim_is_refused(self):
         class MedianDim(torch.nn.Module):

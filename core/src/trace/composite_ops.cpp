@@ -2874,6 +2874,75 @@ struct CompositeOps {
     return {op(t, n, "aten::to", {result, c(code), c(false), c(false)})};
   }
 
+  // histc(self, bins=100, min=0, max=0) -> [bins] in self's dtype: counts
+  // of the elements in [min, max], the bin of x being
+  // (x - min) * bins / (max - min) truncated, in self's dtype and in that
+  // order as eager's kernel computes it (x == max in the last bin). With
+  // min == max the range is the data's own (read when the model runs), and
+  // widened by 1 on each side when that is a single value. Elements
+  // outside the range are not counted; NaNs are, in bin 0, as eager does.
+  static std::vector<EValue> histc(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const EValue none = EValue::none();
+    const FakeTensor& self = tensor(t, n, a, "self");
+    if (!is_floating(self.dtype)) t.fail("bad-argument", n.kind + ": expected a float input, got " + std::string(dtype_name(self.dtype)));
+    const int64_t bins = constant_int(t, n, a, "bins");
+    if (bins <= 0) t.fail("bad-argument", n.kind + ": bins must be positive, got " + std::to_string(bins));
+    const double lo_arg = constant_number(t, n, a, "min"), hi_arg = constant_number(t, n, a, "max");
+    if (lo_arg > hi_arg) t.fail("bad-argument", n.kind + ": max must be larger than min");
+    const int code = dtype_code(self.dtype);
+    const EValue x = op(t, n, "aten::reshape", {a["self"], c(nlohmann::json::array({-1}))});
+    EValue lo, hi;
+    if (lo_arg == hi_arg) {
+      // The data's range (an empty input keeps min and max: the -inf/inf fill then picks them).
+      const EValue data_lo = op(t, n, "aten::amin", {op(t, n, "aten::cat", {EValue::list({x, op(t, n, "aten::tensor", {c(nlohmann::json::array({kInf})), c(code), none, c(false)})}, t.rewrite_depth_), c(0)}), c(nlohmann::json::array({0})), c(false)});
+      const EValue data_hi = op(t, n, "aten::amax", {op(t, n, "aten::cat", {EValue::list({x, op(t, n, "aten::tensor", {c(nlohmann::json::array({-kInf})), c(code), none, c(false)})}, t.rewrite_depth_), c(0)}), c(nlohmann::json::array({0})), c(false)});
+      const EValue empty = op(t, n, "aten::gt", {data_lo, data_hi});
+      lo = op(t, n, "aten::where", {empty, c(lo_arg), data_lo});
+      hi = op(t, n, "aten::where", {empty, c(hi_arg), data_hi});
+      const EValue single = op(t, n, "aten::eq", {lo, hi});
+      lo = op(t, n, "aten::where", {single, op(t, n, "aten::sub", {lo, c(1), c(1)}), lo});
+      hi = op(t, n, "aten::where", {single, op(t, n, "aten::add", {hi, c(1), c(1)}), hi});
+    } else {
+      lo = op(t, n, "aten::tensor", {c(lo_arg), c(code), none, c(false)});
+      hi = op(t, n, "aten::tensor", {c(hi_arg), c(code), none, c(false)});
+    }
+    // Eager (1.13) skips only the elements below min or above max: a NaN is
+    // counted, in bin 0.
+    const EValue outside = op(t, n, "aten::logical_or", {op(t, n, "aten::lt", {x, lo}), op(t, n, "aten::gt", {x, hi})});
+    const EValue inside = op(t, n, "aten::logical_not", {outside});
+    const EValue scaled = op(t, n, "aten::div", {op(t, n, "aten::mul", {op(t, n, "aten::sub", {x, lo, c(1)}), c(bins)}), op(t, n, "aten::sub", {hi, lo, c(1)})});
+    // Outside elements get bin 0 and add 0; NaNs bin 0 (their truncation is undefined).
+    const EValue safe = op(t, n, "aten::where", {op(t, n, "aten::logical_or", {outside, op(t, n, "aten::isnan", {scaled})}), c(0.0), scaled});
+    const EValue bin = op(t, n, "aten::clamp", {op(t, n, "aten::to", {safe, c(4), c(false), c(false)}), c(0), c(bins - 1)});
+    const EValue ones = op(t, n, "aten::to", {inside, c(code), c(false), c(false)});
+    const EValue zeros = op(t, n, "aten::zeros", {c(nlohmann::json::array({bins})), c(code), none, none, none});
+    return {op(t, n, "aten::scatter_add", {zeros, c(0), bin, ones})};
+  }
+
+  // pdist(self [N, M], p=2) -> [N (N - 1) / 2]: the p-norm distances of the
+  // pairs i < j in row-major order (static N).
+  static std::vector<EValue> pdist(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    if (self.shape.size() != 2) t.fail("bad-argument", n.kind + ": expected a 2-d input, got shape " + shape_str(self.shape));
+    const int64_t rows = static_dim(t, n, self, 0, "the number of rows");
+    const double p = constant_number(t, n, a, "p");
+    if (p < 0) t.fail("bad-argument", n.kind + ": p must be non-negative, got " + std::to_string(p));
+    if (rows > 4096) t.fail("unsupported-argument", n.kind + ": more than 4096 rows (the pair table is built while tracing)");
+    nlohmann::json first = nlohmann::json::array(), second = nlohmann::json::array();
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = i + 1; j < rows; ++j) {
+        first.push_back(i);
+        second.push_back(j);
+      }
+    const EValue none = EValue::none();
+    const EValue left = op(t, n, "aten::index_select", {a["self"], c(0), op(t, n, "aten::tensor", {c(std::move(first)), c(4), none, c(false)})});
+    const EValue right = op(t, n, "aten::index_select", {a["self"], c(0), op(t, n, "aten::tensor", {c(std::move(second)), c(4), none, c(false)})});
+    const EValue diff = op(t, n, "aten::sub", {left, right, c(1)});
+    const EValue norm = op(t, n, "aten::linalg_vector_norm", {diff, c(p), c(nlohmann::json::array({-1})), c(false), none});
+    // A NaN makes the distance NaN for every p (p = 0's count would take it for a nonzero).
+    return {op(t, n, "aten::where", {op(t, n, "aten::any", {op(t, n, "aten::isnan", {diff}), c(-1), c(false)}), c(kNaN), norm})};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -3037,6 +3106,8 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::special_log_ndtr", &log_ndtr},
       {"aten::quantile", &quantile},
       {"aten::nanquantile", &quantile},
+      {"aten::histc", &histc},
+      {"aten::pdist", &pdist},
   };
   return table;
 }

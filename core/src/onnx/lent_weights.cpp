@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <memory>
 #include <cstring>
 #include <string>
 #include <mutex>
@@ -153,6 +154,43 @@ bool lent_is_deferred(uint64_t id) {
   return e.transposed && e.made.empty();
 }
 
+namespace {
+
+// The pieces of a transposed entry: output row c of the transpose is column
+// c of the source, so a piece is a run of output rows [c0, c1).
+struct Pieces {
+  const Entry& e;
+  size_t row_bytes;
+  int64_t rows_per_piece;
+
+  explicit Pieces(const Entry& entry)
+      : e(entry),
+        row_bytes(static_cast<size_t>(entry.rows) * entry.element_size),
+        rows_per_piece(std::max<int64_t>(1, static_cast<int64_t>(kLentWritePieceBytes / row_bytes))) {}
+
+  int64_t count() const { return (e.cols + rows_per_piece - 1) / rows_per_piece; }
+  size_t buffer_bytes() const { return static_cast<size_t>(std::min(rows_per_piece, e.cols)) * row_bytes; }
+  // Transposes piece `p` into `buffer`; its bytes.
+  std::string_view make(int64_t p, std::byte* buffer) const {
+    const int64_t c0 = p * rows_per_piece, c1 = std::min(e.cols, c0 + rows_per_piece);
+    transpose_columns(e.source.bytes(), buffer, e.rows, e.cols, c0, c1, e.element_size);
+    return {reinterpret_cast<const char*>(buffer), static_cast<size_t>(c1 - c0) * row_bytes};
+  }
+};
+
+// One buffer, reused for every piece of the tensor and never zeroed (each
+// piece overwrites it).
+// Overlapping the transpose of the next piece with the write of this one on
+// a helper thread was measured and did not pay (bench/README.md).
+bool write_pieces_in_turn(const Pieces& pieces, const std::function<bool(std::string_view)>& write) {
+  auto buffer = std::make_unique_for_overwrite<std::byte[]>(pieces.buffer_bytes());
+  for (int64_t p = 0; p < pieces.count(); ++p)
+    if (!write(pieces.make(p, buffer.get()))) return false;
+  return true;
+}
+
+}  // namespace
+
 bool write_lent_bytes(uint64_t id, const std::function<bool(std::string_view)>& write) {
   Entry* e = nullptr;
   {
@@ -161,18 +199,7 @@ bool write_lent_bytes(uint64_t id, const std::function<bool(std::string_view)>& 
     e = &find_entry(t, id);  // entries are map nodes: stable until their scope ends
   }
   if (!e->transposed || !e->made.empty()) return write(lent_bytes(id));
-  // Output row c of the transpose is column c of the source: a piece is a
-  // run of output rows, transposed into one reused buffer.
-  const size_t row_bytes = static_cast<size_t>(e->rows) * e->element_size;
-  const int64_t rows_per_piece = std::max<int64_t>(1, static_cast<int64_t>(kLentWritePieceBytes / row_bytes));
-  std::string buffer(static_cast<size_t>(std::min(rows_per_piece, e->cols)) * row_bytes, '\0');
-  for (int64_t c0 = 0; c0 < e->cols; c0 += rows_per_piece) {
-    const int64_t c1 = std::min(e->cols, c0 + rows_per_piece);
-    transpose_columns(e->source.bytes(), reinterpret_cast<std::byte*>(buffer.data()), e->rows, e->cols, c0, c1,
-                      e->element_size);
-    if (!write(std::string_view(buffer.data(), static_cast<size_t>(c1 - c0) * row_bytes))) return false;
-  }
-  return true;
+  return write_pieces_in_turn(Pieces(*e), write);
 }
 
 std::string_view tensor_data(const onnx::TensorProto& t) {

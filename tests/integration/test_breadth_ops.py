@@ -268,6 +268,16 @@ class Histograms(torch.nn.Module):
                 torch.nn.functional.pdist(x[:4], 0))
 
 
+class InverseRealFfts(torch.nn.Module):
+    """x: float32 [n, 6]: irfft / hfft of a real spectrum (zero imaginary
+    parts), default and given n (odd, truncating, padding), every norm."""
+
+    def forward(self, x):
+        return (torch.fft.irfft(x), torch.fft.irfft(x, 7), torch.fft.irfft(x.t(), 4, dim=0), torch.fft.irfft(x, 16),
+                torch.fft.irfft(x, norm="ortho"), torch.fft.irfft(x, 9, norm="forward"), torch.fft.hfft(x),
+                torch.fft.hfft(x, 5, norm="ortho"), torch.fft.hfft(x, 12, 1, "forward"), torch.fft.irfft(x.long()))
+
+
 class BreadthOps(TorchExportMixin, unittest.TestCase):
     def assertSameAsEager(self, ex, module, names, args, rtol=1e-4, atol=1e-5):
         with torch.no_grad():
@@ -399,6 +409,9 @@ class BreadthOps(TorchExportMixin, unittest.TestCase):
             x[0, 0], x[0, 1], x[1, 0], x[1, 1] = 1.0, -1.0, 0.25, float("nan")
             return x
         self.check(Histograms(), "histograms", make, sizes=(5, 8))
+
+    def test_irfft_and_hfft_of_real_spectra(self):
+        self.check(InverseRealFfts(), "inverse_real_ffts", lambda n: torch.randn(n, 6) * 3, sizes=(4, 5))
 
     def test_median_with_a_dim_is_refused(self):
         class MedianDim(torch.nn.Module):

@@ -2943,6 +2943,41 @@ struct CompositeOps {
     return {op(t, n, "aten::where", {op(t, n, "aten::any", {op(t, n, "aten::isnan", {diff}), c(-1), c(false)}), c(kNaN), norm})};
   }
 
+  // fft_irfft / fft_hfft(self, n=None, dim=-1, norm=None) of a real tensor
+  // (onnxport has no complex tensors: a real input is eager's complex input
+  // with zero imaginary parts): the real signal of n = 2 (m - 1) points
+  // (or n) from the first n/2 + 1 bins (fewer are zero-padded),
+  //   x[k] = scale sum_f w_f X_f cos(2 pi f k / n), w = 1 at DC and Nyquist, 2 between;
+  // scale 1/n for irfft's "backward" (default), 1/sqrt(n) "ortho", 1
+  // "forward"; hfft the other way round (1, 1/sqrt(n), 1/n).
+  static std::vector<EValue> inverse_real_fft(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    const int64_t rank = static_cast<int64_t>(self.shape.size());
+    if (rank == 0) t.fail("bad-argument", n.kind + ": expected a tensor with at least one dim");
+    int64_t dim = constant_int(t, n, a, "dim");
+    if (dim < -rank || dim >= rank) t.fail("bad-argument", n.kind + ": dim " + std::to_string(dim) + " out of range");
+    if (dim < 0) dim += rank;
+    const int64_t bins = static_dim(t, n, self, dim, "the transformed dim");
+    const int64_t points = a.is_none("n") ? 2 * (bins - 1) : constant_int(t, n, a, "n");
+    if (points < 1) t.fail("bad-argument", n.kind + ": invalid number of data points (" + std::to_string(points) + ")");
+    std::string norm = "backward";
+    if (!a.is_none("norm")) {
+      const EValue& v = a["norm"];
+      if (!v.is_constant() || !v.constant.is_string()) t.fail("unsupported-argument", n.kind + ": norm must be a string known while tracing");
+      norm = v.constant.get<std::string>();
+    }
+    if (norm != "backward" && norm != "ortho" && norm != "forward")
+      t.fail("bad-argument", n.kind + ": norm must be backward, ortho or forward, got '" + norm + "'");
+    const bool hermitian = n.kind == "aten::fft_hfft";
+    const double size = static_cast<double>(points);
+    const double scale = norm == "ortho" ? 1.0 / std::sqrt(size) : (norm == "backward") != hermitian ? 1.0 / size : 1.0;
+    auto weight = [&](int64_t f) { return 2 * f > points ? 0.0 : f == 0 || 2 * f == points ? 1.0 : 2.0; };
+    const EValue cosines = table(t, n, bins, points, [&](int64_t f, int64_t k) { return scale * weight(f) * std::cos(angle(f, k, points)); });
+    const EValue moved = op(t, n, "aten::movedim", {to_dtype(t, n, a["self"], 7), c(dim), c(-1)});
+    const EValue out = op(t, n, "aten::movedim", {op(t, n, "aten::matmul", {moved, cosines}), c(-1), c(dim)});
+    return {to_dtype(t, n, out, float_result_code(self))};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -3108,6 +3143,8 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::nanquantile", &quantile},
       {"aten::histc", &histc},
       {"aten::pdist", &pdist},
+      {"aten::fft_irfft", &inverse_real_fft},
+      {"aten::fft_hfft", &inverse_real_fft},
   };
   return table;
 }

@@ -8,6 +8,7 @@ import contextlib
 import functools
 import inspect
 import re
+import threading
 import warnings
 
 import torch
@@ -82,6 +83,18 @@ def _per_class_stubs():
     if recursive is None or not all(callable(getattr(recursive, n, None)) for n in names):
         yield
         return
+    with _PATCH_LOCK:  # two conversions in two threads: the second would save the first's wrappers
+        with _reusing(recursive, names):
+            yield
+
+
+# Serializes _per_class_stubs across threads: it swaps module attributes of torch for the
+# duration of a call (nested calls in one thread restore in order).
+_PATCH_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def _reusing(recursive, names):
     originals = {n: getattr(recursive, n) for n in names}
     defs, properties, no_overloads = {}, {}, set()
 

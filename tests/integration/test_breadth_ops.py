@@ -278,6 +278,17 @@ class InverseRealFfts(torch.nn.Module):
                 torch.fft.hfft(x, 5, norm="ortho"), torch.fft.hfft(x, 12, 1, "forward"), torch.fft.irfft(x.long()))
 
 
+class InverseRealFftsN(torch.nn.Module):
+    """x: float32 [n, 4, 6]: irfft2 / irfftn / hfft2 / hfftn of real
+    spectra over static dims, s cutting and padding, every norm."""
+
+    def forward(self, x):
+        y = x.transpose(0, 2)  # [6, 4, n]: the dynamic dim left alone
+        return (torch.fft.irfft2(x), torch.fft.irfft2(x, s=(3, 7)), torch.fft.irfftn(y, s=(5, 4), dim=(0, 1)),
+                torch.fft.irfftn(y, dim=(1, 0), norm="ortho"), torch.fft.hfft2(x), torch.fft.hfft2(x, (6, 5), norm="forward"),
+                torch.fft.hfftn(y, dim=(0, 1), norm="ortho"), torch.fft.irfftn(x[0]))
+
+
 class BreadthOps(TorchExportMixin, unittest.TestCase):
     def assertSameAsEager(self, ex, module, names, args, rtol=1e-4, atol=1e-5):
         with torch.no_grad():
@@ -412,6 +423,9 @@ class BreadthOps(TorchExportMixin, unittest.TestCase):
 
     def test_irfft_and_hfft_of_real_spectra(self):
         self.check(InverseRealFfts(), "inverse_real_ffts", lambda n: torch.randn(n, 6) * 3, sizes=(4, 5))
+
+    def test_irfftn_and_hfftn_of_real_spectra(self):
+        self.check(InverseRealFftsN(), "inverse_real_fftns", lambda n: torch.randn(n, 4, 6), sizes=(2, 3))
 
     def test_median_with_a_dim_is_refused(self):
         class MedianDim(torch.nn.Module):

@@ -2978,6 +2978,111 @@ struct CompositeOps {
     return {to_dtype(t, n, out, float_result_code(self))};
   }
 
+  // A list of ints known while tracing (a constant list, or a list of constants).
+  static std::vector<int64_t> constant_ints(Tracer& t, const ProgramNode& n, const NamedInputs& a, std::string_view name) {
+    const EValue& v = a[name];
+    std::vector<int64_t> out;
+    if (v.is_constant() && v.constant.is_array()) {
+      for (const auto& x : v.constant) {
+        if (!x.is_number_integer()) t.fail("unsupported-argument", n.kind + ": `" + std::string(name) + "` must be ints known while tracing");
+        out.push_back(x.get<int64_t>());
+      }
+      return out;
+    }
+    if (v.is_constant() && v.constant.is_number_integer()) return {v.constant.get<int64_t>()};
+    if (v.is_sequence()) {
+      for (const EValue& x : *v.items) {
+        if (!x.is_constant() || !x.constant.is_number_integer())
+          t.fail("unsupported-argument", n.kind + ": `" + std::string(name) + "` must be ints known while tracing, got a " + describe(x));
+        out.push_back(x.constant.get<int64_t>());
+      }
+      return out;
+    }
+    t.fail("unsupported-argument", n.kind + ": `" + std::string(name) + "` must be a list of ints known while tracing, got a " + describe(v));
+    return out;
+  }
+
+  // fft_irfft2 / irfftn / hfft2 / hfftn(self, s, dim, norm) of a real
+  // tensor: the inverse complex DFT (e^(+i)) over every transformed dim but
+  // the last, real and imaginary parts as two tensors (cosine and sine
+  // tables, the input cut or zero-padded to s), then irfft's cosine and sine
+  // tables over the last dim (s[-1] or 2 (m - 1) points). For a real input
+  // hfftn is that same sum, scaled the other way round: irfftn 1 / prod(s)
+  // backward, 1 / sqrt ortho, 1 forward; hfftn 1, 1 / sqrt, 1 / prod(s).
+  static std::vector<EValue> inverse_real_fftn(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    const int64_t rank = static_cast<int64_t>(self.shape.size());
+    const std::optional<std::vector<int64_t>> s = a.is_none("s") ? std::nullopt : std::optional(constant_ints(t, n, a, "s"));
+    std::vector<int64_t> dims;
+    if (!a.is_none("dim")) {
+      dims = constant_ints(t, n, a, "dim");
+    } else {
+      const int64_t count = s ? static_cast<int64_t>(s->size()) : rank;
+      for (int64_t d = rank - count; d < rank; ++d) dims.push_back(d);
+    }
+    if (dims.empty()) t.fail("bad-argument", n.kind + ": no dims to transform");
+    if (s && s->size() != dims.size()) t.fail("bad-argument", n.kind + ": s and dim must have the same length");
+    for (int64_t& d : dims) {
+      if (d < -rank || d >= rank) t.fail("bad-argument", n.kind + ": dim " + std::to_string(d) + " out of range");
+      if (d < 0) d += rank;
+    }
+    for (size_t i = 0; i < dims.size(); ++i)
+      for (size_t j = i + 1; j < dims.size(); ++j)
+        if (dims[i] == dims[j]) t.fail("bad-argument", n.kind + ": dims must be unique");
+    std::string norm = "backward";
+    if (!a.is_none("norm")) {
+      const EValue& v = a["norm"];
+      if (!v.is_constant() || !v.constant.is_string()) t.fail("unsupported-argument", n.kind + ": norm must be a string known while tracing");
+      norm = v.constant.get<std::string>();
+    }
+    if (norm != "backward" && norm != "ortho" && norm != "forward")
+      t.fail("bad-argument", n.kind + ": norm must be backward, ortho or forward, got '" + norm + "'");
+    std::vector<int64_t> sizes;
+    double total = 1.0;
+    for (size_t i = 0; i < dims.size(); ++i) {
+      const int64_t m = static_dim(t, n, self, dims[i], "a transformed dim");
+      const bool last = i + 1 == dims.size();
+      int64_t out = s && (*s)[i] != -1 ? (*s)[i] : last ? 2 * (m - 1) : m;
+      if (out < 1) t.fail("bad-argument", n.kind + ": invalid number of data points (" + std::to_string(out) + ")");
+      sizes.push_back(out);
+      total *= static_cast<double>(out);
+    }
+    const bool hermitian = n.kind == "aten::fft_hfft2" || n.kind == "aten::fft_hfftn";
+    const double scale = norm == "ortho" ? 1.0 / std::sqrt(total) : (norm == "backward") != hermitian ? 1.0 / total : 1.0;
+    EValue re = to_dtype(t, n, a["self"], 7);
+    std::optional<EValue> im;
+    for (size_t i = 0; i + 1 < dims.size(); ++i) {
+      const int64_t m = static_dim(t, n, self, dims[i], "a transformed dim");
+      const int64_t size = sizes[i];
+      const EValue cosines = table(t, n, m, size, [&](int64_t l, int64_t j) { return l < size ? std::cos(angle(l, j, size)) : 0.0; });
+      const EValue sines = table(t, n, m, size, [&](int64_t l, int64_t j) { return l < size ? std::sin(angle(l, j, size)) : 0.0; });
+      auto along = [&](const EValue& v, const EValue& m_) {
+        return op(t, n, "aten::movedim", {op(t, n, "aten::matmul", {op(t, n, "aten::movedim", {v, c(dims[i]), c(-1)}), m_}), c(-1), c(dims[i])});
+      };
+      EValue next_re = along(re, cosines), next_im = along(re, sines);
+      if (im) {
+        next_re = op(t, n, "aten::sub", {next_re, along(*im, sines), c(1)});
+        next_im = op(t, n, "aten::add", {next_im, along(*im, cosines), c(1)});
+      }
+      re = next_re;
+      im = next_im;
+    }
+    const int64_t d = dims.back();
+    const int64_t bins = static_dim(t, n, self, d, "a transformed dim");
+    const int64_t points = sizes.back();
+    auto weight = [&](int64_t f) { return 2 * f > points ? 0.0 : f == 0 || 2 * f == points ? 1.0 : 2.0; };
+    const EValue cosines = table(t, n, bins, points, [&](int64_t f, int64_t k) { return scale * weight(f) * std::cos(angle(f, k, points)); });
+    auto along_last = [&](const EValue& v, const EValue& m_) {
+      return op(t, n, "aten::movedim", {op(t, n, "aten::matmul", {op(t, n, "aten::movedim", {v, c(d), c(-1)}), m_}), c(-1), c(d)});
+    };
+    EValue out = along_last(re, cosines);
+    if (im) {
+      const EValue sines = table(t, n, bins, points, [&](int64_t f, int64_t k) { return -scale * weight(f) * std::sin(angle(f, k, points)); });
+      out = op(t, n, "aten::add", {out, along_last(*im, sines), c(1)});
+    }
+    return {to_dtype(t, n, out, float_result_code(self))};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -3145,6 +3250,10 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::pdist", &pdist},
       {"aten::fft_irfft", &inverse_real_fft},
       {"aten::fft_hfft", &inverse_real_fft},
+      {"aten::fft_irfft2", &inverse_real_fftn},
+      {"aten::fft_irfftn", &inverse_real_fftn},
+      {"aten::fft_hfft2", &inverse_real_fftn},
+      {"aten::fft_hfftn", &inverse_real_fftn},
   };
   return table;
 }

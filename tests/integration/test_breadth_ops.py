@@ -241,7 +241,8 @@ class GammaFamily(torch.nn.Module):
         return (torch.lgamma(x), torch.digamma(x), torch.polygamma(1, x), torch.polygamma(2, x),
                 torch.polygamma(3, x), torch.special.gammaln(x), torch.mvlgamma(x.abs() + 2, 3),
                 torch.erfinv(y), torch.special.ndtri(y.abs()), torch.special.log_ndtr(x * 4),
-                torch.digamma(x.round().long()), torch.lgamma(x.round().long()))
+                torch.digamma(x.round().long()), torch.lgamma(x.round().long()), torch.angle(x),
+                torch.angle(x.round().long()))
 
 
 class Quantiles(torch.nn.Module):

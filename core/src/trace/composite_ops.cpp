@@ -3083,6 +3083,16 @@ struct CompositeOps {
     return {to_dtype(t, n, out, float_result_code(self))};
   }
 
+  // angle(x) of a real tensor: pi below 0 (-inf too), 0 from -0 up, NaN
+  // kept; float32 for integers and bools, as eager.
+  static std::vector<EValue> angle_of_real(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& x = tensor(t, n, a, "self");
+    const EValue v = is_floating(x.dtype) ? a["self"] : to_dtype(t, n, a["self"], 6);
+    const EValue zeros = op(t, n, "aten::zeros_like", {v, EValue::none(), EValue::none(), EValue::none(), EValue::none(), EValue::none()});
+    const EValue half_turn = op(t, n, "aten::where", {op(t, n, "aten::lt", {v, c(0)}), c(std::numbers::pi), zeros});
+    return {op(t, n, "aten::where", {op(t, n, "aten::isnan", {v}), v, half_turn})};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -3254,6 +3264,7 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::fft_irfftn", &inverse_real_fftn},
       {"aten::fft_hfft2", &inverse_real_fftn},
       {"aten::fft_hfftn", &inverse_real_fftn},
+      {"aten::angle", &angle_of_real},
   };
   return table;
 }

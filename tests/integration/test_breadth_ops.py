@@ -290,6 +290,14 @@ class InverseRealFftsN(torch.nn.Module):
                 torch.fft.hfftn(y, dim=(0, 1), norm="ortho"), torch.fft.irfftn(x[0]))
 
 
+class Frexp(torch.nn.Module):
+    """x: float32 [n]."""
+
+    def forward(self, x):
+        m, e = torch.frexp(x)
+        return m, e, torch.frexp(x.double())[0]
+
+
 class BreadthOps(TorchExportMixin, unittest.TestCase):
     def assertSameAsEager(self, ex, module, names, args, rtol=1e-4, atol=1e-5):
         with torch.no_grad():
@@ -427,6 +435,15 @@ class BreadthOps(TorchExportMixin, unittest.TestCase):
 
     def test_irfftn_and_hfftn_of_real_spectra(self):
         self.check(InverseRealFftsN(), "inverse_real_fftns", lambda n: torch.randn(n, 4, 6), sizes=(2, 3))
+
+    def test_frexp_at_powers_of_two_and_specials(self):
+        powers = torch.tensor([2.0 ** k for k in range(-140, 128, 7)])
+        below = torch.nextafter(powers, torch.zeros_like(powers))
+        specials = torch.tensor([0.0, -0.0, 1.0, -1.0, 0.5, 3.0, float("inf"), float("-inf"), float("nan"), 1e-45])
+
+        def make(n):
+            return torch.cat([powers, below, -below, specials, torch.randn(50 * n) * 1000])
+        self.check(Frexp(), "frexp", make, sizes=(1, 2))
 
     def test_median_with_a_dim_is_refused(self):
         class MedianDim(torch.nn.Module):

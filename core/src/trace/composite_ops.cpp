@@ -3093,6 +3093,32 @@ struct CompositeOps {
     return {op(t, n, "aten::where", {op(t, n, "aten::isnan", {v}), v, half_turn})};
   }
 
+  // frexp(x) -> (mantissa in [1/2, 1) with x's sign, int32 exponent), in
+  // float64: e = floor(log2 |x|) + 1, corrected by one where log2 rounded
+  // across a power of two (m >= 1 or m < 1/2), m = x / 2^e (exact: a power
+  // of two). Zeros, infinities and NaN are their own mantissa, exponent 0.
+  static std::vector<EValue> frexp(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    if (a.schema().overload != "Tensor") {  // math.frexp of a Python float
+      int exponent = 0;
+      const double mantissa = std::frexp(constant_number(t, n, a, "a"), &exponent);
+      return {c(mantissa), c(exponent)};
+    }
+    const FakeTensor& x = tensor(t, n, a, "self");
+    if (!is_floating(x.dtype)) t.fail("bad-argument", n.kind + ": expected a float input, got " + std::string(dtype_name(x.dtype)));
+    const Ex v = as_double(t, n, a);
+    const Ex size = v.un("aten::abs");
+    const Ex regular = size.bin("aten::gt", c(0.0)) & v.un("aten::isfinite");
+    const Ex safe = regular.where(size, (size * 0.0) + 1.0);  // log2 of 1 where the result is not read
+    Ex e = safe.un("aten::log2").floor() + 1.0;
+    auto mantissa = [&](const Ex& exponent) { return safe.bin("aten::div", Ex{&t, &n, op(t, n, "aten::pow", {c(2.0), exponent.v})}.v); };
+    const Ex m0 = mantissa(e);
+    e = m0.bin("aten::ge", c(1.0)).where(e + 1.0, m0.lt(0.5).where(e - 1.0, e));
+    const Ex signed_mantissa = v.bin("aten::div", Ex{&t, &n, op(t, n, "aten::pow", {c(2.0), e.v})}.v);
+    const Ex m = regular.where(signed_mantissa, v);
+    const Ex exponent = regular.un("aten::logical_not").where(0.0, e);
+    return {to_dtype(t, n, m.v, dtype_code(x.dtype)), to_dtype(t, n, exponent.v, 3)};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -3265,6 +3291,7 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::fft_hfft2", &inverse_real_fftn},
       {"aten::fft_hfftn", &inverse_real_fftn},
       {"aten::angle", &angle_of_real},
+      {"aten::frexp", &frexp},
   };
   return table;
 }

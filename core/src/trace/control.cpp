@@ -667,8 +667,8 @@ void Tracer::rewrite_as_cond(const ProgramNode& n, ValueId pred, std::optional<b
   emit(std::move(node));
   bind_outputs(n, outs);
   for (const auto& [name, v] : mutated_outs) {
-    auto before = env_.find(name);
-    const EValue old = before != env_.end() ? before->second : EValue();
+    const EValue* before = env_.find(name);
+    const EValue old = before != nullptr ? *before : EValue();
     bind_raw(name, v, true);
     if (old.is_tensor() && v.is_tensor()) note_merged_mutation(*old.tensor, v);
   }
@@ -739,8 +739,8 @@ bool Tracer::rewrites_loop_on(const EValue& v) const {
 int64_t Tracer::known_trip_count(const ProgramNode& loop, const ProgramBlock& enclosing) const {
   if (loop.inputs.empty()) return 1;
   const std::string& name = loop.inputs[0];
-  if (auto it = env_.find(name); it != env_.end() && it->second.is_constant() && it->second.constant.is_number_integer())
-    return std::max<int64_t>(0, it->second.constant.get<int64_t>());
+  if (const EValue* v = env_.find(name); v != nullptr && v->is_constant() && v->constant.is_number_integer())
+    return std::max<int64_t>(0, v->constant.get<int64_t>());
   for (const ProgramNode& node : enclosing.nodes)
     if (node.kind == "prim::Constant" && node.outputs.size() == 1 && node.outputs[0] == name &&
         node.attrs.contains("value") && node.attrs["value"].is_number_integer())

@@ -61,8 +61,8 @@ struct FrameScope {
   void undo(const Tracer::Frame& f) {
     for (auto it = f.undo.rbegin(); it != f.undo.rend(); ++it) {
       if (it->second) {
-        if (it->second->is_tensor()) t.aliases_[it->second->tensor->id].push_back(it->first);
-        t.env_[it->first] = *it->second;
+        if (it->second->is_tensor()) t.note_alias(it->second->tensor->id, it->first);
+        t.env_.set(it->first, *it->second);
       } else {
         t.env_.erase(it->first);
       }

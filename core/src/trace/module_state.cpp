@@ -71,7 +71,7 @@ void Tracer::on_set_attr(const ProgramNode& n) {
     parameter(path, ValueRole::Buffer);  // the buffer exists (and its graph value is reserved)
     value.tensor->buffer = path;
     note_mutated(mutated_buffers_, path, n.source);
-    buffers_[path] = value;
+    buffers_.set(path, value);
   } else {
     if (std::find(m.parameters.begin(), m.parameters.end(), name) != m.parameters.end())
       fail("unsupported-mutation", "`self." + path + " = ...` replaces parameter `" + path +

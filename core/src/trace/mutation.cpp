@@ -206,7 +206,7 @@ void Tracer::commit_mutation(const ProgramNode& n, const FakeTensor& self, EValu
   if (!self.buffer.empty()) {
     result.tensor->buffer = self.buffer;
     note_mutated(mutated_buffers_, self.buffer, n.source);
-    buffers_[self.buffer] = result;
+    buffers_.set(self.buffer, result);
   }
   if (auto input = input_of_.find(self.id); input != input_of_.end()) {
     const std::string name = input->second;

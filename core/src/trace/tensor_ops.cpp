@@ -307,7 +307,7 @@ void Tracer::on_inplace_op(const ProgramNode& n) {
 
 EValue Tracer::parameter(const std::string& path, ValueRole role) {
   auto& cache = role == ValueRole::Buffer ? buffers_ : params_;
-  if (auto it = cache.find(path); it != cache.end()) return it->second;
+  if (const EValue* cached = cache.find(path)) return *cached;
   const Tensor* w = program_.weights.find(path);
   if (w == nullptr)
     fail("missing-weight", std::string(role == ValueRole::Buffer ? "buffer" : "parameter") + " `" + path +
@@ -324,7 +324,7 @@ EValue Tracer::parameter(const std::string& path, ValueRole role) {
   if (concrete()) t.data = *w;
   if (role == ValueRole::Buffer) t.buffer = path;
   EValue ev = EValue::of_tensor(std::move(t));
-  cache[path] = ev;
+  cache.set(path, ev);
   return ev;
 }
 

@@ -317,12 +317,12 @@ ValueId Tracer::mutation_output(const std::string& name, const EValue& final_val
 // ------------------------------------------------------------------ environment
 
 const EValue& Tracer::lookup(const std::string& name, const ProgramNode* where) const {
-  auto it = env_.find(name);
-  if (it == env_.end()) {
+  const EValue* v = env_.find(name);
+  if (v == nullptr) {
     const std::string place = where ? " at " + where->json_path : "";
     fail("undefined-value", "value `" + name + "` is used" + place + " but never defined");
   }
-  return it->second;
+  return *v;
 }
 
 const EValue& Tracer::in(const ProgramNode& n, size_t i) const {
@@ -342,14 +342,19 @@ std::vector<EValue> Tracer::inputs_of(const ProgramNode& n) const {
 void Tracer::bind_raw(const std::string& name, EValue v, bool mutation) {
   if (!frames_.empty()) {
     Frame& f = frames_.back();
-    auto it = env_.find(name);
-    const bool existed = it != env_.end();
-    f.undo.emplace_back(name, existed ? std::optional<EValue>(it->second) : std::nullopt);
+    const EValue* old = env_.find(name);
+    f.undo.emplace_back(name, old ? std::optional<EValue>(*old) : std::nullopt);
     if (!mutation) f.defined.insert(name);
     else if (!f.defined.count(name)) f.mutated.push_back(name);
   }
-  if (v.is_tensor()) aliases_[v.tensor->id].push_back(name);
-  env_[name] = std::move(v);
+  if (v.is_tensor()) note_alias(v.tensor->id, name);
+  env_.set(name, std::move(v));
+}
+
+void Tracer::note_alias(ValueId id, const std::string& name) {
+  if (id < 0) return;  // not a value of the graph: nothing can mutate it
+  if (static_cast<size_t>(id) >= aliases_.size()) aliases_.resize(static_cast<size_t>(id) + 1);
+  aliases_[static_cast<size_t>(id)].push_back(name);
 }
 
 void Tracer::bind(const std::string& name, EValue v) { bind_raw(name, std::move(v), false); }
@@ -366,14 +371,13 @@ void Tracer::bind_all_outputs(const ProgramNode& n, const EValue& v) {
 }
 
 void Tracer::rebind_mutated(ValueId old_id, const EValue& v) {
-  auto it = aliases_.find(old_id);
-  if (it == aliases_.end()) return;
-  const std::vector<std::string> names = std::move(it->second);
-  aliases_.erase(it);
+  if (old_id < 0 || static_cast<size_t>(old_id) >= aliases_.size()) return;
+  const std::vector<std::string> names = std::move(aliases_[static_cast<size_t>(old_id)]);
+  aliases_[static_cast<size_t>(old_id)].clear();
   for (const auto& name : names) {
-    auto cur = env_.find(name);
+    const EValue* cur = env_.find(name);
     // A name may have been rebound since; only names still meaning the old tensor change.
-    if (cur != env_.end() && cur->second.is_tensor() && cur->second.tensor->id == old_id)
+    if (cur != nullptr && cur->is_tensor() && cur->tensor->id == old_id)
       bind_raw(name, v, true);
   }
 }

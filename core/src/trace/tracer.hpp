@@ -9,6 +9,7 @@
 #pragma once
 
 #include "evalue.hpp"
+#include "environment.hpp"
 
 #include "base/sym_expr.hpp"
 #include "ops/broadcast_assumptions.hpp"
@@ -379,10 +380,10 @@ class Tracer {
   Graph graph_;
   std::vector<Diagnostic> diags_;
 
-  std::unordered_map<std::string, EValue> env_;
-  std::unordered_map<ValueId, std::vector<std::string>> aliases_;  // tensor id -> names bound to it
-  std::unordered_map<std::string, EValue> params_;                 // dotted path -> parameter value
-  std::unordered_map<std::string, EValue> buffers_;                // dotted path -> current buffer value
+  Environment env_;                                                // bound names -> values (environment.hpp)
+  std::vector<std::vector<std::string>> aliases_;                  // tensor id -> names bound to it
+  Environment params_;                                             // dotted path -> parameter value
+  Environment buffers_;                                            // dotted path -> current buffer value
   std::vector<std::string> mutated_buffers_;                       // in first-mutation order
   std::unordered_map<const EList*, StackedList> stacked_lists_;    // lists a rewritten loop appended to
   std::unordered_map<ValueId, ViewInfo> views_;                    // view tensor id -> what it views
@@ -438,6 +439,7 @@ class Tracer {
   sym::SymbolBounds known_bounds() const;  // symbol_bounds_ and the branch facts' lower bounds
   std::vector<Frame> frames_;
   void bind_raw(const std::string& name, EValue v, bool mutation);
+  void note_alias(ValueId id, const std::string& name);  // records that `name` is bound to tensor `id`
   friend struct FrameScope;
   friend class CondMerger;
   bool python_truth_of(const EValue& constant) const;

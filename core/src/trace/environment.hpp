@@ -1,0 +1,110 @@
+// The tracer's environment: each name of the program bound so far -> its value.
+//
+// Why not std::unordered_map<std::string, EValue>: on a 16,384-layer program
+// that table's lookups, inserts, rehashes and destruction grew about 7x for 4x
+// the layers (perf, bench/README.md): every operation chases pointers to nodes
+// scattered over a heap that no longer fits the cache. Here the entries sit in
+// binding order in a deque (a program reads mostly names bound a few nodes
+// before, so the entries touched are the recent, cached ones), and the hash
+// index is a flat array of 4-byte entry numbers (open addressing, linear
+// probing), a quarter of a pointer bucket array, walked without chasing nodes.
+//
+// References to values stay valid while names are bound or unbound, as with
+// the map (the deque never moves an entry): callers hold `const EValue&` from
+// a lookup while binding outputs. A name once bound keeps its entry; erase()
+// only marks it unbound, so the index never needs tombstones.
+#pragma once
+
+#include "evalue.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace onnxport::trace {
+
+class Environment {
+ public:
+  // The value bound to `name`, or null when it is not bound.
+  const EValue* find(std::string_view name) const {
+    const Entry* e = entry(name, hash_of(name));
+    return e && e->bound ? &e->value : nullptr;
+  }
+  EValue* find(std::string_view name) {
+    Entry* e = const_cast<Entry*>(entry(name, hash_of(name)));
+    return e && e->bound ? &e->value : nullptr;
+  }
+
+  // The value bound to `name`; std::out_of_range when it is not (as map::at).
+  EValue& at(const std::string& name) {
+    if (EValue* v = find(name)) return *v;
+    throw std::out_of_range("trace environment: `" + name + "` is not bound");
+  }
+
+  // Binds `name` to `v`, replacing the value it had.
+  void set(const std::string& name, EValue v) {
+    const size_t h = hash_of(name);
+    Entry* e = const_cast<Entry*>(entry(name, h));
+    if (e == nullptr) {
+      if ((entries_.size() + 1) * 2 > slots_.size()) grow();
+      entries_.push_back(Entry{name, h, EValue(), false});
+      e = &entries_.back();
+      place(static_cast<uint32_t>(entries_.size()), h);
+    }
+    e->value = std::move(v);
+    e->bound = true;
+  }
+
+  // Unbinds `name` (nothing when it is not bound).
+  void erase(std::string_view name) {
+    Entry* e = const_cast<Entry*>(entry(name, hash_of(name)));
+    if (e != nullptr && e->bound) {
+      e->bound = false;
+      e->value = EValue();
+    }
+  }
+
+ private:
+  struct Entry {
+    std::string name;
+    size_t hash;
+    EValue value;
+    bool bound;
+  };
+
+  static size_t hash_of(std::string_view name) { return std::hash<std::string_view>{}(name); }
+
+  const Entry* entry(std::string_view name, size_t h) const {
+    if (slots_.empty()) return nullptr;
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const uint32_t s = slots_[i];
+      if (s == 0) return nullptr;
+      const Entry& e = entries_[s - 1];
+      if (e.hash == h && e.name == name) return &e;
+    }
+  }
+
+  // Slot values are entry numbers + 1 (0: empty).
+  void place(uint32_t number, size_t h) {
+    const size_t mask = slots_.size() - 1;
+    size_t i = h & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = number;
+  }
+
+  void grow() {
+    slots_.assign(slots_.empty() ? 1024 : slots_.size() * 2, 0);
+    uint32_t number = 0;
+    for (const Entry& e : entries_) place(++number, e.hash);
+  }
+
+  std::deque<Entry> entries_;   // in binding order
+  std::vector<uint32_t> slots_;  // power-of-two size, at most half full
+};
+
+}  // namespace onnxport::trace

@@ -747,7 +747,20 @@ class Optimizer {
     for (auto& node : *g.mutable_node()) for_each_subgraph(node, [&](onnx::GraphProto& sub) { prune_value_info(sub, defined); });
   }
 
+  static bool has_value_info(const onnx::GraphProto& g) {
+    if (g.value_info_size() > 0) return true;
+    bool found = false;
+    for (const auto& node : g.node())
+      for_each_subgraph(node, [&](const onnx::GraphProto& sub) { found = found || has_value_info(sub); });
+    return found;
+  }
+
   void prune_value_info() {
+    // Nothing to prune unless type inference ran (or the translator wrote
+    // value_info): then the table of every defined name below (about a
+    // seventh of optimize()'s CPU samples on bench/scaling's 16,384 layers,
+    // growing 7x for 4x the layers) is not built.
+    if (!has_value_info(model_.graph())) return;
     std::unordered_set<std::string> defined;
     defined.reserve(name_estimate());
     collect_defined(model_.graph(), defined);

@@ -15,7 +15,7 @@ std::string onnx_safe_name(const std::string& name) {
 }
 
 std::string NameTable::unique(const std::string& base) {
-  if (taken_.insert(base).second) return base;
+  if (taken_.insert(base)) return base;
   return unique_from_counter(base, next_suffix_[base]);
 }
 
@@ -24,7 +24,7 @@ std::string NameTable::unique_from_counter(const std::string& base, int& counter
   std::string candidate;
   do {
     candidate = base + "_" + std::to_string(counter++);
-  } while (!taken_.insert(candidate).second);
+  } while (!taken_.insert(candidate));
   return candidate;
 }
 

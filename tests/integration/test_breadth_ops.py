@@ -298,6 +298,14 @@ class Frexp(torch.nn.Module):
         return m, e, torch.frexp(x.double())[0]
 
 
+class Equal(torch.nn.Module):
+    """x: float32 [n, 3]."""
+
+    def forward(self, x):
+        return (torch.equal(x, x * 1), torch.equal(x, x.flip(0)), torch.equal(x.round().long(), x.round()),
+                torch.equal(x[:, :2], x), torch.equal(x, x.abs()))
+
+
 class BreadthOps(TorchExportMixin, unittest.TestCase):
     def assertSameAsEager(self, ex, module, names, args, rtol=1e-4, atol=1e-5):
         with torch.no_grad():
@@ -444,6 +452,14 @@ class BreadthOps(TorchExportMixin, unittest.TestCase):
         def make(n):
             return torch.cat([powers, below, -below, specials, torch.randn(50 * n) * 1000])
         self.check(Frexp(), "frexp", make, sizes=(1, 2))
+
+    def test_equal(self):
+        def make(n):
+            x = torch.randn(n, 3).abs()
+            if n == 3:
+                x[1] = x[0] = x[2]  # flip-symmetric
+            return x
+        self.check(Equal(), "equal", make, sizes=(3, 4))
 
     def test_median_with_a_dim_is_refused(self):
         class MedianDim(torch.nn.Module):

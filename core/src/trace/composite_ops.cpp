@@ -3119,6 +3119,27 @@ struct CompositeOps {
     return {to_dtype(t, n, m.v, dtype_code(x.dtype)), to_dtype(t, n, exponent.v, 3)};
   }
 
+  // equal(self, other) -> bool: the same shape (no broadcasting) and every
+  // element equal after type promotion (so a NaN makes it false). Shapes that
+  // differ while tracing give a constant false; dims that may or may not
+  // match when the model runs are refused by name.
+  static std::vector<EValue> equal(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    const FakeTensor& self = tensor(t, n, a, "self");
+    const FakeTensor& other = tensor(t, n, a, "other");
+    if (self.shape.size() != other.shape.size()) return {c(false)};
+    for (size_t d = 0; d < self.shape.size(); ++d) {
+      const Dim& x = self.shape[d];
+      const Dim& y = other.shape[d];
+      if (x.is_static() && y.is_static()) {
+        if (x.value() != y.value()) return {c(false)};
+      } else if (x.str() != y.str()) {
+        t.fail("unsupported-argument", n.kind + ": dim " + std::to_string(d) + " is `" + x.str() + "` in one tensor and `" + y.str() +
+                                           "` in the other: whether the shapes match is known only when the model runs");
+      }
+    }
+    return {op(t, n, "aten::all", {op(t, n, "aten::eq", {a["self"], a["other"]})})};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -3292,6 +3313,7 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::fft_hfftn", &inverse_real_fftn},
       {"aten::angle", &angle_of_real},
       {"aten::frexp", &frexp},
+      {"aten::equal", &equal},
   };
   return table;
 }

@@ -3,7 +3,8 @@
 // whose name has no domain; and the bad input of docs/plugin-authoring.md
 // ("Bad input"): a translator and an op for aten schemas that do not exist,
 // a translator keyed by an overload, an op that two plugins both add, and
-// declared argument names or op schemas that do not fit.
+// declared argument names or op schemas that do not fit; op definitions that
+// override the library's at a priority.
 #include <onnxport/sdk.hpp>
 
 namespace {
@@ -11,6 +12,11 @@ namespace {
 [[maybe_unused]] std::vector<onnxport::TensorMeta> same_as_first(const std::vector<onnxport::OpArg>& args) { return {args[0].meta}; }
 
 [[maybe_unused]] void translate_nothing(onnxport::TranslateContext&) {}
+
+// An override whose effect is visible: the output is int8, whatever the input.
+[[maybe_unused]] std::vector<onnxport::TensorMeta> int8_like_first(const std::vector<onnxport::OpArg>& args) {
+  return {{onnxport::DType::Int8, args[0].meta.shape}};
+}
 
 void register_ops(onnxport::Registrar& r) {
 #if OP_PLUGIN_KIND == 1
@@ -50,6 +56,13 @@ void register_ops(onnxport::Registrar& r) {
   // A schema for an aten op: aten ops keep PyTorch's.
   r.add_op({.name = "aten::relu", .meta = same_as_first, .kernel = {}, .family = "elementwise",
             .schema = "aten::relu(Tensor x) -> Tensor"});
+#elif OP_PLUGIN_KIND == 12 || OP_PLUGIN_KIND == 13
+  // Overrides of the built-in aten::relu at priority 5 (docs/plugin-authoring.md §3).
+  r.add_op({.name = "aten::relu", .meta = int8_like_first, .kernel = {}, .family = "elementwise", .priority = 5});
+#elif OP_PLUGIN_KIND == 14
+  // An override that brings a schema of its own: refused (the op keeps its schema).
+  r.add_op({.name = "optest::shared", .meta = int8_like_first, .kernel = {}, .family = "elementwise",
+            .schema = "optest::shared(Tensor self, int k=1) -> Tensor", .priority = 5});
 #endif
 }
 

@@ -165,6 +165,22 @@ TEST(AddFunction, AFailingTranslatorsFunctionIsNotLeftInTheModel) {
 
 // --- Registrar::add_op, through real plugins ---------------------------------
 
+namespace {
+
+// The dtype aten::gelu's current meta function gives, or the OpError it throws.
+std::string template_gelu_output(DType dtype) {
+  OpArg x;
+  x.kind = OpArg::Kind::Tensor;
+  x.meta = {dtype, shape_of({2, 3})};
+  try {
+    return std::string(dtype_name(OpLibrary::instance().find("aten::gelu")->meta({x})[0].dtype));
+  } catch (const OpError& e) {
+    return e.what();
+  }
+}
+
+}  // namespace
+
 TEST(AddOp, TemplatePluginAddsItsOpOnceAcrossHosts) {
   const fs::path plugin = fs::path(SDK_TEST_PLUGIN_DIR) / "libonnxport-sdktest-template.so";
   for (int round = 0; round < 2; ++round) {  // a second host finds the op already added by the same plugin
@@ -174,8 +190,16 @@ TEST(AddOp, TemplatePluginAddsItsOpOnceAcrossHosts) {
     EXPECT_EQ(p.ops, std::vector<std::string>{"mylib::swish_clamp"});
     EXPECT_EQ(p.strategies, std::vector<std::string>{"node-budget"});
     EXPECT_EQ(p.translators, 2);
-    EXPECT_TRUE(host.diagnostics().empty()) << host.diagnostics()[0].message;
+    // Its narrowed aten::gelu (gelu_types.cpp) replaces the built-in's definition, noted.
+    EXPECT_EQ(p.op_overrides, std::vector<std::string>{"aten::gelu"});
+    ASSERT_EQ(host.diagnostics().size(), 1u);
+    EXPECT_EQ(host.diagnostics()[0].code, "op-override");
+    EXPECT_EQ(template_gelu_output(DType::Float32), "float32");  // delegated to the built-in's meta
+    EXPECT_EQ(template_gelu_output(DType::Float64).rfind("gelu of a float64 tensor: ONNX Runtime's fused Gelu", 0), 0u)
+        << template_gelu_output(DType::Float64);
   }
+  // Both hosts are gone, and their overrides with them.
+  EXPECT_EQ(template_gelu_output(DType::Float64), "float64");
   const OpDef* def = OpLibrary::instance().find("mylib::swish_clamp");
   ASSERT_NE(def, nullptr);
   // The plugin's kernel, called through the library: clamp(x * sigmoid(x), lo, hi).
@@ -204,8 +228,95 @@ TEST(AddOp, ExistingOpIsKeptWithAWarning) {
   const Diagnostic& d = host.diagnostics()[0];
   EXPECT_EQ(d.code, "op-duplicate");
   EXPECT_EQ(d.severity, Severity::Warning);
-  EXPECT_EQ(d.message, "Plugin 'sdktest-dup-op' adds op 'aten::relu', which the op library already defines; "
-                       "keeping the existing definition");
+  EXPECT_EQ(d.message, "Plugin 'sdktest-dup-op' adds op 'aten::relu' at priority 0, which the built-in definition "
+                       "at priority 0 already defines; keeping the existing definition");
+  EXPECT_NE(d.hint.find("a priority above 0 to replace it"), std::string::npos) << d.hint;
+}
+
+// --- overriding an op definition at a priority (docs/plugin-authoring.md §3) --
+
+namespace {
+
+// The output dtype aten::relu's current definition gives a float32 input:
+// float32 for the built-in, int8 for the test overrides (op_plugins.cpp).
+DType relu_output_dtype() {
+  const OpDef* def = OpLibrary::instance().find("aten::relu");
+  EXPECT_NE(def, nullptr);
+  OpArg x;
+  x.kind = OpArg::Kind::Tensor;
+  x.meta = {DType::Float32, shape_of({2, 3})};
+  return def->meta({x})[0].dtype;
+}
+
+const LoadedPlugin& load_op_plugin(PluginHost& host, const std::string& name, std::optional<int> priority = {}) {
+  return host.load(fs::path(SDK_TEST_PLUGIN_DIR) / ("libonnxport-sdktest-" + name + ".so"), priority);
+}
+
+}  // namespace
+
+TEST(OpOverride, AHigherPriorityReplacesTheBuiltinWhileItsHostLives) {
+  ASSERT_EQ(relu_output_dtype(), DType::Float32);
+  {
+    PluginHost host;
+    const LoadedPlugin& p = load_op_plugin(host, "relu-override-a");
+    ASSERT_TRUE(p.loaded) << p.error;
+    EXPECT_TRUE(p.ops.empty());
+    EXPECT_EQ(p.op_overrides, std::vector<std::string>{"aten::relu"});
+    EXPECT_EQ(relu_output_dtype(), DType::Int8);  // the plugin's meta function is the library's now
+    ASSERT_EQ(host.diagnostics().size(), 1u);
+    const Diagnostic& d = host.diagnostics()[0];
+    EXPECT_EQ(d.code, "op-override");
+    EXPECT_EQ(d.severity, Severity::Note);
+    EXPECT_EQ(d.message, "Plugin 'sdktest-relu-override-a' replaces the built-in definition of op 'aten::relu' "
+                         "(priority 0) with its own at priority 5");
+  }
+  // The override ended with its host: the next export captures with the built-in.
+  EXPECT_EQ(relu_output_dtype(), DType::Float32);
+}
+
+TEST(OpOverride, TheConfigPriorityDecidesAndZeroKeepsTheBuiltin) {
+  PluginHost host;
+  const LoadedPlugin& p = load_op_plugin(host, "relu-override-a", 0);
+  ASSERT_TRUE(p.loaded) << p.error;
+  EXPECT_TRUE(p.op_overrides.empty());
+  EXPECT_EQ(relu_output_dtype(), DType::Float32);
+  ASSERT_EQ(host.diagnostics().size(), 1u);
+  EXPECT_EQ(host.diagnostics()[0].code, "op-duplicate");
+}
+
+TEST(OpOverride, TwoPluginsAtOnePriorityRefuseTheSecondAndAHigherOneWins) {
+  PluginHost host;
+  ASSERT_TRUE(load_op_plugin(host, "relu-override-a").loaded);
+  const LoadedPlugin& tie = load_op_plugin(host, "relu-override-b");
+  EXPECT_FALSE(tie.loaded);
+  EXPECT_EQ(tie.error, "Plugin 'sdktest-relu-override-b' (" + tie.file.string() +
+                           ") defines op 'aten::relu' at priority 5, as plugin 'sdktest-relu-override-a' does; "
+                           "two plugins cannot define one op at the same priority");
+  EXPECT_EQ(host.diagnostics().back().code, "op-conflict");
+  EXPECT_EQ(relu_output_dtype(), DType::Int8);
+
+  // In another host, the same plugin raised by the config above the first
+  // host's override wins; when that host ends, the first host's is back.
+  {
+    PluginHost other;
+    const LoadedPlugin& higher = load_op_plugin(other, "relu-override-b", 7);
+    ASSERT_TRUE(higher.loaded) << higher.error;
+    EXPECT_NE(other.diagnostics().back().message.find("replaces plugin 'sdktest-relu-override-a' of op 'aten::relu' "
+                                                      "(priority 5) with its own at priority 7"),
+              std::string::npos)
+        << other.diagnostics().back().message;
+  }
+  EXPECT_EQ(relu_output_dtype(), DType::Int8);
+}
+
+TEST(OpOverride, AnOverrideWithASchemaOfItsOwnIsRefused) {
+  PluginHost host;
+  ASSERT_TRUE(load_op_plugin(host, "shared-op-a").loaded);
+  const LoadedPlugin& p = load_op_plugin(host, "schema-override");
+  EXPECT_FALSE(p.loaded);
+  EXPECT_EQ(p.error, "Plugin 'sdktest-schema-override' (" + p.file.string() +
+                         ") overrides op 'optest::shared' with a schema of its own; an override keeps the schema of "
+                         "the op it replaces");
 }
 
 TEST(AddOp, OpWithoutDomainRefusesThePlugin) {
@@ -270,8 +381,8 @@ TEST(BadInputAtLoad, AnOpTwoPluginsAddRefusesTheSecond) {
   const LoadedPlugin& b = load_schema_plugin(host, "shared-op-b");
   EXPECT_FALSE(b.loaded);
   EXPECT_EQ(b.error, "Plugin 'sdktest-shared-op-b' (" + b.file.string() +
-                         ") adds op 'optest::shared', which plugin 'sdktest-shared-op-a' already adds; ops have no "
-                         "priority, so two plugins cannot both define one");
+                         ") defines op 'optest::shared' at priority 0, as plugin 'sdktest-shared-op-a' does; two "
+                         "plugins cannot define one op at the same priority");
   ASSERT_FALSE(host.diagnostics().empty());
   EXPECT_EQ(host.diagnostics().back().code, "op-conflict");
   EXPECT_EQ(host.diagnostics().back().severity, Severity::Error);

@@ -124,13 +124,13 @@ class PluginTemplate(OnnxportTestCase):
         proc = onnxport("export", bundle, "-c", config, "--plugin-path", PLUGIN_DIR, "-o", model, "--report", report)
         return proc, model, read_json(os.path.join(report, "report.json"))
 
-    def run_in_onnx_runtime(self, model, tag):
+    def run_in_onnx_runtime(self, model, tag, bundle=BUNDLE):
         """The model on the bundle's inputs in ONNX Runtime, against expected.safetensors."""
         got = os.path.join(WORK, tag + "-ort.safetensors")
-        proc = run(["node", ORT_RUNNER, model, os.path.join(BUNDLE, "inputs.safetensors"), got], timeout=300)
+        proc = run(["node", ORT_RUNNER, model, os.path.join(bundle, "inputs.safetensors"), got], timeout=300)
         self.assertExitCode(proc, 0, "ONNX Runtime on " + model)
         (_, shape, values), = read_safetensors(got).values()
-        (_, expected_shape, expected), = read_safetensors(os.path.join(BUNDLE, "expected.safetensors")).values()
+        (_, expected_shape, expected), = read_safetensors(os.path.join(bundle, "expected.safetensors")).values()
         self.assertEqual(shape, expected_shape)
         self.assertClose(values, expected, tol=1e-5, what="ONNX Runtime vs eager PyTorch (%s)" % tag)
 
@@ -145,7 +145,9 @@ class PluginTemplate(OnnxportTestCase):
     def test_plugins_lists_the_template_and_why_each_translator_wins(self):
         out = self.example.stdout
         self.assertIn("✅ plugin-template 0.1.0", out)
-        self.assertIn("op(s) added to the op library: mylib::swish_clamp", out)
+        self.assertIn("op(s) added to the op library: mylib::swish_clamp, op definition(s) replaced: aten::gelu", out)
+        self.assertIn("note: Plugin 'plugin-template' replaces the built-in definition of op 'aten::gelu' "
+                      "(priority 0) with its own at priority 10", out)
         self.assertIn("node-budget  (plugin plugin-template)", out)
         gelu = translator_line(out, "aten::gelu")
         self.assertIn("plugin-template (opset 13.., priority 10): highest priority (10)", gelu)
@@ -212,6 +214,36 @@ class PluginTemplate(OnnxportTestCase):
         self.assertEqual(len(conflicts), 1, translate["diagnostics"])
         self.assertEqual(conflicts[0]["severity"], "warning")
         self.assertIn("'translators-aten' and 'plugin-template'", conflicts[0]["message"])
+
+    # -- the op-definition override (src/gelu_types.cpp) ----------------------
+
+    def test_op_override_refuses_float64_gelu_and_priority_0_keeps_the_builtin(self):
+        bundle = os.path.join(WORK, "gelu64")
+        script = ("import sys, torch\n"
+                  "sys.path.insert(0, %r)\n"
+                  "from torch2program_lib.bundle import write_bundle\n"
+                  "class Gelu64(torch.nn.Module):\n"
+                  "    def forward(self, x):\n"
+                  "        return torch.nn.functional.gelu(x)\n"
+                  "torch.manual_seed(0)\n"
+                  "write_bundle(Gelu64(), (torch.randn(2, 5, dtype=torch.float64),), %r, expected=True)\n"
+                  % (os.path.join(SOURCE, "tools", "torch2program"), bundle))
+        proc = run(["/usr/bin/python3", "-c", script], timeout=600)
+        self.assertExitCode(proc, 0, "torch2program (float64 gelu)")
+        # The template's config: its meta function refuses the dtype at capture, naming it; no model is written.
+        proc, model_path, report = self.export(bundle, CONFIG, "gelu64")
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertFalse(os.path.exists(model_path))
+        self.assertIn("gelu of a float64 tensor: ONNX Runtime's fused Gelu (com.microsoft)", proc.stderr)
+        # Priority 0 for the plugin: its op definition and translator tie with the built-ins, which are kept.
+        plugins = read_json(CONFIG)["plugins"]
+        for p in plugins:
+            if p.get("name") == "plugin-template":
+                p["priority"] = 0
+        proc, model_path, report = self.export(bundle, config_with("gelu64-builtin", plugins=plugins), "gelu64-builtin")
+        self.assertExitCode(proc, 0, "export (float64 gelu, priority 0)")
+        self.assertIn("Erf", OnnxModel(model_path).graph.op_types())
+        self.run_in_onnx_runtime(model_path, "gelu64-builtin", bundle=bundle)
 
     # -- the strategy's refusal and the fallback ------------------------------
 

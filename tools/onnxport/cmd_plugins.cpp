@@ -43,14 +43,20 @@ void print_plugins(const PluginHost& host, const Config& config) {
         std::cout << ", op(s) added to the op library:";
         for (const std::string& op : p.ops) std::cout << " " << op;
       }
+      if (!p.op_overrides.empty()) {
+        std::cout << ", op definition(s) replaced:";
+        for (const std::string& op : p.op_overrides) std::cout << " " << op;
+      }
       std::cout << "\n";
     } else {
       std::cout << "  ❌ " << p.name << "  " << (p.file.empty() ? "" : p.file.string()) << "\n";
       std::cout << "       refused: " << p.error << "\n";
     }
   }
-  for (const Diagnostic& d : host.diagnostics())
+  for (const Diagnostic& d : host.diagnostics()) {
     if (d.severity == Severity::Warning) std::cout << "  warning: " << d.message << "\n";
+    if (d.code == "op-override") std::cout << "  note: " << d.message << "\n";
+  }
 }
 
 void print_strategies(const PluginHost& host, const Config& config) {

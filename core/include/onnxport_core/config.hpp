@@ -27,7 +27,7 @@ std::string unsupported_opset_reason(int opset);
 struct PluginRef {
   std::string name{};                  // found on the plugin search path, or
   std::filesystem::path path{};        // relative to the config file's folder (resolved here)
-  std::optional<int> priority{};       // raises every translator of the plugin to this priority
+  std::optional<int> priority{};       // sets the priority of every translator, decomposition and op definition of the plugin
   std::string json_path{};             // "/plugins/2"
   std::filesystem::path config_file{}; // the config that lists it (a base config when extended)
 };

@@ -29,6 +29,7 @@ struct LoadedPlugin {
   int translators = 0;
   int decompositions = 0;
   std::vector<std::string> ops;     // ops added to the op library (Registrar::add_op)
+  std::vector<std::string> op_overrides;  // ops whose library definition it replaced (a higher priority)
 };
 
 // Search order: explicit paths (--plugin-path), ONNXPORT_PLUGIN_PATH (':'-separated),

@@ -8,6 +8,7 @@
 #include <onnxport_core/plugin_host.hpp>
 
 #include "host/library_keeper.hpp"
+#include "host/op_providers.hpp"
 #include "host/staging_registrar.hpp"
 #include "ops/schema/plugin_schemas.hpp"
 
@@ -236,34 +237,29 @@ Diagnostic load_diagnostic(const Refusal& refusal, const std::string& plugin, co
   return d;
 }
 
-// Which plugin added each op to the op library. The library is process-wide
-// while hosts are not (tests create several): a plugin loaded again by
-// another host finds its own ops already there.
-struct OpOwners {
-  std::mutex mutex;
-  std::map<std::string, std::string, std::less<>> added_by;  // op -> plugin that added it
-};
-
-OpOwners& op_owners() {
-  static OpOwners owners;
-  return owners;
-}
-
-// Two plugins defining the same op's meta function: ops have no priority, so
-// neither can win, and keeping the first silently would make the capture
-// depend on the config's order. The second plugin is refused (export stops,
-// exit 2), naming both plugins and the op.
-std::optional<Refusal> check_op_owners(const StagingRegistrar& staging, const LoadedPlugin& record) {
-  OpOwners& owners = op_owners();
-  std::lock_guard<std::mutex> lock(owners.mutex);
+// A plugin's definition of an op at the priority of another plugin's: neither
+// can win, and keeping the first would make the capture depend on the config's
+// order. The second plugin is refused (export stops, exit 2), naming both
+// plugins, the op and the priority (docs/plugin-authoring.md §3).
+std::optional<Refusal> check_op_conflicts(const StagingRegistrar& staging, const LoadedPlugin& record,
+                                          std::optional<int> config_priority) {
   for (const OpDef& def : staging.ops) {
-    auto it = owners.added_by.find(def.name);
-    if (it == owners.added_by.end() || it->second == record.name) continue;
+    const int priority = config_priority.value_or(def.priority);
+    const OpVerdict v = OpProviders::instance().decide(def.name, priority, record.name);
+    if (v.kind == OpVerdict::Kind::Override && !def.schema.empty()) {
+      // The op keeps its schema: programs were checked against it.
+      return Refusal{"op-conflict",
+                     "Plugin '" + record.name + "' (" + record.file.string() + ") overrides op '" + def.name +
+                         "' with a schema of its own; an override keeps the schema of the op it replaces",
+                     "leave OpDef::schema empty in the override"};
+    }
+    if (v.kind != OpVerdict::Kind::Conflict) continue;
     return Refusal{"op-conflict",
-                   "Plugin '" + record.name + "' (" + record.file.string() + ") adds op '" + def.name +
-                       "', which plugin '" + it->second + "' already adds; ops have no priority, so two plugins "
-                       "cannot both define one",
-                   "load only one of the two plugins, or give one of the ops another name"};
+                   "Plugin '" + record.name + "' (" + record.file.string() + ") defines op '" + def.name +
+                       "' at priority " + std::to_string(priority) + ", as " + v.holder +
+                       " does; two plugins cannot define one op at the same priority",
+                   "give one of them a higher priority (OpDef::priority, or the config's \"priority\"), load "
+                   "only one of the two plugins, or give one of the ops another name"};
   }
   return std::nullopt;
 }
@@ -313,9 +309,15 @@ struct PluginHost::Impl {
     return plugins.back();
   }
 
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  // This host's op overrides end with it (OpProviders).
+  ~Impl() { OpProviders::instance().release(this); }
+
   const LoadedPlugin& load(const fs::path& requested, std::optional<int> priority);
-  void commit(StagingRegistrar& staging, LoadedPlugin& record);
-  void commit_ops(StagingRegistrar& staging, LoadedPlugin& record);
+  void commit(StagingRegistrar& staging, LoadedPlugin& record, std::optional<int> config_priority);
+  void commit_ops(StagingRegistrar& staging, LoadedPlugin& record, std::optional<int> config_priority);
   Strategy* find_strategy(std::string_view name) const;
 };
 
@@ -362,11 +364,11 @@ const LoadedPlugin& PluginHost::Impl::load(const fs::path& requested, std::optio
                                           record.file.string() + "): " + why,
                                       "read only arguments the op's schema has (docs/plugin-authoring.md §7)"});
   }
-  if (auto r = check_op_owners(staging, record)) return refuse(std::move(record), *r);
+  if (auto r = check_op_conflicts(staging, record, priority)) return refuse(std::move(record), *r);
 
   loaded_names.emplace(record.name, record.file);
   if (priority) registry.set_plugin_priority(record.name, *priority);
-  commit(staging, record);
+  commit(staging, record, priority);
   record.loaded = true;
   plugins.push_back(std::move(record));
   return plugins.back();
@@ -374,7 +376,7 @@ const LoadedPlugin& PluginHost::Impl::load(const fs::path& requested, std::optio
 
 // Moves what a successful registration staged into the host. A strategy name
 // that is already taken keeps its first owner.
-void PluginHost::Impl::commit(StagingRegistrar& staging, LoadedPlugin& record) {
+void PluginHost::Impl::commit(StagingRegistrar& staging, LoadedPlugin& record, std::optional<int> config_priority) {
   for (auto& strategy : staging.strategies) {
     std::string name(strategy->name());
     auto taken = std::find_if(strategies.begin(), strategies.end(),
@@ -399,35 +401,49 @@ void PluginHost::Impl::commit(StagingRegistrar& staging, LoadedPlugin& record) {
     registry.add_decomposition(std::move(spec), record.name);
     ++record.decompositions;
   }
-  commit_ops(staging, record);
+  commit_ops(staging, record, config_priority);
 }
 
-// A plugin adds ops the library lacks; replacing one of the library's own
-// (a built-in's meta and kernel) would change every program's capture, so the
-// built-in stays and the plugin is told. Another plugin's op was refused
-// before (check_op_owners).
-void PluginHost::Impl::commit_ops(StagingRegistrar& staging, LoadedPlugin& record) {
-  OpOwners& owners = op_owners();
-  std::lock_guard<std::mutex> lock(owners.mutex);
-  OpLibrary& library = OpLibrary::instance();
+// A plugin adds ops the library lacks (for the process), and replaces one it
+// has only at a priority above the current definition's; that override lasts
+// as long as this host (OpProviders). Conflicts were refused before
+// (check_op_conflicts).
+void PluginHost::Impl::commit_ops(StagingRegistrar& staging, LoadedPlugin& record, std::optional<int> config_priority) {
   for (auto& def : staging.ops) {
-    if (auto it = owners.added_by.find(def.name); it != owners.added_by.end() && it->second == record.name) {
-      record.ops.push_back(def.name);
-      continue;
+    const int priority = config_priority.value_or(def.priority);
+    const std::string name = def.name;
+    std::optional<OpSchema> schema;
+    for (const OpSchema& s : staging.op_schemas)
+      if (s.name == name) schema = s;
+    const OpVerdict v = OpProviders::instance().commit(std::move(def), priority, record.name, this);
+    switch (v.kind) {
+      case OpVerdict::Kind::Add:
+        if (schema) add_plugin_schema(*schema);
+        [[fallthrough]];
+      case OpVerdict::Kind::AlreadyOurs:
+        record.ops.push_back(name);
+        break;
+      case OpVerdict::Kind::Override:
+        record.op_overrides.push_back(name);
+        diagnostics.push_back(load_diagnostic(
+            {"op-override",
+             "Plugin '" + record.name + "' replaces " + v.holder + " of op '" + name + "' (priority " +
+                 std::to_string(v.holder_priority) + ") with its own at priority " + std::to_string(priority),
+             ""},
+            record.name, record.file, Severity::Note));
+        break;
+      case OpVerdict::Kind::Keep:
+      case OpVerdict::Kind::Conflict:  // refused before; kept for a complete switch
+        diagnostics.push_back(load_diagnostic(
+            {"op-duplicate",
+             "Plugin '" + record.name + "' adds op '" + name + "' at priority " + std::to_string(priority) +
+                 ", which " + v.holder + " at priority " + std::to_string(v.holder_priority) +
+                 " already defines; keeping the existing definition",
+             "give the plugin's op its own domain (mylib::op), or a priority above " +
+                 std::to_string(v.holder_priority) + " to replace it (OpDef::priority, or the config's \"priority\")"},
+            record.name, record.file, Severity::Warning));
+        break;
     }
-    if (library.find(def.name) != nullptr) {
-      diagnostics.push_back(load_diagnostic(
-          {"op-duplicate",
-           "Plugin '" + record.name + "' adds op '" + def.name + "', which the op library already defines; keeping the existing definition",
-           "give the plugin's op its own domain (mylib::op)"},
-          record.name, record.file, Severity::Warning));
-      continue;
-    }
-    record.ops.push_back(def.name);
-    owners.added_by.emplace(def.name, record.name);
-    for (const OpSchema& schema : staging.op_schemas)
-      if (schema.name == def.name) add_plugin_schema(schema);
-    library.add(std::move(def));
   }
 }
 

@@ -1,4 +1,4 @@
-// The three components of the template plugin, one per source file;
+// The components of the template plugin, one per source file;
 // plugin.cpp registers them.
 #pragma once
 
@@ -7,7 +7,8 @@
 namespace plugin_template {
 
 void register_swish_clamp(onnxport::Registrar& r);  // swish_clamp.cpp: custom op + ONNX function
-void register_fused_gelu(onnxport::Registrar& r);   // fused_gelu.cpp: overrides aten::gelu
+void register_fused_gelu(onnxport::Registrar& r);   // fused_gelu.cpp: overrides aten::gelu's translator
+void register_gelu_types(onnxport::Registrar& r);   // gelu_types.cpp: overrides aten::gelu's op definition
 void register_node_budget(onnxport::Registrar& r);  // node_budget.cpp: a small strategy
 
 }  // namespace plugin_template

@@ -77,13 +77,25 @@ struct OpDef {
   // The schema arguments meta function and kernel read by name; checked at
   // load like TranslatorSpec::arguments.
   std::vector<std::string> arguments = {};  // "= {}": omitting it in a designated initializer is not a warning
+  // Appended in SDK 0.4. An op the library already defines (a built-in, at
+  // priority 0, or another plugin's op) is replaced only by a definition at a
+  // higher priority, exactly like translators; the config's plugin "priority"
+  // sets it for every op of the plugin. The replacement lasts as long as the
+  // host that loaded the plugin, keeps the op's schema, and brings its own
+  // kernel (none: the op can no longer be evaluated while capturing). Two
+  // plugins at one priority for one op refuse the second
+  // (docs/plugin-authoring.md §3, "Overriding an op definition").
+  int priority = 0;
 };
 
 class OpLibrary {
  public:
   // The process-wide library with every built-in op registered.
   static OpLibrary& instance();
-  void add(OpDef def);  // replaces an existing definition of the same name
+  // Replaces an existing definition of the same name in place (pointers from
+  // find() stay valid). Plugins go through Registrar::add_op, which applies
+  // priorities; this is for the host and the built-ins.
+  void add(OpDef def);
   const OpDef* find(std::string_view name) const;
   std::vector<std::string> names() const;
 

@@ -7,7 +7,7 @@
 // before any C++ standard header would get "stdlib-unknown".
 #include <version>
 
-#define ONNXPORT_SDK_VERSION "0.3.0"
+#define ONNXPORT_SDK_VERSION "0.4.0"
 
 #define ONNXPORT_STR_DETAIL(x) #x
 #define ONNXPORT_STR(x) ONNXPORT_STR_DETAIL(x)
@@ -28,6 +28,6 @@
 #define ONNXPORT_STDLIB_ID "stdlib-unknown"
 #endif
 
-// e.g. "onnxport-sdk 0.3.0; gcc12; libstdc++cxx11abi1"
+// e.g. "onnxport-sdk 0.4.0; gcc12; libstdc++cxx11abi1"
 #define ONNXPORT_BUILD_FINGERPRINT \
   "onnxport-sdk " ONNXPORT_SDK_VERSION "; " ONNXPORT_COMPILER_ID "; " ONNXPORT_STDLIB_ID

@@ -2,7 +2,7 @@
 // ABI is unchanged, so the host must accept it.
 #include "descriptor_common.hpp"
 
-// "0.3.0" -> "0.3.099": another patch level of the host's own major.minor.
+// "0.4.0" -> "0.4.099": another patch level of the host's own major.minor.
 #define ZOO_PATCH_FINGERPRINT \
   "onnxport-sdk " ONNXPORT_SDK_VERSION "99; " ONNXPORT_COMPILER_ID "; " ONNXPORT_STDLIB_ID
 

@@ -19,7 +19,7 @@ void register_all(onnxport::Registrar& r) {
 
 ONNXPORT_PLUGIN("plugin-template", "0.1.0",
                 "Template: mylib::swish_clamp as an ONNX function, aten::gelu as ONNX Runtime's fused Gelu "
-                "(float32/float16 only), "
+                "(float32 only), "
                 "a node-budget strategy",
                 register_all)
 // [doc:end]

@@ -299,11 +299,12 @@ class Frexp(torch.nn.Module):
 
 
 class Equal(torch.nn.Module):
-    """x: float32 [n, 3]."""
+    """x: float32 [n, 3]: equal and allclose."""
 
     def forward(self, x):
         return (torch.equal(x, x * 1), torch.equal(x, x.flip(0)), torch.equal(x.round().long(), x.round()),
-                torch.equal(x[:, :2], x), torch.equal(x, x.abs()))
+                torch.equal(x[:, :2], x), torch.equal(x, x.abs()), torch.allclose(x, x.flip(0)),
+                torch.allclose(x, x + 1e-3, atol=1e-2), torch.allclose(x, x[0], rtol=0.5, equal_nan=True))
 
 
 class BreadthOps(TorchExportMixin, unittest.TestCase):
@@ -453,7 +454,7 @@ class BreadthOps(TorchExportMixin, unittest.TestCase):
             return torch.cat([powers, below, -below, specials, torch.randn(50 * n) * 1000])
         self.check(Frexp(), "frexp", make, sizes=(1, 2))
 
-    def test_equal(self):
+    def test_equal_and_allclose(self):
         def make(n):
             x = torch.randn(n, 3).abs()
             if n == 3:

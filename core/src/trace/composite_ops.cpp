@@ -3140,6 +3140,12 @@ struct CompositeOps {
     return {op(t, n, "aten::all", {op(t, n, "aten::eq", {a["self"], a["other"]})})};
   }
 
+  // allclose(self, other, rtol, atol, equal_nan) -> bool = all(isclose(...)),
+  // broadcasting as isclose does.
+  static std::vector<EValue> allclose(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
+    return {op(t, n, "aten::all", {isclose(t, n, a)[0]})};
+  }
+
   // nonzero_numpy(Tensor self) -> Tensor[]: one index vector per dim, as
   // numpy.nonzero (the columns of nonzero's result).
   static std::vector<EValue> nonzero_numpy(Tracer& t, const ProgramNode& n, const NamedInputs& a) {
@@ -3314,6 +3320,7 @@ const std::unordered_map<std::string, CompositeOps::Rule>& CompositeOps::rules()
       {"aten::angle", &angle_of_real},
       {"aten::frexp", &frexp},
       {"aten::equal", &equal},
+      {"aten::allclose", &allclose},
   };
   return table;
 }

@@ -9,6 +9,7 @@
 #include <onnxport_core/onnx_passes.hpp>
 
 #include "base/mapped_files.hpp"
+#include "onnx/byte_writer.hpp"
 #include "onnx/const_eval.hpp"
 #include "onnx/lent_weights.hpp"
 #include "onnx/model_io.hpp"
@@ -298,6 +299,54 @@ TEST(MappedWeights, DiskFullWhileStreamingLeavesThePreviousFile) {
     EXPECT_FALSE(fs::exists(dir / "model.onnx.data"));
     fs::remove_all(dir);
   }
+}
+
+// Mapped bytes are copied file to file by the kernel (byte_writer.hpp); an
+// output the kernel cannot copy into (O_APPEND: EBADF) gets them through a
+// buffer; both give exactly the bytes, after what the file already held.
+TEST(MappedWeights, AppendBytesCopiesMappedBytesInTheKernelOrThroughABuffer) {
+  const fs::path dir = fresh_dir("append");
+  const fs::path file = write_weights(dir, 1024);  // 1 MB
+  const TensorMap weights = read_safetensors(file);
+  const Tensor& w = *weights.find("w");
+  const std::string_view bytes(reinterpret_cast<const char*>(w.bytes()), w.nbytes());
+  ASSERT_TRUE(mapped_file_range(bytes.data(), bytes.size()).has_value()) << "the weights are not mapped";
+  EXPECT_FALSE(mapped_file_range(bytes.data(), slurp(file).size() + 1).has_value()) << "a range past the mapping";
+  for (int flags : {O_WRONLY | O_CREAT | O_TRUNC, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND}) {
+    const fs::path out = dir / "out.bin";
+    const int fd = ::open(out.c_str(), flags | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    std::string error;
+    EXPECT_TRUE(onnx_build::append_bytes(fd, "head", error)) << error;
+    EXPECT_TRUE(onnx_build::append_bytes(fd, bytes, error)) << error;
+    EXPECT_TRUE(onnx_build::append_bytes(fd, bytes.substr(4093, 70001), error)) << error;  // unaligned
+    ::close(fd);
+    EXPECT_EQ(slurp(out), "head" + std::string(bytes) + std::string(bytes.substr(4093, 70001)))
+        << ((flags & O_APPEND) ? "through the buffer" : "copied by the kernel");
+  }
+  fs::remove_all(dir);
+}
+
+// The kernel's copy of a file truncated meanwhile ends early: the error that
+// names the weights file and says it shrank, not a short file.
+TEST(MappedWeights, AppendBytesFromAFileTruncatedMeanwhileSaysItShrank) {
+  const fs::path dir = fresh_dir("append-trunc");
+  const fs::path file = write_weights(dir, 1024);
+  {
+    const TensorMap weights = read_safetensors(file);
+    const Tensor& w = *weights.find("w");
+    const std::string_view bytes(reinterpret_cast<const char*>(w.bytes()), w.nbytes());
+    ASSERT_EQ(::truncate(file.c_str(), 4096), 0);
+    const int fd = ::open((dir / "out.bin").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    std::string error;
+    EXPECT_FALSE(onnx_build::append_bytes(fd, bytes, error));
+    EXPECT_EQ(error, file.string() + ": the file shrank while the export was reading it (it is memory-mapped: a "
+                     "weights file must not change during an export); no model was written");
+    ::close(fd);
+  }
+  forget_unmapped_file_problems();
+  fs::remove_all(dir);
 }
 
 // A read of a vanished page (constant folding, a draft capture) raises

@@ -100,7 +100,7 @@ class LentWeights(OnnxportTestCase):
 
         proc = export(self.bundle, out, preexec_fn=limit_size)
         self.assertExitCode(proc, 1, "export over the file size limit")
-        self.assertIn(out + ": write failed: File too large", proc.stderr)
+        self.assertIn(out + ": write failed: initializer 'fc.weight': File too large", proc.stderr)
         self.assertEqual(read(out), b"the previous model")
         self.assertEqual(sorted(os.listdir(folder)), ["model.onnx"], "partial files left behind")
 

@@ -250,6 +250,12 @@ TEST(ConfigExtends, ExternalDataOverlaysKeyByKey) {
                   "x.json: /external_data/file: unknown key (known: always, threshold)");
 }
 
+TEST(Config, DurableIsOffUnlessAskedAndABoolean) {
+  EXPECT_FALSE(parse_config(nlohmann::json::object(), "x.json").durable);
+  EXPECT_TRUE(parse_config({{"durable", true}}, "x.json").durable);
+  expect_contains(expect_input_error([] { parse_config({{"durable", "yes"}}, "x.json"); }).what(), "x.json: /durable");
+}
+
 TEST(ConfigExtends, WithoutExtendsThePluginsReplaceTheBuiltins) {
   const Config c = parse_config(nlohmann::json{{"plugins", {{{"name", "mine"}}}}}, "x.json");
   ASSERT_EQ(c.plugins.size(), 1u);

@@ -62,6 +62,7 @@ struct ExportArgs {
   bool mutations_as_outputs = false;
   bool external_data = false;
   int64_t external_data_threshold = 0;
+  bool durable = false;
   double timeout_s = 0;
   bool verbose = false;
   bool quiet = false;
@@ -86,6 +87,7 @@ ExportRequest to_request(const ExportArgs& a, const CLI::App& cmd) {
   if (a.mutations_as_outputs) r.mutations_as_outputs = true;
   if (a.external_data) r.external_data = true;
   if (cmd.count("--external-data-threshold") > 0) r.external_data_threshold = a.external_data_threshold;
+  if (a.durable) r.durable = true;
   if (cmd.count("--timeout") > 0) r.timeout_s = a.timeout_s;
   for (const auto& spec : a.dynamic) {
     // Validated by the option's check, so this is a DynamicDim.
@@ -170,6 +172,9 @@ void add_export_command(CLI::App& app, Action& action) {
                   "(default 1024; overrides the config's \"external_data\": {\"threshold\"})")
       ->option_text("BYTES")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--durable", args->durable,
+                "fsync the model (and its data file) and the output folder before reporting success, so the files "
+                "survive a power loss; slower for large models (overrides the config's \"durable\")");
   cmd->add_flag("--verify", args->verify, "Run the model in ONNX Runtime and compare with the reference outputs");
   auto* verbose = cmd->add_flag("-v,--verbose", args->verbose, "Also print the graphs and per-stage timings");
   auto* quiet = cmd->add_flag("-q,--quiet", args->quiet, "Print errors only");

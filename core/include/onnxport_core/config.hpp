@@ -75,6 +75,11 @@ struct Config {
   // extra outputs `<name>.updated`, after forward's (docs/config.md).
   bool mutations_as_outputs = false;
   ExternalDataOptions external_data;  // "external_data": {"always", "threshold"}
+  // "durable": fsync the written files and their folder before the export
+  // reports success, so they survive a power loss (docs/large-models.md).
+  // Off by default, as for cp and torch.onnx.export: the staged write and
+  // rename already keep a failed export from leaving a partial file.
+  bool durable = false;
   // "unroll_limit": {"nodes": N}: a loop with a known trip count whose unrolled
   // size the engine estimates above N graph nodes stays an ONNX Loop
   // (docs/config.md, docs/limits.md).

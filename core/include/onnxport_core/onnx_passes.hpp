@@ -78,13 +78,20 @@ bool needs_external_data(const onnx::ModelProto& model, const ExternalDataOption
 // changes; the destructor removes what was not committed, so a failure
 // (a full disk, a file size limit) leaves neither a partial model nor a
 // partial data file, and a previous file at either path is intact.
+// Whether StagedModel fsyncs what it writes (the config's "durable").
+enum class Durability {
+  Written,  // in the page cache when the export ends, like cp's output
+  Synced,   // both files and the output folder fsynced (survives a power loss)
+};
+
 class StagedModel {
  public:
-  // Writes and fsyncs both files. `model` is changed while it is written
+  // Writes both files (and fsyncs them with Durability::Synced). `model` is changed while it is written
   // (the bytes of external tensors are moved out, then back) and is the
   // same on return, also when this throws std::runtime_error (which names
   // the output file that could not be written).
-  StagedModel(onnx::ModelProto& model, const std::filesystem::path& output, const ExternalDataOptions& options);
+  StagedModel(onnx::ModelProto& model, const std::filesystem::path& output, const ExternalDataOptions& options,
+              Durability durability = Durability::Written);
   ~StagedModel();
   StagedModel(const StagedModel&) = delete;
   StagedModel& operator=(const StagedModel&) = delete;
@@ -113,6 +120,7 @@ class StagedModel {
   int external_tensors_ = 0;
   int64_t external_bytes_ = 0;
   bool committed_ = false;
+  Durability durability_ = Durability::Written;
 };
 
 // The ONNX checker on a written model file (not the in-memory model): for

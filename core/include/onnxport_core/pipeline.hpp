@@ -42,6 +42,7 @@ struct ExportRequest {
   std::optional<bool> mutations_as_outputs;  // --mutations-as-outputs: `<name>.updated` outputs after forward's
   std::optional<bool> external_data;     // --external-data: initializer data in <output>.data at any model size
   std::optional<int64_t> external_data_threshold;  // --external-data-threshold BYTES
+  std::optional<bool> durable;           // --durable: fsync the output files before reporting success
   // --dynamic NAME:DIM=SYMBOL (repeatable): merged over the config's
   // dynamic_shapes, a dim named here replacing the config's name for it.
   std::map<std::string, std::map<int, std::string>> dynamic_shapes;

@@ -146,6 +146,19 @@ void forget_mapping(const void* data) {
   }
 }
 
+std::optional<MappedFileRange> mapped_file_range(const void* data, size_t size) {
+  const auto begin = reinterpret_cast<uintptr_t>(data);
+  std::lock_guard lock(table_mutex);
+  for (const MappingSlot& m : mappings) {
+    const uintptr_t start = m.begin.load(std::memory_order_acquire);
+    if (start == 0 || m.fd < 0 || begin < start) continue;
+    const uintptr_t offset = begin - start;
+    if (offset > m.size || size > m.size - offset) continue;
+    return MappedFileRange{m.fd, static_cast<uint64_t>(offset)};
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> mapped_file_problem() {
   std::lock_guard lock(table_mutex);
   if (!forgotten_fault.empty()) return forgotten_fault;
@@ -162,6 +175,8 @@ void forget_unmapped_file_problems() {
   std::lock_guard lock(table_mutex);
   forgotten_fault.clear();
 }
+
+std::string shrank_file_text(const std::string& file) { return file + ": " + kShrankText; }
 
 void throw_if_a_mapped_file_shrank() {
   if (const auto file = mapped_file_problem()) throw InputError(*file, "", kShrankText);

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -27,6 +28,17 @@ namespace onnxport {
 // it before unmapping. The caller still owns `fd`.
 void note_mapping(const void* data, size_t size, const std::string& path, int fd);
 void forget_mapping(const void* data);
+
+// Where [data, data + size) lies in a noted mapping's file: the descriptor
+// kept open for it and the offset of `data` in the file (mappings start at
+// offset 0). nullopt when the range is not inside one noted mapping. Writers
+// use it to copy weights file to file in the kernel (byte_writer.hpp); the
+// descriptor stays valid until forget_mapping.
+struct MappedFileRange {
+  int fd = -1;
+  uint64_t offset = 0;
+};
+std::optional<MappedFileRange> mapped_file_range(const void* data, size_t size);
 
 // The path of the first noted mapping whose file shrank since it was
 // mapped (a SIGBUS in it, or a size now smaller than the mapping); nullopt
@@ -39,6 +51,9 @@ std::optional<std::string> mapped_file_problem();
 void forget_unmapped_file_problems();
 // Throws InputError(file, "", why) when mapped_file_problem() has one.
 void throw_if_a_mapped_file_shrank();
+// "FILE: the file shrank while the export was reading it (...)": the text of
+// that error, for a writer that finds it first (byte_writer.hpp).
+std::string shrank_file_text(const std::string& file);
 
 // A staged output file or folder the handler removes when it has to end
 // the process (files first, then folders, in the order noted); forget it

@@ -248,6 +248,7 @@ void apply_keys(const JsonCursor& root, const std::filesystem::path& file, bool 
   if (auto t = root.find("timeout_s")) cfg.timeout_s = non_negative(*t);
   if (auto a = root.find("allow_unsound")) cfg.allow_unsound = a->as_bool();
   if (auto m = root.find("mutations_as_outputs")) cfg.mutations_as_outputs = m->as_bool();
+  if (auto d = root.find("durable")) cfg.durable = d->as_bool();
   if (auto u = root.find("unroll_limit")) parse_unroll_limit(*u, cfg);
 }
 
@@ -257,7 +258,7 @@ Config parse_config_chain(const nlohmann::json& doc, const std::filesystem::path
   root.expect_object();
   root.reject_unknown_keys({"$schema", "extends", "plugins", "strategies", "opset", "optimize", "dynamic_shapes",
                             "pin", "verify", "report", "isolate", "timeout_s", "allow_unsound", "mutations_as_outputs",
-                            "external_data", "unroll_limit"});
+                            "external_data", "durable", "unroll_limit"});
   const auto extends = root.find("extends");
   Config cfg = extends ? load_base(*extends, file.parent_path(), chain) : builtin_defaults();
   apply_keys(root, file, extends.has_value(), cfg);

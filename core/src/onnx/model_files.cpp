@@ -4,6 +4,7 @@
 #include <onnxport_core/onnx_passes.hpp>
 
 #include "base/mapped_files.hpp"
+#include "byte_writer.hpp"
 #include "lent_weights.hpp"
 #include "model_io.hpp"
 
@@ -33,31 +34,16 @@ constexpr int64_t kExternalAlignment = 64;
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-// Writes all of `size` bytes (write(2) may write less, or be interrupted).
-bool write_all(int fd, const char* data, size_t size, std::string& error) {
-  while (size > 0) {
-    // Linux writes at most 0x7ffff000 bytes per call; ask for 1 GiB at a time.
-    const ssize_t n = ::write(fd, data, std::min<size_t>(size, size_t{1} << 30));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      error = errno_text(errno);
-      return false;
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-// Opens `path` for writing, fills it with `write`, fsyncs and closes it;
-// throws runtime_error naming `shown` (the final path the user asked for).
+// Opens `path` for writing, fills it with `write`, fsyncs it when asked and
+// closes it; throws runtime_error naming `shown` (the final path the user
+// asked for).
 template <class Write>
-void write_new_file(const fs::path& path, const fs::path& shown, Write&& write) {
+void write_new_file(const fs::path& path, const fs::path& shown, Durability durability, Write&& write) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw std::runtime_error(shown.string() + ": cannot create '" + path.string() + "': " + errno_text(errno));
   std::string error;
   bool ok = write(fd, error);
-  if (ok && ::fsync(fd) != 0) {
+  if (ok && durability == Durability::Synced && ::fsync(fd) != 0) {
     error = "fsync failed: " + errno_text(errno);
     ok = false;
   }
@@ -134,26 +120,23 @@ class ExternalizedTensors {
 // Writes the chosen tensors back to back at aligned offsets, and turns each
 // into an external entry naming `location`. Returns the tensor bytes written.
 int64_t write_data_file(ExternalizedTensors& out, const std::vector<onnx::TensorProto*>& tensors,
-                        const fs::path& path, const fs::path& shown, const std::string& location) {
+                        const fs::path& path, const fs::path& shown, const std::string& location,
+                        Durability durability) {
   int64_t total = 0;
-  write_new_file(path, shown, [&](int fd, std::string& error) {
+  write_new_file(path, shown, durability, [&](int fd, std::string& error) {
     static const char zeros[kExternalAlignment] = {};
     int64_t offset = 0;
     for (onnx::TensorProto* t : tensors) {
       const int64_t pad = (kExternalAlignment - offset % kExternalAlignment) % kExternalAlignment;
-      if (!write_all(fd, zeros, static_cast<size_t>(pad), error)) return false;
+      if (!onnx_build::append_bytes(fd, std::string_view(zeros, static_cast<size_t>(pad)), error)) return false;
       offset += pad;
-      // Lent weights are written straight from the mapped file (a file
-      // truncated meanwhile makes write(2) fail with EFAULT, not SIGBUS),
-      // transposed ones piece by piece (lent_weights.hpp).
+      // Lent weights are copied from the mapped file by the kernel,
+      // transposed ones piece by piece (byte_writer.hpp, lent_weights.hpp).
       const auto length = static_cast<int64_t>(onnx_build::tensor_data_size(*t));
-      auto write_piece = [&](std::string_view bytes) { return write_all(fd, bytes.data(), bytes.size(), error); };
+      auto write_piece = [&](std::string_view bytes) { return onnx_build::append_bytes(fd, bytes, error); };
       const auto id = onnx_build::lent_id(*t);
       if (!(id ? onnx_build::write_lent_bytes(*id, write_piece) : write_piece(t->raw_data()))) {
         error = "initializer '" + t->name() + "': " + error;
-        if (errno == EFAULT)
-          error += ": its memory-mapped weights file shrank while the data file was written; a weights file must "
-                   "not change during an export";
         return false;
       }
       out.move_out(*t, location, offset);
@@ -165,8 +148,8 @@ int64_t write_data_file(ExternalizedTensors& out, const std::vector<onnx::Tensor
   return total;
 }
 
-void write_model_file(onnx::ModelProto& model, const fs::path& path, const fs::path& shown) {
-  write_new_file(path, shown, [&](int fd, std::string& error) {
+void write_model_file(onnx::ModelProto& model, const fs::path& path, const fs::path& shown, Durability durability) {
+  write_new_file(path, shown, durability, [&](int fd, std::string& error) {
     if (model.ByteSizeLong() + onnx_build::lent_data_size(model) > static_cast<size_t>(INT_MAX)) {
       error = "the model is larger than 2 GB, the protobuf limit, even with its large initializers in external data "
               "(what remains: node attributes, Constant values, subgraph initializers)";
@@ -205,8 +188,9 @@ bool needs_external_data(const onnx::ModelProto& model, const ExternalDataOption
   return options.always || model.ByteSizeLong() + onnx_build::lent_data_size(model) > static_cast<size_t>(INT_MAX);
 }
 
-StagedModel::StagedModel(onnx::ModelProto& model, const fs::path& output, const ExternalDataOptions& options)
-    : output_(output) {
+StagedModel::StagedModel(onnx::ModelProto& model, const fs::path& output, const ExternalDataOptions& options,
+                         Durability durability)
+    : output_(output), durability_(durability) {
   if (output.filename().empty()) throw std::runtime_error(output.string() + ": not a file path");
   staging_dir_ = make_staging_dir(output);
   try {
@@ -221,11 +205,12 @@ StagedModel::StagedModel(onnx::ModelProto& model, const fs::path& output, const 
       if (!tensors.empty()) {
         const fs::path data = data_file_for(output);
         staged_data_ = staging_dir_ / data.filename();
-        external_bytes_ = write_data_file(externalized, tensors, staged_data_, data, data.filename().string());
+        external_bytes_ =
+            write_data_file(externalized, tensors, staged_data_, data, data.filename().string(), durability);
         external_tensors_ = static_cast<int>(tensors.size());
       }
     }
-    write_model_file(model, staged_model_, output);
+    write_model_file(model, staged_model_, output, durability);
   } catch (...) {
     forget_staged_paths();
     std::error_code ignored;
@@ -281,7 +266,7 @@ void StagedModel::commit() {
   committed_ = true;
   std::error_code ignored;
   fs::remove_all(staging_dir_, ignored);  // now empty, or holding the previous data file's link
-  sync_folder(output_.parent_path());
+  if (durability_ == Durability::Synced) sync_folder(output_.parent_path());
 }
 
 std::vector<Diagnostic> check_model_file(const fs::path& file) {

@@ -3,6 +3,7 @@
 
 #include "base/checked_math.hpp"
 #include "base/mapped_files.hpp"
+#include "byte_writer.hpp"
 #include "lent_weights.hpp"
 #include "model_io.hpp"
 #include "proto_util.hpp"
@@ -182,23 +183,13 @@ class ModelSink {
     out.WriteVarint64(length);
     return !out.HadError();
   }
-  // `what` names the bytes in the one error that is theirs (EFAULT).
+  // Bytes written where they are (byte_writer.hpp); `what` names them in
+  // the error.
   bool raw(std::string_view bytes, const std::string& what, std::string& error) {
     if (!stream_.flush()) return false;
-    while (!bytes.empty()) {
-      // Linux writes at most 0x7ffff000 bytes per call; ask for 1 GiB at a time.
-      const ssize_t n = ::write(fd_, bytes.data(), std::min<size_t>(bytes.size(), size_t{1} << 30));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        // EFAULT: the mapped weights file shrank while the export ran.
-        error = errno == EFAULT ? what + ": its memory-mapped weights file shrank while the model was written (" +
-                                      errno_text(errno) + "); a weights file must not change during an export"
-                                : errno_text(errno);
-        return false;
-      }
-      bytes.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
+    if (append_bytes(fd_, bytes, error)) return true;
+    error = what + ": " + error;
+    return false;
   }
   bool finish() { return stream_.flush(); }
   std::string stream_error() const { return stream_.error_text(); }

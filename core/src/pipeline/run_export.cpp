@@ -68,6 +68,7 @@ void apply_overrides(const ExportRequest& request, Config& config) {
   if (request.mutations_as_outputs) config.mutations_as_outputs = *request.mutations_as_outputs;
   if (request.external_data) config.external_data.always = *request.external_data;
   if (request.external_data_threshold) config.external_data.threshold = *request.external_data_threshold;
+  if (request.durable) config.durable = *request.durable;
   for (const auto& [input, dims] : request.dynamic_shapes)
     for (const auto& [dim, symbol] : dims) config.dynamic_shapes[input][dim] = symbol;
 }
@@ -224,7 +225,7 @@ Outcome write_stage(onnx::ModelProto& model, const Program* program, const Confi
   if (!config.verify.enabled) status.begin(subject);
   Stopwatch clock;
   // Destroying `staged` removes whatever was not committed.
-  StagedModel staged(model, output, config.external_data);
+  StagedModel staged(model, output, config.external_data, config.durable ? Durability::Synced : Durability::Written);
   if (staged.data_file()) {
     // The checker on the files as written: each location resolved relative
     // to the model, as ONNX Runtime will. (The in-memory check ran before.)

@@ -90,6 +90,14 @@ assert proc.returncode == 0, proc.stdout
 assert "[5, 8]" in proc.stdout.replace("f32", ""), proc.stdout
 print("dynamic_axes and kwargs: ok, batch 5")
 
+# durable=True: the same model, fsynced before export returns (--durable).
+durable_path = os.path.join(WORK, "gate-durable.onnx")
+onnxport.export(model, (), durable_path, kwargs={"x": x}, input_names=["features"], output_names=["probs", "score"],
+                dynamic_axes={"features": {0: "batch"}, "probs": {0: "batch"}}, durable=True)
+with open(durable_path, "rb") as a, open(axes_path, "rb") as b:
+    assert a.read() == b.read(), "durable=True wrote another model"
+print("durable: ok")
+
 # 2. Bad input: an exception naming the argument, before any work, nothing written.
 def refused(what, needle, **kwargs):
     target = os.path.join(WORK, f"refused-{what}.onnx")
@@ -112,6 +120,7 @@ refused("dynamic-input", "dynamic_shapes['y'][0]: no tensor input named 'y' (ten
 refused("dynamic-dim", "dim 2 of 'x' does not exist (rank 2)", dynamic_shapes={"x": {2: "n"}})
 refused("output-names", "output_names: 1 name(s) given, the model has 2 output(s)", output_names=["only"])
 refused("opset", "opset: opset 12 is not supported (supported: 13..18", opset=12)
+refused("durable", "durable: expected True or False, got 'yes'", durable="yes")
 # A failure in the host: the first diagnostic, and still nothing written.
 refused("host-failure", "no strategy could capture `Gate`", strategies=["strict"])
 # Sound first: draft's graph is not sound, so without allow_unsound nothing is written...

@@ -46,7 +46,7 @@ class ExportResult:
 
 def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, dynamic_shapes=None,
            dynamic_axes=None, opset=None, config=None, strategies=None, verify=False, report=None,
-           external_data=None, mutations_as_outputs=False, allow_unsound=None):
+           external_data=None, mutations_as_outputs=False, allow_unsound=None, durable=False):
     """Exports `model` called on `args` (and `kwargs`) to the ONNX file `f`.
 
     The names and meanings are torch.onnx.export's and torch.export's:
@@ -73,7 +73,11 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
       names forward's outputs, or all of them;
     - external_data: True writes the large initializers to "<f>.data" beside
       the model at any size (a model over 2 GB gets it anyway); f must then be a
-      path (docs/large-models.md).
+      path (docs/large-models.md);
+    - durable: True fsyncs the model (and its data file) before returning, so
+      it survives a power loss (docs/large-models.md, "Durable or not"); by
+      default the files are complete when export returns but may still be in
+      the page cache, as torch.onnx.export's are.
 
     Returns an ExportResult; raises OnnxportError (message: the first problem).
     """
@@ -92,6 +96,8 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
                             "not a file object")
     if allow_unsound is not None and not isinstance(allow_unsound, bool):
         raise OnnxportError(f"allow_unsound: expected True, False or None, got {allow_unsound!r}")
+    if not isinstance(durable, bool):
+        raise OnnxportError(f"durable: expected True or False, got {durable!r}")
     if not isinstance(mutations_as_outputs, bool):
         raise OnnxportError(f"mutations_as_outputs: expected True or False, got {mutations_as_outputs!r}")
     if f is None or (not isinstance(f, (str, os.PathLike)) and not hasattr(f, "write")):
@@ -146,6 +152,8 @@ def export(model, args, f, *, kwargs=None, input_names=None, output_names=None, 
             command.append("--mutations-as-outputs")
         if external_data:
             command.append("--external-data")
+        if durable:
+            command.append("--durable")
         if input_names:
             command += ["--input-names", ",".join(input_names)]
         if output_names:

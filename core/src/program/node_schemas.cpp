@@ -12,11 +12,11 @@
 // the traced values, when it is captured.
 #include "program/node_schemas.hpp"
 
+#include "base/flat_name_map.hpp"
 #include "ops/schema/schema_resolution.hpp"
 
 #include <onnxport/op_schema.hpp>
 
-#include <unordered_map>
 
 namespace onnxport {
 namespace {
@@ -75,19 +75,20 @@ StaticArg typed_arg(const std::string& type) { return {summary_of_type(type), ty
 class NodeSchemaChecker {
  public:
   explicit NodeSchemaChecker(const Program& program) : program_(program) {
-    for (const ProgramValue& v : program.inputs) values_[v.name] = typed_arg(v.type);
+    values_.reserve(program.inputs.size() + program.graph.nodes.size());  // most nodes define one value
+    for (const ProgramValue& v : program.inputs) values_.assign(v.name, typed_arg(v.type));
   }
 
   void check_block(const ProgramBlock& block) {
-    for (const std::string& name : block.inputs) values_[name] = StaticArg{std::nullopt, "?"};
+    for (const std::string& name : block.inputs) values_.assign(name, StaticArg{std::nullopt, "?"});
     for (const ProgramNode& n : block.nodes) {
       // aten ops, and plugin ops that declare a schema (OpDef::schema); prim:: nodes have none.
       if (!n.kind.starts_with("prim::")) check_node(n);
       for (const ProgramBlock& sub : n.blocks) check_block(sub);
       for (size_t i = 0; i < n.outputs.size(); ++i) {
-        if (i < n.output_types.size()) values_[n.outputs[i]] = typed_arg(n.output_types[i]);
-        else if (n.kind == "prim::Constant") values_[n.outputs[i]] = constant_arg(n.attrs);
-        else values_[n.outputs[i]] = StaticArg{std::nullopt, "?"};
+        if (i < n.output_types.size()) values_.assign(n.outputs[i], typed_arg(n.output_types[i]));
+        else if (n.kind == "prim::Constant") values_.assign(n.outputs[i], constant_arg(n.attrs));
+        else values_.assign(n.outputs[i], StaticArg{std::nullopt, "?"});
       }
     }
   }
@@ -103,8 +104,8 @@ class NodeSchemaChecker {
     std::vector<StaticArg> args;
     args.reserve(n.inputs.size());
     for (const std::string& name : n.inputs) {
-      auto it = values_.find(name);
-      args.push_back(it != values_.end() ? it->second : StaticArg{std::nullopt, "?"});
+      const StaticArg* known = values_.find(name);
+      args.push_back(known != nullptr ? *known : StaticArg{std::nullopt, "?"});
     }
     auto recorded = n.attrs.find("overload");
     if (recorded != n.attrs.end() && recorded->is_string()) {
@@ -145,7 +146,7 @@ class NodeSchemaChecker {
   }
 
   const Program& program_;
-  std::unordered_map<std::string, StaticArg> values_;
+  FlatNameMap<StaticArg> values_;  // every value name seen so far -> what its type says
 };
 
 }  // namespace

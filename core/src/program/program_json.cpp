@@ -6,6 +6,7 @@
 #include <onnxport_core/bundle.hpp>
 
 #include "base/checked_math.hpp"
+#include "base/flat_name_map.hpp"
 #include "base/json_cursor.hpp"
 #include "base/json_file.hpp"
 #include "program_constants.hpp"
@@ -232,7 +233,11 @@ class ProgramParser {
   void add_node(const JsonCursor& c) { parse_node_into(c, program_.graph.nodes.emplace_back()); }
 
   // Room for `n` top-level nodes before they are read (an upper bound is fine).
-  void reserve_nodes(size_t n) { program_.graph.nodes.reserve(n); }
+  // The definition table gets room for one name per node (most nodes define one).
+  void reserve_nodes(size_t n) {
+    program_.graph.nodes.reserve(n);
+    defined_at_.reserve(n);
+  }
 
   size_t node_count() const { return program_.graph.nodes.size(); }
 
@@ -556,13 +561,13 @@ class ProgramParser {
 
   void define(const std::string& name, const JsonCursor& where) {
     if (name.empty()) where.fail("empty value name");
-    auto [it, inserted] = defined_at_.emplace(name, where.pointer());
-    if (!inserted) where.fail("value '" + name + "' is already defined at " + it->second);
+    auto [pointer, inserted] = defined_at_.emplace(name, where.pointer());
+    if (!inserted) where.fail("value '" + name + "' is already defined at " + *pointer);
     scopes_.back().push_back(name);
   }
 
   void use(const std::string& name, const JsonCursor& where, const char* before) {
-    if (!defined_at_.count(name)) where.fail("unknown value '" + name + "' (not defined before " + before + ")");
+    if (!defined_at_.contains(name)) where.fail("unknown value '" + name + "' (not defined before " + before + ")");
   }
 
   std::filesystem::path file_;
@@ -572,7 +577,7 @@ class ProgramParser {
   const ChildrenOrderRecorder* children_order_;
   std::unordered_set<std::string> members_;  // dotted paths in the module tree
   bool members_indexed_ = false;
-  std::unordered_map<std::string, std::string> defined_at_;  // visible value name -> pointer of its definition
+  FlatNameMap<std::string> defined_at_;  // visible value name -> pointer of its definition
   std::vector<std::vector<std::string>> scopes_;             // names defined per open block
 };
 

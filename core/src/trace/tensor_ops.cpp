@@ -43,11 +43,11 @@ Provenance Tracer::provenance(std::string original_kind) const {
 
 ValueId Tracer::new_value(const std::string& base, DType dtype, Shape shape, ValueKind kind) {
   Value v;
-  v.name = graph_.unique_name(base);
+  v.name = unique_name(base);
   v.dtype = dtype;
   v.shape = std::move(shape);
   v.kind = kind;
-  return graph_.add_value(std::move(v));
+  return add_value(std::move(v));
 }
 
 void Tracer::emit(Node node) {
@@ -318,7 +318,7 @@ EValue Tracer::parameter(const std::string& path, ValueRole role) {
   v.shape = shape_of(w->shape());
   v.role = role;
   v.data = *w;
-  const ValueId id = graph_.add_value(std::move(v));
+  const ValueId id = add_value(std::move(v));
   graph_.params.push_back(id);
   FakeTensor t{id, w->dtype(), shape_of(w->shape()), std::nullopt, {}};
   if (concrete()) t.data = *w;
@@ -330,12 +330,12 @@ EValue Tracer::parameter(const std::string& path, ValueRole role) {
 
 EValue Tracer::lift_constant_tensor(Tensor t, const std::string& base) {
   Value v;
-  v.name = graph_.unique_name(base);
+  v.name = unique_name(base);
   v.dtype = t.dtype();
   v.shape = shape_of(t.shape());
   v.role = ValueRole::Constant;
   v.data = t;
-  const ValueId id = graph_.add_value(std::move(v));
+  const ValueId id = add_value(std::move(v));
   graph_.params.push_back(id);
   return EValue::of_tensor(FakeTensor{id, t.dtype(), shape_of(t.shape()), t, {}});
 }

@@ -56,6 +56,7 @@ void record_failure(CaptureResult& result, Tracer& tracer) {
 
 void finish_success(CaptureResult& result, Tracer& tracer, const TracePolicy& policy) {
   Graph& g = tracer.graph();
+  tracer.hand_over_reserved_names();
   trace::remove_dead_nodes(g);
   std::vector<std::string> problems = g.validate();
   if (!problems.empty()) {

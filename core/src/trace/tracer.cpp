@@ -56,8 +56,19 @@ std::vector<EValue> Tracer::run() {
 void Tracer::reserve_names() {
   // Parameter and buffer names must stay exactly their dotted paths.
   collect_weights(program_.module, "", weight_roles_);
-  for (const auto& [path, role] : weight_roles_) graph_.unique_name(path);
-  for (std::string_view r : kReservedNames) graph_.unique_name(std::string(r));
+  for (const auto& [path, role] : weight_roles_) unique_name(path);
+  for (std::string_view r : kReservedNames) reserved_names_.push_back(unique_name(std::string(r)));
+}
+
+void Tracer::hand_over_reserved_names() {
+  for (const std::string& name : reserved_names_) graph_.unique_name(name);
+  for (const auto& [path, role] : weight_roles_)
+    if ((role == ValueRole::Buffer ? buffers_ : params_).find(path) == nullptr) graph_.unique_name(path);
+}
+
+ValueId Tracer::add_value(Value v) {
+  graph_.values.push_back(std::move(v));
+  return static_cast<ValueId>(graph_.values.size() - 1);
 }
 
 const Tensor* Tracer::example_input(const ProgramValue& in, size_t position) const {
@@ -139,11 +150,11 @@ EValue Tracer::bind_scalar_input(const ProgramValue& in, size_t position) {
   s.hint = value.get<double>();
   s.origin = "input `" + in.name + "`";
   Value v;
-  v.name = graph_.unique_name(in.name);
+  v.name = unique_name(in.name);
   v.dtype = scalar_dtype(s.type);
   v.role = ValueRole::Input;
   v.kind = scalar_value_kind(s.type);
-  s.value = graph_.add_value(std::move(v));
+  s.value = add_value(std::move(v));
   graph_.inputs.push_back(s.value);
   hints_.emplace_back(in.name, static_cast<int64_t>(*s.hint));
   dynamic_symbols_.insert(in.name);
@@ -235,11 +246,11 @@ EValue Tracer::bind_tensor_input(const ProgramValue& in, size_t position) {
     fail("input-mismatch", "example input `" + in.name + "` is " + std::string(dtype_name(example->dtype())) +
                                " but the program declares " + std::string(dtype_name(dtype)));
   Value v;
-  v.name = graph_.unique_name(in.name);
+  v.name = unique_name(in.name);
   v.dtype = dtype;
   v.shape = shape;
   v.role = ValueRole::Input;
-  const ValueId id = graph_.add_value(std::move(v));
+  const ValueId id = add_value(std::move(v));
   graph_.inputs.push_back(id);
   input_of_[id] = in.name;
   tensor_inputs_.insert(in.name);

@@ -12,6 +12,7 @@
 #include "environment.hpp"
 
 #include "base/sym_expr.hpp"
+#include "onnx/names.hpp"
 #include "ops/broadcast_assumptions.hpp"
 
 #include <onnxport/ops.hpp>
@@ -68,6 +69,11 @@ class Tracer {
   std::vector<EValue> run();
 
   Graph& graph() { return graph_; }
+  // Before the graph leaves the tracer: the names the tracer reserved that
+  // no value took (Python builtins, weights never read) are reserved in the
+  // graph too, so that a later Graph::unique_name (decomposition) avoids them
+  // as it did when the tracer named its values through the graph.
+  void hand_over_reserved_names();
   std::vector<Diagnostic>& diagnostics() { return diags_; }
   bool has_errors() const;
   bool concrete() const { return config_.policy.evaluate_concretely || config_.eager; }
@@ -371,6 +377,14 @@ class Tracer {
   EValue lift_constant_tensor(Tensor t, const std::string& base);
   EValue parameter(const std::string& path, ValueRole role);
   ValueId new_value(const std::string& base, DType dtype, Shape shape, ValueKind kind = ValueKind::Tensor);
+  // Every value of graph_ is named and added here, not through
+  // Graph::unique_name / add_value: the SDK's Graph keeps its taken names in
+  // an unordered_set<std::string> (sdk/include/onnxport/graph.hpp, a layout
+  // plugins compile against), looked up three times per value, which grew
+  // about 6x for 4x the layers on bench/scaling. names_ gives the same names
+  // (base, base_1, base_2, ...) from a flat table (onnx/names.hpp).
+  std::string unique_name(const std::string& base) { return names_.unique(base); }
+  ValueId add_value(Value v);
   void emit(Node node);
   Provenance provenance(std::string original_kind = {}) const;
 
@@ -378,6 +392,8 @@ class Tracer {
   CaptureOptions options_;
   TracerConfig config_;
   Graph graph_;
+  onnx_build::NameTable names_;             // every name taken in graph_ (unique_name above)
+  std::vector<std::string> reserved_names_;  // the Python builtins as reserve_names() took them
   std::vector<Diagnostic> diags_;
 
   Environment env_;                                                // bound names -> values (environment.hpp)

@@ -7,6 +7,7 @@
 #include "lent_weights.hpp"
 #include "model_io.hpp"
 #include "proto_util.hpp"
+#include "segmented_inference.hpp"
 
 #include <onnx/checker.h>
 #include <onnx/defs/printer.h>
@@ -613,8 +614,10 @@ std::vector<Diagnostic> check_model(onnx::ModelProto& model) {
   try {
     // check_type: inputs must match the schemas' type constraints;
     // error_mode 1: a node whose inference fails is an error, not skipped.
+    // By segments of the main graph when that gives the same result
+    // (segmented_inference.hpp: linear time on long graphs).
     onnx::ShapeInferenceOptions options(/*check_type_val=*/true, /*strict_mode_val=*/1);
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
+    onnx_build::infer_shapes_by_segments(model, options);
   } catch (const onnx::InferenceError& e) {
     out.push_back(check_diagnostic("shape-inference", std::string("shape inference: ") + e.what()));
   } catch (const std::exception& e) {

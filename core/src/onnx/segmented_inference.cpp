@@ -1,0 +1,297 @@
+// infer_shapes_by_segments: segmented_inference.hpp says what and why.
+#include "segmented_inference.hpp"
+
+#include <onnx/defs/schema.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace onnxport::onnx_build {
+namespace {
+
+// Value names -> dense value numbers, a flat open-addressing index (the
+// point of the whole file is not to build one more node-based table of every
+// name). Keys are views of the model's own strings: nodes and initializers
+// are only ever swapped between messages without an arena, which moves the
+// string objects' owners, not the strings.
+class NameIndex {
+ public:
+  explicit NameIndex(size_t expected) {
+    size_t n = 1024;
+    while (n < expected * 2) n *= 2;
+    slots_.assign(n, 0);
+    names_.reserve(expected);
+  }
+  // The number of `name`, a new one when it was not there (`added` says which).
+  uint32_t add(std::string_view name, bool& added) {
+    const size_t h = std::hash<std::string_view>{}(name);
+    if (const auto found = find(name, h)) {
+      added = false;
+      return *found;
+    }
+    if ((names_.size() + 1) * 2 > slots_.size()) grow();
+    names_.push_back(Entry{name, h});
+    place(static_cast<uint32_t>(names_.size()), h);
+    added = true;
+    return static_cast<uint32_t>(names_.size() - 1);
+  }
+  std::optional<uint32_t> find(std::string_view name) const { return find(name, std::hash<std::string_view>{}(name)); }
+  std::string_view name(uint32_t number) const { return names_[number].name; }
+
+ private:
+  struct Entry {
+    std::string_view name;
+    size_t hash;
+  };
+  std::optional<uint32_t> find(std::string_view name, size_t h) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const uint32_t s = slots_[i];  // entry number + 1, 0: empty
+      if (s == 0) return std::nullopt;
+      const Entry& e = names_[s - 1];
+      if (e.hash == h && e.name == name) return s - 1;
+    }
+  }
+  void place(uint32_t number, size_t h) {
+    const size_t mask = slots_.size() - 1;
+    size_t i = h & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = number;
+  }
+  void grow() {
+    slots_.assign(slots_.size() * 2, 0);
+    uint32_t number = 0;
+    for (const Entry& e : names_) place(++number, e.hash);
+  }
+  std::vector<Entry> names_;
+  std::vector<uint32_t> slots_;  // power-of-two size, at most half full
+};
+
+struct Value {
+  int input = -1;        // index among the main graph's inputs
+  int initializer = -1;  // index among its initializers
+  int segment = -1;      // segment of the node that produces it
+  bool from_constant = false;  // produced by a Constant node
+  bool read = false;           // an initializer some node reads
+  bool exported = false;       // read by a later segment
+  int listed_for = -1;         // the last segment that lists it among its reads
+  const onnx::TypeProto* type = nullptr;  // inferred, for values later segments read
+};
+
+struct Segment {
+  int first_node = 0;
+  int end_node = 0;
+  std::vector<uint32_t> reads;    // values read from outside: inputs, initializers, earlier segments'
+  std::vector<uint32_t> exports;  // values made here that later segments read
+  std::vector<int> outputs;       // main graph outputs made here (indices)
+};
+
+struct Plan {
+  explicit Plan(size_t expected) : index(expected) {}
+  NameIndex index;
+  std::vector<Value> values;
+  std::vector<Segment> segments;
+  std::vector<int> unread_initializers;  // go to the first segment
+};
+
+bool default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
+
+// The segments, or nothing when the whole model must be inferred at once.
+std::optional<Plan> plan_segments(const onnx::ModelProto& model, const onnx::ShapeInferenceOptions& options,
+                                  int segment_nodes) {
+  const onnx::GraphProto& g = model.graph();
+  if (segment_nodes <= 0 || g.node_size() <= segment_nodes) return std::nullopt;
+  if (options.enable_data_propagation || g.value_info_size() > 0 || g.sparse_initializer_size() > 0 ||
+      model.functions_size() > 0)
+    return std::nullopt;
+  for (const auto& node : g.node())
+    for (const auto& attr : node.attribute())
+      if (attr.has_g() || attr.graphs_size() > 0) return std::nullopt;  // subgraphs capture outer names
+
+  const size_t expected = static_cast<size_t>(g.input_size() + g.initializer_size() + 2 * g.node_size());
+  Plan p(expected);
+  p.values.reserve(expected);
+  auto add = [&](const std::string& name) -> Value& {
+    bool added = false;
+    const uint32_t v = p.index.add(name, added);
+    if (added) p.values.emplace_back();
+    return p.values[v];
+  };
+  for (int i = 0; i < g.input_size(); ++i) add(g.input(i).name()).input = i;
+  std::vector<uint32_t> initializer_values;
+  initializer_values.reserve(static_cast<size_t>(g.initializer_size()));
+  for (int k = 0; k < g.initializer_size(); ++k) {
+    Value& v = add(g.initializer(k).name());
+    if (v.initializer >= 0) return std::nullopt;  // a duplicate: the checker's to report
+    v.initializer = k;
+    initializer_values.push_back(*p.index.find(g.initializer(k).name()));
+  }
+  const int count = (g.node_size() + segment_nodes - 1) / segment_nodes;
+  p.segments.resize(static_cast<size_t>(count));
+  for (int s = 0; s < count; ++s) {
+    p.segments[static_cast<size_t>(s)].first_node = s * segment_nodes;
+    p.segments[static_cast<size_t>(s)].end_node = std::min(g.node_size(), (s + 1) * segment_nodes);
+  }
+  for (int i = 0; i < g.node_size(); ++i) {
+    const onnx::NodeProto& node = g.node(i);
+    const bool constant = node.op_type() == "Constant" && default_domain(node.domain());
+    for (const auto& out : node.output()) {
+      if (out.empty()) continue;
+      Value& v = add(out);
+      if (v.segment >= 0 || v.input >= 0 || v.initializer >= 0) return std::nullopt;  // not SSA
+      v.segment = i / segment_nodes;
+      v.from_constant = constant;
+    }
+  }
+  for (int i = 0; i < g.node_size(); ++i) {
+    const int s = i / segment_nodes;
+    for (const auto& in : g.node(i).input()) {
+      if (in.empty()) continue;
+      const auto found = p.index.find(in);
+      if (!found) return std::nullopt;  // undefined: the checker's to report
+      Value& v = p.values[*found];
+      if (v.segment == s) continue;
+      if (v.segment > s) return std::nullopt;  // not in topological order
+      if (v.listed_for == s) continue;
+      v.listed_for = s;
+      p.segments[static_cast<size_t>(s)].reads.push_back(*found);
+      if (v.initializer >= 0) v.read = true;
+      if (v.segment >= 0) {
+        // Inference reads a Constant node's data (Reshape's shape, ...),
+        // which a segment input would not carry.
+        if (v.from_constant) return std::nullopt;
+        if (!v.exported) {
+          v.exported = true;
+          p.segments[static_cast<size_t>(v.segment)].exports.push_back(*found);
+        }
+      }
+    }
+  }
+  for (int o = 0; o < g.output_size(); ++o) {
+    const auto found = p.index.find(g.output(o).name());
+    if (!found || p.values[*found].segment < 0) return std::nullopt;  // an input or initializer passed through
+    p.segments[static_cast<size_t>(p.values[*found].segment)].outputs.push_back(o);
+  }
+  for (int k = 0; k < g.initializer_size(); ++k)
+    if (!p.values[initializer_values[static_cast<size_t>(k)]].read) p.unread_initializers.push_back(k);
+  return p;
+}
+
+bool invents_symbols(const onnx::TypeProto& type) {
+  if (!type.has_tensor_type() || !type.tensor_type().has_shape()) return false;
+  for (const auto& d : type.tensor_type().shape().dim())
+    if (d.has_dim_param() && d.dim_param().rfind("unk__", 0) == 0) return true;
+  return false;
+}
+
+// Runs the plan on the model; false (with the model as it was) when the
+// whole model must be inferred instead.
+class SegmentRunner {
+ public:
+  SegmentRunner(onnx::ModelProto& model, Plan& plan, const onnx::ShapeInferenceOptions& options)
+      : model_(model), main_(*model.mutable_graph()), plan_(plan), options_(options), saved_outputs_(main_.output()) {}
+
+  bool run() {
+    for (size_t s = 0; s < plan_.segments.size(); ++s)
+      if (!run_segment(s)) {
+        main_.clear_value_info();  // there was none before (plan_segments)
+        *main_.mutable_output() = saved_outputs_;
+        return false;
+      }
+    return true;
+  }
+
+ private:
+  bool run_segment(size_t s) {
+    const Segment& seg = plan_.segments[s];
+    onnx::ModelProto part;
+    part.set_ir_version(model_.ir_version());
+    *part.mutable_opset_import() = model_.opset_import();
+    onnx::GraphProto& g = *part.mutable_graph();
+    g.set_name(main_.name());
+    std::vector<int> borrowed;  // main initializers moved into `part`, in order
+    if (s == 0) {
+      for (const auto& in : main_.input()) *g.add_input() = in;
+      for (int k : plan_.unread_initializers) borrowed.push_back(k);
+    }
+    for (uint32_t number : seg.reads) {
+      const Value& v = plan_.values[number];
+      if (v.input >= 0 && s != 0) *g.add_input() = main_.input(v.input);
+      if (v.initializer >= 0) borrowed.push_back(v.initializer);
+      if (v.segment >= 0) {
+        onnx::ValueInfoProto& in = *g.add_input();
+        in.set_name(std::string(plan_.index.name(number)));
+        *in.mutable_type() = *v.type;
+      }
+    }
+    for (int k : borrowed) g.add_initializer()->Swap(main_.mutable_initializer(k));
+    for (int i = seg.first_node; i < seg.end_node; ++i) g.add_node()->Swap(main_.mutable_node(i));
+    for (int o : seg.outputs) *g.add_output() = main_.output(o);
+
+    bool failed = false;
+    try {
+      onnx::shape_inference::InferShapes(part, onnx::OpSchemaRegistry::Instance(), options_);
+    } catch (const std::exception&) {
+      failed = true;  // the whole model's inference gives the error (run() makes way for it)
+    }
+    // Everything borrowed goes back, whatever happened.
+    for (int i = seg.first_node; i < seg.end_node; ++i) main_.mutable_node(i)->Swap(g.mutable_node(i - seg.first_node));
+    for (size_t j = 0; j < borrowed.size(); ++j)
+      main_.mutable_initializer(borrowed[j])->Swap(g.mutable_initializer(static_cast<int>(j)));
+    if (failed) return false;
+
+    for (size_t j = 0; j < seg.outputs.size(); ++j) {
+      const onnx::ValueInfoProto& merged = g.output(static_cast<int>(j));
+      if (invents_symbols(merged.type())) return false;
+      if (merged.has_type()) *main_.mutable_output(seg.outputs[j])->mutable_type() = merged.type();
+    }
+    const int first_info = main_.value_info_size();
+    for (auto& vi : *g.mutable_value_info()) {
+      if (invents_symbols(vi.type())) return false;
+      main_.add_value_info()->Swap(&vi);
+    }
+    return record_export_types(seg, first_info);
+  }
+
+  // The types later segments read, from this segment's value_info and
+  // outputs; false when one has none.
+  bool record_export_types(const Segment& seg, int first_info) {
+    if (seg.exports.empty()) return true;
+    std::unordered_map<std::string_view, const onnx::TypeProto*> types;
+    for (int k = first_info; k < main_.value_info_size(); ++k)
+      if (main_.value_info(k).has_type()) types[main_.value_info(k).name()] = &main_.value_info(k).type();
+    for (int o : seg.outputs)
+      if (main_.output(o).has_type()) types[main_.output(o).name()] = &main_.output(o).type();
+    for (uint32_t number : seg.exports) {
+      auto it = types.find(plan_.index.name(number));
+      if (it == types.end()) return false;
+      plan_.values[number].type = it->second;
+    }
+    return true;
+  }
+
+  onnx::ModelProto& model_;
+  onnx::GraphProto& main_;
+  Plan& plan_;
+  const onnx::ShapeInferenceOptions& options_;
+  google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> saved_outputs_;
+};
+
+}  // namespace
+
+InferenceRun infer_shapes_by_segments(onnx::ModelProto& model, const onnx::ShapeInferenceOptions& options,
+                                      int segment_nodes) {
+  if (auto plan = plan_segments(model, options, segment_nodes)) {
+    if (SegmentRunner(model, *plan, options).run()) return InferenceRun::Segments;
+  }
+  onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
+  return InferenceRun::Whole;
+}
+
+}  // namespace onnxport::onnx_build

@@ -1,0 +1,201 @@
+// infer_shapes_by_segments gives what one InferShapes call on the whole model
+// gives: the same bytes, or the same exception and the same model after it.
+#include "segmented_inference.hpp"
+
+#include <onnx/defs/schema.h>
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace onnxport {
+namespace {
+
+using onnx_build::InferenceRun;
+using onnx_build::infer_shapes_by_segments;
+
+const onnx::ShapeInferenceOptions kStrict(/*check_type_val=*/true, /*strict_mode_val=*/1);
+
+void set_type(onnx::ValueInfoProto& vi, int32_t elem, const std::vector<std::string>& dims) {
+  auto* t = vi.mutable_type()->mutable_tensor_type();
+  t->set_elem_type(elem);
+  auto* shape = t->mutable_shape();
+  for (const std::string& d : dims) {
+    if (d.empty()) shape->add_dim();  // unknown
+    else if (d[0] >= '0' && d[0] <= '9') shape->add_dim()->set_dim_value(std::stoll(d));
+    else shape->add_dim()->set_dim_param(d);
+  }
+}
+
+void add_float_initializer(onnx::GraphProto& g, const std::string& name, const std::vector<int64_t>& dims) {
+  auto* t = g.add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    t->add_dims(d);
+    n *= d;
+  }
+  for (int64_t k = 0; k < n; ++k) t->add_float_data(0.5f);
+}
+
+onnx::NodeProto& add_node(onnx::GraphProto& g, const std::string& op, std::vector<std::string> in, std::string out) {
+  auto* n = g.add_node();
+  n->set_op_type(op);
+  n->set_name(out);  // what inference errors name
+  for (auto& s : in) n->add_input(s);
+  n->add_output(out);
+  return *n;
+}
+
+// x -> [MatMul(w_i) -> Relu -> (every 5th layer: Add x, Mul by the shared
+// `scale`)] x layers; a middle value is a second output (element type only,
+// so inference fills its shape in); `unused` is read by nothing.
+onnx::ModelProto chain(int layers, const std::string& batch = "2") {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  auto* op = m.add_opset_import();
+  op->set_domain("");
+  op->set_version(17);
+  onnx::GraphProto& g = *m.mutable_graph();
+  g.set_name("chain");
+  set_type(*g.add_input(), onnx::TensorProto::FLOAT, {batch, "4"});
+  g.mutable_input(0)->set_name("x");
+  add_float_initializer(g, "scale", {4});
+  add_float_initializer(g, "unused", {1});
+  std::string prev = "x";
+  for (int i = 0; i < layers; ++i) {
+    const std::string k = std::to_string(i);
+    add_float_initializer(g, "w" + k, {4, 4});
+    add_node(g, "MatMul", {prev, "w" + k}, "h" + k);
+    add_node(g, "Relu", {"h" + k}, "r" + k);
+    prev = "r" + k;
+    if (i % 5 == 4) {
+      add_node(g, "Add", {prev, "x"}, "a" + k);
+      add_node(g, "Mul", {"a" + k, "scale"}, "m" + k);
+      prev = "m" + k;
+    }
+  }
+  auto* y = g.add_output();
+  y->set_name(prev);
+  set_type(*y, onnx::TensorProto::FLOAT, {batch, "4"});
+  auto* mid = g.add_output();
+  mid->set_name("r" + std::to_string(layers / 2));
+  mid->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  return m;
+}
+
+struct Outcome {
+  std::string bytes;  // the model after inference
+  std::string error;  // what was thrown, if anything
+};
+
+Outcome whole(onnx::ModelProto m) {
+  Outcome o;
+  try {
+    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), kStrict);
+  } catch (const std::exception& e) {
+    o.error = e.what();
+  }
+  o.bytes = m.SerializeAsString();
+  return o;
+}
+
+Outcome segmented(onnx::ModelProto m, int segment_nodes, InferenceRun& run) {
+  Outcome o;
+  run = InferenceRun::Whole;
+  try {
+    run = infer_shapes_by_segments(m, kStrict, segment_nodes);
+  } catch (const std::exception& e) {
+    o.error = e.what();
+  }
+  o.bytes = m.SerializeAsString();
+  return o;
+}
+
+void expect_same(const onnx::ModelProto& m, int segment_nodes, InferenceRun expected_run) {
+  const Outcome a = whole(m);
+  InferenceRun run;
+  const Outcome b = segmented(m, segment_nodes, run);
+  EXPECT_EQ(run, expected_run);
+  EXPECT_EQ(a.error, b.error);
+  EXPECT_TRUE(a.bytes == b.bytes) << "the model after segmented inference differs from the whole model's";
+}
+
+TEST(SegmentedInference, SameBytesAsOneCallOnAChain) {
+  const onnx::ModelProto m = chain(60);
+  for (int segment_nodes : {7, 16, 50, 1000}) {
+    SCOPED_TRACE(segment_nodes);
+    expect_same(m, segment_nodes, segment_nodes >= m.graph().node_size() ? InferenceRun::Whole : InferenceRun::Segments);
+  }
+  onnx::ModelProto inferred = m;
+  infer_shapes_by_segments(inferred, kStrict, 7);
+  EXPECT_EQ(inferred.graph().value_info_size(), m.graph().node_size() - 2);  // every value but the two outputs
+  EXPECT_EQ(inferred.graph().output(1).type().tensor_type().shape().dim_size(), 2);  // merged into the output
+}
+
+TEST(SegmentedInference, SymbolicDimsPassThroughSegments) {
+  expect_same(chain(40, "batch"), 9, InferenceRun::Segments);
+}
+
+TEST(SegmentedInference, AnInventedSymbolMakesItInferTheWholeModel) {
+  onnx::ModelProto m = chain(30);
+  onnx::GraphProto& g = *m.mutable_graph();
+  // NonZero's count is unknown: inference names it unk__0, numbered model-wide.
+  add_node(g, "NonZero", {"r25"}, "nz");
+  add_node(g, "Cast", {"nz"}, "nzf").add_attribute()->set_name("to");
+  auto* to = g.mutable_node(g.node_size() - 1)->mutable_attribute(0);
+  to->set_type(onnx::AttributeProto::INT);
+  to->set_i(onnx::TensorProto::FLOAT);
+  auto* out = g.add_output();
+  out->set_name("nzf");
+  out->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  expect_same(m, 8, InferenceRun::Whole);
+}
+
+TEST(SegmentedInference, AnErrorInALateSegmentIsTheWholeModelsError) {
+  onnx::ModelProto m = chain(30);
+  onnx::GraphProto& g = *m.mutable_graph();
+  add_float_initializer(g, "w_bad", {3, 3});
+  // Two inference errors (dims that do not match): the whole model's message
+  // lists both, a segment's would list one.
+  add_node(g, "MatMul", {"r3", "w_bad"}, "bad_early");
+  for (int i = g.node_size() - 1; i > 10; --i) g.mutable_node(i)->Swap(g.mutable_node(i - 1));  // in segment 1
+  add_node(g, "MatMul", {"r28", "w_bad"}, "bad_late");  // in the last segment
+  const Outcome a = whole(m);
+  ASSERT_FALSE(a.error.empty());
+  EXPECT_NE(a.error.find("bad_early"), std::string::npos);
+  EXPECT_NE(a.error.find("bad_late"), std::string::npos);
+  expect_same(m, 8, InferenceRun::Whole);
+}
+
+TEST(SegmentedInference, AConstantReadInALaterSegmentMakesItInferTheWholeModel) {
+  onnx::ModelProto m = chain(30);
+  onnx::GraphProto& g = *m.mutable_graph();
+  // Reshape reads its shape's data: a segment input would not carry it.
+  onnx::NodeProto& c = *g.mutable_node(0);
+  onnx::NodeProto shape;
+  shape.set_op_type("Constant");
+  shape.add_output("shape");
+  auto* value = shape.add_attribute();
+  value->set_name("value");
+  value->set_type(onnx::AttributeProto::TENSOR);
+  value->mutable_t()->set_data_type(onnx::TensorProto::INT64);
+  value->mutable_t()->add_dims(2);
+  value->mutable_t()->add_int64_data(4);
+  value->mutable_t()->add_int64_data(2);
+  c.Swap(&shape);
+  *g.add_node() = shape;  // the first MatMul goes after the Constant
+  for (int i = g.node_size() - 1; i > 1; --i) g.mutable_node(i)->Swap(g.mutable_node(i - 1));
+  add_node(g, "Reshape", {"r29", "shape"}, "reshaped");
+  auto* out = g.add_output();
+  out->set_name("reshaped");
+  out->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  const Outcome a = whole(m);
+  ASSERT_TRUE(a.error.empty()) << a.error;
+  expect_same(m, 8, InferenceRun::Whole);
+}
+
+}  // namespace
+}  // namespace onnxport

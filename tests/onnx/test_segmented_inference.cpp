@@ -2,10 +2,12 @@
 // gives: the same bytes, or the same exception and the same model after it.
 #include "segmented_inference.hpp"
 
+#include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,7 @@ namespace onnxport {
 namespace {
 
 using onnx_build::InferenceRun;
+using onnx_build::SegmentedCheck;
 using onnx_build::infer_shapes_by_segments;
 
 const onnx::ShapeInferenceOptions kStrict(/*check_type_val=*/true, /*strict_mode_val=*/1);
@@ -195,6 +198,69 @@ TEST(SegmentedInference, AConstantReadInALaterSegmentMakesItInferTheWholeModel) 
   const Outcome a = whole(m);
   ASSERT_TRUE(a.error.empty()) << a.error;
   expect_same(m, 8, InferenceRun::Whole);
+}
+
+// The checker by segments: no error where the whole model's check has none,
+// and the whole model's exact error where it has one.
+std::string checker_error(std::function<void()> check) {
+  try {
+    check();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// chain() with a shape on the middle output too, as the checker asks.
+onnx::ModelProto checked_chain(int layers) {
+  onnx::ModelProto m = chain(layers);
+  set_type(*m.mutable_graph()->mutable_output(1), onnx::TensorProto::FLOAT, {"2", "4"});
+  return m;
+}
+
+void expect_same_check(onnx::ModelProto m, int segment_nodes, InferenceRun expected_run) {
+  const std::string a = checker_error([&] { onnx::checker::check_model(m); });
+  InferenceRun run = InferenceRun::Whole;
+  const std::string b = checker_error([&] { run = SegmentedCheck(m, segment_nodes).check_model(); });
+  EXPECT_EQ(run, expected_run);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.empty(), expected_run == InferenceRun::Segments) << "these models pass by segments or fail";
+}
+
+TEST(SegmentedCheck, PassesAValidChainBySegments) {
+  const onnx::ModelProto m = checked_chain(60);
+  ASSERT_EQ(checker_error([&] { onnx::checker::check_model(m); }), "");
+  expect_same_check(m, 7, InferenceRun::Segments);
+  onnx::ModelProto copy = m;
+  SegmentedCheck(copy, 7).check_model();
+  EXPECT_TRUE(copy.SerializeAsString() == m.SerializeAsString()) << "the check changed the model";
+}
+
+TEST(SegmentedCheck, AnUnknownOpInALateSegmentIsTheWholeModelsError) {
+  onnx::ModelProto m = checked_chain(30);
+  add_node(*m.mutable_graph(), "NoSuchOp", {"r28"}, "odd");
+  expect_same_check(m, 8, InferenceRun::Whole);
+}
+
+TEST(SegmentedCheck, AValueAssignedTwiceAcrossSegmentsIsTheWholeModelsError) {
+  onnx::ModelProto m = checked_chain(30);
+  add_node(*m.mutable_graph(), "Relu", {"r28"}, "r2");  // r2 is made in the first segment too
+  expect_same_check(m, 8, InferenceRun::Whole);
+}
+
+TEST(SegmentedCheck, AnInputReadBeforeItIsMadeIsTheWholeModelsError) {
+  onnx::ModelProto m = checked_chain(30);
+  onnx::GraphProto& g = *m.mutable_graph();
+  g.mutable_node(3)->set_input(0, "r20");  // made in a later segment
+  expect_same_check(m, 8, InferenceRun::Whole);
+  g.mutable_node(3)->set_input(0, "r3");  // made by the next node: the segment's own check
+  expect_same_check(m, 8, InferenceRun::Whole);
+}
+
+TEST(SegmentedCheck, AnOutputWithoutTypeInALateSegmentIsTheWholeModelsError) {
+  onnx::ModelProto m = checked_chain(30);
+  m.mutable_graph()->mutable_output(0)->clear_type();  // the last node's output
+  expect_same_check(m, 8, InferenceRun::Whole);
 }
 
 }  // namespace

@@ -603,8 +603,11 @@ class LentTensorsForCheck {
 std::vector<Diagnostic> check_model(onnx::ModelProto& model) {
   std::vector<Diagnostic> out;
   LentTensorsForCheck lent(model);
+  // Both by segments of the main graph when that gives the same result
+  // (segmented_inference.hpp: linear time on long graphs).
+  onnx_build::SegmentedCheck segments(model);
   try {
-    onnx::checker::check_model(model);
+    segments.check_model();
   } catch (const onnx::checker::ValidationError& e) {
     out.push_back(check_diagnostic("onnx-checker", std::string("ONNX checker: ") + e.what()));
   } catch (const std::exception& e) {
@@ -614,10 +617,8 @@ std::vector<Diagnostic> check_model(onnx::ModelProto& model) {
   try {
     // check_type: inputs must match the schemas' type constraints;
     // error_mode 1: a node whose inference fails is an error, not skipped.
-    // By segments of the main graph when that gives the same result
-    // (segmented_inference.hpp: linear time on long graphs).
     onnx::ShapeInferenceOptions options(/*check_type_val=*/true, /*strict_mode_val=*/1);
-    onnx_build::infer_shapes_by_segments(model, options);
+    segments.infer_shapes(options);
   } catch (const onnx::InferenceError& e) {
     out.push_back(check_diagnostic("shape-inference", std::string("shape inference: ") + e.what()));
   } catch (const std::exception& e) {

@@ -1,11 +1,13 @@
 // infer_shapes_by_segments: segmented_inference.hpp says what and why.
 #include "segmented_inference.hpp"
 
+#include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -103,12 +105,10 @@ struct Plan {
 bool default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
 
 // The segments, or nothing when the whole model must be inferred at once.
-std::optional<Plan> plan_segments(const onnx::ModelProto& model, const onnx::ShapeInferenceOptions& options,
-                                  int segment_nodes) {
+std::optional<Plan> plan_segments(const onnx::ModelProto& model, int segment_nodes) {
   const onnx::GraphProto& g = model.graph();
   if (segment_nodes <= 0 || g.node_size() <= segment_nodes) return std::nullopt;
-  if (options.enable_data_propagation || g.value_info_size() > 0 || g.sparse_initializer_size() > 0 ||
-      model.functions_size() > 0)
+  if (g.value_info_size() > 0 || g.sparse_initializer_size() > 0 || model.functions_size() > 0)
     return std::nullopt;
   for (const auto& node : g.node())
     for (const auto& attr : node.attribute())
@@ -123,7 +123,13 @@ std::optional<Plan> plan_segments(const onnx::ModelProto& model, const onnx::Sha
     if (added) p.values.emplace_back();
     return p.values[v];
   };
-  for (int i = 0; i < g.input_size(); ++i) add(g.input(i).name()).input = i;
+  // IR <= 3: every initializer must be a graph input, a check of the whole graph.
+  if (model.ir_version() <= 3) return std::nullopt;
+  for (int i = 0; i < g.input_size(); ++i) {
+    Value& v = add(g.input(i).name());
+    if (v.input >= 0) return std::nullopt;  // a duplicate: the checker's to report
+    v.input = i;
+  }
   std::vector<uint32_t> initializer_values;
   initializer_values.reserve(static_cast<size_t>(g.initializer_size()));
   for (int k = 0; k < g.initializer_size(); ++k) {
@@ -190,11 +196,76 @@ bool invents_symbols(const onnx::TypeProto& type) {
   return false;
 }
 
-// Runs the plan on the model; false (with the model as it was) when the
-// whole model must be inferred instead.
-class SegmentRunner {
+// One segment of the main graph as a model of its own: its nodes and the
+// initializers they read are moved in (swapped, not copied) and moved back
+// by put_back().
+class SegmentModel {
  public:
-  SegmentRunner(onnx::ModelProto& model, Plan& plan, const onnx::ShapeInferenceOptions& options)
+  // `typed`: values from earlier segments are typed with what inference gave
+  // them; else (for the checker, which runs before inference and only asks
+  // that a main graph's input has a tensor type and a shape) float[].
+  SegmentModel(onnx::ModelProto& model, const Plan& plan, size_t s, bool typed)
+      : main_(*model.mutable_graph()), seg_(plan.segments[s]) {
+    part_.set_ir_version(model.ir_version());
+    *part_.mutable_opset_import() = model.opset_import();
+    if (s == 0) *part_.mutable_metadata_props() = model.metadata_props();
+    onnx::GraphProto& g = *part_.mutable_graph();
+    g.set_name(main_.name());
+    if (s == 0) {
+      for (const auto& in : main_.input()) *g.add_input() = in;
+      for (int k : plan.unread_initializers) borrowed_.push_back(k);
+    }
+    for (uint32_t number : seg_.reads) {
+      const Value& v = plan.values[number];
+      if (v.input >= 0 && s != 0) *g.add_input() = main_.input(v.input);
+      if (v.initializer >= 0) borrowed_.push_back(v.initializer);
+      if (v.segment >= 0) {
+        onnx::ValueInfoProto& in = *g.add_input();
+        in.set_name(std::string(plan.index.name(number)));
+        if (typed) {
+          *in.mutable_type() = *v.type;
+        } else {
+          auto* t = in.mutable_type()->mutable_tensor_type();
+          t->set_elem_type(onnx::TensorProto::FLOAT);
+          t->mutable_shape();
+        }
+      }
+    }
+    for (int k : borrowed_) g.add_initializer()->Swap(main_.mutable_initializer(k));
+    for (int i = seg_.first_node; i < seg_.end_node; ++i) g.add_node()->Swap(main_.mutable_node(i));
+    for (int o : seg_.outputs) *g.add_output() = main_.output(o);
+  }
+  ~SegmentModel() { put_back(); }
+  SegmentModel(const SegmentModel&) = delete;
+  SegmentModel& operator=(const SegmentModel&) = delete;
+
+  onnx::ModelProto& model() { return part_; }
+  onnx::GraphProto& graph() { return *part_.mutable_graph(); }
+
+  // Nodes and initializers back where they came from (what inference added
+  // to the segment stays in it).
+  void put_back() {
+    if (returned_) return;
+    returned_ = true;
+    onnx::GraphProto& g = graph();
+    for (int i = seg_.first_node; i < seg_.end_node; ++i) main_.mutable_node(i)->Swap(g.mutable_node(i - seg_.first_node));
+    for (size_t j = 0; j < borrowed_.size(); ++j)
+      main_.mutable_initializer(borrowed_[j])->Swap(g.mutable_initializer(static_cast<int>(j)));
+  }
+
+ private:
+  onnx::GraphProto& main_;
+  const Segment& seg_;
+  onnx::ModelProto part_;
+  std::vector<int> borrowed_;  // main initializers moved into part_, in order
+  bool returned_ = false;
+};
+
+// Inference of the segments in order; false (with the model as it was) when
+// the whole model must be inferred instead.
+class SegmentInference {
+ public:
+  SegmentInference(onnx::ModelProto& model, Plan& plan, const onnx::ShapeInferenceOptions& options)
       : model_(model), main_(*model.mutable_graph()), plan_(plan), options_(options), saved_outputs_(main_.output()) {}
 
   bool run() {
@@ -210,42 +281,14 @@ class SegmentRunner {
  private:
   bool run_segment(size_t s) {
     const Segment& seg = plan_.segments[s];
-    onnx::ModelProto part;
-    part.set_ir_version(model_.ir_version());
-    *part.mutable_opset_import() = model_.opset_import();
-    onnx::GraphProto& g = *part.mutable_graph();
-    g.set_name(main_.name());
-    std::vector<int> borrowed;  // main initializers moved into `part`, in order
-    if (s == 0) {
-      for (const auto& in : main_.input()) *g.add_input() = in;
-      for (int k : plan_.unread_initializers) borrowed.push_back(k);
-    }
-    for (uint32_t number : seg.reads) {
-      const Value& v = plan_.values[number];
-      if (v.input >= 0 && s != 0) *g.add_input() = main_.input(v.input);
-      if (v.initializer >= 0) borrowed.push_back(v.initializer);
-      if (v.segment >= 0) {
-        onnx::ValueInfoProto& in = *g.add_input();
-        in.set_name(std::string(plan_.index.name(number)));
-        *in.mutable_type() = *v.type;
-      }
-    }
-    for (int k : borrowed) g.add_initializer()->Swap(main_.mutable_initializer(k));
-    for (int i = seg.first_node; i < seg.end_node; ++i) g.add_node()->Swap(main_.mutable_node(i));
-    for (int o : seg.outputs) *g.add_output() = main_.output(o);
-
-    bool failed = false;
+    SegmentModel part(model_, plan_, s, /*typed=*/true);
     try {
-      onnx::shape_inference::InferShapes(part, onnx::OpSchemaRegistry::Instance(), options_);
+      onnx::shape_inference::InferShapes(part.model(), onnx::OpSchemaRegistry::Instance(), options_);
     } catch (const std::exception&) {
-      failed = true;  // the whole model's inference gives the error (run() makes way for it)
+      return false;  // the whole model's inference gives the error (run() makes way for it)
     }
-    // Everything borrowed goes back, whatever happened.
-    for (int i = seg.first_node; i < seg.end_node; ++i) main_.mutable_node(i)->Swap(g.mutable_node(i - seg.first_node));
-    for (size_t j = 0; j < borrowed.size(); ++j)
-      main_.mutable_initializer(borrowed[j])->Swap(g.mutable_initializer(static_cast<int>(j)));
-    if (failed) return false;
-
+    part.put_back();
+    onnx::GraphProto& g = part.graph();
     for (size_t j = 0; j < seg.outputs.size(); ++j) {
       const onnx::ValueInfoProto& merged = g.output(static_cast<int>(j));
       if (invents_symbols(merged.type())) return false;
@@ -285,13 +328,43 @@ class SegmentRunner {
 
 }  // namespace
 
+struct SegmentedCheck::Planned {
+  Plan plan;
+};
+
+SegmentedCheck::SegmentedCheck(onnx::ModelProto& model, int segment_nodes) : model_(model) {
+  if (auto plan = plan_segments(model, segment_nodes)) planned_ = std::make_unique<Planned>(Planned{std::move(*plan)});
+}
+
+SegmentedCheck::~SegmentedCheck() = default;
+
+InferenceRun SegmentedCheck::check_model() {
+  if (planned_) {
+    bool passed = true;
+    for (size_t s = 0; s < planned_->plan.segments.size() && passed; ++s) {
+      SegmentModel part(model_, planned_->plan, s, /*typed=*/false);
+      try {
+        onnx::checker::check_model(part.model());
+      } catch (const std::exception&) {
+        passed = false;  // the whole model's check gives the error, below
+      }
+    }
+    if (passed) return InferenceRun::Segments;
+  }
+  onnx::checker::check_model(model_);
+  return InferenceRun::Whole;
+}
+
+InferenceRun SegmentedCheck::infer_shapes(const onnx::ShapeInferenceOptions& options) {
+  if (planned_ && !options.enable_data_propagation && SegmentInference(model_, planned_->plan, options).run())
+    return InferenceRun::Segments;
+  onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), options);
+  return InferenceRun::Whole;
+}
+
 InferenceRun infer_shapes_by_segments(onnx::ModelProto& model, const onnx::ShapeInferenceOptions& options,
                                       int segment_nodes) {
-  if (auto plan = plan_segments(model, options, segment_nodes)) {
-    if (SegmentRunner(model, *plan, options).run()) return InferenceRun::Segments;
-  }
-  onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
-  return InferenceRun::Whole;
+  return SegmentedCheck(model, segment_nodes).infer_shapes(options);
 }
 
 }  // namespace onnxport::onnx_build

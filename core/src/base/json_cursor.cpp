@@ -1,5 +1,7 @@
 #include "base/json_cursor.hpp"
 
+#include <charconv>
+
 namespace onnxport {
 
 std::string json_pointer_token(std::string_view key) {
@@ -13,6 +15,38 @@ std::string json_pointer_token(std::string_view key) {
   return out;
 }
 
+namespace {
+
+// `parent` + "/" + the escaped `key`, built in one allocation: readers take a
+// cursor for every field of every node, and the concatenation of temporaries
+// this replaces (parent + "/" + json_pointer_token(key)) was three heap
+// strings per field on a large program.json (bench/README.md).
+std::string child_pointer(const std::string& parent, std::string_view key) {
+  std::string out;
+  out.reserve(parent.size() + 1 + key.size());
+  out.append(parent);
+  out.push_back('/');
+  for (char c : key) {
+    if (c == '~') out.append("~0");
+    else if (c == '/') out.append("~1");
+    else out.push_back(c);
+  }
+  return out;
+}
+
+std::string child_pointer(const std::string& parent, size_t index) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, index).ptr;
+  std::string out;
+  out.reserve(parent.size() + 1 + static_cast<size_t>(end - digits));
+  out.append(parent);
+  out.push_back('/');
+  out.append(digits, end);
+  return out;
+}
+
+}  // namespace
+
 std::string json_type_name(const nlohmann::json& j) {
   if (j.is_number_integer()) return "integer";
   if (j.is_number_float()) return "number";
@@ -25,20 +59,24 @@ JsonCursor JsonCursor::at(std::string_view key) const {
   expect_object();
   auto it = value_->find(key);
   if (it == value_->end()) fail("missing required key '" + std::string(key) + "'");
-  return JsonCursor(*it, file_, pointer_ + "/" + json_pointer_token(key));
+  return JsonCursor(*it, file_, child_pointer(pointer_, key));
 }
 
 std::optional<JsonCursor> JsonCursor::find(std::string_view key, bool null_is_absent) const {
   expect_object();
   auto it = value_->find(key);
   if (it == value_->end() || (null_is_absent && it->is_null())) return std::nullopt;
-  return JsonCursor(*it, file_, pointer_ + "/" + json_pointer_token(key));
+  return JsonCursor(*it, file_, child_pointer(pointer_, key));
 }
 
 JsonCursor JsonCursor::at(size_t index) const {
   expect_array();
   if (index >= value_->size()) fail("index " + std::to_string(index) + " out of range");
-  return JsonCursor((*value_)[index], file_, pointer_ + "/" + std::to_string(index));
+  return JsonCursor((*value_)[index], file_, child_pointer(pointer_, index));
+}
+
+JsonCursor JsonCursor::member(std::string_view key, const nlohmann::json& value) const {
+  return JsonCursor(value, file_, child_pointer(pointer_, key));
 }
 
 const JsonCursor& JsonCursor::expect_object() const {
@@ -93,8 +131,7 @@ void JsonCursor::reject_unknown_keys(std::initializer_list<std::string_view> kno
     if (ok) continue;
     std::string list;
     for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-    JsonCursor(value, file_, pointer_ + "/" + json_pointer_token(key))
-        .fail("unknown key (known: " + list + ")");
+    member(key, value).fail("unknown key (known: " + list + ")");
   }
 }
 

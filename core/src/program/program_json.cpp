@@ -317,7 +317,7 @@ class ProgramParser {
   static nlohmann::json parse_attributes(const JsonCursor& c) {
     c.expect_object();
     nlohmann::json out = nlohmann::json::object();
-    for (const auto& [name, value] : c.json().items()) out[name] = decode_attribute(c.at(name));
+    for (const auto& [name, value] : c.json().items()) out[name] = decode_attribute(c.member(name, value));
     return out;
   }
 
@@ -347,7 +347,7 @@ class ProgramParser {
     c.expect_object();
     std::vector<std::pair<std::string, std::vector<int64_t>>> out;
     for (const auto& [name, value] : c.json().items()) {
-      const auto entry = c.at(name);
+      const auto entry = c.member(name, value);
       const bool declared = std::find(m.parameters.begin(), m.parameters.end(), name) != m.parameters.end() ||
                             std::find(m.buffers.begin(), m.buffers.end(), name) != m.buffers.end();
       if (!declared) entry.fail("shape given for '" + name + "', which is not a parameter or buffer of this module");

@@ -178,9 +178,10 @@ TensorMap read_safetensors(const std::filesystem::path& file) {
   const uint64_t data_start = 8 + header_len;
   const uint64_t data_size = mapping->size - data_start;
   std::vector<TensorEntry> entries;
+  entries.reserve(header.size());
   for (const auto& [key, value] : header.items()) {
     if (key == "__metadata__") continue;
-    entries.push_back(read_entry(key, root.at(key), data_size));
+    entries.push_back(read_entry(key, root.member(key, value), data_size));
   }
   check_no_overlap(entries, name);  // also puts the tensors in file order
 

@@ -7,8 +7,9 @@
 // chases pointers into a heap that no longer fits the cache (perf,
 // bench/README.md). Here the entries sit in insertion order in a deque
 // (references stay valid, nothing moves on growth) and the index is a flat
-// open-addressing array of 4-byte entry numbers with each entry's hash kept,
-// so a lookup touches one slot run and one entry. erase() only marks the
+// open-addressing array of slots, each an entry number and the upper half of
+// its hash, so a lookup touches one slot run and at most the matching entry
+// (a new name: none). erase() only marks the
 // entry: the index has no tombstones, and a name erased and defined again
 // reuses its entry. The same layout as the tracer's Environment
 // (core/src/trace/environment.hpp) and onnx_build::GrowingNameSet.
@@ -86,10 +87,12 @@ class FlatNameMap {
   const Entry* entry(std::string_view name, size_t h) const {
     if (slots_.empty()) return nullptr;
     const size_t mask = slots_.size() - 1;
+    const uint64_t tag = h >> 32;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-      const uint32_t s = slots_[i];
+      const uint64_t s = slots_[i];
       if (s == 0) return nullptr;
-      const Entry& e = entries_[s - 1];
+      if ((s >> 32) != tag) continue;
+      const Entry& e = entries_[(s & 0xffffffffu) - 1];
       if (e.hash == h && e.name == name) return &e;
     }
   }
@@ -104,12 +107,12 @@ class FlatNameMap {
     return entries_.back();
   }
 
-  // Slot values are entry numbers + 1 (0: empty).
+  // A slot is (upper half of the hash) << 32 | (entry number + 1); 0: empty.
   void place(uint32_t number, size_t h) {
     const size_t mask = slots_.size() - 1;
     size_t i = h & mask;
     while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = number;
+    slots_[i] = (static_cast<uint64_t>(h >> 32) << 32) | number;
   }
 
   void rebuild(size_t slot_count) {
@@ -119,7 +122,7 @@ class FlatNameMap {
   }
 
   std::deque<Entry> entries_;    // in insertion order
-  std::vector<uint32_t> slots_;  // power-of-two size, at most half full
+  std::vector<uint64_t> slots_;  // power-of-two size, at most half full
 };
 
 }  // namespace onnxport

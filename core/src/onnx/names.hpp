@@ -17,8 +17,10 @@ namespace onnxport::onnx_build {
 std::string onnx_safe_name(const std::string& name);
 
 // A set of names that only grows: the names in insertion order, indexed by a
-// flat open-addressing array of 4-byte entry numbers (each name's hash kept
-// for growth). Why not std::unordered_set<std::string>: on bench/scaling's
+// flat open-addressing array of slots, each an entry number and the upper
+// half of that name's hash (the full hash is kept in the entry for growth):
+// a probe touches an entry only when the hash halves match, so inserting a
+// new name reads no other name. Why not std::unordered_set<std::string>: on bench/scaling's
 // 16,384 layers its inserts (bucket modulo, chain walk, rehash) and its
 // destruction grew about 9x for 4x the layers (perf, bench/README.md); here
 // an insert touches one slot and appends, and destruction is a linear walk.
@@ -43,10 +45,12 @@ class GrowingNameSet {
   bool find(std::string_view name, size_t h) const {
     if (slots_.empty()) return false;
     const size_t mask = slots_.size() - 1;
+    const uint64_t tag = h >> 32;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-      const uint32_t s = slots_[i];  // entry number + 1, 0: empty
+      const uint64_t s = slots_[i];  // tag << 32 | (entry number + 1), 0: empty
       if (s == 0) return false;
-      const Entry& e = names_[s - 1];
+      if ((s >> 32) != tag) continue;
+      const Entry& e = names_[(s & 0xffffffffu) - 1];
       if (e.hash == h && e.name == name) return true;
     }
   }
@@ -54,7 +58,7 @@ class GrowingNameSet {
     const size_t mask = slots_.size() - 1;
     size_t i = h & mask;
     while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = number;
+    slots_[i] = (static_cast<uint64_t>(h >> 32) << 32) | number;
   }
   void grow() {
     slots_.assign(slots_.empty() ? 1024 : slots_.size() * 2, 0);
@@ -62,7 +66,7 @@ class GrowingNameSet {
     for (const Entry& e : names_) place(++number, e.hash);
   }
   std::vector<Entry> names_;
-  std::vector<uint32_t> slots_;  // power-of-two size, at most half full
+  std::vector<uint64_t> slots_;  // power-of-two size, at most half full
 };
 
 class NameTable {

@@ -6,8 +6,10 @@
 // scattered over a heap that no longer fits the cache. Here the entries sit in
 // binding order in a deque (a program reads mostly names bound a few nodes
 // before, so the entries touched are the recent, cached ones), and the hash
-// index is a flat array of 4-byte entry numbers (open addressing, linear
-// probing), a quarter of a pointer bucket array, walked without chasing nodes.
+// index is a flat array of slots (open addressing, linear probing), each an
+// entry number and the upper half of that entry's hash: a probe compares the
+// hash halves in the index and touches an entry only when they match, so
+// binding a new name (a lookup that misses) reads no entry at all.
 //
 // References to values stay valid while names are bound or unbound, as with
 // the map (the deque never moves an entry): callers hold `const EValue&` from
@@ -81,20 +83,22 @@ class Environment {
   const Entry* entry(std::string_view name, size_t h) const {
     if (slots_.empty()) return nullptr;
     const size_t mask = slots_.size() - 1;
+    const uint64_t tag = h >> 32;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-      const uint32_t s = slots_[i];
+      const uint64_t s = slots_[i];
       if (s == 0) return nullptr;
-      const Entry& e = entries_[s - 1];
+      if ((s >> 32) != tag) continue;
+      const Entry& e = entries_[(s & 0xffffffffu) - 1];
       if (e.hash == h && e.name == name) return &e;
     }
   }
 
-  // Slot values are entry numbers + 1 (0: empty).
+  // A slot is (upper half of the hash) << 32 | (entry number + 1); 0: empty.
   void place(uint32_t number, size_t h) {
     const size_t mask = slots_.size() - 1;
     size_t i = h & mask;
     while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = number;
+    slots_[i] = (static_cast<uint64_t>(h >> 32) << 32) | number;
   }
 
   void grow() {
@@ -104,7 +108,7 @@ class Environment {
   }
 
   std::deque<Entry> entries_;   // in binding order
-  std::vector<uint32_t> slots_;  // power-of-two size, at most half full
+  std::vector<uint64_t> slots_;  // power-of-two size, at most half full
 };
 
 }  // namespace onnxport::trace

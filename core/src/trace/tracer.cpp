@@ -57,11 +57,15 @@ void Tracer::reserve_names() {
   // Parameter and buffer names must stay exactly their dotted paths.
   collect_weights(program_.module, "", weight_roles_);
   for (const auto& [path, role] : weight_roles_) unique_name(path);
-  for (std::string_view r : kReservedNames) reserved_names_.push_back(unique_name(std::string(r)));
+  // The builtins are reserved in the graph too, now, while it holds only the
+  // inputs: reserving them at the end would make the graph index every
+  // value's name (Graph::sync_used_names), which only decomposition needs.
+  // A name free in names_ is free in the graph (its names are a subset).
+  for (std::string_view r : kReservedNames) graph_.unique_name(unique_name(std::string(r)));
 }
 
 void Tracer::hand_over_reserved_names() {
-  for (const std::string& name : reserved_names_) graph_.unique_name(name);
+  // Weights no node read (rare: a real module reads all of its weights).
   for (const auto& [path, role] : weight_roles_)
     if ((role == ValueRole::Buffer ? buffers_ : params_).find(path) == nullptr) graph_.unique_name(path);
 }

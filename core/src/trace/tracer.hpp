@@ -69,10 +69,12 @@ class Tracer {
   std::vector<EValue> run();
 
   Graph& graph() { return graph_; }
-  // Before the graph leaves the tracer: the names the tracer reserved that
-  // no value took (Python builtins, weights never read) are reserved in the
-  // graph too, so that a later Graph::unique_name (decomposition) avoids them
-  // as it did when the tracer named its values through the graph.
+  // Before the graph leaves the tracer: the weight paths the tracer reserved
+  // that no value took (weights never read) are reserved in the graph too
+  // (reserve_names() did so for the Python builtins), so that a later
+  // Graph::unique_name (decomposition) avoids them as it did when the tracer
+  // named its values through the graph. The graph indexes its values' names
+  // itself when decomposition first asks (Graph::sync_used_names).
   void hand_over_reserved_names();
   std::vector<Diagnostic>& diagnostics() { return diags_; }
   bool has_errors() const;
@@ -392,8 +394,7 @@ class Tracer {
   CaptureOptions options_;
   TracerConfig config_;
   Graph graph_;
-  onnx_build::NameTable names_;             // every name taken in graph_ (unique_name above)
-  std::vector<std::string> reserved_names_;  // the Python builtins as reserve_names() took them
+  onnx_build::NameTable names_;  // every name taken in graph_ (unique_name above)
   std::vector<Diagnostic> diags_;
 
   Environment env_;                                                // bound names -> values (environment.hpp)

@@ -10,6 +10,7 @@
 #include <onnxport_core/onnx_passes.hpp>
 
 #include "const_eval.hpp"
+#include "base/flat_name_map.hpp"
 #include "lent_weights.hpp"
 
 #include <onnx/defs/schema.h>
@@ -18,6 +19,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -135,7 +137,11 @@ class Optimizer {
       // Folding a Shape node needs its input's static shape: infer types
       // first when there is one (the graph is consistent between passes).
       if (!types_inferred_ && has_default_domain_op(model_.graph(), "Shape")) infer_types();
-      fold_graph(*model_.mutable_graph(), /*is_main=*/true);
+      if (may_fold()) {
+        fold_graph(*model_.mutable_graph(), /*is_main=*/true);
+      } else {
+        register_initializers(model_.graph());  // what fold_graph would leave for no-op removal
+      }
       // No-op detection asks for types only for candidates (Cast, Reshape,
       // an Add of zeros, ...); it reads the graph before rewriting it, so
       // type_of() may run the inference there, once, on first need.
@@ -310,6 +316,41 @@ class Optimizer {
   }
 
   // --- constant folding --------------------------------------------------------
+
+  // Whether fold_graph could fold anything: it makes a constant only from a
+  // Constant node, a Shape node, or a foldable op whose inputs are all
+  // constants, and a first constant of the last kind needs inputs that are
+  // all initializers. Without any, a fold pass changes nothing but builds
+  // its tables of every name (read counts, droppable initializers, shared
+  // weights: about a third of optimize()'s CPU samples on bench/scaling's
+  // 16,384 Gemm + Relu layers, growing faster than the layers;
+  // bench/README.md). A model with subgraphs always gets the pass.
+  bool may_fold() const {
+    const onnx::GraphProto& g = model_.graph();
+    std::unordered_set<std::string_view> constants;  // built on the first foldable op
+    bool constants_built = false;
+    for (const auto& node : g.node()) {
+      bool has_subgraph = false;
+      for_each_subgraph(node, [&](const onnx::GraphProto&) { has_subgraph = true; });
+      if (has_subgraph) return true;
+      if (!is_default_domain(node.domain())) continue;
+      const std::string& op = node.op_type();
+      if (op == "Constant" || op == "Shape") return true;
+      if (!onnx_build::is_foldable_op(op) || op == "Identity") continue;
+      if (!constants_built) {
+        constants_built = true;
+        std::unordered_set<std::string_view> inputs;  // an input's default value is no constant
+        for (const auto& in : g.input()) inputs.insert(in.name());
+        constants.reserve(static_cast<size_t>(g.initializer_size()));
+        for (const auto& init : g.initializer())
+          if (inputs.count(init.name()) == 0) constants.insert(init.name());
+      }
+      bool all_constant = true;
+      for (const auto& in : node.input()) all_constant = all_constant && (in.empty() || constants.count(in) != 0);
+      if (all_constant) return true;
+    }
+    return false;
+  }
 
   // --- bytes of initializers nothing reads any more ---------------------------
 
@@ -668,7 +709,25 @@ class Optimizer {
     }
   }
 
+  // Whether any graph has a node noop_input() might take (it takes no other
+  // op type): without one, remove_noops() has nothing to find and its tables
+  // of every value name and every read are not built.
+  static bool has_noop_candidate(const onnx::GraphProto& g) {
+    static const char* const kOps[] = {"Identity", "Dropout", "Cast", "Transpose", "Reshape",
+                                       "Mul",      "Add",     "Div",  "Sub"};
+    for (const auto& node : g.node()) {
+      if (is_default_domain(node.domain()))
+        for (const char* op : kOps)
+          if (node.op_type() == op) return true;
+      bool found = false;
+      for_each_subgraph(node, [&](const onnx::GraphProto& sub) { found = found || has_noop_candidate(sub); });
+      if (found) return true;
+    }
+    return false;
+  }
+
   bool remove_noops() {
+    if (!has_noop_candidate(model_.graph())) return false;
     alias_.clear();
     renamed_.clear();
     producer_graph_.clear();
@@ -689,19 +748,25 @@ class Optimizer {
   // Walks nodes backwards from the needed names; a live node's subgraphs are
   // walked at its position, so what they capture from outer scopes becomes
   // needed before the outer producers are reached.
-  void mark_and_sweep(onnx::GraphProto& g, std::unordered_set<std::string>& needed) {
+  // The names a live node reads. A FlatNameMap rather than an
+  // unordered_set<std::string>: it holds every read name of the model, and
+  // the node-based set's inserts grew faster than the layers
+  // (core/src/base/flat_name_map.hpp, bench/README.md).
+  using NeededNames = FlatNameMap<char>;
+
+  void mark_and_sweep(onnx::GraphProto& g, NeededNames& needed) {
     std::vector<char> remove(static_cast<size_t>(g.node_size()), 0);
     for (int i = g.node_size() - 1; i >= 0; --i) {
       onnx::NodeProto& node = *g.mutable_node(i);
       bool live = node.output_size() == 0;
-      for (const auto& out : node.output()) live |= !out.empty() && needed.count(out) != 0;
+      for (const auto& out : node.output()) live |= !out.empty() && needed.contains(out);
       if (!live) {
         remove[static_cast<size_t>(i)] = 1;
         continue;
       }
-      for (const auto& in : node.input()) needed.insert(in);
+      for (const auto& in : node.input()) needed.emplace(in, 1);
       for_each_subgraph(node, [&](onnx::GraphProto& sub) {
-        for (const auto& o : sub.output()) needed.insert(o.name());
+        for (const auto& o : sub.output()) needed.emplace(o.name(), 1);
         mark_and_sweep(sub, needed);
       });
     }
@@ -712,7 +777,7 @@ class Optimizer {
     std::vector<char> drop(static_cast<size_t>(g.initializer_size()), 0);
     for (int k = 0; k < g.initializer_size(); ++k) {
       const std::string& name = g.initializer(k).name();
-      drop[static_cast<size_t>(k)] = needed.count(name) == 0 && inputs.count(name) == 0;
+      drop[static_cast<size_t>(k)] = !needed.contains(name) && inputs.count(name) == 0;
     }
     const int removed_inits = compact(*g.mutable_initializer(), drop);
     stats_.removed_dead += removed_nodes;
@@ -721,9 +786,9 @@ class Optimizer {
   }
 
   int remove_dead() {  // returns the number of nodes removed
-    std::unordered_set<std::string> needed;
+    NeededNames needed;
     needed.reserve(names_);
-    for (const auto& o : model_.graph().output()) needed.insert(o.name());
+    for (const auto& o : model_.graph().output()) needed.emplace(o.name(), 1);
     dead_nodes_in_pass_ = 0;
     mark_and_sweep(*model_.mutable_graph(), needed);
     return dead_nodes_in_pass_;

@@ -34,11 +34,17 @@ bool is_symbol_name(const std::string& s) {
   return true;
 }
 
+// Reads the items in place; a cursor (and its pointer string) is made only
+// for an item that is not a string, to fail with its place.
 std::vector<std::string> read_strings(const JsonCursor& c) {
   c.expect_array();
   std::vector<std::string> out;
   out.reserve(c.size());
-  for (size_t i = 0; i < c.size(); ++i) out.push_back(c.at(i).as_string());
+  for (size_t i = 0; i < c.size(); ++i) {
+    const nlohmann::json& item = c.json()[i];
+    if (!item.is_string()) c.at(i).as_string();  // throws "expected a string, got ..." at /.../i
+    out.push_back(item.get_ref<const std::string&>());
+  }
   return out;
 }
 
@@ -443,7 +449,7 @@ class ProgramParser {
   void parse_block_outputs(const JsonCursor& c, ProgramBlock& block) {
     const auto outputs = c.at("outputs");
     block.outputs = read_strings(outputs);
-    for (size_t i = 0; i < block.outputs.size(); ++i) use(block.outputs[i], outputs.at(i), "this block's end");
+    for (size_t i = 0; i < block.outputs.size(); ++i) use(block.outputs[i], outputs, i, "this block's end");
   }
 
   ProgramBlock parse_block(const JsonCursor& c) {
@@ -472,7 +478,7 @@ class ProgramParser {
       c.at("kind").fail("expected a namespaced kind like \"aten::linear\", got \"" + n.kind + "\"");
     const auto inputs = c.at("inputs");
     n.inputs = read_strings(inputs);
-    for (size_t i = 0; i < n.inputs.size(); ++i) use(n.inputs[i], inputs.at(i), "this node");
+    for (size_t i = 0; i < n.inputs.size(); ++i) use(n.inputs[i], inputs, i, "this node");
     if (auto a = c.find("attrs", true)) n.attrs = a->expect_object().json();
     if (n.kind == "prim::Constant")
       if (auto a = c.find("attrs", true); a && a->find("value")) n.attrs["value"] = decode_constant(a->at("value"));
@@ -566,8 +572,10 @@ class ProgramParser {
     scopes_.back().push_back(name);
   }
 
-  void use(const std::string& name, const JsonCursor& where, const char* before) {
-    if (!defined_at_.contains(name)) where.fail("unknown value '" + name + "' (not defined before " + before + ")");
+  // `name` is item `index` of the array at `names` (its cursor is made only
+  // for the error: every node input would otherwise build a pointer string).
+  void use(const std::string& name, const JsonCursor& names, size_t index, const char* before) {
+    if (!defined_at_.contains(name)) names.at(index).fail("unknown value '" + name + "' (not defined before " + before + ")");
   }
 
   std::filesystem::path file_;

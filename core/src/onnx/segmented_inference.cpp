@@ -133,10 +133,11 @@ std::optional<Plan> plan_segments(const onnx::ModelProto& model, int segment_nod
   std::vector<uint32_t> initializer_values;
   initializer_values.reserve(static_cast<size_t>(g.initializer_size()));
   for (int k = 0; k < g.initializer_size(); ++k) {
-    Value& v = add(g.initializer(k).name());
+    const uint32_t number = static_cast<uint32_t>(&add(g.initializer(k).name()) - p.values.data());
+    Value& v = p.values[number];
     if (v.initializer >= 0) return std::nullopt;  // a duplicate: the checker's to report
     v.initializer = k;
-    initializer_values.push_back(*p.index.find(g.initializer(k).name()));
+    initializer_values.push_back(number);
   }
   const int count = (g.node_size() + segment_nodes - 1) / segment_nodes;
   p.segments.resize(static_cast<size_t>(count));
@@ -144,26 +145,18 @@ std::optional<Plan> plan_segments(const onnx::ModelProto& model, int segment_nod
     p.segments[static_cast<size_t>(s)].first_node = s * segment_nodes;
     p.segments[static_cast<size_t>(s)].end_node = std::min(g.node_size(), (s + 1) * segment_nodes);
   }
-  for (int i = 0; i < g.node_size(); ++i) {
-    const onnx::NodeProto& node = g.node(i);
-    const bool constant = node.op_type() == "Constant" && default_domain(node.domain());
-    for (const auto& out : node.output()) {
-      if (out.empty()) continue;
-      Value& v = add(out);
-      if (v.segment >= 0 || v.input >= 0 || v.initializer >= 0) return std::nullopt;  // not SSA
-      v.segment = i / segment_nodes;
-      v.from_constant = constant;
-    }
-  }
+  // One walk over the nodes (a long graph's nodes are cold in the caches):
+  // each node's reads are resolved before its outputs are defined, so a name
+  // not defined yet is read before its definition (or never defined).
   for (int i = 0; i < g.node_size(); ++i) {
     const int s = i / segment_nodes;
-    for (const auto& in : g.node(i).input()) {
+    const onnx::NodeProto& node = g.node(i);
+    for (const auto& in : node.input()) {
       if (in.empty()) continue;
       const auto found = p.index.find(in);
-      if (!found) return std::nullopt;  // undefined: the checker's to report
+      if (!found) return std::nullopt;  // undefined or not in topological order: the checker's to report
       Value& v = p.values[*found];
       if (v.segment == s) continue;
-      if (v.segment > s) return std::nullopt;  // not in topological order
       if (v.listed_for == s) continue;
       v.listed_for = s;
       p.segments[static_cast<size_t>(s)].reads.push_back(*found);
@@ -177,6 +170,14 @@ std::optional<Plan> plan_segments(const onnx::ModelProto& model, int segment_nod
           p.segments[static_cast<size_t>(v.segment)].exports.push_back(*found);
         }
       }
+    }
+    const bool constant = node.op_type() == "Constant" && default_domain(node.domain());
+    for (const auto& out : node.output()) {
+      if (out.empty()) continue;
+      Value& v = add(out);
+      if (v.segment >= 0 || v.input >= 0 || v.initializer >= 0) return std::nullopt;  // not SSA
+      v.segment = s;
+      v.from_constant = constant;
     }
   }
   for (int o = 0; o < g.output_size(); ++o) {

@@ -88,16 +88,6 @@ int compact(google::protobuf::RepeatedPtrField<T>& items, const std::vector<char
   return removed;
 }
 
-bool has_default_domain_op(const onnx::GraphProto& g, const std::string& op_type) {
-  for (const auto& node : g.node()) {
-    if (node.op_type() == op_type && is_default_domain(node.domain())) return true;
-    bool found = false;
-    for_each_subgraph(node, [&](const onnx::GraphProto& sub) { found = found || has_default_domain_op(sub, op_type); });
-    if (found) return true;
-  }
-  return false;
-}
-
 int count_nodes(const onnx::GraphProto& g) {
   int n = g.node_size();
   for (const auto& node : g.node()) for_each_subgraph(node, [&](const onnx::GraphProto& sub) { n += count_nodes(sub); });
@@ -129,14 +119,16 @@ class Optimizer {
   explicit Optimizer(onnx::ModelProto& model) : model_(model), opset_(default_opset(model)) {}
 
   OptimizeStats run() {
-    stats_.nodes_before = count_nodes(model_.graph());
     for (int iteration = 0; iteration < kMaxIterations; ++iteration) {
-      names_ = name_estimate();
+      survey_ = Survey();
+      survey(model_.graph(), survey_);
+      if (iteration == 0) stats_.nodes_before = survey_.nodes;
+      names_ = name_estimate(survey_.nodes);
       collect_protected();
       consts_.clear();
       // Folding a Shape node needs its input's static shape: infer types
       // first when there is one (the graph is consistent between passes).
-      if (!types_inferred_ && has_default_domain_op(model_.graph(), "Shape")) infer_types();
+      if (!types_inferred_ && survey_.has_shape) infer_types();
       if (may_fold()) {
         fold_graph(*model_.mutable_graph(), /*is_main=*/true);
       } else {
@@ -168,9 +160,9 @@ class Optimizer {
   // of every name below are reserved at. Growing them by rehashing instead
   // cost more than the lookups on a 16,384-layer model (the rehashes touch
   // every node of a table that no longer fits the cache).
-  size_t name_estimate() const {
+  size_t name_estimate(int nodes) const {
     const onnx::GraphProto& g = model_.graph();
-    return static_cast<size_t>(count_nodes(g)) * 2 + static_cast<size_t>(g.initializer_size()) +
+    return static_cast<size_t>(nodes) * 2 + static_cast<size_t>(g.initializer_size()) +
            static_cast<size_t>(g.input_size()) + static_cast<size_t>(g.output_size());
   }
 
@@ -315,6 +307,38 @@ class Optimizer {
       if (inputs.count(init.name()) == 0) set_const(init.name(), &init);
   }
 
+  // --- what a round needs to know -------------------------------------------
+
+  // Gathered in one walk over every graph's nodes at the start of a round
+  // (a long graph's nodes are cold in the caches: a walk over them cost
+  // about as much as the work these answers let a round skip).
+  struct Survey {
+    int nodes = 0;  // count_nodes()
+    bool has_subgraph = false;
+    bool has_shape = false;     // a Shape node (default domain), in any graph
+    bool has_constant = false;  // a Constant node (default domain), in any graph
+    bool has_foldable = false;  // an op fold_graph evaluates (not Identity)
+    bool has_noop_candidate = false;  // an op noop_input() may take (it takes no other)
+  };
+
+  static void survey(const onnx::GraphProto& g, Survey& out) {
+    static const char* const kNoopOps[] = {"Identity", "Dropout", "Cast", "Transpose", "Reshape",
+                                           "Mul",      "Add",     "Div",  "Sub"};
+    out.nodes += g.node_size();
+    for (const auto& node : g.node()) {
+      for_each_subgraph(node, [&](const onnx::GraphProto& sub) {
+        out.has_subgraph = true;
+        survey(sub, out);
+      });
+      if (!is_default_domain(node.domain())) continue;
+      const std::string& op = node.op_type();
+      out.has_shape = out.has_shape || op == "Shape";
+      out.has_constant = out.has_constant || op == "Constant";
+      out.has_foldable = out.has_foldable || (op != "Identity" && onnx_build::is_foldable_op(op));
+      for (const char* candidate : kNoopOps) out.has_noop_candidate = out.has_noop_candidate || op == candidate;
+    }
+  }
+
   // --- constant folding --------------------------------------------------------
 
   // Whether fold_graph could fold anything: it makes a constant only from a
@@ -326,6 +350,8 @@ class Optimizer {
   // 16,384 Gemm + Relu layers, growing faster than the layers;
   // bench/README.md). A model with subgraphs always gets the pass.
   bool may_fold() const {
+    if (survey_.has_subgraph || survey_.has_constant || survey_.has_shape) return true;
+    if (!survey_.has_foldable) return false;
     const onnx::GraphProto& g = model_.graph();
     std::unordered_set<std::string_view> constants;  // built on the first foldable op
     bool constants_built = false;
@@ -709,25 +735,8 @@ class Optimizer {
     }
   }
 
-  // Whether any graph has a node noop_input() might take (it takes no other
-  // op type): without one, remove_noops() has nothing to find and its tables
-  // of every value name and every read are not built.
-  static bool has_noop_candidate(const onnx::GraphProto& g) {
-    static const char* const kOps[] = {"Identity", "Dropout", "Cast", "Transpose", "Reshape",
-                                       "Mul",      "Add",     "Div",  "Sub"};
-    for (const auto& node : g.node()) {
-      if (is_default_domain(node.domain()))
-        for (const char* op : kOps)
-          if (node.op_type() == op) return true;
-      bool found = false;
-      for_each_subgraph(node, [&](const onnx::GraphProto& sub) { found = found || has_noop_candidate(sub); });
-      if (found) return true;
-    }
-    return false;
-  }
-
   bool remove_noops() {
-    if (!has_noop_candidate(model_.graph())) return false;
+    if (!survey_.has_noop_candidate) return false;  // surveyed before folding, which makes none
     alias_.clear();
     renamed_.clear();
     producer_graph_.clear();
@@ -827,7 +836,7 @@ class Optimizer {
     // growing 7x for 4x the layers) is not built.
     if (!has_value_info(model_.graph())) return;
     std::unordered_set<std::string> defined;
-    defined.reserve(name_estimate());
+    defined.reserve(name_estimate(count_nodes(model_.graph())));
     collect_defined(model_.graph(), defined);
     prune_value_info(*model_.mutable_graph(), defined);
   }
@@ -841,6 +850,7 @@ class Optimizer {
   std::unordered_set<std::string> protected_;
   std::unordered_map<std::string, ConstEntry> consts_;
   size_t names_ = 0;  // name_estimate() of this round
+  Survey survey_;     // of this round
   std::unordered_map<std::string, int> reads_;  // count_reads
   std::unordered_map<std::string, int> staying_readers_;  // count_staying_readers
   std::unordered_map<std::string, onnx::TensorProto*> droppable_;  // main-graph initializers that are no input

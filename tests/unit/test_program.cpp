@@ -181,6 +181,33 @@ TEST(BadProgram, WrongFieldType) {
   expect_contains(load_error(bundle_with(dir, doc)), "program.json: /graph/nodes/3/kind: expected a string, got integer");
 }
 
+// The node fields read in place (no cursor unless the field is wrong:
+// core/src/base/json_cursor.hpp) fail at the field, with the same words as
+// the cursor reads they replaced.
+TEST(BadProgram, FieldsReadInPlaceFailAtTheirPlace) {
+  const auto with = [](const std::function<void(nlohmann::ordered_json&)>& edit) {
+    ScratchDir dir;  // one bundle per case
+    auto doc = seed_json();
+    edit(doc["graph"]["nodes"][3]);
+    return load_error(bundle_with(dir, doc));
+  };
+  expect_contains(with([](nlohmann::ordered_json& n) { n["source"] = {{"line", -1}}; }),
+                  "/graph/nodes/3/source/line: integer -1 out of range (expected 0..2147483647)");
+  expect_contains(with([](nlohmann::ordered_json& n) { n["source"] = {{"col", 1.5}}; }),
+                  "/graph/nodes/3/source/col: expected an integer, got number");
+  expect_contains(with([](nlohmann::ordered_json& n) { n["source"] = {{"line", 18446744073709551615ull}}; }),
+                  "/graph/nodes/3/source/line: integer 18446744073709551615 out of range");
+  expect_contains(with([](nlohmann::ordered_json& n) { n["source"] = {{"file", nullptr}}; }),
+                  "/graph/nodes/3/source/file: expected a string, got null");
+  expect_contains(with([](nlohmann::ordered_json& n) { n["source"] = {{"text", 3}}; }),
+                  "/graph/nodes/3/source/text: expected a string, got integer");
+  expect_contains(with([](nlohmann::ordered_json& n) { n["scope"] = 3; }), "/graph/nodes/3/scope: expected a string, got integer");
+  expect_contains(with([](nlohmann::ordered_json& n) { n.erase("kind"); }), "/graph/nodes/3: missing required key 'kind'");
+  expect_contains(with([](nlohmann::ordered_json& n) { n["inputs"] = {5}; }), "/graph/nodes/3/inputs/0: expected a string, got integer");
+  expect_contains(with([](nlohmann::ordered_json& n) { n["outputs"] = {false}; }),
+                  "/graph/nodes/3/outputs/0: expected a string, got boolean");
+}
+
 TEST(BadProgram, FormatVersionAndUnknownKeys) {
   ScratchDir dir;
   auto doc = seed_json();

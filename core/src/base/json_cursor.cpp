@@ -69,6 +69,37 @@ std::optional<JsonCursor> JsonCursor::find(std::string_view key, bool null_is_ab
   return JsonCursor(*it, file_, child_pointer(pointer_, key));
 }
 
+const std::string& JsonCursor::string_at(std::string_view key) const {
+  expect_object();
+  auto it = value_->find(key);
+  if (it == value_->end()) fail("missing required key '" + std::string(key) + "'");
+  if (!it->is_string()) static_cast<void>(member(key, *it).as_string());  // throws at the member
+  return it->get_ref<const std::string&>();
+}
+
+const std::string* JsonCursor::find_string(std::string_view key, bool null_is_absent) const {
+  expect_object();
+  auto it = value_->find(key);
+  if (it == value_->end() || (null_is_absent && it->is_null())) return nullptr;
+  if (!it->is_string()) static_cast<void>(member(key, *it).as_string());  // throws at the member
+  return &it->get_ref<const std::string&>();
+}
+
+std::optional<int64_t> JsonCursor::find_int_in(std::string_view key, int64_t min, int64_t max) const {
+  expect_object();
+  auto it = value_->find(key);
+  if (it == value_->end()) return std::nullopt;
+  if (it->is_number_unsigned()) {
+    const auto u = it->get<uint64_t>();
+    if (u <= static_cast<uint64_t>(INT64_MAX) && static_cast<int64_t>(u) >= min && static_cast<int64_t>(u) <= max)
+      return static_cast<int64_t>(u);
+  } else if (it->is_number_integer()) {
+    const auto v = it->get<int64_t>();
+    if (v >= min && v <= max) return v;
+  }
+  return member(key, *it).as_int_in(min, max);  // out of range or not an integer: throws at the member
+}
+
 JsonCursor JsonCursor::at(size_t index) const {
   expect_array();
   if (index >= value_->size()) fail("index " + std::to_string(index) + " out of range");

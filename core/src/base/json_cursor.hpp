@@ -44,6 +44,16 @@ class JsonCursor {
   // (a lookup in a large object, a safetensors header of 30,000 tensors,
   // costs a walk of its sorted map).
   JsonCursor member(std::string_view key, const nlohmann::json& value) const;
+  // Scalar members read in place, for readers that read every field of
+  // thousands of objects: no member cursor (and no pointer string) is made
+  // unless the member is of the wrong type, when each fails exactly as the
+  // cursor calls in its comment would.
+  //   string_at(key)               at(key).as_string()
+  //   find_string(key, null_abs)   find(key, null_abs)->as_string(), null when absent
+  //   find_int_in(key, min, max)   find(key)->as_int_in(min, max), nullopt when absent
+  const std::string& string_at(std::string_view key) const;
+  const std::string* find_string(std::string_view key, bool null_is_absent = false) const;
+  std::optional<int64_t> find_int_in(std::string_view key, int64_t min, int64_t max) const;
   // Array access.
   JsonCursor at(size_t index) const;
   size_t size() const { return value_->size(); }

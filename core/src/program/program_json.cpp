@@ -90,10 +90,10 @@ SourceLoc read_source(const JsonCursor& c) {
   c.expect_object();
   c.reject_unknown_keys({"file", "line", "col", "text"});
   SourceLoc loc;
-  if (auto f = c.find("file")) loc.file = f->as_string();
-  if (auto l = c.find("line")) loc.line = static_cast<int>(l->as_int_in(0, INT_MAX));
-  if (auto k = c.find("col")) loc.col = static_cast<int>(k->as_int_in(0, INT_MAX));
-  if (auto t = c.find("text")) loc.text = t->as_string();
+  if (const std::string* f = c.find_string("file")) loc.file = *f;
+  if (auto l = c.find_int_in("line", 0, INT_MAX)) loc.line = static_cast<int>(*l);
+  if (auto k = c.find_int_in("col", 0, INT_MAX)) loc.col = static_cast<int>(*k);
+  if (const std::string* t = c.find_string("text")) loc.text = *t;
   return loc;
 }
 
@@ -473,7 +473,7 @@ class ProgramParser {
     c.reject_unknown_keys(
         {"kind", "overload", "inputs", "outputs", "attrs", "blocks", "output_types", "source", "scope"});
     n.json_path = c.pointer();
-    n.kind = c.at("kind").as_string();
+    n.kind = c.string_at("kind");
     if (n.kind.find("::") == std::string::npos)
       c.at("kind").fail("expected a namespaced kind like \"aten::linear\", got \"" + n.kind + "\"");
     const auto inputs = c.at("inputs");
@@ -484,7 +484,7 @@ class ProgramParser {
       if (auto a = c.find("attrs", true); a && a->find("value")) n.attrs["value"] = decode_constant(a->at("value"));
     if (n.kind == "prim::GetAttr") check_get_attr(c);
     if (auto s = c.find("source", true)) n.source = read_source(*s);
-    if (auto s = c.find("scope", true)) n.scope = s->as_string();
+    if (const std::string* s = c.find_string("scope", true)) n.scope = *s;
     // The overload TorchScript resolved the node to ("Tensor" of
     // aten::add.Tensor, "" for the default one). Kept in attrs["overload"]:
     // ProgramNode has no field for it (a new field would change the SDK's
@@ -514,16 +514,14 @@ class ProgramParser {
   // dotted path from self and must resolve in the module tree.
   void check_get_attr(const JsonCursor& node) {
     const auto attrs = node.at("attrs");
-    const auto name_cursor = attrs.at("name");
-    const std::string name = name_cursor.as_string();
-    if (name.empty()) name_cursor.fail("empty attribute name");
-    const auto path_cursor = attrs.find("path", true);
-    if (!path_cursor) return;
-    const std::string path = path_cursor->as_string();
-    if (path != name && !ends_with(path, "." + name))
-      path_cursor->fail("path '" + path + "' does not end with the attribute name '" + name + "'");
-    if (!is_member(path))
-      path_cursor->fail("'" + path + "' is not a child, parameter, buffer or attribute in the module tree (/module)");
+    const std::string& name = attrs.string_at("name");
+    if (name.empty()) attrs.at("name").fail("empty attribute name");
+    const std::string* path = attrs.find_string("path", true);
+    if (path == nullptr) return;
+    if (*path != name && !ends_with(*path, "." + name))
+      attrs.at("path").fail("path '" + *path + "' does not end with the attribute name '" + name + "'");
+    if (!is_member(*path))
+      attrs.at("path").fail("'" + *path + "' is not a child, parameter, buffer or attribute in the module tree (/module)");
   }
 
   // prim::If, prim::Loop and higher_order::cond must be well-formed before

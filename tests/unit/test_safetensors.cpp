@@ -129,3 +129,52 @@ TEST(Safetensors, MissingFile) {
   const auto e = expect_input_error([&] { read_safetensors(dir.path() / "nope.safetensors"); });
   EXPECT_NE(std::string(e.what()).find("nope.safetensors: cannot open"), std::string::npos);
 }
+
+// The header's entries are read while it is parsed (core/src/program/safetensors.cpp,
+// HeaderEntryReader); what a reader of the whole parsed header did is kept.
+
+TEST(Safetensors, ANameGivenTwiceIsItsLastValue) {
+  ScratchDir dir;
+  write_file(dir.path() / "x.safetensors",
+             safetensors_bytes(R"({"w":{"dtype":"C64","shape":[1],"data_offsets":[0,8]},)"
+                               R"("__metadata__":{"format":"pt","w":"not a tensor"},)"
+                               R"("w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
+                               std::string(8, '\0')));
+  const TensorMap m = read_safetensors(dir.path() / "x.safetensors");
+  ASSERT_EQ(m.size(), 1u);
+  ASSERT_NE(m.find("w"), nullptr);
+  EXPECT_EQ(m.find("w")->shape(), std::vector<int64_t>({2}));
+}
+
+TEST(Safetensors, OfSeveralBadEntriesTheFirstNameFails) {
+  ScratchDir dir;
+  write_file(dir.path() / "x.safetensors",
+             safetensors_bytes(R"({"z":{"dtype":"C64","shape":[1],"data_offsets":[0,8]},)"
+                               R"("b":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})",
+                               std::string(8, '\0')));
+  const auto e = expect_input_error([&] { read_safetensors(dir.path() / "x.safetensors"); });
+  EXPECT_NE(std::string(e.what()).find("tensor 'b': 8 bytes for f32[3]"), std::string::npos) << e.what();
+}
+
+TEST(Safetensors, MalformedHeaderAfterABadEntryIsMalformed) {
+  ScratchDir dir;
+  write_file(dir.path() / "x.safetensors",
+             safetensors_bytes(R"({"a":{"dtype":"C64","shape":[1],"data_offsets":[0,8]},"b":)", std::string(8, '\0')));
+  const auto e = expect_input_error([&] { read_safetensors(dir.path() / "x.safetensors"); });
+  EXPECT_EQ(e.place(), "header");
+  EXPECT_NE(std::string(e.what()).find("malformed JSON header"), std::string::npos) << e.what();
+}
+
+TEST(Safetensors, EmptyTensorsAtOneOffsetAreInNameOrder) {
+  ScratchDir dir;
+  write_file(dir.path() / "x.safetensors",
+             safetensors_bytes(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                               R"("c":{"dtype":"F32","shape":[0],"data_offsets":[8,8]},)"
+                               R"("a":{"dtype":"F32","shape":[0],"data_offsets":[8,8]},)"
+                               R"("b":{"dtype":"F32","shape":[0],"data_offsets":[8,8]}})",
+                               std::string(8, '\0')));
+  const TensorMap m = read_safetensors(dir.path() / "x.safetensors");
+  std::vector<std::string> names;
+  for (const auto& [name, t] : m.items()) names.push_back(name);
+  EXPECT_EQ(names, std::vector<std::string>({"w", "a", "b", "c"}));
+}

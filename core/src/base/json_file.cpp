@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace onnxport {
@@ -142,7 +143,8 @@ class ObservedDomBuilder {
  public:
   using json = nlohmann::json;
 
-  ObservedDomBuilder(json& root, JsonParseObserver& observer) : root_(root), observer_(observer) {}
+  ObservedDomBuilder(json& root, JsonParseObserver& observer)
+      : root_(root), observer_(observer), offer_members_(observer.wants_object_members()) {}
 
   bool null() { return add_scalar(nullptr); }
   bool boolean(bool v) { return add_scalar(v); }
@@ -155,16 +157,24 @@ class ObservedDomBuilder {
   bool start_object(std::size_t /*size*/) {
     if (too_deep()) return false;
     open_.push_back(add(json::object()));
+    saved_slots_.emplace_back(slot_, slot_key_);
     observer_.object_start();
     return true;
   }
   bool key(json::string_t& key) {
     observer_.key(key);
-    slot_ = &(*open_.back())[key];  // std::map: the address stays valid
+    // std::map: the addresses of the slot and of its key stay valid. A key
+    // given twice keeps one slot, which the later value overwrites, as in
+    // json::parse.
+    auto [it, inserted] = open_.back()->get_ref<json::object_t&>().try_emplace(std::move(key));
+    slot_ = &it->second;
+    slot_key_ = &it->first;
     return true;
   }
   bool end_object() {
     open_.pop_back();
+    std::tie(slot_, slot_key_) = saved_slots_.back();  // the enclosing object's member, if any
+    saved_slots_.pop_back();
     observer_.object_end();
     offer_last_element();
     return true;
@@ -172,11 +182,14 @@ class ObservedDomBuilder {
   bool start_array(std::size_t /*size*/) {
     if (too_deep()) return false;
     open_.push_back(add(json::array()));
+    saved_slots_.emplace_back(slot_, slot_key_);
     observer_.array_start();
     return true;
   }
   bool end_array() {
     open_.pop_back();
+    std::tie(slot_, slot_key_) = saved_slots_.back();  // the enclosing object's member, if any
+    saved_slots_.pop_back();
     observer_.array_end();
     offer_last_element();
     return true;
@@ -203,11 +216,22 @@ class ObservedDomBuilder {
     return true;
   }
 
-  // A value just completed inside an array: the observer may take it.
+  // A value just completed inside an array (or an object, if the observer
+  // wants members): the observer may take it.
   void offer_last_element() {
-    if (open_.empty() || !open_.back()->is_array()) return;
-    json& array = *open_.back();
-    if (observer_.take_array_element(array.back())) array.get_ref<json::array_t&>().pop_back();
+    if (open_.empty()) return;
+    json& top = *open_.back();
+    if (top.is_array()) {
+      if (observer_.take_array_element(top.back())) top.get_ref<json::array_t&>().pop_back();
+      return;
+    }
+    if (!offer_members_) return;
+    // slot_ is the completed value: the innermost open container is this
+    // object, and nested containers restore it when they end (below).
+    if (observer_.take_object_member(*slot_key_, *slot_)) {
+      auto& members = top.get_ref<json::object_t&>();
+      members.erase(members.find(*slot_key_));
+    }
   }
 
   // Puts `value` where the parser is: the root, the end of the open array or
@@ -238,6 +262,12 @@ class ObservedDomBuilder {
   bool stopped_too_deep_ = false;
   std::vector<json*> open_;  // containers being filled, innermost last
   json* slot_ = nullptr;     // the value of the last key read
+  const std::string* slot_key_ = nullptr;  // that key
+  const bool offer_members_;               // observer_.wants_object_members()
+  // slot_ and slot_key_ of the enclosing object when each open container
+  // started: restored at its end, so that the container is offered as that
+  // object's member.
+  std::vector<std::pair<json*, const std::string*>> saved_slots_;
   size_t error_byte_ = 0;
   std::string error_what_;
 };

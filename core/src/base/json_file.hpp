@@ -39,6 +39,14 @@ class JsonParseObserver {
   // large array (a graph's nodes) piece by piece while each piece is still in
   // the cache, and never holds the whole array as one document.
   virtual bool take_array_element(nlohmann::json& /*element*/) { return false; }
+  // The same for the members of objects: called with each member's key and
+  // value as soon as the value is complete, if wants_object_members() says so
+  // (asked once, before the parse: the parser of a program.json, which has
+  // no use for it, then pays nothing per member). Returning true leaves the
+  // member out of the document. A safetensors header (one member per tensor)
+  // is read this way.
+  virtual bool wants_object_members() const { return false; }
+  virtual bool take_object_member(const std::string& /*key*/, nlohmann::json& /*value*/) { return false; }
 };
 
 // Parses `text` (the contents of `file`). Malformed or truncated JSON throws

@@ -6,6 +6,7 @@
 
 #include "base/mapped_files.hpp"
 #include "onnx/lent_weights.hpp"
+#include "onnx/schema_warmup.hpp"
 #include "pipeline/capture_stage.hpp"
 #include "pipeline/model_stages.hpp"
 #include "pipeline/mutation_stage.hpp"
@@ -357,6 +358,7 @@ void check_output_path(const fs::path& output) {
 
 Outcome run_sequence(const ExportRequest& request, StatusPrinter& status, ExportReport& report, Config& config) {
   check_output_path(request.output);
+  onnx_build::OnnxSchemaWarmup onnx_schemas;  // joined below, before capture may fork
   config = timed(report, "load config", [&] { return load_config(request.config_file); });
   apply_overrides(request, config);
   record_request(request, config, report);
@@ -368,6 +370,7 @@ Outcome run_sequence(const ExportRequest& request, StatusPrinter& status, Export
 
   std::optional<Program> program = timed(report, "load program", [&] { return load_program(request.program_dir); });
   report.program_name = program->name;
+  onnx_schemas.join();
   return export_program(program, host, config, request, status, report);
 }
 

@@ -80,13 +80,16 @@ class ArityChecker {
   void check_block(const Block& b, const std::string& path) {
     for (size_t i = 0; i < b.nodes.size(); ++i) {
       const Node& n = b.nodes[i];
-      const std::string where = path + "/nodes/" + std::to_string(i);
+      // The place is text only for a problem, or a block below: a valid
+      // graph of N nodes would otherwise format N places nobody reads.
+      const auto where = [&] { return path + "/nodes/" + std::to_string(i); };
       check_node(n, where);
-      for (size_t k = 0; k < n.blocks.size(); ++k) check_block(n.blocks[k], where + "/blocks/" + std::to_string(k));
+      for (size_t k = 0; k < n.blocks.size(); ++k) check_block(n.blocks[k], where() + "/blocks/" + std::to_string(k));
     }
   }
 
-  void check_node(const Node& n, const std::string& where) {
+  template <class Where>
+  void check_node(const Node& n, const Where& where_text) {
     const OpDef* def = library_op(n.op);
     if (def == nullptr || !def->meta) return;
     std::vector<OpArg> args;
@@ -101,7 +104,7 @@ class ArityChecker {
       outputs = def->meta(args);
     } catch (const std::exception& e) {
       if (is_arity_error(e.what()))
-        problems_.push_back(where + " (" + n.op + "): wrong arity: " + std::to_string(n.inputs.size()) +
+        problems_.push_back(where_text() + " (" + n.op + "): wrong arity: " + std::to_string(n.inputs.size()) +
                             " argument(s) given; " + e.what());
       return;
     }
@@ -109,7 +112,7 @@ class ArityChecker {
     const auto produced = static_cast<size_t>(std::count_if(
         outputs.begin(), outputs.end(), [](const TensorMeta& m) { return m.dtype != DType::Undefined; }));
     if (produced != n.outputs.size())
-      problems_.push_back(where + " (" + n.op + "): wrong arity: the node has " + std::to_string(n.outputs.size()) +
+      problems_.push_back(where_text() + " (" + n.op + "): wrong arity: the node has " + std::to_string(n.outputs.size()) +
                           " output(s), " + n.op + " produces " + std::to_string(produced));
   }
 

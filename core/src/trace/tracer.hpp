@@ -378,6 +378,7 @@ class Tracer {
   Arg to_graph_arg(const EValue& v);
   EValue lift_constant_tensor(Tensor t, const std::string& base);
   EValue parameter(const std::string& path, ValueRole role);
+  const Tensor* find_weight(std::string_view path);
   ValueId new_value(const std::string& base, DType dtype, Shape shape, ValueKind kind = ValueKind::Tensor);
   // Every value of graph_ is named and added here, not through
   // Graph::unique_name / add_value: the SDK's Graph keeps its taken names in
@@ -411,6 +412,7 @@ class Tracer {
   std::unordered_map<std::string, SourceLoc> mutation_sites_;      // buffer path or input -> first update
   std::unordered_map<const ModuleInfo*, std::unordered_map<std::string, const ModuleInfo*>> child_index_;
   std::unordered_map<std::string, ValueRole> weight_roles_;   // dotted path -> Parameter / Buffer
+  size_t weight_hint_ = 0;  // the item of program_.weights after the last one find_weight found
   std::unordered_map<std::string, EValue> tensor_constants_;  // tensor_ref name -> lifted constant
   std::unordered_map<std::string, EValue> set_attrs_;         // dotted path -> value a prim::SetAttr assigned
   std::unordered_map<ValueId, EValue> scalar_shadows_;         // 0-d int tensor -> the int (or SymInt) it holds

@@ -94,7 +94,7 @@ TEST(ConstEval, TransposeOfHigherRankAndIdentityPermutations) {
 // for runs of output rows (the pieces the writer of a transposed weight
 // asks for).
 TEST(TransposeTiles, EveryElementSizeAndPieceMatchesTheDefinition) {
-  const std::vector<std::pair<int64_t, int64_t>> shapes{{1, 1}, {1, 7}, {7, 1}, {3, 5}, {4, 4}, {9, 13}, {33, 17}, {64, 40}};
+  const std::vector<std::pair<int64_t, int64_t>> shapes{{1, 1}, {1, 7}, {7, 1}, {3, 5}, {4, 4}, {9, 13}, {33, 17}, {64, 40}, {130, 67}, {67, 130}};
   for (size_t esize : {size_t{1}, size_t{2}, size_t{4}, size_t{8}}) {
     for (auto [rows, cols] : shapes) {
       std::vector<std::byte> in(static_cast<size_t>(rows * cols) * esize);

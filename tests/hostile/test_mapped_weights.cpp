@@ -214,6 +214,75 @@ TEST(MappedWeights, FoldedTransposeOfALentWeightIsWrittenWithoutACopy) {
   fs::remove_all(dir);
 }
 
+// LentWriter transposes the deferred weights on a second thread ahead of the
+// writer: whatever the order the writer asks in, each id gets exactly the
+// bytes of its transpose (a weight twice in a row, one larger than a write
+// piece, an id out of the announced order, an id that is not deferred).
+TEST(MappedWeights, LentWriterWritesEachTransposeWhateverTheOrderAsked) {
+  const fs::path dir = fresh_dir("ahead");
+  std::vector<int64_t> rows_of = {300, 4100, 17, 64};
+  TensorMap m;
+  for (size_t i = 0; i < rows_of.size(); ++i) {
+    std::vector<float> w(static_cast<size_t>(rows_of[i] * 256));
+    for (size_t k = 0; k < w.size(); ++k) w[k] = static_cast<float>((k * 7 + i) % 1013);
+    m.set("w" + std::to_string(i), Tensor::from_vector(DType::Float32, {rows_of[i], 256}, w));
+  }
+  write_safetensors(dir / "weights.safetensors", m);
+  const TensorMap weights = read_safetensors(dir / "weights.safetensors");
+
+  onnx_build::LendingScope scope;
+  std::vector<uint64_t> transposed;
+  std::vector<std::string> expected;
+  for (size_t i = 0; i < rows_of.size(); ++i) {
+    const Tensor& w = *weights.find("w" + std::to_string(i));
+    onnx::TensorProto proto;
+    ASSERT_TRUE(onnx_build::lend_weight(w, "w", proto));
+    const auto id = onnx_build::lend_transposed(*onnx_build::lent_id(proto), rows_of[i], 256, 4);
+    ASSERT_TRUE(id.has_value());
+    transposed.push_back(*id);
+    std::string t(w.nbytes(), '\0');
+    const auto* in = reinterpret_cast<const float*>(w.bytes());
+    auto* out = reinterpret_cast<float*>(t.data());
+    for (int64_t r = 0; r < rows_of[i]; ++r)
+      for (int64_t c = 0; c < 256; ++c) out[c * rows_of[i] + r] = in[r * 256 + c];
+    expected.push_back(std::move(t));
+  }
+  auto write_all = [&](onnx_build::LentWriter& writer, const std::vector<size_t>& asked) {
+    for (size_t i : asked) {
+      std::string got;
+      EXPECT_TRUE(writer.write(transposed[i], [&](std::string_view bytes) {
+        got.append(bytes);
+        return true;
+      }));
+      EXPECT_TRUE(got == expected[i]) << "weight " << i;
+    }
+  };
+  {
+    // In the announced order, one weight twice.
+    onnx_build::LentWriter writer({transposed[0], transposed[1], transposed[1], transposed[2], transposed[3]});
+    write_all(writer, {0, 1, 1, 2, 3});
+  }
+  {
+    // Out of order: the writer falls back for what it was not told.
+    onnx_build::LentWriter writer({transposed[0], transposed[1], transposed[2], transposed[3]});
+    write_all(writer, {2, 0, 1, 3, 3});
+  }
+  {
+    // The writer stops early (a failed write): the second thread ends with it.
+    onnx_build::LentWriter writer({transposed[0], transposed[1], transposed[2], transposed[3]});
+    EXPECT_FALSE(writer.write(transposed[0], [](std::string_view) { return false; }));
+  }
+  // Made in memory (lent_bytes), an entry is no longer deferred and is
+  // written from those bytes.
+  EXPECT_EQ(onnx_build::lent_bytes(transposed[3]), expected[3]);
+  EXPECT_FALSE(onnx_build::lent_is_deferred(transposed[3]));
+  {
+    onnx_build::LentWriter writer({transposed[3], transposed[0], transposed[2]});
+    write_all(writer, {3, 0, 2});
+  }
+  fs::remove_all(dir);
+}
+
 // The weights file is truncated after it was mapped: write(2) from the
 // vanished pages fails with EFAULT, which must be an error, not a model.
 TEST(MappedWeights, FileTruncatedBeforeTheWriteIsAnErrorAndNoOutput) {

@@ -5,12 +5,14 @@
 #include <google/protobuf/unknown_field_set.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
 #include <memory>
 #include <cstring>
 #include <string>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 
 namespace onnxport::onnx_build {
@@ -200,6 +202,169 @@ bool write_lent_bytes(uint64_t id, const std::function<bool(std::string_view)>& 
   }
   if (!e->transposed || !e->made.empty()) return write(lent_bytes(id));
   return write_pieces_in_turn(Pieces(*e), write);
+}
+
+// LentWriter's jobs are claimed in order, by the second thread (or by the
+// writer, for a job the thread has not reached when the writer needs it:
+// after a failed allocation there). Each claimed job holds one of two reused
+// buffers until the writer has written it.
+struct LentWriter::State {
+  struct Job {
+    uint64_t id;
+    const std::byte* source;
+    int64_t rows, cols;
+    size_t element_size, bytes;
+  };
+  static constexpr size_t kBuffers = 2;
+  static constexpr size_t kNone = SIZE_MAX;
+
+  std::vector<Job> jobs;
+  std::vector<size_t> buffer_of;  // per job: its buffer once claimed
+  static constexpr char kNotYet = 0, kMade = 1, kGivenUp = 2;
+  std::vector<char> made;         // per job: kMade once its bytes are in its buffer
+  std::unique_ptr<std::byte[]> buffers[kBuffers];
+  bool buffer_busy[kBuffers] = {};
+  size_t next_claim = 0;  // jobs before it are claimed
+  size_t next_write = 0;  // the job the writer takes next
+  bool stop = false;      // the writer is done (or gave up): the thread ends
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::thread thread;
+
+  size_t free_buffer() const {
+    for (size_t b = 0; b < kBuffers; ++b)
+      if (!buffer_busy[b]) return b;
+    return kNone;
+  }
+  bool can_claim() const { return next_claim < jobs.size() && free_buffer() != kNone; }
+
+  // Claims the next job (the caller holds the lock and checked can_claim).
+  size_t claim() {
+    const size_t j = next_claim++;
+    const size_t b = free_buffer();
+    buffer_busy[b] = true;
+    buffer_of[j] = b;
+    return j;
+  }
+
+  // Transposes job j into its buffer, without the lock; throws what
+  // allocation throws.
+  void make(size_t j) {
+    const Job& job = jobs[j];
+    std::unique_ptr<std::byte[]>& buffer = buffers[buffer_of[j]];
+    // Allocated on first use and never zeroed (each job overwrites its bytes).
+    if (!buffer) buffer = std::make_unique_for_overwrite<std::byte[]>(max_bytes());
+    transpose_columns(job.source, buffer.get(), job.rows, job.cols, 0, job.cols, job.element_size);
+  }
+
+  void run() {
+    std::unique_lock lock(mutex);
+    while (true) {
+      changed.wait(lock, [&] { return stop || next_claim >= jobs.size() || can_claim(); });
+      if (stop || next_claim >= jobs.size()) return;
+      const size_t j = claim();
+      lock.unlock();
+      const bool ok = try_make(j);
+      lock.lock();
+      settle(j, ok);
+      if (!ok) return;  // the writer claims what is left
+    }
+  }
+
+  bool try_make(size_t j) {
+    try {
+      make(j);
+      return true;
+    } catch (...) {
+      return false;  // no memory for a buffer: the job is written piece by piece instead
+    }
+  }
+
+  // Records how job j went (the caller holds the lock).
+  void settle(size_t j, bool ok) {
+    if (ok) {
+      made[j] = kMade;
+    } else {
+      buffer_busy[buffer_of[j]] = false;
+      made[j] = kGivenUp;
+    }
+    changed.notify_all();
+  }
+
+  size_t max_bytes() const {
+    size_t m = 0;
+    for (const Job& job : jobs) m = std::max(m, job.bytes);
+    return m;
+  }
+
+  void finish() {
+    {
+      std::lock_guard lock(mutex);
+      stop = true;
+      changed.notify_all();
+    }
+    if (thread.joinable()) thread.join();
+  }
+};
+LentWriter::LentWriter(const std::vector<uint64_t>& ids_in_write_order) : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  {
+    Table& t = table();
+    std::lock_guard lock(t.mutex);
+    for (uint64_t id : ids_in_write_order) {
+      const Entry& e = find_entry(t, id);
+      const size_t bytes = e.source.nbytes();
+      if (e.transposed && e.made.empty() && bytes <= kTransposeAheadMaxBytes)
+        s.jobs.push_back({id, e.source.bytes(), e.rows, e.cols, e.element_size, bytes});
+    }
+  }
+  // One job has nothing to overlap with.
+  if (s.jobs.size() < 2) {
+    s.jobs.clear();
+    return;
+  }
+  s.buffer_of.assign(s.jobs.size(), State::kNone);
+  s.made.assign(s.jobs.size(), State::kNotYet);
+  s.thread = std::thread([&s] { s.run(); });
+}
+
+LentWriter::~LentWriter() { state_->finish(); }
+
+bool LentWriter::write(uint64_t id, const std::function<bool(std::string_view)>& write) {
+  State& s = *state_;
+  std::unique_lock lock(s.mutex);
+  if (s.next_write >= s.jobs.size() || s.jobs[s.next_write].id != id) {
+    lock.unlock();
+    return write_lent_bytes(id, write);
+  }
+  const size_t j = s.next_write++;
+  // The other thread claims the jobs in order; one it has not claimed yet
+  // (both buffers were waiting for this writer) is claimed here.
+  // Making the next job here as well, instead of waiting, was measured and
+  // made it slower: two transposes at once share the memory bandwidth with
+  // the write (bench/README.md, "Transposing ahead").
+  while (s.made[j] == State::kNotYet) {
+    if (s.next_claim <= j && s.can_claim()) {
+      const size_t k = s.claim();
+      lock.unlock();
+      const bool ok = s.try_make(k);
+      lock.lock();
+      s.settle(k, ok);
+      continue;
+    }
+    s.changed.wait(lock);
+  }
+  if (s.made[j] == State::kGivenUp) {
+    lock.unlock();
+    return write_lent_bytes(id, write);
+  }
+  const size_t b = s.buffer_of[j];
+  lock.unlock();
+  const bool ok = write({reinterpret_cast<const char*>(s.buffers[b].get()), s.jobs[j].bytes});
+  lock.lock();
+  s.buffer_busy[b] = false;
+  s.changed.notify_all();
+  return ok;
 }
 
 std::string_view tensor_data(const onnx::TensorProto& t) {

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -98,6 +99,32 @@ bool lent_is_deferred(uint64_t id);
 // returns false when `write` does.
 constexpr size_t kLentWritePieceBytes = size_t{4} << 20;
 bool write_lent_bytes(uint64_t id, const std::function<bool(std::string_view)>& write);
+
+// Writes lent entries in a known order, transposing the deferred ones of up
+// to kTransposeAheadMaxBytes on a second thread while the writer writes the
+// one before (two reused buffers of the largest such entry). A model's
+// transposed weights (vit_b_16: 48 of 2-9 MB) otherwise cost a transpose
+// and a write(2) one after the other on one core (bench/README.md,
+// "Transposing ahead"). The bytes written are those of write_lent_bytes.
+//
+// Construct it with the ids in the order the writer will ask for them, then
+// call write() for each; an id out of that order, or any trouble on the
+// second thread, falls back to write_lent_bytes. The scope that lent the ids
+// must outlive it.
+constexpr size_t kTransposeAheadMaxBytes = size_t{16} << 20;
+class LentWriter {
+ public:
+  explicit LentWriter(const std::vector<uint64_t>& ids_in_write_order);
+  ~LentWriter();
+  LentWriter(const LentWriter&) = delete;
+  LentWriter& operator=(const LentWriter&) = delete;
+
+  bool write(uint64_t id, const std::function<bool(std::string_view)>& write);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // The data bytes of a tensor: its raw_data, or the lent bytes.
 std::string_view tensor_data(const onnx::TensorProto& t);

@@ -125,6 +125,10 @@ int64_t write_data_file(ExternalizedTensors& out, const std::vector<onnx::Tensor
   int64_t total = 0;
   write_new_file(path, shown, durability, [&](int fd, std::string& error) {
     static const char zeros[kExternalAlignment] = {};
+    std::vector<uint64_t> lent_in_order;
+    for (const onnx::TensorProto* t : tensors)
+      if (auto id = onnx_build::lent_id(*t)) lent_in_order.push_back(*id);
+    onnx_build::LentWriter lent_writer(lent_in_order);
     int64_t offset = 0;
     for (onnx::TensorProto* t : tensors) {
       const int64_t pad = (kExternalAlignment - offset % kExternalAlignment) % kExternalAlignment;
@@ -135,7 +139,7 @@ int64_t write_data_file(ExternalizedTensors& out, const std::vector<onnx::Tensor
       const auto length = static_cast<int64_t>(onnx_build::tensor_data_size(*t));
       auto write_piece = [&](std::string_view bytes) { return onnx_build::append_bytes(fd, bytes, error); };
       const auto id = onnx_build::lent_id(*t);
-      if (!(id ? onnx_build::write_lent_bytes(*id, write_piece) : write_piece(t->raw_data()))) {
+      if (!(id ? lent_writer.write(*id, write_piece) : write_piece(t->raw_data()))) {
         error = "initializer '" + t->name() + "': " + error;
         return false;
       }

@@ -278,6 +278,10 @@ bool serialize_with_direct_data(onnx::ModelProto& model, ModelSink& sink, std::s
   if (!sink.message(model) || !sink.length_delimited(onnx::ModelProto::kGraphFieldNumber, graph_size) ||
       !sink.message(graph))
     return failed();
+  std::vector<uint64_t> lent_in_order;
+  for (onnx::TensorProto* t : inits)
+    if (const DirectTensor* d = direct.find(t); d != nullptr && d->lent) lent_in_order.push_back(*d->lent);
+  LentWriter lent_writer(lent_in_order);
   for (size_t i = 0; i < inits.size(); ++i) {
     onnx::TensorProto& t = *inits[i];
     if (!sink.length_delimited(onnx::GraphProto::kInitializerFieldNumber, sizes[i])) return failed();
@@ -293,7 +297,7 @@ bool serialize_with_direct_data(onnx::ModelProto& model, ModelSink& sink, std::s
       return failed();
     const std::string what = "initializer '" + t.name() + "'";
     auto write_piece = [&](std::string_view bytes) { return sink.raw(bytes, what, error); };
-    const bool written = d->lent ? write_lent_bytes(*d->lent, write_piece)
+    const bool written = d->lent ? lent_writer.write(*d->lent, write_piece)
                                  : write_piece(static_cast<const onnx::TensorProto&>(tensor_split.middle()).raw_data());
     if (!written) return failed();
     if (!sink.message(tensor_split.after())) return failed();

@@ -342,7 +342,7 @@ bool LentWriter::write(uint64_t id, const std::function<bool(std::string_view)>&
   // (both buffers were waiting for this writer) is claimed here.
   // Making the next job here as well, instead of waiting, was measured and
   // made it slower: two transposes at once share the memory bandwidth with
-  // the write (bench/README.md, "Transposing ahead").
+  // the write (bench/README.md, "Start-up and transposes").
   while (s.made[j] == State::kNotYet) {
     if (s.next_claim <= j && s.can_claim()) {
       const size_t k = s.claim();

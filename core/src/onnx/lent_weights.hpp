@@ -105,7 +105,7 @@ bool write_lent_bytes(uint64_t id, const std::function<bool(std::string_view)>& 
 // one before (two reused buffers of the largest such entry). A model's
 // transposed weights (vit_b_16: 48 of 2-9 MB) otherwise cost a transpose
 // and a write(2) one after the other on one core (bench/README.md,
-// "Transposing ahead"). The bytes written are those of write_lent_bytes.
+// "Start-up and transposes"). The bytes written are those of write_lent_bytes.
 //
 // Construct it with the ids in the order the writer will ask for them, then
 // call write() for each; an id out of that order, or any trouble on the

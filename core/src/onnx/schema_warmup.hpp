@@ -4,7 +4,7 @@
 // The registry (every version of every ONNX operator, with the function
 // bodies it parses) is built on first use, by translation, and is the
 // largest single piece of a small export's start-up (bench/README.md,
-// "Start-up"). Nothing before capture needs it, so a second core can build
+// "Start-up and transposes"). Nothing before capture needs it, so a second core can build
 // it meanwhile. The thread is joined before capture: capture may fork
 // (--isolate), and a child forked while the registry's one-time
 // initialization is half done would wait on it forever.

@@ -49,7 +49,7 @@ void transpose_columns(const std::byte* in_bytes, std::byte* out_bytes, int64_t 
 // a time down its 64 rows, so that each output row gets 256 contiguous bytes
 // (whole cache lines) per pass. A micro-benchmark transposing vit_b_16's
 // weights file from a fresh mapping (2304x768, 768x768, 3072x768 and
-// 768x3072 matrices in turn; bench/README.md, "Transposing ahead"): 0.073 s
+// 768x3072 matrices in turn; bench/README.md, "Start-up and transposes"): 0.073 s
 // against 0.100 s for 8 x 8 tiles walked by 8-row strips, which wrote 32
 // bytes per output row per strip; 16, 32, 128 and 256 blocks, row-first
 // blocks and 16- or 32-row strips were between the two.

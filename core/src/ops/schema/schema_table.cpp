@@ -6,7 +6,7 @@
 // The table is indexed by name on first use, and each schema is parsed the
 // first time it is looked up (docs/architecture.md §4a). An export touches a
 // few dozen of the ~2,500 overloads; parsing all of them up front was a
-// quarter of a small export's instructions (bench/README.md, "Start-up").
+// quarter of a small export's instructions (bench/README.md, "Start-up and transposes").
 #include "ops/schema/plugin_schemas.hpp"
 
 #include <onnxport/op_schema.hpp>

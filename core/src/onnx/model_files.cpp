@@ -152,14 +152,19 @@ int64_t write_data_file(ExternalizedTensors& out, const std::vector<onnx::Tensor
   return total;
 }
 
-void write_model_file(onnx::ModelProto& model, const fs::path& path, const fs::path& shown, Durability durability) {
+// `sizes` Current: needs_external_data computed every size, found the model
+// within the limit, and nothing changed it since.
+void write_model_file(onnx::ModelProto& model, const fs::path& path, const fs::path& shown, Durability durability,
+                      onnx_build::CachedSizes sizes) {
   write_new_file(path, shown, durability, [&](int fd, std::string& error) {
-    if (model.ByteSizeLong() + onnx_build::lent_data_size(model) > static_cast<size_t>(INT_MAX)) {
+    if (sizes == onnx_build::CachedSizes::Stale &&
+        model.ByteSizeLong() + onnx_build::lent_data_size(model) > static_cast<size_t>(INT_MAX)) {
       error = "the model is larger than 2 GB, the protobuf limit, even with its large initializers in external data "
               "(what remains: node attributes, Constant values, subgraph initializers)";
       return false;
     }
-    return onnx_build::serialize_model(model, fd, error);
+    // Either way, ByteSizeLong has just cached every message's size.
+    return onnx_build::serialize_model(model, fd, error, onnx_build::CachedSizes::Current);
   });
 }
 
@@ -204,7 +209,11 @@ StagedModel::StagedModel(onnx::ModelProto& model, const fs::path& output, const 
     note_staged_path((staging_dir_ / data_file_for(output).filename()).string(), false);
     note_staged_path(staging_dir_.string(), true);
     ExternalizedTensors externalized(model);
-    if (needs_external_data(model, options)) {
+    auto sizes = onnx_build::CachedSizes::Stale;
+    if (!needs_external_data(model, options)) {
+      // It ran ByteSizeLong (options.always is false) and nothing below changes the model.
+      sizes = onnx_build::CachedSizes::Current;
+    } else {
       const std::vector<onnx::TensorProto*> tensors = externalized.chosen(options.threshold);
       if (!tensors.empty()) {
         const fs::path data = data_file_for(output);
@@ -214,7 +223,7 @@ StagedModel::StagedModel(onnx::ModelProto& model, const fs::path& output, const 
         external_tensors_ = static_cast<int>(tensors.size());
       }
     }
-    write_model_file(model, staged_model_, output, durability);
+    write_model_file(model, staged_model_, output, durability, sizes);
   } catch (...) {
     forget_staged_paths();
     std::error_code ignored;

@@ -310,7 +310,7 @@ bool serialize_with_direct_data(onnx::ModelProto& model, ModelSink& sink, std::s
 
 }  // namespace
 
-bool serialize_model(onnx::ModelProto& model, int fd, std::string& error) {
+bool serialize_model(onnx::ModelProto& model, int fd, std::string& error, CachedSizes sizes) {
   bool direct = false;
   for (const auto& t : model.graph().initializer())
     direct = direct || lent_id(t).has_value() || t.raw_data().size() >= kDirectWriteBytes;
@@ -319,7 +319,17 @@ bool serialize_model(onnx::ModelProto& model, int fd, std::string& error) {
     return serialize_with_direct_data(model, sink, error);
   }
   FdStream stream(fd);
-  const bool ok = model.SerializeToZeroCopyStream(stream.stream()) && stream.flush();
+  bool ok = false;
+  if (sizes == CachedSizes::Current) {
+    {
+      CodedOutputStream out(stream.stream());  // gives its unused buffer back when destroyed, before the flush
+      model.SerializeWithCachedSizes(&out);
+      ok = !out.HadError();
+    }
+    ok = ok && stream.flush();
+  } else {
+    ok = model.SerializeToZeroCopyStream(stream.stream()) && stream.flush();
+  }
   if (!ok) error = stream.error_text();
   return ok;
 }

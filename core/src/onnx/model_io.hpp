@@ -22,6 +22,13 @@ void write_file_atomic(const std::filesystem::path& file,
 // by one write(2) each, never copied into the heap. The model is taken apart
 // and put back meanwhile (also on failure). False with `error` set when a
 // write fails.
-bool serialize_model(onnx::ModelProto& model, int fd, std::string& error);
+//
+// `sizes`: Current when ByteSizeLong ran on the model and nothing changed it
+// since, so that the plain path (no lent or large initializer) writes from
+// the cached sizes instead of walking the whole model once more for them
+// (on a long graph each walk is a pass of cache misses: bench/README.md,
+// "Start-up and transposes").
+enum class CachedSizes { Stale, Current };
+bool serialize_model(onnx::ModelProto& model, int fd, std::string& error, CachedSizes sizes = CachedSizes::Stale);
 
 }  // namespace onnxport::onnx_build

@@ -119,15 +119,26 @@ class Decomposer {
     else failed_.insert(n.outputs[0]);
   }
 
+  // The block's node list is rebuilt only from its first decomposed node on:
+  // a block with nothing to decompose (the common case, and every block in
+  // the last round) keeps its nodes where they are. Rebuilding a large graph's
+  // list into a new vector touched megabytes of fresh pages and moved every
+  // node (bench/README.md, "Decompose, optimize, capture at 16,384 layers").
   int rewrite_block(Block& block) {
     int count = 0;
     std::vector<Node> out;
-    out.reserve(block.nodes.size());
-    for (Node& node : block.nodes) {
+    bool rebuilding = false;
+    for (size_t i = 0; i < block.nodes.size(); ++i) {
+      Node& node = block.nodes[i];
       const DecompositionSpec* spec = decomposition_for(node.op);
       if (spec != nullptr && !failed(node)) {
         std::vector<Node> emitted;
         if (decompose(node, *spec, emitted)) {
+          if (!rebuilding) {
+            out.reserve(block.nodes.size() + emitted.size());
+            for (size_t j = 0; j < i; ++j) out.push_back(std::move(block.nodes[j]));
+            rebuilding = true;
+          }
           for (Node& e : emitted) out.push_back(std::move(e));
           ops_this_round_.insert(node.op);
           ++count;
@@ -136,9 +147,9 @@ class Decomposer {
         mark_failed(node);
       }
       for (Block& b : node.blocks) count += rewrite_block(b);
-      out.push_back(std::move(node));
+      if (rebuilding) out.push_back(std::move(node));
     }
-    block.nodes = std::move(out);
+    if (rebuilding) block.nodes = std::move(out);
     return count;
   }
 

@@ -36,6 +36,17 @@ class GrowingNameSet {
     return true;
   }
   bool contains(std::string_view name) const { return find(name, std::hash<std::string_view>{}(name)); }
+  // Room for `n` names without growing: growth moves every entry into fresh
+  // memory and re-places every slot, the last time over megabytes (a hint).
+  void reserve(size_t n) {
+    names_.reserve(n);
+    size_t slots = slots_.empty() ? 1024 : slots_.size();
+    while (slots < n * 2) slots *= 2;
+    if (slots == slots_.size()) return;
+    slots_.assign(slots, 0);
+    uint32_t number = 0;
+    for (const Entry& e : names_) place(++number, e.hash);
+  }
 
  private:
   struct Entry {
@@ -77,6 +88,7 @@ class NameTable {
   // "val_0", "val_1", ... skipping names already taken.
   std::string fresh() { return unique_from_counter("val", fresh_counter_); }
   bool taken(const std::string& name) const { return taken_.contains(name); }
+  void reserve(size_t names) { taken_.reserve(names); }  // a hint (GrowingNameSet::reserve)
 
  private:
   std::string unique_from_counter(const std::string& base, int& counter);

@@ -12,24 +12,33 @@ void mark(const Arg& a, std::vector<char>& live) {
 }
 
 // Walks the block backwards: a node is kept when one of its outputs is live,
-// and then its inputs (and what its blocks capture) become live.
+// and then its inputs (and what its blocks capture) become live. The kept
+// nodes are then compacted in place: a block without dead nodes (the usual
+// case) moves none. Building a new vector of the kept nodes instead moved
+// every node of a large graph into fresh memory (perf, bench/scaling: 34 ->
+// 134 samples for 4x the layers; bench/README.md, "Decompose, optimize,
+// capture at 16,384 layers").
 void sweep(Block& block, std::vector<char>& live) {
-  std::vector<Node> kept;
-  kept.reserve(block.nodes.size());
-  for (auto it = block.nodes.rbegin(); it != block.nodes.rend(); ++it) {
-    Node& node = *it;
+  std::vector<char> keep(block.nodes.size(), 0);
+  for (size_t i = block.nodes.size(); i-- > 0;) {
+    Node& node = block.nodes[i];
     const bool needed = std::any_of(node.outputs.begin(), node.outputs.end(),
                                     [&](ValueId id) { return live[static_cast<size_t>(id)] != 0; });
     if (!needed) continue;
+    keep[i] = 1;
     for (Block& sub : node.blocks) {
       for (ValueId id : sub.outputs) live[static_cast<size_t>(id)] = 1;
       sweep(sub, live);
     }
     for (const Arg& a : node.inputs) mark(a, live);
-    kept.push_back(std::move(node));
   }
-  std::reverse(kept.begin(), kept.end());
-  block.nodes = std::move(kept);
+  size_t kept = 0;
+  for (size_t i = 0; i < block.nodes.size(); ++i) {
+    if (keep[i] == 0) continue;
+    if (kept != i) block.nodes[kept] = std::move(block.nodes[i]);
+    ++kept;
+  }
+  block.nodes.erase(block.nodes.begin() + static_cast<std::ptrdiff_t>(kept), block.nodes.end());
 }
 
 }  // namespace

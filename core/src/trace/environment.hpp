@@ -61,6 +61,17 @@ class Environment {
     e->bound = true;
   }
 
+  // Room in the index for `n` names without growing (a hint): growth reads
+  // every entry's hash from the deque, entries bound long ago and cold.
+  void reserve(size_t n) {
+    size_t slots = slots_.empty() ? 1024 : slots_.size();
+    while (slots < n * 2) slots *= 2;
+    if (slots == slots_.size()) return;
+    slots_.assign(slots, 0);
+    uint32_t number = 0;
+    for (const Entry& e : entries_) place(++number, e.hash);
+  }
+
   // Unbinds `name` (nothing when it is not bound).
   void erase(std::string_view name) {
     Entry* e = const_cast<Entry*>(entry(name, hash_of(name)));

@@ -11,6 +11,7 @@
 
 #include "const_eval.hpp"
 #include "lent_weights.hpp"
+#include "node_prefetch.hpp"
 
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
@@ -97,7 +98,12 @@ int compact(google::protobuf::RepeatedPtrField<T>& items, const std::vector<char
 // needed set was the part of optimize that grew most (perf, bench/scaling:
 // mark_and_sweep 5 -> 54 samples for 4x the layers). The views stay valid:
 // only live nodes' names go in, and dropping dead nodes (compact) moves
-// node pointers, never a kept node's strings.
+// node pointers, never a kept node's strings. Each index slot keeps the
+// upper half of its entry's hash, as GrowingNameSet's do (names.hpp), so a
+// probe past other names reads no entry: with entry numbers alone, every
+// occupied slot probed read an entry at random, and the set's inserts grew
+// 5 -> 83 samples for 4x the layers (bench/README.md, "Decompose, optimize,
+// capture at 16,384 layers").
 class NameViewSet {
  public:
   void reserve(size_t n) {
@@ -123,10 +129,12 @@ class NameViewSet {
   bool find(std::string_view name, size_t h) const {
     if (slots_.empty()) return false;
     const size_t mask = slots_.size() - 1;
+    const uint64_t tag = h >> 32;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-      const uint32_t s = slots_[i];  // entry number + 1, 0: empty
+      const uint64_t s = slots_[i];  // tag << 32 | (entry number + 1), 0: empty
       if (s == 0) return false;
-      const Entry& e = entries_[s - 1];
+      if ((s >> 32) != tag) continue;
+      const Entry& e = entries_[(s & 0xffffffffu) - 1];
       if (e.hash == h && e.name == name) return true;
     }
   }
@@ -134,7 +142,7 @@ class NameViewSet {
     const size_t mask = slots_.size() - 1;
     size_t i = h & mask;
     while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = number;
+    slots_[i] = (static_cast<uint64_t>(h >> 32) << 32) | number;
   }
   void rebuild(size_t slot_count) {
     slots_.assign(slot_count, 0);
@@ -142,7 +150,7 @@ class NameViewSet {
     for (const Entry& e : entries_) place(++number, e.hash);
   }
   std::vector<Entry> entries_;
-  std::vector<uint32_t> slots_;  // power-of-two size, at most half full
+  std::vector<uint64_t> slots_;  // power-of-two size, at most half full
 };
 
 int count_nodes(const onnx::GraphProto& g) {
@@ -188,8 +196,12 @@ class Optimizer {
       if (!types_inferred_ && survey_.has_shape) infer_types();
       if (may_fold()) {
         fold_graph(*model_.mutable_graph(), /*is_main=*/true);
-      } else {
-        register_initializers(model_.graph());  // what fold_graph would leave for no-op removal
+      } else if (survey_.has_noop_candidate) {
+        // What fold_graph would leave for no-op removal. Without a candidate
+        // remove_noops() reads no constant, and this table of every
+        // initializer's name was about a fifth of optimize()'s samples on
+        // bench/scaling's 16,384 layers.
+        register_initializers(model_.graph());
       }
       // No-op detection asks for types only for candidates (Cast, Reshape,
       // an Add of zeros, ...); it reads the graph before rewriting it, so
@@ -208,7 +220,9 @@ class Optimizer {
       if (!renamed && dead_nodes == 0) break;
     }
     prune_value_info();
-    stats_.nodes_after = count_nodes(model_.graph());
+    // Without subgraphs (which no pass creates) the count is the main
+    // graph's, and no walk over its cold nodes is needed.
+    stats_.nodes_after = survey_.has_subgraph ? count_nodes(model_.graph()) : model_.graph().node_size();
     return stats_;
   }
 
@@ -304,7 +318,7 @@ class Optimizer {
   void collect_protected() {
     protected_.clear();
     for (const auto& o : model_.graph().output()) protected_.insert(o.name());
-    collect_subgraph_outputs(model_.graph());
+    if (survey_.has_subgraph) collect_subgraph_outputs(model_.graph());
   }
   void collect_subgraph_outputs(const onnx::GraphProto& g) {
     for (const auto& node : g.node())
@@ -382,7 +396,10 @@ class Optimizer {
     static const char* const kNoopOps[] = {"Identity", "Dropout", "Cast", "Transpose", "Reshape",
                                            "Mul",      "Add",     "Div",  "Sub"};
     out.nodes += g.node_size();
-    for (const auto& node : g.node()) {
+    const onnx_build::NodePrefetcher prefetch(g.node());
+    for (int i = 0; i < g.node_size(); ++i) {
+      prefetch.at(i);
+      const onnx::NodeProto& node = g.node(i);
       for_each_subgraph(node, [&](const onnx::GraphProto& sub) {
         out.has_subgraph = true;
         survey(sub, out);
@@ -820,7 +837,9 @@ class Optimizer {
 
   void mark_and_sweep(onnx::GraphProto& g, NeededNames& needed) {
     std::vector<char> remove(static_cast<size_t>(g.node_size()), 0);
+    const onnx_build::NodePrefetcher prefetch(g.node());
     for (int i = g.node_size() - 1; i >= 0; --i) {
+      prefetch.at(i, -1);
       onnx::NodeProto& node = *g.mutable_node(i);
       bool live = node.output_size() == 0;
       for (const auto& out : node.output()) live |= !out.empty() && needed.contains(out);
@@ -889,7 +908,9 @@ class Optimizer {
     // value_info): then the table of every defined name below (about a
     // seventh of optimize()'s CPU samples on bench/scaling's 16,384 layers,
     // growing 7x for 4x the layers) is not built.
-    if (!has_value_info(model_.graph())) return;
+    // The survey of the last round saw every subgraph (no pass creates one):
+    // without any, only the main graph can have value_info.
+    if (survey_.has_subgraph ? !has_value_info(model_.graph()) : model_.graph().value_info_size() == 0) return;
     std::unordered_set<std::string> defined;
     defined.reserve(name_estimate(count_nodes(model_.graph())));
     collect_defined(model_.graph(), defined);

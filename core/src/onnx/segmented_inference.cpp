@@ -1,6 +1,8 @@
 // infer_shapes_by_segments: segmented_inference.hpp says what and why.
 #include "segmented_inference.hpp"
 
+#include "node_prefetch.hpp"
+
 #include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 
@@ -110,9 +112,6 @@ std::optional<Plan> plan_segments(const onnx::ModelProto& model, int segment_nod
   if (segment_nodes <= 0 || g.node_size() <= segment_nodes) return std::nullopt;
   if (g.value_info_size() > 0 || g.sparse_initializer_size() > 0 || model.functions_size() > 0)
     return std::nullopt;
-  for (const auto& node : g.node())
-    for (const auto& attr : node.attribute())
-      if (attr.has_g() || attr.graphs_size() > 0) return std::nullopt;  // subgraphs capture outer names
 
   const size_t expected = static_cast<size_t>(g.input_size() + g.initializer_size() + 2 * g.node_size());
   Plan p(expected);
@@ -145,12 +144,17 @@ std::optional<Plan> plan_segments(const onnx::ModelProto& model, int segment_nod
     p.segments[static_cast<size_t>(s)].first_node = s * segment_nodes;
     p.segments[static_cast<size_t>(s)].end_node = std::min(g.node_size(), (s + 1) * segment_nodes);
   }
-  // One walk over the nodes (a long graph's nodes are cold in the caches):
-  // each node's reads are resolved before its outputs are defined, so a name
-  // not defined yet is read before its definition (or never defined).
+  // One walk over the nodes (a long graph's nodes are cold in the caches,
+  // hence the prefetch): each node's reads are resolved before its outputs
+  // are defined, so a name not defined yet is read before its definition
+  // (or never defined).
+  const NodePrefetcher prefetch(g.node());
   for (int i = 0; i < g.node_size(); ++i) {
+    prefetch.at(i);
     const int s = i / segment_nodes;
     const onnx::NodeProto& node = g.node(i);
+    for (const auto& attr : node.attribute())
+      if (attr.has_g() || attr.graphs_size() > 0) return std::nullopt;  // subgraphs capture outer names
     for (const auto& in : node.input()) {
       if (in.empty()) continue;
       const auto found = p.index.find(in);

@@ -95,7 +95,16 @@ class NodeSchemaChecker {
 
  private:
   void check_node(const ProgramNode& n) {
-    const std::vector<const OpSchema*> overloads = schema_overloads(n.kind);
+    // The overload the node records, when the op has it: the node is bound to
+    // that schema alone, and the op's other overloads (a dozen for aten::add)
+    // are neither listed nor parsed (the schema table parses a schema when it
+    // is first looked up).
+    auto recorded = n.attrs.find("overload");
+    const std::string* overload =
+        recorded != n.attrs.end() && recorded->is_string() ? &recorded->get_ref<const std::string&>() : nullptr;
+    const OpSchema* recorded_schema = overload != nullptr ? find_schema(n.kind, *overload) : nullptr;
+    const std::vector<const OpSchema*> overloads =
+        recorded_schema != nullptr ? std::vector<const OpSchema*>{recorded_schema} : schema_overloads(n.kind);
     // An op without a schema is a missing op, reported when it is captured.
     if (overloads.empty()) return;
     // An out= call (torch2program marks it, docs/program-format.md): the schema table has no out= variants, and
@@ -107,15 +116,13 @@ class NodeSchemaChecker {
       const StaticArg* known = values_.find(name);
       args.push_back(known != nullptr ? *known : StaticArg{std::nullopt, "?"});
     }
-    auto recorded = n.attrs.find("overload");
-    if (recorded != n.attrs.end() && recorded->is_string()) {
-      const std::string& overload = recorded->get_ref<const std::string&>();
-      const OpSchema* schema = find_schema(n.kind, overload);
+    if (overload != nullptr) {
+      const OpSchema* schema = recorded_schema;
       if (schema == nullptr) {
         std::string known;
         for (const OpSchema* s : overloads) known += (known.empty() ? "" : ", ") + quoted(s->overload);
         fail(n, "/overload",
-             "records the overload " + quoted(overload) + ", which " + n.kind + " does not have (its overloads: " +
+             "records the overload " + quoted(*overload) + ", which " + n.kind + " does not have (its overloads: " +
                  known + ")");
       }
       SchemaBinding b = bind_schema_static(*schema, args);

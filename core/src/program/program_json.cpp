@@ -9,11 +9,13 @@
 #include "base/flat_name_map.hpp"
 #include "base/json_cursor.hpp"
 #include "base/json_file.hpp"
+#include "base/json_pull.hpp"
 #include "program_constants.hpp"
 #include "program_json.hpp"
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <climits>
 #include <cstring>
 #include <optional>
@@ -265,6 +267,9 @@ class ProgramParser {
   }
 
  private:
+  // Fills nodes straight from the text, with the same checks (below).
+  friend class ProgramTextReader;
+
   // {"head.weight": "emb.weight"}: dotted names to dotted names; load_program
   // checks them against the module tree and the weights file.
   static TiedWeights parse_tied_weights(const JsonCursor& c) {
@@ -482,7 +487,7 @@ class ProgramParser {
     if (auto a = c.find("attrs", true)) n.attrs = a->expect_object().json();
     if (n.kind == "prim::Constant")
       if (auto a = c.find("attrs", true); a && a->find("value")) n.attrs["value"] = decode_constant(a->at("value"));
-    if (n.kind == "prim::GetAttr") check_get_attr(c);
+    if (n.kind == "prim::GetAttr") check_get_attr(c.at("attrs"));
     if (auto s = c.find("source", true)) n.source = read_source(*s);
     if (const std::string* s = c.find_string("scope", true)) n.scope = *s;
     // The overload TorchScript resolved the node to ("Tensor" of
@@ -512,8 +517,7 @@ class ProgramParser {
 
   // prim::GetAttr names the attribute it reads; "path", when given, is its
   // dotted path from self and must resolve in the module tree.
-  void check_get_attr(const JsonCursor& node) {
-    const auto attrs = node.at("attrs");
+  void check_get_attr(const JsonCursor& attrs) {
     const std::string& name = attrs.string_at("name");
     if (name.empty()) attrs.at("name").fail("empty attribute name");
     const std::string* path = attrs.find_string("path", true);
@@ -676,12 +680,297 @@ size_t count_kind_keys(std::string_view text) {
   return count;
 }
 
+namespace {
+
+// The fast path of parse_program_text: reads program.json with a JsonPull
+// and fills each graph node straight from the text, with no document for the
+// nodes (nearly all of a large program) and no JSON pointer built per field.
+// Everything else (format, module tree, inputs, outputs) becomes a document
+// as in the checked reader and goes through the same ProgramParser code.
+//
+// It reports nothing: at any text or field that the checked reader would
+// refuse, and at anything it does not read itself (keys out of the order
+// writers use, a repeated key, a node's error raised by a shared check), it
+// throws JsonPull::Declined and parse_program_text reads the text again the
+// checked way, which gives the error with its place. Both readers give the
+// same Program for every text the fast one accepts (tests/hostile,
+// "ProgramReaders"; fuzz_program_json compares them too).
+class ProgramTextReader {
+ public:
+  ProgramTextReader(std::string_view text, const std::filesystem::path& file)
+      : in_(text), file_(file), parser_(doc_, file, &children_order_) {
+    parser_.reserve_nodes(std::min(count_kind_keys(text), text.size() / 40));
+  }
+
+  Program read(TiedWeights& tied_weights) {
+    try {
+      read_root();
+      parser_.reject_unknown_root_keys();
+      Program program = parser_.finish();
+      tied_weights = parser_.tied_weights();
+      return program;
+    } catch (const InputError&) {
+      // A check shared with the checked reader failed: that reader reports it.
+      throw JsonPull::Declined{};
+    } catch (const nlohmann::json::exception&) {
+      throw JsonPull::Declined{};
+    }
+  }
+
+ private:
+  // Bits of the node keys seen, to decline a key given twice.
+  enum NodeKey : unsigned {
+    kKind = 1, kInputs = 2, kOutputs = 4, kAttrs = 8, kBlocks = 16, kOutputTypes = 32, kSource = 64,
+    kScope = 128, kOverload = 256,
+  };
+
+  [[noreturn]] static void decline() { throw JsonPull::Declined{}; }
+
+  // `parent` + `member` + `index`, in one allocation.
+  static std::string child_path(std::string_view parent, std::string_view member, size_t index) {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, index).ptr;
+    std::string path;
+    path.reserve(parent.size() + member.size() + static_cast<size_t>(end - digits));
+    path.append(parent).append(member).append(digits, end);
+    return path;
+  }
+
+  void read_root() {
+    if (in_.peek() != '{') decline();
+    in_.begin_object();
+    doc_ = nlohmann::json::object();
+    children_order_.object_start();
+    std::unordered_set<std::string> seen;
+    std::string key;
+    while (in_.next_key(key)) {
+      if (!seen.insert(key).second) decline();
+      children_order_.key(key);
+      if (key == "graph") read_graph();
+      else doc_[key] = in_.read_value(&children_order_);
+    }
+    children_order_.object_end();
+    in_.end();
+    if (!nodes_read_) decline();
+  }
+
+  void read_graph() {
+    if (in_.peek() != '{') decline();
+    in_.begin_object();
+    nlohmann::json& graph = doc_["graph"] = nlohmann::json::object();
+    children_order_.object_start();
+    std::unordered_set<std::string> seen;
+    std::string key;
+    while (in_.next_key(key)) {
+      if (!seen.insert(key).second) decline();
+      children_order_.key(key);
+      if (key != "nodes") {
+        graph[key] = in_.read_value(&children_order_);
+        continue;
+      }
+      // The nodes use what the keys before them declare (the order writers use).
+      if (!parser_.ready_to_stream()) decline();
+      parser_.begin();
+      if (in_.peek() != '[') decline();
+      in_.begin_array();
+      children_order_.array_start();
+      while (in_.next_element()) {
+        ProgramNode& node = parser_.program_.graph.nodes.emplace_back();
+        read_node(node, child_path("/graph", "/nodes/", parser_.program_.graph.nodes.size() - 1));
+      }
+      children_order_.array_end();
+      nodes_read_ = true;
+    }
+    children_order_.object_end();
+  }
+
+  // ProgramParser::parse_node_into, read from the text.
+  void read_node(ProgramNode& n, std::string path) {
+    n.json_path = std::move(path);
+    if (in_.peek() != '{') decline();
+    in_.begin_object();
+    unsigned seen = 0;
+    std::string overload;
+    auto first_time = [&](NodeKey k) {
+      if (seen & k) decline();
+      seen |= k;
+    };
+    std::string key;
+    while (in_.next_key(key)) {
+      const std::string_view k = key;  // compares the length first
+      if (k == "kind") {
+        first_time(kKind);
+        in_.read_string(n.kind);
+      } else if (k == "inputs") {
+        first_time(kInputs);
+        in_.read_strings(n.inputs);
+      } else if (k == "outputs") {
+        first_time(kOutputs);
+        in_.read_strings(n.outputs);
+      } else if (k == "output_types") {
+        first_time(kOutputTypes);
+        if (in_.read_null()) seen &= ~kOutputTypes;  // null is absent
+        else in_.read_strings(n.output_types);
+      } else if (k == "attrs") {
+        first_time(kAttrs);
+        if (in_.read_null()) {
+          seen &= ~kAttrs;
+        } else {
+          if (in_.peek() != '{') decline();
+          n.attrs = in_.read_value();
+        }
+      } else if (k == "source") {
+        first_time(kSource);
+        if (!in_.read_null()) read_source(n.source);
+      } else if (k == "scope") {
+        first_time(kScope);
+        if (!in_.read_null()) in_.read_string(n.scope);
+      } else if (k == "overload") {
+        first_time(kOverload);
+        if (in_.read_null()) seen &= ~kOverload;
+        else in_.read_string(overload);
+      } else if (k == "blocks") {
+        first_time(kBlocks);
+        if (in_.peek() != '[') decline();
+        in_.begin_array();
+        while (in_.next_element()) {
+          const std::string block_path = child_path(n.json_path, "/blocks/", n.blocks.size());
+          read_block(n.blocks.emplace_back(), block_path);
+        }
+      } else {
+        decline();
+      }
+    }
+    if ((seen & (kKind | kInputs | kOutputs)) != (kKind | kInputs | kOutputs)) decline();
+    finish_node(n, seen, overload);
+  }
+
+  // The checks parse_node_into makes once the node is read. The blocks'
+  // names went out of scope with them, so the inputs see what they would
+  // have seen before the blocks.
+  void finish_node(ProgramNode& n, unsigned seen, std::string& overload) {
+    if (n.kind.find("::") == std::string::npos) decline();
+    for (const auto& name : n.inputs)
+      if (!parser_.defined_at_.contains(name)) decline();
+    if (n.kind == "prim::Constant" && (seen & kAttrs) && n.attrs.contains("value"))
+      n.attrs["value"] = decode_constant(JsonCursor(n.attrs["value"], file_.string(), n.json_path + "/attrs/value"));
+    if (n.kind == "prim::GetAttr") {
+      if (!(seen & kAttrs)) decline();
+      parser_.check_get_attr(JsonCursor(n.attrs, file_.string(), n.json_path + "/attrs"));
+    }
+    if (seen & kOverload) {
+      if (n.kind.rfind("aten::", 0) != 0 || n.attrs.contains("overload")) decline();
+      n.attrs["overload"] = std::move(overload);
+    }
+    if ((seen & kOutputTypes) && n.output_types.size() != n.outputs.size()) decline();
+    // Throws (an InputError: read() declines) where the checked reader would
+    // fail; the cursor is only for that reader's messages.
+    ProgramParser::check_control_flow_arity(n, JsonCursor(kNoFields, file_.string()));
+    for (const auto& name : n.outputs) define(name);
+  }
+
+  // ProgramParser::parse_block: inputs, then nodes, then outputs (the order
+  // writers use; a block written otherwise is declined).
+  void read_block(ProgramBlock& block, const std::string& path) {
+    if (in_.peek() != '{') decline();
+    in_.begin_object();
+    parser_.scopes_.emplace_back();
+    bool has_inputs = false, has_nodes = false, has_outputs = false;
+    std::string key;
+    while (in_.next_key(key)) {
+      const std::string_view k = key;
+      if (k == "inputs" && !has_inputs && !has_nodes) {
+        has_inputs = true;
+        in_.read_strings(block.inputs);
+        for (const auto& name : block.inputs) define(name);
+      } else if (k == "nodes" && !has_nodes) {
+        has_nodes = true;
+        if (in_.peek() != '[') decline();
+        in_.begin_array();
+        while (in_.next_element()) {
+          ProgramNode& node = block.nodes.emplace_back();
+          read_node(node, child_path(path, "/nodes/", block.nodes.size() - 1));
+        }
+      } else if (k == "outputs" && !has_outputs) {
+        has_outputs = true;
+        in_.read_strings(block.outputs);
+      } else {
+        decline();
+      }
+    }
+    if (!has_nodes || !has_outputs) decline();
+    for (const auto& name : block.outputs)
+      if (!parser_.defined_at_.contains(name)) decline();
+    for (const auto& name : parser_.scopes_.back()) parser_.defined_at_.erase(name);
+    parser_.scopes_.pop_back();
+  }
+
+  // ProgramParser's read_source: file and text strings, line and col
+  // integers in [0, INT_MAX], nothing else.
+  void read_source(SourceLoc& loc) {
+    if (in_.peek() != '{') decline();
+    in_.begin_object();
+    std::string key;
+    while (in_.next_key(key)) {
+      const std::string_view k = key;
+      if (k == "file") {
+        in_.read_string(loc.file);
+      } else if (k == "text") {
+        in_.read_string(loc.text);
+      } else if (k == "line" || k == "col") {
+        const nlohmann::json v = in_.read_value();
+        int64_t i = -1;
+        if (v.is_number_unsigned() && v.get<uint64_t>() <= static_cast<uint64_t>(INT_MAX))
+          i = static_cast<int64_t>(v.get<uint64_t>());
+        else if (v.is_number_integer() && !v.is_number_unsigned() && v.get<int64_t>() >= 0 && v.get<int64_t>() <= INT_MAX)
+          i = v.get<int64_t>();
+        if (i < 0) decline();
+        (k == "line" ? loc.line : loc.col) = static_cast<int>(i);
+      } else {
+        decline();
+      }
+    }
+  }
+
+  // ProgramParser::define without the pointer of the definition, which only
+  // the checked reader's error message shows.
+  void define(const std::string& name) {
+    if (name.empty() || !parser_.defined_at_.emplace(name, std::string()).second) decline();
+    parser_.scopes_.back().push_back(name);
+  }
+
+  static inline const nlohmann::json kNoFields = nlohmann::json::object();
+
+  JsonPull in_;
+  const std::filesystem::path& file_;
+  nlohmann::json doc_;  // everything but the graph's nodes, read by parser_ as it grows
+  ChildrenOrderRecorder children_order_;
+  ProgramParser parser_;
+  bool nodes_read_ = false;
+};
+
+}  // namespace
+
+std::optional<Program> read_program_text_fast(std::string_view text, const std::filesystem::path& file,
+                                              TiedWeights& tied_weights) {
+  try {
+    return ProgramTextReader(text, file).read(tied_weights);
+  } catch (const JsonPull::Declined&) {
+    return std::nullopt;
+  }
+}
+
 Program parse_program_text(std::string_view text, const std::filesystem::path& file) {
   TiedWeights ignored;
   return parse_program_text(text, file, ignored);
 }
 
 Program parse_program_text(std::string_view text, const std::filesystem::path& file, TiedWeights& tied_weights) {
+  if (auto program = read_program_text_fast(text, file, tied_weights)) return std::move(*program);
+  return read_program_text_checked(text, file, tied_weights);
+}
+
+Program read_program_text_checked(std::string_view text, const std::filesystem::path& file, TiedWeights& tied_weights) {
   ChildrenOrderRecorder children_order;
   nlohmann::json doc;  // the parser reads it while it grows
   ProgramParser parser(doc, file, &children_order);

@@ -204,97 +204,86 @@ bool write_lent_bytes(uint64_t id, const std::function<bool(std::string_view)>& 
   return write_pieces_in_turn(Pieces(*e), write);
 }
 
-// LentWriter's jobs are claimed in order, by the second thread (or by the
-// writer, for a job the thread has not reached when the writer needs it:
-// after a failed allocation there). Each claimed job holds one of two reused
-// buffers until the writer has written it.
+// LentWriter cuts each deferred transpose into strips of output rows (whole
+// 64-column blocks of the source, about kStripBytes each). The second thread
+// makes the strips in order into a ring of reused buffers; the
+// writer writes them in the same order, each while it is still in the cache:
+// with whole transposes (up to 9 MB on vit_b_16, two buffers) the writer
+// read back from memory every byte the other thread had just written there
+// (bench/README.md, "program.json's fast reader and transposes in strips").
 struct LentWriter::State {
   struct Job {
     uint64_t id;
+    size_t first_strip, end_strip;  // its strips: [first_strip, end_strip)
+  };
+  struct Strip {
     const std::byte* source;
-    int64_t rows, cols;
+    int64_t rows, cols, c0, c1;  // rows [c0, c1) of the transpose of a rows x cols matrix
     size_t element_size, bytes;
   };
-  static constexpr size_t kBuffers = 2;
-  static constexpr size_t kNone = SIZE_MAX;
+  static constexpr size_t kStripBytes = size_t{512} << 10;
+  // The ring: up to 8 MB of buffers, 2 to 8 of them (a strip is at least 64
+  // rows of the transpose, so a tall weight's strips can be large).
+  static constexpr size_t kRingBytes = size_t{8} << 20;
+  static constexpr size_t kMinBuffers = 2, kMaxBuffers = 8;
 
   std::vector<Job> jobs;
-  std::vector<size_t> buffer_of;  // per job: its buffer once claimed
-  static constexpr char kNotYet = 0, kMade = 1, kGivenUp = 2;
-  std::vector<char> made;         // per job: kMade once its bytes are in its buffer
-  std::unique_ptr<std::byte[]> buffers[kBuffers];
-  bool buffer_busy[kBuffers] = {};
-  size_t next_claim = 0;  // jobs before it are claimed
-  size_t next_write = 0;  // the job the writer takes next
-  bool stop = false;      // the writer is done (or gave up): the thread ends
+  std::vector<Strip> strips;
+  std::vector<std::unique_ptr<std::byte[]>> buffers;  // strip s is made in buffers[s % buffers.size()]
+  size_t made = 0;      // strips [0, made) are made
+  size_t written = 0;   // strips [0, written) are written: their buffers are free
+  size_t next_job = 0;  // the job the writer takes next
+  bool stop = false;    // the writer is done (or a write failed): the thread ends
   std::mutex mutex;
   std::condition_variable changed;
   std::thread thread;
 
-  size_t free_buffer() const {
-    for (size_t b = 0; b < kBuffers; ++b)
-      if (!buffer_busy[b]) return b;
-    return kNone;
-  }
-  bool can_claim() const { return next_claim < jobs.size() && free_buffer() != kNone; }
-
-  // Claims the next job (the caller holds the lock and checked can_claim).
-  size_t claim() {
-    const size_t j = next_claim++;
-    const size_t b = free_buffer();
-    buffer_busy[b] = true;
-    buffer_of[j] = b;
-    return j;
+  void add_job(uint64_t id, const std::byte* source, int64_t rows, int64_t cols, size_t element_size) {
+    const size_t row_bytes = static_cast<size_t>(rows) * element_size;  // one row of the transpose
+    const int64_t per_strip =
+        std::max<int64_t>(64, static_cast<int64_t>(kStripBytes / std::max<size_t>(row_bytes, 1)) / 64 * 64);
+    Job job{id, strips.size(), 0};
+    for (int64_t c0 = 0; c0 < cols; c0 += per_strip) {
+      const int64_t c1 = std::min(cols, c0 + per_strip);
+      strips.push_back({source, rows, cols, c0, c1, element_size, static_cast<size_t>(c1 - c0) * row_bytes});
+    }
+    job.end_strip = strips.size();
+    jobs.push_back(job);
   }
 
-  // Transposes job j into its buffer, without the lock; throws what
-  // allocation throws.
-  void make(size_t j) {
-    const Job& job = jobs[j];
-    std::unique_ptr<std::byte[]>& buffer = buffers[buffer_of[j]];
-    // Allocated on first use and never zeroed (each job overwrites its bytes).
-    if (!buffer) buffer = std::make_unique_for_overwrite<std::byte[]>(max_bytes());
-    transpose_columns(job.source, buffer.get(), job.rows, job.cols, 0, job.cols, job.element_size);
+  // The buffers, allocated here, on the writer's thread: without them there
+  // is nothing to do ahead (false), and the thread never allocates.
+  bool allocate() {
+    size_t largest = 0;
+    for (const Strip& s : strips) largest = std::max(largest, s.bytes);
+    const size_t count = std::clamp(kRingBytes / std::max<size_t>(largest, 1), kMinBuffers, kMaxBuffers);
+    try {
+      for (size_t b = 0; b < count; ++b)
+        buffers.push_back(std::make_unique_for_overwrite<std::byte[]>(largest));  // each strip overwrites its bytes
+      return true;
+    } catch (const std::bad_alloc&) {
+      return false;
+    }
+  }
+
+  void make(size_t s) {
+    const Strip& strip = strips[s];
+    transpose_columns(strip.source, buffers[s % buffers.size()].get(), strip.rows, strip.cols, strip.c0, strip.c1,
+                      strip.element_size);
   }
 
   void run() {
-    std::unique_lock lock(mutex);
-    while (true) {
-      changed.wait(lock, [&] { return stop || next_claim >= jobs.size() || can_claim(); });
-      if (stop || next_claim >= jobs.size()) return;
-      const size_t j = claim();
-      lock.unlock();
-      const bool ok = try_make(j);
-      lock.lock();
-      settle(j, ok);
-      if (!ok) return;  // the writer claims what is left
+    for (size_t s = 0; s < strips.size(); ++s) {
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return stop || s < written + buffers.size(); });  // its buffer is free
+        if (stop) return;
+      }
+      make(s);
+      std::lock_guard lock(mutex);
+      made = s + 1;
+      changed.notify_all();
     }
-  }
-
-  bool try_make(size_t j) {
-    try {
-      make(j);
-      return true;
-    } catch (...) {
-      return false;  // no memory for a buffer: the job is written piece by piece instead
-    }
-  }
-
-  // Records how job j went (the caller holds the lock).
-  void settle(size_t j, bool ok) {
-    if (ok) {
-      made[j] = kMade;
-    } else {
-      buffer_busy[buffer_of[j]] = false;
-      made[j] = kGivenUp;
-    }
-    changed.notify_all();
-  }
-
-  size_t max_bytes() const {
-    size_t m = 0;
-    for (const Job& job : jobs) m = std::max(m, job.bytes);
-    return m;
   }
 
   void finish() {
@@ -306,6 +295,7 @@ struct LentWriter::State {
     if (thread.joinable()) thread.join();
   }
 };
+
 LentWriter::LentWriter(const std::vector<uint64_t>& ids_in_write_order) : state_(std::make_unique<State>()) {
   State& s = *state_;
   {
@@ -314,17 +304,17 @@ LentWriter::LentWriter(const std::vector<uint64_t>& ids_in_write_order) : state_
     for (uint64_t id : ids_in_write_order) {
       const Entry& e = find_entry(t, id);
       const size_t bytes = e.source.nbytes();
-      if (e.transposed && e.made.empty() && bytes <= kTransposeAheadMaxBytes)
-        s.jobs.push_back({id, e.source.bytes(), e.rows, e.cols, e.element_size, bytes});
+      const bool known_size = e.element_size == 1 || e.element_size == 2 || e.element_size == 4 || e.element_size == 8;
+      if (e.transposed && e.made.empty() && bytes <= kTransposeAheadMaxBytes && known_size)
+        s.add_job(id, e.source.bytes(), e.rows, e.cols, e.element_size);
     }
   }
   // One job has nothing to overlap with.
-  if (s.jobs.size() < 2) {
+  if (s.jobs.size() < 2 || !s.allocate()) {
     s.jobs.clear();
+    s.strips.clear();
     return;
   }
-  s.buffer_of.assign(s.jobs.size(), State::kNone);
-  s.made.assign(s.jobs.size(), State::kNotYet);
   s.thread = std::thread([&s] { s.run(); });
 }
 
@@ -333,38 +323,25 @@ LentWriter::~LentWriter() { state_->finish(); }
 bool LentWriter::write(uint64_t id, const std::function<bool(std::string_view)>& write) {
   State& s = *state_;
   std::unique_lock lock(s.mutex);
-  if (s.next_write >= s.jobs.size() || s.jobs[s.next_write].id != id) {
+  // Not the job announced next (or the writer stopped): written as without
+  // a LentWriter. The jobs after it are then never reached, as their strips
+  // queue behind this job's.
+  if (s.stop || s.next_job >= s.jobs.size() || s.jobs[s.next_job].id != id) {
     lock.unlock();
     return write_lent_bytes(id, write);
   }
-  const size_t j = s.next_write++;
-  // The other thread claims the jobs in order; one it has not claimed yet
-  // (both buffers were waiting for this writer) is claimed here.
-  // Making the next job here as well, instead of waiting, was measured and
-  // made it slower: two transposes at once share the memory bandwidth with
-  // the write (bench/README.md, "Start-up and transposes").
-  while (s.made[j] == State::kNotYet) {
-    if (s.next_claim <= j && s.can_claim()) {
-      const size_t k = s.claim();
-      lock.unlock();
-      const bool ok = s.try_make(k);
-      lock.lock();
-      s.settle(k, ok);
-      continue;
-    }
-    s.changed.wait(lock);
-  }
-  if (s.made[j] == State::kGivenUp) {
+  const State::Job job = s.jobs[s.next_job++];
+  for (size_t k = job.first_strip; k < job.end_strip; ++k) {
+    s.changed.wait(lock, [&] { return s.made > k; });
     lock.unlock();
-    return write_lent_bytes(id, write);
+    const bool ok = write({reinterpret_cast<const char*>(s.buffers[k % s.buffers.size()].get()), s.strips[k].bytes});
+    lock.lock();
+    s.written = k + 1;
+    if (!ok) s.stop = true;
+    s.changed.notify_all();
+    if (!ok) return false;
   }
-  const size_t b = s.buffer_of[j];
-  lock.unlock();
-  const bool ok = write({reinterpret_cast<const char*>(s.buffers[b].get()), s.jobs[j].bytes});
-  lock.lock();
-  s.buffer_busy[b] = false;
-  s.changed.notify_all();
-  return ok;
+  return true;
 }
 
 std::string_view tensor_data(const onnx::TensorProto& t) {

@@ -101,10 +101,12 @@ constexpr size_t kLentWritePieceBytes = size_t{4} << 20;
 bool write_lent_bytes(uint64_t id, const std::function<bool(std::string_view)>& write);
 
 // Writes lent entries in a known order, transposing the deferred ones of up
-// to kTransposeAheadMaxBytes on a second thread while the writer writes the
-// one before (two reused buffers of the largest such entry). A model's
-// transposed weights (vit_b_16: 48 of 2-9 MB) otherwise cost a transpose
-// and a write(2) one after the other on one core (bench/README.md,
+// to kTransposeAheadMaxBytes on a second thread ahead of the writer, in
+// strips of about half a megabyte through a ring of reused buffers (up to
+// eight, 8 MB in all), so
+// that the writer writes each strip while it is still in the cache. A
+// model's transposed weights (vit_b_16: 48 of 2-9 MB) otherwise cost a
+// transpose and a write(2) one after the other on one core (bench/README.md,
 // "Start-up and transposes"). The bytes written are those of write_lent_bytes.
 //
 // Construct it with the ids in the order the writer will ask for them, then

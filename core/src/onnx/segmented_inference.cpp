@@ -202,8 +202,11 @@ bool invents_symbols(const onnx::TypeProto& type) {
 }
 
 // One segment of the main graph as a model of its own: its nodes and the
-// initializers they read are moved in (swapped, not copied) and moved back
-// by put_back().
+// initializers they read are lent to it (the segment's fields hold the very
+// objects of the main graph, which keeps owning them) and taken back by
+// put_back(). Swapping each into a new object of the segment and back, as
+// before, touched every node of a large graph four times and made a fresh
+// object for each (perf, bench/scaling; bench/README.md).
 class SegmentModel {
  public:
   // `typed`: values from earlier segments are typed with what inference gave
@@ -236,8 +239,10 @@ class SegmentModel {
         }
       }
     }
-    for (int k : borrowed_) g.add_initializer()->Swap(main_.mutable_initializer(k));
-    for (int i = seg_.first_node; i < seg_.end_node; ++i) g.add_node()->Swap(main_.mutable_node(i));
+    g.mutable_initializer()->Reserve(static_cast<int>(borrowed_.size()));
+    for (int k : borrowed_) g.mutable_initializer()->UnsafeArenaAddAllocated(main_.mutable_initializer(k));
+    g.mutable_node()->Reserve(seg_.end_node - seg_.first_node);
+    for (int i = seg_.first_node; i < seg_.end_node; ++i) g.mutable_node()->UnsafeArenaAddAllocated(main_.mutable_node(i));
     for (int o : seg_.outputs) *g.add_output() = main_.output(o);
   }
   ~SegmentModel() { put_back(); }
@@ -247,18 +252,25 @@ class SegmentModel {
   onnx::ModelProto& model() { return part_; }
   onnx::GraphProto& graph() { return *part_.mutable_graph(); }
 
-  // Nodes and initializers back where they came from (what inference added
-  // to the segment stays in it).
+  // The lent nodes and initializers taken out of the segment without being
+  // deleted (the main graph owns them); what inference added after them,
+  // if anything, stays in the segment and is deleted with it.
   void put_back() {
     if (returned_) return;
     returned_ = true;
     onnx::GraphProto& g = graph();
-    for (int i = seg_.first_node; i < seg_.end_node; ++i) main_.mutable_node(i)->Swap(g.mutable_node(i - seg_.first_node));
-    for (size_t j = 0; j < borrowed_.size(); ++j)
-      main_.mutable_initializer(borrowed_[j])->Swap(g.mutable_initializer(static_cast<int>(j)));
+    take_back(*g.mutable_node(), seg_.end_node - seg_.first_node);
+    take_back(*g.mutable_initializer(), static_cast<int>(borrowed_.size()));
   }
 
  private:
+  // The first `lent` elements of `field` belong to the main graph.
+  template <class T>
+  static void take_back(google::protobuf::RepeatedPtrField<T>& field, int lent) {
+    if (field.size() > lent) field.DeleteSubrange(lent, field.size() - lent);
+    while (!field.empty()) field.UnsafeArenaReleaseLast();
+  }
+
   onnx::GraphProto& main_;
   const Segment& seg_;
   onnx::ModelProto part_;

@@ -263,5 +263,88 @@ TEST(SegmentedCheck, AnOutputWithoutTypeInALateSegmentIsTheWholeModelsError) {
   expect_same_check(m, 8, InferenceRun::Whole);
 }
 
+// check_model(&options) infers each segment right after checking it; the
+// model after it and infer_shapes(options) is the model after the two ONNX
+// calls, with the same error, whichever of them fails.
+struct CheckThenInfer {
+  std::string check_error, infer_error, bytes;
+  InferenceRun check_run = InferenceRun::Whole, infer_run = InferenceRun::Whole;
+};
+
+CheckThenInfer whole_check_then_infer(onnx::ModelProto m, const onnx::ShapeInferenceOptions& options) {
+  CheckThenInfer o;
+  o.check_error = checker_error([&] { onnx::checker::check_model(m); });
+  if (o.check_error.empty())
+    o.infer_error = checker_error(
+        [&] { onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), options); });
+  o.bytes = m.SerializeAsString();
+  return o;
+}
+
+CheckThenInfer segmented_check_then_infer(onnx::ModelProto m, int segment_nodes,
+                                          const onnx::ShapeInferenceOptions& check_with,
+                                          const onnx::ShapeInferenceOptions& infer_with) {
+  CheckThenInfer o;
+  SegmentedCheck segments(m, segment_nodes);
+  o.check_error = checker_error([&] { o.check_run = segments.check_model(&check_with); });
+  if (o.check_error.empty()) o.infer_error = checker_error([&] { o.infer_run = segments.infer_shapes(infer_with); });
+  o.bytes = m.SerializeAsString();
+  return o;
+}
+
+void expect_same_check_then_infer(const onnx::ModelProto& m, int segment_nodes, InferenceRun check_run,
+                                  InferenceRun infer_run, const onnx::ShapeInferenceOptions& infer_with = kStrict) {
+  const CheckThenInfer a = whole_check_then_infer(m, infer_with);
+  const CheckThenInfer b = segmented_check_then_infer(m, segment_nodes, kStrict, infer_with);
+  EXPECT_EQ(a.check_error, b.check_error);
+  EXPECT_EQ(a.infer_error, b.infer_error);
+  EXPECT_EQ(b.check_run, check_run);
+  if (b.check_error.empty()) {
+    EXPECT_EQ(b.infer_run, infer_run);
+  }
+  EXPECT_TRUE(a.bytes == b.bytes) << "the model differs from the one after the two whole-model calls";
+}
+
+TEST(SegmentedCheckThenInfer, SameModelAsTheTwoCallsOnAValidChain) {
+  const onnx::ModelProto m = checked_chain(60);
+  for (int segment_nodes : {7, 16, 50}) {
+    SCOPED_TRACE(segment_nodes);
+    expect_same_check_then_infer(m, segment_nodes, InferenceRun::Segments, InferenceRun::Segments);
+  }
+  onnx::ModelProto inferred = m;
+  SegmentedCheck segments(inferred, 7);
+  ASSERT_EQ(segments.check_model(&kStrict), InferenceRun::Segments);
+  EXPECT_EQ(inferred.graph().value_info_size(), m.graph().node_size() - 2) << "inferred with the check";
+}
+
+TEST(SegmentedCheckThenInfer, ACheckerErrorInALateSegmentLeavesTheModelUninferred) {
+  onnx::ModelProto m = checked_chain(30);
+  add_node(*m.mutable_graph(), "NoSuchOp", {"r28"}, "odd");  // the segments before it pass and are inferred
+  expect_same_check_then_infer(m, 8, InferenceRun::Whole, InferenceRun::Whole);
+  onnx::ModelProto copy = m;
+  EXPECT_NE(checker_error([&] { SegmentedCheck(copy, 8).check_model(&kStrict); }), "");
+  EXPECT_TRUE(copy.SerializeAsString() == m.SerializeAsString()) << "what was inferred before the error stayed";
+}
+
+TEST(SegmentedCheckThenInfer, AnInferenceErrorInALateSegmentIsTheWholeModelsError) {
+  onnx::ModelProto m = checked_chain(30);
+  onnx::GraphProto& g = *m.mutable_graph();
+  add_float_initializer(g, "w_bad", {3, 3});
+  add_node(g, "MatMul", {"r28", "w_bad"}, "bad_late");  // the checker passes it, inference does not
+  const CheckThenInfer a = whole_check_then_infer(m, kStrict);
+  ASSERT_EQ(a.check_error, "");
+  ASSERT_NE(a.infer_error.find("bad_late"), std::string::npos);
+  expect_same_check_then_infer(m, 8, InferenceRun::Segments, InferenceRun::Whole);
+}
+
+TEST(SegmentedCheckThenInfer, InferenceWithOtherOptionsUndoesWhatTheCheckInferred) {
+  const onnx::ModelProto m = checked_chain(40);
+  const onnx::ShapeInferenceOptions lenient(/*check_type_val=*/false, /*strict_mode_val=*/0);
+  expect_same_check_then_infer(m, 8, InferenceRun::Segments, InferenceRun::Segments, lenient);
+  const onnx::ShapeInferenceOptions propagating(/*check_type_val=*/true, /*strict_mode_val=*/1,
+                                                /*data_prop=*/true);
+  expect_same_check_then_infer(m, 8, InferenceRun::Segments, InferenceRun::Whole, propagating);
+}
+
 }  // namespace
 }  // namespace onnxport

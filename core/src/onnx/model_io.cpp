@@ -620,8 +620,13 @@ std::vector<Diagnostic> check_model(onnx::ModelProto& model) {
   // Both by segments of the main graph when that gives the same result
   // (segmented_inference.hpp: linear time on long graphs).
   onnx_build::SegmentedCheck segments(model);
+  // check_type: inputs must match the schemas' type constraints;
+  // error_mode 1: a node whose inference fails is an error, not skipped.
+  const onnx::ShapeInferenceOptions options(/*check_type_val=*/true, /*strict_mode_val=*/1);
   try {
-    segments.check_model();
+    // Each segment is inferred right after it is checked (while its nodes
+    // are in the cache); infer_shapes() below then only reports.
+    segments.check_model(&options);
   } catch (const onnx::checker::ValidationError& e) {
     out.push_back(check_diagnostic("onnx-checker", std::string("ONNX checker: ") + e.what()));
   } catch (const std::exception& e) {
@@ -629,9 +634,6 @@ std::vector<Diagnostic> check_model(onnx::ModelProto& model) {
   }
   if (!out.empty()) return out;  // shape inference on an invalid model only adds noise
   try {
-    // check_type: inputs must match the schemas' type constraints;
-    // error_mode 1: a node whose inference fails is an error, not skipped.
-    onnx::ShapeInferenceOptions options(/*check_type_val=*/true, /*strict_mode_val=*/1);
     segments.infer_shapes(options);
   } catch (const onnx::InferenceError& e) {
     out.push_back(check_diagnostic("shape-inference", std::string("shape inference: ") + e.what()));

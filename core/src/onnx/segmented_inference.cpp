@@ -288,14 +288,20 @@ class SegmentInference {
   bool run() {
     for (size_t s = 0; s < plan_.segments.size(); ++s)
       if (!run_segment(s)) {
-        main_.clear_value_info();  // there was none before (plan_segments)
-        *main_.mutable_output() = saved_outputs_;
+        roll_back();
         return false;
       }
     return true;
   }
 
- private:
+  // The model as it was before the first segment was inferred.
+  void roll_back() {
+    main_.clear_value_info();  // there was none before (plan_segments)
+    *main_.mutable_output() = saved_outputs_;
+  }
+
+  // Segment `s` inferred (those before it must have been); false when the
+  // whole model must be inferred instead (roll_back() then).
   bool run_segment(size_t s) {
     const Segment& seg = plan_.segments[s];
     SegmentModel part(model_, plan_, s, /*typed=*/true);
@@ -319,6 +325,7 @@ class SegmentInference {
     return record_export_types(seg, first_info);
   }
 
+ private:
   // The types later segments read, from this segment's value_info and
   // outputs; false when one has none.
   bool record_export_types(const Segment& seg, int first_info) {
@@ -347,32 +354,72 @@ class SegmentInference {
 
 struct SegmentedCheck::Planned {
   Plan plan;
+  // check_model(then_infer) inferred every segment with these options.
+  std::optional<onnx::ShapeInferenceOptions> inferred_with;
+  google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> outputs_before_inference;
 };
 
+namespace {
+
+bool same_options(const onnx::ShapeInferenceOptions& a, const onnx::ShapeInferenceOptions& b) {
+  return a.check_type == b.check_type && a.error_mode == b.error_mode &&
+         a.enable_data_propagation == b.enable_data_propagation;
+}
+
+}  // namespace
+
 SegmentedCheck::SegmentedCheck(onnx::ModelProto& model, int segment_nodes) : model_(model) {
-  if (auto plan = plan_segments(model, segment_nodes)) planned_ = std::make_unique<Planned>(Planned{std::move(*plan)});
+  if (auto plan = plan_segments(model, segment_nodes))
+    planned_ = std::make_unique<Planned>(Planned{std::move(*plan), std::nullopt, {}});
 }
 
 SegmentedCheck::~SegmentedCheck() = default;
 
-InferenceRun SegmentedCheck::check_model() {
+InferenceRun SegmentedCheck::check_model(const onnx::ShapeInferenceOptions* then_infer) {
   if (planned_) {
+    Plan& plan = planned_->plan;
+    const google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> outputs_before = model_.graph().output();
+    std::optional<SegmentInference> inference;
+    if (then_infer != nullptr && !then_infer->enable_data_propagation) inference.emplace(model_, plan, *then_infer);
     bool passed = true;
-    for (size_t s = 0; s < planned_->plan.segments.size() && passed; ++s) {
-      SegmentModel part(model_, planned_->plan, s, /*typed=*/false);
-      try {
-        onnx::checker::check_model(part.model());
-      } catch (const std::exception&) {
-        passed = false;  // the whole model's check gives the error, below
+    for (size_t s = 0; s < plan.segments.size() && passed; ++s) {
+      {
+        SegmentModel part(model_, plan, s, /*typed=*/false);
+        try {
+          onnx::checker::check_model(part.model());
+        } catch (const std::exception&) {
+          passed = false;  // the whole model's check gives the error, below
+        }
+      }
+      // Inference needs the whole model instead: stop inferring segments
+      // (infer_shapes() will infer the whole model) and keep checking.
+      if (passed && inference && !inference->run_segment(s)) {
+        inference->roll_back();
+        inference.reset();
       }
     }
-    if (passed) return InferenceRun::Segments;
+    if (passed) {
+      if (inference) {
+        planned_->inferred_with = *then_infer;
+        planned_->outputs_before_inference = outputs_before;
+      }
+      return InferenceRun::Segments;
+    }
+    if (inference) inference->roll_back();
   }
   onnx::checker::check_model(model_);
   return InferenceRun::Whole;
 }
 
 InferenceRun SegmentedCheck::infer_shapes(const onnx::ShapeInferenceOptions& options) {
+  if (planned_ && planned_->inferred_with) {
+    const bool done = same_options(*planned_->inferred_with, options);
+    planned_->inferred_with.reset();
+    if (done) return InferenceRun::Segments;
+    // Inferred with other options: undone, and inferred as asked below.
+    model_.mutable_graph()->clear_value_info();
+    *model_.mutable_graph()->mutable_output() = planned_->outputs_before_inference;
+  }
   if (planned_ && !options.enable_data_propagation && SegmentInference(model_, planned_->plan, options).run())
     return InferenceRun::Segments;
   onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), options);

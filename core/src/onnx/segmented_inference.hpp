@@ -42,7 +42,14 @@ class SegmentedCheck {
   // model of its nodes, the initializers they read, and inputs for what they
   // read from outside (the plan saw that each is defined before and once);
   // when a segment fails, the whole model is checked, for its exact error.
-  InferenceRun check_model();
+  // With `then_infer`, each segment that passes is also inferred right
+  // after its check, with those options, while its nodes are still in the
+  // cache (a large model's nodes outgrow it: checking every segment and
+  // then inferring every segment read each node from memory twice;
+  // bench/README.md); a later infer_shapes(*then_infer) then finds that
+  // done. A checker failure leaves the model as it was (what was inferred
+  // is undone) before the whole model is checked.
+  InferenceRun check_model(const onnx::ShapeInferenceOptions* then_infer = nullptr);
 
   // Same effect on the model as
   //   onnx::shape_inference::InferShapes(model, OpSchemaRegistry::Instance(), options)

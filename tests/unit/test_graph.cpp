@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
 
 using namespace onnxport;
 
@@ -183,6 +186,32 @@ TEST(GraphValidate, DuplicateNames) {
   SeedLikeGraph s;
   s.g.values[s.neg].name = "mul";
   EXPECT_TRUE(any_contains(s.g.validate(), "share the name 'mul'"));
+}
+
+// Names repeated across thousands of values (so across the check's hash
+// partitions): every repeat is reported against the first value of its name,
+// in value order, as a walk over the values in order reports them.
+TEST(GraphValidate, RepeatedNamesAreReportedInValueOrder) {
+  Graph g;
+  std::vector<std::string> expected;
+  std::map<std::string, size_t> first;
+  for (size_t i = 0; i < 6000; ++i) {
+    Value v;
+    v.name = i % 3 == 0 ? "v" + std::to_string(i % 1500) : "u" + std::to_string(i);
+    if (i % 997 == 0) v.name.clear();  // unnamed values take no part
+    if (!v.name.empty()) {
+      const auto [it, inserted] = first.emplace(v.name, i);
+      if (!inserted)
+        expected.push_back("values %" + std::to_string(it->second) + " and %" + std::to_string(i) +
+                           " share the name '" + v.name + "'");
+    }
+    g.values.push_back(std::move(v));
+  }
+  ASSERT_GT(expected.size(), 100u);
+  std::vector<std::string> reported;
+  for (const std::string& e : g.validate())
+    if (e.find("share the name") != std::string::npos) reported.push_back(e);
+  EXPECT_EQ(reported, expected);
 }
 
 TEST(GraphText, FxLikeRendering) {

@@ -7,6 +7,7 @@
 #include "base/json_cursor.hpp"
 #include "base/json_helpers.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <functional>
@@ -239,39 +240,73 @@ class GraphValidator {
             std::to_string(body.outputs.size() - 1) + " (carried + scan)");
   }
 
-  // A flat open-addressing index of value numbers (4 bytes a slot, sized once
-  // for every value) rather than an unordered_map of string_views: on
-  // bench/scaling's 16,384 layers the map's node allocations and pointer
-  // chasing made validate grow ~7x for 4x the layers (bench/README.md).
+  // Every name once: the values are partitioned by the top bits of their
+  // name's hash (kept in value order inside each partition) and each
+  // partition gets a small open-addressing table that stays in the cache.
+  // One table for every name (as before) was megabytes on a large graph,
+  // and each insert then waited for a cold slot: the check grew about 8x
+  // for 4x the layers of bench/scaling (perf; bench/README.md). A slot is
+  // (upper half of the hash) << 32 | (value index + 1), 0: empty; a probe
+  // reads another value's name only when the hash halves match. The errors
+  // are reported in value order, as one walk over the values would.
   void check_unique_names() {
-    size_t slot_count = 16;
-    while (slot_count < 2 * g_.values.size()) slot_count *= 2;
-    // A slot is (upper half of the name's hash) << 32 | (value index + 1),
-    // 0: empty. Probing past another name compares the hash halves and reads
-    // that value only when they match: the values of a large graph are cold,
-    // and reading one per occupied slot probed made this check grow about 6x
-    // for 4x the layers (bench/README.md, "Decompose, optimize, capture at
-    // 16,384 layers"). The names a few values ahead are prefetched for the
-    // same reason.
-    std::vector<uint64_t> slots(slot_count, 0);
-    const size_t mask = slot_count - 1;
-    for (size_t i = 0; i < g_.values.size(); ++i) {
-      if (i + 8 < g_.values.size()) __builtin_prefetch(g_.values[i + 8].name.data());
+    constexpr unsigned kPartitionBits = 6;  // 64 partitions: a partition's number fits a byte
+    constexpr size_t kPartitions = size_t{1} << kPartitionBits;
+    const size_t n = g_.values.size();
+    const auto partition_of = [](size_t h) { return h >> (64 - kPartitionBits); };
+    constexpr uint8_t kUnnamed = 0xff;  // the partition of a value without a name
+    std::vector<size_t> hashes(n);
+    std::vector<uint8_t> partition(n, kUnnamed);  // the values are not read again to sort them
+    std::vector<uint32_t> starts(kPartitions + 1, 0);
+    for (size_t i = 0; i < n; ++i) {
+      if (i + 8 < n) __builtin_prefetch(g_.values[i + 8].name.data());
       const std::string& name = g_.values[i].name;
       if (name.empty()) continue;
-      const size_t h = std::hash<std::string_view>{}(name);
-      const uint64_t tag = h >> 32;
-      size_t k = h & mask;
-      for (; slots[k] != 0; k = (k + 1) & mask) {
-        if ((slots[k] >> 32) != tag) continue;
-        const size_t other = (slots[k] & 0xffffffffu) - 1;
-        if (g_.values[other].name == name) {
-          error("values %" + std::to_string(other) + " and %" + std::to_string(i) + " share the name '" + name + "'");
-          break;
-        }
-      }
-      if (slots[k] == 0) slots[k] = (tag << 32) | static_cast<uint64_t>(i + 1);
+      hashes[i] = std::hash<std::string_view>{}(name);
+      partition[i] = static_cast<uint8_t>(partition_of(hashes[i]));
+      ++starts[partition[i] + 1];
     }
+    size_t largest = 0;
+    for (size_t p = 0; p < kPartitions; ++p) {
+      largest = std::max<size_t>(largest, starts[p + 1]);
+      starts[p + 1] += starts[p];
+    }
+    std::vector<uint32_t> members(starts[kPartitions]);  // value indices, by partition, in value order
+    std::vector<uint32_t> next(starts.begin(), starts.end() - 1);
+    for (size_t i = 0; i < n; ++i)
+      if (partition[i] != kUnnamed) members[next[partition[i]]++] = static_cast<uint32_t>(i);
+
+    size_t slot_count = 16;
+    while (slot_count < 2 * largest) slot_count *= 2;
+    std::vector<uint64_t> slots(slot_count);
+    std::vector<std::pair<size_t, size_t>> repeats;  // (value, the first value of its name)
+    for (size_t p = 0; p < kPartitions; ++p) {
+      const uint32_t first = starts[p], last = starts[p + 1];
+      if (first == last) continue;
+      size_t size = 16;
+      while (size < 2 * size_t{last - first}) size *= 2;
+      std::fill_n(slots.begin(), size, 0);
+      const size_t mask = size - 1;
+      for (uint32_t m = first; m < last; ++m) {
+        const size_t i = members[m];
+        const size_t h = hashes[i];
+        const uint64_t tag = h >> 32;
+        size_t k = h & mask;
+        for (; slots[k] != 0; k = (k + 1) & mask) {
+          if ((slots[k] >> 32) != tag) continue;
+          const size_t other = (slots[k] & 0xffffffffu) - 1;
+          if (g_.values[other].name == g_.values[i].name) {
+            repeats.emplace_back(i, other);
+            break;
+          }
+        }
+        if (slots[k] == 0) slots[k] = (tag << 32) | static_cast<uint64_t>(i + 1);
+      }
+    }
+    std::sort(repeats.begin(), repeats.end());
+    for (const auto& [i, other] : repeats)
+      error("values %" + std::to_string(other) + " and %" + std::to_string(i) + " share the name '" +
+            g_.values[i].name + "'");
   }
 
   const Graph& g_;

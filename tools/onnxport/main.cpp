@@ -17,6 +17,22 @@
 
 #include <malloc.h>
 
+#ifdef ONNXPORT_WITH_JEMALLOC
+// jemalloc's start-up options (its documented `malloc_conf` symbol; the
+// MALLOC_CONF variable still overrides them). jemalloc returns freed pages
+// to the kernel on a timer (dirty_decay_ms, 10 s by default, then muzzy
+// pages at once), and the next allocation faults them in again. One run of
+// the CLI frees a stage's memory and allocates the next stage's: the longer
+// the export, the larger the share of its memory that went through the
+// kernel twice, which made large exports slower per layer (bench/README.md,
+// "jemalloc keeps freed pages"). Keeping freed pages costs no peak memory:
+// it is the memory the process held a moment before.
+extern "C" {
+extern const char* malloc_conf;
+const char* malloc_conf = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
+}
+#endif
+
 int main(int argc, char** argv) {
   using namespace onnxport;
 #ifndef ONNXPORT_WITH_JEMALLOC

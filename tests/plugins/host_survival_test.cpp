@@ -115,6 +115,96 @@ TEST(GraphCheck, WrongOutputCountOfAKnownOpIsReported) {
   EXPECT_TRUE(pipeline::check_captured_graph(g).empty());
 }
 
+// A relu over `in` that claims two outputs (relu produces one): an arity problem.
+static Node relu_with_two_outputs(Graph& g, ValueId in, const std::string& name) {
+  Value v = g.value(in);
+  v.role = ValueRole::Intermediate;
+  v.name = name;
+  Node relu;
+  relu.op = "aten::relu";
+  relu.inputs = {Arg::of(in)};
+  relu.outputs = {g.add_value(v)};
+  v.name = name + "_extra";
+  relu.outputs.push_back(g.add_value(v));
+  return relu;
+}
+
+// The arity check rides on the validator's walk (graph/graph_validator.hpp):
+// nodes inside blocks are checked where the walk meets them, in the order a
+// walk over the blocks gives.
+TEST(GraphCheck, ArityInsideBlocksIsReportedInWalkOrder) {
+  Graph g;
+  Value x;
+  x.name = "x";
+  x.shape = {2, 3};
+  x.role = ValueRole::Input;
+  g.inputs.push_back(g.add_value(x));
+  Value p;
+  p.name = "p";
+  p.dtype = DType::Bool;
+  p.role = ValueRole::Input;
+  g.inputs.push_back(g.add_value(p));
+  Node cond;
+  cond.op = "higher_order::cond";
+  cond.inputs = {Arg::of(g.inputs[1])};
+  Block then_block, else_block;
+  then_block.nodes.push_back(relu_with_two_outputs(g, g.inputs[0], "t"));
+  then_block.outputs = {then_block.nodes[0].outputs[0]};
+  Node else_relu;
+  else_relu.op = "aten::relu";
+  else_relu.inputs = {Arg::of(g.inputs[0])};
+  Value e = x;
+  e.role = ValueRole::Intermediate;
+  e.name = "e";
+  else_relu.outputs = {g.add_value(e)};
+  else_block.nodes.push_back(else_relu);
+  else_block.outputs = {else_relu.outputs[0]};
+  cond.blocks = {then_block, else_block};
+  Value c = x;
+  c.role = ValueRole::Intermediate;
+  c.name = "c";
+  cond.outputs = {g.add_value(c)};
+  g.body.nodes.push_back(cond);
+  g.body.nodes.push_back(relu_with_two_outputs(g, cond.outputs[0], "y"));
+  g.body.outputs = {g.body.nodes[1].outputs[0]};
+  EXPECT_EQ(pipeline::check_captured_graph(g),
+            (std::vector<std::string>{
+                "body/nodes/0/blocks/0/nodes/0 (aten::relu): wrong arity: the node has 2 output(s), aten::relu produces 1",
+                "body/nodes/1 (aten::relu): wrong arity: the node has 2 output(s), aten::relu produces 1"}));
+}
+
+// Arity problems count only in a graph the validator found valid: in an
+// invalid one, the validator's problems are the whole answer.
+TEST(GraphCheck, ArityProblemsAreLeftOutWhenTheGraphIsInvalid) {
+  Graph g;
+  Value x;
+  x.name = "x";
+  x.shape = {2, 3};
+  x.role = ValueRole::Input;
+  g.inputs.push_back(g.add_value(x));
+  g.body.nodes.push_back(relu_with_two_outputs(g, g.inputs[0], "a"));  // an arity problem first
+  Value later = x;
+  later.role = ValueRole::Intermediate;
+  later.name = "later";
+  const ValueId later_id = g.add_value(later);
+  Node early;  // reads `later` before the node that defines it
+  early.op = "aten::relu";
+  early.inputs = {Arg::of(later_id)};
+  Value b = x;
+  b.role = ValueRole::Intermediate;
+  b.name = "b";
+  early.outputs = {g.add_value(b)};
+  g.body.nodes.push_back(early);
+  Node defines;
+  defines.op = "aten::relu";
+  defines.inputs = {Arg::of(g.inputs[0])};
+  defines.outputs = {later_id};
+  g.body.nodes.push_back(defines);
+  g.body.outputs = {early.outputs[0]};
+  EXPECT_EQ(pipeline::check_captured_graph(g),
+            std::vector<std::string>{"body/nodes/1 (aten::relu) input 0: value %3 'later' is used before its definition"});
+}
+
 TEST_F(BadStrategies, CustomOpsAreLeftToTheirTranslators) {
   CaptureResult r = in_process("zoo-custom-op");
   ASSERT_TRUE(r.graph.has_value());

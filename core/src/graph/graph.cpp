@@ -2,6 +2,8 @@
 // (sdk/include/onnxport/graph.hpp).
 #include <onnxport/graph.hpp>
 
+#include "graph/graph_validator.hpp"
+
 #include "base/base64.hpp"
 #include "base/checked_math.hpp"
 #include "base/json_cursor.hpp"
@@ -94,7 +96,8 @@ namespace {
 // block (or from a sibling block) is reported.
 class GraphValidator {
  public:
-  explicit GraphValidator(const Graph& g) : g_(g), state_(g.values.size(), State::Undefined) {}
+  GraphValidator(const Graph& g, ValidNodeVisitor* visitor)
+      : g_(g), visitor_(visitor), state_(g.values.size(), State::Undefined) {}
 
   std::vector<std::string> run() {
     check_unique_names();
@@ -189,6 +192,7 @@ class GraphValidator {
     auto where = [&] { return path() + " (" + n.op + ")"; };
     for (size_t i = 0; i < n.inputs.size(); ++i)
       use_arg(n.inputs[i], [&] { return where() + " input " + std::to_string(i); });
+    if (visitor_ != nullptr && errors_.empty()) visitor_->visit(n, path);
     if (n.op == "higher_order::cond" || n.op == "higher_order::loop") check_higher_order_arity(n, where());
     // Blocks see the outer values defined so far, but not the node's own outputs.
     for (size_t k = 0; k < n.blocks.size(); ++k) check_nested_block(n.blocks[k], path() + "/blocks/" + std::to_string(k));
@@ -310,6 +314,7 @@ class GraphValidator {
   }
 
   const Graph& g_;
+  ValidNodeVisitor* visitor_;
   std::vector<State> state_;
   std::vector<std::vector<ValueId>> scopes_;
   std::vector<std::string> errors_;
@@ -324,7 +329,11 @@ size_t count_nodes(const Block& b) {
 
 }  // namespace
 
-std::vector<std::string> Graph::validate() const { return GraphValidator(*this).run(); }
+std::vector<std::string> validate_graph(const Graph& graph, ValidNodeVisitor* visitor) {
+  return GraphValidator(graph, visitor).run();
+}
+
+std::vector<std::string> Graph::validate() const { return validate_graph(*this, nullptr); }
 
 size_t Graph::node_count() const { return count_nodes(body); }
 

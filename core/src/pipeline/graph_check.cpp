@@ -1,11 +1,17 @@
 // check_captured_graph: structure first (ids must be valid before anything
 // dereferences them), then the arity of every call of an op the op library
 // knows. Custom ops (not in the library) are left to their translators.
+// Both in one walk: the validator hands each node whose inputs it has just
+// found valid to the arity check (graph/graph_validator.hpp), and the arity
+// problems count only when the validator found none.
 #include "pipeline/graph_check.hpp"
+
+#include "graph/graph_validator.hpp"
 
 #include <onnxport/ops.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 
 namespace onnxport::pipeline {
@@ -67,29 +73,15 @@ bool is_arity_error(const std::string& what) {
          (has("takes ") && has(" arguments, got "));
 }
 
-class ArityChecker {
+class ArityChecker : public ValidNodeVisitor {
  public:
   explicit ArityChecker(const Graph& g) : g_(g) {}
 
-  std::vector<std::string> run() {
-    check_block(g_.body, "body");
-    return std::move(problems_);
-  }
+  void visit(const Node& n, const std::function<std::string()>& path) override { check_node(n, path); }
+  std::vector<std::string> take_problems() { return std::move(problems_); }
 
  private:
-  void check_block(const Block& b, const std::string& path) {
-    for (size_t i = 0; i < b.nodes.size(); ++i) {
-      const Node& n = b.nodes[i];
-      // The place is text only for a problem, or a block below: a valid
-      // graph of N nodes would otherwise format N places nobody reads.
-      const auto where = [&] { return path + "/nodes/" + std::to_string(i); };
-      check_node(n, where);
-      for (size_t k = 0; k < n.blocks.size(); ++k) check_block(n.blocks[k], where() + "/blocks/" + std::to_string(k));
-    }
-  }
-
-  template <class Where>
-  void check_node(const Node& n, const Where& where_text) {
+  void check_node(const Node& n, const std::function<std::string()>& where_text) {
     const OpDef* def = library_op(n.op);
     if (def == nullptr || !def->meta) return;
     std::vector<OpArg> args;
@@ -123,9 +115,10 @@ class ArityChecker {
 }  // namespace
 
 std::vector<std::string> check_captured_graph(const Graph& graph) {
-  std::vector<std::string> problems = graph.validate();
+  ArityChecker arity(graph);
+  std::vector<std::string> problems = validate_graph(graph, &arity);
   if (!problems.empty()) return problems;
-  return ArityChecker(graph).run();
+  return arity.take_problems();
 }
 
 }  // namespace onnxport::pipeline

@@ -410,7 +410,11 @@ class Tracer {
   std::vector<std::string> mutated_inputs_;                        // in first-mutation order
   std::unordered_map<std::string, EValue> input_values_;           // mutated input -> its final value
   std::unordered_map<std::string, SourceLoc> mutation_sites_;      // buffer path or input -> first update
-  std::unordered_map<const ModuleInfo*, std::unordered_map<std::string, const ModuleInfo*>> child_index_;
+  struct ChildIndex {
+    bool by_position = false;  // children named "0", "1", ... in order (nn.Sequential, nn.ModuleList)
+    std::unordered_map<std::string, const ModuleInfo*> by_name;  // otherwise
+  };
+  std::unordered_map<const ModuleInfo*, ChildIndex> child_index_;  // built on a module's first child lookup
   std::unordered_map<std::string, ValueRole> weight_roles_;   // dotted path -> Parameter / Buffer
   size_t weight_hint_ = 0;  // the item of program_.weights after the last one find_weight found
   std::unordered_map<std::string, EValue> tensor_constants_;  // tensor_ref name -> lifted constant

@@ -441,6 +441,53 @@ TEST(Branches, MissingAttributeNamesTheModule) {
   EXPECT_NE(d->message.find("(M)"), std::string::npos);
 }
 
+// Children named "0", "1", ... in order are found by position (the tracer's
+// child_module); any other naming by name. Both give the child of that name.
+json scaled(double scale) { return {{"type", "Scale"}, {"attributes", {{"scale", scale}}}}; }
+
+TEST(Modules, ChildrenAreFoundByPositionOrByName) {
+  // return x * self.layers[2].scale * self.odd[0].scale, where odd registers "1" before "0"
+  json module = {{"type", "M"},
+                 {"children",
+                  {{"layers", {{"type", "Sequential"}, {"children", {{"0", scaled(2)}, {"1", scaled(3)}, {"2", scaled(5)}}}}},
+                   {"odd", {{"type", "Odd"}, {"children", {{"1", scaled(7)}, {"0", scaled(11)}}}}}}}};
+  Program p = parse(program_json({node("prim::GetAttr", {"self"}, {"layers"}, {{"name", "layers"}}),
+                                  node("prim::GetAttr", {"layers"}, {"l2"}, {{"name", "2"}}),
+                                  node("prim::GetAttr", {"l2"}, {"s2"}, {{"name", "scale"}}),
+                                  node("prim::GetAttr", {"self"}, {"odd"}, {{"name", "odd"}}),
+                                  node("prim::GetAttr", {"odd"}, {"o0"}, {{"name", "0"}}),
+                                  node("prim::GetAttr", {"o0"}, {"s0"}, {{"name", "scale"}}),
+                                  node("aten::mul", {"x", "s2"}, {"m"}), node("aten::mul", {"m", "s0"}, {"out"})},
+                                 {"out"}, json::array({3}), module));
+  // The program's reader keeps children in file order; nlohmann::json sorted
+  // them. Put odd's back in registration order, as the file has them.
+  ModuleInfo& odd = p.module.children.at(1).second;
+  ASSERT_EQ(odd.children.size(), 2u);
+  if (odd.children[0].first == "0") std::swap(odd.children[0], odd.children[1]);
+  const CaptureResult r = capture(p, strict_policy());
+  ASSERT_TRUE(r.graph) << all_messages(r);
+  ASSERT_EQ(body_ops(*r.graph), (std::vector<std::string>{"aten::mul", "aten::mul"}));
+  EXPECT_EQ(r.graph->body.nodes[0].inputs.at(1).constant, 5.0);   // layers[2]
+  EXPECT_EQ(r.graph->body.nodes[1].inputs.at(1).constant, 11.0);  // odd's child named "0", registered second
+  EXPECT_EQ(run(p, {1, 2, 3}), (std::vector<double>{55, 110, 165}));
+}
+
+TEST(Modules, NamesThatOnlyLookLikePositionsAreNotChildren) {
+  json module = {{"type", "M"},
+                 {"children", {{"layers", {{"type", "Sequential"}, {"children", {{"0", scaled(2)}, {"1", scaled(3)}}}}}}}};
+  for (const char* name : {"01", "2", "+1", "-1", " 1", "1 "}) {
+    const Program p = parse(program_json({node("prim::GetAttr", {"self"}, {"layers"}, {{"name", "layers"}}),
+                                          node("prim::GetAttr", {"layers"}, {"l"}, {{"name", name}}),
+                                          node("prim::GetAttr", {"l"}, {"s"}, {{"name", "scale"}}),
+                                          node("aten::mul", {"x", "s"}, {"out"})},
+                                         {"out"}, json::array({3}), module));
+    const CaptureResult r = capture(p, non_strict_policy());
+    const Diagnostic* d = find_diag(r, "missing-attribute");
+    ASSERT_NE(d, nullptr) << name << ": " << all_messages(r);
+    EXPECT_NE(d->message.find("`" + std::string(name) + "`"), std::string::npos) << d->message;
+  }
+}
+
 TEST(Branches, EnvironmentQueriesPickTheInferencePath) {
   // if torch.is_grad_enabled() or x.is_cuda: fused path (unknown op) else relu(x)
   const Program p = parse(program_json(

@@ -488,6 +488,46 @@ TEST(TranslateGraph, SizeListsMixingSymbolsAndIntsBecomeAnInt64Tensor) {
   EXPECT_TRUE(check_model(r.model).empty());
 }
 
+// Tied parameters (the same bytes, dtype and shape) are one initializer; the
+// same bytes under another shape (a view) are an initializer of their own,
+// and a second such view is tied to the first one.
+TEST(TranslateGraph, ParametersOnTheSameBytesAreOneInitializerPerLayout) {
+  GraphBuilder b;
+  const Tensor base = Tensor::from_vector<float>(DType::Float32, {2, 3}, {1, 2, 3, 4, 5, 6});
+  const auto param = [&](const std::string& name, const Tensor& data) {
+    Value p;
+    p.name = name;
+    p.dtype = data.dtype();
+    p.shape = Shape(data.shape().begin(), data.shape().end());
+    p.role = ValueRole::Parameter;
+    p.data = data;
+    const ValueId id = b.g.add_value(p);
+    b.g.params.push_back(id);
+    return id;
+  };
+  const ValueId a = param("a", base);
+  const ValueId tied = param("tied", base);
+  const ValueId view = param("view", base.reshaped({3, 2}));
+  const ValueId view_again = param("view_again", base.reshaped({3, 2}));
+  param("copy", base.clone());
+  b.output(b.node("aten::add", {v(a), v(tied)}, "sum", DType::Float32, {2, 3}));
+  b.output(b.node("aten::add", {v(view), v(view_again)}, "sum_t", DType::Float32, {3, 2}));
+  const TranslatorRegistry reg = standard_registry();
+  TranslationResult r = translate_graph(b.g, reg, opts());
+  ASSERT_TRUE(r.ok);
+  std::vector<std::string> initializers;
+  for (const auto& init : r.model.graph().initializer()) initializers.push_back(init.name());
+  EXPECT_EQ(initializers, (std::vector<std::string>{"a", "view", "copy"}));
+  const onnx::NodeProto* sum = find_node_by_output(r.model.graph(), "sum");
+  ASSERT_NE(sum, nullptr);
+  EXPECT_EQ(sum->input(0), "a");
+  EXPECT_EQ(sum->input(1), "a");
+  const onnx::NodeProto* sum_t = find_node_by_output(r.model.graph(), "sum_t");
+  ASSERT_NE(sum_t, nullptr);
+  EXPECT_EQ(sum_t->input(0), "view");
+  EXPECT_EQ(sum_t->input(1), "view");
+}
+
 TEST(TranslateGraph, ParameterWithoutDataBecomesAnInputWithAWarning) {
   GraphBuilder b;
   const ValueId x = b.input("x", DType::Float32, {2});

@@ -580,30 +580,50 @@ void ModelBuilder::add_graph_inputs(Scope& top) {
 // embedding and lm head, one tensor under two names) are one initializer.
 // Only the same memory with the same dtype and shape counts: equal values
 // in different memory stay two initializers.
-struct SameBytesKey {
-  const std::byte* bytes;
-  size_t nbytes;
-  DType dtype;
-  std::vector<int64_t> shape;
-  bool operator==(const SameBytesKey& o) const {
-    return bytes == o.bytes && nbytes == o.nbytes && dtype == o.dtype && shape == o.shape;
+bool same_bytes(const Tensor& a, const Tensor& b) {
+  return a.bytes() == b.bytes() && a.nbytes() == b.nbytes() && a.dtype() == b.dtype() && a.shape() == b.shape();
+}
+
+// The parameters written so far, by the address of their bytes: nearly
+// always one per address, so the table is keyed by the address alone and the
+// rest of same_bytes() is compared on a hit. (Keyed by address, size, dtype
+// and a copy of the shape, each parameter cost an allocation for the shape
+// and a cold bucket: translate's inserts grew about 7x for 4x the layers of
+// bench/scaling; bench/README.md, "Tied weights found by address".)
+class WrittenParameters {
+ public:
+  WrittenParameters(const Graph& graph, size_t count) : graph_(graph) { first_at_.reserve(count); }
+
+  // The parameter written before whose data are the same bytes as `id`'s,
+  // or nullopt (and `id` is now the one written for them).
+  std::optional<ValueId> tie(ValueId id) {
+    const Tensor& data = graph_.value(id).data;
+    const auto [first, inserted] = first_at_.try_emplace(data.bytes(), id);
+    if (inserted) return std::nullopt;
+    if (same_bytes(graph_.value(first->second).data, data)) return first->second;
+    // The same address with another size, dtype or shape (rare): a view.
+    const auto [begin, end] = other_layouts_.equal_range(data.bytes());
+    for (auto it = begin; it != end; ++it)
+      if (same_bytes(graph_.value(it->second).data, data)) return it->second;
+    other_layouts_.emplace(data.bytes(), id);
+    return std::nullopt;
   }
-};
-struct SameBytesHash {
-  size_t operator()(const SameBytesKey& k) const { return std::hash<const void*>()(k.bytes) ^ (k.nbytes << 1); }
+
+ private:
+  const Graph& graph_;
+  std::unordered_map<const std::byte*, ValueId> first_at_;
+  std::unordered_multimap<const std::byte*, ValueId> other_layouts_;
 };
 
 void ModelBuilder::add_initializers(Scope& top) {
-  std::unordered_map<SameBytesKey, ValueId, SameBytesHash> written;
+  WrittenParameters written(graph_, graph_.params.size());
   for (ValueId id : graph_.params) {
     if (!valid_id(id)) continue;
     const Value& v = graph_.value(id);
     if (v.data.defined() && v.data.bytes() != nullptr && v.data.nbytes() > 0) {
-      const auto [first, inserted] =
-          written.try_emplace(SameBytesKey{v.data.bytes(), v.data.nbytes(), v.data.dtype(), v.data.shape()}, id);
-      if (!inserted) {
+      if (const std::optional<ValueId> first = written.tie(id)) {
         // Read under the first one's name; its own name stays unused.
-        value_names_[static_cast<size_t>(id)] = value_name(first->second);
+        value_names_[static_cast<size_t>(id)] = value_name(*first);
         bind(id);
         continue;
       }

@@ -38,6 +38,15 @@ class FlatNameMap {
     return e && e->present ? &e->value : nullptr;
   }
   bool contains(std::string_view name) const { return find(name) != nullptr; }
+  // The number of present names.
+  size_t size() const { return present_; }
+  // Calls f(name, value) for each present name, in the order the names were
+  // first added: a walk over the entries as they lie in memory.
+  template <class F>
+  void for_each(F&& f) const {
+    for (const Entry& e : entries_)
+      if (e.present) f(e.name, e.value);
+  }
 
   // Adds `name` -> `value` when `name` is absent; else leaves the present
   // value. Returns the value in the map and whether it was added (as
@@ -47,6 +56,7 @@ class FlatNameMap {
     if (e.present) return {&e.value, false};
     e.value = std::move(value);
     e.present = true;
+    ++present_;
     return {&e.value, true};
   }
 
@@ -54,6 +64,7 @@ class FlatNameMap {
   T& assign(std::string_view name, T value) {
     Entry& e = slot_for(name);
     e.value = std::move(value);
+    if (!e.present) ++present_;
     e.present = true;
     return e.value;
   }
@@ -64,6 +75,7 @@ class FlatNameMap {
     if (e != nullptr && e->present) {
       e->present = false;
       e->value = T();
+      --present_;
     }
   }
 
@@ -123,6 +135,7 @@ class FlatNameMap {
 
   std::deque<Entry> entries_;    // in insertion order
   std::vector<uint64_t> slots_;  // power-of-two size, at most half full
+  size_t present_ = 0;
 };
 
 }  // namespace onnxport

@@ -88,7 +88,7 @@ void Tracer::on_constant(const ProgramNode& n) {
 // buffer of that dotted name (the same graph value prim::GetAttr gives), else
 // a tensor constant stored with the weights.
 EValue Tracer::tensor_ref(const std::string& name) {
-  if (auto role = weight_roles_.find(name); role != weight_roles_.end()) return parameter(name, role->second);
+  if (const ValueRole* role = weight_roles_.find(name)) return parameter(name, *role);
   const Tensor* t = program_.weights.find(name);
   if (t == nullptr) fail("missing-weight", "tensor `" + name + "` is not in the weights file");
   if (auto it = tensor_constants_.find(name); it != tensor_constants_.end()) return it->second;

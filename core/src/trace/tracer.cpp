@@ -17,8 +17,7 @@ constexpr std::string_view kReservedNames[] = {"sum",   "min",  "max",   "abs", 
                                                "round", "len",  "slice", "input", "list", "str", "int",
                                                "float", "bool", "range", "type",  "id",   "map", "zip"};
 
-void collect_weights(const ModuleInfo& m, const std::string& prefix,
-                     std::unordered_map<std::string, ValueRole>& out) {
+void collect_weights(const ModuleInfo& m, const std::string& prefix, FlatNameMap<ValueRole>& out) {
   for (const auto& p : m.parameters) out.emplace(prefix + p, ValueRole::Parameter);
   for (const auto& b : m.buffers) out.emplace(prefix + b, ValueRole::Buffer);
   for (const auto& [name, child] : m.children) collect_weights(child, prefix + name + ".", out);
@@ -81,7 +80,7 @@ void Tracer::reserve_names() {
   names_.reserve(weight_roles_.size() + nodes + std::size(kReservedNames));
   env_.reserve(program_.inputs.size() + nodes);
   params_.reserve(weight_roles_.size());
-  for (const auto& [path, role] : weight_roles_) unique_name(path);
+  weight_roles_.for_each([&](const std::string& path, ValueRole) { unique_name(path); });
   // The builtins are reserved in the graph too, now, while it holds only the
   // inputs: reserving them at the end would make the graph index every
   // value's name (Graph::sync_used_names), which only decomposition needs.
@@ -91,8 +90,9 @@ void Tracer::reserve_names() {
 
 void Tracer::hand_over_reserved_names() {
   // Weights no node read (rare: a real module reads all of its weights).
-  for (const auto& [path, role] : weight_roles_)
+  weight_roles_.for_each([&](const std::string& path, ValueRole role) {
     if ((role == ValueRole::Buffer ? buffers_ : params_).find(path) == nullptr) graph_.unique_name(path);
+  });
 }
 
 ValueId Tracer::add_value(Value v) {

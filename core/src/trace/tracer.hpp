@@ -12,6 +12,7 @@
 #include "environment.hpp"
 
 #include "base/sym_expr.hpp"
+#include "base/flat_name_map.hpp"
 #include "onnx/names.hpp"
 #include "ops/broadcast_assumptions.hpp"
 
@@ -415,7 +416,10 @@ class Tracer {
     std::unordered_map<std::string, const ModuleInfo*> by_name;  // otherwise
   };
   std::unordered_map<const ModuleInfo*, ChildIndex> child_index_;  // built on a module's first child lookup
-  std::unordered_map<std::string, ValueRole> weight_roles_;   // dotted path -> Parameter / Buffer
+  // Dotted path -> Parameter / Buffer, walked in module order (a hash map's
+  // order read its nodes and the name tables' slots at random: bench/README.md,
+  // "Weights in module order").
+  FlatNameMap<ValueRole> weight_roles_;
   size_t weight_hint_ = 0;  // the item of program_.weights after the last one find_weight found
   std::unordered_map<std::string, EValue> tensor_constants_;  // tensor_ref name -> lifted constant
   std::unordered_map<std::string, EValue> set_attrs_;         // dotted path -> value a prim::SetAttr assigned

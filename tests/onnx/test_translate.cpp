@@ -404,6 +404,74 @@ TEST(TranslateGraph, MissingTranslatorInsideABranchIsReported) {
   EXPECT_EQ(r.missing[0].example_loc.text, "return -x");
 }
 
+// A translator may keep an ONNX name it made and read it from a later node
+// (a plugin emitting a shared constant once): fine where the name is
+// visible, reported where it is not (a name made inside one If branch read
+// in the other). Three kinds of names, recorded differently by the builder:
+// an intermediate "val_N", a constant named by a hint, and a graph value's
+// name read as a string without name_of().
+enum class KeptName { Fresh, Hinted, Value };
+KeptName g_kind_to_keep = KeptName::Fresh;
+std::string g_kept_name;
+
+void t_keep(TranslateContext& ctx) {
+  const std::string inner = ctx.op("Neg", {ctx.input(0)});
+  const std::string hinted = ctx.constant(Tensor::scalar(DType::Float32, 1.0), "kept_constant");
+  ctx.set_output(0, ctx.op("Add", {inner, hinted}));
+  if (g_kind_to_keep == KeptName::Fresh) g_kept_name = inner;
+  if (g_kind_to_keep == KeptName::Hinted) g_kept_name = hinted;
+  if (g_kind_to_keep == KeptName::Value) g_kept_name = ctx.name_of(ctx.node().outputs[0]);
+}
+void t_read_kept(TranslateContext& ctx) { ctx.set_output(0, ctx.op("Add", {ctx.input(0), g_kept_name})); }
+
+// x -> [keep at top] -> cond(p, then: read_kept or keep, else: read_kept)
+TranslationResult translate_with_kept_name(KeptName kind, bool keep_in_then_branch) {
+  g_kind_to_keep = kind;
+  g_kept_name.clear();
+  GraphBuilder b;
+  const ValueId x = b.input("x", DType::Float32, {1});
+  const ValueId p = b.input("p", DType::Bool, {});
+  ValueId top = x;
+  if (!keep_in_then_branch) top = b.node("test::keep", {v(x)}, "kept_at_top", DType::Float32, {1});
+  Node cond;
+  cond.op = "higher_order::cond";
+  cond.inputs = {v(p)};
+  Block then_b, else_b;
+  then_b.outputs = {b.node(keep_in_then_branch ? "test::keep" : "test::read_kept", {v(top)}, "in_then", DType::Float32,
+                           {1}, &then_b)};
+  else_b.outputs = {b.node("test::read_kept", {v(top)}, "in_else", DType::Float32, {1}, &else_b)};
+  cond.blocks = {std::move(then_b), std::move(else_b)};
+  const ValueId out = b.value("out", DType::Float32, {1});
+  cond.outputs = {out};
+  b.g.body.nodes.push_back(std::move(cond));
+  b.output(out);
+  TranslatorRegistry reg = standard_registry();
+  add(reg, "test::keep", t_keep);
+  add(reg, "test::read_kept", t_read_kept, "plugin-keeps-names");
+  return translate_graph(b.g, reg, opts());
+}
+
+TEST(TranslateGraph, KeptNamesReadWhereVisibleAreAccepted) {
+  for (KeptName kind : {KeptName::Fresh, KeptName::Hinted, KeptName::Value}) {
+    TranslationResult r = translate_with_kept_name(kind, /*keep_in_then_branch=*/false);
+    EXPECT_TRUE(r.ok) << "kind " << static_cast<int>(kind) << ": "
+                      << (r.diagnostics.empty() ? "" : r.diagnostics[0].to_text());
+    const auto problems = check_model(r.model);
+    EXPECT_TRUE(problems.empty()) << (problems.empty() ? "" : problems[0].message);
+  }
+}
+
+TEST(TranslateGraph, KeptNamesReadFromTheOtherBranchAreReported) {
+  for (KeptName kind : {KeptName::Fresh, KeptName::Hinted, KeptName::Value}) {
+    const TranslationResult r = translate_with_kept_name(kind, /*keep_in_then_branch=*/true);
+    EXPECT_FALSE(r.ok) << "kind " << static_cast<int>(kind);
+    const Diagnostic* d = find_diag(r, "translator-invalid-node");
+    ASSERT_NE(d, nullptr) << "kind " << static_cast<int>(kind);
+    EXPECT_EQ(d->plugin, "plugin-keeps-names");
+    EXPECT_NE(d->message.find("input '" + g_kept_name + "' is not defined"), std::string::npos) << d->message;
+  }
+}
+
 // higher_order::loop(max_trip, cond, carried...) -> Loop; the body takes
 // (iteration, carried...) in the Graph IR, the host adds ONNX's cond input.
 void t_loop(TranslateContext& ctx) {

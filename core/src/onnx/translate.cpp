@@ -115,21 +115,33 @@ std::string translator_range(const TranslatorSpec& spec) {
   return s + ", priority " + std::to_string(spec.priority);
 }
 
-// A graph (or subgraph) being filled, with the names visible in it.
+// A graph (or subgraph) being filled.
+//
+// Which names a scope defines (inputs, initializers, node outputs, poisoned
+// outputs) is recorded by what the name is, not in a set of names per scope:
+// a graph value's name by its ValueId and a fresh "val_N" by N, each in an
+// array of the ModelBuilder holding the id of the defining scope; only the
+// few other names (a constant named by a hint, a Loop body's condition input)
+// go into this scope's sets. As sets of every name, two inserts per node
+// output and a lookup per node input were a quarter of translate's time at
+// 16,384 layers and grew about 7x for 4x the layers (bench/README.md,
+// "Definitions recorded by value id").
 struct Scope {
   onnx::GraphProto* graph = nullptr;
   const Scope* parent = nullptr;
-  // Flat sets (names.hpp): as unordered_sets, their inserts, lookups and
-  // destruction were about a quarter of translate's time at 16,384 layers.
-  GrowingNameSet defined;   // inputs, initializers, node outputs (incl. poisoned)
-  GrowingNameSet produced;  // outputs of nodes of this very graph
+  int id = 0;  // distinct for every scope of one translation (a dead scope's id is never reused)
+  GrowingNameSet other_defined;   // names defined here that are neither a value's nor fresh
+  GrowingNameSet other_produced;  // those of them that nodes of this very graph compute
 
-  bool visible(const std::string& name) const {
+  // True when names defined in scope `scope_id` can be read here.
+  bool sees(int scope_id) const {
     for (const Scope* s = this; s != nullptr; s = s->parent)
-      if (s->defined.contains(name)) return true;
+      if (s->id == scope_id) return true;
     return false;
   }
 };
+
+constexpr int kNoScope = -1;
 
 class NodeContext;
 
@@ -147,6 +159,11 @@ class ModelBuilder {
   NameTable& names() { return names_; }
   const std::string& value_name(ValueId id) const { return value_names_.at(static_cast<size_t>(id)); }
   bool is_bound(ValueId id) const { return bound_.at(static_cast<size_t>(id)) != 0; }
+  // True when `id`'s name is defined in `scope` or a scope around it.
+  bool value_visible(ValueId id, const Scope& scope) const {
+    const int where = defined_in_.at(static_cast<size_t>(id));
+    return where != kNoScope && scope.sees(where);
+  }
   void bind(ValueId id) { bound_.at(static_cast<size_t>(id)) = 1; }
   bool valid_id(ValueId id) const { return id >= 0 && static_cast<size_t>(id) < graph_.values.size(); }
   // Appends a node named "node_<OpType>_<n>" carrying the provenance of `origin`.
@@ -179,6 +196,23 @@ class ModelBuilder {
   void check_emitted_nodes(const NodeContext& ctx, const RegisteredTranslator& tr, const Node& node,
                            const Scope& scope, std::vector<Diagnostic>& failures);
   void poison_outputs(const Node& node, Scope& scope);
+  // Records that `scope` defines `id`'s name (define_value) or that a node
+  // of `scope` computes it, or it is poisoned there (produce_value).
+  void define_value(ValueId id, const Scope& scope) { defined_in_.at(static_cast<size_t>(id)) = scope.id; }
+  void produce_value(ValueId id, const Scope& scope) {
+    define_value(id, scope);
+    produced_in_.at(static_cast<size_t>(id)) = scope.id;
+  }
+  // Records an output of an emitted node that is not one of the graph
+  // node's values: a fresh name by its number, any other in the scope's sets.
+  void define_other_output(const std::string& name, Scope& scope);
+  // True when `name` can be read in `scope` (Scope above says how names are
+  // recorded).
+  bool visible(const std::string& name, const Scope& scope) const;
+  // True when `name` is the name of a value name_of() gave `ctx`, visible
+  // in `scope`: how nearly every input of an emitted node is found without
+  // a lookup by name.
+  bool handed_out_and_visible(const NodeContext& ctx, const std::string& name, const Scope& scope) const;
   // registry.choose() once per op, not once per node.
   const TranslatorChoice& choice_for(const std::string& op) {
     auto it = choices_.find(op);
@@ -201,6 +235,10 @@ class ModelBuilder {
   NameTable names_;
   std::vector<std::string> value_names_;  // ValueId -> ONNX name
   std::vector<char> bound_;               // ValueId -> has an ONNX definition (or is poisoned)
+  std::vector<int> defined_in_;           // ValueId -> id of the scope defining its name, or kNoScope
+  std::vector<int> produced_in_;          // ValueId -> id of the scope whose node computes it, or kNoScope
+  std::vector<int> fresh_defined_in_;     // N -> id of the scope where a node outputs "val_N", or kNoScope
+  int scope_count_ = 0;                   // scopes opened so far (the next one's id)
   std::vector<std::optional<onnx::GraphProto>> subgraphs_;
   std::unordered_set<std::string> custom_domains_;
   std::map<std::string, onnx::FunctionProto> functions_;  // "domain.name" -> declared function (sorted output)
@@ -230,6 +268,7 @@ class NodeContext final : public TranslateContext {
     if (!b_.is_bound(value))
       throw TranslateError("value '" + b_.graph().value(value).name +
                            "' has no ONNX name yet (it is used before the node computing it)");
+    if (std::find(handed_out_.begin(), handed_out_.end(), value) == handed_out_.end()) handed_out_.push_back(value);
     return b_.value_name(value);
   }
 
@@ -316,6 +355,8 @@ class NodeContext final : public TranslateContext {
   int first_node() const { return first_node_; }
   const std::vector<std::string>& warnings() const { return warnings_; }
   const std::vector<std::string>& domains() const { return domains_; }
+  // The values whose names name_of() gave this translator.
+  const std::vector<ValueId>& handed_out() const { return handed_out_; }
 
  private:
   std::string resolve(const std::string& name) const {
@@ -491,6 +532,7 @@ class NodeContext final : public TranslateContext {
   std::vector<std::string> warnings_;
   std::vector<std::string> domains_;
   std::vector<std::string> declared_functions_;  // "domain.name" first declared by this translator call
+  std::vector<ValueId> handed_out_;               // values name_of() named, each once
 };
 
 // ---------------------------------------------------------------------------
@@ -561,10 +603,46 @@ Diagnostic ModelBuilder::node_diagnostic(std::string code, Severity severity, co
   return d;
 }
 
+// The first names the table gives out: value id k's is its k-th name
+// (NameTable::index_of), which visible() uses to find a value by its name.
 void ModelBuilder::reserve_value_names() {
   value_names_.reserve(graph_.values.size());
   for (const Value& v : graph_.values) value_names_.push_back(names_.unique(onnx_safe_name(v.name)));
   bound_.assign(graph_.values.size(), 0);
+  defined_in_.assign(graph_.values.size(), kNoScope);
+  produced_in_.assign(graph_.values.size(), kNoScope);
+}
+
+bool ModelBuilder::handed_out_and_visible(const NodeContext& ctx, const std::string& name, const Scope& scope) const {
+  for (ValueId id : ctx.handed_out())
+    if (value_name(id) == name && value_visible(id, scope)) return true;
+  return false;
+}
+
+void ModelBuilder::define_other_output(const std::string& name, Scope& scope) {
+  const int64_t n = onnx_build::NameTable::fresh_number(name);
+  if (names_.issued_fresh(n)) {
+    if (static_cast<size_t>(n) >= fresh_defined_in_.size())
+      fresh_defined_in_.resize(std::max<size_t>(static_cast<size_t>(n) + 1, fresh_defined_in_.size() * 2), kNoScope);
+    fresh_defined_in_[static_cast<size_t>(n)] = scope.id;
+    return;
+  }
+  scope.other_defined.insert(name);
+  scope.other_produced.insert(name);
+}
+
+bool ModelBuilder::visible(const std::string& name, const Scope& scope) const {
+  const int64_t n = onnx_build::NameTable::fresh_number(name);
+  if (names_.issued_fresh(n)) {
+    const size_t k = static_cast<size_t>(n);
+    return k < fresh_defined_in_.size() && fresh_defined_in_[k] != kNoScope && scope.sees(fresh_defined_in_[k]);
+  }
+  const int64_t owner = names_.index_of(name);
+  if (owner >= 0 && static_cast<size_t>(owner) < graph_.values.size() && value_visible(static_cast<ValueId>(owner), scope))
+    return true;
+  for (const Scope* s = &scope; s != nullptr; s = s->parent)
+    if (s->other_defined.contains(name)) return true;
+  return false;
 }
 
 void ModelBuilder::add_graph_inputs(Scope& top) {
@@ -572,7 +650,7 @@ void ModelBuilder::add_graph_inputs(Scope& top) {
     if (!valid_id(id)) continue;  // Graph::validate() reports it; nothing to name here
     set_value_type(*top.graph->add_input(), value_name(id), graph_.value(id));
     bind(id);
-    top.defined.insert(value_name(id));
+    define_value(id, top);
   }
 }
 
@@ -625,6 +703,7 @@ void ModelBuilder::add_initializers(Scope& top) {
         // Read under the first one's name; its own name stays unused.
         value_names_[static_cast<size_t>(id)] = value_name(*first);
         bind(id);
+        define_value(id, top);
         continue;
       }
     }
@@ -645,7 +724,7 @@ void ModelBuilder::add_initializers(Scope& top) {
       result_.diagnostics.push_back(std::move(d));
     }
     bind(id);
-    top.defined.insert(value_name(id));
+    define_value(id, top);
   }
 }
 
@@ -657,8 +736,7 @@ void ModelBuilder::poison_outputs(const Node& node, Scope& scope) {
   for (ValueId id : node.outputs) {
     if (!valid_id(id)) continue;
     bind(id);
-    scope.defined.insert(value_name(id));
-    scope.produced.insert(value_name(id));
+    produce_value(id, scope);
   }
 }
 
@@ -748,12 +826,16 @@ bool ModelBuilder::try_translator(const RegisteredTranslator& tr, const Node& no
       if (valid_id(id)) bound_.at(static_cast<size_t>(id)) = 0;
     return false;
   }
+  // The node's own values are recorded by poison_outputs() below.
+  const auto is_node_value = [&](const std::string& out) {
+    for (ValueId id : node.outputs)
+      if (valid_id(id) && value_name(id) == out) return true;
+    return false;
+  };
   for (int k = ctx.first_node(); k < nodes->size(); ++k)
-    for (const std::string& out : (*nodes)[k].output()) {
-      scope.defined.insert(out);
-      scope.produced.insert(out);
-    }
-  poison_outputs(node, scope);  // binds what the translator left unbound; no-op for the rest
+    for (const std::string& out : (*nodes)[k].output())
+      if (!is_node_value(out)) define_other_output(out, scope);
+  poison_outputs(node, scope);  // binds what the translator left unbound; records all the node's values
   for (const std::string& d : ctx.domains()) use_domain(d);
   if (used_ops_.insert(node.op).second)
     result_.used.emplace_back(node.op, tr.plugin + " (" + translator_range(tr.spec) + ")");
@@ -777,7 +859,8 @@ void ModelBuilder::check_emitted_nodes(const NodeContext& ctx, const RegisteredT
     if (is_default_domain(n.domain()) && onnx::OpSchemaRegistry::Schema(n.op_type(), opset(), "") == nullptr)
       bad("'" + n.op_type() + "' is not an ONNX operator at opset " + std::to_string(opset()));
     for (const std::string& in : n.input())
-      if (!in.empty() && emitted.count(in) == 0 && !scope.visible(in)) bad("input '" + in + "' is not defined");
+      if (!in.empty() && emitted.count(in) == 0 && !handed_out_and_visible(ctx, in, scope) && !visible(in, scope))
+        bad("input '" + in + "' is not defined");
     for (const std::string& out : n.output()) emitted.insert(out);
   }
 }
@@ -829,6 +912,8 @@ void ModelBuilder::bind_block_inputs(const Node& owner, const Block& block, Scop
         throw TranslateError("cond operand " + std::to_string(k) + " is not a defined tensor value");
       value_names_[static_cast<size_t>(block.inputs[k])] = value_name(operand.value);
       bind(block.inputs[k]);
+      // The branch reads the operand's name: visible where the operand is.
+      defined_in_.at(static_cast<size_t>(block.inputs[k])) = defined_in_.at(static_cast<size_t>(operand.value));
     }
     return;
   }
@@ -839,13 +924,13 @@ void ModelBuilder::bind_block_inputs(const Node& owner, const Block& block, Scop
     if (!valid_id(id)) throw TranslateError("block input id " + std::to_string(id) + " does not exist");
     set_value_type(*scope.graph->add_input(), value_name(id), graph_.value(id));
     bind(id);
-    scope.defined.insert(value_name(id));
+    define_value(id, scope);
     if (k == 0 && loop_without_cond_in) {
       // ONNX Loop bodies take (iteration, condition, carried...); the Graph IR
       // body has no condition input, so add one the body ignores.
       const std::string cond_in = names_.unique("cond_in");
       set_tensor_type(*scope.graph->add_input(), cond_in, DType::Bool, {});
-      scope.defined.insert(cond_in);
+      scope.other_defined.insert(cond_in);
     }
   }
 }
@@ -853,12 +938,12 @@ void ModelBuilder::bind_block_inputs(const Node& owner, const Block& block, Scop
 std::string ModelBuilder::output_name_for(ValueId id, Scope& scope, std::unordered_set<std::string>& used,
                                           const Node* origin) {
   const std::string& name = value_name(id);
-  if (scope.produced.contains(name) && used.insert(name).second) return name;
+  const bool produced_here = produced_in_.at(static_cast<size_t>(id)) == scope.id || scope.other_produced.contains(name);
+  if (produced_here && used.insert(name).second) return name;
   std::string out = names_.unique(name + "_out");
   onnx::NodeProto& n = append_node(*scope.graph, "Identity", "", origin ? *origin : output_origin_);
   n.add_input(name);
   n.add_output(out);
-  scope.produced.insert(out);
   used.insert(out);
   return out;
 }
@@ -870,6 +955,7 @@ SubgraphRef ModelBuilder::build_subgraph(const Node& owner, const Block& block, 
   Scope scope;
   scope.graph = &g;
   scope.parent = &parent;
+  scope.id = ++scope_count_;
   bind_block_inputs(owner, block, scope);
   translate_nodes(block.nodes, scope);
   std::unordered_set<std::string> used;

@@ -1,6 +1,7 @@
 // optimize_model: constant folding, no-op removal, dead-node and unused
 // initializer removal, subgraph captures, stable output names.
 #include "onnx_test_util.hpp"
+#include "proto_util.hpp"
 
 #include <onnx/defs/parser.h>
 
@@ -12,6 +13,8 @@ namespace onnxport {
 namespace {
 
 using namespace onnxport::testing;
+using onnx_build::set_tensor_type;
+using onnx_build::tensor_to_proto;
 
 // Builds a model from ONNX's text syntax (onnx/defs/parser.h).
 onnx::ModelProto parse(const std::string& text) {
@@ -155,6 +158,78 @@ TEST(Optimize, RemovesDeadNodesAndUnusedInitializers) {
   EXPECT_EQ(stats.removed_initializers, 1);
   ASSERT_EQ(m.graph().initializer_size(), 1);
   EXPECT_EQ(m.graph().initializer(0).name(), "w");
+  expect_valid(m);
+}
+
+// A chain of `length` Relu/Neg nodes from x to y, each reading the one before;
+// node k also reads initializer "w<k>" when k is even (an Add then).
+onnx::ModelProto long_chain(int length) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(17);
+  onnx::GraphProto& g = *m.mutable_graph();
+  g.set_name("chain");
+  set_tensor_type(*g.add_input(), "x", DType::Float32, {2});
+  std::string last = "x";
+  for (int k = 0; k < length; ++k) {
+    onnx::NodeProto& n = *g.add_node();
+    const std::string out = "v" + std::to_string(k);
+    n.add_input(last);
+    if (k % 2 == 0) {
+      n.set_op_type("Add");
+      const std::string w = "w" + std::to_string(k);
+      n.add_input(w);
+      tensor_to_proto(f32({2}, {1.0f, 2.0f}), w, *g.add_initializer());
+    } else {
+      n.set_op_type(k % 3 == 0 ? "Neg" : "Relu");
+    }
+    n.add_output(out);
+    last = out;
+  }
+  set_tensor_type(*g.add_output(), last, DType::Float32, {2});
+  return m;
+}
+
+TEST(Optimize, UnusedInitializersOfALongGraphWithoutDeadNodesGo) {
+  onnx::ModelProto m = long_chain(3000);  // reads of several partitions (hash_join.hpp)
+  onnx::GraphProto& g = *m.mutable_graph();
+  for (const char* name : {"spare_a", "spare_b"}) tensor_to_proto(f32({2}, {0.0f, 0.0f}), name, *g.add_initializer());
+  // An initializer that is also a graph input (an input's default) stays unread.
+  tensor_to_proto(f32({2}, {7.0f, 8.0f}), "x_default", *g.add_initializer());
+  set_tensor_type(*g.add_input(), "x_default", DType::Float32, {2});
+  const OptimizeStats stats = optimize_model(m);
+  EXPECT_EQ(stats.removed_dead, 0);
+  EXPECT_EQ(stats.removed_initializers, 2);
+  EXPECT_EQ(m.graph().node_size(), 3000);
+  EXPECT_EQ(m.graph().initializer_size(), 1500 + 1);
+  EXPECT_EQ(find_initializer(m.graph(), "spare_a"), nullptr);
+  EXPECT_EQ(find_initializer(m.graph(), "spare_b"), nullptr);
+  EXPECT_NE(find_initializer(m.graph(), "x_default"), nullptr);
+  EXPECT_NE(find_initializer(m.graph(), "w2998"), nullptr);
+  expect_valid(m);
+}
+
+TEST(Optimize, DeadNodesOfALongGraphAreFoundWithTheirProducers) {
+  onnx::ModelProto m = long_chain(3000);
+  onnx::GraphProto& g = *m.mutable_graph();
+  // A dead branch hanging off the middle: two nodes and the initializer
+  // only they read.
+  onnx::NodeProto& a = *g.add_node();
+  a.set_op_type("Add");
+  a.add_input("v1500");
+  a.add_input("only_dead_reads");
+  a.add_output("dead_a");
+  onnx::NodeProto& b = *g.add_node();
+  b.set_op_type("Neg");
+  b.add_input("dead_a");
+  b.add_output("dead_b");
+  tensor_to_proto(f32({2}, {1.0f, 1.0f}), "only_dead_reads", *g.add_initializer());  // not zeros: no no-op Add
+  const OptimizeStats stats = optimize_model(m);
+  EXPECT_EQ(stats.removed_dead, 2);
+  EXPECT_EQ(stats.removed_initializers, 1);
+  EXPECT_EQ(m.graph().node_size(), 3000);
+  EXPECT_EQ(find_initializer(m.graph(), "only_dead_reads"), nullptr);
+  EXPECT_EQ(find_node_by_output(m.graph(), "dead_a"), nullptr);
   expect_valid(m);
 }
 

@@ -10,6 +10,7 @@
 #include <onnxport_core/onnx_passes.hpp>
 
 #include "const_eval.hpp"
+#include "hash_join.hpp"
 #include "lent_weights.hpp"
 #include "node_prefetch.hpp"
 
@@ -868,7 +869,53 @@ class Optimizer {
     dead_nodes_in_pass_ += removed_nodes;
   }
 
+  // The common case, nothing dead, shown without a set of every needed name
+  // (hash_join.hpp says why): a node is live when a node or a graph output
+  // reads one of its outputs. When every node is, the names the exact walk
+  // below would mark needed are exactly the names read, and only the
+  // initializers nobody reads go. False, with nothing changed, when some
+  // node looks dead (the exact walk decides then, since removing it can make
+  // its producers dead) or the graph has subgraphs (their nodes read outer
+  // names). A hash collision can only make a dead node look live: the
+  // model keeps a node it could drop, never loses one it needs.
+  bool sweep_if_all_live(onnx::GraphProto& g) {
+    if (survey_.has_subgraph) return false;
+    const auto hash = [](const std::string& s) { return std::hash<std::string_view>{}(s); };
+    std::vector<uint64_t> reads;
+    std::vector<onnx_build::HashedIndex> outputs;
+    reads.reserve(static_cast<size_t>(g.output_size()) + 2 * static_cast<size_t>(g.node_size()));
+    outputs.reserve(static_cast<size_t>(g.node_size()));
+    std::vector<char> live(static_cast<size_t>(g.node_size()), 0);
+    for (const auto& o : g.output()) reads.push_back(hash(o.name()));
+    const onnx_build::NodePrefetcher prefetch(g.node());
+    for (int i = 0; i < g.node_size(); ++i) {
+      prefetch.at(i);
+      const onnx::NodeProto& node = g.node(i);
+      if (node.output_size() == 0) live[static_cast<size_t>(i)] = 1;
+      for (const auto& in : node.input()) reads.push_back(hash(in));
+      for (const auto& out : node.output())
+        if (!out.empty()) outputs.push_back(onnx_build::HashedIndex{hash(out), static_cast<uint32_t>(i)});
+    }
+    onnx_build::mark_present_hashes(reads, outputs, live);
+    if (std::find(live.begin(), live.end(), 0) != live.end()) return false;
+    std::vector<onnx_build::HashedIndex> initializers;
+    initializers.reserve(static_cast<size_t>(g.initializer_size()));
+    for (int k = 0; k < g.initializer_size(); ++k)
+      initializers.push_back(onnx_build::HashedIndex{hash(g.initializer(k).name()), static_cast<uint32_t>(k)});
+    std::vector<char> read(static_cast<size_t>(g.initializer_size()), 0);
+    onnx_build::mark_present_hashes(reads, initializers, read);
+    // As in mark_and_sweep: graph inputs' defaults stay.
+    std::unordered_set<std::string> inputs;
+    for (const auto& in : g.input()) inputs.insert(in.name());
+    std::vector<char> drop(static_cast<size_t>(g.initializer_size()), 0);
+    for (int k = 0; k < g.initializer_size(); ++k)
+      drop[static_cast<size_t>(k)] = !read[static_cast<size_t>(k)] && inputs.count(g.initializer(k).name()) == 0;
+    stats_.removed_initializers += compact(*g.mutable_initializer(), drop);
+    return true;
+  }
+
   int remove_dead() {  // returns the number of nodes removed
+    if (sweep_if_all_live(*model_.mutable_graph())) return 0;
     NeededNames needed;
     needed.reserve(names_);
     for (const auto& o : model_.graph().output()) needed.insert(o.name());

@@ -257,6 +257,28 @@ TEST(SegmentedCheck, AnInputReadBeforeItIsMadeIsTheWholeModelsError) {
   expect_same_check(m, 8, InferenceRun::Whole);
 }
 
+TEST(SegmentedCheck, AnInitializerThatIsAnInputsDefaultIsOneValue) {
+  // `scale` is both a graph input and its default (IR >= 4), read in every
+  // fifth layer, so in many segments: one value, read from outside.
+  onnx::ModelProto m = checked_chain(60);
+  onnx::GraphProto& g = *m.mutable_graph();
+  set_type(*g.add_input(), onnx::TensorProto::FLOAT, {"4"});
+  g.mutable_input(g.input_size() - 1)->set_name("scale");
+  expect_same_check(m, 7, InferenceRun::Segments);
+  expect_same(m, 7, InferenceRun::Segments);
+}
+
+TEST(SegmentedCheck, AnInputReadInAnotherSegmentThanItsNodeIsTheSameName) {
+  // A long chain whose names share prefixes and lengths ("r1", "r11",
+  // "r111"): each read finds its own definition, and a read of a name no
+  // node makes ("r9999") is the whole model's error.
+  onnx::ModelProto m = checked_chain(120);
+  expect_same_check(m, 7, InferenceRun::Segments);
+  expect_same(m, 7, InferenceRun::Segments);
+  m.mutable_graph()->mutable_node(200)->set_input(0, "r9999");
+  expect_same_check(m, 7, InferenceRun::Whole);
+}
+
 TEST(SegmentedCheck, AnOutputWithoutTypeInALateSegmentIsTheWholeModelsError) {
   onnx::ModelProto m = checked_chain(30);
   m.mutable_graph()->mutable_output(0)->clear_type();  // the last node's output

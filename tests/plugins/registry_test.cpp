@@ -137,6 +137,16 @@ TEST(Registry, DecompositionHighestPriorityFirstOnTie) {
   EXPECT_EQ(r.decomposition("aten::other"), nullptr);
 }
 
+TEST(Registry, DecompositionOpsAreSortedAndUnique) {
+  TranslatorRegistry r;
+  EXPECT_TRUE(r.decomposition_ops().empty());
+  r.add_decomposition({.op = "b::y", .fn = decompose_a, .priority = 0, .description = "1"}, "p");
+  r.add_decomposition({.op = "a::x", .fn = decompose_a, .priority = 0, .description = "2"}, "p");
+  r.add_decomposition({.op = "b::y", .fn = decompose_b, .priority = 1, .description = "3"}, "q");
+  EXPECT_EQ(r.decomposition_ops(), (std::vector<std::string>{"a::x", "b::y"}));
+  EXPECT_TRUE(r.ops().empty());  // decompositions are not translators
+}
+
 TEST(Registry, OpsAreSortedAndUnique) {
   TranslatorRegistry r;
   r.add(spec("b::y", 1), "p");

@@ -37,6 +37,7 @@ class TranslatorRegistry {
   // Highest priority; ties keep the first registered.
   const DecompositionSpec* decomposition(const std::string& op) const;
   std::vector<std::string> ops() const;  // every op with a translator, sorted
+  std::vector<std::string> decomposition_ops() const;  // every op with a decomposition, sorted
   const std::vector<RegisteredTranslator>& translators() const { return translators_; }
 
  private:

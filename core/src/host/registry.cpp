@@ -130,6 +130,13 @@ TranslatorChoice TranslatorRegistry::choose(const std::string& op, int opset) co
   return choice;
 }
 
+std::vector<std::string> TranslatorRegistry::decomposition_ops() const {
+  std::vector<std::string> out;
+  for (const auto& [op, index] : decompositions_by_op_)
+    if (out.empty() || out.back() != op) out.push_back(op);
+  return out;
+}
+
 const DecompositionSpec* TranslatorRegistry::decomposition(const std::string& op) const {
   const DecompositionSpec* best = nullptr;
   auto [first, last] = decompositions_by_op_.equal_range(op);

@@ -4,7 +4,11 @@
 #include <onnxport/ops.hpp>
 
 #include <cmath>
+#include <csignal>
 #include <limits>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace onnxport::test {
 namespace {
@@ -444,6 +448,40 @@ TEST(Branches, MissingAttributeNamesTheModule) {
 // Children named "0", "1", ... in order are found by position (the tracer's
 // child_module); any other naming by name. Both give the child of that name.
 json scaled(double scale) { return {{"type", "Scale"}, {"attributes", {{"scale", scale}}}}; }
+
+// A finished tracer is destroyed on a second thread (core/src/trace/
+// release.hpp), and a fork waits for that: a child (an isolated strategy)
+// forked right after a trace traces as usual, again and again.
+TEST(TracerRelease, AChildForkedRightAfterTracesTracesToo) {
+  // Long enough that its tracer takes a while to destroy.
+  json nodes = json::array();
+  std::string last = "x";
+  for (int k = 0; k < 20000; ++k) {
+    const std::string out = "a" + std::to_string(k);
+    nodes.push_back(node("aten::mul", {last, "x"}, {out}));
+    last = out;
+  }
+  const Program p = parse(program_json(nodes, {last}));
+  ASSERT_TRUE(capture(p, strict_policy()).graph);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const CaptureResult r = capture(p, strict_policy());
+    const CaptureResult again = capture(p, strict_policy());
+    ::_exit(r.graph && again.graph ? 0 : 1);
+  }
+  int status = 0;
+  pid_t done = 0;
+  for (int waited_ms = 0; waited_ms < 20000 && (done = ::waitpid(pid, &status, WNOHANG)) == 0; waited_ms += 20)
+    ::usleep(20 * 1000);
+  if (done == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    FAIL() << "the child did not finish in 20 s";
+  }
+  ASSERT_TRUE(WIFEXITED(status)) << "the child died of signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
 
 TEST(Modules, ChildrenAreFoundByPositionOrByName) {
   // return x * self.layers[2].scale * self.odd[0].scale, where odd registers "1" before "0"

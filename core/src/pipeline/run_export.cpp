@@ -4,6 +4,7 @@
 // decides what runs next.
 #include <onnxport_core/pipeline.hpp>
 
+#include "trace/release.hpp"
 #include "base/mapped_files.hpp"
 #include "onnx/lent_weights.hpp"
 #include "onnx/schema_warmup.hpp"
@@ -430,6 +431,7 @@ ExportResult run_export(const ExportRequest& request) {
   } catch (const std::exception& e) {
     outcome = failed(e.what());
   }
+  trace::wait_for_released_tracers();  // capture's tracers, destroyed beside the later stages (trace/release.hpp)
   // A weights file that shrank during the export explains whatever failed
   // after it (a write's EFAULT, a folded value, a verification computed from
   // zero pages): that is the error reported, as bad input. No output was

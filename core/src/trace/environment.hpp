@@ -46,7 +46,10 @@ class Environment {
       if (i + kFar < n) prefetch_value(entries_[i + kFar]);
       if (i + kNear < n) {
         const Entry& e = entries_[i + kNear];
-        if (e.value.tensor) __builtin_prefetch(e.value.tensor->shape.data());
+        if (e.value.tensor) {
+          __builtin_prefetch(e.value.tensor->shape.data());
+          if (e.value.tensor->data) __builtin_prefetch(e.value.tensor->data->shape().data());
+        }
       }
       entries_[i].value = EValue();
     }
@@ -110,7 +113,7 @@ class Environment {
     bool bound;
   };
 
-  static constexpr size_t kFar = 8, kNear = 4;
+  static constexpr size_t kFar = 16, kNear = 8;
   static void prefetch_value(const Entry& e) {
     __builtin_prefetch(e.name.data());
     __builtin_prefetch(e.value.tensor.get());

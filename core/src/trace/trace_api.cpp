@@ -4,14 +4,65 @@
 #include "base/checked_math.hpp"
 #include "base/limits.hpp"
 #include "dead_code.hpp"
+#include "release.hpp"
 #include "tracer.hpp"
 
 #include <onnxport/trace.hpp>
 
 #include <functional>
+#include <mutex>
 #include <random>
+#include <system_error>
+#include <thread>
+
+#include <pthread.h>
 
 namespace onnxport {
+
+namespace trace {
+namespace {
+
+// One release at a time: a release waits for the one before.
+class BackgroundRelease {
+ public:
+  ~BackgroundRelease() { wait(); }
+  void release(std::unique_ptr<Tracer> tracer) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (thread_.joinable()) thread_.join();
+    try {
+      thread_ = std::thread([t = std::move(tracer)]() mutable { t.reset(); });
+    } catch (const std::system_error&) {
+      // No thread could be started: the lambda holding the tracer is
+      // destroyed here, and the tracer with it.
+    }
+  }
+  void wait() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::thread thread_;
+};
+
+BackgroundRelease& background_release() {
+  static BackgroundRelease instance;
+  return instance;
+}
+
+// Every fork waits for the release in flight (release.hpp): whoever forks.
+void wait_before_fork() { background_release().wait(); }
+[[maybe_unused]] const bool fork_handler_registered = [] {
+  return ::pthread_atfork(&wait_before_fork, nullptr, nullptr) == 0;
+}();
+
+}  // namespace
+
+void release_in_background(std::unique_ptr<Tracer> tracer) { background_release().release(std::move(tracer)); }
+void wait_for_released_tracers() { background_release().wait(); }
+
+}  // namespace trace
 
 namespace {
 
@@ -91,7 +142,8 @@ CaptureResult trace_program(const Program& program, const CaptureOptions& option
     config.inputs = &random;
     inputs_used = "random (seed " + std::to_string(options.seed) + ")";
   }
-  Tracer tracer(program, options, config);
+  auto owned_tracer = std::make_unique<Tracer>(program, options, config);
+  Tracer& tracer = *owned_tracer;
   try {
     tracer.run();
     if (tracer.has_errors()) record_failure(result, tracer);
@@ -114,6 +166,7 @@ CaptureResult trace_program(const Program& program, const CaptureOptions& option
     result.details["inputs"] = inputs_used;
     result.details["sound"] = result.graph ? result.graph->sound : false;
   }
+  trace::release_in_background(std::move(owned_tracer));  // release.hpp says why
   if (result.graph) {
     host.log(Severity::Note, "[" + policy.strategy + "] captured " + std::to_string(result.graph->node_count()) +
                                  " nodes from `" + program.name + "`");
